@@ -1,0 +1,97 @@
+"""The course session this app serves: learning objectives, pages and readings.
+
+One source of truth for the home page, the navigation and each page's header.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+OBJECTIVES: dict[str, str] = {
+    "neurons": "Explain what is meant by artificial neurons, and how these are linked to form "
+    "artificial neural networks.",
+    "perceptron": "Explain what a perceptron is, and how it transforms an input vector to an output, "
+    "including the importance of weights and biases.",
+    "structure": "Discuss how to structure a neural network.",
+    "sgd": "Discuss and summarize the method of (stochastic) gradient descent and how it is used to "
+    "train a neural network, including how the learning rate influences results.",
+    "problems": "Reflect upon the problems caused by using (a) perceptrons as artificial neurons and "
+    "(b) the accuracy as the metric to optimize during model training, including how these problems "
+    "can be solved using activation and loss functions, respectively.",
+    "activations": "Sketch different activation functions, including the sigmoid, tanh and ReLU "
+    "functions, and discuss why the softmax activation function is generally used in the output layer.",
+    "keras": "Implement a neural network in python using the tensorflow.keras module.",
+}
+
+
+@dataclass(frozen=True)
+class PageInfo:
+    """A page of the app: where it lives, what it is for, where to read more."""
+
+    key: str
+    section: str  # navigation group
+    title: str
+    icon: str
+    lead: str  # one sentence: what the page lets you see
+    objectives: tuple[str, ...]  # keys of OBJECTIVES
+    reading: tuple[str, ...] = field(default_factory=tuple)
+    script: str | None = None  # path of the page script; None while the page is being written
+
+    @property
+    def available(self) -> bool:
+        return self.script is not None
+
+
+PAGES: tuple[PageInfo, ...] = (
+    PageInfo(
+        "perceptron", "Neurons and activations", "Perceptron", ":material/linear_scale:",
+        "From one artificial neuron to the perceptron learning rule and its limits.",
+        ("neurons", "perceptron", "problems"),
+        ("Géron ch. 10: From Biological to Artificial Neurons; The Perceptron",
+         "3Blue1Brown ch. 1: But what is a neural network?"),
+    ),
+    PageInfo(
+        "activations", "Neurons and activations", "Activation functions", ":material/show_chart:",
+        "Plot activation functions and their derivatives, and see why a network needs "
+        "smooth non-linear ones.",
+        ("activations", "neurons", "problems", "structure"),
+        ("Géron ch. 10: The Multilayer Perceptron and Backpropagation (activation functions)",
+         "Géron ch. 11: The Vanishing/Exploding Gradients Problems; Better Activation Functions",
+         "3Blue1Brown ch. 1 (sigmoid and ReLU) and ch. 4: Backpropagation calculus"),
+        "pages/activations.py",
+    ),
+    PageInfo(
+        "gradient_descent", "How networks learn", "Gradient descent", ":material/trending_down:",
+        "How a network learns by following the gradient, and what the learning rate does.",
+        ("sgd",),
+        ("Géron ch. 4: Gradient Descent", "3Blue1Brown ch. 2: Gradient descent"),
+    ),
+    PageInfo(
+        "loss_vs_accuracy", "How networks learn", "Loss vs accuracy", ":material/balance:",
+        "Why we train on a smooth loss and only report accuracy.",
+        ("problems",),
+        ("Géron ch. 10: Classification MLPs", "3Blue1Brown ch. 2: Gradient descent"),
+    ),
+    PageInfo(
+        "softmax", "Outputs and a real network", "Softmax output", ":material/bar_chart:",
+        "Turn a network's raw outputs (logits) into class probabilities, and see the "
+        "cross-entropy loss and its gradient.",
+        ("activations", "structure"),
+        ("Géron ch. 10: Classification MLPs (softmax output, cross-entropy)",
+         "Géron ch. 4: Softmax Regression"),
+        "pages/softmax.py",
+    ),
+    PageInfo(
+        "mnist", "Outputs and a real network", "MNIST MLP", ":material/draw:",
+        "Build, train and inspect a real tf.keras network on handwritten digits.",
+        ("keras", "structure", "sgd"),
+        ("Géron ch. 10: Implementing MLPs with Keras", "3Blue1Brown ch. 1–3"),
+    ),
+)
+
+PAGES_BY_KEY: dict[str, PageInfo] = {p.key: p for p in PAGES}
+
+
+def pages_for_objective(objective: str) -> list[PageInfo]:
+    """The pages that serve a learning objective, in navigation order."""
+    return [p for p in PAGES if objective in p.objectives]

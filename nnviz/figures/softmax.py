@@ -1,0 +1,83 @@
+"""Figures of the softmax page."""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+
+from nnviz.figures.style import (
+    BLACK, BLUE, ORANGE, VERMILION, axis, base_layout, figure, line_style, subplot_grid, vertical_marker,
+)
+
+
+def class_names(n: int) -> list[str]:
+    return [f"class {k}" for k in range(n)]
+
+
+def _bars(names, values, colors, text, hover: str, panel: str = "") -> dict:
+    return {"type": "bar", "x": names, "y": values, "marker": {"color": colors}, "text": text,
+            "textposition": "outside", "cliponaxis": False, "hovertemplate": hover,
+            "xaxis": f"x{panel}", "yaxis": f"y{panel}", "showlegend": False}
+
+
+def logits_and_probabilities_figure(logits: np.ndarray, probs: np.ndarray) -> go.Figure:
+    """Logits z (left) and p = softmax(z / T) (right) as bars; the argmax class is highlighted."""
+    names = class_names(len(probs))
+    winner = int(np.argmax(probs))
+    colors = [ORANGE if k == winner else BLUE for k in range(len(probs))]
+    data = [
+        _bars(names, logits, colors, [f"{v:.2f}" for v in logits], "%{x}: z = %{y:.4g}<extra></extra>"),
+        _bars(names, probs, colors, [f"{v:.2f}" for v in probs], "%{x}: p = %{y:.6f}<extra></extra>", "2"),
+    ]
+    layout = base_layout(height=430, **subplot_grid(1, 2, ["logits z (network output)", "probabilities p = softmax(z / T)"],
+                                                    y_titles=["z", "p"], h_gap=0.12))
+    spread = float(np.max(np.abs(logits))) if len(logits) else 1.0
+    layout["yaxis"]["range"] = [-1.2 * max(spread, 1.0), 1.2 * max(spread, 1.0)]
+    layout["yaxis2"]["range"] = [0, 1.15]
+    layout["margin"]["t"] = 60
+    return figure(data, layout)
+
+
+def temperature_figure(temperatures: np.ndarray, probs: np.ndarray, current: float) -> go.Figure:
+    """p_k as the temperature T varies (log axis); ``probs`` has one row per temperature."""
+    data = [
+        {"type": "scatter", "mode": "lines", "x": temperatures, "y": probs[:, k], "name": name, "line": line_style(k),
+         "hovertemplate": "T = %{x:.3g}: p = %{y:.4f}<extra>" + name + "</extra>"}
+        for k, name in enumerate(class_names(probs.shape[1]))
+    ]
+    shape, note = vertical_marker(current, f" T = {current:g}", BLACK)
+    note["x"] = float(np.log10(current))  # on a log axis plotly places annotations in log10 units, shapes not
+    layout = base_layout(height=400, shapes=[shape], annotations=[note],
+                         xaxis=axis("temperature T (log scale)", type="log"),
+                         yaxis=axis("probability p", range=[0, 1.05]))
+    return figure(data, layout)
+
+
+def gradient_figure(grad: np.ndarray, true_class: int) -> go.Figure:
+    """∂L/∂z_k as bars: negative (push up) for the true class, positive (push down) for the rest."""
+    names = class_names(len(grad))
+    colors = [VERMILION if k == true_class else BLUE for k in range(len(grad))]
+    limit = max(1.0, float(np.max(np.abs(grad))) * 1.25)
+    data = [_bars(names, grad, colors, [f"{g:+.3f}" for g in grad], "%{x}: ∂L/∂z = %{y:.4g}<extra></extra>")]
+    layout = base_layout(height=380, xaxis=axis(""),
+                         yaxis=axis("∂L / ∂z_k", range=[-limit, limit], zerolinecolor=BLACK, zerolinewidth=2))
+    return figure(data, layout)
+
+
+def two_class_figure(gaps: np.ndarray, p_softmax: np.ndarray, p_sigmoid: np.ndarray, current_gap: float,
+                     current_p: float) -> go.Figure:
+    """softmax([z₀, z₁])₁ and σ(z₁ − z₀) against the gap z₁ − z₀: the same curve."""
+    data = [
+        {"type": "scatter", "mode": "lines", "x": gaps, "y": p_sigmoid, "name": "σ(z₁ − z₀)",
+         "line": {"color": ORANGE, "width": 9}},
+        {"type": "scatter", "mode": "lines", "x": gaps, "y": p_softmax, "name": "softmax(z₀, z₁)₁",
+         "line": {"color": BLUE, "width": 3, "dash": "dash"}},
+        {"type": "scatter", "mode": "markers", "x": [current_gap], "y": [current_p], "name": "your logits",
+         "marker": {"color": VERMILION, "size": 16, "symbol": "diamond"}},
+    ]
+    layout = base_layout(height=380, legend_below=True, hovermode="x unified",
+                         xaxis=axis("logit gap z₁ − z₀"), yaxis=axis("P(class 1)", range=[-0.02, 1.02]))
+    layout["legend"]["y"] = -0.3
+    layout["margin"]["b"] = 100
+    return figure(data, layout)
+

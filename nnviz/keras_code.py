@@ -1,0 +1,63 @@
+"""The tf.keras code shown in each page's Keras panel, generated from the page's settings.
+
+Text only: building these strings never imports TensorFlow. The tests run every
+snippet in Keras to make sure what we show really works.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from nnviz.activations import Activation
+
+IMPORTS = "import numpy as np\nimport tensorflow as tf\nfrom tensorflow import keras\n"
+
+
+def dense_activation_code(activations: Sequence[Activation], units: int = 32) -> str:
+    """One hidden ``Dense`` layer per chosen activation, in a model that builds and runs."""
+    lines = [IMPORTS, "# One hidden layer per activation you picked (inputs with 2 features):",
+             "model = keras.Sequential([", "    keras.Input(shape=(2,)),"]
+    for act in activations:
+        if act.keras_name is None:
+            lines.append(f"    # {act.label}: Keras has no such activation -- its gradient is 0, so it cannot be trained.")
+        else:
+            lines.append(f'    keras.layers.Dense({units}, activation="{act.keras_name}"),')
+    lines += ["    keras.layers.Dense(1),", "])",
+              "",
+              "# The activation on its own, as a function:",
+              "x = np.linspace(-5, 5, 11).astype(\"float32\")"]
+    for act in activations:
+        if act.keras_name is not None:
+            lines.append(f'print("{act.keras_name}", keras.activations.get("{act.keras_name}")(x).numpy())')
+    return "\n".join(lines) + "\n"
+
+
+def softmax_code(n_classes: int, temperature: float = 1.0) -> str:
+    """A softmax output layer with its loss, the from_logits variant, and temperature."""
+    return f"""{IMPORTS}
+# Softmax output layer: one unit per class, trained with sparse categorical cross-entropy
+# (labels are class numbers 0..{n_classes - 1}, not one-hot vectors).
+model = keras.Sequential([
+    keras.Input(shape=(784,)),
+    keras.layers.Dense(128, activation="relu"),
+    keras.layers.Dense({n_classes}, activation="softmax"),
+])
+model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+
+# Numerically safer variant: output raw logits and let the loss apply softmax itself.
+logits_model = keras.Sequential([
+    keras.Input(shape=(784,)),
+    keras.layers.Dense(128, activation="relu"),
+    keras.layers.Dense({n_classes}),  # no activation: logits
+])
+logits_model.compile(
+    optimizer="sgd",
+    loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+    metrics=["accuracy"],
+)
+
+# Probabilities from logits, with temperature T = {temperature:g}:
+logits = logits_model(np.zeros((1, 784), dtype="float32"))
+probs = keras.activations.softmax(logits / {temperature:g})
+print(probs.numpy().round(3), "predicted class:", int(tf.argmax(probs, axis=-1)[0]))
+"""

@@ -1,0 +1,105 @@
+"""Softmax, cross-entropy and their pieces, in numpy.
+
+Everything here is computed the numerically stable way (subtract the largest
+logit first), as TensorFlow does; ``naive_softmax`` is the textbook formula
+kept only to show what goes wrong without that trick.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+Array = np.ndarray
+
+FLOAT32_EXP_OVERFLOW = float(np.log(np.finfo(np.float32).max))  # ≈ 88.72: e^x is inf above it
+
+
+@dataclass(frozen=True)
+class SoftmaxSteps:
+    """The intermediate numbers of p = softmax(z / T), for display."""
+
+    logits: Array  # z
+    scaled: Array  # z / T
+    shifted: Array  # z / T − max(z / T)
+    exps: Array  # e^(shifted)
+    total: float  # Σ e^(shifted)
+    probs: Array  # exps / total
+
+
+def softmax_steps(logits: Array, temperature: float = 1.0) -> SoftmaxSteps:
+    """softmax(z / T)_k = e^(z_k/T − m) / Σ_j e^(z_j/T − m), with m = max_j z_j/T.
+
+    Subtracting m changes nothing mathematically (it cancels in the ratio) but
+    keeps every exponent ≤ 0, so e^(…) never overflows.
+    """
+    if temperature <= 0:
+        raise ValueError("temperature must be positive")
+    z = np.asarray(logits, dtype=float)
+    scaled = z / temperature
+    shifted = scaled - scaled.max()
+    exps = np.exp(shifted)
+    total = float(exps.sum())
+    return SoftmaxSteps(z, scaled, shifted, exps, total, exps / total)
+
+
+def softmax(logits: Array, temperature: float = 1.0) -> Array:
+    """p_k = e^(z_k/T) / Σ_j e^(z_j/T) (stable form): probabilities that sum to 1."""
+    return softmax_steps(logits, temperature).probs
+
+
+def naive_softmax(logits: Array, dtype=np.float32) -> Array:
+    """p_k = e^(z_k) / Σ_j e^(z_j) evaluated literally, in ``dtype`` (float32, as in Keras).
+
+    For z_k above ≈ 88.7 (float32) e^(z_k) is inf and the result is NaN; for very
+    negative logits every e^(z_k) underflows to 0 and the result is 0/0 = NaN.
+    """
+    z = np.asarray(logits, dtype=dtype)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+        exps = np.exp(z)
+        return exps / exps.sum()
+
+
+def log_softmax(logits: Array, temperature: float = 1.0) -> Array:
+    """log p_k = z_k/T − m − ln Σ_j e^(z_j/T − m): finite even where p_k underflows to 0."""
+    steps = softmax_steps(logits, temperature)
+    return steps.shifted - np.log(steps.total)
+
+
+def cross_entropy(logits: Array, true_class: int, temperature: float = 1.0) -> float:
+    """L = −ln p_y for the true class y, computed from the logits via log-softmax.
+
+    This is what ``sparse_categorical_crossentropy(y, z, from_logits=True)`` computes.
+    """
+    return float(-log_softmax(logits, temperature)[true_class])
+
+
+def one_hot(true_class: int, n_classes: int) -> Array:
+    """y as a vector: 1 at the true class, 0 elsewhere."""
+    y = np.zeros(n_classes)
+    y[true_class] = 1.0
+    return y
+
+
+def cross_entropy_grad(logits: Array, true_class: int, temperature: float = 1.0) -> Array:
+    """∂L/∂z = (p − y) / T: push the true logit up, every other logit down.
+
+    At T = 1 this is the famous p − y.
+    """
+    p = softmax(logits, temperature)
+    return (p - one_hot(true_class, len(p))) / temperature
+
+
+def entropy(probs: Array) -> float:
+    """H(p) = −Σ p_k ln p_k (nats): 0 when certain, ln K when uniform over K classes."""
+    p = np.asarray(probs, dtype=float)
+    nz = p[p > 0]
+    return float(-(nz * np.log(nz)).sum())
+
+
+def two_class_softmax(logit_gap: Array) -> Array:
+    """softmax([0, d])₁ = e^d / (1 + e^d) = σ(d): with two classes softmax is a sigmoid of the gap."""
+    d = np.asarray(logit_gap, dtype=float)
+    m = np.maximum(0.0, d)  # the larger of the two logits, subtracted as in softmax_steps
+    return np.exp(d - m) / (np.exp(-m) + np.exp(d - m))

@@ -1,0 +1,67 @@
+"""Shared page furniture: the one nnviz module that imports streamlit.
+
+Every page is built from the same pieces, top to bottom: ``page_header``, the
+interactive sections (figures through ``show_figure``), ``try_this`` and
+``keras_panel``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import plotly.graph_objects as go
+import streamlit as st
+
+from nnviz.course import OBJECTIVES, PAGES_BY_KEY
+
+LECTURE_MODE_KEY = "lecture_mode"
+LECTURE_FONT_SIZE = 22
+LECTURE_HEIGHT_FACTOR = 1.2
+
+
+def lecture_mode() -> bool:
+    """True when the lecturer switched on the projector-friendly mode in the sidebar."""
+    return bool(st.session_state.get(LECTURE_MODE_KEY, False))
+
+
+def sidebar() -> None:
+    """The settings every page shares (drawn once, by app.py)."""
+    with st.sidebar:
+        st.toggle("Lecture mode", key=LECTURE_MODE_KEY,
+                  help="Larger text and figures for a projector in a lecture hall.")
+    if lecture_mode():
+        st.html("<style>html { font-size: 20px; }</style>")
+
+
+def page_header(page_key: str) -> None:
+    """Title, what the page lets you see, the objectives it serves and where to read more."""
+    page = PAGES_BY_KEY[page_key]
+    st.title(page.title)
+    st.markdown(f"**{page.lead}**")
+    with st.expander("Learning objectives and reading", expanded=False):
+        st.markdown("**Learning objectives served**\n" + "\n".join(f"- {OBJECTIVES[k]}" for k in page.objectives))
+        if page.reading:
+            st.markdown("**Read or watch**\n" + "\n".join(f"- {r}" for r in page.reading))
+
+
+def show_figure(fig: go.Figure, *, key: str | None = None) -> None:
+    """Draw a plotly figure, scaled up in lecture mode."""
+    if lecture_mode():
+        fig.update_layout(font={"size": LECTURE_FONT_SIZE},
+                          height=int((fig.layout.height or 420) * LECTURE_HEIGHT_FACTOR))
+        fig.update_annotations(font_size=LECTURE_FONT_SIZE)
+    st.plotly_chart(fig, width="stretch", key=key, config={"displaylogo": False})
+
+
+def try_this(prompts: Sequence[str]) -> None:
+    """The 'Try this' box: concrete experiments and what to notice."""
+    st.subheader("Try this")
+    st.markdown("\n".join(f"{i}. {p}" for i, p in enumerate(prompts, start=1)))
+
+
+def keras_panel(code: str, intro: str) -> None:
+    """The tf.keras code that reproduces what the page shows (text only: TensorFlow is not imported)."""
+    st.subheader("In Keras")
+    st.markdown(intro)
+    st.code(code, language="python")
+

@@ -1,0 +1,163 @@
+"""Activation functions: curves, derivatives, saturation, one neuron, depth and linearity."""
+
+import numpy as np
+import streamlit as st
+
+from nnviz import activations as act
+from nnviz import ui
+from nnviz.figures import activations as figs
+from nnviz.keras_code import dense_activation_code
+
+N_POINTS = 401
+SATURATION_TOL = 0.05
+KEYS = list(act.ACTIVATIONS)
+
+
+def label(key: str) -> str:
+    return act.get(key).label
+
+
+ui.page_header("activations")
+
+# --- 1. The functions and their derivatives -------------------------------------------------
+st.header("The functions and their derivatives")
+controls, explanation = st.columns([2, 1])
+with controls:
+    chosen = st.multiselect("Activation functions", KEYS, default=["sigmoid", "tanh", "relu"],
+                            format_func=label, key="act_choice")
+    lo, hi = st.slider("Range of x", -20.0, 20.0, (-6.0, 6.0), step=0.5, key="act_range")
+    side_by_side = st.radio("Layout", ["Overlay", "Side by side"], horizontal=True, key="act_layout") == "Side by side"
+with explanation:
+    st.markdown(
+        "A neuron computes a weighted sum $z = \\mathbf{w}\\cdot\\mathbf{x} + b$ and passes it "
+        "through an **activation function** $f$. Training needs $f'$: backpropagation multiplies "
+        "the error by $f'(z)$ at every layer."
+    )
+    st.markdown(
+        f"**Shaded:** saturation, where $|f'(x)| < {SATURATION_TOL}$. There the neuron barely "
+        "passes a gradient back, so its incoming weights barely learn."
+    )
+
+if hi - lo < 1.0:
+    st.warning("The range of x is empty: drag the two ends of the slider apart. Showing −6 … 6 meanwhile.")
+    lo, hi = -6.0, 6.0
+x = np.linspace(lo, hi, N_POINTS)
+selected = [act.get(k) for k in chosen]
+if not selected:
+    st.info("Pick at least one activation function above to plot it.")
+else:
+    ui.show_figure(figs.activation_figure(x, selected, side_by_side=side_by_side, saturation_tol=SATURATION_TOL),
+                   key="act_curves")
+    rows = ["| function | formula | output range | derivative |", "|---|---|---|---|"]
+    rows += [f"| {a.label} | ${a.formula}$ | ${a.output_range}$ | ${a.derivative}$ |" for a in selected]
+    st.markdown("\n".join(rows))
+    st.caption(" · ".join(f"**{a.label}:** {a.note}" for a in selected))
+
+# --- 2. The step function -----------------------------------------------------------------------
+st.header("Why the step function gives gradient descent nothing to follow")
+left, right = st.columns([2, 1])
+with left:
+    ui.show_figure(figs.activation_figure(x, [act.get("step"), act.get("sigmoid")], saturation_tol=SATURATION_TOL),
+                   key="act_step")
+with right:
+    st.markdown(
+        "The perceptron's step function jumps from 0 to 1 at $x = 0$. Its derivative is **0 "
+        "everywhere else** (and undefined at the jump), so the whole $x$-axis is shaded.\n\n"
+        "Gradient descent changes a weight by $-\\eta\\,\\partial L/\\partial w$, and by the chain rule "
+        "that gradient contains $f'(z)$. With a step function it is always 0: "
+        "**no weight ever moves**. The sigmoid is a smooth step whose slope tells each weight which "
+        "way to go — this is why Rumelhart, Hinton and Williams replaced the step in 1986."
+    )
+
+# --- 3. One neuron --------------------------------------------------------------------------------
+st.header("One neuron: a = f(w·x + b)")
+controls, plot = st.columns([1, 2])
+with controls:
+    neuron_key = st.selectbox("Activation", KEYS, index=KEYS.index("sigmoid"), format_func=label, key="neuron_act")
+    w = st.slider("weight w", -5.0, 5.0, 1.0, step=0.1, key="neuron_w")
+    b = st.slider("bias b", -10.0, 10.0, 0.0, step=0.1, key="neuron_b")
+    st.markdown(
+        "- **w** stretches the curve: large $|w|$ makes it steeper, small $|w|$ flatter, "
+        "negative $w$ mirrors it.\n"
+        "- **b** shifts it: the neuron 'switches' where $w x + b = 0$, at $x = -b/w$."
+    )
+    if w == 0:
+        st.info("With w = 0 the input is ignored: the output is the constant f(b).")
+    else:
+        st.metric("switch point x = −b/w", f"{-b / w:.2f}")
+neuron_act = act.get(neuron_key)
+with plot:
+    ui.show_figure(figs.neuron_figure(x, act.neuron(x, w, b, neuron_act), neuron_act(x), neuron_act, w, b),
+                   key="neuron")
+
+# --- 4. Vanishing gradients -----------------------------------------------------------------------
+st.header("Deep chains: vanishing (and exploding) gradients")
+controls, plot = st.columns([1, 2])
+with controls:
+    compared = st.multiselect("Compare", KEYS, default=["sigmoid", "relu"], format_func=label, key="chain_acts")
+    depth = st.slider("number of layers k", 1, 30, 10, key="chain_depth")
+    chain_w = st.slider("weight w in every layer", 0.1, 4.0, 1.0, step=0.1, key="chain_w")
+    x0 = st.slider("input x", -3.0, 3.0, 0.5, step=0.1, key="chain_x0")
+    st.markdown(
+        "Take a chain of one-neuron layers $a_k = f(w\\,a_{k-1})$. By the chain rule the gradient that "
+        "reaches the input is a product of one factor per layer:"
+    )
+    st.latex(r"\frac{\partial a_k}{\partial x} = \prod_{l=1}^{k} w\, f'(z_l)")
+    st.markdown(
+        "The sigmoid's $f' \\le 0.25$, so with $w = 1$ the product shrinks at least as fast as "
+        "$0.25^k$: early layers stop learning. ReLU's $f' = 1$ for $z > 0$ passes the gradient unchanged "
+        "(but gives exactly 0 for $z \\le 0$, which a log axis cannot show)."
+    )
+if not compared:
+    with plot:
+        st.info("Pick at least one activation function to compare.")
+else:
+    series = {act.get(k).label: act.chain_gradients(act.get(k), depth, x0, chain_w) for k in compared}
+    with plot:
+        ui.show_figure(figs.chain_gradient_figure(series), key="chain")
+        cols = st.columns(len(series))
+        for col, (name, grads) in zip(cols, series.items()):
+            col.metric(f"{name}: gradient after {depth} layers", f"{grads[-1]:.3g}")
+        dead = [name for name, grads in series.items() if grads[-1] == 0]
+        if dead:
+            st.caption(f"Exactly zero (not drawn on the log axis): {', '.join(dead)}.")
+
+# --- 5. Why non-linear ---------------------------------------------------------------------------
+st.header("Without an activation, depth buys nothing")
+controls, plot = st.columns([1, 2])
+with controls:
+    n_hidden = st.slider("hidden layers (8 units each)", 1, 5, 3, key="collapse_layers")
+    collapse_key = st.selectbox("activation of the hidden layers", KEYS + [act.LINEAR.key], index=KEYS.index("relu"),
+                                format_func=label, key="collapse_act")
+    seed = st.number_input("random weights (seed)", 0, 9999, 0, step=1, key="collapse_seed")
+layers = act.random_dense_stack(n_hidden, 8, int(seed))
+w_total, b_total = act.collapse_linear_stack(layers)
+collapsed_out = (x.reshape(-1, 1) @ w_total + b_total).ravel()
+linear_out = act.dense_stack_forward(x, layers, act.LINEAR)
+collapse_act = act.get(collapse_key)
+with controls:
+    st.markdown("Each linear layer computes $W x + b$. Stacked:")
+    st.latex(r"W_2(W_1 x + b_1) + b_2 = (W_2 W_1)\,x + (W_2 b_1 + b_2)")
+    st.markdown(
+        f"so all {n_hidden + 1} layers equal **one** layer "
+        f"$y = {w_total.item():.3f}\\,x {b_total.item():+.3f}$: a straight line, however deep. "
+        "A non-linear activation between the layers is what lets the network bend."
+    )
+    st.metric("largest gap: linear stack vs one layer", f"{np.max(np.abs(linear_out - collapsed_out)):.1e}")
+with plot:
+    ui.show_figure(figs.linear_collapse_figure(x, linear_out, collapsed_out,
+                                               act.dense_stack_forward(x, layers, collapse_act),
+                                               collapse_act, n_hidden), key="collapse")
+
+# --- Try this and Keras ------------------------------------------------------------------------
+ui.try_this([
+    "Overlay sigmoid and tanh and compare their derivatives at x = 0: which passes the larger gradient back?",
+    "Widen the range to −20 … 20: which functions saturate on both sides, which on one side, which never?",
+    "In the deep chain, set w = 4 for the sigmoid: 4 × 0.25 = 1 at best. Now try ReLU with w = 1.5: "
+    "the gradient *explodes* instead.",
+    "Set the hidden layers to 5 and choose 'None (linear)': the blue curve becomes the orange straight line.",
+])
+ui.keras_panel(
+    dense_activation_code(selected or [act.get("relu")]),
+    "The activation is an argument of the layer. The names are the strings Keras accepts:",
+)

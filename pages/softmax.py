@@ -1,0 +1,150 @@
+"""Softmax output: logits to probabilities, temperature, cross-entropy and numerical stability."""
+
+import numpy as np
+import streamlit as st
+
+from nnviz import softmax as sm
+from nnviz import ui
+from nnviz.figures import softmax as figs
+from nnviz.keras_code import softmax_code
+
+DEFAULT_LOGITS = (2.0, 1.0, 0.1, -1.0, 0.5, -0.5, 1.5, -2.0, 0.0, 3.0)
+TEMPERATURES = np.geomspace(0.05, 20.0, 60)
+
+ui.page_header("softmax")
+
+# --- 1. Logits to probabilities ----------------------------------------------------------------
+st.header("From logits to probabilities")
+controls, plot = st.columns([1, 2])
+with controls:
+    n_classes = st.slider("number of classes", 2, 10, 3, key="sm_classes")
+    temperature = st.slider("temperature T", 0.05, 5.0, 1.0, step=0.05, key="sm_temperature")
+    st.markdown("**Logits** z (the last layer's raw outputs)")
+    grid = st.columns(2)
+    logits = np.array([
+        grid[k % 2].slider(f"z{k}", -10.0, 10.0, DEFAULT_LOGITS[k], step=0.1, key=f"sm_logit_{k}")
+        for k in range(n_classes)
+    ])
+steps = sm.softmax_steps(logits, temperature)
+probs = steps.probs
+winner = int(np.argmax(probs))
+with plot:
+    ui.show_figure(figs.logits_and_probabilities_figure(logits, probs), key="sm_bars")
+    m1, m2, m3 = st.columns(3)
+    m1.metric("predicted class (argmax)", f"class {winner}")
+    m2.metric(f"p(class {winner})", f"{probs[winner]:.3f}")
+    m3.metric("sum of probabilities", f"{probs.sum():.6f}")
+st.latex(r"p_k = \mathrm{softmax}(z / T)_k = \frac{e^{z_k/T}}{\sum_j e^{z_j/T}}")
+st.markdown("Step by step for your logits (the largest value $m$ is subtracted first — see *Numerical stability* below):")
+st.table({
+    "class": [f"class {k}" for k in range(n_classes)],
+    "z": [f"{v:.2f}" for v in steps.logits],
+    "z / T": [f"{v:.3f}" for v in steps.scaled],
+    "z/T − m": [f"{v:.3f}" for v in steps.shifted],
+    "e^(z/T − m)": [f"{v:.4g}" for v in steps.exps],
+    "÷ sum → p": [f"{v:.4f}" for v in probs],
+})
+st.caption(f"Sum of the exponentials: {steps.total:.4g}. Each probability is its exponential divided by this sum, "
+           "so all are positive and they add up to 1.")
+
+# --- 2. Temperature and argmax --------------------------------------------------------------------
+st.header("Temperature, and argmax versus probabilities")
+plot, text = st.columns([2, 1])
+with plot:
+    curves = np.array([sm.softmax(logits, t) for t in TEMPERATURES])
+    ui.show_figure(figs.temperature_figure(TEMPERATURES, curves, temperature), key="sm_temperature_fig")
+with text:
+    st.markdown(
+        "Dividing the logits by $T$ before the softmax **sharpens** ($T < 1$) or **flattens** ($T > 1$) "
+        "the probabilities. As $T \\to 0$ softmax becomes argmax (all probability on the largest logit); "
+        "as $T \\to \\infty$ it becomes uniform.\n\n"
+        "The **predicted class** is the argmax, and it is the same at every temperature: "
+        "the probabilities say *how sure* the network is, argmax only *which* class wins. "
+        "Softmax is a smooth, differentiable version of argmax — which is why it can be trained."
+    )
+    st.metric("entropy of p (nats)", f"{sm.entropy(probs):.3f}",
+              help=f"0 = certain, ln {n_classes} = {np.log(n_classes):.3f} = uniform")
+
+# --- 3. Shift invariance ---------------------------------------------------------------------------
+st.header("Adding the same number to every logit changes nothing")
+controls, text = st.columns([1, 2])
+with controls:
+    shift = st.slider("constant c added to all logits", -1000.0, 1000.0, 0.0, step=10.0, key="sm_shift")
+shifted_probs = sm.softmax(logits + shift, temperature)
+with text:
+    st.latex(r"\frac{e^{z_k + c}}{\sum_j e^{z_j + c}} = \frac{e^{c}\,e^{z_k}}{e^{c}\sum_j e^{z_j}} = \frac{e^{z_k}}{\sum_j e^{z_j}}")
+    st.metric("largest change in any probability", f"{np.max(np.abs(shifted_probs - probs)):.1e}")
+    st.markdown("Only the **differences** between logits matter. That is what makes the stable formula below possible.")
+
+# --- 4. Cross-entropy and its gradient --------------------------------------------------------------
+st.header("Cross-entropy loss and its gradient")
+controls, plot = st.columns([1, 2])
+with controls:
+    true_class = st.selectbox("true class y", range(n_classes), format_func=lambda k: f"class {k}", key="sm_true")
+    true_class = min(true_class, n_classes - 1)
+    loss = sm.cross_entropy(logits, true_class, temperature)
+    grad = sm.cross_entropy_grad(logits, true_class, temperature)
+    st.latex(r"L = -\ln p_y \qquad \frac{\partial L}{\partial z_k} = \frac{p_k - y_k}{T}")
+    st.metric("cross-entropy L", f"{loss:.4f}")
+    st.markdown(
+        f"With $T = 1$ the gradient is simply **p − y**: the true class gets $p_y - 1 < 0$ "
+        "(gradient descent pushes its logit **up**), every other class gets $p_k > 0$ (pushed **down**). "
+        "The gradients sum to 0. A confident right answer gives a loss near 0; a confident wrong one "
+        "a large loss and a large push."
+    )
+with plot:
+    ui.show_figure(figs.gradient_figure(grad, true_class), key="sm_gradient")
+
+# --- 5. Softmax vs sigmoid ----------------------------------------------------------------------------
+st.header("Two classes: softmax is a sigmoid")
+plot, text = st.columns([2, 1])
+gap = float(logits[1] - logits[0])
+with plot:
+    gaps = np.linspace(-10, 10, 201)
+    ui.show_figure(figs.two_class_figure(gaps, sm.two_class_softmax(gaps), 1 / (1 + np.exp(-gaps)), gap,
+                                         float(sm.two_class_softmax(np.array(gap)))), key="sm_two_class")
+with text:
+    st.latex(r"\mathrm{softmax}(z_0, z_1)_1 = \frac{e^{z_1}}{e^{z_0} + e^{z_1}} = \frac{1}{1 + e^{-(z_1 - z_0)}} = \sigma(z_1 - z_0)")
+    st.markdown(
+        f"Your first two logits give $z_1 - z_0 = {gap:.2f}$. For a yes/no problem a single sigmoid unit "
+        "(`Dense(1, activation=\"sigmoid\")` with `binary_crossentropy`) is the same model with one output "
+        "fewer. Softmax generalises it to more classes that exclude each other."
+    )
+
+# --- 6. Numerical stability ----------------------------------------------------------------------------
+st.header("Numerical stability: why subtract the largest logit")
+big = logits + shift
+naive = sm.naive_softmax(big / temperature)
+stable = sm.softmax(big, temperature)
+st.markdown(
+    f"Logits used here: your logits **plus c = {shift:g}** from the slider above "
+    f"(largest z/T = {np.max(big / temperature):.1f}). In float32, the type Keras computes in, "
+    f"$e^{{x}}$ overflows to ∞ for $x > {sm.FLOAT32_EXP_OVERFLOW:.1f}$ and underflows to 0 for very negative $x$."
+)
+st.table({
+    "class": [f"class {k}" for k in range(n_classes)],
+    "z + c": [f"{v:.1f}" for v in big],
+    "naive e^z / Σ e^z (float32)": [f"{v:.4f}" for v in naive],
+    "stable, max subtracted": [f"{v:.4f}" for v in stable],
+})
+if not np.all(np.isfinite(naive)):
+    st.error(
+        "The naive formula broke down: it computed ∞/∞ or 0/0, which is NaN (not a number). "
+        "A network trained on this would be ruined by a single such step. The stable version works because "
+        "after subtracting the maximum every exponent is ≤ 0, so every $e^{…}$ lies in (0, 1] and the largest is exactly 1."
+    )
+else:
+    st.success("Both formulas agree for these logits. Drag c beyond ±90 to see the naive formula fail.")
+
+# --- Try this and Keras ------------------------------------------------------------------------------
+ui.try_this([
+    "Set T to its minimum (0.05): the bars become one-hot. Set it to 5: nearly uniform. Does the argmax change?",
+    "Choose a true class whose probability is small. How large is the loss, and which bar of the gradient is largest?",
+    "Drag c to +1000: the probabilities do not move, but the naive formula returns NaN.",
+    "With 2 classes, move z0 and z1 together by the same amount: the point on the sigmoid curve stays put.",
+])
+ui.keras_panel(
+    softmax_code(n_classes, temperature),
+    "The output layer has one unit per class. Keras' losses and `keras.activations.softmax` use the stable "
+    "formula; `from_logits=True` lets the loss work on the logits directly, which is more accurate still.",
+)
