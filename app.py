@@ -7,7 +7,7 @@ from nnviz.course import PAGES
 
 st.set_page_config(page_title="nnviz · Introduction to Neural Networks", page_icon=":material/hub:", layout="wide")
 
-sections: dict[str, list] = {"": [st.Page("pages/home.py", title="Home", icon=":material/home:", default=True)]}
+sections: dict[str, list] = {"": [st.Page("app_pages/home.py", title="Home", icon=":material/home:", default=True)]}
 for page in PAGES:
     if page.available:
         sections.setdefault(page.section, []).append(

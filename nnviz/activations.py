@@ -111,7 +111,7 @@ def softplus_grad(x: Array) -> Array:
 
 
 def _std_normal_cdf(x: Array) -> Array:
-    return 0.5 * (1.0 + _erf(np.asarray(x, dtype=float) / math.sqrt(2.0)).astype(float))
+    return 0.5 * (1.0 + np.asarray(_erf(np.asarray(x, dtype=float) / math.sqrt(2.0)), dtype=float))
 
 
 def gelu(x: Array) -> Array:

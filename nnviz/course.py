@@ -58,7 +58,7 @@ PAGES: tuple[PageInfo, ...] = (
         ("Géron ch. 10: The Multilayer Perceptron and Backpropagation (activation functions)",
          "Géron ch. 11: The Vanishing/Exploding Gradients Problems; Better Activation Functions",
          "3Blue1Brown ch. 1 (sigmoid and ReLU) and ch. 4: Backpropagation calculus"),
-        "pages/activations.py",
+        "app_pages/activations.py",
     ),
     PageInfo(
         "gradient_descent", "How networks learn", "Gradient descent", ":material/trending_down:",
@@ -79,7 +79,7 @@ PAGES: tuple[PageInfo, ...] = (
         ("activations", "structure"),
         ("Géron ch. 10: Classification MLPs (softmax output, cross-entropy)",
          "Géron ch. 4: Softmax Regression"),
-        "pages/softmax.py",
+        "app_pages/softmax.py",
     ),
     PageInfo(
         "mnist", "Outputs and a real network", "MNIST MLP", ":material/draw:",

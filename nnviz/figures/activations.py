@@ -78,8 +78,9 @@ def neuron_figure(x: np.ndarray, output: np.ndarray, reference: np.ndarray, acti
     ]
     layout = base_layout(height=400, legend_below=True, hovermode="x unified",
                          xaxis=axis("input x"), yaxis=axis("output a"))
-    if w != 0 and x.min() <= -b / w <= x.max():
-        shape, note = vertical_marker(-b / w, f" w·x + b = 0 at x = {-b / w:.2f}", VERMILION)
+    threshold = -b / w + 0.0 if w != 0 else None  # + 0.0 turns −0.0 into 0.0
+    if threshold is not None and x.min() <= threshold <= x.max():
+        shape, note = vertical_marker(threshold, f" w·x + b = 0 at x = {threshold:.2f}", VERMILION)
         layout.update(shapes=[shape], annotations=[note])
     return figure(data, layout)
 

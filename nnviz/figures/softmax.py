@@ -48,7 +48,8 @@ def temperature_figure(temperatures: np.ndarray, probs: np.ndarray, current: flo
     shape, note = vertical_marker(current, f" T = {current:g}", BLACK)
     note["x"] = float(np.log10(current))  # on a log axis plotly places annotations in log10 units, shapes not
     layout = base_layout(height=400, shapes=[shape], annotations=[note],
-                         xaxis=axis("temperature T (log scale)", type="log"),
+                         xaxis=axis("temperature T (log scale)", type="log",
+                                    tickvals=[0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20]),
                          yaxis=axis("probability p", range=[0, 1.05]))
     return figure(data, layout)
 

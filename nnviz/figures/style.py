@@ -69,14 +69,19 @@ def subplot_grid(rows: int, cols: int, titles: list[str], *, x_title: str = "", 
         x0 = col * (width + h_gap)
         y1 = 1 - row * (height + v_gap)
         y_title = y_titles[i] if y_titles and i < len(y_titles) else ""
-        layout[f"xaxis{suffix}"] = axis(x_title, domain=[x0, x0 + width], anchor=f"y{suffix}")
-        layout[f"yaxis{suffix}"] = axis(y_title, domain=[y1 - height, y1], anchor=f"x{suffix}")
+        layout[f"xaxis{suffix}"] = axis(x_title, domain=_unit_interval(x0, x0 + width), anchor=f"y{suffix}")
+        layout[f"yaxis{suffix}"] = axis(y_title, domain=_unit_interval(y1 - height, y1), anchor=f"x{suffix}")
         if i < len(titles):
             layout["annotations"].append({
                 "text": titles[i], "x": x0 + width / 2, "y": y1, "xref": "paper", "yref": "paper",
                 "xanchor": "center", "yanchor": "bottom", "showarrow": False, "font": {"size": FONT_SIZE},
             })
     return layout
+
+
+def _unit_interval(lo: float, hi: float) -> list[float]:
+    """[lo, hi] clipped to [0, 1]: the sums above can land a hair outside it (e.g. −8e−17)."""
+    return [min(max(lo, 0.0), 1.0), min(max(hi, 0.0), 1.0)]
 
 
 def axis_suffix(panel_index: int) -> str:

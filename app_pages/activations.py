@@ -84,7 +84,7 @@ with controls:
     if w == 0:
         st.info("With w = 0 the input is ignored: the output is the constant f(b).")
     else:
-        st.metric("switch point x = −b/w", f"{-b / w:.2f}")
+        st.metric("switch point x = −b/w", f"{-b / w + 0.0:.2f}")  # + 0.0 turns −0.0 into 0.0
 neuron_act = act.get(neuron_key)
 with plot:
     ui.show_figure(figs.neuron_figure(x, act.neuron(x, w, b, neuron_act), neuron_act(x), neuron_act, w, b),
@@ -136,10 +136,9 @@ collapsed_out = (x.reshape(-1, 1) @ w_total + b_total).ravel()
 linear_out = act.dense_stack_forward(x, layers, act.LINEAR)
 collapse_act = act.get(collapse_key)
 with controls:
-    st.markdown("Each linear layer computes $W x + b$. Stacked:")
-    st.latex(r"W_2(W_1 x + b_1) + b_2 = (W_2 W_1)\,x + (W_2 b_1 + b_2)")
     st.markdown(
-        f"so all {n_hidden + 1} layers equal **one** layer "
+        "Each linear layer computes $W x + b$, and a linear map of a linear map is linear "
+        f"(formula below the plot): all {n_hidden + 1} layers equal **one** layer "
         f"$y = {w_total.item():.3f}\\,x {b_total.item():+.3f}$: a straight line, however deep. "
         "A non-linear activation between the layers is what lets the network bend."
     )
@@ -148,6 +147,7 @@ with plot:
     ui.show_figure(figs.linear_collapse_figure(x, linear_out, collapsed_out,
                                                act.dense_stack_forward(x, layers, collapse_act),
                                                collapse_act, n_hidden), key="collapse")
+    st.latex(r"W_2(W_1 x + b_1) + b_2 = (W_2 W_1)\,x + (W_2 b_1 + b_2)")
 
 # --- Try this and Keras ------------------------------------------------------------------------
 ui.try_this([

@@ -104,7 +104,8 @@ with plot:
     ui.show_figure(figs.two_class_figure(gaps, sm.two_class_softmax(gaps), 1 / (1 + np.exp(-gaps)), gap,
                                          float(sm.two_class_softmax(np.array(gap)))), key="sm_two_class")
 with text:
-    st.latex(r"\mathrm{softmax}(z_0, z_1)_1 = \frac{e^{z_1}}{e^{z_0} + e^{z_1}} = \frac{1}{1 + e^{-(z_1 - z_0)}} = \sigma(z_1 - z_0)")
+    st.latex(r"\begin{aligned}\mathrm{softmax}(z_0, z_1)_1 &= \frac{e^{z_1}}{e^{z_0} + e^{z_1}}"
+             r"\\ &= \frac{1}{1 + e^{-(z_1 - z_0)}} = \sigma(z_1 - z_0)\end{aligned}")
     st.markdown(
         f"Your first two logits give $z_1 - z_0 = {gap:.2f}$. For a yes/no problem a single sigmoid unit "
         "(`Dense(1, activation=\"sigmoid\")` with `binary_crossentropy`) is the same model with one output "

@@ -1,0 +1,66 @@
+"""The app shell: navigation, home page, lecture mode, and no TensorFlow on the numpy pages."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from conftest import ROOT, app_test, figures
+from nnviz.course import OBJECTIVES, PAGES, pages_for_objective
+
+NUMPY_PAGES = ["app_pages/activations.py", "app_pages/softmax.py"]
+
+
+def test_home_lists_every_objective_with_its_pages():
+    at = app_test()
+    assert not at.exception
+    shown = "\n".join(m.value for m in at.markdown)
+    for text in OBJECTIVES.values():
+        assert text in shown
+    links = {link.proto.page for link in at.get("page_link")}  # the pages' url paths
+    assert links == {p.key for p in PAGES if p.available}
+    assert [t.key for t in at.toggle] == ["lecture_mode"]  # the shared sidebar
+
+
+def test_no_pages_directory_next_to_app_py():
+    """A folder named pages/ beside the entrypoint switches Streamlit to its old multipage mode:
+    a deep link such as /softmax would then run the page without app.py (no sidebar, no layout)."""
+    assert not (ROOT / "pages").exists()
+
+
+def test_every_objective_is_served_by_some_page():
+    for key in OBJECTIVES:
+        assert pages_for_objective(key), key
+
+
+def test_lecture_mode_scales_up_every_figure():
+    at = app_test("app_pages/softmax.py")
+    normal = {k: f["layout"]["font"]["size"] for k, f in figures(at).items()}
+    # AppTest runs a page script on its own, without app.py's sidebar: set the toggle's state directly.
+    # The real toggle is exercised in the browser test.
+    at.session_state["lecture_mode"] = True
+    at.run()
+    assert not at.exception
+    lecture = {k: f["layout"]["font"]["size"] for k, f in figures(at).items()}
+    assert set(normal.values()) == {16} and set(lecture.values()) == {22}
+
+
+def test_numpy_pages_render_without_importing_tensorflow():
+    """Run each page in a fresh interpreter and look at sys.modules (TensorFlow costs ~0.6 GB, 3 s)."""
+    script = f"""
+import json, sys
+sys.path.insert(0, {str(ROOT / 'tests')!r})
+from conftest import app_test
+result = {{}}
+for page in {NUMPY_PAGES!r}:
+    at = app_test(page)
+    result[page] = {{"exception": bool(at.exception),
+                     "tensorflow": "tensorflow" in sys.modules, "keras": "keras" in sys.modules}}
+print(json.dumps(result))
+"""
+    out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    for page in NUMPY_PAGES:
+        assert result[page] == {"exception": False, "tensorflow": False, "keras": False}, page

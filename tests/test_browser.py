@@ -1,0 +1,110 @@
+"""The real server in headless Chromium: every page renders, charts are drawn, sliders survive their extremes.
+
+Screenshots land in tests/artifacts/screenshots/ for a human to look at.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import ARTIFACTS
+from nnviz.course import PAGES
+
+SCREENSHOTS = ARTIFACTS / "screenshots"
+# Home last: the first request to a fresh server is a deep link, as when a student opens a shared URL.
+PAGE_PATHS = {p.key: p.key for p in PAGES if p.available} | {"home": ""}
+IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
+
+
+def wait_until_idle(page, timeout: float = 30_000) -> None:
+    """Wait for the script run to finish and every chart to be drawn."""
+    page.wait_for_timeout(300)  # let a rerun triggered just now start
+    page.wait_for_selector(IDLE, timeout=timeout)
+    page.wait_for_function(
+        """() => document.querySelectorAll("[data-testid='stSkeleton']").length === 0 &&
+                 [...document.querySelectorAll("[data-testid='stPlotlyChart']")]
+                    .every(c => c.querySelector('.main-svg g.trace'))""",
+        timeout=timeout,
+    )
+
+
+def screenshot_whole_app(page, name: str) -> None:
+    """Streamlit scrolls inside its own container, so grow the viewport to the content's height first."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    viewport = page.viewport_size
+    height = page.evaluate(
+        "() => document.querySelector(\"[data-testid='stMain']\").scrollHeight")
+    page.set_viewport_size({"width": viewport["width"], "height": min(int(height) + 50, 16000)})
+    page.wait_for_timeout(500)  # charts re-layout to the new size
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+    page.set_viewport_size(viewport)
+
+
+def exceptions_on(page) -> list[str]:
+    return page.locator("[data-testid='stException']").all_inner_texts()
+
+
+@pytest.fixture()
+def page(browser):
+    context = browser.new_context(viewport={"width": 1600, "height": 1000}, device_scale_factor=1)
+    pg = context.new_page()
+    console_errors: list[str] = []
+    pg.on("pageerror", lambda e: console_errors.append(str(e)))
+    pg.console_errors = console_errors
+    yield pg
+    context.close()
+
+
+@pytest.mark.parametrize("name", list(PAGE_PATHS))
+def test_page_renders_with_charts_and_no_exception(server_url, page, name):
+    page.goto(f"{server_url}/{PAGE_PATHS[name]}")
+    wait_until_idle(page)
+    screenshot_whole_app(page, name)
+    assert exceptions_on(page) == []
+    assert page.console_errors == []
+    charts = page.locator("[data-testid='stPlotlyChart']")
+    if name != "home":
+        assert charts.count() >= 4
+        # every chart has drawn at least one trace with a real size on screen
+        for i in range(charts.count()):
+            box = charts.nth(i).bounding_box()
+            assert box and box["width"] > 200 and box["height"] > 200
+    else:
+        links = page.locator("[data-testid='stPageLink']")
+        assert links.count() >= 2
+
+
+@pytest.mark.parametrize("name", [k for k in PAGE_PATHS if k != "home"])
+def test_every_slider_survives_its_extremes_in_the_browser(server_url, page, name):
+    page.goto(f"{server_url}/{PAGE_PATHS[name]}")
+    wait_until_idle(page)
+    sliders = page.get_by_role("slider")
+    assert sliders.count() >= 5
+    i = 0
+    while i < sliders.count():  # re-counted: the number of classes slider changes how many there are
+        for key in ("End", "Home"):
+            thumb = page.get_by_role("slider").nth(i)
+            thumb.focus()
+            thumb.press(key)
+            wait_until_idle(page)
+            assert exceptions_on(page) == [], f"slider {i} at {key}"
+        i += 1
+    screenshot_whole_app(page, f"{name}-extremes")
+    assert page.console_errors == []
+
+
+def test_lecture_mode_survives_navigation_and_enlarges_charts(server_url, page):
+    page.goto(f"{server_url}/activations")
+    wait_until_idle(page)
+    font_size = "() => document.querySelector('.js-plotly-plot')._fullLayout.font.size"
+    assert page.evaluate(font_size) == 16
+    page.get_by_text("Lecture mode").click()
+    wait_until_idle(page)
+    assert page.evaluate(font_size) == 22
+    page.locator("[data-testid='stSidebarNav']").get_by_text("Softmax output").click()
+    page.wait_for_url("**/softmax")
+    wait_until_idle(page)
+    assert page.get_by_role("switch").is_checked()
+    assert page.evaluate(font_size) == 22
+    screenshot_whole_app(page, "softmax-lecture-mode")
+    assert exceptions_on(page) == []

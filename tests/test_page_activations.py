@@ -1,0 +1,178 @@
+"""AppTest of the activation-functions page: the widgets change what is drawn, as the maths says."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from conftest import app_test, figures, texts, trace, values
+from nnviz import activations as act
+
+PAGE = "app_pages/activations.py"
+
+
+@pytest.fixture()
+def at():
+    at = app_test(PAGE)
+    assert not at.exception
+    return at
+
+
+def test_renders_all_sections(at):
+    assert set(figures(at)) == {"act_curves", "act_step", "neuron", "chain", "collapse"}
+    assert [h.value for h in at.header][:2] == [
+        "The functions and their derivatives", "Why the step function gives gradient descent nothing to follow"]
+    assert "In Keras" in [s.value for s in at.subheader]
+
+
+def test_chosen_functions_and_their_derivatives_are_drawn(at):
+    at.multiselect(key="act_choice").set_value(["elu", "gelu"]).run()
+    fig = figures(at)["act_curves"]
+    assert [t["name"] for t in fig["data"]] == ["ELU (α = 1)"] * 2 + ["GELU"] * 2
+    x = values(fig["data"][0]["x"])
+    np.testing.assert_allclose(values(fig["data"][0]["y"]), act.elu(x))
+    np.testing.assert_allclose(values(fig["data"][3]["y"]), act.gelu_grad(x))
+    # derivatives sit in the second panel
+    assert fig["data"][1]["xaxis"] == "x2"
+
+
+def test_range_slider_sets_the_x_grid(at):
+    at.slider(key="act_range").set_value((-15.0, 2.0)).run()
+    x = values(figures(at)["act_curves"]["data"][0]["x"])
+    assert (x[0], x[-1]) == (-15.0, 2.0)
+
+
+def test_saturation_is_shaded_where_the_derivative_is_small(at):
+    at.multiselect(key="act_choice").set_value(["sigmoid"]).run()
+    bands = figures(at)["act_curves"]["layout"]["shapes"]
+    assert len(bands) == 2  # both tails of the sigmoid
+    left, right = sorted(bands, key=lambda s: s["x0"])
+    assert left["x0"] == -6.0 and right["x1"] == 6.0
+    threshold = np.log((1 + np.sqrt(0.8)) / (1 - np.sqrt(0.8)))  # σ'(x) = 0.05
+    assert left["x1"] == pytest.approx(-threshold, abs=0.05) and right["x0"] == pytest.approx(threshold, abs=0.05)
+    at.multiselect(key="act_choice").set_value(["relu"]).run()
+    (band,) = figures(at)["act_curves"]["layout"]["shapes"]
+    assert band["x0"] == -6.0 and band["x1"] == pytest.approx(0.0, abs=0.05)
+
+
+def test_side_by_side_gives_one_panel_per_function(at):
+    at.multiselect(key="act_choice").set_value(list(act.ACTIVATIONS)).run()
+    at.radio(key="act_layout").set_value("Side by side").run()
+    layout = figures(at)["act_curves"]["layout"]
+    assert {f"xaxis{i}" for i in range(2, 11)} <= set(layout)
+    titles = [a["text"] for a in layout["annotations"]]
+    assert titles == [a.label for a in act.ACTIVATIONS.values()]
+
+
+def test_step_function_has_zero_derivative_everywhere(at):
+    fig = figures(at)["act_step"]
+    step_f, step_grad = fig["data"][:2]  # overlay: f then f' for each function
+    assert step_f["name"] == step_grad["name"] == "Step (Heaviside)" and step_grad["xaxis"] == "x2"
+    assert np.all(values(step_grad["y"]) == 0)
+    (step_band,) = [s for s in fig["layout"]["shapes"] if s["x0"] == -6.0 and s["x1"] == 6.0]
+    assert step_band["xref"] == "x2"
+
+
+def test_neuron_weight_and_bias_move_the_curve(at):
+    at.slider(key="neuron_w").set_value(2.0)
+    at.slider(key="neuron_b").set_value(3.0).run()
+    fig = figures(at)["neuron"]
+    curve = fig["data"][1]
+    x = values(curve["x"])
+    np.testing.assert_allclose(values(curve["y"]), act.sigmoid(2.0 * x + 3.0))
+    assert fig["layout"]["shapes"][0]["x0"] == pytest.approx(-1.5)
+    assert "−b/w: -1.50" in texts(at).replace("switch point x = ", "")
+
+
+def test_neuron_with_zero_weight_is_explained_not_crashed(at):
+    at.slider(key="neuron_w").set_value(0.0).run()
+    assert not at.exception
+    assert "the input is ignored" in texts(at)
+    curve = figures(at)["neuron"]["data"][1]
+    np.testing.assert_allclose(values(curve["y"]), 0.5)  # σ(0·x + 0)
+
+
+def test_deep_sigmoid_chain_vanishes_and_relu_does_not(at):
+    at.slider(key="chain_depth").set_value(20).run()
+    fig = figures(at)["chain"]
+    sigmoid_line = values(trace(fig, "Sigmoid (logistic)")["y"])
+    relu_line = values(trace(fig, "ReLU")["y"])
+    assert len(sigmoid_line) == 20
+    np.testing.assert_allclose(sigmoid_line, np.abs(act.chain_gradients(act.get("sigmoid"), 20, 0.5, 1.0)))
+    assert sigmoid_line[-1] < 0.25**20 and np.all(np.diff(sigmoid_line) < 0)
+    np.testing.assert_allclose(relu_line, 1.0)
+
+
+def test_dead_relu_gradient_is_reported_not_plotted(at):
+    at.slider(key="chain_x0").set_value(-1.0).run()
+    relu_line = values(trace(figures(at)["chain"], "ReLU")["y"])
+    assert np.all(np.isnan(relu_line))
+    assert "Exactly zero (not drawn on the log axis): ReLU" in texts(at)
+
+
+def test_linear_stack_collapses_and_nonlinear_does_not(at):
+    fig = figures(at)["collapse"]
+    nonlinear, linear, collapsed = (values(t["y"]) for t in fig["data"])
+    np.testing.assert_allclose(linear, collapsed, atol=1e-12)
+    assert np.max(np.abs(nonlinear - linear)) > 0.1
+    x = values(fig["data"][1]["x"])
+    assert np.allclose(np.diff(linear, 2), 0, atol=1e-9)  # a straight line
+    at.selectbox(key="collapse_act").set_value("linear").run()
+    nonlinear, linear, _ = (values(t["y"]) for t in figures(at)["collapse"]["data"])
+    np.testing.assert_allclose(nonlinear, linear)
+    assert len(x) == len(linear)
+
+
+def test_seed_changes_the_random_weights_reproducibly(at):
+    first = values(figures(at)["collapse"]["data"][0]["y"])
+    at.number_input(key="collapse_seed").set_value(7).run()
+    seven = values(figures(at)["collapse"]["data"][0]["y"])
+    at.number_input(key="collapse_seed").set_value(0).run()
+    np.testing.assert_array_equal(values(figures(at)["collapse"]["data"][0]["y"]), first)
+    assert not np.allclose(seven, first)
+
+
+def test_empty_choices_and_empty_range_give_messages(at):
+    at.multiselect(key="act_choice").set_value([])
+    at.multiselect(key="chain_acts").set_value([])
+    at.slider(key="act_range").set_value((3.0, 3.0)).run()
+    assert not at.exception
+    shown = texts(at)
+    assert "Pick at least one activation function above" in shown
+    assert "Pick at least one activation function to compare" in shown
+    assert "The range of x is empty" in shown
+    assert "act_curves" not in figures(at) and "neuron" in figures(at)
+
+
+def test_keras_panel_follows_the_chosen_functions(at):
+    at.multiselect(key="act_choice").set_value(["selu", "step"]).run()
+    code = at.code[0].value
+    assert 'Dense(32, activation="selu")' in code
+    assert "Keras has no such activation" in code
+
+
+@pytest.mark.parametrize("end", ["min", "max"])
+def test_every_widget_at_its_extremes_raises_nothing(at, end):
+    at.multiselect(key="act_choice").set_value(list(act.ACTIVATIONS))
+    at.multiselect(key="chain_acts").set_value(list(act.ACTIVATIONS))
+    for slider in at.slider:
+        lo, hi = slider.min, slider.max
+        if isinstance(slider.value, tuple):
+            slider.set_value((lo, lo) if end == "min" else (hi, hi))
+        else:
+            slider.set_value(lo if end == "min" else hi)
+    seed = at.number_input(key="collapse_seed")
+    seed.set_value(seed.min if end == "min" else seed.max)
+    at.run()
+    assert not at.exception
+    for layout in ("Overlay", "Side by side"):
+        at.radio(key="act_layout").set_value(layout).run()
+        assert not at.exception
+    for key in act.ACTIVATIONS:
+        at.selectbox(key="neuron_act").set_value(key)
+        at.selectbox(key="collapse_act").set_value(key).run()
+        assert not at.exception, key
+        for fig in figures(at).values():
+            for t in fig["data"]:
+                y = values(t["y"])
+                assert not np.any(np.isinf(y)), (key, t["name"])

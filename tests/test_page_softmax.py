@@ -1,0 +1,139 @@
+"""AppTest of the softmax page: sliders drive the numbers and bars exactly as softmax says."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from conftest import app_test, figures, texts, trace, values
+from nnviz import softmax as sm
+
+PAGE = "app_pages/softmax.py"
+
+
+@pytest.fixture()
+def at():
+    at = app_test(PAGE)
+    assert not at.exception
+    return at
+
+
+def shown_logits(at) -> np.ndarray:
+    return values(figures(at)["sm_bars"]["data"][0]["y"])
+
+
+def shown_probs(at) -> np.ndarray:
+    return values(figures(at)["sm_bars"]["data"][1]["y"])
+
+
+def metric(at, label_start: str) -> str:
+    (m,) = [m for m in at.metric if m.label.startswith(label_start)]
+    return m.value
+
+
+def test_renders_all_sections(at):
+    assert set(figures(at)) == {"sm_bars", "sm_temperature_fig", "sm_gradient", "sm_two_class"}
+    assert len(at.table) == 2  # the step-by-step table and the stability table
+
+
+def test_logit_sliders_drive_the_probabilities(at):
+    at.slider(key="sm_logit_1").set_value(4.0).run()
+    logits = shown_logits(at)
+    np.testing.assert_allclose(logits, [2.0, 4.0, 0.1])
+    np.testing.assert_allclose(shown_probs(at), sm.softmax(logits))
+    assert metric(at, "predicted class") == "class 1"
+    assert metric(at, "p(class 1)") == f"{sm.softmax(logits)[1]:.3f}"
+
+
+def test_number_of_classes_sets_the_bars(at):
+    at.slider(key="sm_classes").set_value(10).run()
+    assert len(shown_probs(at)) == 10
+    assert shown_probs(at).sum() == pytest.approx(1.0)
+    at.slider(key="sm_classes").set_value(2).run()
+    assert len(shown_probs(at)) == 2
+
+
+def test_step_table_shows_the_exp_and_normalise_steps(at):
+    table = at.table[0].value
+    steps = sm.softmax_steps([2.0, 1.0, 0.1])
+    assert list(table["z/T − m"]) == [f"{v:.3f}" for v in steps.shifted]
+    assert list(table["e^(z/T − m)"]) == [f"{v:.4g}" for v in steps.exps]
+    assert list(table["÷ sum → p"]) == [f"{v:.4f}" for v in steps.probs]
+
+
+def test_temperature_sharpens_and_flattens_but_keeps_the_argmax(at):
+    at.slider(key="sm_temperature").set_value(0.05).run()
+    cold = shown_probs(at)
+    assert cold[0] > 0.999 and np.argmax(cold) == 0
+    at.slider(key="sm_temperature").set_value(5.0).run()
+    hot = shown_probs(at)
+    np.testing.assert_allclose(hot, sm.softmax([2.0, 1.0, 0.1], 5.0))
+    assert hot.max() < 0.45 and np.argmax(hot) == 0
+    marker = figures(at)["sm_temperature_fig"]["layout"]["shapes"][0]
+    assert marker["x0"] == 5.0
+
+
+def test_adding_a_constant_changes_nothing_even_at_1000(at):
+    before = shown_probs(at)
+    at.slider(key="sm_shift").set_value(1000.0).run()
+    np.testing.assert_allclose(shown_probs(at), before)  # the bars use the logits without c
+    assert float(metric(at, "largest change")) < 1e-12
+    stability = at.table[1].value
+    assert list(stability["naive e^z / Σ e^z (float32)"]) == ["nan"] * 3
+    assert list(stability["stable, max subtracted"]) == [f"{p:.4f}" for p in before]
+    assert "The naive formula broke down" in texts(at)
+
+
+def test_small_logits_give_no_overflow_message(at):
+    assert "Both formulas agree" in texts(at)
+    at.slider(key="sm_shift").set_value(-1000.0).run()  # every e^z underflows to 0: 0/0
+    assert "The naive formula broke down" in texts(at)
+
+
+def test_cross_entropy_and_gradient_for_the_true_class(at):
+    at.selectbox(key="sm_true").set_value(2).run()
+    logits = np.array([2.0, 1.0, 0.1])
+    assert metric(at, "cross-entropy") == f"{-np.log(sm.softmax(logits)[2]):.4f}"
+    grad = values(figures(at)["sm_gradient"]["data"][0]["y"])
+    np.testing.assert_allclose(grad, sm.softmax(logits) - [0, 0, 1])
+    assert grad[2] < 0 and np.all(grad[:2] > 0) and grad.sum() == pytest.approx(0, abs=1e-12)
+
+
+def test_true_class_beyond_fewer_classes_is_handled(at):
+    at.slider(key="sm_classes").set_value(10).run()
+    at.selectbox(key="sm_true").set_value(9).run()
+    at.slider(key="sm_classes").set_value(2).run()
+    assert not at.exception
+    assert len(values(figures(at)["sm_gradient"]["data"][0]["y"])) == 2
+
+
+def test_two_classes_point_sits_on_the_sigmoid(at):
+    at.slider(key="sm_logit_0").set_value(-1.0)
+    at.slider(key="sm_logit_1").set_value(2.0).run()
+    fig = figures(at)["sm_two_class"]
+    point = trace(fig, "your logits")
+    assert point["x"] == [3.0] and point["y"][0] == pytest.approx(1 / (1 + np.exp(-3.0)))
+    np.testing.assert_allclose(values(fig["data"][0]["y"]), values(fig["data"][1]["y"]), atol=1e-12)
+
+
+def test_keras_panel_follows_classes_and_temperature(at):
+    at.slider(key="sm_classes").set_value(7)
+    at.slider(key="sm_temperature").set_value(0.5).run()
+    code = at.code[0].value
+    assert 'Dense(7, activation="softmax")' in code and "from_logits=True" in code and "logits / 0.5" in code
+
+
+@pytest.mark.parametrize("end", ["min", "max"])
+def test_every_widget_at_its_extremes_raises_nothing(at, end):
+    at.slider(key="sm_classes").set_value(10).run()
+    for slider in at.slider:
+        slider.set_value(slider.min if end == "min" else slider.max)
+    at.run()
+    assert not at.exception
+    for true_class in range(len(at.selectbox(key="sm_true").options)):
+        at.selectbox(key="sm_true").set_value(true_class).run()
+        assert not at.exception
+        assert np.isfinite(float(metric(at, "cross-entropy")))
+    probs = shown_probs(at)
+    assert len(probs) == (2 if end == "min" else 10)
+    assert np.all(np.isfinite(probs)) and probs.sum() == pytest.approx(1.0)

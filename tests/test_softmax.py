@@ -1,0 +1,359 @@
+"""nnviz.softmax and nnviz.keras_code checked against Keras / TensorFlow.
+
+Project rule: Keras is the reference. softmax, log-softmax, cross-entropy and its
+gradient are compared with ``tf.nn`` / ``keras.activations`` / ``keras.losses``
+on the same logits; the generated Keras snippets are executed and inspected.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import warnings
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+from nnviz import keras_code  # noqa: E402
+from nnviz import softmax as S  # noqa: E402
+from nnviz.activations import ACTIVATIONS  # noqa: E402
+
+TOL64 = dict(rtol=1e-10, atol=1e-12)
+TEMPERATURES = [0.05, 1.0, 5.0]
+SIZES = range(2, 11)
+EXTREME_LOGITS = [[1000.0, 999.0, -1000.0], [-1000.0, -1000.0, -1000.0], [1000.0, -1000.0]]
+
+
+def random_logits(n: int) -> np.ndarray:
+    """Seeded per size, so every run and every test sees the same logits."""
+    return np.random.default_rng(1000 + n).normal(0.0, 3.0, n)
+
+
+def as_batch(z: np.ndarray) -> tf.Tensor:
+    """One sample of logits as a float64 (1, K) tensor, the shape Keras losses expect."""
+    return tf.constant(np.asarray(z, dtype=float)[None, :], dtype=tf.float64)
+
+
+def keras_ce(z, y: int, temperature: float = 1.0) -> tf.Tensor:
+    """keras.losses.sparse_categorical_crossentropy(from_logits=True) for one sample, z / T as the prediction."""
+    return keras.losses.sparse_categorical_crossentropy(np.array([y]), as_batch(z) / temperature, from_logits=True)
+
+
+# --------------------------------------------------------------------------- softmax
+
+
+@pytest.mark.parametrize("T", TEMPERATURES)
+@pytest.mark.parametrize("n", SIZES)
+def test_softmax_matches_tf_nn_softmax(n, T):
+    z = random_logits(n)
+    expected = tf.nn.softmax(as_batch(z) / T).numpy()[0]
+    np.testing.assert_allclose(S.softmax(z, T), expected, **TOL64)
+
+
+@pytest.mark.parametrize("T", TEMPERATURES)
+@pytest.mark.parametrize("n", SIZES)
+def test_softmax_matches_keras_activation(n, T):
+    z = random_logits(n)
+    expected = keras.activations.softmax(as_batch(z) / T).numpy()[0]
+    np.testing.assert_allclose(S.softmax(z, T), expected, **TOL64)
+
+
+@pytest.mark.parametrize("z", EXTREME_LOGITS)
+def test_softmax_stable_for_extreme_logits(z):
+    p = S.softmax(z)
+    assert np.all(np.isfinite(p))
+    assert p.sum() == pytest.approx(1.0, abs=1e-15)
+    np.testing.assert_allclose(p, tf.nn.softmax(as_batch(z)).numpy()[0], **TOL64)
+
+
+def test_softmax_extreme_values():
+    """[1000, 999, −1000] → [e/(e+1), 1/(e+1), 0]; equal logits → uniform."""
+    e = math.e
+    np.testing.assert_allclose(S.softmax([1000.0, 999.0, -1000.0]), [e / (e + 1), 1 / (e + 1), 0.0], **TOL64)
+    np.testing.assert_allclose(S.softmax([-1000.0] * 3), [1 / 3] * 3, **TOL64)
+
+
+@pytest.mark.parametrize("T", [0.0, -1.0])
+def test_softmax_rejects_non_positive_temperature(T):
+    with pytest.raises(ValueError):
+        S.softmax([1.0, 2.0], T)
+
+
+# --------------------------------------------------------------------------- softmax_steps
+
+
+@pytest.mark.parametrize("T", TEMPERATURES)
+def test_softmax_steps_intermediate_values(T):
+    z = random_logits(6)
+    st = S.softmax_steps(z, T)
+    np.testing.assert_array_equal(st.logits, z)
+    np.testing.assert_array_equal(st.scaled, z / T)
+    assert st.shifted.max() == 0.0
+    assert st.exps.max() == 1.0
+    np.testing.assert_array_equal(st.exps, np.exp(st.shifted))
+    assert st.total == pytest.approx(st.exps.sum(), rel=1e-15)
+    np.testing.assert_array_equal(st.probs, st.exps / st.total)
+
+
+# --------------------------------------------------------------------------- naive_softmax
+
+
+@pytest.mark.parametrize("z", [[89.0, 1.0, 0.0], [100.0, 100.0], [1000.0, 999.0, -1000.0]])
+def test_naive_softmax_overflows_to_nan_in_float32(z):
+    """e^89 > float32 max (≈ e^88.72): inf / inf = NaN, while the stable softmax is fine."""
+    assert max(z) > S.FLOAT32_EXP_OVERFLOW
+    assert np.isnan(S.naive_softmax(z)).any()
+    assert np.all(np.isfinite(S.softmax(z)))
+
+
+def test_naive_softmax_underflows_to_nan_for_very_negative_logits():
+    assert np.isnan(S.naive_softmax([-1000.0, -1000.0])).all()
+
+
+def test_float32_exp_overflow_threshold():
+    """Just below the threshold e^z is finite in float32, just above it is inf."""
+    assert S.FLOAT32_EXP_OVERFLOW == pytest.approx(88.7228, abs=1e-4)
+    with np.errstate(over="ignore"):
+        assert np.isfinite(np.exp(np.float32(S.FLOAT32_EXP_OVERFLOW - 0.01)))
+        assert np.isinf(np.exp(np.float32(S.FLOAT32_EXP_OVERFLOW + 0.01)))
+
+
+@pytest.mark.parametrize("n", SIZES)
+def test_naive_softmax_matches_softmax_for_small_logits(n):
+    z = random_logits(n)
+    naive = S.naive_softmax(z)
+    assert naive.dtype == np.float32
+    np.testing.assert_allclose(naive, S.softmax(z), rtol=1e-5, atol=1e-7)
+    tf_float32 = tf.nn.softmax(tf.constant(z[None, :], tf.float32)).numpy()[0]
+    np.testing.assert_allclose(naive, tf_float32, rtol=1e-5, atol=1e-7)
+
+
+# --------------------------------------------------------------------------- log_softmax and cross-entropy
+
+
+@pytest.mark.parametrize("T", TEMPERATURES)
+@pytest.mark.parametrize("n", SIZES)
+def test_log_softmax_matches_tf(n, T):
+    z = random_logits(n)
+    np.testing.assert_allclose(S.log_softmax(z, T), tf.nn.log_softmax(as_batch(z) / T).numpy()[0], **TOL64)
+
+
+@pytest.mark.parametrize("z", EXTREME_LOGITS)
+def test_log_softmax_finite_where_softmax_underflows(z):
+    expected = tf.nn.log_softmax(as_batch(z)).numpy()[0]
+    got = S.log_softmax(z)
+    assert np.all(np.isfinite(got))
+    np.testing.assert_allclose(got, expected, **TOL64)
+
+
+@pytest.mark.parametrize("T", TEMPERATURES)
+@pytest.mark.parametrize("n", SIZES)
+def test_cross_entropy_matches_keras_from_logits(n, T):
+    z = random_logits(n)
+    for y in range(n):
+        expected = float(keras_ce(z, y, T)[0])
+        assert S.cross_entropy(z, y, T) == pytest.approx(expected, rel=1e-10, abs=1e-12)
+
+
+@pytest.mark.parametrize("n", SIZES)
+def test_cross_entropy_matches_keras_on_probabilities(n):
+    """from_logits=False: Keras clips p to [1e-7, 1 − 1e-7], so moderate logits (T = 1) and a looser tolerance."""
+    z = random_logits(n) / 3.0
+    probs = tf.constant(S.softmax(z)[None, :], tf.float64)
+    for y in range(n):
+        expected = float(keras.losses.sparse_categorical_crossentropy(np.array([y]), probs, from_logits=False)[0])
+        assert S.cross_entropy(z, y) == pytest.approx(expected, rel=1e-5, abs=1e-6)
+
+
+@pytest.mark.parametrize("T", TEMPERATURES)
+def test_cross_entropy_matches_keras_loss_class(T):
+    """The Loss object computes in float32 (Keras' floatx): float32 tolerance."""
+    z = random_logits(5)
+    loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    for y in range(5):
+        expected = float(loss(np.array([y]), as_batch(z) / T))
+        assert S.cross_entropy(z, y, T) == pytest.approx(expected, rel=1e-5, abs=1e-5)
+
+
+@pytest.mark.parametrize("z, y", [([1000.0, -1000.0], 0), ([1000.0, -1000.0], 1), ([1000.0, 999.0, -1000.0], 2)])
+def test_cross_entropy_finite_for_huge_logits(z, y):
+    got = S.cross_entropy(z, y)
+    assert math.isfinite(got)
+    assert got == pytest.approx(float(keras_ce(z, y)[0]), rel=1e-12, abs=1e-12)
+
+
+def test_cross_entropy_of_wrong_confident_prediction_is_the_logit_gap():
+    assert S.cross_entropy([1000.0, -1000.0], 1) == pytest.approx(2000.0, rel=1e-15)
+
+
+# --------------------------------------------------------------------------- cross_entropy_grad
+
+
+@pytest.mark.parametrize("T", TEMPERATURES + [2.5])
+@pytest.mark.parametrize("n", [2, 3, 7, 10])
+def test_cross_entropy_grad_matches_gradient_tape(n, T):
+    """∂L/∂z through the Keras loss on z / T: the 1/T factor must be there too."""
+    z = random_logits(n)
+    for y in range(n):
+        zt = as_batch(z)
+        with tf.GradientTape() as tape:
+            tape.watch(zt)
+            loss = keras.losses.sparse_categorical_crossentropy(np.array([y]), zt / T, from_logits=True)
+        expected = tape.gradient(loss, zt).numpy()[0]
+        np.testing.assert_allclose(S.cross_entropy_grad(z, y, T), expected, rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("n", SIZES)
+def test_cross_entropy_grad_at_T1_is_p_minus_y(n):
+    z = random_logits(n)
+    y = n // 2
+    np.testing.assert_allclose(S.cross_entropy_grad(z, y), S.softmax(z) - S.one_hot(y, n), rtol=0, atol=1e-15)
+
+
+@pytest.mark.parametrize("T", TEMPERATURES)
+@pytest.mark.parametrize("n", SIZES)
+def test_cross_entropy_grad_sums_to_zero(n, T):
+    """Σ_k (p_k − y_k) / T = (1 − 1) / T: raising every logit equally changes nothing."""
+    g = S.cross_entropy_grad(random_logits(n), 0, T)
+    assert g.sum() == pytest.approx(0.0, abs=1e-12 / T)
+
+
+@pytest.mark.parametrize("T", TEMPERATURES)
+@pytest.mark.parametrize("n", SIZES)
+def test_cross_entropy_grad_signs(n, T):
+    """Gradient descent pushes the true logit up (∂L/∂z_y ≤ 0) and every other logit down (≥ 0)."""
+    y = n - 1
+    g = S.cross_entropy_grad(random_logits(n), y, T)
+    assert g[y] <= 0 and np.all(np.delete(g, y) >= 0)
+
+
+def test_one_hot():
+    np.testing.assert_array_equal(S.one_hot(2, 4), [0.0, 0.0, 1.0, 0.0])
+
+
+# --------------------------------------------------------------------------- entropy
+
+
+@pytest.mark.parametrize("k", SIZES)
+def test_entropy_of_one_hot_is_zero(k):
+    assert S.entropy(S.one_hot(k - 1, k)) == 0.0
+
+
+@pytest.mark.parametrize("k", SIZES)
+def test_entropy_of_uniform_is_log_k(k):
+    assert S.entropy(np.full(k, 1.0 / k)) == pytest.approx(math.log(k), rel=1e-12)
+
+
+def test_entropy_of_softmax_matches_tf():
+    p = S.softmax(random_logits(7))
+    expected = float(-tf.reduce_sum(p * tf.math.log(p)))
+    assert S.entropy(p) == pytest.approx(expected, rel=1e-12)
+
+
+# --------------------------------------------------------------------------- two_class_softmax
+
+
+def test_two_class_softmax_is_keras_sigmoid():
+    d = np.linspace(-50.0, 50.0, 1001)
+    expected = keras.activations.sigmoid(tf.constant(d, tf.float64)).numpy()
+    np.testing.assert_allclose(S.two_class_softmax(d), expected, rtol=1e-12, atol=1e-300)
+
+
+def test_two_class_softmax_is_softmax_of_zero_and_d():
+    for d in [-7.5, -1.0, 0.0, 0.3, 12.0]:
+        assert S.two_class_softmax(d) == pytest.approx(S.softmax([0.0, d])[1], rel=1e-14, abs=1e-300)
+
+
+def test_two_class_softmax_large_gap_without_overflow():
+    """±800: e^800 overflows float64. Overflow/invalid/divide raise, and any warning is an error.
+
+    Underflow (e^−800 → 0) is left at numpy's default (ignored): it is harmless and
+    the result there is exactly 0 or 1, as in Keras.
+    """
+    d = np.array([-800.0, -100.0, 100.0, 800.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with np.errstate(over="raise", invalid="raise", divide="raise"):
+            got = S.two_class_softmax(d)
+    expected = keras.activations.sigmoid(tf.constant(d, tf.float64)).numpy()
+    np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-300)
+    assert got[0] == 0.0 and got[-1] == 1.0
+
+
+# --------------------------------------------------------------------------- generated Keras code
+
+
+def run_snippet(code: str) -> dict:
+    """Execute a generated snippet in a fresh namespace; it imports numpy/tensorflow itself."""
+    namespace: dict = {"__name__": "__nnviz_snippet__"}
+    exec(compile(code, "<nnviz snippet>", "exec"), namespace)
+    return namespace
+
+
+@pytest.mark.parametrize("n, T", [(2, 1.0), (3, 0.5), (10, 2.5)])
+def test_softmax_code_runs_and_builds_the_described_models(n, T, capsys):
+    ns = run_snippet(keras_code.softmax_code(n, T))
+    out = capsys.readouterr().out
+
+    last = ns["model"].layers[-1]
+    assert last.units == n
+    assert last.get_config()["activation"] == "softmax"
+    assert ns["model"].loss == "sparse_categorical_crossentropy"
+
+    loss = ns["logits_model"].loss
+    assert isinstance(loss, keras.losses.SparseCategoricalCrossentropy)
+    assert loss.get_config()["from_logits"] is True
+    assert ns["logits_model"].layers[-1].units == n
+    assert ns["logits_model"].layers[-1].get_config()["activation"] == "linear"
+
+    probs = ns["probs"].numpy()[0]
+    assert probs.shape == (n,)
+    assert probs.sum() == pytest.approx(1.0, abs=1e-6)
+    assert "predicted class:" in out
+
+
+@pytest.mark.parametrize("T", [0.5, 1.0, 2.5])
+def test_softmax_code_temperature_line_matches_nnviz(T):
+    """The snippet's untrained model outputs all-zero logits (uniform at any T), so re-run its
+    ``probs = ...`` line on non-trivial logits: it must compute nnviz's softmax(z, T)."""
+    code = keras_code.softmax_code(4, T)
+    (probs_line,) = [line for line in code.splitlines() if line.startswith("probs =")]
+    z = np.array([[2.0, -1.0, 0.5, 3.0]], dtype="float32")
+    ns = {"keras": keras, "logits": tf.constant(z)}
+    exec(probs_line, ns)
+    np.testing.assert_allclose(ns["probs"].numpy()[0], S.softmax(z[0], T), rtol=1e-5, atol=1e-7)
+
+
+def test_dense_activation_code_builds_one_dense_per_keras_activation(capsys):
+    chosen = [ACTIVATIONS["sigmoid"], ACTIVATIONS["step"], ACTIVATIONS["relu"]]
+    code = keras_code.dense_activation_code(chosen, units=8)
+    ns = run_snippet(code)
+    out = capsys.readouterr().out
+
+    dense = [layer for layer in ns["model"].layers if isinstance(layer, keras.layers.Dense)]
+    assert [layer.get_config()["activation"] for layer in dense] == ["sigmoid", "relu", "linear"]
+    assert [layer.units for layer in dense] == [8, 8, 1]
+    assert "# Step (Heaviside): Keras has no such activation" in code
+    assert ns["model"](np.zeros((4, 2), dtype="float32")).shape == (4, 1)
+    assert re.findall(r"^([a-z_]+) \[", out, flags=re.MULTILINE) == ["sigmoid", "relu"]  # step prints nothing
+
+
+def test_dense_activation_code_every_activation(capsys):
+    """All the app's activations at once: every keras_name is a valid Dense activation."""
+    chosen = list(ACTIVATIONS.values())
+    ns = run_snippet(keras_code.dense_activation_code(chosen))
+    capsys.readouterr()
+    dense = [layer for layer in ns["model"].layers if isinstance(layer, keras.layers.Dense)]
+    expected = [a.keras_name for a in chosen if a.keras_name is not None] + ["linear"]
+    assert [layer.get_config()["activation"] for layer in dense] == expected
+    x = ns["x"]
+    for a in chosen:
+        if a.keras_name is not None:
+            np.testing.assert_allclose(
+                keras.activations.get(a.keras_name)(x).numpy(), a.fn(x), rtol=1e-5, atol=1e-6, err_msg=a.key
+            )
