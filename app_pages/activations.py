@@ -34,8 +34,9 @@ with explanation:
         "the error by $f'(z)$ at every layer."
     )
     st.markdown(
-        f"**Shaded:** saturation, where $|f'(x)| < {SATURATION_TOL}$. There the neuron barely "
-        "passes a gradient back, so its incoming weights barely learn."
+        f"**Saturation** (bars under the derivative, shading when side by side): where "
+        f"$|f'(x)| < {SATURATION_TOL}$ the neuron barely passes a gradient back, so its incoming "
+        "weights barely learn."
     )
 
 if hi - lo < 1.0:
@@ -62,7 +63,7 @@ with left:
 with right:
     st.markdown(
         "The perceptron's step function jumps from 0 to 1 at $x = 0$. Its derivative is **0 "
-        "everywhere else** (and undefined at the jump), so the whole $x$-axis is shaded.\n\n"
+        "everywhere else** (and undefined at the jump): its saturation bar covers the whole $x$-axis.\n\n"
         "Gradient descent changes a weight by $-\\eta\\,\\partial L/\\partial w$, and by the chain rule "
         "that gradient contains $f'(z)$. With a step function it is always 0: "
         "**no weight ever moves**. The sigmoid is a smooth step whose slope tells each weight which "

@@ -35,6 +35,14 @@ def app_test(page: str | None = None, timeout: float = 30):
     return at
 
 
+@pytest.fixture()
+def at(request):
+    """The page named by the test module's ``PAGE``, rendered once without an exception."""
+    at = app_test(request.module.PAGE)
+    assert not at.exception
+    return at
+
+
 def chromium_path() -> str | None:
     for candidate in (os.environ.get("CHROMIUM"), "/usr/bin/chromium", shutil.which("chromium"),
                       shutil.which("chromium-browser"), shutil.which("google-chrome")):

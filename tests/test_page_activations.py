@@ -5,17 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from conftest import app_test, figures, texts, trace, values
+from conftest import figures, texts, trace, values
 from nnviz import activations as act
 
 PAGE = "app_pages/activations.py"
-
-
-@pytest.fixture()
-def at():
-    at = app_test(PAGE)
-    assert not at.exception
-    return at
 
 
 def test_renders_all_sections(at):
@@ -25,52 +18,65 @@ def test_renders_all_sections(at):
     assert "In Keras" in [s.value for s in at.subheader]
 
 
+def panel(fig: dict, xaxis: str) -> list[dict]:
+    """The traces drawn in one panel: x = f(x), x2 = f'(x), x3 = the saturation strip."""
+    return [t for t in fig["data"] if t.get("xaxis", "x") == xaxis]
+
+
+def saturated_ranges(strip_trace: dict) -> list[tuple[float, float]]:
+    """The strip draws each saturated interval as a segment [x0, x1] followed by a gap (None)."""
+    xs = strip_trace["x"]
+    return [(xs[i], xs[i + 1]) for i in range(0, len(xs) - 1, 3) if xs[i] is not None]
+
+
 def test_chosen_functions_and_their_derivatives_are_drawn(at):
     at.multiselect(key="act_choice").set_value(["elu", "gelu"]).run()
     fig = figures(at)["act_curves"]
-    assert [t["name"] for t in fig["data"]] == ["ELU (α = 1)"] * 2 + ["GELU"] * 2
-    x = values(fig["data"][0]["x"])
-    np.testing.assert_allclose(values(fig["data"][0]["y"]), act.elu(x))
-    np.testing.assert_allclose(values(fig["data"][3]["y"]), act.gelu_grad(x))
-    # derivatives sit in the second panel
-    assert fig["data"][1]["xaxis"] == "x2"
+    functions, derivatives = panel(fig, "x"), panel(fig, "x2")
+    assert [t["name"] for t in functions] == [t["name"] for t in derivatives] == ["ELU (α = 1)", "GELU"]
+    x = values(functions[0]["x"])
+    np.testing.assert_allclose(values(functions[0]["y"]), act.elu(x))
+    np.testing.assert_allclose(values(derivatives[1]["y"]), act.gelu_grad(x))
 
 
 def test_range_slider_sets_the_x_grid(at):
     at.slider(key="act_range").set_value((-15.0, 2.0)).run()
-    x = values(figures(at)["act_curves"]["data"][0]["x"])
+    fig = figures(at)["act_curves"]
+    x = values(fig["data"][0]["x"])
     assert (x[0], x[-1]) == (-15.0, 2.0)
+    assert fig["layout"]["xaxis3"]["range"] == [-15.0, 2.0]
 
 
-def test_saturation_is_shaded_where_the_derivative_is_small(at):
-    at.multiselect(key="act_choice").set_value(["sigmoid"]).run()
-    bands = figures(at)["act_curves"]["layout"]["shapes"]
-    assert len(bands) == 2  # both tails of the sigmoid
-    left, right = sorted(bands, key=lambda s: s["x0"])
-    assert left["x0"] == -6.0 and right["x1"] == 6.0
+def test_saturation_strip_marks_where_the_derivative_is_small(at):
+    at.multiselect(key="act_choice").set_value(["sigmoid", "relu", "leaky_relu"]).run()
+    sigmoid_row, relu_row, leaky_row = panel(figures(at)["act_curves"], "x3")
+    assert sigmoid_row["y"][0] == "Sigmoid (logistic)"
+    (left, right) = saturated_ranges(sigmoid_row)
     threshold = np.log((1 + np.sqrt(0.8)) / (1 - np.sqrt(0.8)))  # σ'(x) = 0.05
-    assert left["x1"] == pytest.approx(-threshold, abs=0.05) and right["x0"] == pytest.approx(threshold, abs=0.05)
-    at.multiselect(key="act_choice").set_value(["relu"]).run()
-    (band,) = figures(at)["act_curves"]["layout"]["shapes"]
-    assert band["x0"] == -6.0 and band["x1"] == pytest.approx(0.0, abs=0.05)
+    assert left[0] == -6.0 and right[1] == 6.0
+    assert left[1] == pytest.approx(-threshold, abs=0.05) and right[0] == pytest.approx(threshold, abs=0.05)
+    ((lo, hi),) = saturated_ranges(relu_row)
+    assert lo == -6.0 and hi == pytest.approx(0.0, abs=0.05)
+    assert saturated_ranges(leaky_row) == []  # slope 0.2 on the left: never saturated
 
 
-def test_side_by_side_gives_one_panel_per_function(at):
+def test_side_by_side_gives_one_panel_per_function_with_shaded_saturation(at):
     at.multiselect(key="act_choice").set_value(list(act.ACTIVATIONS)).run()
     at.radio(key="act_layout").set_value("Side by side").run()
     layout = figures(at)["act_curves"]["layout"]
     assert {f"xaxis{i}" for i in range(2, 11)} <= set(layout)
     titles = [a["text"] for a in layout["annotations"]]
     assert titles == [a.label for a in act.ACTIVATIONS.values()]
+    step_band = [s for s in layout["shapes"] if s["xref"] == "x"]  # panel 1 is the step function
+    assert [(s["x0"], s["x1"]) for s in step_band] == [(-6.0, 6.0)]
 
 
 def test_step_function_has_zero_derivative_everywhere(at):
     fig = figures(at)["act_step"]
-    step_f, step_grad = fig["data"][:2]  # overlay: f then f' for each function
-    assert step_f["name"] == step_grad["name"] == "Step (Heaviside)" and step_grad["xaxis"] == "x2"
+    step_grad = panel(fig, "x2")[0]
+    assert step_grad["name"] == "Step (Heaviside)"
     assert np.all(values(step_grad["y"]) == 0)
-    (step_band,) = [s for s in fig["layout"]["shapes"] if s["x0"] == -6.0 and s["x1"] == 6.0]
-    assert step_band["xref"] == "x2"
+    assert saturated_ranges(panel(fig, "x3")[0]) == [(-6.0, 6.0)]
 
 
 def test_neuron_weight_and_bias_move_the_curve(at):
@@ -174,5 +180,7 @@ def test_every_widget_at_its_extremes_raises_nothing(at, end):
         assert not at.exception, key
         for fig in figures(at).values():
             for t in fig["data"]:
+                if t.get("xaxis") == "x3":
+                    continue  # the saturation strip: category rows, not numbers
                 y = values(t["y"])
                 assert not np.any(np.isinf(y)), (key, t["name"])

@@ -5,17 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from conftest import app_test, figures, texts, trace, values
+from conftest import figures, texts, trace, values
 from nnviz import softmax as sm
 
 PAGE = "app_pages/softmax.py"
-
-
-@pytest.fixture()
-def at():
-    at = app_test(PAGE)
-    assert not at.exception
-    return at
 
 
 def shown_logits(at) -> np.ndarray:

@@ -30,42 +30,70 @@ def activation_figure(
     side_by_side: bool = False,
     saturation_tol: float = 0.05,
 ) -> go.Figure:
-    """f(x) and f'(x) for each activation; shaded where |f'(x)| < ``saturation_tol``.
+    """f(x) and f'(x) for each activation, and where each saturates (|f'(x)| < ``saturation_tol``).
 
-    Overlay: one panel for every f, one for every f'. Side by side: one small panel per
-    function with f (solid) and f' (dotted).
+    Overlay: one panel for every f, one for every f', and under f' a strip with one row per
+    function marking its saturated x-ranges. Side by side: one small panel per function with
+    f (solid), f' (dotted) and its saturated ranges shaded.
     """
     x = np.asarray(x, dtype=float)
+    if side_by_side:
+        return _side_by_side_figure(x, activations, saturation_tol)
+    return _overlay_figure(x, activations, saturation_tol)
+
+
+def _side_by_side_figure(x: np.ndarray, activations: Sequence[Activation], tol: float) -> go.Figure:
+    cols = min(3, max(len(activations), 1))
+    rows = max(1, math.ceil(len(activations) / cols))
+    layout = base_layout(height=280 * rows + 80,
+                         **subplot_grid(rows, cols, [a.label for a in activations], x_title="x", v_gap=0.45 / rows))
+    layout["legend"].update({"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 1, "xanchor": "right"})
+    layout["margin"]["t"] = 70
     data: list[dict] = []
     shapes: list[dict] = []
-    if side_by_side:
-        cols = min(3, max(len(activations), 1))
-        rows = max(1, math.ceil(len(activations) / cols))
-        layout = base_layout(height=280 * rows + 80, legend_below=False,
-                             **subplot_grid(rows, cols, [a.label for a in activations], x_title="x",
-                                            v_gap=0.45 / rows))
-        layout["legend"].update({"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 1, "xanchor": "right"})
-        layout["margin"]["t"] = 70
-        for i, act in enumerate(activations):
-            dydx = act.grad(x)
-            data.append(_line(x, act(x), "f(x)", {"color": BLUE, "width": 3}, i, legendgroup="f", showlegend=i == 0))
-            data.append(_line(x, dydx, "f′(x)", {"color": ORANGE, "width": 3, "dash": "dot"}, i,
-                              legendgroup="df", showlegend=i == 0))
-            shapes += vertical_bands(saturated_intervals(x, dydx, saturation_tol), GREY, SATURATION_OPACITY, i)
-    else:
-        layout = base_layout(height=470, legend_below=True,
-                             **subplot_grid(1, 2, ["f(x)", "derivative f′(x)"], x_title="x",
-                                            y_titles=["f(x)", "f′(x)"], h_gap=0.1))
-        layout["legend"]["y"] = -0.25
-        layout["margin"]["b"] = 120
-        for i, act in enumerate(activations):
-            style = line_style(i)
-            dydx = act.grad(x)
-            data.append(_line(x, act(x), act.label, style, 0, legendgroup=act.key))
-            data.append(_line(x, dydx, act.label, style, 1, legendgroup=act.key, showlegend=False))
-            shapes += vertical_bands(saturated_intervals(x, dydx, saturation_tol), style["color"],
-                                     SATURATION_OPACITY, 1)
+    for i, act in enumerate(activations):
+        dydx = act.grad(x)
+        data.append(_line(x, act(x), "f(x)", {"color": BLUE, "width": 3}, i, legendgroup="f", showlegend=i == 0))
+        data.append(_line(x, dydx, "f′(x)", {"color": ORANGE, "width": 3, "dash": "dot"}, i,
+                          legendgroup="df", showlegend=i == 0))
+        shapes += vertical_bands(saturated_intervals(x, dydx, tol), GREY, SATURATION_OPACITY, i)
     layout.update(shapes=shapes, hovermode="x unified")
+    return figure(data, layout)
+
+
+STRIP_ROW_PX = 30
+
+
+def _overlay_figure(x: np.ndarray, activations: Sequence[Activation], tol: float) -> go.Figure:
+    panels_px, gap_px, strip_px = 340, 95, STRIP_ROW_PX * max(len(activations), 1) + 10
+    margin = {"l": 70, "r": 20, "t": 40, "b": 70}
+    plot_px = panels_px + gap_px + strip_px
+    strip_top = strip_px / plot_px
+    layout = base_layout(height=plot_px + margin["t"] + margin["b"], margin=margin, hovermode="x unified",
+                         **subplot_grid(1, 2, ["f(x)", "derivative f′(x)"], x_title="x", y_titles=["f(x)", "f′(x)"],
+                                        h_gap=0.1))
+    for name in ("yaxis", "yaxis2"):
+        layout[name]["domain"] = [(strip_px + gap_px) / plot_px, 1.0]
+    labels = [a.label for a in activations]
+    layout["xaxis3"] = axis(f"where |f′(x)| < {tol:g}: saturated, almost no gradient flows back",
+                            domain=layout["xaxis2"]["domain"], anchor="y3", range=[x[0], x[-1]],
+                            showgrid=False)
+    layout["yaxis3"] = axis("", domain=[0, strip_top], anchor="x3", type="category", categoryorder="array",
+                            categoryarray=labels, autorange="reversed")
+    layout["legend"].update({"x": 0, "y": strip_top, "yanchor": "top", "xanchor": "left", "orientation": "v"})
+    data: list[dict] = []
+    for i, act in enumerate(activations):
+        style = line_style(i)
+        dydx = act.grad(x)
+        data.append(_line(x, act(x), act.label, style, 0, legendgroup=act.key))
+        data.append(_line(x, dydx, act.label, style, 1, legendgroup=act.key, showlegend=False))
+        xs: list = []
+        for lo, hi in saturated_intervals(x, dydx, tol):
+            xs += [lo, hi, None]
+        data.append({"type": "scatter", "mode": "lines", "x": xs or [None], "y": [act.label if v is not None else None
+                                                                                 for v in xs] or [act.label],
+                     "xaxis": "x3", "yaxis": "y3", "line": {"color": style["color"], "width": 14},
+                     "name": act.label, "legendgroup": act.key, "showlegend": False, "hoverinfo": "skip"})
     return figure(data, layout)
 
 
