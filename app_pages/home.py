@@ -8,8 +8,9 @@ st.title("Introduction to Neural Networks, interactively")
 st.markdown(
     "**nnviz** lets you *play* with the ideas of the course session \"Introduction to Neural Networks\": "
     "artificial neurons and perceptrons, activation functions, gradient descent and the learning rate, "
-    "loss versus accuracy, the softmax output, and finally a real `tf.keras` network trained on "
-    "handwritten digits. Every formula shown is computed in the app and checked against Keras."
+    "loss versus accuracy and the softmax output, ending with a real `tf.keras` network trained on "
+    "handwritten digits. Every formula shown is computed in the app and checked against Keras. "
+    "Pages marked *in preparation* below are still being written."
 )
 
 st.header("Learning objectives and where to explore them")

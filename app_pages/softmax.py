@@ -12,6 +12,7 @@ DEFAULT_LOGITS = (2.0, 1.0, 0.1, -1.0, 0.5, -0.5, 1.5, -2.0, 0.0, 3.0)
 TEMPERATURES = np.geomspace(0.05, 20.0, 60)
 
 ui.page_header("softmax")
+ui.keep_values({f"sm_logit_{k}": v for k, v in enumerate(DEFAULT_LOGITS)})  # hidden logits keep their values
 
 # --- 1. Logits to probabilities ----------------------------------------------------------------
 st.header("From logits to probabilities")
@@ -22,7 +23,7 @@ with controls:
     st.markdown("**Logits** z (the last layer's raw outputs)")
     grid = st.columns(2)
     logits = np.array([
-        grid[k % 2].slider(f"z{k}", -10.0, 10.0, DEFAULT_LOGITS[k], step=0.1, key=f"sm_logit_{k}")
+        grid[k % 2].slider(f"z{k}", -10.0, 10.0, step=0.1, key=f"sm_logit_{k}")
         for k in range(n_classes)
     ])
 steps = sm.softmax_steps(logits, temperature)

@@ -33,6 +33,17 @@ def sidebar() -> None:
         st.html("<style>html { font-size: 20px; }</style>")
 
 
+def keep_values(defaults: dict) -> None:
+    """Give widgets their defaults and keep their values while they are not drawn.
+
+    Streamlit forgets a widget's value on a run where the widget is not drawn (e.g. the
+    sliders of classes 4–10 when only 3 classes are shown). Writing each key back as
+    session state keeps it. Widgets with these keys must not pass ``value=`` as well.
+    """
+    for key, default in defaults.items():
+        st.session_state[key] = st.session_state.get(key, default)
+
+
 def page_header(page_key: str) -> None:
     """Title, what the page lets you see, the objectives it serves and where to read more."""
     page = PAGES_BY_KEY[page_key]

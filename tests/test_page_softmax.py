@@ -46,6 +46,15 @@ def test_number_of_classes_sets_the_bars(at):
     assert len(shown_probs(at)) == 2
 
 
+def test_hidden_logits_keep_their_values(at):
+    at.slider(key="sm_classes").set_value(5).run()
+    at.slider(key="sm_logit_4").set_value(-7.5).run()
+    at.slider(key="sm_classes").set_value(2).run()
+    at.slider(key="sm_classes").set_value(5).run()
+    assert shown_logits(at)[4] == -7.5
+    assert not at.warning
+
+
 def test_step_table_shows_the_exp_and_normalise_steps(at):
     table = at.table[0].value
     steps = sm.softmax_steps([2.0, 1.0, 0.1])

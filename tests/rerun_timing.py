@@ -1,0 +1,80 @@
+"""Median server-side rerun time after widget changes, measured with AppTest.
+
+Run in a fresh interpreter (``python tests/rerun_timing.py``): Streamlit runs a full garbage
+collection after every script run (runner.postScriptGC), and once TensorFlow is imported in the
+same process that collection alone costs ~200 ms, so a test process that has imported TensorFlow
+for other tests would measure TensorFlow, not the page. Prints one JSON object.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+from conftest import app_test  # noqa: E402
+
+REFERENCE_PAGE = """
+import numpy as np, plotly.graph_objects as go, streamlit as st
+v = st.slider("v", 0.0, 1.0, 0.5, key="v")
+x = np.linspace(0, 1, 401)
+st.plotly_chart(go.Figure(go.Scatter(x=x, y=x * v)))
+"""
+
+# page -> (widget kind, key, two values to alternate between)
+CHANGES = {
+    "app_pages/activations.py": [
+        ("slider", "neuron_w", 2.0, -1.5),
+        ("slider", "act_range", (-10.0, 10.0), (-4.0, 4.0)),
+        ("multiselect", "act_choice", ["sigmoid", "tanh", "relu", "elu", "gelu"], ["relu"]),
+        ("slider", "chain_depth", 30, 5),
+        ("selectbox", "collapse_act", "tanh", "relu"),
+    ],
+    "app_pages/softmax.py": [
+        ("slider", "sm_temperature", 0.3, 2.5),
+        ("slider", "sm_logit_0", -3.0, 4.0),
+        ("slider", "sm_classes", 10, 4),
+        ("slider", "sm_shift", 1000.0, 0.0),
+        ("selectbox", "sm_true", 1, 0),
+    ],
+}
+REPEATS = 8
+
+
+def median_rerun_ms(at, kind: str, key: str, a, b) -> float:
+    times = []
+    for i in range(REPEATS):
+        widget = getattr(at, kind)(key=key).set_value(a if i % 2 == 0 else b)
+        start = time.perf_counter()
+        widget.run()
+        times.append(time.perf_counter() - start)
+        if at.exception:
+            raise RuntimeError(f"{key}: {at.exception[0].value}")
+    return statistics.median(times) * 1000
+
+
+def measure() -> dict:
+    """{page: {widget key: median ms, ..., "page": median over widgets, "reference": one-chart page}}."""
+    from streamlit.testing.v1 import AppTest
+
+    reference = AppTest.from_string(REFERENCE_PAGE, default_timeout=30)
+    reference.run()
+    results = {}
+    for page, changes in CHANGES.items():
+        at = app_test(page)
+        per_widget = {}
+        reference_times = []
+        for kind, key, a, b in changes:  # interleaved with the reference: the machine is noisy
+            per_widget[key] = median_rerun_ms(at, kind, key, a, b)
+            reference_times.append(median_rerun_ms(reference, "slider", "v", 0.2, 0.8))
+        results[page] = per_widget | {"page": statistics.median(per_widget.values()),
+                                      "reference": statistics.median(reference_times),
+                                      "tensorflow_imported": "tensorflow" in sys.modules}
+    return results
+
+
+if __name__ == "__main__":
+    print(json.dumps(measure()))
