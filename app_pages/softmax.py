@@ -106,7 +106,7 @@ with plot:
                                          float(sm.two_class_softmax(np.array(gap)))), key="sm_two_class")
 with text:
     st.latex(r"\begin{aligned}\mathrm{softmax}(z_0, z_1)_1 &= \frac{e^{z_1}}{e^{z_0} + e^{z_1}}"
-             r"\\ &= \frac{1}{1 + e^{-(z_1 - z_0)}} = \sigma(z_1 - z_0)\end{aligned}")
+             r"\\ &= \frac{1}{1 + e^{-(z_1 - z_0)}} \\ &= \sigma(z_1 - z_0)\end{aligned}")
     st.markdown(
         f"Your first two logits give $z_1 - z_0 = {gap:.2f}$. For a yes/no problem a single sigmoid unit "
         "(`Dense(1, activation=\"sigmoid\")` with `binary_crossentropy`) is the same model with one output "
@@ -129,14 +129,17 @@ st.table({
     "naive e^z / Σ e^z (float32)": [f"{v:.4f}" for v in naive],
     "stable, max subtracted": [f"{v:.4f}" for v in stable],
 })
-if not np.all(np.isfinite(naive)):
+if sm.is_broken(naive):
     st.error(
-        "The naive formula broke down: it computed ∞/∞ or 0/0, which is NaN (not a number). "
+        "The naive formula broke down: it computed ∞/∞, x/∞ or 0/0 — NaN (not a number) or zeros "
+        "that do not sum to 1. "
         "A network trained on this would be ruined by a single such step. The stable version works because "
         "after subtracting the maximum every exponent is ≤ 0, so every $e^{…}$ lies in (0, 1] and the largest is exactly 1."
     )
 else:
-    st.success("Both formulas agree for these logits. Drag c beyond ±90 to see the naive formula fail.")
+    lowest, highest = sm.naive_softmax_safe_shifts(logits, temperature)
+    st.success(f"Both formulas agree for these logits. Drag c above {highest:.0f} (overflow) or below "
+               f"{lowest:.0f} (underflow) to see the naive formula fail.")
 
 # --- Try this and Keras ------------------------------------------------------------------------------
 ui.try_this([

@@ -14,6 +14,25 @@ import numpy as np
 Array = np.ndarray
 
 FLOAT32_EXP_OVERFLOW = float(np.log(np.finfo(np.float32).max))  # ≈ 88.72: e^x is inf above it
+FLOAT32_EXP_UNDERFLOW = float(np.log(float(np.finfo(np.float32).smallest_subnormal) / 2))  # ≈ −103.97: e^x rounds to 0
+
+
+def naive_softmax_safe_shifts(logits: Array, temperature: float = 1.0) -> tuple[float, float]:
+    """The range of c for which the naive float32 formula still works on (z + c) / T.
+
+    Above it Σ e^((z_j + c)/T) overflows to ∞, i.e. c/T + ln Σ e^(z_j/T) > 88.72; below it every
+    e^(…) rounds to 0 (the largest exponent (max z + c)/T < −103.97) and the result is 0/0.
+    """
+    scaled = np.asarray(logits, dtype=float) / temperature
+    top = float(scaled.max())
+    log_sum_exp = top + float(np.log(np.exp(scaled - top).sum()))
+    return temperature * (FLOAT32_EXP_UNDERFLOW - top), temperature * (FLOAT32_EXP_OVERFLOW - log_sum_exp)
+
+
+def is_broken(probs: Array) -> bool:
+    """True when a softmax result is not a probability distribution (NaN/∞, or not summing to 1)."""
+    p = np.asarray(probs, dtype=float)
+    return not (np.all(np.isfinite(p)) and abs(p.sum() - 1.0) < 1e-3)
 
 
 @dataclass(frozen=True)
@@ -52,8 +71,9 @@ def softmax(logits: Array, temperature: float = 1.0) -> Array:
 def naive_softmax(logits: Array, dtype=np.float32) -> Array:
     """p_k = e^(z_k) / Σ_j e^(z_j) evaluated literally, in ``dtype`` (float32, as in Keras).
 
-    For z_k above ≈ 88.7 (float32) e^(z_k) is inf and the result is NaN; for very
-    negative logits every e^(z_k) underflows to 0 and the result is 0/0 = NaN.
+    For z_k above ≈ 88.7 (float32) e^(z_k) is ∞ and the result is NaN (or all 0 when only
+    the sum overflows); for very negative logits every e^(z_k) underflows to 0 and the
+    result is 0/0 = NaN.
     """
     z = np.asarray(logits, dtype=dtype)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):

@@ -13,9 +13,10 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from nnviz.course import OBJECTIVES, PAGES_BY_KEY
+from nnviz.figures.style import scaled_fonts
 
 LECTURE_MODE_KEY = "lecture_mode"
-LECTURE_FONT_SIZE = 22
+LECTURE_FONT_FACTOR = 22 / 16  # base 16 px -> 22 px
 LECTURE_HEIGHT_FACTOR = 1.2
 
 
@@ -58,9 +59,7 @@ def page_header(page_key: str) -> None:
 def show_figure(fig: go.Figure, *, key: str | None = None) -> None:
     """Draw a plotly figure, scaled up in lecture mode."""
     if lecture_mode():
-        fig.update_layout(font={"size": LECTURE_FONT_SIZE},
-                          height=int((fig.layout.height or 420) * LECTURE_HEIGHT_FACTOR))
-        fig.update_annotations(font_size=LECTURE_FONT_SIZE)
+        fig = scaled_fonts(fig, LECTURE_FONT_FACTOR, LECTURE_HEIGHT_FACTOR)
     st.plotly_chart(fig, width="stretch", key=key, config={"displaylogo": False})
 
 

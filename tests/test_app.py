@@ -42,8 +42,12 @@ def test_lecture_mode_scales_up_every_figure():
     at.session_state["lecture_mode"] = True
     at.run()
     assert not at.exception
-    lecture = {k: f["layout"]["font"]["size"] for k, f in figures(at).items()}
+    lecture_figures = figures(at)
+    lecture = {k: f["layout"]["font"]["size"] for k, f in lecture_figures.items()}
     assert set(normal.values()) == {16} and set(lecture.values()) == {22}
+    bars = lecture_figures["sm_bars"]["layout"]
+    assert bars["xaxis"]["tickfont"]["size"] == 21 and bars["yaxis2"]["title"]["font"]["size"] == 22
+    assert bars["annotations"][0]["font"]["size"] == 22  # subplot titles
 
 
 def test_numpy_pages_render_without_importing_tensorflow():

@@ -86,9 +86,15 @@ def test_adding_a_constant_changes_nothing_even_at_1000(at):
     assert "The naive formula broke down" in texts(at)
 
 
-def test_small_logits_give_no_overflow_message(at):
+def test_naive_formula_fails_exactly_where_the_page_says(at):
+    assert "Drag c above 86 (overflow) or below -106 (underflow)" in texts(at)  # 88.7 − ln Σe^z, −104.0 − max z
+    at.slider(key="sm_shift").set_value(80.0).run()
     assert "Both formulas agree" in texts(at)
-    at.slider(key="sm_shift").set_value(-1000.0).run()  # every e^z underflows to 0: 0/0
+    at.slider(key="sm_shift").set_value(90.0).run()  # e^92 overflows float32
+    assert "The naive formula broke down" in texts(at)
+    at.slider(key="sm_shift").set_value(-100.0).run()
+    assert "Both formulas agree" in texts(at)
+    at.slider(key="sm_shift").set_value(-110.0).run()  # every e^z underflows to 0: 0/0
     assert "The naive formula broke down" in texts(at)
 
 

@@ -357,3 +357,12 @@ def test_dense_activation_code_every_activation(capsys):
             np.testing.assert_allclose(
                 keras.activations.get(a.keras_name)(x).numpy(), a.fn(x), rtol=1e-5, atol=1e-6, err_msg=a.key
             )
+
+
+@pytest.mark.parametrize("logits, temperature", [([2.0, 1.0, 0.1], 1.0), ([5.0, -3.0], 0.05), ([0.0, 9.0, 1.0], 5.0)])
+def test_naive_softmax_safe_shifts_bracket_where_it_breaks(logits, temperature):
+    lowest, highest = S.naive_softmax_safe_shifts(np.array(logits), temperature)
+    z = np.array(logits)
+    for shift, finite in ((lowest + 1, True), (highest - 1, True), (lowest - 1, False), (highest + 1, False)):
+        naive = S.naive_softmax((z + shift) / temperature)
+        assert S.is_broken(naive) != finite, shift

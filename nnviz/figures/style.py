@@ -109,6 +109,25 @@ def vertical_marker(x: float, text: str, color: str = GREY, panel_index: int = 0
     return shape, note
 
 
+def scaled_fonts(fig: go.Figure, factor: float, height_factor: float = 1.0) -> go.Figure:
+    """A copy of ``fig`` with every font size (titles, ticks, legend, annotations) times ``factor``."""
+    spec = fig.to_dict()
+
+    def scale(node):
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key.endswith("font") and isinstance(value, dict) and "size" in value:
+                    value["size"] = round(value["size"] * factor)
+                scale(value)
+        elif isinstance(node, list):
+            for item in node:
+                scale(item)
+
+    scale(spec["layout"])
+    spec["layout"]["height"] = int(spec["layout"].get("height", FIGURE_HEIGHT) * height_factor)
+    return go.Figure(spec)
+
+
 def figure(data: list[dict], layout: dict) -> go.Figure:
     """The one place a figure is validated and built."""
     return go.Figure(data=data, layout=layout)
