@@ -47,19 +47,12 @@ def keras_ce(z, y: int, temperature: float = 1.0) -> tf.Tensor:
 # --------------------------------------------------------------------------- softmax
 
 
+@pytest.mark.parametrize("reference", [tf.nn.softmax, keras.activations.softmax], ids=["tf.nn", "keras"])
 @pytest.mark.parametrize("T", TEMPERATURES)
 @pytest.mark.parametrize("n", SIZES)
-def test_softmax_matches_tf_nn_softmax(n, T):
+def test_softmax_matches_tensorflow_and_keras(n, T, reference):
     z = random_logits(n)
-    expected = tf.nn.softmax(as_batch(z) / T).numpy()[0]
-    np.testing.assert_allclose(S.softmax(z, T), expected, **TOL64)
-
-
-@pytest.mark.parametrize("T", TEMPERATURES)
-@pytest.mark.parametrize("n", SIZES)
-def test_softmax_matches_keras_activation(n, T):
-    z = random_logits(n)
-    expected = keras.activations.softmax(as_batch(z) / T).numpy()[0]
+    expected = reference(as_batch(z) / T).numpy()[0]
     np.testing.assert_allclose(S.softmax(z, T), expected, **TOL64)
 
 
