@@ -47,8 +47,10 @@ PAGES: tuple[PageInfo, ...] = (
         "perceptron", "Neurons and activations", "Perceptron", ":material/linear_scale:",
         "From one artificial neuron to the perceptron learning rule and its limits.",
         ("neurons", "perceptron", "problems"),
-        ("Géron ch. 10: From Biological to Artificial Neurons; The Perceptron",
+        ("Géron ch. 10: From Biological to Artificial Neurons; Logical Computations with Neurons; "
+         "The Perceptron",
          "3Blue1Brown ch. 1: But what is a neural network?"),
+        "app_pages/perceptron.py",
     ),
     PageInfo(
         "activations", "Neurons and activations", "Activation functions", ":material/show_chart:",

@@ -61,3 +61,24 @@ logits = logits_model(np.zeros((1, 784), dtype="float32"))
 probs = keras.activations.softmax(logits / {temperature:g})
 print(probs.numpy().round(3), "predicted class:", int(tf.argmax(probs, axis=-1)[0]))
 """
+
+
+def perceptron_code(w: Sequence[float], b: float) -> str:
+    """A single Dense unit holding the perceptron's weights, and its trainable sigmoid cousin."""
+    n = len(w)
+    kernel = ", ".join(f"[{v:.4g}]" for v in w)
+    return f"""{IMPORTS}
+# The perceptron is one Dense unit: z = w·x + b ...
+perceptron = keras.Sequential([keras.Input(shape=({n},)), keras.layers.Dense(1)])
+perceptron.layers[0].set_weights([np.array([{kernel}]), np.array([{b:.4g}])])
+X = np.random.default_rng(0).normal(size=(5, {n})).astype("float32")
+z = perceptron(X)
+y_hat = tf.cast(z >= 0, "int32")  # ... followed by a step. Keras has no step activation:
+print(y_hat.numpy().ravel())       # its gradient is 0, so fit() could not train it.
+
+# What Keras can train: the same unit with a smooth sigmoid, and a loss with a gradient.
+neuron = keras.Sequential([keras.Input(shape=({n},)), keras.layers.Dense(1, activation="sigmoid")])
+neuron.compile(optimizer=keras.optimizers.SGD(learning_rate=0.1), loss="binary_crossentropy",
+               metrics=["accuracy"])
+# neuron.fit(X_train, y_train, epochs=20)  # y in {{0, 1}}
+"""

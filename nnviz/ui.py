@@ -20,6 +20,19 @@ LECTURE_FONT_FACTOR = 22 / 16  # base 16 px -> 22 px
 LECTURE_HEIGHT_FACTOR = 1.2
 
 
+FIGURE_CACHE_ENTRIES = 64
+
+
+def cache_figure(builder):
+    """Memoise a page's figure-building function per argument values.
+
+    Shared by all sessions (st.cache_resource: no copy per hit), which is safe because a
+    figure is never changed after it is built (``show_figure`` scales a copy). Use it for
+    figures that most widget changes leave alone, so a rerun rebuilds only what changed.
+    """
+    return st.cache_resource(max_entries=FIGURE_CACHE_ENTRIES, show_spinner=False)(builder)
+
+
 def lecture_mode() -> bool:
     """True when the lecturer switched on the projector-friendly mode in the sidebar."""
     return bool(st.session_state.get(LECTURE_MODE_KEY, False))

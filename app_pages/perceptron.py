@@ -1,0 +1,284 @@
+"""Perceptron: one artificial neuron, its decision boundary, the learning rule, and its limits."""
+
+import numpy as np
+import streamlit as st
+
+from nnviz import activations as act
+from nnviz import perceptron as perc
+from nnviz import ui
+from nnviz.data import PERCEPTRON_DATASETS, TRUTH_TABLE_INPUTS, logic_gate
+from nnviz.figures import perceptron as figs
+from nnviz.keras_code import perceptron_code
+
+MAX_EPOCHS = 100
+RUN_KEY = "perceptron_run"
+PLAY_KEY = "perceptron_playing"
+DEFAULT_INPUTS = (1.0, 2.0, -1.0, 0.5)
+DEFAULT_WEIGHTS = (0.8, -0.4, 0.5, 1.0)
+
+ui.page_header("perceptron")
+
+
+@st.cache_data(show_spinner=False)
+def load_dataset(name: str, seed: int):
+    return PERCEPTRON_DATASETS[name](seed)
+
+
+@st.cache_data(show_spinner="Fitting scikit-learn's Perceptron …")
+def sklearn_fit(name: str, seed: int):
+    data = load_dataset(name, seed)
+    return perc.sklearn_perceptron(data.X, data.y, seed, MAX_EPOCHS)
+
+
+@st.cache_data(show_spinner=False)
+def own_fit(name: str, seed: int):
+    data = load_dataset(name, seed)
+    return perc.train(data.X, data.y, 1.0, MAX_EPOCHS, seed)
+
+
+@ui.cache_figure
+def neuron_figure(x: tuple, w: tuple, bias: float, z: float, output: float, activation: str):
+    return figs.neuron_diagram(x, w, bias, z, output, activation)
+
+
+@ui.cache_figure
+def xor_figures(steepness: float):
+    xor = logic_gate("XOR")
+    grid = np.linspace(-0.5, 1.5, 61)
+    mesh = np.array(np.meshgrid(grid, grid)).reshape(2, -1).T
+    step_out = perc.two_layer_xor(mesh)[1].reshape(61, 61)
+    sigmoid_out = perc.two_layer_xor(mesh, steepness)[1].reshape(61, 61)
+    return (figs.xor_regions_figure(grid, step_out, xor.X, xor.y, "step neurons: two lines, one region"),
+            figs.xor_regions_figure(grid, sigmoid_out, xor.X, xor.y,
+                                    f"sigmoid neurons, s = {steepness:g}: the same, but smooth"))
+
+
+@ui.cache_figure
+def boundary_figure(name: str, seed: int, w: tuple, b: float, previous: tuple | None = None,
+                    highlight: int | None = None):
+    """The data, the line w·x + b = 0 with its misclassified points, and optionally the line before."""
+    data = load_dataset(name, seed)
+    w = np.array(w)
+    return figs.decision_boundary_figure(
+        data.X, data.y, w, b, feature_names=data.feature_names, class_names=data.class_names,
+        wrong=perc.misclassified(data.X, data.y, w, b), highlight=highlight,
+        previous=(np.array(previous[0]), previous[1]) if previous else None)
+
+
+@ui.cache_figure
+def comparison_figure(name: str, seed: int):
+    data, ours = load_dataset(name, seed), own_fit(name, seed)
+    sk_w, sk_b, _ = sklearn_fit(name, seed)
+    return figs.decision_boundary_figure(data.X, data.y, ours.w, ours.b, feature_names=data.feature_names,
+                                         class_names=data.class_names,
+                                         other_line=(sk_w, sk_b, "scikit-learn's Perceptron"))
+
+
+# --- 1. The neuron --------------------------------------------------------------------------------
+st.header("One artificial neuron")
+controls, diagram = st.columns([1, 2])
+with controls:
+    n_inputs = st.slider("number of inputs", 2, 4, 3, key="neuron_n")
+    activation_name = st.radio("activation", ["step (perceptron)", "sigmoid"], horizontal=True,
+                               key="neuron_activation")
+    x_cols = st.columns(2)
+    x = np.array([x_cols[0].slider(f"x{k + 1}", -3.0, 3.0, DEFAULT_INPUTS[k], step=0.1, key=f"neuron_x{k}")
+                  for k in range(n_inputs)])
+    w = np.array([x_cols[1].slider(f"w{k + 1}", -3.0, 3.0, DEFAULT_WEIGHTS[k], step=0.1, key=f"neuron_w{k}")
+                  for k in range(n_inputs)])
+    bias = st.slider("bias b", -3.0, 3.0, -0.5, step=0.1, key="neuron_bias")
+z = float(perc.weighted_sum(x[None, :], w, bias)[0])
+f = act.step if activation_name.startswith("step") else act.sigmoid
+output = float(f(np.array(z)))
+f_symbol = "H" if activation_name.startswith("step") else r"\sigma"
+with diagram:
+    ui.show_figure(neuron_figure(tuple(x), tuple(w), bias, z, output,
+                                 "step H(z)" if f_symbol == "H" else "sigmoid σ(z)"), key="neuron_diagram")
+    terms = " + ".join(f"({wi:g})({xi:g})" for wi, xi in zip(w, x))
+    st.latex(rf"z = \mathbf{{w}}\cdot\mathbf{{x}} + b = {terms} + ({bias:g}) = {z:.2f}")
+    st.latex(rf"\hat y = {f_symbol}(z) = {f_symbol}({z:.2f}) = {output:.3g}")
+st.markdown(
+    "A neuron multiplies each input by a **weight**, adds a **bias** and passes the sum $z$ through an "
+    "**activation function**. The perceptron (Rosenblatt, 1957) uses the step $H(z) = 1$ if $z \\ge 0$, else 0: "
+    "it answers yes or no. A weight's size says how much an input matters, its sign whether it pushes "
+    "towards yes (blue edges) or no (red); the bias sets how easily the neuron says yes. "
+    "Networks are built by feeding such outputs into further neurons."
+)
+
+# --- 2. The decision boundary ------------------------------------------------------------------------
+st.header("A perceptron draws a straight line")
+controls, plot = st.columns([1, 2])
+with controls:
+    dataset_name = st.selectbox("dataset", list(PERCEPTRON_DATASETS), key="perc_dataset")
+    seed = st.number_input("seed (random points, sample order)", 0, 9999, 0, step=1, key="perc_seed")
+    w1 = st.slider("w1", -5.0, 5.0, 1.0, step=0.1, key="perc_w1")
+    w2 = st.slider("w2", -5.0, 5.0, -1.0, step=0.1, key="perc_w2")
+    b = st.slider("b", -15.0, 15.0, 0.0, step=0.1, key="perc_b")
+data = load_dataset(dataset_name, int(seed))
+line_w = np.array([w1, w2])
+wrong = perc.misclassified(data.X, data.y, line_w, b)
+with plot:
+    ui.show_figure(boundary_figure(dataset_name, int(seed), (w1, w2), b), key="perc_boundary")
+with controls:
+    st.metric("misclassified", f"{int(wrong.sum())} of {len(data.y)}")
+    st.markdown(
+        f"The perceptron says **{data.class_names[1]}** where $w_1x_1 + w_2x_2 + b \\ge 0$ (orange side) and "
+        f"**{data.class_names[0]}** elsewhere. The boundary $w_1x_1 + w_2x_2 + b = 0$ is a straight line; "
+        "the weight vector **w** is perpendicular to it and points to the orange side; $b$ shifts it."
+    )
+    if not line_w.any():
+        st.info(f"With w = 0 there is no line: every point gets class {1 if b >= 0 else 0} (z = b).")
+    if data.note:
+        st.caption(data.note)
+
+# --- 3. The learning rule ------------------------------------------------------------------------------
+st.header("The perceptron learning rule, step by step")
+st.latex(r"\hat y = H(\mathbf{w}\cdot\mathbf{x} + b), \qquad "
+         r"\mathbf{w} \leftarrow \mathbf{w} + \eta\,(y - \hat y)\,\mathbf{x}, \qquad b \leftarrow b + \eta\,(y - \hat y)")
+st.markdown("Show the perceptron one sample at a time. When it is right ($y = \\hat y$) nothing changes; when it is "
+            "wrong the line moves towards getting that sample right. One **epoch** is one pass over all samples "
+            "(in a shuffled order fixed by the seed).")
+settings = st.columns(3)
+learning_rate = settings[0].slider("learning rate η", 0.0, 2.0, 1.0, step=0.05, key="perc_lr")
+start = settings[1].radio("start from", ["w = 0, b = 0", "the line set above"], key="perc_start",
+                          help="Used when the run starts or is reset.")
+play_speed = settings[2].radio("play speed", ["one sample per tick", "one epoch per tick"], key="perc_speed")
+
+
+def fresh_run() -> dict:
+    w0, b0 = (None, 0.0) if start.startswith("w = 0") else (line_w, b)
+    return {"data": (dataset_name, int(seed)), "state": perc.initial_state(2, w0, b0)}
+
+
+run = st.session_state.get(RUN_KEY)
+if run is None or run["data"] != (dataset_name, int(seed)):
+    if run is not None:
+        st.toast("New data: the learning rule starts again.")
+    st.session_state[RUN_KEY] = run = fresh_run()
+    st.session_state[PLAY_KEY] = False
+
+
+def advance(state: perc.PerceptronState, whole_epoch: bool) -> perc.PerceptronState:
+    step = perc.learning_epoch if whole_epoch else perc.learning_step
+    return step(state, data.X, data.y, learning_rate, int(seed))
+
+
+@st.fragment(run_every=0.7 if st.session_state.get(PLAY_KEY) else None)
+def learning_rule() -> None:
+    run = st.session_state[RUN_KEY]
+    buttons = st.columns(5)
+    playing = st.session_state.get(PLAY_KEY, False)
+    if buttons[0].button("⏸ Pause" if playing else "▶ Play", key="perc_play", width="stretch"):
+        st.session_state[PLAY_KEY] = not playing
+        st.rerun()  # the whole page: the fragment's timer is set when the page runs
+    if buttons[1].button("Step one sample", key="perc_step", width="stretch"):
+        run["state"] = advance(run["state"], whole_epoch=False)
+    if buttons[2].button("Step one epoch", key="perc_epoch", width="stretch"):
+        run["state"] = advance(run["state"], whole_epoch=True)
+    if buttons[3].button(f"Run to the end (≤ {MAX_EPOCHS} epochs)", key="perc_run", width="stretch"):
+        while run["state"].epoch < MAX_EPOCHS and run["state"].converged_at is None:
+            run["state"] = advance(run["state"], whole_epoch=True)
+    if buttons[4].button("Reset", key="perc_reset", width="stretch"):
+        run.update(fresh_run())
+        st.session_state[PLAY_KEY] = False
+    state = run["state"]
+    if playing and not st.session_state.get("perc_play"):  # a timer tick, not a click
+        if state.converged_at is not None or state.epoch >= MAX_EPOCHS:
+            st.session_state[PLAY_KEY] = False
+            st.rerun()
+        run["state"] = state = advance(state, whole_epoch=play_speed.startswith("one epoch"))
+
+    figure_col, text_col = st.columns([2, 1])
+    with figure_col:
+        previous = (tuple(state.previous[0]), state.previous[1]) if state.previous else None
+        ui.show_figure(boundary_figure(dataset_name, int(seed), tuple(state.w), state.b, previous,
+                                       state.last.sample if state.last else None), key="perc_learning")
+    with text_col:
+        st.metric("weights (w1, w2), bias b", f"({state.w[0]:.2f}, {state.w[1]:.2f}), {state.b:.2f}")
+        m1, m2 = st.columns(2)
+        m1.metric("epochs done", state.epoch)
+        m2.metric("updates (mistakes)", state.updates)
+        last = state.last
+        if last is None:
+            st.info("Press **Step one sample** to show the perceptron its first sample.")
+        else:
+            st.markdown(f"**Last sample** #{last.sample}: x = ({last.x[0]:.2f}, {last.x[1]:.2f}), "
+                        f"y = {last.target}, ŷ = {last.output}")
+            if last.error == 0:
+                st.markdown("Right answer: **nothing changes**.")
+            else:
+                st.latex(rf"\Delta\mathbf{{w}} = \eta\,(y - \hat y)\,\mathbf{{x}} = {learning_rate:g}\cdot({last.error:+d})"
+                         rf"\cdot({last.x[0]:.2f}, {last.x[1]:.2f}) = ({last.delta_w[0]:+.2f}, {last.delta_w[1]:+.2f})")
+                st.latex(rf"\Delta b = {last.delta_b:+.2f}")
+        if learning_rate == 0:
+            st.warning("η = 0: every Δw is 0, so the perceptron never learns. Move the learning rate up.")
+    if state.converged_at is not None:
+        st.success(f"Converged: after {state.converged_at} updates a whole epoch went by without a mistake. "
+                   "On linearly separable data Rosenblatt's convergence theorem guarantees this "
+                   "(at most (R/γ)² mistakes from w = 0, R the data's radius, γ the best line's margin).")
+    elif state.epoch >= 5 and not data.separable and min(state.errors_per_epoch) > 0:
+        st.warning(
+            f"After {state.epoch} epochs it still makes mistakes in every epoch "
+            f"(last ones: {', '.join(map(str, state.errors_per_epoch[-8:]))}). "
+            + ("No straight line puts the XOR 1s on one side and the 0s on the other, so every fix for one point "
+               "breaks another: the error count cycles for ever." if data.name == "XOR" else
+               "The classes overlap, so no line is right everywhere and the rule never settles.")
+        )
+    if state.errors_per_epoch:
+        ui.show_figure(figs.errors_per_epoch_figure(state.errors_per_epoch), key="perc_errors")
+
+
+learning_rule()
+
+# --- 4. Beyond one neuron -------------------------------------------------------------------------------
+st.header("Beyond one neuron: XOR with two layers")
+xor = logic_gate("XOR")
+hidden, out = perc.two_layer_xor(TRUTH_TABLE_INPUTS)
+text, table = st.columns([1, 1])
+with text:
+    st.markdown(
+        "One perceptron cannot compute XOR (Minsky & Papert, 1969). Two layers can: hidden neuron $h_1$ computes "
+        "**OR**, $h_2$ computes **AND**, and the output neuron says yes when $h_1$ is on but $h_2$ is off."
+    )
+    st.latex(r"h_1 = H(x_1 + x_2 - 0.5),\quad h_2 = H(x_1 + x_2 - 1.5),\quad \hat y = H(h_1 - h_2 - 0.5)")
+with table:
+    st.table({"x₁": TRUTH_TABLE_INPUTS[:, 0].astype(int), "x₂": TRUTH_TABLE_INPUTS[:, 1].astype(int),
+              "h₁ = OR": hidden[:, 0].astype(int), "h₂ = AND": hidden[:, 1].astype(int),
+              "ŷ": out.astype(int), "XOR": xor.y})
+steep = st.slider("steepness s of the sigmoid neurons σ(s·z)", 1.0, 20.0, 5.0, step=0.5, key="xor_steepness")
+step_figure, sigmoid_figure = xor_figures(steep)
+left, right = st.columns(2)
+with left:
+    ui.show_figure(step_figure, key="xor_step")
+with right:
+    ui.show_figure(sigmoid_figure, key="xor_sigmoid")
+st.markdown(
+    "With sigmoid neurons the same weights give a smooth version of the same regions (sharper as $s$ grows). "
+    "Smooth means **differentiable**: gradient descent and backpropagation can *learn* such weights from data "
+    "instead of us setting them by hand. That is the step from perceptrons to multi-layer networks."
+)
+
+# --- 5. scikit-learn and Keras ---------------------------------------------------------------------------
+st.header("The same model in scikit-learn and Keras")
+ours = own_fit(dataset_name, int(seed))
+_, _, sk_pred = sklearn_fit(dataset_name, int(seed))
+agreement = float(np.mean(sk_pred == perc.predict(data.X, ours.w, ours.b)))
+plot, text = st.columns([2, 1])
+with plot:
+    ui.show_figure(comparison_figure(dataset_name, int(seed)), key="perc_sklearn")
+with text:
+    st.markdown(f"Both trained on **{dataset_name}** from w = 0 for up to {MAX_EPOCHS} epochs (η = 1).")
+    st.metric("predictions that agree", f"{agreement:.0%}")
+    st.metric("accuracy: ours / scikit-learn",
+              f"{np.mean(perc.predict(data.X, ours.w, ours.b) == data.y):.0%} / {np.mean(sk_pred == data.y):.0%}")
+    st.caption("Same family of models (a line); the lines can differ because any separating line stops the rule "
+               "and the two shuffle the samples differently.")
+
+ui.try_this([
+    "Dataset AND: set w1 = w2 = 1 and find a bias that makes 0 mistakes. Which range of b works? Now try XOR.",
+    "Step through the rule on AND one sample at a time: predict before each click whether the line will move.",
+    "Run XOR to the end: watch the mistakes per epoch. Do they ever reach 0?",
+    "Set the learning rate to 0.1 and to 2 and run the separable blobs from w = 0: does η change the final line?",
+])
+ui.keras_panel(perceptron_code([w1, w2], b),
+               "A perceptron is a single `Dense` unit. Here it holds the line you set above:")

@@ -1,0 +1,220 @@
+"""Figures of the perceptron page."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+
+from nnviz.figures.style import (
+    BLACK, BLUE, FONT_SIZE, GREY, ORANGE, VERMILION, axis, base_layout, figure,
+)
+
+CLASS_COLORS = (BLUE, ORANGE)
+CLASS_SYMBOLS = ("circle", "square")
+REGION_OPACITY = 0.13
+
+Box = tuple[float, float, float, float]  # x_min, x_max, y_min, y_max
+
+
+def data_box(X: np.ndarray, pad: float = 0.15) -> Box:
+    """The data's bounding box, padded by ``pad`` of its size (at least 0.5) on each side."""
+    lo, hi = X.min(axis=0), X.max(axis=0)
+    margin = np.maximum((hi - lo) * pad, 0.5)
+    return float(lo[0] - margin[0]), float(hi[0] + margin[0]), float(lo[1] - margin[1]), float(hi[1] + margin[1])
+
+
+def half_plane_polygon(w: np.ndarray, b: float, box: Box) -> list[tuple[float, float]]:
+    """Corners of the part of ``box`` where w·x + b ≥ 0 (clipping the rectangle by one line)."""
+    x0, x1, y0, y1 = box
+    corners = [(x0, y0), (x1, y0), (x1, y1), (x0, y1)]
+
+    def value(p):
+        return w[0] * p[0] + w[1] * p[1] + b
+
+    polygon = []
+    for p, q in zip(corners, corners[1:] + corners[:1]):
+        vp, vq = value(p), value(q)
+        if vp >= 0:
+            polygon.append(p)
+        if (vp >= 0) != (vq >= 0):  # the edge crosses the line: add the crossing point
+            t = vp / (vp - vq)
+            polygon.append((p[0] + t * (q[0] - p[0]), p[1] + t * (q[1] - p[1])))
+    return polygon
+
+
+def boundary_segment(w: np.ndarray, b: float, box: Box) -> list[tuple[float, float]] | None:
+    """The two points where w·x + b = 0 leaves ``box``; None when the line misses it or w = 0."""
+    if not np.any(w):
+        return None
+    x0, x1, y0, y1 = box
+    points = []
+    if w[1] != 0:
+        for x in (x0, x1):
+            y = -(w[0] * x + b) / w[1]
+            if y0 <= y <= y1:
+                points.append((x, y))
+    if w[0] != 0:
+        for y in (y0, y1):
+            x = -(w[1] * y + b) / w[0]
+            if x0 <= x <= x1:
+                points.append((x, y))
+    points = sorted(set(points))
+    return [points[0], points[-1]] if len(points) >= 2 else None
+
+
+def _polygon_trace(polygon, color: str, name: str) -> dict:
+    xs, ys = zip(*(polygon + polygon[:1])) if polygon else ([], [])
+    return {"type": "scatter", "x": list(xs), "y": list(ys), "fill": "toself", "fillcolor": color,
+            "opacity": REGION_OPACITY, "line": {"width": 0}, "mode": "lines", "name": name, "hoverinfo": "skip",
+            "showlegend": False}
+
+
+def decision_boundary_figure(
+    X: np.ndarray, y: np.ndarray, w: np.ndarray, b: float, *,
+    feature_names: Sequence[str] = ("x₁", "x₂"), class_names: Sequence[str] = ("class 0", "class 1"),
+    wrong: np.ndarray | None = None, previous: tuple[np.ndarray, float] | None = None,
+    highlight: int | None = None, other_line: tuple[np.ndarray, float, str] | None = None,
+    box: Box | None = None, height: int = 480,
+) -> go.Figure:
+    """Points by class, the half-planes the perceptron assigns to each class, the line w·x + b = 0
+    and the weight vector (normal to the line, pointing to the class-1 side).
+
+    ``wrong`` marks misclassified points; ``previous`` draws the line before the last update
+    (dashed); ``highlight`` rings the sample just used; ``other_line`` adds a comparison line.
+    """
+    X = np.asarray(X, dtype=float)
+    w = np.asarray(w, dtype=float)
+    box = box or data_box(X)
+    data = [
+        _polygon_trace(half_plane_polygon(-w, -b - 1e-12, box), CLASS_COLORS[0], "predicted class 0"),
+        _polygon_trace(half_plane_polygon(w, b, box), CLASS_COLORS[1], "predicted class 1"),
+    ]
+    for label in (0, 1):
+        mask = np.asarray(y) == label
+        data.append({"type": "scatter", "mode": "markers", "x": X[mask, 0], "y": X[mask, 1],
+                     "name": class_names[label],
+                     "marker": {"color": CLASS_COLORS[label], "symbol": CLASS_SYMBOLS[label], "size": 11,
+                                "line": {"color": "white", "width": 1}},
+                     "hovertemplate": f"{class_names[label]}<br>(%{{x:.2f}}, %{{y:.2f}})<extra></extra>"})
+    if wrong is not None and np.any(wrong):
+        data.append({"type": "scatter", "mode": "markers", "x": X[wrong, 0], "y": X[wrong, 1],
+                     "name": f"misclassified ({int(np.sum(wrong))})",
+                     "marker": {"symbol": "circle-open", "size": 22, "color": VERMILION, "line": {"width": 3}},
+                     "hoverinfo": "skip"})
+    if previous is not None:
+        segment = boundary_segment(np.asarray(previous[0]), previous[1], box)
+        if segment:
+            data.append({"type": "scatter", "mode": "lines", "x": [p[0] for p in segment],
+                         "y": [p[1] for p in segment], "name": "line before the update",
+                         "line": {"color": GREY, "width": 3, "dash": "dash"}})
+    if other_line is not None:
+        segment = boundary_segment(np.asarray(other_line[0]), other_line[1], box)
+        if segment:
+            data.append({"type": "scatter", "mode": "lines", "x": [p[0] for p in segment],
+                         "y": [p[1] for p in segment], "name": other_line[2],
+                         "line": {"color": VERMILION, "width": 3, "dash": "dot"}})
+    annotations = []
+    segment = boundary_segment(w, b, box)
+    if segment:
+        data.append({"type": "scatter", "mode": "lines", "x": [p[0] for p in segment], "y": [p[1] for p in segment],
+                     "name": "boundary w·x + b = 0", "line": {"color": BLACK, "width": 3}})
+        annotations.append(_weight_arrow(w, segment, box))
+    if highlight is not None:
+        data.append({"type": "scatter", "mode": "markers", "x": [X[highlight, 0]], "y": [X[highlight, 1]],
+                     "name": "sample just used",
+                     "marker": {"symbol": "star", "size": 22, "color": BLACK, "line": {"color": "white", "width": 1}}})
+    layout = base_layout(
+        height=height, legend_below=True, annotations=annotations,
+        xaxis=axis(feature_names[0], range=[box[0], box[1]], zeroline=False),
+        yaxis=axis(feature_names[1], range=[box[2], box[3]], zeroline=False),
+    )
+    layout["legend"]["y"] = -0.18
+    layout["margin"]["b"] = 120
+    return figure(data, layout)
+
+
+def _weight_arrow(w: np.ndarray, segment, box: Box) -> dict:
+    """An arrow along w from the middle of the boundary: it points to the side classified 1."""
+    mid = np.mean(np.asarray(segment), axis=0)
+    size = 0.18 * min(box[1] - box[0], box[3] - box[2])
+    tip = mid + size * w / np.linalg.norm(w)
+    return {"x": tip[0], "y": tip[1], "ax": mid[0], "ay": mid[1], "xref": "x", "yref": "y", "axref": "x",
+            "ayref": "y", "showarrow": True, "arrowhead": 3, "arrowsize": 1.5, "arrowwidth": 3,
+            "arrowcolor": VERMILION, "text": "w", "font": {"size": FONT_SIZE + 2, "color": VERMILION},
+            "xanchor": "left", "yanchor": "bottom"}
+
+
+def errors_per_epoch_figure(errors: Sequence[int]) -> go.Figure:
+    """Mistakes made during each epoch of the learning rule."""
+    epochs = list(range(1, len(errors) + 1))
+    data = [{"type": "bar", "x": epochs, "y": list(errors), "marker": {"color": VERMILION},
+             "hovertemplate": "epoch %{x}: %{y} mistakes<extra></extra>"}]
+    layout = base_layout(height=300, xaxis=axis("epoch", dtick=max(1, len(errors) // 10)),
+                         yaxis=axis("mistakes in the epoch", rangemode="tozero"))
+    return figure(data, layout)
+
+
+def neuron_diagram(x: Sequence[float], w: Sequence[float], b: float, z: float, output: float,
+                   activation: str) -> go.Figure:
+    """Inputs → weighted edges → Σ → activation → output. Edge width follows |w|, colour its sign."""
+    n = len(x)
+    ys = np.linspace(1, -1, n) if n > 1 else np.array([0.0])
+    bias_y = -1.45
+    max_w = max(1e-9, max(abs(v) for v in list(w) + [b]))
+    data = []
+    annotations = []
+    for xi, wi, yi, label in [(xv, wv, yv, f"x{k + 1}") for k, (xv, wv, yv) in enumerate(zip(x, w, ys))] + \
+            [(1.0, b, bias_y, "bias")]:
+        color = BLUE if wi >= 0 else VERMILION
+        data.append({"type": "scatter", "mode": "lines", "x": [0, 2], "y": [yi, 0], "hoverinfo": "skip",
+                     "line": {"color": color, "width": 1 + 9 * abs(wi) / max_w}, "showlegend": False})
+        name = "b" if label == "bias" else f"w{label[1:]}"
+        annotations.append({"x": 0.9, "y": yi * 0.55 + 0.12, "text": f"{name} = {wi:+.2f}", "showarrow": False,
+                            "font": {"size": FONT_SIZE, "color": color}})
+        annotations.append({"x": -0.15, "y": yi, "xanchor": "right", "showarrow": False,
+                            "text": "1 (bias input)" if label == "bias" else f"{label} = {xi:.2f}",
+                            "font": {"size": FONT_SIZE}})
+    data.append({"type": "scatter", "mode": "lines", "x": [2, 3.3], "y": [0, 0], "line": {"color": GREY, "width": 3},
+                 "hoverinfo": "skip", "showlegend": False})
+    data.append({"type": "scatter", "mode": "markers+text", "x": [0] * n + [0], "y": list(ys) + [bias_y],
+                 "marker": {"size": 26, "color": "white", "line": {"color": BLACK, "width": 2}},
+                 "hoverinfo": "skip", "showlegend": False})
+    data.append({"type": "scatter", "mode": "markers+text", "x": [2, 3.3], "y": [0, 0],
+                 "text": ["Σ", "f"], "textfont": {"size": FONT_SIZE + 6},
+                 "marker": {"size": 54, "color": "#F0F4F8", "line": {"color": BLACK, "width": 2}},
+                 "hoverinfo": "skip", "showlegend": False})
+    annotations += [
+        {"x": 2, "y": -0.42, "text": f"z = {z:+.2f}", "showarrow": False, "font": {"size": FONT_SIZE + 1}},
+        {"x": 3.3, "y": -0.42, "text": activation, "showarrow": False, "font": {"size": FONT_SIZE}},
+        {"x": 4.1, "y": 0, "ax": 3.55, "ay": 0, "xref": "x", "yref": "y", "axref": "x", "ayref": "y",
+         "showarrow": True, "arrowhead": 3, "arrowwidth": 3, "arrowcolor": GREY, "text": ""},
+        {"x": 4.2, "y": 0, "xanchor": "left", "text": f"<b>ŷ = {output:.3g}</b>", "showarrow": False,
+         "font": {"size": FONT_SIZE + 4}},
+    ]
+    hidden = {"visible": False, "fixedrange": True}
+    layout = base_layout(height=340, annotations=annotations, xaxis=hidden | {"range": [-1.6, 5.2]},
+                         yaxis=hidden | {"range": [-1.75, 1.35]}, margin={"l": 10, "r": 10, "t": 10, "b": 10})
+    return figure(data, layout)
+
+
+def xor_regions_figure(grid: np.ndarray, outputs: np.ndarray, X: np.ndarray, y: np.ndarray,
+                       title: str) -> go.Figure:
+    """The output of a network over the input square as a heatmap, with the four XOR points."""
+    data = [
+        {"type": "heatmap", "x": grid, "y": grid, "z": outputs, "zmin": 0, "zmax": 1,
+         "colorscale": [[0, "#DCEAF5"], [1, "#FBE3B4"]], "colorbar": {"title": {"text": "output"}, "thickness": 14},
+         "hovertemplate": "x₁ = %{x:.2f}, x₂ = %{y:.2f}: output %{z:.2f}<extra></extra>"},
+    ]
+    for label in (0, 1):
+        mask = np.asarray(y) == label
+        data.append({"type": "scatter", "mode": "markers+text", "x": X[mask, 0], "y": X[mask, 1],
+                     "text": [f"XOR = {label}"] * int(mask.sum()), "textposition": "top center",
+                     "marker": {"color": CLASS_COLORS[label], "symbol": CLASS_SYMBOLS[label], "size": 16,
+                                "line": {"color": "white", "width": 1}},
+                     "showlegend": False, "hoverinfo": "skip"})
+    layout = base_layout(height=380, title={"text": title, "x": 0, "font": {"size": FONT_SIZE}},
+                         xaxis=axis("x₁", range=[grid[0], grid[-1]]), yaxis=axis("x₂", range=[grid[0], grid[-1]]))
+    layout["margin"]["t"] = 50
+    return figure(data, layout)
