@@ -240,11 +240,12 @@ with text:
         "One perceptron cannot compute XOR (Minsky & Papert, 1969). Two layers can: hidden neuron $h_1$ computes "
         "**OR**, $h_2$ computes **AND**, and the output neuron says yes when $h_1$ is on but $h_2$ is off."
     )
-    st.latex(r"h_1 = H(x_1 + x_2 - 0.5),\quad h_2 = H(x_1 + x_2 - 1.5),\quad \hat y = H(h_1 - h_2 - 0.5)")
+    st.latex(r"\begin{aligned}h_1 &= H(x_1 + x_2 - 0.5) && \text{(OR)}\\ h_2 &= H(x_1 + x_2 - 1.5) && \text{(AND)}"
+             r"\\ \hat y &= H(h_1 - h_2 - 0.5)\end{aligned}")
 with table:
-    st.table({"x₁": TRUTH_TABLE_INPUTS[:, 0].astype(int), "x₂": TRUTH_TABLE_INPUTS[:, 1].astype(int),
-              "h₁ = OR": hidden[:, 0].astype(int), "h₂ = AND": hidden[:, 1].astype(int),
-              "ŷ": out.astype(int), "XOR": xor.y})
+    st.table({name: [int(v) for v in column] for name, column in (
+        ("x₁", TRUTH_TABLE_INPUTS[:, 0]), ("x₂", TRUTH_TABLE_INPUTS[:, 1]), ("h₁ = OR", hidden[:, 0]),
+        ("h₂ = AND", hidden[:, 1]), ("network ŷ", out), ("XOR", xor.y))})
 steep = st.slider("steepness s of the sigmoid neurons σ(s·z)", 1.0, 20.0, 5.0, step=0.5, key="xor_steepness")
 step_figure, sigmoid_figure = xor_figures(steep)
 left, right = st.columns(2)

@@ -33,6 +33,13 @@ CHANGES = {
         ("slider", "chain_depth", 30, 5),
         ("selectbox", "collapse_act", "tanh", "relu"),
     ],
+    "app_pages/perceptron.py": [
+        ("slider", "perc_w1", 2.0, -1.5),
+        ("slider", "neuron_bias", 1.0, -1.0),
+        ("slider", "xor_steepness", 12.0, 3.0),
+        ("slider", "perc_lr", 0.5, 1.5),
+        ("button", "perc_step", None, None),
+    ],
     "app_pages/softmax.py": [
         ("slider", "sm_temperature", 0.3, 2.5),
         ("slider", "sm_logit_0", -3.0, 4.0),
@@ -47,7 +54,8 @@ REPEATS = 8
 def median_rerun_ms(at, kind: str, key: str, a, b) -> float:
     times = []
     for i in range(REPEATS):
-        widget = getattr(at, kind)(key=key).set_value(a if i % 2 == 0 else b)
+        widget = getattr(at, kind)(key=key)
+        widget = widget.click() if kind == "button" else widget.set_value(a if i % 2 == 0 else b)
         start = time.perf_counter()
         widget.run()
         times.append(time.perf_counter() - start)

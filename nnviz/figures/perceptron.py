@@ -171,8 +171,9 @@ def neuron_diagram(x: Sequence[float], w: Sequence[float], b: float, z: float, o
         data.append({"type": "scatter", "mode": "lines", "x": [0, 2], "y": [yi, 0], "hoverinfo": "skip",
                      "line": {"color": color, "width": 1 + 9 * abs(wi) / max_w}, "showlegend": False})
         name = "b" if label == "bias" else f"w{label[1:]}"
-        annotations.append({"x": 0.9, "y": yi * 0.55 + 0.12, "text": f"{name} = {wi:+.2f}", "showarrow": False,
-                            "font": {"size": FONT_SIZE, "color": color}})
+        along = 0.35  # label the edge a third of the way from its input, where the edges are still apart
+        annotations.append({"x": 2 * along, "y": yi * (1 - along), "text": f"{name} = {wi:+.2f}", "showarrow": False,
+                            "font": {"size": FONT_SIZE, "color": color}, "bgcolor": "rgba(255,255,255,0.85)"})
         annotations.append({"x": -0.15, "y": yi, "xanchor": "right", "showarrow": False,
                             "text": "1 (bias input)" if label == "bias" else f"{label} = {xi:.2f}",
                             "font": {"size": FONT_SIZE}})

@@ -1,0 +1,167 @@
+"""AppTest of the perceptron page: the neuron's arithmetic, the boundary, and the learning rule's state."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from conftest import figures, texts, trace, values
+from nnviz import data as datasets
+from nnviz import perceptron as perc
+
+PAGE = "app_pages/perceptron.py"
+
+
+def metric(at, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def weights_shown(at) -> tuple[np.ndarray, float]:
+    """Parse '(w1, w2), b' from the learning section's metric."""
+    text = metric(at, "weights (w1, w2), bias b").replace("(", "").replace(")", "")
+    w1, w2, b = (float(v) for v in text.split(","))
+    return np.array([w1, w2]), b
+
+
+def choose(at, dataset: str, lr: float = 1.0):
+    at.selectbox(key="perc_dataset").set_value(dataset)
+    at.slider(key="perc_lr").set_value(lr).run()
+    assert not at.exception
+
+
+def test_renders_all_sections(at):
+    assert set(figures(at)) == {"neuron_diagram", "perc_boundary", "perc_learning", "xor_step", "xor_sigmoid",
+                                "perc_sklearn"}
+
+
+def test_neuron_shows_its_arithmetic(at):
+    at.slider(key="neuron_n").set_value(2)
+    at.slider(key="neuron_x0").set_value(2.0)
+    at.slider(key="neuron_x1").set_value(-1.0)
+    at.slider(key="neuron_w0").set_value(1.5)
+    at.slider(key="neuron_w1").set_value(0.5)
+    at.slider(key="neuron_bias").set_value(-2.0).run()
+    formulas = " ".join(latex.value for latex in at.latex)
+    assert "(1.5)(2) + (0.5)(-1) + (-2) = 0.50" in formulas  # z = 3 − 0.5 − 2
+    assert r"H(0.50) = 1" in formulas
+    at.radio(key="neuron_activation").set_value("sigmoid").run()
+    assert rf"\sigma(0.50) = {1 / (1 + np.exp(-0.5)):.3g}" in " ".join(latex.value for latex in at.latex)
+    edges = [t for t in figures(at)["neuron_diagram"]["data"] if t["mode"] == "lines"][:3]
+    assert [e["line"]["width"] for e in edges] == pytest.approx([1 + 9 * 1.5 / 2, 1 + 9 * 0.5 / 2, 1 + 9])
+
+
+def test_sliders_move_the_boundary_and_count_mistakes(at):
+    choose(at, "AND")
+    at.slider(key="perc_w1").set_value(1.0)
+    at.slider(key="perc_w2").set_value(1.0)
+    at.slider(key="perc_b").set_value(-1.5).run()
+    assert metric(at, "misclassified") == "0 of 4"
+    line = trace(figures(at)["perc_boundary"], "boundary w·x + b = 0")
+    for x1, x2 in zip(line["x"], line["y"]):
+        assert x1 + x2 - 1.5 == pytest.approx(0, abs=1e-9)
+    at.slider(key="perc_b").set_value(-0.5).run()  # now OR: (0,1) and (1,0) are wrong for AND
+    assert metric(at, "misclassified") == "2 of 4"
+
+
+def test_step_one_sample_applies_the_rule(at):
+    choose(at, "AND", lr=0.5)
+    d = datasets.logic_gate("AND")
+    expected = perc.initial_state(2)
+    for _ in range(3):
+        at.button(key="perc_step").click().run()
+        expected = perc.learning_step(expected, d.X, d.y, 0.5, 0)
+        w, b = weights_shown(at)
+        np.testing.assert_allclose(w, expected.w, atol=0.005)
+        assert b == pytest.approx(expected.b, abs=0.005)
+    assert metric(at, "updates (mistakes)") == str(expected.updates)
+    star = trace(figures(at)["perc_learning"], "sample just used")
+    assert (star["x"][0], star["y"][0]) == tuple(d.X[expected.last.sample])
+
+
+def test_learning_state_survives_other_widgets_and_resets_on_new_data(at):
+    choose(at, "OR")
+    at.button(key="perc_epoch").click().run()
+    before = weights_shown(at)
+    at.slider(key="neuron_bias").set_value(1.0)
+    at.slider(key="xor_steepness").set_value(12.0)
+    at.slider(key="perc_w1").set_value(-2.0).run()
+    assert weights_shown(at)[1] == before[1] and np.array_equal(weights_shown(at)[0], before[0])
+    assert metric(at, "epochs done") == "1"
+    at.selectbox(key="perc_dataset").set_value("AND").run()
+    assert metric(at, "epochs done") == "0" and weights_shown(at)[1] == 0.0
+
+
+def test_runs_to_convergence_on_and_but_not_on_xor(at):
+    choose(at, "AND")
+    at.button(key="perc_run").click().run()
+    assert "Converged" in texts(at)
+    assert figures(at)["perc_errors"]["data"][0]["y"][-1] == 0
+    choose(at, "XOR")
+    at.button(key="perc_run").click().run()
+    shown = texts(at)
+    assert "After 100 epochs it still makes mistakes in every epoch" in shown and "cycles" in shown
+    assert metric(at, "epochs done") == "100"
+    assert min(figures(at)["perc_errors"]["data"][0]["y"]) > 0
+
+
+def test_reset_can_start_from_the_line_set_above(at):
+    choose(at, "Separable blobs")
+    at.slider(key="perc_w1").set_value(2.0)
+    at.slider(key="perc_w2").set_value(-0.5)
+    at.slider(key="perc_b").set_value(1.0)
+    at.radio(key="perc_start").set_value("the line set above")
+    at.button(key="perc_reset").click().run()
+    w, b = weights_shown(at)
+    np.testing.assert_allclose(w, [2.0, -0.5])
+    assert b == 1.0
+
+
+def test_learning_rate_zero_is_explained_and_learns_nothing(at):
+    choose(at, "AND", lr=0.0)
+    at.button(key="perc_epoch").click().run()
+    assert "η = 0" in texts(at)
+    w, b = weights_shown(at)
+    assert not w.any() and b == 0.0
+
+
+def test_play_advances_one_sample_per_tick_until_paused(at):
+    choose(at, "Iris petals: setosa vs rest")
+    at.button(key="perc_play").click().run()
+    assert at.session_state["perceptron_playing"] is True
+    steps = at.session_state["perceptron_run"]["state"].steps
+    at.run()  # what the fragment's timer does
+    at.run()
+    assert at.session_state["perceptron_run"]["state"].steps == steps + 2
+    at.button(key="perc_play").click().run()  # pause
+    assert at.session_state["perceptron_playing"] is False
+    steps = at.session_state["perceptron_run"]["state"].steps
+    at.run()
+    assert at.session_state["perceptron_run"]["state"].steps == steps
+
+
+def test_agreement_with_scikit_learn_is_reported(at):
+    assert metric(at, "predictions that agree") == "100%"  # iris is separable: both separate it
+    sk_line = trace(figures(at)["perc_sklearn"], "scikit-learn's Perceptron")
+    assert len(sk_line["x"]) == 2
+
+
+@pytest.mark.parametrize("end", ["min", "max"])
+def test_every_widget_at_its_extremes_raises_nothing(at, end):
+    at.slider(key="neuron_n").set_value(4).run()
+    for name in datasets.PERCEPTRON_DATASETS:
+        at.selectbox(key="perc_dataset").set_value(name)
+        for slider in at.slider:
+            slider.set_value(slider.min if end == "min" else slider.max)
+        seed = at.number_input(key="perc_seed")
+        seed.set_value(seed.min if end == "min" else seed.max)
+        at.run()
+        assert not at.exception, name
+        for button in ("perc_step", "perc_epoch", "perc_run", "perc_reset"):
+            at.button(key=button).click().run()
+            assert not at.exception, (name, button)
+        for fig in figures(at).values():
+            for t in fig["data"]:
+                if t["type"] == "scatter" and t.get("y") is not None:
+                    y = values(t["y"]) if isinstance(t["y"], dict) else np.array(
+                        [v for v in t["y"] if v is not None], dtype=float)
+                    assert np.all(np.isfinite(y)), (name, t.get("name"))

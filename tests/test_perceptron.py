@@ -1,0 +1,144 @@
+"""nnviz.perceptron and the datasets: the learning rule, convergence, XOR, and scikit-learn agreement."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from nnviz import data
+from nnviz import perceptron as perc
+from nnviz.figures.perceptron import boundary_segment, half_plane_polygon
+
+SEPARABLE = ["Iris petals: setosa vs rest", "Separable blobs", "AND", "OR"]
+
+
+def test_prediction_is_the_step_of_the_weighted_sum():
+    X = np.array([[1.0, 2.0], [-1.0, 0.0], [0.5, -0.25]])
+    w, b = np.array([2.0, -1.0]), 0.0
+    np.testing.assert_array_equal(perc.weighted_sum(X, w, b), [0.0, -2.0, 1.25])
+    np.testing.assert_array_equal(perc.predict(X, w, b), [1, 0, 1])  # H(0) = 1
+
+
+def test_one_learning_step_follows_the_rule():
+    X = np.array([[2.0, 1.0]])
+    state = perc.initial_state(2, np.array([-1.0, 0.0]), 0.5)  # z = −1.5: predicts 0
+    after = perc.learning_step(state, X, np.array([1]), learning_rate=0.5, seed=0)
+    update = after.last
+    assert (update.target, update.output, update.error) == (1, 0, 1)
+    np.testing.assert_allclose(update.delta_w, 0.5 * 1 * X[0])
+    np.testing.assert_allclose(after.w, [-1.0 + 1.0, 0.0 + 0.5])
+    assert after.b == 1.0 and after.updates == 1
+    assert after.epoch == 1 and after.errors_per_epoch == (1,)  # one sample = one epoch
+
+
+def test_a_right_answer_changes_nothing():
+    state = perc.initial_state(2, np.array([1.0, 1.0]), 0.0)
+    after = perc.learning_step(state, np.array([[1.0, 1.0]]), np.array([1]), 1.0, 0)
+    np.testing.assert_array_equal(after.w, state.w)
+    assert after.b == state.b and after.updates == 0 and after.last.error == 0
+
+
+def test_learning_rate_zero_never_moves_the_weights():
+    d = data.logic_gate("AND")
+    state = perc.learning_epoch(perc.initial_state(2, np.array([1.0, -1.0]), 0.3), d.X, d.y, 0.0, 0)
+    np.testing.assert_array_equal(state.w, [1.0, -1.0])
+    assert state.b == 0.3 and state.errors_per_epoch[0] > 0
+
+
+def test_each_epoch_visits_every_sample_once_in_a_seeded_order():
+    order = perc.epoch_order(10, epoch=3, seed=7)
+    assert sorted(order) == list(range(10))
+    np.testing.assert_array_equal(order, perc.epoch_order(10, 3, 7))
+    assert not np.array_equal(order, perc.epoch_order(10, 4, 7))
+
+
+@pytest.mark.parametrize("name", SEPARABLE)
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_converges_on_separable_data_within_novikoffs_bound(name, seed):
+    d = data.PERCEPTRON_DATASETS[name](seed)
+    state = perc.train(d.X, d.y, learning_rate=1.0, max_epochs=1000, seed=seed)
+    assert state.converged_at is not None
+    assert not perc.misclassified(d.X, d.y, state.w, state.b).any()
+    assert state.errors_per_epoch[-1] == 0
+    # (R/γ)² with the margin of the separator it found is a valid (loose) bound from w = 0 ...
+    assert state.updates <= perc.novikoff_bound(d.X, d.y, state.w, state.b)
+    # ... and so is the one from a max-margin separator, which is much tighter.
+    from sklearn.svm import SVC
+
+    svm = SVC(kernel="linear", C=1e6).fit(d.X, d.y)
+    assert state.updates <= perc.novikoff_bound(d.X, d.y, svm.coef_[0], svm.intercept_[0])
+
+
+def test_learning_rate_does_not_change_the_path_from_zero():
+    """From w = 0 every update is a multiple of η, so η only scales w and b: same line, same mistakes."""
+    d = data.separable_blobs(40, 3)
+    slow, fast = perc.train(d.X, d.y, 0.1, 100, 3), perc.train(d.X, d.y, 2.0, 100, 3)
+    assert slow.updates == fast.updates
+    np.testing.assert_allclose(slow.w * 20, fast.w)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_never_converges_on_xor_and_the_errors_cycle(seed):
+    d = data.logic_gate("XOR")
+    state = perc.train(d.X, d.y, 1.0, max_epochs=200, seed=seed)
+    assert state.converged_at is None and state.epoch == 200
+    assert min(state.errors_per_epoch) > 0
+    # the weights stay bounded and come back to where they were: the rule goes round in circles
+    seen, state = set(), perc.initial_state(2)
+    for _ in range(50):
+        state = perc.learning_epoch(state, d.X, d.y, 1.0, 0)
+        seen.add((*state.w, state.b))
+    assert len(seen) < 50 and max(abs(v) for point in seen for v in point) <= 4
+
+
+def test_noisy_blobs_are_not_separable_by_the_rule():
+    d = data.noisy_blobs(60, 0)
+    state = perc.train(d.X, d.y, 1.0, 100, 0)
+    assert state.converged_at is None
+
+
+def test_two_layer_network_computes_xor():
+    d = data.logic_gate("XOR")
+    hidden, out = perc.two_layer_xor(d.X)
+    np.testing.assert_array_equal(hidden[:, 0], [0, 1, 1, 1])  # OR
+    np.testing.assert_array_equal(hidden[:, 1], [0, 0, 0, 1])  # AND
+    np.testing.assert_array_equal(out, d.y)
+    _, smooth = perc.two_layer_xor(d.X, scale=20.0)
+    np.testing.assert_array_equal(np.round(smooth), d.y)
+    assert np.all((smooth > 0) & (smooth < 1))
+
+
+def test_agrees_with_scikit_learn_on_iris():
+    d = data.iris_petals()
+    ours = perc.train(d.X, d.y, 1.0, 100, 0)
+    sk_w, sk_b, sk_pred = perc.sklearn_perceptron(d.X, d.y, seed=0)
+    np.testing.assert_array_equal(sk_pred, perc.predict(d.X, ours.w, ours.b))
+    np.testing.assert_array_equal(sk_pred, d.y)
+    # scikit-learn's line is a line of the same family: its predictions are H(w·x + b) too
+    np.testing.assert_array_equal((d.X @ sk_w + sk_b > 0).astype(int), sk_pred)
+
+
+@pytest.mark.parametrize("name", list(data.PERCEPTRON_DATASETS))
+def test_datasets_are_seeded_two_dimensional_and_labelled(name):
+    a, b = data.PERCEPTRON_DATASETS[name](5), data.PERCEPTRON_DATASETS[name](5)
+    np.testing.assert_array_equal(a.X, b.X)
+    assert a.X.shape[1] == 2 and set(np.unique(a.y)) == {0, 1} and len(a.X) >= 4
+    if a.separable:
+        assert perc.train(a.X, a.y, 1.0, 1000, 0).converged_at is not None
+
+
+def test_iris_is_setosa_against_the_rest():
+    d = data.iris_petals()
+    assert d.X.shape == (150, 2) and d.y.sum() == 50
+    assert d.X[d.y == 1, 0].max() < d.X[d.y == 0, 0].min()  # setosa petals are shorter
+
+
+def test_half_plane_polygon_and_boundary_segment():
+    box = (0.0, 2.0, 0.0, 2.0)
+    polygon = half_plane_polygon(np.array([1.0, 0.0]), -1.0, box)  # x ≥ 1
+    assert sorted(polygon) == sorted([(1.0, 0.0), (2.0, 0.0), (2.0, 2.0), (1.0, 2.0)])
+    assert half_plane_polygon(np.array([1.0, 0.0]), -5.0, box) == []  # nowhere in the box
+    assert len(half_plane_polygon(np.array([0.0, 0.0]), 1.0, box)) == 4  # w = 0, b > 0: everywhere
+    assert boundary_segment(np.array([1.0, 1.0]), -2.0, box) == [(0.0, 2.0), (2.0, 0.0)]
+    assert boundary_segment(np.array([0.0, 0.0]), 1.0, box) is None
+    assert boundary_segment(np.array([1.0, 0.0]), -5.0, box) is None
