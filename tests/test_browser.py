@@ -108,3 +108,29 @@ def test_lecture_mode_survives_navigation_and_enlarges_charts(server_url, page):
     assert page.evaluate(font_size) == 22
     screenshot_whole_app(page, "softmax-lecture-mode")
     assert exceptions_on(page) == []
+
+
+def test_perceptron_steps_and_plays_in_the_browser(server_url, page):
+    page.goto(f"{server_url}/perceptron")
+    wait_until_idle(page)
+    from playwright.sync_api import expect
+
+    def metric_value(label):
+        return page.locator("[data-testid='stMetric']").filter(has_text=label).locator(
+            "[data-testid='stMetricValue']")
+
+    page.get_by_role("button", name="Step one epoch").click()
+    expect(metric_value("epochs done")).to_have_text("1")
+    assert int(metric_value("updates (mistakes)").inner_text()) > 0  # from w = 0 some iris samples are wrong
+    last_sample = page.locator("[data-testid='stMarkdownContainer'] p").filter(has_text="Last sample")
+    expect(last_sample).to_be_visible()
+    before = last_sample.inner_text()
+    page.get_by_role("button", name="▶ Play").click()
+    expect(last_sample).not_to_have_text(before, timeout=5000)  # it moves on by itself: a tick every 0.7 s
+    page.get_by_role("button", name="⏸ Pause").click()
+    wait_until_idle(page)
+    assert page.get_by_role("button", name="▶ Play").is_visible()
+    assert exceptions_on(page) == [] and page.console_errors == []
+    screenshot_whole_app(page, "perceptron-after-play")
+    star = page.locator("[data-testid='stPlotlyChart']").nth(2).locator("text=sample just used")
+    assert star.count() == 1
