@@ -5,7 +5,7 @@ import streamlit as st
 from nnviz import ui
 from nnviz.course import PAGES
 
-st.set_page_config(page_title="nnviz · Introduction to Neural Networks", page_icon=":material/hub:", layout="wide")
+st.set_page_config(page_title="nnviz · Introduction to Neural Networks", page_icon="assets/icon.png", layout="wide")
 
 sections: dict[str, list] = {"": [st.Page("app_pages/home.py", title="Home", icon=":material/home:", default=True)]}
 for page in PAGES:

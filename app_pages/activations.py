@@ -52,7 +52,9 @@ else:
     rows = ["| function | formula | output range | derivative |", "|---|---|---|---|"]
     rows += [f"| {a.label} | ${a.formula}$ | ${a.output_range}$ | ${a.derivative}$ |" for a in selected]
     st.markdown("\n".join(rows))
-    st.caption(" · ".join(f"**{a.label}:** {a.note}" for a in selected))
+    st.caption(" · ".join(f"**{a.label}:** {a.note}" for a in selected)
+               + " · At a kink (x = 0) the derivative is undefined; the table and plots use the value "
+               "TensorFlow's gradient returns there.")
 
 # --- 2. The step function -----------------------------------------------------------------------
 st.header("Why the step function gives gradient descent nothing to follow")
@@ -85,7 +87,10 @@ with controls:
     if w == 0:
         st.info("With w = 0 the input is ignored: the output is the constant f(b).")
     else:
-        st.metric("switch point x = −b/w", f"{-b / w + 0.0:.2f}")  # + 0.0 turns −0.0 into 0.0
+        switch = -b / w + 0.0  # + 0.0 turns −0.0 into 0.0
+        st.metric("switch point x = −b/w", f"{switch:.2f}")
+        if not lo <= switch <= hi:
+            st.caption("The switch point lies outside the plotted range of x: widen the range to see it.")
 neuron_act = act.get(neuron_key)
 with plot:
     ui.show_figure(figs.neuron_figure(x, act.neuron(x, w, b, neuron_act), neuron_act(x), neuron_act, w, b),
@@ -116,9 +121,7 @@ else:
     series = {act.get(k).label: act.chain_gradients(act.get(k), depth, x0, chain_w) for k in compared}
     with plot:
         ui.show_figure(figs.chain_gradient_figure(series), key="chain")
-        cols = st.columns(len(series))
-        for col, (name, grads) in zip(cols, series.items()):
-            col.metric(f"{name}: gradient after {depth} layers", f"{grads[-1]:.3g}")
+        st.table({"activation": list(series), f"∂a/∂x after {depth} layers": [f"{g[-1]:.3g}" for g in series.values()]})
         dead = [name for name, grads in series.items() if grads[-1] == 0]
         if dead:
             st.caption(f"Exactly zero (not drawn on the log axis): {', '.join(dead)}.")
@@ -154,8 +157,8 @@ with plot:
 ui.try_this([
     "Overlay sigmoid and tanh and compare their derivatives at x = 0: which passes the larger gradient back?",
     "Widen the range to −20 … 20: which functions saturate on both sides, which on one side, which never?",
-    "In the deep chain, set w = 4 for the sigmoid: 4 × 0.25 = 1 at best. Now try ReLU with w = 1.5: "
-    "the gradient *explodes* instead.",
+    "In the deep chain, set w = 4: for the sigmoid 4 × 0.25 = 1 is the best case, reached only at z = 0, "
+    "so the gradient still vanishes. Now ReLU with w = 1.5: the gradient *explodes* instead (1.5ᵏ).",
     "Set the hidden layers to 5 and choose 'None (linear)': the blue curve becomes the orange straight line.",
 ])
 ui.keras_panel(

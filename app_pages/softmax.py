@@ -34,7 +34,7 @@ with plot:
     m1, m2, m3 = st.columns(3)
     m1.metric("predicted class (argmax)", f"class {winner}")
     m2.metric(f"p(class {winner})", f"{probs[winner]:.3f}")
-    m3.metric("sum of probabilities", f"{probs.sum():.6f}")
+    m3.metric("sum of probabilities", f"{probs.sum():.3f}")
 st.latex(r"p_k = \mathrm{softmax}(z / T)_k = \frac{e^{z_k/T}}{\sum_j e^{z_j/T}}")
 st.markdown("Step by step for your logits (the largest value $m$ is subtracted first — see *Numerical stability* below):")
 st.table({
@@ -53,7 +53,7 @@ st.header("Temperature, and argmax versus probabilities")
 plot, text = st.columns([2, 1])
 with plot:
     curves = np.array([sm.softmax(logits, t) for t in TEMPERATURES])
-    ui.show_figure(figs.temperature_figure(TEMPERATURES, curves, temperature), key="sm_temperature_fig")
+    ui.show_figure(figs.temperature_figure(TEMPERATURES, curves, temperature, winner), key="sm_temperature_fig")
 with text:
     st.markdown(
         "Dividing the logits by $T$ before the softmax **sharpens** ($T < 1$) or **flattens** ($T > 1$) "
@@ -79,13 +79,13 @@ with text:
 
 # --- 4. Cross-entropy and its gradient --------------------------------------------------------------
 st.header("Cross-entropy loss and its gradient")
+st.latex(r"L = -\ln p_y \qquad \frac{\partial L}{\partial z_k} = \frac{p_k - y_k}{T}")
 controls, plot = st.columns([1, 2])
 with controls:
     true_class = st.selectbox("true class y", range(n_classes), format_func=lambda k: f"class {k}", key="sm_true")
     true_class = min(true_class, n_classes - 1)
     loss = sm.cross_entropy(logits, true_class, temperature)
     grad = sm.cross_entropy_grad(logits, true_class, temperature)
-    st.latex(r"L = -\ln p_y \qquad \frac{\partial L}{\partial z_k} = \frac{p_k - y_k}{T}")
     st.metric("cross-entropy L", f"{loss:.4f}")
     st.markdown(
         f"With $T = 1$ the gradient is simply **p − y**: the true class gets $p_y - 1 < 0$ "
@@ -98,15 +98,15 @@ with plot:
 
 # --- 5. Softmax vs sigmoid ----------------------------------------------------------------------------
 st.header("Two classes: softmax is a sigmoid")
+st.latex(r"\mathrm{softmax}(z_0, z_1)_1 = \frac{e^{z_1}}{e^{z_0} + e^{z_1}} = \frac{1}{1 + e^{-(z_1 - z_0)}}"
+         r" = \sigma(z_1 - z_0)")
 plot, text = st.columns([2, 1])
 gap = float(logits[1] - logits[0])
 with plot:
-    gaps = np.linspace(-10, 10, 201)
+    gaps = np.linspace(min(-10.0, gap - 2), max(10.0, gap + 2), 201)
     ui.show_figure(figs.two_class_figure(gaps, sm.two_class_softmax(gaps), 1 / (1 + np.exp(-gaps)), gap,
                                          float(sm.two_class_softmax(np.array(gap)))), key="sm_two_class")
 with text:
-    st.latex(r"\begin{aligned}\mathrm{softmax}(z_0, z_1)_1 &= \frac{e^{z_1}}{e^{z_0} + e^{z_1}}"
-             r"\\ &= \frac{1}{1 + e^{-(z_1 - z_0)}} \\ &= \sigma(z_1 - z_0)\end{aligned}")
     st.markdown(
         f"Your first two logits give $z_1 - z_0 = {gap:.2f}$. For a yes/no problem a single sigmoid unit "
         "(`Dense(1, activation=\"sigmoid\")` with `binary_crossentropy`) is the same model with one output "
@@ -119,14 +119,15 @@ big = logits + shift
 naive = sm.naive_softmax(big / temperature)
 stable = sm.softmax(big, temperature)
 st.markdown(
-    f"Logits used here: your logits **plus c = {shift:g}** from the slider above "
-    f"(largest z/T = {np.max(big / temperature):.1f}). In float32, the type Keras computes in, "
-    f"$e^{{x}}$ overflows to ∞ for $x > {sm.FLOAT32_EXP_OVERFLOW:.1f}$ and underflows to 0 for very negative $x$."
+    f"Logits used here: your logits **plus c = {shift:g}** from the slider above, divided by T "
+    f"(largest (z + c)/T = {np.max(big / temperature):.1f}). In float32, the type Keras computes in, "
+    f"$e^{{x}}$ overflows to ∞ for $x > {sm.FLOAT32_EXP_OVERFLOW:.1f}$ and underflows to 0 for "
+    f"$x < {sm.FLOAT32_EXP_UNDERFLOW:.1f}$."
 )
 st.table({
     "class": [f"class {k}" for k in range(n_classes)],
-    "z + c": [f"{v:.1f}" for v in big],
-    "naive e^z / Σ e^z (float32)": [f"{v:.4f}" for v in naive],
+    "(z + c)/T": [f"{v:.1f}" for v in big / temperature],
+    "naive e^x / Σ e^x (float32)": [f"{v:.4f}" for v in naive],
     "stable, max subtracted": [f"{v:.4f}" for v in stable],
 })
 if sm.is_broken(naive):
@@ -134,7 +135,13 @@ if sm.is_broken(naive):
         "The naive formula broke down: it computed ∞/∞, x/∞ or 0/0 — NaN (not a number) or zeros "
         "that do not sum to 1. "
         "A network trained on this would be ruined by a single such step. The stable version works because "
-        "after subtracting the maximum every exponent is ≤ 0, so every $e^{…}$ lies in (0, 1] and the largest is exactly 1."
+        "after subtracting the maximum every exponent is ≤ 0, so every e^(…) lies in (0, 1] and the largest is exactly 1."
+    )
+elif np.max(np.abs(naive - stable)) > 1e-4:
+    st.warning(
+        "The naive formula still returns numbers, but wrong ones: e^(…) of such negative numbers lands in "
+        "float32's subnormal range (below 1.2·10⁻³⁸), where only a few digits are left. "
+        "The stable version keeps full precision."
     )
 else:
     lowest, highest = sm.naive_softmax_safe_shifts(logits, temperature)

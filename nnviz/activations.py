@@ -196,14 +196,14 @@ ACTIVATIONS: dict[str, Activation] = {
             r"\mathrm{ReLU}(x) = \max(0, x)",
             r"\mathrm{ReLU}'(x) = \begin{cases}1 & x > 0\\ 0 & x \le 0\end{cases}",
             r"[0, \infty)", "relu",
-            "Does not saturate for x > 0; the default for hidden layers. Zero gradient for x < 0.",
+            "Does not saturate for x > 0; the usual choice for hidden layers. Zero gradient for x < 0.",
         ),
         Activation(
             "leaky_relu", "Leaky ReLU (α = 0.2)", leaky_relu, leaky_relu_grad,
             r"\mathrm{LeakyReLU}(x) = \begin{cases}x & x > 0\\ \alpha x & x \le 0\end{cases}",
             r"\mathrm{LeakyReLU}'(x) = \begin{cases}1 & x > 0\\ \alpha & x \le 0\end{cases}",
             r"(-\infty, \infty)", "leaky_relu",
-            "A small slope for x < 0 keeps units from 'dying'.",
+            "A small slope for x < 0 keeps units from 'dying'. (The LeakyReLU layer's default slope is 0.3.)",
         ),
         Activation(
             "elu", "ELU (α = 1)", elu, elu_grad,
@@ -231,14 +231,16 @@ ACTIVATIONS: dict[str, Activation] = {
             r"\mathrm{GELU}(x) = x\,\Phi(x)",
             r"\mathrm{GELU}'(x) = \Phi(x) + x\,\varphi(x)",
             r"[\approx -0.17, \infty)", "gelu",
-            "Φ, φ: standard normal CDF and density. Used in Transformers.",
+            "Φ, φ: standard normal CDF and density. Used in Transformers. Its derivative also passes 0 at the "
+            "minimum (x ≈ −0.75): a short blip in the saturation strip.",
         ),
         Activation(
             "swish", "Swish / SiLU", swish, swish_grad,
             r"\mathrm{swish}(x) = x\,\sigma(x)",
             r"\mathrm{swish}'(x) = \sigma(x) + x\,\sigma(x)(1 - \sigma(x))",
             r"[\approx -0.28, \infty)", "silu",
-            "Smooth, non-monotonic; Keras accepts 'swish' and 'silu'.",
+            "Smooth, non-monotonic; Keras accepts 'swish' and 'silu'. Its derivative passes 0 at the minimum "
+            "(x ≈ −1.28): a short blip in the saturation strip.",
         ),
     )
 }

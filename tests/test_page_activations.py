@@ -66,7 +66,8 @@ def test_side_by_side_gives_one_panel_per_function_with_shaded_saturation(at):
     layout = figures(at)["act_curves"]["layout"]
     assert {f"xaxis{i}" for i in range(2, 11)} <= set(layout)
     titles = [a["text"] for a in layout["annotations"]]
-    assert titles == [a.label for a in act.ACTIVATIONS.values()]
+    assert titles[0] == "Step (Heaviside): f solid, f′ dotted"  # the key, in place of a legend
+    assert titles[1:] == [a.label for a in list(act.ACTIVATIONS.values())[1:]]
     step_band = [s for s in layout["shapes"] if s["xref"] == "x"]  # panel 1 is the step function
     assert [(s["x0"], s["x1"]) for s in step_band] == [(-6.0, 6.0)]
 
@@ -118,6 +119,7 @@ def test_dead_relu_gradient_is_reported_not_plotted(at):
 
 def test_linear_stack_collapses_and_nonlinear_does_not(at):
     fig = figures(at)["collapse"]
+    assert fig["data"][0]["yaxis"] == "y2"  # its own axis: a deep sigmoid stack can be nearly flat
     nonlinear, linear, collapsed = (values(t["y"]) for t in fig["data"])
     np.testing.assert_allclose(linear, collapsed, atol=1e-12)
     assert np.max(np.abs(nonlinear - linear)) > 0.1

@@ -45,10 +45,10 @@ def activation_figure(
 def _side_by_side_figure(x: np.ndarray, activations: Sequence[Activation], tol: float) -> go.Figure:
     cols = min(3, max(len(activations), 1))
     rows = max(1, math.ceil(len(activations) / cols))
-    layout = base_layout(height=280 * rows + 80,
-                         **subplot_grid(rows, cols, [a.label for a in activations], x_title="x", v_gap=0.45 / rows))
-    layout["legend"].update({"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 1, "xanchor": "right"})
-    layout["margin"]["t"] = 70
+    layout = base_layout(height=280 * rows + 80, showlegend=False,
+                         **subplot_grid(rows, cols, [f"{a.label}: f solid, f′ dotted" if i == 0 else a.label
+                                                     for i, a in enumerate(activations)],
+                                        x_title="x", v_gap=0.45 / rows))
     data: list[dict] = []
     shapes: list[dict] = []
     for i, act in enumerate(activations):
@@ -71,21 +71,25 @@ def _overlay_figure(x: np.ndarray, activations: Sequence[Activation], tol: float
     strip_top = strip_px / plot_px
     layout = base_layout(height=plot_px + margin["t"] + margin["b"], margin=margin, hovermode="x unified",
                          **subplot_grid(1, 2, ["f(x)", "derivative f′(x)"], x_title="x", y_titles=["f(x)", "f′(x)"],
-                                        h_gap=0.1))
+                                        h_gap=0.12))
     for name in ("yaxis", "yaxis2"):
         layout[name]["domain"] = [(strip_px + gap_px) / plot_px, 1.0]
     labels = [a.label for a in activations]
-    layout["xaxis3"] = axis(f"where |f′(x)| < {tol:g}: saturated, almost no gradient flows back",
+    layout["xaxis3"] = axis(f"saturated: |f′(x)| < {tol:g}",
                             domain=layout["xaxis2"]["domain"], anchor="y3", range=[x[0], x[-1]],
                             showgrid=False)
     layout["yaxis3"] = axis("", domain=[0, strip_top], anchor="x3", type="category", categoryorder="array",
                             categoryarray=labels, autorange="reversed")
-    layout["legend"].update({"x": 0, "y": strip_top, "yanchor": "top", "xanchor": "left", "orientation": "v"})
+    # The strip's rows name each function in its colour, so they double as the legend.
+    layout["showlegend"] = False
+    layout["yaxis3"]["tickvals"] = labels
+    layout["yaxis3"]["ticktext"] = [f'<span style="color:{line_style(i)["color"]}">{label}</span>'
+                                    for i, label in enumerate(labels)]
     data: list[dict] = []
     for i, act in enumerate(activations):
         style = line_style(i)
         dydx = act.grad(x)
-        data.append(_line(x, act(x), act.label, style, 0, legendgroup=act.key))
+        data.append(_line(x, act(x), act.label, style, 0, legendgroup=act.key, showlegend=False))
         data.append(_line(x, dydx, act.label, style, 1, legendgroup=act.key, showlegend=False))
         xs: list = []
         for lo, hi in saturated_intervals(x, dydx, tol):
@@ -101,8 +105,8 @@ def neuron_figure(x: np.ndarray, output: np.ndarray, reference: np.ndarray, acti
                   w: float, b: float) -> go.Figure:
     """a = f(w·x + b) against the reference f(x); the dotted line marks where w·x + b = 0."""
     data = [
-        _line(x, reference, f"f(x) = {activation.label}(x)  (w = 1, b = 0)", {"color": GREY, "width": 3, "dash": "dash"}),
-        _line(x, output, f"a = f({w:g}·x {b:+g})", {"color": BLUE, "width": 4}),
+        _line(x, reference, f"f(x), {activation.label}  (w = 1, b = 0)", {"color": GREY, "width": 3, "dash": "dash"}),
+        _line(x, output, f"a = f({w:g}·x {'+' if b >= 0 else '−'} {abs(b):g})", {"color": BLUE, "width": 4}),
     ]
     layout = base_layout(height=400, legend_below=True, hovermode="x unified",
                          xaxis=axis("input x"), yaxis=axis("output a"))
@@ -124,9 +128,10 @@ def chain_gradient_figure(series: dict[str, np.ndarray]) -> go.Figure:
         data.append(_line(np.arange(1, len(grads) + 1), np.where(magnitude > 0, magnitude, np.nan), label,
                           line_style(i), mode="lines+markers",
                           hovertemplate="k = %{x}: |∂a/∂x| = %{y:.3g}<extra>" + label + "</extra>"))
+    depth = max((len(g) for g in series.values()), default=1)
     layout = base_layout(height=420, legend_below=True,
-                         xaxis=axis("number of layers k"),
-                         yaxis=axis("|∂a_k / ∂x|  (log scale)", type="log", exponentformat="power"))
+                         xaxis=axis("number of layers k", range=[0.5, depth + 0.5]),
+                         yaxis=axis("|∂aₖ / ∂x|  (log scale)", type="log", exponentformat="power"))
     return figure(data, layout)
 
 
@@ -134,10 +139,15 @@ def linear_collapse_figure(x: np.ndarray, linear_out: np.ndarray, collapsed_out:
                            nonlinear_out: np.ndarray, activation: Activation, n_hidden: int) -> go.Figure:
     """The same weights with and without an activation, and the one affine map the linear stack equals."""
     data = [
-        _line(x, nonlinear_out, f"{n_hidden} hidden layer(s) with {activation.label}", {"color": BLUE, "width": 4}),
+        _line(x, nonlinear_out, f"{n_hidden} hidden layer(s) with {activation.label} (right axis)",
+              {"color": BLUE, "width": 4}, yaxis="y2"),
         _line(x, linear_out, f"{n_hidden} hidden layer(s), no activation", {"color": ORANGE, "width": 6}),
         _line(x, collapsed_out, "one layer y = Wx + b (collapsed)", {"color": BLACK, "width": 2, "dash": "dash"}),
     ]
+    # Its own axis: a deep sigmoid stack's output can span 0.01 where the linear one spans 5.
     layout = base_layout(height=420, legend_below=True, hovermode="x unified",
-                         xaxis=axis("network input x"), yaxis=axis("network output y"))
+                         xaxis=axis("network input x"), yaxis=axis("output y, no activation"),
+                         yaxis2=axis(f"output y, {activation.label}", overlaying="y", side="right", showgrid=False))
+    layout["yaxis2"]["title"]["font"]["color"] = BLUE
+    layout["margin"]["r"] = 80
     return figure(data, layout)

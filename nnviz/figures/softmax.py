@@ -6,7 +6,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from nnviz.figures.style import (
-    BLACK, BLUE, ORANGE, VERMILION, axis, base_layout, figure, line_style, subplot_grid, vertical_marker,
+    BLACK, BLUE, GREEN, ORANGE, PURPLE, SKY, VERMILION, axis, base_layout, figure, subplot_grid, vertical_marker,
 )
 
 
@@ -29,7 +29,7 @@ def logits_and_probabilities_figure(logits: np.ndarray, probs: np.ndarray) -> go
         _bars(names, logits, colors, [f"{v:.2f}" for v in logits], "%{x}: z = %{y:.4g}<extra></extra>"),
         _bars(names, probs, colors, [f"{v:.2f}" for v in probs], "%{x}: p = %{y:.6f}<extra></extra>", "2"),
     ]
-    layout = base_layout(height=430, **subplot_grid(1, 2, ["logits z (network output)", "probabilities p = softmax(z / T)"],
+    layout = base_layout(height=430, **subplot_grid(1, 2, ["logits z", "p = softmax(z / T)"],
                                                     y_titles=["z", "p"], h_gap=0.12))
     spread = float(np.max(np.abs(logits))) if len(logits) else 1.0
     layout["yaxis"]["range"] = [-1.2 * max(spread, 1.0), 1.2 * max(spread, 1.0)]
@@ -38,13 +38,25 @@ def logits_and_probabilities_figure(logits: np.ndarray, probs: np.ndarray) -> go
     return figure(data, layout)
 
 
-def temperature_figure(temperatures: np.ndarray, probs: np.ndarray, current: float) -> go.Figure:
-    """p_k as the temperature T varies (log axis); ``probs`` has one row per temperature."""
-    data = [
-        {"type": "scatter", "mode": "lines", "x": temperatures, "y": probs[:, k], "name": name, "line": line_style(k),
-         "hovertemplate": "T = %{x:.3g}: p = %{y:.4f}<extra>" + name + "</extra>"}
-        for k, name in enumerate(class_names(probs.shape[1]))
-    ]
+OTHER_CLASS_COLORS = (BLUE, GREEN, PURPLE, SKY, BLACK)  # no orange: it marks the argmax, as in the bars
+
+
+def temperature_figure(temperatures: np.ndarray, probs: np.ndarray, current: float, winner: int) -> go.Figure:
+    """p_k as the temperature T varies (log axis); ``probs`` has one row per temperature.
+
+    The argmax class ``winner`` is drawn thick and orange, as in the bar chart.
+    """
+    data = []
+    others = 0
+    for k, name in enumerate(class_names(probs.shape[1])):
+        if k == winner:
+            line, label = {"color": ORANGE, "width": 5}, f"{name} (argmax)"
+        else:
+            line = {"color": OTHER_CLASS_COLORS[others % len(OTHER_CLASS_COLORS)], "width": 2,
+                    "dash": ("solid", "dash", "dot")[others // len(OTHER_CLASS_COLORS) % 3]}
+            label, others = name, others + 1
+        data.append({"type": "scatter", "mode": "lines", "x": temperatures, "y": probs[:, k], "name": label,
+                     "line": line, "hovertemplate": "T = %{x:.3g}: p = %{y:.4f}<extra>" + name + "</extra>"})
     shape, note = vertical_marker(current, f" T = {current:g}", BLACK)
     note["x"] = float(np.log10(current))  # on a log axis plotly places annotations in log10 units, shapes not
     layout = base_layout(height=400, shapes=[shape], annotations=[note],
