@@ -142,3 +142,20 @@ def test_half_plane_polygon_and_boundary_segment():
     assert boundary_segment(np.array([1.0, 1.0]), -2.0, box) == [(0.0, 2.0), (2.0, 0.0)]
     assert boundary_segment(np.array([0.0, 0.0]), 1.0, box) is None
     assert boundary_segment(np.array([1.0, 0.0]), -5.0, box) is None
+
+
+def test_weighted_sum_and_prediction_match_a_keras_dense_unit(capsys):
+    """The Keras panel's code: one Dense unit holding (w, b), followed by a step, as the page shows."""
+    import os
+
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    from nnviz.keras_code import perceptron_code
+
+    w, b = [1.5, -0.75], 0.25
+    namespace: dict = {}
+    exec(perceptron_code(w, b), namespace)
+    X = namespace["X"]
+    np.testing.assert_allclose(namespace["z"].numpy().ravel(), perc.weighted_sum(X, np.array(w), b), rtol=1e-6)
+    np.testing.assert_array_equal(namespace["y_hat"].numpy().ravel(), perc.predict(X, np.array(w), b))
+    assert namespace["neuron"].layers[-1].activation.__name__ == "sigmoid"
+    assert capsys.readouterr().out.strip()  # the snippet prints its predictions
