@@ -128,8 +128,8 @@ def test_perceptron_steps_and_plays_in_the_browser(server_url, page):
     page.get_by_role("button", name="▶ Play").click()
     expect(last_sample).not_to_have_text(before, timeout=5000)  # it moves on by itself: a tick every 0.7 s
     page.get_by_role("button", name="⏸ Pause").click()
+    expect(page.get_by_role("button", name="▶ Play")).to_be_visible(timeout=10_000)
     wait_until_idle(page)
-    assert page.get_by_role("button", name="▶ Play").is_visible()
     assert exceptions_on(page) == [] and page.console_errors == []
     screenshot_whole_app(page, "perceptron-after-play")
     star = page.locator("[data-testid='stPlotlyChart']").nth(2).locator("text=sample just used")
