@@ -1,0 +1,123 @@
+"""Figures of the gradient-descent page."""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+
+from nnviz.figures.style import BLACK, BLUE, GREY, ORANGE, VERMILION, axis, base_layout, figure, line_style
+from nnviz.gradient_descent import Trajectory
+
+MAX_DRAWN_STEPS = 400  # longer paths are thinned for drawing: figures stay small
+
+
+def _thin(points: np.ndarray, losses: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """At most MAX_DRAWN_STEPS + 1 evenly spaced steps, always keeping the first and last."""
+    steps = np.arange(len(points))
+    if len(points) > MAX_DRAWN_STEPS + 1:
+        keep = np.unique(np.linspace(0, len(points) - 1, MAX_DRAWN_STEPS + 1).round().astype(int))
+        return steps[keep], points[keep], losses[keep]
+    return steps, points, losses
+
+
+def _clip_to_box(points: np.ndarray, box, margin: float = 1.0) -> np.ndarray:
+    """Points far outside the plotted box are pulled to its edge (plus a margin): the line still
+    shows where the path left, without sending plotly coordinates like 1e150."""
+    x0, x1, y0, y1 = box
+    dx, dy = (x1 - x0) * margin, (y1 - y0) * margin
+    return np.column_stack([np.clip(points[:, 0], x0 - dx, x1 + dx), np.clip(points[:, 1], y0 - dy, y1 + dy)])
+
+
+def curve_figure(w_grid: np.ndarray, loss_grid: np.ndarray, trajectory: Trajectory, grad_at) -> go.Figure:
+    """L(w) with the gradient-descent steps as points, each with its tangent line, joined in order."""
+    ws = trajectory.points.ravel()
+    ls = trajectory.losses
+    y_top = float(loss_grid.max())
+    span = float(w_grid[-1] - w_grid[0])
+    data = [{"type": "scatter", "mode": "lines", "x": w_grid, "y": loss_grid, "name": "loss L(w)",
+             "line": {"color": BLUE, "width": 4}, "hoverinfo": "skip"}]
+    tangent_x, tangent_y = [], []
+    shown = min(len(ws), 40)  # tangents of the first 40 steps: later ones pile up at the minimum
+    for w, loss in zip(ws[:shown], ls[:shown]):
+        slope = float(grad_at(w))
+        half = 0.06 * span
+        tangent_x += [w - half, w + half, None]
+        tangent_y += [loss - slope * half, loss + slope * half, None]
+    data.append({"type": "scatter", "mode": "lines", "x": tangent_x, "y": tangent_y, "name": "tangent (slope L′(w))",
+                 "line": {"color": GREY, "width": 2}, "hoverinfo": "skip"})
+    clipped = np.clip(ws, w_grid[0] - span, w_grid[-1] + span)
+    data.append({"type": "scatter", "mode": "lines+markers+text", "x": clipped, "y": np.minimum(ls, 4 * y_top),
+                 "name": "steps", "text": [str(i) if i < 10 else "" for i in range(len(ws))],
+                 "textposition": "top center", "line": {"color": ORANGE, "width": 2},
+                 "marker": {"color": VERMILION, "size": 10},
+                 "hovertemplate": "step %{text}: w = %{x:.4g}, L = %{y:.4g}<extra></extra>"})
+    layout = base_layout(height=420, legend_below=True,
+                         xaxis=axis("weight w", range=[w_grid[0], w_grid[-1]]),
+                         yaxis=axis("loss L(w)", range=[-0.05 * y_top, 1.05 * y_top]))
+    return figure(data, layout)
+
+
+def contour_figure(w1: np.ndarray, w2: np.ndarray, loss: np.ndarray, trajectories: dict[str, Trajectory],
+                   box, minima=(), log_contours: bool = False, height: int = 520) -> go.Figure:
+    """Contours of L(w₁, w₂) with each optimiser's path; a log scale for very steep surfaces."""
+    z = np.log10(loss - loss.min() + 1e-3) if log_contours else loss
+    data = [{"type": "contour", "x": w1, "y": w2, "z": z, "ncontours": 25, "showscale": False,
+             "colorscale": "Blues", "reversescale": True, "contours": {"coloring": "heatmap", "showlines": True},
+             "line": {"width": 0.5, "color": "white"}, "opacity": 0.85,
+             "hovertemplate": "w₁ = %{x:.2f}, w₂ = %{y:.2f}<extra></extra>"}]
+    for i, (label, trajectory) in enumerate(trajectories.items()):
+        steps, points, losses = _thin(trajectory.points, trajectory.losses)
+        points = _clip_to_box(points, box)
+        style = line_style(i + 1, width=3)
+        data.append({"type": "scatter", "mode": "lines+markers", "x": points[:, 0], "y": points[:, 1], "name": label,
+                     "line": style, "marker": {"size": 6, "color": style["color"]}, "customdata": losses,
+                     "text": steps, "hovertemplate": "step %{text}: L = %{customdata:.4g}<extra>" + label + "</extra>"})
+        data.append({"type": "scatter", "mode": "markers", "x": points[:1, 0], "y": points[:1, 1], "showlegend": False,
+                     "marker": {"symbol": "circle-open", "size": 16, "color": BLACK, "line": {"width": 3}},
+                     "hoverinfo": "skip"})
+    if minima:
+        data.append({"type": "scatter", "mode": "markers", "x": [m[0] for m in minima], "y": [m[1] for m in minima],
+                     "name": "minimum", "marker": {"symbol": "x", "size": 14, "color": BLACK}})
+    layout = base_layout(height=height, legend_below=True,
+                         xaxis=axis("w₁", range=[box[0], box[1]]), yaxis=axis("w₂", range=[box[2], box[3]]))
+    layout["legend"]["y"] = -0.15
+    layout["margin"]["b"] = 110
+    return figure(data, layout)
+
+
+def surface_figure(w1: np.ndarray, w2: np.ndarray, loss: np.ndarray, trajectories: dict[str, Trajectory],
+                   box, log_contours: bool = False) -> go.Figure:
+    """The loss as a 3-D surface with the paths drawn on it."""
+    transform = (lambda v: np.log10(v - loss.min() + 1e-3)) if log_contours else (lambda v: v)
+    data = [{"type": "surface", "x": w1, "y": w2, "z": transform(loss), "colorscale": "Blues", "reversescale": True,
+             "showscale": False, "opacity": 0.9}]
+    for i, (label, trajectory) in enumerate(trajectories.items()):
+        _, points, losses = _thin(trajectory.points, trajectory.losses)
+        inside = ((points[:, 0] >= box[0]) & (points[:, 0] <= box[1]) & (points[:, 1] >= box[2])
+                  & (points[:, 1] <= box[3]))
+        points, losses = points[inside], losses[inside]
+        data.append({"type": "scatter3d", "mode": "lines+markers", "x": points[:, 0], "y": points[:, 1],
+                     "z": transform(losses), "name": label, "line": {"color": line_style(i + 1)["color"], "width": 6},
+                     "marker": {"size": 3}})
+    z_title = "log₁₀ L" if log_contours else "L"
+    layout = base_layout(height=560, legend_below=True,
+                         scene={"xaxis": {"title": {"text": "w₁"}}, "yaxis": {"title": {"text": "w₂"}},
+                                "zaxis": {"title": {"text": z_title}}, "camera": {"eye": {"x": 1.5, "y": -1.5, "z": 1.0}}})
+    layout["margin"] = {"l": 0, "r": 0, "t": 20, "b": 40}
+    return figure(data, layout)
+
+
+def loss_curves_figure(trajectories: dict[str, Trajectory], x_title: str = "step",
+                       x_scale: dict[str, float] | None = None) -> go.Figure:
+    """Loss against step (log scale) for each path. ``x_scale`` multiplies a path's step numbers
+    (e.g. by its batch size, to plot against samples processed)."""
+    data = []
+    for i, (label, trajectory) in enumerate(trajectories.items()):
+        steps, _, losses = _thin(trajectory.points, trajectory.losses)
+        factor = (x_scale or {}).get(label, 1.0)
+        data.append({"type": "scatter", "mode": "lines", "x": steps * factor, "y": np.maximum(losses, 1e-16),
+                     "name": label + (" (diverged)" if trajectory.diverged_at else ""),
+                     "line": line_style(i + 1, width=3)})
+    layout = base_layout(height=360, legend_below=True, xaxis=axis(x_title),
+                         yaxis=axis("loss (log scale)", type="log", exponentformat="power"))
+    return figure(data, layout)

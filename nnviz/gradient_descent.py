@@ -1,0 +1,212 @@
+"""Gradient descent, momentum and the loss surfaces it is shown on, in numpy.
+
+One step of plain gradient descent is  w ← w − η ∇L(w);  with momentum (as in
+``keras.optimizers.SGD(momentum=β)``)  v ← β v − η ∇L(w),  w ← w + v.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+Array = np.ndarray
+
+DIVERGENCE_FACTOR = 1e6  # a loss this many times the starting loss (or ∞/NaN) counts as diverged
+
+
+@dataclass(frozen=True)
+class Surface:
+    """A loss L(w) over two parameters, with its gradient and what to show about it."""
+
+    key: str
+    label: str
+    loss: Callable[[Array], Array]  # takes (..., 2), returns (...)
+    grad: Callable[[Array], Array]  # takes (2,), returns (2,)
+    box: tuple[float, float, float, float]  # w1_min, w1_max, w2_min, w2_max to plot
+    start: tuple[float, float]
+    minima: tuple[tuple[float, float], ...]
+    formula: str  # LaTeX
+    hessian_eigenvalues: tuple[float, ...] | None = None  # for quadratics: the curvatures λ
+    log_contours: bool = False
+
+    @property
+    def stability_limit(self) -> float | None:
+        """η < 2 / λ_max keeps gradient descent on a quadratic from diverging."""
+        return 2.0 / max(self.hessian_eigenvalues) if self.hessian_eigenvalues else None
+
+
+def _quadratic(a: float, b: float) -> tuple[Callable, Callable]:
+    def loss(w):
+        w = np.asarray(w, dtype=float)
+        return 0.5 * (a * w[..., 0] ** 2 + b * w[..., 1] ** 2)
+
+    def grad(w):
+        return np.array([a * w[0], b * w[1]], dtype=float)
+
+    return loss, grad
+
+
+def _two_valleys_loss(w):
+    w = np.asarray(w, dtype=float)
+    return (w[..., 0] ** 2 - 1) ** 2 + 0.3 * w[..., 0] + w[..., 1] ** 2
+
+
+def _two_valleys_grad(w):
+    return np.array([4 * w[0] * (w[0] ** 2 - 1) + 0.3, 2 * w[1]], dtype=float)
+
+
+def rosenbrock(w):
+    """L = (1 − w₁)² + 100 (w₂ − w₁²)²: a curved, flat-bottomed valley with its minimum at (1, 1)."""
+    w = np.asarray(w, dtype=float)
+    return (1 - w[..., 0]) ** 2 + 100 * (w[..., 1] - w[..., 0] ** 2) ** 2
+
+
+def rosenbrock_grad(w):
+    return np.array([-2 * (1 - w[0]) - 400 * w[0] * (w[1] - w[0] ** 2), 200 * (w[1] - w[0] ** 2)], dtype=float)
+
+
+_bowl = _quadratic(2.0, 2.0)
+_ravine = _quadratic(1.0, 20.0)
+
+SURFACES: dict[str, Surface] = {
+    s.key: s
+    for s in (
+        Surface("bowl", "Round bowl", *_bowl, (-3, 3, -3, 3), (-2.5, 2.0), ((0.0, 0.0),),
+                r"L = w_1^2 + w_2^2", (2.0, 2.0)),
+        Surface("ravine", "Elongated ravine (ill-conditioned)", *_ravine, (-3, 3, -3, 3), (-2.5, 1.5), ((0.0, 0.0),),
+                r"L = \tfrac12\,(w_1^2 + 20\,w_2^2)", (1.0, 20.0)),
+        Surface("valleys", "Two valleys and a saddle", _two_valleys_loss, _two_valleys_grad, (-2, 2, -2, 2),
+                (0.05, 1.5), ((-1.036, 0.0), (0.96, 0.0)), r"L = (w_1^2 - 1)^2 + 0.3\,w_1 + w_2^2"),
+        Surface("rosenbrock", "Rosenbrock's banana", rosenbrock, rosenbrock_grad, (-2, 2, -1, 3), (-1.5, 2.0),
+                ((1.0, 1.0),), r"L = (1 - w_1)^2 + 100\,(w_2 - w_1^2)^2", log_contours=True),
+    )
+}
+
+
+@dataclass(frozen=True)
+class Trajectory:
+    """The path of an optimiser: parameters and loss after each step (row 0 is the start)."""
+
+    points: Array  # (steps + 1, d)
+    losses: Array  # (steps + 1,)
+    diverged_at: int | None  # the step at which the loss became non-finite or exploded, if it did
+
+    @property
+    def diverging(self) -> bool:
+        """Blew up (stopped early), or ended with a higher loss than it started with."""
+        return self.diverged_at is not None or self.losses[-1] > self.losses[0]
+
+
+def descend(
+    loss: Callable[[Array], Array],
+    grad: Callable[[Array], Array],
+    start: Array,
+    learning_rate: float,
+    steps: int,
+    momentum: float = 0.0,
+) -> Trajectory:
+    """Run ``steps`` steps of gradient descent (with momentum β if given) from ``start``.
+
+    v ← β v − η ∇L(w),  w ← w + v   (β = 0 is plain gradient descent: w ← w − η ∇L(w)).
+    Stops early, and says when, if the loss becomes ∞/NaN or grows beyond
+    ``DIVERGENCE_FACTOR`` × the starting loss (+1): the path is diverging.
+    """
+    w = np.asarray(start, dtype=float).copy()
+    velocity = np.zeros_like(w)
+    points, losses = [w.copy()], [float(loss(w))]
+    limit = DIVERGENCE_FACTOR * (abs(losses[0]) + 1.0)
+    with np.errstate(over="ignore", invalid="ignore"):
+        for step in range(1, steps + 1):
+            velocity = momentum * velocity - learning_rate * grad(w)
+            w = w + velocity
+            value = float(loss(w))
+            if not np.isfinite(value) or abs(value) > limit or not np.all(np.isfinite(w)):
+                return Trajectory(np.array(points), np.array(losses), diverged_at=step)
+            points.append(w.copy())
+            losses.append(value)
+    return Trajectory(np.array(points), np.array(losses), diverged_at=None)
+
+
+# --- 1-D ---------------------------------------------------------------------------------------
+
+CURVE_MINIMUM = 3.0
+CURVE_CURVATURE = 2.0  # L''(w): GD converges for η < 2 / 2 = 1 and oscillates for 0.5 < η < 1
+
+
+def curve_loss(w: Array) -> Array:
+    """The 1-D loss L(w) = (w − 3)²."""
+    return (np.asarray(w, dtype=float) - CURVE_MINIMUM) ** 2
+
+
+def curve_grad(w: Array) -> Array:
+    """L'(w) = 2 (w − 3)."""
+    return 2.0 * (np.asarray(w, dtype=float) - CURVE_MINIMUM)
+
+
+def learning_rate_regime(learning_rate: float, curvature: float = CURVE_CURVATURE) -> str:
+    """What plain GD does on a quadratic with curvature λ: each step multiplies the error by (1 − ηλ)."""
+    factor = 1.0 - learning_rate * curvature
+    if learning_rate <= 0:
+        return "no learning"
+    if abs(factor) >= 1:
+        return "diverges" if abs(factor) > 1 else "oscillates for ever"
+    if factor < 0:
+        return "oscillates but converges"
+    return "converges in one step" if factor == 0 else "converges monotonically"
+
+
+# --- mini-batches on a real problem ----------------------------------------------------------------
+
+def logistic_data(n: int = 200, seed: int = 0) -> tuple[Array, Array]:
+    """One feature x and labels y ∈ {0, 1} drawn from P(y = 1 | x) = σ(2x − 1)."""
+    rng = np.random.default_rng(seed)
+    x = rng.normal(0.0, 1.5, n)
+    y = (rng.random(n) < 1.0 / (1.0 + np.exp(-(2.0 * x - 1.0)))).astype(float)
+    return x, y
+
+
+def logistic_loss(params: Array, x: Array, y: Array) -> Array:
+    """Mean binary cross-entropy of p = σ(w x + b) for params = (w, b); works on grids (..., 2)."""
+    params = np.asarray(params, dtype=float)
+    z = params[..., 0, None] * x + params[..., 1, None]
+    # −[y ln σ(z) + (1 − y) ln(1 − σ(z))] = softplus(z) − y z, computed without overflow
+    return np.mean(np.logaddexp(0.0, z) - y * z, axis=-1)
+
+
+def logistic_grad(params: Array, x: Array, y: Array) -> Array:
+    """∂L/∂w = mean((p − y) x), ∂L/∂b = mean(p − y)."""
+    z = params[0] * x + params[1]
+    error = 1.0 / (1.0 + np.exp(-z)) - y
+    return np.array([np.mean(error * x), np.mean(error)])
+
+
+def minibatch_descent(x: Array, y: Array, start: Array, learning_rate: float, batch_size: int, epochs: int,
+                      seed: int) -> tuple[Trajectory, int]:
+    """Mini-batch gradient descent on the logistic loss: each step uses ``batch_size`` samples.
+
+    batch_size = len(x) is full-batch GD; 1 is stochastic GD. The samples are reshuffled
+    every epoch (seeded). Losses are on the full data set. Returns (trajectory, steps per epoch).
+    """
+    n = len(x)
+    batch_size = max(1, min(batch_size, n))
+    rng = np.random.default_rng(seed)
+    w = np.asarray(start, dtype=float).copy()
+    points, losses = [w.copy()], [float(logistic_loss(w, x, y))]
+    for _ in range(epochs):
+        order = rng.permutation(n)
+        for first in range(0, n, batch_size):
+            batch = order[first:first + batch_size]
+            w = w - learning_rate * logistic_grad(w, x[batch], y[batch])
+            points.append(w.copy())
+            losses.append(float(logistic_loss(w, x, y)))
+    return Trajectory(np.array(points), np.array(losses), None), -(-n // batch_size)
+
+
+def loss_grid(loss: Callable[[Array], Array], box: tuple[float, float, float, float], n: int = 60) -> tuple[Array, Array, Array]:
+    """(w1 values, w2 values, L on the n × n grid) for contour and surface plots."""
+    w1 = np.linspace(box[0], box[1], n)
+    w2 = np.linspace(box[2], box[3], n)
+    grid = np.stack(np.meshgrid(w1, w2), axis=-1)
+    return w1, w2, loss(grid)

@@ -1,0 +1,148 @@
+"""nnviz.gradient_descent against finite differences, GradientTape and keras.optimizers.SGD."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+from nnviz import gradient_descent as gd  # noqa: E402
+
+POINTS = [(-1.5, 2.0), (0.3, -0.7), (1.2, 1.1), (0.0, 0.5)]
+
+
+def tf_loss(key: str, w: tf.Tensor) -> tf.Tensor:
+    """The same surfaces written with TensorFlow ops."""
+    w1, w2 = w[0], w[1]
+    return {
+        "bowl": lambda: w1**2 + w2**2,
+        "ravine": lambda: 0.5 * (w1**2 + 20 * w2**2),
+        "valleys": lambda: (w1**2 - 1) ** 2 + 0.3 * w1 + w2**2,
+        "rosenbrock": lambda: (1 - w1) ** 2 + 100 * (w2 - w1**2) ** 2,
+    }[key]()
+
+
+@pytest.mark.parametrize("key", list(gd.SURFACES))
+@pytest.mark.parametrize("point", POINTS)
+def test_surface_loss_and_gradient_match_tensorflow(key, point):
+    surface = gd.SURFACES[key]
+    w = tf.Variable(np.array(point, dtype=np.float64))
+    with tf.GradientTape() as tape:
+        loss = tf_loss(key, w)
+    np.testing.assert_allclose(surface.loss(np.array(point)), loss.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(surface.grad(np.array(point)), tape.gradient(loss, w).numpy(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("key", list(gd.SURFACES))
+@pytest.mark.parametrize("point", POINTS)
+def test_surface_gradient_matches_finite_differences(key, point):
+    surface, w, h = gd.SURFACES[key], np.array(point), 1e-6
+    numeric = [(surface.loss(w + h * e) - surface.loss(w - h * e)) / (2 * h) for e in np.eye(2)]
+    np.testing.assert_allclose(surface.grad(w), numeric, rtol=1e-6, atol=1e-6)
+
+
+def test_minima_are_stationary_points():
+    for surface in gd.SURFACES.values():
+        for minimum in surface.minima:
+            assert np.linalg.norm(surface.grad(np.array(minimum))) < 0.01, surface.key
+
+
+def test_curve_gradient_matches_tensorflow():
+    w = tf.Variable(np.linspace(-5, 8, 27))
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_sum((w - gd.CURVE_MINIMUM) ** 2)
+    np.testing.assert_allclose(gd.curve_grad(w.numpy()), tape.gradient(loss, w).numpy())
+
+
+def test_logistic_loss_and_gradient_match_keras():
+    x, y = gd.logistic_data(50, seed=1)
+    params = np.array([0.7, -0.4])
+    w = tf.Variable(params)
+    with tf.GradientTape() as tape:
+        z = w[0] * x + w[1]
+        loss = keras.losses.binary_crossentropy(y[:, None], z[:, None], from_logits=True)
+        loss = tf.reduce_mean(loss)
+    np.testing.assert_allclose(gd.logistic_loss(params, x, y), loss.numpy(), rtol=1e-6)
+    np.testing.assert_allclose(gd.logistic_grad(params, x, y), tape.gradient(loss, w).numpy(), rtol=1e-6)
+
+
+@pytest.mark.parametrize("momentum", [0.0, 0.9])
+@pytest.mark.parametrize("key", ["ravine", "rosenbrock"])
+def test_steps_equal_keras_sgd(key, momentum):
+    """Several steps of nnviz's (momentum) gradient descent equal keras.optimizers.SGD on the same loss."""
+    surface = gd.SURFACES[key]
+    learning_rate, steps = 0.001 if key == "rosenbrock" else 0.05, 5
+    ours = gd.descend(surface.loss, surface.grad, surface.start, learning_rate, steps, momentum)
+    w = tf.Variable(np.array(surface.start, dtype=np.float64))
+    optimizer = keras.optimizers.SGD(learning_rate=learning_rate, momentum=momentum)
+    for step in range(1, steps + 1):
+        with tf.GradientTape() as tape:
+            loss = tf_loss(key, w)
+        optimizer.apply_gradients([(tape.gradient(loss, w), w)])
+        # Keras keeps the learning rate and momentum as float32 variables: agreement to float32 precision
+        np.testing.assert_allclose(ours.points[step], w.numpy(), rtol=1e-6, atol=1e-7)
+
+
+def test_bowl_converges_just_below_the_stability_limit_and_diverges_just_above():
+    bowl = gd.SURFACES["bowl"]
+    assert bowl.stability_limit == 1.0
+    below = gd.descend(bowl.loss, bowl.grad, bowl.start, 0.99, 300)
+    above = gd.descend(bowl.loss, bowl.grad, bowl.start, 1.01, 300)
+    assert not below.diverging and below.losses[-1] < below.losses[0] * 1e-3
+    assert above.diverging and above.losses[-1] > above.losses[0]
+
+
+def test_ravine_limit_is_set_by_the_steep_direction():
+    ravine = gd.SURFACES["ravine"]
+    assert ravine.stability_limit == pytest.approx(0.1)
+    assert gd.descend(ravine.loss, ravine.grad, ravine.start, 0.105, 100).diverging
+    assert not gd.descend(ravine.loss, ravine.grad, ravine.start, 0.095, 100).diverging
+
+
+def test_divergence_is_detected_with_the_step_and_no_nan_kept():
+    bowl = gd.SURFACES["bowl"]
+    t = gd.descend(bowl.loss, bowl.grad, bowl.start, 50.0, 100)
+    assert t.diverged_at is not None and t.diverged_at < 10
+    assert np.all(np.isfinite(t.points)) and np.all(np.isfinite(t.losses))
+    assert len(t.points) == t.diverged_at  # the steps before it
+
+
+def test_momentum_helps_in_the_ravine():
+    ravine = gd.SURFACES["ravine"]
+    plain = gd.descend(ravine.loss, ravine.grad, ravine.start, 0.05, 60)
+    heavy = gd.descend(ravine.loss, ravine.grad, ravine.start, 0.05, 60, momentum=0.8)
+    assert heavy.losses[-1] < plain.losses[-1] * 1e-2
+
+
+@pytest.mark.parametrize("lr, regime", [(0.0, "no learning"), (0.2, "converges monotonically"),
+                                        (0.5, "converges in one step"), (0.8, "oscillates but converges"),
+                                        (1.0, "oscillates for ever"), (1.2, "diverges")])
+def test_learning_rate_regimes_on_the_curve(lr, regime):
+    assert gd.learning_rate_regime(lr) == regime
+    t = gd.descend(gd.curve_loss, gd.curve_grad, np.array(-1.0), lr, 30)
+    if regime.startswith("converges"):
+        assert t.losses[-1] < 1e-3
+    elif regime == "diverges":
+        assert t.diverging
+
+
+def test_minibatch_sizes_take_the_expected_number_of_steps():
+    x, y = gd.logistic_data(200, seed=0)
+    start = np.array([-2.0, 2.0])
+    full, per_epoch_full = gd.minibatch_descent(x, y, start, 0.5, 200, 5, 0)
+    mini, per_epoch_mini = gd.minibatch_descent(x, y, start, 0.5, 16, 5, 0)
+    sgd, per_epoch_sgd = gd.minibatch_descent(x, y, start, 0.5, 1, 5, 0)
+    assert (per_epoch_full, per_epoch_mini, per_epoch_sgd) == (1, 13, 200)
+    assert len(full.points) == 6 and len(mini.points) == 66 and len(sgd.points) == 1001
+    # full batch: every step is an exact gradient step, so the loss never goes up with this small η
+    assert np.all(np.diff(full.losses) <= 0)
+    # one sample per step: noisy, the loss goes up on some steps
+    assert np.any(np.diff(sgd.losses) > 0)
+    # same seed, same path
+    again, _ = gd.minibatch_descent(x, y, start, 0.5, 16, 5, 0)
+    np.testing.assert_array_equal(again.points, mini.points)
