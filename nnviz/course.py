@@ -66,7 +66,10 @@ PAGES: tuple[PageInfo, ...] = (
         "gradient_descent", "How networks learn", "Gradient descent", ":material/trending_down:",
         "How a network learns by following the gradient, and what the learning rate does.",
         ("sgd",),
-        ("Géron ch. 4: Gradient Descent", "3Blue1Brown ch. 2: Gradient descent"),
+        ("Géron ch. 4: Gradient Descent (batch, stochastic, mini-batch)",
+         "Géron ch. 11: Faster Optimizers (momentum); Learning Rate Scheduling",
+         "3Blue1Brown ch. 2: Gradient descent, how neural networks learn"),
+        "app_pages/gradient_descent.py",
     ),
     PageInfo(
         "loss_vs_accuracy", "How networks learn", "Loss vs accuracy", ":material/balance:",

@@ -82,3 +82,21 @@ neuron.compile(optimizer=keras.optimizers.SGD(learning_rate=0.1), loss="binary_c
                metrics=["accuracy"])
 # neuron.fit(X_train, y_train, epochs=20)  # y in {{0, 1}}
 """
+
+
+def sgd_code(learning_rate: float, momentum: float, batch_size: int) -> str:
+    """Plain or momentum SGD in Keras, with the mini-batch size passed to fit."""
+    return f"""{IMPORTS}
+model = keras.Sequential([
+    keras.Input(shape=(1,)),
+    keras.layers.Dense(1, activation="sigmoid"),  # logistic regression: p = σ(w x + b)
+])
+optimizer = keras.optimizers.SGD(learning_rate={learning_rate:g}, momentum={momentum:g})
+model.compile(optimizer=optimizer, loss="binary_crossentropy")
+
+rng = np.random.default_rng(0)
+x = rng.normal(0, 1.5, (200, 1)).astype("float32")
+y = (rng.random((200, 1)) < 1 / (1 + np.exp(-(2 * x - 1)))).astype("float32")
+history = model.fit(x, y, batch_size={batch_size}, epochs=3, verbose=0)  # ⌈200 / {batch_size}⌉ steps per epoch
+print(history.history["loss"])
+"""

@@ -146,3 +146,20 @@ def test_minibatch_sizes_take_the_expected_number_of_steps():
     # same seed, same path
     again, _ = gd.minibatch_descent(x, y, start, 0.5, 16, 5, 0)
     np.testing.assert_array_equal(again.points, mini.points)
+
+
+@pytest.mark.parametrize("batch_size", [1, 3, 16, 200])
+def test_minibatch_descent_equals_the_textbook_loop(batch_size):
+    """The fast paths (plain floats for batch size 1, slices otherwise) take exactly the textbook steps."""
+    x, y = gd.logistic_data(60, seed=4)
+    ours, _ = gd.minibatch_descent(x, y, np.array([0.5, -1.0]), 0.3, batch_size, 3, seed=9)
+    rng, w = np.random.default_rng(9), np.array([0.5, -1.0])
+    expected = [w]
+    for _ in range(3):
+        order = rng.permutation(len(x))
+        for first in range(0, len(x), batch_size):
+            batch = order[first:first + batch_size]
+            w = w - 0.3 * gd.logistic_grad(w, x[batch], y[batch])
+            expected.append(w)
+    np.testing.assert_allclose(ours.points, np.array(expected), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(ours.losses, [gd.logistic_loss(p, x, y) for p in expected], rtol=1e-12)

@@ -58,7 +58,8 @@ def curve_figure(w_grid: np.ndarray, loss_grid: np.ndarray, trajectory: Trajecto
 
 
 def contour_figure(w1: np.ndarray, w2: np.ndarray, loss: np.ndarray, trajectories: dict[str, Trajectory],
-                   box, minima=(), log_contours: bool = False, height: int = 520) -> go.Figure:
+                   box, minima=(), log_contours: bool = False, height: int = 520,
+                   axis_titles: tuple[str, str] = ("w₁", "w₂")) -> go.Figure:
     """Contours of L(w₁, w₂) with each optimiser's path; a log scale for very steep surfaces."""
     z = np.log10(loss - loss.min() + 1e-3) if log_contours else loss
     data = [{"type": "contour", "x": w1, "y": w2, "z": z, "ncontours": 25, "showscale": False,
@@ -79,7 +80,8 @@ def contour_figure(w1: np.ndarray, w2: np.ndarray, loss: np.ndarray, trajectorie
         data.append({"type": "scatter", "mode": "markers", "x": [m[0] for m in minima], "y": [m[1] for m in minima],
                      "name": "minimum", "marker": {"symbol": "x", "size": 14, "color": BLACK}})
     layout = base_layout(height=height, legend_below=True,
-                         xaxis=axis("w₁", range=[box[0], box[1]]), yaxis=axis("w₂", range=[box[2], box[3]]))
+                         xaxis=axis(axis_titles[0], range=[box[0], box[1]]),
+                         yaxis=axis(axis_titles[1], range=[box[2], box[3]]))
     layout["legend"]["y"] = -0.15
     layout["margin"]["b"] = 110
     return figure(data, layout)

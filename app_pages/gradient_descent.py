@@ -1,0 +1,209 @@
+"""Gradient descent: how a network learns, and what the learning rate does."""
+
+import numpy as np
+import streamlit as st
+
+from nnviz import gradient_descent as gd
+from nnviz import ui
+from nnviz.figures import gradient_descent as figs
+from nnviz.keras_code import sgd_code
+
+CURVE_RATES = (0.0, 0.01, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1.0, 1.05, 1.1, 1.5, 3.0)
+PRESETS = {"too small": 0.05, "good": 0.3, "too large": 0.9, "much too large": 1.05}
+DEFAULT_RATES = {"valleys": (0.02, 0.1, 0.4), "rosenbrock": (0.0002, 0.001, 0.0025)}
+
+ui.page_header("gradient_descent")
+
+
+@st.cache_data(show_spinner=False)
+def surface_grid(key: str):
+    surface = gd.SURFACES[key]
+    return gd.loss_grid(surface.loss, surface.box, 60)
+
+
+@st.cache_data(show_spinner=False)
+def logistic_problem(seed: int):
+    x, y = gd.logistic_data(200, seed)
+    box = (-1.0, 4.0, -3.0, 2.0)
+    w, b = np.linspace(box[0], box[1], 60), np.linspace(box[2], box[3], 60)
+    grid = np.stack(np.meshgrid(w, b), axis=-1)
+    return x, y, box, w, b, gd.logistic_loss(grid, x, y)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def surface_paths(key: str, rates: tuple, steps: int, w1: float, w2: float, beta: float | None) -> dict:
+    """Plain GD for each rate (and with momentum β if given) from (w1, w2)."""
+    surface, start = gd.SURFACES[key], np.array([w1, w2])
+    paths = {f"η = {rate:g}": gd.descend(surface.loss, surface.grad, start, rate, steps) for rate in rates}
+    if beta is not None:
+        paths |= {f"η = {rate:g}, β = {beta:g}": gd.descend(surface.loss, surface.grad, start, rate, steps, beta)
+                  for rate in rates}
+    return paths
+
+
+@ui.cache_figure
+def surface_figures(key: str, rates: tuple, steps: int, w1: float, w2: float, beta: float | None, in_3d: bool):
+    surface, paths = gd.SURFACES[key], surface_paths(key, rates, steps, w1, w2, beta)
+    w1_axis, w2_axis, grid_loss = surface_grid(key)
+    if in_3d:
+        path_figure = figs.surface_figure(w1_axis, w2_axis, grid_loss, paths, surface.box, surface.log_contours)
+    else:
+        path_figure = figs.contour_figure(w1_axis, w2_axis, grid_loss, paths, surface.box, surface.minima,
+                                          surface.log_contours)
+    return path_figure, figs.loss_curves_figure(paths)
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def batch_runs(seed: int, batch_size: int, learning_rate: float, epochs: int):
+    """Full-batch, mini-batch and stochastic GD on the logistic problem: {label: (trajectory, steps/epoch)}."""
+    x, y, *_ = logistic_problem(seed)
+    sizes = (("full batch (200)", 200), (f"mini-batch ({batch_size})", batch_size), ("stochastic (1)", 1))
+    return {label: gd.minibatch_descent(x, y, np.array([-0.5, 1.5]), learning_rate, size, epochs, seed)
+            for label, size in sizes}
+
+
+@ui.cache_figure
+def batch_figures(seed: int, batch_size: int, learning_rate: float, epochs: int):
+    _, _, box, w_axis, b_axis, grid_loss = logistic_problem(seed)
+    runs = batch_runs(seed, batch_size, learning_rate, epochs)
+    trajectories = {label: run[0] for label, run in runs.items()}
+    return (figs.contour_figure(w_axis, b_axis, grid_loss, trajectories, box, height=460,
+                                axis_titles=("weight w", "bias b")),
+            figs.loss_curves_figure(trajectories, "epochs (passes over the data)",
+                                    {label: 1 / run[1] for label, run in runs.items()}))
+
+
+def rate_options(surface: gd.Surface) -> list[float]:
+    """Log-spaced learning rates, plus the stability limit and values just around it for quadratics."""
+    options = set(np.round(np.geomspace(1e-4, 2.0, 27), 6))
+    if surface.stability_limit:
+        limit = surface.stability_limit
+        options |= {round(limit * f, 6) for f in (0.25, 0.5, 0.9, 0.95, 0.99, 1.0, 1.01, 1.05, 1.2)}
+    return sorted(options)
+
+
+def default_rates(surface: gd.Surface) -> list[float]:
+    if surface.stability_limit:
+        return [round(surface.stability_limit * f, 6) for f in (0.25, 0.95, 1.05)]
+    return list(DEFAULT_RATES[surface.key])
+
+
+def divergence_note(label: str, trajectory: gd.Trajectory) -> str | None:
+    if trajectory.diverged_at is not None:
+        return (f"**{label}** diverged at step {trajectory.diverged_at}: the loss blew up "
+                f"(from {trajectory.losses[0]:.3g} to over {gd.DIVERGENCE_FACTOR:.0e} times that), so the path stops there.")
+    if trajectory.diverging:
+        return (f"**{label}** is diverging: after {len(trajectory.losses) - 1} steps the loss is "
+                f"{trajectory.losses[-1]:.3g}, higher than where it started ({trajectory.losses[0]:.3g}).")
+    return None
+
+
+# --- 1. One weight ---------------------------------------------------------------------------------
+st.header("One weight: walking down a loss curve")
+st.latex(r"w \leftarrow w - \eta\,\frac{dL}{dw}")
+controls, plot = st.columns([1, 2])
+with controls:
+    preset = st.radio("try a learning rate", list(PRESETS), horizontal=True, key="gd1_preset", index=1)
+    lr_1d = st.select_slider("learning rate η", CURVE_RATES, value=PRESETS[preset], key=f"gd1_lr_{preset}")
+    steps_1d = st.slider("steps", 1, 50, 10, key="gd1_steps")
+    start_1d = st.slider("starting weight w₀", -2.0, 8.0, -1.0, step=0.5, key="gd1_start")
+trajectory_1d = gd.descend(gd.curve_loss, gd.curve_grad, np.array(start_1d), lr_1d, steps_1d)
+regime = gd.learning_rate_regime(lr_1d)
+with plot:
+    w_grid = np.linspace(-2.0, 8.0, 201)
+    ui.show_figure(figs.curve_figure(w_grid, gd.curve_loss(w_grid), trajectory_1d, gd.curve_grad), key="gd_curve")
+with controls:
+    st.metric(f"loss after {len(trajectory_1d.losses) - 1} steps", f"{trajectory_1d.losses[-1]:.4g}")
+    st.markdown(
+        f"Here $L(w) = (w - 3)^2$, so $L'(w) = 2(w - 3)$ and each step multiplies the distance to the minimum "
+        f"by $1 - 2\\eta = {1 - 2 * lr_1d:.2f}$: with η = {lr_1d:g} gradient descent **{regime}**."
+    )
+    note = divergence_note(f"η = {lr_1d:g}", trajectory_1d)
+    if note:
+        st.error(note + " Points beyond the plot are drawn at its edge.")
+    elif lr_1d == 0:
+        st.info("η = 0: the weight never moves.")
+
+# --- 2. Two weights ----------------------------------------------------------------------------------
+st.header("Two weights: loss surfaces")
+controls, plot = st.columns([1, 2])
+with controls:
+    surface_key = st.selectbox("surface", list(gd.SURFACES), format_func=lambda k: gd.SURFACES[k].label,
+                               key="gd2_surface")
+    surface = gd.SURFACES[surface_key]
+    st.latex(surface.formula)
+    rates = st.multiselect("learning rates η to compare", rate_options(surface), default=default_rates(surface),
+                           format_func=lambda v: f"{v:g}", key=f"gd2_rates_{surface_key}", max_selections=4)
+    steps_2d = st.slider("steps", 5, 500, 60, key="gd2_steps")
+    start_w1 = st.slider("start w₁", float(surface.box[0]), float(surface.box[1]), float(surface.start[0]),
+                         step=0.05, key=f"gd2_w1_{surface_key}")
+    start_w2 = st.slider("start w₂", float(surface.box[2]), float(surface.box[3]), float(surface.start[1]),
+                         step=0.05, key=f"gd2_w2_{surface_key}")
+    momentum_on = st.toggle("add momentum", key="gd2_momentum_on")
+    beta = st.slider("momentum β", 0.0, 0.99, 0.9, step=0.01, key="gd2_beta", disabled=not momentum_on)
+    show_3d = st.toggle("3-D surface", key="gd2_3d")
+paths = surface_paths(surface_key, tuple(rates), steps_2d, start_w1, start_w2, beta if momentum_on else None)
+with plot:
+    if not paths:
+        st.info("Pick at least one learning rate to draw a path.")
+    else:
+        path_figure, losses_figure = surface_figures(surface_key, tuple(rates), steps_2d, start_w1, start_w2,
+                                                     beta if momentum_on else None, show_3d)
+        ui.show_figure(path_figure, key="gd_3d" if show_3d else "gd_contour")
+        ui.show_figure(losses_figure, key="gd_losses")
+with controls:
+    if surface.stability_limit:
+        st.metric("stability limit 2 / λ_max", f"{surface.stability_limit:g}",
+                  help=f"Curvatures (Hessian eigenvalues) λ = {', '.join(f'{v:g}' for v in surface.hessian_eigenvalues)}. "
+                       "Along a direction of curvature λ each step multiplies the error by (1 − ηλ).")
+    else:
+        st.caption("Not a quadratic: the curvature changes from place to place, so there is no single "
+                   "stability limit — a rate that is safe in one region can blow up in another.")
+for label, path in paths.items():
+    note = divergence_note(label, path)
+    if note:
+        st.warning(note)
+st.markdown(
+    "On a quadratic bowl plain gradient descent converges exactly when $\\eta < 2/\\lambda_{\\max}$, "
+    "the largest curvature. In the **ravine** that limit is set by the steep direction (λ = 20), "
+    "so along the shallow direction (λ = 1) the steps are tiny and progress crawls: "
+    "ill-conditioning. **Momentum** keeps a running velocity $v \\leftarrow \\beta v - \\eta\\nabla L$, "
+    "$w \\leftarrow w + v$: the zig-zags across the ravine cancel while the steady push along it adds up."
+)
+
+# --- 3. Batch, mini-batch, stochastic ---------------------------------------------------------------------
+st.header("Batch, mini-batch and stochastic gradient descent")
+controls, plot = st.columns([1, 2])
+with controls:
+    batch_size = st.slider("mini-batch size", 1, 200, 16, key="gd3_batch")
+    lr_3 = st.select_slider("learning rate η ", (0.01, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0), value=0.5, key="gd3_lr")
+    epochs = st.slider("epochs", 1, 20, 3, key="gd3_epochs")
+    seed = st.number_input("seed (data and shuffling)", 0, 9999, 0, key="gd3_seed")
+runs = batch_runs(int(seed), batch_size, lr_3, epochs)
+paths_figure, batch_losses_figure = batch_figures(int(seed), batch_size, lr_3, epochs)
+with plot:
+    ui.show_figure(paths_figure, key="gd_batches")
+    ui.show_figure(batch_losses_figure, key="gd_batch_losses")
+with controls:
+    st.table({"method": list(runs), "samples per step": [200, batch_size, 1],
+              "steps per epoch": [run[1] for run in runs.values()],
+              "loss after training": [f"{run[0].losses[-1]:.3f}" for run in runs.values()]})
+st.markdown(
+    "The problem: logistic regression $p = \\sigma(w x + b)$ on 200 seeded points; the contours are its "
+    "cross-entropy over $(w, b)$. **Full-batch** GD averages the gradient over all 200 samples: one smooth, "
+    "expensive step per epoch. **Stochastic** GD uses one sample per step: 200 cheap, noisy steps per epoch. "
+    "**Mini-batches** sit in between, and are what `model.fit(batch_size=32)` does. An **epoch** is one pass "
+    "over the data; the number of **steps** in it is ⌈200 / batch size⌉."
+)
+
+# --- Try this and Keras ------------------------------------------------------------------------------------
+ui.try_this([
+    "One weight: try each preset. Where does 'too large' land after each step, and why does it still converge?",
+    "Round bowl: compare η = 0.95 and 1.05 (just below and above 2/λ = 1). Then the ravine: why is its limit 0.1?",
+    "Ravine with η = 0.095: plain GD crawls along the valley floor. Switch on momentum (β = 0.9): what changes?",
+    "Two valleys: start at w₁ = 0.1 and at w₁ = −0.1. Which minimum do you end in? Is it the lower one?",
+    "Mini-batches: set the batch size to 1 and to 200 with the same η and epochs. Which path is noisier, which "
+    "took more steps?",
+])
+ui.keras_panel(sgd_code(rates[0] if rates else 0.01, beta if momentum_on else 0.0, batch_size),
+               "In Keras the optimiser holds η (and β); `fit` takes the mini-batch size:")
