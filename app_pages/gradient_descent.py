@@ -74,8 +74,8 @@ def batch_figures(seed: int, batch_size: int, learning_rate: float, epochs: int)
 
 
 def rate_options(surface: gd.Surface) -> list[float]:
-    """Log-spaced learning rates, plus the stability limit and values just around it for quadratics."""
-    options = set(np.round(np.geomspace(1e-4, 2.0, 27), 6))
+    """Log-spaced learning rates, the defaults, and for quadratics the stability limit and values around it."""
+    options = set(np.round(np.geomspace(1e-4, 2.0, 27), 6)) | set(DEFAULT_RATES.get(surface.key, ()))
     if surface.stability_limit:
         limit = surface.stability_limit
         options |= {round(limit * f, 6) for f in (0.25, 0.5, 0.9, 0.95, 0.99, 1.0, 1.01, 1.05, 1.2)}
@@ -140,7 +140,7 @@ with controls:
     start_w2 = st.slider("start w₂", float(surface.box[2]), float(surface.box[3]), float(surface.start[1]),
                          step=0.05, key=f"gd2_w2_{surface_key}")
     momentum_on = st.toggle("add momentum", key="gd2_momentum_on")
-    beta = st.slider("momentum β", 0.0, 0.99, 0.9, step=0.01, key="gd2_beta", disabled=not momentum_on)
+    beta = st.slider("momentum β", 0.0, 0.99, 0.8, step=0.01, key="gd2_beta", disabled=not momentum_on)
     show_3d = st.toggle("3-D surface", key="gd2_3d")
 paths = surface_paths(surface_key, tuple(rates), steps_2d, start_w1, start_w2, beta if momentum_on else None)
 with plot:
@@ -200,7 +200,8 @@ st.markdown(
 ui.try_this([
     "One weight: try each preset. Where does 'too large' land after each step, and why does it still converge?",
     "Round bowl: compare η = 0.95 and 1.05 (just below and above 2/λ = 1). Then the ravine: why is its limit 0.1?",
-    "Ravine with η = 0.095: plain GD crawls along the valley floor. Switch on momentum (β = 0.9): what changes?",
+    "Ravine with η = 0.025 only: plain GD crawls along the valley floor. Switch on momentum (β = 0.8): how "
+    "many steps does it save? Now β = 0.99: too much momentum overshoots and circles.",
     "Two valleys: start at w₁ = 0.1 and at w₁ = −0.1. Which minimum do you end in? Is it the lower one?",
     "Mini-batches: set the batch size to 1 and to 200 with the same η and epochs. Which path is noisier, which "
     "took more steps?",

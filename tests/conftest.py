@@ -135,5 +135,8 @@ def values(data):
 
     if isinstance(data, dict) and "bdata" in data:
         arr = np.frombuffer(base64.b64decode(data["bdata"]), dtype=np.dtype(data["dtype"]))
-        return arr.reshape(data["shape"]) if "shape" in data else arr
+        if "shape" in data:  # e.g. "60, 60"
+            shape = data["shape"]
+            return arr.reshape([int(v) for v in shape.split(",")] if isinstance(shape, str) else shape)
+        return arr
     return np.asarray(data, dtype=float) if data is not None else np.array([])

@@ -40,6 +40,13 @@ CHANGES = {
         ("slider", "perc_lr", 0.5, 1.5),
         ("button", "perc_step", None, None),
     ],
+    "app_pages/gradient_descent.py": [
+        ("slider", "gd1_steps", 20, 30),
+        ("slider", "gd2_steps", 100, 60),
+        ("toggle", "gd2_momentum_on", True, False),
+        ("slider", "gd3_batch", 8, 32),
+        ("slider", "gd3_epochs", 5, 8),
+    ],
     "app_pages/softmax.py": [
         ("slider", "sm_temperature", 0.3, 2.5),
         ("slider", "sm_logit_0", -3.0, 4.0),

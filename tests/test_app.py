@@ -9,7 +9,8 @@ import sys
 from conftest import ROOT, app_test, figures
 from nnviz.course import OBJECTIVES, PAGES, pages_for_objective
 
-NUMPY_PAGES = ["app_pages/activations.py", "app_pages/softmax.py", "app_pages/perceptron.py"]
+NUMPY_PAGES = ["app_pages/activations.py", "app_pages/softmax.py", "app_pages/perceptron.py",
+               "app_pages/gradient_descent.py"]
 
 
 def test_home_lists_every_objective_with_its_pages():

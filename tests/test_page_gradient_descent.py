@@ -1,0 +1,113 @@
+"""AppTest of the gradient-descent page: paths change with the learning rate as theory says."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from conftest import figures, texts, trace, values
+from nnviz import gradient_descent as gd
+
+PAGE = "app_pages/gradient_descent.py"
+
+
+def test_renders_all_sections(at):
+    assert set(figures(at)) == {"gd_curve", "gd_contour", "gd_losses", "gd_batches", "gd_batch_losses"}
+
+
+def test_one_weight_presets_give_the_four_regimes(at):
+    expected = {"too small": "converges monotonically", "good": "converges monotonically",
+                "too large": "oscillates but converges", "much too large": "diverges"}
+    for preset, regime in expected.items():
+        at.radio(key="gd1_preset").set_value(preset).run()
+        assert f"gradient descent **{regime}**" in texts(at), preset
+    assert "diverging" in texts(at)  # much too large: said so, not drawn as NaN
+    steps = trace(figures(at)["gd_curve"], "steps")
+    assert np.all(np.isfinite(values(steps["x"]))) and np.all(np.isfinite(values(steps["y"])))
+
+
+def test_one_weight_path_follows_the_update_rule(at):
+    at.slider(key="gd1_steps").set_value(3).run()
+    w = values(trace(figures(at)["gd_curve"], "steps")["x"])
+    expected = [-1.0]
+    for _ in range(3):
+        expected.append(expected[-1] - 0.3 * gd.curve_grad(expected[-1]))
+    np.testing.assert_allclose(w, expected)
+
+
+def test_bowl_converges_just_below_two_over_lambda_and_diverges_just_above(at):
+    at.selectbox(key="gd2_surface").set_value("bowl").run()
+    assert next(m.value for m in at.metric if m.label.startswith("stability limit")) == "1"
+    at.multiselect(key="gd2_rates_bowl").set_value([0.99, 1.01])
+    at.slider(key="gd2_steps").set_value(300).run()
+    losses = {t["name"]: values(t["y"]) for t in figures(at)["gd_losses"]["data"]}
+    below, above = losses["η = 0.99"], losses["η = 1.01"]
+    assert below[-1] < below[0] * 1e-3
+    assert above[-1] > above[0]
+    assert "**η = 1.01** is diverging" in texts(at) and "**η = 0.99**" not in texts(at)
+
+
+def test_ravine_limit_and_momentum(at):
+    at.selectbox(key="gd2_surface").set_value("ravine").run()
+    assert next(m.value for m in at.metric if m.label.startswith("stability limit")) == "0.1"
+    at.multiselect(key="gd2_rates_ravine").set_value([0.025])
+    at.toggle(key="gd2_momentum_on").set_value(True).run()
+    losses = {t["name"]: values(t["y"]) for t in figures(at)["gd_losses"]["data"]}
+    assert set(losses) == {"η = 0.025", "η = 0.025, β = 0.8"}
+    assert losses["η = 0.025, β = 0.8"][-1] < losses["η = 0.025"][-1] * 1e-2  # plain GD crawls
+
+
+def test_far_divergence_stops_the_path_and_keeps_the_plot_finite(at):
+    at.selectbox(key="gd2_surface").set_value("rosenbrock").run()
+    at.multiselect(key="gd2_rates_rosenbrock").set_value([2.0]).run()
+    assert "**η = 2** diverged at step" in texts(at)
+    path = trace(figures(at)["gd_contour"], "η = 2")
+    assert np.all(np.isfinite(values(path["x"]))) and np.all(np.isfinite(values(path["y"])))
+    assert np.max(np.abs(values(path["x"]))) <= 2 + 4  # clipped to the box plus a margin
+
+
+def test_three_d_toggle_draws_a_surface(at):
+    at.toggle(key="gd2_3d").set_value(True).run()
+    fig = figures(at)["gd_3d"]
+    assert fig["data"][0]["type"] == "surface"
+    assert np.asarray(values(fig["data"][0]["z"])).size <= 60 * 60  # downsampled
+
+
+def test_batch_size_sets_the_steps_per_epoch(at):
+    at.slider(key="gd3_batch").set_value(50)
+    at.slider(key="gd3_epochs").set_value(2).run()
+    table = at.table[0].value
+    assert list(table["steps per epoch"]) == [1, 4, 200]
+    paths = {t["name"]: t for t in figures(at)["gd_batches"]["data"] if t.get("mode") == "lines+markers"}
+    assert len(values(paths["mini-batch (50)"]["x"])) == 2 * 4 + 1
+    assert len(values(paths["full batch (200)"]["x"])) == 2 + 1
+
+
+def test_empty_rate_selection_is_explained(at):
+    at.multiselect(key="gd2_rates_bowl").set_value([]).run()
+    assert not at.exception and "Pick at least one learning rate" in texts(at)
+
+
+@pytest.mark.parametrize("end", ["min", "max"])
+def test_every_widget_at_its_extremes_raises_nothing(at, end):
+    at.toggle(key="gd2_momentum_on").set_value(True).run()  # enables the β slider
+    for key in gd.SURFACES:
+        at.selectbox(key="gd2_surface").set_value(key).run()
+        at.multiselect(key=f"gd2_rates_{key}").set_value(
+            [min(at.multiselect(key=f"gd2_rates_{key}").options, key=float)] if end == "min"
+            else [max(at.multiselect(key=f"gd2_rates_{key}").options, key=float)])
+        for slider in at.slider:
+            slider.set_value(slider.min if end == "min" else slider.max)
+        for select in at.select_slider:
+            select.set_value(select.options[0] if end == "min" else select.options[-1])
+        at.run()
+        assert not at.exception, key
+        at.toggle(key="gd2_3d").set_value(True).run()
+        assert not at.exception, key
+        at.toggle(key="gd2_3d").set_value(False).run()
+        for fig in figures(at).values():
+            for t in fig["data"]:
+                if t["type"] in ("scatter", "scatter3d") and isinstance(t.get("y"), (dict, list)):
+                    y = values(t["y"]) if isinstance(t["y"], dict) else np.array(
+                        [v for v in t["y"] if v is not None], dtype=float)
+                    assert np.all(np.isfinite(y)), (key, t.get("name"))
