@@ -4,6 +4,7 @@ import numpy as np
 import streamlit as st
 
 from nnviz import gradient_descent as gd
+from nnviz import keras_training as kt
 from nnviz import ui
 from nnviz.figures import gradient_descent as figs
 from nnviz.keras_code import sgd_code
@@ -71,6 +72,19 @@ def batch_figures(seed: int, batch_size: int, learning_rate: float, epochs: int)
                                 axis_titles=("weight w", "bias b")),
             figs.loss_curves_figure(trajectories, "epochs (passes over the data)",
                                     {label: 1 / run[1] for label, run in runs.items()}))
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def learning_rate_sweep(seed: int):
+    """Shared by every session: the same seed gives the same sweep, so a class pays for it once."""
+    return kt.learning_rate_sweep(kt.digits_split(seed), seed)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def compare_rates(seed: int, rates: tuple) -> dict:
+    split = kt.digits_split(seed)
+    labels = ("too low", "suggested", "too high")
+    return {f"{label}: η = {rate:.2g}": kt.train_briefly(split, rate, 10, seed) for label, rate in zip(labels, rates)}
 
 
 def rate_options(surface: gd.Surface) -> list[float]:
@@ -195,6 +209,54 @@ st.markdown(
     "**Mini-batches** sit in between, and are what `model.fit(batch_size=32)` does. An **epoch** is one pass "
     "over the data; the number of **steps** in it is ⌈200 / batch size⌉."
 )
+
+# --- 4. A real Keras model ---------------------------------------------------------------------------------
+st.header("Finding a learning rate for a real Keras model")
+st.markdown(
+    "Géron's recipe (ch. 10): train a model from scratch for a few hundred batches while multiplying the learning "
+    "rate by a constant after every batch, from 10⁻⁴ to 10. The loss first barely moves (η too small), then "
+    "drops, then shoots up (η too large). A good rate is about **10× below the bottom** of that curve. "
+    "Here: a `Dense(32, relu) → Dense(10, softmax)` classifier on scikit-learn's 1,797 8×8 digits."
+)
+lr_seed = st.number_input("seed (weights and batches)", 0, 9999, 0, key="gd4_seed")
+if st.button("Run the learning-rate finder (loads TensorFlow, ~10 s)", key="gd4_run"):
+    with ui.training_slot() as ready:
+        if not ready:
+            st.error("The server stayed busy for minutes; please try again.")
+        else:
+            with st.spinner("Sweeping the learning rate from 10⁻⁴ to 10 …"):
+                st.session_state["gd4_sweep"] = (int(lr_seed), learning_rate_sweep(int(lr_seed)))
+            st.session_state.pop("gd4_histories", None)
+sweep = st.session_state.get("gd4_sweep")
+if sweep is None:
+    st.caption("Nothing is loaded until you press the button: the rest of this page runs without TensorFlow.")
+else:
+    sweep_seed, (rates_swept, losses_swept) = sweep
+    suggestion = kt.suggest_learning_rates(rates_swept, losses_swept)
+    marks = {"too low": suggestion.too_low, "suggested": suggestion.suggested, "bottom": suggestion.turning_point,
+             "too high": suggestion.too_high}
+    plot, text = st.columns([2, 1])
+    with plot:
+        ui.show_figure(figs.learning_rate_sweep_figure(rates_swept, losses_swept, marks), key="gd_sweep")
+    with text:
+        st.metric("suggested learning rate", f"{suggestion.suggested:.2g}")
+        st.markdown(f"The smoothed loss is lowest near η = {suggestion.turning_point:.2g}; one tenth of it is "
+                    f"the suggestion. Compare it with {suggestion.too_low:.2g} (100× lower) and "
+                    f"{suggestion.too_high:.2g} (past the bottom):")
+        if st.button("Train 10 epochs with each of the three", key="gd4_compare"):
+            with ui.training_slot() as ready:
+                if not ready:
+                    st.error("The server stayed busy for minutes; please try again.")
+                else:
+                    with st.spinner("Training three models …"):
+                        st.session_state["gd4_histories"] = compare_rates(
+                            sweep_seed, (suggestion.too_low, suggestion.suggested, suggestion.too_high))
+    histories = st.session_state.get("gd4_histories")
+    if histories:
+        ui.show_figure(figs.learning_curves_figure(histories), key="gd_compare")
+        st.table({"learning rate": list(histories),
+                  "validation accuracy after 10 epochs": [f"{h['val_accuracy'][-1]:.1%}" if h.get("val_accuracy") else "—"
+                                                          for h in histories.values()]})
 
 # --- Try this and Keras ------------------------------------------------------------------------------------
 ui.try_this([

@@ -7,7 +7,8 @@ interactive sections (figures through ``show_figure``), ``try_this`` and
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 import plotly.graph_objects as go
 import streamlit as st
@@ -74,6 +75,29 @@ def show_figure(fig: go.Figure, *, key: str | None = None) -> None:
     if lecture_mode():
         fig = scaled_fonts(fig, LECTURE_FONT_FACTOR, LECTURE_HEIGHT_FACTOR)
     st.plotly_chart(fig, width="stretch", key=key, config={"displaylogo": False})
+
+
+TRAINING_WAIT_SECONDS = 180
+
+
+@contextmanager
+def training_slot() -> Iterator[bool]:
+    """Hold the process-wide training slot while the block runs; yields False if none came free.
+
+    Only one Keras training runs at a time in the server (Keras is not thread-safe); a student
+    whose click arrives while another trains is told so and waits for the slot.
+    """
+    from nnviz.keras_training import TRAINING_SLOT  # no TensorFlow import: just the semaphore
+
+    acquired = TRAINING_SLOT.acquire(blocking=False)
+    if not acquired:
+        with st.status("Another training is running on this server; yours starts when it finishes …"):
+            acquired = TRAINING_SLOT.acquire(timeout=TRAINING_WAIT_SECONDS)
+    try:
+        yield acquired
+    finally:
+        if acquired:
+            TRAINING_SLOT.release()
 
 
 def try_this(prompts: Sequence[str]) -> None:

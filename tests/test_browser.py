@@ -134,3 +134,17 @@ def test_perceptron_steps_and_plays_in_the_browser(server_url, page):
     screenshot_whole_app(page, "perceptron-after-play")
     star = page.locator("[data-testid='stPlotlyChart']").nth(2).locator("text=sample just used")
     assert star.count() == 1
+
+
+def test_learning_rate_finder_in_the_browser(server_url, page):
+    from playwright.sync_api import expect
+
+    page.goto(f"{server_url}/gradient_descent")
+    wait_until_idle(page)
+    page.get_by_role("button", name="Run the learning-rate finder (loads TensorFlow, ~10 s)").click()
+    expect(page.get_by_text("suggested learning rate")).to_be_visible(timeout=60_000)
+    page.get_by_role("button", name="Train 10 epochs with each of the three").click()
+    expect(page.get_by_text("validation accuracy after 10 epochs")).to_be_visible(timeout=60_000)
+    wait_until_idle(page)
+    assert exceptions_on(page) == [] and page.console_errors == []
+    screenshot_whole_app(page, "gradient_descent-lr-finder")

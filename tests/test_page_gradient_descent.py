@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from conftest import figures, texts, trace, values
+from conftest import app_test, figures, texts, trace, values
 from nnviz import gradient_descent as gd
 
 PAGE = "app_pages/gradient_descent.py"
@@ -111,3 +111,24 @@ def test_every_widget_at_its_extremes_raises_nothing(at, end):
                     y = values(t["y"]) if isinstance(t["y"], dict) else np.array(
                         [v for v in t["y"] if v is not None], dtype=float)
                     assert np.all(np.isfinite(y)), (key, t.get("name"))
+
+
+def test_learning_rate_finder_runs_to_the_end_within_a_minute():
+    import time
+
+    at = app_test(PAGE, timeout=120)
+    assert "gd_sweep" not in figures(at)
+    start = time.perf_counter()
+    at.button(key="gd4_run").click().run()
+    assert not at.exception
+    sweep = figures(at)["gd_sweep"]
+    assert {t["name"].split(":")[0] for t in sweep["data"][1:]} == {"too low", "suggested", "bottom", "too high"}
+    at.button(key="gd4_compare").click().run()
+    elapsed = time.perf_counter() - start
+    assert not at.exception
+    table = at.table[-1].value
+    accuracy = [float(v.rstrip("%")) for v in table["validation accuracy after 10 epochs"]]
+    assert accuracy[1] > 85 and accuracy[1] > accuracy[0] and accuracy[1] > accuracy[2]
+    assert elapsed < 60, f"learning-rate finder and comparison took {elapsed:.0f} s"
+    at.slider(key="gd1_steps").set_value(12).run()  # other widgets keep the results
+    assert "gd_sweep" in figures(at) and "gd_compare" in figures(at)

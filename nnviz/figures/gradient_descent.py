@@ -123,3 +123,40 @@ def loss_curves_figure(trajectories: dict[str, Trajectory], x_title: str = "step
     layout = base_layout(height=360, legend_below=True, xaxis=axis(x_title),
                          yaxis=axis("loss (log scale)", type="log", exponentformat="power"))
     return figure(data, layout)
+
+
+def learning_rate_sweep_figure(rates: np.ndarray, losses: np.ndarray, marks: dict[str, float]) -> go.Figure:
+    """Loss of each batch against the learning rate it was trained with (log axis), with marked rates."""
+    finite = np.isfinite(losses)
+    data = [{"type": "scatter", "mode": "lines", "x": rates[finite], "y": losses[finite], "name": "loss per batch",
+             "line": {"color": BLUE, "width": 3}, "hovertemplate": "η = %{x:.3g}: loss %{y:.3f}<extra></extra>"}]
+    top = float(np.nanmax(losses[finite])) if finite.any() else 1.0
+    for i, (label, rate) in enumerate(marks.items()):
+        color = (ORANGE, VERMILION, GREY, BLACK)[i % 4]
+        data.append({"type": "scatter", "mode": "lines", "x": [rate, rate], "y": [0, top], "name": f"{label}: {rate:.2g}",
+                     "line": {"color": color, "width": 2, "dash": "dash"}})
+    layout = base_layout(height=400, legend_below=True, xaxis=axis("learning rate η (log scale)", type="log"),
+                         yaxis=axis("training loss", range=[0, 1.05 * top]))
+    return figure(data, layout)
+
+
+def learning_curves_figure(histories: dict[str, dict[str, list[float]]]) -> go.Figure:
+    """Validation accuracy (left) and training loss (right) per epoch, one colour per run."""
+    from nnviz.figures.style import subplot_grid
+
+    data = []
+    for i, (label, history) in enumerate(histories.items()):
+        style = line_style(i + 1, width=3)
+        epochs = list(range(1, len(history.get("loss", [])) + 1))
+        data.append({"type": "scatter", "mode": "lines+markers", "x": epochs, "y": history.get("val_accuracy", []),
+                     "name": label, "line": style, "legendgroup": label})
+        data.append({"type": "scatter", "mode": "lines+markers", "x": epochs, "y": history.get("loss", []),
+                     "name": label, "line": style, "legendgroup": label, "showlegend": False,
+                     "xaxis": "x2", "yaxis": "y2"})
+    layout = base_layout(height=400, legend_below=True,
+                         **subplot_grid(1, 2, ["validation accuracy", "training loss"], x_title="epoch",
+                                        y_titles=["accuracy", "loss"], h_gap=0.12))
+    layout["yaxis"]["range"] = [0, 1]
+    layout["legend"]["y"] = -0.25
+    layout["margin"]["b"] = 110
+    return figure(data, layout)

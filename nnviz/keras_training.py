@@ -1,0 +1,146 @@
+"""Training real Keras models: the only nnviz module that imports TensorFlow, and only when called.
+
+Free of Streamlit: progress is reported through plain callbacks and results come back as
+plain numbers, so everything here can be tested alone (and moved to a worker process later).
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+Array = np.ndarray
+
+# Keras with the TensorFlow backend is not thread-safe, and Streamlit runs every browser
+# session in a thread of one process: one training at a time, process-wide.
+TRAINING_SLOT = threading.BoundedSemaphore(1)
+
+_frozen = False
+
+
+def load_keras():
+    """Import Keras/TensorFlow (quietly) and return the ``keras`` module.
+
+    The first call also runs ``gc.freeze()``: TensorFlow brings ~10⁶ Python objects, and
+    Streamlit runs a full garbage collection after every script run, which then costs ~200 ms
+    per rerun of *every* page in the process. Frozen objects are skipped by the collector.
+    """
+    global _frozen
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    import keras
+
+    if not _frozen:
+        gc.collect()
+        gc.freeze()
+        _frozen = True
+    return keras
+
+
+@dataclass(frozen=True)
+class Split:
+    x_train: Array
+    y_train: Array
+    x_val: Array
+    y_val: Array
+
+
+def digits_split(seed: int = 0, validation: float = 0.2) -> Split:
+    """scikit-learn's 1,797 8×8 handwritten digits (shipped with the package: no download),
+    scaled to [0, 1] and split into training and validation sets with a seeded shuffle."""
+    from sklearn.datasets import load_digits
+
+    digits = load_digits()
+    x = (digits.data / 16.0).astype("float32")
+    y = digits.target.astype("int64")
+    order = np.random.default_rng(seed).permutation(len(x))
+    n_val = int(len(x) * validation)
+    val, train = order[:n_val], order[n_val:]
+    return Split(x[train], y[train], x[val], y[val])
+
+
+def small_classifier(learning_rate: float, seed: int, n_inputs: int = 64, n_classes: int = 10):
+    """Dense(32, relu) → Dense(10, softmax), compiled with plain SGD at ``learning_rate``."""
+    keras = load_keras()
+    keras.utils.set_random_seed(seed)
+    model = keras.Sequential([
+        keras.Input(shape=(n_inputs,)),
+        keras.layers.Dense(32, activation="relu"),
+        keras.layers.Dense(n_classes, activation="softmax"),
+    ])
+    model.compile(optimizer=keras.optimizers.SGD(learning_rate=learning_rate),
+                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    return model
+
+
+def learning_rate_sweep(split: Split, seed: int = 0, min_rate: float = 1e-4, max_rate: float = 10.0,
+                        steps: int = 200, batch_size: int = 32,
+                        on_step: Callable[[int, int], None] | None = None) -> tuple[Array, Array]:
+    """Géron's learning-rate finder: train from scratch while multiplying the learning rate by a
+    constant factor after every batch, from ``min_rate`` to ``max_rate`` over ``steps`` batches.
+
+    Returns (learning rates, loss of each batch). Stops early once the loss is NaN or has grown
+    to 4× its lowest value (it has clearly blown up).
+    """
+    keras = load_keras()
+    import tensorflow as tf
+
+    model = small_classifier(min_rate, seed)
+    optimizer, loss_fn = model.optimizer, keras.losses.SparseCategoricalCrossentropy()
+    factor = (max_rate / min_rate) ** (1.0 / (steps - 1))
+    rng = np.random.default_rng(seed)
+    rates, losses = [], []
+    order = rng.permutation(len(split.x_train))
+    for step in range(steps):
+        first = (step * batch_size) % len(order)
+        if first + batch_size > len(order):
+            order, first = rng.permutation(len(split.x_train)), 0
+        batch = order[first:first + batch_size]
+        rate = min_rate * factor**step
+        optimizer.learning_rate.assign(rate)
+        with tf.GradientTape() as tape:
+            loss = loss_fn(split.y_train[batch], model(split.x_train[batch], training=True))
+        optimizer.apply_gradients(zip(tape.gradient(loss, model.trainable_variables), model.trainable_variables))
+        value = float(loss)
+        rates.append(rate)
+        losses.append(value)
+        if on_step:
+            on_step(step + 1, steps)
+        if not np.isfinite(value) or value > 4 * min(losses):
+            break
+    return np.array(rates), np.array(losses)
+
+
+@dataclass(frozen=True)
+class RateSuggestion:
+    turning_point: float  # the rate where the (smoothed) loss was lowest
+    suggested: float  # about 10× lower than the turning point (Géron's rule of thumb)
+    too_low: float
+    too_high: float
+
+
+def suggest_learning_rates(rates: Array, losses: Array, smoothing: int = 9) -> RateSuggestion:
+    """Read the sweep: the loss falls, bottoms out, then climbs. Train at ~1/10 of the bottom's rate."""
+    losses = np.where(np.isfinite(losses), losses, np.nanmax(np.where(np.isfinite(losses), losses, np.nan)))
+    window = max(1, min(smoothing, len(losses)))
+    smoothed = np.convolve(losses, np.ones(window) / window, mode="valid")
+    turning = float(rates[int(np.argmin(smoothed)) + window // 2])
+    suggested = turning / 10
+    return RateSuggestion(turning, suggested, too_low=suggested / 100, too_high=turning * 3)
+
+
+def train_briefly(split: Split, learning_rate: float, epochs: int = 10, seed: int = 0, batch_size: int = 32,
+                  on_epoch: Callable[[int, dict], None] | None = None) -> dict[str, list[float]]:
+    """``model.fit`` for a few epochs at one learning rate; returns the Keras history (per epoch)."""
+    keras = load_keras()
+    model = small_classifier(learning_rate, seed)
+    callbacks = [keras.callbacks.TerminateOnNaN()]
+    if on_epoch:
+        callbacks.append(keras.callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: on_epoch(epoch + 1, logs)))
+    history = model.fit(split.x_train, split.y_train, validation_data=(split.x_val, split.y_val), epochs=epochs,
+                        batch_size=batch_size, verbose=0, shuffle=True, callbacks=callbacks)
+    return {name: [float(v) for v in values] for name, values in history.history.items()}

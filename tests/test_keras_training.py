@@ -1,0 +1,79 @@
+"""nnviz.keras_training: the learning-rate finder and short training runs on a real Keras model."""
+
+from __future__ import annotations
+
+import gc
+import threading
+
+import numpy as np
+import pytest
+
+from nnviz import keras_training as kt
+
+
+@pytest.fixture(scope="module")
+def split():
+    return kt.digits_split(seed=0)
+
+
+def test_digits_split_is_seeded_scaled_and_disjoint(split):
+    again = kt.digits_split(seed=0)
+    np.testing.assert_array_equal(split.x_train, again.x_train)
+    assert split.x_train.shape == (1438, 64) and split.x_val.shape == (359, 64)
+    assert split.x_train.min() >= 0 and split.x_train.max() <= 1
+    assert set(np.unique(split.y_val)) == set(range(10))
+    other = kt.digits_split(seed=1)
+    assert not np.array_equal(split.y_val, other.y_val)
+
+
+def test_loading_keras_freezes_the_objects_it_brought():
+    """Streamlit collects garbage after every rerun; TensorFlow's objects must not be scanned each time."""
+    kt.load_keras()
+    assert gc.get_freeze_count() > 100_000
+
+
+def test_one_training_at_a_time_process_wide():
+    assert isinstance(kt.TRAINING_SLOT, type(threading.BoundedSemaphore()))
+    assert kt.TRAINING_SLOT.acquire(blocking=False)
+    try:
+        assert not kt.TRAINING_SLOT.acquire(blocking=False)
+    finally:
+        kt.TRAINING_SLOT.release()
+
+
+def test_sweep_multiplies_the_rate_and_the_loss_falls_then_blows_up(split):
+    rates, losses = kt.learning_rate_sweep(split, seed=0, steps=200)
+    ratios = rates[1:] / rates[:-1]
+    np.testing.assert_allclose(ratios, (10.0 / 1e-4) ** (1 / 199), rtol=1e-9)
+    assert rates[0] == pytest.approx(1e-4)
+    assert len(rates) < 200  # stopped early once the loss had blown up
+    assert losses[-1] > 4 * losses.min() or not np.isfinite(losses[-1])
+    assert losses.min() < losses[0] / 2  # in between, it learned
+
+
+def test_suggestion_reads_the_curve():
+    rates = np.geomspace(1e-4, 10, 100)
+    losses = (np.log10(rates) - np.log10(0.5)) ** 2 + 1.0  # bottom at η = 0.5
+    s = kt.suggest_learning_rates(rates, losses)
+    assert s.turning_point == pytest.approx(0.5, rel=0.15)
+    assert s.suggested == pytest.approx(s.turning_point / 10)
+    assert s.too_low < s.suggested < s.turning_point < s.too_high
+
+
+def test_suggested_rate_trains_and_the_extremes_do_not(split):
+    rates, losses = kt.learning_rate_sweep(split, seed=0)
+    s = kt.suggest_learning_rates(rates, losses)
+    seen_epochs = []
+    good = kt.train_briefly(split, s.suggested, epochs=10, seed=0, on_epoch=lambda e, logs: seen_epochs.append(e))
+    low = kt.train_briefly(split, s.too_low, epochs=10, seed=0)
+    high = kt.train_briefly(split, s.too_high, epochs=10, seed=0)
+    assert seen_epochs == list(range(1, 11))
+    assert good["val_accuracy"][-1] > 0.85
+    assert low["val_accuracy"][-1] < 0.5 and low["loss"][-1] > good["loss"][-1]
+    assert high["val_accuracy"][-1] < good["val_accuracy"][-1]
+
+
+def test_same_seed_same_history(split):
+    a = kt.train_briefly(split, 0.05, epochs=2, seed=3)
+    b = kt.train_briefly(split, 0.05, epochs=2, seed=3)
+    assert a["loss"] == pytest.approx(b["loss"], rel=1e-5)
