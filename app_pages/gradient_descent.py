@@ -218,7 +218,7 @@ st.markdown(
     "drops, then shoots up (η too large). A good rate is about **10× below the bottom** of that curve. "
     "Here: a `Dense(32, relu) → Dense(10, softmax)` classifier on scikit-learn's 1,797 8×8 digits."
 )
-lr_seed = st.number_input("seed (weights and batches)", 0, 9999, 0, key="gd4_seed")
+lr_seed = st.columns([1, 3])[0].number_input("seed (weights and batches)", 0, 9999, 0, key="gd4_seed")
 if st.button("Run the learning-rate finder (loads TensorFlow, ~10 s)", key="gd4_run"):
     with ui.training_slot() as ready:
         if not ready:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from nnviz.figures.style import BLACK, BLUE, GREY, ORANGE, VERMILION, axis, base_layout, figure, line_style
+from nnviz.figures.style import BLACK, BLUE, GREEN, GREY, ORANGE, VERMILION, axis, base_layout, figure, line_style
 from nnviz.gradient_descent import Trajectory
 
 MAX_DRAWN_STEPS = 400  # longer paths are thinned for drawing: figures stay small
@@ -125,6 +125,10 @@ def loss_curves_figure(trajectories: dict[str, Trajectory], x_title: str = "step
     return figure(data, layout)
 
 
+# too low, suggested, bottom, too high: the runs in learning_curves_figure use the same colours
+MARK_COLORS = (ORANGE, GREEN, GREY, VERMILION)
+
+
 def learning_rate_sweep_figure(rates: np.ndarray, losses: np.ndarray, marks: dict[str, float]) -> go.Figure:
     """Loss of each batch against the learning rate it was trained with (log axis), with marked rates."""
     finite = np.isfinite(losses)
@@ -132,7 +136,7 @@ def learning_rate_sweep_figure(rates: np.ndarray, losses: np.ndarray, marks: dic
              "line": {"color": BLUE, "width": 3}, "hovertemplate": "η = %{x:.3g}: loss %{y:.3f}<extra></extra>"}]
     top = float(np.nanmax(losses[finite])) if finite.any() else 1.0
     for i, (label, rate) in enumerate(marks.items()):
-        color = (ORANGE, VERMILION, GREY, BLACK)[i % 4]
+        color = MARK_COLORS[i % len(MARK_COLORS)]
         data.append({"type": "scatter", "mode": "lines", "x": [rate, rate], "y": [0, top], "name": f"{label}: {rate:.2g}",
                      "line": {"color": color, "width": 2, "dash": "dash"}})
     layout = base_layout(height=400, legend_below=True, xaxis=axis("learning rate η (log scale)", type="log"),
