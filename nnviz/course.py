@@ -75,7 +75,9 @@ PAGES: tuple[PageInfo, ...] = (
         "loss_vs_accuracy", "How networks learn", "Loss vs accuracy", ":material/balance:",
         "Why we train on a smooth loss and only report accuracy.",
         ("problems",),
-        ("Géron ch. 10: Classification MLPs", "3Blue1Brown ch. 2: Gradient descent"),
+        ("Géron ch. 10: Classification MLPs (loss functions); Géron ch. 3: Performance Measures "
+         "(precision and recall)", "3Blue1Brown ch. 2: Gradient descent"),
+        "app_pages/loss_vs_accuracy.py",
     ),
     PageInfo(
         "softmax", "Outputs and a real network", "Softmax output", ":material/bar_chart:",

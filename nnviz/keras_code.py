@@ -100,3 +100,24 @@ y = (rng.random((200, 1)) < 1 / (1 + np.exp(-(2 * x - 1)))).astype("float32")
 history = model.fit(x, y, batch_size={batch_size}, epochs=3, verbose=0)  # ⌈200 / {batch_size}⌉ steps per epoch
 print(history.history["loss"])
 """
+
+
+def loss_metric_code() -> str:
+    """Binary and multi-class compile calls: a smooth loss to optimise, accuracy as a metric."""
+    return f"""{IMPORTS}
+# Binary classification: a sigmoid output, trained on cross-entropy, *reporting* accuracy.
+model = keras.Sequential([keras.Input(shape=(2,)), keras.layers.Dense(1, activation="sigmoid")])
+model.compile(optimizer=keras.optimizers.SGD(learning_rate=1.0),
+              loss="binary_crossentropy",
+              metrics=["accuracy", keras.metrics.Precision(), keras.metrics.Recall()])
+
+# Several classes: softmax output and sparse categorical cross-entropy (labels 0, 1, 2, ...).
+multi = keras.Sequential([keras.Input(shape=(2,)), keras.layers.Dense(3, activation="softmax")])
+multi.compile(optimizer="sgd", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+
+rng = np.random.default_rng(0)
+X = rng.normal(size=(80, 2)).astype("float32")
+y = (X[:, 0] + X[:, 1] > 0).astype("float32")
+history = model.fit(X, y, epochs=5, verbose=0)
+print({{name: round(values[-1], 3) for name, values in history.history.items()}})
+"""

@@ -144,3 +144,24 @@ def train_briefly(split: Split, learning_rate: float, epochs: int = 10, seed: in
     history = model.fit(split.x_train, split.y_train, validation_data=(split.x_val, split.y_val), epochs=epochs,
                         batch_size=batch_size, verbose=0, shuffle=True, callbacks=callbacks)
     return {name: [float(v) for v in values] for name, values in history.history.items()}
+
+
+def tape_gradients(X: Array, y: Array, w: Array, b: float) -> dict[str, Array | None]:
+    """What ``tf.GradientTape`` returns for ∂(binary cross-entropy)/∂w of one neuron with a sigmoid
+    and with a step activation (written as tf.cast(z ≥ 0)): a vector, and None — no gradient at all."""
+    load_keras()
+    import tensorflow as tf
+
+    X = tf.constant(np.asarray(X, dtype="float64"))
+    y = tf.constant(np.asarray(y, dtype="float64"))
+    result = {}
+    for name in ("sigmoid", "step"):
+        wv, bv = tf.Variable(np.asarray(w, dtype="float64")), tf.Variable(float(b), dtype=tf.float64)
+        with tf.GradientTape() as tape:
+            z = tf.linalg.matvec(X, wv) + bv
+            p = tf.sigmoid(z) if name == "sigmoid" else tf.cast(z >= 0, tf.float64)
+            p = tf.clip_by_value(p, 1e-7, 1 - 1e-7)
+            loss = -tf.reduce_mean(y * tf.math.log(p) + (1 - y) * tf.math.log(1 - p))
+        gradient = tape.gradient(loss, wv)
+        result[name] = None if gradient is None else gradient.numpy()
+    return result

@@ -47,6 +47,13 @@ CHANGES = {
         ("slider", "gd3_batch", 8, 32),
         ("slider", "gd3_epochs", 5, 8),
     ],
+    "app_pages/loss_vs_accuracy.py": [
+        ("slider", "la_current", 2.0, 0.5),
+        ("slider", "la_bias", -5.0, -6.0),
+        ("slider", "la_epochs", 80, 60),
+        ("slider", "la_p", 0.2, 0.05),
+        ("slider", "la_share", 0.1, 0.05),
+    ],
     "app_pages/softmax.py": [
         ("slider", "sm_temperature", 0.3, 2.5),
         ("slider", "sm_logit_0", -3.0, 4.0),

@@ -1,0 +1,165 @@
+"""Loss vs accuracy: why we train on a smooth loss and only report accuracy."""
+
+import numpy as np
+import streamlit as st
+
+from nnviz import keras_training as kt
+from nnviz import losses as L
+from nnviz import ui
+from nnviz.data import blobs
+from nnviz.figures import losses as figs
+from nnviz.keras_code import loss_metric_code
+
+SWEEP = np.linspace(-4.0, 6.0, 201)
+START_W, START_B = np.array([0.5, -1.0]), 0.3  # a poor first guess, the same for every way of training
+
+ui.page_header("loss_vs_accuracy")
+
+
+@st.cache_data(show_spinner=False)
+def dataset(seed: int):
+    return blobs(80, seed, spread=0.9)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def sweep(seed: int, index: int, other: float, b: float):
+    X, y = dataset(seed)
+    w = np.array([other, other])
+    return L.sweep_weight(X, y, w, b, index, SWEEP)
+
+
+@ui.cache_figure
+def sweep_figure(seed: int, index: int, other: float, b: float, current: float):
+    return figs.sweep_figure(SWEEP, sweep(seed, index, other, b), current, f"w{index + 1}")
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def train_three_ways(seed: int, learning_rate: float, epochs: int):
+    X, y = dataset(seed)
+    return {label: L.train(X, y, objective, learning_rate, epochs, START_W, START_B)["accuracy"]
+            for label, objective in (("gradient descent on cross-entropy (sigmoid)", "bce"),
+                                     ("gradient descent on accuracy", "accuracy"),
+                                     ("step neuron, gradient descent on MSE", "step"))}
+
+
+# --- 1. Sweep a weight ----------------------------------------------------------------------------------
+st.header("Sweep one weight: accuracy is flat, the loss is smooth")
+controls, plot = st.columns([1, 2])
+with controls:
+    seed = int(st.number_input("seed (data)", 0, 9999, 0, key="la_seed"))
+    index = st.radio("weight to sweep", [0, 1], format_func=lambda i: f"w{i + 1}", horizontal=True, key="la_index")
+    other = st.slider("the other weight", -3.0, 3.0, 1.0, step=0.1, key="la_other")
+    bias = st.slider("bias b", -10.0, 5.0, -6.0, step=0.1, key="la_bias")
+    current = st.slider(f"w{index + 1} (marked)", float(SWEEP[0]), float(SWEEP[-1]), 1.0, step=0.05,
+                        key="la_current")
+X, y = dataset(seed)
+result = sweep(seed, index, other, bias)
+with plot:
+    ui.show_figure(sweep_figure(seed, index, other, bias, current), key="la_sweep")
+with controls:
+    flat = float(np.mean(result["d_accuracy"] == 0))
+    st.metric("points where accuracy's derivative is exactly 0", f"{flat:.0%}")
+    st.markdown(
+        "A classifier $p = \\sigma(w_1x_1 + w_2x_2 + b)$ on 80 seeded points. **Accuracy** only changes when a point "
+        "crosses the boundary: it is flat with jumps, so its derivative is 0 almost everywhere and undefined at the "
+        "jumps. Gradient descent has **nothing to follow**. **Cross-entropy** and **MSE** change smoothly with every "
+        "weight: their derivative always says which way is better."
+    )
+
+# --- 2. Step vs sigmoid ------------------------------------------------------------------------------------
+st.header("Step vs sigmoid neuron: what the gradient is")
+w_marked = np.array([other, other])
+w_marked[index] = current
+grad_sigmoid, _ = L.gradients(X, y, w_marked, bias, "bce", "sigmoid")
+grad_step, _ = L.gradients(X, y, w_marked, bias, "bce", "step")
+left, right = st.columns(2)
+with left:
+    st.latex(r"\frac{\partial L}{\partial w} = \frac{\partial L}{\partial p}\,\frac{\partial p}{\partial z}\,"
+             r"\frac{\partial z}{\partial w}, \qquad \frac{\partial p}{\partial z} = "
+             r"\begin{cases}\sigma(z)(1 - \sigma(z)) & \text{sigmoid}\\ 0 & \text{step}\end{cases}")
+    st.table({"neuron": ["sigmoid", "step"],
+              "∂L/∂w₁ (app, chain rule)": [f"{grad_sigmoid[0]:+.4f}", f"{grad_step[0]:+.4f}"],
+              "∂L/∂w₂ (app, chain rule)": [f"{grad_sigmoid[1]:+.4f}", f"{grad_step[1]:+.4f}"]})
+    st.caption(f"Cross-entropy at the marked weights: w = ({w_marked[0]:.2f}, {w_marked[1]:.2f}), b = {bias:.2f}.")
+with right:
+    st.markdown("Ask TensorFlow itself (loads TensorFlow the first time, a few seconds):")
+    if st.button("Compute with tf.GradientTape", key="la_tape"):
+        with ui.training_slot() as ready:
+            if ready:
+                st.session_state["la_tape_result"] = (tuple(w_marked), bias, seed, kt.tape_gradients(X, y, w_marked, bias))
+            else:
+                st.error("The server stayed busy for minutes; please try again.")
+    tape = st.session_state.get("la_tape_result")
+    if tape is not None:
+        (w1_t, w2_t), b_t, seed_t, grads = tape
+        stale = (w1_t, w2_t, b_t, seed_t) != (*w_marked, bias, seed)
+        st.table({"neuron": ["sigmoid", "step (tf.cast(z ≥ 0))"],
+                  "GradientTape ∂L/∂w": [np.array2string(grads["sigmoid"], precision=4),
+                                         "None: no gradient at all" if grads["step"] is None
+                                         else np.array2string(grads["step"], precision=4)]})
+        if stale:
+            st.caption("Computed for earlier weights: press the button again to update.")
+        st.markdown("TensorFlow agrees: through a step there is no gradient (`None`), so `fit()` could not "
+                    "train it. That is why networks use smooth activations.")
+
+# --- 3. Train it both ways -------------------------------------------------------------------------------
+st.header("Train it both ways: optimise the loss, report the accuracy")
+controls, plot = st.columns([1, 2])
+with controls:
+    learning_rate = st.slider("learning rate η", 0.0, 3.0, 1.0, step=0.1, key="la_lr")
+    epochs = st.slider("epochs", 1, 200, 60, key="la_epochs")
+histories = train_three_ways(seed, learning_rate, epochs)
+with plot:
+    ui.show_figure(figs.training_figure(histories), key="la_training")
+with controls:
+    for label, acc in histories.items():
+        st.metric(label, f"{acc[0]:.0%} → {acc[-1]:.0%}")
+st.markdown(
+    "All three start from the same poor line. Gradient descent on **cross-entropy** improves the accuracy epoch "
+    "after epoch, although accuracy is never what it optimises. Trying to climb **accuracy** directly, or training a "
+    "**step** neuron, never moves: every gradient is exactly 0. *What we optimise* (a smooth loss) and *what we "
+    "report* (accuracy) are different jobs."
+)
+
+# --- 4. Which loss ------------------------------------------------------------------------------------------
+st.header("Which loss for classification: cross-entropy or MSE?")
+plot, controls = st.columns([2, 1])
+with controls:
+    p_marked = st.slider("predicted probability p for a positive example (y = 1)", 0.01, 0.99, 0.05, step=0.01,
+                         key="la_p")
+    st.metric("push from cross-entropy |p − 1|", f"{1 - p_marked:.3f}")
+    st.metric("push from MSE |2(p − 1)p(1 − p)|", f"{2 * (1 - p_marked) * p_marked * (1 - p_marked):.3f}")
+    st.markdown(
+        "With a sigmoid output, MSE's gradient carries the factor $p(1 - p)$: when the network is **confidently "
+        "wrong** (p near 0 for a positive) that factor is near 0, so MSE barely pushes — the sigmoid is saturated. "
+        "Cross-entropy's $\\log$ cancels it: its push is $p - y$, largest exactly when the mistake is worst."
+    )
+with plot:
+    ui.show_figure(figs.bce_vs_mse_figure(np.linspace(0.005, 0.995, 199), p_marked), key="la_bce_mse")
+
+# --- 5. Accuracy can mislead --------------------------------------------------------------------------------
+st.header("Accuracy can mislead")
+with st.container(border=True):
+    share = st.slider("share of positives (e.g. patients with a rare disease)", 0.01, 0.5, 0.05, step=0.01,
+                      key="la_share")
+    labels = L.imbalanced_labels(1000, share, seed)
+    always_no = np.zeros_like(labels)
+    c = L.confusion(labels, always_no)
+    precision, recall = L.precision(labels, always_no), L.recall(labels, always_no)
+    m1, m2, m3 = st.columns(3)
+    m1.metric("accuracy of always saying 'no'", f"{L.accuracy(labels, always_no):.1%}")
+    m2.metric("recall (positives found)", "—" if recall is None else f"{recall:.0%}")
+    m3.metric("precision", "undefined (no positive predictions)" if precision is None else f"{precision:.0%}")
+    st.table({"": ["really positive", "really negative"], "predicted positive": [c["TP"], c["FP"]],
+              "predicted negative": [c["FN"], c["TN"]]})
+    st.caption("A model that never says yes scores high accuracy on imbalanced data and finds no positive at all. "
+               "Look at the confusion matrix, precision and recall too.")
+
+ui.try_this([
+    "Sweep w1 and hover on the accuracy plot: how wide are its plateaus? Where is cross-entropy lowest, and is "
+    "accuracy highest there too?",
+    "Set the learning rate to 3 and the epochs to 200: does gradient descent on accuracy ever move?",
+    "Move p towards 0.01: which loss pushes harder on a confidently wrong prediction? And at p = 0.5?",
+    "Set the share of positives to 1 %: how good does 'always no' look by accuracy?",
+])
+ui.keras_panel(loss_metric_code(), "Keras separates the two jobs: `loss=` is optimised, `metrics=` are only reported.")

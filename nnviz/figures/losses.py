@@ -1,0 +1,71 @@
+"""Figures of the loss-vs-accuracy page."""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+
+from nnviz.figures.style import (
+    BLUE, GREEN, GREY, ORANGE, VERMILION, axis, axis_suffix, base_layout, figure, subplot_grid, vertical_marker,
+)
+
+METRIC_STYLE = {"accuracy": ("accuracy", VERMILION), "bce": ("cross-entropy", BLUE), "mse": ("MSE", GREEN)}
+
+
+def sweep_figure(values: np.ndarray, sweep: dict[str, np.ndarray], current: float, weight_name: str) -> go.Figure:
+    """Each metric (rows) and its derivative (right column) as one weight sweeps ``values``."""
+    titles = []
+    for key in METRIC_STYLE:
+        label = METRIC_STYLE[key][0]
+        titles += [label, f"d({label}) / d{weight_name}"]
+    layout = base_layout(height=640, showlegend=False,
+                         **subplot_grid(3, 2, titles, v_gap=0.1, h_gap=0.1))
+    layout[f"xaxis{axis_suffix(4)}"]["title"]["text"] = f"weight {weight_name}"
+    layout[f"xaxis{axis_suffix(5)}"]["title"]["text"] = f"weight {weight_name}"
+    data, shapes = [], []
+    for row, (key, (label, color)) in enumerate(METRIC_STYLE.items()):
+        for col, series in enumerate((sweep[key], sweep[f"d_{key}"])):
+            panel = 2 * row + col
+            suffix = axis_suffix(panel)
+            data.append({"type": "scatter", "mode": "lines", "x": values, "y": series, "name": titles[panel],
+                         "line": {"color": color, "width": 3, "shape": "hv" if key == "accuracy" and col == 0 else "linear"},
+                         "xaxis": f"x{suffix}", "yaxis": f"y{suffix}",
+                         "hovertemplate": f"{weight_name} = %{{x:.2f}}: %{{y:.4g}}<extra>{titles[panel]}</extra>"})
+            shapes.append(vertical_marker(current, "", GREY, panel)[0])
+    layout.update(shapes=shapes)
+    return figure(data, layout)
+
+
+def training_figure(histories: dict[str, np.ndarray]) -> go.Figure:
+    """Accuracy per epoch for each way of training: what we report, whatever we optimise."""
+    colors = (BLUE, VERMILION, ORANGE)
+    data = [{"type": "scatter", "mode": "lines", "x": np.arange(len(acc)), "y": acc, "name": label,
+             "line": {"color": colors[i % 3], "width": 4, "dash": ("solid", "dash", "dot")[i % 3]}}
+            for i, (label, acc) in enumerate(histories.items())]
+    layout = base_layout(height=380, legend_below=True, xaxis=axis("epoch"), yaxis=axis("accuracy (the metric)",
+                                                                                          range=[0, 1.02]))
+    layout["legend"]["y"] = -0.25
+    layout["margin"]["b"] = 100
+    return figure(data, layout)
+
+
+def bce_vs_mse_figure(p: np.ndarray, current: float | None = None) -> go.Figure:
+    """For a positive example (y = 1): each loss, and how hard it pushes the logit z, against the prediction p."""
+    bce, mse = -np.log(p), (1 - p) ** 2
+    push_bce, push_mse = np.abs(p - 1), np.abs(2 * (p - 1) * p * (1 - p))
+    layout = base_layout(height=420, legend_below=True,
+                         **subplot_grid(1, 2, ["loss for y = 1", "push on the logit |∂L/∂z|"],
+                                        x_title="predicted probability p", y_titles=["loss", "|∂L/∂z|"], h_gap=0.12))
+    layout["yaxis"]["range"] = [0, 5]
+    layout["legend"]["y"] = -0.25
+    layout["margin"]["b"] = 110
+    data = []
+    for name, color, loss, push in (("cross-entropy", BLUE, bce, push_bce), ("MSE", GREEN, mse, push_mse)):
+        data.append({"type": "scatter", "mode": "lines", "x": p, "y": loss, "name": name, "legendgroup": name,
+                     "line": {"color": color, "width": 4}})
+        data.append({"type": "scatter", "mode": "lines", "x": p, "y": push, "name": name, "legendgroup": name,
+                     "showlegend": False, "line": {"color": color, "width": 4}, "xaxis": "x2", "yaxis": "y2"})
+    if current is not None:
+        shapes, notes = zip(*(vertical_marker(current, f" p = {current:.2f}", VERMILION, panel) for panel in (0, 1)))
+        layout.update(shapes=list(shapes), annotations=layout["annotations"] + list(notes))
+    return figure(data, layout)

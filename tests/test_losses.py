@@ -1,0 +1,108 @@
+"""nnviz.losses against keras.losses / keras.metrics and GradientTape."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+from nnviz import keras_training as kt  # noqa: E402
+from nnviz import losses as L  # noqa: E402
+from nnviz.data import blobs  # noqa: E402
+
+RNG = np.random.default_rng(0)
+Y = RNG.integers(0, 2, 50)
+P = np.concatenate([RNG.random(46), [0.0, 1.0, 0.5, 0.5000001]])  # includes the clipping and threshold edges
+
+
+def test_binary_cross_entropy_matches_keras():
+    expected = keras.losses.binary_crossentropy(Y[:, None].astype("float64"), P[:, None]).numpy().mean()
+    assert L.binary_cross_entropy(Y, P) == pytest.approx(float(expected), rel=1e-6)
+
+
+def test_mse_matches_keras():
+    expected = keras.losses.mean_squared_error(Y[:, None].astype("float64"), P[:, None]).numpy().mean()
+    assert L.mean_squared_error(Y, P) == pytest.approx(float(expected), rel=1e-12)
+
+
+def test_accuracy_precision_recall_match_keras_metrics():
+    y_hat = (P > 0.5).astype(int)
+    for metric, ours in ((keras.metrics.BinaryAccuracy(), L.accuracy(Y, P)),
+                         (keras.metrics.Precision(), L.precision(Y, y_hat)),
+                         (keras.metrics.Recall(), L.recall(Y, y_hat))):
+        metric.update_state(Y.astype("float32"), P.astype("float32"))
+        assert ours == pytest.approx(float(metric.result()), abs=1e-6), metric.name
+
+
+def test_precision_is_undefined_without_positive_predictions_where_keras_says_0():
+    y = L.imbalanced_labels(100, 0.05, seed=1)
+    none = np.zeros_like(y)
+    assert L.precision(y, none) is None and L.recall(y, none) == 0.0
+    keras_precision = keras.metrics.Precision()
+    keras_precision.update_state(y, none)
+    assert float(keras_precision.result()) == 0.0  # Keras reports 0 for 0/0; the page says "undefined"
+    assert L.accuracy(y, none) == 0.95 and L.confusion(y, none) == {"TP": 0, "FP": 0, "FN": 5, "TN": 95}
+
+
+@pytest.mark.parametrize("loss", ["bce", "mse"])
+def test_gradients_match_gradient_tape(loss):
+    X, y = blobs(40, 3, spread=0.9)
+    w, b = np.array([0.8, -0.3]), 0.2
+    wv, bv = tf.Variable(w), tf.Variable(b, dtype=tf.float64)
+    with tf.GradientTape() as tape:
+        p = tf.sigmoid(tf.linalg.matvec(tf.constant(X), wv) + bv)
+        value = (keras.losses.binary_crossentropy(y[:, None].astype("float64"), p[:, None]) if loss == "bce"
+                 else keras.losses.mean_squared_error(y[:, None].astype("float64"), p[:, None]))
+        value = tf.reduce_mean(value)
+    gw, gb = tape.gradient(value, [wv, bv])
+    ours_w, ours_b = L.gradients(X, y, w, b, loss)
+    np.testing.assert_allclose(ours_w, gw.numpy(), rtol=1e-5)
+    assert ours_b == pytest.approx(float(gb), rel=1e-5)
+
+
+def test_tape_gives_no_gradient_through_a_step_and_the_chain_rule_one_through_a_sigmoid():
+    X, y = blobs(40, 3, spread=0.9)
+    w, b = np.array([0.8, -0.3]), 0.2
+    grads = kt.tape_gradients(X, y, w, b)
+    assert grads["step"] is None
+    np.testing.assert_allclose(grads["sigmoid"], L.gradients(X, y, w, b, "bce")[0], rtol=1e-6)
+    assert not np.any(L.gradients(X, y, w, b, "bce", activation="step")[0])
+
+
+def test_accuracy_is_flat_and_cross_entropy_is_not():
+    X, y = blobs(80, 0, spread=0.9)
+    sweep = L.sweep_weight(X, y, np.array([1.0, 1.0]), -6.0, 0, np.linspace(-4, 6, 101))
+    assert np.all(sweep["d_accuracy"] == 0)
+    assert len(np.unique(sweep["accuracy"])) > 5  # ... yet accuracy does change: in jumps
+    assert np.all(sweep["d_bce"] != 0)
+    # the analytic derivative is the slope of the curve (away from w1 < −3, where Keras' clipping of p at
+    # 10⁻⁷ flattens the loss itself for the most wrongly classified points)
+    inner = slice(11, -1)
+    np.testing.assert_allclose(np.gradient(sweep["bce"], np.linspace(-4, 6, 101))[inner], sweep["d_bce"][inner],
+                               rtol=0.05, atol=1e-3)
+
+
+def test_training_on_the_loss_learns_and_on_accuracy_or_a_step_does_not():
+    X, y = blobs(80, 0, spread=0.9)
+    w0, b0 = np.array([0.5, -1.0]), 0.3
+    ce = L.train(X, y, "bce", 1.0, 60, w0, b0)
+    acc = L.train(X, y, "accuracy", 1.0, 60, w0, b0)
+    stp = L.train(X, y, "step", 1.0, 60, w0, b0)
+    assert ce["accuracy"][-1] > ce["accuracy"][0] + 0.2
+    assert ce["loss"][-1] < ce["loss"][0]
+    assert np.all(acc["accuracy"] == acc["accuracy"][0]) and np.all(stp["accuracy"] == stp["accuracy"][0])
+
+
+def test_loss_metric_code_runs(capsys):
+    from nnviz.keras_code import loss_metric_code
+
+    namespace: dict = {}
+    exec(loss_metric_code(), namespace)
+    assert namespace["model"].loss == "binary_crossentropy"
+    assert set(namespace["history"].history) >= {"loss", "accuracy"}
+    assert "accuracy" in capsys.readouterr().out

@@ -1,0 +1,105 @@
+"""AppTest of the loss-vs-accuracy page: the sweep is flat for accuracy and not for cross-entropy,
+and the ways of training diverge as described."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from conftest import figures, texts, values
+from nnviz import losses as L
+from nnviz.data import blobs
+
+PAGE = "app_pages/loss_vs_accuracy.py"
+
+
+def metric(at, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def sweep_series(at) -> dict[str, np.ndarray]:
+    return {t["name"]: values(t["y"]) for t in figures(at)["la_sweep"]["data"]}
+
+
+def test_renders_all_sections(at):
+    assert set(figures(at)) == {"la_sweep", "la_training", "la_bce_mse"}
+
+
+def test_sweep_is_flat_for_accuracy_and_not_for_cross_entropy(at):
+    for index in (0, 1):
+        at.radio(key="la_index").set_value(index).run()
+        series = sweep_series(at)
+        name = f"w{index + 1}"
+        assert np.all(series[f"d(accuracy) / d{name}"] == 0)
+        assert len(np.unique(series["accuracy"])) > 3  # plateaus with jumps, not a constant
+        assert np.all(series[f"d(cross-entropy) / d{name}"] != 0)
+        assert np.ptp(series["cross-entropy"]) > 0.5
+    assert metric(at, "points where accuracy's derivative is exactly 0") == "100%"
+
+
+def test_sweep_follows_the_other_weight_and_bias(at):
+    before = sweep_series(at)["cross-entropy"]
+    at.slider(key="la_bias").set_value(-3.0).run()
+    after = sweep_series(at)["cross-entropy"]
+    X, y = blobs(80, 0, spread=0.9)
+    expected = L.sweep_weight(X, y, np.array([1.0, 1.0]), -3.0, 0, np.linspace(-4, 6, 201))["bce"]
+    np.testing.assert_allclose(after, expected)
+    assert not np.allclose(before, after)
+
+
+def test_step_neuron_has_zero_chain_rule_gradient(at):
+    table = at.table[0].value
+    assert list(table["∂L/∂w₁ (app, chain rule)"])[1] in ("+0.0000", "-0.0000")
+    assert float(list(table["∂L/∂w₁ (app, chain rule)"])[0]) != 0
+
+
+def test_gradient_tape_on_demand(at):
+    at.button(key="la_tape").click().run()
+    assert not at.exception
+    tape_table = at.table[1].value
+    assert list(tape_table["GradientTape ∂L/∂w"])[1] == "None: no gradient at all"
+    app_w1 = float(list(at.table[0].value["∂L/∂w₁ (app, chain rule)"])[0])
+    tape_w1 = float(list(tape_table["GradientTape ∂L/∂w"])[0].strip("[]").split()[0])
+    assert tape_w1 == pytest.approx(app_w1, abs=1e-4)
+    at.slider(key="la_current").set_value(2.0).run()
+    assert "Computed for earlier weights" in texts(at)
+
+
+def test_training_on_the_loss_learns_the_others_are_stuck(at):
+    curves = {t["name"]: values(t["y"]) for t in figures(at)["la_training"]["data"]}
+    ce = curves["gradient descent on cross-entropy (sigmoid)"]
+    assert ce[-1] > ce[0] + 0.2
+    for stuck in ("gradient descent on accuracy", "step neuron, gradient descent on MSE"):
+        assert np.all(curves[stuck] == curves[stuck][0]), stuck
+    assert metric(at, "gradient descent on accuracy").split(" → ")[0] == metric(at, "gradient descent on accuracy").split(" → ")[1]
+
+
+def test_mse_barely_pushes_a_confidently_wrong_prediction(at):
+    at.slider(key="la_p").set_value(0.02).run()
+    bce_push = float(metric(at, "push from cross-entropy |p − 1|"))
+    mse_push = float(metric(at, "push from MSE |2(p − 1)p(1 − p)|"))
+    assert bce_push == pytest.approx(0.98) and mse_push < 0.05
+
+
+def test_always_no_scores_high_accuracy_on_imbalanced_data(at):
+    at.slider(key="la_share").set_value(0.01).run()
+    assert metric(at, "accuracy of always saying 'no'") == "99.0%"
+    assert metric(at, "recall (positives found)") == "0%"
+    assert metric(at, "precision").startswith("undefined")
+    matrix = at.table[-1].value
+    assert list(matrix["predicted negative"]) == [10, 990]
+
+
+@pytest.mark.parametrize("end", ["min", "max"])
+def test_every_widget_at_its_extremes_raises_nothing(at, end):
+    for index in (0, 1):
+        at.radio(key="la_index").set_value(index)
+        for slider in at.slider:
+            slider.set_value(slider.min if end == "min" else slider.max)
+        seed = at.number_input(key="la_seed")
+        seed.set_value(seed.min if end == "min" else seed.max)
+        at.run()
+        assert not at.exception
+        for fig in figures(at).values():
+            for t in fig["data"]:
+                assert np.all(np.isfinite(values(t["y"]))), t.get("name")
