@@ -94,14 +94,15 @@ f_symbol = "H" if activation_name.startswith("step") else r"\sigma"
 with diagram:
     ui.show_figure(neuron_figure(tuple(x), tuple(w), bias, z, output,
                                  "step H(z)" if f_symbol == "H" else "sigmoid σ(z)"), key="neuron_diagram")
-    terms = " + ".join(f"({wi:g})({xi:g})" for wi, xi in zip(w, x))
-    st.latex(rf"z = \mathbf{{w}}\cdot\mathbf{{x}} + b = {terms} + ({bias:g}) = {z:.2f}")
-    st.latex(rf"\hat y = {f_symbol}(z) = {f_symbol}({z:.2f}) = {output:.3g}")
+terms = " + ".join(f"({wi:g})({xi:g})" for wi, xi in zip(w, x))
+equals = "=" if f_symbol == "H" or output == round(output, 3) else r"\approx"
+st.latex(rf"\begin{{aligned}} z &= \mathbf{{w}}\cdot\mathbf{{x}} + b = {terms} + ({bias:g}) = {z:.2f} \\ "
+         rf"\hat y &= {f_symbol}(z) = {f_symbol}({z:.2f}) {equals} {output:.3g} \end{{aligned}}")
 st.markdown(
     "A neuron multiplies each input by a **weight**, adds a **bias** and passes the sum $z$ through an "
     "**activation function**. The perceptron (Rosenblatt, 1957) uses the step $H(z) = 1$ if $z \\ge 0$, else 0: "
-    "it answers yes or no. A weight's size says how much an input matters, its sign whether it pushes "
-    "towards yes (blue edges) or no (red); the bias sets how easily the neuron says yes. "
+    "it answers yes or no. A weight's size says how much an input matters; its sign says whether a *positive* "
+    "input pushes towards yes (blue edge) or no (red edge); the bias sets how easily the neuron says yes. "
     "Networks are built by feeding such outputs into further neurons."
 )
 
@@ -140,8 +141,8 @@ st.markdown("Show the perceptron one sample at a time. When it is right ($y = \\
             "(in a shuffled order fixed by the seed).")
 settings = st.columns(3)
 learning_rate = settings[0].slider("learning rate η", 0.0, 2.0, 1.0, step=0.05, key="perc_lr")
-start = settings[1].radio("start from", ["w = 0, b = 0", "the line set above"], key="perc_start",
-                          help="Used when the run starts or is reset.")
+start = settings[1].radio("start from (on Reset)", ["w = 0, b = 0", "the line set above"], key="perc_start",
+                          help="Used when the run starts, when the data change, and when you press Reset.")
 play_speed = settings[2].radio("play speed", ["one sample per tick", "one epoch per tick"], key="perc_speed")
 
 
@@ -171,11 +172,12 @@ def learning_rule() -> None:
     if buttons[0].button("⏸ Pause" if playing else "▶ Play", key="perc_play", width="stretch"):
         st.session_state[PLAY_KEY] = not playing
         st.rerun()  # the whole page: the fragment's timer is set when the page runs
-    if buttons[1].button("Step one sample", key="perc_step", width="stretch"):
+    if buttons[1].button("Step: 1 sample", key="perc_step", width="stretch"):
         run["state"] = advance(run["state"], whole_epoch=False)
-    if buttons[2].button("Step one epoch", key="perc_epoch", width="stretch"):
+    if buttons[2].button("Step: 1 epoch", key="perc_epoch", width="stretch"):
         run["state"] = advance(run["state"], whole_epoch=True)
-    if buttons[3].button(f"Run to the end (≤ {MAX_EPOCHS} epochs)", key="perc_run", width="stretch"):
+    if buttons[3].button("Run to the end", key="perc_run", width="stretch",
+                         help=f"Until an epoch makes no mistake, or {MAX_EPOCHS} epochs."):
         while run["state"].epoch < MAX_EPOCHS and run["state"].converged_at is None:
             run["state"] = advance(run["state"], whole_epoch=True)
     if buttons[4].button("Reset", key="perc_reset", width="stretch"):
@@ -194,28 +196,34 @@ def learning_rule() -> None:
         ui.show_figure(boundary_figure(dataset_name, int(seed), tuple(state.w), state.b, previous,
                                        state.last.sample if state.last else None), key="perc_learning")
     with text_col:
-        st.metric("weights (w1, w2), bias b", f"({state.w[0]:.2f}, {state.w[1]:.2f}), {state.b:.2f}")
-        m1, m2 = st.columns(2)
+        st.metric("w1, w2", f"{state.w[0]:.2f}, {state.w[1]:.2f}")
+        m0, m1, m2 = st.columns(3)
+        m0.metric("b", f"{state.b:.2f}")
         m1.metric("epochs done", state.epoch)
-        m2.metric("updates (mistakes)", state.updates)
+        m2.metric("mistakes so far", state.updates)
         last = state.last
         if last is None:
-            st.info("Press **Step one sample** to show the perceptron its first sample.")
+            st.info("Press **Step: 1 sample** to show the perceptron its first sample.")
         else:
             st.markdown(f"**Last sample** #{last.sample}: x = ({last.x[0]:.2f}, {last.x[1]:.2f}), "
-                        f"y = {last.target}, ŷ = {last.output}")
-            if last.error == 0:
-                st.markdown("Right answer: **nothing changes**.")
-            else:
-                st.latex(rf"\Delta\mathbf{{w}} = \eta\,(y - \hat y)\,\mathbf{{x}} = {learning_rate:g}\cdot({last.error:+d})"
-                         rf"\cdot({last.x[0]:.2f}, {last.x[1]:.2f}) = ({last.delta_w[0]:+.2f}, {last.delta_w[1]:+.2f})")
-                st.latex(rf"\Delta b = {last.delta_b:+.2f}")
+                        f"y = {last.target}, ŷ = {last.output}"
+                        + (": right, so **nothing changes**." if last.error == 0 else ": wrong, so the line moves."))
+        if not state.w.any():
+            st.caption(f"w = 0: there is no line; every point gets class {1 if state.b >= 0 else 0} (z = b).")
         if learning_rate == 0:
             st.warning("η = 0: every Δw is 0, so the perceptron never learns. Move the learning rate up.")
-    if state.converged_at is not None:
-        st.success(f"Converged: after {state.converged_at} updates a whole epoch went by without a mistake. "
-                   "On linearly separable data Rosenblatt's convergence theorem guarantees this "
-                   "(at most (R/γ)² mistakes from w = 0, R the data's radius, γ the best line's margin).")
+    last = state.last
+    if last is not None and last.error != 0:
+        st.latex(rf"\Delta\mathbf{{w}} = \eta\,(y - \hat y)\,\mathbf{{x}} = {last.learning_rate:g}\cdot({last.error:+d})"
+                 rf"\cdot({last.x[0]:.2f}, {last.x[1]:.2f}) = ({last.delta_w[0]:+.2f}, {last.delta_w[1]:+.2f}), \qquad "
+                 rf"\Delta b = {last.delta_b:+.2f}")
+    if state.converged_at == 0:
+        st.success("Already right: the starting line classifies every sample, so the rule never changed it.")
+    elif state.converged_at is not None:
+        st.success(f"Converged: after {state.converged_at} mistakes a whole epoch went by without one. On linearly "
+                   "separable data Rosenblatt's convergence theorem guarantees this: from w = 0 there are at most "
+                   "(R/γ)² mistakes, where R is the largest length ‖(x, 1)‖ of a sample and γ the margin of the best "
+                   "separating line with ‖(w, b)‖ = 1.")
     elif state.epoch >= 5 and not data.separable and min(state.errors_per_epoch) > 0:
         st.warning(
             f"After {state.epoch} epochs it still makes mistakes in every epoch "
@@ -273,7 +281,8 @@ with text:
     st.metric("accuracy: ours / scikit-learn",
               f"{np.mean(perc.predict(data.X, ours.w, ours.b) == data.y):.0%} / {np.mean(sk_pred == data.y):.0%}")
     st.caption("Same family of models (a line); the lines can differ because any separating line stops the rule "
-               "and the two shuffle the samples differently.")
+               "and the two shuffle the samples differently. At a tie, z = 0, scikit-learn predicts class 0 and this "
+               "page class 1 (H(0) = 1): with w = 0, b = 0 (where XOR often ends) that flips every prediction.")
 
 ui.try_this([
     "Dataset AND: set w1 = w2 = 1 and find a bias that makes 0 mistakes. Which range of b works? Now try XOR.",

@@ -15,9 +15,17 @@ from nnviz.activations import sigmoid, step
 Array = np.ndarray
 
 
+Z_DECIMALS = 9  # z is rounded to this many decimals before the step: see weighted_sum
+
+
 def weighted_sum(X: Array, w: Array, b: float) -> Array:
-    """z = w·x + b for every row x of X."""
-    return np.asarray(X, dtype=float) @ np.asarray(w, dtype=float) + b
+    """z = w·x + b for every row x of X, rounded to 9 decimals.
+
+    Rounding keeps floating-point noise from deciding the step at the boundary: with
+    w = (0.1, 0.2), b = −0.2 the point (0, 1) has z = 0 exactly, but the sum computes
+    −2.8·10⁻¹⁷, which would flip H(z) and the whole learning rule.
+    """
+    return np.round(np.asarray(X, dtype=float) @ np.asarray(w, dtype=float) + b, Z_DECIMALS) + 0.0
 
 
 def predict(X: Array, w: Array, b: float) -> Array:
@@ -38,6 +46,7 @@ class Update:
     x: Array
     target: int  # y
     output: int  # ŷ before the update
+    learning_rate: float  # η used for this update
     delta_w: Array  # η (y − ŷ) x
     delta_b: float  # η (y − ŷ)
 
@@ -88,12 +97,12 @@ def learning_step(state: PerceptronState, X: Array, y: Array, learning_rate: flo
     error = int(y[i]) - output
     delta_w = learning_rate * error * X[i]
     delta_b = learning_rate * error
-    update = Update(i, X[i], int(y[i]), output, delta_w, float(delta_b))
+    update = Update(i, X[i], int(y[i]), output, float(learning_rate), delta_w + 0.0, float(delta_b) + 0.0)
     mistakes = state.errors_this_epoch + (error != 0)
     new = replace(
         state, w=state.w + delta_w, b=state.b + delta_b, position=state.position + 1,
         updates=state.updates + (error != 0), steps=state.steps + 1, errors_this_epoch=mistakes,
-        last=update, previous=(state.w, state.b),
+        last=update, previous=(state.w, state.b) if error else None,  # the line moved only on a mistake
     )
     if new.position == len(X):  # epoch finished
         converged = new.converged_at if new.converged_at is not None else (new.updates if mistakes == 0 else None)
@@ -159,9 +168,9 @@ XOR_WEIGHTS = (np.array([[1.0, 1.0], [1.0, 1.0]]), np.array([-0.5, -1.5]), np.ar
 def sklearn_perceptron(X: Array, y: Array, seed: int, max_epochs: int = 100) -> tuple[Array, float, Array]:
     """scikit-learn's Perceptron on the same data (η = 1, from w = 0, shuffled with ``seed``).
 
-    Returns (w, b, predictions). scikit-learn updates on y·z ≤ 0 with y ∈ {−1, +1}, i.e.
-    w ← w + 2η x on mistakes — the same rule up to a factor that does not move the line
-    when starting from w = 0.
+    Returns (w, b, predictions). scikit-learn uses labels ±1 and updates w ← w + η y x whenever
+    y·z ≤ 0: the same rule, except at a tie z = 0, which it counts as a mistake for both
+    classes and predicts as class 0 (here H(0) = 1). Its sample order differs too.
     """
     from sklearn.linear_model import Perceptron  # imported here: ~0.5 s, only when a page asks
 

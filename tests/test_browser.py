@@ -119,9 +119,9 @@ def test_perceptron_steps_and_plays_in_the_browser(server_url, page):
         return page.locator("[data-testid='stMetric']").filter(has_text=label).locator(
             "[data-testid='stMetricValue']")
 
-    page.get_by_role("button", name="Step one epoch").click()
+    page.get_by_role("button", name="Step: 1 epoch").click()
     expect(metric_value("epochs done")).to_have_text("1")
-    assert int(metric_value("updates (mistakes)").inner_text()) > 0  # from w = 0 some iris samples are wrong
+    assert int(metric_value("mistakes so far").inner_text()) > 0  # from w = 0 some iris samples are wrong
     last_sample = page.locator("[data-testid='stMarkdownContainer'] p").filter(has_text="Last sample")
     expect(last_sample).to_be_visible()
     before = last_sample.inner_text()

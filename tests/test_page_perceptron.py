@@ -17,10 +17,9 @@ def metric(at, label: str) -> str:
 
 
 def weights_shown(at) -> tuple[np.ndarray, float]:
-    """Parse '(w1, w2), b' from the learning section's metric."""
-    text = metric(at, "weights (w1, w2), bias b").replace("(", "").replace(")", "")
-    w1, w2, b = (float(v) for v in text.split(","))
-    return np.array([w1, w2]), b
+    """Read w1, w2 and b from the learning section's metrics."""
+    w1, w2 = (float(v) for v in metric(at, "w1, w2").split(","))
+    return np.array([w1, w2]), float(metric(at, "b"))
 
 
 def choose(at, dataset: str, lr: float = 1.0):
@@ -45,7 +44,7 @@ def test_neuron_shows_its_arithmetic(at):
     assert "(1.5)(2) + (0.5)(-1) + (-2) = 0.50" in formulas  # z = 3 − 0.5 − 2
     assert r"H(0.50) = 1" in formulas
     at.radio(key="neuron_activation").set_value("sigmoid").run()
-    assert rf"\sigma(0.50) = {1 / (1 + np.exp(-0.5)):.3g}" in " ".join(latex.value for latex in at.latex)
+    assert rf"\sigma(0.50) \approx {1 / (1 + np.exp(-0.5)):.3g}" in " ".join(latex.value for latex in at.latex)
     edges = [t for t in figures(at)["neuron_diagram"]["data"] if t["mode"] == "lines"][:3]
     assert [e["line"]["width"] for e in edges] == pytest.approx([1 + 9 * 1.5 / 2, 1 + 9 * 0.5 / 2, 1 + 9])
 
@@ -73,9 +72,22 @@ def test_step_one_sample_applies_the_rule(at):
         w, b = weights_shown(at)
         np.testing.assert_allclose(w, expected.w, atol=0.005)
         assert b == pytest.approx(expected.b, abs=0.005)
-    assert metric(at, "updates (mistakes)") == str(expected.updates)
-    star = trace(figures(at)["perc_learning"], "sample just used")
-    assert (star["x"][0], star["y"][0]) == tuple(d.X[expected.last.sample])
+    assert metric(at, "mistakes so far") == str(expected.updates)
+    ring = trace(figures(at)["perc_learning"], "sample just used")
+    assert (ring["x"][0], ring["y"][0]) == tuple(d.X[expected.last.sample])
+    if expected.last.error:
+        formula = " ".join(latex.value for latex in at.latex)
+        assert rf"0.5\cdot({expected.last.error:+d})" in formula  # the η that made the update
+
+
+def test_update_shows_the_learning_rate_it_was_made_with(at):
+    choose(at, "AND", lr=1.0)
+    for _ in range(4):
+        at.button(key="perc_step").click().run()
+        if at.session_state["perceptron_run"]["state"].last.error:
+            break
+    at.slider(key="perc_lr").set_value(0.5).run()
+    assert r"\Delta\mathbf{w} = \eta\,(y - \hat y)\,\mathbf{x} = 1\cdot" in " ".join(l.value for l in at.latex)
 
 
 def test_learning_state_survives_other_widgets_and_resets_on_new_data(at):

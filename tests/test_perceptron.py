@@ -69,6 +69,33 @@ def test_converges_on_separable_data_within_novikoffs_bound(name, seed):
     assert state.updates <= perc.novikoff_bound(d.X, d.y, svm.coef_[0], svm.intercept_[0])
 
 
+def test_points_exactly_on_the_line_count_as_class_1_despite_rounding_noise():
+    X = np.array([[0.0, 1.0]])
+    b = -(0.1 + 0.1 + 0.1)  # a bias reached by three updates of η = 0.1: −0.30000000000000004
+    assert 0.3 * 1.0 + b < 0  # in floating point the point is just below the line ...
+    assert perc.weighted_sum(X, np.array([0.1, 0.3]), b)[0] == 0.0  # ... but z is 0
+    assert perc.predict(X, np.array([0.1, 0.3]), b)[0] == 1
+
+
+def test_updates_record_their_learning_rate_and_the_previous_line_only_on_mistakes():
+    d = data.logic_gate("OR")
+    state = perc.initial_state(2, np.array([1.0, 1.0]), -0.5)  # already right for OR
+    right = perc.learning_step(state, d.X, d.y, 0.7, 0)
+    assert right.last.error == 0 and right.previous is None and right.last.learning_rate == 0.7
+    wrong = perc.learning_step(perc.initial_state(2), d.X, d.y, 0.7, 0)
+    if wrong.last.error:
+        assert wrong.previous is not None
+
+
+@pytest.mark.parametrize("name", ["AND", "OR", "Separable blobs"])
+def test_learning_rate_only_scales_the_line_from_zero(name):
+    d = data.PERCEPTRON_DATASETS[name](0)
+    slow, fast = perc.train(d.X, d.y, 0.1, 200, 0), perc.train(d.X, d.y, 1.0, 200, 0)
+    assert slow.updates == fast.updates
+    np.testing.assert_allclose(slow.w * 10, fast.w, atol=1e-9)
+    assert slow.b * 10 == pytest.approx(fast.b)
+
+
 def test_learning_rate_does_not_change_the_path_from_zero():
     """From w = 0 every update is a multiple of η, so η only scales w and b: same line, same mistakes."""
     d = data.separable_blobs(40, 3)

@@ -124,11 +124,13 @@ def decision_boundary_figure(
     if highlight is not None:
         data.append({"type": "scatter", "mode": "markers", "x": [X[highlight, 0]], "y": [X[highlight, 1]],
                      "name": "sample just used",
-                     "marker": {"symbol": "star", "size": 22, "color": BLACK, "line": {"color": "white", "width": 1}}})
+                     "marker": {"symbol": "circle-open", "size": 30, "color": BLACK, "line": {"width": 4}}})
     layout = base_layout(
         height=height, legend_below=True, annotations=annotations,
-        xaxis=axis(feature_names[0], range=[box[0], box[1]], zeroline=False),
-        yaxis=axis(feature_names[1], range=[box[2], box[3]], zeroline=False),
+        xaxis=axis(feature_names[0], range=[box[0], box[1]], zeroline=False, constrain="domain"),
+        # equal scales on both axes, so that w really looks perpendicular to the line
+        yaxis=axis(feature_names[1], range=[box[2], box[3]], zeroline=False, scaleanchor="x", scaleratio=1,
+                   constrain="domain"),
     )
     layout["legend"]["y"] = -0.18
     layout["margin"]["b"] = 120
@@ -140,6 +142,7 @@ def _weight_arrow(w: np.ndarray, segment, box: Box) -> dict:
     mid = np.mean(np.asarray(segment), axis=0)
     size = 0.18 * min(box[1] - box[0], box[3] - box[2])
     tip = mid + size * w / np.linalg.norm(w)
+    tip = np.clip(tip, [box[0], box[2]], [box[1], box[3]])  # keep the arrow inside the plot
     return {"x": tip[0], "y": tip[1], "ax": mid[0], "ay": mid[1], "xref": "x", "yref": "y", "axref": "x",
             "ayref": "y", "showarrow": True, "arrowhead": 3, "arrowsize": 1.5, "arrowwidth": 3,
             "arrowcolor": VERMILION, "text": "w", "font": {"size": FONT_SIZE + 2, "color": VERMILION},
