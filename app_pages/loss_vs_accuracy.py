@@ -149,7 +149,8 @@ with st.container(border=True):
     m1, m2, m3 = st.columns(3)
     m1.metric("accuracy of always saying 'no'", f"{L.accuracy(labels, always_no):.1%}")
     m2.metric("recall (positives found)", "—" if recall is None else f"{recall:.0%}")
-    m3.metric("precision", "undefined (no positive predictions)" if precision is None else f"{precision:.0%}")
+    m3.metric("precision", "undefined" if precision is None else f"{precision:.0%}",
+              help="TP / (TP + FP) = 0 / 0 when the model never predicts a positive.")
     st.table({"": ["really positive", "really negative"], "predicted positive": [c["TP"], c["FP"]],
               "predicted negative": [c["FN"], c["TN"]]})
     st.caption("A model that never says yes scores high accuracy on imbalanced data and finds no positive at all. "
