@@ -51,7 +51,7 @@ def surface_figures(key: str, rates: tuple, steps: int, w1: float, w2: float, be
     else:
         path_figure = figs.contour_figure(w1_axis, w2_axis, grid_loss, paths, surface.box, surface.minima,
                                           surface.log_contours)
-    return path_figure, figs.loss_curves_figure(paths)
+    return path_figure, figs.loss_curves_figure(paths, lowest=surface.lowest_loss)
 
 
 @st.cache_data(show_spinner=False, max_entries=128)
@@ -89,7 +89,7 @@ def compare_rates(seed: int, rates: tuple) -> dict:
 
 def rate_options(surface: gd.Surface) -> list[float]:
     """Log-spaced learning rates, the defaults, and for quadratics the stability limit and values around it."""
-    options = set(np.round(np.geomspace(1e-4, 2.0, 27), 6)) | set(DEFAULT_RATES.get(surface.key, ()))
+    options = {float(f"{v:.2g}") for v in np.geomspace(1e-4, 2.0, 27)} | set(DEFAULT_RATES.get(surface.key, ()))
     if surface.stability_limit:
         limit = surface.stability_limit
         options |= {round(limit * f, 6) for f in (0.25, 0.5, 0.9, 0.95, 0.99, 1.0, 1.01, 1.05, 1.2)}
@@ -134,7 +134,7 @@ with controls:
     )
     note = divergence_note(f"η = {lr_1d:g}", trajectory_1d)
     if note:
-        st.error(note + " Points beyond the plot are drawn at its edge.")
+        st.error(note + " Steps that leave the plot are not drawn.")
     elif lr_1d == 0:
         st.info("η = 0: the weight never moves.")
 
@@ -167,7 +167,7 @@ with plot:
         ui.show_figure(losses_figure, key="gd_losses")
 with controls:
     if surface.stability_limit:
-        st.metric("stability limit 2 / λ_max", f"{surface.stability_limit:g}",
+        st.metric("stability limit 2 / λₘₐₓ", f"{surface.stability_limit:g}",
                   help=f"Curvatures (Hessian eigenvalues) λ = {', '.join(f'{v:g}' for v in surface.hessian_eigenvalues)}. "
                        "Along a direction of curvature λ each step multiplies the error by (1 − ηλ).")
     else:
@@ -232,6 +232,8 @@ if sweep is None:
     st.caption("Nothing is loaded until you press the button: the rest of this page runs without TensorFlow.")
 else:
     sweep_seed, (rates_swept, losses_swept) = sweep
+    if sweep_seed != lr_seed:
+        st.caption(f"Computed for seed {sweep_seed}: press the button again for seed {lr_seed}.")
     suggestion = kt.suggest_learning_rates(rates_swept, losses_swept)
     marks = {"too low": suggestion.too_low, "suggested": suggestion.suggested, "bottom": suggestion.turning_point,
              "too high": suggestion.too_high}
@@ -268,5 +270,6 @@ ui.try_this([
     "Mini-batches: set the batch size to 1 and to 200 with the same η and epochs. Which path is noisier, which "
     "took more steps?",
 ])
-ui.keras_panel(sgd_code(rates[0] if rates else 0.01, beta if momentum_on else 0.0, batch_size),
-               "In Keras the optimiser holds η (and β); `fit` takes the mini-batch size:")
+ui.keras_panel(sgd_code(lr_3, beta if momentum_on else 0.0, batch_size, epochs),
+               "The logistic regression of the mini-batch section in Keras: the optimiser holds η (and β, from the "
+               "momentum switch above); `fit` takes the mini-batch size and the epochs.")

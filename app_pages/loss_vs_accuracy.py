@@ -63,7 +63,8 @@ with controls:
         "A classifier $p = \\sigma(w_1x_1 + w_2x_2 + b)$ on 80 seeded points. **Accuracy** only changes when a point "
         "crosses the boundary: it is flat with jumps, so its derivative is 0 almost everywhere and undefined at the "
         "jumps. Gradient descent has **nothing to follow**. **Cross-entropy** and **MSE** change smoothly with every "
-        "weight: their derivative always says which way is better."
+        "weight: their derivative says which way is better (MSE's becomes tiny where the sigmoid saturates — see "
+        "*Which loss* below)."
     )
 
 # --- 2. Step vs sigmoid ------------------------------------------------------------------------------------
@@ -75,12 +76,14 @@ grad_step, _ = L.gradients(X, y, w_marked, bias, "bce", "step")
 left, right = st.columns(2)
 with left:
     st.latex(r"\frac{\partial L}{\partial w} = \frac{\partial L}{\partial p}\,\frac{\partial p}{\partial z}\,"
-             r"\frac{\partial z}{\partial w}, \qquad \frac{\partial p}{\partial z} = "
-             r"\begin{cases}\sigma(z)(1 - \sigma(z)) & \text{sigmoid}\\ 0 & \text{step}\end{cases}")
+             r"\frac{\partial z}{\partial w}")
+    st.latex(r"\frac{\partial p}{\partial z} = \begin{cases}\sigma(z)(1 - \sigma(z)) & \text{sigmoid}\\ "
+             r"0 & \text{step}\end{cases}")
     st.table({"neuron": ["sigmoid", "step"],
               "∂L/∂w₁ (app, chain rule)": [f"{grad_sigmoid[0]:+.4f}", f"{grad_step[0]:+.4f}"],
               "∂L/∂w₂ (app, chain rule)": [f"{grad_sigmoid[1]:+.4f}", f"{grad_step[1]:+.4f}"]})
-    st.caption(f"Cross-entropy at the marked weights: w = ({w_marked[0]:.2f}, {w_marked[1]:.2f}), b = {bias:.2f}.")
+    st.caption(f"Gradients of the cross-entropy at the marked weights: w = ({w_marked[0]:.2f}, {w_marked[1]:.2f}), "
+               f"b = {bias:.2f}.")
 with right:
     st.markdown("Ask TensorFlow itself (loads TensorFlow the first time, a few seconds):")
     if st.button("Compute with tf.GradientTape", key="la_tape"):
@@ -103,7 +106,7 @@ with right:
                     "train it. That is why networks use smooth activations.")
 
 # --- 3. Train it both ways -------------------------------------------------------------------------------
-st.header("Train it both ways: optimise the loss, report the accuracy")
+st.header("Train it three ways: optimise the loss, report the accuracy")
 controls, plot = st.columns([1, 2])
 with controls:
     learning_rate = st.slider("learning rate η", 0.0, 3.0, 1.0, step=0.1, key="la_lr")
@@ -140,9 +143,8 @@ with plot:
 # --- 5. Accuracy can mislead --------------------------------------------------------------------------------
 st.header("Accuracy can mislead")
 with st.container(border=True):
-    share = st.slider("share of positives (e.g. patients with a rare disease)", 0.01, 0.5, 0.05, step=0.01,
-                      key="la_share")
-    labels = L.imbalanced_labels(1000, share, seed)
+    share = st.slider("share of positives in % (e.g. patients with a rare disease)", 1, 50, 5, key="la_share")
+    labels = L.imbalanced_labels(1000, share / 100, seed)
     always_no = np.zeros_like(labels)
     c = L.confusion(labels, always_no)
     precision, recall = L.precision(labels, always_no), L.recall(labels, always_no)

@@ -33,6 +33,11 @@ class Surface:
     log_contours: bool = False
 
     @property
+    def lowest_loss(self) -> float:
+        """L at the best minimum (negative for the two valleys): loss curves plot L − this on a log axis."""
+        return float(min(self.loss(np.array(m)) for m in self.minima))
+
+    @property
     def stability_limit(self) -> float | None:
         """η < 2 / λ_max keeps gradient descent on a quadratic from diverging."""
         return 2.0 / max(self.hessian_eigenvalues) if self.hessian_eigenvalues else None
@@ -150,7 +155,7 @@ def learning_rate_regime(learning_rate: float, curvature: float = CURVE_CURVATUR
     """What plain GD does on a quadratic with curvature λ: each step multiplies the error by (1 − ηλ)."""
     factor = 1.0 - learning_rate * curvature
     if learning_rate <= 0:
-        return "no learning"
+        return "does not move"
     if abs(factor) >= 1:
         return "diverges" if abs(factor) > 1 else "oscillates for ever"
     if factor < 0:

@@ -84,7 +84,7 @@ neuron.compile(optimizer=keras.optimizers.SGD(learning_rate=0.1), loss="binary_c
 """
 
 
-def sgd_code(learning_rate: float, momentum: float, batch_size: int) -> str:
+def sgd_code(learning_rate: float, momentum: float, batch_size: int, epochs: int = 3) -> str:
     """Plain or momentum SGD in Keras, with the mini-batch size passed to fit."""
     return f"""{IMPORTS}
 model = keras.Sequential([
@@ -97,7 +97,7 @@ model.compile(optimizer=optimizer, loss="binary_crossentropy")
 rng = np.random.default_rng(0)
 x = rng.normal(0, 1.5, (200, 1)).astype("float32")
 y = (rng.random((200, 1)) < 1 / (1 + np.exp(-(2 * x - 1)))).astype("float32")
-history = model.fit(x, y, batch_size={batch_size}, epochs=3, verbose=0)  # ⌈200 / {batch_size}⌉ steps per epoch
+history = model.fit(x, y, batch_size={batch_size}, epochs={epochs}, verbose=0)  # ⌈200 / {batch_size}⌉ steps per epoch
 print(history.history["loss"])
 """
 

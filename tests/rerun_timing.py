@@ -52,7 +52,7 @@ CHANGES = {
         ("slider", "la_bias", -5.0, -6.0),
         ("slider", "la_epochs", 80, 60),
         ("slider", "la_p", 0.2, 0.05),
-        ("slider", "la_share", 0.1, 0.05),
+        ("slider", "la_share", 10, 5),
     ],
     "app_pages/softmax.py": [
         ("slider", "sm_temperature", 0.3, 2.5),

@@ -119,7 +119,7 @@ def test_momentum_helps_in_the_ravine():
     assert heavy.losses[-1] < plain.losses[-1] * 1e-2
 
 
-@pytest.mark.parametrize("lr, regime", [(0.0, "no learning"), (0.2, "converges monotonically"),
+@pytest.mark.parametrize("lr, regime", [(0.0, "does not move"), (0.2, "converges monotonically"),
                                         (0.5, "converges in one step"), (0.8, "oscillates but converges"),
                                         (1.0, "oscillates for ever"), (1.2, "diverges")])
 def test_learning_rate_regimes_on_the_curve(lr, regime):
@@ -163,3 +163,25 @@ def test_minibatch_descent_equals_the_textbook_loop(batch_size):
             expected.append(w)
     np.testing.assert_allclose(ours.points, np.array(expected), rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(ours.losses, [gd.logistic_loss(p, x, y) for p in expected], rtol=1e-12)
+
+
+def test_paths_leaving_the_plot_are_cut_on_the_box_edge_along_their_last_segment():
+    from nnviz.figures.gradient_descent import _cut_at_box
+
+    box = (-1.0, 1.0, -1.0, 1.0)  # grown by 25 %: [-1.5, 1.5]²
+    path = np.array([[0.0, 0.0], [1.0, 0.5], [4.0, 2.0], [-9.0, 9.0]])
+    cut = _cut_at_box(path, box)
+    np.testing.assert_allclose(cut, [[0.0, 0.0], [1.0, 0.5], [1.5, 0.75]])  # on the segment, at x = 1.5
+    inside = np.array([[0.0, 0.0], [0.5, 0.5]])
+    np.testing.assert_array_equal(_cut_at_box(inside, box), inside)
+
+
+def test_valleys_lowest_loss_is_negative_and_loss_curves_are_offset():
+    from nnviz.figures.gradient_descent import loss_curves_figure
+
+    valleys = gd.SURFACES["valleys"]
+    assert valleys.lowest_loss == pytest.approx(-0.3054, abs=1e-3)
+    path = gd.descend(valleys.loss, valleys.grad, valleys.start, 0.05, 50)
+    fig = loss_curves_figure({"η": path}, lowest=valleys.lowest_loss)
+    y = np.asarray(fig.data[0].y)
+    assert np.all(y > 0) and y[-1] < 1e-3  # it ends in the lower valley, near its floor

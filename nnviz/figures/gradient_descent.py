@@ -20,12 +20,25 @@ def _thin(points: np.ndarray, losses: np.ndarray) -> tuple[np.ndarray, np.ndarra
     return steps, points, losses
 
 
-def _clip_to_box(points: np.ndarray, box, margin: float = 1.0) -> np.ndarray:
-    """Points far outside the plotted box are pulled to its edge (plus a margin): the line still
-    shows where the path left, without sending plotly coordinates like 1e150."""
+def _cut_at_box(points: np.ndarray, box, margin: float = 0.25) -> np.ndarray:
+    """The path up to where it leaves the box (grown by ``margin`` of its size on each side), ending
+    exactly on the box's edge along its last segment: no coordinates like 1e150 sent to the browser,
+    and no bending of the path as per-coordinate clipping would do."""
     x0, x1, y0, y1 = box
     dx, dy = (x1 - x0) * margin, (y1 - y0) * margin
-    return np.column_stack([np.clip(points[:, 0], x0 - dx, x1 + dx), np.clip(points[:, 1], y0 - dy, y1 + dy)])
+    lo, hi = np.array([x0 - dx, y0 - dy]), np.array([x1 + dx, y1 + dy])
+    outside = np.any((points < lo) | (points > hi), axis=1)
+    if not outside.any():
+        return points
+    first = int(np.argmax(outside))
+    if first == 0:
+        return points[:1]
+    a, b = points[first - 1], points[first]
+    # largest t in [0, 1] with a + t (b − a) still inside the box
+    with np.errstate(divide="ignore", invalid="ignore"):
+        limits = np.where(b > hi, (hi - a) / (b - a), np.where(b < lo, (lo - a) / (b - a), 1.0))
+    t = float(np.clip(np.nanmin(limits), 0.0, 1.0))
+    return np.vstack([points[:first], a + t * (b - a)])
 
 
 def curve_figure(w_grid: np.ndarray, loss_grid: np.ndarray, trajectory: Trajectory, grad_at) -> go.Figure:
@@ -45,9 +58,10 @@ def curve_figure(w_grid: np.ndarray, loss_grid: np.ndarray, trajectory: Trajecto
         tangent_y += [loss - slope * half, loss + slope * half, None]
     data.append({"type": "scatter", "mode": "lines", "x": tangent_x, "y": tangent_y, "name": "tangent (slope L′(w))",
                  "line": {"color": GREY, "width": 2}, "hoverinfo": "skip"})
-    clipped = np.clip(ws, w_grid[0] - span, w_grid[-1] + span)
-    data.append({"type": "scatter", "mode": "lines+markers+text", "x": clipped, "y": np.minimum(ls, 4 * y_top),
-                 "name": "steps", "text": [str(i) if i < 10 else "" for i in range(len(ws))],
+    inside = (ws >= w_grid[0]) & (ws <= w_grid[-1]) & (ls <= 1.05 * y_top)
+    shown_steps = int(np.argmin(inside)) if not inside.all() else len(ws)  # up to the first step off the plot
+    data.append({"type": "scatter", "mode": "lines+markers+text", "x": ws[:shown_steps], "y": ls[:shown_steps],
+                 "name": "steps", "text": [str(i) if i < 10 else "" for i in range(shown_steps)],
                  "textposition": "top center", "line": {"color": ORANGE, "width": 2},
                  "marker": {"color": VERMILION, "size": 10},
                  "hovertemplate": "step %{text}: w = %{x:.4g}, L = %{y:.4g}<extra></extra>"})
@@ -68,7 +82,8 @@ def contour_figure(w1: np.ndarray, w2: np.ndarray, loss: np.ndarray, trajectorie
              "hovertemplate": "w₁ = %{x:.2f}, w₂ = %{y:.2f}<extra></extra>"}]
     for i, (label, trajectory) in enumerate(trajectories.items()):
         steps, points, losses = _thin(trajectory.points, trajectory.losses)
-        points = _clip_to_box(points, box)
+        points = _cut_at_box(points, box)
+        steps, losses = steps[:len(points)], np.append(losses, losses[-1])[:len(points)]
         style = line_style(i + 1, width=3)
         data.append({"type": "scatter", "mode": "lines+markers", "x": points[:, 0], "y": points[:, 1], "name": label,
                      "line": style, "marker": {"size": 6, "color": style["color"]}, "customdata": losses,
@@ -82,8 +97,8 @@ def contour_figure(w1: np.ndarray, w2: np.ndarray, loss: np.ndarray, trajectorie
     layout = base_layout(height=height, legend_below=True,
                          xaxis=axis(axis_titles[0], range=[box[0], box[1]]),
                          yaxis=axis(axis_titles[1], range=[box[2], box[3]]))
-    layout["legend"]["y"] = -0.15
-    layout["margin"]["b"] = 110
+    layout["legend"]["y"] = -0.2
+    layout["margin"]["b"] = 120
     return figure(data, layout)
 
 
@@ -92,7 +107,7 @@ def surface_figure(w1: np.ndarray, w2: np.ndarray, loss: np.ndarray, trajectorie
     """The loss as a 3-D surface with the paths drawn on it."""
     transform = (lambda v: np.log10(v - loss.min() + 1e-3)) if log_contours else (lambda v: v)
     data = [{"type": "surface", "x": w1, "y": w2, "z": transform(loss), "colorscale": "Blues", "reversescale": True,
-             "showscale": False, "opacity": 0.9}]
+             "showscale": False, "opacity": 0.7}]
     for i, (label, trajectory) in enumerate(trajectories.items()):
         _, points, losses = _thin(trajectory.points, trajectory.losses)
         inside = ((points[:, 0] >= box[0]) & (points[:, 0] <= box[1]) & (points[:, 1] >= box[2])
@@ -103,25 +118,31 @@ def surface_figure(w1: np.ndarray, w2: np.ndarray, loss: np.ndarray, trajectorie
                      "marker": {"size": 3}})
     z_title = "log₁₀ L" if log_contours else "L"
     layout = base_layout(height=560, legend_below=True,
-                         scene={"xaxis": {"title": {"text": "w₁"}}, "yaxis": {"title": {"text": "w₂"}},
-                                "zaxis": {"title": {"text": z_title}}, "camera": {"eye": {"x": 1.5, "y": -1.5, "z": 1.0}}})
+                         scene={"xaxis": {"title": {"text": "w₁"}, "nticks": 5},
+                                "yaxis": {"title": {"text": "w₂"}, "nticks": 5},
+                                "zaxis": {"title": {"text": z_title}, "nticks": 5},
+                                "aspectmode": "manual", "aspectratio": {"x": 1, "y": 1, "z": 0.6},
+                                "camera": {"eye": {"x": 1.2, "y": -1.2, "z": 0.8}}})
     layout["margin"] = {"l": 0, "r": 0, "t": 20, "b": 40}
     return figure(data, layout)
 
 
 def loss_curves_figure(trajectories: dict[str, Trajectory], x_title: str = "step",
-                       x_scale: dict[str, float] | None = None) -> go.Figure:
-    """Loss against step (log scale) for each path. ``x_scale`` multiplies a path's step numbers
-    (e.g. by its batch size, to plot against samples processed)."""
+                       x_scale: dict[str, float] | None = None, lowest: float = 0.0) -> go.Figure:
+    """L − ``lowest`` against step (log scale) for each path; values below 10⁻¹⁶ are drawn at 10⁻¹⁶
+    (numerically zero). ``x_scale`` multiplies a path's step numbers (e.g. to count epochs)."""
     data = []
     for i, (label, trajectory) in enumerate(trajectories.items()):
         steps, _, losses = _thin(trajectory.points, trajectory.losses)
         factor = (x_scale or {}).get(label, 1.0)
-        data.append({"type": "scatter", "mode": "lines", "x": steps * factor, "y": np.maximum(losses, 1e-16),
+        data.append({"type": "scatter", "mode": "lines", "x": steps * factor, "y": np.maximum(losses - lowest, 1e-16),
                      "name": label + (" (diverged)" if trajectory.diverged_at else ""),
                      "line": line_style(i + 1, width=3)})
-    layout = base_layout(height=360, legend_below=True, xaxis=axis(x_title),
-                         yaxis=axis("loss (log scale)", type="log", exponentformat="power"))
+    y_title = "loss (log scale)" if lowest == 0 else f"L − L_min (log scale), L_min = {lowest:.3g}"
+    layout = base_layout(height=380, legend_below=True, xaxis=axis(x_title),
+                         yaxis=axis(y_title, type="log", exponentformat="power", nticks=6))
+    layout["legend"]["y"] = -0.28
+    layout["margin"]["b"] = 100
     return figure(data, layout)
 
 
@@ -139,8 +160,11 @@ def learning_rate_sweep_figure(rates: np.ndarray, losses: np.ndarray, marks: dic
         color = MARK_COLORS[i % len(MARK_COLORS)]
         data.append({"type": "scatter", "mode": "lines", "x": [rate, rate], "y": [0, top], "name": f"{label}: {rate:.2g}",
                      "line": {"color": color, "width": 2, "dash": "dash"}})
-    layout = base_layout(height=400, legend_below=True, xaxis=axis("learning rate η (log scale)", type="log"),
+    layout = base_layout(height=420, legend_below=True,
+                         xaxis=axis("learning rate η (log scale)", type="log", exponentformat="power"),
                          yaxis=axis("training loss", range=[0, 1.05 * top]))
+    layout["legend"]["y"] = -0.3
+    layout["margin"]["b"] = 110
     return figure(data, layout)
 
 
