@@ -220,13 +220,10 @@ st.markdown(
 )
 lr_seed = st.columns([1, 3])[0].number_input("seed (weights and batches)", 0, 9999, 0, key="gd4_seed")
 if st.button("Run the learning-rate finder (loads TensorFlow, ~10 s)", key="gd4_run"):
-    with ui.training_slot() as ready:
-        if not ready:
-            st.error("The server stayed busy for minutes; please try again.")
-        else:
-            with st.spinner("Sweeping the learning rate from 10⁻⁴ to 10 …"):
-                st.session_state["gd4_sweep"] = (int(lr_seed), learning_rate_sweep(int(lr_seed)))
-            st.session_state.pop("gd4_histories", None)
+    result = ui.run_exclusive("Sweeping the learning rate from 10⁻⁴ to 10 …", learning_rate_sweep, int(lr_seed))
+    if result is not None:
+        st.session_state["gd4_sweep"] = (int(lr_seed), result)
+        st.session_state.pop("gd4_histories", None)
 sweep = st.session_state.get("gd4_sweep")
 if sweep is None:
     st.caption("Nothing is loaded until you press the button: the rest of this page runs without TensorFlow.")
@@ -246,13 +243,10 @@ else:
                     f"the suggestion. Compare it with {suggestion.too_low:.2g} (100× lower) and "
                     f"{suggestion.too_high:.2g} (past the bottom):")
         if st.button("Train 10 epochs with each of the three", key="gd4_compare"):
-            with ui.training_slot() as ready:
-                if not ready:
-                    st.error("The server stayed busy for minutes; please try again.")
-                else:
-                    with st.spinner("Training three models …"):
-                        st.session_state["gd4_histories"] = compare_rates(
-                            sweep_seed, (suggestion.too_low, suggestion.suggested, suggestion.too_high))
+            histories = ui.run_exclusive("Training three models …", compare_rates, sweep_seed,
+                                         (suggestion.too_low, suggestion.suggested, suggestion.too_high))
+            if histories is not None:
+                st.session_state["gd4_histories"] = histories
     histories = st.session_state.get("gd4_histories")
     if histories:
         ui.show_figure(figs.learning_curves_figure(histories), key="gd_compare")

@@ -87,11 +87,9 @@ with left:
 with right:
     st.markdown("Ask TensorFlow itself (loads TensorFlow the first time, a few seconds):")
     if st.button("Compute with tf.GradientTape", key="la_tape"):
-        with ui.training_slot() as ready:
-            if ready:
-                st.session_state["la_tape_result"] = (tuple(w_marked), bias, seed, kt.tape_gradients(X, y, w_marked, bias))
-            else:
-                st.error("The server stayed busy for minutes; please try again.")
+        grads = ui.run_exclusive("Asking TensorFlow …", kt.tape_gradients, X, y, w_marked, bias)
+        if grads is not None:
+            st.session_state["la_tape_result"] = (tuple(w_marked), bias, seed, grads)
     tape = st.session_state.get("la_tape_result")
     if tape is not None:
         (w1_t, w2_t), b_t, seed_t, grads = tape

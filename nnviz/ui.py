@@ -100,6 +100,19 @@ def training_slot() -> Iterator[bool]:
             TRAINING_SLOT.release()
 
 
+def run_exclusive(spinner_text: str, work, *args, **kwargs):
+    """``work(*args, **kwargs)`` while holding the training slot, under a spinner.
+
+    Returns its result, or None (and tells the student) when the server stayed busy.
+    """
+    with training_slot() as ready:
+        if not ready:
+            st.error("The server stayed busy for minutes; please try again.")
+            return None
+        with st.spinner(spinner_text):
+            return work(*args, **kwargs)
+
+
 def try_this(prompts: Sequence[str]) -> None:
     """The 'Try this' box: concrete experiments and what to notice."""
     st.subheader("Try this")

@@ -140,3 +140,16 @@ def values(data):
             return arr.reshape([int(v) for v in shape.split(",")] if isinstance(shape, str) else shape)
         return arr
     return np.asarray(data, dtype=float) if data is not None else np.array([])
+
+
+def set_to_extreme(at, end: str) -> None:
+    """Set every slider, select slider and number input of the current run to its min or max (no run)."""
+    for slider in at.slider:
+        if isinstance(slider.value, tuple):
+            slider.set_value((slider.min, slider.min) if end == "min" else (slider.max, slider.max))
+        else:
+            slider.set_value(slider.min if end == "min" else slider.max)
+    for select in at.select_slider:
+        select.set_value(select.options[0] if end == "min" else select.options[-1])
+    for number in at.number_input:
+        number.set_value(number.min if end == "min" else number.max)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from conftest import figures, texts, trace, values
+from conftest import figures, set_to_extreme, texts, trace, values
 from nnviz import activations as act
 
 PAGE = "app_pages/activations.py"
@@ -163,14 +163,7 @@ def test_keras_panel_follows_the_chosen_functions(at):
 def test_every_widget_at_its_extremes_raises_nothing(at, end):
     at.multiselect(key="act_choice").set_value(list(act.ACTIVATIONS))
     at.multiselect(key="chain_acts").set_value(list(act.ACTIVATIONS))
-    for slider in at.slider:
-        lo, hi = slider.min, slider.max
-        if isinstance(slider.value, tuple):
-            slider.set_value((lo, lo) if end == "min" else (hi, hi))
-        else:
-            slider.set_value(lo if end == "min" else hi)
-    seed = at.number_input(key="collapse_seed")
-    seed.set_value(seed.min if end == "min" else seed.max)
+    set_to_extreme(at, end)
     at.run()
     assert not at.exception
     for layout in ("Overlay", "Side by side"):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from conftest import app_test, figures, texts, trace, values
+from conftest import app_test, figures, set_to_extreme, texts, trace, values
 from nnviz import gradient_descent as gd
 
 PAGE = "app_pages/gradient_descent.py"
@@ -96,10 +96,7 @@ def test_every_widget_at_its_extremes_raises_nothing(at, end):
         at.multiselect(key=f"gd2_rates_{key}").set_value(
             [min(at.multiselect(key=f"gd2_rates_{key}").options, key=float)] if end == "min"
             else [max(at.multiselect(key=f"gd2_rates_{key}").options, key=float)])
-        for slider in at.slider:
-            slider.set_value(slider.min if end == "min" else slider.max)
-        for select in at.select_slider:
-            select.set_value(select.options[0] if end == "min" else select.options[-1])
+        set_to_extreme(at, end)
         at.run()
         assert not at.exception, key
         at.toggle(key="gd2_3d").set_value(True).run()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from conftest import figures, texts, values
+from conftest import figures, set_to_extreme, texts, values
 from nnviz import losses as L
 from nnviz.data import blobs
 
@@ -94,10 +94,7 @@ def test_always_no_scores_high_accuracy_on_imbalanced_data(at):
 def test_every_widget_at_its_extremes_raises_nothing(at, end):
     for index in (0, 1):
         at.radio(key="la_index").set_value(index)
-        for slider in at.slider:
-            slider.set_value(slider.min if end == "min" else slider.max)
-        seed = at.number_input(key="la_seed")
-        seed.set_value(seed.min if end == "min" else seed.max)
+        set_to_extreme(at, end)
         at.run()
         assert not at.exception
         for fig in figures(at).values():

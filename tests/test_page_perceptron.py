@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from conftest import figures, texts, trace, values
+from conftest import figures, set_to_extreme, texts, trace, values
 from nnviz import data as datasets
 from nnviz import perceptron as perc
 
@@ -162,10 +162,7 @@ def test_every_widget_at_its_extremes_raises_nothing(at, end):
     at.slider(key="neuron_n").set_value(4).run()
     for name in datasets.PERCEPTRON_DATASETS:
         at.selectbox(key="perc_dataset").set_value(name)
-        for slider in at.slider:
-            slider.set_value(slider.min if end == "min" else slider.max)
-        seed = at.number_input(key="perc_seed")
-        seed.set_value(seed.min if end == "min" else seed.max)
+        set_to_extreme(at, end)
         at.run()
         assert not at.exception, name
         for button in ("perc_step", "perc_epoch", "perc_run", "perc_reset"):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from conftest import figures, texts, trace, values
+from conftest import figures, set_to_extreme, texts, trace, values
 from nnviz import softmax as sm
 
 PAGE = "app_pages/softmax.py"
@@ -136,8 +136,7 @@ def test_keras_panel_follows_classes_and_temperature(at):
 @pytest.mark.parametrize("end", ["min", "max"])
 def test_every_widget_at_its_extremes_raises_nothing(at, end):
     at.slider(key="sm_classes").set_value(10).run()
-    for slider in at.slider:
-        slider.set_value(slider.min if end == "min" else slider.max)
+    set_to_extreme(at, end)
     at.run()
     assert not at.exception
     for true_class in range(len(at.selectbox(key="sm_true").options)):
