@@ -100,3 +100,18 @@ def test_every_widget_at_its_extremes_raises_nothing(at, end):
         for fig in figures(at).values():
             for t in fig["data"]:
                 assert np.all(np.isfinite(values(t["y"]))), t.get("name")
+
+
+def test_busy_server_is_explained_not_crashed(at, monkeypatch):
+    """While another session trains, a click waits for the slot; if it never comes free the student is told."""
+    from nnviz import keras_training, ui
+
+    monkeypatch.setattr(ui, "TRAINING_WAIT_SECONDS", 0.2)
+    assert keras_training.TRAINING_SLOT.acquire(blocking=False)
+    try:
+        at.button(key="la_tape").click().run()
+    finally:
+        keras_training.TRAINING_SLOT.release()
+    assert not at.exception
+    assert "The server stayed busy" in texts(at)
+    assert "la_tape_result" not in at.session_state
