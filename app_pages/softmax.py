@@ -88,7 +88,7 @@ with controls:
     grad = sm.cross_entropy_grad(logits, true_class, temperature)
     st.metric("cross-entropy L", f"{loss:.4f}")
     st.markdown(
-        f"With $T = 1$ the gradient is simply **p − y**: the true class gets $p_y - 1 < 0$ "
+        "With $T = 1$ the gradient is simply **p − y**: the true class gets $p_y - 1 < 0$ "
         "(gradient descent pushes its logit **up**), every other class gets $p_k > 0$ (pushed **down**). "
         "The gradients sum to 0. A confident right answer gives a loss near 0; a confident wrong one "
         "a large loss and a large push."
