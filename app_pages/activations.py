@@ -19,6 +19,31 @@ def label(key: str) -> str:
 
 ui.page_header("activations")
 
+
+# Figures are memoised per widget values, so a rerun only rebuilds the figure whose inputs changed.
+@ui.cache_figure
+def curves_figure(keys: tuple, lo: float, hi: float, side_by_side: bool):
+    return figs.activation_figure(np.linspace(lo, hi, N_POINTS), [act.get(k) for k in keys],
+                                  side_by_side=side_by_side, saturation_tol=SATURATION_TOL)
+
+
+@ui.cache_figure
+def chain_figure(keys: tuple, depth: int, w: float, x0: float):
+    return figs.chain_gradient_figure({act.get(k).label: act.chain_gradients(act.get(k), depth, x0, w) for k in keys})
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def collapse(n_hidden: int, key: str, seed: int, lo: float, hi: float) -> act.CollapseDemo:
+    return act.collapse_demo(np.linspace(lo, hi, N_POINTS), n_hidden, 8, seed, act.get(key))
+
+
+@ui.cache_figure
+def collapse_figure(n_hidden: int, key: str, seed: int, lo: float, hi: float):
+    demo = collapse(n_hidden, key, seed, lo, hi)
+    return figs.linear_collapse_figure(np.linspace(lo, hi, N_POINTS), demo.linear, demo.collapsed, demo.nonlinear,
+                                       act.get(key), n_hidden)
+
+
 # --- 1. The functions and their derivatives -------------------------------------------------
 st.header("The functions and their derivatives")
 controls, explanation = st.columns([2, 1])
@@ -47,8 +72,7 @@ selected = [act.get(k) for k in chosen]
 if not selected:
     st.info("Pick at least one activation function above to plot it.")
 else:
-    ui.show_figure(figs.activation_figure(x, selected, side_by_side=side_by_side, saturation_tol=SATURATION_TOL),
-                   key="act_curves")
+    ui.show_figure(curves_figure(tuple(chosen), lo, hi, side_by_side), key="act_curves")
     rows = ["| function | formula | output range | derivative |", "|---|---|---|---|"]
     rows += [f"| {a.label} | ${a.formula}$ | ${a.output_range}$ | ${a.derivative}$ |" for a in selected]
     st.markdown("\n".join(rows))
@@ -60,8 +84,7 @@ else:
 st.header("Why the step function gives gradient descent nothing to follow")
 left, right = st.columns([2, 1])
 with left:
-    ui.show_figure(figs.activation_figure(x, [act.get("step"), act.get("sigmoid")], saturation_tol=SATURATION_TOL),
-                   key="act_step")
+    ui.show_figure(curves_figure(("step", "sigmoid"), lo, hi, False), key="act_step")
 with right:
     st.markdown(
         "The perceptron's step function jumps from 0 to 1 at $x = 0$. Its derivative is **0 "
@@ -120,7 +143,7 @@ if not compared:
 else:
     series = {act.get(k).label: act.chain_gradients(act.get(k), depth, x0, chain_w) for k in compared}
     with plot:
-        ui.show_figure(figs.chain_gradient_figure(series), key="chain")
+        ui.show_figure(chain_figure(tuple(compared), depth, chain_w, x0), key="chain")
         st.table({"activation": list(series), f"∂a/∂x after {depth} layers": [f"{g[-1]:.3g}" for g in series.values()]})
         dead = [name for name, grads in series.items() if grads[-1] == 0]
         if dead:
@@ -134,23 +157,17 @@ with controls:
     collapse_key = st.selectbox("activation of the hidden layers", KEYS + [act.LINEAR.key], index=KEYS.index("relu"),
                                 format_func=label, key="collapse_act")
     seed = st.number_input("random weights (seed)", 0, 9999, 0, step=1, key="collapse_seed")
-layers = act.random_dense_stack(n_hidden, 8, int(seed))
-w_total, b_total = act.collapse_linear_stack(layers)
-collapsed_out = (x.reshape(-1, 1) @ w_total + b_total).ravel()
-linear_out = act.dense_stack_forward(x, layers, act.LINEAR)
-collapse_act = act.get(collapse_key)
+demo = collapse(n_hidden, collapse_key, int(seed), lo, hi)
 with controls:
     st.markdown(
         "Each linear layer computes $W x + b$, and a linear map of a linear map is linear "
         f"(formula below the plot): all {n_hidden + 1} layers equal **one** layer "
-        f"$y = {w_total.item():.3f}\\,x {b_total.item():+.3f}$: a straight line, however deep. "
+        f"$y = {demo.w:.3f}\\,x {demo.b:+.3f}$: a straight line, however deep. "
         "A non-linear activation between the layers is what lets the network bend."
     )
-    st.metric("largest gap: linear stack vs one layer", f"{np.max(np.abs(linear_out - collapsed_out)):.1e}")
+    st.metric("largest gap: linear stack vs one layer", f"{np.max(np.abs(demo.linear - demo.collapsed)):.1e}")
 with plot:
-    ui.show_figure(figs.linear_collapse_figure(x, linear_out, collapsed_out,
-                                               act.dense_stack_forward(x, layers, collapse_act),
-                                               collapse_act, n_hidden), key="collapse")
+    ui.show_figure(collapse_figure(n_hidden, collapse_key, int(seed), lo, hi), key="collapse")
     st.latex(r"W_2(W_1 x + b_1) + b_2 = (W_2 W_1)\,x + (W_2 b_1 + b_2)")
 
 # --- Try this and Keras ------------------------------------------------------------------------

@@ -336,3 +336,23 @@ def collapse_linear_stack(layers: list[tuple[Array, Array]]) -> tuple[Array, Arr
     for w, b in layers[1:]:
         w_total, b_total = w_total @ w, b_total @ w + b
     return w_total, b_total
+
+
+@dataclass(frozen=True)
+class CollapseDemo:
+    """The same seeded weights used with no activation and with one, on inputs x."""
+
+    linear: Array  # the stack's output without activations
+    collapsed: Array  # the single affine map W x + b it equals
+    nonlinear: Array  # the stack's output with the activation between layers
+    w: float  # the collapsed map's slope ...
+    b: float  # ... and intercept
+
+
+def collapse_demo(x: Array, n_hidden: int, width: int, seed: int, activation: Activation) -> CollapseDemo:
+    """Everything the 'depth buys nothing without an activation' demo shows."""
+    x = np.asarray(x, dtype=float)
+    layers = random_dense_stack(n_hidden, width, seed)
+    w_total, b_total = collapse_linear_stack(layers)
+    return CollapseDemo(dense_stack_forward(x, layers, LINEAR), (x.reshape(-1, 1) @ w_total + b_total).ravel(),
+                        dense_stack_forward(x, layers, activation), float(w_total.item()), float(b_total.item()))

@@ -329,3 +329,13 @@ def test_neuron_matches_keras_dense_1(key, w, b):
     layer.set_weights([np.array([[w]]), np.array([b])])
     expected = layer(x.reshape(-1, 1)).numpy().ravel()
     np.testing.assert_allclose(A.neuron(x, w, b, act), expected, **TOL64)
+
+
+def test_collapse_demo_linear_stack_equals_its_single_affine_map():
+    x = np.linspace(-6, 6, 101)
+    demo = A.collapse_demo(x, n_hidden=4, width=8, seed=3, activation=A.get("relu"))
+    np.testing.assert_allclose(demo.linear, demo.collapsed, atol=1e-12)
+    np.testing.assert_allclose(demo.collapsed, demo.w * x + demo.b, atol=1e-12)
+    assert np.max(np.abs(np.diff(demo.nonlinear, 2))) > 1e-3  # ReLU bends it
+    flat = A.collapse_demo(x, 4, 8, 3, A.LINEAR)
+    np.testing.assert_allclose(flat.nonlinear, flat.linear)
