@@ -27,9 +27,15 @@ def curves_figure(keys: tuple, lo: float, hi: float, side_by_side: bool):
                                   side_by_side=side_by_side, saturation_tol=SATURATION_TOL)
 
 
+@st.cache_data(show_spinner=False, max_entries=64)
+def chain_series(keys: tuple, depth: int, w: float, x0: float) -> dict:
+    """∂a_k/∂x for k = 1..depth, per activation label."""
+    return {act.get(k).label: act.chain_gradients(act.get(k), depth, x0, w) for k in keys}
+
+
 @ui.cache_figure
 def chain_figure(keys: tuple, depth: int, w: float, x0: float):
-    return figs.chain_gradient_figure({act.get(k).label: act.chain_gradients(act.get(k), depth, x0, w) for k in keys})
+    return figs.chain_gradient_figure(chain_series(keys, depth, w, x0))
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -141,7 +147,7 @@ if not compared:
     with plot:
         st.info("Pick at least one activation function to compare.")
 else:
-    series = {act.get(k).label: act.chain_gradients(act.get(k), depth, x0, chain_w) for k in compared}
+    series = chain_series(tuple(compared), depth, chain_w, x0)
     with plot:
         ui.show_figure(chain_figure(tuple(compared), depth, chain_w, x0), key="chain")
         st.table({"activation": list(series), f"∂a/∂x after {depth} layers": [f"{g[-1]:.3g}" for g in series.values()]})
