@@ -92,7 +92,10 @@ PAGES: tuple[PageInfo, ...] = (
         "mnist", "Outputs and a real network", "MNIST MLP", ":material/draw:",
         "Build, train and inspect a real tf.keras network on handwritten digits.",
         ("keras", "structure", "sgd"),
-        ("Géron ch. 10: Implementing MLPs with Keras", "3Blue1Brown ch. 1–3"),
+        ("Géron ch. 10: Implementing MLPs with Keras (the Sequential API, compile, fit, evaluate, predict)",
+         "3Blue1Brown ch. 1: But what is a neural network? (the 784-16-16-10 digit network); "
+         "ch. 2–3: Gradient descent, backpropagation"),
+        "app_pages/mnist.py",
     ),
 )
 

@@ -68,6 +68,13 @@ def softmax(logits: Array, temperature: float = 1.0) -> Array:
     return softmax_steps(logits, temperature).probs
 
 
+def softmax_rows(logits: Array) -> Array:
+    """Row-wise softmax of a batch of logits (n, k): p_ik = e^(z_ik − m_i) / Σ_j e^(z_ij − m_i), m_i = max_j z_ij."""
+    z = np.asarray(logits, dtype=float)
+    exps = np.exp(z - z.max(axis=-1, keepdims=True))
+    return exps / exps.sum(axis=-1, keepdims=True)
+
+
 def naive_softmax(logits: Array, dtype=np.float32) -> Array:
     """p_k = e^(z_k) / Σ_j e^(z_j) evaluated literally, in ``dtype`` (float32, as in Keras).
 

@@ -70,11 +70,16 @@ def page_header(page_key: str) -> None:
             st.markdown("**Read or watch**\n" + "\n".join(f"- {r}" for r in page.reading))
 
 
-def show_figure(fig: go.Figure, *, key: str | None = None) -> None:
-    """Draw a plotly figure, scaled up in lecture mode."""
+def show_figure(fig: go.Figure, *, key: str | None = None, on_select=None):
+    """Draw a plotly figure, scaled up in lecture mode.
+
+    With ``on_select`` (a callback, or "rerun") clicking a point selects it: the chart's selection
+    event is returned and kept in ``st.session_state[key]``.
+    """
     if lecture_mode():
         fig = scaled_fonts(fig, LECTURE_FONT_FACTOR, LECTURE_HEIGHT_FACTOR)
-    st.plotly_chart(fig, width="stretch", key=key, config={"displaylogo": False})
+    selection = {"on_select": on_select, "selection_mode": "points"} if on_select else {}
+    return st.plotly_chart(fig, width="stretch", key=key, config={"displaylogo": False}, **selection)
 
 
 TRAINING_WAIT_SECONDS = 180

@@ -1,0 +1,340 @@
+"""MNIST MLP: build, train live, evaluate, look inside and try your own digit with a real tf.keras network."""
+
+import numpy as np
+import streamlit as st
+
+from nnviz import activations as act
+from nnviz import digit_image, mnist_data, ui
+from nnviz import mlp as nn
+from nnviz.figures import mnist as figs
+
+RUN_KEY, TRAINING_KEY, EARLIER_KEY, RUNS_MADE_KEY = "mn_run", "mn_training", "mn_earlier_runs", "mn_runs_made"
+KEEP_EARLIER_RUNS = 4
+UNIT_CHOICES = (8, 16, 32, 64, 128, 256, 512)
+RATES = (0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
+BATCH_SIZES = (1, 8, 16, 32, 64, 128, 256, 1024)
+
+ui.page_header("mnist")
+ui.keep_values({"mn_units_0": 128, "mn_units_1": 64, "mn_units_2": 32, "mn_units_3": 32,
+                "mn_lr_sgd": 0.1, "mn_lr_adam": 0.001, "mn_momentum": 0.9, "mn_cell_true": 0, "mn_cell_pred": 1})
+
+
+@st.cache_resource(max_entries=4, show_spinner="Loading the images …")
+def load_images(key: str, seed: int) -> mnist_data.ImageDataset:
+    """Shared by all sessions (read-only arrays). A failed download raises, so it is not cached."""
+    dataset, notice = mnist_data.load_dataset(key, seed)
+    if notice:
+        raise mnist_data.DownloadFailed(notice)
+    return dataset
+
+
+def current_dataset(key: str, seed: int) -> tuple[mnist_data.ImageDataset, str | None]:
+    """The chosen images, or the offline digits with a notice when a download failed (remembered in the
+    session, so that a dead network is not tried again on every rerun)."""
+    failures = st.session_state.setdefault("mn_download_failures", {})
+    if key in failures:
+        return load_images("digits_5k", seed), failures[key]
+    try:
+        return load_images(key, seed), None
+    except mnist_data.DownloadFailed as failure:
+        failures[key] = str(failure)
+        return load_images("digits_5k", seed), str(failure)
+
+
+# --- 1. Data -------------------------------------------------------------------------------------------------
+st.header("1 · The data")
+controls, gallery = st.columns([1, 2])
+with controls:
+    dataset_key = st.selectbox("images", list(mnist_data.DATASET_CHOICES), key="mn_dataset",
+                               format_func=mnist_data.DATASET_CHOICES.get)
+    seed = int(st.number_input("seed (data split, initial weights, batch order)", 0, 9999, 0, key="mn_seed"))
+data, notice = current_dataset(dataset_key, seed)
+with controls:
+    if notice:
+        st.warning(notice)
+        if st.button("Try the download again", key="mn_retry"):
+            st.session_state["mn_download_failures"].pop(dataset_key, None)
+            st.rerun()
+    st.markdown(f"**In use:** {data.title}")
+    st.table({"set": ["training", "validation", "test"],
+              "images": [f"{len(data.y_train):,}", f"{len(data.y_val):,}", f"{len(data.y_test):,}"],
+              "used for": ["learning the weights", "watching for overfitting during training",
+                           "the final score, once"]})
+with gallery:
+    ui.show_figure(figs.gallery_figure(data.x_train, data.y_train, data.class_names), key="mn_gallery")
+st.markdown(
+    "Each image is 28 × 28 pixels with values 0 (background) to 255 (full ink). The network sees them as "
+    "784 numbers, **scaled to 0–1** by dividing by 255: inputs of that size keep the first layer's weighted "
+    "sums $w \\cdot x + b$ in a range where activations and gradients behave, so one learning rate suits all weights."
+)
+st.latex(r"x = \frac{\text{pixel}}{255} \in [0, 1]^{784}")
+
+# --- 2. Build ------------------------------------------------------------------------------------------------
+st.header("2 · Build the network")
+controls, diagram = st.columns([1, 2])
+with controls:
+    n_hidden = st.slider("hidden layers", 0, nn.MAX_HIDDEN_LAYERS, 1, key="mn_hidden")
+    units = tuple(st.select_slider(f"units in hidden layer {i + 1}", UNIT_CHOICES, key=f"mn_units_{i}")
+                  for i in range(n_hidden))
+    activation = st.selectbox("hidden activation", list(nn.HIDDEN_ACTIVATIONS), key="mn_activation",
+                              format_func=lambda k: act.get(k).label, disabled=n_hidden == 0)
+    optimizer = st.radio("optimizer", list(nn.OPTIMIZERS), format_func=nn.OPTIMIZERS.get, horizontal=True,
+                         key="mn_optimizer")
+    if optimizer == "sgd":
+        learning_rate = st.select_slider("learning rate η", RATES, key="mn_lr_sgd")
+        momentum = st.slider("momentum β", 0.0, 0.99, step=0.01, key="mn_momentum")
+    else:
+        learning_rate = st.select_slider("learning rate η", RATES, key="mn_lr_adam",
+                                         help="Adam adapts each weight's step; 0.001 is its usual default.")
+        momentum = 0.0
+    batch_size = st.select_slider("batch size", BATCH_SIZES, value=32, key="mn_batch")
+    epochs = st.slider("epochs per training", 1, 30, 5, key="mn_epochs")
+config = nn.MLPConfig(units, activation, optimizer, float(learning_rate), float(momentum), int(batch_size),
+                      int(epochs), seed)
+with diagram:
+    ui.show_figure(figs.network_figure(config, data.class_names), key="mn_network")
+    rows = nn.layer_table(config)
+    st.table({"layer": [r.name for r in rows], "output shape": [r.output_shape for r in rows],
+              "parameters": [f"{r.params:,}" for r in rows], "from": [r.formula for r in rows]})
+    st.metric("trainable parameters (as model.summary() reports them)", f"{nn.parameter_count(config):,}")
+with st.expander("The Keras code the app runs for these settings (copy it to run it yourself)"):
+    st.code(nn.full_code(config, data.key), language="python")
+
+# --- 3. Train ------------------------------------------------------------------------------------------------
+st.header("3 · Train it")
+run: nn.TrainedRun | None = st.session_state.get(RUN_KEY)
+
+
+def finish_training(run: nn.TrainedRun) -> None:
+    """After a training ends or is interrupted: snapshot the weights, evaluate, prepare the download."""
+    from nnviz import mlp_training as mt  # TensorFlow is loaded already: a model exists
+
+    st.session_state[TRAINING_KEY] = False
+    run.weights = [np.array(w) for w in run.model.get_weights()]
+    run.model_file = mt.model_bytes(run.model)
+    run.evaluation = nn.evaluate(run.weights, run.config.activation, run.dataset.x_test, run.dataset.y_test)
+
+
+if st.session_state.get(TRAINING_KEY) and run is not None:
+    # The last run ended without reaching its end: Stop, or a widget changed while it trained.
+    run.history.stopped_by = "interrupted"
+    with ui.training_slot() as ready:
+        if ready:
+            finish_training(run)
+
+can_continue = run is not None and run.config.can_continue_as(config) and run.dataset is data
+buttons = st.columns([1, 1, 1, 2])
+train_new = buttons[0].button("Train a new network", type="primary", key="mn_train")
+continue_training = buttons[1].button(f"Continue training (+{epochs} epochs)", key="mn_continue",
+                                      disabled=not can_continue)
+training_now = train_new or (continue_training and can_continue)
+buttons[2].button("Stop", key="mn_stop", disabled=not training_now,
+                  help="Stops after the current batch; the network keeps what it has learned so far.")
+if run is not None and not can_continue:
+    st.caption("You changed a setting since the last training: Continue goes on with the trained network "
+               "exactly as it was built and compiled, so it needs the same settings (only the epochs may "
+               "differ). Press Train to build a new network with these settings.")
+status = st.empty()
+curves_slot = st.empty()
+
+if training_now:
+    with ui.training_slot() as ready:
+        if not ready:
+            st.error("The server stayed busy for minutes; please try again.")
+        else:
+            with st.spinner("Loading TensorFlow …"):
+                from nnviz import mlp_training as mt
+            if train_new:
+                if run is not None and run.history.completed_epochs:
+                    earlier = st.session_state.setdefault(EARLIER_KEY, [])
+                    earlier.append((run.label, run.history))
+                    del earlier[:-KEEP_EARLIER_RUNS]
+                number = st.session_state.get(RUNS_MADE_KEY, 0) + 1
+                st.session_state[RUNS_MADE_KEY] = number
+                run = nn.TrainedRun(number, config, data, mt.build_model(config))
+                st.session_state[RUN_KEY] = run
+            bar = status.progress(0.0, text="Starting …")
+            earlier = st.session_state.get(EARLIER_KEY, []) if st.session_state.get("mn_compare", True) else []
+            target = run.history.completed_epochs + config.epochs
+
+            def report(p):
+                bar.progress(p.fraction, text=f"Epoch {p.epoch}/{p.last_epoch} · step {p.step}/{p.steps} · "
+                                              f"{p.elapsed:.0f} s elapsed · about {p.remaining:.0f} s left")
+                with curves_slot:
+                    ui.show_figure(figs.training_curves_figure(run.history, earlier, target))
+
+            st.session_state[TRAINING_KEY] = True
+            mt.train(run.model, config, data, run.history, report)
+            finish_training(run)
+            status.empty()
+
+if run is None:
+    st.info("Press **Train a new network**. With the default settings it takes a few seconds and reaches about "
+            "90 % on the test digits. The first training also loads TensorFlow (a few seconds).")
+else:
+    earlier = st.session_state.get(EARLIER_KEY, [])
+    with curves_slot:
+        ui.show_figure(figs.training_curves_figure(run.history, earlier if st.session_state.get("mn_compare", True)
+                                                   else []), key="mn_curves")
+    if earlier:
+        st.checkbox(f"Show the last {len(earlier)} earlier run(s) for comparison", True, key="mn_compare")
+    h = run.history
+    if h.stopped_by == "nan":
+        where = f" in epoch {h.diverged_at[0]}, batch {h.diverged_at[1]}" if h.diverged_at else ""
+        st.error(f"**Training diverged**{where}: the loss became infinite or NaN (not a number), so "
+                 "`TerminateOnNaN` stopped it. The steps were so large that the weights overflowed. "
+                 "Lower the learning rate (or the momentum) and train a new network.")
+    elif h.stopped_by == "interrupted":
+        st.warning(f"Training was stopped after {h.completed_epochs} full epoch(s) (by Stop or by a change of "
+                   "setting). The network keeps everything it learned; press Continue to train on.")
+    cols = st.columns(4)
+    cols[0].metric("epochs trained", h.completed_epochs)
+    cols[1].metric("training accuracy", f"{h.last('accuracy'):.1%}" if h.completed_epochs else "—")
+    cols[2].metric("validation accuracy", f"{h.last('val_accuracy'):.1%}" if h.completed_epochs else "—")
+    cols[3].metric("validation loss", f"{h.last('val_loss'):.3f}" if h.completed_epochs else "—")
+st.markdown(
+    "The solid line is the training loss and accuracy, averaged over the batches of the epoch so far (what "
+    "Keras reports); the dashed line with dots is the validation set, measured after each epoch. "
+    "Training accuracy well above validation accuracy means the network starts to memorise (**overfitting**)."
+)
+
+# --- 4. Evaluate ---------------------------------------------------------------------------------------------
+evaluation = run.evaluation if run is not None else None
+if evaluation is not None:
+    st.header("4 · Evaluate on the test set")
+    if run.dataset is not data:
+        st.caption(f"The network was trained on {run.dataset.title} (seed {run.config.seed}) and is tested "
+                   "on that data's test set.")
+    test_images = run.dataset.x_test
+    cols = st.columns(3)
+    cols[0].metric("test accuracy", f"{evaluation.accuracy:.1%}")
+    cols[1].metric("test loss (cross-entropy)", f"{evaluation.loss:.3f}" if np.isfinite(evaluation.loss) else "NaN")
+    cols[2].metric("test images wrong", f"{int((evaluation.predicted != evaluation.labels).sum()):,} "
+                                        f"of {len(evaluation.labels):,}")
+    names = run.dataset.class_names
+    matrix, chosen = st.columns([3, 2])
+
+    def choose_cell():
+        points = st.session_state["mn_confusion"].selection.points
+        if points:
+            st.session_state["mn_cell_true"] = int(points[0]["y"])
+            st.session_state["mn_cell_pred"] = int(points[0]["x"])
+
+    with matrix:
+        st.markdown("**Confusion matrix.** Click a cell to see its images.")
+        ui.show_figure(figs.confusion_figure(evaluation.confusion, names), key="mn_confusion", on_select=choose_cell)
+    with chosen:
+        pick = st.columns(2)
+        true_class = pick[0].selectbox("true class", range(len(names)), format_func=names.__getitem__,
+                                       key="mn_cell_true")
+        predicted_class = pick[1].selectbox("predicted as", range(len(names)), format_func=names.__getitem__,
+                                            key="mn_cell_pred")
+        cell = evaluation.cell(true_class, predicted_class)
+        if len(cell) == 0:
+            st.info(f"No test image of {names[true_class]} was predicted as {names[predicted_class]}.")
+        else:
+            st.markdown(f"**{len(cell)}** test image(s) of {names[true_class]} predicted as "
+                        f"{names[predicted_class]}" + (" (the first 6):" if len(cell) > 6 else ":"))
+            shown = cell[:6]
+            ui.show_figure(figs.images_with_probabilities(test_images[shown], evaluation.probs[shown],
+                                                          evaluation.labels[shown], names), key="mn_cell_images")
+    st.subheader("The most confidently wrong")
+    mistakes = evaluation.most_confident_mistakes(8)
+    if len(mistakes):
+        ui.show_figure(figs.images_with_probabilities(test_images[mistakes], evaluation.probs[mistakes],
+                                                      evaluation.labels[mistakes], names), key="mn_mistakes")
+        st.caption("Under each image: its softmax output. Grey bars are the other classes, the vermilion one "
+                   "the wrong prediction. Some are hard even for people; some show what the network has not learned.")
+    else:
+        st.success("No test image is wrong.")
+    st.subheader("Accuracy per class")
+    ui.show_figure(figs.per_class_accuracy_figure(evaluation.per_class_accuracy, names, evaluation.accuracy),
+                   key="mn_per_class")
+
+    # --- 5. Look inside ------------------------------------------------------------------------------------
+    st.header("5 · Look inside")
+    W1 = run.weights[0]
+    if run.config.hidden_units:
+        st.markdown(f"**What the first hidden layer looks for.** The 784 weights into each of the first 16 of its "
+                    f"{W1.shape[1]} units, drawn as 28 × 28 images: blue pixels push the unit up, red ones down.")
+    else:
+        st.markdown("**With no hidden layer each output unit is one template:** its 784 weights drawn as an image. "
+                    "Blue pixels are evidence for that class, red against.")
+    ui.show_figure(figs.first_layer_weights_figure(W1, min(16, W1.shape[1]), cols=8 if W1.shape[1] > 10 else 5),
+                   key="mn_weights")
+    pick, _ = st.columns([1, 2])
+    index = int(pick.number_input(f"a test image (0–{len(test_images) - 1})", 0, len(test_images) - 1, 0,
+                                  key="mn_inspect"))
+    outputs = nn.layer_outputs(run.weights, run.config.activation, test_images[index:index + 1])
+    layer_names = [f"hidden {i + 1}: {u} units" for i, u in enumerate(run.config.hidden_units)]
+    ui.show_figure(figs.activations_figure([o[0] for o in outputs], test_images[index], names, layer_names),
+                   key="mn_activations")
+    st.caption(f"True class: {names[evaluation.labels[index]]}. Each bar is one unit's output "
+               f"a = f(w · a_prev + b); the last panel is the softmax output.")
+
+    # --- 6. Your own digit ---------------------------------------------------------------------------------
+    st.header("6 · Try your own digit")
+    if run.dataset.key == "fashion":
+        st.caption("This network was trained on clothes: draw or upload a piece of clothing, or switch to digits.")
+    draw, upload = st.tabs(["Draw", "Upload an image"])
+    grey = None
+    with draw:
+        from streamlit_drawable_canvas import st_canvas
+
+        canvas = st_canvas(stroke_width=22, stroke_color="#000000", background_color="#FFFFFF", height=280,
+                           width=280, drawing_mode="freedraw", key="mn_canvas", return_image_data=True)
+        st.caption("Draw one digit, large, in the middle. The bin icon under the canvas clears it.")
+        if canvas is not None and canvas.image_data is not None:
+            try:
+                grey = digit_image.canvas_to_grey(canvas.image_data)
+            except digit_image.ImageError as problem:
+                st.warning(str(problem))
+    with upload:
+        uploaded = st.file_uploader("a photo or scan of one digit (PNG, JPEG, …; at most 5 MB)",
+                                    type=["png", "jpg", "jpeg", "gif", "bmp", "webp", "tif", "tiff"], key="mn_upload")
+        if uploaded is not None:
+            try:
+                grey = digit_image.decode_upload(uploaded.getvalue())
+            except digit_image.ImageError as problem:
+                st.error(str(problem))
+    if grey is not None:
+        try:
+            steps = digit_image.to_mnist(grey)
+        except digit_image.ImageError as problem:
+            st.info(str(problem))
+        else:
+            ui.show_figure(figs.preprocessing_figure([
+                ("your image", steps.grey), ("ink white on black" if steps.inverted else "as given", steps.ink),
+                ("cropped", steps.cropped), ("fit in 20 × 20", steps.resized), ("centred in 28 × 28", steps.digit),
+            ]), key="mn_preprocessing")
+            probs = nn.predict_proba(run.weights, run.config.activation, steps.digit[None])[0]
+            best = int(np.argmax(probs))
+            st.metric("the network says", f"{names[best]} ({probs[best]:.0%})")
+            ui.show_figure(figs.probability_bars(probs, names), key="mn_own_probs")
+    st.markdown("The preprocessing is MNIST's own: dark ink on light paper is inverted to white on black, the ink "
+                "is cropped, fitted into 20 × 20 pixels and placed so that its centre of mass is at the centre of "
+                "the 28 × 28 field. A digit drawn very differently from the training digits can still fool it.")
+
+    # --- 7. Take it home -----------------------------------------------------------------------------------
+    st.header("7 · Take it home")
+    cols = st.columns(2)
+    cols[0].download_button("Download the model (.keras)", run.model_file or b"", file_name="mnist_mlp.keras",
+                            mime="application/octet-stream", key="mn_download_model",
+                            disabled=run.model_file is None)
+    cols[1].download_button("Download the training history (CSV)", run.history.to_csv(),
+                            file_name="mnist_history.csv", mime="text/csv", key="mn_download_history")
+    st.code('import keras\nmodel = keras.models.load_model("mnist_mlp.keras")\nmodel.summary()', language="python")
+
+ui.try_this([
+    "Train with the defaults, then set the learning rate to 10 and train again: the loss explodes and accuracy "
+    "falls to chance (10 %). Compare both runs' curves. With activation None (linear) the loss even becomes NaN "
+    "and TerminateOnNaN stops the training.",
+    "No hidden layer (0) vs one of 128 units: how much does the hidden layer add? Look inside: with no hidden "
+    "layer every class is one template.",
+    "Batch size 1 vs 1024 for the same epochs: which is slower per epoch, which learns more per epoch?",
+    "Press Stop in the middle of a training, look at the test accuracy, then Continue.",
+    "Look at the most confidently wrong digits. Would you have got them right?",
+])
+ui.keras_panel(nn.full_code(config, data.key),
+               "A script that does what this page does for your settings: the model and `fit` parts are the very "
+               "code the app executes (the app passes its live-chart callback as `live_progress`).")

