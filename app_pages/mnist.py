@@ -122,7 +122,7 @@ if st.session_state.get(TRAINING_KEY) and run is not None:
         if ready:
             finish_training(run)
 
-can_continue = run is not None and run.config.can_continue_as(config) and run.dataset is data
+can_continue = run is not None and run.config.can_continue_as(config) and run.dataset.key == data.key
 buttons = st.columns([1, 1, 1, 2])
 train_new = buttons[0].button("Train a new network", type="primary", key="mn_train")
 continue_training = buttons[1].button(f"Continue training (+{epochs} epochs)", key="mn_continue",
@@ -202,7 +202,7 @@ st.markdown(
 evaluation = run.evaluation if run is not None else None
 if evaluation is not None:
     st.header("4 · Evaluate on the test set")
-    if run.dataset is not data:
+    if run.dataset.key != data.key or run.config.seed != seed:
         st.caption(f"The network was trained on {run.dataset.title} (seed {run.config.seed}) and is tested "
                    "on that data's test set.")
     test_images = run.dataset.x_test

@@ -42,7 +42,10 @@ NOISE_LEVEL = 0.15  # pixels fainter than this fraction of the strongest ink are
 
 LUMA = np.array([0.299, 0.587, 0.114], dtype=np.float32)  # ITU-R 601-2, as PIL's convert("L")
 
-FORMATS_HINT = "Please upload a PNG or JPEG picture of a digit (GIF, BMP and WebP work too)."
+FORMATS_HINT = "Please upload a PNG or JPEG picture of a digit (GIF, BMP, WebP and TIFF work too)."
+# Only ordinary picture formats are tried: PIL would hand EPS files to Ghostscript, for example.
+FORMATS = ("PNG", "JPEG", "GIF", "BMP", "WEBP", "TIFF", "AVIF", "PPM", "TGA", "ICO")  # JPEG includes camera MPO
+HEIC_BRANDS = (b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1")  # iPhone photos
 
 _EXIF_ORIENTATION = 0x0112
 _TRANSPOSE_FOR_ORIENTATION = {
@@ -82,7 +85,7 @@ def canvas_to_grey(rgba: Array) -> Array:
     """
     if rgba is None:
         raise ImageError("There is no drawing yet. Draw a digit on the canvas.")
-    arr = np.asarray(rgba)
+    arr = as_array(rgba, "drawing")
     if arr.ndim != 3 or arr.shape[2] not in (3, 4) or arr.shape[0] < 1 or arr.shape[1] < 1:
         raise ImageError(f"The drawing could not be read: expected an RGBA picture, got an array of shape {arr.shape}.")
     if not np.issubdtype(arr.dtype, np.number) or np.issubdtype(arr.dtype, np.complexfloating):
@@ -91,23 +94,43 @@ def canvas_to_grey(rgba: Array) -> Array:
     return composite_on_white(arr[..., :3], arr[..., 3] if arr.shape[2] == 4 else None)
 
 
+def as_array(values: object, what: str) -> Array:
+    """``np.asarray``, with ImageError instead of numpy's errors for ragged or odd input."""
+    try:
+        return np.asarray(values)
+    except Exception as exc:  # ragged nested lists, objects that refuse conversion ...
+        raise ImageError(f"The {what} could not be read: it is not an array of pixels.") from exc
+
+
 def scale_to_255(values: Array, mode: str) -> Array:
     """High-bit-depth pixels (PIL modes I;16*, I, F) -> 0..255.
 
     16-bit modes divide by 65535. For 32-bit integers and floats the range is guessed:
     0..1 (floats only), 0..255, 0..65535, or else the image's own min..max is stretched.
     """
-    v = np.nan_to_num(np.asarray(values, dtype=np.float64), nan=0.0, posinf=0.0, neginf=0.0)
+    v = np.nan_to_num(np.asarray(values, dtype=np.float32), nan=0.0, posinf=0.0, neginf=0.0)
     if mode.startswith("I;16"):
-        return (v * (255.0 / 65535.0)).astype(np.float32)
+        return v * np.float32(255.0 / 65535.0)
     low, high = float(v.min()), float(v.max())
     if mode == "F" and low >= 0.0 and high <= 1.0:
-        return (v * 255.0).astype(np.float32)
+        return v * np.float32(255.0)
     if low >= 0.0 and high <= 255.0:
-        return v.astype(np.float32)
+        return v
     if low >= 0.0 and high <= 65535.0:
-        return (v * (255.0 / 65535.0)).astype(np.float32)
-    return ((v - low) * (255.0 / (high - low))).astype(np.float32)
+        return v * np.float32(255.0 / 65535.0)
+    return (v - np.float32(low)) * np.float32(255.0 / (high - low))  # high > low: otherwise it fits a range above
+
+
+def reduction_factor(width: int, height: int) -> int:
+    """A whole-number shrink factor that keeps the longer side at least 2 × WORKING_SIDE (and the shorter ≥ 1)."""
+    return max(1, min(max(width, height) // (2 * WORKING_SIDE), width, height))
+
+
+def block_mean(values: Array, factor: int) -> Array:
+    """Shrink (H, W) by averaging factor×factor blocks, as float32 (a few edge pixels may be dropped)."""
+    height, width = (values.shape[0] // factor) * factor, (values.shape[1] // factor) * factor
+    blocks = values[:height, :width].reshape(height // factor, factor, width // factor, factor)
+    return blocks.mean(axis=(1, 3), dtype=np.float32)
 
 
 def check_size(width: int, height: int) -> None:
@@ -132,44 +155,61 @@ def exif_orientation(img: Image.Image) -> int:
 def image_to_grey(img: Image.Image) -> Array:
     """A PIL image of any mode -> grey float32 0..255 on white, reduced to at most WORKING_SIDE a side.
 
-    Transparency (RGBA, LA, PA, P or L/RGB with a transparent colour) is composited on white;
-    high-bit-depth modes are scaled to 0..255; PIL resizes RGBA with premultiplied alpha.
+    Transparency (RGBA, LA, PA, P or L/RGB with a transparent colour) is composited on white
+    (PIL resizes RGBA with premultiplied alpha, so shrinking first is exact); high-bit-depth
+    modes are averaged down in numpy, then scaled to 0..255. RGB and L are never copied at
+    full size: PIL shrinks them by whole blocks first (``reducing_gap``), then with Lanczos.
     """
     mode = img.mode
-    if mode.startswith("I;16") or mode in ("I", "F"):
-        img = Image.fromarray(scale_to_255(np.asarray(img), mode))  # mode "F"
-    elif mode in ("RGBA", "LA", "PA", "La", "RGBa") or "transparency" in img.info:
+    if mode.startswith("I;16") or mode in ("I", "F"):  # PIL's own convert("L") would clip these at 255
+        values = np.asarray(img)
+        img = Image.fromarray(scale_to_255(block_mean(values, reduction_factor(*img.size)), mode))  # mode "F"
+        del values
+    elif "transparency" in img.info or mode in ("PA", "La", "RGBa"):
         img = img.convert("RGBA")
     elif mode == "1":
         img = img.convert("L")
-    elif mode != "L":  # RGB, P (a palette of colours), CMYK, YCbCr ...
+    elif mode not in ("L", "LA", "RGB", "RGBA"):  # P (a palette of colours), CMYK, YCbCr ...
         img = img.convert("RGB")
-    img.thumbnail((WORKING_SIDE, WORKING_SIDE), Image.Resampling.LANCZOS)
+    img.thumbnail((WORKING_SIDE, WORKING_SIDE), Image.Resampling.LANCZOS, reducing_gap=2.0)
     arr = np.asarray(img, dtype=np.float32)
-    if img.mode == "RGBA":
-        return composite_on_white(arr[..., :3], arr[..., 3])
+    if img.mode in ("RGBA", "LA"):
+        return composite_on_white(arr[..., :-1].squeeze(axis=-1) if img.mode == "LA" else arr[..., :3], arr[..., -1])
     return composite_on_white(arr)
 
 
 def decode_upload(data: bytes) -> Array:
     """Uploaded file bytes -> greyscale float32 array (H, W) in 0..255 (255 = white).
 
-    Any format PIL reads (PNG, JPEG, GIF, BMP, WebP, TIFF ...): the first frame of an
+    PNG, JPEG, GIF, BMP, WebP, TIFF, AVIF, PPM, TGA or ICO (``FORMATS``): the first frame of an
     animation, turned upright by its EXIF orientation, transparency composited on white.
     Big images are reduced early (JPEG decodes at 1/2, 1/4 or 1/8 size, then a thumbnail of at
     most WORKING_SIDE pixels a side) so a 5000×5000 upload stays fast and small in memory.
+    Streamlit's UploadedFile itself is accepted too (its ``getvalue()`` is used).
     Raises ImageError for an empty, too big, unreadable, damaged, too large or too small image.
     """
-    if data is None or len(data) == 0:
+    if hasattr(data, "getvalue"):
+        data = data.getvalue()
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise ImageError(f"No file was uploaded. {FORMATS_HINT}")
+    size = memoryview(data).nbytes
+    if size == 0:
         raise ImageError(f"The file is empty (0 bytes). {FORMATS_HINT}")
-    if len(data) > MAX_UPLOAD_BYTES:
-        raise ImageError(f"The file is {len(data) / 2**20:.1f} MB; the limit is {MAX_UPLOAD_BYTES / 2**20:.0f} MB. "
+    if size > MAX_UPLOAD_BYTES:
+        raise ImageError(f"The file is {size / 2**20:.1f} MB; the limit is {MAX_UPLOAD_BYTES / 2**20:.0f} MB. "
                          "Please upload a smaller picture (a crop around the digit is enough).")
+    data = bytes(data)
     try:
-        with warnings.catch_warnings():  # PIL warns from 89 M pixels on and raises from 179 M
+        # PIL warns from 89 M pixels on and raises from 179 M; the warning is made an error here. Before Python
+        # 3.14 catch_warnings swaps a process-wide filter list: if two sessions race, this filter may outlive the
+        # block, which only turns this one warning into an error elsewhere too. Our MAX_PIXELS check comes next.
+        with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            img = Image.open(io.BytesIO(bytes(data)))
+            img = Image.open(io.BytesIO(data), formats=FORMATS)
     except UnidentifiedImageError as exc:
+        if data[4:8] == b"ftyp" and data[8:12] in HEIC_BRANDS:
+            raise ImageError("This is a HEIC photo (the iPhone's format), which cannot be read here. "
+                             "Please export or share it as JPEG, or take a screenshot, and upload that.") from exc
         raise ImageError(f"This file is not a picture that can be read. {FORMATS_HINT}") from exc
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise ImageError("The image has far too many pixels (more than 89 million). "
@@ -179,10 +219,10 @@ def decode_upload(data: bytes) -> Array:
     with img:
         check_size(*img.size)
         try:
-            orientation = exif_orientation(img)
-            if img.format == "JPEG":
+            if img.format in ("JPEG", "MPO"):
                 img.draft("L", (WORKING_SIDE, WORKING_SIDE))  # decode at 1/2, 1/4 or 1/8 size, already grey
             img.load()
+            orientation = exif_orientation(img)  # after load: a PNG may keep its EXIF after the pixels
             grey = image_to_grey(img)
         except MemoryError as exc:
             raise ImageError("The image is too large to open here. Please shrink it or crop it to the digit.") from exc
@@ -306,7 +346,7 @@ def to_mnist(grey: Array, invert: bool | None = None) -> Preprocessed:
 
     Raises ImageError when there is no ink (a blank canvas or a uniform picture).
     """
-    arr = np.asarray(grey)
+    arr = as_array(grey, "picture")
     if arr.ndim != 2 or arr.shape[0] < 1 or arr.shape[1] < 1:
         raise ImageError(f"The picture could not be read: expected a greyscale image, got an array of shape {arr.shape}.")
     if not np.issubdtype(arr.dtype, np.number) or np.issubdtype(arr.dtype, np.complexfloating):

@@ -18,12 +18,15 @@ INK = [[0.0, "white"], [1.0, "black"]]  # MNIST stores white ink on black; print
 WEIGHTS_SCALE = "RdBu"  # diverging: red negative, blue positive, white 0
 
 
-def mosaic(images: Array, cols: int, gap: int = 2, fill: float = np.nan) -> Array:
-    """Tile images (n, h, w) row by row into one array, ``gap`` pixels of ``fill`` between them."""
-    images = np.asarray(images, dtype=float)
+def mosaic(images: Array, cols: int, gap: int = 2, fill: float = np.nan, dtype=np.float32) -> Array:
+    """Tile images (n, h, w) row by row into one array, ``gap`` pixels of ``fill`` between them.
+
+    Plotly sends numpy arrays as typed binary data: uint8 pixels cost a quarter of float32.
+    """
+    images = np.asarray(images)
     n, h, w = images.shape
     rows = max(1, -(-n // cols))
-    out = np.full((rows * (h + gap) - gap, cols * (w + gap) - gap), fill)
+    out = np.full((rows * (h + gap) - gap, cols * (w + gap) - gap), fill, dtype=dtype)
     for i, image in enumerate(images):
         r, c = divmod(i, cols)
         out[r * (h + gap):r * (h + gap) + h, c * (w + gap):c * (w + gap) + w] = image
@@ -45,9 +48,9 @@ def gallery_figure(images: Array, labels: Array, class_names: Sequence[str], per
     for k in range(len(class_names)):
         chosen = images[np.flatnonzero(labels == k)[:per_class]]
         if len(chosen) < per_class:
-            chosen = np.concatenate([chosen, np.zeros((per_class - len(chosen), 28, 28))])
+            chosen = np.concatenate([chosen, np.zeros((per_class - len(chosen), 28, 28), dtype=chosen.dtype)])
         rows.append(chosen)
-    tiles = mosaic(np.concatenate(rows), per_class)
+    tiles = mosaic(np.concatenate(rows), per_class, fill=0, dtype=np.uint8)
     centres = [k * 30 + 13.5 for k in range(len(class_names))]
     layout = base_layout(height=520, margin={"l": 110, "r": 10, "t": 10, "b": 10})
     layout.update(_image_axes(y={"visible": True, "tickvals": centres, "ticktext": list(class_names),
@@ -200,7 +203,7 @@ def images_with_probabilities(images: Array, probs: Array, labels: Array, class_
         predicted = int(np.argmax(probs[i]))
         colors = [VERMILION if c == predicted and c != labels[i] else (BLUE if c == predicted else GREY)
                   for c in range(len(class_names))]
-        data.append({"type": "heatmap", "z": images[i], "colorscale": INK, "zmin": 0, "zmax": 255, "showscale": False,
+        data.append({"type": "heatmap", "z": np.asarray(images[i], dtype=np.uint8), "colorscale": INK, "zmin": 0, "zmax": 255, "showscale": False,
                      "xaxis": f"x{img}", "yaxis": f"y{img}", "hovertemplate": "pixel %{z:.0f}<extra></extra>"})
         data.append({"type": "bar", "x": list(range(len(class_names))), "y": probs[i], "marker": {"color": colors},
                      "xaxis": f"x{bars}", "yaxis": f"y{bars}", "showlegend": False,
@@ -242,7 +245,7 @@ def first_layer_weights_figure(W: Array, units: int = 16, cols: int = 8) -> go.F
     """The weights into the first ``units`` units of the first Dense layer, each as a 28×28 image:
     what pattern of pixels excites (blue) or inhibits (red) that unit."""
     W = np.asarray(W)
-    shown = W[:, :units].T.reshape(-1, 28, 28)
+    shown = W[:, :units].T.reshape(-1, 28, 28).astype(np.float32)
     limit = float(np.nanmax(np.abs(shown))) or 1.0
     tiles = mosaic(shown, cols)
     data = [{"type": "heatmap", "z": tiles, "colorscale": WEIGHTS_SCALE, "zmid": 0, "zmin": -limit, "zmax": limit,
@@ -264,8 +267,8 @@ def activations_figure(outputs: Sequence[Array], image: Array, class_names: Sequ
     layout.update(subplot_grid(1, panels, titles, h_gap=0.05))
     layout.update(_image_axes(x={"domain": layout["xaxis"]["domain"], "anchor": "y"},
                               y={"anchor": "x"}))
-    data = [{"type": "heatmap", "z": image, "colorscale": INK, "zmin": 0, "zmax": 255, "showscale": False,
-             "hovertemplate": "pixel %{z:.0f}<extra></extra>"}]
+    data = [{"type": "heatmap", "z": np.asarray(image, dtype=np.uint8), "colorscale": INK, "zmin": 0, "zmax": 255,
+             "showscale": False, "hovertemplate": "pixel %{z:.0f}<extra></extra>"}]
     for i, values in enumerate(hidden, start=1):
         suffix = axis_suffix(i)
         data.append({"type": "bar", "x": np.arange(1, len(values) + 1), "y": values, "marker": {"color": BLUE},
@@ -294,7 +297,7 @@ def preprocessing_figure(stages: Sequence[tuple[str, Array]]) -> go.Figure:
         domain = layout[f"xaxis{suffix}"]["domain"]
         layout.update(_image_axes(suffix, x={"domain": domain, "anchor": f"y{suffix}"}, y={"anchor": f"x{suffix}"}))
         invert_scale = [[0.0, "black"], [1.0, "white"]] if i == 0 else INK
-        data.append({"type": "heatmap", "z": np.asarray(image, dtype=float), "colorscale": invert_scale, "zmin": 0,
+        data.append({"type": "heatmap", "z": np.asarray(image, dtype=np.float32), "colorscale": invert_scale, "zmin": 0,
                      "zmax": 255, "showscale": False, "xaxis": f"x{suffix}", "yaxis": f"y{suffix}",
                      "hovertemplate": f"{name}: %{{z:.0f}}<extra></extra>"})
     return figure(data, layout)

