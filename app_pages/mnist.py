@@ -113,6 +113,8 @@ def finish_training(run: nn.TrainedRun) -> None:
     run.weights = [np.array(w) for w in run.model.get_weights()]
     run.model_file = mt.model_bytes(run.model)
     run.evaluation = nn.evaluate(run.weights, run.config.activation, run.dataset.x_test, run.dataset.y_test)
+    # Open the confusion-matrix view on the commonest mistake (its select boxes are drawn further down).
+    st.session_state["mn_cell_true"], st.session_state["mn_cell_pred"] = run.evaluation.most_confused()
 
 
 if st.session_state.get(TRAINING_KEY) and run is not None:
@@ -193,8 +195,8 @@ else:
     cols[2].metric("validation accuracy", f"{h.last('val_accuracy'):.1%}" if h.completed_epochs else "—")
     cols[3].metric("validation loss", f"{h.last('val_loss'):.3f}" if h.completed_epochs else "—")
 st.markdown(
-    "The solid line is the training loss and accuracy, averaged over the batches of the epoch so far (what "
-    "Keras reports); the dashed line with dots is the validation set, measured after each epoch. "
+    "The solid line is the training loss and accuracy, averaged over the batches since the previous update of "
+    "the chart; the dashed line with dots is the validation set, measured after each epoch. "
     "Training accuracy well above validation accuracy means the network starts to memorise (**overfitting**)."
 )
 
@@ -281,9 +283,13 @@ if evaluation is not None:
     with draw:
         from streamlit_drawable_canvas import st_canvas
 
+        drawing = st.session_state.setdefault("mn_drawing", 0)  # a new key gives an empty canvas
         canvas = st_canvas(stroke_width=22, stroke_color="#000000", background_color="#FFFFFF", height=280,
-                           width=280, drawing_mode="freedraw", key="mn_canvas", return_image_data=True)
-        st.caption("Draw one digit, large, in the middle. The bin icon under the canvas clears it.")
+                           width=280, drawing_mode="freedraw", key=f"mn_canvas_{drawing}", return_image_data=True)
+        if st.button("Clear the drawing", key="mn_clear"):
+            st.session_state["mn_drawing"] = drawing + 1
+            st.rerun()
+        st.caption("Draw one digit, large and in the middle, with the mouse or a finger.")
         if canvas is not None and canvas.image_data is not None:
             try:
                 grey = digit_image.canvas_to_grey(canvas.image_data)

@@ -243,6 +243,11 @@ class Evaluation:
         """Indices of the test images of ``true_class`` that were predicted as ``predicted_class``."""
         return np.flatnonzero((self.labels == true_class) & (self.predicted == predicted_class))
 
+    def most_confused(self) -> tuple[int, int]:
+        """(true class, predicted class) of the largest off-diagonal cell: the commonest mistake."""
+        off_diagonal = self.confusion - np.diag(np.diag(self.confusion))
+        return tuple(int(i) for i in np.unravel_index(np.argmax(off_diagonal), off_diagonal.shape))
+
     def most_confident_mistakes(self, k: int = 8) -> Array:
         """Indices of the k wrong predictions with the highest probability on the (wrong) predicted class."""
         wrong = np.flatnonzero(self.predicted != self.labels)
@@ -272,8 +277,8 @@ EPOCH_METRICS = ("loss", "accuracy", "val_loss", "val_accuracy")
 class TrainingHistory:
     """What a training run has produced so far, kept as it happens so an interrupted run keeps it.
 
-    ``epochs`` holds Keras' per-epoch logs; ``steps`` holds the running training loss and accuracy
-    within an epoch at the moments the page was updated (x = fractional epoch).
+    ``epochs`` holds Keras' per-epoch logs; ``steps`` holds the training loss and accuracy averaged
+    over the batches between two updates of the page (x = fractional epoch at the update).
     """
 
     epochs: dict[str, list[float]] = field(default_factory=lambda: {k: [] for k in ("epoch", *EPOCH_METRICS)})

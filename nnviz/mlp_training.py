@@ -60,23 +60,41 @@ class LiveProgress(keras.callbacks.Callback):
         if self.first_epoch is None:
             self.first_epoch = epoch
         self.epoch = epoch
+        self.recorded_step, self.recorded_means = 0, {}
 
     def on_train_batch_end(self, batch, logs=None):
         now = time.perf_counter()
-        diverged = not np.isfinite(float((logs or {}).get("loss", 0.0)))
+        logs = logs or {}
+        diverged = not np.isfinite(float(logs.get("loss", 0.0)))
         if diverged:
             self.history_so_far.diverged_at = (self.epoch + 1, batch + 1)
         if diverged or now - self.last_report >= self.interval:
             self.last_report = now
-            step = batch + 1
-            self.history_so_far.add_step(self.epoch + step / self.steps, logs or {})
-            self._report(step, now)
+            self._record_step(batch + 1, logs)
+            self._report(batch + 1, now)
 
     def on_epoch_end(self, epoch, logs=None):
         logs = logs or {}
         self.history_so_far.add_epoch(epoch + 1, logs)
-        self.history_so_far.add_step(epoch + 1, logs)
+        if self.recorded_step < self.steps:
+            self._record_step(self.steps, logs)
         self._report(self.steps, time.perf_counter())
+
+    def _record_step(self, step: int, logs: dict) -> None:
+        """Record the mean loss and accuracy of the batches since the last record.
+
+        Keras reports running means over the epoch so far, m_k after k batches; the batches
+        j+1..k then average (k·m_k − j·m_j) / (k − j). That gives a curve that follows the
+        training as it goes, instead of restarting its average at every epoch.
+        """
+        means = {}
+        for name in ("loss", "accuracy"):
+            m_k = float(logs.get(name, np.nan))
+            m_j = self.recorded_means.get(name, 0.0)
+            means[name] = (step * m_k - self.recorded_step * m_j) / (step - self.recorded_step)
+            self.recorded_means[name] = m_k
+        self.recorded_step = step
+        self.history_so_far.add_step(self.epoch + step / self.steps, means)
 
     def _report(self, step: int, now: float):
         if self.report is None:
@@ -97,7 +115,7 @@ def build_model(config: MLPConfig):
 
 
 def train(model, config: MLPConfig, data, history: TrainingHistory,
-          report: Callable[[Progress], None] | None = None) -> TrainingHistory:
+          report: Callable[[Progress], None] | None = None, interval: float = PROGRESS_INTERVAL) -> TrainingHistory:
     """Train ``model`` for ``config.epochs`` more epochs by running ``fit_code`` — the code the page shows.
 
     ``data`` has x_train/y_train/x_val/y_val (pixels 0–255). Continues from the epochs already in
@@ -107,7 +125,7 @@ def train(model, config: MLPConfig, data, history: TrainingHistory,
     """
     history.stopped_by, history.diverged_at = None, None
     namespace = {
-        "keras": keras, "model": model, "live_progress": LiveProgress(history, report),
+        "keras": keras, "model": model, "live_progress": LiveProgress(history, report, interval),
         "x_train": data.x_train, "y_train": data.y_train, "x_val": data.x_val, "y_val": data.y_val,
     }
     exec(fit_code(config, history.completed_epochs), namespace)  # noqa: S102 -- generated from validated settings

@@ -109,6 +109,7 @@ def test_confusion_cells_mistakes_and_per_class_accuracy():
     assert evaluation.cell(1, 0).size == 0
     # wrong: #1 (0→1, 0.6), #4 (2→0, 0.95), #6 (2→1, 0.7); most confident first
     assert evaluation.most_confident_mistakes(2).tolist() == [4, 6]
+    assert evaluation.most_confused() == (0, 1)  # three mistakes of one image each: the first wins
     full = nn.evaluate([np.zeros((784, 10)), np.log(np.arange(1, 11.0))], "relu", np.zeros((4, 28, 28)),
                        np.array([9, 9, 3, 3]))
     assert full.predicted.tolist() == [9, 9, 9, 9]

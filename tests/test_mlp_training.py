@@ -71,6 +71,22 @@ def test_progress_is_reported_a_few_times_a_second_and_ends_at_one(mt, digits):
     assert all(r.remaining >= 0 for r in reports) and reports[-1].remaining == pytest.approx(0)
 
 
+def test_the_live_curve_averages_the_batches_between_updates(mt, digits):
+    """Recorded at every batch, the live curve is each batch's own loss: their mean is Keras' epoch loss."""
+    config = nn.MLPConfig((32,), epochs=2, batch_size=50)  # 70 equal batches per epoch
+    model = mt.build_model(config)
+    history = nn.TrainingHistory()
+    mt.train(model, config, digits, history, interval=0.0)
+    steps = np.array(history.steps["epoch"])
+    assert len(steps) == 140
+    for epoch in (1, 2):
+        in_epoch = (steps > epoch - 1) & (steps <= epoch)
+        for name in ("loss", "accuracy"):
+            batch_values = np.array(history.steps[name])[in_epoch]
+            assert batch_values.mean() == pytest.approx(history.epochs[name][epoch - 1], rel=1e-4)
+    assert np.array(history.steps["loss"])[:5].std() > 0  # single batches, not a running mean
+
+
 def test_an_interrupted_run_keeps_its_history_and_weights_and_can_continue(mt, digits):
     config = nn.MLPConfig((32,), epochs=4)
     model = mt.build_model(config)

@@ -135,6 +135,10 @@ def test_a_confusion_cell_shows_its_images(default_run):
     confusion = figures(at)["mn_confusion"]["data"][0]
     cells = customdata(confusion)
     true, pred, count = max((c for c in cells if c[0] != c[1]), key=lambda c: c[2])
+    # The view opens on the commonest mistake.
+    assert at.selectbox(key="mn_cell_true").value == true and at.selectbox(key="mn_cell_pred").value == pred
+    at.selectbox(key="mn_cell_pred").set_value(true).run()  # the diagonal: the ones it got right
+    assert figures(at)["mn_cell_images"]["layout"]["annotations"][0]["text"].startswith(f"true {true}<br>said {true}")
     at.selectbox(key="mn_cell_true").set_value(int(true)).run()
     at.selectbox(key="mn_cell_pred").set_value(int(pred)).run()
     assert f"**{count}** test image(s) of {true} predicted as {pred}" in texts(at)

@@ -68,9 +68,11 @@ def network_figure(config: MLPConfig, class_names: Sequence[str]) -> go.Figure:
     """The layers as columns of units (at most 10 drawn per layer, '⋮' for the rest), every drawn pair
     of neighbouring units joined: a dense layer connects each unit to every unit before it."""
     sizes = [N_INPUTS, *config.hidden_units, len(class_names)]
-    names = ["input<br>28×28 = 784", *(f"hidden {i + 1}<br>{u} · {config.activation}"
-                                       for i, u in enumerate(config.hidden_units)),
+    names = ["input<br>784 pixels", *(f"hidden {i + 1}<br>{u} · {config.activation}"
+                                      for i, u in enumerate(config.hidden_units)),
              f"output<br>{len(class_names)} · softmax"]
+    names = [name + (f"<br><i>{MAX_DRAWN_UNITS} of {size} drawn</i>" if size > MAX_DRAWN_UNITS else "")
+             for name, size in zip(names, sizes)]
     columns = []
     for size in sizes:
         drawn = min(size, MAX_DRAWN_UNITS)
@@ -92,14 +94,11 @@ def network_figure(config: MLPConfig, class_names: Sequence[str]) -> go.Figure:
                      "textposition": "middle right", "textfont": {"size": FONT_SIZE - 3},
                      "marker": {"size": 16, "color": color, "line": {"color": BLACK, "width": 1}},
                      "hovertemplate": f"{names[i].replace('<br>', ': ')}<extra></extra>", "showlegend": False})
-        if size > MAX_DRAWN_UNITS:
-            annotations.append({"x": i, "y": 0, "text": f"⋮<br>{size - MAX_DRAWN_UNITS} more", "showarrow": False,
-                                "xshift": 26, "font": {"size": FONT_SIZE - 3, "color": GREY}})
         annotations.append({"x": i, "y": -1.12, "text": names[i], "showarrow": False, "yanchor": "top",
                             "font": {"size": FONT_SIZE - 2}})
-    layout = base_layout(height=400, margin={"l": 20, "r": 20, "t": 10, "b": 70}, annotations=annotations,
+    layout = base_layout(height=440, margin={"l": 20, "r": 20, "t": 10, "b": 10}, annotations=annotations,
                          xaxis={"visible": False, "range": [-0.4, len(sizes) - 0.4]},
-                         yaxis={"visible": False, "range": [-1.5, 1.15]})
+                         yaxis={"visible": False, "range": [-1.75, 1.1]})
     return figure(data, layout)
 
 
@@ -228,7 +227,7 @@ def images_with_probabilities(images: Array, probs: Array, labels: Array, class_
 
 def per_class_accuracy_figure(per_class: Array, class_names: Sequence[str], overall: float) -> go.Figure:
     """Accuracy on each class's test images (its recall), with the overall accuracy as a line."""
-    data = [{"type": "bar", "x": list(class_names), "y": per_class, "marker": {"color": BLUE},
+    data = [{"type": "bar", "x": list(class_names), "y": per_class, "marker": {"color": BLUE}, "name": "per class",
              "text": [f"{a:.0%}" for a in per_class], "textposition": "outside",
              "hovertemplate": "%{x}: %{y:.1%} of its test images right<extra></extra>"},
             {"type": "scatter", "x": list(class_names), "y": [overall] * len(class_names), "mode": "lines",
