@@ -13,6 +13,7 @@ KEEP_EARLIER_RUNS = 4
 UNIT_CHOICES = (8, 16, 32, 64, 128, 256, 512)
 RATES = (0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 BATCH_SIZES = (1, 8, 16, 32, 64, 128, 256, 1024)
+CELL_IMAGES = 6  # images shown side by side with their softmax bars
 
 ui.page_header("mnist")
 ui.keep_values({"mn_units_0": 128, "mn_units_1": 64, "mn_units_2": 32, "mn_units_3": 32,
@@ -125,13 +126,13 @@ if st.session_state.get(TRAINING_KEY) and run is not None:
             finish_training(run)
 
 can_continue = run is not None and run.config.can_continue_as(config) and run.dataset.key == data.key
-buttons = st.columns([1, 1, 1, 2])
-train_new = buttons[0].button("Train a new network", type="primary", key="mn_train")
-continue_training = buttons[1].button(f"Continue training (+{epochs} epochs)", key="mn_continue",
-                                      disabled=not can_continue)
+buttons = st.container(horizontal=True)  # each button as wide as its label, also in lecture mode
+train_new = buttons.button("Train a new network", type="primary", key="mn_train")
+continue_training = buttons.button(f"Continue training (+{epochs} epochs)", key="mn_continue",
+                                   disabled=not can_continue)
 training_now = train_new or (continue_training and can_continue)
-buttons[2].button("Stop", key="mn_stop", disabled=not training_now,
-                  help="Stops after the current batch; the network keeps what it has learned so far.")
+buttons.button("Stop", key="mn_stop", disabled=not training_now,
+               help="Stops after the current batch; the network keeps what it has learned so far.")
 if run is not None and not can_continue:
     st.caption("You changed a setting since the last training: Continue goes on with the trained network "
                "exactly as it was built and compiled, so it needs the same settings (only the epochs may "
@@ -214,7 +215,7 @@ if evaluation is not None:
     cols[2].metric("test images wrong", f"{int((evaluation.predicted != evaluation.labels).sum()):,} "
                                         f"of {len(evaluation.labels):,}")
     names = run.dataset.class_names
-    matrix, chosen = st.columns([3, 2])
+    matrix, chosen = st.columns([3, 2], vertical_alignment="center")
 
     def choose_cell():
         points = st.session_state["mn_confusion"].selection.points
@@ -226,22 +227,23 @@ if evaluation is not None:
         st.markdown("**Confusion matrix.** Click a cell to see its images.")
         ui.show_figure(figs.confusion_figure(evaluation.confusion, names), key="mn_confusion", on_select=choose_cell)
     with chosen:
-        pick = st.columns(2)
-        true_class = pick[0].selectbox("true class", range(len(names)), format_func=names.__getitem__,
-                                       key="mn_cell_true")
-        predicted_class = pick[1].selectbox("predicted as", range(len(names)), format_func=names.__getitem__,
-                                            key="mn_cell_pred")
-        cell = evaluation.cell(true_class, predicted_class)
-        if len(cell) == 0:
-            st.info(f"No test image of {names[true_class]} was predicted as {names[predicted_class]}.")
-        else:
-            st.markdown(f"**{len(cell)}** test image(s) of {names[true_class]} predicted as "
-                        f"{names[predicted_class]}" + (" (the first 6):" if len(cell) > 6 else ":"))
-            shown = cell[:6]
-            ui.show_figure(figs.images_with_probabilities(test_images[shown], evaluation.probs[shown],
-                                                          evaluation.labels[shown], names), key="mn_cell_images")
+        st.markdown("**Rows are the true class, columns the prediction.** The diagonal (blue) is right; every "
+                    "other cell counts one kind of mistake. Choose a cell here or click it:")
+        true_class = st.selectbox("true class", range(len(names)), format_func=names.__getitem__,
+                                  key="mn_cell_true")
+        predicted_class = st.selectbox("predicted as", range(len(names)), format_func=names.__getitem__,
+                                       key="mn_cell_pred")
+    cell = evaluation.cell(true_class, predicted_class)
+    if len(cell) == 0:
+        st.info(f"No test image of {names[true_class]} was predicted as {names[predicted_class]}.")
+    else:
+        st.markdown(f"**{len(cell)}** test image(s) of {names[true_class]} predicted as "
+                    f"{names[predicted_class]}" + (f" (the first {CELL_IMAGES}):" if len(cell) > CELL_IMAGES else ":"))
+        shown = cell[:CELL_IMAGES]
+        ui.show_figure(figs.images_with_probabilities(test_images[shown], evaluation.probs[shown],
+                                                      evaluation.labels[shown], names), key="mn_cell_images")
     st.subheader("The most confidently wrong")
-    mistakes = evaluation.most_confident_mistakes(8)
+    mistakes = evaluation.most_confident_mistakes(CELL_IMAGES)
     if len(mistakes):
         ui.show_figure(figs.images_with_probabilities(test_images[mistakes], evaluation.probs[mistakes],
                                                       evaluation.labels[mistakes], names), key="mn_mistakes")

@@ -188,10 +188,11 @@ def probability_bars(probs: Array, class_names: Sequence[str], true_class: int |
 
 
 def images_with_probabilities(images: Array, probs: Array, labels: Array, class_names: Sequence[str],
-                              captions: Sequence[str] | None = None) -> go.Figure:
-    """A row of images, each above the bars of its softmax output (true class in black, prediction in colour)."""
+                              captions: Sequence[str] | None = None, slots: int = 6) -> go.Figure:
+    """A row of images, each above the bars of its softmax output (the prediction in colour: blue when
+    right, vermilion when wrong). At least ``slots`` panel widths, so one image is not blown up."""
     k = len(images)
-    cols = max(k, 1)
+    cols = max(k, slots)
     gap = 0.03
     width = (1 - gap * (cols - 1)) / cols
     data, layout = [], base_layout(height=440, margin={"l": 10, "r": 10, "t": 50, "b": 40})
@@ -210,10 +211,10 @@ def images_with_probabilities(images: Array, probs: Array, labels: Array, class_
                      "hovertemplate": "%{customdata}: p = %{y:.3f}<extra></extra>"})
         layout.update(_image_axes(img, x={"domain": [x0, x0 + width], "anchor": f"y{img}"},
                                   y={"domain": [0.45, 1.0], "anchor": f"x{img}"}))
+        # Bars by class number (also for Fashion-MNIST's long names); hover gives the name.
         layout[f"xaxis{bars}"] = axis("", domain=[x0, x0 + width], anchor=f"y{bars}", tickvals=list(range(10)),
-                                      ticktext=[str(c)[:1] if len(class_names[0]) > 2 else str(c)
-                                                for c in range(len(class_names))],
-                                      tickfont={"size": FONT_SIZE - 4})
+                                      ticktext=[str(c) for c in range(len(class_names))], tickangle=0,
+                                      tickfont={"size": FONT_SIZE - 5}, showgrid=False)
         layout[f"yaxis{bars}"] = axis("", domain=[0.0, 0.38], anchor=f"x{bars}", range=[0, 1],
                                       showticklabels=i == 0, tickfont={"size": FONT_SIZE - 4})
         caption = captions[i] if captions else (f"true {class_names[labels[i]]}<br>"
@@ -251,7 +252,7 @@ def first_layer_weights_figure(W: Array, units: int = 16, cols: int = 8) -> go.F
              "colorbar": {"title": {"text": "weight"}, "thickness": 14},
              "hovertemplate": "weight %{z:.3f}<extra></extra>"}]
     rows = -(-len(shown) // cols)
-    layout = base_layout(height=120 + 120 * rows, margin={"l": 10, "r": 10, "t": 10, "b": 10})
+    layout = base_layout(height=60 + 115 * rows, margin={"l": 10, "r": 10, "t": 10, "b": 10})
     layout.update(_image_axes())
     return figure(data, layout)
 
@@ -280,7 +281,7 @@ def activations_figure(outputs: Sequence[Array], image: Array, class_names: Sequ
     data.append({"type": "bar", "x": list(class_names), "y": probs, "xaxis": f"x{out}", "yaxis": f"y{out}",
                  "marker": {"color": [BLUE if k == predicted else GREY for k in range(len(probs))]},
                  "showlegend": False, "hovertemplate": "%{x}: p = %{y:.3f}<extra></extra>"})
-    layout[f"xaxis{out}"]["type"] = "category"
+    layout[f"xaxis{out}"].update(type="category", tickmode="array", tickvals=list(class_names))
     layout[f"yaxis{out}"]["range"] = [0, 1]
     return figure(data, layout)
 
