@@ -249,3 +249,29 @@ def test_every_widget_at_its_extremes_after_a_small_training():
         every_widget_to(at, end)
         assert metric(at, "test accuracy")  # the trained network is still shown
         assert at.button(key="mn_continue").disabled  # the settings differ from the trained network's
+
+
+def test_a_busy_server_makes_the_student_wait_then_trains(at, monkeypatch):
+    """Another session holds the one training slot: the click waits (and says so), then trains."""
+    import threading
+
+    from nnviz import keras_training, ui
+
+    assert keras_training.TRAINING_SLOT.acquire(blocking=False)
+    threading.Timer(1.0, keras_training.TRAINING_SLOT.release).start()
+    at.slider(key="mn_epochs").set_value(1).run()
+    at.button(key="mn_train").click().run(timeout=TRAIN_TIMEOUT)
+    assert not at.exception
+    assert [s.label for s in at.get("status")] == [
+        "Another training is running on this server; yours starts when it finishes …"]
+    assert metric(at, "epochs trained") == "1"
+
+    monkeypatch.setattr(ui, "TRAINING_WAIT_SECONDS", 0.2)  # now it never comes free
+    assert keras_training.TRAINING_SLOT.acquire(blocking=False)
+    try:
+        at.button(key="mn_train").click().run(timeout=TRAIN_TIMEOUT)
+    finally:
+        keras_training.TRAINING_SLOT.release()
+    assert not at.exception
+    assert "The server stayed busy" in texts(at)
+    assert metric(at, "epochs trained") == "1"  # the trained network is kept
