@@ -128,7 +128,8 @@ if st.session_state.get(TRAINING_KEY) and run is not None:
 can_continue = run is not None and run.config.can_continue_as(config) and run.dataset.key == data.key
 buttons = st.container(horizontal=True)  # each button as wide as its label, also in lecture mode
 train_new = buttons.button("Train a new network", type="primary", key="mn_train")
-continue_training = buttons.button(f"Continue training (+{epochs} epochs)", key="mn_continue",
+continue_training = buttons.button(f"Continue training (+{epochs} epoch{'s' if epochs > 1 else ''})",
+                                   key="mn_continue",
                                    disabled=not can_continue)
 training_now = train_new or (continue_training and can_continue)
 buttons.button("Stop", key="mn_stop", disabled=not training_now,
@@ -161,15 +162,18 @@ if training_now:
             target = run.history.completed_epochs + config.epochs
 
             def report(p):
+                # The first batches include TensorFlow's set-up, so early estimates of the time left are wild.
+                left = f"about {p.remaining:.0f} s left" if p.elapsed >= 1 and p.fraction >= 0.05 \
+                    else "estimating the time left …"
                 bar.progress(p.fraction, text=f"Epoch {p.epoch}/{p.last_epoch} · step {p.step}/{p.steps} · "
-                                              f"{p.elapsed:.0f} s elapsed · about {p.remaining:.0f} s left")
+                                              f"{p.elapsed:.0f} s elapsed · {left}")
                 with curves_slot:
                     ui.show_figure(figs.training_curves_figure(run.history, earlier, target))
 
             st.session_state[TRAINING_KEY] = True
             mt.train(run.model, config, data, run.history, report)
             finish_training(run)
-            status.empty()
+            st.rerun()  # draw the page for the trained network (buttons, evaluation) from the top
 
 if run is None:
     st.info("Press **Train a new network**. With the default settings it takes a few seconds and reaches about "
@@ -192,14 +196,16 @@ else:
                    "setting). The network keeps everything it learned; press Continue to train on.")
     cols = st.columns(4)
     cols[0].metric("epochs trained", h.completed_epochs)
-    cols[1].metric("training accuracy", f"{h.last('accuracy'):.1%}" if h.completed_epochs else "—")
+    cols[1].metric("training accuracy", f"{h.last('accuracy'):.1%}" if h.completed_epochs else "—",
+                   help="As Keras reports it: the average over the last epoch's batches, while the weights were "
+                        "still changing. After one epoch it can be below the validation accuracy.")
     cols[2].metric("validation accuracy", f"{h.last('val_accuracy'):.1%}" if h.completed_epochs else "—")
     cols[3].metric("validation loss", f"{h.last('val_loss'):.3f}" if h.completed_epochs else "—")
-st.markdown(
-    "The solid line is the training loss and accuracy, averaged over the batches since the previous update of "
-    "the chart; the dashed line with dots is the validation set, measured after each epoch. "
-    "Training accuracy well above validation accuracy means the network starts to memorise (**overfitting**)."
-)
+    st.markdown(
+        "The solid line is the training loss and accuracy, averaged over the batches since the previous update "
+        "of the chart; the dashed line with dots is the validation set, measured after each epoch. "
+        "Training accuracy well above validation accuracy means the network starts to memorise (**overfitting**)."
+    )
 
 # --- 4. Evaluate ---------------------------------------------------------------------------------------------
 evaluation = run.evaluation if run is not None else None
@@ -264,8 +270,9 @@ if evaluation is not None:
     else:
         st.markdown("**With no hidden layer each output unit is one template:** its 784 weights drawn as an image. "
                     "Blue pixels are evidence for that class, red against.")
-    ui.show_figure(figs.first_layer_weights_figure(W1, min(16, W1.shape[1]), cols=8 if W1.shape[1] > 10 else 5),
-                   key="mn_weights")
+    templates = list(names) if not run.config.hidden_units else None
+    ui.show_figure(figs.first_layer_weights_figure(W1, min(16, W1.shape[1]), cols=8 if W1.shape[1] > 10 else 5,
+                                                   titles=templates), key="mn_weights")
     pick, _ = st.columns([1, 2])
     index = int(pick.number_input(f"a test image (0–{len(test_images) - 1})", 0, len(test_images) - 1, 0,
                                   key="mn_inspect"))
@@ -281,7 +288,7 @@ if evaluation is not None:
     if run.dataset.key == "fashion":
         st.caption("This network was trained on clothes: draw or upload a piece of clothing, or switch to digits.")
     draw, upload = st.tabs(["Draw", "Upload an image"])
-    grey = None
+    grey, source = None, ""
     with draw:
         from streamlit_drawable_canvas import st_canvas
 
@@ -294,13 +301,14 @@ if evaluation is not None:
         st.caption("Draw one digit, large and in the middle, with the mouse or a finger.")
         if canvas is not None and canvas.image_data is not None:
             try:
-                grey = digit_image.canvas_to_grey(canvas.image_data)
+                grey, source = digit_image.canvas_to_grey(canvas.image_data), "your drawing"
             except digit_image.ImageError as problem:
                 st.warning(str(problem))
     with upload:
         uploaded = st.file_uploader("a photo or scan of one digit (PNG, JPEG, …; at most 5 MB)",
                                     type=["png", "jpg", "jpeg", "gif", "bmp", "webp", "tif", "tiff"], key="mn_upload")
         if uploaded is not None:
+            grey, source = None, "your upload"  # an upload takes precedence over the drawing
             try:
                 grey = digit_image.decode_upload(uploaded.getvalue())
             except digit_image.ImageError as problem:
@@ -311,13 +319,17 @@ if evaluation is not None:
         except digit_image.ImageError as problem:
             st.info(str(problem))
         else:
+            st.markdown(f"**The preprocessing of {source}**, stage by stage (the network sees the last one):")
+            h_crop, w_crop = steps.cropped.shape
             ui.show_figure(figs.preprocessing_figure([
-                ("your image", steps.grey), ("ink white on black" if steps.inverted else "as given", steps.ink),
-                ("cropped", steps.cropped), ("fit in 20 × 20", steps.resized), ("centred in 28 × 28", steps.digit),
+                (source, steps.grey, False),
+                ("inverted: white ink on black" if steps.inverted else "white ink on black already", steps.ink, True),
+                (f"cropped to the ink ({h_crop}×{w_crop})", steps.cropped, True),
+                ("fit into 20×20", steps.resized, True), ("centred in 28×28", steps.digit, True),
             ]), key="mn_preprocessing")
             probs = nn.predict_proba(run.weights, run.config.activation, steps.digit[None])[0]
             best = int(np.argmax(probs))
-            st.metric("the network says", f"{names[best]} ({probs[best]:.0%})")
+            st.metric(f"the network says ({source})", f"{names[best]} ({probs[best]:.0%})")
             ui.show_figure(figs.probability_bars(probs, names), key="mn_own_probs")
     st.markdown("The preprocessing is MNIST's own: dark ink on light paper is inverted to white on black, the ink "
                 "is cropped, fitted into 20 × 20 pixels and placed so that its centre of mass is at the centre of "

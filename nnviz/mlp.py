@@ -278,7 +278,7 @@ class TrainingHistory:
     """What a training run has produced so far, kept as it happens so an interrupted run keeps it.
 
     ``epochs`` holds Keras' per-epoch logs; ``steps`` holds the training loss and accuracy averaged
-    over the batches between two updates of the page (x = fractional epoch at the update).
+    over the batches between two updates of the page (x = the fractional epoch in the middle of them).
     """
 
     epochs: dict[str, list[float]] = field(default_factory=lambda: {k: [] for k in ("epoch", *EPOCH_METRICS)})

@@ -93,8 +93,9 @@ class LiveProgress(keras.callbacks.Callback):
             m_j = self.recorded_means.get(name, 0.0)
             means[name] = (step * m_k - self.recorded_step * m_j) / (step - self.recorded_step)
             self.recorded_means[name] = m_k
+        middle = (self.recorded_step + step) / 2  # an average over batches j+1..k belongs to their middle
         self.recorded_step = step
-        self.history_so_far.add_step(self.epoch + step / self.steps, means)
+        self.history_so_far.add_step(self.epoch + middle / self.steps, means)
 
     def _report(self, step: int, now: float):
         if self.report is None:

@@ -83,6 +83,7 @@ def show_figure(fig: go.Figure, *, key: str | None = None, on_select=None):
 
 
 TRAINING_WAIT_SECONDS = 180
+QUIET_WAIT_SECONDS = 2.0
 
 
 @contextmanager
@@ -94,7 +95,9 @@ def training_slot() -> Iterator[bool]:
     """
     from nnviz.keras_training import TRAINING_SLOT  # no TensorFlow import: just the semaphore
 
-    acquired = TRAINING_SLOT.acquire(blocking=False)
+    # A short silent wait first: after Stop, Streamlit starts the new run while the interrupted one
+    # is still unwinding out of model.fit and holds the slot for a fraction of a second.
+    acquired = TRAINING_SLOT.acquire(timeout=QUIET_WAIT_SECONDS)
     if not acquired:
         with st.status("Another training is running on this server; yours starts when it finishes …"):
             acquired = TRAINING_SLOT.acquire(timeout=TRAINING_WAIT_SECONDS)

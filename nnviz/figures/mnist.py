@@ -153,12 +153,14 @@ def confusion_figure(confusion: Array, class_names: Sequence[str]) -> go.Figure:
     off_diagonal = (true_idx != pred_idx).ravel()
     # Diagonal (correct) in blue, mistakes in vermilion; the shade is the share of the true class.
     colors = [f"rgba(213,94,0,{0.1 + 0.9 * min(1.0, s * 4):.2f})" if off and c else
-              (f"rgba(0,114,178,{0.15 + 0.85 * s:.2f})" if not off else "rgba(0,0,0,0.03)")
+              (f"rgba(0,114,178,{0.15 + 0.5 * s:.2f})" if not off else "rgba(0,0,0,0.03)")
               for s, off, c in zip(share, off_diagonal, counts)]
-    text_colors = ["white" if (not off and s > 0.55) else BLACK for s, off in zip(share, off_diagonal)]
     data = [{"type": "scatter", "x": pred_idx.ravel(), "y": true_idx.ravel(), "mode": "markers+text",
-             "text": [str(c) if c else "" for c in counts], "textfont": {"size": FONT_SIZE - 2, "color": text_colors},
+             "text": [str(c) if c else "" for c in counts], "textfont": {"size": FONT_SIZE - 2, "color": BLACK},
              "marker": {"symbol": "square", "size": 34, "color": colors, "line": {"width": 0}},
+             # a click selects a cell; keep every cell as it was (plotly fades the others by default)
+             "unselected": {"marker": {"opacity": 1}, "textfont": {"color": BLACK}},
+             "selected": {"marker": {"opacity": 1}, "textfont": {"color": BLACK}},
              "customdata": np.stack([true_idx.ravel(), pred_idx.ravel(), counts], axis=1),
              "hovertemplate": "true %{y}, predicted %{x}: %{customdata[2]} images<extra>click to see them</extra>",
              "showlegend": False}]
@@ -229,7 +231,8 @@ def images_with_probabilities(images: Array, probs: Array, labels: Array, class_
 def per_class_accuracy_figure(per_class: Array, class_names: Sequence[str], overall: float) -> go.Figure:
     """Accuracy on each class's test images (its recall), with the overall accuracy as a line."""
     data = [{"type": "bar", "x": list(class_names), "y": per_class, "marker": {"color": BLUE}, "name": "per class",
-             "text": [f"{a:.0%}" for a in per_class], "textposition": "outside",
+             "text": [f"{a:.0%}" for a in per_class], "textposition": "inside", "insidetextanchor": "end",
+             "textfont": {"color": "white"},
              "hovertemplate": "%{x}: %{y:.1%} of its test images right<extra></extra>"},
             {"type": "scatter", "x": list(class_names), "y": [overall] * len(class_names), "mode": "lines",
              "name": f"overall {overall:.1%}", "line": {"color": ORANGE, "dash": "dash", "width": 3}}]
@@ -241,19 +244,28 @@ def per_class_accuracy_figure(per_class: Array, class_names: Sequence[str], over
 # --- Inside the network -----------------------------------------------------------------------------------
 
 
-def first_layer_weights_figure(W: Array, units: int = 16, cols: int = 8) -> go.Figure:
+def first_layer_weights_figure(W: Array, units: int = 16, cols: int = 8,
+                               titles: Sequence[str] | None = None) -> go.Figure:
     """The weights into the first ``units`` units of the first Dense layer, each as a 28×28 image:
-    what pattern of pixels excites (blue) or inhibits (red) that unit."""
+    what pattern of pixels excites (blue) or inhibits (red) that unit. ``titles`` name the tiles
+    (e.g. the classes, when the first Dense layer is the output layer)."""
     W = np.asarray(W)
     shown = W[:, :units].T.reshape(-1, 28, 28).astype(np.float32)
     limit = float(np.nanmax(np.abs(shown))) or 1.0
-    tiles = mosaic(shown, cols)
+    gap = 8 if titles else 2
+    tiles = mosaic(shown, cols, gap=gap)
     data = [{"type": "heatmap", "z": tiles, "colorscale": WEIGHTS_SCALE, "zmid": 0, "zmin": -limit, "zmax": limit,
              "colorbar": {"title": {"text": "weight"}, "thickness": 14},
              "hovertemplate": "weight %{z:.3f}<extra></extra>"}]
     rows = -(-len(shown) // cols)
-    layout = base_layout(height=60 + 115 * rows, margin={"l": 10, "r": 10, "t": 10, "b": 10})
+    layout = base_layout(height=60 + 115 * rows + (30 * rows if titles else 0),
+                         margin={"l": 10, "r": 10, "t": 30 if titles else 10, "b": 10})
     layout.update(_image_axes())
+    if titles:
+        layout["annotations"] = [
+            {"text": str(title), "x": (i % cols) * (28 + gap) + 13.5, "y": (i // cols) * (28 + gap) - 0.5,
+             "xref": "x", "yref": "y", "yanchor": "bottom", "showarrow": False, "font": {"size": FONT_SIZE - 1}}
+            for i, title in enumerate(titles[:len(shown)])]
     return figure(data, layout)
 
 
@@ -286,18 +298,25 @@ def activations_figure(outputs: Sequence[Array], image: Array, class_names: Sequ
     return figure(data, layout)
 
 
-def preprocessing_figure(stages: Sequence[tuple[str, Array]]) -> go.Figure:
-    """The preprocessing of a drawn or uploaded digit, stage by stage, each panel an image."""
+def preprocessing_figure(stages: Sequence[tuple[str, Array, bool]]) -> go.Figure:
+    """The preprocessing of a drawn or uploaded digit, stage by stage: (title, image, is it white ink on
+    black as MNIST stores it). Each image is drawn as it is stored, 0 black and 255 white, in a frame."""
     n = len(stages)
-    layout = base_layout(height=260, margin={"l": 10, "r": 10, "t": 40, "b": 10})
-    layout.update(subplot_grid(1, n, [name for name, _ in stages], h_gap=0.03))
-    data = []
-    for i, (name, image) in enumerate(stages):
+    layout = base_layout(height=280, margin={"l": 10, "r": 10, "t": 50, "b": 10})
+    layout.update(subplot_grid(1, n, [title for title, _, _ in stages], h_gap=0.03))
+    for note in layout["annotations"]:
+        note["font"]["size"] = FONT_SIZE - 3
+    data, shapes = [], []
+    for i, (title, image, _mnist_style) in enumerate(stages):
         suffix = axis_suffix(i)
         domain = layout[f"xaxis{suffix}"]["domain"]
         layout.update(_image_axes(suffix, x={"domain": domain, "anchor": f"y{suffix}"}, y={"anchor": f"x{suffix}"}))
-        invert_scale = [[0.0, "black"], [1.0, "white"]] if i == 0 else INK
-        data.append({"type": "heatmap", "z": np.asarray(image, dtype=np.float32), "colorscale": invert_scale, "zmin": 0,
+        image = np.asarray(image, dtype=np.float32)
+        data.append({"type": "heatmap", "z": image, "colorscale": [[0.0, "black"], [1.0, "white"]], "zmin": 0,
                      "zmax": 255, "showscale": False, "xaxis": f"x{suffix}", "yaxis": f"y{suffix}",
-                     "hovertemplate": f"{name}: %{{z:.0f}}<extra></extra>"})
+                     "hovertemplate": "pixel %{z:.0f}<extra></extra>"})
+        h, w = image.shape
+        shapes.append({"type": "rect", "xref": f"x{suffix}", "yref": f"y{suffix}", "x0": -0.5, "x1": w - 0.5,
+                       "y0": -0.5, "y1": h - 0.5, "line": {"color": GREY, "width": 1}})
+    layout["shapes"] = shapes
     return figure(data, layout)
