@@ -1,0 +1,450 @@
+"""Widget fuzz (issue #7): every input widget on every page at its extremes and at random values.
+
+Each page is driven by a seeded random sequence of interactions: pick one enabled input widget of the
+current run (slider, select slider, number input, select box, radio, checkbox, toggle, multiselect, text
+input), set it to its minimum, its maximum or a random valid value, rerun, and check that
+
+- the run raised no exception (DESIGN.md rule 5), and
+- no NaN/inf reaches the user (figure data, figure text, metrics, tables, text) unless the page also
+  shows an explanation (an alert or caption mentioning divergence, NaN, overflow, ...).
+
+Buttons are never pressed (Train/Continue and the learning-rate finder load TensorFlow and train for
+seconds), except for one small training in ``test_fuzz_mnist_after_training``, which then fuzzes the
+evaluation widgets that only appear after a training. No test downloads anything: as in
+test_page_mnist.py, ``mnist_data.load_dataset`` fails its downloads as if offline.
+
+A failure names the seed, the page and every (widget, value) set so far; ``replay(page, steps)``
+repeats such a sequence:
+
+    cd tests && python -c "from test_fuzz import replay; replay('app_pages/softmax.py', [('sm_shift', 1000.0)])"
+
+Set NNVIZ_FUZZ_SEED to explore other sequences. Run with: pytest tests/test_fuzz.py -m load -s
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import time
+import zlib
+
+import numpy as np
+import pytest
+import streamlit as st
+from conftest import app_test, figures, values
+
+from nnviz import activations as act
+from nnviz import gradient_descent as gd
+from nnviz import mlp as nn
+from nnviz import mnist_data
+from nnviz.course import PAGES
+from nnviz.data import PERCEPTRON_DATASETS
+
+pytestmark = pytest.mark.load
+
+SEED = int(os.environ.get("NNVIZ_FUZZ_SEED", "20250607"))
+HOME = "app_pages/home.py"
+SCRIPTS = [HOME] + [p.script for p in PAGES if p.script]
+# Interactions per page (≥ 500 in all, with the post-training MNIST fuzz): home has only the sidebar toggle.
+INTERACTIONS = {HOME: 12}
+DEFAULT_INTERACTIONS = 90
+POST_TRAINING_INTERACTIONS = 60
+TRAIN_TIMEOUT = 180
+LOAD_DATASET = mnist_data.load_dataset  # the real one, before the fixture below replaces it
+
+INPUT_KINDS = ("slider", "select_slider", "number_input", "selectbox", "radio", "checkbox", "toggle",
+               "multiselect", "text_input", "text_area")
+# Raw option values a select box / radio / multiselect / select slider may have: AppTest only exposes the
+# formatted labels, and setting a label fails where format_func expects the raw value. Each label is
+# mapped to a candidate whose format_func(candidate) gives it back (see raw_options).
+KNOWN_OPTION_VALUES = (list(act.ACTIVATIONS) + [act.LINEAR.key] + list(nn.HIDDEN_ACTIVATIONS) + list(nn.OPTIMIZERS)
+                       + list(mnist_data.DATASET_CHOICES) + list(gd.SURFACES) + list(PERCEPTRON_DATASETS))
+WEIRD_TEXT = ("", " ", "0", "-1", "nan", "inf", "1e309", "ä😀", "<b>x</b>", "x" * 500)
+
+# An explanation a user can read next to a NaN/inf.
+# "not drawn": points left out on purpose, e.g. exact zeros on a log axis, steps that leave the plot.
+EXPLANATION = re.compile(r"diverg|\bnan\b|not a number|overflow|infinit|∞|blew up|blow up|not drawn", re.IGNORECASE)
+# A number formatted by Python that is not one: "nan", "-inf", "nan%" (a word like "infinite" is not).
+NOT_A_NUMBER = re.compile(r"(?<![A-Za-z\\_.])[-+]?(nan|inf|infinity)(?![A-Za-z_(])", re.IGNORECASE)
+NOT_A_NUMBER_LOWER = re.compile(r"(?<![A-Za-z\\_.])[-+]?(nan|inf)(?![A-Za-z_(])")  # Python's own spelling
+NUMERIC_TRACE_FIELDS = ("x", "y", "z", "r", "theta", "values", "open", "high", "low", "close", "u", "v", "w")
+TEXT_TRACE_FIELDS = ("text", "hovertext", "customdata")
+# Image mosaics fill the gaps between their tiles with NaN, which a heatmap leaves blank (nnviz.figures.mnist.mosaic).
+MOSAIC_FIGURES = {"mn_weights", "mn_cell_images", "mn_mistakes", "mn_activations", "mn_preprocessing", "mn_gallery"}
+
+
+@pytest.fixture(autouse=True)
+def no_downloads(monkeypatch):
+    """No test may fetch a dataset: 'downloads' fail as offline (as in test_page_mnist.py)."""
+    def fail(_key):
+        raise OSError("no network connection to storage.googleapis.com (tests run offline)")
+
+    def offline(key, seed=0):
+        return LOAD_DATASET(key, seed, fail)
+
+    monkeypatch.setattr(mnist_data, "load_dataset", offline)
+    st.cache_resource.clear()  # the MNIST page shares loaded datasets between sessions
+    yield
+    st.cache_resource.clear()
+
+
+@pytest.fixture(autouse=True)
+def full_error_details():
+    """Exceptions with their message and traceback (.streamlit/config.toml shows students only the type)."""
+    from streamlit import config
+
+    before = config.get_option("client.showErrorDetails")
+    config.set_option("client.showErrorDetails", "full")
+    yield
+    config.set_option("client.showErrorDetails", before)
+
+
+# --- the widgets of a run ------------------------------------------------------------------------------------
+
+def widget_id(widget) -> str:
+    return widget.key or f"{widget.type}:{widget.label}"
+
+
+def input_widgets(at) -> list:
+    """The enabled input widgets of the current run (buttons, uploads and custom components excluded)."""
+    found = []
+    for kind in INPUT_KINDS:
+        for widget in at.get(kind):
+            if not getattr(widget.proto, "disabled", False):
+                found.append(widget)
+    return found
+
+
+def find_widget(at, wid: str):
+    for kind in INPUT_KINDS:
+        for widget in at.get(kind):
+            if widget_id(widget) == wid:
+                return widget
+    raise AssertionError(f"no widget {wid!r} in this run: {[widget_id(w) for w in input_widgets(at)]}")
+
+
+def raw_options(widget) -> list:
+    """A raw value for each option label of a select box, radio, multiselect or select slider."""
+    labels = list(widget.options)
+    fmt = widget.format_func
+    candidates = list(KNOWN_OPTION_VALUES) + list(range(len(labels)))
+    for label in labels:  # numbers before their labels: select sliders hold numbers
+        for convert in (int, float):
+            try:
+                candidates.append(convert(label))
+            except ValueError:
+                pass
+        candidates.append(label)
+    raw = {}
+    for candidate in candidates:
+        try:
+            label = str(fmt(candidate))
+        except Exception:  # noqa: BLE001, S112 - a candidate of the wrong type for this format_func
+            continue
+        if label in labels and label not in raw:
+            raw[label] = candidate
+    missing = [label for label in labels if label not in raw]
+    assert not missing, (f"{widget_id(widget)}: cannot find raw option values for {missing}; add them to "
+                         "KNOWN_OPTION_VALUES in tests/test_fuzz.py")
+    return [raw[label] for label in labels]
+
+
+def _on_grid(lo: float, hi: float, step: float, k: int, is_int: bool):
+    value = lo + k * step
+    value = min(max(value, lo), hi)
+    return round(value) if is_int else float(round(value, 10))
+
+
+def choose_value(widget, mode: str, rng: np.random.Generator):
+    """The value ``mode`` ("min", "max" or "random") means for this widget."""
+    kind = widget.type
+    if kind == "slider":
+        proto = widget.proto
+        is_int = proto.data_type == 0
+        lo, hi, step = proto.min, proto.max, proto.step or (1 if is_int else 0.01)
+        n = math.floor((hi - lo) / step + 1e-9)
+        if len(proto.default) == 2:  # a range slider: a sorted pair
+            if mode == "min":
+                pair = (0, 0)
+            elif mode == "max":
+                pair = (n, n)
+            else:
+                pair = tuple(sorted(int(k) for k in rng.integers(0, n + 1, 2)))
+            return tuple(_on_grid(lo, hi, step, k, is_int) for k in pair)
+        k = 0 if mode == "min" else n if mode == "max" else int(rng.integers(0, n + 1))
+        return _on_grid(lo, hi, step, k, is_int)
+    if kind == "number_input":
+        proto = widget.proto
+        is_int = proto.data_type == 0
+        lo = proto.min if proto.has_min else (-(10 ** 9) if is_int else -1e300)
+        hi = proto.max if proto.has_max else (10 ** 9 if is_int else 1e300)
+        if mode in ("min", "max"):
+            value = lo if mode == "min" else hi
+            return int(value) if is_int else float(value)
+        if is_int:
+            step = int(proto.step) or 1
+            return int(lo) + step * int(rng.integers(0, (int(hi) - int(lo)) // step + 1))
+        return float(rng.uniform(lo, hi))
+    if kind in ("checkbox", "toggle"):
+        return mode == "max" if mode != "random" else bool(rng.integers(0, 2))
+    if kind in ("text_input", "text_area"):
+        if mode == "min":
+            return ""
+        limit = widget.proto.max_chars or 2000
+        if mode == "max":
+            return "9" * limit
+        return str(WEIRD_TEXT[int(rng.integers(0, len(WEIRD_TEXT)))])[:limit]
+    options = raw_options(widget)
+    if kind == "multiselect":
+        limit = widget.proto.max_selections or len(options)
+        if mode == "min":
+            return []
+        if mode == "max":
+            return options[:limit]
+        size = int(rng.integers(0, min(limit, len(options)) + 1))
+        return [options[i] for i in rng.permutation(len(options))[:size]]
+    if kind == "select_slider" and len(widget.proto.default) == 2:
+        pair = (0, 0) if mode == "min" else (len(options) - 1,) * 2 if mode == "max" else \
+            tuple(sorted(int(i) for i in rng.integers(0, len(options), 2)))
+        return tuple(options[i] for i in pair)
+    if mode == "min":
+        return options[0]
+    if mode == "max":
+        return options[-1]
+    return options[int(rng.integers(0, len(options)))]
+
+
+def set_widget(at, wid: str, value) -> None:
+    """Set a widget (by id) and rerun."""
+    find_widget(at, wid).set_value(list(value) if isinstance(value, tuple) else value)
+    at.run()
+
+
+# --- what the user sees -----------------------------------------------------------------------------------
+
+def _cells(data) -> list:
+    """The leaves of a (nested) list, or of a base64 typed array."""
+    if isinstance(data, dict):
+        return list(values(data).ravel()) if "bdata" in data else []
+    if isinstance(data, (list, tuple)):
+        return [leaf for item in data for leaf in _cells(item)]
+    return [data]
+
+
+def explanation(at) -> str | None:
+    for kind in ("warning", "error", "info", "caption"):
+        for element in at.get(kind):
+            if EXPLANATION.search(str(element.value)):
+                return str(element.value)
+    return None
+
+
+def not_finite_shown(at) -> list[str]:
+    """Where a NaN or an infinity reaches the user in this run."""
+    problems = []
+    for key, fig in figures(at).items():
+        for i, trace in enumerate(fig.get("data", [])):
+            name = f"figure {key!r} trace {i} ({trace.get('name')!r})"
+            for field in NUMERIC_TRACE_FIELDS:
+                if field not in trace:
+                    continue
+                # JSON null is a gap plotly draws on purpose (and the only way a NaN in a list arrives).
+                bad = [c for c in _cells(trace[field]) if isinstance(c, (int, float, np.number))
+                       and not isinstance(c, bool) and not np.isfinite(c)]
+                if bad and key in MOSAIC_FIGURES and trace.get("type") == "heatmap" and field == "z" \
+                        and all(np.isnan(c) for c in bad):
+                    continue  # the blank gaps between the tiles
+                if bad:
+                    problems.append(f"{name}.{field}: {len(bad)} non-finite value(s), e.g. {bad[0]}")
+            for field in TEXT_TRACE_FIELDS:
+                if field not in trace:
+                    continue
+                bad = [c for c in _cells(trace[field]) if isinstance(c, str) and NOT_A_NUMBER_LOWER.search(c)]
+                bad += [c for c in _cells(trace[field]) if isinstance(c, float) and not np.isfinite(c)]
+                if bad:
+                    problems.append(f"{name}.{field}: {bad[0]!r}")
+        for note in fig.get("layout", {}).get("annotations", []):
+            if NOT_A_NUMBER_LOWER.search(str(note.get("text", ""))):
+                problems.append(f"figure {key!r} annotation: {note.get('text')!r}")
+        title = fig.get("layout", {}).get("title", {})
+        title = title.get("text", "") if isinstance(title, dict) else str(title)
+        if NOT_A_NUMBER_LOWER.search(title or ""):
+            problems.append(f"figure {key!r} title: {title!r}")
+    for metric in at.metric:
+        if NOT_A_NUMBER.search(str(metric.value)):
+            problems.append(f"metric {metric.label!r}: {metric.value!r}")
+    for kind in ("table", "dataframe"):
+        for table in at.get(kind):
+            frame = table.value
+            for column in frame.columns:
+                for cell in frame[column]:
+                    if (isinstance(cell, str) and NOT_A_NUMBER.search(cell)) or \
+                            (isinstance(cell, (float, np.floating)) and not np.isfinite(cell)):
+                        problems.append(f"{kind} column {column!r}: {cell!r}")
+                        break
+    for kind in ("markdown", "latex", "caption", "info", "warning", "error", "success", "code"):
+        for element in at.get(kind):
+            match = NOT_A_NUMBER_LOWER.search(str(element.value))
+            if match:
+                text = str(element.value)
+                problems.append(f"{kind}: …{text[max(0, match.start() - 60):match.end() + 30]!r}…")
+    return problems
+
+
+def check_run(at) -> tuple[str | None, list[str]]:
+    """(what is wrong with this run or None, where a NaN/inf was shown with an explanation)."""
+    if at.exception:
+        return "exception:\n" + "\n\n".join(f"{e.message}\n" + "\n".join(e.stack_trace) for e in at.exception), []
+    problems = not_finite_shown(at)
+    if problems and explanation(at) is None:
+        return "NaN/inf shown without an explanation:\n- " + "\n- ".join(problems[:10]), []
+    return None, [problem.split(":")[0] for problem in problems]
+
+
+# --- the fuzzer ---------------------------------------------------------------------------------------------
+
+def replay(page: str, steps: list[tuple[str, object]]):
+    """Repeat a failing sequence of (widget id, value) on a fresh AppTest; returns it for inspection."""
+    at = app_test(page)
+    for wid, value in steps:
+        if wid.startswith("click:"):
+            at.button(key=wid.removeprefix("click:")).click().run(timeout=TRAIN_TIMEOUT)
+        else:
+            set_widget(at, wid, value)
+        problem, _ = check_run(at)
+        if problem is None and not wid.startswith("click:"):
+            problem = not_applied(at, wid, value)
+        if problem:
+            print(f"after {wid}={value!r}: {problem}")
+            break
+    return at
+
+
+def fuzz(at, page: str, n: int, rng: np.random.Generator, steps: list, prefer: tuple[str, ...] = ()) -> dict:
+    """``n`` interactions on ``at``; ``steps`` collects (widget id, value) for the failure message."""
+    covered: set[tuple[str, str]] = set()
+    kinds: set[str] = set()
+    explained: dict[str, int] = {}  # where a NaN/inf was shown next to an explanation: runs
+    for _ in range(n):
+        widgets = input_widgets(at)
+        assert widgets, f"{page}: no input widget to fuzz"
+        uncovered = [(w, m) for w in widgets for m in ("min", "max") if (widget_id(w), m) not in covered]
+        preferred = [w for w in widgets if widget_id(w) in prefer]
+        if uncovered and rng.random() < 0.6:  # reach every widget's ends early
+            widget, mode = uncovered[int(rng.integers(0, len(uncovered)))]
+        else:
+            pool = preferred if preferred and rng.random() < 0.5 else widgets
+            widget = pool[int(rng.integers(0, len(pool)))]
+            mode = ("min", "max", "random", "random", "random")[int(rng.integers(0, 5))]
+        wid = widget_id(widget)
+        value = choose_value(widget, mode, rng)
+        steps.append((wid, value))
+        covered.add((wid, mode))
+        kinds.add(widget.type)
+        widget.set_value(list(value) if isinstance(value, tuple) else value)
+        at.run()
+        problem, explained_here = check_run(at)
+        if problem is None:
+            problem = not_applied(at, wid, value)
+        assert problem is None, (
+            f"seed {SEED}, page {page}, interaction {len(steps)}: {problem}\n"
+            f"replay: replay({page!r}, {steps!r})")
+        for where in explained_here:
+            explained[where] = explained.get(where, 0) + 1
+    return {"kinds": kinds, "widgets": {w for w, _ in covered}, "explained": explained}
+
+
+def not_applied(at, wid: str, value) -> str | None:
+    """A widget that is still drawn must show the value just set (else the fuzz did not do what it says)."""
+    try:
+        now = find_widget(at, wid).value
+    except AssertionError:
+        return None  # the widget went away with this change (e.g. a layer's units when layers are removed)
+    want = list(value) if isinstance(value, tuple) else value
+    now = list(now) if isinstance(now, tuple) else now
+    if now == want or (isinstance(want, float) and isinstance(now, float) and abs(now - want) < 1e-9):
+        return None
+    return f"{wid} was set to {want!r} but shows {now!r} after the run"
+
+
+def page_rng(page: str, salt: int = 0) -> np.random.Generator:
+    return np.random.default_rng([SEED, zlib.crc32(page.encode()), salt])
+
+
+@pytest.mark.parametrize("page", SCRIPTS)
+def test_fuzz_page(page):
+    started = time.perf_counter()
+    at = app_test(page)
+    steps: list = []
+    problem, _ = check_run(at)
+    assert problem is None, f"{page} on first render: {problem}"
+    n = INTERACTIONS.get(page, DEFAULT_INTERACTIONS)
+    report = fuzz(at, page, n, page_rng(page), steps)
+    print(f"\nfuzz {page}: {n} interactions, {len(report['widgets'])} widgets "
+          f"({', '.join(sorted(report['kinds']))}), {time.perf_counter() - started:.1f} s{explained(report)}")
+
+
+def explained(report: dict) -> str:
+    shown = report["explained"]
+    return "".join(f"\n  NaN/inf with an explanation in {runs} run(s): {where}" for where, runs in shown.items())
+
+
+def test_fuzz_mnist_after_training():
+    """One small training, then the evaluation widgets (confusion cell, test image) and the builder."""
+    page = "app_pages/mnist.py"
+    started = time.perf_counter()
+    at = app_test(page)
+    setup = [("mn_hidden", 1), ("mn_units_0", 16), ("mn_epochs", 1)]
+    for wid, value in setup:
+        set_widget(at, wid, value)
+    at.button(key="mn_train").click().run(timeout=TRAIN_TIMEOUT)
+    problem, _ = check_run(at)
+    assert problem is None, f"after training: {problem}"
+    assert at.get("selectbox") and any(w.key == "mn_inspect" for w in at.number_input), "no evaluation shown"
+    trained = time.perf_counter()
+    steps = list(setup) + [("click:mn_train", None)]
+    report = fuzz(at, page, POST_TRAINING_INTERACTIONS, page_rng(page, 1), steps,
+                  prefer=("mn_cell_true", "mn_cell_pred", "mn_inspect", "mn_compare"))
+    assert {"mn_cell_true", "mn_cell_pred", "mn_inspect"} <= report["widgets"]
+    print(f"\nfuzz {page} after training: {POST_TRAINING_INTERACTIONS} interactions, "
+          f"{len(report['widgets'])} widgets ({', '.join(sorted(report['kinds']))}), "
+          f"training {trained - started:.1f} s, fuzz {time.perf_counter() - trained:.1f} s{explained(report)}")
+
+
+def _checked_script():
+    """A tiny app for the self-test below: shows one kind of NaN/inf, or raises."""
+    import numpy as np
+    import plotly.graph_objects as go
+    import streamlit as st
+
+    show = st.radio("show", ["fine", "figure", "figure text", "metric", "table", "markdown", "explained", "raise"])
+    y = np.array([1.0, np.inf if show in ("figure", "explained") else 2.0])
+    st.plotly_chart(go.Figure(go.Scatter(y=y, text=["a", f"{np.nan:.2f}" if show == "figure text" else "b"])),
+                    key="fig")
+    st.metric("loss", f"{np.nan:.3f}" if show == "metric" else "0.5")
+    st.table({"p": [f"{np.nan:.4f}" if show == "table" else "0.5"]})
+    st.markdown(f"z = {np.inf if show == 'markdown' else 1.0:.1f}; NaN (not a number) is explained elsewhere")
+    if show == "explained":
+        st.error("The loss diverged to infinity.")
+    if show == "raise":
+        raise ValueError("boom")
+
+
+@pytest.mark.parametrize("show, caught", [
+    ("fine", None), ("figure", "figure 'fig'"), ("figure text", "trace 0 (None).text"), ("metric", "metric 'loss'"),
+    ("table", "table column 'p'"), ("markdown", "markdown"), ("explained", None), ("raise", "boom"),
+])
+def test_the_checks_see_what_a_user_sees(show, caught):
+    """The fuzz is only as good as its checks: each kind of NaN/inf (or an exception) is found."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_function(_checked_script, default_timeout=30)
+    at.run()
+    at.radio[0].set_value(show).run()
+    problem, explained_here = check_run(at)
+    if caught is None:
+        assert problem is None
+        assert bool(explained_here) == (show == "explained")
+    else:
+        assert problem is not None and caught in problem, problem
