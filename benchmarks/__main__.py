@@ -1,0 +1,302 @@
+"""Run the nnviz benchmarks (issue #7): measurements with goals, not timed tests.
+
+    python -m benchmarks                          # everything, ~8-10 minutes on 2 cores
+    python -m benchmarks --only reruns,browser    # some parts
+    python -m benchmarks --list                   # the parts
+
+Prints a table (one row per measurement, with its goal and PASS/FAIL) and writes
+benchmarks/results.json: the machine, the date, every figure and the raw samples. The machine may
+be noisy: figures are medians, and each page's rerun is measured side by side with a reference page
+holding one plotly chart. Take the numbers that matter on a quiet machine (see ``loadavg`` in the
+results: the 1-minute load average before and after each part).
+
+Parts:
+  reruns      per page (AppTest, a fresh interpreter per page): first render, median rerun after a
+              widget change next to the reference page, bytes of figure data, TensorFlow imported?
+              (MNIST: also after a 1-epoch training in the same session)
+  cold_start  `streamlit run` spawned → home page rendered in headless Chromium; RSS; TensorFlow?
+  training    MNIST training through the app's code vs plain model.fit; with steps_per_execution
+  memory      server RSS: idle, after 1 and after 30 trainings in a row from the browser; a control
+              without Streamlit
+  browser     headless Chromium: slider key press → its chart redrawn, 20 presses on each numpy page
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+import traceback
+from pathlib import Path
+
+from benchmarks.common import ROOT, machine, now_iso, write_json
+
+PARTS = ("reruns", "cold_start", "training", "memory", "browser")
+RESULTS = Path(__file__).with_name("results.json")
+
+GOALS = {
+    "rerun_ms": 50,  # median rerun after a widget change, per math page
+    "figure_kb": 500,  # figure data sent per page
+    "cold_start_s": 3.0,  # server spawn -> first page rendered
+    "training_ratio": 1.10,  # app training / plain model.fit
+    "memory_growth_mb": 150,  # RSS growth from training 1 to training 30
+    "redraw_ms": 300,  # slider change -> chart redrawn in the browser, median
+}
+KB = 1000
+
+
+# --- running the parts ----------------------------------------------------------------------------------------
+
+
+def run_part(name: str, args) -> dict:
+    if name == "reruns":
+        from benchmarks import pages
+
+        return pages.measure()
+    if name == "cold_start":
+        from benchmarks import cold_start
+
+        return cold_start.measure(args.cold_starts)
+    if name == "training":
+        from benchmarks import training
+
+        return training.measure(args.repeats)
+    if name == "memory":
+        from benchmarks import memory
+
+        result = memory.measure(args.trainings)
+        try:
+            result["control"] = memory.control(args.trainings)
+        except Exception as error:  # noqa: BLE001
+            result["control"] = {"error": str(error)}
+        return result
+    if name == "browser":
+        from benchmarks import browser
+
+        return browser.measure(args.presses)
+    raise ValueError(name)
+
+
+# --- the table ------------------------------------------------------------------------------------------------
+
+
+def _row(part, what, value, goal="", verdict="info"):
+    return {"part": part, "measurement": what, "value": value, "goal": goal, "verdict": verdict}
+
+
+def _check(ok: bool) -> str:
+    return "PASS" if ok else "FAIL"
+
+
+def _page_name(page: str) -> str:
+    return Path(page).stem
+
+
+def rows_reruns(result: dict) -> list[dict]:
+    from benchmarks.pages import MNIST_PAGE, NUMPY_PAGES
+
+    rows = []
+    for page, r in result.items():
+        name = _page_name(page)
+        if "error" in r:
+            rows.append(_row("reruns", f"{name}: error", r["error"][-200:], "", "ERROR"))
+            continue
+        rows.append(_row("reruns", f"{name}: first render, cold process / new session",
+                         f"{r['first_render_cold_ms']:.0f} / {r['first_render_new_session_ms']:.0f} ms "
+                         f"(reference {r['reference_first_render_ms']:.0f} ms)"))
+        if "rerun_median_ms" in r:
+            math_page = page in NUMPY_PAGES
+            rows.append(_row(
+                "reruns", f"{name}: median rerun after a widget change",
+                f"{r['rerun_median_ms']:.1f} ms (reference {r['reference_rerun_median_ms']:.1f} ms, "
+                f"×{r['rerun_median_ms'] / r['reference_rerun_median_ms']:.1f}; of it AppTest recompiling "
+                f"the scripts {r['script_compile_ms']:.0f} ms; not in it: gc after each run "
+                f"{r['gc_collect_ms']:.0f} ms)",
+                f"≤ {GOALS['rerun_ms']} ms" if math_page else "",
+                _check(r["rerun_median_ms"] <= GOALS["rerun_ms"]) if math_page else "info"))
+        figure_kb = max(r["figure_bytes_first_render"], r.get("figure_bytes_max_rerun", 0)) / KB
+        rows.append(_row("reruns", f"{name}: figure data sent (largest run)",
+                         f"{figure_kb:.0f} kB in {r['charts']} charts (first render "
+                         f"{r['figure_bytes_first_render'] / KB:.0f} kB)",
+                         f"≤ {GOALS['figure_kb']} kB", _check(figure_kb <= GOALS["figure_kb"])))
+        rows.append(_row("reruns", f"{name}: imported TensorFlow", "yes" if r["tensorflow_imported"] else "no",
+                         "no", _check(not r["tensorflow_imported"])))
+        if page == MNIST_PAGE and "after_training" in r:
+            t = r["after_training"]
+            rows.append(_row("reruns", "mnist: first 1-epoch training in the session (TensorFlow import included)",
+                             f"{t['first_training_1_epoch_s']:.1f} s (second: {t['second_training_1_epoch_s']:.1f} s)"))
+            rows.append(_row(
+                "reruns", "mnist after a training: median rerun after a widget change",
+                f"{t['rerun_median_ms']:.1f} ms (reference, same process {t['reference_rerun_median_ms']:.1f} ms, "
+                f"×{t['rerun_median_ms'] / t['reference_rerun_median_ms']:.1f}; gc after each run "
+                f"{t['gc_collect_ms']:.0f} ms)"))
+            kb = max(t["figure_bytes_after_training"], t["figure_bytes_max_rerun"]) / KB
+            rows.append(_row("reruns", "mnist after a training: figure data sent (largest run)",
+                             f"{kb:.0f} kB in {t['charts_after_training']} charts", f"≤ {GOALS['figure_kb']} kB",
+                             _check(kb <= GOALS["figure_kb"])))
+    return rows
+
+
+def rows_cold_start(r: dict) -> list[dict]:
+    s = r["samples"][len(r["samples"]) // 2]
+    p = s["in_page"]
+    return [
+        _row("cold_start", "server spawn → home page rendered in Chromium (median)",
+             f"{r['home_rendered_median_s']:.2f} s (script done on the page's clock {r['home_done_median_s']:.2f} s; "
+             f"health {r['health_median_s']:.2f} s)",
+             f"≤ {GOALS['cold_start_s']:.0f} s", _check(r["home_rendered_median_s"] <= GOALS["cold_start_s"])),
+        _row("cold_start", "  after the page request (one sample)",
+             f"HTML {p['html_ms']:.0f} ms, DOMContentLoaded {p['dom_content_loaded_ms']:.0f} ms "
+             f"({p['js_files']} JS files, {p['js_bytes'] / 1e6:.1f} MB), "
+             f"script running {p['script_running_ms']:.0f} ms, "
+             f"done {p['script_done_ms']:.0f} ms"),
+        _row("cold_start", "TensorFlow loaded by the server at start-up", "yes" if r["tensorflow_loaded"] else "no",
+             "no", _check(not r["tensorflow_loaded"])),
+        _row("cold_start", "server RSS after the home page", f"{r['rss_at_start_median_mb']:.0f} MB"),
+    ]
+
+
+def rows_training(r: dict) -> list[dict]:
+    o, w, same = r["overhead"], r["with_steps_per_execution"], r["same_results"]
+    spe = r["steps_per_execution"]
+    changed = not (same[f"plain_spe1_vs_spe{spe}"]["weights_identical"]
+                   and same[f"plain_spe1_vs_spe{spe}"]["history_identical"]
+                   and same[f"app_spe1_vs_spe{spe}"]["weights_identical"]
+                   and same[f"app_spe1_vs_spe{spe}"]["history_identical"])
+    return [
+        _row("training", "MNIST training through the app / plain model.fit",
+             f"×{o['ratio']:.3f} ({o['app_training_s']:.2f} s vs {o['plain_fit_s']:.2f} s, "
+             f"{o['chart_updates']:.0f} chart updates, median of {o['repeats']})",
+             f"≤ {GOALS['training_ratio']:.2f}", _check(o["ratio"] <= GOALS["training_ratio"])),
+        _row("training", "  cross-check, second interleaved loop: wall / CPU time",
+             f"×{w['ratio_app_vs_plain']:.3f} / ×{w['cpu_ratio_app_vs_plain']:.3f} "
+             f"({w['app_training_s']:.2f} s vs {w['plain_fit_s']:.2f} s wall)"),
+        _row("training", f"app with steps_per_execution={spe} / plain model.fit",
+             f"×{w[f'ratio_app_spe{spe}_vs_plain']:.3f} ({w[f'app_training_spe{spe}_s']:.2f} s vs "
+             f"{w['plain_fit_s']:.2f} s; CPU time ×{w[f'cpu_ratio_app_spe{spe}_vs_plain']:.3f}; "
+             f"plain fit with it ×{w[f'ratio_plain_spe{spe}_vs_plain']:.3f})",
+             "< 1 (better)", _check(w[f"ratio_app_spe{spe}_vs_plain"] < 1)),
+        _row("training", f"steps_per_execution={spe} changes weights or history (same seed)",
+             "yes" if changed else "no (bit-identical)", "no", _check(not changed)),
+    ]
+
+
+def rows_memory(r: dict) -> list[dict]:
+    rows = [
+        _row("memory", "server RSS idle (MNIST page open)", f"{r['idle_mb']:.0f} MB"),
+        _row("memory", "server RSS after 1 training (TensorFlow loaded)", f"{r['after_first_training_mb']:.0f} MB"),
+        _row("memory", f"server RSS after {r['trainings']} trainings", f"{r['after_last_training_mb']:.0f} MB"),
+        _row("memory", f"RSS growth training 1 → {r['trainings']}",
+             f"{r['growth_first_to_last_mb']:.0f} MB ({r['growth_per_training_mb']:.1f} MB per training)",
+             f"≤ {GOALS['memory_growth_mb']} MB", _check(r["growth_first_to_last_mb"] <= GOALS["memory_growth_mb"])),
+    ]
+    c = r.get("control", {})
+    if "growth_first_to_last_mb" in c:
+        rows.append(_row("memory", "  control, same trainings without Streamlit: growth 1 → last",
+                         f"{c['growth_first_to_last_mb']:.0f} MB ({c['after_first_training_mb']:.0f} → "
+                         f"{c['after_last_training_mb']:.0f} MB; after malloc_trim "
+                         f"{c.get('after_malloc_trim_mb', float('nan')):.0f} MB)"))
+    return rows
+
+
+def _ms(value) -> str:
+    return "?" if value is None else f"{value:.0f}"
+
+
+def rows_browser(r: dict) -> list[dict]:
+    rows = []
+    for path, p in r.items():
+        if not isinstance(p, dict):
+            continue
+        b = p["breakdown_median_ms"]
+        ok = p["redraw_median_ms"] is not None and p["redraw_median_ms"] <= GOALS["redraw_ms"]
+        rows.append(_row("browser", f"{path}: slider {p['slider']} → chart {p['chart']} redrawn",
+                         f"median {p['redraw_median_ms']:.0f} ms, p95 {p['redraw_p95_ms']:.0f} ms "
+                         f"({len(p['samples'])} presses, {p['not_redrawn']} without redraw)",
+                         f"≤ {GOALS['redraw_ms']} ms", _check(ok)))
+        rows.append(_row("browser", "  breakdown (medians from the key press)",
+                         f"sent {b['sent_ms']:.0f}, "
+                         f"server run {_ms(b['server_run_start_ms'])}–{_ms(b['server_run_end_ms'])} "
+                         f"({_ms(b['server_run_ms'])} ms wall, {_ms(b['server_run_cpu_ms'])} ms CPU; "
+                         f"gc.collect {_ms(b['server_run_gc_ms'])} ms wall), last message "
+                         f"{b['last_message_ms']:.0f}, done {b['done_ms']:.0f}, drawn {b['redraw_ms']:.0f} ms; "
+                         f"{p['charts_replotted_median']:.0f} of {p['charts_on_page']} charts redrawn"))
+        rows.append(_row("browser", f"{path}: WebSocket bytes, first render / per rerun",
+                         f"{p['websocket_bytes_first_render'] / KB:.0f} / "
+                         f"{p['websocket_bytes_per_rerun'] / KB:.0f} kB"))
+    return rows
+
+
+ROWS = {"reruns": rows_reruns, "cold_start": rows_cold_start, "training": rows_training, "memory": rows_memory,
+        "browser": rows_browser}
+
+
+def print_table(rows: list[dict]) -> None:
+    widths = [max(len(r[k]) for r in rows) for k in ("measurement", "value", "goal")]
+    widths = [min(w, limit) for w, limit in zip(widths, (70, 100, 12))]
+    header = f"{'measurement':<{widths[0]}}  {'value':<{widths[1]}}  {'goal':<{widths[2]}}  verdict"
+    print(header)
+    print("-" * len(header))
+    part = None
+    for r in rows:
+        if r["part"] != part:
+            part = r["part"]
+            print(f"[{part}]")
+        print(f"{r['measurement']:<{widths[0]}}  {r['value']:<{widths[1]}}  {r['goal']:<{widths[2]}}  {r['verdict']}")
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--only", default=",".join(PARTS), help=f"comma-separated parts of: {', '.join(PARTS)}")
+    parser.add_argument("--list", action="store_true", help="list the parts and exit")
+    parser.add_argument("--out", type=Path, default=RESULTS, help="where to write the JSON (default: %(default)s)")
+    parser.add_argument("--repeats", type=int, default=5, help="training part: timed fits per variant")
+    parser.add_argument("--trainings", type=int, default=30, help="memory part: trainings in a row")
+    parser.add_argument("--presses", type=int, default=20, help="browser part: slider presses per page")
+    parser.add_argument("--cold-starts", type=int, default=3, help="cold_start part: server starts")
+    args = parser.parse_args(argv)
+    if args.list:
+        print(__doc__.split("Parts:\n", 1)[1])
+        return 0
+    parts = [p.strip() for p in args.only.split(",") if p.strip()]
+    unknown = [p for p in parts if p not in PARTS]
+    if unknown:
+        parser.error(f"unknown part(s) {unknown}; choose from {', '.join(PARTS)}")
+
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    results = {"date": now_iso(), "command": " ".join(["python -m benchmarks", *(argv or sys.argv[1:])]),
+               "machine": machine(), "goals": GOALS, "parts": {}}
+    rows = []
+    started = time.monotonic()
+    for name in parts:
+        print(f"… {name}", file=sys.stderr, flush=True)
+        entry = {"loadavg_before": os.getloadavg()}
+        t = time.monotonic()
+        try:
+            entry["result"] = run_part(name, args)
+            part_rows = ROWS[name](entry["result"])
+        except Exception as error:  # noqa: BLE001 -- report it, go on with the other parts
+            entry["error"] = "".join(traceback.format_exception(error))[-4000:]
+            part_rows = [_row(name, "error", str(error).strip().splitlines()[-1][:150] if str(error) else
+                              type(error).__name__, "", "ERROR")]
+        entry["seconds"] = time.monotonic() - t
+        entry["loadavg_after"] = os.getloadavg()
+        results["parts"][name] = entry
+        rows += part_rows
+        print(f"  {name}: {entry['seconds']:.0f} s", file=sys.stderr, flush=True)
+    results["seconds"] = time.monotonic() - started
+    results["table"] = rows
+    print()
+    print_table(rows)
+    verdicts = [r["verdict"] for r in rows]
+    print(f"\n{verdicts.count('PASS')} pass, {verdicts.count('FAIL')} fail, {verdicts.count('ERROR')} error; "
+          f"{results['seconds']:.0f} s; load average {os.getloadavg()[0]:.1f} on {results['machine']['nproc']} cores "
+          f"(take final numbers on a quiet machine)")
+    write_json(args.out, results)
+    print(f"written: {args.out.relative_to(ROOT) if args.out.is_relative_to(ROOT) else args.out}")
+    return 1 if "ERROR" in verdicts else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,269 @@
+"""Shared helpers of the benchmarks: the machine, a real `streamlit run` server, its memory, Chromium."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import platform
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from contextlib import contextmanager
+from importlib import metadata
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+TESTS = ROOT / "tests"
+IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
+CHROMIUM = "/usr/bin/chromium"
+LOG_DIR = Path(tempfile.gettempdir()) / "nnviz-benchmarks"
+
+
+def chromium_flags() -> list[str]:
+    """The flags the browser tests use (tests/conftest.CHROMIUM_FLAGS)."""
+    if str(TESTS) not in sys.path:
+        sys.path.insert(0, str(TESTS))
+    from conftest import CHROMIUM_FLAGS
+
+    return list(CHROMIUM_FLAGS)
+
+
+# --- statistics -------------------------------------------------------------------------------------------
+
+
+def median(values) -> float | None:
+    values = [v for v in values if v is not None]
+    return statistics.median(values) if values else None
+
+
+def percentile(values, q: float) -> float | None:
+    """The q-quantile (0..1) by linear interpolation, like numpy's default."""
+    values = sorted(v for v in values if v is not None)
+    if not values:
+        return None
+    pos = (len(values) - 1) * q
+    lo, hi = int(pos), min(int(pos) + 1, len(values) - 1)
+    return values[lo] + (values[hi] - values[lo]) * (pos - lo)
+
+
+# --- the machine ------------------------------------------------------------------------------------------
+
+
+def _version(package: str) -> str | None:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def machine() -> dict:
+    meminfo = {}
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            key, value = line.split(":", 1)
+            if key in ("MemTotal", "MemAvailable"):
+                meminfo[key] = value.strip()
+    except OSError:
+        pass
+    try:
+        nproc = int(subprocess.run(["nproc"], check=False, capture_output=True, text=True).stdout.strip())
+    except (OSError, ValueError):
+        nproc = os.cpu_count()
+    cpu = None
+    try:
+        cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                    if line.startswith("model name")), None)
+    except OSError:
+        pass
+    tf = _version("tensorflow") or _version("tensorflow-cpu") or _version("tensorflow_cpu")
+    return {
+        "nproc": nproc, "cpu": cpu, "meminfo": meminfo, "platform": platform.platform(),
+        "python": sys.version.split()[0],
+        "versions": {"streamlit": _version("streamlit"), "tensorflow": tf, "keras": _version("keras"),
+                     "plotly": _version("plotly"), "numpy": _version("numpy"), "playwright": _version("playwright")},
+        "loadavg": os.getloadavg(),
+    }
+
+
+def now_iso() -> str:
+    return dt.datetime.now(dt.timezone.utc).astimezone().isoformat(timespec="seconds")
+
+
+# --- processes --------------------------------------------------------------------------------------------
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process (VmRSS), in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no VmRSS for {pid}")
+
+
+def tensorflow_loaded(pid: int) -> bool:
+    """Whether the process has TensorFlow's shared library mapped (i.e. imported tensorflow)."""
+    maps = Path(f"/proc/{pid}/maps").read_text()
+    return "libtensorflow" in maps or "_pywrap_tensorflow" in maps
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """`python -m streamlit run app.py` on a free port; ``start`` is the monotonic time of the spawn."""
+
+    def __init__(self, name: str, timed_runs: bool = False):
+        """``timed_runs``: start it through benchmarks.timed_server, which logs every script run's
+        start, end and CPU time (see ``script_runs``)."""
+        LOG_DIR.mkdir(parents=True, exist_ok=True)
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = LOG_DIR / f"server-{name}.log"
+        self._log = open(self.log_path, "w")  # noqa: SIM115 -- open while the server runs
+        env = os.environ | {"TF_CPP_MIN_LOG_LEVEL": "2"}
+        self.runs_path = None
+        launcher = ["-m", "streamlit"]
+        if timed_runs:
+            self.runs_path = LOG_DIR / f"runs-{name}.jsonl"
+            self.runs_path.write_text("")
+            env["NNVIZ_BENCH_RUN_LOG"] = str(self.runs_path)
+            env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+            launcher = ["-m", "benchmarks.timed_server"]
+        self.start = time.monotonic()
+        self.start_epoch = time.time()
+        self.proc = subprocess.Popen(
+            [sys.executable, *launcher, "run", "app.py", "--server.headless", "true",
+             "--server.port", str(self.port), "--server.address", "127.0.0.1",
+             "--browser.gatherUsageStats", "false"],
+            cwd=ROOT, stdout=self._log, stderr=subprocess.STDOUT, env=env,
+        )
+        self.pid = self.proc.pid
+
+    def wait_healthy(self, timeout: float = 60) -> float:
+        """Poll /_stcore/health; returns seconds since the spawn."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                with urllib.request.urlopen(self.url + "/_stcore/health", timeout=2) as r:
+                    if r.read().strip() == b"ok":
+                        return time.monotonic() - self.start
+            except OSError:
+                pass
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"streamlit server did not start; see {self.log_path}")
+            time.sleep(0.02)
+
+    def rss_mb(self) -> float:
+        return rss_mb(self.pid)
+
+    def script_runs(self) -> list[dict]:
+        """Every script run so far: {"start", "end"} (epoch seconds) and "cpu" (thread CPU seconds)."""
+        if self.runs_path is None:
+            return []
+        return [json.loads(line) for line in self.runs_path.read_text().splitlines() if line.strip()]
+
+    def tensorflow_loaded(self) -> bool:
+        return tensorflow_loaded(self.pid)
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self._log.close()
+
+
+@contextmanager
+def server(name: str, timed_runs: bool = False):
+    s = Server(name, timed_runs)
+    try:
+        s.wait_healthy()
+        yield s
+    finally:
+        s.stop()
+
+
+@contextmanager
+def chromium():
+    """Headless Debian Chromium through Playwright (no browser download)."""
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        raise RuntimeError(f"{CHROMIUM} not found (apt-get install -y chromium)")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=chromium_flags())
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def new_page(browser, **kwargs):
+    context = browser.new_context(viewport={"width": 1600, "height": 1000}, device_scale_factor=1, **kwargs)
+    page = context.new_page()
+    page.page_errors = []
+    page.on("pageerror", lambda e: page.page_errors.append(str(e)))
+    return context, page
+
+
+# Installed in every page: counts finished script runs and remembers when the run state changed, and
+# when each keydown happened, on the page's own clock (performance.now()).
+STATE_PROBE = """
+(() => {
+  if (window.__bench) return;
+  const b = window.__bench = {runs: 0, state: null, runningAt: null, doneAt: null, keyAt: null, log: []};
+  document.addEventListener('keydown', e => { b.keyAt = performance.now(); }, true);
+  const watch = app => {
+    b.state = app.getAttribute('data-test-script-state');
+    new MutationObserver(records => {  // every value the attribute took, even if it flipped twice in a task
+      const t = performance.now();
+      const values = [...records.slice(1).map(m => m.oldValue), app.getAttribute('data-test-script-state')];
+      for (const s of values) {
+        if (s === b.state) continue;
+        if (s === 'running') b.runningAt = t;
+        if (s === 'notRunning' && b.state === 'running') { b.runs += 1; b.doneAt = t; }
+        b.state = s;
+      }
+    }).observe(app, {attributes: true, attributeOldValue: true, attributeFilter: ['data-test-script-state']});
+  };
+  const find = () => {
+    const app = document.querySelector("[data-testid='stApp']");
+    if (app) watch(app); else setTimeout(find, 5);
+  };
+  find();
+})();
+"""
+
+
+def runs_done(page) -> int:
+    return page.evaluate("() => window.__bench ? window.__bench.runs : 0")
+
+
+def wait_for_run(page, before: int, timeout: float = 60_000) -> None:
+    """Wait until a script run that started after ``runs_done == before`` has finished."""
+    page.wait_for_function(f"() => window.__bench && window.__bench.runs > {before}", timeout=timeout)
+
+
+def wait_charts_drawn(page, timeout: float = 60_000) -> None:
+    page.wait_for_selector(IDLE, timeout=timeout)
+    page.wait_for_function(
+        """() => document.querySelectorAll("[data-testid='stSkeleton']").length === 0 &&
+                 [...document.querySelectorAll("[data-testid='stPlotlyChart']")]
+                    .every(c => c.querySelector('.main-svg g.trace, .main-svg g.hm'))""",
+        timeout=timeout,
+    )
+
+
+def write_json(path: Path, data: dict) -> None:
+    path.write_text(json.dumps(data, indent=1, default=float) + "\n")

@@ -1,0 +1,59 @@
+"""`streamlit run` with each script run's wall-clock start/end, thread CPU time and time spent in
+garbage collection appended to a log.
+
+    NNVIZ_BENCH_RUN_LOG=/tmp/runs.jsonl python -m benchmarks.timed_server run app.py ...
+
+Used by the browser benchmark to split "key press → chart redrawn" into the server's script run
+and the rest. It wraps ``ScriptRunner._run_script`` (script, session-state upkeep, Streamlit's
+``gc.collect`` after the run) and changes nothing else.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+
+
+def install(log_path: str) -> None:
+    import gc
+    import threading
+
+    from streamlit.runtime.scriptrunner import script_runner
+
+    log = open(log_path, "a", buffering=1)  # noqa: SIM115 -- open for the server's lifetime
+    original = script_runner.ScriptRunner._run_script
+    gc_seconds: dict[int, float] = {}  # per script thread: time spent in garbage collection
+    gc_started: dict[int, float] = {}
+
+    def on_gc(phase, info):
+        thread = threading.get_ident()
+        if thread not in gc_seconds:
+            return
+        if phase == "start":
+            gc_started[thread] = time.perf_counter()
+        elif thread in gc_started:
+            gc_seconds[thread] += time.perf_counter() - gc_started.pop(thread)
+
+    gc.callbacks.append(on_gc)
+
+    def timed(self, *args, **kwargs):
+        thread = threading.get_ident()
+        gc_seconds[thread] = 0.0
+        start, cpu = time.time(), time.thread_time()
+        try:
+            return original(self, *args, **kwargs)
+        finally:
+            log.write(json.dumps({"start": start, "end": time.time(), "cpu": time.thread_time() - cpu,
+                                  "gc": gc_seconds.pop(thread, 0.0)}) + "\n")
+
+    script_runner.ScriptRunner._run_script = timed
+
+
+if __name__ == "__main__":
+    install(os.environ["NNVIZ_BENCH_RUN_LOG"])
+    from streamlit.web.cli import main
+
+    sys.argv = ["streamlit", *sys.argv[1:]]
+    sys.exit(main())
