@@ -73,17 +73,23 @@ class MLPConfig:
 
 
 def model_code(config: MLPConfig) -> str:
-    """The Keras code that builds and compiles the network (the app executes exactly this text)."""
+    """The Keras code that builds and compiles the network (the app executes exactly this text).
+
+    The layers are named explicitly: Keras' automatic names come from a process-wide counter that
+    Streamlit resets (``clear_session``) after every script run of any session, which could give two
+    layers of a model being built in another thread the same name.
+    """
     keras_act = HIDDEN_ACTIVATIONS[config.activation]
     lines = [
         f"keras.utils.set_random_seed({config.seed})  # same seed: same initial weights and batch order",
         "model = keras.Sequential([",
         f"    keras.Input(shape={IMAGE_SHAPE}),",
-        "    keras.layers.Flatten(),  # 28×28 pixels -> 784 inputs",
+        '    keras.layers.Flatten(name="flatten"),  # 28×28 pixels -> 784 inputs',
     ]
-    lines += [f'    keras.layers.Dense({units}, activation="{keras_act}"),' for units in config.hidden_units]
+    lines += [f'    keras.layers.Dense({units}, activation="{keras_act}", name="hidden_{i}"),'
+              for i, units in enumerate(config.hidden_units, start=1)]
     lines += [
-        f'    keras.layers.Dense({N_CLASSES}, activation="softmax"),  # one probability per class',
+        f'    keras.layers.Dense({N_CLASSES}, activation="softmax", name="output"),  # one probability per class',
         "])",
     ]
     if config.optimizer == "sgd":
@@ -171,8 +177,8 @@ def layer_table(config: MLPConfig) -> list[LayerRow]:
     """
     rows = [LayerRow("flatten (Flatten)", f"(None, {N_INPUTS})", 0, "reshapes 28×28 → 784, no parameters")]
     n_in = N_INPUTS
-    for i, units in enumerate((*config.hidden_units, N_CLASSES)):
-        name = "dense" if i == 0 else f"dense_{i}"
+    for i, units in enumerate((*config.hidden_units, N_CLASSES), start=1):
+        name = "output" if i > len(config.hidden_units) else f"hidden_{i}"
         rows.append(LayerRow(f"{name} (Dense)", f"(None, {units})", n_in * units + units,
                              f"{n_in}·{units} weights + {units} biases"))
         n_in = units

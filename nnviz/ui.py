@@ -10,6 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
+# Import pandas before any page draws: st.table imports it lazily, and on a cold server one session's
+# plotly can pick up the half-imported module from another session's thread ("partially initialized
+# module 'pandas' has no attribute 'Series'"). An import statement waits for an import in progress.
+import pandas  # noqa: F401
 import plotly.graph_objects as go
 import streamlit as st
 
@@ -99,8 +103,11 @@ def training_slot() -> Iterator[bool]:
     # is still unwinding out of model.fit and holds the slot for a fraction of a second.
     acquired = TRAINING_SLOT.acquire(timeout=QUIET_WAIT_SECONDS)
     if not acquired:
-        with st.status("Another training is running on this server; yours starts when it finishes …"):
+        waiting = st.empty()
+        with waiting.status("Another training is running on this server; yours starts when it finishes …"):
             acquired = TRAINING_SLOT.acquire(timeout=TRAINING_WAIT_SECONDS)
+        if acquired:
+            waiting.empty()  # the wait is over: the notice must not stay up during this training
     try:
         yield acquired
     finally:

@@ -128,8 +128,21 @@ def train_and_watch(page, key: str = "mn_train") -> dict:
     first = (drawn_points(page), progress_text(page))
     page.wait_for_timeout(1000)
     second = (drawn_points(page), progress_text(page))
-    wait_until_idle(page, TRAINING_TIMEOUT)
+    wait_until_trained(page)
     return {"first": first, "second": second, "seconds": time.monotonic() - started}
+
+
+def wait_until_trained(page) -> None:
+    """The training is over and the page was drawn again for the trained network.
+
+    After a training the page reruns itself (st.rerun): between the two runs the app is briefly
+    'notRunning', so being idle is not enough. The final run has no progress bar and Stop disabled.
+    """
+    page.wait_for_function(
+        """() => !document.querySelector("[data-testid='stProgress']") &&
+                 document.querySelector(".st-key-mn_stop button")?.disabled === true""",
+        timeout=TRAINING_TIMEOUT)
+    wait_until_idle(page, TRAINING_TIMEOUT)
 
 
 def wait_for_epoch(page, epoch: int) -> None:
@@ -333,7 +346,7 @@ def test_stop_then_continue(browser, server_url):
         wait_for_epoch(page, 3)  # two epochs done
         assert button(page, "mn_stop").is_enabled()
         button(page, "mn_stop").click()
-        wait_until_idle(page, TRAINING_TIMEOUT)
+        wait_until_trained(page)
         assert_clean(page, "after Stop")
         warning = page.locator("[data-testid='stAlertContentWarning']").filter(has_text="Training was stopped")
         assert warning.count() == 1
@@ -352,7 +365,7 @@ def test_stop_then_continue(browser, server_url):
         assert last_epoch == stopped_at + 30 and epoch > stopped_at, progress_text(page)
         wait_for_epoch(page, stopped_at + 3)
         button(page, "mn_stop").click()
-        wait_until_idle(page, TRAINING_TIMEOUT)
+        wait_until_trained(page)
         assert_clean(page, "after the second Stop")
         continued_to = int(metric(page, "epochs trained"))
         assert stopped_at + 2 <= continued_to < stopped_at + 30
@@ -420,7 +433,7 @@ def test_every_widget_at_its_extremes(browser, server_url):
         assert metric(page, "trainable parameters (as model.summary() reports them)") == "7,850"
         button(page, "mn_train").click()
         page.locator(PROGRESS).filter(has_text="Epoch").wait_for(timeout=TRAINING_TIMEOUT)
-        wait_until_idle(page, TRAINING_TIMEOUT)
+        wait_until_trained(page)
         assert_clean(page, "after training the smallest network")
         assert metric(page, "epochs trained") == "1"
         metric(page, "test accuracy")  # shown, whatever it is

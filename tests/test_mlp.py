@@ -38,6 +38,32 @@ def test_parameter_table_equals_the_keras_model(mt, config):
     assert f"Trainable params: {nn.parameter_count(config):,}" in summary
 
 
+def test_models_build_while_streamlit_clears_the_keras_session(mt):
+    """Streamlit calls keras.backend.clear_session() after every script run of any session, which
+    resets Keras' automatic layer names; a model built meanwhile in another session's thread must
+    not end up with two layers of the same name (so the layers are named explicitly)."""
+    import threading
+
+    import keras
+
+    done = threading.Event()
+
+    def keep_clearing():
+        while not done.is_set():
+            keras.backend.clear_session(free_memory=False)
+
+    clearer = threading.Thread(target=keep_clearing)
+    clearer.start()
+    try:
+        for _ in range(10):
+            model = mt.build_model(nn.MLPConfig((8, 8, 8, 8)))
+            assert [layer.name for layer in model.layers] == [
+                "flatten", "hidden_1", "hidden_2", "hidden_3", "hidden_4", "output"]
+    finally:
+        done.set()
+        clearer.join()
+
+
 def test_parameter_count_formula():
     config = nn.MLPConfig((300, 100))  # Géron's MNIST MLP: 784·300+300 + 300·100+100 + 100·10+10
     assert nn.parameter_count(config) == 235_500 + 30_100 + 1_010 == 266_610
@@ -46,7 +72,7 @@ def test_parameter_count_formula():
 def test_the_model_is_built_by_the_code_shown(mt):
     config = nn.MLPConfig((32,), activation="gelu", optimizer="sgd", learning_rate=0.03, momentum=0.5, seed=7)
     code = nn.model_code(config)
-    assert "keras.utils.set_random_seed(7)" in code and 'Dense(32, activation="gelu")' in code
+    assert "keras.utils.set_random_seed(7)" in code and 'Dense(32, activation="gelu", name="hidden_1")' in code
     assert "SGD(learning_rate=0.03, momentum=0.5)" in code
     model = mt.build_model(config)
     assert model.layers[1].activation.__name__ == "gelu"
