@@ -221,6 +221,7 @@ def rows_browser(r: dict) -> list[dict]:
                          f"({_ms(b['server_run_ms'])} ms wall, {_ms(b['server_run_cpu_ms'])} ms CPU; "
                          f"gc.collect {_ms(b['server_run_gc_ms'])} ms wall), last message "
                          f"{b['last_message_ms']:.0f}, done {b['done_ms']:.0f}, drawn {b['redraw_ms']:.0f} ms; "
+                         f"browser long tasks {_ms(b['long_tasks_ms'])} ms; "
                          f"{p['charts_replotted_median']:.0f} of {p['charts_on_page']} charts redrawn"))
         rows.append(_row("browser", f"{path}: WebSocket bytes, first render / per rerun",
                          f"{p['websocket_bytes_first_render'] / KB:.0f} / "

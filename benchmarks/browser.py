@@ -15,7 +15,8 @@ timed on the page's own clock (performance.now()):
 and "redraw" = drawn − key. The server is started through ``benchmarks.timed_server``, which logs
 each script run's wall-clock start and end, its CPU time and its time in garbage collection
 (Streamlit runs ``gc.collect(2)`` after every run): the server's share of each press.
-The same page load also counts the bytes the server sent over the WebSocket for the page's first
+The page also sums the main-thread "long tasks" (> 50 ms) after each key press: time the browser
+itself was busy. The same page load also counts the bytes the server sent over the WebSocket for the page's first
 render, and how many charts were redrawn (DOM changes inside their plotly graph) at each press.
 """
 
@@ -50,7 +51,11 @@ MUTATION_PROBE = """
   if (window.__redraw) return;
   const r = window.__redraw = {target: null, lastAny: 0, lastTarget: null, firstTarget: null, charts: new Set(),
                                sentAt: null};
-  r.firstMsg = null; r.lastMsg = null;
+  r.firstMsg = null; r.lastMsg = null; r.longTasks = [];
+  try {  // main-thread tasks over 50 ms (script, layout, plotly drawing): the browser's own share
+    new PerformanceObserver(list => { for (const e of list.getEntries()) r.longTasks.push([e.startTime, e.duration]); })
+      .observe({type: 'longtask'});
+  } catch (e) { r.longTasks = null; }
   const send = WebSocket.prototype.send;
   WebSocket.prototype.send = function (...args) { r.sentAt = performance.now(); return send.apply(this, args); };
   const NativeWebSocket = window.WebSocket;  // note when each message arrives, before the app handles it
@@ -127,7 +132,9 @@ def _press_once(page, thumb, target: str, srv) -> dict:
     r = page.evaluate("""() => { const r = window.__redraw, b = window.__bench;
         return {origin: performance.timeOrigin, key: b.keyAt, sent: r.sentAt, firstMsg: r.firstMsg,
                 lastMsg: r.lastMsg, running: b.runningAt, done: b.doneAt, first: r.firstTarget,
-                drawn: r.lastTarget, lastAny: r.lastAny, charts: [...r.charts]}; }""")
+                drawn: r.lastTarget, lastAny: r.lastAny, charts: [...r.charts],
+                longTasks: r.longTasks && r.longTasks.filter(([s, d]) => s + d > b.keyAt)
+                                                     .reduce((a, [s, d]) => a + d, 0)}; }""")
     key = r["key"]
 
     def since_key(t):
@@ -149,6 +156,7 @@ def _press_once(page, thumb, target: str, srv) -> dict:
         "first_chart_mutation_ms": since_key(r["first"]),
         "last_mutation_ms": since_key(r["lastAny"]),
         "charts_replotted": len(r["charts"]),
+        "long_tasks_ms": r["longTasks"],
     }
 
 
@@ -198,7 +206,7 @@ def measure_page(browser, srv, path: str, presses: int) -> dict:
                                 ("sent_ms", "server_run_start_ms", "first_message_ms", "running_ms",
                                  "server_run_end_ms", "last_message_ms", "done_ms", "server_run_ms",
                                  "server_run_cpu_ms", "server_run_gc_ms", "first_chart_mutation_ms",
-                                 "redraw_ms")},
+                                 "long_tasks_ms", "redraw_ms")},
         "charts_replotted_median": median(s["charts_replotted"] for s in samples),
         "exceptions_on_page": errors, "javascript_errors": page_errors,
         "samples": samples,
