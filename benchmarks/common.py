@@ -61,6 +61,15 @@ def _version(package: str) -> str | None:
         return None
 
 
+def run_module_json(module: str, args: list[str], timeout: float) -> dict:
+    """``python -m module *args`` in a fresh interpreter (TensorFlow quiet); its last stdout line as JSON."""
+    out = subprocess.run([sys.executable, "-m", module, *args], check=False, cwd=ROOT, capture_output=True,
+                         text=True, timeout=timeout, env=os.environ | {"TF_CPP_MIN_LOG_LEVEL": "2"})
+    if out.returncode != 0:
+        raise RuntimeError(out.stderr[-3000:])
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
 def machine() -> dict:
     meminfo = {}
     try:

@@ -121,20 +121,9 @@ def control_here(trainings: int) -> dict:
 
 def control(trainings: int = 30, timeout: float = 600) -> dict:
     """``control_here`` in a fresh interpreter."""
-    import json
-    import os
-    import subprocess
-    import sys
+    from benchmarks.common import run_module_json
 
-    from benchmarks.common import ROOT
-
-    out = subprocess.run([sys.executable, "-m", "benchmarks.memory", "--control", str(trainings)], check=False,
-                         cwd=ROOT,
-                         capture_output=True, text=True, timeout=timeout,
-                         env=os.environ | {"TF_CPP_MIN_LOG_LEVEL": "2"})
-    if out.returncode != 0:
-        raise RuntimeError(out.stderr[-3000:])
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return run_module_json("benchmarks.memory", ["--control", str(trainings)], timeout)
 
 
 if __name__ == "__main__":

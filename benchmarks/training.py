@@ -164,16 +164,10 @@ def measure_here(repeats: int) -> dict:
 
 
 def measure(repeats: int = 5, timeout: float = 900) -> dict:
-    import subprocess
+    """``measure_here`` in a fresh interpreter (no Streamlit or other TensorFlow state around it)."""
+    from benchmarks.common import run_module_json
 
-    from benchmarks.common import ROOT
-
-    out = subprocess.run([sys.executable, "-m", "benchmarks.training", str(repeats)], check=False, cwd=ROOT,
-                         capture_output=True, text=True, timeout=timeout,
-                         env=os.environ | {"TF_CPP_MIN_LOG_LEVEL": "2"})
-    if out.returncode != 0:
-        raise RuntimeError(out.stderr[-3000:])
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return run_module_json("benchmarks.training", [str(repeats)], timeout)
 
 
 if __name__ == "__main__":

@@ -43,6 +43,28 @@ def at(request):
     return at
 
 
+@pytest.fixture()
+def offline_datasets(monkeypatch):
+    """No test may fetch a dataset: MNIST/Fashion 'downloads' fail as they would offline.
+
+    The page caches loaded datasets for all sessions (st.cache_resource), so the cache is cleared
+    around the test. A test can still replace ``mnist_data.load_dataset`` with its own data.
+    """
+    import streamlit as st
+
+    from nnviz import mnist_data
+
+    real = mnist_data.load_dataset
+
+    def fail(_key):
+        raise OSError("no network connection to storage.googleapis.com (tests run offline)")
+
+    monkeypatch.setattr(mnist_data, "load_dataset", lambda key, seed=0: real(key, seed, fail))
+    st.cache_resource.clear()
+    yield
+    st.cache_resource.clear()
+
+
 def chromium_path() -> str | None:
     for candidate in (os.environ.get("CHROMIUM"), "/usr/bin/chromium", shutil.which("chromium"),
                       shutil.which("chromium-browser"), shutil.which("google-chrome")):

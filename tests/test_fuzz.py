@@ -31,7 +31,6 @@ import zlib
 
 import numpy as np
 import pytest
-import streamlit as st
 from conftest import app_test, figures, values
 
 from nnviz import activations as act
@@ -51,7 +50,6 @@ INTERACTIONS = {HOME: 12}
 DEFAULT_INTERACTIONS = 90
 POST_TRAINING_INTERACTIONS = 60
 TRAIN_TIMEOUT = 180
-LOAD_DATASET = mnist_data.load_dataset  # the real one, before the fixture below replaces it
 
 INPUT_KINDS = ("slider", "select_slider", "number_input", "selectbox", "radio", "checkbox", "toggle",
                "multiselect", "text_input", "text_area")
@@ -75,18 +73,8 @@ MOSAIC_FIGURES = {"mn_weights", "mn_cell_images", "mn_mistakes", "mn_activations
 
 
 @pytest.fixture(autouse=True)
-def no_downloads(monkeypatch):
-    """No test may fetch a dataset: 'downloads' fail as offline (as in test_page_mnist.py)."""
-    def fail(_key):
-        raise OSError("no network connection to storage.googleapis.com (tests run offline)")
-
-    def offline(key, seed=0):
-        return LOAD_DATASET(key, seed, fail)
-
-    monkeypatch.setattr(mnist_data, "load_dataset", offline)
-    st.cache_resource.clear()  # the MNIST page shares loaded datasets between sessions
-    yield
-    st.cache_resource.clear()
+def no_downloads(offline_datasets):
+    """Every test here runs offline (conftest.offline_datasets)."""
 
 
 @pytest.fixture(autouse=True)

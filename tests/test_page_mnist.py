@@ -12,22 +12,12 @@ from nnviz import mnist_data
 
 PAGE = "app_pages/mnist.py"
 TRAIN_TIMEOUT = 180
-LOAD_DATASET = mnist_data.load_dataset  # the real one, before the fixture below replaces it
+LOAD_DATASET = mnist_data.load_dataset  # the real one, before the offline fixture replaces it
 
 
 @pytest.fixture(autouse=True)
-def no_downloads(monkeypatch):
-    """No test may fetch a dataset: 'downloads' fail as offline, unless a test provides its own data."""
-    def fail(_key):
-        raise OSError("no network connection to storage.googleapis.com (tests run offline)")
-
-    def offline(key, seed=0):
-        return LOAD_DATASET(key, seed, fail)
-
-    monkeypatch.setattr(mnist_data, "load_dataset", offline)
-    st.cache_resource.clear()  # the page shares loaded datasets between sessions
-    yield
-    st.cache_resource.clear()
+def no_downloads(offline_datasets):
+    """Every test here runs offline (conftest.offline_datasets)."""
 
 
 def metric(at, label: str) -> str:
