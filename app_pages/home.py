@@ -2,15 +2,15 @@
 
 import streamlit as st
 
-from nnviz.course import OBJECTIVES, pages_for_objective
+from nnviz.course import OBJECTIVES, PAGES, pages_for_objective
 
 st.title("Introduction to Neural Networks, interactively")
 st.markdown(
     "**nnviz** lets you *play* with the ideas of the course session \"Introduction to Neural Networks\": "
     "artificial neurons and perceptrons, activation functions, gradient descent and the learning rate, "
     "loss versus accuracy and the softmax output, ending with a real `tf.keras` network trained on "
-    "handwritten digits. Every formula shown is computed in the app and checked against Keras. "
-    "Pages marked *in preparation* below are still being written."
+    "handwritten digits. Every formula shown is computed in the app and checked against Keras."
+    + (" Pages marked *in preparation* below are still being written." if not all(p.available for p in PAGES) else "")
 )
 
 st.header("Learning objectives and where to explore them")

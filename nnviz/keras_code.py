@@ -6,11 +6,27 @@ snippet in Keras to make sure what we show really works.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 from nnviz.activations import Activation
 
 IMPORTS = "import numpy as np\nimport tensorflow as tf\nfrom tensorflow import keras\n"
+
+SIGNIFICANT_DIGITS = 12  # enough for any widget value; drops float noise such as 0.30000000000000004
+
+
+def float_literal(value: float) -> str:
+    """``value`` written as a Python float literal for generated code: ``1`` → ``"1.0"``, ``1e-05`` stays.
+
+    Keras 3 checks types: ``SGD(learning_rate=1)`` or ``momentum=0`` (ints) raise, so every number
+    written into generated code goes through here. A value that is not finite cannot be a literal.
+    """
+    value = float(value)
+    if not math.isfinite(value):
+        raise ValueError(f"{value} cannot be written into code as a number")
+    rounded = float(f"{value:.{SIGNIFICANT_DIGITS}g}") + 0.0  # + 0.0 turns -0.0 into 0.0
+    return repr(rounded)
 
 
 def dense_activation_code(activations: Sequence[Activation], units: int = 32) -> str:

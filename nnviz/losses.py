@@ -107,7 +107,33 @@ def sweep_weight(X: Array, y: Array, w: Array, b: float, index: int, values: Arr
         result["d_bce"][i] = gradients(X, y, wv, b, "bce")[0][index]
         result["d_mse"][i] = gradients(X, y, wv, b, "mse")[0][index]
         result.setdefault("d_accuracy", np.empty(len(values)))[i] = accuracy_gradient(X, y, wv, b)[0][index]
+    result["accuracy_jumps"] = accuracy_jumps(X, y, w, b, index, values[0], values[-1])
     return result
+
+
+def accuracy_jumps(X: Array, y: Array, w: Array, b: float, index: int, lo: float, hi: float) -> Array:
+    """The values of weight ``index`` in [lo, hi] where the accuracy jumps (sorted).
+
+    Sample k's prediction flips where its z = w·x_k + b crosses 0, i.e. at
+    w_index = −(z_k − w_index·x_k,index) / x_k,index. There accuracy changes by 1/n, so its
+    derivative is undefined; everywhere else it is exactly 0. Flips at the same value that
+    cancel out (one right → wrong, one wrong → right) are no jump.
+    """
+    X = np.asarray(X, dtype=float)
+    w = np.array(w, dtype=float)
+    w[index] = 0.0
+    rest, slope = X @ w + b, X[:, index]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        crossings = np.unique(-rest[slope != 0] / slope[slope != 0])
+    crossings = crossings[(crossings >= lo) & (crossings <= hi)]
+    eps = 1e-9 * max(1.0, float(np.max(np.abs(crossings), initial=0.0)))
+
+    def accuracy_at(v: float) -> float:
+        wv = w.copy()
+        wv[index] = v
+        return accuracy(y, neuron_output(X, wv, b))
+
+    return np.array([c for c in crossings if accuracy_at(c - eps) != accuracy_at(c + eps)])
 
 
 def train(X: Array, y: Array, objective: str, learning_rate: float = 0.5, epochs: int = 50,

@@ -26,6 +26,27 @@ def test_home_lists_every_objective_with_its_pages():
     assert [t.key for t in at.toggle] == ["lecture_mode"]  # the shared sidebar
 
 
+def test_home_says_in_preparation_only_while_a_page_is():
+    """The home page once promised pages 'in preparation' when every page had landed."""
+    import dataclasses
+
+    from nnviz import course
+
+    at = app_test()
+    assert all(p.available for p in PAGES)
+    assert "in preparation" not in "\n".join(m.value for m in at.markdown)
+
+    unfinished = (*PAGES[:-1], dataclasses.replace(PAGES[-1], script=None))
+    original = course.PAGES
+    course.PAGES = unfinished
+    try:
+        at = app_test()
+    finally:
+        course.PAGES = original
+    assert not at.exception
+    assert "still being written" in "\n".join(m.value for m in at.markdown)
+
+
 def test_no_pages_directory_next_to_app_py():
     """A folder named pages/ beside the entrypoint switches Streamlit to its old multipage mode:
     a deep link such as /softmax would then run the page without app.py (no sidebar, no layout)."""

@@ -39,6 +39,19 @@ def test_chosen_functions_and_their_derivatives_are_drawn(at):
     np.testing.assert_allclose(values(derivatives[1]["y"]), act.gelu_grad(x))
 
 
+def test_overlay_has_a_legend_naming_each_function_once(at):
+    """Several curves in one colour code need a key: one legend entry per function, in its colour."""
+    at.multiselect(key="act_choice").set_value(["sigmoid", "tanh", "relu"]).run()
+    fig = figures(at)["act_curves"]
+    assert fig["layout"]["showlegend"] is True
+    entries = [t for t in fig["data"] if t.get("showlegend", True)]
+    assert [t["name"] for t in entries] == ["Sigmoid (logistic)", "Tanh", "ReLU"]
+    colours = [t["line"]["color"] for t in entries]
+    assert len(set(colours)) == 3
+    # the derivative of each function is drawn in the colour its legend entry shows
+    assert [t["line"]["color"] for t in panel(fig, "x2")] == colours
+
+
 def test_range_slider_sets_the_x_grid(at):
     at.slider(key="act_range").set_value((-15.0, 2.0)).run()
     fig = figures(at)["act_curves"]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from conftest import figures, set_to_extreme, texts, values
+from conftest import figures, set_to_extreme, texts, trace, values
 from nnviz import losses as L
 from nnviz.data import blobs
 
@@ -30,11 +30,44 @@ def test_sweep_is_flat_for_accuracy_and_not_for_cross_entropy(at):
         at.radio(key="la_index").set_value(index).run()
         series = sweep_series(at)
         name = f"w{index + 1}"
-        assert np.all(series[f"d(accuracy) / d{name}"] == 0)
+        d_accuracy = series[f"d(accuracy) / d{name}"]
+        assert np.all(d_accuracy[np.isfinite(d_accuracy)] == 0)
         assert len(np.unique(series["accuracy"])) > 3  # plateaus with jumps, not a constant
         assert np.all(series[f"d(cross-entropy) / d{name}"] != 0)
         assert np.ptp(series["cross-entropy"]) > 0.5
     assert metric(at, "points where accuracy's derivative is exactly 0") == "100%"
+
+
+def test_accuracy_derivative_breaks_and_is_marked_at_every_jump(at):
+    """d(accuracy)/dw is 0 between the jumps and undefined at them: no line may run through a jump."""
+    fig = figures(at)["la_sweep"]
+    accuracy = trace(fig, "accuracy")
+    sweep_x, sweep_acc = values(accuracy["x"]), values(accuracy["y"])
+    derivative = trace(fig, "d(accuracy) / dw1")
+    marks = values(trace(fig, "undefined: accuracy jumps")["x"])
+    # every change of the sampled accuracy has a marked jump between the two samples
+    changed = np.flatnonzero(np.diff(sweep_acc) != 0)
+    assert len(changed) > 3
+    for i in changed:
+        assert np.any((marks > sweep_x[i]) & (marks < sweep_x[i + 1])), (sweep_x[i], sweep_x[i + 1])
+    # the accuracy really jumps at each mark (a point crosses the boundary there)
+    X, y = blobs(80, 0, spread=0.9)
+    for mark in marks:
+        left, right = (L.accuracy(y, L.neuron_output(X, np.array([v, 1.0]), -6.0)) for v in (mark - 1e-6, mark + 1e-6))
+        assert left != right, mark
+    # the zero line has a gap (None) around each jump, and no drawn segment spans a jump
+    xs = derivative["x"]
+    segments, current = [], []
+    for x in xs:
+        if x is None:
+            segments.append(current)
+            current = []
+        else:
+            current.append(x)
+    segments.append(current)
+    assert len(segments) >= len(changed) + 1
+    for segment in segments:
+        assert not np.any((marks > segment[0]) & (marks < segment[-1]))
 
 
 def test_sweep_follows_the_other_weight_and_bias(at):
@@ -99,7 +132,8 @@ def test_every_widget_at_its_extremes_raises_nothing(at, end):
         assert not at.exception
         for fig in figures(at).values():
             for t in fig["data"]:
-                assert np.all(np.isfinite(values(t["y"]))), t.get("name")
+                ys = [v for v in t["y"] if v is not None] if isinstance(t["y"], list) else t["y"]  # None: a gap
+                assert np.all(np.isfinite(values(ys))), t.get("name")
 
 
 def test_busy_server_is_explained_not_crashed(at, monkeypatch):

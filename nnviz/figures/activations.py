@@ -66,7 +66,7 @@ STRIP_ROW_PX = 30
 
 def _overlay_figure(x: np.ndarray, activations: Sequence[Activation], tol: float) -> go.Figure:
     panels_px, gap_px, strip_px = 340, 95, STRIP_ROW_PX * max(len(activations), 1) + 10
-    margin = {"l": 70, "r": 20, "t": 40, "b": 70}
+    margin = {"l": 70, "r": 20, "t": 90, "b": 70}  # the legend sits above the panel titles
     plot_px = panels_px + gap_px + strip_px
     strip_top = strip_px / plot_px
     layout = base_layout(height=plot_px + margin["t"] + margin["b"], margin=margin, hovermode="x unified",
@@ -80,8 +80,11 @@ def _overlay_figure(x: np.ndarray, activations: Sequence[Activation], tol: float
                             showgrid=False)
     layout["yaxis3"] = axis("", domain=[0, strip_top], anchor="x3", type="category", categoryorder="array",
                             categoryarray=labels, autorange="reversed")
-    # The strip's rows name each function in its colour, so they double as the legend.
-    layout["showlegend"] = False
+    # A legend above the panels (one entry per function: clicking it hides its curves and strip row);
+    # the strip's rows also name each function in its colour.
+    layout["showlegend"] = True
+    layout["legend"].update({"orientation": "h", "x": 0, "xanchor": "left", "y": 0.98, "yanchor": "top",
+                             "yref": "container", "title": {"text": "function:"}})
     layout["yaxis3"]["tickvals"] = labels
     layout["yaxis3"]["ticktext"] = [f'<span style="color:{line_style(i)["color"]}">{label}</span>'
                                     for i, label in enumerate(labels)]
@@ -89,7 +92,7 @@ def _overlay_figure(x: np.ndarray, activations: Sequence[Activation], tol: float
     for i, act in enumerate(activations):
         style = line_style(i)
         dydx = act.grad(x)
-        data.append(_line(x, act(x), act.label, style, 0, legendgroup=act.key, showlegend=False))
+        data.append(_line(x, act(x), act.label, style, 0, legendgroup=act.key, showlegend=True))
         data.append(_line(x, dydx, act.label, style, 1, legendgroup=act.key, showlegend=False))
         xs: list = []
         for lo, hi in saturated_intervals(x, dydx, tol):

@@ -27,13 +27,37 @@ def sweep_figure(values: np.ndarray, sweep: dict[str, np.ndarray], current: floa
         for col, series in enumerate((sweep[key], sweep[f"d_{key}"])):
             panel = 2 * row + col
             suffix = axis_suffix(panel)
-            data.append({"type": "scatter", "mode": "lines", "x": values, "y": series, "name": titles[panel],
+            x, y = values, series
+            if key == "accuracy" and col == 1:  # 0 between the jumps, undefined at them: the line breaks there
+                x, y = _broken_at(values, series, sweep["accuracy_jumps"])
+            data.append({"type": "scatter", "mode": "lines", "x": x, "y": y, "name": titles[panel],
                          "line": {"color": color, "width": 3, "shape": "hv" if key == "accuracy" and col == 0 else "linear"},
                          "xaxis": f"x{suffix}", "yaxis": f"y{suffix}",
                          "hovertemplate": f"{weight_name} = %{{x:.2f}}: %{{y:.4g}}<extra>{titles[panel]}</extra>"})
             shapes.append(vertical_marker(current, "", GREY, panel)[0])
+    jumps = sweep["accuracy_jumps"]
+    data.append({"type": "scatter", "mode": "markers", "x": jumps, "y": np.zeros(len(jumps)),
+                 "name": "undefined: accuracy jumps", "xaxis": f"x{axis_suffix(1)}", "yaxis": f"y{axis_suffix(1)}",
+                 "marker": {"symbol": "circle-open", "size": 9, "color": VERMILION, "line": {"width": 2}},
+                 "hovertemplate": f"{weight_name} = %{{x:.3f}}: accuracy jumps, its derivative is undefined"
+                                  "<extra></extra>"})
+    layout[f"yaxis{axis_suffix(1)}"]["range"] = [-1, 1]  # a flat 0 line with its gaps, in the middle
     layout.update(shapes=shapes)
     return figure(data, layout)
+
+
+def _broken_at(values: np.ndarray, series: np.ndarray, jumps: np.ndarray) -> tuple[list, list]:
+    """The sampled ``series`` with a gap (None) at each jump: plotly does not draw across a None."""
+    xs, ys = [], []
+    position = np.searchsorted(values, jumps)
+    gaps = set(position.tolist())
+    for i, (x, y) in enumerate(zip(values.tolist(), series.tolist())):
+        if i in gaps and xs:
+            xs.append(None)
+            ys.append(None)
+        xs.append(x)
+        ys.append(y)
+    return xs, ys
 
 
 def training_figure(histories: dict[str, np.ndarray]) -> go.Figure:
