@@ -6,7 +6,7 @@ import streamlit as st
 from nnviz import activations as act
 from nnviz import ui
 from nnviz.figures import activations as figs
-from nnviz.keras_code import dense_activation_code
+from nnviz.keras_code import NEURON_INPUTS, activation_code
 
 N_POINTS = 401
 SATURATION_TOL = 0.05
@@ -124,6 +124,10 @@ neuron_act = act.get(neuron_key)
 with plot:
     ui.show_figure(figs.neuron_figure(x, act.neuron(x, w, b, neuron_act), neuron_act(x), neuron_act, w, b),
                    key="neuron")
+with controls:
+    table_x = np.array(NEURON_INPUTS)
+    st.table({"x": [f"{v:g}" for v in table_x], "z = w·x + b": [f"{v:.2f}" for v in w * table_x + b],
+              "a = f(z)": [f"{v:.4f}" for v in act.neuron(table_x, w, b, neuron_act)]})
 
 # --- 4. Vanishing gradients -----------------------------------------------------------------------
 st.header("Deep chains: vanishing (and exploding) gradients")
@@ -185,6 +189,8 @@ ui.try_this([
     "Set the hidden layers to 5 and choose 'None (linear)': the blue curve becomes the orange straight line.",
 ])
 ui.keras_panel(
-    dense_activation_code(selected or [act.get("relu")]),
-    "The activation is an argument of the layer. The names are the strings Keras accepts:",
+    activation_code(neuron_act, w, b, [act.get(k) for k in compared], depth, chain_w, x0),
+    "The activation is an argument of the layer: `Dense(units, activation=\"…\")`, with the names Keras "
+    "accepts. This code builds the neuron of *One neuron* and the chains of *Deep chains* for your settings and "
+    "prints the numbers of their tables.",
 )

@@ -11,6 +11,7 @@ from nnviz.keras_code import sgd_code
 
 CURVE_RATES = (0.0, 0.01, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1.0, 1.05, 1.1, 1.5, 3.0)
 PRESETS = {"too small": 0.05, "good": 0.3, "too large": 0.9, "much too large": 1.05}
+BATCH_START = (-0.5, 1.5)  # (w, b) where the mini-batch section's runs start: the ring on its contour plot
 DEFAULT_RATES = {"valleys": (0.02, 0.1, 0.4), "rosenbrock": (0.0002, 0.001, 0.0025)}
 
 ui.page_header("gradient_descent")
@@ -59,7 +60,7 @@ def batch_runs(seed: int, batch_size: int, learning_rate: float, epochs: int):
     """Full-batch, mini-batch and stochastic GD on the logistic problem: {label: (trajectory, steps/epoch)}."""
     x, y, *_ = logistic_problem(seed)
     sizes = (("full batch (200)", 200), (f"mini-batch ({batch_size})", batch_size), ("stochastic (1)", 1))
-    return {label: gd.minibatch_descent(x, y, np.array([-0.5, 1.5]), learning_rate, size, epochs, seed)
+    return {label: gd.minibatch_descent(x, y, np.array(BATCH_START), learning_rate, size, epochs, seed)
             for label, size in sizes}
 
 
@@ -264,6 +265,8 @@ ui.try_this([
     "Mini-batches: set the batch size to 1 and to 200 with the same η and epochs. Which path is noisier, which "
     "took more steps?",
 ])
-ui.keras_panel(sgd_code(lr_3, beta if momentum_on else 0.0, batch_size, epochs),
-               "The logistic regression of the mini-batch section in Keras: the optimiser holds η (and β, from the "
-               "momentum switch above); `fit` takes the mini-batch size and the epochs.")
+ui.keras_panel(sgd_code(lr_3, batch_size, epochs, int(seed), BATCH_START),
+               "The mini-batch section in Keras, for its current settings: the same seeded data, the same start "
+               "(the ring), the same shuffled mini-batches, one `train_on_batch` per step. It prints the losses "
+               "of the table above. (`model.fit(x, y, batch_size=…, epochs=…)` does the same with an order of "
+               "its own; `keras.optimizers.SGD(learning_rate=…, momentum=0.8)` adds momentum.)")

@@ -156,7 +156,9 @@ ui.try_this([
     "With 2 classes, move z0 and z1 together by the same amount: the point on the sigmoid curve stays put.",
 ])
 ui.keras_panel(
-    softmax_code(n_classes, temperature),
-    "The output layer has one unit per class. Keras' losses and `keras.activations.softmax` use the stable "
-    "formula; `from_logits=True` lets the loss work on the logits directly, which is more accurate still.",
+    softmax_code(logits, temperature, true_class),
+    "Your logits, temperature and true class in Keras: it prints the probabilities of the table, the loss and "
+    "the gradient shown above. Keras' losses and `keras.activations.softmax` use the stable formula; "
+    "`from_logits=True` lets the loss work on the logits directly, which is more accurate still. "
+    "In a model the output layer has one unit per class.",
 )

@@ -165,11 +165,17 @@ def test_empty_choices_and_empty_range_give_messages(at):
     assert "act_curves" not in figures(at) and "neuron" in figures(at)
 
 
-def test_keras_panel_follows_the_chosen_functions(at):
-    at.multiselect(key="act_choice").set_value(["selu", "step"]).run()
+def test_keras_panel_follows_the_neuron_and_the_chain(at):
+    """The panel builds the neuron of 'One neuron' and the chains of 'Deep chains' (what it prints is
+    compared with the page's tables in test_keras_panels.py)."""
+    at.selectbox(key="neuron_act").set_value("selu")
+    at.slider(key="neuron_w").set_value(-1.5)
+    at.multiselect(key="chain_acts").set_value(["tanh", "step"])
+    at.slider(key="chain_depth").set_value(12).run()
     code = at.code[0].value
-    assert 'Dense(32, activation="selu")' in code
-    assert "Keras has no such activation" in code
+    assert 'keras.layers.Dense(1, activation="selu")' in code and "np.array([[-1.5]])" in code
+    assert 'for name in ["tanh"]:' in code and "for _ in range(12)" in code
+    assert "# Step (Heaviside): Keras has no such activation" in code
 
 
 @pytest.mark.parametrize("end", ["min", "max"])

@@ -130,7 +130,8 @@ def test_keras_panel_follows_classes_and_temperature(at):
     at.slider(key="sm_classes").set_value(7)
     at.slider(key="sm_temperature").set_value(0.5).run()
     code = at.code[0].value
-    assert 'Dense(7, activation="softmax")' in code and "from_logits=True" in code and "logits / 0.5" in code
+    assert 'Dense(7, activation="softmax")' in code and "from_logits=True" in code and "T = 0.5\n" in code
+    assert code.count(", ") >= 6 and "logits = np.array([[2.0, 1.0, 0.1, -1.0, 0.5, -0.5, 1.5]]" in code
 
 
 @pytest.mark.parametrize("end", ["min", "max"])

@@ -281,75 +281,22 @@ def test_two_class_softmax_large_gap_without_overflow():
 # --------------------------------------------------------------------------- generated Keras code
 
 
-def run_snippet(code: str) -> dict:
-    """Execute a generated snippet in a fresh namespace; it imports numpy/tensorflow itself."""
-    namespace: dict = {"__name__": "__nnviz_snippet__"}
-    exec(compile(code, "<nnviz snippet>", "exec"), namespace)
-    return namespace
+def test_activation_code_covers_every_activation_as_nnviz_computes_it(capsys):
+    """All the app's activations at once: every keras_name is one Keras accepts, and the chain's
+    GradientTape gradient equals nnviz's chain rule for each (the step, which Keras lacks, is explained)."""
+    from nnviz.activations import chain_gradients
 
-
-@pytest.mark.parametrize("n, T", [(2, 1.0), (3, 0.5), (10, 2.5)])
-def test_softmax_code_runs_and_builds_the_described_models(n, T, capsys):
-    ns = run_snippet(keras_code.softmax_code(n, T))
-    out = capsys.readouterr().out
-
-    last = ns["model"].layers[-1]
-    assert last.units == n
-    assert last.get_config()["activation"] == "softmax"
-    assert ns["model"].loss == "sparse_categorical_crossentropy"
-
-    loss = ns["logits_model"].loss
-    assert isinstance(loss, keras.losses.SparseCategoricalCrossentropy)
-    assert loss.get_config()["from_logits"] is True
-    assert ns["logits_model"].layers[-1].units == n
-    assert ns["logits_model"].layers[-1].get_config()["activation"] == "linear"
-
-    probs = ns["probs"].numpy()[0]
-    assert probs.shape == (n,)
-    assert probs.sum() == pytest.approx(1.0, abs=1e-6)
-    assert "predicted class:" in out
-
-
-@pytest.mark.parametrize("T", [0.5, 1.0, 2.5])
-def test_softmax_code_temperature_line_matches_nnviz(T):
-    """The snippet's untrained model outputs all-zero logits (uniform at any T), so re-run its
-    ``probs = ...`` line on non-trivial logits: it must compute nnviz's softmax(z, T)."""
-    code = keras_code.softmax_code(4, T)
-    (probs_line,) = [line for line in code.splitlines() if line.startswith("probs =")]
-    z = np.array([[2.0, -1.0, 0.5, 3.0]], dtype="float32")
-    ns = {"keras": keras, "logits": tf.constant(z)}
-    exec(probs_line, ns)
-    np.testing.assert_allclose(ns["probs"].numpy()[0], S.softmax(z[0], T), rtol=1e-5, atol=1e-7)
-
-
-def test_dense_activation_code_builds_one_dense_per_keras_activation(capsys):
-    chosen = [ACTIVATIONS["sigmoid"], ACTIVATIONS["step"], ACTIVATIONS["relu"]]
-    code = keras_code.dense_activation_code(chosen, units=8)
-    ns = run_snippet(code)
-    out = capsys.readouterr().out
-
-    dense = [layer for layer in ns["model"].layers if isinstance(layer, keras.layers.Dense)]
-    assert [layer.get_config()["activation"] for layer in dense] == ["sigmoid", "relu", "linear"]
-    assert [layer.units for layer in dense] == [8, 8, 1]
-    assert "# Step (Heaviside): Keras has no such activation" in code
-    assert ns["model"](np.zeros((4, 2), dtype="float32")).shape == (4, 1)
-    assert re.findall(r"^([a-z_]+) \[", out, flags=re.MULTILINE) == ["sigmoid", "relu"]  # step prints nothing
-
-
-def test_dense_activation_code_every_activation(capsys):
-    """All the app's activations at once: every keras_name is a valid Dense activation."""
     chosen = list(ACTIVATIONS.values())
-    ns = run_snippet(keras_code.dense_activation_code(chosen))
-    capsys.readouterr()
-    dense = [layer for layer in ns["model"].layers if isinstance(layer, keras.layers.Dense)]
-    expected = [a.keras_name for a in chosen if a.keras_name is not None] + ["linear"]
-    assert [layer.get_config()["activation"] for layer in dense] == expected
-    x = ns["x"]
+    code = keras_code.activation_code(ACTIVATIONS["swish"], 1.5, -0.5, chosen, 4, 1.3, 0.7)
+    exec(compile(code, "<activation code>", "exec"), {"__name__": "__snippet__"})  # noqa: S102
+    out = capsys.readouterr().out
+    printed = dict(re.findall(r"^([a-z_]+): ∂a/∂x after 4 layers = (\S+)$", out, flags=re.MULTILINE))
+    assert list(printed) == [a.keras_name for a in chosen if a.keras_name is not None]
     for a in chosen:
-        if a.keras_name is not None:
-            np.testing.assert_allclose(
-                keras.activations.get(a.keras_name)(x).numpy(), a.fn(x), rtol=1e-5, atol=1e-6, err_msg=a.key
-            )
+        if a.keras_name is None:
+            assert f"# {a.label}: Keras has no such activation" in code
+        else:
+            assert float(printed[a.keras_name]) == pytest.approx(chain_gradients(a, 4, 0.7, 1.3)[-1], rel=6e-3)
 
 
 @pytest.mark.parametrize("logits, temperature", [([2.0, 1.0, 0.1], 1.0), ([5.0, -3.0], 0.05), ([0.0, 9.0, 1.0], 5.0)])

@@ -1,0 +1,156 @@
+"""Every Keras panel prints what its page shows, for the page's current settings.
+
+Each test renders a page with AppTest in a few widget states, runs the page's Keras panel as shown
+(in this process: Keras is imported once) and compares the printed numbers with the numbers the page
+shows next to them (tables, metrics, figure data). That every code block runs as copied in a fresh
+interpreter is tested in test_code_blocks.py.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import re
+
+import numpy as np
+import pytest
+
+from conftest import app_test, figures, trace, values
+from nnviz import gradient_descent as gd
+
+keras = pytest.importorskip("keras")
+
+NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:e[-+]?\d+)?")
+
+
+def run_panel(at) -> str:
+    """Run the page's Keras panel (its last code block) as shown; return what it printed."""
+    code = at.code[-1].value
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(compile(code, "<keras panel>", "exec"), {"__name__": "__keras_panel__"})  # noqa: S102
+    return out.getvalue()
+
+
+def printed_numbers(out: str, prefix: str) -> np.ndarray:
+    """The numbers printed on the line that starts with ``prefix`` (after the prefix)."""
+    (line,) = [line for line in out.splitlines() if line.startswith(prefix)]
+    return np.array([float(v) for v in NUMBER.findall(line[len(prefix):])])
+
+
+def table_column(at, column: str) -> list[str]:
+    (table,) = [t.value for t in at.table if column in t.value.columns]
+    return list(table[column])
+
+
+def metric(at, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def apply(at, settings: dict) -> None:
+    """Set the widgets one at a time, in order (a select box's options can depend on an earlier widget)."""
+    for key, value in settings.items():
+        at.session_state[key] = value
+        at.run()
+        assert not at.exception
+
+
+# --- Softmax -------------------------------------------------------------------------------------------------
+
+SOFTMAX_STATES = [
+    {},
+    {"sm_classes": 5, "sm_temperature": 0.35, "sm_logit_0": -3.2, "sm_logit_1": 4.1, "sm_logit_2": 0.0,
+     "sm_logit_3": 4.0, "sm_logit_4": -10.0, "sm_true": 3},
+    {"sm_classes": 2, "sm_temperature": 0.05, "sm_logit_0": 1.0, "sm_logit_1": 1.3, "sm_true": 0},
+    {"sm_classes": 10, "sm_temperature": 5.0, "sm_true": 9},
+]
+
+
+@pytest.mark.parametrize("settings", SOFTMAX_STATES)
+def test_softmax_panel_prints_the_pages_probabilities_loss_and_gradient(settings):
+    at = app_test("app_pages/softmax.py")
+    apply(at, settings)
+    out = run_panel(at)
+
+    shown_p = np.array([float(v) for v in table_column(at, "÷ sum → p")])
+    printed = printed_numbers(out, "p =")
+    *printed_p, predicted = printed
+    np.testing.assert_allclose(printed_p, shown_p, atol=1.01e-4)
+    assert metric(at, "predicted class (argmax)") == f"class {int(predicted)}"
+
+    assert printed_numbers(out, "cross-entropy L =")[0] == pytest.approx(float(metric(at, "cross-entropy L")),
+                                                                          abs=1.01e-4)
+    shown_gradient = values(figures(at)["sm_gradient"]["data"][0]["y"])
+    np.testing.assert_allclose(printed_numbers(out, "∂L/∂z = (p − y) / T ="), shown_gradient, atol=1.01e-4)
+
+
+# --- Activations ---------------------------------------------------------------------------------------------
+
+ACTIVATION_STATES = [
+    {},
+    {"neuron_act": "tanh", "neuron_w": -2.3, "neuron_b": 1.5, "chain_acts": ["sigmoid", "relu", "step", "gelu"],
+     "chain_depth": 30, "chain_w": 0.1, "chain_x0": -1.2},
+    {"neuron_act": "step", "neuron_w": 0.5, "neuron_b": -0.2, "chain_acts": ["elu", "selu", "swish", "softplus"],
+     "chain_depth": 7, "chain_w": 2.5, "chain_x0": 0.0},
+    {"neuron_act": "leaky_relu", "neuron_w": 5.0, "neuron_b": -10.0, "chain_acts": ["tanh", "leaky_relu"],
+     "chain_depth": 1, "chain_w": 4.0, "chain_x0": 3.0},
+]
+
+
+@pytest.mark.parametrize("settings", ACTIVATION_STATES)
+def test_activation_panel_prints_the_neuron_and_chain_tables(settings):
+    at = app_test("app_pages/activations.py")
+    apply(at, settings)
+    out = run_panel(at)
+
+    shown_a = [float(v) for v in table_column(at, "a = f(z)")]
+    np.testing.assert_allclose(printed_numbers(out, "a ="), shown_a, atol=1.01e-4)
+
+    depth = at.slider(key="chain_depth").value
+    column = f"∂a/∂x after {depth} layers"
+    shown = dict(zip(table_column(at, "activation"), table_column(at, column)))
+    from nnviz import activations as act
+
+    compared = [act.get(k) for k in at.multiselect(key="chain_acts").value]
+    keras_lines = {line.split(":")[0]: line for line in out.splitlines() if column in line}
+    for a in compared:
+        if a.keras_name is None:  # the step: the code says why Keras has none
+            assert f"# {a.label}: Keras has no such activation" in at.code[-1].value
+            assert float(shown[a.label]) == 0
+            continue
+        printed = float(keras_lines[a.keras_name].rsplit("=", 1)[1])
+        assert printed == pytest.approx(float(shown[a.label]), rel=6e-3, abs=1e-300), a.key
+
+
+# --- Gradient descent ----------------------------------------------------------------------------------------
+
+GD_STATES = [
+    {},
+    {"gd3_batch": 7, "gd3_lr": 2.0, "gd3_epochs": 4, "gd3_seed": 3},
+    {"gd3_batch": 200, "gd3_lr": 1.0, "gd3_epochs": 1, "gd3_seed": 42},
+    {"gd3_batch": 50, "gd3_lr": 0.01, "gd3_epochs": 2, "gd3_seed": 9999},
+]
+
+
+@pytest.mark.parametrize("settings", GD_STATES)
+def test_gradient_descent_panel_reproduces_the_mini_batch_section(settings):
+    at = app_test("app_pages/gradient_descent.py")
+    apply(at, settings)
+    out = run_panel(at)
+
+    batch = at.slider(key="gd3_batch").value
+    rate = at.select_slider(key="gd3_lr").value
+    epochs = at.slider(key="gd3_epochs").value
+    seed = int(at.number_input(key="gd3_seed").value)
+    shown_losses = [float(v) for v in table_column(at, "loss after training")]
+    x, y = gd.logistic_data(200, seed)
+    paths = figures(at)["gd_batches"]
+    for (method, size), shown_loss in zip((("full batch", 200), ("mini-batch", batch), ("stochastic", 1)),
+                                          shown_losses):
+        w, b, loss = printed_numbers(out, f"{method} ({size}):")
+        assert loss == pytest.approx(shown_loss, abs=1.6e-3), method
+        # the run ends where the page's path ends (the path drawn from the ring)
+        page_run, _ = gd.minibatch_descent(x, y, np.array([-0.5, 1.5]), rate, size, epochs, seed)
+        assert (w, b) == pytest.approx(tuple(page_run.points[-1]), abs=2e-3), method
+        drawn = trace(paths, next(t["name"] for t in paths["data"] if t.get("name", "").startswith(method)))
+        assert (values(drawn["x"])[0], values(drawn["y"])[0]) == (-0.5, 1.5)  # the ring is the snippet's start
