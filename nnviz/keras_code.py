@@ -72,7 +72,7 @@ def activation_code(neuron: Activation, w: float, b: float, compared: Sequence[A
             f"for name in [{names}]:",
             "    chain = keras.Sequential(",
             '        [keras.Input(shape=(1,), dtype="float64")]',
-            f'        + [keras.layers.Dense(1, activation=name, use_bias=False, dtype="float64",',
+            '        + [keras.layers.Dense(1, activation=name, use_bias=False, dtype="float64",',
             f"                              kernel_initializer=keras.initializers.Constant({float_literal(chain_w)}))",
             f"           for _ in range({depth})])",
             f'    x0 = tf.Variable([[{float_literal(x0)}]], dtype="float64")',

@@ -14,8 +14,8 @@ import re
 
 import numpy as np
 import pytest
-
 from conftest import app_test, figures, trace, values
+
 from nnviz import gradient_descent as gd
 
 keras = pytest.importorskip("keras")
