@@ -55,7 +55,7 @@ def activation_code(neuron: Activation, w: float, b: float, compared: Sequence[A
         f"# One neuron a = f(w·x + b) with f = {neuron.label}, w = {w:g}, b = {b:g}:",
         f"neuron = keras.Sequential([keras.Input(shape=(1,)), {layer}])",
         f"neuron.layers[0].set_weights([np.array([[{float_literal(w)}]]), np.array([{float_literal(b)}])])",
-        f'x = np.array([[v] for v in ({_floats(NEURON_INPUTS)})], dtype="float32")',
+        f'x = np.array([{_floats(NEURON_INPUTS)}], dtype="float32").reshape(-1, 1)  # one input per row',
         output,
         'print("a =", " ".join(f"{v:.4f}" for v in np.ravel(a)))',
         "",
@@ -125,11 +125,11 @@ logits_model.compile(optimizer="sgd", loss=keras.losses.SparseCategoricalCrossen
 def perceptron_code(w: Sequence[float], b: float) -> str:
     """A single Dense unit holding the perceptron's weights, and its trainable sigmoid cousin."""
     n = len(w)
-    kernel = ", ".join(f"[{v:.4g}]" for v in w)
+    kernel = ", ".join(f"[{float_literal(v)}]" for v in w)
     return f"""{IMPORTS}
 # The perceptron is one Dense unit: z = w·x + b ...
 perceptron = keras.Sequential([keras.Input(shape=({n},)), keras.layers.Dense(1)])
-perceptron.layers[0].set_weights([np.array([{kernel}]), np.array([{b:.4g}])])
+perceptron.layers[0].set_weights([np.array([{kernel}]), np.array([{float_literal(b)}])])
 X = np.random.default_rng(0).normal(size=(5, {n})).astype("float32")
 z = perceptron(X)
 y_hat = tf.cast(z >= 0, "int32")  # ... followed by a step. Keras has no step activation:

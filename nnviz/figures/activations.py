@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 
 from nnviz.activations import Activation, saturated_intervals
 from nnviz.figures.style import (
-    BLACK, BLUE, GREY, ORANGE, VERMILION, axis, axis_suffix, base_layout, figure, line_style, subplot_grid,
+    BLACK, FONT_SIZE, BLUE, GREY, ORANGE, VERMILION, axis, axis_suffix, base_layout, figure, line_style, subplot_grid,
     vertical_bands, vertical_marker,
 )
 
@@ -84,7 +84,7 @@ def _overlay_figure(x: np.ndarray, activations: Sequence[Activation], tol: float
     # the strip's rows also name each function in its colour.
     layout["showlegend"] = True
     layout["legend"].update({"orientation": "h", "x": 0, "xanchor": "left", "y": 0.98, "yanchor": "top",
-                             "yref": "container", "title": {"text": "function:"}})
+                             "yref": "container", "title": {"text": "function:", "font": {"size": FONT_SIZE - 1}}})
     layout["yaxis3"]["tickvals"] = labels
     layout["yaxis3"]["ticktext"] = [f'<span style="color:{line_style(i)["color"]}">{label}</span>'
                                     for i, label in enumerate(labels)]

@@ -6,7 +6,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from nnviz.figures.style import (
-    BLUE, GREEN, GREY, ORANGE, VERMILION, axis, axis_suffix, base_layout, figure, subplot_grid, vertical_marker,
+    BLACK, BLUE, GREEN, GREY, ORANGE, VERMILION, axis, axis_suffix, base_layout, figure, subplot_grid, vertical_marker,
 )
 
 METRIC_STYLE = {"accuracy": ("accuracy", VERMILION), "bce": ("cross-entropy", BLUE), "mse": ("MSE", GREEN)}
@@ -38,10 +38,13 @@ def sweep_figure(values: np.ndarray, sweep: dict[str, np.ndarray], current: floa
     jumps = sweep["accuracy_jumps"]
     data.append({"type": "scatter", "mode": "markers", "x": jumps, "y": np.zeros(len(jumps)),
                  "name": "undefined: accuracy jumps", "xaxis": f"x{axis_suffix(1)}", "yaxis": f"y{axis_suffix(1)}",
-                 "marker": {"symbol": "circle-open", "size": 9, "color": VERMILION, "line": {"width": 2}},
+                 "marker": {"symbol": "line-ns", "size": 22, "color": VERMILION, "line": {"width": 2, "color": BLACK}},
                  "hovertemplate": f"{weight_name} = %{{x:.3f}}: accuracy jumps, its derivative is undefined"
                                   "<extra></extra>"})
-    layout[f"yaxis{axis_suffix(1)}"]["range"] = [-1, 1]  # a flat 0 line with its gaps, in the middle
+    layout[f"yaxis{axis_suffix(1)}"].update(range=[-1, 1], tickvals=[0])  # a flat 0 line with its gaps
+    layout["annotations"].append({"text": "| a jump: undefined", "showarrow": False,
+                                  "xref": f"x{axis_suffix(1)} domain", "yref": f"y{axis_suffix(1)}", "x": 0.5,
+                                  "y": -0.55, "font": {"size": 14, "color": BLACK}})
     layout.update(shapes=shapes)
     return figure(data, layout)
 
