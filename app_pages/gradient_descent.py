@@ -12,7 +12,8 @@ from nnviz.keras_code import sgd_code
 CURVE_RATES = (0.0, 0.01, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1.0, 1.05, 1.1, 1.5, 3.0)
 PRESETS = {"too small": 0.05, "good": 0.3, "too large": 0.9, "much too large": 1.05}
 BATCH_START = (-0.5, 1.5)  # (w, b) where the mini-batch section's runs start: the ring on its contour plot
-DEFAULT_RATES = {"valleys": (0.02, 0.1, 0.4), "rosenbrock": (0.0002, 0.001, 0.0025)}
+# bowl (λ = 2): 1 − ηλ = 0.5, −0.6, −1.2 — monotone, oscillating but converging, diverging (visibly, in the box)
+DEFAULT_RATES = {"bowl": (0.25, 0.8, 1.1), "valleys": (0.02, 0.1, 0.4), "rosenbrock": (0.0002, 0.001, 0.0025)}
 
 ui.page_header("gradient_descent")
 
@@ -43,15 +44,30 @@ def surface_paths(key: str, rates: tuple, steps: int, w1: float, w2: float, beta
     return paths
 
 
+def rate_panels(surface: gd.Surface, rates: tuple, beta: float | None) -> list[tuple[str, list[str]]]:
+    """One small multiple per rate: its title (with 1 − ηλ and the behaviour on a quadratic) and its paths."""
+    panels = []
+    for rate in rates:
+        title = f"η = {rate:g}"
+        if surface.hessian_eigenvalues:  # what the factors 1 − ηλ say about plain GD (momentum changes them)
+            title += "\n" + gd.describe_rate(rate, surface.hessian_eigenvalues, sep="\n")
+        panels.append((title, [f"η = {rate:g}"] + ([f"η = {rate:g}, β = {beta:g}"] if beta is not None else [])))
+    return panels
+
+
 @ui.cache_figure
-def surface_figures(key: str, rates: tuple, steps: int, w1: float, w2: float, beta: float | None, in_3d: bool):
+def surface_figures(key: str, rates: tuple, steps: int, w1: float, w2: float, beta: float | None, in_3d: bool,
+                    lecture: bool = False):
     surface, paths = gd.SURFACES[key], surface_paths(key, rates, steps, w1, w2, beta)
     w1_axis, w2_axis, grid_loss = surface_grid(key)
     if in_3d:
         path_figure = figs.surface_figure(w1_axis, w2_axis, grid_loss, paths, surface.box, surface.log_contours)
     else:
         path_figure = figs.contour_figure(w1_axis, w2_axis, grid_loss, paths, surface.box, surface.minima,
-                                          surface.log_contours)
+                                          surface.log_contours, panels=rate_panels(surface, rates, beta),
+                                          # Lecture mode: the sidebar leaves ~770 px, and figures are drawn taller
+                                          width_hint=770 if lecture else 1100,
+                                          height_scale=ui.LECTURE_HEIGHT_FACTOR if lecture else 1.0)
     return path_figure, figs.loss_curves_figure(paths, lowest=surface.lowest_loss)
 
 
@@ -69,7 +85,7 @@ def batch_figures(seed: int, batch_size: int, learning_rate: float, epochs: int)
     _, _, box, w_axis, b_axis, grid_loss = logistic_problem(seed)
     runs = batch_runs(seed, batch_size, learning_rate, epochs)
     trajectories = {label: run[0] for label, run in runs.items()}
-    return (figs.contour_figure(w_axis, b_axis, grid_loss, trajectories, box, height=460,
+    return (figs.contour_figure(w_axis, b_axis, grid_loss, trajectories, box, width_hint=650,
                                 axis_titles=("weight w", "bias b")),
             figs.loss_curves_figure(trajectories, "epochs (passes over the data)",
                                     {label: 1 / run[1] for label, run in runs.items()}))
@@ -98,9 +114,9 @@ def rate_options(surface: gd.Surface) -> list[float]:
 
 
 def default_rates(surface: gd.Surface) -> list[float]:
-    if surface.stability_limit:
-        return [round(surface.stability_limit * f, 6) for f in (0.25, 0.95, 1.05)]
-    return list(DEFAULT_RATES[surface.key])
+    if surface.key in DEFAULT_RATES:
+        return list(DEFAULT_RATES[surface.key])
+    return [round(surface.stability_limit * f, 6) for f in (0.25, 0.95, 1.05)]
 
 
 def divergence_note(label: str, trajectory: gd.Trajectory) -> str | None:
@@ -141,32 +157,12 @@ with controls:
 
 # --- 2. Two weights ----------------------------------------------------------------------------------
 st.header("Two weights: loss surfaces")
-controls, plot = st.columns([1, 2])
-with controls:
+surface_controls, rate_controls, start_controls = st.columns(3)  # the paths need the page's full width below
+with surface_controls:
     surface_key = st.selectbox("surface", list(gd.SURFACES), format_func=lambda k: gd.SURFACES[k].label,
                                key="gd2_surface")
     surface = gd.SURFACES[surface_key]
     st.latex(surface.formula)
-    rates = st.multiselect("learning rates η to compare", rate_options(surface), default=default_rates(surface),
-                           format_func=lambda v: f"{v:g}", key=f"gd2_rates_{surface_key}", max_selections=4)
-    steps_2d = st.slider("steps", 5, 500, 60, key="gd2_steps")
-    start_w1 = st.slider("start w₁", float(surface.box[0]), float(surface.box[1]), float(surface.start[0]),
-                         step=0.05, key=f"gd2_w1_{surface_key}")
-    start_w2 = st.slider("start w₂", float(surface.box[2]), float(surface.box[3]), float(surface.start[1]),
-                         step=0.05, key=f"gd2_w2_{surface_key}")
-    momentum_on = st.toggle("add momentum", key="gd2_momentum_on")
-    beta = st.slider("momentum β", 0.0, 0.99, 0.8, step=0.01, key="gd2_beta", disabled=not momentum_on)
-    show_3d = st.toggle("3-D surface", key="gd2_3d")
-paths = surface_paths(surface_key, tuple(rates), steps_2d, start_w1, start_w2, beta if momentum_on else None)
-with plot:
-    if not paths:
-        st.info("Pick at least one learning rate to draw a path.")
-    else:
-        path_figure, losses_figure = surface_figures(surface_key, tuple(rates), steps_2d, start_w1, start_w2,
-                                                     beta if momentum_on else None, show_3d)
-        ui.show_figure(path_figure, key="gd_3d" if show_3d else "gd_contour")
-        ui.show_figure(losses_figure, key="gd_losses")
-with controls:
     if surface.stability_limit:
         st.metric("stability limit 2 / λₘₐₓ", f"{surface.stability_limit:g}",
                   help=f"Curvatures (Hessian eigenvalues) λ = {', '.join(f'{v:g}' for v in surface.hessian_eigenvalues)}. "
@@ -174,17 +170,48 @@ with controls:
     else:
         st.caption("Not a quadratic: the curvature changes from place to place, so there is no single "
                    "stability limit — a rate that is safe in one region can blow up in another.")
-for label, path in paths.items():
-    note = divergence_note(label, path)
-    if note:
-        st.warning(note)
-st.markdown(
-    "On a quadratic bowl plain gradient descent converges exactly when $\\eta < 2/\\lambda_{\\max}$, "
-    "the largest curvature. In the **ravine** that limit is set by the steep direction (λ = 20), "
-    "so along the shallow direction (λ = 1) the steps are tiny and progress crawls: "
-    "ill-conditioning. **Momentum** keeps a running velocity $v \\leftarrow \\beta v - \\eta\\nabla L$, "
-    "$w \\leftarrow w + v$: the zig-zags across the ravine cancel while the steady push along it adds up."
-)
+with rate_controls:
+    rates = st.multiselect("learning rates η to compare (one panel each)", rate_options(surface),
+                           default=default_rates(surface), format_func=lambda v: f"{v:g}",
+                           key=f"gd2_rates_{surface_key}", max_selections=4)
+    steps_2d = st.slider("steps", 5, 500, 60, key="gd2_steps")
+    momentum_on = st.toggle("add momentum", key="gd2_momentum_on")
+    beta = st.slider("momentum β", 0.0, 0.99, 0.8, step=0.01, key="gd2_beta", disabled=not momentum_on)
+with start_controls:
+    start_w1 = st.slider("start w₁", float(surface.box[0]), float(surface.box[1]), float(surface.start[0]),
+                         step=0.05, key=f"gd2_w1_{surface_key}")
+    start_w2 = st.slider("start w₂", float(surface.box[2]), float(surface.box[3]), float(surface.start[1]),
+                         step=0.05, key=f"gd2_w2_{surface_key}")
+    show_3d = st.toggle("3-D surface", key="gd2_3d")
+paths = surface_paths(surface_key, tuple(rates), steps_2d, start_w1, start_w2, beta if momentum_on else None)
+if not paths:
+    st.info("Pick at least one learning rate to draw a path.")
+    notes = st.container()
+else:
+    path_figure, losses_figure = surface_figures(surface_key, tuple(rates), steps_2d, start_w1, start_w2,
+                                                 beta if momentum_on else None, show_3d, ui.lecture_mode())
+    ui.show_figure(path_figure, key="gd_3d" if show_3d else "gd_contour")
+    curves, notes = st.columns([2, 1])
+    with curves:
+        ui.show_figure(losses_figure, key="gd_losses")
+with notes:
+    for label, path in paths.items():
+        note = divergence_note(label, path)
+        if note:
+            st.warning(note)
+    st.markdown(
+        "On a quadratic each step multiplies the distance to the minimum along a direction of curvature λ by "
+        "$1 - \\eta\\lambda$: $w_k - w^* = (1 - \\eta\\lambda)^k\\,(w_0 - w^*)$. Between 0 and 1 the path "
+        "walks straight in; between −1 and 0 it jumps across the minimum and back, closing in; beyond −1 "
+        "(η > 2/λ) every jump is longer than the last. On the **round bowl** both directions have λ = 2, so "
+        "every path runs along one line through the minimum: only the panels tell them apart. "
+        "In the **ravine** the limit is set by the steep direction (λ = 20), "
+        "so along the shallow direction (λ = 1) the steps are tiny and progress crawls: "
+        "ill-conditioning. **Momentum** keeps a running velocity $v \\leftarrow \\beta v - \\eta\\nabla L$, "
+        "$w \\leftarrow w + v$: the zig-zags across the ravine cancel while the steady push along it adds up. "
+        "The panel titles are about plain gradient descent: momentum changes the factors (on a quadratic it "
+        "converges for any $\\eta\\lambda < 2(1 + \\beta)$)."
+    )
 
 # --- 3. Batch, mini-batch, stochastic ---------------------------------------------------------------------
 st.header("Batch, mini-batch and stochastic gradient descent")

@@ -63,6 +63,12 @@ def _two_valleys_grad(w):
     return np.array([4 * w[0] * (w[0] ** 2 - 1) + 0.3, 2 * w[1]], dtype=float)
 
 
+# ∂L/∂w₁ = 4w₁³ − 4w₁ + 0.3 = 0 where L'' = 12w₁² − 4 > 0: the minima to full precision (rounded ones
+# lie ~10⁻⁶ above the floor, and loss curves of L − L_min would then dip below zero)
+_VALLEY_MINIMA = tuple((float(r.real), 0.0) for r in sorted(np.roots([4.0, 0.0, -4.0, 0.3]))
+                       if 12 * r.real**2 - 4 > 0)
+
+
 def rosenbrock(w):
     """L = (1 − w₁)² + 100 (w₂ − w₁²)²: a curved, flat-bottomed valley with its minimum at (1, 1)."""
     w = np.asarray(w, dtype=float)
@@ -79,12 +85,12 @@ _ravine = _quadratic(1.0, 20.0)
 SURFACES: dict[str, Surface] = {
     s.key: s
     for s in (
-        Surface("bowl", "Round bowl", *_bowl, (-3, 3, -3, 3), (-2.5, 2.0), ((0.0, 0.0),),
+        Surface("bowl", "Round bowl", *_bowl, (-3, 3, -3, 3), (-1.2, 0.9), ((0.0, 0.0),),
                 r"L = w_1^2 + w_2^2", (2.0, 2.0)),
         Surface("ravine", "Elongated ravine (ill-conditioned)", *_ravine, (-3, 3, -3, 3), (-2.5, 1.5), ((0.0, 0.0),),
                 r"L = \tfrac12\,(w_1^2 + 20\,w_2^2)", (1.0, 20.0)),
         Surface("valleys", "Two valleys and a saddle", _two_valleys_loss, _two_valleys_grad, (-2, 2, -2, 2),
-                (0.05, 1.5), ((-1.036, 0.0), (0.96, 0.0)), r"L = (w_1^2 - 1)^2 + 0.3\,w_1 + w_2^2"),
+                (0.05, 1.5), _VALLEY_MINIMA, r"L = (w_1^2 - 1)^2 + 0.3\,w_1 + w_2^2"),
         Surface("rosenbrock", "Rosenbrock's banana", rosenbrock, rosenbrock_grad, (-2, 2, -1, 3), (-1.5, 2.0),
                 ((1.0, 1.0),), r"L = (1 - w_1)^2 + 100\,(w_2 - w_1^2)^2", log_contours=True),
     )
@@ -153,14 +159,58 @@ def curve_grad(w: Array) -> Array:
 
 def learning_rate_regime(learning_rate: float, curvature: float = CURVE_CURVATURE) -> str:
     """What plain GD does on a quadratic with curvature λ: each step multiplies the error by (1 − ηλ)."""
-    factor = 1.0 - learning_rate * curvature
+    return quadratic_behaviour(learning_rate, (curvature,))
+
+
+def step_factors(learning_rate: float, curvatures) -> tuple[float, ...]:
+    """1 − ηλ for each distinct curvature λ (Hessian eigenvalue), largest λ last.
+
+    On a quadratic, w_k − w* = (1 − ηλ)^k (w₀ − w*) along each eigenvector: the factor says
+    how much of the error is left after one step, and its sign whether it changes sides.
+    """
+    return tuple(float(1.0 - learning_rate * lam) for lam in sorted(set(curvatures)))
+
+
+def quadratic_behaviour(learning_rate: float, curvatures, tolerance: float = 1e-9) -> str:
+    """What plain gradient descent does on a quadratic with these curvatures, from the factors 1 − ηλ:
+
+    0 ≤ 1 − ηλ < 1 everywhere: converges monotonically (0 < ηλ < 1; exactly 0: in one step);
+    −1 < 1 − ηλ ≤ 0 everywhere: oscillates but converges (1 < ηλ < 2);
+    both signs, all |1 − ηλ| < 1: zig-zags (across the steep direction) but converges;
+    some |1 − ηλ| = 1: oscillates for ever;  some |1 − ηλ| > 1 (ηλ > 2): diverges.
+    """
     if learning_rate <= 0:
         return "does not move"
-    if abs(factor) >= 1:
-        return "diverges" if abs(factor) > 1 else "oscillates for ever"
-    if factor < 0:
+    factors = np.array(step_factors(learning_rate, curvatures))
+    worst = float(np.max(np.abs(factors)))
+    if worst > 1 + tolerance:
+        return "diverges"
+    if worst >= 1 - tolerance:
+        return "oscillates for ever"
+    if np.all(np.abs(factors) <= tolerance):
+        return "converges in one step"
+    if np.all(factors >= -tolerance):
+        return "converges monotonically"
+    if np.all(factors <= tolerance):
         return "oscillates but converges"
-    return "converges in one step" if factor == 0 else "converges monotonically"
+    return "zig-zags but converges"
+
+
+def describe_rate(learning_rate: float, curvatures, sep: str = " → ") -> str:
+    """'1 − ηλ = 0.5 → converges monotonically': the step factors and what they make GD do."""
+    factors = ", ".join(f"{f:.3g}".replace("-", "−") for f in step_factors(learning_rate, curvatures))
+    return f"1 − ηλ = {factors}{sep}{quadratic_behaviour(learning_rate, curvatures)}"
+
+
+LOSS_PRECISION = 4 * np.finfo(float).eps  # L − L_min below this (× max(1, |L_min|)) is float64 round-off
+
+
+def precision_reached_at(losses: Array, lowest: float) -> int | None:
+    """The first step at which L − L_min is at machine precision (≤ LOSS_PRECISION · max(1, |L_min|)),
+    or None. From there on the difference is round-off: a log plot of it would show noise or zeros."""
+    gap = np.asarray(losses, dtype=float) - lowest
+    reached = np.flatnonzero(gap <= LOSS_PRECISION * max(1.0, abs(lowest)))
+    return int(reached[0]) if reached.size else None
 
 
 # --- mini-batches on a real problem ----------------------------------------------------------------

@@ -185,3 +185,86 @@ def test_valleys_lowest_loss_is_negative_and_loss_curves_are_offset():
     fig = loss_curves_figure({"η": path}, lowest=valleys.lowest_loss)
     y = np.asarray(fig.data[0].y)
     assert np.all(y > 0) and y[-1] < 1e-3  # it ends in the lower valley, near its floor
+
+
+@pytest.mark.parametrize("rate, curvatures, behaviour", [
+    (0.25, (2.0, 2.0), "converges monotonically"), (0.5, (2.0, 2.0), "converges in one step"),
+    (0.8, (2.0, 2.0), "oscillates but converges"), (1.0, (2.0, 2.0), "oscillates for ever"),
+    (1.1, (2.0, 2.0), "diverges"), (0.0, (2.0, 2.0), "does not move"),
+    (0.025, (1.0, 20.0), "converges monotonically"), (0.095, (1.0, 20.0), "zig-zags but converges"),
+    (0.105, (1.0, 20.0), "diverges"), (0.1, (1.0, 20.0), "oscillates for ever"),
+])
+def test_quadratic_behaviour_follows_the_factors_and_the_path(rate, curvatures, behaviour):
+    """The words come from 1 − ηλ; the path shows them: each coordinate is multiplied by 1 − ηλ per step."""
+    assert gd.quadratic_behaviour(rate, curvatures) == behaviour
+    surface = gd.SURFACES["bowl" if curvatures == (2.0, 2.0) else "ravine"]
+    path = gd.descend(surface.loss, surface.grad, surface.start, rate, 8).points
+    for coordinate, factor in zip(path.T, (1 - rate * lam for lam in curvatures)):
+        np.testing.assert_allclose(coordinate[1:], coordinate[:-1] * factor, atol=1e-12)
+    w2 = path[:, 1]  # the steep direction
+    if behaviour == "converges monotonically":
+        assert np.all(np.sign(w2[1:]) == np.sign(w2[0])) and np.all(np.abs(np.diff(np.abs(w2))) > 0)
+    if behaviour in ("oscillates but converges", "zig-zags but converges", "diverges"):
+        assert np.all(np.sign(w2[1:]) == -np.sign(w2[:-1]))  # crosses the minimum every step
+        growing = np.abs(w2[1:]) > np.abs(w2[:-1])
+        assert np.all(growing) if behaviour == "diverges" else not np.any(growing)
+
+
+def test_describe_rate_names_the_factors_and_the_behaviour():
+    assert gd.describe_rate(0.25, (2.0, 2.0)) == "1 − ηλ = 0.5 → converges monotonically"
+    assert gd.describe_rate(0.095, (20.0, 1.0), sep="\n") == "1 − ηλ = 0.905, −0.9\nzig-zags but converges"
+
+
+def test_valley_minima_are_exact_so_l_minus_l_min_never_goes_negative():
+    valleys = gd.SURFACES["valleys"]
+    for minimum in valleys.minima:
+        assert np.linalg.norm(valleys.grad(np.array(minimum))) < 1e-12
+    path = gd.descend(valleys.loss, valleys.grad, (-0.5, 0.5), 0.05, 500)
+    assert np.min(path.losses - valleys.lowest_loss) > -gd.LOSS_PRECISION
+
+
+def test_precision_is_reached_where_l_minus_l_min_is_round_off():
+    bowl = gd.SURFACES["bowl"]
+    path = gd.descend(bowl.loss, bowl.grad, bowl.start, 0.25, 60)  # L_k = L_0 / 4^k
+    k = gd.precision_reached_at(path.losses, 0.0)
+    assert path.losses[k] <= gd.LOSS_PRECISION < path.losses[k - 1]
+    assert k == int(np.ceil(np.log(path.losses[0] / gd.LOSS_PRECISION) / np.log(4)))
+    assert gd.precision_reached_at(path.losses[:k], 0.0) is None
+    assert gd.precision_reached_at(np.array([1.0, -0.3054 + 1e-17]), -0.3054) == 1  # below L_min by round-off
+
+
+def test_loss_curves_stop_at_machine_precision_and_say_so():
+    from nnviz.figures.gradient_descent import loss_curves_figure
+
+    bowl = gd.SURFACES["bowl"]
+    fast = gd.descend(bowl.loss, bowl.grad, bowl.start, 0.25, 60)
+    slow = gd.descend(bowl.loss, bowl.grad, bowl.start, 0.05, 60)
+    k = gd.precision_reached_at(fast.losses, 0.0)
+    fig = loss_curves_figure({"η = 0.25": fast, "η = 0.05": slow})
+    curves = {t.name: t for t in fig.data if t.mode == "lines"}
+    assert max(curves["η = 0.25"].x) == k and min(curves["η = 0.25"].y) >= gd.LOSS_PRECISION  # stops: no floor line
+    assert max(curves["η = 0.05"].x) == 60  # still far from the minimum: drawn to the end
+    notes = [t for t in fig.data if "machine precision" in (t.name or "")]
+    assert any(t.name == f"η = 0.25: L_min reached to machine precision at step {k}" and list(t.x) == [k]
+               for t in notes)
+    assert any(t.showlegend is not False for t in notes)  # the legend says what the star means
+    assert list(fig.layout.xaxis.range)[1] >= 60  # the axis shows all steps: the stop is visible
+
+
+def test_contour_panels_are_drawn_at_equal_scale_one_rate_each():
+    from nnviz.figures.gradient_descent import contour_figure
+
+    bowl = gd.SURFACES["bowl"]
+    paths = {f"η = {r:g}": gd.descend(bowl.loss, bowl.grad, bowl.start, r, 20) for r in (0.25, 0.8, 1.1)}
+    w1, w2, loss = gd.loss_grid(bowl.loss, bowl.box, 20)
+    panels = [(f"η = {r:g}\nsomething", [f"η = {r:g}"]) for r in (0.25, 0.8, 1.1)]
+    fig = contour_figure(w1, w2, loss, paths, bowl.box, bowl.minima, panels=panels).to_dict()
+    layout = fig["layout"]
+    for suffix in ("", "2", "3"):
+        assert layout[f"yaxis{suffix}"]["scaleanchor"] == f"x{suffix}" and layout[f"yaxis{suffix}"]["scaleratio"] == 1
+        assert layout[f"xaxis{suffix}"]["range"] == [-3, 3] and layout[f"yaxis{suffix}"]["range"] == [-3, 3]
+    axes = {t["name"]: t["xaxis"] for t in fig["data"] if t.get("name", "").startswith("η")}
+    assert axes == {"η = 0.25": "x", "η = 0.8": "x2", "η = 1.1": "x3"}
+    assert [a["text"] for a in layout["annotations"]] == [f"η = {r:g}<br>something" for r in (0.25, 0.8, 1.1)]
+    single = contour_figure(w1, w2, loss, paths, bowl.box).to_dict()["layout"]  # one panel (mini-batch section)
+    assert single["yaxis"]["scaleanchor"] == "x"

@@ -47,6 +47,47 @@ def test_bowl_converges_just_below_two_over_lambda_and_diverges_just_above(at):
     assert "**η = 1.01** is diverging" in texts(at) and "**η = 0.99**" not in texts(at)
 
 
+def test_bowl_defaults_show_the_three_behaviours_in_equal_scale_panels(at):
+    """Round bowl: GD paths from one start all lie on one line, so each default rate gets its own panel
+    (drawn at equal scale) whose title names 1 − ηλ and the behaviour; the paths show it."""
+    fig = figures(at)["gd_contour"]
+    layout, box = fig["layout"], gd.SURFACES["bowl"].box
+    titles = [a["text"] for a in layout["annotations"]]
+    assert titles == ["η = 0.25<br>1 − ηλ = 0.5<br>converges monotonically",
+                      "η = 0.8<br>1 − ηλ = −0.6<br>oscillates but converges",
+                      "η = 1.1<br>1 − ηλ = −1.2<br>diverges"]
+    for suffix in ("", "2", "3"):
+        assert layout[f"yaxis{suffix}"]["scaleanchor"] == f"x{suffix}" and layout[f"yaxis{suffix}"]["scaleratio"] == 1
+        assert layout[f"xaxis{suffix}"]["range"] == list(box[:2]) and layout[f"yaxis{suffix}"]["range"] == list(box[2:])
+    paths = {t["name"]: t for t in fig["data"] if t.get("mode") == "lines+markers"}
+    assert {name: t["xaxis"] for name, t in paths.items()} == {"η = 0.25": "x", "η = 0.8": "x2", "η = 1.1": "x3"}
+    w1 = {name: values(t["x"]) for name, t in paths.items()}
+    assert np.all(w1["η = 0.25"] < 0)  # stays on its side of the minimum
+    assert np.all(np.sign(w1["η = 0.8"][1:8]) == -np.sign(w1["η = 0.8"][:7]))  # jumps across it, closing in
+    assert np.all(np.abs(np.diff(np.abs(w1["η = 0.8"][:8]))) > 0) and abs(w1["η = 0.8"][7]) < abs(w1["η = 0.8"][0])
+    inside = (np.abs(w1["η = 1.1"]) <= box[1]) & (np.abs(values(paths["η = 1.1"]["y"])) <= box[3])
+    assert inside[:5].all() and not inside.all()  # ≥ 5 visible steps, each farther out, then it leaves the box
+    assert np.all(np.abs(w1["η = 1.1"][1:5]) > np.abs(w1["η = 1.1"][:4]))
+
+
+def test_loss_curves_stop_at_machine_precision_on_the_page(at):
+    curves = {t["name"]: values(t["x"]) for t in figures(at)["gd_losses"]["data"] if t.get("mode") == "lines"}
+    assert curves["η = 0.25"][-1] == 26 and curves["η = 0.8"][-1] == 35  # of 60 steps: reached L_min, not stalled
+    names = [t["name"] for t in figures(at)["gd_losses"]["data"]]
+    assert "η = 0.25: L_min reached to machine precision at step 26" in names
+
+
+def test_momentum_draws_each_rates_two_paths_in_its_panel(at):
+    at.selectbox(key="gd2_surface").set_value("ravine").run()
+    at.toggle(key="gd2_momentum_on").set_value(True).run()
+    fig = figures(at)["gd_contour"]
+    paths = {t["name"]: t["xaxis"] for t in fig["data"] if t.get("mode") == "lines+markers"}
+    assert paths == {"η = 0.025": "x", "η = 0.025, β = 0.8": "x",
+                     "η = 0.095": "x2", "η = 0.095, β = 0.8": "x2",
+                     "η = 0.105": "x3", "η = 0.105, β = 0.8": "x3"}
+    assert "1 − ηλ = 0.895, −1.1<br>diverges" in fig["layout"]["annotations"][2]["text"]
+
+
 def test_ravine_limit_and_momentum(at):
     at.selectbox(key="gd2_surface").set_value("ravine").run()
     assert next(m.value for m in at.metric if m.label.startswith("stability limit")) == "0.1"

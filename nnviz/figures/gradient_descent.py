@@ -5,8 +5,21 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from nnviz.figures.style import BLACK, BLUE, GREEN, GREY, ORANGE, VERMILION, axis, base_layout, figure, line_style
-from nnviz.gradient_descent import Trajectory
+from nnviz.figures.style import (
+    BLACK,
+    BLUE,
+    FONT_SIZE,
+    GREEN,
+    GREY,
+    ORANGE,
+    VERMILION,
+    axis,
+    base_layout,
+    figure,
+    line_style,
+)
+from nnviz.gradient_descent import LOSS_PRECISION, Trajectory, precision_reached_at
+from nnviz.mlp import power_of_ten
 
 MAX_DRAWN_STEPS = 400  # longer paths are thinned for drawing: figures stay small
 
@@ -71,35 +84,115 @@ def curve_figure(w_grid: np.ndarray, loss_grid: np.ndarray, trajectory: Trajecto
     return figure(data, layout)
 
 
+PANEL_GAP = 0.03  # between small multiples, as a fraction of the figure's plotting width
+LABELLED_STEPS = 5  # the first steps of each path get their number, so that its order can be read
+SPARSE_PATH = 100  # paths with at most this many points are drawn with arrowheads and numbered steps
+
+
 def contour_figure(w1: np.ndarray, w2: np.ndarray, loss: np.ndarray, trajectories: dict[str, Trajectory],
-                   box, minima=(), log_contours: bool = False, height: int = 520,
-                   axis_titles: tuple[str, str] = ("w₁", "w₂")) -> go.Figure:
-    """Contours of L(w₁, w₂) with each optimiser's path; a log scale for very steep surfaces."""
-    z = np.log10(loss - loss.min() + 1e-3) if log_contours else loss
-    data = [{"type": "contour", "x": w1, "y": w2, "z": z, "ncontours": 25, "showscale": False,
-             "colorscale": "Blues", "reversescale": True, "contours": {"coloring": "heatmap", "showlines": True},
-             "line": {"width": 0.5, "color": "white"}, "opacity": 0.85,
-             "hovertemplate": "w₁ = %{x:.2f}, w₂ = %{y:.2f}<extra></extra>"}]
-    for i, (label, trajectory) in enumerate(trajectories.items()):
-        steps, points, losses = _thin(trajectory.points, trajectory.losses)
-        points = _cut_at_box(points, box)
-        steps, losses = steps[:len(points)], np.append(losses, losses[-1])[:len(points)]
-        style = line_style(i + 1, width=3)
-        data.append({"type": "scatter", "mode": "lines+markers", "x": points[:, 0], "y": points[:, 1], "name": label,
-                     "line": style, "marker": {"size": 6, "color": style["color"]}, "customdata": losses,
-                     "text": steps, "hovertemplate": "step %{text}: L = %{customdata:.4g}<extra>" + label + "</extra>"})
-        data.append({"type": "scatter", "mode": "markers", "x": points[:1, 0], "y": points[:1, 1], "showlegend": False,
-                     "marker": {"symbol": "circle-open", "size": 16, "color": BLACK, "line": {"width": 3}},
-                     "hoverinfo": "skip"})
-    if minima:
-        data.append({"type": "scatter", "mode": "markers", "x": [m[0] for m in minima], "y": [m[1] for m in minima],
-                     "name": "minimum", "marker": {"symbol": "x", "size": 14, "color": BLACK}})
-    layout = base_layout(height=height, legend_below=True,
-                         xaxis=axis(axis_titles[0], range=[box[0], box[1]]),
-                         yaxis=axis(axis_titles[1], range=[box[2], box[3]]))
-    layout["legend"]["y"] = -0.2
-    layout["margin"]["b"] = 120
+                   box, minima=(), log_contours: bool = False, height: int | None = None,
+                   axis_titles: tuple[str, str] = ("w₁", "w₂"),
+                   panels: list[tuple[str, list[str]]] | None = None, width_hint: int = 1100,
+                   height_scale: float = 1.0) -> go.Figure:
+    """Contours of L(w₁, w₂) with each optimiser's path, drawn at equal scale (1 unit of w₁ = 1 unit of
+    w₂ on screen), so that round contours look round and gradient steps cross contours at right angles.
+
+    ``panels`` draws small multiples: one panel per (title, labels of the paths in it), side by side
+    on the same contours and axes (a title may hold line breaks, "\\n"). Without it, one panel holds all
+    paths. A path keeps its colour (its position in ``trajectories``) in every panel, as in
+    ``loss_curves_figure``. A log scale of the contours for very steep surfaces.
+
+    Plotly keeps the panels square by shrinking them (constrain="domain"), so a figure taller than
+    its width needs is left with blank space: without a ``height`` it is chosen for a figure about
+    ``width_hint`` px wide that is later drawn ``height_scale`` times taller (Lecture mode).
+    """
+    panels = panels or [("", list(trajectories))]
+    n = len(panels)
+    titled = any(title for title, _ in panels)
+    title_lines = max((title.count("\n") + 1 for title, _ in panels if title), default=0)
+    z = (np.log10(loss - loss.min() + 1e-3) if log_contours else loss).astype(np.float32)  # half the bytes
+    colors = {label: line_style(i + 1, width=3) for i, label in enumerate(trajectories)}
+    width = (1 - PANEL_GAP * (n - 1)) / n
+    data, annotations, layout_axes = [], [], {}
+    for p, (title, labels) in enumerate(panels):
+        suffix = "" if p == 0 else str(p + 1)
+        on_axes = {"xaxis": f"x{suffix}", "yaxis": f"y{suffix}"}
+        data.append({"type": "contour", "x": w1, "y": w2, "z": z, "ncontours": 25, "showscale": False,
+                     "colorscale": "Blues", "reversescale": True, "contours": {"coloring": "heatmap", "showlines": True},
+                     "line": {"width": 0.5, "color": "white"}, "opacity": 0.85,
+                     "hovertemplate": f"{axis_titles[0]} = %{{x:.2f}}, {axis_titles[1]} = %{{y:.2f}}<extra></extra>",
+                     **on_axes})
+        for j, label in enumerate(labels):
+            steps, points, losses = _thin(trajectories[label].points, trajectories[label].losses)
+            points = _cut_at_box(points, box)
+            steps, losses = steps[:len(points)], np.append(losses, losses[-1])[:len(points)]
+            style = colors[label]
+            # arrowheads pointing the way each step went (which side of the minimum, in which order);
+            # plain dots on long noisy paths (stochastic GD), where arrows would pile up into a blot
+            sparse = len(points) <= SPARSE_PATH
+            marker = ({"size": 11, "symbol": "arrow", "angleref": "previous", "line": {"width": 0.5, "color": "white"}}
+                      if sparse else {"size": 6})
+            data.append({"type": "scatter", "mode": "lines+markers", "x": points[:, 0], "y": points[:, 1],
+                         "name": label, "legendgroup": label, "line": style,
+                         "marker": {**marker, "color": style["color"]}, "customdata": losses,
+                         "text": steps, "hovertemplate": "step %{text}: L = %{customdata:.4g}<extra>" + label + "</extra>",
+                         **on_axes})
+            numbered = _numbered_steps(points, box) if j == 0 and sparse else []  # one path a panel: legible
+            if numbered:
+                data.append({"type": "scatter", "mode": "text", "x": points[numbered, 0], "y": points[numbered, 1],
+                             "text": [str(k) for k in numbered], "textposition": "top right", "showlegend": False,
+                             "legendgroup": label, "hoverinfo": "skip", **on_axes,
+                             "textfont": {"size": FONT_SIZE - 2, "color": "white", "weight": "bold",
+                                          "shadow": "auto"}})
+            data.append({"type": "scatter", "mode": "markers", "x": points[:1, 0], "y": points[:1, 1],
+                         "showlegend": False, "hoverinfo": "skip", **on_axes,
+                         "marker": {"symbol": "circle-open", "size": 16, "color": BLACK, "line": {"width": 3}}})
+        if minima:
+            data.append({"type": "scatter", "mode": "markers", "x": [m[0] for m in minima],
+                         "y": [m[1] for m in minima], "name": "minimum", "legendgroup": "minimum", "legendrank": 2000,
+                         "showlegend": p == 0, "marker": {"symbol": "x", "size": 14, "color": BLACK}, **on_axes})
+        x0 = p * (width + PANEL_GAP)
+        layout_axes[f"xaxis{suffix}"] = axis(axis_titles[0], range=[box[0], box[1]], domain=[x0, min(x0 + width, 1.0)],
+                                             anchor=f"y{suffix}", constrain="domain",
+                                             tickvals=_inner_ticks(box[0], box[1]))  # none where panels meet
+        layout_axes[f"yaxis{suffix}"] = axis(axis_titles[1] if p == 0 else "", range=[box[2], box[3]], domain=[0, 1],
+                                             anchor=f"x{suffix}", scaleanchor=f"x{suffix}", scaleratio=1,
+                                             constrain="domain", constraintoward="top", nticks=7,
+                                             showticklabels=p == 0)  # the same axis in every panel
+        if title:
+            annotations.append({"text": title.replace("\n", "<br>"), "showarrow": False, "align": "center",
+                                "xref": f"x{suffix} domain", "yref": f"y{suffix} domain", "x": 0.5, "y": 1,
+                                "xanchor": "center", "yanchor": "bottom", "yshift": 4,
+                                "font": {"size": FONT_SIZE - 2, "color": "#222222"}})
+    top, bottom = 20 + (28 * title_lines if titled else 0), 130  # room for Lecture mode's larger fonts too
+    if height is None:  # square panels; the plotting width is the figure's less the side margins (70 + 20)
+        height = int((min(440, (width_hint - 90) * width) + top + bottom) / height_scale)
+    layout = base_layout(height=height, legend_below=True, annotations=annotations, **layout_axes)
+    layout["legend"].update({"yref": "container", "y": 0, "yanchor": "bottom"})
+    layout["margin"].update({"t": top, "b": bottom})
     return figure(data, layout)
+
+
+def _inner_ticks(lo: float, hi: float) -> list[float]:
+    """Round tick values (step 1, 2 or 5 × 10^k, 3–6 of them) at least 8 % of the span inside [lo, hi]:
+    side by side panels then show no '3−3' where one panel's last tick meets the next one's first."""
+    span = hi - lo
+    step = next(m * 10.0**e for e in range(int(np.floor(np.log10(span))) - 2, int(np.floor(np.log10(span))) + 2)
+                for m in (1, 2, 5) if span / (m * 10.0**e) <= 6)
+    ticks = np.arange(np.ceil(lo / step) * step, hi + step / 2, step)
+    return [float(round(t, 10)) for t in ticks if lo + 0.08 * span <= t <= hi - 0.08 * span]
+
+
+def _numbered_steps(points: np.ndarray, box) -> list[int]:
+    """Steps 1 … LABELLED_STEPS that lie in the box and not on top of the previous numbered point."""
+    spacing = 0.06 * (box[1] - box[0])
+    numbered, last = [], points[0]
+    for k in range(1, min(LABELLED_STEPS + 1, len(points))):
+        inside = box[0] <= points[k, 0] <= box[1] and box[2] <= points[k, 1] <= box[3]
+        if inside and np.hypot(*(points[k] - last)) >= spacing:
+            numbered.append(k)
+            last = points[k]
+    return numbered
 
 
 def surface_figure(w1: np.ndarray, w2: np.ndarray, loss: np.ndarray, trajectories: dict[str, Trajectory],
@@ -129,17 +222,40 @@ def surface_figure(w1: np.ndarray, w2: np.ndarray, loss: np.ndarray, trajectorie
 
 def loss_curves_figure(trajectories: dict[str, Trajectory], x_title: str = "step",
                        x_scale: dict[str, float] | None = None, lowest: float = 0.0) -> go.Figure:
-    """L − ``lowest`` against step (log scale) for each path; values below 10⁻¹⁶ are drawn at 10⁻¹⁶
-    (numerically zero). ``x_scale`` multiplies a path's step numbers (e.g. to count epochs)."""
-    data = []
+    """L − ``lowest`` against step (log scale) for each path. A curve stops where L − L_min reaches
+    machine precision (``precision_reached_at``: below it a log plot shows only round-off), with a
+    star, its step number and a legend note saying so. The x axis spans all steps, so that a curve
+    that stops early is seen to stop. ``x_scale`` multiplies a path's step numbers (e.g. to count epochs)."""
+    data, floor = [], LOSS_PRECISION * max(1.0, abs(lowest))
+    x_end = max(((len(t.losses) - 1) * (x_scale or {}).get(label, 1.0) for label, t in trajectories.items()),
+                default=1)
     for i, (label, trajectory) in enumerate(trajectories.items()):
-        steps, _, losses = _thin(trajectory.points, trajectory.losses)
         factor = (x_scale or {}).get(label, 1.0)
-        data.append({"type": "scatter", "mode": "lines", "x": steps * factor, "y": np.maximum(losses - lowest, 1e-16),
-                     "name": label + (" (diverged)" if trajectory.diverged_at else ""),
-                     "line": line_style(i + 1, width=3)})
+        style = line_style(i + 1, width=3)
+        reached = precision_reached_at(trajectory.losses, lowest)
+        shown = trajectory.losses if reached is None else trajectory.losses[:reached + 1]
+        steps, _, losses = _thin(trajectory.points[:len(shown)], shown)
+        data.append({"type": "scatter", "mode": "lines", "x": steps * factor, "y": np.maximum(losses - lowest, floor),
+                     "name": label + (" (diverged)" if trajectory.diverged_at else ""), "legendgroup": label,
+                     "line": style})
+        if reached is not None:
+            data.append({"type": "scatter", "mode": "markers+text", "x": [reached * factor], "y": [floor],
+                         "name": f"{label}: L_min reached to machine precision at step {reached}",
+                         "legendgroup": label, "showlegend": False, "text": [f"{reached:g}"],
+                         "textposition": "top center", "textfont": {"size": FONT_SIZE - 2, "color": style["color"]},
+                         "marker": {"symbol": "star", "size": 15, "color": style["color"],
+                                    "line": {"width": 1, "color": BLACK}},
+                         "hovertemplate": f"{label}: L − L_min < {power_of_ten(floor)} (machine precision) from step "
+                                          f"{reached} on"
+                                          "<extra></extra>"})
+    if any(t.get("marker", {}).get("symbol") == "star" for t in data):  # one legend note for all the stars
+        data.append({"type": "scatter", "mode": "markers", "x": [None], "y": [None], "legendrank": 2000,
+                     "name": f"step where L_min was reached to machine precision<br>(L − L_min < {power_of_ten(floor)}):"
+                             " the curve stops there",
+                     "marker": {"symbol": "star", "size": 15, "color": "white", "line": {"width": 1.5, "color": BLACK}},
+                     "hoverinfo": "skip"})
     y_title = "loss (log scale)" if lowest == 0 else f"L − L_min (log scale), L_min = {lowest:.3g}"
-    layout = base_layout(height=380, legend_below=True, xaxis=axis(x_title),
+    layout = base_layout(height=380, legend_below=True, xaxis=axis(x_title, range=[0, x_end * 1.02]),
                          yaxis=axis(y_title, type="log", exponentformat="power", nticks=6))
     layout["legend"]["y"] = -0.28
     layout["margin"]["b"] = 100
