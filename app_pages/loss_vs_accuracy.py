@@ -114,7 +114,7 @@ with plot:
     ui.show_figure(figs.training_figure(histories), key="la_training")
 with controls:
     for label, acc in histories.items():
-        st.metric(label, f"{acc[0]:.0%} → {acc[-1]:.0%}")
+        st.metric(label, f"{acc[0]:.1%} → {acc[-1]:.1%}")
 st.markdown(
     "All three start from the same poor line. Gradient descent on **cross-entropy** improves the accuracy epoch "
     "after epoch, although accuracy is never what it optimises. Trying to climb **accuracy** directly, or training a "
@@ -163,4 +163,6 @@ ui.try_this([
     "Move p towards 0.01: which loss pushes harder on a confidently wrong prediction? And at p = 0.5?",
     "Set the share of positives to 1 %: how good does 'always no' look by accuracy?",
 ])
-ui.keras_panel(loss_metric_code(), "Keras separates the two jobs: `loss=` is optimised, `metrics=` are only reported.")
+ui.keras_panel(loss_metric_code(seed, START_W, START_B, learning_rate, epochs),
+               "Keras separates the two jobs: `loss=` is optimised, `metrics=` are only reported. This is the "
+               "training on cross-entropy of *Train it three ways*, for its settings:")

@@ -290,5 +290,6 @@ ui.try_this([
     "Run XOR to the end: watch the mistakes per epoch. Do they ever reach 0?",
     "Set the learning rate to 0.1 and to 2 and run the separable blobs from w = 0: does η change the final line?",
 ])
-ui.keras_panel(perceptron_code([w1, w2], b),
-               "A perceptron is a single `Dense` unit. Here it holds the line you set above:")
+ui.keras_panel(perceptron_code(dataset_name, int(seed), [w1, w2], b),
+               "A perceptron is a single `Dense` unit. Here it holds the line you set in *A perceptron draws a "
+               "straight line*, on the same data, and counts its mistakes as the page does:")

@@ -6,6 +6,7 @@ snippet in Keras to make sure what we show really works.
 
 from __future__ import annotations
 
+import inspect
 import math
 from collections.abc import Sequence
 
@@ -122,24 +123,55 @@ logits_model.compile(optimizer="sgd", loss=keras.losses.SparseCategoricalCrossen
 """
 
 
-def perceptron_code(w: Sequence[float], b: float) -> str:
-    """A single Dense unit holding the perceptron's weights, and its trainable sigmoid cousin."""
-    n = len(w)
+# How each perceptron dataset is made, as code a student can run: (nnviz.data builder, call of the snippet).
+GATES = ("AND", "OR", "XOR")
+BLOB_CALLS = {"Separable blobs": "blobs(40, {seed}, spread=0.6, margin=0.25)",
+              "Noisy, overlapping blobs": "blobs(60, {seed}, spread=1.0)"}
+
+
+def blobs_source() -> str:
+    """The source of ``nnviz.data.blobs`` and its centres: the snippet draws the very same points."""
+    from nnviz import data
+
+    return (f"BLOB_CENTRES = np.array({data.BLOB_CENTRES.tolist()})  # class 0, class 1\n"
+            "Array = np.ndarray  # the type the function's hints name\n\n\n"
+            + inspect.getsource(data.blobs))
+
+
+def perceptron_data_code(dataset: str, seed: int) -> str:
+    """Code that makes the perceptron page's dataset ``dataset`` (a key of ``PERCEPTRON_DATASETS``) as X, y."""
+    from nnviz.data import logic_gate
+
+    if dataset.startswith("Iris"):
+        return ("from sklearn.datasets import load_iris  # ships with scikit-learn\n\n"
+                "iris = load_iris()\n"
+                "X = iris.data[:, 2:4]  # petal length and width (cm)\n"
+                "y = (iris.target == 0).astype(int)  # 1 = Iris setosa\n")
+    if dataset in GATES:
+        gate = logic_gate(dataset)
+        return (f"X = np.array({gate.X.tolist()})  # the truth table's inputs\n"
+                f"y = np.array({gate.y.tolist()})  # {dataset}\n")
+    return f"{blobs_source()}\n\nX, y = {BLOB_CALLS[dataset].format(seed=int(seed))}\n"
+
+
+def perceptron_code(dataset: str, seed: int, w: Sequence[float], b: float) -> str:
+    """One Dense unit holding the line set on the perceptron page, followed by a step, on the page's data:
+    it prints how many points the line gets wrong, as the page does. Then its trainable sigmoid cousin."""
     kernel = ", ".join(f"[{float_literal(v)}]" for v in w)
     return f"""{IMPORTS}
+# The data: {dataset}
+{perceptron_data_code(dataset, seed)}
 # The perceptron is one Dense unit: z = w·x + b ...
-perceptron = keras.Sequential([keras.Input(shape=({n},)), keras.layers.Dense(1)])
+perceptron = keras.Sequential([keras.Input(shape=(2,), dtype="float64"), keras.layers.Dense(1, dtype="float64")])
 perceptron.layers[0].set_weights([np.array([{kernel}]), np.array([{float_literal(b)}])])
-X = np.random.default_rng(0).normal(size=(5, {n})).astype("float32")
-z = perceptron(X)
-y_hat = tf.cast(z >= 0, "int32")  # ... followed by a step. Keras has no step activation:
-print(y_hat.numpy().ravel())       # its gradient is 0, so fit() could not train it.
+z = np.round(perceptron(X).numpy().ravel(), 9)  # rounded, so that float noise cannot decide the step at z = 0
+y_hat = (z >= 0).astype(int)  # ... followed by a step H(z). Keras has no step activation: its gradient is 0,
+print(f"misclassified: {{np.sum(y_hat != y)}} of {{len(y)}}")  # so fit() could not train it.
 
 # What Keras can train: the same unit with a smooth sigmoid, and a loss with a gradient.
-neuron = keras.Sequential([keras.Input(shape=({n},)), keras.layers.Dense(1, activation="sigmoid")])
-neuron.compile(optimizer=keras.optimizers.SGD(learning_rate=0.1), loss="binary_crossentropy",
-               metrics=["accuracy"])
-# neuron.fit(X_train, y_train, epochs=20)  # y in {{0, 1}}
+neuron = keras.Sequential([keras.Input(shape=(2,)), keras.layers.Dense(1, activation="sigmoid")])
+neuron.compile(optimizer=keras.optimizers.SGD(learning_rate=0.1), loss="binary_crossentropy", metrics=["accuracy"])
+neuron.fit(X, y, epochs=5, verbose=0)
 """
 
 
@@ -179,22 +211,26 @@ for method, batch_size in {{"full batch": {n_samples}, "mini-batch": {int(batch_
 """
 
 
-def loss_metric_code() -> str:
-    """Binary and multi-class compile calls: a smooth loss to optimise, accuracy as a metric."""
+def loss_metric_code(seed: int, start_w: Sequence[float], start_b: float, learning_rate: float, epochs: int) -> str:
+    """The loss-vs-accuracy page's training on cross-entropy in Keras: its 80 seeded points, its start, full-batch
+    gradient descent at its η for its epochs, accuracy reported as a metric; prints accuracy before → after."""
     return f"""{IMPORTS}
-# Binary classification: a sigmoid output, trained on cross-entropy, *reporting* accuracy.
+# The page's 80 points: two overlapping clouds (seed {int(seed)})
+{blobs_source()}
+
+X, y = blobs(80, {int(seed)}, spread=0.9)
+
+# A sigmoid neuron trained on cross-entropy (loss=), *reporting* accuracy (metrics=)
 model = keras.Sequential([keras.Input(shape=(2,)), keras.layers.Dense(1, activation="sigmoid")])
-model.compile(optimizer=keras.optimizers.SGD(learning_rate=1.0),
-              loss="binary_crossentropy",
-              metrics=["accuracy", keras.metrics.Precision(), keras.metrics.Recall()])
+model.layers[0].set_weights([np.array([{", ".join(f"[{float_literal(v)}]" for v in start_w)}]), np.array([{float_literal(start_b)}])])  # the poor start
+model.compile(optimizer=keras.optimizers.SGD(learning_rate={float_literal(learning_rate)}), loss="binary_crossentropy",
+              metrics=["accuracy"])
+_, before = model.evaluate(X, y, verbose=0)
+model.fit(X, y, batch_size=len(X), epochs={int(epochs)}, shuffle=False, verbose=0)  # one full-batch step per epoch
+_, after = model.evaluate(X, y, verbose=0)
+print(f"gradient descent on cross-entropy (sigmoid): {{before:.1%}} → {{after:.1%}}")
 
-# Several classes: softmax output and sparse categorical cross-entropy (labels 0, 1, 2, ...).
-multi = keras.Sequential([keras.Input(shape=(2,)), keras.layers.Dense(3, activation="softmax")])
-multi.compile(optimizer="sgd", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-
-rng = np.random.default_rng(0)
-X = rng.normal(size=(80, 2)).astype("float32")
-y = (X[:, 0] + X[:, 1] > 0).astype("float32")
-history = model.fit(X, y, epochs=5, verbose=0)
-print({{name: round(values[-1], 3) for name, values in history.history.items()}})
+# The other two ways cannot be written in Keras at all: accuracy and a step have no gradient
+# (GradientTape returns None), so fit() has nothing to follow.
+# More metrics for imbalanced data: metrics=["accuracy", keras.metrics.Precision(), keras.metrics.Recall()]
 """

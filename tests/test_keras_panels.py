@@ -154,3 +154,42 @@ def test_gradient_descent_panel_reproduces_the_mini_batch_section(settings):
         assert (w, b) == pytest.approx(tuple(page_run.points[-1]), abs=2e-3), method
         drawn = trace(paths, next(t["name"] for t in paths["data"] if t.get("name", "").startswith(method)))
         assert (values(drawn["x"])[0], values(drawn["y"])[0]) == (-0.5, 1.5)  # the ring is the snippet's start
+
+
+# --- Perceptron ------------------------------------------------------------------------------------------------
+
+PERCEPTRON_STATES = [
+    {},
+    {"perc_dataset": "Separable blobs", "perc_seed": 17, "perc_w1": 0.3, "perc_w2": 0.7, "perc_b": -3.2},
+    {"perc_dataset": "AND", "perc_w1": 0.3, "perc_w2": 0.7, "perc_b": -1.0},  # z = 0 exactly at (1, 1)
+    {"perc_dataset": "Noisy, overlapping blobs", "perc_seed": 5, "perc_w1": -2.0, "perc_w2": -1.5, "perc_b": 9.0},
+]
+
+
+@pytest.mark.parametrize("settings", PERCEPTRON_STATES)
+def test_perceptron_panel_counts_the_mistakes_of_the_line_on_the_page(settings):
+    at = app_test("app_pages/perceptron.py")
+    apply(at, settings)
+    wrong, total = printed_numbers(run_panel(at), "misclassified:")
+    assert metric(at, "misclassified") == f"{int(wrong)} of {int(total)}"
+
+
+# --- Loss vs accuracy ------------------------------------------------------------------------------------------
+
+LOSS_STATES = [
+    {},
+    {"la_seed": 12, "la_lr": 3.0, "la_epochs": 200},
+    {"la_seed": 3, "la_lr": 0.1, "la_epochs": 7},
+    {"la_lr": 0.0, "la_epochs": 1},
+]
+
+
+@pytest.mark.parametrize("settings", LOSS_STATES)
+def test_loss_panel_reproduces_the_training_on_cross_entropy(settings):
+    at = app_test("app_pages/loss_vs_accuracy.py")
+    apply(at, settings)
+    before, after = printed_numbers(run_panel(at), "gradient descent on cross-entropy (sigmoid):")
+    shown = [float(v) for v in NUMBER.findall(metric(at, "gradient descent on cross-entropy (sigmoid)"))]
+    # the same points right, before and after (accuracies are k/80; Keras computes in float32, so 71/80 may print
+    # as 88.7 % where the page, in float64, prints 88.8 %)
+    assert [round(v * 80 / 100) for v in (before, after)] == [round(v * 80 / 100) for v in shown]

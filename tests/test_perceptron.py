@@ -7,6 +7,7 @@ import pytest
 
 from nnviz import data
 from nnviz import perceptron as perc
+from nnviz.data import PERCEPTRON_DATASETS
 from nnviz.figures.perceptron import boundary_segment, half_plane_polygon
 
 SEPARABLE = ["Iris petals: setosa vs rest", "Separable blobs", "AND", "OR"]
@@ -171,18 +172,15 @@ def test_half_plane_polygon_and_boundary_segment():
     assert boundary_segment(np.array([1.0, 0.0]), -5.0, box) is None
 
 
-def test_weighted_sum_and_prediction_match_a_keras_dense_unit(capsys):
-    """The Keras panel's code: one Dense unit holding (w, b), followed by a step, as the page shows."""
-    import os
+@pytest.mark.parametrize("name", list(PERCEPTRON_DATASETS))
+@pytest.mark.parametrize("seed", [0, 7])
+def test_the_keras_panel_makes_the_pages_data(name, seed):
+    """The data part of the Keras panel draws exactly the points the page draws (no nnviz needed)."""
+    from nnviz.keras_code import perceptron_data_code
 
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    from nnviz.keras_code import perceptron_code
+    namespace: dict = {"np": np}
+    exec(perceptron_data_code(name, seed), namespace)  # noqa: S102
+    data = PERCEPTRON_DATASETS[name](seed)
+    np.testing.assert_array_equal(namespace["X"], data.X)
+    np.testing.assert_array_equal(namespace["y"], data.y)
 
-    w, b = [1.5, -0.75], 0.25
-    namespace: dict = {}
-    exec(perceptron_code(w, b), namespace)
-    X = namespace["X"]
-    np.testing.assert_allclose(namespace["z"].numpy().ravel(), perc.weighted_sum(X, np.array(w), b), rtol=1e-6)
-    np.testing.assert_array_equal(namespace["y_hat"].numpy().ravel(), perc.predict(X, np.array(w), b))
-    assert namespace["neuron"].layers[-1].activation.__name__ == "sigmoid"
-    assert capsys.readouterr().out.strip()  # the snippet prints its predictions
