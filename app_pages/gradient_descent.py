@@ -242,13 +242,17 @@ st.markdown(
 st.header("Finding a learning rate for a real Keras model")
 st.markdown(
     "Géron's recipe (ch. 10): train a model from scratch for a few hundred batches while multiplying the learning "
-    "rate by a constant after every batch, from 10⁻⁴ to 10. The loss first barely moves (η too small), then "
-    "drops, then shoots up (η too large). A good rate is about **10× below the bottom** of that curve. "
+    "rate by a constant after every batch. Here it starts at 10⁻⁴ and would reach 10 after 200 batches, but it "
+    f"stops as soon as the loss has blown up (passed {kt.BLOW_UP:g}× its lowest): larger rates only make it worse, "
+    "so the plot shades what was not swept. The loss first barely moves (η too small), then drops, then **turns "
+    "up** and shoots up (η too large). The rule of thumb: train at about **10× below the rate where the loss turns "
+    "up** (starts to climb). "
     "Here: a `Dense(32, relu) → Dense(10, softmax)` classifier on scikit-learn's 1,797 8×8 digits."
 )
 lr_seed = st.columns([1, 3])[0].number_input("seed (weights and batches)", 0, 9999, 0, key="gd4_seed")
 if st.button("Run the learning-rate finder (loads TensorFlow, ~10 s)", key="gd4_run"):
-    result = ui.run_exclusive("Sweeping the learning rate from 10⁻⁴ to 10 …", learning_rate_sweep, int(lr_seed))
+    result = ui.run_exclusive("Sweeping the learning rate up from 10⁻⁴ until the loss blows up …",
+                              learning_rate_sweep, int(lr_seed))
     if result is not None:
         st.session_state["gd4_sweep"] = (int(lr_seed), result)
         st.session_state.pop("gd4_histories", None)
@@ -260,16 +264,23 @@ else:
     if sweep_seed != lr_seed:
         st.caption(f"Computed for seed {sweep_seed}: press the button again for seed {lr_seed}.")
     suggestion = kt.suggest_learning_rates(rates_swept, losses_swept)
-    marks = {"too low": suggestion.too_low, "suggested": suggestion.suggested, "bottom": suggestion.turning_point,
-             "too high": suggestion.too_high}
+    marks = {"too low": suggestion.too_low, "suggested (10× lower)": suggestion.suggested,
+             "loss turns up": suggestion.turning_point, "too high": suggestion.too_high}
+    stop = kt.sweep_stop(rates_swept, losses_swept)
     plot, text = st.columns([2, 1])
     with plot:
-        ui.show_figure(figs.learning_rate_sweep_figure(rates_swept, losses_swept, marks), key="gd_sweep")
+        ui.show_figure(figs.learning_rate_sweep_figure(rates_swept, losses_swept, marks,
+                                                       planned=(kt.SWEEP_MIN_RATE, kt.SWEEP_MAX_RATE),
+                                                       stop=stop), key="gd_sweep")
     with text:
         st.metric("suggested learning rate", f"{suggestion.suggested:.2g}")
-        st.markdown(f"The smoothed loss is lowest near η = {suggestion.turning_point:.2g}; one tenth of it is "
-                    f"the suggestion. Compare it with {suggestion.too_low:.2g} (100× lower) and "
-                    f"{suggestion.too_high:.2g} (past the bottom):")
+        st.markdown(f"The loss (its moving average) turns up — starts to climb — near "
+                    f"η = {suggestion.turning_point:.2g}; about 10× below it, {suggestion.suggested:.2g}, is the "
+                    f"suggestion. Compare it with {suggestion.too_low:.2g} (100× lower still) and "
+                    f"{suggestion.too_high:.2g} (past the turn, where the loss climbs):")
+        if stop:
+            st.caption(f"The sweep stopped at η = {rates_swept[-1]:.2g}, of the planned 10⁻⁴ … 10: {stop} "
+                       "(shaded: not swept).")
         if st.button("Train 10 epochs with each of the three", key="gd4_compare"):
             histories = ui.run_exclusive("Training three models …", compare_rates, sweep_seed,
                                          (suggestion.too_low, suggestion.suggested, suggestion.too_high))

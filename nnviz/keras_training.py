@@ -77,14 +77,19 @@ def small_classifier(learning_rate: float, seed: int, n_inputs: int = 64, n_clas
     return model
 
 
-def learning_rate_sweep(split: Split, seed: int = 0, min_rate: float = 1e-4, max_rate: float = 10.0,
-                        steps: int = 200, batch_size: int = 32,
+SWEEP_MIN_RATE, SWEEP_MAX_RATE = 1e-4, 10.0  # the range the learning-rate finder plans to sweep
+BLOW_UP = 4.0  # the sweep stops once the loss is this many times its lowest value so far (or NaN)
+
+
+def learning_rate_sweep(split: Split, seed: int = 0, min_rate: float = SWEEP_MIN_RATE,
+                        max_rate: float = SWEEP_MAX_RATE, steps: int = 200, batch_size: int = 32,
                         on_step: Callable[[int, int], None] | None = None) -> tuple[Array, Array]:
     """Géron's learning-rate finder: train from scratch while multiplying the learning rate by a
     constant factor after every batch, from ``min_rate`` to ``max_rate`` over ``steps`` batches.
 
     Returns (learning rates, loss of each batch). Stops early once the loss is NaN or has grown
-    to 4× its lowest value (it has clearly blown up).
+    to BLOW_UP × its lowest value (it has clearly blown up: larger rates only make it worse), so
+    the rates usually end well before ``max_rate``; ``sweep_stop`` says where and why.
     """
     keras = load_keras()
     import tensorflow as tf
@@ -110,27 +115,42 @@ def learning_rate_sweep(split: Split, seed: int = 0, min_rate: float = 1e-4, max
         losses.append(value)
         if on_step:
             on_step(step + 1, steps)
-        if not np.isfinite(value) or value > 4 * min(losses):
+        if not np.isfinite(value) or value > BLOW_UP * min(losses):
             break
     return np.array(rates), np.array(losses)
 
 
+def sweep_stop(rates: Array, losses: Array, max_rate: float = SWEEP_MAX_RATE) -> str | None:
+    """Why a sweep ended before ``max_rate`` — 'the loss became NaN' or 'the loss passed 4× its
+    lowest' — or None if it swept the whole range."""
+    if len(rates) and rates[-1] >= max_rate * (1 - 1e-9):
+        return None
+    if len(losses) and not np.isfinite(losses[-1]):
+        return "the loss became NaN"
+    return f"the loss passed {BLOW_UP:g}× its lowest"
+
+
 @dataclass(frozen=True)
 class RateSuggestion:
-    turning_point: float  # the rate where the (smoothed) loss was lowest
+    turning_point: float  # where the loss turns up (starts to climb): the lowest point of the smoothed loss
     suggested: float  # about 10× lower than the turning point (Géron's rule of thumb)
-    too_low: float
-    too_high: float
+    too_low: float  # 100× below the suggestion
+    too_high: float  # 3× the turning point (at most the last rate swept): the loss is climbing there
 
 
 def suggest_learning_rates(rates: Array, losses: Array, smoothing: int = 9) -> RateSuggestion:
-    """Read the sweep: the loss falls, bottoms out, then climbs. Train at ~1/10 of the bottom's rate."""
+    """Read the sweep as Géron does (ch. 10): the loss falls, then turns up and shoots up; the rate
+    where it turns up (starts to climb) is too high already, so train about 10× below it.
+
+    The per-batch loss is noisy: the turning point is the lowest point of its moving average."""
     losses = np.where(np.isfinite(losses), losses, np.nanmax(np.where(np.isfinite(losses), losses, np.nan)))
     window = max(1, min(smoothing, len(losses)))
     smoothed = np.convolve(losses, np.ones(window) / window, mode="valid")
     turning = float(rates[int(np.argmin(smoothed)) + window // 2])
     suggested = turning / 10
-    return RateSuggestion(turning, suggested, too_low=suggested / 100, too_high=turning * 3)
+    # 3× past the turn, but not beyond what was swept: where the loss was seen to climb
+    too_high = max(turning, min(turning * 3, float(rates[-1])))
+    return RateSuggestion(turning, suggested, too_low=suggested / 100, too_high=too_high)
 
 
 def train_briefly(split: Split, learning_rate: float, epochs: int = 10, seed: int = 0, batch_size: int = 32,

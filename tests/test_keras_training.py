@@ -47,7 +47,8 @@ def test_sweep_multiplies_the_rate_and_the_loss_falls_then_blows_up(split):
     np.testing.assert_allclose(ratios, (10.0 / 1e-4) ** (1 / 199), rtol=1e-9)
     assert rates[0] == pytest.approx(1e-4)
     assert len(rates) < 200  # stopped early once the loss had blown up
-    assert losses[-1] > 4 * losses.min() or not np.isfinite(losses[-1])
+    assert losses[-1] > kt.BLOW_UP * losses.min() or not np.isfinite(losses[-1])
+    assert kt.sweep_stop(rates, losses) is not None
     assert losses.min() < losses[0] / 2  # in between, it learned
 
 
@@ -57,7 +58,41 @@ def test_suggestion_reads_the_curve():
     s = kt.suggest_learning_rates(rates, losses)
     assert s.turning_point == pytest.approx(0.5, rel=0.15)
     assert s.suggested == pytest.approx(s.turning_point / 10)
-    assert s.too_low < s.suggested < s.turning_point < s.too_high
+    assert s.too_low < s.suggested < s.turning_point < s.too_high <= rates[-1]
+    assert kt.suggest_learning_rates(rates[:60], losses[:60]).too_high == rates[59]  # not beyond the sweep
+
+
+def test_suggestion_is_ten_times_below_where_the_loss_turns_up():
+    """Géron's rule: the loss falls, then turns up (starts to climb) at some rate; train ~10× below it."""
+    rates = np.geomspace(1e-4, 3.0, 150)
+    turn = 0.3
+    losses = np.where(rates < turn, 2.3 - 0.4 * np.log10(rates / 1e-4), 2.3 - 0.4 * np.log10(turn / 1e-4))
+    losses = losses + np.where(rates > turn, 5 * np.log10(rates / turn), 0.0)  # climbs past the turn
+    s = kt.suggest_learning_rates(rates, losses)
+    # a 9-batch moving average finds the turn to within half its window (here 0.13 decades: a factor 1.35)
+    assert turn / 1.35 <= s.turning_point <= turn * 1.35
+    assert s.suggested == pytest.approx(s.turning_point / 10)
+
+
+def test_sweep_stop_says_why_the_sweep_ended_early():
+    full = np.geomspace(kt.SWEEP_MIN_RATE, kt.SWEEP_MAX_RATE, 200)
+    assert kt.sweep_stop(full, np.ones(200)) is None
+    assert kt.sweep_stop(full[:150], np.r_[np.ones(149), 5.0]) == "the loss passed 4× its lowest"
+    assert kt.sweep_stop(full[:150], np.r_[np.ones(149), np.nan]) == "the loss became NaN"
+
+
+def test_sweep_figure_spans_the_planned_range_and_shades_what_was_not_swept():
+    from nnviz.figures.gradient_descent import learning_rate_sweep_figure
+
+    rates = np.geomspace(1e-4, 10, 200)[:170]  # stopped at η ≈ 1.8
+    losses = np.r_[np.full(169, 2.0), 9.0]
+    fig = learning_rate_sweep_figure(rates, losses, {"loss turns up": 0.5}, planned=(1e-4, 10.0),
+                                     stop="the loss passed 4× its lowest")
+    assert list(fig.layout.xaxis.range) == [-4, 1]  # the axis shows 10⁻⁴ … 10, as the text says
+    (shade,) = fig.layout.shapes
+    assert shade.x0 == pytest.approx(rates[-1]) and shade.x1 == 10.0
+    (note,) = fig.layout.annotations
+    assert note.text == "not swept" and note.hovertext == f"stopped at η = {rates[-1]:.2g}: the loss passed 4× its lowest"
 
 
 def test_suggested_rate_trains_and_the_extremes_do_not(split):

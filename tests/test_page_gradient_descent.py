@@ -160,7 +160,18 @@ def test_learning_rate_finder_runs_to_the_end_within_a_minute():
     at.button(key="gd4_run").click().run()
     assert not at.exception
     sweep = figures(at)["gd_sweep"]
-    assert {t["name"].split(":")[0] for t in sweep["data"][1:]} == {"too low", "suggested", "bottom", "too high"}
+    marks = {t["name"].split(":")[0]: t["x"][0] for t in sweep["data"][1:]}
+    assert set(marks) == {"too low", "suggested (10× lower)", "loss turns up", "too high"}
+    assert marks["suggested (10× lower)"] == pytest.approx(marks["loss turns up"] / 10)
+    # text and plot agree: the axis spans the planned 10⁻⁴ … 10, and where the sweep stopped is shown and said
+    assert sweep["layout"]["xaxis"]["range"] == [-4, 1]
+    stopped_at = values(sweep["data"][0]["x"])[-1]
+    assert sweep["layout"]["shapes"][0]["x0"] == pytest.approx(stopped_at) and stopped_at < 10
+    assert sweep["layout"]["annotations"][0]["text"] == "not swept"
+    assert f"The sweep stopped at η = {stopped_at:.2g}, of the planned 10⁻⁴ … 10" in texts(at)
+    assert "stops as soon as the loss has blown up" in texts(at)
+    assert "10× below the rate where the loss turns up" in texts(at)
+    assert "bottom" not in texts(at)
     at.button(key="gd4_compare").click().run()
     elapsed = time.perf_counter() - start
     assert not at.exception

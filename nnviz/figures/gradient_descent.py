@@ -262,12 +262,16 @@ def loss_curves_figure(trajectories: dict[str, Trajectory], x_title: str = "step
     return figure(data, layout)
 
 
-# too low, suggested, bottom, too high: the runs in learning_curves_figure use the same colours
+# too low, suggested, loss turns up, too high: the runs in learning_curves_figure use the same colours
 MARK_COLORS = (ORANGE, GREEN, GREY, VERMILION)
 
 
-def learning_rate_sweep_figure(rates: np.ndarray, losses: np.ndarray, marks: dict[str, float]) -> go.Figure:
-    """Loss of each batch against the learning rate it was trained with (log axis), with marked rates."""
+def learning_rate_sweep_figure(rates: np.ndarray, losses: np.ndarray, marks: dict[str, float],
+                               planned: tuple[float, float] | None = None, stop: str | None = None) -> go.Figure:
+    """Loss of each batch against the learning rate it was trained with (log axis), with marked rates.
+
+    With ``planned`` = (first, last rate) the axis spans the whole planned sweep; if it ended early
+    (``stop`` says why: in the hover), the rates it never reached are shaded and labelled 'not swept'."""
     finite = np.isfinite(losses)
     data = [{"type": "scatter", "mode": "lines", "x": rates[finite], "y": losses[finite], "name": "loss per batch",
              "line": {"color": BLUE, "width": 3}, "hovertemplate": "η = %{x:.3g}: loss %{y:.3f}<extra></extra>"}]
@@ -275,12 +279,24 @@ def learning_rate_sweep_figure(rates: np.ndarray, losses: np.ndarray, marks: dic
     for i, (label, rate) in enumerate(marks.items()):
         color = MARK_COLORS[i % len(MARK_COLORS)]
         data.append({"type": "scatter", "mode": "lines", "x": [rate, rate], "y": [0, top], "name": f"{label}: {rate:.2g}",
-                     "line": {"color": color, "width": 2, "dash": "dash"}})
-    layout = base_layout(height=420, legend_below=True,
-                         xaxis=axis("learning rate η (log scale)", type="log", exponentformat="power"),
-                         yaxis=axis("training loss", range=[0, 1.05 * top]))
-    layout["legend"]["y"] = -0.3
-    layout["margin"]["b"] = 110
+                     "line": {"color": color, "width": 2, "dash": "dash"},
+                     "hovertemplate": f"{label}: η = {rate:.3g}<extra></extra>"})
+    x_axis = axis("learning rate η (log scale)", type="log", exponentformat="power")
+    shapes, annotations = [], []
+    if planned is not None:
+        x_axis["range"] = [np.log10(planned[0]), np.log10(planned[1])]
+        if stop and len(rates):
+            end = float(rates[-1])
+            shapes.append({"type": "rect", "xref": "x", "yref": "y domain", "x0": end, "x1": planned[1], "y0": 0,
+                           "y1": 1, "fillcolor": GREY, "opacity": 0.18, "line": {"width": 0}, "layer": "below"})
+            annotations.append({"text": "not swept", "x": 1, "y": 1, "xref": "x domain", "yref": "y domain",
+                                "xanchor": "right", "yanchor": "top", "showarrow": False,
+                                "hovertext": f"stopped at η = {end:.2g}: {stop}",
+                                "font": {"size": FONT_SIZE - 2, "color": "#444444"}})
+    layout = base_layout(height=440, legend_below=True, xaxis=x_axis, yaxis=axis("training loss", range=[0, 1.05 * top]),
+                         shapes=shapes, annotations=annotations)
+    layout["legend"].update({"yref": "container", "y": 0, "yanchor": "bottom"})  # never over the axis title
+    layout["margin"]["b"] = 160
     return figure(data, layout)
 
 
