@@ -268,3 +268,16 @@ def test_contour_panels_are_drawn_at_equal_scale_one_rate_each():
     assert [a["text"] for a in layout["annotations"]] == [f"η = {r:g}<br>something" for r in (0.25, 0.8, 1.1)]
     single = contour_figure(w1, w2, loss, paths, bowl.box).to_dict()["layout"]  # one panel (mini-batch section)
     assert single["yaxis"]["scaleanchor"] == "x"
+
+
+def test_four_panel_titles_are_wrapped_to_fit_their_panels():
+    from nnviz.figures.gradient_descent import TITLE_CHARACTERS, contour_figure
+
+    bowl = gd.SURFACES["bowl"]
+    rates = (0.25, 0.8, 1.1, 0.5)
+    paths = {f"η = {r:g}": gd.descend(bowl.loss, bowl.grad, bowl.start, r, 5) for r in rates}
+    w1, w2, loss = gd.loss_grid(bowl.loss, bowl.box, 10)
+    panels = [(f"η = {r:g}\n" + gd.describe_rate(r, (2.0, 2.0), sep="\n"), [f"η = {r:g}"]) for r in rates]
+    titles = [a.text for a in contour_figure(w1, w2, loss, paths, bowl.box, panels=panels).layout.annotations]
+    assert titles[0] == "η = 0.25<br>1 − ηλ = 0.5<br>converges<br>monotonically"
+    assert max(len(line) for title in titles for line in title.split("<br>")) <= TITLE_CHARACTERS[4]

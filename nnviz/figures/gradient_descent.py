@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import textwrap
+
 import numpy as np
 import plotly.graph_objects as go
 
@@ -87,6 +89,7 @@ def curve_figure(w_grid: np.ndarray, loss_grid: np.ndarray, trajectory: Trajecto
 PANEL_GAP = 0.03  # between small multiples, as a fraction of the figure's plotting width
 LABELLED_STEPS = 5  # the first steps of each path get their number, so that its order can be read
 SPARSE_PATH = 100  # paths with at most this many points are drawn with arrowheads and numbered steps
+TITLE_CHARACTERS = {1: 60, 2: 40, 3: 26, 4: 18}  # longest title line for 1 … 4 panels side by side
 
 
 def contour_figure(w1: np.ndarray, w2: np.ndarray, loss: np.ndarray, trajectories: dict[str, Trajectory],
@@ -108,6 +111,8 @@ def contour_figure(w1: np.ndarray, w2: np.ndarray, loss: np.ndarray, trajectorie
     """
     panels = panels or [("", list(trajectories))]
     n = len(panels)
+    # titles wrapped to their panel's width (Lecture mode's 1280 px, 4 panels: ~18 characters)
+    panels = [("\n".join(_wrap(title, TITLE_CHARACTERS[min(n, 4)])), labels) for title, labels in panels]
     titled = any(title for title, _ in panels)
     title_lines = max((title.count("\n") + 1 for title, _ in panels if title), default=0)
     z = (np.log10(loss - loss.min() + 1e-3) if log_contours else loss).astype(np.float32)  # half the bytes
@@ -171,6 +176,11 @@ def contour_figure(w1: np.ndarray, w2: np.ndarray, loss: np.ndarray, trajectorie
     layout["legend"].update({"yref": "container", "y": 0, "yanchor": "bottom"})
     layout["margin"].update({"t": top, "b": bottom})
     return figure(data, layout)
+
+
+def _wrap(title: str, width: int) -> list[str]:
+    """The lines of a title, each broken at spaces into lines of at most ``width`` characters."""
+    return [part for line in title.split("\n") for part in (textwrap.wrap(line, width, break_on_hyphens=False) or [""])]
 
 
 def _inner_ticks(lo: float, hi: float) -> list[float]:
