@@ -21,7 +21,7 @@ from nnviz.figures.style import (
     line_style,
 )
 from nnviz.gradient_descent import LOSS_PRECISION, Trajectory, precision_reached_at
-from nnviz.mlp import power_of_ten
+from nnviz.formatting import power_of_ten
 
 MAX_DRAWN_STEPS = 400  # longer paths are thinned for drawing: figures stay small
 

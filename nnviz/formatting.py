@@ -1,0 +1,13 @@
+"""Numbers written for people: the small formatting helpers that pages, texts and figures share."""
+
+from __future__ import annotations
+
+SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def power_of_ten(x: float) -> str:
+    """A number as 'm·10ᵏ' with one decimal, e.g. 3.9·10¹⁹ (plain '12.3' when 0.01 ≤ |x| < 1000)."""
+    if x == 0 or 0.01 <= abs(x) < 1000:
+        return f"{x:.3g}"
+    mantissa, exponent = f"{x:.1e}".split("e")
+    return f"{mantissa}·10{str(int(exponent)).translate(SUPERSCRIPT)}"
