@@ -107,11 +107,15 @@ run: nn.TrainedRun | None = st.session_state.get(RUN_KEY)
 
 
 def finish_training(run: nn.TrainedRun) -> None:
-    """After a training ends or is interrupted: snapshot the weights, evaluate, prepare the download."""
+    """After a training ends or is interrupted: snapshot the weights, evaluate, prepare the download.
+    A diverged network is neither evaluated nor offered for download: its outputs are not numbers."""
     from nnviz import mlp_training as mt  # TensorFlow is loaded already: a model exists
 
     st.session_state[TRAINING_KEY] = False
     run.weights = [np.array(w) for w in run.model.get_weights()]
+    if run.history.diverged:
+        run.model_file, run.evaluation = None, None
+        return
     run.model_file = mt.model_bytes(run.model)
     run.evaluation = nn.evaluate(run.weights, run.config.activation, run.dataset.x_test, run.dataset.y_test)
     # Open the confusion-matrix view on the commonest mistake (its select boxes are drawn further down).
@@ -119,13 +123,15 @@ def finish_training(run: nn.TrainedRun) -> None:
 
 
 if st.session_state.get(TRAINING_KEY) and run is not None:
-    # The last run ended without reaching its end: Stop, or a widget changed while it trained.
-    run.history.stopped_by = "interrupted"
+    # The last run ended without reaching its end: Stop, or a widget changed while it trained (if that came
+    # just as the loss became NaN, the run still diverged).
+    run.history.stopped_by = "nan" if run.history.diverged_at else "interrupted"
     with ui.training_slot() as ready:
         if ready:
             finish_training(run)
 
-can_continue = run is not None and run.config.can_continue_as(config) and run.dataset.key == data.key
+same_network = run is not None and run.config.can_continue_as(config) and run.dataset.key == data.key
+can_continue = same_network and not run.history.diverged
 buttons = st.container(horizontal=True)  # each button as wide as its label, also in lecture mode
 train_new = buttons.button("Train a new network", type="primary", key="mn_train")
 continue_training = buttons.button(f"Continue training (+{epochs} epoch{'s' if epochs > 1 else ''})",
@@ -134,7 +140,11 @@ continue_training = buttons.button(f"Continue training (+{epochs} epoch{'s' if e
 training_now = train_new or (continue_training and can_continue)
 buttons.button("Stop", key="mn_stop", disabled=not training_now,
                help="Stops after the current batch; the network keeps what it has learned so far.")
-if run is not None and not can_continue:
+if run is not None and run.history.diverged:
+    st.caption("Continue is off: the training diverged, so the weights are NaN or enormous and every further "
+               "step would be NaN as well (TerminateOnNaN would stop it at the first batch). Train a new network "
+               "with a lower learning rate.")
+elif run is not None and not can_continue:
     st.caption("You changed a setting since the last training: Continue goes on with the trained network "
                "exactly as it was built and compiled, so it needs the same settings (only the epochs may "
                "differ). Press Train to build a new network with these settings.")
@@ -149,7 +159,7 @@ if training_now:
             with st.spinner("Loading TensorFlow …"):
                 from nnviz import mlp_training as mt
             if train_new:
-                if run is not None and run.history.completed_epochs:
+                if run is not None and run.history.steps["epoch"]:  # also a diverged run's curve up to then
                     earlier = st.session_state.setdefault(EARLIER_KEY, [])
                     earlier.append((run.label, run.history))
                     del earlier[:-KEEP_EARLIER_RUNS]
@@ -167,8 +177,9 @@ if training_now:
                     else "estimating the time left …"
                 bar.progress(p.fraction, text=f"Epoch {p.epoch}/{p.last_epoch} · step {p.step}/{p.steps} · "
                                               f"{p.elapsed:.0f} s elapsed · {left}")
-                with curves_slot:
-                    ui.show_figure(figs.training_curves_figure(run.history, earlier, target))
+                if p.new_points:  # the same figure twice in one run would be a duplicate element
+                    with curves_slot:
+                        ui.show_figure(figs.training_curves_figure(run.history, earlier, target))
 
             st.session_state[TRAINING_KEY] = True
             mt.train(run.model, config, data, run.history, report)
@@ -186,30 +197,48 @@ else:
     if earlier:
         st.checkbox(f"Show the last {len(earlier)} earlier run(s) for comparison", True, key="mn_compare")
     h = run.history
-    if h.stopped_by == "nan":
+    trained_epochs = h.completed_epochs
+    if h.diverged:
         where = f" in epoch {h.diverged_at[0]}, batch {h.diverged_at[1]}" if h.diverged_at else ""
         st.error(f"**Training diverged**{where}: the loss became infinite or NaN (not a number), so "
-                 "`TerminateOnNaN` stopped it. The steps were so large that the weights overflowed. "
-                 "Lower the learning rate (or the momentum) and train a new network.")
+                 "`TerminateOnNaN` stopped it. The steps were so large that the weights grew until the float32 "
+                 "numbers Keras computes with overflowed. That epoch did not finish, so it is not counted as "
+                 "trained. Lower the learning rate (or the momentum) and train a new network.")
     elif h.stopped_by == "interrupted":
-        st.warning(f"Training was stopped after {h.completed_epochs} full epoch(s) (by Stop or by a change of "
+        st.warning(f"Training was stopped after {trained_epochs} full epoch(s) (by Stop or by a change of "
                    "setting). The network keeps everything it learned; press Continue to train on.")
+    validated = trained_epochs and not h.diverged  # a diverged network's outputs are NaN: nothing to validate
     cols = st.columns(4)
-    cols[0].metric("epochs trained", h.completed_epochs)
-    cols[1].metric("training accuracy", f"{h.last('accuracy'):.1%}" if h.completed_epochs else "—",
-                   help="As Keras reports it: the average over the last epoch's batches, while the weights were "
-                        "still changing. After one epoch it can be below the validation accuracy.")
-    cols[2].metric("validation accuracy", f"{h.last('val_accuracy'):.1%}" if h.completed_epochs else "—")
-    cols[3].metric("validation loss", f"{h.last('val_loss'):.3f}" if h.completed_epochs else "—")
+    cols[0].metric("epochs trained", trained_epochs, help="Epochs that ran to their last batch.")
+    # Under each number (as a grey delta, readable in Lecture mode) what it is: a mean over the epoch's batches,
+    # or a measurement after it.
+    during = {"delta": f"mean over epoch {trained_epochs}", "delta_color": "off", "delta_arrow": "off"} \
+        if trained_epochs else {}
+    after = {"delta": f"after epoch {trained_epochs}", "delta_color": "off", "delta_arrow": "off"} if validated else {}
+    cols[1].metric("training accuracy", f"{h.last('accuracy'):.1%}" if trained_epochs else "—", **during,
+                   help="As Keras reports it: the average over that epoch's batches, while the weights were "
+                        "still changing. So it lags behind the curve's last points while the network improves, "
+                        "and after one epoch it can be below the validation accuracy.")
+    cols[2].metric("validation accuracy", f"{h.last('val_accuracy'):.1%}" if validated else "—", **after)
+    cols[3].metric("validation loss", f"{h.last('val_loss'):.3f}" if validated else "—", **after)
+    if h.diverged:
+        st.caption("Validation: — (undefined). With the diverged weights the network's outputs are NaN, so there "
+                   "is nothing to measure; the curves show the training up to the divergence (dotted line).")
     st.markdown(
-        "The solid line is the training loss and accuracy, averaged over the batches since the previous update "
-        "of the chart; the dashed line with dots is the validation set, measured after each epoch. "
+        "Each point of the solid line is the training loss or accuracy averaged over a window of batches, "
+        f"1/{nn.WINDOWS_PER_EPOCH} of an epoch (one batch when an epoch has fewer), drawn once the window is done; "
+        "the dashed line with dots is the validation set, measured after each epoch. "
         "Training accuracy well above validation accuracy means the network starts to memorise (**overfitting**)."
     )
 
 # --- 4. Evaluate ---------------------------------------------------------------------------------------------
 evaluation = run.evaluation if run is not None else None
-if evaluation is not None:
+if run is not None and run.history.diverged:
+    st.header("4 · Evaluate on the test set")
+    st.info("**Nothing to evaluate: the training diverged.** "
+            + nn.diverged_network_note(run.weights, (run.history.diverged_logs or {}).get("val_loss"))
+            + " Lower the learning rate and train a new network to evaluate, look inside and try your own digit.")
+elif evaluation is not None:
     st.header("4 · Evaluate on the test set")
     if run.dataset.key != data.key or run.config.seed != seed:
         st.caption(f"The network was trained on {run.dataset.title} (seed {run.config.seed}) and is tested "
@@ -346,12 +375,10 @@ if evaluation is not None:
     st.code('import keras\nmodel = keras.models.load_model("mnist_mlp.keras")\nmodel.summary()', language="python")
 
 ui.try_this([
-    "Train with the defaults, then set the learning rate to 10 and train again: the loss explodes and accuracy "
-    "falls to chance (10 %). Compare both runs' curves. With activation None (linear) the loss even becomes NaN "
-    "and TerminateOnNaN stops the training.",
-    "No hidden layer (0) vs one of 128 units: how much does the hidden layer add? Look inside: with no hidden "
-    "layer every class is one template.",
-    "Batch size 1 vs 1024 for the same epochs: which is slower per epoch, which learns more per epoch?",
+    nn.RATE_EXPERIMENT.prompt(),  # the settings and promises of these two are checked by training them
+    ("No hidden layer (0) vs one of 128 units: how much does the hidden layer add? Look inside: with no hidden "
+     "layer every class is one template."),
+    nn.BATCH_SIZE_EXPERIMENT.prompt(),
     "Press Stop in the middle of a training, look at the test accuracy, then Continue.",
     "Look at the most confidently wrong digits. Would you have got them right?",
 ])

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from nnviz import activations as act
+from nnviz.formatting import power_of_ten
 from nnviz.softmax import softmax_rows
 
 Array = np.ndarray
@@ -30,6 +31,7 @@ HIDDEN_ACTIVATIONS: dict[str, str] = {
     for key in ("relu", "sigmoid", "tanh", "leaky_relu", "elu", "selu", "gelu", "swish", "softplus", "linear")
 }
 OPTIMIZERS = {"sgd": "SGD", "adam": "Adam"}
+WINDOWS_PER_EPOCH = 20  # points per epoch of the live training curve (nnviz.mlp_training.window_ends)
 
 
 @dataclass(frozen=True)
@@ -274,6 +276,39 @@ def evaluate(weights: list[Array], activation: str, images: Array, labels: Array
                       accuracy, confusion, per_class)
 
 
+def describe_diverged_weights(weights: list[Array]) -> str:
+    """What the weights of a diverged network are, in words: NaN, infinite, or finite but enormous.
+
+    TerminateOnNaN stops ``fit`` after the batch whose loss was NaN or ∞, and that batch's update has
+    been applied: on MNIST with a linear hidden layer, η = 3 leaves every weight NaN, η = 10 leaves
+    them finite but up to ~10¹⁹ — enough for float32 (max ≈ 3.4·10³⁸) to overflow in the next layer.
+    """
+    flat = np.concatenate([np.ravel(w) for w in weights]) if weights else np.zeros(0)
+    nan, inf = int(np.isnan(flat).sum()), int(np.isinf(flat).sum())
+    finite = flat[np.isfinite(flat)]
+    parts = [f"{count:,} of the {flat.size:,} weights are {name}" for count, name in ((nan, "NaN"), (inf, "infinite"))
+             if count]
+    if nan == flat.size:
+        return f"all {flat.size:,} weights are NaN (not a number)"
+    if finite.size:
+        parts.append(f"the largest {'finite ' if parts else ''}|w| is {power_of_ten(float(np.abs(finite).max()))}")
+    return "; ".join(parts)
+
+
+def diverged_network_note(weights: list[Array], keras_val_loss: float | None) -> str:
+    """Why a diverged network is not evaluated: what its weights are, and what Keras measured with them
+    (the validation at the end of the epoch that diverged, in float32)."""
+    note = f"After the last step {describe_diverged_weights(weights)}."
+    if keras_val_loss is None:
+        return note
+    if np.isfinite(keras_val_loss):
+        return (f"{note} Keras' validation loss for these weights is {keras_val_loss:.3g}, but they come from a "
+                "step whose loss was infinite or NaN.")
+    return (f"{note} Computed in float32, as Keras does, the network's outputs are then NaN (not a number): "
+            "Keras' validation loss for these weights is NaN, and any accuracy, confusion matrix or picture of "
+            "them would be made of numbers that mean nothing.")
+
+
 # --- Training history -----------------------------------------------------------------------------------
 
 EPOCH_METRICS = ("loss", "accuracy", "val_loss", "val_accuracy")
@@ -283,18 +318,35 @@ EPOCH_METRICS = ("loss", "accuracy", "val_loss", "val_accuracy")
 class TrainingHistory:
     """What a training run has produced so far, kept as it happens so an interrupted run keeps it.
 
-    ``epochs`` holds Keras' per-epoch logs; ``steps`` holds the training loss and accuracy averaged
-    over the batches between two updates of the page (x = the fractional epoch in the middle of them).
+    ``epochs`` holds Keras' logs of the epochs that ran to their end; ``steps`` holds the training loss
+    and accuracy averaged over fixed windows of batches (a few per epoch; x = the fractional epoch in
+    the middle of the window). An epoch in which the training diverged is not in ``epochs``: Keras'
+    logs for it (their validation measured on the diverged weights) are kept in ``diverged_logs``.
     """
 
     epochs: dict[str, list[float]] = field(default_factory=lambda: {k: [] for k in ("epoch", *EPOCH_METRICS)})
     steps: dict[str, list[float]] = field(default_factory=lambda: {"epoch": [], "loss": [], "accuracy": []})
     stopped_by: str | None = None  # None, "nan" (TerminateOnNaN) or "interrupted" (Stop or another widget)
     diverged_at: tuple[int, int] | None = None  # (epoch, batch) where the loss first was NaN or infinite
+    diverged_logs: dict[str, float] | None = None  # Keras' logs at the end of the epoch that diverged
+    steps_per_epoch: int | None = None  # batches per epoch of the latest training
 
     @property
     def completed_epochs(self) -> int:
         return len(self.epochs["epoch"])
+
+    @property
+    def diverged(self) -> bool:
+        """The last training was stopped by TerminateOnNaN: the current weights are not usable."""
+        return self.stopped_by == "nan"
+
+    @property
+    def diverged_epoch(self) -> float | None:
+        """Where the divergence happened, in epochs (e.g. 0.12 = batch 13 of 110 in the first epoch)."""
+        if self.diverged_at is None or not self.steps_per_epoch:
+            return None
+        epoch, batch = self.diverged_at
+        return epoch - 1 + batch / self.steps_per_epoch
 
     def add_epoch(self, epoch: int, logs: dict) -> None:
         """Record the logs Keras reports at the end of ``epoch`` (1-based)."""
@@ -342,3 +394,45 @@ class TrainedRun:
     @property
     def label(self) -> str:
         return f"run {self.number}: {self.config.describe()}"
+
+
+# --- "Try this" experiments -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """A 'Try this' experiment of the MNIST page: the runs it names, as settings the page's widgets
+    offer, and the prompt written from them. tests/test_mlp_training.py trains the runs on the
+    offline digits (seed 0) and checks what the prompt promises, so the text cannot drift from them.
+
+    ``text`` is a format string: ``{0}``, ``{1}``, … are the runs (``{1.learning_rate:g}``), and
+    ``{accuracy[0]}``, … the validation accuracies (in %) the prompt states, as measured.
+    """
+
+    runs: tuple[MLPConfig, ...]
+    text: str
+    accuracy: tuple[float, ...] = ()
+
+    def prompt(self) -> str:
+        return self.text.format(*self.runs, accuracy=self.accuracy)
+
+
+RATE_EXPERIMENT = Experiment(
+    (MLPConfig(), MLPConfig(learning_rate=10.0), MLPConfig(activation="linear", learning_rate=10.0)),
+    "Train with the defaults (η = {0.learning_rate:g}), then set the learning rate to {1.learning_rate:g} and "
+    "train again: the loss explodes and the accuracy falls to chance (10 %). Compare both runs' curves. With "
+    "hidden activation None (linear) as well, the loss even becomes infinite or NaN within the first epoch "
+    "and TerminateOnNaN stops the training.",
+)
+
+BATCH_SIZE_EXPERIMENT = Experiment(
+    (MLPConfig(batch_size=1, learning_rate=0.001, epochs=1), MLPConfig(batch_size=1024, learning_rate=0.1, epochs=1),
+     MLPConfig(batch_size=1, learning_rate=0.1, epochs=1)),
+    "Set epochs to {0.epochs} and train with batch size {0.batch_size} and η = {0.learning_rate:g}, then with "
+    "batch size {1.batch_size} and η = {1.learning_rate:g} (momentum {0.momentum:g} both times). Which is "
+    "slower per epoch, which learns more per epoch? (On the offline digits: about {accuracy[0]} % against "
+    "{accuracy[1]} % validation accuracy.) Why the smaller η for batch size {2.batch_size}: each step follows "
+    "one image's gradient, and at η = {2.learning_rate:g} such steps kill almost all ReLU units (their output "
+    "is 0 for every image) within a few hundred steps — the accuracy falls to chance (10 %).",
+    accuracy=(87, 66),
+)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from nnviz.keras_training import load_keras
-from nnviz.mlp import MLPConfig, TrainingHistory, fit_code, model_code
+from nnviz.mlp import WINDOWS_PER_EPOCH, MLPConfig, TrainingHistory, fit_code, model_code
 
 keras = load_keras()
 
@@ -36,18 +36,33 @@ class Progress:
     elapsed: float  # seconds since this run started
     remaining: float  # estimated seconds left
     fraction: float  # of this run done, 0..1
+    new_points: bool = True  # the history changed since the previous report (always at the first): redraw the curves
+
+
+def window_ends(steps: int, windows: int = WINDOWS_PER_EPOCH) -> list[int]:
+    """Where the windows of the live training curve end: an epoch of ``steps`` batches cut into
+    ``windows`` windows (fewer if there are fewer batches) whose sizes differ by at most one batch."""
+    n = max(1, min(windows, steps))
+    return [k * steps // n for k in range(1, n + 1)]
 
 
 class LiveProgress(keras.callbacks.Callback):
     """Writes Keras' logs into ``history`` and calls ``report(Progress)`` at most every ``interval`` s
-    (and at every epoch end). An exception from ``report`` stops ``fit``; the history stays."""
+    (and at every epoch end). An exception from ``report`` stops ``fit``; the history stays.
+
+    The training curve gets one point per window of batches (``window_ends``): fixed in each epoch,
+    whatever the timing of the reports, so a slow page (Lecture mode) draws the same curve as a fast
+    one, and a window that a Stop or a divergence cuts short is not recorded (one or two batches
+    would be a noisy point, e.g. 100 %). Only the reports — the redraws — are throttled by time.
+    """
 
     def __init__(self, history: TrainingHistory, report: Callable[[Progress], None] | None = None,
-                 interval: float = PROGRESS_INTERVAL):
+                 interval: float = PROGRESS_INTERVAL, windows: int = WINDOWS_PER_EPOCH):
         super().__init__()
         self.history_so_far = history
         self.report = report
         self.interval = interval
+        self.windows = windows
 
     def on_train_begin(self, logs=None):
         self.start = time.perf_counter()
@@ -55,6 +70,9 @@ class LiveProgress(keras.callbacks.Callback):
         self.first_epoch = None
         self.last_epoch = self.params.get("epochs") or 1
         self.steps = self.params.get("steps") or 1
+        self.reported_state = None
+        self.ends = set(window_ends(self.steps, self.windows))
+        self.history_so_far.steps_per_epoch = self.steps
 
     def on_epoch_begin(self, epoch, logs=None):
         if self.first_epoch is None:
@@ -63,25 +81,28 @@ class LiveProgress(keras.callbacks.Callback):
         self.recorded_step, self.recorded_means = 0, {}
 
     def on_train_batch_end(self, batch, logs=None):
-        now = time.perf_counter()
-        logs = logs or {}
+        step, logs = batch + 1, logs or {}
         diverged = not np.isfinite(float(logs.get("loss", 0.0)))
         if diverged:
-            self.history_so_far.diverged_at = (self.epoch + 1, batch + 1)
+            self.history_so_far.diverged_at = (self.epoch + 1, step)
+        elif step in self.ends:
+            self._record_window(step, logs)
+        now = time.perf_counter()
         if diverged or now - self.last_report >= self.interval:
-            self.last_report = now
-            self._record_step(batch + 1, logs)
-            self._report(batch + 1, now)
+            self._report(step, now)
 
     def on_epoch_end(self, epoch, logs=None):
-        logs = logs or {}
+        """Record a finished epoch. Keras 3 also ends the epoch in which TerminateOnNaN stopped the
+        training (and validates the diverged weights): that epoch did not finish and is not recorded."""
+        logs = {name: float(value) for name, value in (logs or {}).items()}
+        if self.history_so_far.diverged_at is not None:
+            self.history_so_far.diverged_logs = logs
+            return
         self.history_so_far.add_epoch(epoch + 1, logs)
-        if self.recorded_step < self.steps:
-            self._record_step(self.steps, logs)
         self._report(self.steps, time.perf_counter())
 
-    def _record_step(self, step: int, logs: dict) -> None:
-        """Record the mean loss and accuracy of the batches since the last record.
+    def _record_window(self, step: int, logs: dict) -> None:
+        """Record the mean loss and accuracy of the batches since the last window's end.
 
         Keras reports running means over the epoch so far, m_k after k batches; the batches
         j+1..k then average (k·m_k − j·m_j) / (k − j). That gives a curve that follows the
@@ -98,6 +119,7 @@ class LiveProgress(keras.callbacks.Callback):
         self.history_so_far.add_step(self.epoch + middle / self.steps, means)
 
     def _report(self, step: int, now: float):
+        self.last_report = now
         if self.report is None:
             return
         total = (self.last_epoch - self.first_epoch) * self.steps
@@ -105,7 +127,11 @@ class LiveProgress(keras.callbacks.Callback):
         elapsed = now - self.start
         fraction = min(done / total, 1.0) if total else 1.0
         remaining = elapsed * (1 - fraction) / fraction if fraction > 0 else float("nan")
-        self.report(Progress(self.epoch + 1, self.last_epoch, step, self.steps, elapsed, remaining, fraction))
+        history = self.history_so_far
+        state = (len(history.steps["epoch"]), history.completed_epochs, history.diverged_at)
+        new_points, self.reported_state = state != self.reported_state, state
+        self.report(Progress(self.epoch + 1, self.last_epoch, step, self.steps, elapsed, remaining, fraction,
+                             new_points))
 
 
 def build_model(config: MLPConfig):
@@ -116,17 +142,19 @@ def build_model(config: MLPConfig):
 
 
 def train(model, config: MLPConfig, data, history: TrainingHistory,
-          report: Callable[[Progress], None] | None = None, interval: float = PROGRESS_INTERVAL) -> TrainingHistory:
+          report: Callable[[Progress], None] | None = None, interval: float = PROGRESS_INTERVAL,
+          windows: int = WINDOWS_PER_EPOCH) -> TrainingHistory:
     """Train ``model`` for ``config.epochs`` more epochs by running ``fit_code`` — the code the page shows.
 
     ``data`` has x_train/y_train/x_val/y_val (pixels 0–255). Continues from the epochs already in
-    ``history``. Sets ``history.stopped_by = "nan"`` when TerminateOnNaN ended the run. Whatever
+    ``history``. Sets ``history.stopped_by = "nan"`` when TerminateOnNaN ended the run (the epoch
+    it cut short is not counted; ``history.diverged_at`` says where it happened). Whatever
     ``report`` raises propagates (that is how Streamlit interrupts a run); the history keeps every
     epoch and step recorded before it.
     """
-    history.stopped_by, history.diverged_at = None, None
+    history.stopped_by, history.diverged_at, history.diverged_logs = None, None, None
     namespace = {
-        "keras": keras, "model": model, "live_progress": LiveProgress(history, report, interval),
+        "keras": keras, "model": model, "live_progress": LiveProgress(history, report, interval, windows),
         "x_train": data.x_train, "y_train": data.y_train, "x_val": data.x_val, "y_val": data.y_val,
     }
     exec(fit_code(config, history.completed_epochs), namespace)  # noqa: S102 -- generated from validated settings

@@ -16,6 +16,7 @@ from types import SimpleNamespace
 
 import pytest
 from test_browser import SCREENSHOTS, exceptions_on, screenshot_whole_app, wait_until_idle
+from test_mlp_training import window_sizes
 
 TRAINING_TIMEOUT = 120_000  # ms: the first training in the server also imports TensorFlow
 CHARTS = "[data-testid='stPlotlyChart']"
@@ -25,8 +26,8 @@ PROGRESS = "[data-testid='stProgress']"
 # --- helpers ------------------------------------------------------------------------------------------------
 
 
-def open_mnist(browser, server_url):
-    context = browser.new_context(viewport={"width": 1600, "height": 1000}, device_scale_factor=1,
+def open_mnist(browser, server_url, width: int = 1600, height: int = 1000):
+    context = browser.new_context(viewport={"width": width, "height": height}, device_scale_factor=1,
                                   accept_downloads=True)
     page = context.new_page()
     page.page_errors = []
@@ -41,12 +42,17 @@ def assert_clean(page, when: str) -> None:
     assert page.page_errors == [], f"JavaScript errors {when}"
 
 
-def metric(page, label: str) -> str:
-    """The shown value of the metric whose label is exactly ``label``."""
+def metric_box(page, label: str):
+    """The metric whose label is exactly ``label``."""
     label_el = page.locator("[data-testid='stMetricLabel']", has_text=re.compile(rf"^\s*{re.escape(label)}\s*$"))
     box = page.locator("[data-testid='stMetric']").filter(has=label_el)
     assert box.count() == 1, f"{box.count()} metrics labelled {label!r}"
-    return box.locator("[data-testid='stMetricValue']").inner_text().strip()
+    return box
+
+
+def metric(page, label: str) -> str:
+    """The shown value of the metric whose label is exactly ``label``."""
+    return metric_box(page, label).locator("[data-testid='stMetricValue']").inner_text().strip()
 
 
 def percent(text: str) -> float:
@@ -157,6 +163,12 @@ def epoch_of(progress: str) -> tuple[int, int]:
     match = re.search(r"Epoch (\d+)/(\d+)", progress)
     assert match, f"no 'Epoch k/n' in the progress bar: {progress!r}"
     return int(match[1]), int(match[2])
+
+
+def curve_windows(page) -> list[int]:
+    """Batches per point of this run's training curve (default batch size 32: 110 batches an epoch)."""
+    xs = page.locator(".st-key-mn_curves .js-plotly-plot").evaluate("gd => gd.calcdata[0].map(p => p.x)")
+    return window_sizes(xs, 110)
 
 
 def png_bytes(width: int, height: int) -> bytes:
@@ -352,6 +364,10 @@ def test_stop_then_continue(browser, server_url):
         assert warning.count() == 1
         stopped_at = int(metric(page, "epochs trained"))
         assert 2 <= stopped_at < 30
+        # The curve ends on a full window (5 or 6 batches), not on the batch or two before the Stop, and the
+        # training-accuracy metric says which epoch's mean it is.
+        assert set(curve_windows(page)) == {5, 6}
+        assert f"mean over epoch {stopped_at}" in metric_box(page, "training accuracy").inner_text()
         assert f"after {stopped_at} full epoch" in warning.inner_text()
         assert page.locator(".st-key-mn_confusion").count() == 1  # the stopped network is evaluated
         accuracy_at_stop = percent(metric(page, "test accuracy"))
@@ -452,3 +468,48 @@ def test_every_widget_at_its_extremes(browser, server_url):
     finally:
         context.close()
 
+
+
+# --- Lecture mode on a projector, and a diverging training ------------------------------------------------
+
+
+def test_lecture_mode_curves_and_a_diverging_training(browser, server_url):
+    """At 1280×720 in Lecture mode (slow redraws), the curve still has equal windows of batches and no jumps at
+    the epoch boundaries; then η = 10 with a linear hidden layer diverges in epoch 1 (issue #11, item 6): no
+    epoch counts as trained, validation and evaluation say why they have no numbers, Continue is off, and
+    the chart marks where the loss became NaN."""
+    context, page = open_mnist(browser, server_url, 1280, 720)
+    try:
+        page.get_by_text("Lecture mode").click()
+        wait_until_idle(page)
+        assert press_slider(page, "mn_epochs", "Home") == "1"
+        assert press_slider(page, "mn_epochs", "ArrowRight") == "2"
+        button(page, "mn_train").click()
+        page.locator(PROGRESS).filter(has_text="Epoch").wait_for(timeout=TRAINING_TIMEOUT)  # it started
+        wait_until_trained(page)
+        assert_clean(page, "after training in Lecture mode")
+        assert curve_windows(page) == [5, 6] * 20  # 110 batches: 20 windows per epoch, whatever the redraws
+        assert percent(metric(page, "training accuracy")) >= 80
+        assert "mean over epoch 2" in metric_box(page, "training accuracy").inner_text()
+        screenshot_whole_app(page, "mnist_lecture_trained")
+
+        assert choose(page, "mn_activation", -1) == "None (linear)"
+        assert press_slider(page, "mn_lr_sgd", "End") == "10.0"
+        button(page, "mn_train").click()
+        error = page.locator("[data-testid='stAlertContentError']").filter(has_text="Training diverged")
+        error.wait_for(timeout=TRAINING_TIMEOUT)  # over in a second: the progress bar may come and go unseen
+        wait_until_trained(page)
+        assert_clean(page, "after a diverging training")
+        assert error.count() == 1 and "in epoch 1, batch" in error.inner_text()
+        assert metric(page, "epochs trained") == "0"
+        assert metric(page, "validation accuracy") == metric(page, "validation loss") == "—"
+        assert page.get_by_text("Nothing to evaluate: the training diverged.").count() == 1
+        assert page.locator(".st-key-mn_confusion").count() == 0
+        assert page.locator("[data-testid='stMetricLabel']", has_text="test accuracy").count() == 0
+        assert not button(page, "mn_continue").is_enabled()
+        assert page.get_by_text("Continue is off: the training diverged").count() == 1
+        shapes = page.locator(".st-key-mn_curves .js-plotly-plot").evaluate("gd => gd._fullLayout.shapes.length")
+        assert shapes == 2  # the dotted 'diverged' line in both panels
+        screenshot_whole_app(page, "mnist_lecture_diverged")
+    finally:
+        context.close()

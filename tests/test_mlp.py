@@ -155,6 +155,22 @@ def test_history_records_epochs_and_writes_csv():
     assert np.isnan(nn.TrainingHistory().last("loss"))
 
 
+def test_a_diverged_network_is_described_by_what_its_weights_are():
+    history = nn.TrainingHistory(stopped_by="nan", diverged_at=(3, 11), steps_per_epoch=110)
+    assert history.diverged and history.diverged_epoch == pytest.approx(2.1)
+    assert not nn.TrainingHistory(stopped_by="interrupted").diverged
+    huge = [np.array([[1.0, -3.88e19]]), np.array([2.0])]
+    assert nn.describe_diverged_weights(huge) == "the largest |w| is 3.9·10¹⁹"
+    assert nn.describe_diverged_weights([np.full((2, 3), np.nan)]) == "all 6 weights are NaN (not a number)"
+    mixed = [np.array([np.nan, np.inf, -np.inf, 5.0])]
+    assert nn.describe_diverged_weights(mixed) == ("1 of the 4 weights are NaN; 2 of the 4 weights are infinite; "
+                                                   "the largest finite |w| is 5")
+    assert nn.power_of_ten(2.5e-7) == "2.5·10⁻⁷" and nn.power_of_ten(0.5) == "0.5"
+    note = nn.diverged_network_note(huge, float("nan"))
+    assert note.startswith("After the last step the largest |w| is 3.9·10¹⁹.") and "outputs are then NaN" in note
+    assert "outputs are then NaN" not in nn.diverged_network_note(huge, 2.5)  # says only what Keras measured
+
+
 def test_config_validation_and_continuing():
     with pytest.raises(ValueError):
         nn.MLPConfig((8,) * 5)

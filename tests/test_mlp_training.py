@@ -34,11 +34,21 @@ def train(mt, config, data, report=None, model=None, history=None):
     return model, history
 
 
-def test_default_settings_reach_90_percent_on_the_offline_digits_quickly(mt, digits):
-    config = nn.MLPConfig()  # the page's defaults
+def timed_train(mt, config, data, report=None):
     start = time.perf_counter()
-    model, history = train(mt, config, digits)
-    seconds = time.perf_counter() - start
+    model, history = train(mt, config, data, report)
+    return model, history, time.perf_counter() - start
+
+
+@pytest.fixture(scope="module")
+def default_training(mt, digits):
+    """The page's defaults, trained once for the tests that need them."""
+    return timed_train(mt, nn.MLPConfig(), digits)
+
+
+def test_default_settings_reach_90_percent_on_the_offline_digits_quickly(default_training, digits):
+    config = nn.MLPConfig()  # the page's defaults
+    model, history, seconds = default_training
     evaluation = nn.evaluate(model.get_weights(), config.activation, digits.x_test, digits.y_test)
     print(f"default training: {seconds:.1f} s, test accuracy {evaluation.accuracy:.1%}")
     assert evaluation.accuracy >= 0.90
@@ -71,20 +81,89 @@ def test_progress_is_reported_a_few_times_a_second_and_ends_at_one(mt, digits):
     assert all(r.remaining >= 0 for r in reports) and reports[-1].remaining == pytest.approx(0)
 
 
-def test_the_live_curve_averages_the_batches_between_updates(mt, digits):
-    """Recorded at every batch, the live curve is each batch's own loss: their mean is Keras' epoch loss."""
-    config = nn.MLPConfig((32,), epochs=2, batch_size=50)  # 70 equal batches per epoch
-    model = mt.build_model(config)
+def test_a_report_says_whether_the_curves_changed(mt, digits):
+    """The page redraws the curves only when they changed: the same figure twice in one script run would be
+    a duplicate element (reports are timed, the curve's points are not)."""
+    seen = []
     history = nn.TrainingHistory()
-    mt.train(model, config, digits, history, interval=0.0)
+    config = nn.MLPConfig((32,), epochs=2)
+    mt.train(mt.build_model(config), config, digits, history,
+             lambda p: seen.append((p.new_points, len(history.steps["epoch"]), history.completed_epochs)), 0.0)
+    assert seen[0][0] and len(seen) == 2 * 110 + 2  # every batch and each epoch's end
+    for (new, *state), (_, *before) in zip(seen[1:], seen):
+        assert new == (state != before)
+
+
+def window_sizes(xs, steps: int) -> list[int]:
+    """The number of batches in each window of a training curve, recovered from where its points ``xs``
+    sit (in the middle of their batches; ``steps`` batches per epoch)."""
+    sizes, end, epoch = [], 0, 0
+    for x in xs:
+        if int(x) != epoch:
+            epoch, end = int(x), 0
+        start = end
+        end = round(2 * (x - epoch) * steps) - start
+        sizes.append(end - start)
+    return sizes
+
+
+def test_the_live_curve_averages_fixed_windows_of_batches(mt, digits):
+    """Each point is the mean of its window: weighted by their batches, the windows average to Keras' epoch value."""
+    config = nn.MLPConfig((32,), epochs=2, batch_size=50)  # 70 equal batches per epoch
+    _, history = train(mt, config, digits)
     steps = np.array(history.steps["epoch"])
-    assert len(steps) == 140
+    sizes = np.array(window_sizes(steps, 70))
+    assert len(steps) == 2 * nn.WINDOWS_PER_EPOCH and set(sizes) == {3, 4}  # 70 batches in 20 windows
     for epoch in (1, 2):
         in_epoch = (steps > epoch - 1) & (steps <= epoch)
+        assert sizes[in_epoch].sum() == 70
         for name in ("loss", "accuracy"):
-            batch_values = np.array(history.steps[name])[in_epoch]
-            assert batch_values.mean() == pytest.approx(history.epochs[name][epoch - 1], rel=1e-4)
-    assert np.array(history.steps["loss"])[:5].std() > 0  # single batches, not a running mean
+            window_means = np.array(history.steps[name])[in_epoch]
+            mean = np.average(window_means, weights=sizes[in_epoch])
+            assert mean == pytest.approx(history.epochs[name][epoch - 1], rel=1e-4)
+
+    model = mt.build_model(config)
+    per_batch = mt.train(model, config, digits, nn.TrainingHistory(), windows=70)
+    assert window_sizes(per_batch.steps["epoch"], 70) == [1] * 140
+    assert np.array(per_batch.steps["loss"])[:5].std() > 0  # single batches, not a running mean
+
+
+def test_the_live_curve_does_not_depend_on_the_report_timing(mt, digits):
+    """A page that redraws slowly (Lecture mode) or often records the same windows as one that never redraws.
+
+    Before the fix the curve was recorded at the (time-based) reports, and the first batch of each epoch
+    was a window of its own: one batch of 32 images, a noisy point (e.g. 97 %) at every epoch boundary.
+    """
+    config = nn.MLPConfig((32,), epochs=2)  # 110 batches per epoch, the last one of 12 images
+    runs = {name: mt.train(mt.build_model(config), config, digits, nn.TrainingHistory(), report, interval)
+            for name, report, interval in (("never", None, 0.25), ("every batch", lambda p: None, 0.0),
+                                           ("slow", lambda p: time.sleep(0.03), 0.05))}
+    expected = np.diff([0, *mt.window_ends(110)]).tolist()
+    assert set(expected) == {5, 6} and sum(expected) == 110  # 20 windows, sizes at most one batch apart
+    for name, history in runs.items():
+        assert window_sizes(history.steps["epoch"], 110) == expected * 2, name
+        np.testing.assert_allclose(history.steps["epoch"], runs["never"].steps["epoch"], err_msg=name)
+        np.testing.assert_allclose(history.steps["accuracy"], runs["never"].steps["accuracy"], rtol=1e-4,
+                                   err_msg=name)
+
+
+def test_a_stopped_run_ends_on_a_full_window(mt, digits):
+    """Stopped at the first report of the second epoch (batch 1), the curve ends with the first epoch's last
+    full window, not with a point made of the one batch before the Stop."""
+    config = nn.MLPConfig((32,), epochs=3)
+    history = nn.TrainingHistory()
+
+    def stop_at_the_start_of_epoch_2(progress):
+        if progress.epoch == 2 and progress.step < progress.steps:
+            raise Interrupt
+
+    with pytest.raises(Interrupt):  # reported at every batch: stopped after batch 1 of epoch 2
+        mt.train(mt.build_model(config), config, digits, history, stop_at_the_start_of_epoch_2, interval=0.0)
+    assert history.completed_epochs == 1
+    assert history.steps["epoch"][-1] < 1
+    assert window_sizes(history.steps["epoch"], 110) == np.diff([0, *mt.window_ends(110)]).tolist()
+    last_windows = np.array(history.steps["accuracy"][-5:])
+    assert abs(last_windows[-1] - last_windows.mean()) < 0.1  # not an outlier of one batch
 
 
 def test_an_interrupted_run_keeps_its_history_and_weights_and_can_continue(mt, digits):
@@ -94,11 +173,11 @@ def test_an_interrupted_run_keeps_its_history_and_weights_and_can_continue(mt, d
     history = nn.TrainingHistory()
 
     def stop_in_second_epoch(progress):
-        if progress.epoch == 2 and progress.step < progress.steps:
+        if progress.epoch == 2 and progress.step == 50:
             raise Interrupt
 
-    with pytest.raises(Interrupt):
-        mt.train(model, config, digits, history, stop_in_second_epoch)
+    with pytest.raises(Interrupt):  # reported at every batch: stopped after batch 50 of 110
+        mt.train(model, config, digits, history, stop_in_second_epoch, interval=0.0)
     assert history.completed_epochs == 1  # the first epoch is kept
     assert max(history.steps["epoch"]) > 1  # and the steps reported inside the second
     assert not np.allclose(model.get_weights()[0], initial[0])
@@ -111,14 +190,86 @@ def test_an_interrupted_run_keeps_its_history_and_weights_and_can_continue(mt, d
     assert nn.evaluate(model.get_weights(), "relu", digits.x_test, digits.y_test).accuracy >= accuracy_then - 0.02
 
 
-def test_divergence_is_stopped_by_terminate_on_nan(mt, digits):
-    config = nn.MLPConfig((128,), activation="linear", learning_rate=10.0, epochs=3)
+@pytest.mark.parametrize("rate, weights_after", [(10.0, "finite but enormous"), (3.0, "NaN")])
+def test_a_diverged_epoch_is_not_counted_and_its_weights_give_no_numbers(mt, digits, rate, weights_after):
+    """TerminateOnNaN stops ``fit`` after the batch whose loss was ∞ or NaN, with that batch's update applied,
+    and Keras 3 still ends the epoch (on_epoch_end, with a validation of the diverged weights). That epoch
+    is not counted as trained; Keras' float32 outputs for the weights are NaN, so nothing can be evaluated,
+    and Continue cannot work: a further training stops at its first batch."""
+    config = nn.MLPConfig((128,), activation="linear", learning_rate=rate, epochs=3)
     model, history = train(mt, config, digits)
-    assert history.stopped_by == "nan"
+    assert history.stopped_by == "nan" and history.diverged
     epoch, batch = history.diverged_at
     assert epoch == 1 and batch < 110  # caught within the first epoch, not after three
-    assert not np.isfinite(history.steps["loss"][-1])
-    assert history.completed_epochs <= 1
+    assert history.completed_epochs == 0 and history.epochs["val_loss"] == []
+    assert not np.isfinite(history.diverged_logs["val_loss"])  # Keras measured the diverged weights: NaN
+    assert np.isfinite(history.steps["loss"]).all()  # full windows before the divergence, none cut by it
+    assert max(history.steps["epoch"], default=0) < history.diverged_epoch == pytest.approx(batch / 110)
+
+    weights = np.concatenate([w.ravel() for w in model.get_weights()])
+    note = nn.describe_diverged_weights(model.get_weights())
+    if weights_after == "NaN":
+        assert np.isnan(weights).all() and note == f"all {weights.size:,} weights are NaN (not a number)"
+    else:
+        assert np.isfinite(weights).all() and np.abs(weights).max() > 1e15
+        assert note.startswith("the largest |w| is") and "·10¹" in note
+    assert np.isnan(model.predict(digits.x_val[:200] / 255.0, verbose=0)).all()
+
+    mt.train(model, config, digits, history)  # what Continue would do
+    assert history.diverged_at == (1, 1) and history.completed_epochs == 0
+
+
+def test_try_this_learning_rate_10_does_what_its_prompt_says(mt, digits, default_training):
+    """'…set the learning rate to 10 and train again: the loss explodes and the accuracy falls to chance (10 %)…
+    With hidden activation None (linear) as well, the loss even becomes infinite or NaN within the first
+    epoch and TerminateOnNaN stops the training.'"""
+    default, too_large, linear = nn.RATE_EXPERIMENT.runs
+    assert default == nn.MLPConfig() and f"learning rate to {too_large.learning_rate:g} " in nn.RATE_EXPERIMENT.prompt()
+    _, good, _ = default_training
+    _, bad = train(mt, too_large, digits)
+    print(f"\nη={too_large.learning_rate:g}: loss per epoch {np.round(bad.epochs['loss'], 2)} "
+          f"(η={default.learning_rate:g}: {np.round(good.epochs['loss'], 2)}), "
+          f"validation accuracy {np.round(bad.epochs['val_accuracy'], 3)}")
+    assert bad.stopped_by is None and bad.completed_epochs == too_large.epochs
+    assert bad.epochs["loss"][0] > 20 * good.epochs["loss"][0]  # explodes
+    assert max(bad.epochs["val_accuracy"]) <= 0.12  # chance, in every epoch
+    _, diverged = train(mt, linear, digits)
+    assert linear.activation == "linear" and diverged.stopped_by == "nan" and diverged.diverged_at[0] == 1
+
+
+def test_try_this_batch_size_1_vs_1024_does_what_its_prompt_says(mt, digits):
+    """The prompt names batch size 1 with a small η against 1024 with the default η, one epoch each: batch
+    size 1 is slower per epoch, learns more per epoch, and reaches the accuracies the prompt states; at
+    the default η single-image steps kill almost all ReLU units within a few hundred steps (chance accuracy)."""
+    experiment = nn.BATCH_SIZE_EXPERIMENT
+    small, large, too_fast = experiment.runs
+    assert small.momentum == large.momentum and small.epochs == large.epochs == 1  # "momentum 0.9 both times"
+    assert (small.batch_size, large.batch_size, too_fast.batch_size) == (1, 1024, 1)
+    assert too_fast.learning_rate == nn.MLPConfig().learning_rate > small.learning_rate
+    runs = {config.batch_size: timed_train(mt, config, digits) for config in (small, large)}
+    accuracy = [runs[c.batch_size][1].epochs["val_accuracy"][-1] for c in (small, large)]
+    seconds = [runs[c.batch_size][2] for c in (small, large)]
+    print(f"\nbatch size 1, η={small.learning_rate:g}: {accuracy[0]:.1%} in {seconds[0]:.1f} s; "
+          f"batch size 1024, η={large.learning_rate:g}: {accuracy[1]:.1%} in {seconds[1]:.1f} s")
+    assert all(run.stopped_by is None for _, run, _ in runs.values())
+    for measured, stated in zip(accuracy, experiment.accuracy):
+        assert measured == pytest.approx(stated / 100, abs=0.04)
+    assert accuracy[0] > accuracy[1] + 0.1  # batch size 1 learns more per epoch
+    assert seconds[0] > 2 * seconds[1]  # and is slower per epoch (3,500 steps against 4)
+
+    def stop_after_a_few_hundred_steps(progress):
+        if progress.step >= 500:
+            raise Interrupt
+
+    model, history = mt.build_model(too_fast), nn.TrainingHistory()
+    with pytest.raises(Interrupt):
+        mt.train(model, too_fast, digits, history, stop_after_a_few_hundred_steps, interval=0.0)
+    hidden = nn.layer_outputs(model.get_weights(), too_fast.activation, digits.x_val)[1]
+    dead = (hidden.max(axis=0) == 0).mean()  # units whose output is 0 for every validation image
+    chance = nn.evaluate(model.get_weights(), too_fast.activation, digits.x_val, digits.y_val).accuracy
+    print(f"batch size 1, η={too_fast.learning_rate:g}: {dead:.0%} of the ReLU units dead after 500 steps, "
+          f"validation accuracy {chance:.1%}")
+    assert dead >= 0.9 and chance <= 0.12
 
 
 def test_model_file_round_trip(mt, digits):

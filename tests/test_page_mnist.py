@@ -101,6 +101,9 @@ def test_training_from_the_page_reports_a_sane_accuracy(default_run):
     accuracy = percent(metric(at, "test accuracy"))
     assert accuracy >= 0.90
     assert metric(at, "epochs trained") == "5"
+    assert percent(metric(at, "training accuracy")) > 0.85
+    deltas = {m.label: m.delta for m in at.metric}  # what each number is, under it
+    assert deltas["training accuracy"] == "mean over epoch 5" and deltas["validation accuracy"] == "after epoch 5"
     assert percent(metric(at, "validation accuracy")) > 0.85
     wrong = int(metric(at, "test images wrong").split(" of ")[0].replace(",", ""))
     assert wrong == round((1 - accuracy) * 1000)
@@ -110,6 +113,7 @@ def test_training_from_the_page_reports_a_sane_accuracy(default_run):
     assert counts[:, 2].sum() == 1000
     diagonal = counts[counts[:, 0] == counts[:, 1], 2].sum()
     assert diagonal / 1000 == pytest.approx(accuracy, abs=1e-3)
+    assert "type" not in figs["mn_curves"]["layout"]["yaxis"]  # a loss that did not explode: a linear axis
     curves = figs["mn_curves"]["data"]
     val = [t for t in curves if t["name"] == "this run: validation" and t["yaxis"] == "y2"][0]  # accuracy panel
     assert list(values(val["x"])) == [1, 2, 3, 4, 5]
@@ -165,10 +169,54 @@ def test_an_interrupted_training_is_reported_and_can_continue(default_run):
 
 
 def test_divergence_is_stopped_and_explained():
+    """The epoch that diverged is not counted, the diverged network gets no numbers (its float32 outputs
+    are NaN) but an explanation, and Continue, which would stop at its first batch, is off."""
     at = trained({"mn_activation": "linear", "mn_lr_sgd": 10.0})
     shown = texts(at)
     assert "Training diverged** in epoch 1" in shown and "TerminateOnNaN" in shown
-    assert metric(at, "test loss (cross-entropy)") in ("NaN",) or float(metric(at, "test loss (cross-entropy)")) > 2
+    assert metric(at, "epochs trained") == "0"  # was "1" next to "diverged in epoch 1"
+    assert metric(at, "training accuracy") == "—"
+    assert metric(at, "validation accuracy") == metric(at, "validation loss") == "—"  # was "nan"
+    assert "Validation: — (undefined)" in shown
+    labels = [m.label for m in at.metric]
+    assert not any(label.startswith("test ") for label in labels)  # was "test loss 14.506": float64 garbage
+    assert "Nothing to evaluate: the training diverged." in shown and "the largest |w| is" in shown
+    assert "Keras' validation loss for these weights is NaN" in shown
+    assert {"mn_confusion", "mn_weights", "mn_activations"}.isdisjoint(figures(at))
+    assert not at.get("download_button")
+    assert at.button(key="mn_continue").disabled
+    assert "Continue is off: the training diverged" in shown
+    curves = figures(at)["mn_curves"]
+    assert [shape["line"]["dash"] for shape in curves["layout"]["shapes"]] == ["dot", "dot"]
+    assert any(a["text"] == "diverged" for a in curves["layout"]["annotations"])
+    assert curves["layout"]["yaxis"]["type"] == "log"  # the exploding loss (up to ~10³⁰) and 0.1 on one axis
+
+    at.session_state["mn_training"] = True  # as if a Stop had come right at the divergence, before its end
+    at.run()
+    assert "Training diverged** in epoch 1" in texts(at) and at.button(key="mn_continue").disabled
+
+    at.select_slider(key="mn_lr_sgd").set_value(0.1).run()  # a lower rate: a new network trains and evaluates
+    at.button(key="mn_train").click().run(timeout=TRAIN_TIMEOUT)
+    assert not at.exception
+    assert metric(at, "test accuracy") and not at.button(key="mn_continue").disabled
+    assert "Continue is off" not in texts(at)
+    names = {t["name"] for t in figures(at)["mn_curves"]["data"]}
+    assert any(n.startswith("run 1: 784→128→10 linear, SGD η=10") for n in names)  # kept for comparison
+
+
+def test_try_this_names_settings_the_widgets_offer():
+    """The experiments the prompts name (trained in test_mlp_training.py) are there, and each of their runs
+    can be set up with the page's widgets: the code shown is then exactly that run's code."""
+    at = app_test(PAGE)
+    shown = texts(at)
+    for experiment in (nn.RATE_EXPERIMENT, nn.BATCH_SIZE_EXPERIMENT):
+        assert experiment.prompt() in shown
+        for config in experiment.runs:
+            for key, value in (("mn_activation", config.activation), ("mn_lr_sgd", config.learning_rate),
+                               ("mn_momentum", config.momentum), ("mn_batch", config.batch_size),
+                               ("mn_epochs", config.epochs)):
+                set_widget(at, key, value)
+            assert nn.model_code(config) in at.code[0].value and nn.fit_code(config) in at.code[0].value
 
 
 def test_runs_are_kept_for_comparison():

@@ -104,12 +104,17 @@ def network_figure(config: MLPConfig, class_names: Sequence[str]) -> go.Figure:
 
 # --- Training curves ------------------------------------------------------------------------------------
 
+LOG_LOSS_ABOVE = 100.0  # a loss above this (an exploding run) switches the loss panel to a log scale
+
 
 def training_curves_figure(history: TrainingHistory, earlier: Sequence[tuple[str, TrainingHistory]] = (),
                            total_epochs: int | None = None) -> go.Figure:
-    """Loss and accuracy against epochs: training (running average within each epoch, drawn as it
-    trains) and validation (once per epoch), with earlier runs for comparison."""
+    """Loss and accuracy against epochs: training (the mean of each window of batches, drawn as it
+    trains) and validation (once per epoch), with earlier runs for comparison, and where this run diverged."""
     layout = base_layout(height=420, legend_below=True)
+    # At the figure's bottom edge, the plot pushed up to make room: clear of the 'epoch' titles whatever the
+    # fonts (Lecture mode) and the number of runs (the legend's height).
+    layout["legend"].update(yref="container", y=0, yanchor="bottom")
     layout.update(subplot_grid(1, 2, ["loss (cross-entropy)", "accuracy"], x_title="epoch",
                                y_titles=["loss", "accuracy"], h_gap=0.1))
     layout["yaxis2"]["range"] = [0, 1.02]
@@ -134,7 +139,25 @@ def training_curves_figure(history: TrainingHistory, earlier: Sequence[tuple[str
                          "showlegend": panel == 0, "line": val_style, "marker": {"size": 8},
                          "xaxis": f"x{suffix}", "yaxis": f"y{suffix}",
                          "hovertemplate": f"epoch %{{x}}<br>validation {metric} %{{y:.4f}}<extra>{label}</extra>"})
+    losses = np.array([v for _, run, _ in runs for v in (*run.steps["loss"], *run.epochs["val_loss"])])
+    if np.any(losses[np.isfinite(losses)] > LOG_LOSS_ABOVE):  # an exploding run: 10⁻¹ and 10³⁰ on one axis
+        layout["yaxis"].update(type="log", exponentformat="power")  # 10³⁰, not "1000000T"
+        layout["yaxis"]["title"]["text"] = "loss (log scale)"
+    if history.diverged_epoch is not None:
+        _mark_divergence(layout, history.diverged_epoch)
     return figure(data, layout)
+
+
+def _mark_divergence(layout: dict, epoch: float) -> None:
+    """A dotted vertical line in both panels where the loss became NaN or infinite (nothing is drawn after it)."""
+    layout["shapes"] = [*layout.get("shapes", []), *(
+        {"type": "line", "xref": f"x{suffix}", "yref": f"y{suffix} domain", "x0": epoch, "x1": epoch, "y0": 0,
+         "y1": 1, "line": {"color": BLACK, "width": 2, "dash": "dot"}} for suffix in ("", "2"))]
+    layout["annotations"] = [*layout.get("annotations", []), *(
+        {"text": "diverged", "x": epoch, "y": 0.5, "xref": f"x{suffix}", "yref": f"y{suffix} domain",
+         "xanchor": "left", "showarrow": False, "textangle": -90, "font": {"size": FONT_SIZE - 2, "color": BLACK},
+         "hovertext": "the loss became NaN or infinite here: TerminateOnNaN stopped the training"}
+        for suffix in ("", "2"))]
 
 
 # --- Evaluation -----------------------------------------------------------------------------------------
