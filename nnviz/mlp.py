@@ -16,6 +16,7 @@ import numpy as np
 
 from nnviz import activations as act
 from nnviz.formatting import power_of_ten
+from nnviz.keras_code import float_literal
 from nnviz.softmax import softmax_rows
 
 Array = np.ndarray
@@ -95,9 +96,10 @@ def model_code(config: MLPConfig) -> str:
         "])",
     ]
     if config.optimizer == "sgd":
-        optimizer = f"keras.optimizers.SGD(learning_rate={config.learning_rate!r}, momentum={config.momentum!r})"
+        optimizer = (f"keras.optimizers.SGD(learning_rate={float_literal(config.learning_rate)}, "
+                     f"momentum={float_literal(config.momentum)})")
     else:
-        optimizer = f"keras.optimizers.Adam(learning_rate={config.learning_rate!r})"
+        optimizer = f"keras.optimizers.Adam(learning_rate={float_literal(config.learning_rate)})"
     lines += [
         "model.compile(",
         f"    optimizer={optimizer},",

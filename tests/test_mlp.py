@@ -205,3 +205,10 @@ def test_the_full_script_runs_as_shown(tmp_path, monkeypatch):
     online = nn.full_code(nn.MLPConfig(), "fashion")
     assert "keras.datasets.fashion_mnist.load_data()" in online
     compile(online, "shown", "exec")
+
+
+def test_model_code_writes_float_literals_keras_accepts():
+    """Keras 3 rejects SGD(learning_rate=1, momentum=0): numbers go into the code as float literals."""
+    code = nn.model_code(nn.MLPConfig(learning_rate=1, momentum=0))
+    assert "SGD(learning_rate=1.0, momentum=0.0)" in code
+    assert "Adam(learning_rate=3.0)" in nn.model_code(nn.MLPConfig(optimizer="adam", learning_rate=3))
