@@ -96,13 +96,3 @@ def test_training_on_the_loss_learns_and_on_accuracy_or_a_step_does_not():
     assert ce["accuracy"][-1] > ce["accuracy"][0] + 0.2
     assert ce["loss"][-1] < ce["loss"][0]
     assert np.all(acc["accuracy"] == acc["accuracy"][0]) and np.all(stp["accuracy"] == stp["accuracy"][0])
-
-
-def test_loss_metric_code_runs(capsys):
-    from nnviz.keras_code import loss_metric_code
-
-    namespace: dict = {}
-    exec(loss_metric_code(), namespace)
-    assert namespace["model"].loss == "binary_crossentropy"
-    assert set(namespace["history"].history) >= {"loss", "accuracy"}
-    assert "accuracy" in capsys.readouterr().out

@@ -255,7 +255,9 @@ def test_try_this_batch_size_1_vs_1024_does_what_its_prompt_says(mt, digits):
     for measured, stated in zip(accuracy, experiment.accuracy):
         assert measured == pytest.approx(stated / 100, abs=0.04)
     assert accuracy[0] > accuracy[1] + 0.1  # batch size 1 learns more per epoch
-    assert seconds[0] > 2 * seconds[1]  # and is slower per epoch (3,500 steps against 4)
+    # ... and is slower per epoch: 3,500 steps against 4. The wall time is printed, not asserted: on a busy
+    # machine one measurement of the 4-step epoch took 20 s (16 s for the 3,500 steps).
+    assert [-(-len(digits.y_train) // c.batch_size) for c in (small, large)] == [3500, 4]
 
     def stop_after_a_few_hundred_steps(progress):
         if progress.step >= 500:
