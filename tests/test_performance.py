@@ -14,7 +14,10 @@ import json
 import subprocess
 import sys
 
+import pytest
 from conftest import ROOT
+
+pytestmark = pytest.mark.timing  # alone, not beside the other test process: it measures time
 
 BUDGET_MS = 50
 NOISE_ALLOWANCE = 2.0
