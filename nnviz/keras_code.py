@@ -34,6 +34,11 @@ def _floats(values: Sequence[float]) -> str:
     return ", ".join(float_literal(v) for v in values)
 
 
+def _kernel(weights: Sequence[float]) -> str:
+    """A one-unit Dense layer's kernel as code: one row per input, e.g. ``np.array([[0.5], [-1.0]])``."""
+    return f"np.array([{', '.join(f'[{float_literal(w)}]' for w in weights)}])"
+
+
 NEURON_INPUTS = (-2.0, -1.0, 0.0, 1.0, 2.0)  # where the activations page tabulates its neuron
 
 
@@ -55,7 +60,7 @@ def activation_code(neuron: Activation, w: float, b: float, compared: Sequence[A
         IMPORTS,
         f"# One neuron a = f(w·x + b) with f = {neuron.label}, w = {w:g}, b = {b:g}:",
         f"neuron = keras.Sequential([keras.Input(shape=(1,)), {layer}])",
-        f"neuron.layers[0].set_weights([np.array([[{float_literal(w)}]]), np.array([{float_literal(b)}])])",
+        f"neuron.layers[0].set_weights([{_kernel([w])}, np.array([{float_literal(b)}])])",
         f'x = np.array([{_floats(NEURON_INPUTS)}], dtype="float32").reshape(-1, 1)  # one input per row',
         output,
         'print("a =", " ".join(f"{v:.4f}" for v in np.ravel(a)))',
@@ -157,13 +162,12 @@ def perceptron_data_code(dataset: str, seed: int) -> str:
 def perceptron_code(dataset: str, seed: int, w: Sequence[float], b: float) -> str:
     """One Dense unit holding the line set on the perceptron page, followed by a step, on the page's data:
     it prints how many points the line gets wrong, as the page does. Then its trainable sigmoid cousin."""
-    kernel = ", ".join(f"[{float_literal(v)}]" for v in w)
     return f"""{IMPORTS}
 # The data: {dataset}
 {perceptron_data_code(dataset, seed)}
 # The perceptron is one Dense unit: z = w·x + b ...
 perceptron = keras.Sequential([keras.Input(shape=(2,), dtype="float64"), keras.layers.Dense(1, dtype="float64")])
-perceptron.layers[0].set_weights([np.array([{kernel}]), np.array([{float_literal(b)}])])
+perceptron.layers[0].set_weights([{_kernel(w)}, np.array([{float_literal(b)}])])
 z = np.round(perceptron(X).numpy().ravel(), 9)  # rounded, so that float noise cannot decide the step at z = 0
 y_hat = (z >= 0).astype(int)  # ... followed by a step H(z). Keras has no step activation: its gradient is 0,
 print(f"misclassified: {{np.sum(y_hat != y)}} of {{len(y)}}")  # so fit() could not train it.
@@ -196,7 +200,7 @@ for method, batch_size in {{"full batch": {n_samples}, "mini-batch": {int(batch_
         keras.Input(shape=(1,)),
         keras.layers.Dense(1, activation="sigmoid"),  # logistic regression: p = σ(w x + b)
     ])
-    model.layers[0].set_weights([np.array([[{float_literal(w0)}]]), np.array([{float_literal(b0)}])])  # the start (ring)
+    model.layers[0].set_weights([{_kernel([w0])}, np.array([{float_literal(b0)}])])  # the start (ring)
     model.compile(optimizer=keras.optimizers.SGD(learning_rate={float_literal(learning_rate)}), loss="binary_crossentropy")
     shuffle = np.random.default_rng({int(seed)})  # a new order of the samples in every epoch
     for epoch in range({int(epochs)}):
@@ -222,7 +226,7 @@ X, y = blobs(80, {int(seed)}, spread=0.9)
 
 # A sigmoid neuron trained on cross-entropy (loss=), *reporting* accuracy (metrics=)
 model = keras.Sequential([keras.Input(shape=(2,)), keras.layers.Dense(1, activation="sigmoid")])
-model.layers[0].set_weights([np.array([{", ".join(f"[{float_literal(v)}]" for v in start_w)}]), np.array([{float_literal(start_b)}])])  # the poor start
+model.layers[0].set_weights([{_kernel(start_w)}, np.array([{float_literal(start_b)}])])  # the poor start
 model.compile(optimizer=keras.optimizers.SGD(learning_rate={float_literal(learning_rate)}), loss="binary_crossentropy",
               metrics=["accuracy"])
 _, before = model.evaluate(X, y, verbose=0)

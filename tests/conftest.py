@@ -22,6 +22,12 @@ CHROMIUM_FLAGS = [
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+if str(ROOT) not in sys.path:  # conftest is also imported by scripts (tests/rerun_timing.py, benchmarks)
+    sys.path.insert(0, str(ROOT))
+from nnviz import mnist_data  # numpy and the standard library only
+
+REAL_LOAD_DATASET = mnist_data.load_dataset  # before offline_datasets or generated_downloads replace it
+
 
 def app_test(page: str | None = None, timeout: float = 30):
     """An AppTest of app.py, switched to ``page`` (e.g. "app_pages/softmax.py") and run once."""
@@ -43,6 +49,19 @@ def at(request):
     return at
 
 
+def generated_downloads(monkeypatch) -> None:
+    """MNIST/Fashion 'downloads' answered with generated images (no network): 1,200 training and 200
+    test images, so that a page takes its download path. Clears the page's dataset cache."""
+    import numpy as np
+    import streamlit as st
+
+    rng = np.random.default_rng(0)
+    fake = (rng.integers(0, 256, (1200, 28, 28), dtype=np.uint8), np.tile(np.arange(10), 120),
+            rng.integers(0, 256, (200, 28, 28), dtype=np.uint8), np.tile(np.arange(10), 20))
+    monkeypatch.setattr(mnist_data, "load_dataset", lambda key, seed=0: REAL_LOAD_DATASET(key, seed, lambda _k: fake))
+    st.cache_resource.clear()
+
+
 @pytest.fixture()
 def offline_datasets(monkeypatch):
     """No test may fetch a dataset: MNIST/Fashion 'downloads' fail as they would offline.
@@ -52,14 +71,10 @@ def offline_datasets(monkeypatch):
     """
     import streamlit as st
 
-    from nnviz import mnist_data
-
-    real = mnist_data.load_dataset
-
     def fail(_key):
         raise OSError("no network connection to storage.googleapis.com (tests run offline)")
 
-    monkeypatch.setattr(mnist_data, "load_dataset", lambda key, seed=0: real(key, seed, fail))
+    monkeypatch.setattr(mnist_data, "load_dataset", lambda key, seed=0: REAL_LOAD_DATASET(key, seed, fail))
     st.cache_resource.clear()
     yield
     st.cache_resource.clear()
@@ -139,6 +154,13 @@ def trace(fig: dict, name: str) -> dict:
     """The trace called ``name`` in a figure dict."""
     matches = [t for t in fig["data"] if t.get("name") == name]
     assert matches, f"no trace {name!r} in {[t.get('name') for t in fig['data']]}"
+    return matches[0]
+
+
+def metric(at, label: str) -> str:
+    """The value of the metric called ``label`` in a run."""
+    matches = [m.value for m in at.metric if m.label == label]
+    assert matches, f"no metric {label!r} in {[m.label for m in at.metric]}"
     return matches[0]
 
 

@@ -30,14 +30,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import streamlit as st
-from conftest import app_test
+from conftest import app_test, generated_downloads
 from widget_states import choose_value, input_widgets
 
-from nnviz import mnist_data
 from nnviz.course import PAGES
 
-REAL_LOAD_DATASET = mnist_data.load_dataset  # before the offline fixture replaces it
 SCRIPTS = [page.script for page in PAGES if page.available]
 MNIST_PAGE = "app_pages/mnist.py"
 RANDOM_STATES = 3
@@ -125,11 +122,7 @@ def trained_mnist(at) -> None:
 
 def downloaded_mnist(at, monkeypatch) -> None:
     """The full MNIST 'downloaded' (generated images: no network), so its download code is shown."""
-    rng = np.random.default_rng(0)
-    fake = (rng.integers(0, 256, (1200, 28, 28), dtype=np.uint8), np.tile(np.arange(10), 120),
-            rng.integers(0, 256, (200, 28, 28), dtype=np.uint8), np.tile(np.arange(10), 20))
-    monkeypatch.setattr(mnist_data, "load_dataset", lambda key, seed=0: REAL_LOAD_DATASET(key, seed, lambda _k: fake))
-    st.cache_resource.clear()
+    generated_downloads(monkeypatch)
     at.session_state["mn_epochs"] = 1
     at.selectbox(key="mn_dataset").set_value("mnist").run()
     assert not at.exception, at.exception

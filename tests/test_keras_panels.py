@@ -14,7 +14,7 @@ import re
 
 import numpy as np
 import pytest
-from conftest import app_test, figures, trace, values
+from conftest import app_test, figures, metric, trace, values
 
 from nnviz import gradient_descent as gd
 
@@ -41,10 +41,6 @@ def printed_numbers(out: str, prefix: str) -> np.ndarray:
 def table_column(at, column: str) -> list[str]:
     (table,) = [t.value for t in at.table if column in t.value.columns]
     return list(table[column])
-
-
-def metric(at, label: str) -> str:
-    return next(m.value for m in at.metric if m.label == label)
 
 
 def apply(at, settings: dict) -> None:

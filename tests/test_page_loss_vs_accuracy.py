@@ -5,16 +5,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import figures, metric, set_to_extreme, texts, trace, values
 
-from conftest import figures, set_to_extreme, texts, trace, values
 from nnviz import losses as L
 from nnviz.data import blobs
 
 PAGE = "app_pages/loss_vs_accuracy.py"
-
-
-def metric(at, label: str) -> str:
-    return next(m.value for m in at.metric if m.label == label)
 
 
 def sweep_series(at) -> dict[str, np.ndarray]:

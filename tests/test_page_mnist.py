@@ -5,25 +5,18 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import streamlit as st
+from conftest import app_test, figures, generated_downloads, metric, set_to_extreme, texts, values
 
-from conftest import app_test, figures, set_to_extreme, texts, values
 from nnviz import mlp as nn
 from nnviz import mnist_data
 
 PAGE = "app_pages/mnist.py"
 TRAIN_TIMEOUT = 180
-LOAD_DATASET = mnist_data.load_dataset  # the real one, before the offline fixture replaces it
 
 
 @pytest.fixture(autouse=True)
 def no_downloads(offline_datasets):
     """Every test here runs offline (conftest.offline_datasets)."""
-
-
-def metric(at, label: str) -> str:
-    matches = [m.value for m in at.metric if m.label == label]
-    assert matches, f"no metric {label!r} in {[m.label for m in at.metric]}"
-    return matches[0]
 
 
 def customdata(trace: dict) -> np.ndarray:
@@ -241,11 +234,7 @@ def test_a_failed_download_falls_back_to_the_offline_digits(at):
 
 def test_a_downloaded_dataset_is_used_and_named(monkeypatch):
     """The download path with generated images (no network): the page says which data is in use."""
-    rng = np.random.default_rng(0)
-    fake = (rng.integers(0, 256, (1200, 28, 28), dtype=np.uint8), np.tile(np.arange(10), 120),
-            rng.integers(0, 256, (200, 28, 28), dtype=np.uint8), np.tile(np.arange(10), 20))
-    monkeypatch.setattr(mnist_data, "load_dataset", lambda key, seed=0: LOAD_DATASET(key, seed, lambda _key: fake))
-    st.cache_resource.clear()
+    generated_downloads(monkeypatch)
     at = app_test(PAGE)
     at.selectbox(key="mn_dataset").set_value("fashion").run()
     assert not at.exception

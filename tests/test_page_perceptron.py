@@ -4,16 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import figures, metric, set_to_extreme, texts, trace, values
 
-from conftest import figures, set_to_extreme, texts, trace, values
 from nnviz import data as datasets
 from nnviz import perceptron as perc
 
 PAGE = "app_pages/perceptron.py"
-
-
-def metric(at, label: str) -> str:
-    return next(m.value for m in at.metric if m.label == label)
 
 
 def weights_shown(at) -> tuple[np.ndarray, float]:

@@ -236,7 +236,7 @@ def loss_curves_figure(trajectories: dict[str, Trajectory], x_title: str = "step
     machine precision (``precision_reached_at``: below it a log plot shows only round-off), with a
     star, its step number and a legend note saying so. The x axis spans all steps, so that a curve
     that stops early is seen to stop. ``x_scale`` multiplies a path's step numbers (e.g. to count epochs)."""
-    data, floor = [], LOSS_PRECISION * max(1.0, abs(lowest))
+    data, floor, starred = [], LOSS_PRECISION * max(1.0, abs(lowest)), False
     x_end = max(((len(t.losses) - 1) * (x_scale or {}).get(label, 1.0) for label, t in trajectories.items()),
                 default=1)
     for i, (label, trajectory) in enumerate(trajectories.items()):
@@ -249,6 +249,7 @@ def loss_curves_figure(trajectories: dict[str, Trajectory], x_title: str = "step
                      "name": label + (" (diverged)" if trajectory.diverged_at else ""), "legendgroup": label,
                      "line": style})
         if reached is not None:
+            starred = True
             data.append({"type": "scatter", "mode": "markers+text", "x": [reached * factor], "y": [floor],
                          "name": f"{label}: L_min reached to machine precision at step {reached}",
                          "legendgroup": label, "showlegend": False, "text": [f"{reached:g}"],
@@ -258,7 +259,7 @@ def loss_curves_figure(trajectories: dict[str, Trajectory], x_title: str = "step
                          "hovertemplate": f"{label}: L − L_min < {power_of_ten(floor)} (machine precision) from step "
                                           f"{reached} on"
                                           "<extra></extra>"})
-    if any(t.get("marker", {}).get("symbol") == "star" for t in data):  # one legend note for all the stars
+    if starred:  # one legend note for all the stars
         data.append({"type": "scatter", "mode": "markers", "x": [None], "y": [None], "legendrank": 2000,
                      "name": f"step where L_min was reached to machine precision<br>(L − L_min < {power_of_ten(floor)}):"
                              " the curve stops there",
