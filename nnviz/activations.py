@@ -35,10 +35,9 @@ def step_grad(x: Array) -> Array:
 
 
 def sigmoid(x: Array) -> Array:
-    """σ(x) = 1 / (1 + e^(−x)), computed without overflow for large |x|."""
-    x = np.asarray(x, dtype=float)
-    e = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+    """σ(x) = 1 / (1 + e^(−x)), computed as exp(−ln(1 + e^(−x))) with ``logaddexp``: no overflow for
+    large |x|, and three array operations (the numpy network engine calls it on every step)."""
+    return np.exp(-np.logaddexp(0.0, -np.asarray(x, dtype=float)))
 
 
 def sigmoid_grad(x: Array) -> Array:
