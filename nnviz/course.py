@@ -72,6 +72,15 @@ PAGES: tuple[PageInfo, ...] = (
         "app_pages/gradient_descent.py",
     ),
     PageInfo(
+        "backprop", "How networks learn", "Backpropagation", ":material/account_tree:",
+        "How the gradient reaches every weight of a network: the chain rule, one unit at a time.",
+        ("sgd", "structure", "activations"),
+        ("Géron ch. 10: The Multilayer Perceptron and Backpropagation (the backpropagation algorithm)",
+         "Géron ch. 11: The Vanishing/Exploding Gradients Problems; Glorot and He Initialization",
+         "3Blue1Brown ch. 3: What is backpropagation really doing?; ch. 4: Backpropagation calculus"),
+        "app_pages/backprop.py",
+    ),
+    PageInfo(
         "loss_vs_accuracy", "How networks learn", "Loss vs accuracy", ":material/balance:",
         "Why we train on a smooth loss and only report accuracy.",
         ("problems",),

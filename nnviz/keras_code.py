@@ -238,3 +238,43 @@ print(f"gradient descent on cross-entropy (sigmoid): {{before:.1%}} → {{after:
 # (GradientTape returns None), so fit() has nothing to follow.
 # More metrics for imbalanced data: metrics=["accuracy", keras.metrics.Precision(), keras.metrics.Recall()]
 """
+
+
+def _matrix(rows) -> str:
+    return "np.array([" + ", ".join("[" + _floats(row) + "]" for row in rows) + "])"
+
+
+def backprop_code(sizes: Sequence[int], hidden_activation: str, output_activation: str, loss: str,
+                  weights: Sequence, biases: Sequence, x, y) -> str:
+    """The Backpropagation page's network in Keras, with its weights and batch: a ``tf.GradientTape``
+    gives ∂L/∂w and ∂L/∂b, printed as the page's table names them (w(l)_ij: from unit i of layer l−1
+    to unit j of layer l). Float64, as the page computes, so the printed digits agree."""
+    loss_class = {"binary_crossentropy": "BinaryCrossentropy", "categorical_crossentropy": "CategoricalCrossentropy",
+                  "mse": "MeanSquaredError"}[loss]
+    layers = [f'    keras.layers.Dense({n}, activation="{hidden_activation}", dtype="float64"),' for n in sizes[1:-1]]
+    layers.append(f'    keras.layers.Dense({sizes[-1]}, activation="{output_activation}", dtype="float64"),')
+    lines = [
+        IMPORTS,
+        "model = keras.Sequential([",
+        f'    keras.Input(shape=({sizes[0]},), dtype="float64"),',
+        *layers,
+        "])",
+        "# The page's weights: kernel[i, j] joins unit i of the layer below to unit j.",
+    ]
+    for k, (w, b) in enumerate(zip(weights, biases)):
+        lines.append(f"model.layers[{k}].set_weights([{_matrix(w)}, np.array([{_floats(b)}])])")
+    lines += [
+        f"x = {_matrix(x)}",
+        f"y = {_matrix(y)}  # {'one-hot classes' if loss == 'categorical_crossentropy' else 'targets'}",
+        f"loss_fn = keras.losses.{loss_class}()  # the mean over the batch",
+        "with tf.GradientTape() as tape:",
+        "    loss = loss_fn(y, model(x))",
+        "gradients = tape.gradient(loss, model.trainable_variables)",
+        'print(f"L = {float(loss):.4g}")',
+        "for layer, (d_kernel, d_bias) in enumerate(zip(gradients[0::2], gradients[1::2]), start=1):",
+        "    for (i, j), g in np.ndenumerate(d_kernel.numpy()):",
+        '        print(f"dL/dw({layer})_{i + 1}{j + 1} = {g + 0.0:.4g}")',
+        "    for j, g in enumerate(d_bias.numpy()):",
+        '        print(f"dL/db({layer})_{j + 1} = {g + 0.0:.4g}")',
+    ]
+    return "\n".join(lines) + "\n"

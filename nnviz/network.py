@@ -22,6 +22,7 @@ Backpropagation, in the notation the page shows (layer l = 1..L, δ_l = ∂ℓ/�
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -30,7 +31,6 @@ from functools import cached_property
 import numpy as np
 
 from nnviz import activations as act
-from nnviz.losses import EPSILON
 
 Array = np.ndarray
 
@@ -101,7 +101,7 @@ class NetworkSpec:
 def parameter_views(sizes: Sequence[int], flat: Array) -> list[Array]:
     """[W₁, b₁, W₂, b₂, …] as views into one flat vector, so an optimiser updates all at once."""
     views, start = [], 0
-    for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
+    for fan_in, fan_out in itertools.pairwise(sizes):
         views.append(flat[start:start + fan_in * fan_out].reshape(fan_in, fan_out))
         start += fan_in * fan_out
         views.append(flat[start:start + fan_out])
@@ -111,7 +111,7 @@ def parameter_views(sizes: Sequence[int], flat: Array) -> list[Array]:
 
 def parameter_count(sizes: Sequence[int]) -> int:
     """Σ (n_in + 1)·n_out: every kernel entry and every bias."""
-    return sum((fan_in + 1) * fan_out for fan_in, fan_out in zip(sizes[:-1], sizes[1:]))
+    return sum((fan_in + 1) * fan_out for fan_in, fan_out in itertools.pairwise(sizes))
 
 
 class Network:

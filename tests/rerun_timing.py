@@ -61,6 +61,13 @@ CHANGES = {
         ("slider", "sm_shift", 1000.0, 0.0),
         ("selectbox", "sm_true", 1, 0),
     ],
+    "app_pages/backprop.py": [
+        ("slider", "bp_step", 3, 6),
+        ("select_slider", "bp_rate", 0.1, 10.0),
+        ("number_input", "bp_x1", 1.5, -0.5),
+        ("selectbox", "bp_activation", "tanh", "relu"),
+        ("slider", "bp_units", 4, 2),
+    ],
 }
 REPEATS = 8
 

@@ -10,7 +10,7 @@ from conftest import ROOT, app_test, figures
 from nnviz.course import OBJECTIVES, PAGES, pages_for_objective
 
 NUMPY_PAGES = ["app_pages/activations.py", "app_pages/softmax.py", "app_pages/perceptron.py",
-               "app_pages/gradient_descent.py", "app_pages/loss_vs_accuracy.py"]
+               "app_pages/gradient_descent.py", "app_pages/loss_vs_accuracy.py", "app_pages/backprop.py"]
 # The MNIST page loads TensorFlow only when a student presses Train.
 WITHOUT_TENSORFLOW_UNTIL_ASKED = [*NUMPY_PAGES, "app_pages/mnist.py"]
 

@@ -1,0 +1,359 @@
+"""Backpropagation: how the gradient reaches every weight, one chain-rule step at a time."""
+
+from dataclasses import asdict
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from nnviz import backprop as bpm
+from nnviz import network as nw
+from nnviz import ui
+from nnviz.figures import backprop as figs
+from nnviz.keras_code import backprop_code
+from nnviz.mlp import N_CLASSES, N_INPUTS, MLPConfig
+
+LEARNING_RATES = tuple(float(f"{v:.3g}") for v in np.geomspace(0.001, 100.0, 21))
+RATE_CURVE = np.geomspace(0.001, 100.0, 81)
+STEP_KEY = "bp_step"
+TAPE_KEY = "bp_tape"  # (the inputs it was computed for, GradientTape's result)
+ACTIVATION_LABELS = {"sigmoid": "sigmoid", "tanh": "tanh", "relu": "ReLU"}
+OUTPUT_LABELS = {1: "1 sigmoid unit (2 classes)", 2: "2 softmax units", 3: "3 softmax units"}
+
+
+# Figures that the step, example and η controls leave alone are memoised on the pass they draw.
+
+
+def _pass_key(bp: bpm.BackwardPass) -> tuple:
+    return bp.spec, bp.network.flat, bp.x, bp.y
+
+
+def _rebuilt(spec, flat, x, y) -> bpm.BackwardPass:
+    with np.errstate(over="ignore", invalid="ignore"):
+        return bpm.backward_pass(nw.Network(spec, flat.copy()), x, y)
+
+
+@ui.cache_figure
+def sensitivity_figure(spec, flat, x, y):
+    bp = _rebuilt(spec, flat, x, y)
+    return figs.network_figure(bpm.diagram(bp, len(bp.steps), sensitivity=True))
+
+
+@ui.cache_figure
+def one_step_figure(spec, flat, x, y, rate: float):
+    bp = _rebuilt(spec, flat, x, y)
+    result = bpm.sgd_step(bp, rate)
+    return figs.one_step_figure(RATE_CURVE, bpm.loss_after_one_step(bp, RATE_CURVE), result.loss_before, rate,
+                                result.loss_after)
+
+
+@ui.cache_figure
+def delta_by_layer_figure(spec, flat, x, y):
+    bp = _rebuilt(spec, flat, x, y)
+    labels = [bpm.layer_name(spec, layer) for layer in range(1, spec.n_layers + 1)]
+    return figs.delta_by_layer_figure(bpm.delta_by_layer(bp), labels)
+
+
+def network_controls() -> bpm.BackpropSetup:
+    """The network, the example(s) and the weights' seed."""
+    st.header("The network and the example")
+    c1, c2, c3, c4 = st.columns(4)
+    with c1:
+        layers = st.slider("hidden layers", 1, bpm.MAX_HIDDEN_LAYERS, 1, key="bp_layers")
+        units = st.slider("units per hidden layer", *bpm.UNIT_RANGE, 3, key="bp_units")
+    with c2:
+        activation = st.selectbox("hidden activation", bpm.HIDDEN_CHOICES, format_func=ACTIVATION_LABELS.get,
+                                  key="bp_activation")
+        outputs = st.selectbox("output layer", bpm.OUTPUT_CHOICES, format_func=OUTPUT_LABELS.get, key="bp_outputs")
+    with c3:
+        x1 = st.number_input("x₁", -10.0, 10.0, 0.5, step=0.1, key="bp_x1")
+        x2 = st.number_input("x₂", -10.0, 10.0, -1.0, step=0.1, key="bp_x2")
+    with c4:
+        n_classes = max(outputs, 2)
+        label = st.selectbox("true class y", range(n_classes), index=1, key="bp_label",
+                             format_func=lambda k: f"class {k}")
+        batch = st.radio("examples", bpm.BATCH_CHOICES, horizontal=True, key="bp_batch",
+                         format_func=lambda n: "one example" if n == 1 else "mini-batch of 4")
+        seed = st.number_input("weights' seed", 0, 10_000, 0, key="bp_seed")
+    return bpm.BackpropSetup(layers, units, activation, outputs, batch, int(seed), float(x1), float(x2),
+                             min(int(label), n_classes - 1))
+
+
+HAND_KEY = "bp_hand"  # HandSetWeights
+HAND_LIMIT = 1000.0
+
+
+def weights(setup: bpm.BackpropSetup):
+    """Glorot-uniform weights from the seed, with any the student set by hand."""
+    seeded = bpm.seeded_network(setup)
+    names = bpm.parameter_names(setup.spec)
+    architecture = (setup.spec.sizes, setup.seed)
+    state = st.session_state.get(HAND_KEY)
+    if state is None or state.architecture != architecture:
+        state = st.session_state[HAND_KEY] = bpm.HandSetWeights(architecture, {})
+    network = bpm.with_values(seeded, state.values)
+    current = dict(zip(names, network.flat.tolist()))
+
+    def remember_value():
+        state.values[st.session_state["bp_hand_name"]] = st.session_state["bp_hand_value"]
+
+    with st.expander("Set weights by hand", expanded=bool(state.values)):
+        st.caption("w(l)_ij joins unit i of layer l−1 to unit j of layer l; b(l)_j is the bias of unit j of layer l. "
+                   "A new seed or architecture starts again from Glorot-uniform weights.")
+        c1, c2, c3 = st.columns([2, 2, 1], vertical_alignment="bottom")
+        name = c1.selectbox("weight or bias", names, key="bp_hand_name")
+        st.session_state["bp_hand_value"] = current[name]  # the table shows the value the network has
+        c2.number_input("value", -HAND_LIMIT, HAND_LIMIT, step=0.1, key="bp_hand_value", on_change=remember_value)
+        c3.button("Reset all", key="bp_hand_reset", on_click=state.values.clear, width="stretch")
+        if state.values:
+            st.caption("Set by hand: " + ", ".join(f"{k} = {v:g}" for k, v in state.values.items()))
+    return network
+
+
+def step_controls(n_steps: int) -> int:
+    """Back / Step / All buttons and a slider over the steps (0 = the forward pass only)."""
+    st.session_state[STEP_KEY] = min(st.session_state.get(STEP_KEY, 0), n_steps)
+
+    def move(delta: int | None):
+        current = st.session_state[STEP_KEY]
+        st.session_state[STEP_KEY] = n_steps if delta is None else min(max(current + delta, 0), n_steps)
+
+    b1, b2, b3, b4 = st.columns(4)
+    b1.button("◀ Back", on_click=move, args=(-1,), width="stretch", key="bp_back")
+    b2.button("Step ▶", on_click=move, args=(1,), width="stretch", key="bp_next", type="primary")
+    b3.button("All steps", on_click=move, args=(None,), width="stretch", key="bp_all")
+    b4.button("Reset", on_click=move, args=(-n_steps,), width="stretch", key="bp_reset")
+    return st.slider("backward step (0 = forward pass only)", 0, n_steps, key=STEP_KEY)
+
+
+def forward_and_backward(bp: bpm.BackwardPass, setup: bpm.BackpropSetup) -> None:
+    st.header("Forward pass, then backward pass step by step")
+    st.markdown(
+        "**Forward:** every unit computes $z = \\sum_i w_i a_i + b$ and $a = f(z)$ from left to right; the "
+        "loss compares the output with $y$. **Backward:** the chain rule runs from the loss back to the "
+        "inputs. Each unit gets its **error signal δ = ∂ℓ/∂z**, and each weight's gradient is "
+        "δ of the unit it feeds times the activation it carries."
+    )
+    plot, text = st.columns([3, 2])
+    with text:
+        step = step_controls(len(bp.steps))
+        example = 0
+        if setup.batch > 1:
+            example = st.selectbox("example shown on the diagram", range(setup.batch), key="bp_example",
+                                   format_func=lambda n: f"example {n + 1}: x = ({bp.x[n, 0]:g}, {bp.x[n, 1]:g})")
+        m1, m2 = st.columns(2)
+        m1.metric("loss L" + (" (mean of 4)" if setup.batch > 1 else ""), f"{bp.loss:.4f}")
+        m2.metric("step", f"{step} of {len(bp.steps)}")
+        if step == 0:
+            st.markdown("The diagram shows the **forward pass**: $a$ inside each unit, $z$ below it, each "
+                        "weight on its edge. Press **Step ▶** to start the backward pass.")
+        else:
+            current = bp.steps[step - 1]
+            st.markdown(f"**Step {step}: {current.title}**")
+            st.latex(current.formula)
+            st.latex(current.arithmetic)
+            if current.kind == "delta" and current.layer == bp.spec.n_layers and setup.outputs > 1:
+                st.caption("With softmax and cross-entropy, ∂ℓ/∂p_m = −y_m/p_m and the softmax's own derivative "
+                           "∂p_m/∂z_k = p_m(1[m = k] − p_k) cancel to p_k − y_k: the same simple rule as a "
+                           "sigmoid with binary cross-entropy.")
+    with plot:
+        ui.show_figure(figs.network_figure(bpm.diagram(bp, step, example)), key="bp_diagram")
+    if step:
+        done = {name: value for s in bp.steps[:step] for name, value in s.values.items()}
+        st.markdown("**Computed so far**" + (" (δ of example 1; gradients averaged over the batch)"
+                                             if setup.batch > 1 else ""))
+        st.dataframe(pd.DataFrame({"quantity": [("∂L/∂" + k) if not k.startswith("δ") else k for k in done],
+                                   "value": [f"{v:.4g}" for v in done.values()]}),
+                     hide_index=True, height=min(35 * (len(done) + 1) + 3, 300), key="bp_so_far")
+    for note in bpm.problems(bp):
+        st.warning(note)
+
+
+def sensitivity(bp: bpm.BackwardPass) -> None:
+    st.header("Which weights matter")
+    plot, text = st.columns([3, 2])
+    with plot:
+        ui.show_figure(sensitivity_figure(*_pass_key(bp)), key="bp_sensitivity")
+    with text:
+        st.markdown(
+            "Each edge is drawn by its **∂L/∂w**: the thicker, the more the loss changes when that weight moves "
+            "(3Blue1Brown's *sensitivity*). **Blue**: ∂L/∂w > 0, gradient descent makes the weight smaller; "
+            "**red**: ∂L/∂w < 0, it makes it larger. Weights from an activation near 0, or into a unit "
+            "with a small δ, hardly matter for this example."
+        )
+        rows = bpm.gradient_rows(bp)
+        st.dataframe(pd.DataFrame({"parameter": rows["parameter"], "value": [f"{v:.4g}" for v in rows["value"]],
+                                   "∂L/∂θ": [f"{v + 0.0:.4g}" for v in rows["∂L/∂θ"]]}),
+                     hide_index=True, height=300, key="bp_gradients")
+
+
+def one_sgd_step(bp: bpm.BackwardPass) -> None:
+    st.header("One step of gradient descent")
+    st.latex(r"\theta \leftarrow \theta - \eta\,\frac{\partial L}{\partial \theta}\quad\text{for every weight and bias}")
+    controls, plot = st.columns([1, 2])
+    with controls:
+        rate = st.select_slider("learning rate η", LEARNING_RATES, value=1.0, key="bp_rate")
+        result = bpm.sgd_step(bp, rate)
+        st.metric("loss before", f"{result.loss_before:.4f}")
+        change = result.loss_after - result.loss_before
+        st.metric("loss after one step", f"{result.loss_after:.4f}" if np.isfinite(result.loss_after) else "overflow",
+                  delta=f"{change:+.4f}" if np.isfinite(change) else None, delta_color="inverse")
+        if not np.isfinite(result.loss_after):
+            st.error("This step is so large that the loss overflowed: the new weights are useless.")
+        elif change > 0:
+            st.warning(f"η = {rate:g} is too large for this network and example: the step overshoots and the "
+                       "loss goes **up**. The gradient only says which way is downhill *here*.")
+        else:
+            st.success(f"The loss went down by {-change:.4f}: a step against the gradient is downhill.")
+            if bp.x.shape[0] == 1 and rate >= 10:
+                st.caption("With a single example even a huge step can fit it — and spoil every other example. "
+                           "Choose the mini-batch of 4 to see a large η overshoot.")
+    with plot:
+        ui.show_figure(one_step_figure(*_pass_key(bp), rate), key="bp_rate_curve")
+    names = bpm.parameter_names(bp.spec)
+    st.dataframe(pd.DataFrame({"parameter": names, "θ": [f"{v:.4g}" for v in result.before.flat],
+                               "∂L/∂θ": [f"{v + 0.0:.4g}" for v in bp.gradients.flat],
+                               "θ − η ∂L/∂θ": [f"{v:.4g}" for v in result.after.flat]}),
+                 hide_index=True, height=250, key="bp_new_weights")
+
+
+def check_gradient(bp: bpm.BackwardPass) -> None:
+    st.header("Check the gradient")
+    st.markdown(
+        "Backpropagation is exact calculus, so it can be checked numerically: nudge one parameter by "
+        f"±h (h = {bpm.FD_STEP:g}) and measure how the loss changes, "
+        r"$\frac{\partial L}{\partial \theta} \approx \frac{L(\theta + h) - L(\theta - h)}{2h}$ "
+        "(two forward passes per parameter)."
+    )
+    check = bpm.gradient_check(bp)
+    table = {"parameter": check["parameter"], "backprop": [f"{v + 0.0:.6g}" for v in check["backprop"]],
+             "finite difference": [f"{v + 0.0:.6g}" for v in check["finite difference"]],
+             "|difference|": [f"{v:.1e}" for v in check["|difference|"]]}
+    tape = tape_result(bp)
+    if tape is not None:
+        table["tf.GradientTape"] = [f"{v + 0.0:.6g}" for v in tape]
+    st.dataframe(pd.DataFrame(table), hide_index=True, height=250, key="bp_check")
+    st.caption(f"Largest |difference|: {max(check['|difference|']):.1e} (rounding in the finite difference).")
+    if tape is None and st.button("Check with tf.GradientTape", key="bp_tape_button",
+                                  help="Loads TensorFlow (a few seconds the first time) and lets Keras compute "
+                                       "the same gradients."):
+        run_gradient_tape(bp)
+        st.rerun()
+
+
+def _tape_inputs(bp: bpm.BackwardPass) -> tuple:
+    return (bp.spec, bp.network.flat.tobytes(), bp.x.tobytes(), bp.y.tobytes())
+
+
+def tape_result(bp: bpm.BackwardPass):
+    """GradientTape's gradients (flat, in the table's order) if they were computed for these very inputs."""
+    stored = st.session_state.get(TAPE_KEY)
+    if stored and stored[0] == _tape_inputs(bp):
+        return stored[1]
+    return None
+
+
+def run_gradient_tape(bp: bpm.BackwardPass) -> None:
+    from nnviz import keras_jobs
+
+    result = ui.run_exclusive("TensorFlow computes the gradients …", keras_jobs.gradient_tape_gradients,
+                              asdict(bp.spec), bp.network.weights, bp.network.biases, bp.x, bp.y, dtype="float64")
+    if result is not None:
+        flat = np.concatenate([np.ravel(p) for pair in zip(result["weights"], result["biases"]) for p in pair])
+        st.session_state[TAPE_KEY] = (_tape_inputs(bp), flat)
+
+
+def why_backprop() -> None:
+    st.header("Why backpropagation")
+    config = MLPConfig()
+    sizes = (N_INPUTS, *config.hidden_units, N_CLASSES)
+    cost = bpm.gradient_cost(sizes)
+    st.markdown(
+        f"The MNIST page's default network ({'→'.join(map(str, sizes))}) has **{cost.parameters:,}** weights and "
+        "biases. Counting multiply-adds for one image:"
+    )
+    c1, c2, c3 = st.columns(3)
+    c1.metric("forward pass", f"{cost.forward:,}")
+    c2.metric("backward pass (all gradients)", f"{cost.backward:,}", help="≈ 2 forward passes")
+    c3.metric("finite differences", f"{cost.finite_differences:.3g}", help="2 forward passes per parameter")
+    st.markdown(
+        f"Backpropagation gets **every** gradient for about the cost of 2 more forward passes "
+        f"({cost.backward / cost.forward:.2f}×). Finite differences need 2 forward passes **per parameter**: "
+        f"{cost.ratio:,.0f} times more work per example — and training needs the gradient thousands of times. "
+        "That is why every framework, Keras included, computes gradients by backpropagation "
+        "(reverse-mode automatic differentiation)."
+    )
+
+
+@ui.cache_figure
+def spread_figure(activation: str):
+    spreads = {key: (s.activation_std, s.gradient_std)
+               for key in bpm.INIT_SCHEMES for s in [bpm.layer_spread(activation, key)]}
+    return figs.spread_figure(spreads, bpm.INIT_SCHEMES)
+
+
+def vanishing(bp: bpm.BackwardPass, setup: bpm.BackpropSetup) -> None:
+    st.header("Vanishing and exploding gradients")
+    plot, text = st.columns([2, 3])
+    with plot:
+        ui.show_figure(delta_by_layer_figure(*_pass_key(bp)), key="bp_delta_layers")
+    with text:
+        st.markdown(
+            "Each step back multiplies δ by a weight and by f′(z). The sigmoid's slope is at most 0.25, so with "
+            "sigmoid hidden layers |δ| typically shrinks layer by layer towards the input: the first layers "
+            "learn slowest. Set **4 hidden layers** with the **sigmoid** above and watch the bars fall; "
+            "switch to tanh or ReLU and compare."
+        )
+        st.page_link("app_pages/activations.py", label="Activation functions: the derivatives and the deep chain",
+                     icon=":material/show_chart:")
+    deep_view()
+
+
+@st.fragment
+def deep_view() -> None:
+    st.subheader("A deep network: 10 hidden layers of 50 units")
+    controls, text = st.columns([1, 3])
+    with controls:
+        activation = st.radio("hidden activation", bpm.HIDDEN_CHOICES, format_func=ACTIVATION_LABELS.get,
+                              key="bp_deep_activation", horizontal=True)
+    with text:
+        st.markdown(
+            "500 random inputs go forward through 10 layers, and the error comes back, for four ways to draw the "
+            "first weights. **Too small**: the signal dies out forwards and the gradients vanish. **Too large**: "
+            "units saturate (sigmoid, tanh) or values explode (ReLU). **Glorot** keeps the spread steady for "
+            "sigmoid and tanh, **He** does it for ReLU — which is why Keras uses Glorot by default and He is "
+            "recommended with ReLU (Géron ch. 11)."
+        )
+    ui.show_figure(spread_figure(activation), key="bp_spread")
+
+
+def keras_panel(bp: bpm.BackwardPass) -> None:
+    spec = bp.spec
+    ui.keras_panel(
+        backprop_code(spec.sizes, spec.hidden_activation[0], spec.output_activation, spec.loss, bp.network.weights,
+                      bp.network.biases, bp.x, bp.y),
+        "The same network, weights and examples in Keras: `tf.GradientTape` records the forward pass and "
+        "runs it backwards. It prints the loss and every gradient of the table above.",
+    )
+
+
+ui.page_header("backprop")
+setup = network_controls()
+network = weights(setup)
+x, y = setup.examples()
+with np.errstate(over="ignore", invalid="ignore"):
+    backward_pass = bpm.backward_pass(network, x, y)
+forward_and_backward(backward_pass, setup)
+sensitivity(backward_pass)
+one_sgd_step(backward_pass)
+check_gradient(backward_pass)
+why_backprop()
+vanishing(backward_pass, setup)
+ui.try_this([
+    ("Step through the backward pass and predict the sign of each δ before you press Step: "
+    "is the output too high (δ > 0) or too low (δ < 0)?"),
+    "Set the true class to the other one: every δ and every gradient flips sign. Why?",
+    "Choose ReLU and a seed where a hidden unit has z < 0: its δ is exactly 0, and so is every gradient into it.",
+    "With the mini-batch of 4, raise η in the gradient-descent step until the loss goes up instead of down.",
+])
+keras_panel(backward_pass)

@@ -1,0 +1,549 @@
+"""Backpropagation, spelled out: what the Backpropagation page shows, computed on ``nnviz.network``.
+
+The page's network has 2 inputs, 1–4 hidden layers of 2–4 units and either one sigmoid output
+(binary cross-entropy) or 2–3 softmax outputs (categorical cross-entropy). Layers with weights are
+numbered l = 1..L (L = output layer); units j = 1..n_l; w^{(l)}_{ij} joins unit i of layer l−1 to
+unit j of layer l. The chain rule, one unit at a time:
+
+    δ^{(L)}_k = ∂ℓ/∂a_k · f′(z_k)                        (= a_k − y_k for both outputs used here)
+    δ^{(l)}_j = (Σ_k w^{(l+1)}_{jk} δ^{(l+1)}_k) · f′(z^{(l)}_j)
+    ∂L/∂w^{(l)}_{ij} = mean over the batch of δ^{(l)}_j · a^{(l−1)}_i,   ∂L/∂b^{(l)}_j = mean of δ^{(l)}_j
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from nnviz import network as nw
+
+Array = np.ndarray
+
+HIDDEN_CHOICES = ("sigmoid", "tanh", "relu")
+MAX_HIDDEN_LAYERS = 4
+UNIT_RANGE = (2, 4)
+OUTPUT_CHOICES = (1, 2, 3)  # 1: one sigmoid unit; 2–3: softmax
+BATCH_CHOICES = (1, 4)
+# The mini-batch of 4: the student's example first, then three fixed points, one per quadrant.
+OTHER_EXAMPLES = ((1.0, 1.0), (-1.0, 1.0), (1.0, -1.0))
+SATURATED_SLOPE = 1e-3  # |f′(z)| below this: the unit passes (almost) no gradient back
+
+
+@dataclass(frozen=True)
+class BackpropSetup:
+    """Everything the page's controls choose: the network, the data and the weights' seed."""
+
+    hidden_layers: int = 1
+    hidden_units: int = 3
+    activation: str = "sigmoid"
+    outputs: int = 1
+    batch: int = 1
+    seed: int = 0
+    x1: float = 0.5
+    x2: float = -1.0
+    label: int = 1  # the true class of the student's example
+
+    def __post_init__(self):
+        if not 1 <= self.hidden_layers <= MAX_HIDDEN_LAYERS:
+            raise ValueError(f"1–{MAX_HIDDEN_LAYERS} hidden layers")
+        if not UNIT_RANGE[0] <= self.hidden_units <= UNIT_RANGE[1]:
+            raise ValueError(f"{UNIT_RANGE[0]}–{UNIT_RANGE[1]} units per hidden layer")
+        if self.activation not in HIDDEN_CHOICES:
+            raise ValueError(f"hidden activation must be one of {HIDDEN_CHOICES}")
+        if self.outputs not in OUTPUT_CHOICES or self.batch not in BATCH_CHOICES:
+            raise ValueError("outputs must be 1, 2 or 3 and the batch 1 or 4")
+        if not (math.isfinite(self.x1) and math.isfinite(self.x2)):
+            raise ValueError("the inputs must be finite numbers")
+        if not 0 <= self.label < max(self.outputs, 2):
+            raise ValueError("the label must be a class of the output")
+
+    @property
+    def spec(self) -> nw.NetworkSpec:
+        sizes = (2, *([self.hidden_units] * self.hidden_layers), self.outputs)
+        if self.outputs == 1:
+            return nw.NetworkSpec(sizes, self.activation, "sigmoid", "binary_crossentropy")
+        return nw.NetworkSpec(sizes, self.activation, "softmax", "categorical_crossentropy")
+
+    @property
+    def n_classes(self) -> int:
+        return max(self.outputs, 2)
+
+    def examples(self) -> tuple[Array, Array]:
+        """Inputs (batch, 2) and targets (batch, outputs): y is 0/1 for a sigmoid, one-hot for softmax.
+
+        The other examples of the mini-batch take the classes after the student's, in turn."""
+        points = [(self.x1, self.x2), *OTHER_EXAMPLES][: self.batch]
+        labels = [(self.label + i) % self.n_classes for i in range(self.batch)]
+        x = np.array(points, dtype=float)
+        if self.outputs == 1:
+            return x, np.array(labels, dtype=float).reshape(-1, 1)
+        return x, np.eye(self.outputs)[labels]
+
+
+def seeded_network(setup: BackpropSetup) -> nw.Network:
+    """Glorot-uniform weights from the seed, zero biases (float64: the page shows exact arithmetic)."""
+    return nw.init_network(setup.spec, setup.seed)
+
+
+# --- Names: the same symbols in the diagram, the tables and the formulas ----------------------------
+
+
+def layer_name(spec: nw.NetworkSpec, layer: int) -> str:
+    """'input', 'hidden 1', …, 'output' for layer index 0..L."""
+    if layer == 0:
+        return "input"
+    return "output" if layer == spec.n_layers else f"hidden {layer}"
+
+
+def weight_name(layer: int, i: int, j: int) -> str:
+    """w^(l)_ij, 1-based, as plain text (tables)."""
+    return f"w({layer})_{i + 1}{j + 1}"
+
+
+def bias_name(layer: int, j: int) -> str:
+    return f"b({layer})_{j + 1}"
+
+
+def parameter_names(spec: nw.NetworkSpec) -> list[str]:
+    """The name of each entry of ``Network.flat``, in order."""
+    names = []
+    for layer, (fan_in, fan_out) in enumerate(zip(spec.sizes[:-1], spec.sizes[1:]), start=1):
+        names += [weight_name(layer, i, j) for i in range(fan_in) for j in range(fan_out)]
+        names += [bias_name(layer, j) for j in range(fan_out)]
+    return names
+
+
+# --- The backward pass, one step at a time ------------------------------------------------------------
+
+
+def _num(v: float) -> str:
+    """A number for a formula: 4 significant digits (−0 written as 0)."""
+    return f"{v + 0.0:.4g}"
+
+
+def _factor(v: float) -> str:
+    s = _num(v)
+    return f"({s})" if v < 0 else s
+
+
+@dataclass(frozen=True)
+class BackwardStep:
+    """One step of the backward pass: a δ of one unit, or the gradients of the weights into one unit.
+
+    ``formula`` is the chain-rule product in symbols, ``arithmetic`` the same with the numbers put in
+    (LaTeX; for a mini-batch, those of example 1), ``values`` what the step computes (names → numbers).
+    """
+
+    kind: str  # "delta" or "weights"
+    layer: int  # 1..L
+    unit: int  # 0-based
+    title: str
+    formula: str
+    arithmetic: str
+    values: dict[str, float]
+
+
+@dataclass(frozen=True)
+class BackwardPass:
+    """The forward pass, the backward pass and its steps, for one network and batch."""
+
+    network: nw.Network
+    x: Array
+    y: Array
+    forward: nw.Forward
+    gradients: nw.Gradients
+    loss: float
+    steps: list[BackwardStep]
+
+    @property
+    def spec(self) -> nw.NetworkSpec:
+        return self.network.spec
+
+
+def _f_prime_symbol(spec: nw.NetworkSpec, layer: int) -> str:
+    key = spec.hidden_activation[layer - 1]
+    return {"sigmoid": r"\sigma'", "tanh": r"\tanh'", "relu": r"\mathrm{ReLU}'"}.get(key, "f'")
+
+
+def _f_prime_formula(spec: nw.NetworkSpec, layer: int, z: float, a: float) -> str:
+    """f′(z) with the numbers: σ′ = a(1 − a), tanh′ = 1 − a², ReLU′ = 1 if z > 0 else 0."""
+    key = spec.hidden_activation[layer - 1]
+    if key == "sigmoid":
+        return rf"{_num(a)}\,(1 - {_num(a)})"
+    if key == "tanh":
+        return rf"1 - {_factor(a)}^2"
+    return rf"[{_num(z)} > 0]"
+
+
+def _output_delta_step(bp: BackwardPass, k: int) -> BackwardStep:
+    spec, L = bp.spec, bp.spec.n_layers
+    a = bp.forward.output[0, k]
+    y = bp.y[0, k]
+    delta = bp.gradients.deltas[-1][:, k]
+    if spec.output_activation == "sigmoid":
+        formula = (r"\delta^{(L)} = \frac{\partial \ell}{\partial a}\,\sigma'(z) = "
+                   r"\frac{a - y}{a(1 - a)}\cdot a(1 - a) = a - y")
+    else:
+        formula = (rf"\delta^{{(L)}}_{k + 1} = \sum_m \frac{{\partial \ell}}{{\partial p_m}}"
+                   rf"\frac{{\partial p_m}}{{\partial z_{k + 1}}} = p_{k + 1} - y_{k + 1}")
+    a_sym, y_sym = ("a", "y") if spec.output_activation == "sigmoid" else (f"p_{k + 1}", f"y_{k + 1}")
+    arithmetic = rf"\delta^{{({L})}}_{k + 1} = {a_sym} - {y_sym} = {_num(a)} - {_num(y)} = {_num(delta[0])}"
+    return BackwardStep("delta", L, k, f"δ of output unit {k + 1}", formula,
+                        arithmetic + _batch_suffix(delta), {f"δ({L})_{k + 1}": float(delta[0])})
+
+
+def _batch_suffix(per_example: Array) -> str:
+    """For a mini-batch: the values of all examples after example 1's arithmetic."""
+    if len(per_example) == 1:
+        return ""
+    return r"\quad\text{(example 1; all: }" + ", ".join(_num(v) for v in per_example) + r")"
+
+
+def _hidden_delta_step(bp: BackwardPass, layer: int, j: int) -> BackwardStep:
+    spec = bp.spec
+    w_next = bp.network.weights[layer]  # W^(layer+1): (n_layer, n_next)
+    delta_next = bp.gradients.deltas[layer][0]
+    z = bp.forward.zs[layer - 1][0, j]
+    a = bp.forward.activations[layer][0, j]
+    f_prime = float(spec.layer_activations[layer - 1].grad(np.array(z)))
+    delta = bp.gradients.deltas[layer - 1][:, j]
+    total = float(w_next[j] @ delta_next)
+    terms = " + ".join(rf"{_factor(w)}\cdot{_factor(d)}" for w, d in zip(w_next[j], delta_next))
+    fp = _f_prime_symbol(spec, layer)
+    formula = (rf"\delta^{{({layer})}}_{{{j + 1}}} = \Big(\sum_k w^{{({layer + 1})}}_{{{j + 1}k}}\,"
+               rf"\delta^{{({layer + 1})}}_k\Big)\cdot {fp}(z^{{({layer})}}_{{{j + 1}}})")
+    arithmetic = (rf"\delta^{{({layer})}}_{{{j + 1}}} = ({terms})\cdot {_f_prime_formula(spec, layer, z, a)}"
+                  rf" = {_factor(total)}\cdot {_num(f_prime)} = {_num(delta[0])}")
+    return BackwardStep("delta", layer, j, f"δ of unit {j + 1} in {layer_name(spec, layer)}", formula,
+                        arithmetic + _batch_suffix(delta), {f"δ({layer})_{j + 1}": float(delta[0])})
+
+
+def _weights_step(bp: BackwardPass, layer: int, j: int) -> BackwardStep:
+    spec = bp.spec
+    a_prev = bp.forward.activations[layer - 1]
+    delta = bp.gradients.deltas[layer - 1][:, j]
+    d_w = bp.gradients.weights[layer - 1][:, j]
+    d_b = bp.gradients.biases[layer - 1][j]
+    source = "x" if layer == 1 else f"a^{{({layer - 1})}}"
+    batch = len(delta)
+    if batch == 1:
+        formula = (rf"\frac{{\partial L}}{{\partial w^{{({layer})}}_{{i{j + 1}}}}} = \delta^{{({layer})}}_{{{j + 1}}}"
+                   rf"\cdot {source}_i \qquad \frac{{\partial L}}{{\partial b^{{({layer})}}_{{{j + 1}}}}}"
+                   rf" = \delta^{{({layer})}}_{{{j + 1}}}")
+        lines = [rf"\frac{{\partial L}}{{\partial w^{{({layer})}}_{{{i + 1}{j + 1}}}}} = {_factor(delta[0])}\cdot"
+                 rf"{_factor(a_prev[0, i])} = {_num(d_w[i])}" for i in range(len(d_w))]
+    else:
+        formula = (rf"\frac{{\partial L}}{{\partial w^{{({layer})}}_{{i{j + 1}}}}} = \frac{{1}}{{{batch}}}\sum_n"
+                   rf"\delta^{{({layer})}}_{{{j + 1},n}}\cdot {source}_{{i,n}} \qquad"
+                   rf"\frac{{\partial L}}{{\partial b^{{({layer})}}_{{{j + 1}}}}} = \frac{{1}}{{{batch}}}\sum_n"
+                   rf"\delta^{{({layer})}}_{{{j + 1},n}}")
+        lines = [rf"\frac{{\partial L}}{{\partial w^{{({layer})}}_{{{i + 1}{j + 1}}}}} = \tfrac{{1}}{{{batch}}}("
+                 + " + ".join(rf"{_factor(d)}\cdot{_factor(a)}" for d, a in zip(delta, a_prev[:, i]))
+                 + rf") = {_num(d_w[i])}" for i in range(len(d_w))]
+    lines.append(rf"\frac{{\partial L}}{{\partial b^{{({layer})}}_{{{j + 1}}}}} = {_num(d_b)}")
+    arithmetic = r"\begin{aligned}" + r"\\ ".join(lines) + r"\end{aligned}"
+    values = {weight_name(layer, i, j): float(d_w[i]) for i in range(len(d_w))}
+    values[bias_name(layer, j)] = float(d_b)
+    return BackwardStep("weights", layer, j, f"gradients of the weights into unit {j + 1} of "
+                        f"{layer_name(spec, layer)}", formula, arithmetic, values)
+
+
+def backward_pass(network: nw.Network, x: Array, y: Array) -> BackwardPass:
+    """Forward and backward through ``network`` for the batch (x, y), and the steps of the backward pass:
+    layer by layer from the output, first every δ of the layer, then the gradients of its weights."""
+    fwd = nw.forward(network, x)
+    grads = nw.backward(network, fwd, y)
+    bp = BackwardPass(network, np.asarray(x, float), np.asarray(y, float), fwd, grads,
+                      nw.loss(network, fwd, y), [])
+    spec = network.spec
+    steps: list[BackwardStep] = []
+    for layer in range(spec.n_layers, 0, -1):
+        for j in range(spec.sizes[layer]):
+            steps.append(_output_delta_step(bp, j) if layer == spec.n_layers else _hidden_delta_step(bp, layer, j))
+        for j in range(spec.sizes[layer]):
+            steps.append(_weights_step(bp, layer, j))
+    bp.steps.extend(steps)
+    return bp
+
+
+def gradient_rows(bp: BackwardPass) -> dict[str, list]:
+    """Every parameter with its value and ∂L/∂θ (the 'which weights matter' table)."""
+    names = parameter_names(bp.spec)
+    return {"parameter": names, "value": list(bp.network.flat), "∂L/∂θ": list(bp.gradients.flat)}
+
+
+# --- Health of the pass: dead, saturated, non-finite ----------------------------------------------------
+
+
+def problems(bp: BackwardPass) -> list[str]:
+    """Plain-language notes on what stops the gradient: dead ReLUs, saturated units, overflow."""
+    notes = []
+    spec = bp.spec
+    if not (np.all(np.isfinite(bp.network.flat)) and math.isfinite(bp.loss)):
+        notes.append("Some numbers overflowed (∞ or NaN): the weights are too large for float64.")
+        return notes
+    for layer in range(1, spec.n_layers):
+        z = bp.forward.zs[layer - 1]
+        slope = spec.layer_activations[layer - 1].grad(z)
+        if spec.hidden_activation[layer - 1] == "relu":
+            dead = [j + 1 for j in range(z.shape[1]) if np.all(z[:, j] <= 0)]
+            if dead:
+                notes.append(f"{layer_name(spec, layer).capitalize()}: unit(s) {', '.join(map(str, dead))} have "
+                             "z ≤ 0, so ReLU′ = 0 and their δ is 0: no gradient reaches the weights into them "
+                             "('dead' ReLUs). Other inputs or weights can bring them back.")
+        else:
+            flat = [j + 1 for j in range(z.shape[1]) if np.all(np.abs(slope[:, j]) < SATURATED_SLOPE)]
+            if flat:
+                notes.append(f"{layer_name(spec, layer).capitalize()}: unit(s) {', '.join(map(str, flat))} are "
+                             f"saturated (|z| large, f′(z) < {SATURATED_SLOPE:g}): their δ and the gradients "
+                             "of the weights into them are almost 0, whatever the error.")
+    return notes
+
+
+# --- One SGD step ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SGDStep:
+    learning_rate: float
+    before: nw.Network
+    after: nw.Network
+    loss_before: float
+    loss_after: float
+
+
+def sgd_step(bp: BackwardPass, learning_rate: float) -> SGDStep:
+    """θ ← θ − η ∂L/∂θ for every weight and bias, and the loss on the same batch before and after."""
+    after = nw.Network(bp.spec, bp.network.flat - learning_rate * bp.gradients.flat)
+    with np.errstate(over="ignore", invalid="ignore"):
+        loss_after = nw.loss(after, nw.forward(after, bp.x), bp.y)
+    return SGDStep(learning_rate, bp.network, after, bp.loss, loss_after)
+
+
+def loss_after_one_step(bp: BackwardPass, learning_rates: Array) -> Array:
+    """The batch loss after one step θ − η ∂L/∂θ, for each η."""
+    return np.array([sgd_step(bp, float(lr)).loss_after for lr in learning_rates])
+
+
+# --- Checking the gradient -------------------------------------------------------------------------------
+
+
+FD_STEP = 1e-6
+
+
+def gradient_check(bp: BackwardPass, h: float = FD_STEP) -> dict[str, list]:
+    """Each analytic ∂L/∂θ beside its central difference (L(θ + h) − L(θ − h)) / 2h."""
+    numeric = np.concatenate([g.ravel() for g in nw.numerical_gradients(bp.network, bp.x, bp.y, h)])
+    analytic = bp.gradients.flat
+    return {"parameter": parameter_names(bp.spec), "backprop": list(analytic), "finite difference": list(numeric),
+            "|difference|": list(np.abs(analytic - numeric))}
+
+
+# --- Why backprop: the cost of a gradient -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GradientCost:
+    """Multiply-adds for one example: a forward pass, backprop, and central finite differences."""
+
+    parameters: int
+    forward: int  # Σ n_in·n_out
+    backward: int  # δ to every hidden layer plus every ∂L/∂w: ≈ 2 forward passes
+    finite_differences: int  # 2 forward passes per parameter
+
+    @property
+    def ratio(self) -> float:
+        """How many times more work finite differences do than forward + backward."""
+        return self.finite_differences / (self.forward + self.backward)
+
+
+def gradient_cost(sizes) -> GradientCost:
+    """Count multiply-adds: forward Σ n_in n_out; backward the same for ∂L/∂W plus the same for every
+    δ that goes back through a weight matrix (not into the inputs); finite differences 2P forward passes."""
+    pairs = list(itertools.pairwise(sizes))
+    forward = sum(a * b for a, b in pairs)
+    backward = forward + sum(a * b for a, b in pairs[1:])
+    params = nw.parameter_count(sizes)
+    return GradientCost(params, forward, backward, 2 * params * forward)
+
+
+# --- Vanishing and exploding gradients, and the initialisation that tames them -------------------------------
+
+
+INIT_SCHEMES = {
+    "small": "too small: N(0, 0.01²)",
+    "large": "too large: N(0, 1)",
+    "glorot": "Glorot uniform (Keras' default)",
+    "he": "He normal: N(0, 2 / fan_in)",
+}
+
+
+def init_weights(scheme: str, fan_in: int, fan_out: int, rng: np.random.Generator) -> Array:
+    """A kernel drawn by one of ``INIT_SCHEMES``.
+
+    Glorot keeps Var(w) = 2 / (fan_in + fan_out), the variance that keeps signals the same size forwards
+    and backwards through tanh/sigmoid-like layers; He's Var(w) = 2 / fan_in does it for ReLU, which
+    zeroes half of its inputs. (Keras' HeNormal truncates the normal at 2σ; this one does not.)
+    """
+    if scheme == "small":
+        return rng.normal(0.0, 0.01, (fan_in, fan_out))
+    if scheme == "large":
+        return rng.normal(0.0, 1.0, (fan_in, fan_out))
+    if scheme == "glorot":
+        limit = nw.glorot_limit(fan_in, fan_out)
+        return rng.uniform(-limit, limit, (fan_in, fan_out))
+    if scheme == "he":
+        return rng.normal(0.0, math.sqrt(2.0 / fan_in), (fan_in, fan_out))
+    raise ValueError(f"unknown initialisation {scheme!r}; choose from {tuple(INIT_SCHEMES)}")
+
+
+@dataclass(frozen=True)
+class LayerSpread:
+    """Per hidden layer 1..depth: the standard deviation of the activations and of ∂L/∂W."""
+
+    activation_std: Array
+    gradient_std: Array
+
+    @property
+    def gradient_ratio(self) -> float:
+        """std of ∂L/∂W in the first hidden layer over the last: ≪ 1 vanishing, ≫ 1 exploding."""
+        return float(self.gradient_std[0] / self.gradient_std[-1])
+
+
+def layer_spread(activation: str, scheme: str, depth: int = 10, width: int = 50, n: int = 500,
+                 seed: int = 0) -> LayerSpread:
+    """Push n standard-normal inputs through ``depth`` hidden layers of ``width`` units (one linear
+    output, MSE to standard-normal targets) and backpropagate: how the spread of a and of ∂L/∂W
+    changes from layer to layer."""
+    rng = np.random.default_rng(seed)
+    spec = nw.NetworkSpec((width,) * (depth + 1) + (1,), activation, "linear", "mse")
+    net = nw.Network(spec, np.zeros(nw.parameter_count(spec.sizes)))
+    for w in net.weights:
+        w[...] = init_weights(scheme, *w.shape, rng)
+    x = rng.normal(size=(n, width))
+    y = rng.normal(size=(n, 1))
+    with np.errstate(over="ignore", invalid="ignore"):
+        fwd = nw.forward(net, x)
+        grads = nw.backward(net, fwd, y)
+        acts = np.array([a.std() for a in fwd.activations[1:-1]])
+        grad_std = np.array([g.std() for g in grads.weights[:-1]])
+    return LayerSpread(acts, grad_std)
+
+
+# --- The diagram: what each node and edge shows, as plain data for nnviz.figures.backprop ---------------
+
+
+@dataclass(frozen=True)
+class Node:
+    layer: int  # 0 = inputs
+    unit: int
+    name: str  # x₁, h¹₂, o₁
+    value: str  # inside the circle: a (x for inputs)
+    below: str  # z = …
+    above: str  # δ = … once the backward pass reached it
+    hover: str
+    lit: bool = False
+
+
+@dataclass(frozen=True)
+class Edge:
+    layer: int  # the layer the edge feeds (1..L)
+    i: int
+    j: int
+    label: str
+    hover: str
+    weight: float  # the edge's value: w, or ∂L/∂w in the sensitivity view
+    lit: bool = False
+
+
+@dataclass(frozen=True)
+class Diagram:
+    sizes: tuple[int, ...]
+    nodes: list[Node]
+    edges: list[Edge]
+    sensitivity: bool  # edges coloured by the sign and sized by |∂L/∂w|
+
+
+SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def node_name(spec: nw.NetworkSpec, layer: int, unit: int) -> str:
+    """x₁ for inputs, h¹₂ for hidden unit 2 of hidden layer 1, o₁ for outputs."""
+    sub = str(unit + 1).translate(SUBSCRIPT)
+    if layer == 0:
+        return f"x{sub}"
+    if layer == spec.n_layers:
+        return f"o{sub}"
+    return f"h{str(layer).translate(SUPERSCRIPT)}{sub}"
+
+
+def _short(v: float) -> str:
+    return f"{v + 0.0:.3g}"
+
+
+def diagram(bp: BackwardPass, steps_done: int = 0, example: int = 0, sensitivity: bool = False) -> Diagram:
+    """The network for one example of the batch: a and z on every node, w on every edge; δ on the
+    nodes the first ``steps_done`` backward steps reached; the last step's node and edges lit.
+
+    In the sensitivity view every edge shows ∂L/∂w (of the batch loss) instead of w."""
+    spec = bp.spec
+    done = bp.steps[:steps_done]
+    current = done[-1] if done else None
+    reached = {(s.layer, s.unit) for s in done if s.kind == "delta"}
+    weights_done = {(s.layer, s.unit) for s in done if s.kind == "weights"}
+    nodes = []
+    for layer, size in enumerate(spec.sizes):
+        for unit in range(size):
+            a = bp.forward.activations[layer][example, unit]
+            name = node_name(spec, layer, unit)
+            if layer == 0:
+                nodes.append(Node(layer, unit, name, _short(a), "", "", f"{name} = {a:.4g}"))
+                continue
+            z = bp.forward.zs[layer - 1][example, unit]
+            delta = bp.gradients.deltas[layer - 1][example, unit]
+            shown = (layer, unit) in reached or sensitivity
+            lit = current is not None and current.kind == "delta" and (current.layer, current.unit) == (layer, unit)
+            nodes.append(Node(layer, unit, name, _short(a), f"z = {_short(z)}", f"δ = {_short(delta)}" if shown else "",
+                              f"{name}: z = {z:.4g}, a = {a:.4g}" + (f", δ = {delta:.4g}" if shown else ""), lit))
+    edges = []
+    for layer in range(1, spec.n_layers + 1):
+        w = bp.network.weights[layer - 1]
+        g = bp.gradients.weights[layer - 1]
+        for i in range(spec.sizes[layer - 1]):
+            for j in range(spec.sizes[layer]):
+                name = weight_name(layer, i, j)
+                has_grad = sensitivity or (layer, j) in weights_done
+                lit = current is not None and (
+                    (current.kind == "weights" and (current.layer, current.unit) == (layer, j))
+                    or (current.kind == "delta" and current.layer == layer - 1 and current.unit == i))
+                label = f"∂L/∂w = {_short(g[i, j])}" if sensitivity else _short(w[i, j])
+                hover = f"{name} = {w[i, j]:.4g}" + (f", ∂L/∂w = {g[i, j]:.4g}" if has_grad else "")
+                edges.append(Edge(layer, i, j, label, hover, float(g[i, j] if sensitivity else w[i, j]), lit))
+    return Diagram(spec.sizes, nodes, edges, sensitivity)
+
+
+def delta_by_layer(bp: BackwardPass) -> Array:
+    """Mean |δ| of each layer with weights, over its units and the batch (layer 1 first)."""
+    return np.array([float(np.mean(np.abs(d))) for d in bp.gradients.deltas])
+
+
+@dataclass
+class HandSetWeights:
+    """The weights a student typed in, by name, for one architecture and seed (the page's own state)."""
+
+    architecture: tuple
+    values: dict[str, float]
+
+
+def with_values(network: nw.Network, values: dict[str, float]) -> nw.Network:
+    """A copy of ``network`` with the named parameters (``parameter_names``) set to ``values``."""
+    changed = network.copy()
+    index = {name: k for k, name in enumerate(parameter_names(network.spec))}
+    for name, value in values.items():
+        if name in index and math.isfinite(value):
+            changed.flat[index[name]] = value
+    return changed

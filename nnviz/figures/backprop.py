@@ -1,0 +1,154 @@
+"""Figures of the Backpropagation page: the network diagram, one SGD step against η, and the spread of
+activations and gradients layer by layer."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+
+from nnviz.backprop import Diagram
+from nnviz.figures.style import (
+    BLACK,
+    BLUE,
+    FONT_SIZE,
+    GREY,
+    ORANGE,
+    VERMILION,
+    axis,
+    base_layout,
+    figure,
+    line_style,
+    subplot_grid,
+)
+
+NODE_SIZE = 54
+EDGE_LABEL_AT = (0.3, 0.42)  # fraction of the way along an edge, alternating, so labels of one source fan out
+POSITIVE, NEGATIVE = BLUE, VERMILION
+LIT = ORANGE
+
+
+def _positions(sizes: Sequence[int]) -> list[list[tuple[float, float]]]:
+    """(x, y) of every node: layers at x = 0, 1, …; units centred on y = 0, one apart, first on top."""
+    return [[(float(layer), (n - 1) / 2 - unit) for unit in range(n)] for layer, n in enumerate(sizes)]
+
+
+def _edge_width(value: float, largest: float) -> float:
+    """1–12 px by |value| / largest, in 5 steps: each colour × width is one trace, and traces are what
+    a figure costs to build."""
+    return 1.0 + 11.0 * round(4 * abs(value) / largest) / 4
+
+
+def network_figure(d: Diagram, height: int = 460) -> go.Figure:
+    """Nodes show a (inside), z (below) and δ (above, once reached); edges show w, or in the sensitivity
+    view ∂L/∂w with colour = sign and width ∝ |∂L/∂w|. The current step's node and edges are lit.
+
+    Built from few traces (edges grouped by colour and width; every label in one text trace): shapes,
+    annotations and extra traces are validated one by one and made the figure several times slower."""
+    pos = _positions(d.sizes)
+    largest = max((abs(e.weight) for e in d.edges), default=0.0) or 1.0
+    groups: dict[tuple[str, float], tuple[list, list]] = {}
+    text = {"x": [], "y": [], "text": [], "color": [], "size": [], "position": [], "hover": []}
+
+    def label(x, y, value, color=BLACK, size=FONT_SIZE - 2, position="middle center", hover=""):
+        for key, item in zip(("x", "y", "text", "color", "size", "position", "hover"),
+                             (x, y, value, color, size, position, hover)):
+            text[key].append(item)
+
+    for k, e in enumerate(d.edges):
+        (x0, y0), (x1, y1) = pos[e.layer - 1][e.i], pos[e.layer][e.j]
+        if d.sensitivity:
+            color, width = (POSITIVE if e.weight >= 0 else NEGATIVE), _edge_width(e.weight, largest)
+        else:
+            color, width = GREY, 2.0
+        if e.lit:
+            color, width = LIT, max(width, 6.0)
+        xs, ys = groups.setdefault((color, width), ([], []))
+        xs += [x0, x1, None]
+        ys += [y0, y1, None]
+        t = EDGE_LABEL_AT[k % 2] if len(d.sizes) > 2 else 0.5
+        label(x0 + t * (x1 - x0), y0 + t * (y1 - y0), f"<b>{e.label}</b>" if e.lit else e.label,
+              LIT if e.lit else BLACK, hover=e.hover)
+    nodes = d.nodes
+    node_x = [pos[n.layer][n.unit][0] for n in nodes]
+    node_y = [pos[n.layer][n.unit][1] for n in nodes]
+    for n, x, y in zip(nodes, node_x, node_y):
+        label(x, y - 0.3, n.below, hover=n.hover)
+        label(x, y + 0.3, f"<b>{n.above}</b>" if n.above else "", VERMILION, FONT_SIZE - 1, hover=n.hover)
+        label(x - 0.14, y, n.name, GREY, FONT_SIZE, "middle left")
+    tallest, n_layers = max(d.sizes), len(d.sizes)
+    titles = ["inputs"] + [f"hidden {k}" for k in range(1, n_layers - 1)] + ["output"]
+    for layer, title in enumerate(titles):
+        label(layer, (tallest - 1) / 2 + 0.75, f"<b>{title}</b>", size=FONT_SIZE)
+    data = [{"type": "scatter", "x": xs, "y": ys, "mode": "lines", "line": {"color": color, "width": width},
+             "hoverinfo": "skip", "showlegend": False} for (color, width), (xs, ys) in groups.items()]
+    data.append({"type": "scatter", "x": text["x"], "y": text["y"], "mode": "text", "text": text["text"],
+                 "textposition": text["position"], "textfont": {"size": text["size"], "color": text["color"]},
+                 "hovertext": text["hover"], "hoverinfo": "text", "showlegend": False, "name": "labels"})
+    data.append({"type": "scatter", "x": node_x, "y": node_y, "mode": "markers+text", "text": [n.value for n in nodes],
+                 "textfont": {"size": FONT_SIZE, "color": BLACK}, "hovertext": [n.hover for n in nodes],
+                 "hoverinfo": "text", "showlegend": False, "name": "units",
+                 "marker": {"size": NODE_SIZE, "color": "white",
+                            "line": {"width": [5 if n.lit else 2 for n in nodes],
+                                     "color": [LIT if n.lit else BLACK for n in nodes]}}})
+    layout = base_layout(
+        height=height, hovermode="closest", margin={"l": 10, "r": 10, "t": 10, "b": 10},
+        xaxis={"visible": False, "range": [-0.45, n_layers - 1 + 0.3], "fixedrange": True},
+        yaxis={"visible": False, "range": [-(tallest - 1) / 2 - 0.6, (tallest - 1) / 2 + 0.95], "fixedrange": True},
+    )
+    return figure(data, layout)
+
+
+def one_step_figure(rates: np.ndarray, losses: np.ndarray, loss_before: float, chosen: float,
+                    chosen_loss: float) -> go.Figure:
+    """The batch loss after one SGD step against the learning rate η (log axis), with the loss before."""
+    finite = np.where(np.isfinite(losses), losses, np.nan)
+    data = [
+        {"type": "scatter", "x": rates.tolist(), "y": finite.tolist(), "mode": "lines", "name": "loss after one step",
+         "line": line_style(0), "hovertemplate": "η = %{x:.3g}: L = %{y:.4g}<extra></extra>"},
+        {"type": "scatter", "x": [float(rates[0]), float(rates[-1])], "y": [loss_before, loss_before], "mode": "lines",
+         "name": "loss before the step", "line": {"color": GREY, "dash": "dash", "width": 2},
+         "hovertemplate": "before: L = %{y:.4g}<extra></extra>"},
+        {"type": "scatter", "x": [chosen], "y": [float(chosen_loss) if np.isfinite(chosen_loss) else None],
+         "mode": "markers", "name": "your η", "marker": {"size": 14, "color": ORANGE, "symbol": "diamond"},
+         "hovertemplate": "your η = %{x:.3g}: L = %{y:.4g}<extra></extra>"},
+    ]
+    layout = base_layout(height=360, legend_below=True, xaxis=axis("learning rate η", type="log"),
+                         yaxis=axis("loss L on the batch", rangemode="tozero"))
+    return figure(data, layout)
+
+
+def delta_by_layer_figure(mean_abs_delta: np.ndarray, labels: Sequence[str]) -> go.Figure:
+    """Mean |δ| per layer of the page's network (log axis): how much error signal reaches each layer."""
+    data = [{"type": "bar", "x": list(labels), "y": [float(v) for v in mean_abs_delta], "marker": {"color": BLUE},
+             "text": [f"{v:.2g}" for v in mean_abs_delta], "textposition": "outside",
+             "textfont": {"size": FONT_SIZE - 1}, "hovertemplate": "%{x}: mean |δ| = %{y:.4g}<extra></extra>"}]
+    positive = [v for v in mean_abs_delta if v > 0]
+    log_axis = bool(positive) and max(positive) / min(positive) > 20
+    layout = base_layout(height=320, xaxis=axis("layer"),
+                         yaxis=axis("mean |δ|", type="log" if log_axis else "linear"))
+    return figure(data, layout)
+
+
+def spread_figure(spreads: Mapping[str, tuple[np.ndarray, np.ndarray]], labels: Mapping[str, str]) -> go.Figure:
+    """Two panels, one line per initialisation: std of the activations per hidden layer, and std of ∂L/∂W
+    (log axis) — flat lines are healthy, falling lines vanish, rising ones explode."""
+    data = []
+    for k, (key, (acts, grads)) in enumerate(spreads.items()):
+        layers = list(range(1, len(acts) + 1))
+        style = line_style(k)
+        data.append({"type": "scatter", "x": layers, "y": [float(v) for v in acts], "mode": "lines+markers",
+                     "name": labels[key], "legendgroup": key, "line": style, "xaxis": "x", "yaxis": "y",
+                     "hovertemplate": "layer %{x}: std(a) = %{y:.3g}<extra>" + labels[key] + "</extra>"})
+        safe = [float(v) if np.isfinite(v) and v > 0 else None for v in grads]
+        data.append({"type": "scatter", "x": layers, "y": safe, "mode": "lines+markers", "name": labels[key],
+                     "legendgroup": key, "showlegend": False, "line": style, "xaxis": "x2", "yaxis": "y2",
+                     "hovertemplate": "layer %{x}: std(∂L/∂W) = %{y:.3g}<extra>" + labels[key] + "</extra>"})
+    layout = base_layout(height=460, legend_below=True, **subplot_grid(
+        1, 2, ["spread of the activations", "spread of the gradients ∂L/∂W"], x_title="hidden layer",
+        y_titles=["std of a", "std of ∂L/∂W (log)"]))
+    layout["yaxis2"]["type"] = "log"
+    layout["yaxis2"]["exponentformat"] = "power"
+    layout["legend"]["y"] = -0.2
+    return figure(data, layout)

@@ -1,0 +1,205 @@
+"""nnviz.backprop: the steps the page shows are the engine's numbers, written out correctly."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+
+from nnviz import backprop as bpm
+from nnviz import network as nw
+
+SETUPS = [
+    bpm.BackpropSetup(),
+    bpm.BackpropSetup(hidden_layers=2, hidden_units=4, activation="tanh", outputs=3, batch=4, seed=3, label=2),
+    bpm.BackpropSetup(hidden_layers=4, hidden_units=2, activation="relu", outputs=2, batch=4, seed=7, label=0),
+]
+
+
+def pass_for(setup: bpm.BackpropSetup) -> bpm.BackwardPass:
+    x, y = setup.examples()
+    return bpm.backward_pass(bpm.seeded_network(setup), x, y)
+
+
+def numbers_in(latex: str) -> list[float]:
+    return [float(v) for v in re.findall(r"-?\d+(?:\.\d+)?(?:e[-+]?\d+)?", latex)]
+
+
+@pytest.mark.parametrize("setup", SETUPS)
+def test_steps_cover_every_unit_twice_from_the_output_back(setup):
+    bp = pass_for(setup)
+    spec = bp.spec
+    assert len(bp.steps) == 2 * sum(spec.sizes[1:])
+    layers = [s.layer for s in bp.steps]
+    assert layers == sorted(layers, reverse=True)  # output layer first, then back towards the input
+    for layer in range(1, spec.n_layers + 1):
+        kinds = [s.kind for s in bp.steps if s.layer == layer]
+        assert kinds == ["delta"] * spec.sizes[layer] + ["weights"] * spec.sizes[layer]
+
+
+@pytest.mark.parametrize("setup", SETUPS)
+def test_step_values_are_the_engines_deltas_and_gradients(setup):
+    bp = pass_for(setup)
+    net = bpm.seeded_network(setup)
+    fwd = nw.forward(net, bp.x)
+    grads = nw.backward(net, fwd, bp.y)
+    for step in bp.steps:
+        for name, value in step.values.items():
+            if step.kind == "delta":
+                assert value == pytest.approx(grads.deltas[step.layer - 1][0, step.unit], abs=1e-15), name
+            elif name.startswith("b"):
+                assert value == pytest.approx(grads.biases[step.layer - 1][step.unit], abs=1e-15), name
+            else:
+                i = int(name[-2]) - 1
+                assert value == pytest.approx(grads.weights[step.layer - 1][i, step.unit], abs=1e-15), name
+
+
+@pytest.mark.parametrize("setup", SETUPS)
+def test_the_arithmetic_line_ends_in_the_value_it_computes(setup):
+    bp = pass_for(setup)
+    for step in bp.steps:
+        if step.kind == "delta":
+            shown = numbers_in(step.arithmetic.split(r"\quad")[0])[-1]
+            assert shown == pytest.approx(list(step.values.values())[0], rel=1e-3, abs=1e-4), step.title
+
+
+def test_hidden_delta_line_multiplies_what_it_says():
+    """δ = (Σ w·δ_next) · f′(z): the numbers written in the line give the stated result."""
+    bp = pass_for(SETUPS[0])
+    step = next(s for s in bp.steps if s.kind == "delta" and s.layer == 1)
+    w_next, d_next = bp.network.weights[1][0, 0], bp.gradients.deltas[1][0, 0]
+    a = bp.forward.activations[1][0, 0]
+    assert f"{w_next:.4g}" in step.arithmetic and f"{d_next:.4g}" in step.arithmetic
+    assert step.values["δ(1)_1"] == pytest.approx(w_next * d_next * a * (1 - a))
+
+
+def test_output_delta_is_p_minus_y_for_softmax_and_sigmoid():
+    for setup in (SETUPS[0], SETUPS[1]):
+        bp = pass_for(setup)
+        expected = bp.forward.output - bp.y
+        np.testing.assert_allclose(bp.gradients.deltas[-1], expected, atol=1e-15)
+        assert "p_" in bp.steps[0].formula or "a - y" in bp.steps[0].formula
+
+
+def test_mini_batch_gradient_is_the_mean_of_the_examples():
+    setup = SETUPS[1]
+    bp = pass_for(setup)
+    singles = []
+    for k in range(setup.batch):
+        one = bpm.backward_pass(bp.network, bp.x[k:k + 1], bp.y[k:k + 1])
+        singles.append(one.gradients.flat)
+    np.testing.assert_allclose(bp.gradients.flat, np.mean(singles, axis=0), atol=1e-15)
+    assert r"\tfrac{1}{4}" in next(s for s in bp.steps if s.kind == "weights").arithmetic
+
+
+def test_examples_of_the_batch_take_the_next_classes():
+    x, y = bpm.BackpropSetup(outputs=3, batch=4, label=2).examples()
+    assert x.shape == (4, 2) and x[0].tolist() == [0.5, -1.0]
+    assert y.argmax(axis=1).tolist() == [2, 0, 1, 2]
+    x, y = bpm.BackpropSetup(batch=4, label=1).examples()
+    assert y.ravel().tolist() == [1, 0, 1, 0]
+
+
+@pytest.mark.parametrize("bad", [dict(hidden_layers=0), dict(hidden_units=5), dict(activation="elu"),
+                                 dict(outputs=4), dict(batch=2), dict(x1=float("nan")), dict(label=2)])
+def test_setup_refuses_what_the_page_cannot_draw(bad):
+    with pytest.raises(ValueError):
+        bpm.BackpropSetup(**bad)
+
+
+def test_hand_set_values_replace_the_named_parameters_only():
+    net = bpm.seeded_network(SETUPS[0])
+    changed = bpm.with_values(net, {"w(2)_11": 5.0, "b(1)_2": -1.0, "nonsense": 3.0, "w(1)_11": float("nan")})
+    names = bpm.parameter_names(net.spec)
+    differs = [n for n, a, b in zip(names, net.flat, changed.flat) if a != b]
+    assert differs == ["b(1)_2", "w(2)_11"]
+    assert changed.weights[1][0, 0] == 5.0 and changed.biases[0][1] == -1.0
+    assert net.weights[1][0, 0] != 5.0  # the seeded network is left alone
+
+
+def test_parameter_names_follow_the_flat_order():
+    spec = bpm.BackpropSetup(outputs=2).spec
+    names = bpm.parameter_names(spec)
+    assert names[:7] == ["w(1)_11", "w(1)_12", "w(1)_13", "w(1)_21", "w(1)_22", "w(1)_23", "b(1)_1"]
+    assert len(names) == nw.parameter_count(spec.sizes) == 2 * 3 + 3 + 3 * 2 + 2
+
+
+def test_gradient_check_agrees_with_backprop():
+    for setup in SETUPS:
+        check = bpm.gradient_check(pass_for(setup))
+        assert max(check["|difference|"]) < 1e-7
+        np.testing.assert_allclose(check["backprop"], check["finite difference"], atol=1e-7)
+
+
+def test_sgd_step_lowers_the_loss_for_a_small_rate_and_not_for_a_huge_one():
+    bp = pass_for(SETUPS[1])
+    small = bpm.sgd_step(bp, 0.01)
+    np.testing.assert_allclose(small.after.flat, bp.network.flat - 0.01 * bp.gradients.flat)
+    assert small.loss_after < small.loss_before
+    curve = bpm.loss_after_one_step(bp, np.geomspace(0.001, 100, 41))
+    assert curve[0] < bp.loss and np.nanmax(curve) > bp.loss
+
+
+def test_problems_name_dead_relus_and_saturated_sigmoids():
+    setup = bpm.BackpropSetup(activation="relu")
+    net = bpm.with_values(bpm.seeded_network(setup), {"b(1)_2": -50.0})
+    bp = bpm.backward_pass(net, *setup.examples())
+    (note,) = bpm.problems(bp)
+    dead = note.split("unit(s) ")[1].split(" have")[0].split(", ")
+    assert "2" in dead and note.startswith("Hidden 1")
+    assert all(np.all(bp.forward.zs[0][:, int(u) - 1] <= 0) for u in dead)
+    assert np.all(bp.gradients.weights[0][:, 1] == 0)
+    setup = bpm.BackpropSetup(activation="sigmoid")
+    net = bpm.with_values(bpm.seeded_network(setup), {"b(1)_1": 900.0})
+    notes = bpm.problems(bpm.backward_pass(net, *setup.examples()))
+    assert any("unit(s) 1 are saturated" in n for n in notes)
+    assert bpm.problems(pass_for(SETUPS[0])) == []
+
+
+def test_huge_weights_give_finite_losses_through_the_logits():
+    setup = bpm.BackpropSetup(outputs=3)
+    names = bpm.parameter_names(setup.spec)
+    net = bpm.with_values(bpm.seeded_network(setup), {n: 1000.0 for n in names})
+    bp = bpm.backward_pass(net, *setup.examples())
+    assert np.isfinite(bp.loss) and np.all(np.isfinite(bp.gradients.flat))
+
+
+def test_gradient_cost_counts_multiply_adds():
+    cost = bpm.gradient_cost((784, 128, 10))
+    assert cost.parameters == 784 * 128 + 128 + 128 * 10 + 10 == 101_770
+    assert cost.forward == 784 * 128 + 128 * 10
+    assert cost.backward == cost.forward + 128 * 10
+    assert cost.finite_differences == 2 * cost.parameters * cost.forward
+    assert cost.ratio > 10_000
+
+
+def test_glorot_keeps_tanh_gradients_steady_where_small_weights_make_them_vanish():
+    small = bpm.layer_spread("tanh", "small")
+    glorot = bpm.layer_spread("tanh", "glorot")
+    assert small.activation_std[-1] < 1e-6 and small.gradient_std.max() < 1e-10  # the signal dies both ways
+    assert 0.1 < glorot.gradient_ratio < 10 and glorot.gradient_std.min() > 1e-4
+    sigmoid = bpm.layer_spread("sigmoid", "glorot")
+    assert sigmoid.gradient_ratio < 1e-3  # sigmoid's slope ≤ 0.25 shrinks δ layer by layer even with Glorot
+    he = bpm.layer_spread("relu", "he")
+    glorot_relu = bpm.layer_spread("relu", "glorot")
+    assert 0.3 < he.activation_std[-1] / he.activation_std[0] < 3
+    assert glorot_relu.activation_std[-1] < 0.1 * glorot_relu.activation_std[0]
+    large = bpm.layer_spread("relu", "large")
+    assert large.activation_std[-1] > 1e5
+
+
+def test_diagram_shows_delta_only_where_the_backward_pass_has_been():
+    bp = pass_for(SETUPS[0])
+    d0 = bpm.diagram(bp, 0)
+    assert all(n.above == "" for n in d0.nodes)
+    assert [n.value for n in d0.nodes if n.layer == 1] == [f"{a:.3g}" for a in bp.forward.activations[1][0]]
+    assert [e.label for e in d0.edges if e.layer == 2] == [f"{w:.3g}" for w in bp.network.weights[1][:, 0]]
+    d1 = bpm.diagram(bp, 1)
+    (out,) = [n for n in d1.nodes if n.layer == 2]
+    assert out.lit and out.above == f"δ = {bp.gradients.deltas[1][0, 0]:.3g}"
+    d2 = bpm.diagram(bp, 2)  # the output unit's incoming weights
+    assert [e.lit for e in d2.edges] == [e.layer == 2 for e in d2.edges]
+    sens = bpm.diagram(bp, len(bp.steps), sensitivity=True)
+    assert [e.weight for e in sens.edges] == [float(g) for g in bp.gradients.weights[0].ravel()] + [
+        float(g) for g in bp.gradients.weights[1].ravel()]

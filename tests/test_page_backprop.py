@@ -1,0 +1,193 @@
+"""AppTest of the Backpropagation page: stepping through the backward pass shows the engine's numbers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from conftest import figures, metric, set_to_extreme, texts, trace
+from nnviz import backprop as bpm
+from nnviz import network as nw
+
+PAGE = "app_pages/backprop.py"
+
+
+def engine(setup: bpm.BackpropSetup, overrides: dict | None = None):
+    """The engine's own forward and backward pass for a setup: what the page must show."""
+    net = bpm.with_values(nw.init_network(setup.spec, setup.seed), overrides or {})
+    x, y = setup.examples()
+    fwd = nw.forward(net, x)
+    return net, fwd, nw.backward(net, fwd, y), nw.loss(net, fwd, y)
+
+
+def so_far(at) -> dict[str, str]:
+    table = next(d.value for d in at.dataframe if "quantity" in d.value.columns)
+    return dict(zip(table["quantity"], table["value"]))
+
+
+def gradient_table(at) -> dict[str, tuple[str, str]]:
+    table = next(d.value for d in at.dataframe if list(d.value.columns) == ["parameter", "value", "∂L/∂θ"])
+    return {p: (v, g) for p, v, g in zip(table["parameter"], table["value"], table["∂L/∂θ"])}
+
+
+def test_renders_every_section_without_tensorflow(at):
+    assert set(figures(at)) == {"bp_diagram", "bp_sensitivity", "bp_rate_curve", "bp_delta_layers", "bp_spread"}
+    assert metric(at, "step") == "0 of 8"
+    _, _, _, loss = engine(bpm.BackpropSetup())
+    assert metric(at, "loss L") == f"{loss:.4f}"
+    assert at.code[0].language == "python" and "GradientTape" in at.code[0].value
+
+
+def test_stepping_through_shows_the_engines_deltas_and_gradients(at):
+    setup = bpm.BackpropSetup()
+    net, fwd, grads, _ = engine(setup)
+    at.button(key="bp_next").click().run()
+    assert metric(at, "step") == "1 of 8"
+    assert so_far(at) == {"δ(2)_1": f"{grads.deltas[1][0, 0]:.4g}"}
+    latex = [e.value for e in at.latex]
+    a, y = fwd.output[0, 0], 1.0
+    assert any(f"= {a:.4g} - {y:.4g} = {grads.deltas[1][0, 0]:.4g}" in v for v in latex)
+    at.button(key="bp_next").click().run()  # the gradients of the output unit's weights
+    shown = so_far(at)
+    for i in range(3):
+        assert shown[f"∂L/∂w(2)_{i + 1}1"] == f"{grads.weights[1][i, 0]:.4g}"
+    assert shown["∂L/∂b(2)_1"] == f"{grads.biases[1][0]:.4g}"
+    at.button(key="bp_all").click().run()
+    shown = so_far(at)
+    assert metric(at, "step") == "8 of 8"
+    for j in range(3):
+        assert shown[f"δ(1)_{j + 1}"] == f"{grads.deltas[0][0, j]:.4g}"
+        for i in range(2):
+            assert shown[f"∂L/∂w(1)_{i + 1}{j + 1}"] == f"{grads.weights[0][i, j]:.4g}"
+    at.button(key="bp_back").click().run()
+    assert metric(at, "step") == "7 of 8"
+    assert "∂L/∂w(1)_13" not in so_far(at)
+
+
+def test_the_diagram_follows_the_step(at):
+    setup = bpm.BackpropSetup()
+    net, fwd, grads, _ = engine(setup)
+    units = trace(figures(at)["bp_diagram"], "units")
+    assert units["text"][2:5] == [f"{v:.3g}" for v in fwd.activations[1][0]]
+    labels = trace(figures(at)["bp_diagram"], "labels")
+    assert not any("δ =" in t for t in labels["text"])
+    at.slider(key="bp_step").set_value(3).run()  # δ of hidden unit 1: its outgoing edge is lit
+    labels = trace(figures(at)["bp_diagram"], "labels")
+    deltas = [t for t in labels["text"] if "δ =" in t]
+    assert deltas == [f"<b>δ = {grads.deltas[0][0, 0]:.3g}</b>", f"<b>δ = {grads.deltas[1][0, 0]:.3g}</b>"] or \
+        sorted(deltas) == sorted([f"<b>δ = {grads.deltas[0][0, 0]:.3g}</b>", f"<b>δ = {grads.deltas[1][0, 0]:.3g}</b>"])
+    lit = [t for t in labels["text"] if t.startswith("<b>") and "δ" not in t and "hidden" not in t
+           and "inputs" not in t and "output" not in t]
+    assert lit == [f"<b>{net.weights[1][0, 0]:.3g}</b>"]
+
+
+def test_mini_batch_softmax_and_more_layers(at):
+    at.selectbox(key="bp_outputs").set_value(3).run()
+    at.radio(key="bp_batch").set_value(4)
+    at.slider(key="bp_layers").set_value(2)
+    at.selectbox(key="bp_activation").set_value("tanh")
+    at.selectbox(key="bp_label").set_value(2).run()
+    assert not at.exception
+    setup = bpm.BackpropSetup(hidden_layers=2, activation="tanh", outputs=3, batch=4, label=2)
+    net, fwd, grads, loss = engine(setup)
+    assert metric(at, "loss L (mean of 4)") == f"{loss:.4f}"
+    at.button(key="bp_all").click().run()
+    shown = so_far(at)
+    assert len(shown) == 3 + 3 * 4 + 3 + 3 * 4 + 3 + 2 * 3 + 3
+    assert shown["∂L/∂w(3)_23"] == f"{grads.weights[2][1, 2]:.4g}"  # mean over the four examples
+    assert shown["δ(1)_2"] == f"{grads.deltas[0][0, 1]:.4g}"  # example 1's δ
+    assert "softmax's own derivative" not in texts(at)  # only at the output's δ step
+    at.slider(key="bp_step").set_value(1).run()
+    assert "cancel to p_k − y_k" in texts(at)
+    at.selectbox(key="bp_example").set_value(2).run()  # the diagram shows example 3
+    units = trace(figures(at)["bp_diagram"], "units")
+    assert units["text"][:2] == [f"{v:.3g}" for v in fwd.activations[0][2]]
+
+
+def test_gradient_table_and_sensitivity_view_show_every_gradient(at):
+    net, _, grads, _ = engine(bpm.BackpropSetup())
+    table = gradient_table(at)
+    for name, g in zip(bpm.parameter_names(net.spec), grads.flat):
+        assert table[name][1] == f"{g + 0.0:.4g}"
+    labels = trace(figures(at)["bp_sensitivity"], "labels")["text"]
+    assert f"∂L/∂w = {grads.weights[1][0, 0]:.3g}" in labels
+
+
+def test_hand_set_weight_changes_the_pass(at):
+    at.selectbox(key="bp_hand_name").set_value("w(2)_11").run()
+    at.number_input(key="bp_hand_value").set_value(5.0).run()
+    setup = bpm.BackpropSetup()
+    _, _, grads, loss = engine(setup, {"w(2)_11": 5.0})
+    assert gradient_table(at)["w(2)_11"][0] == "5"
+    assert metric(at, "loss L") == f"{loss:.4f}"
+    assert "Set by hand: w(2)_11 = 5" in texts(at)
+    at.button(key="bp_hand_reset").click().run()
+    assert gradient_table(at)["w(2)_11"][0] != "5"
+
+
+def test_one_sgd_step_shows_the_loss_before_and_after(at):
+    setup = bpm.BackpropSetup()
+    net, fwd, grads, loss = engine(setup)
+    x, y = setup.examples()
+    for rate in (0.1, 100.0):
+        at.select_slider(key="bp_rate").set_value(rate).run()
+        after = nw.Network(net.spec, net.flat - rate * grads.flat)
+        expected = nw.loss(after, nw.forward(after, x), y)
+        assert metric(at, "loss before") == f"{loss:.4f}"
+        assert metric(at, "loss after one step") == f"{expected:.4f}"
+    curve = figures(at)["bp_rate_curve"]
+    assert trace(curve, "your η")["x"] == [100.0]
+
+
+def test_too_large_a_step_is_called_out():
+    """A seed where a large η overshoots: the loss goes up, and the page says so."""
+    from conftest import app_test
+
+    at = app_test(PAGE)
+    at.radio(key="bp_batch").set_value(4)
+    at.select_slider(key="bp_rate").set_value(100.0).run()
+    setup = bpm.BackpropSetup(batch=4)
+    bp = bpm.backward_pass(bpm.seeded_network(setup), *setup.examples())
+    result = bpm.sgd_step(bp, 100.0)
+    assert result.loss_after > result.loss_before  # the chosen example really overshoots
+    assert "loss goes **up**" in texts(at)
+
+
+def test_gradient_check_table_is_backprop_beside_finite_differences(at):
+    table = next(d.value for d in at.dataframe if "finite difference" in d.value.columns)
+    assert "tf.GradientTape" not in table.columns
+    backprop = table["backprop"].astype(float).to_numpy()
+    numeric = table["finite difference"].astype(float).to_numpy()
+    np.testing.assert_allclose(backprop, numeric, rtol=1e-4, atol=1e-8)
+
+
+def test_gradient_tape_button_adds_keras_column(at):
+    at.button(key="bp_tape_button").click().run(timeout=120)
+    assert not at.exception
+    table = next(d.value for d in at.dataframe if "finite difference" in d.value.columns)
+    np.testing.assert_allclose(table["tf.GradientTape"].astype(float), table["backprop"].astype(float), rtol=1e-5,
+                               atol=1e-9)
+    at.number_input(key="bp_x1").set_value(2.0).run()  # new inputs: the old Keras column must go
+    table = next(d.value for d in at.dataframe if "finite difference" in d.value.columns)
+    assert "tf.GradientTape" not in table.columns
+
+
+def test_relu_dead_units_and_huge_weights_are_explained(at):
+    at.selectbox(key="bp_activation").set_value("relu").run()
+    at.selectbox(key="bp_hand_name").set_value("b(1)_1").run()
+    at.number_input(key="bp_hand_value").set_value(-1000.0).run()
+    assert any("dead" in w.value and "unit(s) 1" in w.value for w in at.warning)
+    at.selectbox(key="bp_activation").set_value("sigmoid").run()
+    at.number_input(key="bp_hand_value").set_value(1000.0).run()
+    assert any("saturated" in w.value for w in at.warning)
+    assert not at.exception
+
+
+@pytest.mark.parametrize("end", ["min", "max"])
+def test_every_widget_at_its_extremes(at, end):
+    set_to_extreme(at, end)
+    at.run()
+    assert not at.exception
+    at.button(key="bp_all").click().run()
+    assert not at.exception
+    assert "nan" not in texts(at).lower()
