@@ -19,6 +19,8 @@ Parts:
   memory      server RSS: idle, after 1 and after 30 trainings in a row from the browser; a control
               without Streamlit
   browser     headless Chromium: slider key press → its chart redrawn, 20 presses on each numpy page
+  engine      the numpy network engine vs Keras model.fit: epochs per second on the playground's default
+              task (250 points, 2-8-8-1 tanh/sigmoid, BCE, batch 10, SGD 0.03), interleaved medians
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from pathlib import Path
 
 from benchmarks.common import ROOT, machine, now_iso, write_json
 
-PARTS = ("reruns", "cold_start", "training", "memory", "browser")
+PARTS = ("reruns", "cold_start", "training", "memory", "browser", "engine")
 RESULTS = Path(__file__).with_name("results.json")
 
 GOALS = {
@@ -42,6 +44,8 @@ GOALS = {
     "training_ratio": 1.10,  # app training / plain model.fit
     "memory_growth_mb": 150,  # RSS growth from training 1 to training 30
     "redraw_ms": 300,  # slider change -> chart redrawn in the browser, median
+    "engine_ratio": 50,  # numpy engine epochs/s / Keras model.fit epochs/s, playground's default task
+    "engine_epochs_per_s": 500,  # numpy engine, loss recorded
 }
 KB = 1000
 
@@ -75,6 +79,10 @@ def run_part(name: str, args) -> dict:
         from benchmarks import browser
 
         return browser.measure(args.presses)
+    if name == "engine":
+        from benchmarks import engine
+
+        return engine.measure(args.engine_repeats)
     raise ValueError(name)
 
 
@@ -229,8 +237,33 @@ def rows_browser(r: dict) -> list[dict]:
     return rows
 
 
+def rows_engine(r: dict) -> list[dict]:
+    e, t, same = r["epochs_per_s"], r["task"], r["same_results"]
+    task = (f"{t['points']} points, {'-'.join(map(str, t['sizes']))} {t['hidden']}/{t['output']}, batch "
+            f"{t['batch_size']}, median of {r['repeats']}")
+    return [
+        _row("engine", "numpy engine, loss recorded (float64)", f"{e['engine_record_loss']:.0f} epochs/s ({task})",
+             f"≥ {GOALS['engine_epochs_per_s']}/s", _check(e["engine_record_loss"] >= GOALS["engine_epochs_per_s"])),
+        _row("engine", "numpy engine, loss not recorded", f"{e['engine_no_record']:.0f} epochs/s"),
+        _row("engine", "  loss recorded, before TensorFlow was imported",
+             f"{r['engine_record_loss_before_tensorflow_epochs_per_s']:.0f} epochs/s"),
+        _row("engine", f"Keras model.fit (float32, traced, {t['epochs_per_run']['keras']} epochs per call)",
+             f"{e['keras_fit']:.1f} epochs/s"),
+        _row("engine", "  one epoch per fit call", f"{e['keras_fit_1_epoch_per_call']:.1f} epochs/s"),
+        _row("engine", "  per CPU second: engine / Keras fit",
+             f"{r['epochs_per_cpu_s']['engine_record_loss']:.0f} / {r['epochs_per_cpu_s']['keras_fit']:.1f} epochs "
+             f"(×{r['cpu_ratio_record_loss']:.0f})"),
+        _row("engine", "engine (loss recorded) / Keras fit", f"×{r['ratio_record_loss']:.0f} "
+             f"(not recorded ×{r['ratio_no_record']:.0f}; vs one epoch per call "
+             f"×{r['ratio_record_loss_vs_keras_1_epoch_per_call']:.0f})",
+             f"≥ ×{GOALS['engine_ratio']}", _check(r["ratio_record_loss"] >= GOALS["engine_ratio"])),
+        _row("engine", f"same task, same weights: max |Δw| after {same['epochs']} epochs (float64 vs float32)",
+             f"{same['max_abs_weight_diff']:.1e} (history {same['max_abs_history_diff']:.1e})"),
+    ]
+
+
 ROWS = {"reruns": rows_reruns, "cold_start": rows_cold_start, "training": rows_training, "memory": rows_memory,
-        "browser": rows_browser}
+        "browser": rows_browser, "engine": rows_engine}
 
 
 def print_table(rows: list[dict]) -> None:
@@ -256,6 +289,7 @@ def main(argv=None) -> int:
     parser.add_argument("--trainings", type=int, default=30, help="memory part: trainings in a row")
     parser.add_argument("--presses", type=int, default=20, help="browser part: slider presses per page")
     parser.add_argument("--cold-starts", type=int, default=3, help="cold_start part: server starts")
+    parser.add_argument("--engine-repeats", type=int, default=7, help="engine part: interleaved repeats")
     args = parser.parse_args(argv)
     if args.list:
         print(__doc__.split("Parts:\n", 1)[1])
