@@ -18,7 +18,7 @@ RATE_CURVE = np.geomspace(0.001, 100.0, 81)
 STEP_KEY = "bp_step"
 TAPE_KEY = "bp_tape"  # (the inputs it was computed for, GradientTape's result)
 ACTIVATION_LABELS = {"sigmoid": "sigmoid", "tanh": "tanh", "relu": "ReLU"}
-OUTPUT_LABELS = {1: "1 sigmoid unit (2 classes)", 2: "2 softmax units", 3: "3 softmax units"}
+OUTPUT_LABELS = {1: "1 sigmoid unit", 2: "2 softmax units", 3: "3 softmax units"}
 
 
 # Figures that the step, example and η controls leave alone are memoised on the pass they draw.
@@ -57,7 +57,7 @@ def delta_by_layer_figure(spec, flat, x, y):
 def network_controls() -> bpm.BackpropSetup:
     """The network, the example(s) and the weights' seed."""
     st.header("The network and the example")
-    c1, c2, c3, c4 = st.columns(4)
+    c1, c2, c3, c4, c5 = st.columns(5)
     with c1:
         layers = st.slider("hidden layers", 1, bpm.MAX_HIDDEN_LAYERS, 1, key="bp_layers")
         units = st.slider("units per hidden layer", *bpm.UNIT_RANGE, 3, key="bp_units")
@@ -72,9 +72,10 @@ def network_controls() -> bpm.BackpropSetup:
         n_classes = max(outputs, 2)
         label = st.selectbox("true class y", range(n_classes), index=1, key="bp_label",
                              format_func=lambda k: f"class {k}")
-        batch = st.radio("examples", bpm.BATCH_CHOICES, horizontal=True, key="bp_batch",
-                         format_func=lambda n: "one example" if n == 1 else "mini-batch of 4")
         seed = st.number_input("weights' seed", 0, 10_000, 0, key="bp_seed")
+    with c5:
+        batch = st.radio("examples", bpm.BATCH_CHOICES, key="bp_batch",
+                         format_func=lambda n: "one example" if n == 1 else "mini-batch of 4")
     return bpm.BackpropSetup(layers, units, activation, outputs, batch, int(seed), float(x1), float(x2),
                              min(int(label), n_classes - 1))
 
@@ -118,7 +119,8 @@ def step_controls(n_steps: int) -> int:
         current = st.session_state[STEP_KEY]
         st.session_state[STEP_KEY] = n_steps if delta is None else min(max(current + delta, 0), n_steps)
 
-    b1, b2, b3, b4 = st.columns(4)
+    b1, b2 = st.columns(2)
+    b3, b4 = st.columns(2)
     b1.button("◀ Back", on_click=move, args=(-1,), width="stretch", key="bp_back")
     b2.button("Step ▶", on_click=move, args=(1,), width="stretch", key="bp_next", type="primary")
     b3.button("All steps", on_click=move, args=(None,), width="stretch", key="bp_all")
@@ -160,9 +162,10 @@ def forward_and_backward(bp: bpm.BackwardPass, setup: bpm.BackpropSetup) -> None
         ui.show_figure(figs.network_figure(bpm.diagram(bp, step, example)), key="bp_diagram")
     if step:
         done = {name: value for s in bp.steps[:step] for name, value in s.values.items()}
-        st.markdown("**Computed so far**" + (" (δ of example 1; gradients averaged over the batch)"
-                                             if setup.batch > 1 else ""))
-        st.dataframe(pd.DataFrame({"quantity": [("∂L/∂" + k) if not k.startswith("δ") else k for k in done],
+        table, _ = st.columns([2, 1])
+        table.markdown("**Computed so far**" + (" (δ of example 1; gradients averaged over the batch)"
+                                                if setup.batch > 1 else ""))
+        table.dataframe(pd.DataFrame({"quantity": [("∂L/∂" + k) if not k.startswith("δ") else k for k in done],
                                    "value": [f"{v:.4g}" for v in done.values()]}),
                      hide_index=True, height=min(35 * (len(done) + 1) + 3, 300), key="bp_so_far")
     for note in bpm.problems(bp):
@@ -176,7 +179,7 @@ def sensitivity(bp: bpm.BackwardPass) -> None:
         ui.show_figure(sensitivity_figure(*_pass_key(bp)), key="bp_sensitivity")
     with text:
         st.markdown(
-            "Each edge is drawn by its **∂L/∂w**: the thicker, the more the loss changes when that weight moves "
+            "Each edge shows its **∂L/∂w**: the thicker, the more the loss changes when that weight moves "
             "(3Blue1Brown's *sensitivity*). **Blue**: ∂L/∂w > 0, gradient descent makes the weight smaller; "
             "**red**: ∂L/∂w < 0, it makes it larger. Weights from an activation near 0, or into a unit "
             "with a small δ, hardly matter for this example."

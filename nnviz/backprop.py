@@ -168,16 +168,6 @@ def _f_prime_symbol(spec: nw.NetworkSpec, layer: int) -> str:
     return {"sigmoid": r"\sigma'", "tanh": r"\tanh'", "relu": r"\mathrm{ReLU}'"}.get(key, "f'")
 
 
-def _f_prime_formula(spec: nw.NetworkSpec, layer: int, z: float, a: float) -> str:
-    """f′(z) with the numbers: σ′ = a(1 − a), tanh′ = 1 − a², ReLU′ = 1 if z > 0 else 0."""
-    key = spec.hidden_activation[layer - 1]
-    if key == "sigmoid":
-        return rf"{_num(a)}\,(1 - {_num(a)})"
-    if key == "tanh":
-        return rf"1 - {_factor(a)}^2"
-    return rf"[{_num(z)} > 0]"
-
-
 def _output_delta_step(bp: BackwardPass, k: int) -> BackwardStep:
     spec, L = bp.spec, bp.spec.n_layers
     a = bp.forward.output[0, k]
@@ -191,15 +181,32 @@ def _output_delta_step(bp: BackwardPass, k: int) -> BackwardStep:
                    rf"\frac{{\partial p_m}}{{\partial z_{k + 1}}} = p_{k + 1} - y_{k + 1}")
     a_sym, y_sym = ("a", "y") if spec.output_activation == "sigmoid" else (f"p_{k + 1}", f"y_{k + 1}")
     arithmetic = rf"\delta^{{({L})}}_{k + 1} = {a_sym} - {y_sym} = {_num(a)} - {_num(y)} = {_num(delta[0])}"
-    return BackwardStep("delta", L, k, f"δ of output unit {k + 1}", formula,
-                        arithmetic + _batch_suffix(delta), {f"δ({L})_{k + 1}": float(delta[0])})
+    if len(delta) > 1:
+        arithmetic = r"\begin{gathered}" + arithmetic + _batch_suffix(delta) + r"\end{gathered}"
+    return BackwardStep("delta", L, k, f"δ of output unit {k + 1}", formula, arithmetic,
+                        {f"δ({L})_{k + 1}": float(delta[0])})
 
 
-def _batch_suffix(per_example: Array) -> str:
-    """For a mini-batch: the values of all examples after example 1's arithmetic."""
+def _batch_suffix(per_example: Array, aligned: bool = False) -> str:
+    """For a mini-batch: a line with every example's value after example 1's arithmetic."""
     if len(per_example) == 1:
         return ""
-    return r"\quad\text{(example 1; all: }" + ", ".join(_num(v) for v in per_example) + r")"
+    values = r"\text{examples 1–" + str(len(per_example)) + r": }" + ", ".join(_short(v) for v in per_example)
+    return (r"\\ & " if aligned else r"\\ ") + values
+
+
+def _f_prime_line(spec: nw.NetworkSpec, layer: int, z: float, a: float, f_prime: float) -> str:
+    """f′(z) with its numbers: σ′ = a(1 − a), tanh′ = 1 − a², ReLU′ = 1 if z > 0 else 0."""
+    key = spec.hidden_activation[layer - 1]
+    symbol = _f_prime_symbol(spec, layer) + "(z)"
+    if key == "sigmoid":
+        return rf"{symbol} &= a(1 - a) = {_num(a)}\,(1 - {_num(a)}) = {_num(f_prime)}"
+    if key == "tanh":
+        return rf"{symbol} &= 1 - a^2 = 1 - {_factor(a)}^2 = {_num(f_prime)}"
+    return rf"{symbol} &= [z > 0] = [{_num(z)} > 0] = {_num(f_prime)}"
+
+
+TERMS_PER_LINE = 2
 
 
 def _hidden_delta_step(bp: BackwardPass, layer: int, j: int) -> BackwardStep:
@@ -211,14 +218,17 @@ def _hidden_delta_step(bp: BackwardPass, layer: int, j: int) -> BackwardStep:
     f_prime = float(spec.layer_activations[layer - 1].grad(np.array(z)))
     delta = bp.gradients.deltas[layer - 1][:, j]
     total = float(w_next[j] @ delta_next)
-    terms = " + ".join(rf"{_factor(w)}\cdot{_factor(d)}" for w, d in zip(w_next[j], delta_next))
+    terms = [rf"{_factor(w)}\cdot{_factor(d)}" for w, d in zip(w_next[j], delta_next)]
+    rows = [" + ".join(terms[k:k + TERMS_PER_LINE]) for k in range(0, len(terms), TERMS_PER_LINE)]
     fp = _f_prime_symbol(spec, layer)
     formula = (rf"\delta^{{({layer})}}_{{{j + 1}}} = \Big(\sum_k w^{{({layer + 1})}}_{{{j + 1}k}}\,"
                rf"\delta^{{({layer + 1})}}_k\Big)\cdot {fp}(z^{{({layer})}}_{{{j + 1}}})")
-    arithmetic = (rf"\delta^{{({layer})}}_{{{j + 1}}} = ({terms})\cdot {_f_prime_formula(spec, layer, z, a)}"
-                  rf" = {_factor(total)}\cdot {_num(f_prime)} = {_num(delta[0])}")
+    lines = [rf"\textstyle\sum_k w_{{{j + 1}k}}\,\delta_k &= " + r"\\ &\quad + ".join(rows) + f" = {_num(total)}",
+             _f_prime_line(spec, layer, z, a, f_prime),
+             rf"\delta^{{({layer})}}_{{{j + 1}}} &= {_factor(total)}\cdot {_num(f_prime)} = {_num(delta[0])}"]
+    arithmetic = r"\begin{aligned}" + r"\\ ".join(lines) + _batch_suffix(delta, aligned=True) + r"\end{aligned}"
     return BackwardStep("delta", layer, j, f"δ of unit {j + 1} in {layer_name(spec, layer)}", formula,
-                        arithmetic + _batch_suffix(delta), {f"δ({layer})_{j + 1}": float(delta[0])})
+                        arithmetic, {f"δ({layer})_{j + 1}": float(delta[0])})
 
 
 def _weights_step(bp: BackwardPass, layer: int, j: int) -> BackwardStep:
@@ -240,11 +250,14 @@ def _weights_step(bp: BackwardPass, layer: int, j: int) -> BackwardStep:
                    rf"\delta^{{({layer})}}_{{{j + 1},n}}\cdot {source}_{{i,n}} \qquad"
                    rf"\frac{{\partial L}}{{\partial b^{{({layer})}}_{{{j + 1}}}}} = \frac{{1}}{{{batch}}}\sum_n"
                    rf"\delta^{{({layer})}}_{{{j + 1},n}}")
-        lines = [rf"\frac{{\partial L}}{{\partial w^{{({layer})}}_{{{i + 1}{j + 1}}}}} = \tfrac{{1}}{{{batch}}}("
-                 + " + ".join(rf"{_factor(d)}\cdot{_factor(a)}" for d, a in zip(delta, a_prev[:, i]))
-                 + rf") = {_num(d_w[i])}" for i in range(len(d_w))]
+        # example by example for the first weight only: four products a line would not fit the column
+        products = [rf"{_factor(d)}\cdot{_factor(a)}" for d, a in zip(delta, a_prev[:, 0])]
+        lines = [rf"\frac{{\partial L}}{{\partial w^{{({layer})}}_{{1{j + 1}}}}} = \tfrac{{1}}{{{batch}}}("
+                 + " + ".join(products[:2]) + r"\\ &\qquad + " + " + ".join(products[2:]) + rf") = {_num(d_w[0])}"]
+        lines += [rf"\frac{{\partial L}}{{\partial w^{{({layer})}}_{{{i + 1}{j + 1}}}}} = {_num(d_w[i])}"
+                  for i in range(1, len(d_w))]
     lines.append(rf"\frac{{\partial L}}{{\partial b^{{({layer})}}_{{{j + 1}}}}} = {_num(d_b)}")
-    arithmetic = r"\begin{aligned}" + r"\\ ".join(lines) + r"\end{aligned}"
+    arithmetic = r"\begin{aligned}&" + r"\\ &".join(lines) + r"\end{aligned}"
     values = {weight_name(layer, i, j): float(d_w[i]) for i in range(len(d_w))}
     values[bias_name(layer, j)] = float(d_b)
     return BackwardStep("weights", layer, j, f"gradients of the weights into unit {j + 1} of "
@@ -492,7 +505,7 @@ def diagram(bp: BackwardPass, steps_done: int = 0, example: int = 0, sensitivity
     In the sensitivity view every edge shows ∂L/∂w (of the batch loss) instead of w."""
     spec = bp.spec
     done = bp.steps[:steps_done]
-    current = done[-1] if done else None
+    current = done[-1] if done and not sensitivity else None
     reached = {(s.layer, s.unit) for s in done if s.kind == "delta"}
     weights_done = {(s.layer, s.unit) for s in done if s.kind == "weights"}
     nodes = []
@@ -520,7 +533,7 @@ def diagram(bp: BackwardPass, steps_done: int = 0, example: int = 0, sensitivity
                 lit = current is not None and (
                     (current.kind == "weights" and (current.layer, current.unit) == (layer, j))
                     or (current.kind == "delta" and current.layer == layer - 1 and current.unit == i))
-                label = f"∂L/∂w = {_short(g[i, j])}" if sensitivity else _short(w[i, j])
+                label = _short(g[i, j]) if sensitivity else _short(w[i, j])
                 hover = f"{name} = {w[i, j]:.4g}" + (f", ∂L/∂w = {g[i, j]:.4g}" if has_grad else "")
                 edges.append(Edge(layer, i, j, label, hover, float(g[i, j] if sensitivity else w[i, j]), lit))
     return Diagram(spec.sizes, nodes, edges, sensitivity)

@@ -24,7 +24,8 @@ from nnviz.figures.style import (
 )
 
 NODE_SIZE = 54
-EDGE_LABEL_AT = (0.3, 0.42)  # fraction of the way along an edge, alternating, so labels of one source fan out
+LABEL_CANDIDATES = (0.5, 0.35, 0.65, 0.25, 0.75, 0.42, 0.58)  # where along an edge its label may sit
+NAME_COLOR = "#555555"
 POSITIVE, NEGATIVE = BLUE, VERMILION
 LIT = ORANGE
 
@@ -32,6 +33,24 @@ LIT = ORANGE
 def _positions(sizes: Sequence[int]) -> list[list[tuple[float, float]]]:
     """(x, y) of every node: layers at x = 0, 1, …; units centred on y = 0, one apart, first on top."""
     return [[(float(layer), (n - 1) / 2 - unit) for unit in range(n)] for layer, n in enumerate(sizes)]
+
+
+def _label_spots(segments, taken: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """A point on each edge for its label, chosen greedily as far as possible from the labels placed
+    before it (and from ``taken``: the nodes' own labels), so that crossing edges do not stack labels."""
+    placed = list(taken)
+    spots = []
+    for (x0, y0), (x1, y1) in segments:
+        best, best_gap = None, -1.0
+        for t in LABEL_CANDIDATES:
+            x, y = x0 + t * (x1 - x0), y0 + t * (y1 - y0)
+            # labels are wide: horizontal distance counts a third as much as vertical
+            gap = min((((x - px) / 3) ** 2 + (y - py) ** 2 for px, py in placed), default=np.inf)
+            if gap > best_gap + 1e-9:
+                best, best_gap = (x, y), gap
+        spots.append(best)
+        placed.append(best)
+    return spots
 
 
 def _edge_width(value: float, largest: float) -> float:
@@ -56,7 +75,7 @@ def network_figure(d: Diagram, height: int = 460) -> go.Figure:
                              (x, y, value, color, size, position, hover)):
             text[key].append(item)
 
-    for k, e in enumerate(d.edges):
+    for e in d.edges:
         (x0, y0), (x1, y1) = pos[e.layer - 1][e.i], pos[e.layer][e.j]
         if d.sensitivity:
             color, width = (POSITIVE if e.weight >= 0 else NEGATIVE), _edge_width(e.weight, largest)
@@ -67,16 +86,16 @@ def network_figure(d: Diagram, height: int = 460) -> go.Figure:
         xs, ys = groups.setdefault((color, width), ([], []))
         xs += [x0, x1, None]
         ys += [y0, y1, None]
-        t = EDGE_LABEL_AT[k % 2] if len(d.sizes) > 2 else 0.5
-        label(x0 + t * (x1 - x0), y0 + t * (y1 - y0), f"<b>{e.label}</b>" if e.lit else e.label,
-              LIT if e.lit else BLACK, hover=e.hover)
     nodes = d.nodes
     node_x = [pos[n.layer][n.unit][0] for n in nodes]
     node_y = [pos[n.layer][n.unit][1] for n in nodes]
+    node_labels = [(x, y + dy) for x, y in zip(node_x, node_y) for dy in (-0.3, 0.0, 0.3)]  # z, unit, δ
+    segments = [(pos[e.layer - 1][e.i], pos[e.layer][e.j]) for e in d.edges]
+    for e, (x, y) in zip(d.edges, _label_spots(segments, node_labels)):
+        label(x, y, f"<b>{e.label}</b>" if e.lit else e.label, hover=e.hover)
     for n, x, y in zip(nodes, node_x, node_y):
         label(x, y - 0.3, n.below, hover=n.hover)
         label(x, y + 0.3, f"<b>{n.above}</b>" if n.above else "", VERMILION, FONT_SIZE - 1, hover=n.hover)
-        label(x - 0.14, y, n.name, GREY, FONT_SIZE, "middle left")
     tallest, n_layers = max(d.sizes), len(d.sizes)
     titles = ["inputs"] + [f"hidden {k}" for k in range(1, n_layers - 1)] + ["output"]
     for layer, title in enumerate(titles):
@@ -84,9 +103,11 @@ def network_figure(d: Diagram, height: int = 460) -> go.Figure:
     data = [{"type": "scatter", "x": xs, "y": ys, "mode": "lines", "line": {"color": color, "width": width},
              "hoverinfo": "skip", "showlegend": False} for (color, width), (xs, ys) in groups.items()]
     data.append({"type": "scatter", "x": text["x"], "y": text["y"], "mode": "text", "text": text["text"],
-                 "textposition": text["position"], "textfont": {"size": text["size"], "color": text["color"]},
+                 "textposition": text["position"],
+                 "textfont": {"size": text["size"], "color": text["color"], "shadow": "auto"},  # a halo over the lines
                  "hovertext": text["hover"], "hoverinfo": "text", "showlegend": False, "name": "labels"})
-    data.append({"type": "scatter", "x": node_x, "y": node_y, "mode": "markers+text", "text": [n.value for n in nodes],
+    data.append({"type": "scatter", "x": node_x, "y": node_y, "mode": "markers+text",
+                 "text": [f"<span style='color:{NAME_COLOR}'>{n.name}</span><br>{n.value}" for n in nodes],
                  "textfont": {"size": FONT_SIZE, "color": BLACK}, "hovertext": [n.hover for n in nodes],
                  "hoverinfo": "text", "showlegend": False, "name": "units",
                  "marker": {"size": NODE_SIZE, "color": "white",
