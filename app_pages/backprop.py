@@ -150,26 +150,34 @@ def forward_and_backward(bp: bpm.BackwardPass, setup: bpm.BackpropSetup) -> None
             st.markdown("The diagram shows the **forward pass**: $a$ inside each unit, $z$ below it, each "
                         "weight on its edge. Press **Step ▶** to start the backward pass.")
         else:
-            current = bp.steps[step - 1]
-            st.markdown(f"**Step {step}: {current.title}**")
-            st.latex(current.formula)
-            st.latex(current.arithmetic)
-            if current.kind == "delta" and current.layer == bp.spec.n_layers and setup.outputs > 1:
-                st.caption("With softmax and cross-entropy, ∂ℓ/∂p_m = −y_m/p_m and the softmax's own derivative "
-                           "∂p_m/∂z_k = p_m(1[m = k] − p_k) cancel to p_k − y_k: the same simple rule as a "
-                           "sigmoid with binary cross-entropy.")
+            st.markdown(f"**Step {step}: {bp.steps[step - 1].title}**")
     with plot:
         ui.show_figure(figs.network_figure(bpm.diagram(bp, step, example)), key="bp_diagram")
     if step:
-        done = {name: value for s in bp.steps[:step] for name, value in s.values.items()}
-        table, _ = st.columns([2, 1])
-        table.markdown("**Computed so far**" + (" (δ of example 1; gradients averaged over the batch)"
-                                                if setup.batch > 1 else ""))
-        table.dataframe(pd.DataFrame({"quantity": [("∂L/∂" + k) if not k.startswith("δ") else k for k in done],
-                                   "value": [f"{v:.4g}" for v in done.values()]}),
-                     hide_index=True, height=min(35 * (len(done) + 1) + 3, 300), key="bp_so_far")
+        step_arithmetic(bp, step, setup)
     for note in bpm.problems(bp):
         st.warning(note)
+
+
+def step_arithmetic(bp: bpm.BackwardPass, step: int, setup: bpm.BackpropSetup) -> None:
+    """The current step's chain-rule product, in symbols and with the numbers, beside all values so far
+    (full width below the diagram: the lines are too long for a column, above all in lecture mode)."""
+    current = bp.steps[step - 1]
+    formulas, table = st.columns([3, 2])
+    with formulas:
+        st.latex(current.formula)
+        st.latex(current.arithmetic)
+        if current.kind == "delta" and current.layer == bp.spec.n_layers and setup.outputs > 1:
+            st.caption("With softmax and cross-entropy, ∂ℓ/∂p_m = −y_m/p_m and the softmax's own derivative "
+                       "∂p_m/∂z_k = p_m(1[m = k] − p_k) cancel to p_k − y_k: the same simple rule as a "
+                       "sigmoid with binary cross-entropy.")
+    done = {name: value for s in bp.steps[:step] for name, value in s.values.items()}
+    with table:
+        st.markdown("**Computed so far**" + (" (δ of example 1; gradients averaged over the batch)"
+                                             if setup.batch > 1 else ""))
+        st.dataframe(pd.DataFrame({"quantity": [("∂L/∂" + k) if not k.startswith("δ") else k for k in done],
+                                   "value": [f"{v:.4g}" for v in done.values()]}),
+                     hide_index=True, height=min(35 * (len(done) + 1) + 3, 300), key="bp_so_far")
 
 
 def sensitivity(bp: bpm.BackwardPass) -> None:

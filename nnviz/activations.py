@@ -161,6 +161,9 @@ class Activation:
     output_range: str  # LaTeX
     keras_name: str | None  # the string Dense(activation=...) accepts; None if Keras has none
     note: str
+    # f′ written with the output a = f(z) where that is simpler (σ′ = a(1 − a), tanh′ = 1 − a²): a
+    # network that kept a from the forward pass saves recomputing f in the backward pass
+    grad_from_output: Callable[[Array], Array] | None = None
 
     def __call__(self, x: Array) -> Array:
         return self.fn(x)
@@ -182,6 +185,7 @@ ACTIVATIONS: dict[str, Activation] = {
             r"\sigma'(x) = \sigma(x)\,(1 - \sigma(x))",
             r"(0, 1)", "sigmoid",
             "Smooth step; saturates on both sides, derivative at most 0.25.",
+            lambda a: a * (1.0 - a),
         ),
         Activation(
             "tanh", "Tanh", tanh, tanh_grad,
@@ -189,6 +193,7 @@ ACTIVATIONS: dict[str, Activation] = {
             r"\tanh'(x) = 1 - \tanh^2(x)",
             r"(-1, 1)", "tanh",
             "Zero-centred sigmoid; saturates on both sides, derivative at most 1.",
+            lambda a: 1.0 - a * a,
         ),
         Activation(
             "relu", "ReLU", relu, relu_grad,
@@ -196,6 +201,7 @@ ACTIVATIONS: dict[str, Activation] = {
             r"\mathrm{ReLU}'(x) = \begin{cases}1 & x > 0\\ 0 & x \le 0\end{cases}",
             r"[0, \infty)", "relu",
             "Does not saturate for x > 0; the usual choice for hidden layers. Zero gradient for x < 0.",
+            lambda a: (a > 0).astype(a.dtype),
         ),
         Activation(
             "leaky_relu", "Leaky ReLU (α = 0.2)", leaky_relu, leaky_relu_grad,

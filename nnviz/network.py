@@ -124,6 +124,7 @@ class Network:
         self.spec = spec
         self.flat = flat
         self.params = parameter_views(spec.sizes, flat)
+        self._gradient_buffer = None
 
     @property
     def weights(self) -> list[Array]:
@@ -139,6 +140,12 @@ class Network:
 
     def copy(self) -> Network:
         return Network(self.spec, self.flat.copy())
+
+    def gradient_buffer(self) -> tuple[Array, list[Array]]:
+        """A flat gradient vector and its per-layer views, made once and reused by training steps."""
+        if self._gradient_buffer is None:
+            self._gradient_buffer = _new_gradient_buffer(self)
+        return self._gradient_buffer
 
 
 def glorot_limit(fan_in: int, fan_out: int) -> float:
@@ -166,7 +173,7 @@ def from_arrays(spec: NetworkSpec, weights: Sequence, biases: Sequence, dtype=np
     return net
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: a frozen dataclass is slower to build, and one is built every step
 class Forward:
     """Every layer's z and a for a batch: ``zs[l]`` is layer l+1's z; ``activations[0]`` is the input."""
 
@@ -186,9 +193,9 @@ def _softmax_rows(z: Array) -> Array:
 def forward(net: Network, x: Array) -> Forward:
     """a₀ = x; z_l = a_{l−1} W_l + b_l; a_l = f_l(z_l), for a batch of rows x."""
     spec, params, dtype = net.spec, net.params, net.params[0].dtype
-    a = np.asarray(x, dtype=dtype)
-    if a.ndim != 2:
-        a = a.reshape(-1, spec.sizes[0])
+    a = x
+    if not (isinstance(x, np.ndarray) and x.dtype == dtype and x.ndim == 2):
+        a = np.asarray(x, dtype=dtype).reshape(-1, spec.sizes[0])
     zs, outs = [], [a]
     softmax_layer = spec.n_layers - 1 if spec.output_activation == "softmax" else -1
     for i, f in enumerate(spec.layer_activations):
@@ -245,7 +252,12 @@ def penalty(net: Network) -> float:
 
 def loss(net: Network, fwd: Forward, y: Array) -> float:
     """L = mean ℓᵢ + penalty: the number Keras' ``fit`` reports for a batch."""
-    value = float(example_losses(net, fwd, y).sum()) / len(fwd.zs[-1])
+    z = fwd.zs[-1]
+    if net.spec.loss == "binary_crossentropy":  # the mean over every output of every example, in one pass
+        y = _targets(net, y)
+        value = float((np.logaddexp(0.0, z) - z * y).sum()) / z.size
+    else:
+        value = float(example_losses(net, fwd, y).sum()) / len(z)
     return value + penalty(net) if net.spec.l1 or net.spec.l2 else value
 
 
@@ -257,7 +269,7 @@ def output_delta(net: Network, fwd: Forward, y: Array) -> Array:
     n_out = spec.sizes[-1]
     if spec.loss == "binary_crossentropy":  # from the logits: ∂ℓ/∂z = (σ(z) − y) / n_out
         p = a if spec.output_activation == "sigmoid" else act.sigmoid(z).astype(net.dtype, copy=False)
-        return (p - y) / n_out
+        return p - y if n_out == 1 else (p - y) / n_out
     if spec.loss == "categorical_crossentropy":  # softmax(z)·Σy − y, which is p − y for one-hot y
         p = a if spec.output_activation == "softmax" else _softmax_rows(z)
         return p * y.sum(axis=1, keepdims=True) - y
@@ -267,7 +279,7 @@ def output_delta(net: Network, fwd: Forward, y: Array) -> Array:
     return d_a * spec.layer_activations[-1].grad(z).astype(net.dtype, copy=False)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Gradients:
     """δ_l per example for every layer, and ∂L/∂W_l, ∂L/∂b_l of the batch loss (penalties included)."""
 
@@ -284,19 +296,26 @@ class Gradients:
         return self.params[1::2]
 
 
-def backward(net: Network, fwd: Forward, y: Array) -> Gradients:
-    """Backpropagation: δ from the output back to the first layer, then the mean gradients."""
+def backward(net: Network, fwd: Forward, y: Array, reuse_buffer: bool = False) -> Gradients:
+    """Backpropagation: δ from the output back to the first layer, then the mean gradients.
+
+    With ``reuse_buffer`` the gradients are written into one buffer kept on the network (what a training
+    loop wants: no allocation per step); the next such call overwrites them.
+    """
     spec, params = net.spec, net.params
     fns = spec.layer_activations
-    flat = np.empty_like(net.flat)
-    grads = parameter_views(spec.sizes, flat)
+    flat, grads = net.gradient_buffer() if reuse_buffer else _new_gradient_buffer(net)
     delta = output_delta(net, fwd, y)
     deltas = [delta]
     for i in range(spec.n_layers - 1, -1, -1):
         np.matmul(fwd.activations[i].T, delta, out=grads[2 * i])
         delta.sum(axis=0, out=grads[2 * i + 1])
         if i > 0:
-            f_prime = fns[i - 1].grad(fwd.zs[i - 1])
+            f = fns[i - 1]
+            if f.grad_from_output is not None:  # σ′ = a(1 − a), tanh′ = 1 − a²: no second pass through f
+                f_prime = f.grad_from_output(fwd.activations[i])
+            else:
+                f_prime = f.grad(fwd.zs[i - 1])
             delta = delta @ params[2 * i].T
             delta *= f_prime
             deltas.append(delta)
@@ -309,6 +328,11 @@ def backward(net: Network, fwd: Forward, y: Array) -> Gradients:
                 d_w += 2.0 * spec.l2 * w
     deltas.reverse()
     return Gradients(deltas, flat, grads)
+
+
+def _new_gradient_buffer(net: Network) -> tuple[Array, list[Array]]:
+    flat = np.empty_like(net.flat)
+    return flat, parameter_views(net.spec.sizes, flat)
 
 
 def numerical_gradients(net: Network, x: Array, y: Array, h: float = 1e-6) -> list[Array]:
@@ -392,7 +416,7 @@ def train_step(net: Network, optimizer, x: Array, y: Array, record_loss: bool = 
     (None when ``record_loss`` is off: a little faster)."""
     fwd = forward(net, x)
     value = loss(net, fwd, y) if record_loss else None
-    optimizer.apply(net.flat, backward(net, fwd, y).flat)
+    optimizer.apply(net.flat, backward(net, fwd, y, reuse_buffer=True).flat)
     return value
 
 
