@@ -19,6 +19,7 @@ STEP_KEY = "bp_step"
 TAPE_KEY = "bp_tape"  # (the inputs it was computed for, GradientTape's result)
 ACTIVATION_LABELS = {"sigmoid": "sigmoid", "tanh": "tanh", "relu": "ReLU"}
 OUTPUT_LABELS = {1: "1 sigmoid unit", 2: "2 softmax units", 3: "3 softmax units"}
+BATCH_LABELS = {1: "one example", 4: "mini-batch of 4"}
 
 
 # Figures that the step, example and η controls leave alone are memoised on the pass they draw.
@@ -31,6 +32,11 @@ def _pass_key(bp: bpm.BackwardPass) -> tuple:
 def _rebuilt(spec, flat, x, y) -> bpm.BackwardPass:
     with np.errstate(over="ignore", invalid="ignore"):
         return bpm.backward_pass(nw.Network(spec, flat.copy()), x, y)
+
+
+@ui.cache_figure
+def diagram_figure(spec, flat, x, y, step: int, example: int):
+    return figs.network_figure(bpm.diagram(_rebuilt(spec, flat, x, y), step, example))
 
 
 @ui.cache_figure
@@ -74,8 +80,7 @@ def network_controls() -> bpm.BackpropSetup:
                              format_func=lambda k: f"class {k}")
         seed = st.number_input("weights' seed", 0, 10_000, 0, key="bp_seed")
     with c5:
-        batch = st.radio("examples", bpm.BATCH_CHOICES, key="bp_batch",
-                         format_func=lambda n: "one example" if n == 1 else "mini-batch of 4")
+        batch = st.radio("examples", bpm.BATCH_CHOICES, key="bp_batch", format_func=BATCH_LABELS.get)
     return bpm.BackpropSetup(layers, units, activation, outputs, batch, int(seed), float(x1), float(x2),
                              min(int(label), n_classes - 1))
 
@@ -128,6 +133,7 @@ def step_controls(n_steps: int) -> int:
     return st.slider("backward step (0 = forward pass only)", 0, n_steps, key=STEP_KEY)
 
 
+@st.fragment  # Step, Back, the slider and the example rerun only this section
 def forward_and_backward(bp: bpm.BackwardPass, setup: bpm.BackpropSetup) -> None:
     st.header("Forward pass, then backward pass step by step")
     st.markdown(
@@ -152,7 +158,7 @@ def forward_and_backward(bp: bpm.BackwardPass, setup: bpm.BackpropSetup) -> None
         else:
             st.markdown(f"**Step {step}: {bp.steps[step - 1].title}**")
     with plot:
-        ui.show_figure(figs.network_figure(bpm.diagram(bp, step, example)), key="bp_diagram")
+        ui.show_figure(diagram_figure(*_pass_key(bp), step, example), key="bp_diagram")
     if step:
         step_arithmetic(bp, step, setup)
     for note in bpm.problems(bp):
@@ -198,6 +204,7 @@ def sensitivity(bp: bpm.BackwardPass) -> None:
                      hide_index=True, height=300, key="bp_gradients")
 
 
+@st.fragment  # η reruns only this section
 def one_sgd_step(bp: bpm.BackwardPass) -> None:
     st.header("One step of gradient descent")
     st.latex(r"\theta \leftarrow \theta - \eta\,\frac{\partial L}{\partial \theta}\quad\text{for every weight and bias}")
@@ -245,6 +252,10 @@ def check_gradient(bp: bpm.BackwardPass) -> None:
         table["tf.GradientTape"] = [f"{v + 0.0:.6g}" for v in tape]
     st.dataframe(pd.DataFrame(table), hide_index=True, height=250, key="bp_check")
     st.caption(f"Largest |difference|: {max(check['|difference|']):.1e} (rounding in the finite difference).")
+    if tape is not None:
+        gap = float(np.max(np.abs(tape - np.asarray(check["backprop"]))))
+        st.success(f"tf.GradientTape computes the same gradients as the backpropagation above: largest "
+                   f"|difference| {gap:.1e}.")
     if tape is None and st.button("Check with tf.GradientTape", key="bp_tape_button",
                                   help="Loads TensorFlow (a few seconds the first time) and lets Keras compute "
                                        "the same gradients."):

@@ -41,6 +41,7 @@ SLIDERS = {
     "gradient_descent": ("gd1_steps", "gd_curve"),
     "loss_vs_accuracy": ("la_current", "la_sweep"),
     "softmax": ("sm_temperature", "sm_bars"),
+    "backprop": ("bp_step", "bp_diagram"),
 }
 QUIET_MS = 400
 

@@ -45,7 +45,7 @@ from benchmarks.common import ROOT, TESTS
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 NUMPY_PAGES = ["app_pages/perceptron.py", "app_pages/activations.py", "app_pages/gradient_descent.py",
-               "app_pages/loss_vs_accuracy.py", "app_pages/softmax.py"]
+               "app_pages/loss_vs_accuracy.py", "app_pages/softmax.py", "app_pages/backprop.py"]
 MNIST_PAGE = "app_pages/mnist.py"
 PAGES = ["app_pages/home.py", *NUMPY_PAGES, MNIST_PAGE]
 NEW_SESSIONS = 5

@@ -79,7 +79,7 @@ def test_every_slider_survives_its_extremes_in_the_browser(server_url, page, nam
     page.goto(f"{server_url}/{PAGE_PATHS[name]}")
     wait_until_idle(page)
     sliders = page.get_by_role("slider")
-    assert sliders.count() >= 5
+    assert sliders.count() >= 4
     i = 0
     while i < sliders.count():  # re-counted: the number of classes slider changes how many there are
         for key in ("End", "Home"):
@@ -148,3 +148,34 @@ def test_learning_rate_finder_in_the_browser(server_url, page):
     wait_until_idle(page)
     assert exceptions_on(page) == [] and page.console_errors == []
     screenshot_whole_app(page, "gradient_descent-lr-finder")
+
+
+def test_backpropagation_steps_and_gradient_tape_in_the_browser(server_url, page):
+    from playwright.sync_api import expect
+
+    page.goto(f"{server_url}/backprop")
+    wait_until_idle(page)
+
+    def step_metric():
+        label = page.locator("[data-testid='stMetricLabel']").get_by_text("step", exact=True)
+        return page.locator("[data-testid='stMetric']").filter(has=label).locator("[data-testid='stMetricValue']")
+
+    expect(step_metric()).to_have_text("0 of 8")
+    for shown in ("1 of 8", "2 of 8", "3 of 8"):
+        page.get_by_role("button", name="Step ▶").click()
+        expect(step_metric()).to_have_text(shown)
+    wait_until_idle(page)
+    expect(page.get_by_text("Step 3: δ of unit 1 in hidden 1")).to_be_visible()
+    expect(page.get_by_text("Computed so far")).to_be_visible()
+    assert page.locator(".katex").filter(has_text="σ′(z)").count() + page.locator(".katex").filter(
+        has_text="σ'(z)").count() >= 1
+    screenshot_whole_app(page, "backprop-step-3")
+    page.get_by_text("mini-batch of 4", exact=True).click()
+    wait_until_idle(page)
+    page.get_by_role("button", name="All steps").click()
+    expect(step_metric()).to_have_text("8 of 8")
+    page.get_by_role("button", name="Check with tf.GradientTape").click()
+    expect(page.get_by_text("tf.GradientTape computes the same gradients")).to_be_visible(timeout=60_000)
+    wait_until_idle(page)
+    assert exceptions_on(page) == [] and page.console_errors == []
+    screenshot_whole_app(page, "backprop-gradient-tape")

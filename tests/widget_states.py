@@ -10,6 +10,7 @@ import math
 import numpy as np
 
 from nnviz import activations as act
+from nnviz import backprop as bpm
 from nnviz import gradient_descent as gd
 from nnviz import mlp as nn
 from nnviz import mnist_data
@@ -21,7 +22,8 @@ INPUT_KINDS = ("slider", "select_slider", "number_input", "selectbox", "radio", 
 # formatted labels, and setting a label fails where format_func expects the raw value. Each label is
 # mapped to a candidate whose format_func(candidate) gives it back (see raw_options).
 KNOWN_OPTION_VALUES = (list(act.ACTIVATIONS) + [act.LINEAR.key] + list(nn.HIDDEN_ACTIVATIONS) + list(nn.OPTIMIZERS)
-                       + list(mnist_data.DATASET_CHOICES) + list(gd.SURFACES) + list(PERCEPTRON_DATASETS))
+                       + list(mnist_data.DATASET_CHOICES) + list(gd.SURFACES) + list(PERCEPTRON_DATASETS)
+                       + list(bpm.OUTPUT_CHOICES) + list(bpm.BATCH_CHOICES))
 WEIRD_TEXT = ("", " ", "0", "-1", "nan", "inf", "1e309", "ä😀", "<b>x</b>", "x" * 500)
 
 # --- the widgets of a run ------------------------------------------------------------------------------------

@@ -135,8 +135,11 @@ def one_step_figure(rates: np.ndarray, losses: np.ndarray, loss_before: float, c
          "mode": "markers", "name": "your η", "marker": {"size": 14, "color": ORANGE, "symbol": "diamond"},
          "hovertemplate": "your η = %{x:.3g}: L = %{y:.4g}<extra></extra>"},
     ]
+    # a huge η can send the loss far up: keep the region around the loss before readable (hover has it all)
+    highest = float(np.nanmax(finite)) if np.any(np.isfinite(finite)) else loss_before
+    top = min(highest, max(3 * loss_before, 1.0)) * 1.08
     layout = base_layout(height=360, legend_below=True, xaxis=axis("learning rate η", type="log"),
-                         yaxis=axis("loss L on the batch", rangemode="tozero"))
+                         yaxis=axis("loss L on the batch", range=[0, top]))
     return figure(data, layout)
 
 
