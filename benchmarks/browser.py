@@ -41,7 +41,7 @@ SLIDERS = {
     "gradient_descent": ("gd1_steps", "gd_curve"),
     "loss_vs_accuracy": ("la_current", "la_sweep"),
     "softmax": ("sm_temperature", "sm_bars"),
-    "backprop": ("bp_step", "bp_diagram"),
+    "backprop": ("bp_rate", "bp_rate_curve"),  # 21 rates: room for the 20 presses (8 backward steps are not)
 }
 QUIET_MS = 400
 

@@ -407,7 +407,9 @@ def test_history_is_keras_logged_loss(name):
     r = fitted(name)
     keras_history = np.array(r["keras"]["history"])
     weighted = np.array([sum(v * k for v, k in epoch) / sum(k for _, k in epoch) for epoch in r["batches"]])
-    np.testing.assert_allclose(r["history"], weighted, rtol=1e-12)
+    # fit sums the epoch's per-example float32 losses in one array, train_step batch by batch: the
+    # same definition, rounded in another order (differences ~5e-8 relative)
+    np.testing.assert_allclose(r["history"], weighted, rtol=1e-6)
     np.testing.assert_allclose(r["history"], keras_history, **F32)
     # the comparison tells the definitions apart: the loss after each epoch is well off Keras' log
     assert np.all(np.abs(np.array(r["end_of_epoch"]) - keras_history) > 100 * F32["atol"])
