@@ -125,6 +125,14 @@ class Network:
         self.flat = flat
         self.params = parameter_views(spec.sizes, flat)
         self._gradient_buffer = None
+        # per layer: kernel, bias and the function the forward pass applies (softmax on whole rows)
+        last = spec.n_layers - 1
+        self.layers = tuple(
+            (self.params[2 * i], self.params[2 * i + 1],
+             _softmax_rows if i == last and spec.output_activation == "softmax" else f.fn)
+            for i, f in enumerate(spec.layer_activations))
+        self._cast = flat.dtype != np.float64  # nnviz.activations computes in float64
+        self.hidden_derivatives = spec.layer_activations[:-1]
 
     @property
     def weights(self) -> list[Array]:
@@ -192,18 +200,17 @@ def _softmax_rows(z: Array) -> Array:
 
 def forward(net: Network, x: Array) -> Forward:
     """a₀ = x; z_l = a_{l−1} W_l + b_l; a_l = f_l(z_l), for a batch of rows x."""
-    spec, params, dtype = net.spec, net.params, net.params[0].dtype
+    dtype = net.flat.dtype
     a = x
     if not (isinstance(x, np.ndarray) and x.dtype == dtype and x.ndim == 2):
-        a = np.asarray(x, dtype=dtype).reshape(-1, spec.sizes[0])
+        a = np.asarray(x, dtype=dtype).reshape(-1, net.spec.sizes[0])
     zs, outs = [], [a]
-    softmax_layer = spec.n_layers - 1 if spec.output_activation == "softmax" else -1
-    for i, f in enumerate(spec.layer_activations):
-        z = a @ params[2 * i]
-        z += params[2 * i + 1]
-        a = _softmax_rows(z) if i == softmax_layer else f.fn(z)
-        if a.dtype != dtype:  # nnviz.activations computes in float64; keep float32 networks in float32
-            a = a.astype(dtype)
+    for w, b, f in net.layers:
+        z = a @ w
+        z += b
+        a = f(z)
+        if net._cast:  # keep a float32 network in float32
+            a = a.astype(dtype, copy=False)
         zs.append(z)
         outs.append(a)
     return Forward(zs, outs)
@@ -302,24 +309,22 @@ def backward(net: Network, fwd: Forward, y: Array, reuse_buffer: bool = False) -
     With ``reuse_buffer`` the gradients are written into one buffer kept on the network (what a training
     loop wants: no allocation per step); the next such call overwrites them.
     """
-    spec, params = net.spec, net.params
-    fns = spec.layer_activations
+    spec = net.spec
     flat, grads = net.gradient_buffer() if reuse_buffer else _new_gradient_buffer(net)
     delta = output_delta(net, fwd, y)
     deltas = [delta]
+    acts, zs = fwd.activations, fwd.zs
     for i in range(spec.n_layers - 1, -1, -1):
-        np.matmul(fwd.activations[i].T, delta, out=grads[2 * i])
+        np.matmul(acts[i].T, delta, out=grads[2 * i])
         delta.sum(axis=0, out=grads[2 * i + 1])
         if i > 0:
-            f = fns[i - 1]
-            if f.grad_from_output is not None:  # σ′ = a(1 − a), tanh′ = 1 − a²: no second pass through f
-                f_prime = f.grad_from_output(fwd.activations[i])
-            else:
-                f_prime = f.grad(fwd.zs[i - 1])
-            delta = delta @ params[2 * i].T
+            f = net.hidden_derivatives[i - 1]
+            # σ′ = a(1 − a), tanh′ = 1 − a², ReLU′ = [a > 0] from the kept a: no second pass through f
+            f_prime = f.grad_from_output(acts[i]) if f.grad_from_output is not None else f.grad(zs[i - 1])
+            delta = delta @ net.layers[i][0].T
             delta *= f_prime
             deltas.append(delta)
-    flat *= 1.0 / fwd.activations[0].shape[0]  # sums over the batch → means
+    flat *= 1.0 / acts[0].shape[0]  # sums over the batch → means
     if spec.l1 or spec.l2:
         for w, d_w in zip(net.weights, grads[0::2]):
             if spec.l1:
