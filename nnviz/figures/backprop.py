@@ -37,19 +37,25 @@ def _positions(sizes: Sequence[int]) -> list[list[tuple[float, float]]]:
 
 def _label_spots(segments, taken: list[tuple[float, float]]) -> list[tuple[float, float]]:
     """A point on each edge for its label, chosen greedily as far as possible from the labels placed
-    before it (and from ``taken``: the nodes' own labels), so that crossing edges do not stack labels."""
-    placed = list(taken)
+    before it (and from ``taken``: the nodes' own labels), so that crossing edges do not stack labels.
+    Labels are wide: horizontal distance counts a third as much as vertical."""
+    t = np.array(LABEL_CANDIDATES)
+    placed = np.empty((len(taken) + len(segments), 2))
+    placed[:len(taken)] = taken
+    count = len(taken)
     spots = []
     for (x0, y0), (x1, y1) in segments:
-        best, best_gap = None, -1.0
-        for t in LABEL_CANDIDATES:
-            x, y = x0 + t * (x1 - x0), y0 + t * (y1 - y0)
-            # labels are wide: horizontal distance counts a third as much as vertical
-            gap = min((((x - px) / 3) ** 2 + (y - py) ** 2 for px, py in placed), default=np.inf)
-            if gap > best_gap + 1e-9:
-                best, best_gap = (x, y), gap
-        spots.append(best)
-        placed.append(best)
+        xs, ys = x0 + t * (x1 - x0), y0 + t * (y1 - y0)
+        if count:
+            dx = (xs[:, None] - placed[None, :count, 0]) / 3
+            dy = ys[:, None] - placed[None, :count, 1]
+            best = int(np.argmax((dx * dx + dy * dy).min(axis=1)))  # the first of equals: the middle first
+        else:
+            best = 0
+        spot = (float(xs[best]), float(ys[best]))
+        spots.append(spot)
+        placed[count] = spot
+        count += 1
     return spots
 
 
@@ -59,22 +65,22 @@ def _edge_width(value: float, largest: float) -> float:
     return 1.0 + 11.0 * round(4 * abs(value) / largest) / 4
 
 
+def _text_trace(name: str, x: list, y: list, text: list, color: str, size: int, hover: list) -> dict:
+    return {"type": "scatter", "x": x, "y": y, "mode": "text", "text": text, "name": name,
+            "textfont": {"size": size, "color": color, "shadow": "auto"},  # a white halo over the lines
+            "hovertext": hover, "hoverinfo": "text", "showlegend": False}
+
+
 def network_figure(d: Diagram, height: int = 460) -> go.Figure:
     """Nodes show a (inside), z (below) and δ (above, once reached); edges show w, or in the sensitivity
     view ∂L/∂w with colour = sign and width ∝ |∂L/∂w|. The current step's node and edges are lit.
 
-    Built from few traces (edges grouped by colour and width; every label in one text trace): shapes,
-    annotations and extra traces are validated one by one and made the figure several times slower."""
+    Built from few traces with one style each (edges grouped by colour and width, labels by colour):
+    plotly validates shapes, annotations and per-point style arrays one item at a time, which made
+    this figure several times slower to build."""
     pos = _positions(d.sizes)
     largest = max((abs(e.weight) for e in d.edges), default=0.0) or 1.0
     groups: dict[tuple[str, float], tuple[list, list]] = {}
-    text = {"x": [], "y": [], "text": [], "color": [], "size": [], "position": [], "hover": []}
-
-    def label(x, y, value, color=BLACK, size=FONT_SIZE - 2, position="middle center", hover=""):
-        for key, item in zip(("x", "y", "text", "color", "size", "position", "hover"),
-                             (x, y, value, color, size, position, hover)):
-            text[key].append(item)
-
     for e in d.edges:
         (x0, y0), (x1, y1) = pos[e.layer - 1][e.i], pos[e.layer][e.j]
         if d.sensitivity:
@@ -91,28 +97,33 @@ def network_figure(d: Diagram, height: int = 460) -> go.Figure:
     node_y = [pos[n.layer][n.unit][1] for n in nodes]
     node_labels = [(x, y + dy) for x, y in zip(node_x, node_y) for dy in (-0.3, 0.0, 0.3)]  # z, unit, δ
     segments = [(pos[e.layer - 1][e.i], pos[e.layer][e.j]) for e in d.edges]
-    for e, (x, y) in zip(d.edges, _label_spots(segments, node_labels)):
-        label(x, y, f"<b>{e.label}</b>" if e.lit else e.label, hover=e.hover)
-    for n, x, y in zip(nodes, node_x, node_y):
-        label(x, y - 0.3, n.below, hover=n.hover)
-        label(x, y + 0.3, f"<b>{n.above}</b>" if n.above else "", VERMILION, FONT_SIZE - 1, hover=n.hover)
+    spots = _label_spots(segments, node_labels)
     tallest, n_layers = max(d.sizes), len(d.sizes)
     titles = ["inputs"] + [f"hidden {k}" for k in range(1, n_layers - 1)] + ["output"]
-    for layer, title in enumerate(titles):
-        label(layer, (tallest - 1) / 2 + 0.75, f"<b>{title}</b>", size=FONT_SIZE)
+    labels = (  # edge labels, then z under each unit, then the layer titles
+        [x for x, _ in spots] + node_x + list(range(n_layers)),
+        [y for _, y in spots] + [y - 0.3 for y in node_y] + [(tallest - 1) / 2 + 0.75] * n_layers,
+        [f"<b>{e.label}</b>" if e.lit else e.label for e in d.edges] + [n.below for n in nodes]
+        + [f"<b>{t}</b>" for t in titles],
+        [e.hover for e in d.edges] + [n.hover for n in nodes] + titles,
+    )
+    reached = [n for n in nodes if n.above]
     data = [{"type": "scatter", "x": xs, "y": ys, "mode": "lines", "line": {"color": color, "width": width},
              "hoverinfo": "skip", "showlegend": False} for (color, width), (xs, ys) in groups.items()]
-    data.append({"type": "scatter", "x": text["x"], "y": text["y"], "mode": "text", "text": text["text"],
-                 "textposition": text["position"],
-                 "textfont": {"size": text["size"], "color": text["color"], "shadow": "auto"},  # a halo over the lines
-                 "hovertext": text["hover"], "hoverinfo": "text", "showlegend": False, "name": "labels"})
+    data.append(_text_trace("labels", *labels[:3], BLACK, FONT_SIZE - 2, labels[3]))
+    data.append(_text_trace("deltas", [pos[n.layer][n.unit][0] for n in reached],
+                            [pos[n.layer][n.unit][1] + 0.3 for n in reached], [f"<b>{n.above}</b>" for n in reached],
+                            VERMILION, FONT_SIZE - 1, [n.hover for n in reached]))
     data.append({"type": "scatter", "x": node_x, "y": node_y, "mode": "markers+text",
                  "text": [f"<span style='color:{NAME_COLOR}'>{n.name}</span><br>{n.value}" for n in nodes],
                  "textfont": {"size": FONT_SIZE, "color": BLACK}, "hovertext": [n.hover for n in nodes],
                  "hoverinfo": "text", "showlegend": False, "name": "units",
-                 "marker": {"size": NODE_SIZE, "color": "white",
-                            "line": {"width": [5 if n.lit else 2 for n in nodes],
-                                     "color": [LIT if n.lit else BLACK for n in nodes]}}})
+                 "marker": {"size": NODE_SIZE, "color": "white", "line": {"width": 2, "color": BLACK}}})
+    lit = [n for n in nodes if n.lit]
+    data.append({"type": "scatter", "x": [pos[n.layer][n.unit][0] for n in lit],
+                 "y": [pos[n.layer][n.unit][1] for n in lit], "mode": "markers", "name": "current unit",
+                 "marker": {"size": NODE_SIZE, "color": "rgba(0,0,0,0)", "line": {"width": 5, "color": LIT}},
+                 "hoverinfo": "skip", "showlegend": False})
     layout = base_layout(
         height=height, hovermode="closest", margin={"l": 10, "r": 10, "t": 10, "b": 10},
         xaxis={"visible": False, "range": [-0.45, n_layers - 1 + 0.3], "fixedrange": True},
