@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from conftest import figures, metric, set_to_extreme, texts, trace
+
 from nnviz import backprop as bpm
 from nnviz import network as nw
 
@@ -40,7 +40,7 @@ def test_renders_every_section_without_tensorflow(at):
 
 def test_stepping_through_shows_the_engines_deltas_and_gradients(at):
     setup = bpm.BackpropSetup()
-    net, fwd, grads, _ = engine(setup)
+    _net, fwd, grads, _ = engine(setup)
     at.button(key="bp_next").click().run()
     assert metric(at, "step") == "1 of 8"
     assert so_far(at) == {"δ(2)_1": f"{grads.deltas[1][0, 0]:.4g}"}
@@ -89,7 +89,7 @@ def test_mini_batch_softmax_and_more_layers(at):
     at.selectbox(key="bp_label").set_value(2).run()
     assert not at.exception
     setup = bpm.BackpropSetup(hidden_layers=2, activation="tanh", outputs=3, batch=4, label=2)
-    net, fwd, grads, loss = engine(setup)
+    _net, fwd, grads, loss = engine(setup)
     assert metric(at, "loss L (mean of 4)") == f"{loss:.4f}"
     at.button(key="bp_all").click().run()
     shown = so_far(at)
@@ -117,7 +117,7 @@ def test_hand_set_weight_changes_the_pass(at):
     at.selectbox(key="bp_hand_name").set_value("w(2)_11").run()
     at.number_input(key="bp_hand_value").set_value(5.0).run()
     setup = bpm.BackpropSetup()
-    _, _, grads, loss = engine(setup, {"w(2)_11": 5.0})
+    _, _, _grads, loss = engine(setup, {"w(2)_11": 5.0})
     assert gradient_table(at)["w(2)_11"][0] == "5"
     assert metric(at, "loss L") == f"{loss:.4f}"
     assert "Set by hand: w(2)_11 = 5" in texts(at)
@@ -127,7 +127,7 @@ def test_hand_set_weight_changes_the_pass(at):
 
 def test_one_sgd_step_shows_the_loss_before_and_after(at):
     setup = bpm.BackpropSetup()
-    net, fwd, grads, loss = engine(setup)
+    net, _fwd, grads, loss = engine(setup)
     x, y = setup.examples()
     for rate in (0.1, 100.0):
         at.select_slider(key="bp_rate").set_value(rate).run()
