@@ -151,7 +151,7 @@ def forward_and_backward(bp: bpm.BackwardPass, setup: bpm.BackpropSetup) -> None
                                    format_func=lambda n: f"example {n + 1}: x = ({bp.x[n, 0]:g}, {bp.x[n, 1]:g})")
         m1, m2 = st.columns(2)
         m1.metric("loss L" + (" (mean of 4)" if setup.batch > 1 else ""), f"{bp.loss:.4f}")
-        m2.metric("step", f"{step} of {len(bp.steps)}")
+        m2.metric(f"step (of {len(bp.steps)})", str(step))  # short: the value must fit half a column
         if step == 0:
             st.markdown("The diagram shows the **forward pass**: $a$ inside each unit, $z$ below it, each "
                         "weight on its edge. Press **Step ▶** to start the backward pass.")
@@ -169,7 +169,8 @@ def step_arithmetic(bp: bpm.BackwardPass, step: int, setup: bpm.BackpropSetup) -
     """The current step's chain-rule product, in symbols and with the numbers, beside all values so far
     (full width below the diagram: the lines are too long for a column, above all in lecture mode)."""
     current = bp.steps[step - 1]
-    formulas, table = st.columns([3, 2])
+    # in lecture mode the formulas are too large for a column beside the table
+    formulas, table = (st.container(), st.columns([3, 2])[0]) if ui.lecture_mode() else st.columns([3, 2])
     with formulas:
         st.latex(current.formula)
         st.latex(current.arithmetic)
