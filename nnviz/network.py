@@ -114,7 +114,21 @@ def parameter_count(sizes: Sequence[int]) -> int:
     return sum((fan_in + 1) * fan_out for fan_in, fan_out in itertools.pairwise(sizes))
 
 
-class Network:
+class _KernelsAndBiases:
+    """``weights`` and ``biases`` of a ``params`` list ordered [W₁, b₁, W₂, b₂, …]."""
+
+    __slots__ = ()
+
+    @property
+    def weights(self) -> list[Array]:
+        return self.params[0::2]
+
+    @property
+    def biases(self) -> list[Array]:
+        return self.params[1::2]
+
+
+class Network(_KernelsAndBiases):
     """A spec and its parameters: ``flat`` holds them all, ``params`` = [W₁, b₁, W₂, b₂, …] are views
     into it (changed in place by the optimisers)."""
 
@@ -133,14 +147,6 @@ class Network:
             for i, f in enumerate(spec.layer_activations))
         self._cast = flat.dtype != np.float64  # nnviz.activations computes in float64
         self.hidden_derivatives = spec.layer_activations[:-1]
-
-    @property
-    def weights(self) -> list[Array]:
-        return self.params[0::2]
-
-    @property
-    def biases(self) -> list[Array]:
-        return self.params[1::2]
 
     @property
     def dtype(self):
@@ -287,20 +293,12 @@ def output_delta(net: Network, fwd: Forward, y: Array) -> Array:
 
 
 @dataclass(slots=True)
-class Gradients:
+class Gradients(_KernelsAndBiases):
     """δ_l per example for every layer, and ∂L/∂W_l, ∂L/∂b_l of the batch loss (penalties included)."""
 
     deltas: list[Array]
     flat: Array  # every ∂L/∂θ, in the order of ``Network.flat``
     params: list[Array]  # [∂L/∂W₁, ∂L/∂b₁, …]: views into ``flat``
-
-    @property
-    def weights(self) -> list[Array]:
-        return self.params[0::2]
-
-    @property
-    def biases(self) -> list[Array]:
-        return self.params[1::2]
 
 
 def backward(net: Network, fwd: Forward, y: Array, reuse_buffer: bool = False) -> Gradients:
