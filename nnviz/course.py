@@ -89,6 +89,16 @@ PAGES: tuple[PageInfo, ...] = (
         "app_pages/loss_vs_accuracy.py",
     ),
     PageInfo(
+        "playground", "How networks learn", "Playground", ":material/scatter_plot:",
+        "Build a network on 2-D data and watch every unit learn: depth, width, inputs, activation, "
+        "learning rate, batch size and regularisation, in seconds.",
+        ("structure", "sgd", "activations"),
+        ("Géron ch. 10: Fine-Tuning Neural Network Hyperparameters (layers, neurons, learning rate, batch size)",
+         "Géron ch. 11: Avoiding Overfitting Through Regularization (ℓ1 and ℓ2)",
+         "TensorFlow Playground (playground.tensorflow.org), which this page follows"),
+        "app_pages/playground.py",
+    ),
+    PageInfo(
         "softmax", "Outputs and a real network", "Softmax output", ":material/bar_chart:",
         "Turn a network's raw outputs (logits) into class probabilities, and see the "
         "cross-entropy loss and its gradient.",

@@ -278,3 +278,75 @@ def backprop_code(sizes: Sequence[int], hidden_activation: str, output_activatio
         '        print(f"dL/db({layer})_{j + 1} = {g + 0.0:.4g}")',
     ]
     return "\n".join(lines) + "\n"
+
+
+PLAYGROUND_LOSSES = {"binary_crossentropy": '"binary_crossentropy"', "mse": '"mse"',
+                     "categorical_crossentropy": '"sparse_categorical_crossentropy"'}  # labels 0..k−1
+
+
+def playground_code(dataset: str, noise: int, train_percent: int, seed: int, features: Sequence[str],
+                    sizes: Sequence[int], hidden_activation: str, output_activation: str, loss: str, l1: float,
+                    l2: float, optimizer: str, learning_rate: float, batch_size: int, weights: Sequence,
+                    biases: Sequence, epochs: int) -> str:
+    """The Playground in Keras: the same data (the page's generator, written out), inputs, network with
+    its starting weights, optimiser and batches, trained for ``epochs`` epochs; prints the training and
+    test loss the page shows (to float32's precision)."""
+    from nnviz import playground as pg
+
+    generator, call = pg.GENERATOR_CALLS[dataset]
+    columns = ", ".join(pg.FEATURES[f][1] for f in features)
+    labels = ", ".join(pg.FEATURES[f][0] for f in features)
+    regularizer = ""
+    if l1 or l2:
+        regularizer = f", kernel_regularizer=keras.regularizers.L1L2(l1={float_literal(l1)}, l2={float_literal(l2)})"
+    layers = [f'    keras.layers.Dense({n}, activation="{hidden_activation}"{regularizer}),' for n in sizes[1:-1]]
+    layers.append(f'    keras.layers.Dense({sizes[-1]}, activation="{output_activation}"{regularizer}),')
+    if optimizer == "adam":
+        opt = f"keras.optimizers.Adam(learning_rate={float_literal(learning_rate)})"
+    else:
+        momentum = pg.MOMENTUM if optimizer == "momentum" else 0.0
+        opt = f"keras.optimizers.SGD(learning_rate={float_literal(learning_rate)}, momentum={float_literal(momentum)})"
+    starting = ", ".join(f"{_matrix(w)}, np.array([{_floats(b)}])" for w, b in zip(weights, biases))
+    target = "labels[train]" if loss == "categorical_crossentropy" else "labels[train].reshape(-1, 1)"
+    test_target = "labels[test]" if loss == "categorical_crossentropy" else "labels[test].reshape(-1, 1)"
+    lines = [
+        IMPORTS.replace("import numpy as np\n", "import math\n\nimport numpy as np\n"),
+        f"BOX = {float_literal(pg.BOX)}  # the data live in [-6, 6]²",
+        f"GAUSSIANS = {list(pg.GAUSSIANS)}  # (x₁, x₂, sign) of the multi-Gaussian bumps",
+        "Array = np.ndarray  # the type the function's hints name",
+        "",
+        "",
+        inspect.getsource(generator),
+        "",
+        (f"# The page's data: {pg.DATASETS[dataset].label}, noise {noise} %, seed {seed}, "
+        f"{train_percent} % for training"),
+        f"n, noise, rng = {pg.N_POINTS}, {float_literal(noise / 100)}, np.random.default_rng({int(seed)})",
+        f"points, labels = {call}",
+        "points = np.clip(points, -BOX, BOX)",
+        "order = rng.permutation(len(points))",
+        f"train, test = np.split(order, [round(len(points) * {int(train_percent)} / 100)])",
+        "",
+        "",
+        "def inputs(points):",
+        f'    """The chosen inputs {labels} of each point."""',
+        "    a, b = points[:, 0], points[:, 1]",
+        f"    return np.column_stack([{columns}])",
+        "",
+        "",
+        f"x_train, y_train = inputs(points[train]), {target}",
+        f"x_test, y_test = inputs(points[test]), {test_target}",
+        "model = keras.Sequential([",
+        f"    keras.Input(shape=({sizes[0]},)),",
+        *layers,
+        "])",
+        f"model.set_weights([{starting}])  # the page's starting weights (Glorot-uniform, seed {int(seed)})",
+        f"model.compile(optimizer={opt}, loss={PLAYGROUND_LOSSES[loss]})",
+        f"EPOCHS = {int(epochs)}  # each epoch is one fit call here (~20-50 ms)",
+        "for epoch in range(EPOCHS):  # the page shuffles the batches of each epoch with a seeded generator",
+        f"    order = np.random.default_rng({int(seed)} * 100003 + epoch).permutation(len(x_train))",
+        (f"    model.fit(x_train[order], y_train[order], batch_size={int(batch_size)}, epochs=1, shuffle=False, "
+        "verbose=0)"),
+        'print(f"epoch {EPOCHS}: training loss {model.evaluate(x_train, y_train, verbose=0):.4f}, "',
+        '      f"test loss {model.evaluate(x_test, y_test, verbose=0):.4f}")',
+    ]
+    return "\n".join(lines) + "\n"

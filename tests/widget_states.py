@@ -14,6 +14,7 @@ from nnviz import backprop as bpm
 from nnviz import gradient_descent as gd
 from nnviz import mlp as nn
 from nnviz import mnist_data
+from nnviz import playground as pg
 from nnviz.data import PERCEPTRON_DATASETS
 
 INPUT_KINDS = ("slider", "select_slider", "number_input", "selectbox", "radio", "checkbox", "toggle",
@@ -23,7 +24,8 @@ INPUT_KINDS = ("slider", "select_slider", "number_input", "selectbox", "radio", 
 # mapped to a candidate whose format_func(candidate) gives it back (see raw_options).
 KNOWN_OPTION_VALUES = (list(act.ACTIVATIONS) + [act.LINEAR.key] + list(nn.HIDDEN_ACTIVATIONS) + list(nn.OPTIMIZERS)
                        + list(mnist_data.DATASET_CHOICES) + list(gd.SURFACES) + list(PERCEPTRON_DATASETS)
-                       + list(bpm.OUTPUT_CHOICES) + list(bpm.BATCH_CHOICES))
+                       + list(bpm.OUTPUT_CHOICES) + list(bpm.BATCH_CHOICES) + list(pg.DATASETS) + list(pg.OPTIMIZERS)
+                       + list(pg.REGULARIZATIONS) + list(pg.BINARY_LOSSES) + list(pg.ACTIVATIONS))
 WEIRD_TEXT = ("", " ", "0", "-1", "nan", "inf", "1e309", "ä😀", "<b>x</b>", "x" * 500)
 
 # --- the widgets of a run ------------------------------------------------------------------------------------

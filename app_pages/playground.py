@@ -1,0 +1,205 @@
+"""Playground: build a network on 2-D data and watch every unit learn (TensorFlow Playground, on nnviz's
+numpy engine)."""
+
+import time
+
+import numpy as np
+import streamlit as st
+
+from nnviz import playground as pg
+from nnviz import ui
+from nnviz.figures import playground as figs
+from nnviz.keras_code import playground_code
+
+STATE_KEY = "pg_state"  # the PlaygroundState
+PLAY_KEY = "pg_playing"
+SHAPE_KEY = "pg_shape"
+FRAME_SECONDS = 0.3  # one live frame
+TRAIN_BUDGET_SECONDS = 0.08  # training time per frame: as many epochs as fit
+STEP_EPOCHS = 1
+URL = {"bind": "query-params"}  # every setting travels in the page's link
+ACTIVATION_LABELS = {"relu": "ReLU", "tanh": "tanh", "sigmoid": "sigmoid", "linear": "linear"}
+REGULARIZATION_LABELS = {"none": "none", "l1": "L1", "l2": "L2"}
+OPTIMIZER_LABELS = {"sgd": "SGD", "momentum": "SGD with momentum 0.9", "adam": "Adam"}
+LOSS_LABELS = {"cross_entropy": "cross-entropy", "squared_error": "squared error"}
+
+
+def parse_shape(text: str) -> tuple[tuple[int, ...] | None, str | None]:
+    """'4,2' → (4, 2); '' → () (no hidden layer); anything else → None and why."""
+    text = (text or "").strip()
+    if not text:
+        return (), None
+    try:
+        units = tuple(int(part) for part in text.replace(" ", "").split(","))
+    except ValueError:
+        return None, f"“{text}” is not a list of whole numbers such as 4,2."
+    if len(units) > pg.MAX_LAYERS or any(not 1 <= u <= pg.MAX_UNITS for u in units):
+        return None, f"Use 0–{pg.MAX_LAYERS} hidden layers of 1–{pg.MAX_UNITS} units, e.g. 4,2."
+    return units, None
+
+
+def change_shape(layer: int | None, delta: int) -> None:
+    """+/− on a layer's units (``layer``) or on the number of layers (``layer`` None)."""
+    units, _ = parse_shape(st.session_state.get(SHAPE_KEY, ""))
+    units = list(units or ())
+    if layer is None:
+        units = units + [2] if delta > 0 else units[:-1]
+    else:
+        units[layer] = min(max(units[layer] + delta, 1), pg.MAX_UNITS)
+    st.session_state[SHAPE_KEY] = ",".join(map(str, units[:pg.MAX_LAYERS]))
+
+
+def controls() -> pg.PlaygroundConfig:
+    """The settings, in four columns as TensorFlow Playground arranges them."""
+    data_col, features_col, network_col, training_col = st.columns([1.1, 0.9, 1.2, 1.2])
+    with data_col:
+        st.markdown("**Data**")
+        dataset = st.selectbox("data set", list(pg.DATASETS), format_func=lambda k: pg.DATASETS[k].label,
+                               key="pg_dataset", **URL)
+        noise = st.slider("noise (%)", *pg.NOISE_RANGE, 0, key="pg_noise", **URL)
+        train_percent = st.slider("training data (%)", *pg.TRAIN_PERCENT_RANGE, 50, step=10, key="pg_train", **URL)
+        seed = st.number_input("seed (data and first weights)", 0, 10_000, 0, key="pg_seed", **URL)
+    with features_col:
+        st.markdown("**Inputs**")
+        chosen = tuple(key for key, (label, _) in pg.FEATURES.items()
+                       if st.checkbox(label, value=key in ("x1", "x2"), key=f"pg_f_{key}", **URL))
+    with network_col:
+        st.markdown("**Hidden layers**")
+        shape_text = st.text_input("units per hidden layer", "4,2", key=SHAPE_KEY, **URL,
+                                   help="Comma-separated, e.g. 4,2; empty for no hidden layer.")
+        units, problem = parse_shape(shape_text)
+        b1, b2 = st.columns(2)
+        b1.button("＋ layer", key="pg_add_layer", on_click=change_shape, args=(None, 1), width="stretch",
+                  disabled=units is not None and len(units) >= pg.MAX_LAYERS)
+        b2.button("− layer", key="pg_remove_layer", on_click=change_shape, args=(None, -1), width="stretch",
+                  disabled=not units)
+        for layer, count in enumerate(units or ()):
+            c1, c2, c3 = st.columns([2, 1, 1], vertical_alignment="center")
+            c1.caption(f"layer {layer + 1}: {count} unit{'s' if count > 1 else ''}")
+            c2.button("＋", key=f"pg_more_{layer}", on_click=change_shape, args=(layer, 1), width="stretch",
+                      disabled=count >= pg.MAX_UNITS)
+            c3.button("−", key=f"pg_fewer_{layer}", on_click=change_shape, args=(layer, -1), width="stretch",
+                      disabled=count <= 1)
+        activation = st.selectbox("activation", pg.ACTIVATIONS, index=1, format_func=ACTIVATION_LABELS.get,
+                                  key="pg_activation", **URL)
+    with training_col:
+        st.markdown("**Training**")
+        rate = st.select_slider("learning rate", pg.LEARNING_RATES, 0.03, key="pg_rate", **URL)
+        batch = st.slider("batch size", *pg.BATCH_RANGE, 10, key="pg_batch", **URL)
+        optimizer = st.selectbox("optimiser", pg.OPTIMIZERS, format_func=OPTIMIZER_LABELS.get, key="pg_optimizer",
+                                 **URL)
+        regularization = st.selectbox("regularisation", pg.REGULARIZATIONS, format_func=REGULARIZATION_LABELS.get,
+                                      key="pg_reg", **URL)
+        reg_rate = st.select_slider("regularisation rate", pg.REGULARIZATION_RATES, 0.0, key="pg_reg_rate", **URL,
+                                    help="Used when a regularisation is chosen above.")
+        loss = st.selectbox("loss (two classes)", pg.BINARY_LOSSES, format_func=LOSS_LABELS.get, key="pg_loss",
+                            **URL, help="For data with two classes; three or four classes use softmax and "
+                                        "cross-entropy, regression squared error.")
+    if problem:
+        st.error(f"{problem} The network keeps its last valid shape.")
+    if not chosen:
+        st.error("Choose at least one input: the network needs something to look at. x₁ is used meanwhile.")
+    previous = st.session_state.get(STATE_KEY)
+    fallback = previous.config.hidden if previous else (4, 2)
+    return pg.PlaygroundConfig(dataset, noise, train_percent, batch, int(seed), chosen or ("x1",),
+                               units if units is not None else fallback, activation, rate, regularization,
+                               reg_rate if regularization != "none" else 0.0, optimizer, loss)
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def data_for(dataset: str, noise: int, train_percent: int, seed: int) -> pg.Data:
+    """Shared by all sessions: the arrays are never changed."""
+    return pg.make_data(pg.PlaygroundConfig(dataset=dataset, noise=noise, train_percent=train_percent, seed=seed))
+
+
+def current_state(config: pg.PlaygroundConfig, data: pg.Data) -> pg.PlaygroundState:
+    state = st.session_state.get(STATE_KEY)
+    state = pg.initial_state(config, data) if state is None else pg.with_config(state, config, data)
+    st.session_state[STATE_KEY] = state
+    return state
+
+
+def advance(data: pg.Data, budget: float) -> None:
+    """Train for about ``budget`` seconds (at least one epoch) and keep the new state."""
+    state = st.session_state[STATE_KEY]
+    start = time.perf_counter()
+    state = pg.train(state, data, 1)
+    per_epoch = time.perf_counter() - start
+    more = int(budget / per_epoch) - 1 if per_epoch > 0 else 0
+    if more > 0:
+        state = pg.train(state, data, more)
+    st.session_state[STATE_KEY] = state
+
+
+def playground(data: pg.Data) -> None:
+    """Play/Pause, Step, Reset, the numbers and the figure: the part that redraws while training."""
+    playing = st.session_state.get(PLAY_KEY, False)
+    b1, b2, b3, m1, m2, m3 = st.columns([1, 1, 1, 1.2, 1.2, 1.2])
+    if b1.button("⏸ Pause" if playing else "▶ Play", key="pg_play", type="primary", width="stretch"):
+        st.session_state[PLAY_KEY] = not playing
+        st.rerun()  # the whole page: the fragment's timer is set when the page runs
+    if b2.button("Step", key="pg_step", width="stretch", help="Train one epoch."):
+        st.session_state[STATE_KEY] = pg.train(st.session_state[STATE_KEY], data, STEP_EPOCHS)
+    if b3.button("Reset", key="pg_reset", width="stretch", help="New weights from the seed, epoch 0."):
+        state = st.session_state[STATE_KEY]
+        st.session_state[STATE_KEY] = pg.initial_state(state.config, data)
+        st.session_state[PLAY_KEY] = False
+    if playing and not st.session_state.get("pg_play"):  # a timer tick, not a click
+        advance(data, TRAIN_BUDGET_SECONDS)
+    state = st.session_state[STATE_KEY]
+    if state.diverged and playing:
+        st.session_state[PLAY_KEY] = False
+        st.rerun()
+    m1.metric("epoch", f"{state.epoch:,}")
+    m2.metric("training loss", _loss_text(state.train_loss[-1]))
+    m3.metric("test loss", _loss_text(state.test_loss[-1]))
+    if state.diverged:
+        st.error(f"The training diverged at epoch {state.epoch}: the loss is no longer a number. The learning rate "
+                 f"({state.config.learning_rate:g}) is probably too high for this network; lower it and press Reset.")
+    show_test = st.toggle("show the test points", key="pg_show_test")
+    pictures = pg.pictures(state)
+    layers, output = figs.unit_pictures(pictures.inputs, pictures.hidden, pictures.output, state.config.activation,
+                                        data.classes)
+    titles = (["inputs"] + [f"hidden {k}" for k in range(1, len(pictures.hidden) + 1)] + ["output"])
+    ui.show_figure(figs.playground_figure(
+        layers, titles, state.network.weights, output, data.train_points, data.train_labels,
+        data.test_points if show_test else None, data.test_labels if show_test else None,
+        state.train_loss, state.test_loss, data.classes), key="pg_figure")
+    if data.classes:
+        accuracy = pg.accuracy(state, data.test_points, data.test_labels)
+        st.caption(f"Test accuracy: **{accuracy:.1%}** on {len(data.test_points)} test points "
+                   f"({pg.accuracy(state, data.train_points, data.train_labels):.1%} on the training points).")
+
+
+def _loss_text(value: float) -> str:
+    return f"{value:.4f}" if np.isfinite(value) else "not a number"
+
+
+ui.page_header("playground")
+config = controls()
+data = data_for(*config.data_key())
+current_state(config, data)
+st.fragment(run_every=FRAME_SECONDS if st.session_state.get(PLAY_KEY) else None)(playground)(data)
+def keras_panel(data: pg.Data) -> None:
+    state = st.session_state[STATE_KEY]
+    config, spec = state.config, state.config.spec
+    start = pg.initial_state(config, data).network
+    ui.keras_panel(
+        playground_code(config.dataset, config.noise, config.train_percent, config.seed, config.features, spec.sizes,
+                        config.activation, spec.output_activation, spec.loss, spec.l1, spec.l2, config.optimizer,
+                        config.learning_rate, config.batch_size, start.weights, start.biases, state.epoch),
+        "The same data, inputs, network, starting weights, optimiser and batches in Keras, trained for the epochs "
+        "done here with today's settings: it prints the training and test loss shown above (if you changed the "
+        "learning rate, regularisation, batch size or optimiser during the training, the page's numbers come "
+        "from a mix of settings and will differ).",
+    )
+
+
+ui.try_this([
+    ("Circle, no hidden layer (empty shape), inputs x₁ and x₂ only: press Play. Why can it not separate the "
+    "classes? Now tick x₁² and x₂²: a single unit solves it."),
+    "Spiral: with 4,2 tanh units the test loss stays high. Try 8,8,8 with ReLU and Adam at 0.01.",
+    "Learning rate 10 on the circle: the loss jumps around or stops being a number.",
+    "Three blobs: the softmax output colours each region by its class. How few hidden units do you need?",
+])
+keras_panel(data)

@@ -1,0 +1,178 @@
+"""The Playground's one figure: the network as TensorFlow Playground draws it (a picture of every unit's
+output over the input plane, edges by sign and size of the weight), the output over the plane with the
+points, and the loss curves.
+
+One figure with subplots, pictures as ``image`` traces carrying small PNGs: a live frame is one Plotly
+update in the browser, and a picture costs ~1 kB instead of ~20 kB of numbers.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from collections.abc import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+from PIL import Image
+
+from nnviz.figures.style import BLACK, BLUE, FONT_SIZE, GREY, ORANGE, axis, base_layout, figure
+
+NEGATIVE_RGB = np.array([230, 159, 0], float)  # ORANGE: negative values / class 0
+POSITIVE_RGB = np.array([0, 114, 178], float)  # BLUE: positive values / class 1
+WHITE = np.array([255, 255, 255], float)
+CLASS_RGB = [np.array([int(c[i:i + 2], 16) for i in (1, 3, 5)], float) for c in (ORANGE, BLUE, "#009E73", "#CC79A7")]
+CLASS_COLORS = (ORANGE, BLUE, "#009E73", "#CC79A7")
+
+
+def diverging_rgb(values: np.ndarray) -> np.ndarray:
+    """Values in [−1, 1] as colours: orange (−1) through white (0) to blue (+1); NaN grey."""
+    v = np.clip(np.nan_to_num(values, nan=0.0), -1, 1)[..., None]
+    rgb = np.where(v >= 0, WHITE + v * (POSITIVE_RGB - WHITE), WHITE - v * (NEGATIVE_RGB - WHITE))
+    rgb[np.isnan(values)] = 150
+    return rgb.astype(np.uint8)
+
+
+def class_rgb(probs: np.ndarray) -> np.ndarray:
+    """(classes, n, n) probabilities as the colour of the likeliest class, paler where it is less sure."""
+    winner = probs.argmax(axis=0)
+    sure = (probs.max(axis=0) - 1 / len(probs)) / (1 - 1 / len(probs))  # 0 at a tie, 1 when certain
+    colours = np.stack(CLASS_RGB[:len(probs)])[winner]
+    return (WHITE + sure[..., None] * 0.85 * (colours - WHITE)).astype(np.uint8)
+
+
+def png_source(rgb: np.ndarray) -> str:
+    """An RGB array as a PNG data URI. Rows stay in their order: an image trace puts the first row at y0,
+    and every picture here has its first row at the bottom of the plane with y growing upwards."""
+    buffer = io.BytesIO()
+    Image.fromarray(rgb).save(buffer, format="PNG", optimize=False, compress_level=1)
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def scaled(values: np.ndarray, activation: str) -> np.ndarray:
+    """A unit's outputs mapped to [−1, 1] for its picture: tanh and linear values as they are (clipped),
+    sigmoid's (0, 1) stretched, ReLU's [0, ∞) divided by its largest value on the plane."""
+    if activation == "sigmoid":
+        return 2 * values - 1
+    if activation == "relu":
+        top = float(np.nanmax(values)) if values.size else 0.0
+        return values / top if top > 0 else values
+    return values
+
+
+PICTURE = 0.075  # width of a unit's picture, as a fraction of the figure's width
+NETWORK_RIGHT = 0.56  # the network takes the left part of the figure
+
+
+def playground_figure(layer_pictures: Sequence[Sequence[np.ndarray]], layer_titles: Sequence[str],
+                      weights: Sequence[np.ndarray], output_rgb: np.ndarray, train_points: np.ndarray,
+                      train_labels: np.ndarray, test_points: np.ndarray | None, test_labels: np.ndarray | None,
+                      train_loss: Sequence[float], test_loss: Sequence[float], classes: int,
+                      height: int = 560) -> go.Figure:
+    """``layer_pictures[l]`` are the RGB pictures of layer l's units (inputs first, output last);
+    ``weights[l]`` the kernel from layer l to l+1. Points are coloured by class (regression: by value)."""
+    n_layers = len(layer_pictures)
+    tallest = max(len(p) for p in layer_pictures)
+    pic_h = min(0.14, 0.86 / max(tallest, 1) - 0.02)
+    pic_w = min(PICTURE, NETWORK_RIGHT / n_layers * 0.55)
+    column_x = [0.01 + k * (NETWORK_RIGHT - pic_w - 0.01) / max(n_layers - 1, 1) for k in range(n_layers)]
+
+    def centre(layer: int, unit: int) -> tuple[float, float]:
+        count = len(layer_pictures[layer])
+        top = 0.5 + count * (pic_h + 0.02) / 2
+        return column_x[layer] + pic_w / 2, top - (unit + 0.5) * (pic_h + 0.02)
+
+    data: list[dict] = []
+    layout = base_layout(height=height, margin={"l": 10, "r": 10, "t": 40, "b": 50}, showlegend=True,
+                         legend={"orientation": "h", "x": 0.6, "y": -0.08, "font": {"size": FONT_SIZE - 2}})
+    # edges: on an overlay axis in figure fractions, grouped by colour and width (a trace each)
+    layout["xaxis"] = {"domain": [0, 1], "range": [0, 1], "visible": False, "fixedrange": True}
+    layout["yaxis"] = {"domain": [0, 1], "range": [0, 1], "visible": False, "fixedrange": True}
+    finite = [np.abs(w[np.isfinite(w)]) for w in weights]
+    largest = max((float(f.max()) for f in finite if f.size), default=1.0) or 1.0
+    groups: dict[tuple[str, float], tuple[list, list]] = {}
+    for layer, w in enumerate(weights):
+        for i in range(w.shape[0]):
+            for j in range(w.shape[1]):
+                value = float(w[i, j]) if np.isfinite(w[i, j]) else 0.0
+                width = 0.5 + round(4 * abs(value) / largest) / 4 * 5.5
+                colour = BLUE if value >= 0 else ORANGE
+                (x0, y0), (x1, y1) = centre(layer, i), centre(layer + 1, j)
+                xs, ys = groups.setdefault((colour, width), ([], []))
+                xs += [x0 + pic_w / 2, x1 - pic_w / 2, None]
+                ys += [y0, y1, None]
+    for (colour, width), (xs, ys) in groups.items():
+        data.append({"type": "scatter", "x": xs, "y": ys, "mode": "lines", "hoverinfo": "skip", "showlegend": False,
+                     "line": {"color": colour, "width": width}, "opacity": 0.7})
+    # the unit pictures: image traces on the same overlay axis (an axis pair each would cost more to build)
+    for layer, pictures in enumerate(layer_pictures):
+        for unit, rgb in enumerate(pictures):
+            cx, cy = centre(layer, unit)
+            rows, cols = rgb.shape[:2]
+            data.append({"type": "image", "source": png_source(rgb), "x0": cx - pic_w / 2, "y0": cy - pic_h / 2,
+                         "dx": pic_w / cols, "dy": pic_h / rows, "hoverinfo": "skip",
+                         "name": f"{layer_titles[layer]} unit {unit + 1}"})
+    annotations = [{"x": column_x[layer] + pic_w / 2, "y": 1.0, "xref": "paper", "yref": "paper", "text": title,
+                    "showarrow": False, "yanchor": "bottom", "font": {"size": FONT_SIZE - 1, "color": BLACK}}
+                   for layer, title in enumerate(layer_titles)]
+    # the output over the plane, with the points
+    out = "2"
+    layout[f"xaxis{out}"] = axis("x₁", domain=[0.62, 0.98], range=[-6, 6], anchor=f"y{out}", fixedrange=True)
+    layout[f"yaxis{out}"] = axis("x₂", domain=[0.36, 1.0], range=[-6, 6], anchor=f"x{out}", fixedrange=True,
+                                 scaleanchor=f"x{out}")
+    data.append({"type": "image", "source": png_source(output_rgb), "x0": -6, "y0": -6, "dx": 12 / output_rgb.shape[1],
+                 "dy": 12 / output_rgb.shape[0], "xaxis": f"x{out}", "yaxis": f"y{out}", "hoverinfo": "skip",
+                 "name": "output"})
+    for points, labels, label, symbol in ((train_points, train_labels, "training", "circle"),
+                                          (test_points, test_labels, "test", "circle-open")):
+        if points is None or len(points) == 0:
+            continue
+        if classes:
+            for c in range(classes):
+                chosen = labels == c
+                data.append({"type": "scatter", "x": points[chosen, 0].tolist(), "y": points[chosen, 1].tolist(),
+                             "mode": "markers", "name": f"{label}: class {c}", "xaxis": f"x{out}", "yaxis": f"y{out}",
+                             "marker": {"color": CLASS_COLORS[c], "size": 6, "symbol": symbol,
+                                        "line": {"color": "white" if symbol == "circle" else CLASS_COLORS[c],
+                                                 "width": 1}},
+                             "hovertemplate": f"{label}, class {c}<br>(%{{x:.2f}}, %{{y:.2f}})<extra></extra>"})
+        else:
+            data.append({"type": "scatter", "x": points[:, 0].tolist(), "y": points[:, 1].tolist(), "mode": "markers",
+                         "name": f"{label} points", "xaxis": f"x{out}", "yaxis": f"y{out}",
+                         "marker": {"color": diverging_hex(labels), "size": 6, "symbol": symbol,
+                                    "line": {"color": GREY, "width": 1}},
+                         "customdata": labels.tolist(),
+                         "hovertemplate": f"{label}: y = %{{customdata:.2f}}<extra></extra>"})
+    # the loss curves
+    curve = "3"
+    epochs = list(range(len(train_loss)))
+    layout[f"xaxis{curve}"] = axis("epoch", domain=[0.62, 0.98], anchor=f"y{curve}")
+    layout[f"yaxis{curve}"] = axis("loss", domain=[0.0, 0.22], anchor=f"x{curve}", rangemode="tozero")
+    for values, name, dash in ((train_loss, "training loss", "solid"), (test_loss, "test loss", "dash")):
+        data.append({"type": "scatter", "x": epochs, "y": [v if np.isfinite(v) else None for v in values],
+                     "mode": "lines", "name": name, "xaxis": f"x{curve}", "yaxis": f"y{curve}",
+                     "line": {"color": BLACK, "dash": dash, "width": 2},
+                     "hovertemplate": f"epoch %{{x}}: {name} %{{y:.4f}}<extra></extra>"})
+    layout["annotations"] = annotations
+    return figure(data, layout)
+
+
+def diverging_hex(values: np.ndarray) -> list[str]:
+    return ["#{:02x}{:02x}{:02x}".format(*tuple(c)) for c in diverging_rgb(np.asarray(values, float)).reshape(-1, 3)]
+
+
+
+def unit_pictures(inputs: np.ndarray, hidden: Sequence[np.ndarray], output: np.ndarray, activation: str,
+                  classes: int) -> tuple[list[list[np.ndarray]], np.ndarray]:
+    """RGB pictures of every unit (inputs scaled by their largest |value| on the plane), and of the output:
+    p(class 1) for one sigmoid unit, the likeliest class for softmax, the value for regression."""
+    layers = [[diverging_rgb(f / (np.nanmax(np.abs(f)) or 1.0)) for f in inputs]]
+    layers += [[diverging_rgb(scaled(u, activation)) for u in layer] for layer in hidden]
+    if classes > 2:
+        out = class_rgb(output)
+    elif classes == 2:
+        out = diverging_rgb(2 * output - 1)
+    else:
+        out = diverging_rgb(output)
+    layers.append([out])
+    return layers, out

@@ -1,0 +1,401 @@
+"""The Playground: a network on 2-D data that learns in front of you (TensorFlow Playground's model,
+trained on ``nnviz.network``).
+
+As in TensorFlow Playground (``src/dataset.ts``, ``src/state.ts``): the data live in the square
+[−6, 6]², the points are split into training and test data by a percentage, the inputs are chosen
+among x₁, x₂, x₁², x₂², x₁x₂, sin x₁, sin x₂, and changing the data, the inputs or the architecture
+starts a new network, while the learning rate, the regularisation and the batch size change the
+training of the same network. Unlike it, the output is Keras': a sigmoid unit with cross-entropy (or
+squared error) for two classes, softmax for three or four, a linear unit for regression, with 0/1
+class labels.
+
+Training advances through a pure function, ``train(state, data, epochs) -> state``, which the page's
+Step, its live Play loop and the tests all call.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from nnviz import network as nw
+
+Array = np.ndarray
+
+BOX = 6.0  # the data live in [−BOX, BOX]²
+N_POINTS = 500  # TensorFlow Playground's NUM_SAMPLES_CLASSIFY
+GRID = 40  # the output and neuron pictures are computed on GRID × GRID points
+
+
+# --- Data: TensorFlow Playground's generators, seeded, with 0/1 (or 0..k−1) labels -----------------------
+
+
+def circle(n: int, noise: float, rng: np.random.Generator) -> tuple[Array, Array]:
+    """Class 1 inside radius 2.5, class 0 in the ring 3.5–5; the label is decided after moving the
+    point by noise·U(−5, 5) in each coordinate, so noise mislabels points near the gap."""
+    half = n // 2
+    r = np.concatenate([rng.uniform(0, 2.5, half), rng.uniform(3.5, 5.0, n - half)])
+    angle = rng.uniform(0, 2 * np.pi, n)
+    points = np.column_stack([r * np.sin(angle), r * np.cos(angle)])
+    moved = points + rng.uniform(-5, 5, (n, 2)) * noise
+    return points, (np.hypot(moved[:, 0], moved[:, 1]) < 2.5).astype(int)
+
+
+def xor(n: int, noise: float, rng: np.random.Generator) -> tuple[Array, Array]:
+    """Class 1 where x₁·x₂ ≥ 0 (two opposite quadrants), points kept 0.3 away from the axes."""
+    points = rng.uniform(-5, 5, (n, 2))
+    points += np.where(points > 0, 0.3, -0.3)
+    moved = points + rng.uniform(-5, 5, (n, 2)) * noise
+    return points, (moved[:, 0] * moved[:, 1] >= 0).astype(int)
+
+
+def gauss(n: int, noise: float, rng: np.random.Generator) -> tuple[Array, Array]:
+    """Two Gaussian clouds around (2, 2) (class 1) and (−2, −2) (class 0); noise widens them
+    (variance 0.5 → 4 as noise goes 0 → 0.5)."""
+    sd = math.sqrt(0.5 + 7.0 * noise)
+    half = n // 2
+    points = np.concatenate([rng.normal(2, sd, (half, 2)), rng.normal(-2, sd, (n - half, 2))])
+    return points, np.concatenate([np.ones(half, int), np.zeros(n - half, int)])
+
+
+def spirals(n: int, noise: float, rng: np.random.Generator, k: int = 2) -> tuple[Array, Array]:
+    """k interleaved spiral arms, r growing to 5 over 1.75 turns; noise·U(−1, 1) jitter."""
+    points, labels = [], []
+    for arm in range(k):
+        per = n // k + (arm < n % k)
+        i = np.arange(per)
+        r = i / per * 5
+        t = 1.75 * i / per * 2 * np.pi + arm * 2 * np.pi / k
+        xy = np.column_stack([r * np.sin(t), r * np.cos(t)]) + rng.uniform(-1, 1, (per, 2)) * noise
+        points.append(xy)
+        labels.append(np.full(per, (arm + 1) % k if k == 2 else arm))  # arm 0 is class 1, as in the original
+    return np.concatenate(points), np.concatenate(labels)
+
+
+def blobs(n: int, noise: float, rng: np.random.Generator, k: int = 3) -> tuple[Array, Array]:
+    """k Gaussian blobs on a circle of radius 3.5; noise widens them."""
+    sd = 0.6 + 4.0 * noise
+    angles = 2 * np.pi * np.arange(k) / k + np.pi / 2
+    centres = 3.5 * np.column_stack([np.cos(angles), np.sin(angles)])
+    labels = np.arange(n) % k
+    return centres[labels] + rng.normal(0, sd, (n, 2)), labels
+
+
+def plane(n: int, noise: float, rng: np.random.Generator) -> tuple[Array, Array]:
+    """Regression: y = (x₁ + x₂)/10 at the point moved by noise·U(−6, 6)."""
+    points = rng.uniform(-BOX, BOX, (n, 2))
+    moved = points + rng.uniform(-BOX, BOX, (n, 2)) * noise
+    return points, np.clip((moved[:, 0] + moved[:, 1]) / 10, -1, 1)
+
+
+GAUSSIANS = ((-4, 2.5, 1), (0, 2.5, -1), (4, 2.5, 1), (-4, -2.5, -1), (0, -2.5, 1), (4, -2.5, -1))
+
+
+def multi_gauss(n: int, noise: float, rng: np.random.Generator) -> tuple[Array, Array]:
+    """Regression: six bumps of height ±1 falling linearly to 0 at distance 2; the largest in size wins."""
+    points = rng.uniform(-BOX, BOX, (n, 2))
+    moved = points + rng.uniform(-BOX, BOX, (n, 2)) * noise
+    values = np.array([sign * np.clip(1 - np.hypot(moved[:, 0] - cx, moved[:, 1] - cy) / 2, 0, 1)
+                       for cx, cy, sign in GAUSSIANS])
+    return points, values[np.argmax(np.abs(values), axis=0), np.arange(n)]
+
+
+@dataclass(frozen=True)
+class DataSet:
+    label: str
+    generate: Callable[[int, float, np.random.Generator], tuple[Array, Array]]
+    classes: int  # 0 for regression
+
+    @property
+    def regression(self) -> bool:
+        return self.classes == 0
+
+
+DATASETS: dict[str, DataSet] = {
+    "circle": DataSet("Circle", circle, 2),
+    "xor": DataSet("Exclusive or", xor, 2),
+    "gauss": DataSet("Two Gaussians", gauss, 2),
+    "spiral": DataSet("Spiral", spirals, 2),
+    "blobs3": DataSet("Three blobs (3 classes)", blobs, 3),
+    "spiral3": DataSet("Three spirals (3 classes)", lambda n, noise, rng: spirals(n, noise, rng, 3), 3),
+    "blobs4": DataSet("Four blobs (4 classes)", lambda n, noise, rng: blobs(n, noise, rng, 4), 4),
+    "plane": DataSet("Plane (regression)", plane, 0),
+    "multi_gauss": DataSet("Multi-Gaussian (regression)", multi_gauss, 0),
+}
+
+# Each input as a label and a numpy expression in a = x₁, b = x₂: evaluated here, and written as is into the
+# Keras panel's code, so the two cannot disagree.
+FEATURES: dict[str, tuple[str, str]] = {
+    "x1": ("x₁", "a"),
+    "x2": ("x₂", "b"),
+    "x1sq": ("x₁²", "a * a"),
+    "x2sq": ("x₂²", "b * b"),
+    "x1x2": ("x₁x₂", "a * b"),
+    "sinx1": ("sin x₁", "np.sin(a)"),
+    "sinx2": ("sin x₂", "np.sin(b)"),
+}
+_FEATURE_CODE = {key: compile(expression, key, "eval") for key, (_, expression) in FEATURES.items()}
+# How the Keras panel's code calls each data set's generator (the function's source is written above it).
+GENERATOR_CALLS: dict[str, tuple[Callable, str]] = {
+    "circle": (circle, "circle(n, noise, rng)"),
+    "xor": (xor, "xor(n, noise, rng)"),
+    "gauss": (gauss, "gauss(n, noise, rng)"),
+    "spiral": (spirals, "spirals(n, noise, rng)"),
+    "blobs3": (blobs, "blobs(n, noise, rng, 3)"),
+    "spiral3": (spirals, "spirals(n, noise, rng, 3)"),
+    "blobs4": (blobs, "blobs(n, noise, rng, 4)"),
+    "plane": (plane, "plane(n, noise, rng)"),
+    "multi_gauss": (multi_gauss, "multi_gauss(n, noise, rng)"),
+}
+
+ACTIVATIONS = ("relu", "tanh", "sigmoid", "linear")
+REGULARIZATIONS = ("none", "l1", "l2")
+OPTIMIZERS = ("sgd", "momentum", "adam")
+BINARY_LOSSES = ("cross_entropy", "squared_error")
+MAX_LAYERS, MAX_UNITS = 6, 8
+NOISE_RANGE = (0, 50)  # percent, as TensorFlow Playground's slider
+TRAIN_PERCENT_RANGE = (10, 90)
+BATCH_RANGE = (1, 30)
+LEARNING_RATES = (0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
+REGULARIZATION_RATES = (0.0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
+MOMENTUM = 0.9
+
+
+@dataclass(frozen=True)
+class PlaygroundConfig:
+    """Everything the controls choose. ``hidden`` lists the units of each hidden layer."""
+
+    dataset: str = "circle"
+    noise: int = 0
+    train_percent: int = 50
+    batch_size: int = 10
+    seed: int = 0
+    features: tuple[str, ...] = ("x1", "x2")
+    hidden: tuple[int, ...] = (4, 2)
+    activation: str = "tanh"
+    learning_rate: float = 0.03
+    regularization: str = "none"
+    regularization_rate: float = 0.0
+    optimizer: str = "sgd"
+    binary_loss: str = "cross_entropy"
+
+    def __post_init__(self):
+        object.__setattr__(self, "features", tuple(self.features))
+        object.__setattr__(self, "hidden", tuple(int(u) for u in self.hidden))
+        problems = []
+        if self.dataset not in DATASETS:
+            problems.append(f"unknown data set {self.dataset!r}")
+        if not self.features or any(f not in FEATURES for f in self.features):
+            problems.append("choose at least one input feature")
+        if len(self.hidden) > MAX_LAYERS or any(not 1 <= u <= MAX_UNITS for u in self.hidden):
+            problems.append(f"0–{MAX_LAYERS} hidden layers of 1–{MAX_UNITS} units")
+        if not NOISE_RANGE[0] <= self.noise <= NOISE_RANGE[1]:
+            problems.append("noise must be 0–50")
+        if not TRAIN_PERCENT_RANGE[0] <= self.train_percent <= TRAIN_PERCENT_RANGE[1]:
+            problems.append("training data must be 10–90 %")
+        if not BATCH_RANGE[0] <= self.batch_size <= BATCH_RANGE[1]:
+            problems.append("batch size must be 1–30")
+        if not (math.isfinite(self.learning_rate) and self.learning_rate > 0):
+            problems.append("the learning rate must be a positive number")
+        if not (math.isfinite(self.regularization_rate) and self.regularization_rate >= 0):
+            problems.append("the regularisation rate must be ≥ 0")
+        if self.activation not in ACTIVATIONS or self.regularization not in REGULARIZATIONS \
+                or self.optimizer not in OPTIMIZERS or self.binary_loss not in BINARY_LOSSES:
+            problems.append("unknown activation, regularisation, optimiser or loss")
+        if problems:
+            raise ValueError("; ".join(problems))
+
+    @property
+    def data(self) -> DataSet:
+        return DATASETS[self.dataset]
+
+    @property
+    def spec(self) -> nw.NetworkSpec:
+        sizes = (len(self.features), *self.hidden)
+        l1 = self.regularization_rate if self.regularization == "l1" else 0.0
+        l2 = self.regularization_rate if self.regularization == "l2" else 0.0
+        classes = self.data.classes
+        if classes == 0:
+            return nw.NetworkSpec((*sizes, 1), self.activation, "linear", "mse", l1, l2)
+        if classes > 2:
+            return nw.NetworkSpec((*sizes, classes), self.activation, "softmax", "categorical_crossentropy", l1, l2)
+        loss = "binary_crossentropy" if self.binary_loss == "cross_entropy" else "mse"
+        return nw.NetworkSpec((*sizes, 1), self.activation, "sigmoid", loss, l1, l2)
+
+    def data_key(self) -> tuple:
+        """What a new data set is drawn for."""
+        return self.dataset, self.noise, self.train_percent, self.seed
+
+    def network_key(self) -> tuple:
+        """What a new network is started for (TensorFlow Playground's rule): the data, the inputs, the
+        architecture, the activation and the loss. Learning rate, regularisation, batch size and optimiser
+        change the training of the same network."""
+        return self.data_key(), self.features, self.hidden, self.activation, self.binary_loss
+
+    def make_optimizer(self):
+        if self.optimizer == "adam":
+            return nw.Adam(self.learning_rate)
+        return nw.SGD(self.learning_rate, momentum=MOMENTUM if self.optimizer == "momentum" else 0.0)
+
+
+@dataclass(frozen=True)
+class Data:
+    """Points in [−6, 6]², with class labels 0..k−1 (or regression targets), split by a seeded shuffle."""
+
+    train_points: Array
+    train_labels: Array
+    test_points: Array
+    test_labels: Array
+    classes: int  # 0 for regression
+
+
+def make_data(config: PlaygroundConfig) -> Data:
+    """The seeded data set of ``config``: N_POINTS points in the box (points a wide cloud throws further out
+    are put on its edge), the first train_percent % after a shuffle for training."""
+    rng = np.random.default_rng(config.seed)
+    points, labels = config.data.generate(N_POINTS, config.noise / 100, rng)
+    points = np.clip(points, -BOX, BOX)  # wide noisy clouds would leave the pictures: keep them on the edge
+    order = rng.permutation(len(points))
+    n_train = round(len(points) * config.train_percent / 100)
+    train, test = order[:n_train], order[n_train:]
+    return Data(points[train], labels[train], points[test], labels[test], config.data.classes)
+
+
+def features(points: Array, keys: tuple[str, ...]) -> Array:
+    """The network's inputs for points (x₁, x₂): one column per chosen feature."""
+    namespace = {"np": np, "a": points[:, 0], "b": points[:, 1]}
+    return np.column_stack([eval(_FEATURE_CODE[k], namespace) for k in keys])
+
+
+# --- The state and its one transition ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PlaygroundState:
+    """A network in training: its weights and optimiser, the epochs done and the loss after each."""
+
+    config: PlaygroundConfig
+    network: nw.Network
+    optimizer: object
+    epoch: int = 0
+    train_loss: tuple[float, ...] = ()
+    test_loss: tuple[float, ...] = ()
+    diverged: bool = False
+    _key: tuple = field(default=(), repr=False)
+
+
+def initial_state(config: PlaygroundConfig, data: Data) -> PlaygroundState:
+    """A fresh network (Glorot-uniform from the seed, zero biases) and its losses before training."""
+    network = nw.init_network(config.spec, config.seed)
+    train, test = evaluate(network, config, data)
+    return PlaygroundState(config, network, config.make_optimizer(), 0, (train,), (test,), False, config.network_key())
+
+
+def evaluate(network: nw.Network, config: PlaygroundConfig, data: Data) -> tuple[float, float]:
+    """Loss on the training and on the test points (penalty included, as Keras reports it)."""
+    with np.errstate(all="ignore"):
+        results = []
+        for points, labels in ((data.train_points, data.train_labels), (data.test_points, data.test_labels)):
+            if len(points) == 0:
+                results.append(float("nan"))
+                continue
+            x = features(points, config.features)
+            results.append(nw.loss(network, nw.forward(network, x), labels))
+    return results[0], results[1]
+
+
+def with_config(state: PlaygroundState, config: PlaygroundConfig, data: Data) -> PlaygroundState:
+    """The state under new settings: a new network if the data, inputs or architecture changed, else the
+    same network with the new learning rate, regularisation, batch size or optimiser."""
+    if config.network_key() != state._key:
+        return initial_state(config, data)
+    network = nw.Network(config.spec, state.network.flat.copy())  # the penalties live in the spec
+    optimizer = state.optimizer if _same_optimizer(state.config, config) else config.make_optimizer()
+    if optimizer is state.optimizer and optimizer.learning_rate != config.learning_rate:
+        optimizer = copy.deepcopy(optimizer)
+        optimizer.learning_rate = config.learning_rate
+    return replace(state, config=config, network=network, optimizer=optimizer)
+
+
+def _same_optimizer(a: PlaygroundConfig, b: PlaygroundConfig) -> bool:
+    return a.optimizer == b.optimizer
+
+
+def train(state: PlaygroundState, data: Data, epochs: int) -> PlaygroundState:
+    """``epochs`` more epochs of mini-batch training (batches reshuffled each epoch from the seed and the
+    epoch number), returning a new state; the given one is left as it was. Stops at the first epoch
+    whose loss is not finite (``diverged``)."""
+    if state.diverged or epochs <= 0 or len(data.train_points) == 0:
+        return state
+    network, optimizer = state.network.copy(), copy.deepcopy(state.optimizer)
+    x = features(data.train_points, state.config.features)
+    train_loss, test_loss = list(state.train_loss), list(state.test_loss)
+    epoch, diverged = state.epoch, False
+    for _ in range(epochs):
+        with np.errstate(all="ignore"):
+            nw.fit(network, optimizer, x, data.train_labels, state.config.batch_size, 1,
+                   shuffle_seed=state.config.seed * 100_003 + epoch, record_loss=False)
+        epoch += 1
+        train, test = evaluate(network, state.config, data)
+        train_loss.append(train)
+        test_loss.append(test)
+        if not (np.all(np.isfinite(network.flat)) and math.isfinite(train)):
+            diverged = True
+            break
+    return replace(state, network=network, optimizer=optimizer, epoch=epoch, train_loss=tuple(train_loss),
+                   test_loss=tuple(test_loss), diverged=diverged)
+
+
+# --- What the page shows ------------------------------------------------------------------------------------
+
+
+def grid_points(n: int = GRID) -> Array:
+    """n × n points covering the box, row by row from the bottom (x₂ = −6) up."""
+    axis = np.linspace(-BOX, BOX, n)
+    a, b = np.meshgrid(axis, axis)
+    return np.column_stack([a.ravel(), b.ravel()])
+
+
+@dataclass(frozen=True)
+class Pictures:
+    """Every unit's output over the grid: the inputs' features, each hidden unit, and the output."""
+
+    inputs: Array  # (n_features, n, n)
+    hidden: list[Array]  # per hidden layer (units, n, n)
+    output: Array  # (n, n) for one output unit; (classes, n, n) for softmax
+
+
+def pictures(state: PlaygroundState, n: int = GRID) -> Pictures:
+    x = features(grid_points(n), state.config.features)
+    with np.errstate(all="ignore"):
+        fwd = nw.forward(state.network, x)
+
+    def planes(a: Array) -> Array:
+        return a.T.reshape(a.shape[1], n, n)
+
+    out = planes(fwd.output)
+    return Pictures(planes(x), [planes(a) for a in fwd.activations[1:-1]], out[0] if len(out) == 1 else out)
+
+
+def predict_classes(state: PlaygroundState, points: Array) -> Array:
+    """The predicted class of each point (probability ≥ 0.5 for one sigmoid unit, else the argmax)."""
+    with np.errstate(all="ignore"):
+        out = nw.predict(state.network, features(points, state.config.features))
+    return (out[:, 0] >= 0.5).astype(int) if out.shape[1] == 1 else out.argmax(axis=1)
+
+
+def accuracy(state: PlaygroundState, points: Array, labels: Array) -> float:
+    if len(points) == 0:
+        return float("nan")
+    return float(np.mean(predict_classes(state, points) == labels))
+
+
+def confusion(state: PlaygroundState, points: Array, labels: Array, classes: int) -> Array:
+    """counts[true, predicted]."""
+    counts = np.zeros((classes, classes), int)
+    np.add.at(counts, (labels.astype(int), predict_classes(state, points)), 1)
+    return counts

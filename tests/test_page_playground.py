@@ -1,0 +1,115 @@
+"""AppTest of the Playground page: Step trains the engine's network, the figure shows its state."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import figures, metric, set_to_extreme, texts, trace
+
+from nnviz import playground as pg
+
+PAGE = "app_pages/playground.py"
+
+
+def state(at) -> pg.PlaygroundState:
+    return at.session_state["pg_state"]
+
+
+def loss_curve(at, name: str = "training loss") -> list[float]:
+    return trace(figures(at)["pg_figure"], name)["y"]
+
+
+def step(at, times: int = 1):
+    for _ in range(times):
+        at.button(key="pg_step").click().run()
+    assert not at.exception
+
+
+def test_renders_the_default_network_untrained(at):
+    config = pg.PlaygroundConfig()
+    data = pg.make_data(config)
+    expected = pg.initial_state(config, data)
+    assert metric(at, "epoch") == "0"
+    assert metric(at, "training loss") == f"{expected.train_loss[0]:.4f}"
+    fig = figures(at)["pg_figure"]
+    images = [t for t in fig["data"] if t["type"] == "image"]
+    assert len(images) == 2 + 4 + 2 + 1 + 1  # inputs, hidden 4 and 2, the output unit, the big output
+    train_points = sum(len(t["x"]) for t in fig["data"] if t.get("name", "").startswith("training: class"))
+    assert train_points == len(data.train_points) == 250
+
+
+def test_step_trains_one_epoch_and_the_loss_falls_on_the_circle(at):
+    step(at, 1)
+    assert metric(at, "epoch") == "1"
+    config = pg.PlaygroundConfig()
+    data = pg.make_data(config)
+    expected = pg.train(pg.initial_state(config, data), data, 1)
+    np.testing.assert_array_equal(state(at).network.flat, expected.network.flat)
+    at.session_state["pg_state"] = pg.train(state(at), data, 99)  # as Play would, faster
+    step(at, 1)
+    curve = loss_curve(at)
+    assert len(curve) == 102 and curve[-1] < 0.5 * curve[0]
+    assert metric(at, "training loss") == f"{state(at).train_loss[-1]:.4f}"
+    assert "Test accuracy" in texts(at)
+
+
+def test_changing_the_architecture_resets_and_the_learning_rate_does_not(at):
+    step(at, 3)
+    at.select_slider(key="pg_rate").set_value(0.1).run()
+    assert metric(at, "epoch") == "3" and state(at).optimizer.learning_rate == 0.1
+    at.button(key="pg_more_0").click().run()
+    assert at.text_input(key="pg_shape").value == "5,2"
+    assert metric(at, "epoch") == "0" and state(at).config.hidden == (5, 2)
+    at.button(key="pg_add_layer").click().run()
+    assert state(at).config.hidden == (5, 2, 2)
+    at.button(key="pg_remove_layer").click().run()
+    at.button(key="pg_remove_layer").click().run()
+    at.button(key="pg_remove_layer").click().run()
+    assert state(at).config.hidden == () and at.text_input(key="pg_shape").value == ""
+
+
+def test_a_bad_shape_or_no_input_keeps_a_working_network(at):
+    at.text_input(key="pg_shape").set_value("4,x").run()
+    assert any("not a list of whole numbers" in e.value for e in at.error)
+    assert state(at).config.hidden == (4, 2)
+    at.text_input(key="pg_shape").set_value("9").run()
+    assert any("1–8 units" in e.value for e in at.error)
+    at.checkbox(key="pg_f_x1").uncheck()
+    at.checkbox(key="pg_f_x2").uncheck().run()
+    assert any("at least one input" in e.value for e in at.error)
+    assert state(at).config.features == ("x1",)
+    step(at)
+
+
+def test_three_blobs_and_regression_render(at):
+    at.selectbox(key="pg_dataset").set_value("blobs3").run()
+    assert state(at).config.spec.output_activation == "softmax"
+    data = pg.make_data(state(at).config)
+    at.session_state["pg_state"] = pg.train(state(at), data, 100)
+    step(at)
+    assert float(texts(at).split("Test accuracy: **")[1].split("%")[0]) >= 95
+    at.selectbox(key="pg_dataset").set_value("plane").run()
+    assert state(at).config.spec.loss == "mse"
+    assert "Test accuracy" not in texts(at)
+    step(at)
+
+
+def test_divergence_stops_with_an_explanation(at):
+    at.selectbox(key="pg_dataset").set_value("plane")
+    at.selectbox(key="pg_activation").set_value("linear")
+    at.text_input(key="pg_shape").set_value("8,8")
+    at.select_slider(key="pg_rate").set_value(10.0).run()
+    data = pg.make_data(state(at).config)
+    at.session_state["pg_state"] = pg.train(state(at), data, 200)
+    step(at)
+    assert state(at).diverged
+    assert any("diverged" in e.value and "learning rate" in e.value for e in at.error)
+    assert metric(at, "training loss") == "not a number"
+
+
+@pytest.mark.parametrize("end", ["min", "max"])
+def test_every_widget_at_its_extremes(at, end):
+    set_to_extreme(at, end)
+    at.run()
+    assert not at.exception
+    step(at, 2)

@@ -1,0 +1,155 @@
+"""nnviz.playground: TensorFlow Playground's data and rules, trained on the numpy engine."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from nnviz import network as nw
+from nnviz import playground as pg
+from nnviz.figures import playground as figs
+
+
+def trained(epochs: int, **settings) -> tuple[pg.PlaygroundState, pg.Data]:
+    config = pg.PlaygroundConfig(**settings)
+    data = pg.make_data(config)
+    return pg.train(pg.initial_state(config, data), data, epochs), data
+
+
+@pytest.mark.parametrize("key", list(pg.DATASETS))
+def test_every_data_set_is_seeded_in_the_box_with_its_classes(key):
+    config = pg.PlaygroundConfig(dataset=key, noise=20, train_percent=70, seed=3)
+    a, b = pg.make_data(config), pg.make_data(config)
+    np.testing.assert_array_equal(a.train_points, b.train_points)
+    assert len(a.train_points) == 350 and len(a.test_points) == 150
+    points = np.concatenate([a.train_points, a.test_points])
+    assert np.all(np.abs(points) <= pg.BOX)
+    labels = np.concatenate([a.train_labels, a.test_labels])
+    if pg.DATASETS[key].regression:
+        assert labels.min() >= -1 and labels.max() <= 1 and labels.std() > 0.1
+    else:
+        assert sorted(set(labels.tolist())) == list(range(pg.DATASETS[key].classes))
+    other = pg.make_data(pg.PlaygroundConfig(dataset=key, noise=20, train_percent=70, seed=4))
+    assert not np.array_equal(a.train_points, other.train_points)
+
+
+def test_circle_and_xor_labels_follow_their_rule_without_noise():
+    rng = np.random.default_rng(0)
+    points, labels = pg.circle(400, 0.0, rng)
+    np.testing.assert_array_equal(labels, (np.hypot(*points.T) < 2.5).astype(int))
+    points, labels = pg.xor(400, 0.0, rng)
+    np.testing.assert_array_equal(labels, (points[:, 0] * points[:, 1] >= 0).astype(int))
+    assert np.all(np.abs(points) >= 0.3)
+
+
+def test_features_are_the_chosen_functions_of_the_point():
+    points = np.array([[1.0, 2.0], [-3.0, 0.5]])
+    x = pg.features(points, ("x1", "x2", "x1sq", "x2sq", "x1x2", "sinx1", "sinx2"))
+    np.testing.assert_allclose(x[1], [-3.0, 0.5, 9.0, 0.25, -1.5, np.sin(-3.0), np.sin(0.5)])
+
+
+def test_the_spec_follows_the_problem():
+    assert pg.PlaygroundConfig().spec.sizes == (2, 4, 2, 1)
+    assert pg.PlaygroundConfig().spec.loss == "binary_crossentropy"
+    assert pg.PlaygroundConfig(binary_loss="squared_error").spec.loss == "mse"
+    spec = pg.PlaygroundConfig(dataset="spiral3", hidden=(), features=("x1", "x2", "x1x2")).spec
+    assert spec.sizes == (3, 3) and spec.output_activation == "softmax"
+    spec = pg.PlaygroundConfig(dataset="plane", regularization="l2", regularization_rate=0.01).spec
+    assert spec.output_activation == "linear" and spec.loss == "mse" and spec.l2 == 0.01 and spec.l1 == 0
+
+
+@pytest.mark.parametrize("bad", [{"dataset": "moon"}, {"features": ()}, {"hidden": (9,)}, {"hidden": (1,) * 7},
+                                 {"noise": 60}, {"train_percent": 5}, {"batch_size": 0},
+                                 {"learning_rate": float("nan")}, {"learning_rate": 0.0},
+                                 {"regularization_rate": -1.0}, {"activation": "elu"}])
+def test_config_refuses_what_the_controls_cannot_set(bad):
+    with pytest.raises(ValueError):
+        pg.PlaygroundConfig(**bad)
+
+
+def test_loss_falls_on_the_circle_with_a_hidden_layer():
+    state, data = trained(150, hidden=(4, 2))
+    assert state.epoch == 150 and len(state.train_loss) == 151
+    assert state.train_loss[-1] < 0.3 * state.train_loss[0]
+    assert pg.accuracy(state, data.test_points, data.test_labels) >= 0.9
+
+
+def test_the_circle_stays_unsolved_without_hidden_layer_and_solved_with_squares():
+    flat, data = trained(300, hidden=())
+    assert pg.accuracy(flat, data.test_points, data.test_labels) < 0.75
+    assert flat.train_loss[-1] > 0.6
+    squares, data = trained(300, hidden=(), features=("x1", "x2", "x1sq", "x2sq"))
+    assert pg.accuracy(squares, data.test_points, data.test_labels) >= 0.98
+
+
+def test_three_blobs_reach_95_percent():
+    state, data = trained(100, dataset="blobs3", hidden=(4,))
+    assert pg.accuracy(state, data.test_points, data.test_labels) >= 0.95
+    counts = pg.confusion(state, data.test_points, data.test_labels, 3)
+    assert counts.sum() == len(data.test_points) and np.trace(counts) / counts.sum() >= 0.95
+
+
+def test_train_is_pure_and_composes():
+    config = pg.PlaygroundConfig()
+    data = pg.make_data(config)
+    start = pg.initial_state(config, data)
+    before = start.network.flat.copy()
+    ten = pg.train(start, data, 10)
+    np.testing.assert_array_equal(start.network.flat, before)  # the given state is left alone
+    assert start.epoch == 0
+    five_and_five = pg.train(pg.train(start, data, 5), data, 5)
+    np.testing.assert_array_equal(ten.network.flat, five_and_five.network.flat)
+    assert ten.train_loss == five_and_five.train_loss
+
+
+def test_train_equals_the_engine_fitting_epoch_by_epoch():
+    config = pg.PlaygroundConfig(optimizer="adam", learning_rate=0.01, batch_size=7)
+    data = pg.make_data(config)
+    state = pg.train(pg.initial_state(config, data), data, 3)
+    net, opt = nw.init_network(config.spec, config.seed), nw.Adam(0.01)
+    x = pg.features(data.train_points, config.features)
+    for epoch in range(3):
+        nw.fit(net, opt, x, data.train_labels, 7, 1, shuffle_seed=config.seed * 100_003 + epoch)
+    np.testing.assert_array_equal(state.network.flat, net.flat)
+    assert state.train_loss[-1] == pytest.approx(nw.loss(net, nw.forward(net, x), data.train_labels))
+
+
+def test_settings_that_keep_the_network_and_those_that_reset_it():
+    config = pg.PlaygroundConfig()
+    data = pg.make_data(config)
+    state = pg.train(pg.initial_state(config, data), data, 5)
+    for kept in ({"learning_rate": 0.3}, {"batch_size": 3}, {"regularization": "l2", "regularization_rate": 0.01},
+                 {"optimizer": "adam"}):
+        new = pg.with_config(state, pg.PlaygroundConfig(**kept), data)
+        assert new.epoch == 5, kept
+        np.testing.assert_array_equal(new.network.flat, state.network.flat)
+    assert pg.with_config(state, pg.PlaygroundConfig(learning_rate=0.3), data).optimizer.learning_rate == 0.3
+    for reset in ({"hidden": (3,)}, {"features": ("x1",)}, {"activation": "relu"}, {"noise": 10}, {"seed": 1},
+                  {"dataset": "xor"}):
+        assert pg.with_config(state, pg.PlaygroundConfig(**reset), pg.make_data(pg.PlaygroundConfig(**reset))).epoch == 0
+
+
+def test_a_too_high_learning_rate_stops_with_diverged():
+    state, _ = trained(200, activation="linear", hidden=(8, 8), learning_rate=10.0, dataset="plane")
+    assert state.diverged and state.epoch < 200
+    again = pg.train(state, pg.make_data(state.config), 5)
+    assert again is state  # nothing more to do until Reset
+
+
+def test_pictures_cover_every_unit_on_the_grid():
+    state, _ = trained(5, hidden=(3, 2))
+    p = pg.pictures(state, n=20)
+    assert p.inputs.shape == (2, 20, 20) and [h.shape for h in p.hidden] == [(3, 20, 20), (2, 20, 20)]
+    assert p.output.shape == (20, 20)
+    grid = pg.grid_points(20)
+    expected = nw.predict(state.network, pg.features(grid, state.config.features))[:, 0].reshape(20, 20)
+    np.testing.assert_allclose(p.output, expected)
+    np.testing.assert_allclose(p.inputs[0][0], np.linspace(-6, 6, 20))  # bottom row: x₁ from −6 to 6
+
+
+def test_colours_and_pictures():
+    rgb = figs.diverging_rgb(np.array([-1.0, 0.0, 1.0]))
+    assert rgb.tolist() == [[230, 159, 0], [255, 255, 255], [0, 114, 178]]
+    assert figs.png_source(np.zeros((4, 4, 3), np.uint8)).startswith("data:image/png;base64,")
+    probs = np.stack([np.full((2, 2), 0.8), np.full((2, 2), 0.1), np.full((2, 2), 0.1)])
+    assert figs.class_rgb(probs)[0, 0].tolist() != [255, 255, 255]
