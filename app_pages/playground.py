@@ -14,8 +14,11 @@ from nnviz.keras_code import playground_code
 STATE_KEY = "pg_state"  # the PlaygroundState
 PLAY_KEY = "pg_playing"
 SHAPE_KEY = "pg_shape"
-FRAME_SECONDS = 0.3  # one live frame
-TRAIN_BUDGET_SECONDS = 0.08  # training time per frame: as many epochs as fit
+TICK_KEY = "pg_tick"  # True while the live section reruns alone (a timer tick)
+# One live frame. A tick of the live section interrupts a whole-page run in progress (Streamlit lets a
+# fragment run preempt it), so ticks faster than a page run (~100-150 ms here) can swallow a click on Pause.
+FRAME_SECONDS = 0.25
+TRAIN_BUDGET_SECONDS = 0.04  # training time per frame: as many epochs as fit
 STEP_EPOCHS = 1
 URL = {"bind": "query-params"}  # every setting travels in the page's link
 ACTIVATION_LABELS = {"relu": "ReLU", "tanh": "tanh", "sigmoid": "sigmoid", "linear": "linear"}
@@ -69,14 +72,14 @@ def controls() -> pg.PlaygroundConfig:
                                    help="Comma-separated, e.g. 4,2; empty for no hidden layer.")
         units, problem = parse_shape(shape_text)
         b1, b2 = st.columns(2)
-        b1.button("＋ layer", key="pg_add_layer", on_click=change_shape, args=(None, 1), width="stretch",
+        b1.button("+ layer", key="pg_add_layer", on_click=change_shape, args=(None, 1), width="stretch",
                   disabled=units is not None and len(units) >= pg.MAX_LAYERS)
         b2.button("− layer", key="pg_remove_layer", on_click=change_shape, args=(None, -1), width="stretch",
                   disabled=not units)
         for layer, count in enumerate(units or ()):
             c1, c2, c3 = st.columns([2, 1, 1], vertical_alignment="center")
             c1.caption(f"layer {layer + 1}: {count} unit{'s' if count > 1 else ''}")
-            c2.button("＋", key=f"pg_more_{layer}", on_click=change_shape, args=(layer, 1), width="stretch",
+            c2.button("+", key=f"pg_more_{layer}", on_click=change_shape, args=(layer, 1), width="stretch",
                       disabled=count >= pg.MAX_UNITS)
             c3.button("−", key=f"pg_fewer_{layer}", on_click=change_shape, args=(layer, -1), width="stretch",
                       disabled=count <= 1)
@@ -131,32 +134,46 @@ def advance(data: pg.Data, budget: float) -> None:
     st.session_state[STATE_KEY] = state
 
 
-def playground(data: pg.Data) -> None:
-    """Play/Pause, Step, Reset, the numbers and the figure: the part that redraws while training."""
+def toggle_play() -> None:
+    st.session_state[PLAY_KEY] = not st.session_state.get(PLAY_KEY, False)
+
+
+def buttons(data: pg.Data) -> None:
+    """Play/Pause, Step and Reset. Outside the live section on purpose: a click here reruns the whole page,
+    which Streamlit never drops, while a click inside a fragment that reruns every frame can be lost."""
     playing = st.session_state.get(PLAY_KEY, False)
-    b1, b2, b3, m1, m2, m3 = st.columns([1, 1, 1, 1.2, 1.2, 1.2])
-    if b1.button("⏸ Pause" if playing else "▶ Play", key="pg_play", type="primary", width="stretch"):
-        st.session_state[PLAY_KEY] = not playing
-        st.rerun()  # the whole page: the fragment's timer is set when the page runs
+    b1, b2, b3, _ = st.columns([1, 1, 1, 3.6])
+    b1.button("⏸ Pause" if playing else "▶ Play", key="pg_play", type="primary", width="stretch", on_click=toggle_play)
     if b2.button("Step", key="pg_step", width="stretch", help="Train one epoch."):
         st.session_state[STATE_KEY] = pg.train(st.session_state[STATE_KEY], data, STEP_EPOCHS)
     if b3.button("Reset", key="pg_reset", width="stretch", help="New weights from the seed, epoch 0."):
         state = st.session_state[STATE_KEY]
         st.session_state[STATE_KEY] = pg.initial_state(state.config, data)
         st.session_state[PLAY_KEY] = False
-    if playing and not st.session_state.get("pg_play"):  # a timer tick, not a click
+
+
+def playground(data: pg.Data) -> None:
+    """The numbers and the figure: the part that trains and redraws every frame while playing."""
+    playing = st.session_state.get(PLAY_KEY, False)
+    if playing and st.session_state.get(TICK_KEY):  # a timer tick: the page's own run does not train
         advance(data, TRAIN_BUDGET_SECONDS)
+    st.session_state[TICK_KEY] = True  # until the next run of the whole page
     state = st.session_state[STATE_KEY]
     if state.diverged and playing:
         st.session_state[PLAY_KEY] = False
         st.rerun()
+    m1, m2, m3, m4 = st.columns(4)
     m1.metric("epoch", f"{state.epoch:,}")
     m2.metric("training loss", _loss_text(state.train_loss[-1]))
     m3.metric("test loss", _loss_text(state.test_loss[-1]))
+    if data.classes:
+        m4.metric("test accuracy", f"{pg.accuracy(state, data.test_points, data.test_labels):.1%}",
+                  help=f"on {len(data.test_points)} test points; "
+                       f"{pg.accuracy(state, data.train_points, data.train_labels):.1%} on the training points")
     if state.diverged:
         st.error(f"The training diverged at epoch {state.epoch}: the loss is no longer a number. The learning rate "
                  f"({state.config.learning_rate:g}) is probably too high for this network; lower it and press Reset.")
-    show_test = st.toggle("show the test points", key="pg_show_test")
+    show_test = st.session_state.get("pg_show_test", False)
     pictures = pg.pictures(state)
     layers, output = figs.unit_pictures(pictures.inputs, pictures.hidden, pictures.output, state.config.activation,
                                         data.classes)
@@ -165,10 +182,6 @@ def playground(data: pg.Data) -> None:
         layers, titles, state.network.weights, output, data.train_points, data.train_labels,
         data.test_points if show_test else None, data.test_labels if show_test else None,
         state.train_loss, state.test_loss, data.classes), key="pg_figure")
-    if data.classes:
-        accuracy = pg.accuracy(state, data.test_points, data.test_labels)
-        st.caption(f"Test accuracy: **{accuracy:.1%}** on {len(data.test_points)} test points "
-                   f"({pg.accuracy(state, data.train_points, data.train_labels):.1%} on the training points).")
 
 
 def _loss_text(value: float) -> str:
@@ -179,6 +192,9 @@ ui.page_header("playground")
 config = controls()
 data = data_for(*config.data_key())
 current_state(config, data)
+buttons(data)
+st.toggle("show the test points", key="pg_show_test")
+st.session_state[TICK_KEY] = False  # this is a run of the whole page, not a timer tick
 st.fragment(run_every=FRAME_SECONDS if st.session_state.get(PLAY_KEY) else None)(playground)(data)
 def keras_panel(data: pg.Data) -> None:
     state = st.session_state[STATE_KEY]

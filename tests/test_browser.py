@@ -64,7 +64,8 @@ def test_page_renders_with_charts_and_no_exception(server_url, page, name):
     assert page.console_errors == []
     charts = page.locator("[data-testid='stPlotlyChart']")
     if name != "home":
-        assert charts.count() >= (2 if name == "mnist" else 3)  # MNIST: data and network until trained
+        # MNIST: data and network until trained; the playground is one figure with subplots (one redraw a frame)
+        assert charts.count() >= {"mnist": 2, "playground": 1}.get(name, 3)
         # every chart has drawn at least one trace with a real size on screen
         for i in range(charts.count()):
             box = charts.nth(i).bounding_box()
@@ -179,3 +180,36 @@ def test_backpropagation_steps_and_gradient_tape_in_the_browser(server_url, page
     wait_until_idle(page)
     assert exceptions_on(page) == [] and page.console_errors == []
     screenshot_whole_app(page, "backprop-gradient-tape")
+
+
+def test_playground_plays_and_pauses_in_the_browser(server_url, page):
+    from playwright.sync_api import expect
+
+    page.goto(f"{server_url}/playground")
+    wait_until_idle(page)
+
+    def epoch() -> int:
+        label = page.locator("[data-testid='stMetricLabel']").get_by_text("epoch", exact=True)
+        value = page.locator("[data-testid='stMetric']").filter(has=label).locator("[data-testid='stMetricValue']")
+        return int(value.inner_text().replace(",", ""))
+
+    def output_picture() -> str:
+        return page.locator(".js-plotly-plot image").last.get_attribute("href")
+
+    assert epoch() == 0
+    before = output_picture()
+    page.get_by_role("button", name="▶ Play").click()
+    page.wait_for_timeout(2500)
+    playing = epoch()
+    assert playing > 0
+    page.wait_for_timeout(1000)
+    assert epoch() > playing  # it keeps training by itself
+    page.get_by_role("button", name="Pause").click()
+    expect(page.get_by_role("button", name="▶ Play")).to_be_visible(timeout=10_000)
+    wait_until_idle(page)
+    paused = epoch()
+    page.wait_for_timeout(1000)
+    assert epoch() == paused
+    assert output_picture() != before  # the output over the plane has changed
+    assert exceptions_on(page) == [] and page.console_errors == []
+    screenshot_whole_app(page, "playground-after-play")

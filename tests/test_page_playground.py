@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import figures, metric, set_to_extreme, texts, trace
+from conftest import figures, metric, set_to_extreme, trace
 
 from nnviz import playground as pg
 
@@ -32,8 +32,8 @@ def test_renders_the_default_network_untrained(at):
     assert metric(at, "epoch") == "0"
     assert metric(at, "training loss") == f"{expected.train_loss[0]:.4f}"
     fig = figures(at)["pg_figure"]
-    images = [t for t in fig["data"] if t["type"] == "image"]
-    assert len(images) == 2 + 4 + 2 + 1 + 1  # inputs, hidden 4 and 2, the output unit, the big output
+    images = {t["name"]: t for t in fig["data"] if t["type"] == "image"}
+    assert set(images) == {"units", "output"}  # every unit's picture pasted into one, and the big output
     train_points = sum(len(t["x"]) for t in fig["data"] if t.get("name", "").startswith("training: class"))
     assert train_points == len(data.train_points) == 250
 
@@ -50,7 +50,7 @@ def test_step_trains_one_epoch_and_the_loss_falls_on_the_circle(at):
     curve = loss_curve(at)
     assert len(curve) == 102 and curve[-1] < 0.5 * curve[0]
     assert metric(at, "training loss") == f"{state(at).train_loss[-1]:.4f}"
-    assert "Test accuracy" in texts(at)
+    assert metric(at, "test accuracy") == f"{pg.accuracy(state(at), data.test_points, data.test_labels):.1%}"
 
 
 def test_changing_the_architecture_resets_and_the_learning_rate_does_not(at):
@@ -87,10 +87,10 @@ def test_three_blobs_and_regression_render(at):
     data = pg.make_data(state(at).config)
     at.session_state["pg_state"] = pg.train(state(at), data, 100)
     step(at)
-    assert float(texts(at).split("Test accuracy: **")[1].split("%")[0]) >= 95
+    assert float(metric(at, "test accuracy").rstrip("%")) >= 95
     at.selectbox(key="pg_dataset").set_value("plane").run()
     assert state(at).config.spec.loss == "mse"
-    assert "Test accuracy" not in texts(at)
+    assert "test accuracy" not in [m.label for m in at.metric]
     step(at)
 
 

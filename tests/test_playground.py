@@ -153,3 +153,13 @@ def test_colours_and_pictures():
     assert figs.png_source(np.zeros((4, 4, 3), np.uint8)).startswith("data:image/png;base64,")
     probs = np.stack([np.full((2, 2), 0.8), np.full((2, 2), 0.1), np.full((2, 2), 0.1)])
     assert figs.class_rgb(probs)[0, 0].tolist() != [255, 255, 255]
+
+
+def test_the_canvas_pastes_each_picture_in_its_box():
+    red = np.zeros((4, 4, 3), np.uint8)
+    red[..., 0] = 255
+    canvas = figs.network_canvas([red], [(0.1, 0.5, 0.2, 0.25)], right=0.5, width=100, height=40)
+    assert canvas.shape == (40, 100, 4)
+    inside = canvas[20:30, 20:60]
+    assert np.all(inside[..., 0] == 255) and np.all(inside[..., 3] == 255)
+    assert canvas[..., 3].sum() == 255 * 10 * 40  # nothing outside the box is drawn

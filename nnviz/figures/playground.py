@@ -2,8 +2,9 @@
 output over the input plane, edges by sign and size of the weight), the output over the plane with the
 points, and the loss curves.
 
-One figure with subplots, pictures as ``image`` traces carrying small PNGs: a live frame is one Plotly
-update in the browser, and a picture costs ~1 kB instead of ~20 kB of numbers.
+One figure with subplots; the pictures are PNGs in two ``image`` traces (all units pasted into one, and the
+output): a live frame is one Plotly update in the browser, and a picture costs ~1 kB instead of ~20 kB of
+numbers.
 """
 
 from __future__ import annotations
@@ -41,11 +42,28 @@ def class_rgb(probs: np.ndarray) -> np.ndarray:
     return (WHITE + sure[..., None] * 0.85 * (colours - WHITE)).astype(np.uint8)
 
 
+def network_canvas(pictures: Sequence[np.ndarray], boxes: Sequence[tuple[float, float, float, float]],
+                   right: float, width: int = 420, height: int = 360) -> np.ndarray:
+    """All unit pictures pasted into one transparent RGBA picture of the network's part of the figure
+    (x from 0 to ``right``, y from 0 to 1, in figure fractions; ``boxes`` are (x0, y0, w, h) there):
+    one image for the browser to draw per frame instead of one per unit."""
+    canvas = np.zeros((height, width, 4), np.uint8)
+    for rgb, (x0, y0, w, h) in zip(pictures, boxes):
+        c0, c1 = round(x0 / right * width), round((x0 + w) / right * width)
+        r0, r1 = round(y0 * height), round((y0 + h) * height)
+        rows = np.arange(r1 - r0) * rgb.shape[0] // max(r1 - r0, 1)
+        cols = np.arange(c1 - c0) * rgb.shape[1] // max(c1 - c0, 1)
+        canvas[r0:r1, c0:c1, :3] = rgb[rows][:, cols]
+        canvas[r0:r1, c0:c1, 3] = 255
+    return canvas
+
+
 def png_source(rgb: np.ndarray) -> str:
     """An RGB array as a PNG data URI. Rows stay in their order: an image trace puts the first row at y0,
     and every picture here has its first row at the bottom of the plane with y growing upwards."""
     buffer = io.BytesIO()
-    Image.fromarray(rgb).save(buffer, format="PNG", optimize=False, compress_level=1)
+    Image.fromarray(rgb, "RGBA" if rgb.shape[-1] == 4 else "RGB").save(buffer, format="PNG", optimize=False,
+                                                                          compress_level=1)
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
@@ -83,11 +101,13 @@ def playground_figure(layer_pictures: Sequence[Sequence[np.ndarray]], layer_titl
         return column_x[layer] + pic_w / 2, top - (unit + 0.5) * (pic_h + 0.02)
 
     data: list[dict] = []
-    layout = base_layout(height=height, margin={"l": 10, "r": 10, "t": 40, "b": 50}, showlegend=True,
-                         legend={"orientation": "h", "x": 0.6, "y": -0.08, "font": {"size": FONT_SIZE - 2}})
+    layout = base_layout(height=height, margin={"l": 10, "r": 10, "t": 40, "b": 80}, showlegend=True,
+                         legend={"orientation": "h", "x": 0.6, "y": -0.1, "yanchor": "top",
+                                 "font": {"size": FONT_SIZE - 2}})
     # edges: on an overlay axis in figure fractions, grouped by colour and width (a trace each)
     layout["xaxis"] = {"domain": [0, 1], "range": [0, 1], "visible": False, "fixedrange": True}
-    layout["yaxis"] = {"domain": [0, 1], "range": [0, 1], "visible": False, "fixedrange": True}
+    # scaleanchor False: image traces would otherwise force square pixels on this axis and squeeze the network
+    layout["yaxis"] = {"domain": [0, 1], "range": [0, 1], "visible": False, "fixedrange": True, "scaleanchor": False}
     finite = [np.abs(w[np.isfinite(w)]) for w in weights]
     largest = max((float(f.max()) for f in finite if f.size), default=1.0) or 1.0
     groups: dict[tuple[str, float], tuple[list, list]] = {}
@@ -104,14 +124,16 @@ def playground_figure(layer_pictures: Sequence[Sequence[np.ndarray]], layer_titl
     for (colour, width), (xs, ys) in groups.items():
         data.append({"type": "scatter", "x": xs, "y": ys, "mode": "lines", "hoverinfo": "skip", "showlegend": False,
                      "line": {"color": colour, "width": width}, "opacity": 0.7})
-    # the unit pictures: image traces on the same overlay axis (an axis pair each would cost more to build)
+    # the unit pictures, pasted into one transparent image over the edges
+    boxes, names = [], []
     for layer, pictures in enumerate(layer_pictures):
-        for unit, rgb in enumerate(pictures):
+        for unit in range(len(pictures)):
             cx, cy = centre(layer, unit)
-            rows, cols = rgb.shape[:2]
-            data.append({"type": "image", "source": png_source(rgb), "x0": cx - pic_w / 2, "y0": cy - pic_h / 2,
-                         "dx": pic_w / cols, "dy": pic_h / rows, "hoverinfo": "skip",
-                         "name": f"{layer_titles[layer]} unit {unit + 1}"})
+            boxes.append((cx - pic_w / 2, cy - pic_h / 2, pic_w, pic_h))
+    canvas = network_canvas([rgb for pictures in layer_pictures for rgb in pictures], boxes, NETWORK_RIGHT)
+    data.append({"type": "image", "source": png_source(canvas), "x0": 0, "y0": 0,
+                 "dx": NETWORK_RIGHT / canvas.shape[1], "dy": 1 / canvas.shape[0], "hoverinfo": "skip",
+                 "name": "units"})
     annotations = [{"x": column_x[layer] + pic_w / 2, "y": 1.0, "xref": "paper", "yref": "paper", "text": title,
                     "showarrow": False, "yanchor": "bottom", "font": {"size": FONT_SIZE - 1, "color": BLACK}}
                    for layer, title in enumerate(layer_titles)]
@@ -120,7 +142,8 @@ def playground_figure(layer_pictures: Sequence[Sequence[np.ndarray]], layer_titl
     layout[f"xaxis{out}"] = axis("x₁", domain=[0.62, 0.98], range=[-6, 6], anchor=f"y{out}", fixedrange=True)
     layout[f"yaxis{out}"] = axis("x₂", domain=[0.36, 1.0], range=[-6, 6], anchor=f"x{out}", fixedrange=True,
                                  scaleanchor=f"x{out}")
-    data.append({"type": "image", "source": png_source(output_rgb), "x0": -6, "y0": -6, "dx": 12 / output_rgb.shape[1],
+    pale = (WHITE - 0.6 * (WHITE - output_rgb)).astype(np.uint8)  # paler than the unit: the points must stand out
+    data.append({"type": "image", "source": png_source(pale), "x0": -6, "y0": -6, "dx": 12 / output_rgb.shape[1],
                  "dy": 12 / output_rgb.shape[0], "xaxis": f"x{out}", "yaxis": f"y{out}", "hoverinfo": "skip",
                  "name": "output"})
     for points, labels, label, symbol in ((train_points, train_labels, "training", "circle"),
