@@ -63,7 +63,7 @@ def test_the_arithmetic_line_ends_in_the_value_it_computes(setup):
             lines = step.arithmetic.replace(r"\begin{aligned}", "").replace(r"\begin{gathered}", "").split(r"\\")
             (result_line,) = [line for line in lines if line.strip().startswith(r"\delta")]
             shown = numbers_in(result_line.split("=")[-1])[-1]
-            assert shown == pytest.approx(list(step.values.values())[0], rel=1e-3, abs=1e-4), step.title
+            assert shown == pytest.approx(next(iter(step.values.values())), rel=1e-3, abs=1e-4), step.title
 
 
 def test_hidden_delta_line_multiplies_what_it_says():
@@ -103,8 +103,8 @@ def test_examples_of_the_batch_take_the_next_classes():
     assert y.ravel().tolist() == [1, 0, 1, 0]
 
 
-@pytest.mark.parametrize("bad", [dict(hidden_layers=0), dict(hidden_units=5), dict(activation="elu"),
-                                 dict(outputs=4), dict(batch=2), dict(x1=float("nan")), dict(label=2)])
+@pytest.mark.parametrize("bad", [{"hidden_layers": 0}, {"hidden_units": 5}, {"activation": "elu"},
+                                 {"outputs": 4}, {"batch": 2}, {"x1": float("nan")}, {"label": 2}])
 def test_setup_refuses_what_the_page_cannot_draw(bad):
     with pytest.raises(ValueError):
         bpm.BackpropSetup(**bad)
