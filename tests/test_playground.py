@@ -163,3 +163,14 @@ def test_the_canvas_pastes_each_picture_in_its_box():
     inside = canvas[20:30, 20:60]
     assert np.all(inside[..., 0] == 255) and np.all(inside[..., 3] == 255)
     assert canvas[..., 3].sum() == 255 * 10 * 40  # nothing outside the box is drawn
+
+
+def test_long_trainings_send_a_thinned_loss_curve():
+    state, data = trained(2, hidden=(2,))
+    losses = list(np.linspace(1, 0, 5001))
+    p = pg.pictures(state, n=8)
+    layers, out = figs.unit_pictures(p.inputs, p.hidden, p.output, "tanh", 2)
+    fig = figs.playground_figure(layers, ["inputs", "hidden 1", "output"], state.network.weights, out,
+                                 data.train_points, data.train_labels, None, None, losses, losses, 2)
+    (curve,) = [t for t in fig.data if t.name == "training loss"]
+    assert len(curve.x) <= figs.MAX_CURVE_POINTS + 1 and curve.x[-1] == 5000 and curve.y[-1] == 0

@@ -79,7 +79,8 @@ def scaled(values: np.ndarray, activation: str) -> np.ndarray:
 
 
 PICTURE = 0.075  # width of a unit's picture, as a fraction of the figure's width
-NETWORK_RIGHT = 0.56  # the network takes the left part of the figure
+NETWORK_RIGHT = 0.56
+MAX_CURVE_POINTS = 300  # per loss curve: the frame's data stays small however long the training  # the network takes the left part of the figure
 
 
 def playground_figure(layer_pictures: Sequence[Sequence[np.ndarray]], layer_titles: Sequence[str],
@@ -168,7 +169,11 @@ def playground_figure(layer_pictures: Sequence[Sequence[np.ndarray]], layer_titl
                          "hovertemplate": f"{label}: y = %{{customdata:.2f}}<extra></extra>"})
     # the loss curves
     curve = "3"
-    epochs = list(range(len(train_loss)))
+    stride = max(1, -(-len(train_loss) // MAX_CURVE_POINTS))  # long trainings: every k-th epoch (and the last)
+    shown = sorted(set(range(0, len(train_loss), stride)) | {len(train_loss) - 1})
+    epochs = shown
+    train_loss = [train_loss[i] for i in shown]
+    test_loss = [test_loss[i] for i in shown]
     layout[f"xaxis{curve}"] = axis("epoch", domain=[0.62, 0.98], anchor=f"y{curve}")
     layout[f"yaxis{curve}"] = axis("loss", domain=[0.0, 0.22], anchor=f"x{curve}", rangemode="tozero")
     for values, name, dash in ((train_loss, "training loss", "solid"), (test_loss, "test loss", "dash")):
