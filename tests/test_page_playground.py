@@ -113,3 +113,22 @@ def test_every_widget_at_its_extremes(at, end):
     at.run()
     assert not at.exception
     step(at, 2)
+
+
+def test_a_link_opens_the_same_data_network_and_settings():
+    """Every setting is bound to the URL (select boxes by their shown label, as Streamlit writes them)."""
+    from streamlit.testing.v1 import AppTest
+
+    from conftest import ROOT
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
+    for key, value in {"pg_dataset": "Exclusive or", "pg_shape": "8,8", "pg_rate": "0.1", "pg_f_x1x2": "true",
+                       "pg_noise": "20", "pg_activation": "ReLU", "pg_optimizer": "Adam", "pg_seed": "7"}.items():
+        at.query_params[key] = value
+    at.run()
+    at.switch_page(PAGE)
+    at.run()
+    config = state(at).config
+    assert (config.dataset, config.hidden, config.learning_rate, config.noise, config.activation, config.optimizer,
+            config.seed) == ("xor", (8, 8), 0.1, 20, "relu", "adam", 7)
+    assert config.features == ("x1", "x2", "x1x2")
