@@ -117,9 +117,8 @@ def test_every_widget_at_its_extremes(at, end):
 
 def test_a_link_opens_the_same_data_network_and_settings():
     """Every setting is bound to the URL (select boxes by their shown label, as Streamlit writes them)."""
-    from streamlit.testing.v1 import AppTest
-
     from conftest import ROOT
+    from streamlit.testing.v1 import AppTest
 
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
     for key, value in {"pg_dataset": "Exclusive or", "pg_shape": "8,8", "pg_rate": "0.1", "pg_f_x1x2": "true",
