@@ -4,6 +4,7 @@ numpy engine)."""
 import time
 
 import numpy as np
+import pandas as pd
 import streamlit as st
 
 from nnviz import playground as pg
@@ -182,6 +183,24 @@ def playground(data: pg.Data) -> None:
         layers, titles, state.network.weights, output, data.train_points, data.train_labels,
         data.test_points if show_test else None, data.test_labels if show_test else None,
         state.train_loss, state.test_loss, data.classes), key="pg_figure")
+    details(state, data)
+
+
+def details(state: pg.PlaygroundState, data: pg.Data) -> None:
+    """The confusion matrix of the test points and the challenges, updated with every frame."""
+    matrix, goals = st.columns([1, 2])
+    if data.classes:
+        with matrix:
+            counts = pg.confusion(state, data.test_points, data.test_labels, data.classes)
+            st.markdown("**Test points by true and predicted class**")
+            st.table(pd.DataFrame(counts, index=[f"true {k}" for k in range(data.classes)],
+                                  columns=[f"predicted {k}" for k in range(data.classes)]))
+    with goals:
+        st.markdown("**Challenges**")
+        for challenge in pg.CHALLENGES:
+            met, why = pg.challenge_status(challenge, state, data)
+            st.markdown(f"{'✅' if met else '⬜'} {challenge.title} — "
+                        + (":green[**done**]" if met else why), help=challenge.hint)
 
 
 def _loss_text(value: float) -> str:

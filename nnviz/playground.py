@@ -399,3 +399,52 @@ def confusion(state: PlaygroundState, points: Array, labels: Array, classes: int
     counts = np.zeros((classes, classes), int)
     np.add.at(counts, (labels.astype(int), predict_classes(state, points)), 1)
     return counts
+
+
+# --- Challenges: a target on one data set, checked live ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Challenge:
+    """Reach ``target`` for ``measure`` ('test loss' at most, or 'test accuracy' at least) on ``dataset``,
+    with at most ``max_hidden_units`` hidden units (None: any network). ``solution`` names settings that
+    do it within ``epochs`` epochs (a test trains them)."""
+
+    title: str
+    dataset: str
+    measure: str
+    target: float
+    max_hidden_units: int | None
+    hint: str
+    solution: dict
+    epochs: int
+
+
+CHALLENGES = (
+    Challenge("Circle: test loss ≤ 0.05 with no hidden layer", "circle", "test loss", 0.05, 0,
+              "A single unit draws one straight line… unless its inputs are not straight. Look at the features.",
+              {"hidden": (), "features": ("x1", "x2", "x1sq", "x2sq")}, 200),
+    Challenge("Exclusive or: test accuracy ≥ 97 % with no hidden layer", "xor", "test accuracy", 0.97, 0,
+              "Which single feature is positive in two opposite quadrants and negative in the others?",
+              {"hidden": (), "features": ("x1x2",)}, 100),
+    Challenge("Spiral: test accuracy ≥ 95 % with at most 12 hidden units", "spiral", "test accuracy", 0.95, 12,
+              "Two small layers are enough if the inputs already wiggle (sin), and Adam helps.",
+              {"hidden": (8, 4), "activation": "tanh", "optimizer": "adam", "learning_rate": 0.01,
+               "features": ("x1", "x2", "sinx1", "sinx2")}, 400),
+)
+
+
+def challenge_status(challenge: Challenge, state: PlaygroundState, data: Data) -> tuple[bool, str]:
+    """Whether the current network meets the challenge, and a short reason when it does not."""
+    config = state.config
+    if config.dataset != challenge.dataset:
+        return False, f"choose the data set “{DATASETS[challenge.dataset].label}”"
+    units = sum(config.hidden)
+    if challenge.max_hidden_units is not None and units > challenge.max_hidden_units:
+        return False, f"{units} hidden units: use at most {challenge.max_hidden_units}"
+    if challenge.measure == "test loss":
+        value = state.test_loss[-1]
+        met = math.isfinite(value) and value <= challenge.target
+        return met, f"test loss {value:.3f}, target ≤ {challenge.target:g}"
+    value = accuracy(state, data.test_points, data.test_labels)
+    return value >= challenge.target, f"test accuracy {value:.1%}, target ≥ {challenge.target:.0%}"

@@ -131,3 +131,18 @@ def test_a_link_opens_the_same_data_network_and_settings():
     assert (config.dataset, config.hidden, config.learning_rate, config.noise, config.activation, config.optimizer,
             config.seed) == ("xor", (8, 8), 0.1, 20, "relu", "adam", 7)
     assert config.features == ("x1", "x2", "x1x2")
+
+
+def test_a_challenge_turns_green_and_the_confusion_matrix_counts_the_test_points(at):
+    at.text_input(key="pg_shape").set_value("")
+    at.checkbox(key="pg_f_x1sq").check()
+    at.checkbox(key="pg_f_x2sq").check().run()
+    circle = pg.CHALLENGES[0]
+    assert not any(circle.title in m.value and "done" in m.value for m in at.markdown)
+    at.session_state["pg_state"] = pg.train(state(at), pg.make_data(state(at).config), circle.epochs)
+    step(at)
+    assert any(circle.title in m.value and "done" in m.value for m in at.markdown)
+    table = at.table[0].value
+    data = pg.make_data(state(at).config)
+    assert table.to_numpy().sum() == len(data.test_points)
+    np.testing.assert_array_equal(table.to_numpy(), pg.confusion(state(at), data.test_points, data.test_labels, 2))

@@ -174,3 +174,21 @@ def test_long_trainings_send_a_thinned_loss_curve():
                                  data.train_points, data.train_labels, None, None, losses, losses, 2)
     (curve,) = [t for t in fig.data if t.name == "training loss"]
     assert len(curve.x) <= figs.MAX_CURVE_POINTS + 1 and curve.x[-1] == 5000 and curve.y[-1] == 0
+
+
+@pytest.mark.parametrize("challenge", pg.CHALLENGES, ids=lambda c: c.dataset)
+def test_every_challenge_is_solvable_with_its_named_settings(challenge):
+    config = pg.PlaygroundConfig(dataset=challenge.dataset, **challenge.solution)
+    data = pg.make_data(config)
+    start = pg.initial_state(config, data)
+    met, why = pg.challenge_status(challenge, pg.train(start, data, challenge.epochs), data)
+    assert met, why
+
+
+def test_a_challenge_names_what_is_missing():
+    circle = pg.CHALLENGES[0]
+    state, data = trained(1, dataset="xor")
+    assert pg.challenge_status(circle, state, data) == (False, "choose the data set “Circle”")
+    state, data = trained(1, hidden=(4, 2))
+    met, why = pg.challenge_status(circle, state, data)
+    assert not met and why.startswith("6 hidden units")
