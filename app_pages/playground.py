@@ -15,6 +15,8 @@ from nnviz.keras_code import playground_code
 STATE_KEY = "pg_state"  # the PlaygroundState
 PLAY_KEY = "pg_playing"
 SHAPE_KEY = "pg_shape"
+OWN_KEY = "pg_own"  # the uploaded OwnData
+UPLOAD_ERROR_KEY = "pg_upload_error"
 TICK_KEY = "pg_tick"  # True while the live section reruns alone (a timer tick)
 # One live frame. A tick of the live section interrupts a whole-page run in progress (Streamlit lets a
 # fragment run preempt it), so ticks faster than a page run (~100-150 ms here) can swallow a click on Pause.
@@ -53,16 +55,38 @@ def change_shape(layer: int | None, delta: int) -> None:
     st.session_state[SHAPE_KEY] = ",".join(map(str, units[:pg.MAX_LAYERS]))
 
 
+def read_upload() -> None:
+    """The uploaded CSV becomes the data set, or a message says why not (the previous data stay)."""
+    upload = st.session_state.get("pg_upload")
+    if upload is None:
+        return
+    own, problem = pg.parse_points_csv(upload.getvalue(), upload.name)
+    st.session_state[UPLOAD_ERROR_KEY] = problem
+    if own is not None:
+        st.session_state[OWN_KEY] = own
+        st.session_state["pg_dataset"] = pg.OWN
+
+
 def controls() -> pg.PlaygroundConfig:
     """The settings, in four columns as TensorFlow Playground arranges them."""
     data_col, features_col, network_col, training_col = st.columns([1.1, 0.9, 1.2, 1.2])
     with data_col:
         st.markdown("**Data**")
-        dataset = st.selectbox("data set", list(pg.DATASETS), format_func=lambda k: pg.DATASETS[k].label,
-                               key="pg_dataset", **URL)
+        own = st.session_state.get(OWN_KEY)
+        dataset = st.selectbox("data set", [*pg.DATASETS, *([pg.OWN] if own else [])], key="pg_dataset", **URL,
+                               format_func=lambda k: f"Your own: {own.name}" if k == pg.OWN else pg.DATASETS[k].label)
         noise = st.slider("noise (%)", *pg.NOISE_RANGE, 0, key="pg_noise", **URL)
         train_percent = st.slider("training data (%)", *pg.TRAIN_PERCENT_RANGE, 50, step=10, key="pg_train", **URL)
         seed = st.number_input("seed (data and first weights)", 0, 10_000, 0, key="pg_seed", **URL)
+        st.file_uploader("your own points: a CSV of x₁, x₂, label", type="csv", key="pg_upload",
+                         on_change=read_upload, help=f"Up to {pg.MAX_ROWS:,} rows and {pg.MAX_CLASSES} classes; "
+                                                     "a header row is optional.")
+        if st.session_state.get(UPLOAD_ERROR_KEY):
+            st.error(st.session_state[UPLOAD_ERROR_KEY] + " The data you had stay.")
+        if dataset == pg.OWN and own is not None:
+            scaled = f" Scaled by {own.scale:.3g} to fit the square." if own.scale != 1 else ""
+            st.caption(f"{len(own.points):,} points, classes {', '.join(own.class_names)} (shown as 0–{own.classes - 1})."
+                       f"{scaled} A link cannot carry your own points.")
     with features_col:
         st.markdown("**Inputs**")
         chosen = tuple(key for key, (label, _) in pg.FEATURES.items()
@@ -105,15 +129,23 @@ def controls() -> pg.PlaygroundConfig:
         st.error("Choose at least one input: the network needs something to look at. x₁ is used meanwhile.")
     previous = st.session_state.get(STATE_KEY)
     fallback = previous.config.hidden if previous else (4, 2)
-    return pg.PlaygroundConfig(dataset, noise, train_percent, batch, int(seed), chosen or ("x1",),
-                               units if units is not None else fallback, activation, rate, regularization,
-                               reg_rate if regularization != "none" else 0.0, optimizer, loss)
+    own_settings = {"own_classes": own.classes, "own_digest": own.digest} if dataset == pg.OWN and own else {}
+    return pg.PlaygroundConfig(dataset if dataset != pg.OWN or own else "circle", noise, train_percent, batch,
+                               int(seed), chosen or ("x1",), units if units is not None else fallback, activation,
+                               rate, regularization, reg_rate if regularization != "none" else 0.0, optimizer, loss,
+                               **own_settings)
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
-def data_for(dataset: str, noise: int, train_percent: int, seed: int) -> pg.Data:
+def generated_data(dataset: str, noise: int, train_percent: int, seed: int) -> pg.Data:
     """Shared by all sessions: the arrays are never changed."""
     return pg.make_data(pg.PlaygroundConfig(dataset=dataset, noise=noise, train_percent=train_percent, seed=seed))
+
+
+def data_for(config: pg.PlaygroundConfig) -> pg.Data:
+    if config.dataset == pg.OWN:
+        return pg.make_data(config, st.session_state[OWN_KEY])
+    return generated_data(*config.data_key()[:4])
 
 
 def current_state(config: pg.PlaygroundConfig, data: pg.Data) -> pg.PlaygroundState:
@@ -209,12 +241,18 @@ def _loss_text(value: float) -> str:
 
 ui.page_header("playground")
 config = controls()
-data = data_for(*config.data_key())
+data = data_for(config)
 current_state(config, data)
 buttons(data)
 st.toggle("show the test points", key="pg_show_test")
 st.session_state[TICK_KEY] = False  # this is a run of the whole page, not a timer tick
 st.fragment(run_every=FRAME_SECONDS if st.session_state.get(PLAY_KEY) else None)(playground)(data)
+def own_description(config: pg.PlaygroundConfig) -> dict | None:
+    """What the Keras code needs to read the uploaded file as the page did."""
+    own = st.session_state.get(OWN_KEY) if config.dataset == pg.OWN else None
+    return {"name": own.name, "class_names": own.class_names, "scale": own.scale} if own else None
+
+
 def keras_panel(data: pg.Data) -> None:
     state = st.session_state[STATE_KEY]
     config, spec = state.config, state.config.spec
@@ -222,7 +260,8 @@ def keras_panel(data: pg.Data) -> None:
     ui.keras_panel(
         playground_code(config.dataset, config.noise, config.train_percent, config.seed, config.features, spec.sizes,
                         config.activation, spec.output_activation, spec.loss, spec.l1, spec.l2, config.optimizer,
-                        config.learning_rate, config.batch_size, start.weights, start.biases, state.epoch),
+                        config.learning_rate, config.batch_size, start.weights, start.biases, state.epoch,
+                        own_description(config)),
         "The same data, inputs, network, starting weights, optimiser and batches in Keras, trained for the epochs "
         "done here with today's settings: it prints the training and test loss shown above (if you changed the "
         "learning rate, regularisation, batch size or optimiser during the training, the page's numbers come "

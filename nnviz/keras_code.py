@@ -287,13 +287,12 @@ PLAYGROUND_LOSSES = {"binary_crossentropy": '"binary_crossentropy"', "mse": '"ms
 def playground_code(dataset: str, noise: int, train_percent: int, seed: int, features: Sequence[str],
                     sizes: Sequence[int], hidden_activation: str, output_activation: str, loss: str, l1: float,
                     l2: float, optimizer: str, learning_rate: float, batch_size: int, weights: Sequence,
-                    biases: Sequence, epochs: int) -> str:
+                    biases: Sequence, epochs: int, own: dict | None = None) -> str:
     """The Playground in Keras: the same data (the page's generator, written out), inputs, network with
     its starting weights, optimiser and batches, trained for ``epochs`` epochs; prints the training and
     test loss the page shows (to float32's precision)."""
     from nnviz import playground as pg
 
-    generator, call = pg.GENERATOR_CALLS[dataset]
     columns = ", ".join(pg.FEATURES[f][1] for f in features)
     labels = ", ".join(pg.FEATURES[f][0] for f in features)
     regularizer = ""
@@ -309,20 +308,40 @@ def playground_code(dataset: str, noise: int, train_percent: int, seed: int, fea
     starting = ", ".join(f"{_matrix(w)}, np.array([{_floats(b)}])" for w, b in zip(weights, biases))
     target = "labels[train]" if loss == "categorical_crossentropy" else "labels[train].reshape(-1, 1)"
     test_target = "labels[test]" if loss == "categorical_crossentropy" else "labels[test].reshape(-1, 1)"
+    if own is None:
+        generator, call = pg.GENERATOR_CALLS[dataset]
+        data_lines = [
+            IMPORTS.replace("import numpy as np\n", "import math\n\nimport numpy as np\n"),
+            f"BOX = {float_literal(pg.BOX)}  # the data live in [-6, 6]²",
+            f"GAUSSIANS = {list(pg.GAUSSIANS)}  # (x₁, x₂, sign) of the multi-Gaussian bumps",
+            "Array = np.ndarray  # the type the function's hints name",
+            "",
+            "",
+            inspect.getsource(generator),
+            "",
+            f"# The page's data: {pg.DATASETS[dataset].label}, noise {noise} %, seed {seed}, "
+            f"{train_percent} % for training",
+            f"n, noise, rng = {pg.N_POINTS}, {float_literal(noise / 100)}, np.random.default_rng({int(seed)})",
+            f"points, labels = {call}",
+            "points = np.clip(points, -BOX, BOX)",
+        ]
+    else:
+        data_lines = [
+            IMPORTS.replace("import numpy as np\n", "import csv\n\nimport numpy as np\n"),
+            f"# Your points: {own['name']} (put it next to this script), {train_percent} % for training",
+            f"with open({own['name']!r}, newline=\"\", encoding=\"utf-8-sig\") as file:",
+            "    rows = [row for row in csv.reader(file) if any(cell.strip() for cell in row)]",
+            "try:",
+            "    float(rows[0][0])",
+            "except ValueError:",
+            "    rows = rows[1:]  # a header row",
+            f"CLASSES = {list(own['class_names'])}  # your labels as classes 0, 1, …",
+            f"points = np.array([[float(row[0]), float(row[1])] for row in rows]) * {float_literal(own['scale'])}",
+            "labels = np.array([CLASSES.index(row[2].strip()) for row in rows])",
+            f"rng = np.random.default_rng({int(seed)})",
+        ]
     lines = [
-        IMPORTS.replace("import numpy as np\n", "import math\n\nimport numpy as np\n"),
-        f"BOX = {float_literal(pg.BOX)}  # the data live in [-6, 6]²",
-        f"GAUSSIANS = {list(pg.GAUSSIANS)}  # (x₁, x₂, sign) of the multi-Gaussian bumps",
-        "Array = np.ndarray  # the type the function's hints name",
-        "",
-        "",
-        inspect.getsource(generator),
-        "",
-        (f"# The page's data: {pg.DATASETS[dataset].label}, noise {noise} %, seed {seed}, "
-        f"{train_percent} % for training"),
-        f"n, noise, rng = {pg.N_POINTS}, {float_literal(noise / 100)}, np.random.default_rng({int(seed)})",
-        f"points, labels = {call}",
-        "points = np.clip(points, -BOX, BOX)",
+        *data_lines,
         "order = rng.permutation(len(points))",
         f"train, test = np.split(order, [round(len(points) * {int(train_percent)} / 100)])",
         "",

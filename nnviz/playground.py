@@ -182,12 +182,14 @@ class PlaygroundConfig:
     regularization_rate: float = 0.0
     optimizer: str = "sgd"
     binary_loss: str = "cross_entropy"
+    own_classes: int = 0  # with dataset OWN: the classes of the uploaded points
+    own_digest: str = ""  # with dataset OWN: which upload (a new file starts a new network)
 
     def __post_init__(self):
         object.__setattr__(self, "features", tuple(self.features))
         object.__setattr__(self, "hidden", tuple(int(u) for u in self.hidden))
         problems = []
-        if self.dataset not in DATASETS:
+        if self.dataset not in DATASETS and not (self.dataset == OWN and 2 <= self.own_classes <= MAX_CLASSES):
             problems.append(f"unknown data set {self.dataset!r}")
         if not self.features or any(f not in FEATURES for f in self.features):
             problems.append("choose at least one input feature")
@@ -211,6 +213,8 @@ class PlaygroundConfig:
 
     @property
     def data(self) -> DataSet:
+        if self.dataset == OWN:
+            return DataSet("Your own data", _no_generator, self.own_classes)
         return DATASETS[self.dataset]
 
     @property
@@ -228,7 +232,7 @@ class PlaygroundConfig:
 
     def data_key(self) -> tuple:
         """What a new data set is drawn for."""
-        return self.dataset, self.noise, self.train_percent, self.seed
+        return self.dataset, self.noise, self.train_percent, self.seed, self.own_digest
 
     def network_key(self) -> tuple:
         """What a new network is started for (TensorFlow Playground's rule): the data, the inputs, the
@@ -253,16 +257,105 @@ class Data:
     classes: int  # 0 for regression
 
 
-def make_data(config: PlaygroundConfig) -> Data:
+def make_data(config: PlaygroundConfig, own: OwnData | None = None) -> Data:
     """The seeded data set of ``config``: N_POINTS points in the box (points a wide cloud throws further out
-    are put on its edge), the first train_percent % after a shuffle for training."""
+    are put on its edge), or the uploaded ``own`` points; the first train_percent % after a shuffle are
+    for training."""
     rng = np.random.default_rng(config.seed)
-    points, labels = config.data.generate(N_POINTS, config.noise / 100, rng)
-    points = np.clip(points, -BOX, BOX)  # wide noisy clouds would leave the pictures: keep them on the edge
+    if config.dataset == OWN:
+        if own is None:
+            raise ValueError("the own data set needs its points")
+        points, labels = own.points, own.labels
+    else:
+        points, labels = config.data.generate(N_POINTS, config.noise / 100, rng)
+        points = np.clip(points, -BOX, BOX)  # wide noisy clouds would leave the pictures: keep them on the edge
     order = rng.permutation(len(points))
     n_train = round(len(points) * config.train_percent / 100)
     train, test = order[:n_train], order[n_train:]
     return Data(points[train], labels[train], points[test], labels[test], config.data.classes)
+
+
+# --- Your own data: a CSV of x₁, x₂ and a class label ---------------------------------------------------------
+
+OWN = "own"
+MAX_CLASSES = 4
+MAX_ROWS = 5_000
+
+
+def _no_generator(n, noise, rng):  # an uploaded data set is not generated
+    raise ValueError("uploaded points are not generated")
+
+
+@dataclass(frozen=True)
+class OwnData:
+    """Uploaded points (scaled into the box if they were outside it) with class labels 0..k−1."""
+
+    name: str
+    points: Array
+    labels: Array
+    class_names: tuple[str, ...]
+    scale: float  # the factor the points were multiplied by (1.0: as uploaded)
+    digest: str
+
+    @property
+    def classes(self) -> int:
+        return len(self.class_names)
+
+
+def parse_points_csv(raw: bytes, name: str = "upload.csv") -> tuple[OwnData | None, str | None]:
+    """A CSV with two numeric columns (x₁, x₂) and a label column, a header row optional, up to MAX_ROWS
+    rows and 2–4 classes. Returns the data, or None and a message saying what is wrong."""
+    import csv
+    import hashlib
+
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return None, f"{name} is not a text (UTF-8) file."
+    rows = [r for r in csv.reader(text.splitlines()) if any(cell.strip() for cell in r)]
+    if rows and not _is_number(rows[0][0] if rows[0] else ""):
+        rows = rows[1:]  # a header
+    if not rows:
+        return None, f"{name} has no rows of data."
+    if len(rows) > MAX_ROWS:
+        return None, f"{name} has {len(rows):,} rows; the playground takes at most {MAX_ROWS:,}."
+    points = np.empty((len(rows), 2))
+    labels = []
+    for i, row in enumerate(rows, start=1):
+        if len(row) < 3:
+            return None, f"Row {i} of {name} has {len(row)} column(s); each row needs x₁, x₂ and a label."
+        for j in (0, 1):
+            value = _to_float(row[j])
+            if value is None:
+                return None, f"Row {i} of {name}: “{row[j].strip()}” is not a finite number."
+            points[i - 1, j] = value
+        labels.append(row[2].strip())
+    names = tuple(sorted(set(labels), key=lambda v: (_to_float(v) is None, _to_float(v) or 0.0, v)))
+    if len(names) < 2:
+        return None, f"{name} has only one class ({names[0]!r}): a classifier needs at least two."
+    if len(names) > MAX_CLASSES:
+        return None, f"{name} has {len(names)} classes; the playground takes 2–{MAX_CLASSES}."
+    largest = float(np.abs(points).max())
+    scale = 5.0 / largest if largest > BOX else 1.0
+    index = {v: k for k, v in enumerate(names)}
+    digest = hashlib.sha1(raw).hexdigest()[:12]
+    return OwnData(name, points * scale, np.array([index[v] for v in labels]), names, scale, digest), None
+
+
+def _to_float(cell: str) -> float | None:
+    try:
+        value = float(cell.strip())
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
+
+
+def _is_number(cell: str) -> bool:
+    try:
+        float(cell.strip())
+    except ValueError:
+        return False
+    return True
 
 
 def features(points: Array, keys: tuple[str, ...]) -> Array:

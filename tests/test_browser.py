@@ -213,3 +213,30 @@ def test_playground_plays_and_pauses_in_the_browser(server_url, page):
     assert output_picture() != before  # the output over the plane has changed
     assert exceptions_on(page) == [] and page.console_errors == []
     screenshot_whole_app(page, "playground-after-play")
+
+
+def test_playground_takes_good_and_refuses_bad_csv_files_in_the_browser(server_url, page, tmp_path):
+    from playwright.sync_api import expect
+
+    from test_page_playground import BAD_CSVS, GOOD_CSV
+
+    page.goto(f"{server_url}/playground")
+    wait_until_idle(page)
+    chooser = page.locator("[data-testid='stFileUploader'] input[type='file']")
+    good = tmp_path / "ring.csv"
+    good.write_text(GOOD_CSV)
+    chooser.set_input_files(str(good))
+    wait_until_idle(page)
+    expect(page.get_by_text("300 points, classes in, out")).to_be_visible(timeout=20_000)
+    expect(page.get_by_text("A link cannot carry your own points", exact=False)).to_be_visible()
+    for name in ("text.csv", "one_class.csv"):
+        bad = tmp_path / name
+        bad.write_text(BAD_CSVS[name][0])
+        chooser.set_input_files(str(bad))
+        wait_until_idle(page)
+        expect(page.locator("[data-testid='stAlert']").filter(has_text=BAD_CSVS[name][1])).to_be_visible()
+        expect(page.get_by_text("300 points, classes in, out")).to_be_visible()  # the good data stay
+    page.get_by_role("button", name="Step").click()
+    wait_until_idle(page)
+    assert exceptions_on(page) == [] and page.console_errors == []
+    screenshot_whole_app(page, "playground-own-data")

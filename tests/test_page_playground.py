@@ -146,3 +146,62 @@ def test_a_challenge_turns_green_and_the_confusion_matrix_counts_the_test_points
     data = pg.make_data(state(at).config)
     assert table.to_numpy().sum() == len(data.test_points)
     np.testing.assert_array_equal(table.to_numpy(), pg.confusion(state(at), data.test_points, data.test_labels, 2))
+
+
+GOOD_CSV = "x1,x2,label\n" + "\n".join(
+    f"{x:.3f},{y:.3f},{'in' if x * x + y * y < 4 else 'out'}"
+    for x, y in np.random.default_rng(0).uniform(-5, 5, (300, 2))) + "\n"
+BAD_CSVS = {
+    "text.csv": ("x1,x2,label\n1,2,a\nthree,4,b\n", "is not a finite number"),
+    "nan.csv": ("1,2,a\nnan,4,b\n", "is not a finite number"),
+    "one_class.csv": ("1,2,a\n3,4,a\n", "only one class"),
+    "empty.csv": ("", "no rows"),
+    "columns.csv": ("1,2\n3,4\n", "needs x₁, x₂ and a label"),
+    "big.csv": ("".join(f"{i % 5},{i % 3},{i % 2}\n" for i in range(6000)), "at most 5,000"),
+}
+
+
+def test_own_points_from_a_csv_and_bad_files_keep_them():
+    """Through the page's parse-and-store step (the callback of its uploader) and a run."""
+    from conftest import app_test
+
+    at = app_test(PAGE)
+    own, problem = pg.parse_points_csv(GOOD_CSV.encode(), "ring.csv")
+    assert problem is None and own.classes == 2 and own.class_names == ("in", "out") and len(own.points) == 300
+    at.session_state["pg_own"] = own
+    at.run()  # the data set list now offers the upload
+    at.selectbox(key="pg_dataset").set_value(pg.OWN).run()
+    assert not at.exception
+    config = state(at).config
+    assert (config.dataset, config.own_classes, config.own_digest) == (pg.OWN, 2, own.digest)
+    assert "A link cannot carry your own points" in " ".join(c.value for c in at.caption)
+    code = at.code[0].value
+    assert "ring.csv" in code and "CLASSES = ['in', 'out']" in code
+    step(at)
+    for name, (text, message) in BAD_CSVS.items():
+        bad, problem = pg.parse_points_csv(text.encode(), name)
+        assert bad is None and message in problem, name
+    assert state(at).config.own_digest == own.digest  # bad files never replaced the data
+
+
+def test_the_keras_code_for_own_points_reads_the_file_as_the_page_did(tmp_path):
+    """Runs the panel's code (TensorFlow, a fresh interpreter) next to the CSV: it prints the page's losses."""
+    import subprocess
+    import sys
+
+    from nnviz.keras_code import playground_code
+
+    own, _ = pg.parse_points_csv(GOOD_CSV.encode(), "ring.csv")
+    config = pg.PlaygroundConfig(dataset=pg.OWN, own_classes=own.classes, own_digest=own.digest, hidden=(3,))
+    data = pg.make_data(config, own)
+    start = pg.initial_state(config, data)
+    done = pg.train(start, data, 3)
+    spec = config.spec
+    code = playground_code(pg.OWN, 0, 50, 0, config.features, spec.sizes, "tanh", spec.output_activation, spec.loss,
+                           0.0, 0.0, "sgd", 0.03, 10, start.network.weights, start.network.biases, 3,
+                           {"name": "ring.csv", "class_names": own.class_names, "scale": own.scale})
+    (tmp_path / "ring.csv").write_text(GOOD_CSV)
+    (tmp_path / "panel.py").write_text(code)
+    out = subprocess.run([sys.executable, "panel.py"], cwd=tmp_path, capture_output=True, text=True, timeout=240, check=False)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert f"training loss {done.train_loss[-1]:.4f}, test loss {done.test_loss[-1]:.4f}" in out.stdout
