@@ -15,6 +15,7 @@ from nnviz.keras_code import playground_code
 STATE_KEY = "pg_state"  # the PlaygroundState
 PLAY_KEY = "pg_playing"
 SHAPE_KEY = "pg_shape"
+KERAS_KEY = "pg_keras_result"  # (the config it was computed for, train_like_engine's result)
 OWN_KEY = "pg_own"  # the uploaded OwnData
 UPLOAD_ERROR_KEY = "pg_upload_error"
 TICK_KEY = "pg_tick"  # True while the live section reruns alone (a timer tick)
@@ -214,7 +215,7 @@ def playground(data: pg.Data) -> None:
     ui.show_figure(figs.playground_figure(
         layers, titles, state.network.weights, output, data.train_points, data.train_labels,
         data.test_points if show_test else None, data.test_labels if show_test else None,
-        state.train_loss, state.test_loss, data.classes), key="pg_figure")
+        state.train_loss, state.test_loss, data.classes, keras_losses(state)), key="pg_figure")
     details(state, data)
 
 
@@ -239,14 +240,39 @@ def _loss_text(value: float) -> str:
     return f"{value:.4f}" if np.isfinite(value) else "not a number"
 
 
-ui.page_header("playground")
-config = controls()
-data = data_for(config)
-current_state(config, data)
-buttons(data)
-st.toggle("show the test points", key="pg_show_test")
-st.session_state[TICK_KEY] = False  # this is a run of the whole page, not a timer tick
-st.fragment(run_every=FRAME_SECONDS if st.session_state.get(PLAY_KEY) else None)(playground)(data)
+def keras_losses(state: pg.PlaygroundState) -> list[float] | None:
+    """Keras' training losses of the same training, if they were computed for these very settings."""
+    stored = st.session_state.get(KERAS_KEY)
+    return stored[1]["train_loss"] if stored and stored[0] == state.config else None
+
+
+def keras_check(data: pg.Data) -> None:
+    """Train the same network in Keras (TensorFlow loaded on demand) and overlay its losses."""
+    state = st.session_state[STATE_KEY]
+    epochs = min(max(state.epoch, 1), pg.KERAS_CHECK_MAX_EPOCHS)
+    left, right = st.columns([1, 2], vertical_alignment="center")
+    if left.button(f"Train the same in Keras ({epochs} epoch{'s' if epochs > 1 else ''})", key="pg_keras",
+                   help="Loads TensorFlow (a few seconds the first time) and trains the same data, network, starting "
+                        "weights, optimiser and batches with model.fit; its losses appear as × on the loss curve."):
+        from nnviz import keras_jobs
+
+        result = ui.run_exclusive("Keras trains the same network …", keras_jobs.train_like_engine,
+                                  *pg.keras_check_job(state, data))
+        if result is not None:
+            st.session_state[KERAS_KEY] = (state.config, result)
+            st.rerun()
+    stored = st.session_state.get(KERAS_KEY)
+    if stored and stored[0] == state.config:
+        keras_train = np.array(stored[1]["train_loss"])
+        ours = np.array(state.train_loss[:len(keras_train)])
+        gap = float(np.max(np.abs(keras_train[:len(ours)] - ours))) if len(ours) else float("nan")
+        right.success(f"Keras' training loss over its {len(keras_train) - 1} epochs (× on the curve) differs from the "
+                      f"page's by at most {gap:.1e}: float32 against float64, the same training.")
+    else:
+        right.caption(f"Keras trains the first {epochs} epoch(s) with the current settings (from the starting "
+                      "weights) and its losses are drawn over the page's.")
+
+
 def own_description(config: pg.PlaygroundConfig) -> dict | None:
     """What the Keras code needs to read the uploaded file as the page did."""
     own = st.session_state.get(OWN_KEY) if config.dataset == pg.OWN else None
@@ -269,6 +295,15 @@ def keras_panel(data: pg.Data) -> None:
     )
 
 
+ui.page_header("playground")
+config = controls()
+data = data_for(config)
+current_state(config, data)
+buttons(data)
+st.toggle("show the test points", key="pg_show_test")
+st.session_state[TICK_KEY] = False  # this is a run of the whole page, not a timer tick
+st.fragment(run_every=FRAME_SECONDS if st.session_state.get(PLAY_KEY) else None)(playground)(data)
+keras_check(data)
 ui.try_this([
     ("Circle, no hidden layer (empty shape), inputs x₁ and x₂ only: press Play. Why can it not separate the "
     "classes? Now tick x₁² and x₂²: a single unit solves it."),

@@ -136,3 +136,36 @@ def fit_weights(spec: dict, weights: Sequence, biases: Sequence, x, y, optimizer
     params = [np.array(p) for p in model.get_weights()]
     return {"weights": params[0::2], "biases": params[1::2],
             "history": [float(v) for v in history.history["loss"]]}
+
+
+def train_like_engine(spec: dict, weights: Sequence, biases: Sequence, x_train, y_train, x_test, y_test,
+                      optimizer: dict, batch_size: int, shuffle_seeds: Sequence[int], dtype: str = "float32") -> dict:
+    """The Playground's training in Keras: from the given weights, one ``fit`` call per epoch on the training
+    data in the order ``np.random.default_rng(seed).permutation`` gives for that epoch's seed (as
+    ``nnviz.network.fit`` shuffles), and the training and test loss (``evaluate``, penalties included)
+    before the first epoch and after each.
+
+    Returns {"train_loss": [...], "test_loss": [...], "weights", "biases"}.
+    """
+    keras = load_keras()
+    keras.backend.clear_session()
+    model = build_model(spec, weights, biases, dtype)
+    model.compile(optimizer=optimizer_object(optimizer), loss=loss_object(spec, dtype))
+    n_in = int(spec["sizes"][0])
+    x_train = np.asarray(x_train, dtype=dtype).reshape(-1, n_in)
+    x_test = np.asarray(x_test, dtype=dtype).reshape(-1, n_in)
+    y_train, y_test = targets(spec, y_train, dtype), targets(spec, y_test, dtype)
+
+    def losses() -> tuple[float, float]:
+        test = float(model.evaluate(x_test, y_test, verbose=0)) if len(x_test) else float("nan")
+        return float(model.evaluate(x_train, y_train, verbose=0)), test
+
+    train_loss, test_loss = map(list, zip(losses()))
+    for seed in shuffle_seeds:
+        order = np.random.default_rng(int(seed)).permutation(len(x_train))
+        model.fit(x_train[order], y_train[order], batch_size=int(batch_size), epochs=1, shuffle=False, verbose=0)
+        train, test = losses()
+        train_loss.append(train)
+        test_loss.append(test)
+    params = [np.array(p) for p in model.get_weights()]
+    return {"train_loss": train_loss, "test_loss": test_loss, "weights": params[0::2], "biases": params[1::2]}

@@ -431,7 +431,7 @@ def train(state: PlaygroundState, data: Data, epochs: int) -> PlaygroundState:
     for _ in range(epochs):
         with np.errstate(all="ignore"):
             nw.fit(network, optimizer, x, data.train_labels, state.config.batch_size, 1,
-                   shuffle_seed=state.config.seed * 100_003 + epoch, record_loss=False)
+                   shuffle_seed=shuffle_seed(state.config, epoch), record_loss=False)
         epoch += 1
         train, test = evaluate(network, state.config, data)
         train_loss.append(train)
@@ -541,3 +541,27 @@ def challenge_status(challenge: Challenge, state: PlaygroundState, data: Data) -
         return met, f"test loss {value:.3f}, target ≤ {challenge.target:g}"
     value = accuracy(state, data.test_points, data.test_labels)
     return value >= challenge.target, f"test accuracy {value:.1%}, target ≥ {challenge.target:.0%}"
+
+
+KERAS_CHECK_MAX_EPOCHS = 30  # Keras needs ~0.3 s an epoch here (a fit and two evaluate calls): ~10 s
+
+
+def shuffle_seed(config: PlaygroundConfig, epoch: int) -> int:
+    """The seed of the batches' order in epoch ``epoch`` (0-based): what ``train`` and the Keras check use."""
+    return config.seed * 100_003 + epoch
+
+
+def keras_check_job(state: PlaygroundState, data: Data) -> tuple:
+    """The arguments of ``nnviz.keras_jobs.train_like_engine`` for the same training from the start: the
+    first min(epochs done, KERAS_CHECK_MAX_EPOCHS) epochs with the current settings (plain data only)."""
+    from dataclasses import asdict
+
+    config = state.config
+    start = initial_state(config, data).network
+    epochs = min(max(state.epoch, 1), KERAS_CHECK_MAX_EPOCHS)
+    optimizer = ({"name": "adam", "learning_rate": config.learning_rate} if config.optimizer == "adam" else
+                 {"name": "sgd", "learning_rate": config.learning_rate,
+                  "momentum": MOMENTUM if config.optimizer == "momentum" else 0.0})
+    return (asdict(config.spec), start.weights, start.biases, features(data.train_points, config.features),
+            data.train_labels, features(data.test_points, config.features), data.test_labels, optimizer,
+            config.batch_size, [shuffle_seed(config, e) for e in range(epochs)])

@@ -205,3 +205,19 @@ def test_the_keras_code_for_own_points_reads_the_file_as_the_page_did(tmp_path):
     out = subprocess.run([sys.executable, "panel.py"], cwd=tmp_path, capture_output=True, text=True, timeout=240, check=False)
     assert out.returncode == 0, out.stderr[-2000:]
     assert f"training loss {done.train_loss[-1]:.4f}, test loss {done.test_loss[-1]:.4f}" in out.stdout
+
+
+def test_train_the_same_in_keras_overlays_equal_losses(at):
+    import pickle
+
+    step(at, 3)
+    job = pg.keras_check_job(state(at), pg.make_data(state(at).config))
+    assert pickle.loads(pickle.dumps(job))[-1] == [0, 1, 2]  # plain data: a worker process can take it
+    at.button(key="pg_keras").click().run(timeout=180)
+    assert not at.exception
+    keras_curve = trace(figures(at)["pg_figure"], "Keras: training loss")["y"]
+    assert len(keras_curve) == 4
+    np.testing.assert_allclose(keras_curve, state(at).train_loss, rtol=1e-5, atol=1e-6)
+    assert any("differs from the page's by at most" in s.value for s in at.success)
+    at.select_slider(key="pg_rate").set_value(0.3).run()  # other settings: the overlay is no longer theirs
+    assert "Keras: training loss" not in [t.get("name") for t in figures(at)["pg_figure"]["data"]]

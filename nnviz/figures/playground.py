@@ -87,7 +87,7 @@ def playground_figure(layer_pictures: Sequence[Sequence[np.ndarray]], layer_titl
                       weights: Sequence[np.ndarray], output_rgb: np.ndarray, train_points: np.ndarray,
                       train_labels: np.ndarray, test_points: np.ndarray | None, test_labels: np.ndarray | None,
                       train_loss: Sequence[float], test_loss: Sequence[float], classes: int,
-                      height: int = 560) -> go.Figure:
+                      keras_loss: Sequence[float] | None = None, height: int = 560) -> go.Figure:
     """``layer_pictures[l]`` are the RGB pictures of layer l's units (inputs first, output last);
     ``weights[l]`` the kernel from layer l to l+1. Points are coloured by class (regression: by value)."""
     n_layers = len(layer_pictures)
@@ -126,7 +126,7 @@ def playground_figure(layer_pictures: Sequence[Sequence[np.ndarray]], layer_titl
         data.append({"type": "scatter", "x": xs, "y": ys, "mode": "lines", "hoverinfo": "skip", "showlegend": False,
                      "line": {"color": colour, "width": width}, "opacity": 0.7})
     # the unit pictures, pasted into one transparent image over the edges
-    boxes, names = [], []
+    boxes = []
     for layer, pictures in enumerate(layer_pictures):
         for unit in range(len(pictures)):
             cx, cy = centre(layer, unit)
@@ -181,6 +181,11 @@ def playground_figure(layer_pictures: Sequence[Sequence[np.ndarray]], layer_titl
                      "mode": "lines", "name": name, "xaxis": f"x{curve}", "yaxis": f"y{curve}",
                      "line": {"color": BLACK, "dash": dash, "width": 2},
                      "hovertemplate": f"epoch %{{x}}: {name} %{{y:.4f}}<extra></extra>"})
+    if keras_loss:  # the same training in Keras, from epoch 0
+        data.append({"type": "scatter", "x": list(range(len(keras_loss))), "y": [float(v) for v in keras_loss],
+                     "mode": "markers", "name": "Keras: training loss", "xaxis": f"x{curve}", "yaxis": f"y{curve}",
+                     "marker": {"color": ORANGE, "size": 7, "symbol": "x"},
+                     "hovertemplate": "epoch %{x}: Keras training loss %{y:.4f}<extra></extra>"})
     layout["annotations"] = annotations
     return figure(data, layout)
 
