@@ -15,6 +15,7 @@ from nnviz.keras_code import playground_code
 STATE_KEY = "pg_state"  # the PlaygroundState
 PLAY_KEY = "pg_playing"
 SHAPE_KEY = "pg_shape"
+UNIT_KEY = "pg_unit"  # (layer, unit) the student clicked
 KERAS_KEY = "pg_keras_result"  # (the config it was computed for, train_like_engine's result)
 OWN_KEY = "pg_own"  # the uploaded OwnData
 UPLOAD_ERROR_KEY = "pg_upload_error"
@@ -150,8 +151,10 @@ def data_for(config: pg.PlaygroundConfig) -> pg.Data:
 
 
 def current_state(config: pg.PlaygroundConfig, data: pg.Data) -> pg.PlaygroundState:
-    state = st.session_state.get(STATE_KEY)
-    state = pg.initial_state(config, data) if state is None else pg.with_config(state, config, data)
+    previous = st.session_state.get(STATE_KEY)
+    state = pg.initial_state(config, data) if previous is None else pg.with_config(previous, config, data)
+    if previous is not None and state.network.spec.sizes != previous.network.spec.sizes:
+        st.session_state.pop(UNIT_KEY, None)  # the clicked unit may not exist in the new network
     st.session_state[STATE_KEY] = state
     return state
 
@@ -215,8 +218,34 @@ def playground(data: pg.Data) -> None:
     ui.show_figure(figs.playground_figure(
         layers, titles, state.network.weights, output, data.train_points, data.train_labels,
         data.test_points if show_test else None, data.test_labels if show_test else None,
-        state.train_loss, state.test_loss, data.classes, keras_losses(state)), key="pg_figure")
+        state.train_loss, state.test_loss, data.classes, keras_losses(state)), key="pg_figure",
+        on_select=choose_unit)
+    unit_view(state, layers)
     details(state, data)
+
+
+def choose_unit() -> None:
+    points = st.session_state["pg_figure"].selection.points
+    handles = [p for p in points if p.get("customdata")]
+    if handles:
+        st.session_state[UNIT_KEY] = tuple(int(v) for v in handles[0]["customdata"])
+
+
+def unit_view(state: pg.PlaygroundState, layers: list) -> None:
+    """The clicked unit: its picture large, and what it computes with its current weights."""
+    chosen = st.session_state.get(UNIT_KEY)
+    if not chosen or chosen[0] >= len(layers) or chosen[1] >= len(layers[chosen[0]]):
+        st.caption("Click a unit's picture to see it large, with the formula it computes.")
+        return
+    layer, unit = chosen
+    picture, text = st.columns([1, 3], vertical_alignment="center")
+    rgb = layers[layer][unit]
+    picture.image(np.repeat(np.repeat(rgb[::-1], 5, axis=0), 5, axis=1), width="stretch",
+                  caption=f"{pg.unit_label(state.config, layer, unit)} over the plane (x₁ across, x₂ up)")
+    with text:
+        st.markdown(f"**{pg.unit_label(state.config, layer, unit)}** — blue where it is positive (or high), "
+                    "orange where it is negative (or low), white near 0.")
+        st.latex(pg.unit_formula(state, layer, unit))
 
 
 def details(state: pg.PlaygroundState, data: pg.Data) -> None:

@@ -565,3 +565,43 @@ def keras_check_job(state: PlaygroundState, data: Data) -> tuple:
     return (asdict(config.spec), start.weights, start.biases, features(data.train_points, config.features),
             data.train_labels, features(data.test_points, config.features), data.test_labels, optimizer,
             config.batch_size, [shuffle_seed(config, e) for e in range(epochs)])
+
+
+# --- One unit, large: what it computes -------------------------------------------------------------------
+
+
+def unit_label(config: PlaygroundConfig, layer: int, unit: int) -> str:
+    """'x₁²' for an input, 'hidden 2, unit 3', or 'output' / 'output, class 2'."""
+    n_layers = len(config.hidden) + 1
+    if layer == 0:
+        return FEATURES[config.features[unit]][0]
+    if layer == n_layers:
+        return "output" if config.spec.sizes[-1] == 1 else f"output, class {unit}"
+    return f"hidden {layer}, unit {unit + 1}"
+
+
+LATEX_FUNCTIONS = {"relu": r"\mathrm{ReLU}", "tanh": r"\tanh", "sigmoid": r"\sigma", "linear": ""}
+
+
+def unit_formula(state: PlaygroundState, layer: int, unit: int) -> str:
+    """a = f(Σᵢ wᵢ aᵢ + b) for the unit, with its current weights and the names of its inputs (LaTeX)."""
+    config = state.config
+    if layer == 0:
+        return rf"a = {_latex_feature(config.features[unit])}"
+    w = state.network.weights[layer - 1][:, unit]
+    b = float(state.network.biases[layer - 1][unit])
+    sources = ([_latex_feature(f) for f in config.features] if layer == 1
+               else [rf"h^{{{layer - 1}}}_{{{i + 1}}}" for i in range(len(w))])
+    terms = " ".join(f"{'-' if v < 0 else '+'} {abs(v):.3g}\\,{s}" for v, s in zip(w, sources)).lstrip("+ ")
+    total = f"{terms} {'-' if b < 0 else '+'} {abs(b):.3g}"
+    output = layer == len(config.hidden) + 1
+    if output and config.spec.output_activation == "softmax":
+        return rf"z_{{{unit}}} = {total}, \quad p_{{{unit}}} = \mathrm{{softmax}}(z)_{{{unit}}}"
+    name = config.spec.output_activation if output else config.activation
+    f = LATEX_FUNCTIONS.get(name, "")
+    return rf"a = {f}\left({total}\right)" if f else rf"a = {total}"
+
+
+def _latex_feature(key: str) -> str:
+    return {"x1": "x_1", "x2": "x_2", "x1sq": "x_1^2", "x2sq": "x_2^2", "x1x2": "x_1 x_2",
+            "sinx1": r"\sin x_1", "sinx2": r"\sin x_2"}[key]

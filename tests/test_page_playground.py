@@ -221,3 +221,17 @@ def test_train_the_same_in_keras_overlays_equal_losses(at):
     assert any("differs from the page's by at most" in s.value for s in at.success)
     at.select_slider(key="pg_rate").set_value(0.3).run()  # other settings: the overlay is no longer theirs
     assert "Keras: training loss" not in [t.get("name") for t in figures(at)["pg_figure"]["data"]]
+
+
+def test_a_clicked_unit_is_shown_large_with_its_formula(at):
+    assert "Click a unit's picture" in " ".join(c.value for c in at.caption)
+    handles = trace(figures(at)["pg_figure"], "unit handles")
+    assert handles["customdata"][:3] == [[0, 0], [0, 1], [1, 0]]  # inputs first, then hidden 1
+    at.session_state["pg_unit"] = (1, 0)  # what choose_unit stores for a click on hidden 1, unit 1
+    at.run()
+    w = state(at).network.weights[0][:, 0]
+    (formula,) = [e.value.strip("$\n") for e in at.latex if e.value.strip("$\n").startswith("a = ")]
+    assert formula.startswith(r"a = \tanh") and f"{abs(w[0]):.3g}" in formula and f"{abs(w[1]):.3g}" in formula
+    assert any("hidden 1, unit 1" in m.value for m in at.markdown)
+    at.text_input(key="pg_shape").set_value("").run()  # that unit is gone: no error, back to the hint
+    assert not at.exception and "Click a unit's picture" in " ".join(c.value for c in at.caption)

@@ -192,3 +192,14 @@ def test_a_challenge_names_what_is_missing():
     state, data = trained(1, hidden=(4, 2))
     met, why = pg.challenge_status(circle, state, data)
     assert not met and why.startswith("6 hidden units")
+
+
+def test_unit_formula_has_the_units_weights_and_inputs():
+    state, _ = trained(0, hidden=(2,), features=("x1", "sinx2"))
+    w, b = state.network.weights[0][:, 1], state.network.biases[0][1]
+    formula = pg.unit_formula(state, 1, 1)
+    assert formula.startswith(r"a = \tanh\left(") and r"\,x_1" in formula and r"\,\sin x_2" in formula
+    assert f"{abs(w[0]):.3g}" in formula and f"{abs(b):.3g}" in formula
+    assert pg.unit_formula(state, 0, 1) == r"a = \sin x_2"
+    assert pg.unit_formula(state, 2, 0).startswith(r"a = \sigma\left(") and "h^{1}_{2}" in pg.unit_formula(state, 2, 0)
+    assert pg.unit_label(state.config, 2, 0) == "output" and pg.unit_label(state.config, 0, 1) == "sin x₂"

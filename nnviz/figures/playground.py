@@ -132,6 +132,13 @@ def playground_figure(layer_pictures: Sequence[Sequence[np.ndarray]], layer_titl
             cx, cy = centre(layer, unit)
             boxes.append((cx - pic_w / 2, cy - pic_h / 2, pic_w, pic_h))
     canvas = network_canvas([rgb for pictures in layer_pictures for rgb in pictures], boxes, NETWORK_RIGHT)
+    # invisible handles over the pictures: clicking one selects its unit (plotly reports clicks on points only)
+    handles = [(layer, unit, *centre(layer, unit)) for layer, pictures in enumerate(layer_pictures)
+               for unit in range(len(pictures))]
+    data.append({"type": "scatter", "x": [h[2] for h in handles], "y": [h[3] for h in handles], "mode": "markers",
+                 "name": "unit handles", "showlegend": False, "customdata": [[h[0], h[1]] for h in handles],
+                 "marker": {"size": 34, "symbol": "square", "opacity": 0},
+                 "hovertemplate": "click to see this unit large<extra></extra>"})
     data.append({"type": "image", "source": png_source(canvas), "x0": 0, "y0": 0,
                  "dx": NETWORK_RIGHT / canvas.shape[1], "dy": 1 / canvas.shape[0], "hoverinfo": "skip",
                  "name": "units"})
