@@ -180,7 +180,7 @@ def buttons(data: pg.Data) -> None:
     which Streamlit never drops, while a click inside a fragment that reruns every frame can be lost."""
     playing = st.session_state.get(PLAY_KEY, False)
     b1, b2, b3, _ = st.columns([1, 1, 1, 3.6])
-    b1.button("⏸ Pause" if playing else "▶ Play", key="pg_play", type="primary", width="stretch", on_click=toggle_play)
+    b1.button("■ Pause" if playing else "▶ Play", key="pg_play", type="primary", width="stretch", on_click=toggle_play)
     if b2.button("Step", key="pg_step", width="stretch", help="Train one epoch."):
         st.session_state[STATE_KEY] = pg.train(st.session_state[STATE_KEY], data, STEP_EPOCHS)
     if b3.button("Reset", key="pg_reset", width="stretch", help="New weights from the seed, epoch 0."):
@@ -261,8 +261,8 @@ def details(state: pg.PlaygroundState, data: pg.Data) -> None:
         st.markdown("**Challenges**")
         for challenge in pg.CHALLENGES:
             met, why = pg.challenge_status(challenge, state, data)
-            st.markdown(f"{'✅' if met else '⬜'} {challenge.title} — "
-                        + (":green[**done**]" if met else why), help=challenge.hint)
+            mark = ":green[:material/check_circle:]" if met else ":gray[:material/radio_button_unchecked:]"
+            st.markdown(f"{mark} {challenge.title} — " + (":green[**done**]" if met else why), help=challenge.hint)
 
 
 def _loss_text(value: float) -> str:

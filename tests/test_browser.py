@@ -240,3 +240,22 @@ def test_playground_takes_good_and_refuses_bad_csv_files_in_the_browser(server_u
     wait_until_idle(page)
     assert exceptions_on(page) == [] and page.console_errors == []
     screenshot_whole_app(page, "playground-own-data")
+
+
+def test_playground_shows_a_clicked_unit_large(server_url, page):
+    from playwright.sync_api import expect
+
+    page.goto(f"{server_url}/playground")
+    wait_until_idle(page)
+    page.locator(".js-plotly-plot").first.scroll_into_view_if_needed()
+    # where plotly drew the handle of hidden layer 1, unit 1 (the third handle: two inputs come first)
+    x, y = page.evaluate("""() => { const gd = document.querySelector('.js-plotly-plot');
+        const d = gd.data.find(t => t.name === 'unit handles');
+        const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis, r = gd.getBoundingClientRect();
+        return [r.left + xa._offset + xa.l2p(d.x[2]), r.top + ya._offset + ya.l2p(d.y[2])]; }""")
+    page.mouse.click(x, y)
+    wait_until_idle(page)
+    expect(page.get_by_text("hidden 1, unit 1 over the plane", exact=False)).to_be_visible(timeout=10_000)
+    expect(page.locator(".katex").filter(has_text="tanh")).to_be_visible()
+    assert exceptions_on(page) == [] and page.console_errors == []
+    screenshot_whole_app(page, "playground-unit")
