@@ -6,8 +6,8 @@ Screenshots land in tests/artifacts/screenshots/ for a human to look at.
 from __future__ import annotations
 
 import pytest
-
 from conftest import ARTIFACTS
+
 from nnviz.course import PAGES
 
 SCREENSHOTS = ARTIFACTS / "screenshots"
@@ -217,7 +217,6 @@ def test_playground_plays_and_pauses_in_the_browser(server_url, page):
 
 def test_playground_takes_good_and_refuses_bad_csv_files_in_the_browser(server_url, page, tmp_path):
     from playwright.sync_api import expect
-
     from test_page_playground import BAD_CSVS, GOOD_CSV
 
     page.goto(f"{server_url}/playground")
