@@ -15,15 +15,15 @@ from nnviz.keras_code import playground_code
 STATE_KEY = "pg_state"  # the PlaygroundState
 PLAY_KEY = "pg_playing"
 SHAPE_KEY = "pg_shape"
+RERUN_PAGE_KEY = "pg_rerun_page"  # set by a click that changed the data
+DATA_KEY = "pg_data"  # the current Data, for the click handler
 UNIT_KEY = "pg_unit"  # (layer, unit) the student clicked
 KERAS_KEY = "pg_keras_result"  # (the config it was computed for, train_like_engine's result)
 OWN_KEY = "pg_own"  # the uploaded OwnData
 UPLOAD_ERROR_KEY = "pg_upload_error"
-TICK_KEY = "pg_tick"  # True while the live section reruns alone (a timer tick)
-# One live frame. A tick of the live section interrupts a whole-page run in progress (Streamlit lets a
-# fragment run preempt it), so ticks faster than a page run (~100-150 ms here) can swallow a click on Pause.
-FRAME_SECONDS = 0.25
-TRAIN_BUDGET_SECONDS = 0.04  # training time per frame: as many epochs as fit
+FRAME_SECONDS = 0.1  # one live frame: train, then redraw (the browser's Plotly render is the limit)
+MAX_PLAY_SECONDS = 600  # a forgotten tab does not train for ever
+TRAIN_BUDGET_SECONDS = 0.03  # training time per frame: as many epochs as fit
 STEP_EPOCHS = 1
 URL = {"bind": "query-params"}  # every setting travels in the page's link
 ACTIVATION_LABELS = {"relu": "ReLU", "tanh": "tanh", "sigmoid": "sigmoid", "linear": "linear"}
@@ -57,6 +57,10 @@ def change_shape(layer: int | None, delta: int) -> None:
     st.session_state[SHAPE_KEY] = ",".join(map(str, units[:pg.MAX_LAYERS]))
 
 
+def regenerate() -> None:
+    st.session_state["pg_seed"] = min(int(st.session_state.get("pg_seed", 0)) + 1, 10_000)
+
+
 def read_upload() -> None:
     """The uploaded CSV becomes the data set, or a message says why not (the previous data stay)."""
     upload = st.session_state.get("pg_upload")
@@ -80,12 +84,15 @@ def controls() -> pg.PlaygroundConfig:
         noise = st.slider("noise (%)", *pg.NOISE_RANGE, 0, key="pg_noise", **URL)
         train_percent = st.slider("training data (%)", *pg.TRAIN_PERCENT_RANGE, 50, step=10, key="pg_train", **URL)
         seed = st.number_input("seed (data and first weights)", 0, 10_000, 0, key="pg_seed", **URL)
+        st.button("Regenerate", key="pg_regenerate", on_click=regenerate, help="New points: the next seed.")
         st.file_uploader("your own points: a CSV of x₁, x₂, label", type="csv", key="pg_upload",
                          on_change=read_upload, help=f"Up to {pg.MAX_ROWS:,} rows and {pg.MAX_CLASSES} classes; "
                                                      "a header row is optional.")
         if st.session_state.get(UPLOAD_ERROR_KEY):
             st.error(st.session_state[UPLOAD_ERROR_KEY] + " The data you had stay.")
         if dataset == pg.OWN and own is not None:
+            st.download_button("Download these points (CSV)", pg.points_csv(own), file_name=own.name,
+                               mime="text/csv", key="pg_download", width="stretch")
             scaled = f" Scaled by {own.scale:.3g} to fit the square." if own.scale != 1 else ""
             st.caption(f"{len(own.points):,} points, classes {', '.join(own.class_names)} (shown as 0–{own.classes - 1})."
                        f"{scaled} A link cannot carry your own points.")
@@ -171,6 +178,21 @@ def advance(data: pg.Data, budget: float) -> None:
     st.session_state[STATE_KEY] = state
 
 
+def view_options(data: pg.Data) -> None:
+    """Test points, discretized output, and what a click on the plane does (classification only)."""
+    st.session_state[DATA_KEY] = data  # for the click handler, which runs before the next run
+    t1, t2, t3 = st.columns([1, 1, 2], vertical_alignment="center")
+    t1.toggle("show the test points", key="pg_show_test")
+    t2.toggle("discretize output", key="pg_discretize", help="Colour each point of the plane by its predicted class.")
+    if data.classes:
+        actions = ["off", *[str(k) for k in range(data.classes)], "erase"]
+        t3.radio("a click on the plane", actions, key="pg_edit", horizontal=True,
+                 format_func=lambda a: {"off": "does nothing", "erase": "erases points"}.get(a, f"adds class {a}"),
+                 help="Adding or erasing points makes them your own data set (and starts a new network).")
+    elif st.session_state.get("pg_edit", "off") != "off":
+        st.session_state["pg_edit"] = "off"
+
+
 def toggle_play() -> None:
     st.session_state[PLAY_KEY] = not st.session_state.get(PLAY_KEY, False)
 
@@ -189,46 +211,87 @@ def buttons(data: pg.Data) -> None:
         st.session_state[PLAY_KEY] = False
 
 
+@st.fragment  # a click on a unit or on the plane reruns only this part
 def playground(data: pg.Data) -> None:
-    """The numbers and the figure: the part that trains and redraws every frame while playing."""
-    playing = st.session_state.get(PLAY_KEY, False)
-    if playing and st.session_state.get(TICK_KEY):  # a timer tick: the page's own run does not train
+    """The numbers and the figure. While playing, a loop trains for a frame's budget and redraws the same
+    places, a few times a second: any click (Pause, a setting) stops the loop at once, because Streamlit
+    interrupts a running script for a new run. (A timer-driven fragment was tried first: its ticks interrupted
+    the page run that a Pause click starts, and on a busy machine Pause was lost.)"""
+    numbers, picture, below = st.empty(), st.empty(), st.empty()
+    if not st.session_state.get(PLAY_KEY, False):
+        draw(data, numbers, picture, below, interactive=True)
+        return
+    started, frames = time.perf_counter(), 0
+    while time.perf_counter() - started < MAX_PLAY_SECONDS:
+        frame = time.perf_counter()
         advance(data, TRAIN_BUDGET_SECONDS)
-    st.session_state[TICK_KEY] = True  # until the next run of the whole page
+        if st.session_state[STATE_KEY].diverged:
+            break
+        # the matrix and challenges below change slowly: every 5th frame leaves the browser more time to draw
+        draw(data, numbers, picture, below if frames % 5 == 0 else None, interactive=False)
+        frames += 1
+        time.sleep(max(0.0, FRAME_SECONDS - (time.perf_counter() - frame)))
+    st.session_state[PLAY_KEY] = False  # diverged, or played for MAX_PLAY_SECONDS: pause
+    st.rerun(scope="app")
+
+
+def draw(data: pg.Data, numbers, picture, below, interactive: bool) -> None:
+    """Metrics, the figure (clickable only when paused: a widget cannot be drawn twice in one run) and the
+    unit view, confusion matrix and challenges, into their places."""
     state = st.session_state[STATE_KEY]
-    if state.diverged and playing:
-        st.session_state[PLAY_KEY] = False
-        st.rerun()
-    m1, m2, m3, m4 = st.columns(4)
-    m1.metric("epoch", f"{state.epoch:,}")
-    m2.metric("training loss", _loss_text(state.train_loss[-1]))
-    m3.metric("test loss", _loss_text(state.test_loss[-1]))
-    if data.classes:
-        m4.metric("test accuracy", f"{pg.accuracy(state, data.test_points, data.test_labels):.1%}",
-                  help=f"on {len(data.test_points)} test points; "
-                       f"{pg.accuracy(state, data.train_points, data.train_labels):.1%} on the training points")
-    if state.diverged:
-        st.error(f"The training diverged at epoch {state.epoch}: the loss is no longer a number. The learning rate "
-                 f"({state.config.learning_rate:g}) is probably too high for this network; lower it and press Reset.")
+    with numbers.container():
+        m1, m2, m3, m4 = st.columns(4)
+        m1.metric("epoch", f"{state.epoch:,}")
+        m2.metric("training loss", _loss_text(state.train_loss[-1]))
+        m3.metric("test loss", _loss_text(state.test_loss[-1]))
+        if data.classes:
+            m4.metric("test accuracy", f"{pg.accuracy(state, data.test_points, data.test_labels):.1%}",
+                      help=f"on {len(data.test_points)} test points; "
+                           f"{pg.accuracy(state, data.train_points, data.train_labels):.1%} on the training points")
+        if state.diverged:
+            st.error(f"The training diverged at epoch {state.epoch}: the loss is no longer a number. The learning "
+                     f"rate ({state.config.learning_rate:g}) is probably too high for this network; lower it and "
+                     "press Reset.")
     show_test = st.session_state.get("pg_show_test", False)
     pictures = pg.pictures(state)
     layers, output = figs.unit_pictures(pictures.inputs, pictures.hidden, pictures.output, state.config.activation,
-                                        data.classes)
+                                        data.classes, st.session_state.get("pg_discretize", False))
     titles = (["inputs"] + [f"hidden {k}" for k in range(1, len(pictures.hidden) + 1)] + ["output"])
-    ui.show_figure(figs.playground_figure(
+    fig = figs.playground_figure(
         layers, titles, state.network.weights, output, data.train_points, data.train_labels,
         data.test_points if show_test else None, data.test_labels if show_test else None,
-        state.train_loss, state.test_loss, data.classes, keras_losses(state)), key="pg_figure",
-        on_select=choose_unit)
-    unit_view(state, layers)
-    details(state, data)
+        state.train_loss, state.test_loss, data.classes, keras_losses(state),
+        clickable_plane=interactive and st.session_state.get("pg_edit", "off") != "off")
+    with picture.container():
+        if interactive:
+            ui.show_figure(fig, key="pg_figure", on_select=chart_clicked)
+        else:
+            ui.show_figure(fig)
+    if st.session_state.pop(RERUN_PAGE_KEY, False):
+        st.rerun(scope="app")
+    if below is not None:
+        with below.container():
+            unit_view(state, layers)
+            details(state, data)
 
 
-def choose_unit() -> None:
+def chart_clicked() -> None:
+    """A click on a unit's picture shows that unit; a click on the plane adds or erases points (edit mode)."""
     points = st.session_state["pg_figure"].selection.points
     handles = [p for p in points if p.get("customdata")]
     if handles:
         st.session_state[UNIT_KEY] = tuple(int(v) for v in handles[0]["customdata"])
+        return
+    action = st.session_state.get("pg_edit", "off")
+    if points and action != "off":
+        own = pg.edit_points(st.session_state[DATA_KEY], float(points[0]["x"]), float(points[0]["y"]), action)
+        if own is None:
+            st.session_state[UPLOAD_ERROR_KEY] = "That would leave fewer than two classes: nothing was erased."
+            return
+        st.session_state[OWN_KEY] = own
+        st.session_state[UPLOAD_ERROR_KEY] = None
+        st.session_state["pg_dataset"] = pg.OWN
+        st.session_state[RERUN_PAGE_KEY] = True  # new data: the whole page must follow (a callback cannot rerun it)
 
 
 def unit_view(state: pg.PlaygroundState, layers: list) -> None:
@@ -329,9 +392,8 @@ config = controls()
 data = data_for(config)
 current_state(config, data)
 buttons(data)
-st.toggle("show the test points", key="pg_show_test")
-st.session_state[TICK_KEY] = False  # this is a run of the whole page, not a timer tick
-st.fragment(run_every=FRAME_SECONDS if st.session_state.get(PLAY_KEY) else None)(playground)(data)
+view_options(data)
+playground(data)
 keras_check(data)
 ui.try_this([
     ("Circle, no hidden layer (empty shape), inputs x₁ and x₂ only: press Play. Why can it not separate the "

@@ -605,3 +605,41 @@ def unit_formula(state: PlaygroundState, layer: int, unit: int) -> str:
 def _latex_feature(key: str) -> str:
     return {"x1": "x_1", "x2": "x_2", "x1sq": "x_1^2", "x2sq": "x_2^2", "x1x2": "x_1 x_2",
             "sinx1": r"\sin x_1", "sinx2": r"\sin x_2"}[key]
+
+
+# --- Points added or erased by clicking on the plane ---------------------------------------------------------
+
+EDITED_NAME = "your_points.csv"
+ERASE_RADIUS = 0.8
+
+
+def own_from_points(points: Array, labels: Array, classes: int, name: str = EDITED_NAME) -> OwnData:
+    """Points and labels 0..classes−1 as an own data set (what a click on the plane edits)."""
+    import hashlib
+
+    points = np.asarray(points, float).reshape(-1, 2)
+    labels = np.asarray(labels, int)
+    digest = hashlib.sha1(points.tobytes() + labels.tobytes()).hexdigest()[:12]
+    return OwnData(name, points, labels, tuple(str(k) for k in range(classes)), 1.0, digest)
+
+
+def edit_points(data: Data, x1: float, x2: float, action: str) -> OwnData | None:
+    """All of ``data``'s points with one more of class ``action`` ('0', '1', …) at (x₁, x₂), or without those
+    within ERASE_RADIUS of it (``action`` 'erase'). None when that would leave fewer than two classes."""
+    points = np.concatenate([data.train_points, data.test_points])
+    labels = np.concatenate([data.train_labels, data.test_labels]).astype(int)
+    if action == "erase":
+        keep = np.hypot(points[:, 0] - x1, points[:, 1] - x2) > ERASE_RADIUS
+        points, labels = points[keep], labels[keep]
+    else:
+        points = np.vstack([points, [[float(np.clip(x1, -BOX, BOX)), float(np.clip(x2, -BOX, BOX))]]])
+        labels = np.append(labels, int(action))
+    if len(set(labels.tolist())) < 2 or len(points) < 4:
+        return None
+    return own_from_points(points, labels, data.classes)
+
+
+def points_csv(own: OwnData) -> str:
+    """The own data as the CSV the Keras code reads (x1, x2, label)."""
+    rows = [f"{x:.6g},{y:.6g},{own.class_names[k]}" for (x, y), k in zip(own.points, own.labels)]
+    return "x1,x2,label\n" + "\n".join(rows) + "\n"

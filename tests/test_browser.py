@@ -258,3 +258,23 @@ def test_playground_shows_a_clicked_unit_large(server_url, page):
     expect(page.locator(".katex").filter(has_text="tanh")).to_be_visible()
     assert exceptions_on(page) == [] and page.console_errors == []
     screenshot_whole_app(page, "playground-unit")
+
+
+def test_playground_adds_a_point_where_the_plane_is_clicked(server_url, page):
+    from playwright.sync_api import expect
+
+    page.goto(f"{server_url}/playground")
+    wait_until_idle(page)
+    page.get_by_text("adds class 1", exact=True).click()
+    wait_until_idle(page)
+    page.locator(".js-plotly-plot").first.scroll_into_view_if_needed()
+    # the plane's axes are the second pair (x2/y2); click at (4.2, 4.2), a corner with no class-1 points
+    x, y = page.evaluate("""() => { const gd = document.querySelector('.js-plotly-plot');
+        const xa = gd._fullLayout.xaxis2, ya = gd._fullLayout.yaxis2, r = gd.getBoundingClientRect();
+        return [r.left + xa._offset + xa.l2p(4.2), r.top + ya._offset + ya.l2p(4.2)]; }""")
+    page.mouse.click(x, y)
+    wait_until_idle(page)
+    expect(page.get_by_text("501 points, classes 0, 1", exact=False)).to_be_visible(timeout=10_000)
+    expect(page.get_by_role("button", name="Download these points (CSV)")).to_be_visible()
+    assert exceptions_on(page) == [] and page.console_errors == []
+    screenshot_whole_app(page, "playground-clicked-point")

@@ -203,3 +203,30 @@ def test_unit_formula_has_the_units_weights_and_inputs():
     assert pg.unit_formula(state, 0, 1) == r"a = \sin x_2"
     assert pg.unit_formula(state, 2, 0).startswith(r"a = \sigma\left(") and "h^{1}_{2}" in pg.unit_formula(state, 2, 0)
     assert pg.unit_label(state.config, 2, 0) == "output" and pg.unit_label(state.config, 0, 1) == "sin x₂"
+
+
+def test_clicks_add_and_erase_points_and_never_leave_one_class():
+    data = pg.make_data(pg.PlaygroundConfig())
+    n = len(data.train_points) + len(data.test_points)
+    added = pg.edit_points(data, 1.0, 2.0, "1")
+    assert len(added.points) == n + 1 and added.points[-1].tolist() == [1.0, 2.0] and added.labels[-1] == 1
+    assert added.class_names == ("0", "1") and added.name == pg.EDITED_NAME
+    erased = pg.edit_points(data, 0.0, 0.0, "erase")
+    near = np.hypot(*np.concatenate([data.train_points, data.test_points]).T) <= pg.ERASE_RADIUS
+    assert len(erased.points) == n - near.sum() and near.sum() > 0
+    assert np.all(np.hypot(*erased.points.T) > pg.ERASE_RADIUS)
+    few = pg.Data(np.array([[0.0, 0.0], [0.1, 0.0], [5.0, 5.0], [5.0, 4.9]]), np.array([0, 0, 1, 1]),
+                  np.empty((0, 2)), np.empty(0, int), 2)
+    assert pg.edit_points(few, 5.0, 5.0, "erase") is None  # class 1 would vanish
+    config = pg.PlaygroundConfig(dataset=pg.OWN, own_classes=2, own_digest=added.digest)
+    again = pg.make_data(config, added)
+    assert len(again.train_points) + len(again.test_points) == n + 1
+    parsed, problem = pg.parse_points_csv(pg.points_csv(added).encode(), "your_points.csv")
+    assert problem is None and np.allclose(parsed.points, added.points, atol=1e-5)
+    np.testing.assert_array_equal(parsed.labels, added.labels)
+
+
+def test_discretized_output_is_pure_class_colours():
+    probs = np.array([[0.2, 0.6], [0.49, 0.51]])
+    _, out = figs.unit_pictures(np.zeros((2, 2, 2)), [], probs, "tanh", 2, discretize=True)
+    assert {tuple(c) for c in out.reshape(-1, 3)} == {(230, 159, 0), (0, 114, 178)}

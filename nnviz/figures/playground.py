@@ -87,7 +87,8 @@ def playground_figure(layer_pictures: Sequence[Sequence[np.ndarray]], layer_titl
                       weights: Sequence[np.ndarray], output_rgb: np.ndarray, train_points: np.ndarray,
                       train_labels: np.ndarray, test_points: np.ndarray | None, test_labels: np.ndarray | None,
                       train_loss: Sequence[float], test_loss: Sequence[float], classes: int,
-                      keras_loss: Sequence[float] | None = None, height: int = 560) -> go.Figure:
+                      keras_loss: Sequence[float] | None = None, clickable_plane: bool = False,
+                      height: int = 560) -> go.Figure:
     """``layer_pictures[l]`` are the RGB pictures of layer l's units (inputs first, output last);
     ``weights[l]`` the kernel from layer l to l+1. Points are coloured by class (regression: by value)."""
     n_layers = len(layer_pictures)
@@ -174,6 +175,13 @@ def playground_figure(layer_pictures: Sequence[Sequence[np.ndarray]], layer_titl
                                     "line": {"color": GREY, "width": 1}},
                          "customdata": labels.tolist(),
                          "hovertemplate": f"{label}: y = %{{customdata:.2f}}<extra></extra>"})
+    if clickable_plane:  # invisible points on a grid: a click on the plane selects the nearest (adds a point there)
+        grid = np.linspace(-5.8, 5.8, 30)
+        gx, gy = np.meshgrid(grid, grid)
+        data.append({"type": "scatter", "x": gx.ravel().round(2).tolist(), "y": gy.ravel().round(2).tolist(),
+                     "mode": "markers", "name": "plane handles", "showlegend": False, "xaxis": f"x{out}",
+                     "yaxis": f"y{out}", "marker": {"size": 12, "opacity": 0},
+                     "hovertemplate": "click: (%{x:.1f}, %{y:.1f})<extra></extra>"})
     # the loss curves
     curve = "3"
     stride = max(1, -(-len(train_loss) // MAX_CURVE_POINTS))  # long trainings: every k-th epoch (and the last)
@@ -203,7 +211,7 @@ def diverging_hex(values: np.ndarray) -> list[str]:
 
 
 def unit_pictures(inputs: np.ndarray, hidden: Sequence[np.ndarray], output: np.ndarray, activation: str,
-                  classes: int) -> tuple[list[list[np.ndarray]], np.ndarray]:
+                  classes: int, discretize: bool = False) -> tuple[list[list[np.ndarray]], np.ndarray]:
     """RGB pictures of every unit (inputs scaled by their largest |value| on the plane), and of the output:
     p(class 1) for one sigmoid unit, the likeliest class for softmax, the value for regression."""
     layers = [[diverging_rgb(f / (np.nanmax(np.abs(f)) or 1.0)) for f in inputs]]
@@ -215,4 +223,9 @@ def unit_pictures(inputs: np.ndarray, hidden: Sequence[np.ndarray], output: np.n
     else:
         out = diverging_rgb(output)
     layers.append([out])
+    if discretize and classes:  # the big output only: each pixel fully its predicted class (TF Playground's option)
+        if classes > 2:
+            out = class_rgb(np.eye(len(output))[output.argmax(axis=0)].transpose(2, 0, 1))
+        else:
+            out = diverging_rgb(np.where(output >= 0.5, 1.0, -1.0))
     return layers, out
