@@ -40,7 +40,7 @@ def parse_shape(text: str) -> tuple[tuple[int, ...] | None, str | None]:
     try:
         units = tuple(int(part) for part in text.replace(" ", "").split(","))
     except ValueError:
-        return None, f"“{text}” is not a list of whole numbers such as 4,2."
+        return None, "The units per hidden layer must be whole numbers separated by commas, such as 4,2."
     if len(units) > pg.MAX_LAYERS or any(not 1 <= u <= pg.MAX_UNITS for u in units):
         return None, f"Use 0–{pg.MAX_LAYERS} hidden layers of 1–{pg.MAX_UNITS} units, e.g. 4,2."
     return units, None
@@ -185,9 +185,10 @@ def view_options(data: pg.Data) -> None:
     t1.toggle("show the test points", key="pg_show_test")
     t2.toggle("discretize output", key="pg_discretize", help="Colour each point of the plane by its predicted class.")
     if data.classes:
-        actions = ["off", *[str(k) for k in range(data.classes)], "erase"]
-        t3.radio("a click on the plane", actions, key="pg_edit", horizontal=True,
-                 format_func=lambda a: {"off": "does nothing", "erase": "erases points"}.get(a, f"adds class {a}"),
+        actions = ["off", *[f"add{k}" for k in range(data.classes)], "erase"]
+        labels = {"off": "does nothing", "erase": "erases points"} | {f"add{k}": f"adds class {k}"
+                                                                        for k in range(data.classes)}
+        t3.radio("a click on the plane", actions, key="pg_edit", horizontal=True, format_func=labels.get,
                  help="Adding or erasing points makes them your own data set (and starts a new network).")
     elif st.session_state.get("pg_edit", "off") != "off":
         st.session_state["pg_edit"] = "off"

@@ -624,8 +624,8 @@ def own_from_points(points: Array, labels: Array, classes: int, name: str = EDIT
 
 
 def edit_points(data: Data, x1: float, x2: float, action: str) -> OwnData | None:
-    """All of ``data``'s points with one more of class ``action`` ('0', '1', …) at (x₁, x₂), or without those
-    within ERASE_RADIUS of it (``action`` 'erase'). None when that would leave fewer than two classes."""
+    """All of ``data``'s points with one more of class k at (x₁, x₂) (``action`` 'add0', 'add1', …), or without
+    those within ERASE_RADIUS of it (``action`` 'erase'). None when that would leave fewer than two classes."""
     points = np.concatenate([data.train_points, data.test_points])
     labels = np.concatenate([data.train_labels, data.test_labels]).astype(int)
     if action == "erase":
@@ -633,7 +633,7 @@ def edit_points(data: Data, x1: float, x2: float, action: str) -> OwnData | None
         points, labels = points[keep], labels[keep]
     else:
         points = np.vstack([points, [[float(np.clip(x1, -BOX, BOX)), float(np.clip(x2, -BOX, BOX))]]])
-        labels = np.append(labels, int(action))
+        labels = np.append(labels, int(action.removeprefix("add")))
     if len(set(labels.tolist())) < 2 or len(points) < 4:
         return None
     return own_from_points(points, labels, data.classes)

@@ -70,7 +70,7 @@ def test_changing_the_architecture_resets_and_the_learning_rate_does_not(at):
 
 def test_a_bad_shape_or_no_input_keeps_a_working_network(at):
     at.text_input(key="pg_shape").set_value("4,x").run()
-    assert any("not a list of whole numbers" in e.value for e in at.error)
+    assert any("must be whole numbers separated by commas" in e.value for e in at.error)
     assert state(at).config.hidden == (4, 2)
     at.text_input(key="pg_shape").set_value("9").run()
     assert any("1–8 units" in e.value for e in at.error)

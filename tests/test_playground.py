@@ -208,7 +208,7 @@ def test_unit_formula_has_the_units_weights_and_inputs():
 def test_clicks_add_and_erase_points_and_never_leave_one_class():
     data = pg.make_data(pg.PlaygroundConfig())
     n = len(data.train_points) + len(data.test_points)
-    added = pg.edit_points(data, 1.0, 2.0, "1")
+    added = pg.edit_points(data, 1.0, 2.0, "add1")
     assert len(added.points) == n + 1 and added.points[-1].tolist() == [1.0, 2.0] and added.labels[-1] == 1
     assert added.class_names == ("0", "1") and added.name == pg.EDITED_NAME
     erased = pg.edit_points(data, 0.0, 0.0, "erase")

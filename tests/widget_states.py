@@ -25,7 +25,8 @@ INPUT_KINDS = ("slider", "select_slider", "number_input", "selectbox", "radio", 
 KNOWN_OPTION_VALUES = (list(act.ACTIVATIONS) + [act.LINEAR.key] + list(nn.HIDDEN_ACTIVATIONS) + list(nn.OPTIMIZERS)
                        + list(mnist_data.DATASET_CHOICES) + list(gd.SURFACES) + list(PERCEPTRON_DATASETS)
                        + list(bpm.OUTPUT_CHOICES) + list(bpm.BATCH_CHOICES) + list(pg.DATASETS) + list(pg.OPTIMIZERS)
-                       + list(pg.REGULARIZATIONS) + list(pg.BINARY_LOSSES) + list(pg.ACTIVATIONS))
+                       + list(pg.REGULARIZATIONS) + list(pg.BINARY_LOSSES) + list(pg.ACTIVATIONS)
+                       + ["off", "erase", *(f"add{k}" for k in range(pg.MAX_CLASSES))])  # the playground's clicks
 WEIRD_TEXT = ("", " ", "0", "-1", "nan", "inf", "1e309", "ä😀", "<b>x</b>", "x" * 500)
 
 # --- the widgets of a run ------------------------------------------------------------------------------------
