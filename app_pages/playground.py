@@ -372,10 +372,10 @@ def own_description(config: pg.PlaygroundConfig) -> dict | None:
     return {"name": own.name, "class_names": own.class_names, "scale": own.scale} if own else None
 
 
-def keras_panel(data: pg.Data) -> None:
+def keras_panel() -> None:
     state = st.session_state[STATE_KEY]
     config, spec = state.config, state.config.spec
-    start = pg.initial_state(config, data).network
+    start = pg.starting_network(config)
     ui.keras_panel(
         playground_code(config.dataset, config.noise, config.train_percent, config.seed, config.features, spec.sizes,
                         config.activation, spec.output_activation, spec.loss, spec.l1, spec.l2, config.optimizer,
@@ -403,4 +403,4 @@ ui.try_this([
     "Learning rate 10 on the circle: the loss jumps around or stops being a number.",
     "Three blobs: the softmax output colours each region by its class. How few hidden units do you need?",
 ])
-keras_panel(data)
+keras_panel()

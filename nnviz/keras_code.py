@@ -249,8 +249,9 @@ def backprop_code(sizes: Sequence[int], hidden_activation: str, output_activatio
     """The Backpropagation page's network in Keras, with its weights and batch: a ``tf.GradientTape``
     gives ∂L/∂w and ∂L/∂b, printed as the page's table names them (w(l)_ij: from unit i of layer l−1
     to unit j of layer l). Float64, as the page computes, so the printed digits agree."""
-    loss_class = {"binary_crossentropy": "BinaryCrossentropy", "categorical_crossentropy": "CategoricalCrossentropy",
-                  "mse": "MeanSquaredError"}[loss]
+    from nnviz.keras_jobs import LOSS_CLASSES  # no TensorFlow import: only the class names
+
+    loss_class = LOSS_CLASSES[loss]
     layers = [f'    keras.layers.Dense({n}, activation="{hidden_activation}", dtype="float64"),' for n in sizes[1:-1]]
     layers.append(f'    keras.layers.Dense({sizes[-1]}, activation="{output_activation}", dtype="float64"),')
     lines = [
@@ -319,8 +320,8 @@ def playground_code(dataset: str, noise: int, train_percent: int, seed: int, fea
             "",
             inspect.getsource(generator),
             "",
-            f"# The page's data: {pg.DATASETS[dataset].label}, noise {noise} %, seed {seed}, "
-            f"{train_percent} % for training",
+            (f"# The page's data: {pg.DATASETS[dataset].label}, noise {noise} %, seed {seed}, "
+             f"{train_percent} % for training"),
             f"n, noise, rng = {pg.N_POINTS}, {float_literal(noise / 100)}, np.random.default_rng({int(seed)})",
             f"points, labels = {call}",
             "points = np.clip(points, -BOX, BOX)",

@@ -92,11 +92,6 @@ class NetworkSpec:
         out = act.LINEAR if self.output_activation in ("softmax", "linear") else act.get(self.output_activation)
         return tuple(act.get(k) for k in self.hidden_activation) + (out,)
 
-    @property
-    def from_logits(self) -> bool:
-        """True when the loss is a cross-entropy computed from the output layer's z."""
-        return self.loss != "mse"
-
 
 def parameter_views(sizes: Sequence[int], flat: Array) -> list[Array]:
     """[W₁, b₁, W₂, b₂, …] as views into one flat vector, so an optimiser updates all at once."""

@@ -381,9 +381,14 @@ class PlaygroundState:
     _key: tuple = field(default=(), repr=False)
 
 
+def starting_network(config: PlaygroundConfig) -> nw.Network:
+    """The network every training of ``config`` starts from: Glorot-uniform from the seed, zero biases."""
+    return nw.init_network(config.spec, config.seed)
+
+
 def initial_state(config: PlaygroundConfig, data: Data) -> PlaygroundState:
-    """A fresh network (Glorot-uniform from the seed, zero biases) and its losses before training."""
-    network = nw.init_network(config.spec, config.seed)
+    """A fresh network (``starting_network``) and its losses before training."""
+    network = starting_network(config)
     train, test = evaluate(network, config, data)
     return PlaygroundState(config, network, config.make_optimizer(), 0, (train,), (test,), False, config.network_key())
 
@@ -407,15 +412,11 @@ def with_config(state: PlaygroundState, config: PlaygroundConfig, data: Data) ->
     if config.network_key() != state._key:
         return initial_state(config, data)
     network = nw.Network(config.spec, state.network.flat.copy())  # the penalties live in the spec
-    optimizer = state.optimizer if _same_optimizer(state.config, config) else config.make_optimizer()
+    optimizer = state.optimizer if state.config.optimizer == config.optimizer else config.make_optimizer()
     if optimizer is state.optimizer and optimizer.learning_rate != config.learning_rate:
         optimizer = copy.deepcopy(optimizer)
         optimizer.learning_rate = config.learning_rate
     return replace(state, config=config, network=network, optimizer=optimizer)
-
-
-def _same_optimizer(a: PlaygroundConfig, b: PlaygroundConfig) -> bool:
-    return a.optimizer == b.optimizer
 
 
 def train(state: PlaygroundState, data: Data, epochs: int) -> PlaygroundState:
@@ -557,7 +558,7 @@ def keras_check_job(state: PlaygroundState, data: Data) -> tuple:
     from dataclasses import asdict
 
     config = state.config
-    start = initial_state(config, data).network
+    start = starting_network(config)
     epochs = min(max(state.epoch, 1), KERAS_CHECK_MAX_EPOCHS)
     optimizer = ({"name": "adam", "learning_rate": config.learning_rate} if config.optimizer == "adam" else
                  {"name": "sgd", "learning_rate": config.learning_rate,

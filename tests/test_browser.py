@@ -44,6 +44,12 @@ def exceptions_on(page) -> list[str]:
     return page.locator("[data-testid='stException']").all_inner_texts()
 
 
+def metric_value(page, label: str):
+    """The value of the metric whose label is exactly ``label`` (a locator)."""
+    label = page.locator("[data-testid='stMetricLabel']").get_by_text(label, exact=True)
+    return page.locator("[data-testid='stMetric']").filter(has=label).locator("[data-testid='stMetricValue']")
+
+
 @pytest.fixture()
 def page(browser):
     context = browser.new_context(viewport={"width": 1600, "height": 1000}, device_scale_factor=1)
@@ -116,13 +122,9 @@ def test_perceptron_steps_and_plays_in_the_browser(server_url, page):
     wait_until_idle(page)
     from playwright.sync_api import expect
 
-    def metric_value(label):
-        return page.locator("[data-testid='stMetric']").filter(has_text=label).locator(
-            "[data-testid='stMetricValue']")
-
     page.get_by_role("button", name="Step: 1 epoch").click()
-    expect(metric_value("epochs done")).to_have_text("1")
-    assert int(metric_value("mistakes so far").inner_text()) > 0  # from w = 0 some iris samples are wrong
+    expect(metric_value(page, "epochs done")).to_have_text("1")
+    assert int(metric_value(page, "mistakes so far").inner_text()) > 0  # from w = 0 some iris samples are wrong
     last_sample = page.locator("[data-testid='stMarkdownContainer'] p").filter(has_text="Last sample")
     expect(last_sample).to_be_visible()
     before = last_sample.inner_text()
@@ -158,8 +160,7 @@ def test_backpropagation_steps_and_gradient_tape_in_the_browser(server_url, page
     wait_until_idle(page)
 
     def step_metric():
-        label = page.locator("[data-testid='stMetricLabel']").get_by_text("step (of 8)", exact=True)
-        return page.locator("[data-testid='stMetric']").filter(has=label).locator("[data-testid='stMetricValue']")
+        return metric_value(page, "step (of 8)")
 
     expect(step_metric()).to_have_text("0")
     for shown in ("1", "2", "3"):
@@ -189,9 +190,7 @@ def test_playground_plays_and_pauses_in_the_browser(server_url, page):
     wait_until_idle(page)
 
     def epoch() -> int:
-        label = page.locator("[data-testid='stMetricLabel']").get_by_text("epoch", exact=True)
-        value = page.locator("[data-testid='stMetric']").filter(has=label).locator("[data-testid='stMetricValue']")
-        return int(value.inner_text().replace(",", ""))
+        return int(metric_value(page, "epoch").inner_text().replace(",", ""))
 
     def output_picture() -> str:
         return page.locator(".js-plotly-plot image").last.get_attribute("href")
