@@ -188,7 +188,6 @@ def step_arithmetic(bp: bpm.BackwardPass, step: int, setup: bpm.BackpropSetup) -
 
 
 def sensitivity(bp: bpm.BackwardPass) -> None:
-    st.header("Which weights matter")
     plot, text = st.columns([3, 2])
     with plot:
         ui.show_figure(sensitivity_figure(*_pass_key(bp)), key="bp_sensitivity")
@@ -207,7 +206,6 @@ def sensitivity(bp: bpm.BackwardPass) -> None:
 
 @st.fragment  # η reruns only this section
 def one_sgd_step(bp: bpm.BackwardPass) -> None:
-    st.header("One step of gradient descent")
     st.latex(r"\theta \leftarrow \theta - \eta\,\frac{\partial L}{\partial \theta}\quad\text{for every weight and bias}")
     controls, plot = st.columns([1, 2])
     with controls:
@@ -237,7 +235,6 @@ def one_sgd_step(bp: bpm.BackwardPass) -> None:
 
 
 def check_gradient(bp: bpm.BackwardPass) -> None:
-    st.header("Check the gradient")
     st.markdown(
         "Backpropagation is exact calculus, so it can be checked numerically: nudge one parameter by "
         f"±h (h = {bpm.FD_STEP:g}) and measure how the loss changes, "
@@ -286,8 +283,7 @@ def run_gradient_tape(bp: bpm.BackwardPass) -> None:
         st.session_state[TAPE_KEY] = (_tape_inputs(bp), flat)
 
 
-def why_backprop() -> None:
-    st.header("Why backpropagation")
+def why_backprop(_bp: bpm.BackwardPass) -> None:
     config = MLPConfig()
     sizes = (N_INPUTS, *config.hidden_units, N_CLASSES)
     cost = bpm.gradient_cost(sizes)
@@ -315,8 +311,7 @@ def spread_figure(activation: str):
     return figs.spread_figure(spreads, bpm.INIT_SCHEMES)
 
 
-def vanishing(bp: bpm.BackwardPass, setup: bpm.BackpropSetup) -> None:
-    st.header("Vanishing and exploding gradients")
+def vanishing(bp: bpm.BackwardPass) -> None:
     plot, text = st.columns([2, 3])
     with plot:
         ui.show_figure(delta_by_layer_figure(*_pass_key(bp)), key="bp_delta_layers")
@@ -350,6 +345,27 @@ def deep_view() -> None:
     ui.show_figure(spread_figure(activation), key="bp_spread")
 
 
+SECTIONS = {  # tab label -> the section it opens
+    "Which weights matter": sensitivity,
+    "One SGD step": one_sgd_step,
+    "Check the gradient": check_gradient,
+    "Why backpropagation": why_backprop,
+    "Vanishing gradients": vanishing,
+}
+SECTION_KEY = "bp_section"
+
+
+def gradients_at_work(bp: bpm.BackwardPass) -> None:
+    """What the finished backward pass is for, one tab per section. Only the open tab runs: a change of
+    the network reruns the whole page, and all five sections' figures and tables would double its time."""
+    st.header("What the gradients are for")
+    tabs = st.tabs(list(SECTIONS), key=SECTION_KEY, bind="query-params")
+    for tab, section in zip(tabs, SECTIONS.values()):
+        if tab.open:
+            with tab:
+                section(bp)
+
+
 def keras_panel(bp: bpm.BackwardPass) -> None:
     spec = bp.spec
     ui.keras_panel(
@@ -367,16 +383,12 @@ x, y = setup.examples()
 with np.errstate(over="ignore", invalid="ignore"):
     backward_pass = bpm.backward_pass(network, x, y)
 forward_and_backward(backward_pass, setup)
-sensitivity(backward_pass)
-one_sgd_step(backward_pass)
-check_gradient(backward_pass)
-why_backprop()
-vanishing(backward_pass, setup)
+gradients_at_work(backward_pass)
 ui.try_this([
     ("Step through the backward pass and predict the sign of each δ before you press Step: "
     "is the output too high (δ > 0) or too low (δ < 0)?"),
     "Set the true class to the other one: every δ and every gradient flips sign. Why?",
     "Choose ReLU and a seed where a hidden unit has z < 0: its δ is exactly 0, and so is every gradient into it.",
-    "With the mini-batch of 4, raise η in the gradient-descent step until the loss goes up instead of down.",
+    "With the mini-batch of 4, raise η under *One SGD step* until the loss goes up instead of down.",
 ])
 keras_panel(backward_pass)

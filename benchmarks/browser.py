@@ -34,14 +34,18 @@ from benchmarks.common import (
     wait_charts_drawn,
 )
 
-# page url path -> (slider widget key, key of the chart it drives)
+# name -> (page url with its query, slider widget key, key of the chart it drives, whether to alternate
+# ArrowRight / ArrowLeft: for a slider with fewer positions than presses)
 SLIDERS = {
-    "perceptron": ("perc_w1", "perc_boundary"),
-    "activations": ("neuron_w", "neuron"),
-    "gradient_descent": ("gd1_steps", "gd_curve"),
-    "loss_vs_accuracy": ("la_current", "la_sweep"),
-    "softmax": ("sm_temperature", "sm_bars"),
-    "backprop": ("bp_rate", "bp_rate_curve"),  # 21 rates: room for the 20 presses (8 backward steps are not)
+    "perceptron": ("perceptron", "perc_w1", "perc_boundary", False),
+    "activations": ("activations", "neuron_w", "neuron", False),
+    "gradient_descent": ("gradient_descent", "gd1_steps", "gd_curve", False),
+    "loss_vs_accuracy": ("loss_vs_accuracy", "la_current", "la_sweep", False),
+    "softmax": ("softmax", "sm_temperature", "sm_bars", False),
+    # η reruns its section only (a fragment); 21 rates: room for the 20 presses
+    "backprop": ("backprop?bp_section=One+SGD+step", "bp_rate", "bp_rate_curve", False),
+    # the network's width reruns the whole page
+    "backprop (network)": ("backprop", "bp_units", "bp_diagram", True),
 }
 QUIET_MS = 400
 
@@ -116,10 +120,10 @@ def _server_run_after(srv, epoch_ms: float, timeout: float = 30) -> dict | None:
     return None
 
 
-def _press_once(page, thumb, target: str, srv) -> dict:
+def _press_once(page, thumb, target: str, srv, key: str = "ArrowRight") -> dict:
     _reset(page, target)
     value_before = thumb.input_value()
-    thumb.press("ArrowRight")
+    thumb.press(key)
     key_epoch_ms = page.evaluate("() => performance.timeOrigin + window.__bench.keyAt")
     run = _server_run_after(srv, key_epoch_ms)  # (the page's script state can flip too fast to be seen)
     try:  # the run is over on the page, the chart has changed and nothing has moved for QUIET_MS
@@ -161,8 +165,8 @@ def _press_once(page, thumb, target: str, srv) -> dict:
     }
 
 
-def measure_page(browser, srv, path: str, presses: int) -> dict:
-    slider_key, chart_key = SLIDERS[path]
+def measure_page(browser, srv, name: str, presses: int) -> dict:
+    path, slider_key, chart_key, alternate = SLIDERS[name]
     context, page = new_page(browser)
     received: list[int] = []
 
@@ -183,14 +187,18 @@ def measure_page(browser, srv, path: str, presses: int) -> dict:
     thumb = page.locator(f".st-key-{slider_key}").get_by_role("slider")
     hi, step = (float(thumb.get_attribute(a) or 1) for a in ("max", "step"))
     thumb.focus()
-    if hi - float(thumb.input_value()) < presses * step:  # not room for the presses: start from the minimum
+    if not alternate and hi - float(thumb.input_value()) < presses * step:  # no room: start from the minimum
         thumb.press("Home")
+        page.wait_for_timeout(1000)
+        wait_charts_drawn(page)
+    if alternate and float(thumb.input_value()) >= hi:
+        thumb.press("ArrowLeft")
         page.wait_for_timeout(1000)
         wait_charts_drawn(page)
     samples = []
     received.clear()
-    for _ in range(presses):
-        samples.append(_press_once(page, thumb, chart_key, srv))
+    for n in range(presses):
+        samples.append(_press_once(page, thumb, chart_key, srv, "ArrowLeft" if alternate and n % 2 else "ArrowRight"))
     rerun_bytes = sum(received) / presses
     errors = page.locator("[data-testid='stException']").count()
     page_errors = list(page.page_errors)
@@ -216,7 +224,7 @@ def measure_page(browser, srv, path: str, presses: int) -> dict:
 
 def measure(presses: int = 20, pages=tuple(SLIDERS)) -> dict:
     with server("browser", timed_runs=True) as s, chromium() as browser:
-        results = {path: measure_page(browser, s, path, presses) for path in pages}
+        results = {name: measure_page(browser, s, name, presses) for name in pages}
         results["server_tensorflow_loaded"] = s.tensorflow_loaded()
         results["server_rss_mb_after"] = s.rss_mb()
     return results

@@ -70,8 +70,9 @@ def test_page_renders_with_charts_and_no_exception(server_url, page, name):
     assert page.console_errors == []
     charts = page.locator("[data-testid='stPlotlyChart']")
     if name != "home":
-        # MNIST: data and network until trained; the playground is one figure with subplots (one redraw a frame)
-        assert charts.count() >= {"mnist": 2, "playground": 1}.get(name, 3)
+        # MNIST: data and network until trained; the playground is one figure with subplots (one redraw a frame);
+        # backpropagation: the diagram and the first tab's (only the open tab runs)
+        assert charts.count() >= {"mnist": 2, "playground": 1, "backprop": 2}.get(name, 3)
         # every chart has drawn at least one trace with a real size on screen
         for i in range(charts.count()):
             box = charts.nth(i).bounding_box()
@@ -81,21 +82,32 @@ def test_page_renders_with_charts_and_no_exception(server_url, page, name):
         assert links.count() >= 2
 
 
+def press_every_slider_to_its_ends(page, sliders, where: str) -> int:
+    """End, then Home, on each slider of the locator; returns how many there were."""
+    i = 0
+    while i < sliders.count():  # re-counted: the number of classes slider changes how many there are
+        for key in ("End", "Home"):
+            thumb = sliders.nth(i)
+            thumb.focus()
+            thumb.press(key)
+            wait_until_idle(page)
+            assert exceptions_on(page) == [], f"{where}: slider {i} at {key}"
+        i += 1
+    return i
+
+
 @pytest.mark.parametrize("name", [k for k in PAGE_PATHS if k != "home"])
 def test_every_slider_survives_its_extremes_in_the_browser(server_url, page, name):
     page.goto(f"{server_url}/{PAGE_PATHS[name]}")
     wait_until_idle(page)
-    sliders = page.get_by_role("slider")
-    assert sliders.count() >= 4
-    i = 0
-    while i < sliders.count():  # re-counted: the number of classes slider changes how many there are
-        for key in ("End", "Home"):
-            thumb = page.get_by_role("slider").nth(i)
-            thumb.focus()
-            thumb.press(key)
-            wait_until_idle(page)
-            assert exceptions_on(page) == [], f"slider {i} at {key}"
-        i += 1
+    pressed = press_every_slider_to_its_ends(page, page.get_by_role("slider"), "page")
+    tabs = page.get_by_role("tab")
+    for t in range(tabs.count()):  # a tab's sliders may exist only while it is open
+        tabs.nth(t).click()
+        wait_until_idle(page)
+        pressed += press_every_slider_to_its_ends(page, page.get_by_role("tabpanel").get_by_role("slider"),
+                                                  f"tab {tabs.nth(t).inner_text()}")
+    assert pressed >= 4
     screenshot_whole_app(page, f"{name}-extremes")
     assert page.console_errors == []
 
@@ -176,6 +188,10 @@ def test_backpropagation_steps_and_gradient_tape_in_the_browser(server_url, page
     wait_until_idle(page)
     page.get_by_role("button", name="All steps").click()
     expect(step_metric()).to_have_text("8")
+    page.get_by_role("tab", name="One SGD step").click()  # only the open tab runs: its η slider appears
+    expect(page.locator(".st-key-bp_rate")).to_be_visible()
+    assert "bp_section=One+SGD+step" in page.url  # the open tab is in the link
+    page.get_by_role("tab", name="Check the gradient").click()
     page.get_by_role("button", name="Check with tf.GradientTape").click()
     expect(page.get_by_text("tf.GradientTape computes the same gradients")).to_be_visible(timeout=60_000)
     wait_until_idle(page)

@@ -31,7 +31,7 @@ import zlib
 import numpy as np
 import pytest
 from conftest import app_test, figures, values
-from widget_states import choose_value, find_widget, input_widgets, set_widget, widget_id
+from widget_states import choose_value, find_widget, input_widgets, open_tab, set_widget, tab_sets, widget_id
 
 from nnviz.course import PAGES
 
@@ -164,10 +164,12 @@ def replay(page: str, steps: list[tuple[str, object]]):
     for wid, value in steps:
         if wid.startswith("click:"):
             at.button(key=wid.removeprefix("click:")).click().run(timeout=TRAIN_TIMEOUT)
+        elif wid.startswith("tab:"):
+            open_tab(at, wid.removeprefix("tab:"), value)
         else:
             set_widget(at, wid, value)
         problem, _ = check_run(at)
-        if problem is None and not wid.startswith("click:"):
+        if problem is None and not wid.startswith(("click:", "tab:")):
             problem = not_applied(at, wid, value)
         if problem:
             print(f"after {wid}={value!r}: {problem}")
@@ -181,6 +183,17 @@ def fuzz(at, page: str, n: int, rng: np.random.Generator, steps: list, prefer: t
     kinds: set[str] = set()
     explained: dict[str, int] = {}  # where a NaN/inf was shown next to an explanation: runs
     for _ in range(n):
+        tabs = [(key, label) for key, labels in tab_sets(at).items() for label in labels]
+        unopened = [(key, label) for key, label in tabs if (f"tab:{key}", label) not in covered]
+        if tabs and rng.random() < (0.25 if unopened else 0.05):  # open every tab: its widgets get fuzzed too
+            key, label = (unopened or tabs)[int(rng.integers(0, len(unopened or tabs)))]
+            steps.append((f"tab:{key}", label))
+            covered.add((f"tab:{key}", label))
+            open_tab(at, key, label)
+            problem, _ = check_run(at)
+            assert problem is None, (f"seed {SEED}, page {page}, interaction {len(steps)}: {problem}\n"
+                                     f"replay: replay({page!r}, {steps!r})")
+            continue
         widgets = input_widgets(at)
         assert widgets, f"{page}: no input widget to fuzz"
         uncovered = [(w, m) for w in widgets for m in ("min", "max") if (widget_id(w), m) not in covered]
@@ -206,7 +219,7 @@ def fuzz(at, page: str, n: int, rng: np.random.Generator, steps: list, prefer: t
             f"replay: replay({page!r}, {steps!r})")
         for where in explained_here:
             explained[where] = explained.get(where, 0) + 1
-    return {"kinds": kinds, "widgets": {w for w, _ in covered}, "explained": explained}
+    return {"kinds": kinds, "widgets": {w for w, _ in covered if not w.startswith("tab:")}, "explained": explained}
 
 
 def not_applied(at, wid: str, value) -> str | None:

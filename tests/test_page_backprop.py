@@ -5,11 +5,20 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from conftest import figures, metric, set_to_extreme, texts, trace
+from widget_states import open_tab, tab_sets
 
 from nnviz import backprop as bpm
 from nnviz import network as nw
 
 PAGE = "app_pages/backprop.py"
+SECTION_KEY = "bp_section"
+SECTIONS = {  # tab -> the figure it draws
+    "Which weights matter": "bp_sensitivity",
+    "One SGD step": "bp_rate_curve",
+    "Check the gradient": None,
+    "Why backpropagation": None,
+    "Vanishing gradients": "bp_spread",
+}
 
 
 def engine(setup: bpm.BackpropSetup, overrides: dict | None = None):
@@ -30,12 +39,24 @@ def gradient_table(at) -> dict[str, tuple[str, str]]:
     return {p: (v, g) for p, v, g in zip(table["parameter"], table["value"], table["∂L/∂θ"])}
 
 
-def test_renders_every_section_without_tensorflow(at):
-    assert set(figures(at)) == {"bp_diagram", "bp_sensitivity", "bp_rate_curve", "bp_delta_layers", "bp_spread"}
+def open_section(at, label: str) -> None:
+    open_tab(at, SECTION_KEY, label)
+    assert not at.exception
+
+
+def test_renders_every_section(at):
+    assert tab_sets(at) == {SECTION_KEY: list(SECTIONS)}
+    assert set(figures(at)) == {"bp_diagram", "bp_sensitivity"}  # only the open tab runs
     assert metric(at, "step (of 8)") == "0"
     _, _, _, loss = engine(bpm.BackpropSetup())
     assert metric(at, "loss L") == f"{loss:.4f}"
-    assert at.code[0].language == "python" and "GradientTape" in at.code[0].value
+    for label, figure in SECTIONS.items():
+        open_section(at, label)
+        expected = {figure, "bp_delta_layers"} if figure == "bp_spread" else {figure} if figure else set()
+        assert set(figures(at)) - {"bp_diagram"} == expected, label
+        assert at.code[0].language == "python" and "GradientTape" in at.code[0].value  # under every tab
+    open_section(at, "Why backpropagation")
+    assert "Backpropagation gets **every** gradient" in texts(at)
 
 
 def test_stepping_through_shows_the_engines_deltas_and_gradients(at):
@@ -126,6 +147,7 @@ def test_hand_set_weight_changes_the_pass(at):
 
 
 def test_one_sgd_step_shows_the_loss_before_and_after(at):
+    open_section(at, "One SGD step")
     setup = bpm.BackpropSetup()
     net, _fwd, grads, loss = engine(setup)
     x, y = setup.examples()
@@ -144,6 +166,7 @@ def test_too_large_a_step_is_called_out():
     from conftest import app_test
 
     at = app_test(PAGE)
+    open_section(at, "One SGD step")
     at.radio(key="bp_batch").set_value(4)
     at.select_slider(key="bp_rate").set_value(100.0).run()
     setup = bpm.BackpropSetup(batch=4)
@@ -154,6 +177,7 @@ def test_too_large_a_step_is_called_out():
 
 
 def test_gradient_check_table_is_backprop_beside_finite_differences(at):
+    open_section(at, "Check the gradient")
     table = next(d.value for d in at.dataframe if "finite difference" in d.value.columns)
     assert "tf.GradientTape" not in table.columns
     backprop = table["backprop"].astype(float).to_numpy()
@@ -162,6 +186,7 @@ def test_gradient_check_table_is_backprop_beside_finite_differences(at):
 
 
 def test_gradient_tape_button_adds_keras_column(at):
+    open_section(at, "Check the gradient")
     at.button(key="bp_tape_button").click().run(timeout=120)
     assert not at.exception
     table = next(d.value for d in at.dataframe if "finite difference" in d.value.columns)
@@ -183,8 +208,10 @@ def test_relu_dead_units_and_huge_weights_are_explained(at):
     assert not at.exception
 
 
+@pytest.mark.parametrize("section", SECTIONS)
 @pytest.mark.parametrize("end", ["min", "max"])
-def test_every_widget_at_its_extremes(at, end):
+def test_every_widget_at_its_extremes(at, end, section):
+    open_section(at, section)
     set_to_extreme(at, end)
     at.run()
     assert not at.exception

@@ -45,6 +45,27 @@ def input_widgets(at) -> list:
     return found
 
 
+def tab_sets(at) -> dict[str, list[str]]:
+    """The tab sets of the current run bound to the URL (``bind="query-params"``: they keep state and only
+    the open tab's content runs), as {key: tab labels}. Open one with ``open_tab``."""
+    found = {}
+
+    def walk(node):
+        for child in getattr(node, "children", {}).values():
+            if getattr(child, "type", None) == "tab_container" and child.proto.tab_container.query_param_key:
+                found[child.proto.tab_container.query_param_key] = [tab.label for tab in child.children.values()]
+            walk(child)
+
+    walk(at._tree)
+    return found
+
+
+def open_tab(at, key: str, label: str) -> None:
+    """Open the tab called ``label`` of the tab set ``key``, as a click on it does, and rerun."""
+    at.session_state[key] = label
+    at.run()
+
+
 def find_widget(at, wid: str):
     for kind in INPUT_KINDS:
         for widget in at.get(kind):
