@@ -2,9 +2,9 @@
 numpy engine)."""
 
 import time
+import uuid
 
 import numpy as np
-import pandas as pd
 import streamlit as st
 
 from nnviz import playground as pg
@@ -21,9 +21,13 @@ UNIT_KEY = "pg_unit"  # (layer, unit) the student clicked
 KERAS_KEY = "pg_keras_result"  # (the config it was computed for, train_like_engine's result)
 OWN_KEY = "pg_own"  # the uploaded OwnData
 UPLOAD_ERROR_KEY = "pg_upload_error"
-FRAME_SECONDS = 0.1  # one live frame: train, then redraw (the browser's Plotly render is the limit)
+LIVE_KEY = "pg_live"  # the live figure while playing
+NEXT_KEY = "pg_next"  # the browser has the last live frame and asks for the next
+FRAME_KEY = "pg_frame"  # frames drawn since Play
+PLAY_STARTED_KEY = "pg_play_started"
+SESSION_KEY = "pg_session"  # this session's name for the frame pacer
 MAX_PLAY_SECONDS = 600  # a forgotten tab does not train for ever
-TRAIN_BUDGET_SECONDS = 0.03  # training time per frame: as many epochs as fit
+TRAIN_BUDGET_SECONDS = 0.03  # training time per frame, shared out when several sessions play at once
 STEP_EPOCHS = 1
 URL = {"bind": "query-params"}  # every setting travels in the page's link
 ACTIVATION_LABELS = {"relu": "ReLU", "tanh": "tanh", "sigmoid": "sigmoid", "linear": "linear"}
@@ -196,6 +200,8 @@ def view_options(data: pg.Data) -> None:
 
 def toggle_play() -> None:
     st.session_state[PLAY_KEY] = not st.session_state.get(PLAY_KEY, False)
+    st.session_state[FRAME_KEY] = 0
+    st.session_state.pop(PLAY_STARTED_KEY, None)
 
 
 def buttons(data: pg.Data) -> None:
@@ -212,47 +218,57 @@ def buttons(data: pg.Data) -> None:
         st.session_state[PLAY_KEY] = False
 
 
-@st.fragment  # a click on a unit or on the plane reruns only this part
+def next_frame_asked() -> None:
+    st.session_state[NEXT_KEY] = True
+
+
+@st.fragment  # a click on a unit or on the plane, and each live frame, reruns only this part
 def playground(data: pg.Data) -> None:
-    """The numbers and the figure. While playing, a loop trains for a frame's budget and redraws the same
-    places, a few times a second: any click (Pause, a setting) stops the loop at once, because Streamlit
-    interrupts a running script for a new run. (A timer-driven fragment was tried first: its ticks interrupted
-    the page run that a Pause click starts, and on a busy machine Pause was lost.)"""
-    numbers, picture, below = st.empty(), st.empty(), st.empty()
-    if not st.session_state.get(PLAY_KEY, False):
-        draw(data, numbers, picture, below, interactive=True)
+    """The numbers and the figure; while playing, one live frame per run: the browser asks for the next
+    frame when this one arrives. (Two designs were dropped: a timer-driven fragment, whose ticks
+    interrupted the page run that a click on Pause starts, and a loop redrawing a plotly chart, which the
+    browser rebuilt from nothing every frame and so hardly ever showed.)"""
+    asked = st.session_state.pop(NEXT_KEY, False)
+    if st.session_state.get(PLAY_KEY, False):
+        play_frame(data)
         return
-    started, frames = time.perf_counter(), 0
-    while time.perf_counter() - started < MAX_PLAY_SECONDS:
-        frame = time.perf_counter()
-        advance(data, TRAIN_BUDGET_SECONDS)
-        if st.session_state[STATE_KEY].diverged:
-            break
-        # the matrix and challenges below change slowly: every 5th frame leaves the browser more time to draw
-        draw(data, numbers, picture, below if frames % 5 == 0 else None, interactive=False)
-        frames += 1
-        time.sleep(max(0.0, FRAME_SECONDS - (time.perf_counter() - frame)))
-    st.session_state[PLAY_KEY] = False  # diverged, or played for MAX_PLAY_SECONDS: pause
-    st.rerun(scope="app")
+    if asked:  # a frame arrived just as Pause was pressed: its request may have cut the page's run short
+        st.rerun(scope="app")
+    draw(data, interactive=True)
 
 
-def draw(data: pg.Data, numbers, picture, below, interactive: bool) -> None:
-    """Metrics, the figure (clickable only when paused: a widget cannot be drawn twice in one run) and the
-    unit view, confusion matrix and challenges, into their places."""
+def play_frame(data: pg.Data) -> None:
+    """Wait until this session's frame is due (ui.FRAME_PACER), train for the frame's share of time, draw."""
+    session = st.session_state.setdefault(SESSION_KEY, uuid.uuid4().hex)
+    time.sleep(ui.FRAME_PACER.wait(session))
+    start, cpu = time.monotonic(), time.thread_time()
+    started = st.session_state.setdefault(PLAY_STARTED_KEY, start)
+    advance(data, TRAIN_BUDGET_SECONDS / max(1, ui.FRAME_PACER.playing(start)))
+    if st.session_state[STATE_KEY].diverged or start - started > MAX_PLAY_SECONDS:
+        st.session_state[PLAY_KEY] = False  # diverged (the page says why), or a forgotten tab: pause
+        st.rerun(scope="app")
+    frame = st.session_state.get(FRAME_KEY, 0)
+    draw(data, interactive=False, frame=frame)  # (what a frame does not redraw, the browser removes)
+    st.session_state[FRAME_KEY] = frame + 1
+    ui.FRAME_PACER.record(session, start, time.monotonic(), time.thread_time() - cpu)
+
+
+def draw(data: pg.Data, interactive: bool, frame: int = 0) -> None:
+    """Metrics, the figure (clickable when paused; redrawn in place while playing), the unit view, the
+    confusion matrix and the challenges."""
     state = st.session_state[STATE_KEY]
-    with numbers.container():
-        m1, m2, m3, m4 = st.columns(4)
-        m1.metric("epoch", f"{state.epoch:,}")
-        m2.metric("training loss", _loss_text(state.train_loss[-1]))
-        m3.metric("test loss", _loss_text(state.test_loss[-1]))
-        if data.classes:
-            m4.metric("test accuracy", f"{pg.accuracy(state, data.test_points, data.test_labels):.1%}",
-                      help=f"on {len(data.test_points)} test points; "
-                           f"{pg.accuracy(state, data.train_points, data.train_labels):.1%} on the training points")
-        if state.diverged:
-            st.error(f"The training diverged at epoch {state.epoch}: the loss is no longer a number. The learning "
-                     f"rate ({state.config.learning_rate:g}) is probably too high for this network; lower it and "
-                     "press Reset.")
+    m1, m2, m3, m4 = st.columns(4)
+    m1.metric("epoch", f"{state.epoch:,}")
+    m2.metric("training loss", _loss_text(state.train_loss[-1]))
+    m3.metric("test loss", _loss_text(state.test_loss[-1]))
+    if data.classes:
+        m4.metric("test accuracy", f"{pg.accuracy(state, data.test_points, data.test_labels):.1%}",
+                  help=f"on {len(data.test_points)} test points; "
+                       f"{pg.accuracy(state, data.train_points, data.train_labels):.1%} on the training points")
+    if state.diverged:
+        st.error(f"The training diverged at epoch {state.epoch}: the loss is no longer a number. The learning "
+                 f"rate ({state.config.learning_rate:g}) is probably too high for this network; lower it and "
+                 "press Reset.")
     show_test = st.session_state.get("pg_show_test", False)
     pictures = pg.pictures(state)
     layers, output = figs.unit_pictures(pictures.inputs, pictures.hidden, pictures.output, state.config.activation,
@@ -263,17 +279,18 @@ def draw(data: pg.Data, numbers, picture, below, interactive: bool) -> None:
         data.test_points if show_test else None, data.test_labels if show_test else None,
         state.train_loss, state.test_loss, data.classes, keras_losses(state),
         clickable_plane=interactive and st.session_state.get("pg_edit", "off") != "off")
-    with picture.container():
-        if interactive:
-            ui.show_figure(fig, key="pg_figure", on_select=chart_clicked)
-        else:
-            ui.show_figure(fig)
-    if st.session_state.pop(RERUN_PAGE_KEY, False):
-        st.rerun(scope="app")
-    if below is not None:
-        with below.container():
-            unit_view(state, layers)
-            details(state, data)
+    if interactive:
+        ui.show_figure(fig, key="pg_figure", on_select=chart_clicked)
+        if st.session_state.pop(RERUN_PAGE_KEY, False):
+            st.rerun(scope="app")
+        unit_view(state, layers)
+        details(state, data)
+        return
+    figure_place = st.container()
+    unit_view(state, layers)
+    details(state, data, hints=False)
+    with figure_place:  # last: its arrival asks for the next frame, which must not cut this run short
+        ui.live_figure(fig, key=LIVE_KEY, frame=frame, on_next=next_frame_asked)
 
 
 def chart_clicked() -> None:
@@ -312,21 +329,25 @@ def unit_view(state: pg.PlaygroundState, layers: list) -> None:
         st.latex(pg.unit_formula(state, layer, unit))
 
 
-def details(state: pg.PlaygroundState, data: pg.Data) -> None:
-    """The confusion matrix of the test points and the challenges, updated with every frame."""
+def details(state: pg.PlaygroundState, data: pg.Data, hints: bool = True) -> None:
+    """The confusion matrix of the test points and the challenges, updated with every frame: one markdown
+    element each (every element is re-sent with each live frame, and each costs the browser time)."""
     matrix, goals = st.columns([1, 2])
     if data.classes:
-        with matrix:
-            counts = pg.confusion(state, data.test_points, data.test_labels, data.classes)
-            st.markdown("**Test points by true and predicted class**")
-            st.table(pd.DataFrame(counts, index=[f"true {k}" for k in range(data.classes)],
-                                  columns=[f"predicted {k}" for k in range(data.classes)]))
-    with goals:
-        st.markdown("**Challenges**")
-        for challenge in pg.CHALLENGES:
-            met, why = pg.challenge_status(challenge, state, data)
-            mark = ":green[:material/check_circle:]" if met else ":gray[:material/radio_button_unchecked:]"
-            st.markdown(f"{mark} {challenge.title} — " + (":green[**done**]" if met else why), help=challenge.hint)
+        counts = pg.confusion(state, data.test_points, data.test_labels, data.classes)
+        header = " | ".join(f"predicted {k}" for k in range(data.classes))
+        rows = "\n".join(f"| **true {k}** | " + " | ".join(f"{n:,}" for n in row) + " |" for k, row in enumerate(counts))
+        matrix.markdown(f"**Test points by true and predicted class**\n\n| | {header} |\n|---|"
+                        + "---:|" * data.classes + "\n" + rows)
+    lines = []
+    for challenge in pg.CHALLENGES:
+        met, why = pg.challenge_status(challenge, state, data)
+        mark = ":green[**✓**]" if met else ":gray[○]"  # (icon-font icons cost the browser time in every frame)
+        lines.append(f"{mark} {challenge.title} — " + (":green[**done**]" if met else why))
+    goals.markdown("**Challenges**\n\n" + "\n\n".join(lines))
+    if hints:
+        with goals.expander("Hints for the challenges"):
+            st.markdown("\n".join(f"- **{c.title}**: {c.hint}" for c in pg.CHALLENGES))
 
 
 def _loss_text(value: float) -> str:

@@ -143,6 +143,7 @@ class Server:
         if timed_runs:
             self.runs_path = LOG_DIR / f"runs-{name}.jsonl"
             self.runs_path.write_text("")
+            Path(str(self.runs_path) + ".frames").write_text("")
             env["NNVIZ_BENCH_RUN_LOG"] = str(self.runs_path)
             env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
             launcher = ["-m", "benchmarks.timed_server"]
@@ -178,6 +179,14 @@ class Server:
         if self.runs_path is None:
             return []
         return [json.loads(line) for line in self.runs_path.read_text().splitlines() if line.strip()]
+
+    def live_frames(self) -> list[dict]:
+        """Every live frame so far (timed runs only): {"session", "end" (epoch seconds), "wall", "cpu"
+        (seconds), "playing" (sessions playing then)}."""
+        path = Path(str(self.runs_path) + ".frames") if self.runs_path else None
+        if path is None or not path.exists():
+            return []
+        return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
     def tensorflow_loaded(self) -> bool:
         return tensorflow_loaded(self.pid)

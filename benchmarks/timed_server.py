@@ -5,7 +5,9 @@ garbage collection appended to a log.
 
 Used by the browser benchmark to split "key press → chart redrawn" into the server's script run
 and the rest. It wraps ``ScriptRunner._run_script`` (script, session-state upkeep, Streamlit's
-``gc.collect`` after the run) and changes nothing else.
+``gc.collect`` after the run) and changes nothing else. Once the app has imported ``nnviz.ui``, every live
+frame that ``ui.FRAME_PACER`` records (the Playground while playing) is also logged, with its wall-clock
+and CPU time, to the same path with ``.frames`` added.
 """
 
 from __future__ import annotations
@@ -38,6 +40,24 @@ def install(log_path: str) -> None:
 
     gc.callbacks.append(on_gc)
 
+    frame_log = open(log_path + ".frames", "a", buffering=1)  # noqa: SIM115 -- open for the server's lifetime
+
+    def log_frames() -> None:
+        """Wrap FramePacer.record (once nnviz.ui is imported: importing it here would start Streamlit's
+        component registry before the server)."""
+        ui = sys.modules.get("nnviz.ui")
+        if ui is None or getattr(ui.FramePacer.record, "timed", False):
+            return
+        record = ui.FramePacer.record
+
+        def timed_record(pacer, session, start, end, cpu):
+            frame_log.write(json.dumps({"session": session, "end": time.time(), "wall": end - start, "cpu": cpu,
+                                        "playing": pacer.playing()}) + "\n")
+            return record(pacer, session, start, end, cpu)
+
+        timed_record.timed = True
+        ui.FramePacer.record = timed_record
+
     def timed(self, *args, **kwargs):
         thread = threading.get_ident()
         gc_seconds[thread] = 0.0
@@ -47,6 +67,7 @@ def install(log_path: str) -> None:
         finally:
             log.write(json.dumps({"start": start, "end": time.time(), "cpu": time.thread_time() - cpu,
                                   "gc": gc_seconds.pop(thread, 0.0)}) + "\n")
+            log_frames()
 
     script_runner.ScriptRunner._run_script = timed
 

@@ -7,6 +7,8 @@ interactive sections (figures through ``show_figure``), ``try_this`` and
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
@@ -15,6 +17,7 @@ from contextlib import contextmanager
 # module 'pandas' has no attribute 'Series'"). An import statement waits for an import in progress.
 import pandas  # noqa: F401
 import plotly.graph_objects as go
+import plotly.io as pio
 import streamlit as st
 
 from nnviz.course import OBJECTIVES, PAGES_BY_KEY
@@ -84,6 +87,87 @@ def show_figure(fig: go.Figure, *, key: str | None = None, on_select=None):
         fig = scaled_fonts(fig, LECTURE_FONT_FACTOR, LECTURE_HEIGHT_FACTOR)
     selection = {"on_select": on_select, "selection_mode": "points"} if on_select else {}
     return st.plotly_chart(fig, width="stretch", key=key, config={"displaylogo": False}, **selection)
+
+
+# A figure that changes many times a second (the Playground while it plays). st.plotly_chart gives a chart
+# whose figure changed a new identity, so the browser throws the old chart away and builds a new one: at 10
+# frames a second the picture was blank most of the time. This component keeps one Plotly chart and updates
+# it in place (Plotly.react, about half the work of a new chart). When a frame arrives it asks the server for
+# the next one ("next": the fragment reruns) and draws this one meanwhile, so the server computes a frame
+# while the browser draws the one before, and never more than one frame ahead. Draw it last in its run: the
+# request for the next frame must not interrupt the rest of this one. It uses the Plotly that Streamlit's
+# page has loaded for its own charts.
+LIVE_FIGURE_JS = """
+export default function (component) {
+  const { data, parentElement, setTriggerValue } = component;
+  const chart = parentElement.querySelector(".nnviz-live-figure");
+  setTriggerValue("next", data.frame);
+  const draw = () => {
+    const Plotly = window.Plotly;
+    if (!Plotly) { setTimeout(draw, 50); return; }  // Streamlit loads it with its first chart
+    const figure = JSON.parse(data.figure);
+    figure.layout.font = {family: getComputedStyle(chart).fontFamily, ...figure.layout.font};  // as st.plotly_chart
+    chart.style.height = figure.layout.height + "px";
+    Plotly.react(chart, figure.data, figure.layout, data.config);
+  };
+  draw();
+}
+"""
+_live_figure = st.components.v2.component("nnviz_live_figure", html="<div class='nnviz-live-figure'></div>",
+                                           js=LIVE_FIGURE_JS, isolate_styles=False)
+
+
+def live_figure(fig: go.Figure, *, key: str, frame: int, on_next) -> None:
+    """Draw a figure that is redrawn many times a second, in place (scaled up in lecture mode). Place it in
+    a fragment and draw it last there: when the browser has it, ``on_next`` is called and the fragment reruns
+    for the next frame."""
+    if lecture_mode():
+        fig = scaled_fonts(fig, LECTURE_FONT_FACTOR, LECTURE_HEIGHT_FACTOR)
+    height = int(fig.layout.height or 450)
+    _live_figure(key=key, height=height, on_next_change=on_next,
+                 data={"figure": pio.to_json(fig, validate=False), "frame": frame,
+                       "config": {"displaylogo": False, "displayModeBar": False, "responsive": True}})
+
+
+class FramePacer:
+    """Spaces the live frames of every session playing in this server at once.
+
+    All sessions run their Python in one process (one GIL), so sessions that play share about one core. A
+    session's next frame is due ``period`` after its last one began, where the period grows with what all
+    playing sessions spent on their last frames: together they use at most ``share`` of a core, so the
+    server stays responsive and each frame, once begun, is computed quickly. ``record`` is also where a
+    benchmark can read every frame's time.
+    """
+
+    def __init__(self, period: float, share: float = 0.6, idle_after: float = 2.0):
+        self.period, self.share, self.idle_after = period, share, idle_after
+        self._lock = threading.Lock()
+        self._frames: dict[str, tuple[float, float, float]] = {}  # session -> (start, end, CPU seconds)
+
+    def playing(self, now: float | None = None) -> int:
+        """How many sessions drew a frame in the last ``idle_after`` seconds."""
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            return sum(end > now - self.idle_after for _, end, _ in self._frames.values())
+
+    def wait(self, session: str, now: float | None = None) -> float:
+        """Seconds until this session's next frame is due."""
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            active = [f for f in self._frames.values() if f[1] > now - self.idle_after]
+            mine = self._frames.get(session)
+        period = max(self.period, sum(cpu for _, _, cpu in active) / self.share)
+        return 0.0 if mine is None else max(0.0, mine[0] + period - now)
+
+    def record(self, session: str, start: float, end: float, cpu: float) -> None:
+        """A frame of ``session`` ran from ``start`` to ``end`` (time.monotonic) using ``cpu`` thread seconds."""
+        with self._lock:
+            self._frames[session] = (start, end, cpu)
+            for other in [k for k, f in self._frames.items() if f[1] < end - 60]:
+                del self._frames[other]  # sessions that stopped long ago
+
+
+FRAME_PACER = FramePacer(period=0.1)  # live figures: at most 10 frames a second per session
 
 
 TRAINING_WAIT_SECONDS = 180

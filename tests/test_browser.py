@@ -217,8 +217,15 @@ def test_playground_plays_and_pauses_in_the_browser(server_url, page):
     page.wait_for_timeout(2500)
     playing = epoch()
     assert playing > 0
+    # while playing, one chart is redrawn in place (not rebuilt, which left it blank), and its pictures change
+    live = page.locator(".nnviz-live-figure.js-plotly-plot")
+    expect(live).to_have_count(1)
+    live.evaluate("chart => { chart.__kept = true; }")
+    picture = output_picture()
     page.wait_for_timeout(1000)
     assert epoch() > playing  # it keeps training by itself
+    assert live.evaluate("chart => chart.__kept === true")
+    assert output_picture() not in (picture, None)
     page.get_by_role("button", name="Pause").click()
     expect(page.get_by_role("button", name="▶ Play")).to_be_visible(timeout=10_000)
     wait_until_idle(page)

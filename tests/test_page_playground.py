@@ -138,14 +138,28 @@ def test_a_challenge_turns_green_and_the_confusion_matrix_counts_the_test_points
     at.checkbox(key="pg_f_x1sq").check()
     at.checkbox(key="pg_f_x2sq").check().run()
     circle = pg.CHALLENGES[0]
-    assert not any(circle.title in m.value and "done" in m.value for m in at.markdown)
+    assert "done" not in challenge_line(at, circle.title)
     at.session_state["pg_state"] = pg.train(state(at), pg.make_data(state(at).config), circle.epochs)
     step(at)
-    assert any(circle.title in m.value and "done" in m.value for m in at.markdown)
-    table = at.table[0].value
+    assert "done" in challenge_line(at, circle.title)
+    assert "done" not in challenge_line(at, pg.CHALLENGES[1].title)
+    table = confusion_shown(at)
     data = pg.make_data(state(at).config)
-    assert table.to_numpy().sum() == len(data.test_points)
-    np.testing.assert_array_equal(table.to_numpy(), pg.confusion(state(at), data.test_points, data.test_labels, 2))
+    assert table.sum() == len(data.test_points)
+    np.testing.assert_array_equal(table, pg.confusion(state(at), data.test_points, data.test_labels, 2))
+
+
+def challenge_line(at, title: str) -> str:
+    """The line of the challenges list that names ``title``."""
+    shown = next(m.value for m in at.markdown if m.value.startswith("**Challenges**"))
+    return next(line for line in shown.split("\n\n") if title in line)
+
+
+def confusion_shown(at) -> np.ndarray:
+    """The counts of the confusion matrix as the page shows them (a markdown table)."""
+    shown = next(m.value for m in at.markdown if m.value.startswith("**Test points by true and predicted class**"))
+    rows = [line for line in shown.splitlines() if line.startswith("| **true")]
+    return np.array([[int(c.replace(",", "")) for c in row.strip("|").split("|")[1:]] for row in rows])
 
 
 GOOD_CSV = "x1,x2,label\n" + "\n".join(
@@ -235,3 +249,50 @@ def test_a_clicked_unit_is_shown_large_with_its_formula(at):
     assert any("hidden 1, unit 1" in m.value for m in at.markdown)
     at.text_input(key="pg_shape").set_value("").run()  # that unit is gone: no error, back to the hint
     assert not at.exception and "Click a unit's picture" in " ".join(c.value for c in at.caption)
+
+
+def live_figure(at) -> dict | None:
+    """The figure of the live view (drawn while playing), as plotly JSON, and its frame number."""
+    import json
+
+    live = [e for e in at.get("bidi_component") if e.proto.component_name == "nnviz_live_figure"]
+    if not live:
+        return None
+    data = json.loads(live[0].proto.json)
+    return json.loads(data["figure"]) | {"frame": data["frame"]}
+
+
+def test_play_draws_live_frames_and_pause_returns_the_clickable_chart(at):
+    assert live_figure(at) is None and "pg_figure" in figures(at)
+    at.button(key="pg_play").click().run()  # the page's run draws the first frame
+    assert not at.exception
+    first = live_figure(at)
+    assert first is not None and first["frame"] == 0
+    assert "pg_figure" not in figures(at)  # the clickable chart is not drawn while playing
+    epoch = state(at).epoch
+    assert epoch >= 1 and metric(at, "epoch") == f"{epoch:,}"
+    assert trace(first, "training loss")["y"][-1] == pytest.approx(state(at).train_loss[-1])
+    at.session_state["pg_next"] = True  # what the browser's "next" does: another frame, more epochs
+    at.run()
+    assert live_figure(at)["frame"] == 1 and state(at).epoch > epoch
+    at.button(key="pg_play").click().run()  # Pause
+    assert live_figure(at) is None and "pg_figure" in figures(at)
+    paused = state(at).epoch
+    at.session_state["pg_next"] = True  # a frame that arrived as Pause was pressed: no training, whole page
+    at.run()
+    assert not at.exception and state(at).epoch == paused and live_figure(at) is None
+
+
+def test_playing_into_divergence_pauses_with_an_explanation(at):
+    at.selectbox(key="pg_dataset").set_value("plane")
+    at.selectbox(key="pg_activation").set_value("linear")
+    at.text_input(key="pg_shape").set_value("8,8")
+    at.select_slider(key="pg_rate").set_value(10.0).run()
+    at.button(key="pg_play").click().run()
+    for _ in range(200):
+        if state(at).diverged:
+            break
+        at.run()
+    assert not at.exception and state(at).diverged
+    assert not at.session_state["pg_playing"] and live_figure(at) is None
+    assert any("diverged" in e.value for e in at.error)
