@@ -21,6 +21,9 @@ Parts:
   browser     headless Chromium: slider key press → its chart redrawn, 20 presses on each numpy page
   engine      the numpy network engine vs Keras model.fit: epochs per second on the playground's default
               task (250 points, 2-8-8-1 tanh/sigmoid, BCE, batch 10, SGD 0.03), interleaved medians
+  playground  the Playground playing: visible updates per second in headless Chromium, server time and
+              data per frame; then with nine more sessions playing (WebSocket clients): every session's
+              frames per second and the server's frame time p95
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ from pathlib import Path
 
 from benchmarks.common import ROOT, machine, now_iso, write_json
 
-PARTS = ("reruns", "cold_start", "training", "memory", "browser", "engine")
+PARTS = ("reruns", "cold_start", "training", "memory", "browser", "engine", "playground")
 RESULTS = Path(__file__).with_name("results.json")
 
 GOALS = {
@@ -46,6 +49,11 @@ GOALS = {
     "redraw_ms": 300,  # slider change -> chart redrawn in the browser, median
     "engine_ratio": 50,  # numpy engine epochs/s / Keras model.fit epochs/s, playground's default task
     "engine_epochs_per_s": 500,  # numpy engine, loss recorded
+    "live_updates_per_s": 5,  # playground playing: visible updates per second in headless Chromium
+    "live_frame_ms": 100,  # playground playing: server time per frame, one session
+    "live_frame_kb": 200,  # playground playing: data sent per frame
+    "live_frame_p95_loaded_ms": 250,  # server time per frame, p95, with ten sessions playing
+    "live_frames_per_s_loaded": 1,  # every one of ten sessions playing at once
 }
 KB = 1000
 
@@ -83,6 +91,10 @@ def run_part(name: str, args) -> dict:
         from benchmarks import engine
 
         return engine.measure(args.engine_repeats)
+    if name == "playground":
+        from benchmarks import playground
+
+        return playground.measure(args.play_seconds)
     raise ValueError(name)
 
 
@@ -262,8 +274,41 @@ def rows_engine(r: dict) -> list[dict]:
     ]
 
 
+def rows_playground(r: dict) -> list[dict]:
+    one, alone, loaded, others = (r["one_session"], r["browser_alone"], r["browser_with_others"],
+                                  r["other_sessions_playing"])
+    n = r["other_sessions"] + 1
+    slowest = min(others["frames_per_s_min"], loaded["picture_updates_per_s"])
+    return [
+        _row("playground", "headless Chromium playing alone: visible updates (output picture changed)",
+             f"{alone['picture_updates_per_s']:.1f}/s (epoch shown {alone['epoch_updates_per_s']:.1f}/s; gap p95 "
+             f"{_ms(alone['picture_gap_p95_ms'])} ms)", f"≥ {GOALS['live_updates_per_s']}/s",
+             _check(alone["picture_updates_per_s"] >= GOALS["live_updates_per_s"])),
+        _row("playground", "one session playing: server time per frame (median / p95; CPU)",
+             f"{_ms(one['server_frame_p50_ms'])} / {_ms(one['server_frame_p95_ms'])} ms "
+             f"(CPU {_ms(one['server_frame_cpu_p50_ms'])} ms; {one['frames_per_s_median']:.1f} frames/s)",
+             f"≤ {GOALS['live_frame_ms']} ms", _check((one["server_frame_p50_ms"] or 1e9) <= GOALS["live_frame_ms"])),
+        _row("playground", "one session playing: data sent per frame", f"{one['bytes_per_frame'] / KB:.0f} kB",
+             f"≤ {GOALS['live_frame_kb']} kB", _check(one["bytes_per_frame"] / KB <= GOALS["live_frame_kb"])),
+        _row("playground", f"{n} sessions playing: server time per frame, p95 (median)",
+             f"{_ms(others['server_frame_p95_ms'])} ms ({_ms(others['server_frame_p50_ms'])} ms; server "
+             f"{others['server_cpu_cores_busy']:.2f} cores busy)", f"≤ {GOALS['live_frame_p95_loaded_ms']} ms",
+             _check((others["server_frame_p95_ms"] or 1e9) <= GOALS["live_frame_p95_loaded_ms"])),
+        _row("playground", f"{n} sessions playing: frames per second, slowest session",
+             f"{slowest:.1f}/s (browser {loaded['picture_updates_per_s']:.1f}/s; WebSocket sessions "
+             f"{others['frames_per_s_min']:.1f}–{others['frames_per_s_median']:.1f}/s, gap p95 "
+             f"{_ms(others['gap_p95_ms'])} ms)", f"≥ {GOALS['live_frames_per_s_loaded']}/s",
+             _check(slowest >= GOALS["live_frames_per_s_loaded"])),
+        _row("playground", "exceptions; TensorFlow in the server",
+             f"{r['browser_exceptions'] + len(others['exceptions']) + len(one['exceptions'])}; "
+             f"{'yes' if r['server_tensorflow_loaded'] else 'no'}", "0; no",
+             _check(r["browser_exceptions"] + len(others["exceptions"]) + len(one["exceptions"]) == 0
+                    and not r["server_tensorflow_loaded"])),
+    ]
+
+
 ROWS = {"reruns": rows_reruns, "cold_start": rows_cold_start, "training": rows_training, "memory": rows_memory,
-        "browser": rows_browser, "engine": rows_engine}
+        "browser": rows_browser, "engine": rows_engine, "playground": rows_playground}
 
 
 def print_table(rows: list[dict]) -> None:
@@ -290,6 +335,7 @@ def main(argv=None) -> int:
     parser.add_argument("--presses", type=int, default=20, help="browser part: slider presses per page")
     parser.add_argument("--cold-starts", type=int, default=3, help="cold_start part: server starts")
     parser.add_argument("--engine-repeats", type=int, default=7, help="engine part: interleaved repeats")
+    parser.add_argument("--play-seconds", type=float, default=8.0, help="playground part: seconds per phase")
     args = parser.parse_args(argv)
     if args.list:
         print(__doc__.split("Parts:\n", 1)[1])

@@ -108,6 +108,16 @@ export default function (component) {
     const figure = JSON.parse(data.figure);
     figure.layout.font = {family: getComputedStyle(chart).fontFamily, ...figure.layout.font};  // as st.plotly_chart
     chart.style.height = figure.layout.height + "px";
+    // a trace that has not changed keeps its object: Plotly.react compares arrays by reference and
+    // skips it (the training points do not move while the network trains)
+    const before = chart.__traces || {};
+    chart.__traces = {};
+    figure.data = figure.data.map(trace => {
+      const text = JSON.stringify(trace);
+      const kept = before[text] || trace;
+      chart.__traces[text] = kept;
+      return kept;
+    });
     Plotly.react(chart, figure.data, figure.layout, data.config);
   };
   draw();
@@ -139,7 +149,7 @@ class FramePacer:
     benchmark can read every frame's time.
     """
 
-    def __init__(self, period: float, share: float = 0.6, idle_after: float = 2.0):
+    def __init__(self, period: float, share: float = 0.5, idle_after: float = 2.0):
         self.period, self.share, self.idle_after = period, share, idle_after
         self._lock = threading.Lock()
         self._frames: dict[str, tuple[float, float, float]] = {}  # session -> (start, end, CPU seconds)
