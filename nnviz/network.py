@@ -309,7 +309,7 @@ def backward(net: Network, fwd: Forward, y: Array, reuse_buffer: bool = False) -
     acts, zs = fwd.activations, fwd.zs
     for i in range(spec.n_layers - 1, -1, -1):
         np.matmul(acts[i].T, delta, out=grads[2 * i])
-        delta.sum(axis=0, out=grads[2 * i + 1])
+        np.add.reduce(delta, axis=0, out=grads[2 * i + 1])  # delta.sum(axis=0), without its Python wrapper
         if i > 0:
             f = net.hidden_derivatives[i - 1]
             # σ′ = a(1 − a), tanh′ = 1 − a², ReLU′ = [a > 0] from the kept a: no second pass through f
@@ -434,15 +434,17 @@ def fit(net: Network, optimizer, x: Array, y: Array, batch_size: int, epochs: in
     rng = np.random.default_rng(shuffle_seed) if shuffle_seed is not None else None
     penalised = bool(net.spec.l1 or net.spec.l2)
     history = []
+    starts = range(0, n, batch_size)
+    batches = [(x[k:k + batch_size], y[k:k + batch_size]) for k in starts]  # in order: sliced once
     for _ in range(epochs):
         if rng is not None:
             order = rng.permutation(n)
             x_epoch, y_epoch = x[order], y[order]
+            batches = [(x_epoch[k:k + batch_size], y_epoch[k:k + batch_size]) for k in starts]
         else:
-            x_epoch, y_epoch = x, y
+            y_epoch = y
         logits, outputs, penalties = [], [], 0.0
-        for start in range(0, n, batch_size):
-            xb, yb = x_epoch[start:start + batch_size], y_epoch[start:start + batch_size]
+        for xb, yb in batches:
             fwd = forward(net, xb)
             if record_loss:
                 logits.append(fwd.zs[-1])
