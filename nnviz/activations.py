@@ -8,9 +8,10 @@ takes the value TensorFlow's gradient returns there.
 
 from __future__ import annotations
 
+import itertools
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 
@@ -306,6 +307,14 @@ def chain_gradients(activation: Activation, depth: int, x0: float, w: float, b: 
     return grads
 
 
+LATEX_NAMES = {"sigmoid": r"\sigma", "tanh": r"\tanh", "relu": r"\mathrm{ReLU}", "linear": ""}  # f in formulas
+
+
+def glorot_limit(fan_in: int, fan_out: int) -> float:
+    """Glorot (Xavier) uniform draws W from U(−r, r), r = √(6 / (fan_in + fan_out)): Keras' default."""
+    return math.sqrt(6.0 / (fan_in + fan_out))
+
+
 def random_dense_stack(n_hidden: int, width: int, seed: int) -> list[tuple[Array, Array]]:
     """Seeded (W, b) for a 1 → width → … → width → 1 network with ``n_hidden`` hidden layers.
 
@@ -315,8 +324,8 @@ def random_dense_stack(n_hidden: int, width: int, seed: int) -> list[tuple[Array
     rng = np.random.default_rng(seed)
     sizes = [1] + [width] * n_hidden + [1]
     layers = []
-    for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
-        limit = math.sqrt(6.0 / (fan_in + fan_out))
+    for fan_in, fan_out in itertools.pairwise(sizes):
+        limit = glorot_limit(fan_in, fan_out)
         layers.append((rng.uniform(-limit, limit, (fan_in, fan_out)), rng.uniform(-1.0, 1.0, fan_out)))
     return layers
 

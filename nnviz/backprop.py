@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from nnviz import activations as act
 from nnviz import network as nw
 
 Array = np.ndarray
@@ -164,8 +165,8 @@ class BackwardPass:
 
 
 def _f_prime_symbol(spec: nw.NetworkSpec, layer: int) -> str:
-    key = spec.hidden_activation[layer - 1]
-    return {"sigmoid": r"\sigma'", "tanh": r"\tanh'", "relu": r"\mathrm{ReLU}'"}.get(key, "f'")
+    name = act.LATEX_NAMES.get(spec.hidden_activation[layer - 1])
+    return f"{name}'" if name else "f'"
 
 
 def _output_delta_step(bp: BackwardPass, k: int) -> BackwardStep:

@@ -31,6 +31,7 @@ from functools import cached_property
 import numpy as np
 
 from nnviz import activations as act
+from nnviz.activations import glorot_limit
 
 Array = np.ndarray
 
@@ -155,11 +156,6 @@ class Network(_KernelsAndBiases):
         if self._gradient_buffer is None:
             self._gradient_buffer = _new_gradient_buffer(self)
         return self._gradient_buffer
-
-
-def glorot_limit(fan_in: int, fan_out: int) -> float:
-    """Glorot (Xavier) uniform draws W from U(−r, r), r = √(6 / (fan_in + fan_out)): Keras' default."""
-    return math.sqrt(6.0 / (fan_in + fan_out))
 
 
 def init_network(spec: NetworkSpec, seed: int, dtype=np.float64) -> Network:

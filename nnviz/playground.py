@@ -22,6 +22,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from nnviz import activations as act
 from nnviz import network as nw
 
 Array = np.ndarray
@@ -581,9 +582,6 @@ def unit_label(config: PlaygroundConfig, layer: int, unit: int) -> str:
     return f"hidden {layer}, unit {unit + 1}"
 
 
-LATEX_FUNCTIONS = {"relu": r"\mathrm{ReLU}", "tanh": r"\tanh", "sigmoid": r"\sigma", "linear": ""}
-
-
 def unit_formula(state: PlaygroundState, layer: int, unit: int) -> str:
     """a = f(Σᵢ wᵢ aᵢ + b) for the unit, with its current weights and the names of its inputs (LaTeX)."""
     config = state.config
@@ -599,7 +597,7 @@ def unit_formula(state: PlaygroundState, layer: int, unit: int) -> str:
     if output and config.spec.output_activation == "softmax":
         return rf"z_{{{unit}}} = {total}, \quad p_{{{unit}}} = \mathrm{{softmax}}(z)_{{{unit}}}"
     name = config.spec.output_activation if output else config.activation
-    f = LATEX_FUNCTIONS.get(name, "")
+    f = act.LATEX_NAMES.get(name, "")
     return rf"a = {f}\left({total}\right)" if f else rf"a = {total}"
 
 
