@@ -176,6 +176,20 @@ def test_long_trainings_send_a_thinned_loss_curve():
     assert len(curve.x) <= figs.MAX_CURVE_POINTS + 1 and curve.x[-1] == 5000 and curve.y[-1] == 0
 
 
+@pytest.mark.parametrize(("hidden", "two_lines"), [((2,), False), ((4, 2), True)])
+def test_layer_titles_take_two_lines_when_the_columns_are_narrow(hidden, two_lines):
+    """From two hidden layers on, 'hidden 1' is written on two lines (Lecture mode at 1280×720 ran them together)."""
+    state, data = trained(2, hidden=hidden)
+    p = pg.pictures(state, n=8)
+    layers, out = figs.unit_pictures(p.inputs, p.hidden, p.output, "tanh", 2)
+    titles = ["inputs", *(f"hidden {k}" for k in range(1, len(hidden) + 1)), "output"]
+    fig = figs.playground_figure(layers, titles, state.network.weights, out, data.train_points, data.train_labels,
+                                 None, None, state.train_loss, state.test_loss, 2)
+    shown = [a.text for a in fig.layout.annotations][:len(titles)]
+    assert shown == ([t.replace(" ", "<br>") for t in titles] if two_lines else titles)
+    assert fig.layout.margin.t == (64 if two_lines else 40)
+
+
 @pytest.mark.parametrize("challenge", pg.CHALLENGES, ids=lambda c: c.dataset)
 def test_every_challenge_is_solvable_with_its_named_settings(challenge):
     config = pg.PlaygroundConfig(dataset=challenge.dataset, **challenge.solution)

@@ -103,7 +103,9 @@ def playground_figure(layer_pictures: Sequence[Sequence[np.ndarray]], layer_titl
         return column_x[layer] + pic_w / 2, top - (unit + 0.5) * (pic_h + 0.02)
 
     data: list[dict] = []
-    layout = base_layout(height=height, margin={"l": 10, "r": 10, "t": 40, "b": 80}, showlegend=True,
+    two_line_titles = n_layers > 3  # narrow columns (and Lecture mode's larger font): "hidden 1" on two lines
+    layout = base_layout(height=height, margin={"l": 10, "r": 10, "t": 64 if two_line_titles else 40, "b": 80},
+                         showlegend=True,
                          legend={"orientation": "h", "x": 0.6, "y": -0.1, "yanchor": "top",
                                  "font": {"size": FONT_SIZE - 2}})
     # edges: on an overlay axis in figure fractions, grouped by colour and width (a trace each)
@@ -143,7 +145,8 @@ def playground_figure(layer_pictures: Sequence[Sequence[np.ndarray]], layer_titl
     data.append({"type": "image", "source": png_source(canvas), "x0": 0, "y0": 0,
                  "dx": NETWORK_RIGHT / canvas.shape[1], "dy": 1 / canvas.shape[0], "hoverinfo": "skip",
                  "name": "units"})
-    annotations = [{"x": column_x[layer] + pic_w / 2, "y": 1.0, "xref": "paper", "yref": "paper", "text": title,
+    annotations = [{"x": column_x[layer] + pic_w / 2, "y": 1.0, "xref": "paper", "yref": "paper",
+                    "text": title.replace(" ", "<br>") if two_line_titles else title,
                     "showarrow": False, "yanchor": "bottom", "font": {"size": FONT_SIZE - 1, "color": BLACK}}
                    for layer, title in enumerate(layer_titles)]
     # the output over the plane, with the points
