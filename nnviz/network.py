@@ -431,14 +431,14 @@ def fit(net: Network, optimizer, x: Array, y: Array, batch_size: int, epochs: in
     penalised = bool(net.spec.l1 or net.spec.l2)
     history = []
     starts = range(0, n, batch_size)
-    batches = [(x[k:k + batch_size], y[k:k + batch_size]) for k in starts]  # in order: sliced once
+    y_epoch = y
+    if rng is None:  # in order: the same batches every epoch, sliced once
+        batches = [(x[k:k + batch_size], y[k:k + batch_size]) for k in starts]
     for _ in range(epochs):
         if rng is not None:
             order = rng.permutation(n)
             x_epoch, y_epoch = x[order], y[order]
             batches = [(x_epoch[k:k + batch_size], y_epoch[k:k + batch_size]) for k in starts]
-        else:
-            y_epoch = y
         logits, outputs, penalties = [], [], 0.0
         for xb, yb in batches:
             fwd = forward(net, xb)

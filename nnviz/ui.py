@@ -77,14 +77,18 @@ def page_header(page_key: str) -> None:
             st.markdown("**Read or watch**\n" + "\n".join(f"- {r}" for r in page.reading))
 
 
+def for_the_screen(fig: go.Figure) -> go.Figure:
+    """The figure as drawn: a copy with larger fonts and height in lecture mode, else the figure itself."""
+    return scaled_fonts(fig, LECTURE_FONT_FACTOR, LECTURE_HEIGHT_FACTOR) if lecture_mode() else fig
+
+
 def show_figure(fig: go.Figure, *, key: str | None = None, on_select=None):
     """Draw a plotly figure, scaled up in lecture mode.
 
     With ``on_select`` (a callback, or "rerun") clicking a point selects it: the chart's selection
     event is returned and kept in ``st.session_state[key]``.
     """
-    if lecture_mode():
-        fig = scaled_fonts(fig, LECTURE_FONT_FACTOR, LECTURE_HEIGHT_FACTOR)
+    fig = for_the_screen(fig)
     selection = {"on_select": on_select, "selection_mode": "points"} if on_select else {}
     return st.plotly_chart(fig, width="stretch", key=key, config={"displaylogo": False}, **selection)
 
@@ -131,8 +135,7 @@ def live_figure(fig: go.Figure, *, key: str, frame: int, on_next) -> None:
     """Draw a figure that is redrawn many times a second, in place (scaled up in lecture mode). Place it in
     a fragment and draw it last there: when the browser has it, ``on_next`` is called and the fragment reruns
     for the next frame."""
-    if lecture_mode():
-        fig = scaled_fonts(fig, LECTURE_FONT_FACTOR, LECTURE_HEIGHT_FACTOR)
+    fig = for_the_screen(fig)
     height = int(fig.layout.height or 450)
     _live_figure(key=key, height=height, on_next_change=on_next,
                  data={"figure": pio.to_json(fig, validate=False), "frame": frame,
@@ -154,19 +157,21 @@ class FramePacer:
         self._lock = threading.Lock()
         self._frames: dict[str, tuple[float, float, float]] = {}  # session -> (start, end, CPU seconds)
 
+    def _active(self, now: float) -> list[tuple[float, float, float]]:
+        """The last frames of the sessions that drew one in the last ``idle_after`` seconds."""
+        with self._lock:
+            return [f for f in self._frames.values() if f[1] > now - self.idle_after]
+
     def playing(self, now: float | None = None) -> int:
         """How many sessions drew a frame in the last ``idle_after`` seconds."""
-        now = time.monotonic() if now is None else now
-        with self._lock:
-            return sum(end > now - self.idle_after for _, end, _ in self._frames.values())
+        return len(self._active(time.monotonic() if now is None else now))
 
     def wait(self, session: str, now: float | None = None) -> float:
         """Seconds until this session's next frame is due."""
         now = time.monotonic() if now is None else now
         with self._lock:
-            active = [f for f in self._frames.values() if f[1] > now - self.idle_after]
             mine = self._frames.get(session)
-        period = max(self.period, sum(cpu for _, _, cpu in active) / self.share)
+        period = max(self.period, sum(cpu for _, _, cpu in self._active(now)) / self.share)
         return 0.0 if mine is None else max(0.0, mine[0] + period - now)
 
     def record(self, session: str, start: float, end: float, cpu: float) -> None:

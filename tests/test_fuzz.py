@@ -177,6 +177,11 @@ def replay(page: str, steps: list[tuple[str, object]]):
     return at
 
 
+def failure(page: str, steps: list, problem: str) -> str:
+    """The assertion message: what went wrong, and the call that replays the interactions up to it."""
+    return f"seed {SEED}, page {page}, interaction {len(steps)}: {problem}\nreplay: replay({page!r}, {steps!r})"
+
+
 def fuzz(at, page: str, n: int, rng: np.random.Generator, steps: list, prefer: tuple[str, ...] = ()) -> dict:
     """``n`` interactions on ``at``; ``steps`` collects (widget id, value) for the failure message."""
     covered: set[tuple[str, str]] = set()
@@ -191,8 +196,7 @@ def fuzz(at, page: str, n: int, rng: np.random.Generator, steps: list, prefer: t
             covered.add((f"tab:{key}", label))
             open_tab(at, key, label)
             problem, _ = check_run(at)
-            assert problem is None, (f"seed {SEED}, page {page}, interaction {len(steps)}: {problem}\n"
-                                     f"replay: replay({page!r}, {steps!r})")
+            assert problem is None, failure(page, steps, problem)
             continue
         widgets = input_widgets(at)
         assert widgets, f"{page}: no input widget to fuzz"
@@ -214,9 +218,7 @@ def fuzz(at, page: str, n: int, rng: np.random.Generator, steps: list, prefer: t
         problem, explained_here = check_run(at)
         if problem is None:
             problem = not_applied(at, wid, value)
-        assert problem is None, (
-            f"seed {SEED}, page {page}, interaction {len(steps)}: {problem}\n"
-            f"replay: replay({page!r}, {steps!r})")
+        assert problem is None, failure(page, steps, problem)
         for where in explained_here:
             explained[where] = explained.get(where, 0) + 1
     return {"kinds": kinds, "widgets": {w for w, _ in covered if not w.startswith("tab:")}, "explained": explained}
