@@ -29,6 +29,7 @@ Parts:
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import time
@@ -36,6 +37,7 @@ import traceback
 from pathlib import Path
 
 from benchmarks.common import ROOT, machine, now_iso, write_json
+from benchmarks.engine import REPEATS as ENGINE_REPEATS
 
 PARTS = ("reruns", "cold_start", "training", "memory", "browser", "engine", "playground")
 RESULTS = Path(__file__).with_name("results.json")
@@ -325,6 +327,22 @@ def print_table(rows: list[dict]) -> None:
         print(f"{r['measurement']:<{widths[0]}}  {r['value']:<{widths[1]}}  {r['goal']:<{widths[2]}}  {r['verdict']}")
 
 
+def with_earlier_parts(results: dict, path: Path) -> dict:
+    """``results`` plus the parts of the file at ``path`` that this run did not measure (so that
+    ``--only engine`` updates the engine's figures and keeps the others), each with its rows."""
+    try:
+        earlier = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return results
+    kept = {name: entry for name, entry in earlier.get("parts", {}).items() if name not in results["parts"]}
+    if not kept:
+        return results
+    for entry in kept.values():
+        entry.setdefault("date", earlier.get("date"))
+    rows = [row for row in earlier.get("table", []) if row.get("part") in kept]
+    return results | {"parts": kept | results["parts"], "table": rows + results["table"]}
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.split("\n\n")[0])
     parser.add_argument("--only", default=",".join(PARTS), help=f"comma-separated parts of: {', '.join(PARTS)}")
@@ -334,7 +352,7 @@ def main(argv=None) -> int:
     parser.add_argument("--trainings", type=int, default=30, help="memory part: trainings in a row")
     parser.add_argument("--presses", type=int, default=20, help="browser part: slider presses per page")
     parser.add_argument("--cold-starts", type=int, default=3, help="cold_start part: server starts")
-    parser.add_argument("--engine-repeats", type=int, default=7, help="engine part: interleaved repeats")
+    parser.add_argument("--engine-repeats", type=int, default=ENGINE_REPEATS, help="engine part: interleaved repeats")
     parser.add_argument("--play-seconds", type=float, default=8.0, help="playground part: seconds per phase")
     args = parser.parse_args(argv)
     if args.list:
@@ -352,7 +370,7 @@ def main(argv=None) -> int:
     started = time.monotonic()
     for name in parts:
         print(f"… {name}", file=sys.stderr, flush=True)
-        entry = {"loadavg_before": os.getloadavg()}
+        entry = {"date": now_iso(), "loadavg_before": os.getloadavg()}
         t = time.monotonic()
         try:
             entry["result"] = run_part(name, args)
@@ -374,7 +392,7 @@ def main(argv=None) -> int:
     print(f"\n{verdicts.count('PASS')} pass, {verdicts.count('FAIL')} fail, {verdicts.count('ERROR')} error; "
           f"{results['seconds']:.0f} s; load average {os.getloadavg()[0]:.1f} on {results['machine']['nproc']} cores "
           f"(take final numbers on a quiet machine)")
-    write_json(args.out, results)
+    write_json(args.out, with_earlier_parts(results, args.out))
     print(f"written: {args.out.relative_to(ROOT) if args.out.is_relative_to(ROOT) else args.out}")
     return 1 if "ERROR" in verdicts else 0
 

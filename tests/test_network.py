@@ -434,6 +434,49 @@ def test_optimizer_defaults_are_keras_defaults():
     assert adam["amsgrad"] is False
 
 
+# --- fit's fused steps against train_step, every case ----------------------------------------------------------
+
+FUSED_OPTIMIZERS = ({"name": "sgd", "learning_rate": 0.1}, {"name": "sgd", "learning_rate": 0.05, "momentum": 0.9},
+                    {"name": "sgd", "learning_rate": 0.05, "momentum": 0.9, "nesterov": True}, {"name": "adam"})
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
+def test_fit_computes_what_train_step_computes(case, dtype):
+    """fit trains on augmented kernels [W; b] with preallocated buffers; train_step on forward and
+    backward as the page shows them. Every activation × output/loss × penalty, with each optimiser in
+    turn, 17 points in batches of 5 (a last batch of 2), shuffled: the same weights and history."""
+    spec = case.spec
+    rng = np.random.default_rng(case.seed)
+    x, y = rng.normal(size=(17, spec.sizes[0])), make_targets(spec, 17, rng)
+    options = FUSED_OPTIMIZERS[case.seed % len(FUSED_OPTIMIZERS)]
+    start = make_network(spec, case.seed, dtype)
+    fused = start.copy()
+    history = nw.fit(fused, engine_optimizer(options), x, y, 5, 3, shuffle_seed=case.seed)
+    stepped, optimizer, expected = start.copy(), engine_optimizer(options), []
+    order = np.random.default_rng(case.seed)
+    for _ in range(3):
+        shuffled = order.permutation(17)
+        xs, ys = x[shuffled].astype(dtype), np.asarray(y)[shuffled]
+        losses = [(nw.train_step(stepped, optimizer, xs[k:k + 5], ys[k:k + 5]), len(xs[k:k + 5]))
+                  for k in range(0, 17, 5)]
+        expected.append(sum(v * k for v, k in losses) / 17)
+    tight = {"rtol": 1e-12, "atol": 1e-13} if dtype == np.float64 else {"rtol": 1e-5, "atol": 1e-6}
+    assert np.abs(fused.flat - start.flat).max() > 1e-3  # it trained
+    np.testing.assert_allclose(fused.flat, stepped.flat, **tight)
+    np.testing.assert_allclose(history, expected, **tight)
+
+
+def test_augmented_kernels_are_each_kernel_with_its_bias_row_in_the_same_memory():
+    net = make_network(nw.NetworkSpec((3, 4, 2)), 3, np.float64)
+    for kernel, w, b in zip(nw.augmented_kernels(net.spec.sizes, net.flat), net.weights, net.biases):
+        assert np.shares_memory(kernel, net.flat)
+        np.testing.assert_array_equal(kernel, np.vstack([w, b]))
+    x = np.random.default_rng(0).normal(size=(6, 3))
+    first = nw.augmented_kernels(net.spec.sizes, net.flat)[0]
+    np.testing.assert_allclose(np.hstack([x, np.ones((6, 1))]) @ first, x @ net.weights[0] + net.biases[0])
+
+
 # --- finite differences (float64) -------------------------------------------------------------------------------
 
 FD_SPECS = (
