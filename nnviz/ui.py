@@ -124,7 +124,7 @@ export default function (component) {
     });
     Plotly.react(chart, figure.data, figure.layout, data.config);
   };
-  draw();
+  setTimeout(draw, 0);  // after this task: the request for the next frame goes out before the drawing
 }
 """
 _live_figure = st.components.v2.component("nnviz_live_figure", html="<div class='nnviz-live-figure'></div>",

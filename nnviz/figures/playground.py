@@ -104,9 +104,9 @@ def playground_figure(layer_pictures: Sequence[Sequence[np.ndarray]], layer_titl
 
     data: list[dict] = []
     two_line_titles = n_layers > 3  # narrow columns (and Lecture mode's larger font): "hidden 1" on two lines
-    layout = base_layout(height=height, margin={"l": 10, "r": 10, "t": 64 if two_line_titles else 40, "b": 80},
+    layout = base_layout(height=height, margin={"l": 10, "r": 10, "t": 64 if two_line_titles else 40, "b": 96},
                          showlegend=True,
-                         legend={"orientation": "h", "x": 0.6, "y": -0.1, "yanchor": "top",
+                         legend={"orientation": "h", "x": 0.6, "y": -0.13, "yanchor": "top",
                                  "font": {"size": FONT_SIZE - 2}})
     # edges: on an overlay axis in figure fractions, grouped by colour and width (a trace each)
     layout["xaxis"] = {"domain": [0, 1], "range": [0, 1], "visible": False, "fixedrange": True}
@@ -152,7 +152,7 @@ def playground_figure(layer_pictures: Sequence[Sequence[np.ndarray]], layer_titl
     # the output over the plane, with the points
     out = "2"
     layout[f"xaxis{out}"] = axis("x₁", domain=[0.62, 0.98], range=[-6, 6], anchor=f"y{out}", fixedrange=True)
-    layout[f"yaxis{out}"] = axis("x₂", domain=[0.36, 1.0], range=[-6, 6], anchor=f"x{out}", fixedrange=True,
+    layout[f"yaxis{out}"] = axis("x₂", domain=[0.42, 1.0], range=[-6, 6], anchor=f"x{out}", fixedrange=True,
                                  scaleanchor=f"x{out}")
     pale = (WHITE - 0.6 * (WHITE - output_rgb)).astype(np.uint8)  # paler than the unit: the points must stand out
     data.append({"type": "image", "source": png_source(pale), "x0": -6, "y0": -6, "dx": 12 / output_rgb.shape[1],
@@ -192,8 +192,8 @@ def playground_figure(layer_pictures: Sequence[Sequence[np.ndarray]], layer_titl
     epochs = shown
     train_loss = [train_loss[i] for i in shown]
     test_loss = [test_loss[i] for i in shown]
-    layout[f"xaxis{curve}"] = axis("epoch", domain=[0.62, 0.98], anchor=f"y{curve}")
-    layout[f"yaxis{curve}"] = axis("loss", domain=[0.0, 0.22], anchor=f"x{curve}", rangemode="tozero")
+    layout[f"xaxis{curve}"] = axis("epoch", domain=[0.62, 0.98], anchor=f"y{curve}", rangemode="nonnegative")
+    layout[f"yaxis{curve}"] = axis("loss", domain=[0.0, 0.2], anchor=f"x{curve}", rangemode="tozero")
     for values, name, dash in ((train_loss, "training loss", "solid"), (test_loss, "test loss", "dash")):
         data.append({"type": "scatter", "x": epochs, "y": [v if np.isfinite(v) else None for v in values],
                      "mode": "lines", "name": name, "xaxis": f"x{curve}", "yaxis": f"y{curve}",
