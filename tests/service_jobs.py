@@ -1,0 +1,42 @@
+"""Jobs for tests/test_training_service.py: importable by a worker (the service adds tests/ to its path)."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+_kept = []  # memory a job leaves behind in its worker
+
+
+def add(a, b):
+    return a + b
+
+
+def whereami():
+    """The worker's pid and which of the web server's and TensorFlow's modules it has imported."""
+    return {"pid": os.getpid(), "streamlit": "streamlit" in sys.modules, "tensorflow": "tensorflow" in sys.modules}
+
+
+def count(n: int, pause: float, report, stop_requested):
+    """Counts to n, reporting each number; stops early when asked and says where."""
+    for i in range(1, n + 1):
+        if stop_requested():
+            return {"counted": i - 1, "stopped": True, "pid": os.getpid()}
+        time.sleep(pause)
+        report({"i": i, "pid": os.getpid()})
+    return {"counted": n, "stopped": False, "pid": os.getpid()}
+
+
+def fail():
+    raise ValueError("bad input")
+
+
+def hang(report):
+    report({"started": True, "pid": os.getpid()})
+    time.sleep(3600)
+
+
+def hold_memory(mb: int):
+    _kept.append(bytearray(mb * 2**20))
+    return os.getpid()
