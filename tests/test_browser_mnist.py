@@ -15,6 +15,7 @@ import time
 from types import SimpleNamespace
 
 import pytest
+from playwright.sync_api import expect
 from test_browser import SCREENSHOTS, exceptions_on, screenshot_whole_app, wait_until_idle
 from test_mlp_training import window_sizes
 
@@ -312,6 +313,8 @@ def test_uploads_that_are_no_digit_get_a_clear_message(trained):
     ]
     for name, data, message in cases:
         upload.set_input_files({"name": name, "mimeType": "image/png", "buffer": data})
+        # the rerun the upload starts may begin after the page first looks idle: wait for the message itself
+        expect(errors.filter(has_text=message)).to_have_count(1, timeout=60_000)
         wait_until_idle(page)
         assert_clean(page, f"after uploading {name}")
         assert errors.filter(has_text=message).count() == 1, f"{name}: errors shown {errors.all_inner_texts()}"
