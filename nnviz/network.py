@@ -95,14 +95,9 @@ class NetworkSpec:
 
 
 def parameter_views(sizes: Sequence[int], flat: Array) -> list[Array]:
-    """[W₁, b₁, W₂, b₂, …] as views into one flat vector, so an optimiser updates all at once."""
-    views, start = [], 0
-    for fan_in, fan_out in itertools.pairwise(sizes):
-        views.append(flat[start:start + fan_in * fan_out].reshape(fan_in, fan_out))
-        start += fan_in * fan_out
-        views.append(flat[start:start + fan_out])
-        start += fan_out
-    return views
+    """[W₁, b₁, W₂, b₂, …] as views into one flat vector, so an optimiser updates all at once: each
+    augmented kernel [W; b] (``augmented_kernels``) without its last row, and that row."""
+    return [view for kernel in augmented_kernels(sizes, flat) for view in (kernel[:-1], kernel[-1])]
 
 
 def parameter_count(sizes: Sequence[int]) -> int:
