@@ -276,8 +276,9 @@ def tape_result(bp: bpm.BackwardPass):
 def run_gradient_tape(bp: bpm.BackwardPass) -> None:
     from nnviz import keras_jobs
 
-    result = ui.run_exclusive("TensorFlow computes the gradients …", keras_jobs.gradient_tape_gradients,
-                              asdict(bp.spec), bp.network.weights, bp.network.biases, bp.x, bp.y, dtype="float64")
+    result = ui.run_job("TensorFlow computes the gradients …", keras_jobs.gradient_tape_gradients,
+                        spec=asdict(bp.spec), weights=bp.network.weights, biases=bp.network.biases, x=bp.x, y=bp.y,
+                        dtype="float64")
     if result is not None:
         flat = np.concatenate([np.ravel(p) for pair in zip(result["weights"], result["biases"]) for p in pair])
         st.session_state[TAPE_KEY] = (_tape_inputs(bp), flat)

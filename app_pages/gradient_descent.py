@@ -91,19 +91,6 @@ def batch_figures(seed: int, batch_size: int, learning_rate: float, epochs: int)
                                     {label: 1 / run[1] for label, run in runs.items()}))
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
-def learning_rate_sweep(seed: int):
-    """Shared by every session: the same seed gives the same sweep, so a class pays for it once."""
-    return kt.learning_rate_sweep(kt.digits_split(seed), seed)
-
-
-@st.cache_data(show_spinner=False, max_entries=16)
-def compare_rates(seed: int, rates: tuple) -> dict:
-    split = kt.digits_split(seed)
-    labels = ("too low", "suggested", "too high")
-    return {f"{label}: η = {rate:.2g}": kt.train_briefly(split, rate, 10, seed) for label, rate in zip(labels, rates)}
-
-
 def rate_options(surface: gd.Surface) -> list[float]:
     """Log-spaced learning rates, the defaults, and for quadratics the stability limit and values around it."""
     options = {float(f"{v:.2g}") for v in np.geomspace(1e-4, 2.0, 27)} | set(DEFAULT_RATES.get(surface.key, ()))
@@ -251,8 +238,9 @@ st.markdown(
 )
 lr_seed = st.columns([1, 3])[0].number_input("seed (weights and batches)", 0, 9999, 0, key="gd4_seed")
 if st.button("Run the learning-rate finder (loads TensorFlow, ~10 s)", key="gd4_run"):
-    result = ui.run_exclusive("Sweeping the learning rate up from 10⁻⁴ until the loss blows up …",
-                              learning_rate_sweep, int(lr_seed))
+    # shared: the same seed gives the same sweep, so a class pays for it once
+    result = ui.run_job("Sweeping the learning rate up from 10⁻⁴ until the loss blows up …", kt.sweep_digits,
+                        share=True, seed=int(lr_seed))
     if result is not None:
         st.session_state["gd4_sweep"] = (int(lr_seed), result)
         st.session_state.pop("gd4_histories", None)
@@ -282,8 +270,8 @@ else:
             st.caption(f"The sweep stopped at η = {rates_swept[-1]:.2g}, of the planned 10⁻⁴ … 10: {stop} "
                        "(shaded: not swept).")
         if st.button("Train 10 epochs with each of the three", key="gd4_compare"):
-            histories = ui.run_exclusive("Training three models …", compare_rates, sweep_seed,
-                                         (suggestion.too_low, suggestion.suggested, suggestion.too_high))
+            histories = ui.run_job("Training three models …", kt.compare_rates, share=True, seed=sweep_seed,
+                                   rates=(suggestion.too_low, suggestion.suggested, suggestion.too_high))
             if histories is not None:
                 st.session_state["gd4_histories"] = histories
     histories = st.session_state.get("gd4_histories")

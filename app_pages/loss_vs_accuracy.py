@@ -87,7 +87,7 @@ with left:
 with right:
     st.markdown("Ask TensorFlow itself (loads TensorFlow the first time, a few seconds):")
     if st.button("Compute with tf.GradientTape", key="la_tape"):
-        grads = ui.run_exclusive("Asking TensorFlow …", kt.tape_gradients, X, y, w_marked, bias)
+        grads = ui.run_job("Asking TensorFlow …", kt.tape_gradients, X=X, y=y, w=w_marked, b=bias)
         if grads is not None:
             st.session_state["la_tape_result"] = (tuple(w_marked), bias, seed, grads)
     tape = st.session_state.get("la_tape_result")

@@ -370,8 +370,8 @@ def keras_check(data: pg.Data) -> None:
                         "weights, optimiser and batches with model.fit; its losses appear as × on the loss curve."):
         from nnviz import keras_jobs
 
-        result = ui.run_exclusive("Keras trains the same network …", keras_jobs.train_like_engine,
-                                  *pg.keras_check_job(state, data))
+        result = ui.run_job("Keras trains the same network …", keras_jobs.train_like_engine,
+                            **pg.keras_check_job(state, data))
         if result is not None:
             st.session_state[KERAS_KEY] = (state.config, result)
             st.rerun()

@@ -166,6 +166,18 @@ def train_briefly(split: Split, learning_rate: float, epochs: int = 10, seed: in
     return {name: [float(v) for v in values] for name, values in history.history.items()}
 
 
+def sweep_digits(seed: int) -> tuple[Array, Array]:
+    """The Gradient descent page's learning-rate finder: ``learning_rate_sweep`` on the digits split by ``seed``."""
+    return learning_rate_sweep(digits_split(seed), seed)
+
+
+def compare_rates(seed: int, rates: tuple[float, float, float]) -> dict[str, dict[str, list[float]]]:
+    """``train_briefly`` for 10 epochs at each of the finder's three rates (too low, suggested, too high)."""
+    split = digits_split(seed)
+    labels = ("too low", "suggested", "too high")
+    return {f"{label}: η = {rate:.2g}": train_briefly(split, rate, 10, seed) for label, rate in zip(labels, rates)}
+
+
 def tape_gradients(X: Array, y: Array, w: Array, b: float) -> dict[str, Array | None]:
     """What ``tf.GradientTape`` returns for ∂(binary cross-entropy)/∂w of one neuron with a sigmoid
     and with a step activation (written as tf.cast(z ≥ 0)): a vector, and None — no gradient at all."""

@@ -553,9 +553,9 @@ def shuffle_seed(config: PlaygroundConfig, epoch: int) -> int:
     return config.seed * 100_003 + epoch
 
 
-def keras_check_job(state: PlaygroundState, data: Data) -> tuple:
-    """The arguments of ``nnviz.keras_jobs.train_like_engine`` for the same training from the start: the
-    first min(epochs done, KERAS_CHECK_MAX_EPOCHS) epochs with the current settings (plain data only)."""
+def keras_check_job(state: PlaygroundState, data: Data) -> dict:
+    """The keyword arguments of ``nnviz.keras_jobs.train_like_engine`` for the same training from the start:
+    the first min(epochs done, KERAS_CHECK_MAX_EPOCHS) epochs with the current settings (plain data only)."""
     from dataclasses import asdict
 
     config = state.config
@@ -564,9 +564,11 @@ def keras_check_job(state: PlaygroundState, data: Data) -> tuple:
     optimizer = ({"name": "adam", "learning_rate": config.learning_rate} if config.optimizer == "adam" else
                  {"name": "sgd", "learning_rate": config.learning_rate,
                   "momentum": MOMENTUM if config.optimizer == "momentum" else 0.0})
-    return (asdict(config.spec), start.weights, start.biases, features(data.train_points, config.features),
-            data.train_labels, features(data.test_points, config.features), data.test_labels, optimizer,
-            config.batch_size, [shuffle_seed(config, e) for e in range(epochs)])
+    return {"spec": asdict(config.spec), "weights": start.weights, "biases": start.biases,
+            "x_train": features(data.train_points, config.features), "y_train": data.train_labels,
+            "x_test": features(data.test_points, config.features), "y_test": data.test_labels,
+            "optimizer": optimizer, "batch_size": config.batch_size,
+            "shuffle_seeds": [shuffle_seed(config, e) for e in range(epochs)]}
 
 
 # --- One unit, large: what it computes -------------------------------------------------------------------

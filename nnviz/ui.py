@@ -185,6 +185,103 @@ class FramePacer:
 FRAME_PACER = FramePacer(period=0.1)  # live figures: at most 10 frames a second per session
 
 
+# --- Keras jobs: in the worker processes of nnviz.training_service ----------------------------------------------
+
+
+def _session_alive(session_id: str) -> bool:
+    """Whether a browser session still exists (True when there is no runtime to ask, as under AppTest)."""
+    from streamlit.runtime import Runtime
+
+    return not Runtime.exists() or Runtime.instance().is_active_session(session_id)
+
+
+@st.cache_resource(show_spinner=False)
+def training_service():
+    """The server's one pool of Keras workers, sized from ``[training]`` in .streamlit/secrets.toml and the
+    NNVIZ_* environment variables (the environment wins; README: "Serving a large class")."""
+    import os
+
+    from nnviz import training_service as ts
+
+    try:
+        configured = dict(st.secrets.get("training", {}))
+    except Exception:  # noqa: BLE001 -- no secrets.toml (or an unreadable one): the environment and defaults
+        configured = {}
+    return ts.TrainingService(ts.PoolSettings.from_settings(configured, os.environ), owner_alive=_session_alive)
+
+
+def session_id() -> str:
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    return ctx.session_id if ctx is not None else "no-session"
+
+
+def queue_note(view) -> str:
+    """What a student waiting for a worker reads."""
+    ahead = view.position - 1
+    others = f"{ahead} job{'s' if ahead != 1 else ''} ahead of yours" if ahead else "yours is next"
+    return (f"Every Keras worker of this server is busy: {others}. Estimated wait: about "
+            f"{max(1, round(view.wait_seconds))} s.")
+
+
+_SHARED_RESULTS: dict[str, object] = {}  # results every session may reuse (``run_job(..., share=True)``)
+_SHARED_LIMIT = 32
+
+
+def run_job(spinner_text: str, function, *, share: bool = False, **kwargs):
+    """``function(**kwargs)`` in a Keras worker, waiting under a spinner (with the place in the queue when the
+    workers are busy). Returns its result, or None after telling the student what went wrong. With ``share``
+    the result is kept for every session that asks for the same job (e.g. the same seed): a class pays once.
+
+    If the run is cut short (the student changed a widget), the job is stopped: nobody would read its result.
+    """
+    import hashlib
+    import pickle
+
+    from nnviz import training_service as ts
+
+    key = None
+    if share:
+        key = hashlib.sha256(pickle.dumps((ts.function_path(function), sorted(kwargs.items())))).hexdigest()
+        if key in _SHARED_RESULTS:
+            return _SHARED_RESULTS[key]
+    service = training_service()
+    try:
+        job = service.submit(session_id(), function, kwargs)
+    except ts.JobPending:
+        st.warning("A Keras job of yours is still running (started in another part of the app); try again when "
+                   "it has finished.")
+        return None
+    note = st.empty()
+
+    def show(view) -> None:
+        if view.state == ts.QUEUED and view.position:
+            note.info(queue_note(view))
+        elif view.state == ts.RUNNING:
+            note.empty()
+
+    finished = False
+    try:
+        with st.spinner(spinner_text):
+            view = service.wait(job, on_update=show)
+        finished = True
+    finally:
+        if not finished:
+            service.stop(job)
+    note.empty()
+    service.forget(job)
+    if view.state != ts.DONE:
+        first_line = (view.error or "it was cancelled").splitlines()[0]
+        st.error(f"The Keras job did not finish: {first_line} Please try again.")
+        return None
+    if key is not None:
+        _SHARED_RESULTS[key] = view.result
+        while len(_SHARED_RESULTS) > _SHARED_LIMIT:
+            _SHARED_RESULTS.pop(next(iter(_SHARED_RESULTS)))
+    return view.result
+
+
 TRAINING_WAIT_SECONDS = 180
 QUIET_WAIT_SECONDS = 2.0
 

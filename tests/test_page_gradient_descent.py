@@ -157,7 +157,7 @@ def test_learning_rate_finder_runs_to_the_end_within_a_minute():
     at = app_test(PAGE, timeout=120)
     assert "gd_sweep" not in figures(at)
     start = time.perf_counter()
-    at.button(key="gd4_run").click().run()
+    at.button(key="gd4_run").click().run(timeout=180)
     assert not at.exception
     sweep = figures(at)["gd_sweep"]
     marks = {t["name"].split(":")[0]: t["x"][0] for t in sweep["data"][1:]}
@@ -172,7 +172,7 @@ def test_learning_rate_finder_runs_to_the_end_within_a_minute():
     assert "stops as soon as the loss has blown up" in texts(at)
     assert "10× below the rate where the loss turns up" in texts(at)
     assert "bottom" not in texts(at)
-    at.button(key="gd4_compare").click().run()
+    at.button(key="gd4_compare").click().run(timeout=180)
     elapsed = time.perf_counter() - start
     assert not at.exception
     table = at.table[-1].value
