@@ -8,6 +8,7 @@ is interrupted (a Stop, or any exception raised by the progress callback) keeps 
 
 from __future__ import annotations
 
+import functools
 import io
 import os
 import tempfile
@@ -19,6 +20,7 @@ import numpy as np
 
 from nnviz.keras_training import load_keras
 from nnviz.mlp import WINDOWS_PER_EPOCH, MLPConfig, TrainingHistory, fit_code, model_code
+from nnviz.mnist_data import DownloadFailed, load_dataset
 
 keras = load_keras()
 
@@ -57,12 +59,14 @@ class LiveProgress(keras.callbacks.Callback):
     """
 
     def __init__(self, history: TrainingHistory, report: Callable[[Progress], None] | None = None,
-                 interval: float = PROGRESS_INTERVAL, windows: int = WINDOWS_PER_EPOCH):
+                 interval: float = PROGRESS_INTERVAL, windows: int = WINDOWS_PER_EPOCH,
+                 stop_requested: Callable[[], bool] | None = None):
         super().__init__()
         self.history_so_far = history
         self.report = report
         self.interval = interval
         self.windows = windows
+        self.stop_requested = stop_requested
 
     def on_train_begin(self, logs=None):
         self.start = time.perf_counter()
@@ -73,6 +77,7 @@ class LiveProgress(keras.callbacks.Callback):
         self.reported_state = None
         self.ends = set(window_ends(self.steps, self.windows))
         self.history_so_far.steps_per_epoch = self.steps
+        self.stopped_in_epoch = False
 
     def on_epoch_begin(self, epoch, logs=None):
         if self.first_epoch is None:
@@ -87,6 +92,10 @@ class LiveProgress(keras.callbacks.Callback):
             self.history_so_far.diverged_at = (self.epoch + 1, step)
         elif step in self.ends:
             self._record_window(step, logs)
+        if not diverged and self.stop_requested is not None and self.stop_requested():
+            self.model.stop_training = True  # Keras ends the epoch after this batch and stops
+            self.history_so_far.stopped_by = "interrupted"
+            self.stopped_in_epoch = step < self.steps
         now = time.perf_counter()
         if diverged or now - self.last_report >= self.interval:
             self._report(step, now)
@@ -97,6 +106,8 @@ class LiveProgress(keras.callbacks.Callback):
         logs = {name: float(value) for name, value in (logs or {}).items()}
         if self.history_so_far.diverged_at is not None:
             self.history_so_far.diverged_logs = logs
+            return
+        if self.stopped_in_epoch:  # a Stop cut this epoch short (Keras ends it all the same): not trained
             return
         self.history_so_far.add_epoch(epoch + 1, logs)
         self._report(self.steps, time.perf_counter())
@@ -143,24 +154,65 @@ def build_model(config: MLPConfig):
 
 def train(model, config: MLPConfig, data, history: TrainingHistory,
           report: Callable[[Progress], None] | None = None, interval: float = PROGRESS_INTERVAL,
-          windows: int = WINDOWS_PER_EPOCH) -> TrainingHistory:
+          windows: int = WINDOWS_PER_EPOCH, stop_requested: Callable[[], bool] | None = None) -> TrainingHistory:
     """Train ``model`` for ``config.epochs`` more epochs by running ``fit_code`` — the code the page shows.
 
     ``data`` has x_train/y_train/x_val/y_val (pixels 0–255). Continues from the epochs already in
     ``history``. Sets ``history.stopped_by = "nan"`` when TerminateOnNaN ended the run (the epoch
-    it cut short is not counted; ``history.diverged_at`` says where it happened). Whatever
-    ``report`` raises propagates (that is how Streamlit interrupts a run); the history keeps every
-    epoch and step recorded before it.
+    it cut short is not counted; ``history.diverged_at`` says where it happened), and "interrupted"
+    when ``stop_requested()`` said yes after a batch (``model.stop_training``: the epoch it cut short is
+    not counted, the weights keep every batch). Whatever ``report`` raises propagates; the history keeps
+    every epoch and step recorded before it.
     """
     history.stopped_by, history.diverged_at, history.diverged_logs = None, None, None
+    live_progress = LiveProgress(history, report, interval, windows, stop_requested)
     namespace = {
-        "keras": keras, "model": model, "live_progress": LiveProgress(history, report, interval, windows),
+        "keras": keras, "model": model, "live_progress": live_progress,
         "x_train": data.x_train, "y_train": data.y_train, "x_val": data.x_val, "y_val": data.y_val,
     }
     exec(fit_code(config, history.completed_epochs), namespace)  # noqa: S102 -- generated from validated settings
-    if model.stop_training or history.diverged_at:  # TerminateOnNaN stopped it
+    if history.diverged_at:  # TerminateOnNaN stopped it
         history.stopped_by = "nan"
     return history
+
+
+@functools.lru_cache(maxsize=2)
+def _dataset(key: str, seed: int):
+    """The images a job trains on, loaded once per worker (read-only arrays)."""
+    data, notice = load_dataset(key, seed)
+    if notice:
+        raise DownloadFailed(notice)
+    return data
+
+
+def training_job(config: MLPConfig, dataset_key: str, seed: int, history: TrainingHistory | None = None,
+                 model_file: bytes | None = None, report: Callable[[dict], None] | None = None,
+                 stop_requested: Callable[[], bool] | None = None) -> dict:
+    """The MNIST page's training, as a job of ``nnviz.training_service`` (plain data in and out).
+
+    Builds the network for ``config`` (or, to continue, reads ``model_file`` with the optimizer's state)
+    and trains it ``config.epochs`` more epochs on ``dataset_key`` split with ``seed``, continuing
+    ``history``. ``report`` gets ``{"progress": Progress, "history": TrainingHistory}`` a few times a second
+    and, after each completed epoch, a ``"checkpoint"`` as well (``{"weights", "model_file"}``): if the worker
+    dies, the page keeps the last completed epoch. Returns ``{"history", "weights", "model_file"}``;
+    ``model_file`` is None for a diverged network (its outputs are NaN).
+    """
+    data = _dataset(dataset_key, seed)
+    model = load_model_bytes(model_file) if model_file else build_model(config)
+    history = history or TrainingHistory()
+    epochs_sent = history.completed_epochs
+
+    def send(progress: Progress) -> None:
+        nonlocal epochs_sent
+        payload = {"progress": progress, "history": history}
+        if history.completed_epochs > epochs_sent and not history.diverged_at:
+            epochs_sent = history.completed_epochs
+            payload["checkpoint"] = {"weights": model.get_weights(), "model_file": model_bytes(model)}
+        report(payload)
+
+    train(model, config, data, history, send if report else None, stop_requested=stop_requested)
+    return {"history": history, "weights": model.get_weights(),
+            "model_file": None if history.diverged else model_bytes(model)}
 
 
 def model_bytes(model) -> bytes:

@@ -83,9 +83,9 @@ class PoolSettings:
     @classmethod
     def sized_for(cls, memory_limit_mb: float, cpus: int, **overrides) -> PoolSettings:
         """As many workers as the memory holds beside the server (at least 1, at most one per core), and
-        per-worker cap = (limit − server) ÷ workers."""
+        per-worker cap = (limit − server) ÷ workers, unless ``worker_memory_mb`` is given."""
         workers = overrides.pop("workers", None) or max(1, min(cpus, int((memory_limit_mb - SERVER_MB) // WORKER_MB)))
-        cap = max(1.0, (memory_limit_mb - SERVER_MB) / workers)
+        cap = overrides.pop("worker_memory_mb", None) or max(1.0, (memory_limit_mb - SERVER_MB) / workers)
         return cls(workers=int(workers), memory_limit_mb=memory_limit_mb, worker_memory_mb=cap, **overrides)
 
     @classmethod

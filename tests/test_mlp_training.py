@@ -282,3 +282,59 @@ def test_model_file_round_trip(mt, digits):
     loaded = mt.load_model_bytes(data)
     x = digits.x_test[:20] / 255.0
     np.testing.assert_allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0), rtol=1e-6)
+
+
+# --- the training as a job of the worker pool (nnviz.training_service) ------------------------------------------
+
+
+def test_the_training_job_reports_progress_and_a_checkpoint_after_every_epoch(mt, digits):
+    config = nn.MLPConfig((32,), epochs=2)
+    reports = []
+    result = mt.training_job(config, "digits_5k", 0, report=reports.append)
+    history = result["history"]
+    assert history.epochs["epoch"] == [1, 2] and history.stopped_by is None
+    checkpoints = [r["checkpoint"] for r in reports if "checkpoint" in r]
+    assert len(checkpoints) == 2  # one per completed epoch, none in between
+    assert all(isinstance(r["progress"], mt.Progress) for r in reports)
+    assert reports[-1]["progress"].fraction == 1.0
+    for final, saved in zip(result["weights"], checkpoints[-1]["weights"], strict=True):
+        np.testing.assert_array_equal(final, saved)  # the last checkpoint is the trained network
+    loaded = mt.load_model_bytes(result["model_file"])
+    for final, read in zip(result["weights"], loaded.get_weights(), strict=True):
+        np.testing.assert_array_equal(final, read)
+    # the same seed and data as the in-process training: the same network
+    _, same = train(mt, config, digits)
+    np.testing.assert_allclose(history.epochs["val_accuracy"], same.epochs["val_accuracy"], atol=1e-6)
+
+
+def test_a_stop_request_ends_the_job_after_a_batch_and_keeps_the_completed_epochs(mt):
+    config = nn.MLPConfig((32,), epochs=5)
+    batches = []
+
+    def stop_in_the_second_epoch() -> bool:  # asked after every batch; an epoch has 110
+        batches.append(1)
+        return len(batches) >= 150
+
+    start = time.perf_counter()
+    result = mt.training_job(config, "digits_5k", 0, report=lambda _: None, stop_requested=stop_in_the_second_epoch)
+    history = result["history"]
+    assert history.stopped_by == "interrupted"
+    assert history.epochs["epoch"] == [1]  # the cut epoch is not counted
+    assert len(batches) == 150  # it stopped after the batch that asked
+    assert 1 < max(history.steps["epoch"]) < 2  # its windows up to the Stop are kept
+    assert time.perf_counter() - start < 15  # it did not train the other 3 epochs
+    assert int(mt.load_model_bytes(result["model_file"]).optimizer.iterations) == 150  # with its optimizer state
+
+    # Continue in another job: from the stopped weights, with the optimizer's state, epochs numbered on.
+    more = nn.MLPConfig((32,), epochs=2)
+    continued = mt.training_job(more, "digits_5k", 0, history=history, model_file=result["model_file"])
+    assert continued["history"].epochs["epoch"] == [1, 2, 3] and continued["history"].stopped_by is None
+    assert continued["history"].epochs["val_accuracy"][-1] > 0.8
+
+
+def test_a_diverged_job_returns_no_model_file(mt):
+    config = nn.MLPConfig((32,), activation="linear", learning_rate=10.0, epochs=2)
+    reports = []
+    result = mt.training_job(config, "digits_5k", 0, report=reports.append)
+    assert result["history"].diverged and result["model_file"] is None
+    assert not any("checkpoint" in r for r in reports)  # nothing worth keeping was trained

@@ -167,6 +167,9 @@ def test_pool_size_and_caps_follow_the_memory_limit(tmp_path):
     chosen = ts.PoolSettings.from_settings(secrets, env, cgroup_root=tmp_path)
     assert (chosen.workers, chosen.threads, chosen.job_timeout_seconds) == (1, 2, 60)  # the environment wins
     assert chosen.worker_memory_mb == 4000 - ts.SERVER_MB
+    capped = ts.PoolSettings.from_settings({"worker_memory_mb": 900}, {"NNVIZ_WORKER_MEMORY_MB": "800"},
+                                           cgroup_root=tmp_path)
+    assert capped.worker_memory_mb == 800  # a cap set by hand is kept
     with pytest.raises(ValueError, match="not a number"):
         ts.PoolSettings.from_settings({"NNVIZ_WORKERS": "two"}, cgroup_root=tmp_path)
     with pytest.raises(ValueError, match="≥ 1"):
