@@ -1,4 +1,10 @@
-"""MNIST MLP: build, train live, evaluate, look inside and try your own digit with a real tf.keras network."""
+"""MNIST MLP: build, train live, evaluate, look inside and try your own digit with a real tf.keras network.
+
+The network trains in a Keras worker (``nnviz.training_service``), never in this server: the page submits
+``mlp_training.training_job`` and draws its progress from a fragment that polls the job, so the student can
+scroll, move other widgets or visit another page while it trains. The page's state is one
+``nnviz.mlp.MnistPageState`` in the session.
+"""
 
 import numpy as np
 import streamlit as st
@@ -6,18 +12,22 @@ import streamlit as st
 from nnviz import activations as act
 from nnviz import digit_image, mnist_data, ui
 from nnviz import mlp as nn
+from nnviz import training_service as ts
 from nnviz.figures import mnist as figs
 
-RUN_KEY, TRAINING_KEY, EARLIER_KEY, RUNS_MADE_KEY = "mn_run", "mn_training", "mn_earlier_runs", "mn_runs_made"
-KEEP_EARLIER_RUNS = 4
+STATE_KEY = "mn_state"
+# Every setting widget keeps its value for the session (persist_state="session"): a student who leaves the page
+# while a network trains comes back to the same settings.
+TRAINING_JOB = "nnviz.mlp_training:training_job"  # by name: importing mlp_training would import TensorFlow here
+POLL_SECONDS = 0.4  # how often the training section redraws while a job is queued or running
 UNIT_CHOICES = (8, 16, 32, 64, 128, 256, 512)
 RATES = (0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 BATCH_SIZES = (1, 8, 16, 32, 64, 128, 256, 1024)
 CELL_IMAGES = 6  # images shown side by side with their softmax bars
 
-ui.page_header("mnist")
-ui.keep_values({"mn_units_0": 128, "mn_units_1": 64, "mn_units_2": 32, "mn_units_3": 32,
-                "mn_lr_sgd": 0.1, "mn_lr_adam": 0.001, "mn_momentum": 0.9, "mn_cell_true": 0, "mn_cell_pred": 1})
+
+def page_state() -> nn.MnistPageState:
+    return st.session_state.setdefault(STATE_KEY, nn.MnistPageState())
 
 
 @st.cache_resource(max_entries=4, show_spinner="Loading the images …")
@@ -29,184 +39,175 @@ def load_images(key: str, seed: int) -> mnist_data.ImageDataset:
     return dataset
 
 
-def current_dataset(key: str, seed: int) -> tuple[mnist_data.ImageDataset, str | None]:
+def current_dataset(state: nn.MnistPageState, key: str, seed: int) -> tuple[mnist_data.ImageDataset, str | None]:
     """The chosen images, or the offline digits with a notice when a download failed (remembered in the
     session, so that a dead network is not tried again on every rerun)."""
-    failures = st.session_state.setdefault("mn_download_failures", {})
-    if key in failures:
-        return load_images("digits_5k", seed), failures[key]
+    if key in state.download_failures:
+        return load_images("digits_5k", seed), state.download_failures[key]
     try:
         return load_images(key, seed), None
     except mnist_data.DownloadFailed as failure:
-        failures[key] = str(failure)
+        state.download_failures[key] = str(failure)
         return load_images("digits_5k", seed), str(failure)
 
 
-# --- 1. Data -------------------------------------------------------------------------------------------------
-st.header("1 · The data")
-controls, gallery = st.columns([1, 2])
-with controls:
-    dataset_key = st.selectbox("images", list(mnist_data.DATASET_CHOICES), key="mn_dataset",
-                               format_func=mnist_data.DATASET_CHOICES.get)
-    seed = int(st.number_input("seed (data split, initial weights, batch order)", 0, 9999, 0, key="mn_seed"))
-data, notice = current_dataset(dataset_key, seed)
-with controls:
-    if notice:
-        st.warning(notice)
-        if st.button("Try the download again", key="mn_retry"):
-            st.session_state["mn_download_failures"].pop(dataset_key, None)
-            st.rerun()
-    st.markdown(f"**In use:** {data.title}")
-    st.table({"set": ["training", "validation", "test"],
-              "images": [f"{len(data.y_train):,}", f"{len(data.y_val):,}", f"{len(data.y_test):,}"],
-              "used for": ["learning the weights", "watching for overfitting during training",
-                           "the final score, once"]})
-with gallery:
-    ui.show_figure(figs.gallery_figure(data.x_train, data.y_train, data.class_names), key="mn_gallery")
-st.markdown(
-    "Each image is 28 × 28 pixels with values 0 (background) to 255 (full ink). The network sees them as "
-    "784 numbers, **scaled to 0–1** by dividing by 255: inputs of that size keep the first layer's weighted "
-    "sums $w \\cdot x + b$ in a range where activations and gradients behave, so one learning rate suits all weights."
-)
-st.latex(r"x = \frac{\text{pixel}}{255} \in [0, 1]^{784}")
-
-# --- 2. Build ------------------------------------------------------------------------------------------------
-st.header("2 · Build the network")
-controls, diagram = st.columns([1, 2])
-with controls:
-    n_hidden = st.slider("hidden layers", 0, nn.MAX_HIDDEN_LAYERS, 1, key="mn_hidden")
-    units = tuple(st.select_slider(f"units in hidden layer {i + 1}", UNIT_CHOICES, key=f"mn_units_{i}")
-                  for i in range(n_hidden))
-    activation = st.selectbox("hidden activation", list(nn.HIDDEN_ACTIVATIONS), key="mn_activation",
-                              format_func=lambda k: act.get(k).label, disabled=n_hidden == 0)
-    optimizer = st.radio("optimizer", list(nn.OPTIMIZERS), format_func=nn.OPTIMIZERS.get, horizontal=True,
-                         key="mn_optimizer")
-    if optimizer == "sgd":
-        learning_rate = st.select_slider("learning rate η", RATES, key="mn_lr_sgd")
-        momentum = st.slider("momentum β", 0.0, 0.99, step=0.01, key="mn_momentum")
-    else:
-        learning_rate = st.select_slider("learning rate η", RATES, key="mn_lr_adam",
-                                         help="Adam adapts each weight's step; 0.001 is its usual default.")
-        momentum = 0.0
-    batch_size = st.select_slider("batch size", BATCH_SIZES, value=32, key="mn_batch")
-    epochs = st.slider("epochs per training", 1, 30, 5, key="mn_epochs")
-config = nn.MLPConfig(units, activation, optimizer, float(learning_rate), float(momentum), int(batch_size),
-                      int(epochs), seed)
-with diagram:
-    ui.show_figure(figs.network_figure(config, data.class_names), key="mn_network")
-    rows = nn.layer_table(config)
-    st.table({"layer": [r.name for r in rows], "output shape": [r.output_shape for r in rows],
-              "parameters": [f"{r.params:,}" for r in rows], "from": [r.formula for r in rows]})
-    st.metric("trainable parameters (as model.summary() reports them)", f"{nn.parameter_count(config):,}")
-with st.expander("The Keras code the app runs for these settings (copy it to run it yourself)"):
-    st.code(nn.full_code(config, data.key), language="python")
-
-# --- 3. Train ------------------------------------------------------------------------------------------------
-st.header("3 · Train it")
-run: nn.TrainedRun | None = st.session_state.get(RUN_KEY)
+def data_section(state: nn.MnistPageState) -> tuple[mnist_data.ImageDataset, int]:
+    st.header("1 · The data")
+    controls, gallery = st.columns([1, 2])
+    with controls:
+        dataset_key = st.selectbox("images", list(mnist_data.DATASET_CHOICES), key="mn_dataset", persist_state="session",
+                                   format_func=mnist_data.DATASET_CHOICES.get)
+        seed = int(st.number_input("seed (data split, initial weights, batch order)", 0, 9999, 0, key="mn_seed", persist_state="session"))
+    data, notice = current_dataset(state, dataset_key, seed)
+    with controls:
+        if notice:
+            st.warning(notice)
+            if st.button("Try the download again", key="mn_retry"):
+                state.download_failures.pop(dataset_key, None)
+                st.rerun()
+        st.markdown(f"**In use:** {data.title}")
+        st.table({"set": ["training", "validation", "test"],
+                  "images": [f"{len(data.y_train):,}", f"{len(data.y_val):,}", f"{len(data.y_test):,}"],
+                  "used for": ["learning the weights", "watching for overfitting during training",
+                               "the final score, once"]})
+    with gallery:
+        ui.show_figure(figs.gallery_figure(data.x_train, data.y_train, data.class_names), key="mn_gallery")
+    st.markdown(
+        "Each image is 28 × 28 pixels with values 0 (background) to 255 (full ink). The network sees them as "
+        "784 numbers, **scaled to 0–1** by dividing by 255: inputs of that size keep the first layer's weighted "
+        "sums $w \\cdot x + b$ in a range where activations and gradients behave, so one learning rate suits all "
+        "weights."
+    )
+    st.latex(r"x = \frac{\text{pixel}}{255} \in [0, 1]^{784}")
+    return data, seed
 
 
-def finish_training(run: nn.TrainedRun) -> None:
-    """After a training ends or is interrupted: snapshot the weights, evaluate, prepare the download.
-    A diverged network is neither evaluated nor offered for download: its outputs are not numbers."""
-    from nnviz import mlp_training as mt  # TensorFlow is loaded already: a model exists
-
-    st.session_state[TRAINING_KEY] = False
-    run.weights = [np.array(w) for w in run.model.get_weights()]
-    if run.history.diverged:
-        run.model_file, run.evaluation = None, None
-        return
-    run.model_file = mt.model_bytes(run.model)
-    run.evaluation = nn.evaluate(run.weights, run.config.activation, run.dataset.x_test, run.dataset.y_test)
-    # Open the confusion-matrix view on the commonest mistake (its select boxes are drawn further down).
-    st.session_state["mn_cell_true"], st.session_state["mn_cell_pred"] = run.evaluation.most_confused()
-
-
-if st.session_state.get(TRAINING_KEY) and run is not None:
-    # The last run ended without reaching its end: Stop, or a widget changed while it trained (if that came
-    # just as the loss became NaN, the run still diverged).
-    run.history.stopped_by = "nan" if run.history.diverged_at else "interrupted"
-    with ui.training_slot() as ready:
-        if ready:
-            finish_training(run)
-
-same_network = run is not None and run.config.can_continue_as(config) and run.dataset.key == data.key
-can_continue = same_network and not run.history.diverged
-buttons = st.container(horizontal=True)  # each button as wide as its label, also in lecture mode
-train_new = buttons.button("Train a new network", type="primary", key="mn_train")
-continue_training = buttons.button(f"Continue training (+{epochs} epoch{'s' if epochs > 1 else ''})",
-                                   key="mn_continue",
-                                   disabled=not can_continue)
-training_now = train_new or (continue_training and can_continue)
-buttons.button("Stop", key="mn_stop", disabled=not training_now,
-               help="Stops after the current batch; the network keeps what it has learned so far.")
-if run is not None and run.history.diverged:
-    st.caption("Continue is off: the training diverged, so the weights are NaN or enormous and every further "
-               "step would be NaN as well (TerminateOnNaN would stop it at the first batch). Train a new network "
-               "with a lower learning rate.")
-elif run is not None and not can_continue:
-    st.caption("You changed a setting since the last training: Continue goes on with the trained network "
-               "exactly as it was built and compiled, so it needs the same settings (only the epochs may "
-               "differ). Press Train to build a new network with these settings.")
-status = st.empty()
-curves_slot = st.empty()
-
-if training_now:
-    with ui.training_slot() as ready:
-        if not ready:
-            st.error("The server stayed busy for minutes; please try again.")
+def build_section(data: mnist_data.ImageDataset, seed: int) -> nn.MLPConfig:
+    st.header("2 · Build the network")
+    controls, diagram = st.columns([1, 2])
+    with controls:
+        n_hidden = st.slider("hidden layers", 0, nn.MAX_HIDDEN_LAYERS, 1, key="mn_hidden", persist_state="session")
+        units = tuple(st.select_slider(f"units in hidden layer {i + 1}", UNIT_CHOICES, key=f"mn_units_{i}", persist_state="session")
+                      for i in range(n_hidden))
+        activation = st.selectbox("hidden activation", list(nn.HIDDEN_ACTIVATIONS), key="mn_activation", persist_state="session",
+                                  format_func=lambda k: act.get(k).label, disabled=n_hidden == 0)
+        optimizer = st.radio("optimizer", list(nn.OPTIMIZERS), format_func=nn.OPTIMIZERS.get, horizontal=True,
+                             key="mn_optimizer", persist_state="session")
+        if optimizer == "sgd":
+            learning_rate = st.select_slider("learning rate η", RATES, key="mn_lr_sgd", persist_state="session")
+            momentum = st.slider("momentum β", 0.0, 0.99, step=0.01, key="mn_momentum", persist_state="session")
         else:
-            with st.spinner("Loading TensorFlow …"):
-                from nnviz import mlp_training as mt
-            if train_new:
-                if run is not None and run.history.steps["epoch"]:  # also a diverged run's curve up to then
-                    earlier = st.session_state.setdefault(EARLIER_KEY, [])
-                    earlier.append((run.label, run.history))
-                    del earlier[:-KEEP_EARLIER_RUNS]
-                number = st.session_state.get(RUNS_MADE_KEY, 0) + 1
-                st.session_state[RUNS_MADE_KEY] = number
-                run = nn.TrainedRun(number, config, data, mt.build_model(config))
-                st.session_state[RUN_KEY] = run
-            bar = status.progress(0.0, text="Starting …")
-            earlier = st.session_state.get(EARLIER_KEY, []) if st.session_state.get("mn_compare", True) else []
-            target = run.history.completed_epochs + config.epochs
+            learning_rate = st.select_slider("learning rate η", RATES, key="mn_lr_adam", persist_state="session",
+                                             help="Adam adapts each weight's step; 0.001 is its usual default.")
+            momentum = 0.0
+        batch_size = st.select_slider("batch size", BATCH_SIZES, value=32, key="mn_batch", persist_state="session")
+        epochs = st.slider("epochs per training", 1, 30, 5, key="mn_epochs", persist_state="session")
+    config = nn.MLPConfig(units, activation, optimizer, float(learning_rate), float(momentum), int(batch_size),
+                          int(epochs), seed)
+    with diagram:
+        ui.show_figure(figs.network_figure(config, data.class_names), key="mn_network")
+        rows = nn.layer_table(config)
+        st.table({"layer": [r.name for r in rows], "output shape": [r.output_shape for r in rows],
+                  "parameters": [f"{r.params:,}" for r in rows], "from": [r.formula for r in rows]})
+        st.metric("trainable parameters (as model.summary() reports them)", f"{nn.parameter_count(config):,}")
+    with st.expander("The Keras code the app runs for these settings (copy it to run it yourself)"):
+        st.code(nn.full_code(config, data.key), language="python")
+    return config
 
-            def report(p):
-                # The first batches include TensorFlow's set-up, so early estimates of the time left are wild.
-                left = f"about {p.remaining:.0f} s left" if p.elapsed >= 1 and p.fraction >= 0.05 \
-                    else "estimating the time left …"
-                bar.progress(p.fraction, text=f"Epoch {p.epoch}/{p.last_epoch} · step {p.step}/{p.steps} · "
-                                              f"{p.elapsed:.0f} s elapsed · {left}")
-                if p.new_points:  # the same figure twice in one run would be a duplicate element
-                    with curves_slot:
-                        ui.show_figure(figs.training_curves_figure(run.history, earlier, target))
 
-            st.session_state[TRAINING_KEY] = True
-            mt.train(run.model, config, data, run.history, report)
-            finish_training(run)
-            st.rerun()  # draw the page for the trained network (buttons, evaluation) from the top
+# --- 3. Train: the job runs in a Keras worker; a fragment follows it ------------------------------------------
 
-if run is None:
-    st.info("Press **Train a new network**. With the default settings it takes a few seconds and reaches about "
-            "90 % on the test digits. The first training also loads TensorFlow (a few seconds).")
-else:
-    earlier = st.session_state.get(EARLIER_KEY, [])
-    with curves_slot:
-        ui.show_figure(figs.training_curves_figure(run.history, earlier if st.session_state.get("mn_compare", True)
-                                                   else []), key="mn_curves")
-    if earlier:
-        st.checkbox(f"Show the last {len(earlier)} earlier run(s) for comparison", True, key="mn_compare")
-    h = run.history
-    trained_epochs = h.completed_epochs
+
+def start_training(state: nn.MnistPageState, config: nn.MLPConfig, data, new: bool) -> None:
+    """Train / Continue: submit the training job for this session."""
+    kwargs = state.start(config, data, new)
+    try:
+        state.job = ui.training_service().submit(ui.session_id(), TRAINING_JOB, kwargs)
+    except ts.JobPending:
+        state.failure = ("Another Keras job of yours is still finishing (started on another page); press the "
+                         "button again in a moment.")
+
+
+def stop_training(state: nn.MnistPageState) -> None:
+    if state.job:
+        ui.training_service().stop(state.job)
+
+
+def follow_job(state: nn.MnistPageState):
+    """Take the job's news into the page state; when it has ended, evaluate and redraw the whole page.
+    Returns its last progress report (None before the first)."""
+    service = ui.training_service()
+    view = service.status(state.job)
+    if view.progress:
+        state.follow(view.progress)
+    if view.finished:
+        service.forget(state.job)
+        if view.state == ts.DONE:
+            state.finish(view.result)
+            if state.run.evaluation is not None:  # open the confusion-matrix view on the commonest mistake
+                st.session_state["mn_cell_true"], st.session_state["mn_cell_pred"] = \
+                    state.run.evaluation.most_confused()
+        else:
+            state.fail(view.error or "it was cancelled.")
+        st.rerun(scope="app")  # the evaluation, the buttons and the rest of the page for the trained network
+    if view.state == ts.QUEUED and view.position:
+        st.info(ui.queue_note(view))
+    progress = (view.progress or {}).get("progress")
+    if progress is None:
+        st.progress(0.0, text="Starting … (a Keras worker builds the network)")
+    else:
+        # The first batches include TensorFlow's set-up, so early estimates of the time left are wild.
+        left = f"about {progress.remaining:.0f} s left" if progress.elapsed >= 1 and progress.fraction >= 0.05 \
+            else "estimating the time left …"
+        st.progress(progress.fraction, text=f"Epoch {progress.epoch}/{progress.last_epoch} · step "
+                                            f"{progress.step}/{progress.steps} · {progress.elapsed:.0f} s elapsed · "
+                                            f"{left}")
+    return progress
+
+
+def training_progress(state: nn.MnistPageState) -> None:
+    """Stop, the progress, the curves and the numbers of the current run (redrawn every POLL_SECONDS while a
+    job is queued or running: the only part of the page that changes then)."""
+    progress = follow_job(state) if state.job else None
+    st.button("Stop", key="mn_stop", disabled=state.job is None, on_click=stop_training, args=(state,),
+              help="Stops after the current batch; the network keeps what it has learned so far.")
+    run = state.run
+    if run is None:
+        st.info("Press **Train a new network**. With the default settings it takes a few seconds and reaches "
+                "about 90 % on the test digits.")
+        return
+    compare = st.session_state.get("mn_compare", True)
+    ui.show_figure(figs.training_curves_figure(run.history, state.earlier if compare else [],
+                                               progress.last_epoch if progress else None), key="mn_curves")
+    if state.earlier:
+        st.checkbox(f"Show the last {len(state.earlier)} earlier run(s) for comparison", True, key="mn_compare", persist_state="session")
+    training_messages(state)
+    training_metrics(run.history)
+
+
+def training_messages(state: nn.MnistPageState) -> None:
+    h = state.run.history
     if h.diverged:
         where = f" in epoch {h.diverged_at[0]}, batch {h.diverged_at[1]}" if h.diverged_at else ""
         st.error(f"**Training diverged**{where}: the loss became infinite or NaN (not a number), so "
                  "`TerminateOnNaN` stopped it. The steps were so large that the weights grew until the float32 "
                  "numbers Keras computes with overflowed. That epoch did not finish, so it is not counted as "
                  "trained. Lower the learning rate (or the momentum) and train a new network.")
+    elif h.stopped_by == "failed":
+        reason = (state.failure or "").splitlines()[0] if state.failure else "the Keras worker stopped."
+        kept = (f"The network keeps its last completed epoch ({h.completed_epochs}): press Continue to train on "
+                "from there, or train a new network." if state.run.can_continue else
+                "No epoch had finished, so there is nothing to keep: press Train a new network to try again.")
+        st.error(f"**The training did not finish:** {reason} {kept}")
     elif h.stopped_by == "interrupted":
-        st.warning(f"Training was stopped after {trained_epochs} full epoch(s) (by Stop or by a change of "
-                   "setting). The network keeps everything it learned; press Continue to train on.")
+        st.warning(f"Training was stopped after {h.completed_epochs} full epoch(s) by Stop. The network keeps "
+                   "everything it learned; press Continue to train on.")
+    elif state.failure:
+        st.warning(state.failure)
+
+
+def training_metrics(h: nn.TrainingHistory) -> None:
+    trained_epochs = h.completed_epochs
     validated = trained_epochs and not h.diverged  # a diverged network's outputs are NaN: nothing to validate
     cols = st.columns(4)
     cols[0].metric("epochs trained", trained_epochs, help="Epochs that ran to their last batch.")
@@ -231,15 +232,48 @@ else:
         "Training accuracy well above validation accuracy means the network starts to memorise (**overfitting**)."
     )
 
-# --- 4. Evaluate ---------------------------------------------------------------------------------------------
-evaluation = run.evaluation if run is not None else None
-if run is not None and run.history.diverged:
-    st.header("4 · Evaluate on the test set")
-    st.info("**Nothing to evaluate: the training diverged.** "
-            + nn.diverged_network_note(run.weights, (run.history.diverged_logs or {}).get("val_loss"))
-            + " Lower the learning rate and train a new network to evaluate, look inside and try your own digit.")
-elif evaluation is not None:
-    st.header("4 · Evaluate on the test set")
+
+def training_section(state: nn.MnistPageState, config: nn.MLPConfig, data) -> None:
+    st.header("3 · Train it")
+    run = state.run
+    busy = state.job is not None
+    same_network = run is not None and run.config.can_continue_as(config) and run.dataset.key == data.key
+    can_continue = same_network and run.can_continue and not busy
+    buttons = st.container(horizontal=True)  # each button as wide as its label, also in lecture mode
+    train_new = buttons.button("Train a new network", type="primary", key="mn_train", disabled=busy)
+    continue_training = buttons.button(f"Continue training (+{config.epochs} epoch{'s' if config.epochs > 1 else ''})",
+                                       key="mn_continue", disabled=not can_continue)
+    if train_new or (continue_training and can_continue):  # submitted with the settings of this very run
+        start_training(state, config, data, new=train_new)
+        st.rerun()  # draw the page as it is while the job runs (Train off, Stop on)
+    if run is not None and run.history.diverged and not busy:
+        st.caption("Continue is off: the training diverged, so the weights are NaN or enormous and every further "
+                   "step would be NaN as well (TerminateOnNaN would stop it at the first batch). Train a new network "
+                   "with a lower learning rate.")
+    elif run is not None and not same_network and not busy:
+        st.caption("You changed a setting since the last training: Continue goes on with the trained network "
+                   "exactly as it was built and compiled, so it needs the same settings (only the epochs may "
+                   "differ). Press Train to build a new network with these settings.")
+    elif busy:
+        st.caption("The network trains in a Keras worker beside this server: scroll, read, move other settings or "
+                   "visit another page meanwhile; it goes on, and this section shows it when you are back.")
+    st.fragment(training_progress, run_every=POLL_SECONDS if busy else None)(state)
+
+
+# --- 4–7: the trained network -------------------------------------------------------------------------------
+
+
+def choose_cell() -> None:
+    """A click on a confusion-matrix cell selects its true and predicted class."""
+    points = st.session_state["mn_confusion"].selection.points
+    if points:
+        st.session_state["mn_cell_true"] = int(points[0]["y"])
+        st.session_state["mn_cell_pred"] = int(points[0]["x"])
+
+
+def evaluation_section(run: nn.TrainedRun, data, seed: int) -> None:
+    """Section 4 for a trained network (the caller explains a diverged one)."""
+    evaluation = run.evaluation
     if run.dataset.key != data.key or run.config.seed != seed:
         st.caption(f"The network was trained on {run.dataset.title} (seed {run.config.seed}) and is tested "
                    "on that data's test set.")
@@ -251,13 +285,6 @@ elif evaluation is not None:
                                         f"of {len(evaluation.labels):,}")
     names = run.dataset.class_names
     matrix, chosen = st.columns([3, 2], vertical_alignment="center")
-
-    def choose_cell():
-        points = st.session_state["mn_confusion"].selection.points
-        if points:
-            st.session_state["mn_cell_true"] = int(points[0]["y"])
-            st.session_state["mn_cell_pred"] = int(points[0]["x"])
-
     with matrix:
         st.markdown("**Confusion matrix.** Click a cell to see its images.")
         ui.show_figure(figs.confusion_figure(evaluation.confusion, names), key="mn_confusion", on_select=choose_cell)
@@ -265,9 +292,9 @@ elif evaluation is not None:
         st.markdown("**Rows are the true class, columns the prediction.** The diagonal (blue) is right; every "
                     "other cell counts one kind of mistake. Choose a cell here or click it:")
         true_class = st.selectbox("true class", range(len(names)), format_func=names.__getitem__,
-                                  key="mn_cell_true")
+                                  key="mn_cell_true", persist_state="session")
         predicted_class = st.selectbox("predicted as", range(len(names)), format_func=names.__getitem__,
-                                       key="mn_cell_pred")
+                                       key="mn_cell_pred", persist_state="session")
     cell = evaluation.cell(true_class, predicted_class)
     if len(cell) == 0:
         st.info(f"No test image of {names[true_class]} was predicted as {names[predicted_class]}.")
@@ -290,7 +317,10 @@ elif evaluation is not None:
     ui.show_figure(figs.per_class_accuracy_figure(evaluation.per_class_accuracy, names, evaluation.accuracy),
                    key="mn_per_class")
 
-    # --- 5. Look inside ------------------------------------------------------------------------------------
+
+
+def inside_section(run: nn.TrainedRun) -> None:
+    names, test_images, evaluation = run.dataset.class_names, run.dataset.x_test, run.evaluation
     st.header("5 · Look inside")
     W1 = run.weights[0]
     if run.config.hidden_units:
@@ -304,7 +334,7 @@ elif evaluation is not None:
                                                    titles=templates), key="mn_weights")
     pick, _ = st.columns([1, 2])
     index = int(pick.number_input(f"a test image (0–{len(test_images) - 1})", 0, len(test_images) - 1, 0,
-                                  key="mn_inspect"))
+                                  key="mn_inspect", persist_state="session"))
     outputs = nn.layer_outputs(run.weights, run.config.activation, test_images[index:index + 1])
     layer_names = [f"hidden {i + 1}: {u} units" for i, u in enumerate(run.config.hidden_units)]
     ui.show_figure(figs.activations_figure([o[0] for o in outputs], test_images[index], names, layer_names),
@@ -312,7 +342,10 @@ elif evaluation is not None:
     st.caption(f"True class: {names[evaluation.labels[index]]}. Each bar is one unit's output "
                f"a = f(w · a_prev + b); the last panel is the softmax output.")
 
-    # --- 6. Your own digit ---------------------------------------------------------------------------------
+
+
+def own_digit_section(state: nn.MnistPageState, run: nn.TrainedRun) -> None:
+    names = run.dataset.class_names
     st.header("6 · Try your own digit")
     if run.dataset.key == "fashion":
         st.caption("This network was trained on clothes: draw or upload a piece of clothing, or switch to digits.")
@@ -321,11 +354,11 @@ elif evaluation is not None:
     with draw:
         from streamlit_drawable_canvas import st_canvas
 
-        drawing = st.session_state.setdefault("mn_drawing", 0)  # a new key gives an empty canvas
+        drawing = state.drawing  # a new key gives an empty canvas
         canvas = st_canvas(stroke_width=22, stroke_color="#000000", background_color="#FFFFFF", height=280,
                            width=280, drawing_mode="freedraw", key=f"mn_canvas_{drawing}", return_image_data=True)
         if st.button("Clear the drawing", key="mn_clear"):
-            st.session_state["mn_drawing"] = drawing + 1
+            state.drawing = drawing + 1
             st.rerun()
         st.caption("Draw one digit, large and in the middle, with the mouse or a finger.")
         if canvas is not None and canvas.image_data is not None:
@@ -364,7 +397,9 @@ elif evaluation is not None:
                 "is cropped, fitted into 20 × 20 pixels and placed so that its centre of mass is at the centre of "
                 "the 28 × 28 field. A digit drawn very differently from the training digits can still fool it.")
 
-    # --- 7. Take it home -----------------------------------------------------------------------------------
+
+
+def take_home_section(run: nn.TrainedRun) -> None:
     st.header("7 · Take it home")
     cols = st.columns(2)
     cols[0].download_button("Download the model (.keras)", run.model_file or b"", file_name="mnist_mlp.keras",
@@ -374,6 +409,36 @@ elif evaluation is not None:
                             file_name="mnist_history.csv", mime="text/csv", key="mn_download_history")
     st.code('import keras\nmodel = keras.models.load_model("mnist_mlp.keras")\nmodel.summary()', language="python")
 
+
+
+def trained_network_sections(state: nn.MnistPageState, data, seed: int) -> None:
+    """Sections 4–7, for the network of the last finished training (not while a job trains it further)."""
+    run = state.run
+    if run is None or state.job is not None:
+        return
+    if run.history.diverged:
+        st.header("4 · Evaluate on the test set")
+        st.info("**Nothing to evaluate: the training diverged.** "
+                + nn.diverged_network_note(run.weights, (run.history.diverged_logs or {}).get("val_loss"))
+                + " Lower the learning rate and train a new network to evaluate, look inside and try your own digit.")
+        return
+    if run.evaluation is None:
+        return
+    st.header("4 · Evaluate on the test set")
+    evaluation_section(run, data, seed)
+    inside_section(run)
+    own_digit_section(state, run)
+    take_home_section(run)
+
+
+ui.page_header("mnist")
+ui.keep_values({"mn_units_0": 128, "mn_units_1": 64, "mn_units_2": 32, "mn_units_3": 32,
+                "mn_lr_sgd": 0.1, "mn_lr_adam": 0.001, "mn_momentum": 0.9, "mn_cell_true": 0, "mn_cell_pred": 1})
+page = page_state()
+images, split_seed = data_section(page)
+settings = build_section(images, split_seed)
+training_section(page, settings, images)
+trained_network_sections(page, images, split_seed)
 ui.try_this([
     nn.RATE_EXPERIMENT.prompt(),  # the settings and promises of these two are checked by training them
     ("No hidden layer (0) vs one of 128 units: how much does the hidden layer add? Look inside: with no hidden "
@@ -382,6 +447,6 @@ ui.try_this([
     "Press Stop in the middle of a training, look at the test accuracy, then Continue.",
     "Look at the most confidently wrong digits. Would you have got them right?",
 ])
-ui.keras_panel(nn.full_code(config, data.key),
+ui.keras_panel(nn.full_code(settings, images.key),
                "A script that does what this page does for your settings: the model and `fit` parts are the very "
                "code the app executes (the app passes its live-chart callback as `live_progress`).")

@@ -8,17 +8,12 @@ from __future__ import annotations
 
 import gc
 import os
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
 Array = np.ndarray
-
-# Keras with the TensorFlow backend is not thread-safe, and Streamlit runs every browser
-# session in a thread of one process: one training at a time, process-wide.
-TRAINING_SLOT = threading.BoundedSemaphore(1)
 
 _frozen = False
 

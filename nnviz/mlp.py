@@ -328,7 +328,7 @@ class TrainingHistory:
 
     epochs: dict[str, list[float]] = field(default_factory=lambda: {k: [] for k in ("epoch", *EPOCH_METRICS)})
     steps: dict[str, list[float]] = field(default_factory=lambda: {"epoch": [], "loss": [], "accuracy": []})
-    stopped_by: str | None = None  # None, "nan" (TerminateOnNaN) or "interrupted" (Stop or another widget)
+    stopped_by: str | None = None  # None, "nan" (TerminateOnNaN), "interrupted" (Stop) or "failed" (its worker died)
     diverged_at: tuple[int, int] | None = None  # (epoch, batch) where the loss first was NaN or infinite
     diverged_logs: dict[str, float] | None = None  # Keras' logs at the end of the epoch that diverged
     steps_per_epoch: int | None = None  # batches per epoch of the latest training
@@ -379,15 +379,14 @@ class TrainingHistory:
 class TrainedRun:
     """One network the student built and trained, as the page keeps it in the session.
 
-    ``model`` is the Keras model (kept so that training can continue and the model can be
-    downloaded); ``weights`` is a numpy snapshot taken after each training, from which the page
-    evaluates and looks inside without calling Keras.
+    The network itself lives in a Keras worker while it trains; the page keeps plain data: ``weights``
+    (a numpy snapshot, from which it evaluates and looks inside without Keras) and ``model_file`` (the
+    ``.keras`` file's bytes, with the optimizer's state: the download, and what Continue trains on).
     """
 
     number: int
     config: MLPConfig
     dataset: object  # the mnist_data.ImageDataset it was trained and is evaluated on
-    model: object
     history: TrainingHistory = field(default_factory=TrainingHistory)
     weights: list[Array] | None = None
     model_file: bytes | None = None
@@ -396,6 +395,69 @@ class TrainedRun:
     @property
     def label(self) -> str:
         return f"run {self.number}: {self.config.describe()}"
+
+    @property
+    def can_continue(self) -> bool:
+        """Continue needs a trained ``.keras`` file (none before the first epoch, none for a diverged network)."""
+        return self.model_file is not None and not self.history.diverged
+
+
+KEEP_EARLIER_RUNS = 4
+
+
+@dataclass
+class MnistPageState:
+    """What the MNIST page keeps for a browser session: the current run, the curves of the earlier runs,
+    and the training job that is queued or running for it in ``nnviz.training_service`` (its id)."""
+
+    run: TrainedRun | None = None
+    earlier: list[tuple[str, TrainingHistory]] = field(default_factory=list)
+    runs_made: int = 0
+    job: str | None = None
+    failure: str | None = None  # why the last training job did not finish
+    download_failures: dict[str, str] = field(default_factory=dict)  # dataset key -> notice
+    drawing: int = 0  # a new number gives an empty canvas
+
+    def start(self, config: MLPConfig, dataset, new: bool) -> dict:
+        """The arguments of ``mlp_training.training_job`` for Train (``new``) or Continue (``config.epochs``
+        more). A new network moves the current run's curves to the earlier runs (a diverged run's too)."""
+        if new or self.run is None:
+            if self.run is not None and self.run.history.steps["epoch"]:
+                self.earlier.append((self.run.label, self.run.history))
+                del self.earlier[:-KEEP_EARLIER_RUNS]
+            self.runs_made += 1
+            self.run = TrainedRun(self.runs_made, config, dataset)
+        run = self.run
+        run.evaluation, self.failure = None, None
+        continuing = not new and run.model_file is not None
+        return {"config": config, "dataset_key": run.dataset.key, "seed": config.seed,
+                "history": run.history if continuing else None, "model_file": run.model_file if continuing else None}
+
+    def follow(self, progress: dict) -> None:
+        """Take a progress report of the running job: the history so far and, after an epoch, its weights."""
+        self.run.history = progress["history"]
+        if "checkpoint" in progress:
+            self.run.weights = progress["checkpoint"]["weights"]
+            self.run.model_file = progress["checkpoint"]["model_file"]
+
+    def finish(self, result: dict) -> None:
+        """The job ended (to its last epoch, by Stop, or diverged): keep its network and evaluate it."""
+        run, self.job = self.run, None
+        run.history, run.weights, run.model_file = result["history"], result["weights"], result["model_file"]
+        self._evaluate()
+
+    def fail(self, error: str) -> None:
+        """The job's worker died or hung: keep the last completed epoch (its checkpoint) and say why."""
+        self.job, self.failure = None, error
+        if self.run is not None:
+            self.run.history.stopped_by = "failed"
+            self._evaluate()
+
+    def _evaluate(self) -> None:
+        run = self.run
+        trained = run.weights is not None and run.history.completed_epochs and not run.history.diverged
+        run.evaluation = evaluate(run.weights, run.config.activation, run.dataset.x_test,
+                                  run.dataset.y_test) if trained else None
 
 
 # --- "Try this" experiments -----------------------------------------------------------------------------

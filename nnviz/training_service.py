@@ -37,7 +37,9 @@ from nnviz import training_worker as tw
 
 ROOT = Path(__file__).resolve().parents[1]
 SERVER_MB = 400  # the web server: Streamlit, numpy, plotly, scikit-learn and a class's sessions
-WORKER_MB = 600  # a TensorFlow worker training the MNIST MLP
+# a TensorFlow worker training the MNIST MLP: 300-400 MB of its own (training_worker.private_mb), plus its part of
+# the ~380 MB of TensorFlow's library pages, which the page cache shares between all workers
+WORKER_MB = 600
 DEFAULT_WORKERS = 2
 QUEUED, RUNNING, DONE, FAILED, CANCELLED = "queued", "running", "done", "failed", "cancelled"
 FINISHED = (DONE, FAILED, CANCELLED)
@@ -188,6 +190,7 @@ class _Worker:
     idle_since: float = field(default_factory=time.monotonic)
     retiring: bool = False
     kill_reason: str | None = None
+    reader: threading.Thread | None = None  # reads its messages until the connection closes
     send_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def send(self, message) -> bool:
@@ -378,7 +381,9 @@ class TrainingService:
                 worker.connection = connection
                 worker.idle_since = time.monotonic()
                 self._changed.notify_all()
-            threading.Thread(target=self._read, args=(worker,), name=f"nnviz-{worker.name}", daemon=True).start()
+                worker.reader = threading.Thread(target=self._read, args=(worker,), name=f"nnviz-{worker.name}",
+                                                 daemon=True)
+                worker.reader.start()
 
     def _read(self, worker: _Worker) -> None:
         """Messages from one worker, until its connection closes."""
@@ -421,8 +426,8 @@ class TrainingService:
         """Workers whose process has ended: their running job fails (the page keeps its last progress)."""
         for name, worker in list(self._workers.items()):
             code = worker.process.poll()
-            if code is None:
-                continue
+            if code is None or (worker.reader is not None and worker.reader.is_alive()):
+                continue  # running, or its last messages (a retiring worker's result) are still being read
             del self._workers[name]
             job = self._jobs.get(worker.job or "")
             if job is not None and job.state == RUNNING:

@@ -15,7 +15,7 @@ A job is any importable function taking plain data. If it has a ``report`` param
 that sends a progress payload (plain data), and a ``stop_requested`` parameter gets a callable that says
 whether the service asked the job to stop (cooperative: the job decides where to stop, e.g. after a batch).
 Between jobs the worker clears Keras' global state; it retires after ``NNVIZ_WORKER_JOBS`` jobs or when its
-resident memory passes ``NNVIZ_WORKER_MEMORY_MB``, and the service starts a fresh one when it needs it.
+own memory (``private_mb``) passes ``NNVIZ_WORKER_MEMORY_MB``, and the service starts a fresh one when it needs it.
 """
 
 from __future__ import annotations
@@ -36,12 +36,17 @@ JOBS_ENV, MEMORY_ENV, THREADS_ENV, NICE_ENV = ("NNVIZ_WORKER_JOBS", "NNVIZ_WORKE
 PRELOAD_ENV = "NNVIZ_WORKER_PRELOAD"  # "0": do not import TensorFlow at start (the service's own tests)
 
 
-def resident_mb() -> float:
-    """This process's resident memory (Linux: /proc; elsewhere the peak, which is what the OS reports)."""
+def private_mb() -> float:
+    """This process's own memory: resident anonymous and shared-memory pages (Linux: /proc/self/status).
+
+    Not VmRSS: that also counts the pages of TensorFlow's libraries read from disk (~380 MB), which the page
+    cache shares between every worker, so they are paid once however many workers run. Elsewhere: the
+    peak resident size, which is what the OS reports."""
     try:
-        with open("/proc/self/statm") as f:
-            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
-    except OSError:
+        with open("/proc/self/status") as f:
+            fields = dict(line.split(":", 1) for line in f if line.startswith(("RssAnon", "RssShmem")))
+        return sum(int(value.split()[0]) for value in fields.values()) / 2**10
+    except (OSError, ValueError):
         import resource
 
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -129,7 +134,7 @@ def main() -> int:
         clear_keras()
         done += 1
         retire = ("its last job" if done >= max_jobs else
-                  f"{resident_mb():.0f} MB resident, above {max_mb:.0f} MB" if max_mb and resident_mb() > max_mb else
+                  f"{private_mb():.0f} MB of its own memory, above {max_mb:.0f} MB" if max_mb and private_mb() > max_mb else
                   None)
         # the outcome and whether this worker takes another job, in one message: no job is sent to a retiring worker
         connection.send((outcome[0], job_id, outcome[1], retire))

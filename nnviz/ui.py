@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 
 # Import pandas before any page draws: st.table imports it lazily, and on a cold server one session's
 # plotly can pick up the half-imported module from another session's thread ("partially initialized
@@ -280,48 +279,6 @@ def run_job(spinner_text: str, function, *, share: bool = False, **kwargs):
         while len(_SHARED_RESULTS) > _SHARED_LIMIT:
             _SHARED_RESULTS.pop(next(iter(_SHARED_RESULTS)))
     return view.result
-
-
-TRAINING_WAIT_SECONDS = 180
-QUIET_WAIT_SECONDS = 2.0
-
-
-@contextmanager
-def training_slot() -> Iterator[bool]:
-    """Hold the process-wide training slot while the block runs; yields False if none came free.
-
-    Only one Keras training runs at a time in the server (Keras is not thread-safe); a student
-    whose click arrives while another trains is told so and waits for the slot.
-    """
-    from nnviz.keras_training import TRAINING_SLOT  # no TensorFlow import: just the semaphore
-
-    # A short silent wait first: after Stop, Streamlit starts the new run while the interrupted one
-    # is still unwinding out of model.fit and holds the slot for a fraction of a second.
-    acquired = TRAINING_SLOT.acquire(timeout=QUIET_WAIT_SECONDS)
-    if not acquired:
-        waiting = st.empty()
-        with waiting.status("Another training is running on this server; yours starts when it finishes …"):
-            acquired = TRAINING_SLOT.acquire(timeout=TRAINING_WAIT_SECONDS)
-        if acquired:
-            waiting.empty()  # the wait is over: the notice must not stay up during this training
-    try:
-        yield acquired
-    finally:
-        if acquired:
-            TRAINING_SLOT.release()
-
-
-def run_exclusive(spinner_text: str, work, *args, **kwargs):
-    """``work(*args, **kwargs)`` while holding the training slot, under a spinner.
-
-    Returns its result, or None (and tells the student) when the server stayed busy.
-    """
-    with training_slot() as ready:
-        if not ready:
-            st.error("The server stayed busy for minutes; please try again.")
-            return None
-        with st.spinner(spinner_text):
-            return work(*args, **kwargs)
 
 
 def try_this(prompts: Sequence[str]) -> None:

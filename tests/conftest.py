@@ -41,6 +41,25 @@ def app_test(page: str | None = None, timeout: float = 30):
     return at
 
 
+def wait_for_training(at, timeout: float = 180):
+    """Rerun the MNIST page until its training job (in a Keras worker) has ended, as its fragment does."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while at.session_state["mn_state"].job is not None:
+        assert time.monotonic() < deadline, f"the training job did not end in {timeout} s"
+        time.sleep(0.2)
+        at.run()
+    return at
+
+
+def train_on_page(at, key: str = "mn_train", timeout: float = 180):
+    """Press Train (or Continue, ``key="mn_continue"``) on the MNIST page and wait for the training's end."""
+    at.button(key=key).click().run()
+    assert not at.exception, [e.message for e in at.exception]
+    return wait_for_training(at, timeout)
+
+
 @pytest.fixture()
 def at(request):
     """The page named by the test module's ``PAGE``, rendered once without an exception."""

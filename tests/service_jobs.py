@@ -40,3 +40,7 @@ def hang(report):
 def hold_memory(mb: int):
     _kept.append(bytearray(mb * 2**20))
     return os.getpid()
+
+
+def large_result(mb: int) -> bytes:
+    return bytes(mb * 2**20)

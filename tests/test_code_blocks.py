@@ -30,7 +30,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import app_test, generated_downloads
+from conftest import app_test, generated_downloads, train_on_page
 from widget_states import choose_value, input_widgets
 
 from nnviz.course import PAGES
@@ -52,7 +52,7 @@ NEEDS_NETWORK: dict[str, str] = {
 DOWNLOAD_FAILURE = re.compile(r"URL fetch failure on https://storage\.googleapis\.com/")
 # Files a block reads that the student makes first, and where the test takes them from: the page itself.
 PROVIDED_FILES: dict[str, Callable] = {
-    "mnist_mlp.keras": lambda at: at.session_state["mn_run"].model_file,
+    "mnist_mlp.keras": lambda at: at.session_state["mn_state"].run.model_file,
 }
 
 # Runs a block with keras.datasets.*.load_data answered offline by arrays of MNIST's shapes and types.
@@ -116,7 +116,7 @@ def trained_mnist(at) -> None:
     for key, value in (("mn_hidden", 1), ("mn_units_0", 16), ("mn_epochs", 1)):
         at.session_state[key] = value
     at.run()
-    at.button(key="mn_train").click().run(timeout=TRAIN_TIMEOUT)
+    train_on_page(at, timeout=TRAIN_TIMEOUT)
     assert not at.exception, at.exception
 
 

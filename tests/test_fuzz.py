@@ -30,7 +30,7 @@ import zlib
 
 import numpy as np
 import pytest
-from conftest import app_test, figures, values
+from conftest import app_test, figures, train_on_page, values, wait_for_training
 from widget_states import choose_value, find_widget, input_widgets, open_tab, set_widget, tab_sets, widget_id
 
 from nnviz.course import PAGES
@@ -164,6 +164,8 @@ def replay(page: str, steps: list[tuple[str, object]]):
     for wid, value in steps:
         if wid.startswith("click:"):
             at.button(key=wid.removeprefix("click:")).click().run(timeout=TRAIN_TIMEOUT)
+            if wid == "click:mn_train":
+                wait_for_training(at, TRAIN_TIMEOUT)
         elif wid.startswith("tab:"):
             open_tab(at, wid.removeprefix("tab:"), value)
         else:
@@ -267,7 +269,7 @@ def test_fuzz_mnist_after_training():
     setup = [("mn_hidden", 1), ("mn_units_0", 16), ("mn_epochs", 1)]
     for wid, value in setup:
         set_widget(at, wid, value)
-    at.button(key="mn_train").click().run(timeout=TRAIN_TIMEOUT)
+    train_on_page(at, timeout=TRAIN_TIMEOUT)
     problem, _ = check_run(at)
     assert problem is None, f"after training: {problem}"
     assert at.get("selectbox") and any(w.key == "mn_inspect" for w in at.number_input), "no evaluation shown"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-import threading
 
 import numpy as np
 import pytest
@@ -30,15 +29,6 @@ def test_loading_keras_freezes_the_objects_it_brought():
     """Streamlit collects garbage after every rerun; TensorFlow's objects must not be scanned each time."""
     kt.load_keras()
     assert gc.get_freeze_count() > 100_000
-
-
-def test_one_training_at_a_time_process_wide():
-    assert isinstance(kt.TRAINING_SLOT, type(threading.BoundedSemaphore()))
-    assert kt.TRAINING_SLOT.acquire(blocking=False)
-    try:
-        assert not kt.TRAINING_SLOT.acquire(blocking=False)
-    finally:
-        kt.TRAINING_SLOT.release()
 
 
 def test_sweep_multiplies_the_rate_and_the_loss_falls_then_blows_up(split):

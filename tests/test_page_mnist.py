@@ -5,7 +5,17 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import streamlit as st
-from conftest import app_test, figures, generated_downloads, metric, set_to_extreme, texts, values
+from conftest import (
+    app_test,
+    figures,
+    generated_downloads,
+    metric,
+    set_to_extreme,
+    texts,
+    train_on_page,
+    values,
+    wait_for_training,
+)
 
 from nnviz import mlp as nn
 from nnviz import mnist_data
@@ -45,9 +55,27 @@ def trained(settings: dict | None = None):
     at = app_test(PAGE)
     for key, value in (settings or {}).items():
         set_widget(at, key, value)
-    at.button(key="mn_train").click().run(timeout=TRAIN_TIMEOUT)
+    train_on_page(at, timeout=TRAIN_TIMEOUT)
     assert not at.exception, [e.message for e in at.exception]
     return at
+
+
+def worker_service():
+    from nnviz import ui
+
+    return ui.training_service()
+
+
+def until(at, condition, timeout: float = TRAIN_TIMEOUT):
+    """Rerun the page (as its fragment does) until ``condition(state)`` holds; returns the page state."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not condition(at.session_state["mn_state"]):
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.2)
+        at.run()
+    return at.session_state["mn_state"]
 
 
 @pytest.fixture(scope="module")
@@ -144,21 +172,82 @@ def test_inspecting_another_test_digit(default_run):
     assert probs.sum() == pytest.approx(1, abs=1e-6)
 
 
-def test_an_interrupted_training_is_reported_and_can_continue(default_run):
-    at = default_run
-    at.session_state["mn_training"] = True  # as if Stop (a rerun) ended the last training midway
-    at.run()
-    assert "Training was stopped after 5 full epoch(s)" in texts(at)
-    at.slider(key="mn_epochs").set_value(2).run()
+def test_stop_keeps_the_completed_epochs_and_continue_trains_on():
+    at = app_test(PAGE)
+    set_widget(at, "mn_hidden", 0)
+    set_widget(at, "mn_epochs", 30)
+    at.button(key="mn_train").click().run()
+    assert at.session_state["mn_state"].job is not None
+    assert at.button(key="mn_train").disabled and not at.button(key="mn_stop").disabled  # while it trains
+    assert "trains in a Keras worker" in texts(at)
+    until(at, lambda state: state.run.history.completed_epochs >= 1)
+    assert "mn_curves" in figures(at)  # drawn while it trains
+    at.button(key="mn_stop").click().run()
+    wait_for_training(at)
+    state = at.session_state["mn_state"]
+    epochs = state.run.history.completed_epochs
+    assert 1 <= epochs < 30 and state.run.history.stopped_by == "interrupted"
+    assert f"Training was stopped after {epochs} full epoch(s) by Stop" in texts(at)
+    assert metric(at, "epochs trained") == str(epochs)
+    assert metric(at, "test accuracy")  # the stopped network is evaluated
+    set_widget(at, "mn_epochs", 2)
     assert not at.button(key="mn_continue").disabled
-    at.button(key="mn_continue").click().run(timeout=TRAIN_TIMEOUT)
+    train_on_page(at, "mn_continue")
     assert not at.exception
-    assert metric(at, "epochs trained") == "7"
+    assert metric(at, "epochs trained") == str(epochs + 2)
+    assert at.session_state["mn_state"].run.history.epochs["epoch"] == list(range(1, epochs + 3))
     assert "Training was stopped" not in texts(at)
     # Another learning rate is another network: Continue is not offered for it.
     at.select_slider(key="mn_lr_sgd").set_value(0.01).run()
     assert at.button(key="mn_continue").disabled
     assert "You changed a setting since the last training" in texts(at)
+
+
+def test_a_training_goes_on_while_the_student_visits_another_page():
+    at = app_test(PAGE)
+    set_widget(at, "mn_hidden", 0)
+    set_widget(at, "mn_epochs", 8)
+    at.button(key="mn_train").click().run()
+    at.switch_page("app_pages/softmax.py").run()
+    assert not at.exception
+    state = at.session_state["mn_state"]
+    job = state.job
+    assert job is not None and worker_service().status(job).state in ("queued", "running")
+    import time
+
+    time.sleep(2)  # the student reads the Softmax page
+    at.switch_page(PAGE).run()
+    wait_for_training(at)
+    assert metric(at, "epochs trained") == "8"  # all of them: the page switch did not stop it
+    assert at.slider(key="mn_epochs").value == 8
+    assert metric(at, "test accuracy")
+
+
+def test_a_worker_killed_mid_training_keeps_the_last_epoch_and_offers_a_retry():
+    import os
+    import signal
+
+    at = app_test(PAGE)
+    set_widget(at, "mn_hidden", 0)
+    set_widget(at, "mn_epochs", 30)
+    at.button(key="mn_train").click().run()
+    state = until(at, lambda state: state.run.history.completed_epochs >= 2)
+    service = worker_service()
+    worker = service._workers[service._jobs[state.job].worker].process.pid
+    os.kill(worker, signal.SIGKILL)
+    wait_for_training(at)
+    state = at.session_state["mn_state"]
+    kept = state.run.history.completed_epochs
+    assert kept >= 2 and state.run.history.stopped_by == "failed"
+    shown = texts(at)
+    assert "The training did not finish:** The training stopped: the worker process was killed" in shown
+    assert f"keeps its last completed epoch ({kept})" in shown
+    assert metric(at, "epochs trained") == str(kept) and metric(at, "test accuracy")  # that epoch's network
+    assert worker not in service.worker_pids()
+    set_widget(at, "mn_epochs", 1)
+    train_on_page(at, "mn_continue")  # the retry: a new worker trains on from the kept epoch
+    assert metric(at, "epochs trained") == str(kept + 1)
+    assert "did not finish" not in texts(at)
 
 
 def test_divergence_is_stopped_and_explained():
@@ -184,12 +273,8 @@ def test_divergence_is_stopped_and_explained():
     assert any(a["text"] == "diverged" for a in curves["layout"]["annotations"])
     assert curves["layout"]["yaxis"]["type"] == "log"  # the exploding loss (up to ~10³⁰) and 0.1 on one axis
 
-    at.session_state["mn_training"] = True  # as if a Stop had come right at the divergence, before its end
-    at.run()
-    assert "Training diverged** in epoch 1" in texts(at) and at.button(key="mn_continue").disabled
-
     at.select_slider(key="mn_lr_sgd").set_value(0.1).run()  # a lower rate: a new network trains and evaluates
-    at.button(key="mn_train").click().run(timeout=TRAIN_TIMEOUT)
+    train_on_page(at, timeout=TRAIN_TIMEOUT)
     assert not at.exception
     assert metric(at, "test accuracy") and not at.button(key="mn_continue").disabled
     assert "Continue is off" not in texts(at)
@@ -215,7 +300,7 @@ def test_try_this_names_settings_the_widgets_offer():
 def test_runs_are_kept_for_comparison():
     at = trained({"mn_hidden": 0, "mn_epochs": 1})
     at.slider(key="mn_hidden").set_value(1).run()
-    at.button(key="mn_train").click().run(timeout=TRAIN_TIMEOUT)
+    train_on_page(at, timeout=TRAIN_TIMEOUT)
     names = {t["name"] for t in figures(at)["mn_curves"]["data"]}
     assert "this run: validation" in names
     assert any(n.startswith("run 1: 784→10") for n in names)
@@ -278,28 +363,29 @@ def test_every_widget_at_its_extremes_after_a_small_training():
         assert at.button(key="mn_continue").disabled  # the settings differ from the trained network's
 
 
-def test_a_busy_server_makes_the_student_wait_then_trains(at, monkeypatch):
-    """Another session holds the one training slot: the click waits (and says so), then trains."""
-    import threading
+def test_a_busy_pool_shows_the_place_in_the_queue_then_trains(at, monkeypatch):
+    """Every worker busy with another session's job: the student sees the queue and a wait, then it trains."""
+    from pathlib import Path
 
-    from nnviz import keras_training, ui
+    from nnviz import training_service as ts
+    from nnviz import ui
 
-    monkeypatch.setattr(ui, "QUIET_WAIT_SECONDS", 0.2)  # the silent wait before the message
-    assert keras_training.TRAINING_SLOT.acquire(blocking=False)
-    threading.Timer(1.0, keras_training.TRAINING_SLOT.release).start()
-    at.slider(key="mn_epochs").set_value(1).run()
-    at.button(key="mn_train").click().run(timeout=TRAIN_TIMEOUT)
-    assert not at.exception
-    assert metric(at, "epochs trained") == "1"  # it waited for the slot, then trained
-
-    monkeypatch.setattr(ui, "TRAINING_WAIT_SECONDS", 0.2)  # now it never comes free
-    assert keras_training.TRAINING_SLOT.acquire(blocking=False)
+    service = ts.TrainingService(ts.PoolSettings(workers=1), extra_paths=(str(Path(__file__).parent),))
+    monkeypatch.setattr(ui, "training_service", lambda: service)
     try:
-        at.button(key="mn_train").click().run(timeout=TRAIN_TIMEOUT)
+        other = service.submit("another session", "service_jobs:count", {"n": 40, "pause": 0.1})
+        import time
+
+        deadline = time.monotonic() + 120
+        while service.status(other).state != ts.RUNNING:  # the worker has started (TensorFlow loaded) and took it
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+        at.slider(key="mn_epochs").set_value(1).run()
+        at.button(key="mn_train").click().run()
+        shown = texts(at)
+        assert "Every Keras worker of this server is busy: yours is next. Estimated wait: about" in shown
+        wait_for_training(at)
+        assert service.status(other).state == ts.DONE  # the other session's job was not disturbed
+        assert not at.exception and metric(at, "epochs trained") == "1"
     finally:
-        keras_training.TRAINING_SLOT.release()
-    assert not at.exception
-    assert [s.label for s in at.get("status")] == [
-        "Another training is running on this server; yours starts when it finishes …"]
-    assert "The server stayed busy" in texts(at)
-    assert metric(at, "epochs trained") == "1"  # the trained network is kept
+        service.shutdown()

@@ -150,6 +150,15 @@ def test_workers_retire_after_their_jobs_or_above_their_memory_cap_and_stop_when
     until(lambda: not idle.worker_pids(), timeout=10)
 
 
+def test_a_retiring_workers_last_result_arrives(make_service):
+    """A worker retiring after its job ends right after sending the result: the job is done, not failed
+    (the supervisor saw the process gone before it had read a large result)."""
+    service = make_service(jobs_per_worker=1)
+    for _ in range(3):
+        view = service.wait(service.submit("s", "service_jobs:large_result", {"mb": 40}), timeout=60)
+        assert (view.state, len(view.result or b"")) == (ts.DONE, 40 * 2**20), view.error
+
+
 def test_pool_size_and_caps_follow_the_memory_limit(tmp_path):
     cpus = os.cpu_count() or 1
     (tmp_path / "memory.max").write_text(str(2 * 2**30))
