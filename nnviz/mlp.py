@@ -375,6 +375,21 @@ class TrainingHistory:
         return out.getvalue()
 
 
+@dataclass(frozen=True)
+class Progress:
+    """Where a training run is, for a progress bar and live charts (sent from a Keras worker to the page, so it
+    lives here, free of TensorFlow)."""
+
+    epoch: int  # current epoch, 1-based, counted over the model's whole life
+    last_epoch: int  # the epoch this run ends with
+    step: int  # steps done in the current epoch
+    steps: int  # steps per epoch
+    elapsed: float  # seconds since this run started
+    remaining: float  # estimated seconds left
+    fraction: float  # of this run done, 0..1
+    new_points: bool = True  # the history changed since the previous report (always at the first): redraw the curves
+
+
 @dataclass
 class TrainedRun:
     """One network the student built and trained, as the page keeps it in the session.

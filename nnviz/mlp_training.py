@@ -14,31 +14,16 @@ import os
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import numpy as np
 
 from nnviz.keras_training import load_keras
-from nnviz.mlp import WINDOWS_PER_EPOCH, MLPConfig, TrainingHistory, fit_code, model_code
+from nnviz.mlp import WINDOWS_PER_EPOCH, MLPConfig, Progress, TrainingHistory, fit_code, model_code
 from nnviz.mnist_data import DownloadFailed, load_dataset
 
 keras = load_keras()
 
 PROGRESS_INTERVAL = 0.25  # seconds between progress reports: a few chart updates per second
-
-
-@dataclass(frozen=True)
-class Progress:
-    """Where a training run is, for a progress bar and live charts."""
-
-    epoch: int  # current epoch, 1-based, counted over the model's whole life
-    last_epoch: int  # the epoch this run ends with
-    step: int  # steps done in the current epoch
-    steps: int  # steps per epoch
-    elapsed: float  # seconds since this run started
-    remaining: float  # estimated seconds left
-    fraction: float  # of this run done, 0..1
-    new_points: bool = True  # the history changed since the previous report (always at the first): redraw the curves
 
 
 def window_ends(steps: int, windows: int = WINDOWS_PER_EPOCH) -> list[int]:

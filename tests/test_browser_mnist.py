@@ -399,6 +399,36 @@ def test_stop_then_continue(browser, server_url):
         context.close()
 
 
+def test_training_goes_on_while_widgets_move_and_another_page_is_visited(browser, server_url):
+    """The network trains in a Keras worker: moving a slider, or visiting another page, does not stop it."""
+    context, page = open_mnist(browser, server_url)
+    try:
+        assert press_slider(page, "mn_epochs", "End") == "30"  # ~40 s: time to do the rest while it trains
+        button(page, "mn_train").click()
+        wait_for_epoch(page, 2)
+        before = epoch_of(progress_text(page))[0]
+        moved = press_slider(page, "mn_batch", "ArrowRight")  # while it trains
+        assert moved == "64", moved
+        wait_for_epoch(page, before + 2)  # still training, epochs going up
+        assert_clean(page, "after moving a slider while training")
+        screenshot_whole_app(page, "mnist_training_while_moving_a_slider")
+        page.get_by_role("link", name="Softmax output").first.click()
+        page.wait_for_url("**/softmax", timeout=20_000)
+        wait_until_idle(page)
+        page.wait_for_timeout(2000)
+        page.get_by_role("link", name="MNIST MLP").first.click()
+        page.wait_for_url("**/mnist", timeout=20_000)
+        assert slider(page, "mn_batch").get_attribute("aria-valuetext") == "64"  # the settings stayed
+        assert slider(page, "mn_epochs").get_attribute("aria-valuetext") == "30"
+        button(page, "mn_stop").click(timeout=20_000)  # still training after the visit
+        wait_until_trained(page)
+        trained = int(metric(page, "epochs trained"))
+        assert before + 2 <= trained <= 30
+        assert_clean(page, "after Stop")
+    finally:
+        context.close()
+
+
 # --- every widget at its extremes ---------------------------------------------------------------------------
 
 

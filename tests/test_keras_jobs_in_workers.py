@@ -7,9 +7,9 @@ import json
 import subprocess
 import sys
 
+from conftest import ROOT
 from streamlit.testing.v1 import AppTest
 
-from conftest import ROOT
 from nnviz import training_service as ts
 from nnviz import ui
 
@@ -25,7 +25,7 @@ def test_keras_buttons_run_in_workers_and_the_server_never_imports_tensorflow():
     script = f"""
 import json, sys
 sys.path.insert(0, {str(ROOT / 'tests')!r})
-from conftest import app_test
+from conftest import app_test, train_on_page
 from widget_states import open_tab
 result = {{}}
 for page, (tab, button, key) in {KERAS_BUTTONS!r}.items():
@@ -36,6 +36,13 @@ for page, (tab, button, key) in {KERAS_BUTTONS!r}.items():
     result[page] = {{"exception": [e.value for e in at.exception], "errors": [e.value for e in at.error],
                      "result": key in at.session_state, "tensorflow": "tensorflow" in sys.modules,
                      "keras": "keras" in sys.modules}}
+at = app_test("app_pages/mnist.py", timeout=240)
+at.slider(key="mn_epochs").set_value(1).run()
+for button in ("mn_train", "mn_continue"):
+    train_on_page(at, button, timeout=300)
+result["app_pages/mnist.py"] = {{"exception": [e.value for e in at.exception], "errors": [e.value for e in at.error],
+                               "result": at.session_state["mn_state"].run.history.completed_epochs == 2,
+                               "tensorflow": "tensorflow" in sys.modules, "keras": "keras" in sys.modules}}
 from nnviz import ui
 result["workers"] = len(ui.training_service().worker_pids())
 print(json.dumps(result))
@@ -45,7 +52,7 @@ print(json.dumps(result))
     assert out.returncode == 0, out.stderr[-3000:]
     result = json.loads(out.stdout.strip().splitlines()[-1])
     assert result.pop("workers") >= 1
-    for page in KERAS_BUTTONS:
+    for page in [*KERAS_BUTTONS, "app_pages/mnist.py"]:  # MNIST: Train, then Continue
         assert result[page] == {"exception": [], "errors": [], "result": True, "tensorflow": False,
                                 "keras": False}, page
 
