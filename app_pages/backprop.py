@@ -378,6 +378,7 @@ def keras_panel(bp: bpm.BackwardPass) -> None:
 
 
 ui.page_header("backprop")
+ui.prewarm_keras()  # this page has a Keras button: a worker starts loading TensorFlow now
 setup = network_controls()
 network = weights(setup)
 x, y = setup.examples()

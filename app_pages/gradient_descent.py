@@ -16,6 +16,7 @@ BATCH_START = (-0.5, 1.5)  # (w, b) where the mini-batch section's runs start: t
 DEFAULT_RATES = {"bowl": (0.25, 0.8, 1.1), "valleys": (0.02, 0.1, 0.4), "rosenbrock": (0.0002, 0.001, 0.0025)}
 
 ui.page_header("gradient_descent")
+ui.prewarm_keras()  # this page has a Keras button: a worker starts loading TensorFlow now
 
 
 @st.cache_data(show_spinner=False)

@@ -14,6 +14,7 @@ SWEEP = np.linspace(-4.0, 6.0, 201)
 START_W, START_B = np.array([0.5, -1.0]), 0.3  # a poor first guess, the same for every way of training
 
 ui.page_header("loss_vs_accuracy")
+ui.prewarm_keras()  # this page has a Keras button: a worker starts loading TensorFlow now
 
 
 @st.cache_data(show_spinner=False)

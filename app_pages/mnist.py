@@ -432,6 +432,7 @@ def trained_network_sections(state: nn.MnistPageState, data, seed: int) -> None:
 
 
 ui.page_header("mnist")
+ui.prewarm_keras()  # this page has a Keras button: a worker starts loading TensorFlow now
 ui.keep_values({"mn_units_0": 128, "mn_units_1": 64, "mn_units_2": 32, "mn_units_3": 32,
                 "mn_lr_sgd": 0.1, "mn_lr_adam": 0.001, "mn_momentum": 0.9, "mn_cell_true": 0, "mn_cell_pred": 1})
 page = page_state()

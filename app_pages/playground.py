@@ -410,6 +410,7 @@ def keras_panel() -> None:
 
 
 ui.page_header("playground")
+ui.prewarm_keras()  # this page has a Keras button: a worker starts loading TensorFlow now
 config = controls()
 data = data_for(config)
 current_state(config, data)

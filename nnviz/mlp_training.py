@@ -170,6 +170,11 @@ def _dataset(key: str, seed: int):
     return data
 
 
+def warm_up() -> None:
+    """What a worker does before its first job: read the MNIST page's default images (digits, seed 0)."""
+    _dataset("digits_5k", 0)
+
+
 def training_job(config: MLPConfig, dataset_key: str, seed: int, history: TrainingHistory | None = None,
                  model_file: bytes | None = None, report: Callable[[dict], None] | None = None,
                  stop_requested: Callable[[], bool] | None = None) -> dict:

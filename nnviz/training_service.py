@@ -300,6 +300,13 @@ class TrainingService:
             if job is not None and job.state in FINISHED:
                 del self._jobs[job_id]
 
+    def warm_up(self) -> None:
+        """Start a worker now if none is running or starting, so that the first job finds TensorFlow loaded
+        (a page with a Keras button calls this when it opens; an unused worker stops after ``idle_seconds``)."""
+        with self._changed:
+            if not self._closed and not any(not w.retiring for w in self._workers.values()):
+                self._start_worker()
+
     def worker_pids(self) -> list[int]:
         with self._changed:
             return [w.process.pid for w in self._workers.values() if w.process.poll() is None]

@@ -68,7 +68,8 @@ def call(function, kwargs: dict, report, stop_requested):
 
 
 def preload() -> None:
-    """Import TensorFlow now (the first job should not wait for it) with few threads."""
+    """Import TensorFlow now (the first job should not wait for it) with few threads, and read the MNIST page's
+    default images."""
     from nnviz.keras_training import load_keras
 
     load_keras()
@@ -80,6 +81,9 @@ def preload() -> None:
         tf.config.threading.set_inter_op_parallelism_threads(threads)
     except RuntimeError:  # already initialised: the environment variables set them
         pass
+    from nnviz import mlp_training
+
+    mlp_training.warm_up()
 
 
 def clear_keras() -> None:

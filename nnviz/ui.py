@@ -209,6 +209,16 @@ def training_service():
     return ts.TrainingService(ts.PoolSettings.from_settings(configured, os.environ), owner_alive=_session_alive)
 
 
+def prewarm_keras() -> None:
+    """A page with a Keras button calls this as it opens: a worker starts loading TensorFlow in the background, so
+    the first press does not wait for it. Only in a real server (not in AppTest, whose tests start workers as they
+    need them)."""
+    from streamlit.runtime import Runtime
+
+    if Runtime.exists():
+        training_service().warm_up()
+
+
 def session_id() -> str:
     from streamlit.runtime.scriptrunner import get_script_run_ctx
 

@@ -208,3 +208,13 @@ def test_a_keras_job_runs_in_a_tensorflow_worker_and_equals_the_engine(make_serv
         np.testing.assert_allclose(theirs, mine, rtol=1e-5, atol=1e-6)
     where = service.wait(service.submit("s", "service_jobs:whereami"), timeout=30).result
     assert where["tensorflow"] and not where["streamlit"]
+
+
+def test_warm_up_starts_one_worker_that_the_first_job_then_uses(make_service):
+    service = make_service(workers=2)
+    service.warm_up()
+    service.warm_up()  # one is starting: no second
+    pid = until(lambda: service.worker_pids())[0]
+    assert service.workers_started == 1
+    where = service.wait(service.submit("s", "service_jobs:whereami"), timeout=30).result
+    assert where["pid"] == pid
