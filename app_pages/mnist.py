@@ -119,13 +119,18 @@ def build_section(data: mnist_data.ImageDataset, seed: int) -> nn.MLPConfig:
 
 
 def start_training(state: nn.MnistPageState, config: nn.MLPConfig, data, new: bool) -> None:
-    """Train / Continue: submit the training job for this session."""
-    kwargs = state.start(config, data, new)
-    try:
-        state.job = ui.training_service().submit(ui.session_id(), TRAINING_JOB, kwargs)
-    except ts.JobPending:
+    """Train / Continue: submit the training job for this session (the current run stays as it is if the
+    session still has a Keras job running elsewhere)."""
+    service = ui.training_service()
+    if service.pending(ui.session_id()) is not None:
         state.failure = ("Another Keras job of yours is still finishing (started on another page); press the "
                          "button again in a moment.")
+        return
+    kwargs = state.start(config, data, new)
+    try:
+        state.job = service.submit(ui.session_id(), TRAINING_JOB, kwargs)
+    except ts.JobPending:  # one came in between: rare, and the next press works
+        state.failure = "Another Keras job of yours is still finishing; press the button again in a moment."
 
 
 def stop_training(state: nn.MnistPageState) -> None:
@@ -202,8 +207,6 @@ def training_messages(state: nn.MnistPageState) -> None:
     elif h.stopped_by == "interrupted":
         st.warning(f"Training was stopped after {h.completed_epochs} full epoch(s) by Stop. The network keeps "
                    "everything it learned; press Continue to train on.")
-    elif state.failure:
-        st.warning(state.failure)
 
 
 def training_metrics(h: nn.TrainingHistory) -> None:
@@ -257,6 +260,8 @@ def training_section(state: nn.MnistPageState, config: nn.MLPConfig, data) -> No
     elif busy:
         st.caption("The network trains in a Keras worker beside this server: scroll, read, move other settings or "
                    "visit another page meanwhile; it goes on, and this section shows it when you are back.")
+    if state.failure and not (run is not None and run.history.stopped_by == "failed"):
+        st.warning(state.failure)  # the press found a Keras job of this session still running
     st.fragment(training_progress, run_every=POLL_SECONDS if busy else None)(state)
 
 

@@ -389,3 +389,24 @@ def test_a_busy_pool_shows_the_place_in_the_queue_then_trains(at, monkeypatch):
         assert not at.exception and metric(at, "epochs trained") == "1"
     finally:
         service.shutdown()
+
+
+def test_a_press_while_another_keras_job_of_the_session_runs_is_explained(at, monkeypatch):
+    """One Keras job per session: Train while another page's job still runs says so and changes nothing."""
+    from pathlib import Path
+
+    from nnviz import training_service as ts
+    from nnviz import ui
+
+    service = ts.TrainingService(ts.PoolSettings(workers=1, preload=False), extra_paths=(str(Path(__file__).parent),))
+    monkeypatch.setattr(ui, "training_service", lambda: service)
+    monkeypatch.setattr(ui, "session_id", lambda: "this session")
+    try:
+        service.submit("this session", "service_jobs:count", {"n": 300, "pause": 0.1})
+        at.button(key="mn_train").click().run()
+        assert not at.exception
+        assert "Another Keras job of yours is still finishing" in texts(at)
+        state = at.session_state["mn_state"]
+        assert state.job is None and state.run is None and state.runs_made == 0
+    finally:
+        service.shutdown()
