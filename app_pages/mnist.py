@@ -185,7 +185,8 @@ def training_progress(state: nn.MnistPageState) -> None:
     ui.show_figure(figs.training_curves_figure(run.history, state.earlier if compare else [],
                                                progress.last_epoch if progress else None), key="mn_curves")
     if state.earlier:
-        st.checkbox(f"Show the last {len(state.earlier)} earlier run(s) for comparison", True, key="mn_compare", persist_state="session")
+        st.checkbox(f"Show the last {len(state.earlier)} earlier run(s) for comparison", True, key="mn_compare",
+                    persist_state="session")
     training_messages(state)
     training_metrics(run.history)
 

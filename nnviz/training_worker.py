@@ -100,8 +100,11 @@ def main() -> int:
     if os.environ.get(PRELOAD_ENV, "1") != "0":
         preload()
     host, _, port = os.environ[ADDRESS_ENV].rpartition(":")
-    connection = Client((host, int(port)), authkey=bytes.fromhex(os.environ[KEY_ENV]))
-    connection.send(("hello", os.environ[NAME_ENV], os.getpid()))
+    try:
+        connection = Client((host, int(port)), authkey=bytes.fromhex(os.environ[KEY_ENV]))
+        connection.send(("hello", os.environ[NAME_ENV], os.getpid()))
+    except OSError:  # the server stopped while this worker was loading TensorFlow
+        return 1
     max_jobs, max_mb = int(os.environ.get(JOBS_ENV, "20")), float(os.environ.get(MEMORY_ENV, "0"))
 
     jobs: queue.Queue = queue.Queue()
@@ -141,7 +144,10 @@ def main() -> int:
                   f"{private_mb():.0f} MB of its own memory, above {max_mb:.0f} MB" if max_mb and private_mb() > max_mb else
                   None)
         # the outcome and whether this worker takes another job, in one message: no job is sent to a retiring worker
-        connection.send((outcome[0], job_id, outcome[1], retire))
+        try:
+            connection.send((outcome[0], job_id, outcome[1], retire))
+        except OSError:  # the service has gone (the server stopped): nobody to tell, nothing more to do
+            break
         if retire:
             break
     connection.close()

@@ -429,6 +429,40 @@ def test_training_goes_on_while_widgets_move_and_another_page_is_visited(browser
         context.close()
 
 
+def test_closing_the_browser_tab_stops_its_training_and_frees_the_worker(browser, server_url):
+    """Two sessions train on the two workers; one closes its tab: its job is stopped, so a third session's
+    training starts at once instead of queueing behind a training nobody watches."""
+    contexts = []
+    try:
+        trainers = []
+        for _ in range(2):
+            context, page = open_mnist(browser, server_url)
+            contexts.append(context)
+            assert press_slider(page, "mn_epochs", "End") == "30"
+            press_slider(page, "mn_batch", "Home")
+            assert press_slider(page, "mn_batch", "ArrowRight") == "8"  # 438 batches an epoch: minutes in all
+            button(page, "mn_train").click()
+            trainers.append(page)
+        for page in trainers:
+            wait_for_epoch(page, 2)
+        context, third = open_mnist(browser, server_url)
+        contexts.append(context)
+        for page in trainers:  # both workers busy: each session is mid-way through its 30 epochs
+            epoch, last = epoch_of(progress_text(page))
+            assert last == 30 and epoch < 25, progress_text(page)
+        contexts.pop(0).close()  # the first student closes the tab mid-training
+        started = time.monotonic()
+        button(third, "mn_train").click()
+        wait_for_epoch(third, 1)
+        seconds = time.monotonic() - started
+        assert seconds < 15, f"the third training waited {seconds:.0f} s: the closed tab's job went on"
+        assert_clean(third, "while the third session trains")
+        assert epoch_of(progress_text(trainers[1]))[0] >= 2  # the other session's training goes on
+    finally:
+        for context in contexts:
+            context.close()
+
+
 # --- every widget at its extremes ---------------------------------------------------------------------------
 
 

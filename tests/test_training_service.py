@@ -218,3 +218,31 @@ def test_warm_up_starts_one_worker_that_the_first_job_then_uses(make_service):
     assert service.workers_started == 1
     where = service.wait(service.submit("s", "service_jobs:whereami"), timeout=30).result
     assert where["pid"] == pid
+
+
+def test_a_worker_whose_server_has_gone_exits_quietly():
+    """The server process dies mid-job (kill -9): its worker ends without a traceback on the shared stderr."""
+    import subprocess
+    import sys
+
+    script = f"""
+import sys, time
+sys.path.insert(0, {TESTS!r})
+from nnviz import training_service as ts
+service = ts.TrainingService(ts.PoolSettings(workers=1, preload=False, nice=0), extra_paths=({TESTS!r},))
+job = service.submit("s", "service_jobs:count", {{"n": 1000, "pause": 0.02}})
+while not service.status(job).progress:
+    time.sleep(0.02)
+print(service.worker_pids()[0], flush=True)
+time.sleep(60)
+"""
+    server = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True)
+    worker = int(server.stdout.readline())
+    server.send_signal(signal.SIGKILL)
+    server.wait()
+    server.stdout.close()
+    until(lambda: not Path(f"/proc/{worker}").exists())
+    errors = server.stderr.read()  # ends when the worker, the pipe's last writer, has gone
+    server.stderr.close()
+    assert "Traceback" not in errors, errors
