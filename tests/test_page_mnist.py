@@ -136,7 +136,7 @@ def test_training_from_the_page_reports_a_sane_accuracy(default_run):
     assert diagonal / 1000 == pytest.approx(accuracy, abs=1e-3)
     assert "type" not in figs["mn_curves"]["layout"]["yaxis"]  # a loss that did not explode: a linear axis
     curves = figs["mn_curves"]["data"]
-    val = [t for t in curves if t["name"] == "this run: validation" and t["yaxis"] == "y2"][0]  # accuracy panel
+    val = next(t for t in curves if t["name"] == "this run: validation" and t["yaxis"] == "y2")  # accuracy panel
     assert list(values(val["x"])) == [1, 2, 3, 4, 5]
     assert values(val["y"])[-1] == pytest.approx(percent(metric(at, "validation accuracy")), abs=6e-4)
     assert {"mn_mistakes", "mn_per_class", "mn_weights", "mn_activations"} <= set(figs)
