@@ -26,6 +26,7 @@ import subprocess
 import sys
 import threading
 import time
+import traceback
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -198,7 +199,7 @@ class _Worker:
             try:
                 self.connection.send(message)
                 return True
-            except (OSError, ValueError, AttributeError):
+            except Exception:  # noqa: BLE001 -- broken pipe, closed connection, or a job that cannot be pickled
                 return False
 
 
@@ -419,14 +420,17 @@ class TrainingService:
             with self._changed:
                 if self._closed:
                     return
-                now = time.monotonic()
-                self._reap(now)
-                self._enforce_time_limits(now)
-                if self.owner_alive and now - self._last_owner_check >= self.OWNER_CHECK_SECONDS:
-                    self._last_owner_check = now
-                    self._drop_orphans(now)
-                self._dispatch()
-                self._retire_idle(now)
+                try:
+                    now = time.monotonic()
+                    self._reap(now)
+                    self._enforce_time_limits(now)
+                    if self.owner_alive and now - self._last_owner_check >= self.OWNER_CHECK_SECONDS:
+                        self._last_owner_check = now
+                        self._drop_orphans(now)
+                    self._dispatch()
+                    self._retire_idle(now)
+                except Exception:  # noqa: BLE001 -- the supervisor must outlive any bug: every job waits on it
+                    traceback.print_exc()
                 self._changed.wait(0.1)
 
     def _reap(self, now: float) -> None:

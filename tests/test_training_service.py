@@ -159,6 +159,23 @@ def test_a_retiring_workers_last_result_arrives(make_service):
         assert (view.state, len(view.result or b"")) == (ts.DONE, 40 * 2**20), view.error
 
 
+class Unpicklable:
+    """As a class of a module Streamlit reloaded mid-session: "it's not the same object"."""
+
+    def __reduce__(self):
+        import pickle
+
+        raise pickle.PicklingError("Can't pickle <class 'Unpicklable'>: it's not the same object")
+
+
+def test_a_job_that_cannot_be_sent_fails_alone(make_service):
+    """Arguments that cannot be pickled fail that job; the supervisor goes on serving the others."""
+    service = make_service()
+    bad = service.wait(service.submit("s", "service_jobs:add", {"a": Unpicklable(), "b": 2}), timeout=30)
+    assert bad.state == ts.FAILED
+    assert service.wait(service.submit("s", "service_jobs:add", {"a": 2, "b": 3}), timeout=30).result == 5
+
+
 def test_pool_size_and_caps_follow_the_memory_limit(tmp_path):
     cpus = os.cpu_count() or 1
     (tmp_path / "memory.max").write_text(str(2 * 2**30))
