@@ -15,9 +15,15 @@ Parts:
               widget change next to the reference page, bytes of figure data, TensorFlow imported?
               (MNIST: also after a 1-epoch training in the same session)
   cold_start  `streamlit run` spawned → home page rendered in headless Chromium; RSS; TensorFlow?
-  training    MNIST training through the app's code vs plain model.fit; with steps_per_execution
-  memory      server RSS: idle, after 1 and after 30 trainings in a row from the browser; a control
-              without Streamlit
+  training    MNIST training as the page runs it, in a warm Keras worker (TrainingService, one worker),
+              vs plain model.fit in a fresh interpreter with the workers' TensorFlow thread count (and,
+              for information, with TensorFlow's default threads); interleaved medians
+  first_point headless Chromium on a fresh server: click on "Train a new network" → first point of the
+              training curve, the first (cold) training and 5 more (warm worker); again on a second
+              fresh server with the click 10 s after the page rendered
+  memory      30 one-epoch trainings in a row from one browser session on a fresh server: server RSS
+              growth; PSS of server + workers after each (and sampled during) vs the pool's memory limit;
+              then two sessions training at once (every worker busy), 3 times: PSS again
   browser     headless Chromium: slider key press → its chart redrawn, 20 presses on each numpy page
   engine      the numpy network engine vs Keras model.fit: epochs per second on the playground's default
               task (250 points, 2-8-8-1 tanh/sigmoid, BCE, batch 10, SGD 0.03), interleaved medians
@@ -39,15 +45,17 @@ from pathlib import Path
 from benchmarks.common import ROOT, machine, now_iso, write_json
 from benchmarks.engine import REPEATS as ENGINE_REPEATS
 
-PARTS = ("reruns", "cold_start", "training", "memory", "browser", "engine", "playground")
+PARTS = ("reruns", "cold_start", "training", "first_point", "memory", "browser", "engine", "playground")
 RESULTS = Path(__file__).with_name("results.json")
 
 GOALS = {
     "rerun_ms": 50,  # median rerun after a widget change, per math page
     "figure_kb": 500,  # figure data sent per page
     "cold_start_s": 3.0,  # server spawn -> first page rendered
-    "training_ratio": 1.10,  # app training / plain model.fit
-    "memory_growth_mb": 150,  # RSS growth from training 1 to training 30
+    "training_ratio": 1.10,  # training in a warm worker / plain model.fit in a plain process, same threads
+    "first_point_warm_s": 1.5,  # click on Train -> first curve point, warm worker, median
+    "memory_growth_mb": 20,  # server RSS growth from training 1 to training 30
+    "memory_total": "pool limit",  # PSS of server + workers <= PoolSettings.memory_limit_mb (1600 MB by default)
     "redraw_ms": 300,  # slider change -> chart redrawn in the browser, median
     "engine_ratio": 50,  # numpy engine epochs/s / Keras model.fit epochs/s, playground's default task
     "engine_epochs_per_s": 500,  # numpy engine, loss recorded
@@ -75,16 +83,15 @@ def run_part(name: str, args) -> dict:
     if name == "training":
         from benchmarks import training
 
-        return training.measure(args.repeats)
+        return training.measure(args.repeats, args.training_epochs)
+    if name == "first_point":
+        from benchmarks import first_point
+
+        return first_point.measure(args.warm_trainings, tuple(float(w) for w in args.open_waits.split(",") if w))
     if name == "memory":
         from benchmarks import memory
 
-        result = memory.measure(args.trainings)
-        try:
-            result["control"] = memory.control(args.trainings)
-        except Exception as error:  # noqa: BLE001
-            result["control"] = {"error": str(error)}
-        return result
+        return memory.measure(args.trainings, args.concurrent_rounds)
     if name == "browser":
         from benchmarks import browser
 
@@ -179,46 +186,96 @@ def rows_cold_start(r: dict) -> list[dict]:
     ]
 
 
+def _s(ms) -> str:
+    """Milliseconds as seconds with two decimals ("?" when not measured)."""
+    return "?" if ms is None else f"{ms / 1000:.2f}"
+
+
 def rows_training(r: dict) -> list[dict]:
-    o, w, same = r["overhead"], r["with_steps_per_execution"], r["same_results"]
-    spe = r["steps_per_execution"]
-    changed = not (same[f"plain_spe1_vs_spe{spe}"]["weights_identical"]
-                   and same[f"plain_spe1_vs_spe{spe}"]["history_identical"]
-                   and same[f"app_spe1_vs_spe{spe}"]["weights_identical"]
-                   and same[f"app_spe1_vs_spe{spe}"]["history_identical"])
+    pool, n = r["pool"], r["config"]["epochs"]
+    rest = r["worker_job_s"] - (r["worker_fit_elapsed_s"] or 0)
     return [
-        _row("training", "MNIST training through the app / plain model.fit",
-             f"×{o['ratio']:.3f} ({o['app_training_s']:.2f} s vs {o['plain_fit_s']:.2f} s, "
-             f"{o['chart_updates']:.0f} chart updates, median of {o['repeats']})",
-             f"≤ {GOALS['training_ratio']:.2f}", _check(o["ratio"] <= GOALS["training_ratio"])),
-        _row("training", "  cross-check, second interleaved loop: wall / CPU time",
-             f"×{w['ratio_app_vs_plain']:.3f} / ×{w['cpu_ratio_app_vs_plain']:.3f} "
-             f"({w['app_training_s']:.2f} s vs {w['plain_fit_s']:.2f} s wall)"),
-        _row("training", f"app with steps_per_execution={spe} / plain model.fit",
-             f"×{w[f'ratio_app_spe{spe}_vs_plain']:.3f} ({w[f'app_training_spe{spe}_s']:.2f} s vs "
-             f"{w['plain_fit_s']:.2f} s; CPU time ×{w[f'cpu_ratio_app_spe{spe}_vs_plain']:.3f}; "
-             f"plain fit with it ×{w[f'ratio_plain_spe{spe}_vs_plain']:.3f})",
-             "< 1 (better)", _check(w[f"ratio_app_spe{spe}_vs_plain"] < 1)),
-        _row("training", f"steps_per_execution={spe} changes weights or history (same seed)",
-             "yes" if changed else "no (bit-identical)", "no", _check(not changed)),
+        _row("training", f"MNIST training in a warm worker ÷ plain model.fit, {pool['threads']} TF thread(s) each",
+             f"×{r['ratio']:.3f} ({r['worker_job_s']:.2f} s vs {r['plain_fit_same_threads_s']:.2f} s, {n} epochs, "
+             f"median of {r['repeats']}; CPU time ×{r['cpu_ratio']:.3f})",
+             f"≤ {GOALS['training_ratio']:.2f}", _check(r["ratio"] <= GOALS["training_ratio"])),
+        _row("training", "  plain model.fit with TensorFlow's default threads (information)",
+             f"{r['plain_fit_default_threads_s']:.2f} s, CPU {r['plain_cpu_default_threads_s']:.2f} s "
+             f"(worker ÷ it ×{r['ratio_vs_default_threads']:.3f})"),
+        _row("training", "  the worker's job: first progress / fit on the worker's clock / the rest",
+             f"{r['worker_first_progress_s']:.2f} / {r['worker_fit_elapsed_s']:.2f} / {rest:.2f} s "
+             f"(nice {pool['nice']}; {r['workers_started']} worker started for {r['repeats'] + 1} jobs)"),
+        _row("training", "  in the plain process after its fit: one checkpoint (weights + .keras file) / "
+                         "clear_session + gc.collect",
+             f"{r['checkpoint_s'] * 1000:.0f} / {r['clear_session_and_gc_s'] * 1000:.0f} ms (a job makes "
+             f"{n + 1} checkpoints and clears once)"),
     ]
+
+
+def rows_first_point(r: dict) -> list[dict]:
+    ok = r["warm_first_point_median_ms"] is not None and r["warm_first_point_median_ms"] / 1000 <= \
+        GOALS["first_point_warm_s"]
+    rows = [
+        _row("first_point", "click on Train → first curve point, warm worker (median)",
+             f"{_s(r['warm_first_point_median_ms'])} s (max {_s(r['warm_first_point_max_ms'])} s; "
+             f"{r['warm_trainings']} trainings after the first)",
+             f"≤ {GOALS['first_point_warm_s']} s", _check(ok)),
+    ]
+    for session in r["sessions"]:
+        cold = session["cold"]
+        rows.append(_row(
+            "first_point", f"  cold: first training on a fresh server, click {_s(cold['click_since_page_open_ms'])} s "
+                           f"after opening the page",
+            f"{_s(cold['first_point_ms'])} s (page rendered at {session['page_rendered_s']:.2f} s, then "
+            f"{session['open_wait_s']:.0f} s wait; workers at the click: {session['workers_at_click']})"))
+    rows.append(_row("first_point", "exceptions; TensorFlow in the server",
+                     f"{sum(x['exceptions_on_page'] + len(x['javascript_errors']) for x in r['sessions'])}; "
+                     f"{'yes' if any(x['server_tensorflow_loaded'] for x in r['sessions']) else 'no'}", "0; no",
+                     _check(not any(x['exceptions_on_page'] or x['javascript_errors'] or x['server_tensorflow_loaded']
+                                    for x in r["sessions"]))))
+    return rows
 
 
 def rows_memory(r: dict) -> list[dict]:
+    n, limit, two = r["trainings"], r["pool"]["memory_limit_mb"], r.get("two_sessions")
+    highest = max(r["total_pss_max_after_training_mb"], r["total_pss_peak_sampled_mb"] or 0)
+    at = r["total_pss_max_after_training"]
     rows = [
-        _row("memory", "server RSS idle (MNIST page open)", f"{r['idle_mb']:.0f} MB"),
-        _row("memory", "server RSS after 1 training (TensorFlow loaded)", f"{r['after_first_training_mb']:.0f} MB"),
-        _row("memory", f"server RSS after {r['trainings']} trainings", f"{r['after_last_training_mb']:.0f} MB"),
-        _row("memory", f"RSS growth training 1 → {r['trainings']}",
-             f"{r['growth_first_to_last_mb']:.0f} MB ({r['growth_per_training_mb']:.1f} MB per training)",
-             f"≤ {GOALS['memory_growth_mb']} MB", _check(r["growth_first_to_last_mb"] <= GOALS["memory_growth_mb"])),
+        _row("memory", "server RSS: idle (MNIST page open) / before training 1 / after 1 / after the last",
+             f"{r['server_rss_idle_mb']:.0f} / {r['server_rss_before_first_training_mb']:.0f} / "
+             f"{r['server_rss_after_first_training_mb']:.0f} / {r['server_rss_after_last_training_mb']:.0f} MB"),
+        _row("memory", f"server RSS growth training 1 → {n} ({r['epochs_per_training']} epoch each)",
+             f"{r['server_rss_growth_first_to_last_mb']:.1f} MB ({r['server_rss_growth_per_training_mb']:.2f} MB per "
+             f"training; from before training 1: {r['server_rss_growth_before_first_to_last_mb']:.1f} MB)",
+             f"≤ {GOALS['memory_growth_mb']} MB",
+             _check(r["server_rss_growth_first_to_last_mb"] <= GOALS["memory_growth_mb"])),
+        _row("memory", f"PSS of server + workers, {n} trainings: max after a training / peak sampled during them",
+             f"{r['total_pss_max_after_training_mb']:.0f} / {r['total_pss_peak_sampled_mb'] or float('nan'):.0f} MB "
+             f"(at the max: server {at['server_pss_mb']:.0f} MB + {at['children']} worker(s) "
+             f"{at['children_pss_mb']:.0f} MB)",
+             f"≤ {limit:.0f} MB", _check(highest <= limit)),
+        _row("memory", "  sum of VmRSS of server + workers, max after a training (information)",
+             f"{r['total_rss_max_after_training_mb']:.0f} MB (shared library pages counted in every process)"),
+        _row("memory", "  workers: most at once / distinct processes over the trainings",
+             f"{r['workers_max']} / {r['workers_seen']} (pool: {r['pool']['workers']} workers, replaced after "
+             f"{r['pool']['jobs_per_worker']} jobs or above {r['pool']['worker_memory_mb']:.0f} MB)"),
+        _row("memory", "  click → first curve point: training 1 / median of the others",
+             f"{_s(r['first_point_first_training_ms'])} / {_s(r['first_point_median_later_ms'])} s"),
+        _row("memory", "exceptions; TensorFlow in the server",
+             f"{r['exceptions_on_page'] + len(r['javascript_errors'])}; "
+             f"{'yes' if r['server_tensorflow_loaded'] else 'no'}", "0; no",
+             _check(not (r["exceptions_on_page"] or r["javascript_errors"] or r["server_tensorflow_loaded"]))),
     ]
-    c = r.get("control", {})
-    if "growth_first_to_last_mb" in c:
-        rows.append(_row("memory", "  control, same trainings without Streamlit: growth 1 → last",
-                         f"{c['growth_first_to_last_mb']:.0f} MB ({c['after_first_training_mb']:.0f} → "
-                         f"{c['after_last_training_mb']:.0f} MB; after malloc_trim "
-                         f"{c.get('after_malloc_trim_mb', float('nan')):.0f} MB)"))
+    if two:
+        peak = max(two["total_pss_max_after_round_mb"], two["total_pss_peak_sampled_mb"] or 0)
+        at = two["total_pss_max_after_round"]
+        rows.insert(3, _row(
+            "memory", f"  then two sessions training at once ({two['rounds']} rounds): PSS max after a round / peak "
+                      f"sampled",
+            f"{two['total_pss_max_after_round_mb']:.0f} / {two['total_pss_peak_sampled_mb'] or float('nan'):.0f} MB "
+            f"(at the max: server {at['server_pss_mb']:.0f} MB + {at['children']} worker(s) "
+            f"{at['children_pss_mb']:.0f} MB; {two['workers_max']} workers at most)",
+            f"≤ {limit:.0f} MB", _check(peak <= limit)))
     return rows
 
 
@@ -309,8 +366,9 @@ def rows_playground(r: dict) -> list[dict]:
     ]
 
 
-ROWS = {"reruns": rows_reruns, "cold_start": rows_cold_start, "training": rows_training, "memory": rows_memory,
-        "browser": rows_browser, "engine": rows_engine, "playground": rows_playground}
+ROWS = {"reruns": rows_reruns, "cold_start": rows_cold_start, "training": rows_training,
+        "first_point": rows_first_point, "memory": rows_memory, "browser": rows_browser, "engine": rows_engine,
+        "playground": rows_playground}
 
 
 def print_table(rows: list[dict]) -> None:
@@ -348,8 +406,15 @@ def main(argv=None) -> int:
     parser.add_argument("--only", default=",".join(PARTS), help=f"comma-separated parts of: {', '.join(PARTS)}")
     parser.add_argument("--list", action="store_true", help="list the parts and exit")
     parser.add_argument("--out", type=Path, default=RESULTS, help="where to write the JSON (default: %(default)s)")
-    parser.add_argument("--repeats", type=int, default=5, help="training part: timed fits per variant")
+    parser.add_argument("--repeats", type=int, default=5, help="training part: timed trainings per variant")
+    parser.add_argument("--training-epochs", type=int, default=5, help="training part: epochs per training")
+    parser.add_argument("--warm-trainings", type=int, default=5, help="first_point part: trainings after the first")
+    parser.add_argument("--open-waits", default="0,10",
+                        help="first_point part: seconds between the page rendered and the cold click, one fresh "
+                             "server each (default: %(default)s)")
     parser.add_argument("--trainings", type=int, default=30, help="memory part: trainings in a row")
+    parser.add_argument("--concurrent-rounds", type=int, default=3,
+                        help="memory part: then two sessions training at once, this many times")
     parser.add_argument("--presses", type=int, default=20, help="browser part: slider presses per page")
     parser.add_argument("--cold-starts", type=int, default=3, help="cold_start part: server starts")
     parser.add_argument("--engine-repeats", type=int, default=ENGINE_REPEATS, help="engine part: interleaved repeats")

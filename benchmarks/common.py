@@ -61,10 +61,13 @@ def _version(package: str) -> str | None:
         return None
 
 
-def run_module_json(module: str, args: list[str], timeout: float) -> dict:
-    """``python -m module *args`` in a fresh interpreter (TensorFlow quiet); its last stdout line as JSON."""
+def run_module_json(module: str, args: list[str], timeout: float, env: dict | None = None) -> dict:
+    """``python -m module *args`` in a fresh interpreter (TensorFlow quiet; ``env`` changes the environment,
+    a None value removes the variable); its last stdout line as JSON."""
+    env = {name: value for name, value in (os.environ | {"TF_CPP_MIN_LOG_LEVEL": "2"} | (env or {})).items()
+           if value is not None}
     out = subprocess.run([sys.executable, "-m", module, *args], check=False, cwd=ROOT, capture_output=True,
-                         text=True, timeout=timeout, env=os.environ | {"TF_CPP_MIN_LOG_LEVEL": "2"})
+                         text=True, timeout=timeout, env=env)
     if out.returncode != 0:
         raise RuntimeError(out.stderr[-3000:])
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -112,6 +115,69 @@ def rss_mb(pid: int) -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     raise RuntimeError(f"no VmRSS for {pid}")
+
+
+def private_mb(pid: int) -> float:
+    """A process's own resident pages (RssAnon + RssShmem), in MB: what a worker's memory cap counts
+    (nnviz.training_worker.private_mb)."""
+    fields = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(("RssAnon:", "RssShmem:")):
+            key, value = line.split(":", 1)
+            fields[key] = int(value.split()[0])
+    return sum(fields.values()) / 1024
+
+
+def pss_mb(pid: int) -> float:
+    """Proportional set size (``Pss:`` of /proc/<pid>/smaps_rollup), in MB: the process's own pages plus its
+    share of pages it shares with others (TensorFlow's library pages shared by workers count once in a sum)."""
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+        if line.startswith("Pss:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no Pss for {pid}")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (/proc/<pid>/stat), in seconds."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def descendants(pid: int) -> list[int]:
+    """Every live process below ``pid`` (children from /proc/<pid>/task/*/children, then theirs)."""
+    found, todo = [], [pid]
+    while todo:
+        parent = todo.pop()
+        for task in Path(f"/proc/{parent}/task").glob("*"):
+            try:
+                children = [int(c) for c in (task / "children").read_text().split()]
+            except (OSError, ValueError):
+                continue
+            for child in children:
+                if child not in found:
+                    found.append(child)
+                    todo.append(child)
+    return found
+
+
+def memory_snapshot(pid: int) -> dict:
+    """PSS and VmRSS of a process and of its descendants (the training workers of a server), in MB."""
+    server = {"pss_mb": pss_mb(pid), "rss_mb": rss_mb(pid)}
+    children = {}
+    for child in descendants(pid):
+        try:
+            children[child] = {"pss_mb": pss_mb(child), "rss_mb": rss_mb(child), "private_mb": private_mb(child)}
+        except (OSError, RuntimeError):  # ended meanwhile
+            continue
+    return {
+        "server_pss_mb": server["pss_mb"], "server_rss_mb": server["rss_mb"],
+        "children": len(children), "children_pids": sorted(children),
+        "children_pss_mb": sum(c["pss_mb"] for c in children.values()),
+        "children_rss_mb": sum(c["rss_mb"] for c in children.values()),
+        "children_private_mb": {str(pid): c["private_mb"] for pid, c in children.items()},
+        "total_pss_mb": server["pss_mb"] + sum(c["pss_mb"] for c in children.values()),
+        "total_rss_mb": server["rss_mb"] + sum(c["rss_mb"] for c in children.values()),
+    }
 
 
 def tensorflow_loaded(pid: int) -> bool:
