@@ -91,10 +91,18 @@ def press_slider(page, key: str, press: str) -> str:
 def choose(page, key: str, which: int) -> str:
     """Pick the first (0) or last (-1) option of a select box; returns the shown choice."""
     box = page.locator(f".st-key-{key}").get_by_role("combobox")
-    box.focus()
-    box.press("ArrowDown")  # opens the list (a click on the box does not always)
     options = page.get_by_role("listbox").get_by_role("option")
-    options.first.wait_for(timeout=5000)
+    for attempt in range(3):  # a rerun arriving as the list opens can close it again (seen once in CI)
+        box.focus()
+        box.press("ArrowDown")  # opens the list (a click on the box does not always)
+        try:
+            options.first.wait_for(timeout=5000)
+            break
+        except Exception:
+            if attempt == 2:
+                raise
+            page.keyboard.press("Escape")
+            wait_until_idle(page)
     (options.first if which == 0 else options.last).click()
     wait_until_idle(page)
     assert_clean(page, f"after choosing option {which} of {key}")
