@@ -16,8 +16,6 @@ from nnviz import training_service as ts
 from nnviz.figures import mnist as figs
 
 STATE_KEY = "mn_state"
-# Every setting widget keeps its value for the session (persist_state="session"): a student who leaves the page
-# while a network trains comes back to the same settings.
 TRAINING_JOB = "nnviz.mlp_training:training_job"  # by name: importing mlp_training would import TensorFlow here
 POLL_SECONDS = 0.4  # how often the training section redraws while a job is queued or running
 UNIT_CHOICES = (8, 16, 32, 64, 128, 256, 512)
@@ -51,13 +49,18 @@ def current_dataset(state: nn.MnistPageState, key: str, seed: int) -> tuple[mnis
         return load_images("digits_5k", seed), str(failure)
 
 
+# Every setting widget keeps its value for the session (persist_state="session"): a student who leaves the page
+# while a network trains comes back to the same settings.
+
+
 def data_section(state: nn.MnistPageState) -> tuple[mnist_data.ImageDataset, int]:
     st.header("1 · The data")
     controls, gallery = st.columns([1, 2])
     with controls:
-        dataset_key = st.selectbox("images", list(mnist_data.DATASET_CHOICES), key="mn_dataset", persist_state="session",
-                                   format_func=mnist_data.DATASET_CHOICES.get)
-        seed = int(st.number_input("seed (data split, initial weights, batch order)", 0, 9999, 0, key="mn_seed", persist_state="session"))
+        dataset_key = st.selectbox("images", list(mnist_data.DATASET_CHOICES), key="mn_dataset",
+                                   persist_state="session", format_func=mnist_data.DATASET_CHOICES.get)
+        seed = int(st.number_input("seed (data split, initial weights, batch order)", 0, 9999, 0, key="mn_seed",
+                                   persist_state="session"))
     data, notice = current_dataset(state, dataset_key, seed)
     with controls:
         if notice:
@@ -87,10 +90,11 @@ def build_section(data: mnist_data.ImageDataset, seed: int) -> nn.MLPConfig:
     controls, diagram = st.columns([1, 2])
     with controls:
         n_hidden = st.slider("hidden layers", 0, nn.MAX_HIDDEN_LAYERS, 1, key="mn_hidden", persist_state="session")
-        units = tuple(st.select_slider(f"units in hidden layer {i + 1}", UNIT_CHOICES, key=f"mn_units_{i}", persist_state="session")
-                      for i in range(n_hidden))
-        activation = st.selectbox("hidden activation", list(nn.HIDDEN_ACTIVATIONS), key="mn_activation", persist_state="session",
-                                  format_func=lambda k: act.get(k).label, disabled=n_hidden == 0)
+        units = tuple(st.select_slider(f"units in hidden layer {i + 1}", UNIT_CHOICES, key=f"mn_units_{i}",
+                                       persist_state="session") for i in range(n_hidden))
+        activation = st.selectbox("hidden activation", list(nn.HIDDEN_ACTIVATIONS), key="mn_activation",
+                                  persist_state="session", format_func=lambda k: act.get(k).label,
+                                  disabled=n_hidden == 0)
         optimizer = st.radio("optimizer", list(nn.OPTIMIZERS), format_func=nn.OPTIMIZERS.get, horizontal=True,
                              key="mn_optimizer", persist_state="session")
         if optimizer == "sgd":
@@ -123,14 +127,13 @@ def start_training(state: nn.MnistPageState, config: nn.MLPConfig, data, new: bo
     session still has a Keras job running elsewhere)."""
     service = ui.training_service()
     if service.pending(ui.session_id()) is not None:
-        state.failure = ("Another Keras job of yours is still finishing (started on another page); press the "
-                         "button again in a moment.")
+        state.failure = ui.JOB_PENDING_NOTE
         return
     kwargs = state.start(config, data, new)
     try:
         state.job = service.submit(ui.session_id(), TRAINING_JOB, kwargs)
     except ts.JobPending:  # one came in between: rare, and the next press works
-        state.failure = "Another Keras job of yours is still finishing; press the button again in a moment."
+        state.failure = ui.JOB_PENDING_NOTE
 
 
 def stop_training(state: nn.MnistPageState) -> None:

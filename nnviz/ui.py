@@ -226,6 +226,10 @@ def session_id() -> str:
     return ctx.session_id if ctx is not None else "no-session"
 
 
+JOB_PENDING_NOTE = ("Another Keras job of yours is still finishing (started on another page); press the button "
+                    "again in a moment.")  # one Keras job per session
+
+
 def queue_note(view) -> str:
     """What a student waiting for a worker reads."""
     ahead = view.position - 1
@@ -259,8 +263,7 @@ def run_job(spinner_text: str, function, *, share: bool = False, **kwargs):
     try:
         job = service.submit(session_id(), function, kwargs)
     except ts.JobPending:
-        st.warning("A Keras job of yours is still running (started in another part of the app); try again when "
-                   "it has finished.")
+        st.warning(JOB_PENDING_NOTE)
         return None
     note = st.empty()
 
