@@ -160,12 +160,12 @@ def wait_until_trained(page) -> None:
     wait_until_idle(page, TRAINING_TIMEOUT)
 
 
-def wait_for_epoch(page, epoch: int) -> None:
+def wait_for_epoch(page, epoch: int, timeout: int = TRAINING_TIMEOUT) -> None:
     """Wait until the progress bar reports epoch ``epoch`` or a later one (so earlier epochs are complete)."""
     page.wait_for_function(
         """n => [...document.querySelectorAll("[data-testid='stProgress']")]
                   .some(b => { const m = b.innerText.match(/Epoch (\\d+)\\//); return m && +m[1] >= n; })""",
-        arg=epoch, timeout=TRAINING_TIMEOUT)
+        arg=epoch, timeout=timeout)
 
 
 def epoch_of(progress: str) -> tuple[int, int]:
@@ -451,8 +451,8 @@ def test_closing_the_browser_tab_stops_its_training_and_frees_the_worker(browser
             assert press_slider(page, "mn_batch", "ArrowRight") == "8"  # 438 batches an epoch: minutes in all
             button(page, "mn_train").click()
             trainers.append(page)
-        for page in trainers:
-            wait_for_epoch(page, 2)
+        for page in trainers:  # both run (not queued); a worker may first be replaced: a TensorFlow import
+            wait_for_epoch(page, 1, timeout=300_000)
         context, third = open_mnist(browser, server_url)
         contexts.append(context)
         for page in trainers:  # both workers busy: each session is mid-way through its 30 epochs

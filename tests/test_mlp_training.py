@@ -315,14 +315,12 @@ def test_a_stop_request_ends_the_job_after_a_batch_and_keeps_the_completed_epoch
         batches.append(1)
         return len(batches) >= 150
 
-    start = time.perf_counter()
     result = mt.training_job(config, "digits_5k", 0, report=lambda _: None, stop_requested=stop_in_the_second_epoch)
     history = result["history"]
     assert history.stopped_by == "interrupted"
     assert history.epochs["epoch"] == [1]  # the cut epoch is not counted
-    assert len(batches) == 150  # it stopped after the batch that asked
+    assert len(batches) == 150  # it stopped after the batch that asked, and trained no batch after it
     assert 1 < max(history.steps["epoch"]) < 2  # its windows up to the Stop are kept
-    assert time.perf_counter() - start < 15  # it did not train the other 3 epochs
     assert int(mt.load_model_bytes(result["model_file"]).optimizer.iterations) == 150  # with its optimizer state
 
     # Continue in another job: from the stopped weights, with the optimizer's state, epochs numbered on.
