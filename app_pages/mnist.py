@@ -247,12 +247,13 @@ def training_section(state: nn.MnistPageState, config: nn.MLPConfig, data) -> No
     same_network = run is not None and run.config.can_continue_as(config) and run.dataset.key == data.key
     can_continue = same_network and run.can_continue and not busy
     buttons = st.container(horizontal=True)  # each button as wide as its label, also in lecture mode
-    train_new = buttons.button("Train a new network", type="primary", key="mn_train", disabled=busy)
-    continue_training = buttons.button(f"Continue training (+{config.epochs} epoch{'s' if config.epochs > 1 else ''})",
-                                       key="mn_continue", disabled=not can_continue)
-    if train_new or (continue_training and can_continue):  # submitted with the settings of this very run
-        start_training(state, config, data, new=train_new)
-        st.rerun()  # draw the page as it is while the job runs (Train off, Stop on)
+    # Submitted from the press's callback, before the page runs again (with the settings of the run that drew
+    # the buttons): the job starts a page run earlier, and that run already draws it (Train off, Stop on).
+    buttons.button("Train a new network", type="primary", key="mn_train", disabled=busy,
+                   on_click=start_training, args=(state, config, data, True))
+    buttons.button(f"Continue training (+{config.epochs} epoch{'s' if config.epochs > 1 else ''})",
+                   key="mn_continue", disabled=not can_continue, on_click=start_training,
+                   args=(state, config, data, False))
     if run is not None and run.history.diverged and not busy:
         st.caption("Continue is off: the training diverged, so the weights are NaN or enormous and every further "
                    "step would be NaN as well (TerminateOnNaN would stop it at the first batch). Train a new network "
@@ -413,7 +414,9 @@ def take_home_section(run: nn.TrainedRun) -> None:
     cols = st.columns(2)
     cols[0].download_button("Download the model (.keras)", run.model_file or b"", file_name="mnist_mlp.keras",
                             mime="application/octet-stream", key="mn_download_model",
-                            disabled=run.model_file is None)
+                            disabled=run.model_file is None,
+                            help=None if run.model_file is not None else
+                            "The file is written when a training ends (by Stop too); Continue to get one.")
     cols[1].download_button("Download the training history (CSV)", run.history.to_csv(),
                             file_name="mnist_history.csv", mime="text/csv", key="mn_download_history")
     st.code('import keras\nmodel = keras.models.load_model("mnist_mlp.keras")\nmodel.summary()', language="python")

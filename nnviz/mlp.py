@@ -396,7 +396,9 @@ class TrainedRun:
 
     The network itself lives in a Keras worker while it trains; the page keeps plain data: ``weights``
     (a numpy snapshot, from which it evaluates and looks inside without Keras) and ``model_file`` (the
-    ``.keras`` file's bytes, with the optimizer's state: the download, and what Continue trains on).
+    ``.keras`` file's bytes, with the optimizer's state: the download, and what Continue trains on). While a
+    job trains, ``weights`` and ``optimizer_state`` follow its epochs (``model_file`` is then out of date and
+    dropped): if the worker dies, Continue trains on from them.
     """
 
     number: int
@@ -405,6 +407,7 @@ class TrainedRun:
     history: TrainingHistory = field(default_factory=TrainingHistory)
     weights: list[Array] | None = None
     model_file: bytes | None = None
+    optimizer_state: list[Array] | None = None
     evaluation: Evaluation | None = None
 
     @property
@@ -413,8 +416,9 @@ class TrainedRun:
 
     @property
     def can_continue(self) -> bool:
-        """Continue needs a trained ``.keras`` file (none before the first epoch, none for a diverged network)."""
-        return self.model_file is not None and not self.history.diverged
+        """Continue needs a trained network: a ``.keras`` file or an epoch's checkpoint (none before the first
+        epoch, none for a diverged network)."""
+        return (self.model_file is not None or self.optimizer_state is not None) and not self.history.diverged
 
 
 KEEP_EARLIER_RUNS = 4
@@ -444,21 +448,28 @@ class MnistPageState:
             self.run = TrainedRun(self.runs_made, config, dataset)
         run = self.run
         run.evaluation, self.failure = None, None
-        continuing = not new and run.model_file is not None
-        return {"config": config, "dataset_key": run.dataset.key, "seed": config.seed,
-                "history": run.history if continuing else None, "model_file": run.model_file if continuing else None}
+        kwargs = {"config": config, "dataset_key": run.dataset.key, "seed": config.seed}
+        if not new and run.can_continue:
+            kwargs["history"] = run.history
+            if run.model_file is not None:
+                kwargs["model_file"] = run.model_file
+            else:
+                kwargs["checkpoint"] = {"weights": run.weights, "optimizer": run.optimizer_state}
+        return kwargs
 
     def follow(self, progress: dict) -> None:
         """Take a progress report of the running job: the history so far and, after an epoch, its weights."""
         self.run.history = progress["history"]
         if "checkpoint" in progress:
             self.run.weights = progress["checkpoint"]["weights"]
-            self.run.model_file = progress["checkpoint"]["model_file"]
+            self.run.optimizer_state = progress["checkpoint"]["optimizer"]
+            self.run.model_file = None  # the network has trained on since that file
 
     def finish(self, result: dict) -> None:
         """The job ended (to its last epoch, by Stop, or diverged): keep its network and evaluate it."""
         run, self.job = self.run, None
         run.history, run.weights, run.model_file = result["history"], result["weights"], result["model_file"]
+        run.optimizer_state = None  # in the file
         self._evaluate()
 
     def fail(self, error: str) -> None:

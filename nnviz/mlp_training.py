@@ -35,7 +35,8 @@ def window_ends(steps: int, windows: int = WINDOWS_PER_EPOCH) -> list[int]:
 
 class LiveProgress(keras.callbacks.Callback):
     """Writes Keras' logs into ``history`` and calls ``report(Progress)`` at most every ``interval`` s
-    (and at every epoch end). An exception from ``report`` stops ``fit``; the history stays.
+    (and at every epoch end, and at once for this training's first curve point). An exception from ``report``
+    stops ``fit``; the history stays.
 
     The training curve gets one point per window of batches (``window_ends``): fixed in each epoch,
     whatever the timing of the reports, so a slow page (Lecture mode) draws the same curve as a fast
@@ -63,6 +64,7 @@ class LiveProgress(keras.callbacks.Callback):
         self.ends = set(window_ends(self.steps, self.windows))
         self.history_so_far.steps_per_epoch = self.steps
         self.stopped_in_epoch = False
+        self.points_before = len(self.history_so_far.steps["epoch"])
 
     def on_epoch_begin(self, epoch, logs=None):
         if self.first_epoch is None:
@@ -71,19 +73,20 @@ class LiveProgress(keras.callbacks.Callback):
         self.recorded_step, self.recorded_means = 0, {}
 
     def on_train_batch_end(self, batch, logs=None):
-        step, logs = batch + 1, logs or {}
+        step, logs, first_point = batch + 1, logs or {}, False
         diverged = not np.isfinite(float(logs.get("loss", 0.0)))
         if diverged:
             self.history_so_far.diverged_at = (self.epoch + 1, step)
         elif step in self.ends:
             self._record_window(step, logs)
+            first_point = len(self.history_so_far.steps["epoch"]) == self.points_before + 1
         if not diverged and self.stop_requested is not None and self.stop_requested():
             self.model.stop_training = True  # Keras ends the epoch after this batch and stops
             self.history_so_far.stopped_by = "interrupted"
             self.stopped_in_epoch = step < self.steps
         now = time.perf_counter()
-        if diverged or now - self.last_report >= self.interval:
-            self._report(step, now)
+        if diverged or first_point or now - self.last_report >= self.interval:  # the first point at once: it
+            self._report(step, now)  # is what the student waits for after pressing Train
 
     def on_epoch_end(self, epoch, logs=None):
         """Record a finished epoch. Keras 3 also ends the epoch in which TerminateOnNaN stopped the
@@ -176,19 +179,26 @@ def warm_up() -> None:
 
 
 def training_job(config: MLPConfig, dataset_key: str, seed: int, history: TrainingHistory | None = None,
-                 model_file: bytes | None = None, report: Callable[[dict], None] | None = None,
+                 model_file: bytes | None = None, checkpoint: dict | None = None,
+                 report: Callable[[dict], None] | None = None,
                  stop_requested: Callable[[], bool] | None = None) -> dict:
     """The MNIST page's training, as a job of ``nnviz.training_service`` (plain data in and out).
 
-    Builds the network for ``config`` (or, to continue, reads ``model_file`` with the optimizer's state)
-    and trains it ``config.epochs`` more epochs on ``dataset_key`` split with ``seed``, continuing
-    ``history``. ``report`` gets ``{"progress": Progress, "history": TrainingHistory}`` a few times a second
-    and, after each completed epoch, a ``"checkpoint"`` as well (``{"weights", "model_file"}``): if the worker
-    dies, the page keeps the last completed epoch. Returns ``{"history", "weights", "model_file"}``;
-    ``model_file`` is None for a diverged network (its outputs are NaN).
+    Builds the network for ``config`` and trains it ``config.epochs`` more epochs on ``dataset_key`` split with
+    ``seed``, continuing ``history``: to continue, from ``model_file`` (a ``.keras`` file, with the optimizer's
+    state) or from a ``checkpoint``. ``report`` gets ``{"progress": Progress, "history": TrainingHistory}`` a few
+    times a second and, after each completed epoch, a ``"checkpoint"`` as well (``{"weights", "optimizer"}``,
+    numpy arrays: a few ms, where a ``.keras`` file takes ~30): if the worker dies, the page keeps the last
+    completed epoch and can continue from it. Returns ``{"history", "weights", "model_file"}``; ``model_file``
+    is None for a diverged network (its outputs are NaN).
     """
     data = _dataset(dataset_key, seed)
-    model = load_model_bytes(model_file) if model_file else build_model(config)
+    if model_file:
+        model = load_model_bytes(model_file)
+    elif checkpoint:
+        model = restore_checkpoint(config, checkpoint)
+    else:
+        model = build_model(config)
     history = history or TrainingHistory()
     epochs_sent = history.completed_epochs
 
@@ -197,12 +207,28 @@ def training_job(config: MLPConfig, dataset_key: str, seed: int, history: Traini
         payload = {"progress": progress, "history": history}
         if history.completed_epochs > epochs_sent and not history.diverged_at:
             epochs_sent = history.completed_epochs
-            payload["checkpoint"] = {"weights": model.get_weights(), "model_file": model_bytes(model)}
+            payload["checkpoint"] = take_checkpoint(model)
         report(payload)
 
     train(model, config, data, history, send if report else None, stop_requested=stop_requested)
     return {"history": history, "weights": model.get_weights(),
             "model_file": None if history.diverged else model_bytes(model)}
+
+
+def take_checkpoint(model) -> dict:
+    """What training on needs, as numpy arrays: the weights and the optimizer's variables (its step count,
+    learning rate, momentum or moment estimates; in ``optimizer.variables`` order)."""
+    return {"weights": model.get_weights(), "optimizer": [v.numpy() for v in model.optimizer.variables]}
+
+
+def restore_checkpoint(config: MLPConfig, checkpoint: dict):
+    """The network of ``take_checkpoint``, built for ``config``: the model that ``model_file`` would load."""
+    model = build_model(config)
+    model.set_weights(checkpoint["weights"])
+    model.optimizer.build(model.trainable_variables)
+    for variable, value in zip(model.optimizer.variables, checkpoint["optimizer"], strict=True):
+        variable.assign(value)
+    return model
 
 
 def model_bytes(model) -> bytes:

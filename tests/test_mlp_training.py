@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import time
 
 import numpy as np
@@ -145,6 +147,24 @@ def test_the_live_curve_does_not_depend_on_the_report_timing(mt, digits):
         np.testing.assert_allclose(history.steps["epoch"], runs["never"].steps["epoch"], err_msg=name)
         np.testing.assert_allclose(history.steps["accuracy"], runs["never"].steps["accuracy"], rtol=1e-4,
                                    err_msg=name)
+
+
+def test_the_first_curve_point_is_reported_at_once(mt, digits):
+    """What a student waits for after pressing Train: the first window's point goes out when it is recorded,
+    not up to a report interval later. Otherwise reports are throttled by time (and sent at every epoch end)."""
+    config = nn.MLPConfig((32,), epochs=2)
+    history = nn.TrainingHistory()
+    seen = []
+    mt.train(mt.build_model(config), config, digits, history,
+             lambda p: seen.append((p.epoch, p.step, len(history.steps["epoch"]), p.new_points)), interval=1e9)
+    first_window = mt.window_ends(110)[0]
+    # the first batch (the progress bar moves), the first point, the epoch ends
+    assert seen == [(1, 1, 0, True), (1, first_window, 1, True), (1, 110, 20, True), (2, 110, 40, True)]
+    # a continued training's first point is reported at once too
+    seen.clear()
+    mt.train(mt.build_model(config), dataclasses.replace(config, epochs=1), digits, history,
+             lambda p: seen.append((p.epoch, p.step, len(history.steps["epoch"]), p.new_points)), interval=1e9)
+    assert seen[:2] == [(3, 1, 40, True), (3, first_window, 41, True)]
 
 
 def test_a_stopped_run_ends_on_a_full_window(mt, digits):
@@ -302,6 +322,12 @@ def test_the_training_job_reports_progress_and_a_checkpoint_after_every_epoch(mt
     loaded = mt.load_model_bytes(result["model_file"])
     for final, read in zip(result["weights"], loaded.get_weights(), strict=True):
         np.testing.assert_array_equal(final, read)
+    # the checkpoint holds what the .keras file holds: the optimizer's variables too (220 SGD steps, momentum)
+    saved_optimizer = [v.numpy() for v in loaded.optimizer.variables]
+    assert len(checkpoints[-1]["optimizer"]) == len(saved_optimizer) > 1
+    for in_checkpoint, in_file in zip(checkpoints[-1]["optimizer"], saved_optimizer, strict=True):
+        np.testing.assert_array_equal(in_checkpoint, in_file)
+    assert int(checkpoints[-1]["optimizer"][0]) == 220 == int(loaded.optimizer.iterations)
     # the same seed and data as the in-process training: the same network
     _, same = train(mt, config, digits)
     np.testing.assert_allclose(history.epochs["val_accuracy"], same.epochs["val_accuracy"], atol=1e-6)
@@ -328,6 +354,32 @@ def test_a_stop_request_ends_the_job_after_a_batch_and_keeps_the_completed_epoch
     continued = mt.training_job(more, "digits_5k", 0, history=history, model_file=result["model_file"])
     assert continued["history"].epochs["epoch"] == [1, 2, 3] and continued["history"].stopped_by is None
     assert continued["history"].epochs["val_accuracy"][-1] > 0.8
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "adam"])
+def test_continuing_from_a_checkpoint_trains_as_continuing_from_the_keras_file(mt, optimizer):
+    """After a worker died the page has only the last epoch's checkpoint (weights and optimizer variables, no
+    .keras file): Continue from it must train exactly as Continue from the file Keras writes."""
+    config = nn.MLPConfig((32,), optimizer=optimizer, learning_rate=0.1 if optimizer == "sgd" else 0.001,
+                          momentum=0.9 if optimizer == "sgd" else 0.0, epochs=1)
+    reports = []
+    first = mt.training_job(config, "digits_5k", 0, report=reports.append)
+    checkpoint = [r["checkpoint"] for r in reports if "checkpoint" in r][-1]
+    more = dataclasses.replace(config, epochs=1)
+    from_file = mt.training_job(more, "digits_5k", 0, history=copy.deepcopy(first["history"]),
+                                model_file=first["model_file"])
+    from_checkpoint = mt.training_job(more, "digits_5k", 0, history=copy.deepcopy(first["history"]),
+                                      checkpoint=checkpoint)
+    assert from_checkpoint["history"].epochs["epoch"] == [1, 2]
+    for a, b in zip(from_file["weights"], from_checkpoint["weights"], strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
+    fresh = mt.build_model(config)
+    fresh.optimizer.build(fresh.trainable_variables)
+    restarted = mt.training_job(more, "digits_5k", 0, history=copy.deepcopy(first["history"]),
+                                checkpoint={"weights": checkpoint["weights"],
+                                            "optimizer": [v.numpy() for v in fresh.optimizer.variables]})
+    differs = max(float(np.abs(a - b).max()) for a, b in zip(from_file["weights"], restarted["weights"], strict=True))
+    assert differs > 1e-4  # the optimizer's state matters: a fresh optimizer trains the second epoch differently
 
 
 def test_a_diverged_job_returns_no_model_file(mt):
