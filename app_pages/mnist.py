@@ -185,13 +185,23 @@ def training_progress(state: nn.MnistPageState) -> None:
                 "about 90 % on the test digits.")
         return
     compare = st.session_state.get("mn_compare", True)
-    ui.show_figure(figs.training_curves_figure(run.history, state.earlier if compare else [],
-                                               progress.last_epoch if progress else None), key="mn_curves")
+    ui.show_figure(curves_figure(state, compare, progress.last_epoch if progress else None), key="mn_curves")
     if state.earlier:
         st.checkbox(f"Show the last {len(state.earlier)} earlier run(s) for comparison", True, key="mn_compare",
                     persist_state="session")
     training_messages(state)
     training_metrics(run.history)
+
+
+def curves_figure(state: nn.MnistPageState, compare: bool, total_epochs: int | None):
+    """The current run's training curves (with the earlier runs'), built again only when what they show has
+    changed: the fragment draws them at every poll, and most polls bring no new point."""
+    run, earlier = state.run, state.earlier if compare else []
+    h = run.history
+    shows = (run.number, len(h.steps["epoch"]), h.completed_epochs, h.diverged_at, len(earlier), total_epochs)
+    if state.curves is None or state.curves[0] != shows:
+        state.curves = (shows, figs.training_curves_figure(h, earlier, total_epochs))
+    return state.curves[1]
 
 
 def training_messages(state: nn.MnistPageState) -> None:

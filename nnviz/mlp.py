@@ -436,6 +436,7 @@ class MnistPageState:
     failure: str | None = None  # why the last training job did not finish
     download_failures: dict[str, str] = field(default_factory=dict)  # dataset key -> notice
     drawing: int = 0  # a new number gives an empty canvas
+    curves: tuple | None = field(default=None, repr=False)  # (what they show, the figure): see the page
 
     def start(self, config: MLPConfig, dataset, new: bool) -> dict:
         """The arguments of ``mlp_training.training_job`` for Train (``new``) or Continue (``config.epochs``

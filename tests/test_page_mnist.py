@@ -304,8 +304,13 @@ def test_runs_are_kept_for_comparison():
     names = {t["name"] for t in figures(at)["mn_curves"]["data"]}
     assert "this run: validation" in names
     assert any(n.startswith("run 1: 784→10") for n in names)
+    # the curves are built again only when what they show changed (the fragment draws them at every poll)
+    built = at.session_state["mn_state"].curves[1]
+    at.slider(key="mn_epochs").set_value(7).run()  # a rerun that leaves the curves as they are
+    assert at.session_state["mn_state"].curves[1] is built
     at.checkbox(key="mn_compare").uncheck().run()
     assert {t["name"] for t in figures(at)["mn_curves"]["data"]} == {"this run: training", "this run: validation"}
+    assert at.session_state["mn_state"].curves[1] is not built
 
 
 def test_a_failed_download_falls_back_to_the_offline_digits(at):
