@@ -11,7 +11,7 @@ worker   a ``TrainingService(PoolSettings(workers=1))`` in this process (which d
          the service reports the job done, which is what the page's fragment reads at its next poll (≤ 0.4 s
          later; not counted). The worker is warm: the first job is run and discarded. Everything the job does
          is in: building the model, the live-progress callback, the history sent a few times a second, a
-         checkpoint (weights and the ``.keras`` file) after every epoch, the result, and the worker's
+         checkpoint (weights and optimizer variables) after every epoch, the result (with the ``.keras`` file), and the worker's
          ``clear_session()`` + ``gc.collect()`` before it reports. Workers run TensorFlow with
          ``PoolSettings.threads`` intra- and inter-op threads (default 1) at nice 10 (``PoolSettings.nice``).
 plain    a fresh interpreter (``--plain``) that builds the same model (``nnviz.mlp_training.build_model``) on
@@ -59,12 +59,15 @@ def plain_fit_here(epochs: int) -> dict:
     import tensorflow as tf
 
     extras = {}  # not timed in the goal: what a worker's job does besides fit, measured once here
-    checkpoints = []
-    for _ in range(3):  # a checkpoint, as the job sends after every epoch and with its result
+    checkpoints, files = [], []
+    for _ in range(3):  # a checkpoint, as the job sends after every epoch, and the .keras file of its result
         t = time.perf_counter()
-        model.get_weights(), mt.model_bytes(model)
+        mt.take_checkpoint(model)
         checkpoints.append(time.perf_counter() - t)
-    extras["checkpoint_s"] = checkpoints
+        t = time.perf_counter()
+        mt.model_bytes(model)
+        files.append(time.perf_counter() - t)
+    extras["checkpoint_s"], extras["model_file_s"] = checkpoints, files
     t = time.perf_counter()
     mt.keras.backend.clear_session()
     gc.collect()
@@ -183,6 +186,7 @@ def measure(repeats: int = 5, epochs: int = 5) -> dict:
         "worker_first_progress_s": median(s["first_progress_s"] for s in samples["worker"]),
         "worker_first_point_s": median(s["first_point_s"] for s in samples["worker"]),
         "checkpoint_s": median(s["checkpoint_s"][-1] for s in samples["plain_same_threads"]),
+        "model_file_s": median(s["model_file_s"][-1] for s in samples["plain_same_threads"]),
         "clear_session_and_gc_s": median(s["clear_session_and_gc_s"] for s in samples["plain_same_threads"]),
         "workers_started": workers_started,
         "warm_up_job": warm_up,

@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from nnviz import training_worker as tw
+from nnviz.heap import release_free_heap
 
 ROOT = Path(__file__).resolve().parents[1]
 SERVER_MB = 400  # the web server: Streamlit, numpy, plotly, scikit-learn and a class's sessions
@@ -117,31 +118,6 @@ class PoolSettings:
         if settings.workers < 1 or settings.jobs_per_worker < 1 or settings.threads < 1:
             raise ValueError(f"workers, jobs per worker and threads must be ≥ 1: {settings}")
         return settings
-
-
-def release_free_heap() -> None:
-    """Hand the C heap's free pages back to the operating system (glibc's ``malloc_trim``; elsewhere nothing).
-
-    A job's result (weights, a ``.keras`` file, the history) and its progress reports are unpickled in the
-    thread that reads its worker, and glibc gives each thread a heap (arena) of its own, which it does not
-    shrink by itself when the memory is freed. Without this the server grew by steps (24–67 MB over 30
-    trainings, biggest when a new worker and its reader thread came)."""
-    if _malloc_trim is not None:
-        _malloc_trim(0)
-
-
-def _find_malloc_trim():
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        import ctypes
-
-        return ctypes.CDLL(None).malloc_trim  # glibc; musl has none (AttributeError)
-    except (OSError, AttributeError):
-        return None
-
-
-_malloc_trim = _find_malloc_trim()
 
 
 # --- jobs -------------------------------------------------------------------------------------------------------
@@ -326,7 +302,7 @@ class TrainingService:
             job = self._jobs.get(job_id)
             if job is not None and job.state in FINISHED:
                 del self._jobs[job_id]
-                self._trim_due = True  # the supervisor thread trims: not on a page's time
+                self._trim_due = True  # the supervisor thread trims (nnviz.heap): not on a page's time
 
     def warm_up(self) -> None:
         """Start a worker now if none is running or starting, so that the first job finds TensorFlow loaded

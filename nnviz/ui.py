@@ -19,8 +19,11 @@ import plotly.graph_objects as go
 import plotly.io as pio
 import streamlit as st
 
+from nnviz import heap
 from nnviz.course import OBJECTIVES, PAGES_BY_KEY
 from nnviz.figures.style import scaled_fonts
+
+heap.keep_large_blocks_mapped()  # the server's RSS would otherwise grow by steps over a lecture (nnviz.heap)
 
 LECTURE_MODE_KEY = "lecture_mode"
 LECTURE_FONT_FACTOR = 22 / 16  # base 16 px -> 22 px
