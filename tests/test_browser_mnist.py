@@ -437,6 +437,9 @@ def test_training_goes_on_while_widgets_move_and_another_page_is_visited(browser
         context.close()
 
 
+# A fault test with two long trainings (100-160 s): in `pytest -m load`, to keep CI well inside its time. In
+# CI the service's own test covers a session that ended (tests/test_training_service.py).
+@pytest.mark.load
 def test_closing_the_browser_tab_stops_its_training_and_frees_the_worker(browser, server_url):
     """Two sessions train on the two workers; one closes its tab: its job is stopped, so a third session's
     training starts at once instead of queueing behind a training nobody watches."""
@@ -479,6 +482,9 @@ def test_closing_the_browser_tab_stops_its_training_and_frees_the_worker(browser
 # --- every widget at its extremes ---------------------------------------------------------------------------
 
 
+# 73-77 s in the browser: in `pytest -m load`, to keep CI well inside its time. In CI its AppTest twin
+# (tests/test_page_mnist.py: every widget at its extremes, before and after a training) runs.
+@pytest.mark.load
 def test_every_widget_at_its_extremes(browser, server_url):
     context, page = open_mnist(browser, server_url)
     try:
