@@ -14,7 +14,8 @@ TensorFlow. The tests, in the order they run:
    (a server started from a `git worktree` of commit 7afc533, where trainings ran one at a time inside the
    server), then against this one: the slider sessions' p95 rerun must be at most half the old one's. Both
    figures, with the server-side times (from the websocket frames) and the machine's load, go to
-   tests/artifacts/load_results.json.
+   tests/artifacts/load_results.json. The server (with its workers) runs on core 0 and the browsers on the
+   others, as if on machines of their own (see SPLIT_CPUS).
 3. kill -9 of a worker in the middle of a training while another session trains and a third moves a slider:
    the killed session says so and keeps its last completed epoch, Continue trains on (in a new worker), and
    the other two sessions never notice.
@@ -32,6 +33,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import io
 import json
 import os
@@ -809,6 +811,52 @@ async def warm_up(browser, url: str) -> float:
 # most of them. Run at the lowest priority they still draw every page, while the server (and, at their own
 # nice level, the workers) get the CPU they would have in a real class. Both designs are measured this way.
 BROWSER_NICE = int(os.environ.get("NNVIZ_LOAD_BROWSER_NICE", "19"))
+# Niceness alone does not keep the browsers from the server: with two workers training at nice 10 the niced
+# browsers got so little CPU that they set the slider sessions' times in both designs (p95 ratio x1.00 while the
+# server-side p95 was x0.60). So, for the ten-session scenario, the server and everything it starts (workers,
+# TensorFlow's threads) run on core 0 and the browsers with their Playwright driver on the other cores: the server
+# gets one core of its own, as on a machine of its own, and the browsers can no longer take it or be starved by
+# it. NNVIZ_LOAD_SPLIT_CPUS=0 shares all cores as the first runs did.
+ALL_CPUS = set(range(os.cpu_count() or 1))
+SPLIT_CPUS = os.environ.get("NNVIZ_LOAD_SPLIT_CPUS", "1") != "0" and len(ALL_CPUS) >= 2
+SERVER_CPUS, BROWSER_CPUS = {0}, ALL_CPUS - {0}
+
+
+def process_tree(pid: int) -> list[int]:
+    """``pid`` and every live process below it."""
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        for children in Path(f"/proc/{current}/task").glob("*/children"):
+            try:
+                todo.extend(int(p) for p in children.read_text().split())
+            except OSError:  # the thread ended meanwhile
+                pass
+    return found
+
+
+def pin(pids: list[int], cpus: set[int]) -> None:
+    """Every thread of ``pids`` onto ``cpus`` (threads and processes they start later inherit it)."""
+    for pid in pids:
+        for task in Path(f"/proc/{pid}/task").glob("*"):
+            try:
+                os.sched_setaffinity(int(task.name), cpus)
+            except OSError:  # ended meanwhile
+                pass
+
+
+@contextlib.contextmanager
+def server_on_its_own_core(server: Server):
+    """The server's process tree on SERVER_CPUS for the block (when SPLIT_CPUS), all cores again after it."""
+    if not SPLIT_CPUS:
+        yield
+        return
+    pin(process_tree(server.proc.pid), SERVER_CPUS)
+    try:
+        yield
+    finally:
+        pin(process_tree(server.proc.pid), ALL_CPUS)
 
 
 def low_priority_chromium() -> str:
@@ -822,6 +870,8 @@ def low_priority_chromium() -> str:
 async def ten_sessions(url: str, design: Design) -> tuple[list[Session], list[float], float]:
     from playwright.async_api import async_playwright
 
+    if SPLIT_CPUS:  # this thread starts the Playwright driver, which starts Chromium: both inherit it
+        os.sched_setaffinity(0, BROWSER_CPUS)
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=low_priority_chromium() if BROWSER_NICE else chromium_path(),
                                           headless=True, args=CHROMIUM_FLAGS)
@@ -889,7 +939,7 @@ def ten_session_scenario(server: Server, design: Design) -> dict:
     rss_before = server.rss_mb()
     started = time.monotonic()
     cpu_before = cpu_ticks(server.proc.pid)
-    with WorkerWatch(server) as workers:
+    with WorkerWatch(server) as workers, server_on_its_own_core(server):
         sessions, baseline, warm_up_s = in_own_thread(lambda: asyncio.run(ten_sessions(server.url, design)))
     seconds = time.monotonic() - started
     # CPU the server process itself used in the scenario (with the in-process design: the trainings as well)
@@ -934,6 +984,8 @@ def ten_session_scenario(server: Server, design: Design) -> dict:
            "tensorflow_files_mapped_in_server": len(server.tensorflow_mapped()),
            "rss_mb": {"before": round(rss_before, 1), "after": round(rss_after, 1)},
            "server_process_cpu_s": round(server_cpu_s, 1), "worker_cpu_s": round(workers.cpu_s, 1),
+           "cpus": ({"server": sorted(SERVER_CPUS), "browsers": sorted(BROWSER_CPUS)} if SPLIT_CPUS
+                    else f"shared ({len(ALL_CPUS)})"), "browser_nice": BROWSER_NICE,
            "seconds": round(seconds, 1), "warm_up_seconds": round(warm_up_s, 1),
            "load_before": load_before, "load_after": machine_load(),
            "all_rerun_s": [round(t, 3) for t in times], "all_server_side_s": [round(t, 3) for t in server_side]}
