@@ -5,9 +5,12 @@ import streamlit as st
 from nnviz import ui
 from nnviz.course import PAGES
 
-st.set_page_config(page_title="nnviz · Introduction to Neural Networks", page_icon="assets/icon.png", layout="wide")
+st.set_page_config(page_title="nnviz · Introduction to Neural Networks", page_icon="assets/icon.png", layout="wide",
+                   initial_sidebar_state=ui.sidebar_state())
 
-sections: dict[str, list] = {"": [st.Page("app_pages/home.py", title="Home", icon=":material/home:", default=True)]}
+sections: dict[str, list] = {"": [st.Page("app_pages/home.py", title="Home", icon=":material/home:", default=True),
+                                  st.Page("app_pages/lecture_plan.py", title="Lecture plan",
+                                          icon=":material/format_list_numbered:", url_path="lecture_plan")]}
 for page in PAGES:
     if page.available:
         sections.setdefault(page.section, []).append(
@@ -15,4 +18,7 @@ for page in PAGES:
 
 navigation = st.navigation(sections)
 ui.sidebar()
+arrived = ui.link_as_arrived(navigation)  # read before the page's widgets correct the URL
+top = st.container()  # above the page: what of a link it ignored, the lecture plan's Previous / Next
 navigation.run()
+ui.after_page(navigation, arrived, top)

@@ -55,9 +55,10 @@ st.header("The functions and their derivatives")
 controls, explanation = st.columns([2, 1])
 with controls:
     chosen = st.multiselect("Activation functions", KEYS, default=["sigmoid", "tanh", "relu"],
-                            format_func=label, key="act_choice")
-    lo, hi = st.slider("Range of x", -20.0, 20.0, (-6.0, 6.0), step=0.5, key="act_range")
-    side_by_side = st.radio("Layout", ["Overlay", "Side by side"], horizontal=True, key="act_layout") == "Side by side"
+                            format_func=label, key="act_choice", **ui.URL)
+    lo, hi = st.slider("Range of x", -20.0, 20.0, (-6.0, 6.0), step=0.5, key="act_range", **ui.URL)
+    side_by_side = st.radio("Layout", ["Overlay", "Side by side"], horizontal=True,
+                            key="act_layout", **ui.URL) == "Side by side"
 with explanation:
     st.markdown(
         "A neuron computes a weighted sum $z = \\mathbf{w}\\cdot\\mathbf{x} + b$ and passes it "
@@ -105,9 +106,10 @@ with right:
 st.header("One neuron: a = f(w·x + b)")
 controls, plot = st.columns([1, 2])
 with controls:
-    neuron_key = st.selectbox("Activation", KEYS, index=KEYS.index("sigmoid"), format_func=label, key="neuron_act")
-    w = st.slider("weight w", -5.0, 5.0, 1.0, step=0.1, key="neuron_w")
-    b = st.slider("bias b", -10.0, 10.0, 0.0, step=0.1, key="neuron_b")
+    neuron_key = st.selectbox("Activation", KEYS, index=KEYS.index("sigmoid"), format_func=label,
+                              key="neuron_act", **ui.URL)
+    w = st.slider("weight w", -5.0, 5.0, 1.0, step=0.1, key="neuron_w", **ui.URL)
+    b = st.slider("bias b", -10.0, 10.0, 0.0, step=0.1, key="neuron_b", **ui.URL)
     st.markdown(
         "- **w** stretches the curve: large $|w|$ makes it steeper, small $|w|$ flatter, "
         "negative $w$ mirrors it.\n"
@@ -133,10 +135,11 @@ with controls:
 st.header("Deep chains: vanishing (and exploding) gradients")
 controls, plot = st.columns([1, 2])
 with controls:
-    compared = st.multiselect("Compare", KEYS, default=["sigmoid", "relu"], format_func=label, key="chain_acts")
-    depth = st.slider("number of layers k", 1, 30, 10, key="chain_depth")
-    chain_w = st.slider("weight w in every layer", 0.1, 4.0, 1.0, step=0.1, key="chain_w")
-    x0 = st.slider("input x", -3.0, 3.0, 0.5, step=0.1, key="chain_x0")
+    compared = st.multiselect("Compare", KEYS, default=["sigmoid", "relu"], format_func=label,
+                              key="chain_acts", **ui.URL)
+    depth = st.slider("number of layers k", 1, 30, 10, key="chain_depth", **ui.URL)
+    chain_w = st.slider("weight w in every layer", 0.1, 4.0, 1.0, step=0.1, key="chain_w", **ui.URL)
+    x0 = st.slider("input x", -3.0, 3.0, 0.5, step=0.1, key="chain_x0", **ui.URL)
     st.markdown(
         "Take a chain of one-neuron layers $a_k = f(w\\,a_{k-1})$. By the chain rule the gradient that "
         "reaches the input is a product of one factor per layer:"
@@ -163,10 +166,10 @@ else:
 st.header("Without an activation, depth buys nothing")
 controls, plot = st.columns([1, 2])
 with controls:
-    n_hidden = st.slider("hidden layers (8 units each)", 1, 5, 3, key="collapse_layers")
+    n_hidden = st.slider("hidden layers (8 units each)", 1, 5, 3, key="collapse_layers", **ui.URL)
     collapse_key = st.selectbox("activation of the hidden layers", KEYS + [act.LINEAR.key], index=KEYS.index("relu"),
-                                format_func=label, key="collapse_act")
-    seed = st.number_input("random weights (seed)", 0, 9999, 0, step=1, key="collapse_seed")
+                                format_func=label, key="collapse_act", **ui.URL)
+    seed = st.number_input("random weights (seed)", 0, 9999, 0, step=1, key="collapse_seed", **ui.URL)
 demo = collapse(n_hidden, collapse_key, int(seed), lo, hi)
 with controls:
     st.markdown(
@@ -182,12 +185,16 @@ with plot:
 
 # --- Try this and Keras ------------------------------------------------------------------------
 ui.try_this([
-    "Overlay sigmoid and tanh and compare their derivatives at x = 0: which passes the larger gradient back?",
-    "Widen the range to −20 … 20: which functions saturate on both sides, which on one side, which never?",
-    "In the deep chain, set w = 4: for the sigmoid 4 × 0.25 = 1 is the best case, reached only at z = 0, "
-    "so the gradient still vanishes. Now ReLU with w = 1.5: the gradient *explodes* instead (1.5ᵏ).",
-    "Set the hidden layers to 5 and choose 'None (linear)': the blue curve becomes the orange straight line.",
-])
+    ui.Experiment("Overlay sigmoid and tanh and compare their derivatives at x = 0: which passes the larger gradient "
+                  "back?", (("sigmoid and tanh", {"act_choice": ["sigmoid", "tanh"], "act_layout": "Overlay"}),)),
+    ui.Experiment("Widen the range to −20 … 20: which functions saturate on both sides, which on one side, which "
+                  "never?", (("x from −20 to 20", {"act_range": (-20.0, 20.0)}),)),
+    ui.Experiment("In the deep chain, set w = 4: for the sigmoid 4 × 0.25 = 1 is the best case, reached only at "
+                  "z = 0, so the gradient still vanishes. Now ReLU with w = 1.5: the gradient *explodes* instead "
+                  "(1.5ᵏ).", (("w = 4", {"chain_w": 4.0}), ("w = 1.5", {"chain_w": 1.5}))),
+    ui.Experiment("Set the hidden layers to 5 and choose 'None (linear)': the blue curve becomes the orange straight "
+                  "line.", (("5 linear layers", {"collapse_layers": 5, "collapse_act": act.LINEAR.key}),)),
+], "activations")
 ui.keras_panel(
     activation_code(neuron_act, w, b, [act.get(k) for k in compared], depth, chain_w, x0),
     "The activation is an argument of the layer: `Dense(units, activation=\"…\")`, with the names Keras "

@@ -65,22 +65,23 @@ def network_controls() -> bpm.BackpropSetup:
     st.header("The network and the example")
     c1, c2, c3, c4, c5 = st.columns(5)
     with c1:
-        layers = st.slider("hidden layers", 1, bpm.MAX_HIDDEN_LAYERS, 1, key="bp_layers")
-        units = st.slider("units per hidden layer", *bpm.UNIT_RANGE, 3, key="bp_units")
+        layers = st.slider("hidden layers", 1, bpm.MAX_HIDDEN_LAYERS, 1, key="bp_layers", **ui.URL)
+        units = st.slider("units per hidden layer", *bpm.UNIT_RANGE, 3, key="bp_units", **ui.URL)
     with c2:
         activation = st.selectbox("hidden activation", bpm.HIDDEN_CHOICES, format_func=ACTIVATION_LABELS.get,
-                                  key="bp_activation")
-        outputs = st.selectbox("output layer", bpm.OUTPUT_CHOICES, format_func=OUTPUT_LABELS.get, key="bp_outputs")
+                                  key="bp_activation", **ui.URL)
+        outputs = st.selectbox("output layer", bpm.OUTPUT_CHOICES, format_func=OUTPUT_LABELS.get,
+                               key="bp_outputs", **ui.URL)
     with c3:
-        x1 = st.number_input("x₁", -10.0, 10.0, 0.5, step=0.1, key="bp_x1")
-        x2 = st.number_input("x₂", -10.0, 10.0, -1.0, step=0.1, key="bp_x2")
+        x1 = st.number_input("x₁", -10.0, 10.0, 0.5, step=0.1, key="bp_x1", **ui.URL)
+        x2 = st.number_input("x₂", -10.0, 10.0, -1.0, step=0.1, key="bp_x2", **ui.URL)
     with c4:
         n_classes = max(outputs, 2)
         label = st.selectbox("true class y", range(n_classes), index=1, key="bp_label",
-                             format_func=lambda k: f"class {k}")
-        seed = st.number_input("weights' seed", 0, 10_000, 0, key="bp_seed")
+                             format_func=lambda k: f"class {k}", **ui.URL)
+        seed = st.number_input("weights' seed", 0, 10_000, 0, key="bp_seed", **ui.URL)
     with c5:
-        batch = st.radio("examples", bpm.BATCH_CHOICES, key="bp_batch", format_func=BATCH_LABELS.get)
+        batch = st.radio("examples", bpm.BATCH_CHOICES, key="bp_batch", format_func=BATCH_LABELS.get, **ui.URL)
     return bpm.BackpropSetup(layers, units, activation, outputs, batch, int(seed), float(x1), float(x2),
                              min(int(label), n_classes - 1))
 
@@ -130,7 +131,7 @@ def step_controls(n_steps: int) -> int:
     b2.button("Step ▶", on_click=move, args=(1,), width="stretch", key="bp_next", type="primary")
     b3.button("All steps", on_click=move, args=(None,), width="stretch", key="bp_all")
     b4.button("Reset", on_click=move, args=(-n_steps,), width="stretch", key="bp_reset")
-    return st.slider("backward step (0 = forward pass only)", 0, n_steps, key=STEP_KEY)
+    return st.slider("backward step (0 = forward pass only)", 0, n_steps, key=STEP_KEY, **ui.URL)
 
 
 @st.fragment  # Step, Back, the slider and the example rerun only this section
@@ -148,7 +149,8 @@ def forward_and_backward(bp: bpm.BackwardPass, setup: bpm.BackpropSetup) -> None
         example = 0
         if setup.batch > 1:
             example = st.selectbox("example shown on the diagram", range(setup.batch), key="bp_example",
-                                   format_func=lambda n: f"example {n + 1}: x = ({bp.x[n, 0]:g}, {bp.x[n, 1]:g})")
+                                   format_func=lambda n: f"example {n + 1}: x = ({bp.x[n, 0]:g}, {bp.x[n, 1]:g})",
+                                   **ui.URL)
         m1, m2 = st.columns(2)
         m1.metric("loss L" + (" (mean of 4)" if setup.batch > 1 else ""), f"{bp.loss:.4f}")
         m2.metric(f"step (of {len(bp.steps)})", str(step))  # short: the value must fit half a column
@@ -209,7 +211,7 @@ def one_sgd_step(bp: bpm.BackwardPass) -> None:
     st.latex(r"\theta \leftarrow \theta - \eta\,\frac{\partial L}{\partial \theta}\quad\text{for every weight and bias}")
     controls, plot = st.columns([1, 2])
     with controls:
-        rate = st.select_slider("learning rate η", LEARNING_RATES, value=1.0, key="bp_rate")
+        rate = st.select_slider("learning rate η", LEARNING_RATES, value=1.0, key="bp_rate", **ui.URL)
         result = bpm.sgd_step(bp, rate)
         st.metric("loss before", f"{result.loss_before:.4f}")
         change = result.loss_after - result.loss_before
@@ -334,7 +336,7 @@ def deep_view() -> None:
     controls, text = st.columns([1, 3])
     with controls:
         activation = st.radio("hidden activation", bpm.HIDDEN_CHOICES, format_func=ACTIVATION_LABELS.get,
-                              key="bp_deep_activation", horizontal=True)
+                              key="bp_deep_activation", horizontal=True, **ui.URL)
     with text:
         st.markdown(
             "500 random inputs go forward through 10 layers, and the error comes back, for four ways to draw the "
@@ -388,9 +390,12 @@ forward_and_backward(backward_pass, setup)
 gradients_at_work(backward_pass)
 ui.try_this([
     ("Step through the backward pass and predict the sign of each δ before you press Step: "
-    "is the output too high (δ > 0) or too low (δ < 0)?"),
-    "Set the true class to the other one: every δ and every gradient flips sign. Why?",
-    "Choose ReLU and a seed where a hidden unit has z < 0: its δ is exactly 0, and so is every gradient into it.",
-    "With the mini-batch of 4, raise η under *One SGD step* until the loss goes up instead of down.",
-])
+     "is the output too high (δ > 0) or too low (δ < 0)?"),
+    ui.Experiment("Set the true class to the other one: every δ and every gradient flips sign. Why?",
+                  (("true class 0", {"bp_label": 0}), ("true class 1", {"bp_label": 1}))),
+    ui.Experiment("Choose ReLU and a seed where a hidden unit has z < 0: its δ is exactly 0, and so is every gradient "
+                  "into it.", (("ReLU", {"bp_activation": "relu"}),)),
+    ui.Experiment("With the mini-batch of 4, raise η under *One SGD step* until the loss goes up instead of down.",
+                  (("4 examples, One SGD step", {"bp_batch": 4, "bp_section": "One SGD step"}),)),
+], "backprop")
 keras_panel(backward_pass)

@@ -122,10 +122,10 @@ st.header("One weight: walking down a loss curve")
 st.latex(r"w \leftarrow w - \eta\,\frac{dL}{dw}")
 controls, plot = st.columns([1, 2])
 with controls:
-    preset = st.radio("try a learning rate", list(PRESETS), horizontal=True, key="gd1_preset", index=1)
-    lr_1d = st.select_slider("learning rate η", CURVE_RATES, value=PRESETS[preset], key=f"gd1_lr_{preset}")
-    steps_1d = st.slider("steps", 1, 50, 10, key="gd1_steps")
-    start_1d = st.slider("starting weight w₀", -2.0, 8.0, -1.0, step=0.5, key="gd1_start")
+    preset = st.radio("try a learning rate", list(PRESETS), horizontal=True, key="gd1_preset", index=1, **ui.URL)
+    lr_1d = st.select_slider("learning rate η", CURVE_RATES, value=PRESETS[preset], key=f"gd1_lr_{preset}", **ui.URL)
+    steps_1d = st.slider("steps", 1, 50, 10, key="gd1_steps", **ui.URL)
+    start_1d = st.slider("starting weight w₀", -2.0, 8.0, -1.0, step=0.5, key="gd1_start", **ui.URL)
 trajectory_1d = gd.descend(gd.curve_loss, gd.curve_grad, np.array(start_1d), lr_1d, steps_1d)
 regime = gd.learning_rate_regime(lr_1d)
 with plot:
@@ -148,7 +148,7 @@ st.header("Two weights: loss surfaces")
 surface_controls, rate_controls, start_controls = st.columns(3)  # the paths need the page's full width below
 with surface_controls:
     surface_key = st.selectbox("surface", list(gd.SURFACES), format_func=lambda k: gd.SURFACES[k].label,
-                               key="gd2_surface")
+                               key="gd2_surface", **ui.URL)
     surface = gd.SURFACES[surface_key]
     st.latex(surface.formula)
     if surface.stability_limit:
@@ -161,16 +161,16 @@ with surface_controls:
 with rate_controls:
     rates = st.multiselect("learning rates η to compare (one panel each)", rate_options(surface),
                            default=default_rates(surface), format_func=lambda v: f"{v:g}",
-                           key=f"gd2_rates_{surface_key}", max_selections=4)
-    steps_2d = st.slider("steps", 5, 500, 60, key="gd2_steps")
-    momentum_on = st.toggle("add momentum", key="gd2_momentum_on")
-    beta = st.slider("momentum β", 0.0, 0.99, 0.8, step=0.01, key="gd2_beta", disabled=not momentum_on)
+                           key=f"gd2_rates_{surface_key}", max_selections=4, **ui.URL)
+    steps_2d = st.slider("steps", 5, 500, 60, key="gd2_steps", **ui.URL)
+    momentum_on = st.toggle("add momentum", key="gd2_momentum_on", **ui.URL)
+    beta = st.slider("momentum β", 0.0, 0.99, 0.8, step=0.01, key="gd2_beta", disabled=not momentum_on, **ui.URL)
 with start_controls:
     start_w1 = st.slider("start w₁", float(surface.box[0]), float(surface.box[1]), float(surface.start[0]),
-                         step=0.05, key=f"gd2_w1_{surface_key}")
+                         step=0.05, key=f"gd2_w1_{surface_key}", **ui.URL)
     start_w2 = st.slider("start w₂", float(surface.box[2]), float(surface.box[3]), float(surface.start[1]),
-                         step=0.05, key=f"gd2_w2_{surface_key}")
-    show_3d = st.toggle("3-D surface", key="gd2_3d")
+                         step=0.05, key=f"gd2_w2_{surface_key}", **ui.URL)
+    show_3d = st.toggle("3-D surface", key="gd2_3d", **ui.URL)
 paths = surface_paths(surface_key, tuple(rates), steps_2d, start_w1, start_w2, beta if momentum_on else None)
 if not paths:
     st.info("Pick at least one learning rate to draw a path.")
@@ -205,10 +205,11 @@ with notes:
 st.header("Batch, mini-batch and stochastic gradient descent")
 controls, plot = st.columns([1, 2])
 with controls:
-    batch_size = st.slider("mini-batch size", 1, 200, 16, key="gd3_batch")
-    lr_3 = st.select_slider("learning rate η ", (0.01, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0), value=0.5, key="gd3_lr")
-    epochs = st.slider("epochs", 1, 20, 3, key="gd3_epochs")
-    seed = st.number_input("seed (data and shuffling)", 0, 9999, 0, key="gd3_seed")
+    batch_size = st.slider("mini-batch size", 1, 200, 16, key="gd3_batch", **ui.URL)
+    lr_3 = st.select_slider("learning rate η ", (0.01, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0), value=0.5,
+                            key="gd3_lr", **ui.URL)
+    epochs = st.slider("epochs", 1, 20, 3, key="gd3_epochs", **ui.URL)
+    seed = st.number_input("seed (data and shuffling)", 0, 9999, 0, key="gd3_seed", **ui.URL)
 runs = batch_runs(int(seed), batch_size, lr_3, epochs)
 paths_figure, batch_losses_figure = batch_figures(int(seed), batch_size, lr_3, epochs)
 with plot:
@@ -237,7 +238,7 @@ st.markdown(
     "up** (starts to climb). "
     "Here: a `Dense(32, relu) → Dense(10, softmax)` classifier on scikit-learn's 1,797 8×8 digits."
 )
-lr_seed = st.columns([1, 3])[0].number_input("seed (weights and batches)", 0, 9999, 0, key="gd4_seed")
+lr_seed = st.columns([1, 3])[0].number_input("seed (weights and batches)", 0, 9999, 0, key="gd4_seed", **ui.URL)
 if st.button("Run the learning-rate finder (loads TensorFlow, ~10 s)", key="gd4_run"):
     # shared: the same seed gives the same sweep, so a class pays for it once
     result = ui.run_job("Sweeping the learning rate up from 10⁻⁴ until the loss blows up …", kt.sweep_digits,
@@ -284,14 +285,24 @@ else:
 
 # --- Try this and Keras ------------------------------------------------------------------------------------
 ui.try_this([
-    "One weight: try each preset. Where does 'too large' land after each step, and why does it still converge?",
-    "Round bowl: compare η = 0.95 and 1.05 (just below and above 2/λ = 1). Then the ravine: why is its limit 0.1?",
-    "Ravine with η = 0.025 only: plain GD crawls along the valley floor. Switch on momentum (β = 0.8): how "
-    "many steps does it save? Now β = 0.99: too much momentum overshoots and circles.",
-    "Two valleys: start at w₁ = 0.1 and at w₁ = −0.1. Which minimum do you end in? Is it the lower one?",
-    "Mini-batches: set the batch size to 1 and to 200 with the same η and epochs. Which path is noisier, which "
-    "took more steps?",
-])
+    ui.Experiment("One weight: try each preset. Where does 'too large' land after each step, and why does it still "
+                  "converge?", tuple((name, {"gd1_preset": name}) for name in ("too large", "much too large"))),
+    ui.Experiment("Round bowl: compare η = 0.95 and 1.05 (just below and above 2/λ = 1). Then the ravine: why is its "
+                  "limit 0.1?", (("bowl, η = 0.95 and 1.05", {"gd2_surface": "bowl", "gd2_rates_bowl": [0.95, 1.05]}),
+                                 ("the ravine", {"gd2_surface": "ravine"}))),
+    ui.Experiment("Ravine with η = 0.025 only: plain GD crawls along the valley floor. Switch on momentum (β = 0.8): "
+                  "how many steps does it save? Now β = 0.99: too much momentum overshoots and circles.",
+                  (("ravine, η = 0.025", {"gd2_surface": "ravine", "gd2_rates_ravine": [0.025],
+                                          "gd2_momentum_on": False}),
+                   ("momentum β = 0.8", {"gd2_momentum_on": True, "gd2_beta": 0.8}),
+                   ("β = 0.99", {"gd2_momentum_on": True, "gd2_beta": 0.99}))),
+    ui.Experiment("Two valleys: start at w₁ = 0.1 and at w₁ = −0.1. Which minimum do you end in? Is it the lower one?",
+                  (("start w₁ = 0.1", {"gd2_surface": "valleys", "gd2_w1_valleys": 0.1}),
+                   ("start w₁ = −0.1", {"gd2_surface": "valleys", "gd2_w1_valleys": -0.1}))),
+    ui.Experiment("Mini-batches: set the batch size to 1 and to 200 with the same η and epochs. Which path is "
+                  "noisier, which took more steps?", (("batch size 1", {"gd3_batch": 1}),
+                                                      ("batch size 200", {"gd3_batch": 200}))),
+], "gradient_descent")
 ui.keras_panel(sgd_code(lr_3, batch_size, epochs, int(seed), BATCH_START),
                "The mini-batch section in Keras, for its current settings: the same seeded data, the same start "
                "(the ring), the same shuffled mini-batches, one `train_on_batch` per step. It prints the losses "

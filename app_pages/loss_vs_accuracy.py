@@ -47,12 +47,13 @@ def train_three_ways(seed: int, learning_rate: float, epochs: int):
 st.header("Sweep one weight: accuracy is flat, the loss is smooth")
 controls, plot = st.columns([1, 2])
 with controls:
-    seed = int(st.number_input("seed (data)", 0, 9999, 0, key="la_seed"))
-    index = st.radio("weight to sweep", [0, 1], format_func=lambda i: f"w{i + 1}", horizontal=True, key="la_index")
-    other = st.slider("the other weight", -3.0, 3.0, 1.0, step=0.1, key="la_other")
-    bias = st.slider("bias b", -10.0, 5.0, -6.0, step=0.1, key="la_bias")
+    seed = int(st.number_input("seed (data)", 0, 9999, 0, key="la_seed", **ui.URL))
+    index = st.radio("weight to sweep", [0, 1], format_func=lambda i: f"w{i + 1}", horizontal=True,
+                     key="la_index", **ui.URL)
+    other = st.slider("the other weight", -3.0, 3.0, 1.0, step=0.1, key="la_other", **ui.URL)
+    bias = st.slider("bias b", -10.0, 5.0, -6.0, step=0.1, key="la_bias", **ui.URL)
     current = st.slider(f"w{index + 1} (marked)", float(SWEEP[0]), float(SWEEP[-1]), 1.0, step=0.05,
-                        key="la_current")
+                        key="la_current", **ui.URL)
 X, y = dataset(seed)
 result = sweep(seed, index, other, bias)
 with plot:
@@ -108,8 +109,8 @@ with right:
 st.header("Train it three ways: optimise the loss, report the accuracy")
 controls, plot = st.columns([1, 2])
 with controls:
-    learning_rate = st.slider("learning rate η", 0.0, 3.0, 1.0, step=0.1, key="la_lr")
-    epochs = st.slider("epochs", 1, 200, 60, key="la_epochs")
+    learning_rate = st.slider("learning rate η", 0.0, 3.0, 1.0, step=0.1, key="la_lr", **ui.URL)
+    epochs = st.slider("epochs", 1, 200, 60, key="la_epochs", **ui.URL)
 histories = train_three_ways(seed, learning_rate, epochs)
 with plot:
     ui.show_figure(figs.training_figure(histories), key="la_training")
@@ -128,7 +129,7 @@ st.header("Which loss for classification: cross-entropy or MSE?")
 plot, controls = st.columns([2, 1])
 with controls:
     p_marked = st.slider("predicted probability p for a positive example (y = 1)", 0.01, 0.99, 0.05, step=0.01,
-                         key="la_p")
+                         key="la_p", **ui.URL)
     st.metric("push from cross-entropy |p − 1|", f"{1 - p_marked:.3f}")
     st.metric("push from MSE |2(p − 1)p(1 − p)|", f"{2 * (1 - p_marked) * p_marked * (1 - p_marked):.3f}")
     st.markdown(
@@ -142,7 +143,7 @@ with plot:
 # --- 5. Accuracy can mislead --------------------------------------------------------------------------------
 st.header("Accuracy can mislead")
 with st.container(border=True):
-    share = st.slider("share of positives in % (e.g. patients with a rare disease)", 1, 50, 5, key="la_share")
+    share = st.slider("share of positives in % (e.g. patients with a rare disease)", 1, 50, 5, key="la_share", **ui.URL)
     labels = L.imbalanced_labels(1000, share / 100, seed)
     always_no = np.zeros_like(labels)
     c = L.confusion(labels, always_no)
@@ -158,12 +159,15 @@ with st.container(border=True):
                "Look at the confusion matrix, precision and recall too.")
 
 ui.try_this([
-    "Sweep w1 and hover on the accuracy plot: how wide are its plateaus? Where is cross-entropy lowest, and is "
-    "accuracy highest there too?",
-    "Set the learning rate to 3 and the epochs to 200: does gradient descent on accuracy ever move?",
-    "Move p towards 0.01: which loss pushes harder on a confidently wrong prediction? And at p = 0.5?",
-    "Set the share of positives to 1 %: how good does 'always no' look by accuracy?",
-])
+    ui.Experiment("Sweep w1 and hover on the accuracy plot: how wide are its plateaus? Where is cross-entropy lowest, "
+                  "and is accuracy highest there too?", (("sweep w1", {"la_index": 0}),)),
+    ui.Experiment("Set the learning rate to 3 and the epochs to 200: does gradient descent on accuracy ever move?",
+                  (("η = 3, 200 epochs", {"la_lr": 3.0, "la_epochs": 200}),)),
+    ui.Experiment("Move p towards 0.01: which loss pushes harder on a confidently wrong prediction? And at p = 0.5?",
+                  (("p = 0.01", {"la_p": 0.01}), ("p = 0.5", {"la_p": 0.5}))),
+    ui.Experiment("Set the share of positives to 1 %: how good does 'always no' look by accuracy?",
+                  (("1 % positives", {"la_share": 1}),)),
+], "loss_vs_accuracy")
 ui.keras_panel(loss_metric_code(seed, START_W, START_B, learning_rate, epochs),
                "Keras separates the two jobs: `loss=` is optimised, `metrics=` are only reported. This is the "
                "training on cross-entropy of *Train it three ways*, for its settings:")

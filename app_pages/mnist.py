@@ -19,9 +19,21 @@ STATE_KEY = "mn_state"
 TRAINING_JOB = "nnviz.mlp_training:training_job"  # by name: importing mlp_training would import TensorFlow here
 POLL_SECONDS = 0.4  # how often the training section redraws while a job is queued or running
 UNIT_CHOICES = (8, 16, 32, 64, 128, 256, 512)
+DEFAULT_UNITS = (128, 64, 32, 32)  # per hidden layer
 RATES = (0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 BATCH_SIZES = (1, 8, 16, 32, 64, 128, 256, 1024)
 CELL_IMAGES = 6  # images shown side by side with their softmax bars
+
+
+def builder_values(config: nn.MLPConfig) -> dict[str, object]:
+    """The builder widgets' values (by key) that make ``config`` (its seed aside): a 'Try this' preset."""
+    values = {"mn_hidden": len(config.hidden_units), "mn_activation": config.activation,
+              "mn_optimizer": config.optimizer, f"mn_lr_{config.optimizer}": config.learning_rate,
+              "mn_batch": config.batch_size, "mn_epochs": config.epochs}
+    values.update({f"mn_units_{i}": units for i, units in enumerate(config.hidden_units)})
+    if config.optimizer == "sgd":
+        values["mn_momentum"] = config.momentum
+    return values
 
 
 def page_state() -> nn.MnistPageState:
@@ -49,8 +61,8 @@ def current_dataset(state: nn.MnistPageState, key: str, seed: int) -> tuple[mnis
         return load_images("digits_5k", seed), str(failure)
 
 
-# Every setting widget keeps its value for the session (persist_state="session"): a student who leaves the page
-# while a network trains comes back to the same settings.
+# Every setting widget is in the page's link and keeps its value for the session (ui.URL): a student who leaves
+# the page while a network trains comes back to the same settings.
 
 
 def data_section(state: nn.MnistPageState) -> tuple[mnist_data.ImageDataset, int]:
@@ -58,9 +70,9 @@ def data_section(state: nn.MnistPageState) -> tuple[mnist_data.ImageDataset, int
     controls, gallery = st.columns([1, 2])
     with controls:
         dataset_key = st.selectbox("images", list(mnist_data.DATASET_CHOICES), key="mn_dataset",
-                                   persist_state="session", format_func=mnist_data.DATASET_CHOICES.get)
+                                   format_func=mnist_data.DATASET_CHOICES.get, **ui.URL)
         seed = int(st.number_input("seed (data split, initial weights, batch order)", 0, 9999, 0, key="mn_seed",
-                                   persist_state="session"))
+                                   **ui.URL))
     data, notice = current_dataset(state, dataset_key, seed)
     with controls:
         if notice:
@@ -89,23 +101,23 @@ def build_section(data: mnist_data.ImageDataset, seed: int) -> nn.MLPConfig:
     st.header("2 · Build the network")
     controls, diagram = st.columns([1, 2])
     with controls:
-        n_hidden = st.slider("hidden layers", 0, nn.MAX_HIDDEN_LAYERS, 1, key="mn_hidden", persist_state="session")
-        units = tuple(st.select_slider(f"units in hidden layer {i + 1}", UNIT_CHOICES, key=f"mn_units_{i}",
-                                       persist_state="session") for i in range(n_hidden))
+        n_hidden = st.slider("hidden layers", 0, nn.MAX_HIDDEN_LAYERS, 1, key="mn_hidden", **ui.URL)
+        units = tuple(st.select_slider(f"units in hidden layer {i + 1}", UNIT_CHOICES, DEFAULT_UNITS[i],
+                                       key=f"mn_units_{i}", **ui.URL) for i in range(n_hidden))
         activation = st.selectbox("hidden activation", list(nn.HIDDEN_ACTIVATIONS), key="mn_activation",
-                                  persist_state="session", format_func=lambda k: act.get(k).label,
-                                  disabled=n_hidden == 0)
+                                  format_func=lambda k: act.get(k).label,
+                                  disabled=n_hidden == 0, **ui.URL)
         optimizer = st.radio("optimizer", list(nn.OPTIMIZERS), format_func=nn.OPTIMIZERS.get, horizontal=True,
-                             key="mn_optimizer", persist_state="session")
+                             key="mn_optimizer", **ui.URL)
         if optimizer == "sgd":
-            learning_rate = st.select_slider("learning rate η", RATES, key="mn_lr_sgd", persist_state="session")
-            momentum = st.slider("momentum β", 0.0, 0.99, step=0.01, key="mn_momentum", persist_state="session")
+            learning_rate = st.select_slider("learning rate η", RATES, 0.1, key="mn_lr_sgd", **ui.URL)
+            momentum = st.slider("momentum β", 0.0, 0.99, 0.9, step=0.01, key="mn_momentum", **ui.URL)
         else:
-            learning_rate = st.select_slider("learning rate η", RATES, key="mn_lr_adam", persist_state="session",
+            learning_rate = st.select_slider("learning rate η", RATES, 0.001, key="mn_lr_adam", **ui.URL,
                                              help="Adam adapts each weight's step; 0.001 is its usual default.")
             momentum = 0.0
-        batch_size = st.select_slider("batch size", BATCH_SIZES, value=32, key="mn_batch", persist_state="session")
-        epochs = st.slider("epochs per training", 1, 30, 5, key="mn_epochs", persist_state="session")
+        batch_size = st.select_slider("batch size", BATCH_SIZES, value=32, key="mn_batch", **ui.URL)
+        epochs = st.slider("epochs per training", 1, 30, 5, key="mn_epochs", **ui.URL)
     config = nn.MLPConfig(units, activation, optimizer, float(learning_rate), float(momentum), int(batch_size),
                           int(epochs), seed)
     with diagram:
@@ -311,9 +323,10 @@ def evaluation_section(run: nn.TrainedRun, data, seed: int) -> None:
     with chosen:
         st.markdown("**Rows are the true class, columns the prediction.** The diagonal (blue) is right; every "
                     "other cell counts one kind of mistake. Choose a cell here or click it:")
-        true_class = st.selectbox("true class", range(len(names)), format_func=names.__getitem__,
+        # a trained network's views keep their values for the session; a link cannot carry a trained network
+        true_class = st.selectbox("true class", range(len(names)), 0, format_func=names.__getitem__,
                                   key="mn_cell_true", persist_state="session")
-        predicted_class = st.selectbox("predicted as", range(len(names)), format_func=names.__getitem__,
+        predicted_class = st.selectbox("predicted as", range(len(names)), 1, format_func=names.__getitem__,
                                        key="mn_cell_pred", persist_state="session")
     cell = evaluation.cell(true_class, predicted_class)
     if len(cell) == 0:
@@ -455,21 +468,24 @@ def trained_network_sections(state: nn.MnistPageState, data, seed: int) -> None:
 
 ui.page_header("mnist")
 ui.prewarm_keras()  # this page has a Keras button: a worker starts loading TensorFlow now
-ui.keep_values({"mn_units_0": 128, "mn_units_1": 64, "mn_units_2": 32, "mn_units_3": 32,
-                "mn_lr_sgd": 0.1, "mn_lr_adam": 0.001, "mn_momentum": 0.9, "mn_cell_true": 0, "mn_cell_pred": 1})
 page = page_state()
 images, split_seed = data_section(page)
 settings = build_section(images, split_seed)
 training_section(page, settings, images)
 trained_network_sections(page, images, split_seed)
 ui.try_this([
-    nn.RATE_EXPERIMENT.prompt(),  # the settings and promises of these two are checked by training them
-    ("No hidden layer (0) vs one of 128 units: how much does the hidden layer add? Look inside: with no hidden "
-     "layer every class is one template."),
-    nn.BATCH_SIZE_EXPERIMENT.prompt(),
+    ui.Experiment(nn.RATE_EXPERIMENT.prompt(),  # the settings and promises of these two are checked by training them
+                  tuple((label, builder_values(run)) for label, run in
+                        zip(("η = 0.1 (defaults)", "η = 10", "η = 10, linear"), nn.RATE_EXPERIMENT.runs))),
+    ui.Experiment("No hidden layer (0) vs one of 128 units: how much does the hidden layer add? Look inside: with no "
+                  "hidden layer every class is one template.",
+                  (("no hidden layer", {"mn_hidden": 0}), ("one of 128", {"mn_hidden": 1, "mn_units_0": 128}))),
+    ui.Experiment(nn.BATCH_SIZE_EXPERIMENT.prompt(),
+                  tuple((label, builder_values(run)) for label, run in
+                        zip(("batch 1, η = 0.001", "batch 1024, η = 0.1"), nn.BATCH_SIZE_EXPERIMENT.runs))),
     "Press Stop in the middle of a training, look at the test accuracy, then Continue.",
     "Look at the most confidently wrong digits. Would you have got them right?",
-])
+], "mnist")
 ui.keras_panel(nn.full_code(settings, images.key),
                "A script that does what this page does for your settings: the model and `fit` parts are the very "
                "code the app executes (the app passes its live-chart callback as `live_progress`).")

@@ -78,15 +78,15 @@ def comparison_figure(name: str, seed: int):
 st.header("One artificial neuron")
 controls, diagram = st.columns([1, 2])
 with controls:
-    n_inputs = st.slider("number of inputs", 2, 4, 3, key="neuron_n")
+    n_inputs = st.slider("number of inputs", 2, 4, 3, key="neuron_n", **ui.URL)
     activation_name = st.radio("activation", ["step (perceptron)", "sigmoid"], horizontal=True,
-                               key="neuron_activation")
+                               key="neuron_activation", **ui.URL)
     x_cols = st.columns(2)
-    x = np.array([x_cols[0].slider(f"x{k + 1}", -3.0, 3.0, DEFAULT_INPUTS[k], step=0.1, key=f"neuron_x{k}")
+    x = np.array([x_cols[0].slider(f"x{k + 1}", -3.0, 3.0, DEFAULT_INPUTS[k], step=0.1, key=f"neuron_x{k}", **ui.URL)
                   for k in range(n_inputs)])
-    w = np.array([x_cols[1].slider(f"w{k + 1}", -3.0, 3.0, DEFAULT_WEIGHTS[k], step=0.1, key=f"neuron_w{k}")
+    w = np.array([x_cols[1].slider(f"w{k + 1}", -3.0, 3.0, DEFAULT_WEIGHTS[k], step=0.1, key=f"neuron_w{k}", **ui.URL)
                   for k in range(n_inputs)])
-    bias = st.slider("bias b", -3.0, 3.0, -0.5, step=0.1, key="neuron_bias")
+    bias = st.slider("bias b", -3.0, 3.0, -0.5, step=0.1, key="neuron_bias", **ui.URL)
 z = float(perc.weighted_sum(x[None, :], w, bias)[0])
 f = act.step if activation_name.startswith("step") else act.sigmoid
 output = float(f(np.array(z)))
@@ -110,11 +110,11 @@ st.markdown(
 st.header("A perceptron draws a straight line")
 controls, plot = st.columns([1, 2])
 with controls:
-    dataset_name = st.selectbox("dataset", list(PERCEPTRON_DATASETS), key="perc_dataset")
-    seed = st.number_input("seed (random points, sample order)", 0, 9999, 0, step=1, key="perc_seed")
-    w1 = st.slider("w1", -5.0, 5.0, 1.0, step=0.1, key="perc_w1")
-    w2 = st.slider("w2", -5.0, 5.0, -1.0, step=0.1, key="perc_w2")
-    b = st.slider("b", -15.0, 15.0, 0.0, step=0.1, key="perc_b")
+    dataset_name = st.selectbox("dataset", list(PERCEPTRON_DATASETS), key="perc_dataset", **ui.URL)
+    seed = st.number_input("seed (random points, sample order)", 0, 9999, 0, step=1, key="perc_seed", **ui.URL)
+    w1 = st.slider("w1", -5.0, 5.0, 1.0, step=0.1, key="perc_w1", **ui.URL)
+    w2 = st.slider("w2", -5.0, 5.0, -1.0, step=0.1, key="perc_w2", **ui.URL)
+    b = st.slider("b", -15.0, 15.0, 0.0, step=0.1, key="perc_b", **ui.URL)
 data = load_dataset(dataset_name, int(seed))
 line_w = np.array([w1, w2])
 wrong = perc.misclassified(data.X, data.y, line_w, b)
@@ -140,10 +140,10 @@ st.markdown("Show the perceptron one sample at a time. When it is right ($y = \\
             "wrong the line moves towards getting that sample right. One **epoch** is one pass over all samples "
             "(in a shuffled order fixed by the seed).")
 settings = st.columns(3)
-learning_rate = settings[0].slider("learning rate η", 0.0, 2.0, 1.0, step=0.05, key="perc_lr")
+learning_rate = settings[0].slider("learning rate η", 0.0, 2.0, 1.0, step=0.05, key="perc_lr", **ui.URL)
 start = settings[1].radio("start from (on Reset)", ["w = 0, b = 0", "the line set above"], key="perc_start",
-                          help="Used when the run starts, when the data change, and when you press Reset.")
-play_speed = settings[2].radio("play speed", ["one sample per tick", "one epoch per tick"], key="perc_speed")
+                          help="Used when the run starts, when the data change, and when you press Reset.", **ui.URL)
+play_speed = settings[2].radio("play speed", ["one sample per tick", "one epoch per tick"], key="perc_speed", **ui.URL)
 
 
 def fresh_run() -> dict:
@@ -254,7 +254,8 @@ with table:
     st.table({name: [int(v) for v in column] for name, column in (
         ("x₁", TRUTH_TABLE_INPUTS[:, 0]), ("x₂", TRUTH_TABLE_INPUTS[:, 1]), ("h₁ = OR", hidden[:, 0]),
         ("h₂ = AND", hidden[:, 1]), ("network ŷ", out), ("XOR", xor.y))})
-steep = st.slider("steepness s of the sigmoid neurons σ(s·z)", 1.0, 20.0, 5.0, step=0.5, key="xor_steepness")
+steep = st.slider("steepness s of the sigmoid neurons σ(s·z)", 1.0, 20.0, 5.0, step=0.5, key="xor_steepness",
+                  **ui.URL)
 step_figure, sigmoid_figure = xor_figures(steep)
 left, right = st.columns(2)
 with left:
@@ -285,11 +286,18 @@ with text:
                "page class 1 (H(0) = 1): with w = 0, b = 0 (where XOR often ends) that flips every prediction.")
 
 ui.try_this([
-    "Dataset AND: set w1 = w2 = 1 and find a bias that makes 0 mistakes. Which range of b works? Now try XOR.",
-    "Step through the rule on AND one sample at a time: predict before each click whether the line will move.",
-    "Run XOR to the end: watch the mistakes per epoch. Do they ever reach 0?",
-    "Set the learning rate to 0.1 and to 2 and run the separable blobs from w = 0: does η change the final line?",
-])
+    ui.Experiment("Dataset AND: set w1 = w2 = 1 and find a bias that makes 0 mistakes. Which range of b works? Now try "
+                  "XOR.", (("AND, w1 = w2 = 1", {"perc_dataset": "AND", "perc_w1": 1.0, "perc_w2": 1.0}),
+                          ("XOR", {"perc_dataset": "XOR"}))),
+    ui.Experiment("Step through the rule on AND one sample at a time: predict before each click whether the line "
+                  "will move.", (("AND", {"perc_dataset": "AND"}),)),
+    ui.Experiment("Run XOR to the end: watch the mistakes per epoch. Do they ever reach 0?",
+                  (("XOR", {"perc_dataset": "XOR"}),)),
+    ui.Experiment("Set the learning rate to 0.1 and to 2 and run the separable blobs from w = 0: does η change the "
+                  "final line?",
+                  (("blobs, η = 0.1", {"perc_dataset": "Separable blobs", "perc_lr": 0.1, "perc_start": "w = 0, b = 0"}),
+                   ("blobs, η = 2", {"perc_dataset": "Separable blobs", "perc_lr": 2.0, "perc_start": "w = 0, b = 0"}))),
+], "perceptron")
 ui.keras_panel(perceptron_code(dataset_name, int(seed), [w1, w2], b),
                "A perceptron is a single `Dense` unit. Here it holds the line you set in *A perceptron draws a "
                "straight line*, on the same data, and counts its mistakes as the page does:")

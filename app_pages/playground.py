@@ -29,7 +29,7 @@ SESSION_KEY = "pg_session"  # this session's name for the frame pacer
 MAX_PLAY_SECONDS = 600  # a forgotten tab does not train for ever
 TRAIN_BUDGET_SECONDS = 0.03  # training time per frame, shared out when several sessions play at once
 STEP_EPOCHS = 1
-URL = {"bind": "query-params"}  # every setting travels in the page's link
+ONLY_X1_X2 = {f"pg_f_{key}": key in ("x1", "x2") for key in pg.FEATURES}  # the inputs' checkboxes
 ACTIVATION_LABELS = {"relu": "ReLU", "tanh": "tanh", "sigmoid": "sigmoid", "linear": "linear"}
 REGULARIZATION_LABELS = {"none": "none", "l1": "L1", "l2": "L2"}
 OPTIMIZER_LABELS = {"sgd": "SGD", "momentum": "SGD with momentum 0.9", "adam": "Adam"}
@@ -83,11 +83,11 @@ def controls() -> pg.PlaygroundConfig:
     with data_col:
         st.markdown("**Data**")
         own = st.session_state.get(OWN_KEY)
-        dataset = st.selectbox("data set", [*pg.DATASETS, *([pg.OWN] if own else [])], key="pg_dataset", **URL,
+        dataset = st.selectbox("data set", [*pg.DATASETS, *([pg.OWN] if own else [])], key="pg_dataset", **ui.URL,
                                format_func=lambda k: f"Your own: {own.name}" if k == pg.OWN else pg.DATASETS[k].label)
-        noise = st.slider("noise (%)", *pg.NOISE_RANGE, 0, key="pg_noise", **URL)
-        train_percent = st.slider("training data (%)", *pg.TRAIN_PERCENT_RANGE, 50, step=10, key="pg_train", **URL)
-        seed = st.number_input("seed (data and first weights)", 0, 10_000, 0, key="pg_seed", **URL)
+        noise = st.slider("noise (%)", *pg.NOISE_RANGE, 0, key="pg_noise", **ui.URL)
+        train_percent = st.slider("training data (%)", *pg.TRAIN_PERCENT_RANGE, 50, step=10, key="pg_train", **ui.URL)
+        seed = st.number_input("seed (data and first weights)", 0, 10_000, 0, key="pg_seed", **ui.URL)
         st.button("Regenerate", key="pg_regenerate", on_click=regenerate, help="New points: the next seed.")
         st.file_uploader("your own points: a CSV of x₁, x₂, label", type="csv", key="pg_upload",
                          on_change=read_upload, help=f"Up to {pg.MAX_ROWS:,} rows and {pg.MAX_CLASSES} classes; "
@@ -103,10 +103,10 @@ def controls() -> pg.PlaygroundConfig:
     with features_col:
         st.markdown("**Inputs**")
         chosen = tuple(key for key, (label, _) in pg.FEATURES.items()
-                       if st.checkbox(label, value=key in ("x1", "x2"), key=f"pg_f_{key}", **URL))
+                       if st.checkbox(label, value=key in ("x1", "x2"), key=f"pg_f_{key}", **ui.URL))
     with network_col:
         st.markdown("**Hidden layers**")
-        shape_text = st.text_input("units per hidden layer", "4,2", key=SHAPE_KEY, **URL,
+        shape_text = st.text_input("units per hidden layer", "4,2", key=SHAPE_KEY, **ui.URL,
                                    help="Comma-separated, e.g. 4,2; empty for no hidden layer.")
         units, problem = parse_shape(shape_text)
         b1, b2 = st.columns(2)
@@ -122,19 +122,19 @@ def controls() -> pg.PlaygroundConfig:
             c3.button("−", key=f"pg_fewer_{layer}", on_click=change_shape, args=(layer, -1), width="stretch",
                       disabled=count <= 1)
         activation = st.selectbox("activation", pg.ACTIVATIONS, index=1, format_func=ACTIVATION_LABELS.get,
-                                  key="pg_activation", **URL)
+                                  key="pg_activation", **ui.URL)
     with training_col:
         st.markdown("**Training**")
-        rate = st.select_slider("learning rate", pg.LEARNING_RATES, 0.03, key="pg_rate", **URL)
-        batch = st.slider("batch size", *pg.BATCH_RANGE, 10, key="pg_batch", **URL)
+        rate = st.select_slider("learning rate", pg.LEARNING_RATES, 0.03, key="pg_rate", **ui.URL)
+        batch = st.slider("batch size", *pg.BATCH_RANGE, 10, key="pg_batch", **ui.URL)
         optimizer = st.selectbox("optimiser", pg.OPTIMIZERS, format_func=OPTIMIZER_LABELS.get, key="pg_optimizer",
-                                 **URL)
+                                 **ui.URL)
         regularization = st.selectbox("regularisation", pg.REGULARIZATIONS, format_func=REGULARIZATION_LABELS.get,
-                                      key="pg_reg", **URL)
-        reg_rate = st.select_slider("regularisation rate", pg.REGULARIZATION_RATES, 0.0, key="pg_reg_rate", **URL,
+                                      key="pg_reg", **ui.URL)
+        reg_rate = st.select_slider("regularisation rate", pg.REGULARIZATION_RATES, 0.0, key="pg_reg_rate", **ui.URL,
                                     help="Used when a regularisation is chosen above.")
         loss = st.selectbox("loss (two classes)", pg.BINARY_LOSSES, format_func=LOSS_LABELS.get, key="pg_loss",
-                            **URL, help="For data with two classes; three or four classes use softmax and "
+                            **ui.URL, help="For data with two classes; three or four classes use softmax and "
                                         "cross-entropy, regression squared error.")
     if problem:
         st.error(f"{problem} The network keeps its last valid shape.")
@@ -186,8 +186,9 @@ def view_options(data: pg.Data) -> None:
     """Test points, discretized output, and what a click on the plane does (classification only)."""
     st.session_state[DATA_KEY] = data  # for the click handler, which runs before the next run
     t1, t2, t3 = st.columns([1, 1, 2], vertical_alignment="center")
-    t1.toggle("show the test points", key="pg_show_test")
-    t2.toggle("discretize output", key="pg_discretize", help="Colour each point of the plane by its predicted class.")
+    t1.toggle("show the test points", key="pg_show_test", **ui.URL)
+    t2.toggle("discretize output", key="pg_discretize", help="Colour each point of the plane by its predicted class.",
+              **ui.URL)
     if data.classes:
         actions = ["off", *[f"add{k}" for k in range(data.classes)], "erase"]
         labels = {"off": "does nothing", "erase": "erases points"} | {f"add{k}": f"adds class {k}"
@@ -419,10 +420,18 @@ view_options(data)
 playground(data)
 keras_check(data)
 ui.try_this([
-    ("Circle, no hidden layer (empty shape), inputs x₁ and x₂ only: press Play. Why can it not separate the "
-    "classes? Now tick x₁² and x₂²: a single unit solves it."),
-    "Spiral: with 4,2 tanh units the test loss stays high. Try 8,8,8 with ReLU and Adam at 0.01.",
-    "Learning rate 10 on the circle: the loss jumps around or stops being a number.",
-    "Three blobs: the softmax output colours each region by its class. How few hidden units do you need?",
-])
+    ui.Experiment("Circle, no hidden layer (empty shape), inputs x₁ and x₂ only: press Play. Why can it not separate "
+                  "the classes? Now tick x₁² and x₂²: a single unit solves it.",
+                  (("circle, no hidden layer", {"pg_dataset": "circle", "pg_shape": "", **ONLY_X1_X2}),
+                   ("+ x₁² and x₂²", {"pg_f_x1sq": True, "pg_f_x2sq": True}))),
+    ui.Experiment("Spiral: with 4,2 tanh units the test loss stays high. Try 8,8,8 with ReLU and Adam at 0.01.",
+                  (("spiral, 4,2 tanh", {"pg_dataset": "spiral", "pg_shape": "4,2", "pg_activation": "tanh",
+                                         "pg_optimizer": "sgd", "pg_rate": 0.03}),
+                   ("8,8,8 ReLU, Adam 0.01", {"pg_dataset": "spiral", "pg_shape": "8,8,8", "pg_activation": "relu",
+                                              "pg_optimizer": "adam", "pg_rate": 0.01}))),
+    ui.Experiment("Learning rate 10 on the circle: the loss jumps around or stops being a number.",
+                  (("circle, η = 10", {"pg_dataset": "circle", "pg_rate": 10.0}),)),
+    ui.Experiment("Three blobs: the softmax output colours each region by its class. How few hidden units do you need?",
+                  (("three blobs", {"pg_dataset": "blobs3"}),)),
+], "playground")
 keras_panel()

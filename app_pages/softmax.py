@@ -12,18 +12,17 @@ DEFAULT_LOGITS = (2.0, 1.0, 0.1, -1.0, 0.5, -0.5, 1.5, -2.0, 0.0, 3.0)
 TEMPERATURES = np.geomspace(0.05, 20.0, 60)
 
 ui.page_header("softmax")
-ui.keep_values({f"sm_logit_{k}": v for k, v in enumerate(DEFAULT_LOGITS)})  # hidden logits keep their values
 
 # --- 1. Logits to probabilities ----------------------------------------------------------------
 st.header("From logits to probabilities")
 controls, plot = st.columns([1, 2])
 with controls:
-    n_classes = st.slider("number of classes", 2, 10, 3, key="sm_classes")
-    temperature = st.slider("temperature T", 0.05, 5.0, 1.0, step=0.05, key="sm_temperature")
+    n_classes = st.slider("number of classes", 2, 10, 3, key="sm_classes", **ui.URL)
+    temperature = st.slider("temperature T", 0.05, 5.0, 1.0, step=0.05, key="sm_temperature", **ui.URL)
     st.markdown("**Logits** z (the last layer's raw outputs)")
     grid = st.columns(2)
     logits = np.array([
-        grid[k % 2].slider(f"z{k}", -10.0, 10.0, step=0.1, key=f"sm_logit_{k}")
+        grid[k % 2].slider(f"z{k}", -10.0, 10.0, DEFAULT_LOGITS[k], step=0.1, key=f"sm_logit_{k}", **ui.URL)
         for k in range(n_classes)
     ])
 steps = sm.softmax_steps(logits, temperature)
@@ -70,7 +69,7 @@ with text:
 st.header("Adding the same number to every logit changes nothing")
 controls, text = st.columns([1, 2])
 with controls:
-    shift = st.slider("constant c added to all logits", -1000.0, 1000.0, 0.0, step=10.0, key="sm_shift")
+    shift = st.slider("constant c added to all logits", -1000.0, 1000.0, 0.0, step=10.0, key="sm_shift", **ui.URL)
 shifted_probs = sm.softmax(logits + shift, temperature)
 with text:
     st.latex(r"\frac{e^{z_k + c}}{\sum_j e^{z_j + c}} = \frac{e^{c}\,e^{z_k}}{e^{c}\sum_j e^{z_j}} = \frac{e^{z_k}}{\sum_j e^{z_j}}")
@@ -82,7 +81,8 @@ st.header("Cross-entropy loss and its gradient")
 st.latex(r"L = -\ln p_y \qquad \frac{\partial L}{\partial z_k} = \frac{p_k - y_k}{T}")
 controls, plot = st.columns([1, 2])
 with controls:
-    true_class = st.selectbox("true class y", range(n_classes), format_func=lambda k: f"class {k}", key="sm_true")
+    true_class = st.selectbox("true class y", range(n_classes), format_func=lambda k: f"class {k}",
+                              key="sm_true", **ui.URL)
     true_class = min(true_class, n_classes - 1)
     loss = sm.cross_entropy(logits, true_class, temperature)
     grad = sm.cross_entropy_grad(logits, true_class, temperature)
@@ -150,11 +150,15 @@ else:
 
 # --- Try this and Keras ------------------------------------------------------------------------------
 ui.try_this([
-    "Set T to its minimum (0.05): the bars become one-hot. Set it to 5: nearly uniform. Does the argmax change?",
-    "Choose a true class whose probability is small. How large is the loss, and which bar of the gradient is largest?",
-    "Drag c to +1000: the probabilities do not move, but the naive formula returns NaN.",
-    "With 2 classes, move z0 and z1 together by the same amount: the point on the sigmoid curve stays put.",
-])
+    ui.Experiment("Set T to its minimum (0.05): the bars become one-hot. Set it to 5: nearly uniform. Does the argmax "
+                  "change?", (("T = 0.05", {"sm_temperature": 0.05}), ("T = 5", {"sm_temperature": 5.0}))),
+    ui.Experiment("Choose a true class whose probability is small. How large is the loss, and which bar of the "
+                  "gradient is largest?", (("true class 2", {"sm_classes": 3, "sm_true": 2}),)),
+    ui.Experiment("Drag c to +1000: the probabilities do not move, but the naive formula returns NaN.",
+                  (("c = +1000", {"sm_shift": 1000.0}),)),
+    ui.Experiment("With 2 classes, move z0 and z1 together by the same amount: the point on the sigmoid curve stays "
+                  "put.", (("2 classes", {"sm_classes": 2}),)),
+], "softmax")
 ui.keras_panel(
     softmax_code(logits, temperature, true_class),
     "Your logits, temperature and true class in Keras: it prints the probabilities of the table, the loss and "

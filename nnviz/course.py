@@ -124,3 +124,55 @@ PAGES_BY_KEY: dict[str, PageInfo] = {p.key: p for p in PAGES}
 def pages_for_objective(objective: str) -> list[PageInfo]:
     """The pages that serve a learning objective, in navigation order."""
     return [p for p in PAGES if objective in p.objectives]
+
+
+# --- The lecture plan --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Moment:
+    """One moment of the lecture: a page opened in a given state (URL parameters, as a link writes them: select
+    boxes by the label they show) and, in one line, what to show there."""
+
+    page: str  # key of PAGES
+    show: str
+    settings: dict[str, str] = field(default_factory=dict)
+
+
+MOMENT_PARAM = "moment"  # ?moment=3: the page was opened as moment 3 of LECTURE_PLAN (Previous / Next follow it)
+
+LECTURE_PLAN: tuple[Moment, ...] = (
+    Moment("perceptron", "One neuron: weights, a bias and the step function. Move x and w; predict ŷ first."),
+    Moment("perceptron", "A perceptron draws a straight line: find a bias that separates AND with w1 = w2 = 1.",
+           {"perc_dataset": "AND", "perc_w1": "1", "perc_w2": "1", "perc_b": "-3"}),
+    Moment("perceptron", "XOR: no line separates it. Run the learning rule to the end: it never converges.",
+           {"perc_dataset": "XOR"}),
+    Moment("activations", "Sigmoid, tanh and ReLU with their derivatives: where does each saturate?"),
+    Moment("activations", "A deep chain of sigmoids: the gradient vanishes, even with w = 4 in every layer.",
+           {"chain_w": "4", "chain_depth": "20"}),
+    Moment("activations", "Without an activation, five layers collapse into one straight line.",
+           {"collapse_layers": "5", "collapse_act": "None (linear)"}),
+    Moment("gradient_descent", "Too large a learning rate overshoots the minimum; 'much too large' diverges.",
+           {"gd1_preset": "too large"}),
+    Moment("gradient_descent", "The ravine: plain gradient descent zig-zags; momentum runs along the valley floor.",
+           {"gd2_surface": "Elongated ravine (ill-conditioned)", "gd2_momentum_on": "true"}),
+    Moment("gradient_descent", "Stochastic gradient descent: with batch size 1 each step follows one example.",
+           {"gd3_batch": "1"}),
+    Moment("backprop", "The backward pass, one step at a time: each δ is the chain rule with numbers."),
+    Moment("backprop", "One SGD step: raise η until the loss goes up instead of down.",
+           {"bp_section": "One SGD step"}),
+    Moment("loss_vs_accuracy", "Accuracy is flat with jumps, the loss is smooth: we train on the loss."),
+    Moment("loss_vs_accuracy", "1 % positives: always saying 'no' is 99 % accurate and finds no patient.",
+           {"la_share": "1"}),
+    Moment("playground", "The circle with no hidden layer fails on x₁ and x₂; add x₁² and x₂² and one unit solves it.",
+           {"pg_dataset": "Circle", "pg_shape": ""}),
+    Moment("playground", "The spiral needs depth: 8,8,8 ReLU units with Adam.",
+           {"pg_dataset": "Spiral", "pg_shape": "8,8,8", "pg_activation": "ReLU", "pg_optimizer": "Adam",
+            "pg_rate": "0.01"}),
+    Moment("softmax", "Temperature: T → 0 gives argmax, a large T a uniform guess; the argmax never changes.",
+           {"sm_temperature": "0.05"}),
+    Moment("softmax", "Numerical stability: add c = 1000 to every logit and the naive softmax returns NaN.",
+           {"sm_shift": "1000"}),
+    Moment("mnist", "A real Keras network on handwritten digits: press Train and watch the curves."),
+    Moment("mnist", "η = 10: the loss explodes and the accuracy falls to chance.", {"mn_lr_sgd": "10.0"}),
+)

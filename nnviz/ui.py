@@ -7,9 +7,11 @@ interactive sections (figures through ``show_figure``), ``try_this`` and
 
 from __future__ import annotations
 
+import math
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 # Import pandas before any page draws: st.table imports it lazily, and on a cold server one session's
 # plotly can pick up the half-imported module from another session's thread ("partially initialized
@@ -20,7 +22,7 @@ import plotly.io as pio
 import streamlit as st
 
 from nnviz import heap
-from nnviz.course import OBJECTIVES, PAGES_BY_KEY
+from nnviz.course import LECTURE_PLAN, MOMENT_PARAM, OBJECTIVES, PAGES_BY_KEY
 from nnviz.figures.style import scaled_fonts
 
 heap.keep_large_blocks_mapped()  # the server's RSS would otherwise grow by steps over a lecture (nnviz.heap)
@@ -48,24 +50,222 @@ def lecture_mode() -> bool:
     return bool(st.session_state.get(LECTURE_MODE_KEY, False))
 
 
+def sidebar_state() -> str:
+    """The sidebar as a page opens: collapsed in Lecture mode (switched on, or asked for by the link:
+    ?lecture_mode=true), so that the projector shows the page only. Streamlit applies it when it changes, so
+    switching Lecture mode on collapses the sidebar once, and the lecturer can open it again."""
+    asked = st.query_params.get(LECTURE_MODE_KEY, "").lower() == "true"
+    return "collapsed" if asked or lecture_mode() else "auto"
+
+
 def sidebar() -> None:
     """The settings every page shares (drawn once, by app.py)."""
     with st.sidebar:
-        st.toggle("Lecture mode", key=LECTURE_MODE_KEY,
-                  help="Larger text and figures for a projector in a lecture hall.")
+        st.toggle("Lecture mode", key=LECTURE_MODE_KEY, bind="query-params",
+                  help="Larger text and figures for a projector in a lecture hall (in a link: ?lecture_mode=true).")
     if lecture_mode():
         st.html("<style>html { font-size: 20px; }</style>")
 
 
-def keep_values(defaults: dict) -> None:
-    """Give widgets their defaults and keep their values while they are not drawn.
+# --- Links: the address bar is the state ---------------------------------------------------------------------------
+# Every widget that changes what is shown takes **URL: its value is in the page's link (the widget's key is the
+# parameter's name, tests/test_links.py pins them) and it keeps its value for the session, also while it is not
+# drawn and across page switches. Give its default with ``value=``, never through session state: Streamlit drops a
+# URL value equal to the widget's default, so a default seeded through session state breaks links.
+URL = {"bind": "query-params", "persist_state": "session"}
+SECTION_NAMES = frozenset({"objectives", "try_this", "keras"})  # the sections every page has, by their keys
+HIDE_PARAM = "hide"  # ?hide=name,name: controls (widget keys) or sections (SECTION_NAMES) a classroom link hides
+LINKS_KEY = "nnviz_links"  # the session's PageLinks
 
-    Streamlit forgets a widget's value on a run where the widget is not drawn (e.g. the
-    sliders of classes 4–10 when only 3 classes are shown). Writing each key back as
-    session state keeps it. Widgets with these keys must not pass ``value=`` as well.
-    """
+
+class PageLinks:
+    """What links did in this session, per page (by its URL path): the names a classroom link hid, the
+    defaults of the page's URL-bound widgets (for Reset), and the links already checked."""
+
+    def __init__(self):
+        self.hidden: dict[str, frozenset[str]] = {}
+        self.defaults: dict[str, dict[str, object]] = {}
+        self.checked: set[tuple[str, tuple]] = set()
+        self.presets: dict[str, dict[str, object]] = {}  # 'Try this' button key -> the values it sets
+        self.moment: dict[str, int | None] = {}  # the lecture-plan moment the page was opened as
+
+
+def _page_links() -> PageLinks:
+    if LINKS_KEY not in st.session_state:
+        st.session_state[LINKS_KEY] = PageLinks()
+    return st.session_state[LINKS_KEY]
+
+
+def _bound_widgets(script_hash: str) -> dict[str, object]:
+    """The URL-bound widgets of one page script in this session: parameter name -> Streamlit's widget metadata
+    (its value type and deserializer, which gives the default for None). Streamlit 1.67 keeps both in the
+    session's query-param bindings and widget state, not in a public API; tests/test_links.py pins what this
+    relies on."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    state = get_script_run_ctx().session_state._state
+    metadata = state._new_widget_state.widget_metadata
+    return {key: metadata[b.widget_id] for key, b in state.query_params._bindings_by_param.items()
+            if b.script_hash == script_hash and b.widget_id in metadata}
+
+
+def link_as_arrived(page) -> dict[str, list[str]] | None:
+    """Call before the page runs. The query string this run brings, if it is one this session has not
+    checked on ``page`` yet (a link just opened, or a page switch); None on ordinary reruns (whose
+    ``st.query_params`` is not refreshed by Streamlit and may lag behind the widgets)."""
+    arrived = {key: st.query_params.get_all(key) for key in st.query_params}
+    seen = (page.url_path, tuple(sorted((k, tuple(v)) for k, v in arrived.items())))
+    links = _page_links()
+    if seen in links.checked:
+        return None
+    links.checked.add(seen)
+    for name in arrived:  # a link's settings win over the values the page kept from an earlier visit
+        if name in st.session_state and name not in (LECTURE_MODE_KEY, HIDE_PARAM, MOMENT_PARAM):
+            del st.session_state[name]
+    # Streamlit 1.67 ignores invalid URL values, except a non-finite number (inf, nan, 1e400) for an integer
+    # widget: int() of it raises OverflowError. Such values leave the link before the page runs.
+    _drop_from_link([name for name, values in arrived.items() if any(map(_non_finite_number, values))])
+    return arrived
+
+
+def _non_finite_number(text: str) -> bool:
+    try:
+        return not math.isfinite(float(text))
+    except (ValueError, OverflowError):
+        return False
+
+
+def _drop_from_link(names: list[str]) -> None:
+    """Take these parameters out of the link and out of what Streamlit seeds widgets from (the query string the
+    run arrived with), bound or not: the public st.query_params refuses to delete a bound one."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    query_params = get_script_run_ctx().session_state._state.query_params
+    for name in names:
+        query_params._initial_query_params.pop(name, None)  # what bound widgets are seeded from
+        query_params.remove_param(name)
+
+
+def _asks_for_default(metadata, values: list[str]) -> bool:
+    """Whether a URL value Streamlit removed was just the widget's default (removed to keep links short)
+    rather than invalid. The same parse as Streamlit's own seeding from the URL."""
+    from streamlit.runtime.state.query_params import parse_url_param
+
+    try:  # compared as sent: a deserializer replaces an out-of-range value by the default
+        asked = parse_url_param(values[0] if len(values) == 1 else values, metadata.value_type)
+        return asked == metadata.serializer(metadata.deserializer(None))
+    except (ValueError, TypeError, IndexError, OverflowError):
+        return False
+
+
+def ignored_link_settings(arrived: dict[str, list[str]], bound: dict[str, object],
+                          sections: frozenset[str] = frozenset()) -> list[str]:
+    """What of the link the page was opened with it did not take, one 'name=value (why)' each: call after the
+    page ran. Streamlit silently drops invalid or out-of-range values of bound widgets and clamps others; names
+    that are no setting of this page stay in the URL unused."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    now = get_script_run_ctx().session_state._state.query_params
+    ignored = []
+    for name, values in arrived.items():
+        shown = _shortened(f"{name}={','.join(values)}")
+        if name == HIDE_PARAM:
+            unknown = sorted(hide_names(values) - set(bound) - sections)
+            if unknown:
+                ignored.append(_shortened(f"hide={','.join(unknown)}") + " (nothing of that name on this page)")
+        elif name == LECTURE_MODE_KEY:
+            continue  # the sidebar's toggle: Streamlit corrects it like any bound widget
+        elif name == MOMENT_PARAM:
+            if moment_number(values) is None:
+                ignored.append(f"{shown} (the lecture plan has moments 1–{len(LECTURE_PLAN)})")
+        elif name not in bound:
+            ignored.append(f"{shown} (no such setting is shown on this page now)")
+        elif now.has_param(name):
+            if now.get_all(name) != values:
+                ignored.append(f"{shown} (out of range: {','.join(now.get_all(name))} used)")
+        elif not _asks_for_default(bound[name], values):
+            ignored.append(f"{shown} (not a valid value)")
+    return ignored
+
+
+def _shortened(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def hide_names(values: list[str]) -> frozenset[str]:
+    """The names in ``?hide=a,b&hide=c``."""
+    return frozenset(name.strip() for value in values for name in value.split(",") if name.strip())
+
+
+def hide_css(names: frozenset[str]) -> str:
+    """CSS that hides the widgets or sections of these keys (Streamlit gives each the class st-key-<key>; hidden
+    widgets keep their values: they are still drawn)."""
+    return "".join(f".st-key-{name} {{display: none;}}" for name in sorted(names) if name.replace("_", "").isalnum())
+
+
+def moment_link(number: int, label: str | None = None) -> None:
+    """A link to moment ``number`` (1-based) of the lecture plan: its page with its settings."""
+    moment = LECTURE_PLAN[number - 1]
+    page = PAGES_BY_KEY[moment.page]
+    st.page_link(page.script, label=label or f"{page.title}: {moment.show}", icon=page.icon,
+                 query_params={**moment.settings, MOMENT_PARAM: str(number)})
+
+
+def moment_bar(number: int) -> None:
+    """Where the page stands in the lecture plan, with links to the moments before and after it."""
+    moment = LECTURE_PLAN[number - 1]
+    before, here, after = st.columns([1, 3, 1], vertical_alignment="center")
+    with before:
+        if number > 1:
+            moment_link(number - 1, label="◀ Previous")
+    here.caption(f"Lecture plan, moment {number} of {len(LECTURE_PLAN)}: {moment.show}")
+    with after:
+        if number < len(LECTURE_PLAN):
+            moment_link(number + 1, label="Next ▶")
+
+
+def moment_number(values: list[str]) -> int | None:
+    """The lecture-plan moment a link names (?moment=3), or None if it names none that exists."""
+    try:
+        number = int(values[-1])
+    except (ValueError, IndexError):
+        return None
+    return number if 1 <= number <= len(LECTURE_PLAN) else None
+
+
+def reset_page(url_path: str) -> None:
+    """Every URL-bound widget of the page back to its default (a button's on_click: before the page runs)."""
+    defaults = _page_links().defaults.get(url_path, {})
+    _drop_from_link(list(defaults))  # else a widget whose range changes with the reset is seeded from the link again
     for key, default in defaults.items():
-        st.session_state[key] = st.session_state.get(key, default)
+        st.session_state[key] = default
+
+
+def after_page(page, arrived: dict[str, list[str]] | None, top) -> None:
+    """Call after the page ran: keeps the page's defaults for Reset, shows in ``top`` (a container above the
+    page) what of a newly opened link was ignored and the lecture plan's Previous / Next, hides what a
+    classroom link hides, and draws the sidebar's Reset button."""
+    links = _page_links()
+    bound = _bound_widgets(page._script_hash)
+    defaults = links.defaults.setdefault(page.url_path, {})
+    defaults.update({key: metadata.deserializer(None) for key, metadata in bound.items()})
+    if arrived is not None:
+        links.hidden[page.url_path] = hide_names(arrived.get(HIDE_PARAM, []))
+        links.moment[page.url_path] = moment_number(arrived.get(MOMENT_PARAM, []))
+        ignored = ignored_link_settings(arrived, bound, SECTION_NAMES)
+        if ignored:
+            top.warning("This link asked for settings the page could not use, so it ignored them: "
+                        + "; ".join(ignored) + ".", icon=":material/link_off:")
+    moment = links.moment.get(page.url_path)
+    if moment is not None and LECTURE_PLAN[moment - 1].page == page.url_path:
+        with top:
+            moment_bar(moment)
+    hidden = links.hidden.get(page.url_path, frozenset())
+    if hidden:
+        st.html(f"<style>{hide_css(hidden)}</style>")
+    with st.sidebar:
+        st.button("Reset this page", key="nnviz_reset", on_click=reset_page, args=(page.url_path,),
+                  help="Every setting of this page back to its default (the link then has no settings).")
 
 
 def page_header(page_key: str) -> None:
@@ -73,7 +273,7 @@ def page_header(page_key: str) -> None:
     page = PAGES_BY_KEY[page_key]
     st.title(page.title)
     st.markdown(f"**{page.lead}**")
-    with st.expander("Learning objectives and reading", expanded=False):
+    with st.container(key="objectives"), st.expander("Learning objectives and reading", expanded=False):
         st.markdown("**Learning objectives served**\n" + "\n".join(f"- {OBJECTIVES[k]}" for k in page.objectives))
         if page.reading:
             st.markdown("**Read or watch**\n" + "\n".join(f"- {r}" for r in page.reading))
@@ -297,15 +497,46 @@ def run_job(spinner_text: str, function, *, share: bool = False, **kwargs):
     return view.result
 
 
-def try_this(prompts: Sequence[str]) -> None:
-    """The 'Try this' box: concrete experiments and what to notice."""
-    st.subheader("Try this")
-    st.markdown("\n".join(f"{i}. {p}" for i, p in enumerate(prompts, start=1)))
+@dataclass(frozen=True)
+class Experiment:
+    """A 'Try this' prompt. Each preset is a button (its label, then widget key -> value) that makes the settings
+    the prompt names: one click in a lecture instead of dragging sliders in front of the room."""
+
+    text: str
+    presets: tuple[tuple[str, Mapping[str, object]], ...] = ()
+
+
+def apply_preset(values: Mapping[str, object]) -> None:
+    """A preset button's on_click (before the page runs): the widgets take these values, the link follows."""
+    _drop_from_link(list(values))  # a widget whose range changes with the preset must not be seeded from the link
+    for key, value in values.items():
+        st.session_state[key] = value
+
+
+def try_this(prompts: Sequence[str | Experiment], page_key: str) -> None:
+    """The 'Try this' box: concrete experiments and what to notice, with a button for each preset."""
+    presets = _page_links().presets
+    with st.container(key="try_this"):
+        st.subheader("Try this")
+        for i, prompt in enumerate(prompts, start=1):
+            prompt = prompt if isinstance(prompt, Experiment) else Experiment(prompt)
+            if not prompt.presets:
+                st.markdown(f"{i}. {prompt.text}")
+                continue
+            text, buttons = st.columns([3, 1], vertical_alignment="center")
+            text.markdown(f"{i}. {prompt.text}")
+            with buttons:
+                for j, (label, values) in enumerate(prompt.presets):
+                    key = f"try_{page_key}_{i}_{j}"
+                    presets[key] = dict(values)
+                    st.button(label, key=key, on_click=apply_preset, args=(dict(values),), width="stretch",
+                              help="Sets " + ", ".join(f"{k} = {v}" for k, v in values.items()))
 
 
 def keras_panel(code: str, intro: str) -> None:
     """The tf.keras code that reproduces what the page shows (text only: TensorFlow is not imported)."""
-    st.subheader("In Keras")
-    st.markdown(intro)
-    st.code(code, language="python")
+    with st.container(key="keras"):
+        st.subheader("In Keras")
+        st.markdown(intro)
+        st.code(code, language="python")
 

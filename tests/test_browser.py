@@ -120,8 +120,12 @@ def test_lecture_mode_survives_navigation_and_enlarges_charts(server_url, page):
     page.get_by_text("Lecture mode").click()
     wait_until_idle(page)
     assert page.evaluate(font_size) == 22
+    sidebar_x = "() => document.querySelector(\"[data-testid='stSidebar']\").getBoundingClientRect().right"
+    page.wait_for_function(f"() => ({sidebar_x})() <= 0")  # Lecture mode collapses the sidebar once
+    page.locator("[data-testid='stExpandSidebarButton']").click()
+    page.wait_for_function(f"() => ({sidebar_x})() > 0")
     page.locator("[data-testid='stSidebarNav']").get_by_text("Softmax output").click()
-    page.wait_for_url("**/softmax")
+    page.wait_for_url("**/softmax*")
     wait_until_idle(page)
     assert page.get_by_role("switch").is_checked()
     assert page.evaluate(font_size) == 22

@@ -378,10 +378,10 @@ def test_trainings_go_on_through_widget_changes_and_page_switches_and_server_mem
     # The test visits Softmax output during a training: a first visit first, so that the memory figures count
     # what trainings leave in the server, not the first import of another page and its figure caches.
     sidebar_link(page, "Softmax output").click()
-    page.wait_for_url("**/softmax", timeout=60_000)
+    page.wait_for_url("**/softmax*", timeout=60_000)
     wait_until_idle(page)
     sidebar_link(page, "MNIST MLP").click()
-    page.wait_for_url("**/mnist", timeout=60_000)
+    page.wait_for_url("**/mnist*", timeout=60_000)
     wait_until_idle(page)
     page.evaluate(RECORD_STATES)
     rss = {"before any training (MNIST and Softmax output visited)": server.settled_rss_mb()}
@@ -444,14 +444,14 @@ def test_trainings_go_on_through_widget_changes_and_page_switches_and_server_mem
         # running or finished, with the settings kept
         at_switch = epoch_of(progress_text(page))[0]
         sidebar_link(page, "Softmax output").click()
-        page.wait_for_url("**/softmax", timeout=60_000)
+        page.wait_for_url("**/softmax*", timeout=60_000)
         wait_until_idle(page)
         assert_clean(page, "on /softmax during a training")
         assert page.locator(".st-key-sm_temperature").count() == 1
         assert page.locator(PROGRESS).count() == 0
         page.wait_for_timeout(2000)
         sidebar_link(page, "MNIST MLP").click()
-        page.wait_for_url("**/mnist", timeout=60_000)
+        page.wait_for_url("**/mnist*", timeout=60_000)
         wait_until_idle(page, TRAINING_TIMEOUT)
         assert_clean(page, "back on /mnist during a training")
         settings = {k: page.locator(f".st-key-{k}").get_by_role("slider").get_attribute("aria-valuetext")
@@ -818,7 +818,7 @@ BROWSER_NICE = int(os.environ.get("NNVIZ_LOAD_BROWSER_NICE", "19"))
 # gets one core of its own, as on a machine of its own, and the browsers can no longer take it or be starved by
 # it. NNVIZ_LOAD_SPLIT_CPUS=0 shares all cores as the first runs did.
 ALL_CPUS = set(range(os.cpu_count() or 1))
-SPLIT_CPUS = os.environ.get("NNVIZ_LOAD_SPLIT_CPUS", "1") != "0" and len(ALL_CPUS) >= 2
+SPLIT_CPUS = os.environ.get("NNVIZ_LOAD_SPLIT_CPUS", "0") == "1" and len(ALL_CPUS) >= 2
 SERVER_CPUS, BROWSER_CPUS = {0}, ALL_CPUS - {0}
 
 

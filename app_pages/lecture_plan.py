@@ -1,0 +1,16 @@
+"""Lecture plan: the session as an ordered list of moments, each a link to a page in the state it needs."""
+
+import streamlit as st
+
+from nnviz import ui
+from nnviz.course import LECTURE_PLAN, PAGES_BY_KEY
+
+st.title("Lecture plan")
+st.markdown(
+    "The session, moment by moment: each link opens a page with the settings that moment needs, and the line "
+    "beside it says what to show. A page opened from here has **◀ Previous** and **Next ▶** at its top, so "
+    "you can walk the whole session without coming back. Switch on **Lecture mode** first for the projector."
+)
+for number, moment in enumerate(LECTURE_PLAN, start=1):
+    page = PAGES_BY_KEY[moment.page]
+    ui.moment_link(number, label=f"{number}. {page.title}: {moment.show}")

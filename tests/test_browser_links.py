@@ -1,0 +1,111 @@
+"""Links in the real server and Chromium (issue #15): for every page, settings made in the browser are in the
+address bar, and that address opened in a new browser (a fresh session) shows the same widgets and the same
+figure data; a classroom link hides what it names; a link with garbage opens with the defaults and a notice.
+"""
+
+from __future__ import annotations
+
+import urllib.parse
+
+import pytest
+from test_browser import PAGE_PATHS, exceptions_on, screenshot_whole_app, wait_until_idle
+
+PAGES = [name for name in PAGE_PATHS if name != "home"]
+NOTICE = "This link asked for settings the page could not use"
+
+# What the page shows, as data: every widget's value by its key, and every chart's traces (gd.data).
+SHOWN = """() => {
+    const key = el => [...(el.closest("[class*='st-key-']") || {classList: []}).classList]
+        .find(c => c.startsWith('st-key-'));
+    const widgets = {};
+    for (const s of document.querySelectorAll("[data-testid='stSlider'] input[type='range']")) {
+        const k = key(s); widgets[k] = (widgets[k] || []).concat(s.getAttribute('aria-valuetext'));
+    }
+    for (const s of document.querySelectorAll("[data-testid='stSelectbox'] input, [data-testid='stNumberInput'] input,"
+                                              + " [data-testid='stTextInput'] input")) widgets[key(s)] = s.value;
+    for (const s of document.querySelectorAll("input[type='checkbox']")) widgets[key(s)] = s.checked;
+    for (const s of document.querySelectorAll("[data-testid='stRadio'] input[type='radio']:checked"))
+        widgets[key(s)] = s.value;
+    for (const m of document.querySelectorAll("[data-testid='stMultiSelect']"))
+        widgets[key(m)] = [...m.querySelectorAll("[data-baseweb='tag']")].map(t => t.textContent);
+    const charts = [...document.querySelectorAll('.js-plotly-plot')].map(
+        gd => JSON.stringify(gd.data.map(t => ({x: t.x, y: t.y, z: t.z, text: t.text, name: t.name}))));
+    return {widgets, charts};
+}"""
+SLIDER_KEYS = """() => [...document.querySelectorAll("[data-testid='stSlider']")].map(s =>
+    [...(s.closest("[class*='st-key-']") || {classList: []}).classList].find(c => c.startsWith('st-key-')))
+    .filter(k => k).map(k => k.slice('st-key-'.length))"""
+
+
+def move_sliders(page, count: int) -> list[str]:
+    """The first ``count`` single sliders of the page to the other end (End, or Home where at the end already);
+    returns their keys."""
+    moved = []
+    for key in page.evaluate(SLIDER_KEYS):
+        thumbs = page.locator(f".st-key-{key}").get_by_role("slider")
+        if thumbs.count() != 1 or key in moved:
+            continue
+        thumb = thumbs.first
+        before = thumb.get_attribute("aria-valuetext")
+        thumb.focus()
+        thumb.press("End")
+        wait_until_idle(page)
+        if thumb.get_attribute("aria-valuetext") == before:
+            thumb.press("Home")
+            wait_until_idle(page)
+        moved.append(key)
+        if len(moved) == count:
+            break
+    return moved
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_a_link_taken_from_the_address_bar_opens_the_same_view_in_a_new_browser(server_url, browser, name):
+    first = browser.new_context(viewport={"width": 1600, "height": 1000})
+    page = first.new_page()
+    page.goto(f"{server_url}/{PAGE_PATHS[name]}")
+    wait_until_idle(page)
+    default = page.evaluate(SHOWN)
+    moved = move_sliders(page, 3)
+    assert len(moved) >= 2, moved
+    page.wait_for_function("keys => keys.every(k => location.search.includes(k + '='))", arg=moved, timeout=10_000)
+    link = page.url
+    mine = page.evaluate(SHOWN)
+    assert mine["widgets"] != default["widgets"]
+    first.close()
+
+    second = browser.new_context(viewport={"width": 1600, "height": 1000})
+    try:
+        page = second.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(link)
+        wait_until_idle(page)
+        assert exceptions_on(page) == []
+        assert page.get_by_text(NOTICE).count() == 0
+        opened = page.evaluate(SHOWN)
+        assert opened["widgets"] == mine["widgets"]
+        assert opened["charts"] == mine["charts"]
+
+        # a classroom link: the moved sliders and the Keras panel hidden, their values kept, Lecture mode on
+        query = urllib.parse.urlsplit(link).query
+        page.goto(f"{link.split('?')[0]}?{query}&hide={','.join(moved[:2])},keras&lecture_mode=true")
+        wait_until_idle(page)
+        for key in (*moved[:2], "keras"):
+            assert page.locator(f".st-key-{key}").is_hidden(), key
+        assert page.locator(f".st-key-{moved[2] if len(moved) > 2 else 'objectives'}").is_visible()
+        assert page.get_by_role("switch").first.is_checked()  # Lecture mode
+        assert page.get_by_text(NOTICE).count() == 0
+        screenshot_whole_app(page, f"{name}-classroom-link")
+
+        # garbage: defaults, a notice, no exception
+        page.goto(f"{link.split('?')[0]}?{moved[0]}=%3Cscript%3E&{moved[1]}=1e400&zzz=1&hide=%3C%2Fstyle%3E")
+        wait_until_idle(page)
+        assert exceptions_on(page) == []
+        assert page.get_by_text(NOTICE).count() == 1
+        shown = page.evaluate(SHOWN)
+        for key in moved[:2]:
+            assert shown["widgets"][f"st-key-{key}"] == default["widgets"][f"st-key-{key}"], key
+        assert errors == []
+    finally:
+        second.close()

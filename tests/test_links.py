@@ -1,0 +1,290 @@
+"""Links (issue #15): the address bar is the page's state.
+
+Every widget that changes what a page shows is bound to the URL under its key (``ui.URL``). These tests pin
+the parameter names (a lecturer's old links must keep working), open pages from links and compare them with the
+same settings made by hand, feed every page hostile query strings, and check Reset, classroom links (``hide``,
+``lecture_mode``) and that settings survive a page switch. The browser test of the same (the URL as the
+address bar has it, opened in a new browser) is in test_browser.py.
+"""
+
+from __future__ import annotations
+
+import random
+import urllib.parse
+
+import pytest
+from conftest import app_test, figures
+from widget_states import INPUT_KINDS, open_tab, tab_sets
+
+from nnviz import gradient_descent as gd
+from nnviz import ui
+from nnviz.course import LECTURE_PLAN, MOMENT_PARAM, PAGES
+
+SCRIPTS = {p.key: p.script for p in PAGES if p.script}
+
+# The parameters of each page as it opens (with its default settings). Changing one of these names breaks the
+# links lecturers have handed out: add a name, never rename one. Widgets drawn only in some states (the
+# softmax's logits 3-9, the MNIST page's units of layers 2-4, a surface's start point, the Backpropagation page's
+# other tabs) follow the same pattern of names.
+PARAMETERS = {
+    "perceptron": ["neuron_activation", "neuron_bias", "neuron_n", "neuron_w0", "neuron_w1", "neuron_w2",
+                   "neuron_x0", "neuron_x1", "neuron_x2", "perc_b", "perc_dataset", "perc_lr", "perc_seed",
+                   "perc_speed", "perc_start", "perc_w1", "perc_w2", "xor_steepness"],
+    "activations": ["act_choice", "act_layout", "act_range", "chain_acts", "chain_depth", "chain_w", "chain_x0",
+                    "collapse_act", "collapse_layers", "collapse_seed", "neuron_act", "neuron_b", "neuron_w"],
+    "gradient_descent": ["gd1_lr_good", "gd1_preset", "gd1_start", "gd1_steps", "gd2_3d", "gd2_beta",
+                         "gd2_momentum_on", "gd2_rates_bowl", "gd2_steps", "gd2_surface", "gd2_w1_bowl",
+                         "gd2_w2_bowl", "gd3_batch", "gd3_epochs", "gd3_lr", "gd3_seed", "gd4_seed"],
+    "backprop": ["bp_activation", "bp_batch", "bp_label", "bp_layers", "bp_outputs", "bp_section", "bp_seed",
+                 "bp_step", "bp_units", "bp_x1", "bp_x2"],
+    "loss_vs_accuracy": ["la_bias", "la_current", "la_epochs", "la_index", "la_lr", "la_other", "la_p", "la_seed",
+                         "la_share"],
+    "playground": ["pg_activation", "pg_batch", "pg_dataset", "pg_discretize", "pg_f_sinx1", "pg_f_sinx2",
+                   "pg_f_x1", "pg_f_x1sq", "pg_f_x1x2", "pg_f_x2", "pg_f_x2sq", "pg_loss", "pg_noise", "pg_optimizer",
+                   "pg_rate", "pg_reg", "pg_reg_rate", "pg_seed", "pg_shape", "pg_show_test", "pg_train"],
+    "softmax": ["sm_classes", "sm_logit_0", "sm_logit_1", "sm_logit_2", "sm_shift", "sm_temperature", "sm_true"],
+    "mnist": ["mn_activation", "mn_batch", "mn_dataset", "mn_epochs", "mn_hidden", "mn_lr_sgd", "mn_momentum",
+              "mn_optimizer", "mn_seed", "mn_units_0"],
+}
+# The other tabs of the Backpropagation page (only the open tab's section runs).
+TAB_PARAMETERS = {("bp_section", 1): ["bp_rate"], ("bp_section", 4): ["bp_deep_activation"]}
+# Input widgets that are not settings: editing tools (a weight typed by hand, the plane's click mode) and the
+# views of a trained network, which a link cannot carry. They keep their values for the session.
+NOT_IN_LINKS = {"bp_hand_name", "bp_hand_value", "pg_edit", "mn_cell_true", "mn_cell_pred", "mn_inspect",
+                "mn_compare"}
+
+# A link per page: parameter -> (as written in the URL, the value the widget then has). Select boxes are
+# written with the label they show.
+LINKS = {
+    "perceptron": {"perc_dataset": ("XOR", "XOR"), "perc_w1": ("2.5", 2.5), "perc_b": ("-3", -3.0),
+                   "neuron_n": ("4", 4), "neuron_activation": ("sigmoid", "sigmoid")},
+    "activations": {"neuron_w": ("2", 2.0), "chain_depth": ("20", 20), "act_layout": ("Side by side", "Side by side"),
+                    "collapse_seed": ("7", 7)},
+    "gradient_descent": {"gd2_surface": (gd.SURFACES["ravine"].label, "ravine"), "gd1_steps": ("30", 30),
+                         "gd3_batch": ("50", 50), "gd2_momentum_on": ("true", True)},
+    "backprop": {"bp_layers": ("2", 2), "bp_seed": ("5", 5), "bp_x1": ("1.5", 1.5), "bp_step": ("3", 3)},
+    "loss_vs_accuracy": {"la_bias": ("-2", -2.0), "la_share": ("20", 20), "la_lr": ("2", 2.0), "la_seed": ("3", 3)},
+    "playground": {"pg_noise": ("20", 20), "pg_rate": ("0.1", 0.1), "pg_shape": ("8,8", "8,8"),
+                   "pg_show_test": ("true", True)},
+    "softmax": {"sm_temperature": ("0.05", 0.05), "sm_classes": ("5", 5), "sm_logit_4": ("-3", -3.0),
+                "sm_true": ("class 4", 4)},
+    "mnist": {"mn_hidden": ("2", 2), "mn_units_1": ("16", 16), "mn_epochs": ("3", 3), "mn_optimizer": ("Adam", "adam")},
+}
+
+
+def bound_names(at) -> set[str]:
+    """The URL parameters of the widgets (and tab sets) of an AppTest run."""
+    found = set()
+
+    def walk(node):
+        for child in getattr(node, "children", {}).values():
+            proto = getattr(child, "proto", None)
+            key = getattr(proto, "query_param_key", "") if proto is not None else ""
+            if getattr(child, "type", None) == "tab_container":
+                key = proto.tab_container.query_param_key
+            if key:
+                found.add(key)
+            walk(child)
+
+    walk(at._tree)
+    return found - {ui.LECTURE_MODE_KEY}
+
+
+def keyed_inputs(at) -> dict[str, object]:
+    return {w.key: w for kind in INPUT_KINDS for w in at.get(kind) if w.key}
+
+
+def opened(page: str, query: dict[str, str | list[str]]):
+    """The page opened from a link with this query string (a fresh session)."""
+    from conftest import ROOT
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.query_params.update(query)
+    at.switch_page(SCRIPTS[page])
+    at.run()
+    return at
+
+
+def notice(at) -> str:
+    return " ".join(w.value for w in at.warning if w.value.startswith("This link asked"))
+
+
+@pytest.mark.parametrize("page", SCRIPTS)
+def test_every_setting_of_a_page_is_in_its_link_under_a_pinned_name(page):
+    at = app_test(SCRIPTS[page])
+    assert sorted(bound_names(at)) == PARAMETERS[page]
+    unbound = {key for key, w in keyed_inputs(at).items() if not getattr(w.proto, "query_param_key", "")}
+    assert unbound <= NOT_IN_LINKS, f"settings not in the link: {unbound - NOT_IN_LINKS}"
+    for (tabs, index), names in TAB_PARAMETERS.items():
+        if tabs in tab_sets(at):
+            open_tab(at, tabs, tab_sets(at)[tabs][index])
+            assert set(names) <= bound_names(at)
+
+
+@pytest.mark.parametrize("page", SCRIPTS)
+def test_a_link_opens_the_page_as_the_same_settings_made_by_hand(page):
+    link = LINKS[page]
+    at = opened(page, {name: text for name, (text, _) in link.items()})
+    assert not at.exception, [e.message for e in at.exception]
+    assert notice(at) == ""
+    shown = keyed_inputs(at)
+    assert {name: shown[name].value for name in link} == {name: value for name, (_, value) in link.items()}
+
+    by_hand = app_test(SCRIPTS[page])
+    for name, (_, value) in link.items():  # in the link's order: a later widget may appear only after an earlier
+        keyed_inputs(by_hand)[name].set_value(value)
+        by_hand.run()
+    assert figures(at) == figures(by_hand)
+
+
+# Values no widget takes: wrong types, out of range, unknown options, injection attempts. Text fields take any text
+# (the page then explains what it needs), so their parameters are left out.
+NEVER_VALID = ("ä😀", "<b>x</b>", "x" * 500, "</style><script>alert(1)", "[a](javascript:alert(1))", "'; DROP TABLE",
+               "\u202e", "1e400", "-9" * 200, "nan", "Infinity", "0x10", "%00", "1,2,3")
+TEXT_FIELDS = {"pg_shape"}
+
+
+@pytest.mark.parametrize("page", SCRIPTS)
+def test_garbage_in_a_link_gives_defaults_and_a_notice_never_an_exception(page):
+    rng = random.Random(f"links-{page}")
+    defaults = {key: w.value for key, w in keyed_inputs(app_test(SCRIPTS[page])).items()}
+    names = [name for name in PARAMETERS[page] if name not in TEXT_FIELDS]
+    for _ in range(5):
+        query = {name: rng.choice(NEVER_VALID) for name in rng.sample(names, 4)}
+        query["no_such_setting"] = rng.choice(NEVER_VALID)
+        query[ui.HIDE_PARAM] = rng.choice(NEVER_VALID)
+        at = opened(page, query)
+        assert not at.exception, (query, [e.message for e in at.exception])
+        said = notice(at)
+        assert len(said) < 2500, "the notice shortens what it quotes"
+        for name, text in query.items():
+            if name != ui.HIDE_PARAM:
+                assert f"{name}=" in said, (name, text, said)
+        shown = keyed_inputs(at)
+        assert {name: shown[name].value for name in query if name in shown} == \
+               {name: defaults[name] for name in query if name in shown}
+
+
+def test_a_value_out_of_range_or_unknown_is_named_in_the_notice():
+    at = opened("softmax", {"sm_classes": "12", "sm_temperature": "abc", "sm_true": "class 7", "sm_shift": "20",
+                            "bogus": "1"})
+    said = notice(at)
+    for part in ("sm_classes=12", "sm_temperature=abc", "sm_true=class 7", "bogus=1"):
+        assert part in said, said
+    assert "sm_shift" not in said  # a valid value: taken
+    assert at.slider(key="sm_shift").value == 20.0 and at.slider(key="sm_classes").value == 3
+    # a value equal to the default is no error (Streamlit removes it from the URL: links stay short)
+    assert notice(opened("softmax", {"sm_classes": "3", "sm_temperature": "1"})) == ""
+
+
+@pytest.mark.parametrize("page", SCRIPTS)
+def test_reset_puts_every_setting_of_the_page_back_to_its_default(page):
+    fresh = app_test(SCRIPTS[page])
+    defaults = {key: w.value for key, w in keyed_inputs(fresh).items()}
+    at = opened(page, {name: text for name, (text, _) in LINKS[page].items()})
+    assert {key: w.value for key, w in keyed_inputs(at).items() if key in defaults} != defaults
+    at.sidebar.button(key="nnviz_reset").click().run()
+    assert not at.exception
+    assert {key: w.value for key, w in keyed_inputs(at).items()} == defaults
+    assert figures(at) == figures(fresh)
+
+
+@pytest.mark.parametrize("page", SCRIPTS)
+def test_every_try_this_button_sets_what_it_names(page):
+    """One click per experiment: each 'Try this' preset gives its widgets its values, and the page runs."""
+    at = app_test(SCRIPTS[page])
+    presets = {key: values for key, values in at.session_state[ui.LINKS_KEY].presets.items()
+               if key.startswith(f"try_{page}_")}
+    assert len(presets) >= 3
+    for key, values in presets.items():
+        at.button(key=key).click().run()
+        assert not at.exception, (key, [e.message for e in at.exception])
+        shown = keyed_inputs(at)
+        taken = {name: shown[name].value if name in shown else at.session_state[name] for name in values}
+        assert taken == values, key
+
+
+def test_settings_survive_a_page_switch():
+    at = opened("gradient_descent", {"gd2_surface": gd.SURFACES["ravine"].label, "gd1_steps": "30"})
+    at.slider(key="gd2_steps").set_value(200).run()
+    before = {key: w.value for key, w in keyed_inputs(at).items()}
+    figures_before = figures(at)
+    at.switch_page(SCRIPTS["activations"]).run()
+    at.slider(key="chain_depth").set_value(25).run()
+    at.switch_page(SCRIPTS["gradient_descent"]).run()
+    assert {key: w.value for key, w in keyed_inputs(at).items()} == before
+    assert figures(at) == figures_before
+    at.switch_page(SCRIPTS["activations"]).run()
+    assert at.slider(key="chain_depth").value == 25
+
+
+def test_a_classroom_link_hides_what_it_names_and_can_switch_lecture_mode_on():
+    at = opened("softmax", {ui.HIDE_PARAM: "keras,sm_shift,objectives,nothing_here", "lecture_mode": "true"})
+    assert not at.exception
+    styles = " ".join(h.value for h in at.get("html"))
+    for name in ("keras", "sm_shift", "objectives"):
+        assert f".st-key-{name} {{display: none;}}" in styles
+    assert "hide=nothing_here" in notice(at)
+    assert at.session_state[ui.LECTURE_MODE_KEY] is True
+    # hidden widgets are still there (with their values), and stay hidden on later runs
+    at.slider(key="sm_temperature").set_value(0.5).run()
+    assert at.slider(key="sm_shift").value == 0.0
+    assert ".st-key-sm_shift {display: none;}" in " ".join(h.value for h in at.get("html"))
+    assert notice(at) == ""  # the notice is for the link as it arrived, not for every rerun
+
+
+def test_hide_css_takes_only_plain_names():
+    css = ui.hide_css(ui.hide_names(["keras, sm_shift", "</style><script>", "a b", "x{y}"]))
+    assert css == ".st-key-keras {display: none;}.st-key-sm_shift {display: none;}"
+
+
+def test_the_links_in_the_readme_open_without_a_notice():
+    """The README's example links (classroom links included) ask only for what their pages take."""
+    import re
+
+    from conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text()
+    links = re.findall(r"http://localhost:8501/([a-z_]+)\?([^\s)`]+)", readme)
+    assert len(links) >= 4
+    for path, query in links:
+        at = opened(path, dict(urllib.parse.parse_qsl(query)))
+        assert not at.exception and notice(at) == "", (path, query, notice(at))
+
+
+def test_the_lecture_plan_links_every_moment_in_order():
+    at = app_test("app_pages/lecture_plan.py")
+    assert not at.exception
+    links = at.get("page_link")
+    assert len(links) == len(LECTURE_PLAN)
+    for number, (link, moment) in enumerate(zip(links, LECTURE_PLAN), start=1):
+        assert link.proto.label.startswith(f"{number}. ") and moment.show in link.proto.label
+        assert urllib.parse.parse_qs(link.proto.query_string)[MOMENT_PARAM] == [str(number)]
+
+
+@pytest.mark.parametrize("number", range(1, len(LECTURE_PLAN) + 1))
+def test_every_moment_of_the_lecture_plan_opens_its_page_as_planned(number):
+    moment = LECTURE_PLAN[number - 1]
+    at = opened(moment.page, {**moment.settings, MOMENT_PARAM: str(number)})
+    assert not at.exception, [e.message for e in at.exception]
+    assert notice(at) == ""
+    assert [c.value for c in at.caption if c.value.startswith("Lecture plan")] == \
+           [f"Lecture plan, moment {number} of {len(LECTURE_PLAN)}: {moment.show}"]
+    steps = {link.proto.label: urllib.parse.parse_qs(link.proto.query_string)[MOMENT_PARAM]
+             for link in at.get("page_link") if link.proto.label in ("◀ Previous", "Next ▶")}
+    expected = {}
+    if number > 1:
+        expected["◀ Previous"] = [str(number - 1)]
+    if number < len(LECTURE_PLAN):
+        expected["Next ▶"] = [str(number + 1)]
+    assert steps == expected
+
+
+def test_a_link_wins_over_the_settings_kept_from_an_earlier_visit():
+    at = app_test(SCRIPTS["softmax"])
+    at.slider(key="sm_temperature").set_value(2.0).run()
+    at.switch_page(SCRIPTS["activations"]).run()
+    at.query_params.update({"sm_temperature": "0.05", MOMENT_PARAM: "16"})  # a moment link, clicked in the session
+    at.switch_page(SCRIPTS["softmax"]).run()
+    assert at.slider(key="sm_temperature").value == 0.05
