@@ -197,10 +197,10 @@ def learning_rule() -> None:
                                        state.last.sample if state.last else None), key="perc_learning")
     with text_col:
         st.metric("w1, w2", f"{state.w[0]:.2f}, {state.w[1]:.2f}")
-        m0, m1, m2 = st.columns(3)
+        m0, m1 = st.columns(2)  # two to a row: the labels stay whole in Lecture mode at 1280 px
         m0.metric("b", f"{state.b:.2f}")
         m1.metric("epochs done", state.epoch)
-        m2.metric("mistakes so far", state.updates)
+        st.metric("mistakes so far", state.updates)
         last = state.last
         if last is None:
             st.info("Press **Step: 1 sample** to show the perceptron its first sample.")

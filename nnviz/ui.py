@@ -80,12 +80,13 @@ LINKS_KEY = "nnviz_links"  # the session's PageLinks
 
 class PageLinks:
     """What links did in this session, per page (by its URL path): the names a classroom link hid, the
-    defaults of the page's URL-bound widgets (for Reset), and the links already checked."""
+    defaults of the page's URL-bound widgets (for Reset), the presets of its 'Try this' buttons and the
+    lecture-plan moment it was opened as."""
 
     def __init__(self):
         self.hidden: dict[str, frozenset[str]] = {}
         self.defaults: dict[str, dict[str, object]] = {}
-        self.checked: set[tuple[str, tuple]] = set()
+        self.last_page: str | None = None  # the URL path of the last page run
         self.presets: dict[str, dict[str, object]] = {}  # 'Try this' button key -> the values it sets
         self.moment: dict[str, int | None] = {}  # the lecture-plan moment the page was opened as
 
@@ -110,15 +111,15 @@ def _bound_widgets(script_hash: str) -> dict[str, object]:
 
 
 def link_as_arrived(page) -> dict[str, list[str]] | None:
-    """Call before the page runs. The query string this run brings, if it is one this session has not
-    checked on ``page`` yet (a link just opened, or a page switch); None on ordinary reruns (whose
-    ``st.query_params`` is not refreshed by Streamlit and may lag behind the widgets)."""
+    """Call before the page runs. The query string of a link just followed: on the session's first run, on a
+    page switch (a link to another page, or the navigation) and when a lecture-plan link names another moment;
+    None on the page's own reruns, whose query string only echoes its widgets."""
     arrived = {key: st.query_params.get_all(key) for key in st.query_params}
-    seen = (page.url_path, tuple(sorted((k, tuple(v)) for k, v in arrived.items())))
     links = _page_links()
-    if seen in links.checked:
+    moment = moment_number(arrived.get(MOMENT_PARAM, []))
+    if page.url_path == links.last_page and moment == links.moment.get(page.url_path):
         return None
-    links.checked.add(seen)
+    links.last_page = page.url_path
     for name in arrived:  # a link's settings win over the values the page kept from an earlier visit
         if name in st.session_state and name not in (LECTURE_MODE_KEY, HIDE_PARAM, MOMENT_PARAM):
             del st.session_state[name]

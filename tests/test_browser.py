@@ -96,6 +96,7 @@ def press_every_slider_to_its_ends(page, sliders, where: str) -> int:
     return i
 
 
+@pytest.mark.load  # CI time: each page's sliders at both ends take 10-40 s here; AppTest's extremes tests stay in CI
 @pytest.mark.parametrize("name", [k for k in PAGE_PATHS if k != "home"])
 def test_every_slider_survives_its_extremes_in_the_browser(server_url, page, name):
     page.goto(f"{server_url}/{PAGE_PATHS[name]}")
@@ -304,3 +305,65 @@ def test_playground_adds_a_point_where_the_plane_is_clicked(server_url, page):
     expect(page.get_by_role("button", name="Download these points (CSV)")).to_be_visible()
     assert exceptions_on(page) == [] and page.console_errors == []
     screenshot_whole_app(page, "playground-clicked-point")
+
+
+# Lecture mode on a projector (1280×720): what a room must be able to read. In every figure: no text under 18 px,
+# no two texts on top of each other, dark axis text; outside the figures: no metric or widget label cut short.
+READABLE = r"""() => {
+  const key = e => [...(e.closest("[class*='st-key-']") || {classList: []}).classList].find(c => c.startsWith('st-key-'));
+  const cut = [...document.querySelectorAll(
+      "[data-testid='stMetricLabel'], [data-testid='stMetricValue'], [data-testid='stWidgetLabel']")]
+    .filter(e => e.offsetParent && [e, ...e.querySelectorAll('*')].some(x => x.scrollWidth > x.clientWidth + 1))
+    .map(e => e.innerText.slice(0, 40));
+  const small = [], overlaps = [], light = [];
+  for (const svg of document.querySelectorAll('.js-plotly-plot .main-svg')) {
+    const texts = [...svg.querySelectorAll('text')].filter(t => t.textContent.trim() && t.getBBox().width > 0);
+    for (const t of texts) {
+      const style = getComputedStyle(t), rgb = (style.fill.match(/\d+/g) || [0, 0, 0]).map(Number);
+      if (parseFloat(style.fontSize) < 18) small.push(`${key(svg)}: ${t.textContent.slice(0, 20)} (${style.fontSize})`);
+      if (t.closest('.xtick, .ytick, .g-xtitle, .g-ytitle') && (rgb[0] + rgb[1] + rgb[2]) / 3 > 110)
+        light.push(`${key(svg)}: ${t.textContent.slice(0, 20)} (${style.fill})`);
+    }
+    const boxes = texts.map(t => [t.textContent.slice(0, 20), t.getBoundingClientRect()]);
+    for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {
+      const [a, r] = boxes[i], [b, q] = boxes[j];
+      const dx = Math.min(r.right, q.right) - Math.max(r.left, q.left), dy = Math.min(r.bottom, q.bottom) - Math.max(r.top, q.top);
+      if (dx > 2 && dy > 2) overlaps.push(`${key(svg)}: '${a}' on '${b}'`);
+    }
+  }
+  return {cut, small, overlaps, light};
+}"""
+
+
+@pytest.mark.parametrize("name", list(PAGE_PATHS) + ["lecture_plan"])
+def test_lecture_mode_at_1280x720_shows_everything_whole_and_readable(server_url, browser, name):
+    context = browser.new_context(viewport={"width": 1280, "height": 720}, device_scale_factor=1)
+    try:
+        page = context.new_page()
+        page.goto(f"{server_url}/{PAGE_PATHS.get(name, name)}?lecture_mode=true")
+        wait_until_idle(page)
+        page.wait_for_timeout(500)  # charts settle to their width
+        sidebar_right = "() => document.querySelector(\"[data-testid='stSidebar']\").getBoundingClientRect().right"
+        assert page.evaluate(sidebar_right) <= 0, "the sidebar is collapsed in Lecture mode"
+        screenshot_whole_app(page, f"{name or 'home'}-lecture-1280x720")
+        assert page.evaluate(READABLE) == {"cut": [], "small": [], "overlaps": [], "light": []}
+        assert exceptions_on(page) == []
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("name", list(PAGE_PATHS))
+def test_a_phone_shows_every_page_without_scrolling_sideways(server_url, browser, name):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=1, is_mobile=True)
+    try:
+        page = context.new_page()
+        page.goto(f"{server_url}/{PAGE_PATHS[name]}")
+        wait_until_idle(page)
+        page.wait_for_timeout(500)
+        assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth + 1")
+        widths = page.evaluate("() => [...document.querySelectorAll('.js-plotly-plot')]"
+                               ".map(c => c.getBoundingClientRect().right)")
+        assert all(right <= 390 + 1 for right in widths), widths
+        screenshot_whole_app(page, f"{name or 'home'}-phone")
+    finally:
+        context.close()

@@ -8,7 +8,7 @@ from __future__ import annotations
 import urllib.parse
 
 import pytest
-from test_browser import PAGE_PATHS, exceptions_on, screenshot_whole_app, wait_until_idle
+from test_browser import PAGE_PATHS, exceptions_on, wait_until_idle
 
 PAGES = [name for name in PAGE_PATHS if name != "home"]
 NOTICE = "This link asked for settings the page could not use"
@@ -96,7 +96,6 @@ def test_a_link_taken_from_the_address_bar_opens_the_same_view_in_a_new_browser(
         assert page.locator(f".st-key-{moved[2] if len(moved) > 2 else 'objectives'}").is_visible()
         assert page.get_by_role("switch").first.is_checked()  # Lecture mode
         assert page.get_by_text(NOTICE).count() == 0
-        screenshot_whole_app(page, f"{name}-classroom-link")
 
         # garbage: defaults, a notice, no exception
         page.goto(f"{link.split('?')[0]}?{moved[0]}=%3Cscript%3E&{moved[1]}=1e400&zzz=1&hide=%3C%2Fstyle%3E")

@@ -20,8 +20,8 @@ from nnviz.figures.style import (
     figure,
     line_style,
 )
-from nnviz.gradient_descent import LOSS_PRECISION, Trajectory, precision_reached_at
 from nnviz.formatting import power_of_ten
+from nnviz.gradient_descent import LOSS_PRECISION, Trajectory, precision_reached_at
 
 MAX_DRAWN_STEPS = 400  # longer paths are thinned for drawing: figures stay small
 
@@ -75,11 +75,14 @@ def curve_figure(w_grid: np.ndarray, loss_grid: np.ndarray, trajectory: Trajecto
                  "line": {"color": GREY, "width": 2}, "hoverinfo": "skip"})
     inside = (ws >= w_grid[0]) & (ws <= w_grid[-1]) & (ls <= 1.05 * y_top)
     shown_steps = int(np.argmin(inside)) if not inside.all() else len(ws)  # up to the first step off the plot
+    box = (float(w_grid[0]), float(w_grid[-1]), -0.05 * y_top, 1.05 * y_top)
+    numbered = {0, *_numbered_steps(np.column_stack([ws[:shown_steps], ls[:shown_steps]]), box, spacing=0.07,
+                                    last=9)}
     data.append({"type": "scatter", "mode": "lines+markers+text", "x": ws[:shown_steps], "y": ls[:shown_steps],
-                 "name": "steps", "text": [str(i) if i < 10 else "" for i in range(shown_steps)],
-                 "textposition": "top center", "line": {"color": ORANGE, "width": 2},
-                 "marker": {"color": VERMILION, "size": 10},
-                 "hovertemplate": "step %{text}: w = %{x:.4g}, L = %{y:.4g}<extra></extra>"})
+                 "name": "steps", "text": [str(i) if i in numbered else "" for i in range(shown_steps)],
+                 "customdata": np.arange(shown_steps), "textposition": "top center",
+                 "line": {"color": ORANGE, "width": 2}, "marker": {"color": VERMILION, "size": 10},
+                 "hovertemplate": "step %{customdata}: w = %{x:.4g}, L = %{y:.4g}<extra></extra>"})
     layout = base_layout(height=420, legend_below=True,
                          xaxis=axis("weight w", range=[w_grid[0], w_grid[-1]]),
                          yaxis=axis("loss L(w)", range=[-0.05 * y_top, 1.05 * y_top]))
@@ -193,15 +196,18 @@ def _inner_ticks(lo: float, hi: float) -> list[float]:
     return [float(round(t, 10)) for t in ticks if lo + 0.08 * span <= t <= hi - 0.08 * span]
 
 
-def _numbered_steps(points: np.ndarray, box) -> list[int]:
-    """Steps 1 … LABELLED_STEPS that lie in the box and not on top of the previous numbered point."""
-    spacing = 0.06 * (box[1] - box[0])
-    numbered, last = [], points[0]
-    for k in range(1, min(LABELLED_STEPS + 1, len(points))):
+def _numbered_steps(points: np.ndarray, box, spacing: float = 0.12, last: int = LABELLED_STEPS) -> list[int]:
+    """Steps 1 … ``last`` that lie in the box and at least ``spacing`` (a share of the box's width and
+    height) from every point numbered before them and from the start: numbers never sit on each other, also
+    where a path comes back or converges, and also on a narrow panel of a projector's screen."""
+    size = np.array([box[1] - box[0], box[3] - box[2]], dtype=float)
+    numbered, taken = [], [points[0] / size]
+    for k in range(1, min(last + 1, len(points))):
         inside = box[0] <= points[k, 0] <= box[1] and box[2] <= points[k, 1] <= box[3]
-        if inside and np.hypot(*(points[k] - last)) >= spacing:
+        here = points[k] / size
+        if inside and all(np.hypot(*(here - other)) >= spacing for other in taken):
             numbered.append(k)
-            last = points[k]
+            taken.append(here)
     return numbered
 
 
@@ -266,11 +272,27 @@ def loss_curves_figure(trajectories: dict[str, Trajectory], x_title: str = "step
                      "marker": {"symbol": "star", "size": 15, "color": "white", "line": {"width": 1.5, "color": BLACK}},
                      "hoverinfo": "skip"})
     y_title = "loss (log scale)" if lowest == 0 else f"L − L_min (log scale), L_min = {lowest:.3g}"
+    shown_y = np.concatenate([np.asarray(t["y"], dtype=float) for t in data if t.get("mode") == "lines"] or [[1.0]])
+    shown_y = shown_y[np.isfinite(shown_y) & (shown_y > 0)]
+    # within about a decade plotly labels 1.2, 1.4, … on top of each other: then 1, 2 and 5 times powers of ten
+    ticks = _short_log_ticks(shown_y.min(), shown_y.max()) if len(shown_y) else None
     layout = base_layout(height=380, legend_below=True, xaxis=axis(x_title, range=[0, x_end * 1.02]),
-                         yaxis=axis(y_title, type="log", exponentformat="power", nticks=6))
+                         yaxis=axis(y_title, type="log", exponentformat="power",
+                                    **({"tickvals": ticks, "ticktext": [f"{t:g}" for t in ticks]} if ticks
+                                       else {"nticks": 6})))
     layout["legend"]["y"] = -0.28
     layout["margin"]["b"] = 100
     return figure(data, layout)
+
+
+def _short_log_ticks(low: float, high: float) -> list[float] | None:
+    """1, 2 and 5 times powers of ten between ``low`` and ``high`` when they span less than 1.5 decades (at
+    least two of them), else None: plotly's own log ticks."""
+    if not 0 < low <= high or np.log10(high / low) >= 1.5:
+        return None
+    decades = range(int(np.floor(np.log10(low))) - 1, int(np.ceil(np.log10(high))) + 1)
+    ticks = [m * 10.0 ** d for d in decades for m in (1, 2, 5) if low <= m * 10.0 ** d <= high]
+    return ticks if len(ticks) >= 2 else None
 
 
 # too low, suggested, loss turns up, too high: the runs in learning_curves_figure use the same colours

@@ -208,7 +208,8 @@ def xor_regions_figure(grid: np.ndarray, outputs: np.ndarray, X: np.ndarray, y: 
     """The output of a network over the input square as a heatmap, with the four XOR points."""
     data = [
         {"type": "heatmap", "x": grid, "y": grid, "z": outputs, "zmin": 0, "zmax": 1,
-         "colorscale": [[0, "#DCEAF5"], [1, "#FBE3B4"]], "colorbar": {"title": {"text": "output"}, "thickness": 14},
+         "colorscale": [[0, "#DCEAF5"], [1, "#FBE3B4"]],
+         "colorbar": {"title": {"text": "output", "side": "right"}, "thickness": 14},  # beside the ticks, not on them
          "hovertemplate": "x₁ = %{x:.2f}, x₂ = %{y:.2f}: output %{z:.2f}<extra></extra>"},
     ]
     for label in (0, 1):

@@ -62,7 +62,7 @@ def temperature_figure(temperatures: np.ndarray, probs: np.ndarray, current: flo
     layout = base_layout(height=400, shapes=[shape], annotations=[note],
                          xaxis=axis("temperature T (log scale)", type="log",
                                     tickvals=[0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20]),
-                         yaxis=axis("probability p", range=[0, 1.05]))
+                         yaxis=axis("probability p", range=[-0.04, 1.05]))  # 0 clear of the T axis
     return figure(data, layout)
 
 

@@ -109,22 +109,53 @@ def vertical_marker(x: float, text: str, color: str = GREY, panel_index: int = 0
     return shape, note
 
 
-def scaled_fonts(fig: go.Figure, factor: float, height_factor: float = 1.0) -> go.Figure:
-    """A copy of ``fig`` with every font size (titles, ticks, legend, annotations) times ``factor``."""
+LECTURE_MIN_FONT = 18  # px: the smallest text of a figure in Lecture mode
+DARK_TEXT = "#1A1A1A"  # axis text on a projector (Streamlit's theme draws it light grey)
+
+
+def scaled_fonts(fig: go.Figure, factor: float, height_factor: float = 1.0,
+                 min_size: int = LECTURE_MIN_FONT) -> go.Figure:
+    """A copy of ``fig`` for a projector: every font size (titles, ticks, legend, annotations, the text on
+    traces) times ``factor`` and at least ``min_size``, axis text dark, the height times ``height_factor``."""
     spec = fig.to_dict()
 
     def scale(node):
         if isinstance(node, dict):
             for key, value in node.items():
                 if key.endswith("font") and isinstance(value, dict) and "size" in value:
-                    value["size"] = round(value["size"] * factor)
+                    value["size"] = max(round(value["size"] * factor), min_size)
                 scale(value)
         elif isinstance(node, list):
             for item in node:
                 scale(item)
 
     scale(spec["layout"])
-    spec["layout"]["height"] = int(spec["layout"].get("height", FIGURE_HEIGHT) * height_factor)
+    for trace in spec.get("data", []):
+        font = trace.get("textfont")
+        if isinstance(font, dict) and isinstance(font.get("size", FONT_SIZE), (int, float)):
+            font["size"] = max(round(font.get("size", FONT_SIZE) * factor), min_size)
+    layout = spec["layout"]
+    layout["font"] = {**layout.get("font", {}), "color": DARK_TEXT}
+    for key in {"xaxis", "yaxis", *(k for k in layout if k.startswith(("xaxis", "yaxis")))}:
+        axis_spec = layout.setdefault(key, {})
+        axis_spec["tickfont"] = {**axis_spec.get("tickfont", {}), "color": DARK_TEXT}
+        if axis_spec.get("type") == "log":  # log ticks crowd where a decade is short (1.2 on top of 1.4)
+            axis_spec["nticks"] = min(axis_spec.get("nticks", 4), 4)
+        domain = axis_spec.get("domain") or [0, 1]
+        if key.startswith("yaxis") and domain[1] - domain[0] < 0.3:  # a short panel: fewer, larger ticks
+            axis_spec["nticks"] = min(axis_spec.get("nticks", 3), 3)
+        title = axis_spec.get("title") or {}
+        axis_spec["title"] = {**title, "font": {**title.get("font", {}), "color": DARK_TEXT}}
+    # a legend below the plot moves down with the larger ticks and axis title (its y is a share of the plot's
+    # height, which grows less than the fonts), and the bottom margin makes room for it
+    legend = layout.get("legend", {})
+    margin = layout.setdefault("margin", {})
+    if legend.get("orientation") == "h" and legend.get("y", 1) < 0:
+        legend["y"] = legend["y"] * factor * factor
+        margin["b"] = round(margin.get("b", 60) * factor)
+    elif legend.get("orientation") == "h" and legend.get("yref") == "container":  # above the panels' titles
+        margin["t"] = round(margin.get("t", 40) * factor)
+    layout["height"] = int(layout.get("height", FIGURE_HEIGHT) * height_factor)
     return go.Figure(spec)
 
 

@@ -1,0 +1,45 @@
+"""Lecture mode's figures (nnviz.figures.style.scaled_fonts): larger, never under 18 px, dark axis text."""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+
+from nnviz.figures.style import DARK_TEXT, LECTURE_MIN_FONT, axis, base_layout, figure, scaled_fonts
+
+
+def a_figure() -> go.Figure:
+    layout = base_layout(legend_below=True, xaxis=axis("epoch"), yaxis=axis("loss", type="log"),
+                         xaxis2=axis("w"), annotations=[{"text": "note", "font": {"size": 12}, "x": 0, "y": 0}])
+    data = [{"type": "scatter", "x": [1, 2], "y": [1, 2], "mode": "markers+text", "text": ["a", "b"],
+             "textfont": {"size": 13}}]
+    return figure(data, layout)
+
+
+def test_every_font_grows_and_none_stays_under_the_minimum():
+    fig = scaled_fonts(a_figure(), 22 / 16, 1.2)
+    assert fig.layout.font.size == 22
+    assert fig.layout.xaxis.title.font.size == 22 and fig.layout.xaxis.tickfont.size == 21
+    assert fig.layout.annotations[0].font.size == LECTURE_MIN_FONT  # 12 × 1.375 = 16.5: raised to 18
+    assert fig.data[0].textfont.size == LECTURE_MIN_FONT  # text on a trace too
+    assert fig.layout.height == int(420 * 1.2)
+
+
+def test_axis_text_is_dark_on_every_axis():
+    fig = scaled_fonts(a_figure(), 22 / 16)
+    for name in ("xaxis", "yaxis", "xaxis2"):
+        assert fig.layout[name].tickfont.color == DARK_TEXT
+        assert fig.layout[name].title.font.color == DARK_TEXT
+
+
+def test_a_legend_below_moves_down_with_the_larger_axis_text():
+    before = a_figure()
+    fig = scaled_fonts(before, 22 / 16)
+    assert fig.layout.legend.y < before.layout.legend.y < 0
+    assert fig.layout.margin.b > before.layout.margin.b
+    assert fig.layout.yaxis.nticks == 4  # log ticks thinned
+
+
+def test_the_original_figure_is_left_as_it_was():
+    fig = a_figure()
+    scaled_fonts(fig, 22 / 16)
+    assert fig.layout.font.size == 16 and fig.data[0].textfont.size == 13 and fig.layout.xaxis.tickfont.color is None
