@@ -29,9 +29,8 @@ def surface_grid(key: str):
 def logistic_problem(seed: int):
     x, y = gd.logistic_data(200, seed)
     box = (-1.0, 4.0, -3.0, 2.0)
-    w, b = np.linspace(box[0], box[1], 60), np.linspace(box[2], box[3], 60)
-    grid = np.stack(np.meshgrid(w, b), axis=-1)
-    return x, y, box, w, b, gd.logistic_loss(grid, x, y)
+    w, b, loss = gd.loss_grid(lambda grid: gd.logistic_loss(grid, x, y), box, 60)
+    return x, y, box, w, b, loss
 
 
 @st.cache_data(show_spinner=False, max_entries=256)

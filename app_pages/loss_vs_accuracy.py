@@ -130,8 +130,9 @@ plot, controls = st.columns([2, 1])
 with controls:
     p_marked = st.slider("predicted probability p for a positive example (y = 1)", 0.01, 0.99, 0.05, step=0.01,
                          key="la_p", **ui.URL)
-    st.metric("push from cross-entropy |p − 1|", f"{1 - p_marked:.3f}")
-    st.metric("push from MSE |2(p − 1)p(1 − p)|", f"{2 * (1 - p_marked) * p_marked * (1 - p_marked):.3f}")
+    push_bce, push_mse = L.logit_pushes(p_marked)
+    st.metric("push from cross-entropy |p − 1|", f"{push_bce:.3f}")
+    st.metric("push from MSE |2(p − 1)p(1 − p)|", f"{push_mse:.3f}")
     st.markdown(
         "With a sigmoid output, MSE's gradient carries the factor $p(1 - p)$: when the network is **confidently "
         "wrong** (p near 0 for a positive) that factor is near 0, so MSE barely pushes — the sigmoid is saturated. "

@@ -44,10 +44,8 @@ def neuron_figure(x: tuple, w: tuple, bias: float, z: float, output: float, acti
 @ui.cache_figure
 def xor_figures(steepness: float):
     xor = logic_gate("XOR")
-    grid = np.linspace(-0.5, 1.5, 61)
-    mesh = np.array(np.meshgrid(grid, grid)).reshape(2, -1).T
-    step_out = perc.two_layer_xor(mesh)[1].reshape(61, 61)
-    sigmoid_out = perc.two_layer_xor(mesh, steepness)[1].reshape(61, 61)
+    grid, step_out = perc.xor_over_square()
+    _, sigmoid_out = perc.xor_over_square(steepness)
     return (figs.xor_regions_figure(grid, step_out, xor.X, xor.y, "step neurons: two lines, one region"),
             figs.xor_regions_figure(grid, sigmoid_out, xor.X, xor.y,
                                     f"sigmoid neurons, s = {steepness:g}: the same, but smooth"))

@@ -3,6 +3,7 @@
 import numpy as np
 import streamlit as st
 
+from nnviz import activations as act
 from nnviz import softmax as sm
 from nnviz import ui
 from nnviz.figures import softmax as figs
@@ -104,7 +105,7 @@ plot, text = st.columns([2, 1])
 gap = float(logits[1] - logits[0])
 with plot:
     gaps = np.linspace(min(-10.0, gap - 2), max(10.0, gap + 2), 201)
-    ui.show_figure(figs.two_class_figure(gaps, sm.two_class_softmax(gaps), 1 / (1 + np.exp(-gaps)), gap,
+    ui.show_figure(figs.two_class_figure(gaps, sm.two_class_softmax(gaps), act.sigmoid(gaps), gap,
                                          float(sm.two_class_softmax(np.array(gap)))), key="sm_two_class")
 with text:
     st.markdown(

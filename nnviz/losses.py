@@ -29,6 +29,23 @@ def mean_squared_error(y: Array, p: Array) -> float:
     return float(np.mean((np.asarray(y, dtype=float) - np.asarray(p, dtype=float)) ** 2))
 
 
+def losses_for_a_positive(p: Array) -> tuple[Array, Array]:
+    """Each loss of one positive example (y = 1) predicted as p: cross-entropy −ln p and squared error (1 − p)²."""
+    p = np.asarray(p, dtype=float)
+    return -np.log(p), (1 - p) ** 2
+
+
+def logit_pushes(p: Array) -> tuple[Array, Array]:
+    """How hard each loss of a positive example (y = 1) pushes its logit z, with p = σ(z): |∂L/∂z|.
+
+    Cross-entropy: ∂L/∂z = p − 1 (the log cancels σ′), largest when the prediction is worst.
+    Squared error: ∂L/∂z = 2(p − 1)·σ′(z) = 2(p − 1)·p(1 − p), which vanishes as p → 0: a confident mistake
+    is hardly corrected.
+    """
+    p = np.asarray(p, dtype=float)
+    return np.abs(p - 1), np.abs(2 * (p - 1) * p * (1 - p))
+
+
 def accuracy(y: Array, p: Array, threshold: float = THRESHOLD) -> float:
     """Fraction right when ŷ = 1 if p > threshold else 0."""
     return float(np.mean((np.asarray(p) > threshold).astype(int) == np.asarray(y)))

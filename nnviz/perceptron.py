@@ -177,3 +177,11 @@ def sklearn_perceptron(X: Array, y: Array, seed: int, max_epochs: int = 100) -> 
     model = Perceptron(eta0=1.0, max_iter=max_epochs, tol=None, shuffle=True, random_state=seed)
     model.fit(np.asarray(X, dtype=float), np.asarray(y))
     return model.coef_[0].astype(float), float(model.intercept_[0]), model.predict(X).astype(int)
+
+
+def xor_over_square(scale: float | None = None, lo: float = -0.5, hi: float = 1.5, n: int = 61) -> tuple[Array, Array]:
+    """The two-layer XOR network's output over the square [lo, hi]² (``scale`` as in ``two_layer_xor``):
+    (the n grid values along each axis, the outputs as an n × n array, rows along x₂)."""
+    grid = np.linspace(lo, hi, n)
+    mesh = np.array(np.meshgrid(grid, grid)).reshape(2, -1).T
+    return grid, two_layer_xor(mesh, scale)[1].reshape(n, n)

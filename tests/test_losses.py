@@ -96,3 +96,24 @@ def test_training_on_the_loss_learns_and_on_accuracy_or_a_step_does_not():
     assert ce["accuracy"][-1] > ce["accuracy"][0] + 0.2
     assert ce["loss"][-1] < ce["loss"][0]
     assert np.all(acc["accuracy"] == acc["accuracy"][0]) and np.all(stp["accuracy"] == stp["accuracy"][0])
+
+
+P_POSITIVE = np.linspace(0.01, 0.99, 25)  # the Loss vs accuracy page's "one positive example" curves
+
+
+def test_the_losses_of_one_positive_example_match_keras():
+    bce, mse = L.losses_for_a_positive(P_POSITIVE)
+    ones = np.ones((len(P_POSITIVE), 1))
+    np.testing.assert_allclose(bce, keras.losses.binary_crossentropy(ones, P_POSITIVE[:, None]).numpy(), rtol=1e-6)
+    np.testing.assert_allclose(mse, keras.losses.mean_squared_error(ones, P_POSITIVE[:, None]).numpy(), rtol=1e-12)
+
+
+def test_the_pushes_on_the_logit_are_what_gradient_tape_finds():
+    z = tf.Variable(np.log(P_POSITIVE / (1 - P_POSITIVE))[:, None])  # p = σ(z)
+    ones = tf.ones_like(z)
+    with tf.GradientTape(persistent=True) as tape:
+        bce = tf.reduce_sum(keras.losses.binary_crossentropy(ones, z, from_logits=True))
+        mse = tf.reduce_sum(keras.losses.mean_squared_error(ones, tf.sigmoid(z)))
+    push_bce, push_mse = L.logit_pushes(P_POSITIVE)
+    np.testing.assert_allclose(push_bce, np.abs(tape.gradient(bce, z).numpy()[:, 0]), rtol=1e-6)
+    np.testing.assert_allclose(push_mse, np.abs(tape.gradient(mse, z).numpy()[:, 0]), rtol=1e-6)

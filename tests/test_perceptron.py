@@ -184,3 +184,13 @@ def test_the_keras_panel_makes_the_pages_data(name, seed):
     np.testing.assert_array_equal(namespace["X"], data.X)
     np.testing.assert_array_equal(namespace["y"], data.y)
 
+
+
+def test_xor_over_the_square_is_the_two_layer_network_at_every_grid_point():
+    grid, out = perc.xor_over_square(5.0, n=7)
+    assert out.shape == (7, 7) and grid[0] == -0.5 and grid[-1] == 1.5
+    for row, x2 in enumerate(grid):
+        for col, x1 in enumerate(grid):
+            assert out[row, col] == perc.two_layer_xor(np.array([[x1, x2]]), 5.0)[1][0]
+    _, steps = perc.xor_over_square()
+    assert set(np.unique(steps)) <= {0.0, 1.0}

@@ -6,8 +6,20 @@ import numpy as np
 import plotly.graph_objects as go
 
 from nnviz.figures.style import (
-    BLACK, BLUE, GREEN, GREY, ORANGE, VERMILION, axis, axis_suffix, base_layout, figure, subplot_grid, vertical_marker,
+    BLACK,
+    BLUE,
+    GREEN,
+    GREY,
+    ORANGE,
+    VERMILION,
+    axis,
+    axis_suffix,
+    base_layout,
+    figure,
+    subplot_grid,
+    vertical_marker,
 )
+from nnviz.losses import logit_pushes, losses_for_a_positive
 
 METRIC_STYLE = {"accuracy": ("accuracy", VERMILION), "bce": ("cross-entropy", BLUE), "mse": ("MSE", GREEN)}
 
@@ -78,8 +90,8 @@ def training_figure(histories: dict[str, np.ndarray]) -> go.Figure:
 
 def bce_vs_mse_figure(p: np.ndarray, current: float | None = None) -> go.Figure:
     """For a positive example (y = 1): each loss, and how hard it pushes the logit z, against the prediction p."""
-    bce, mse = -np.log(p), (1 - p) ** 2
-    push_bce, push_mse = np.abs(p - 1), np.abs(2 * (p - 1) * p * (1 - p))
+    bce, mse = losses_for_a_positive(p)
+    push_bce, push_mse = logit_pushes(p)
     layout = base_layout(height=420, legend_below=True,
                          **subplot_grid(1, 2, ["loss for y = 1", "push on the logit |∂L/∂z|"],
                                         x_title="predicted probability p", y_titles=["loss", "|∂L/∂z|"], h_gap=0.12))
