@@ -35,15 +35,21 @@ def losses_for_a_positive(p: Array) -> tuple[Array, Array]:
     return -np.log(p), (1 - p) ** 2
 
 
-def logit_pushes(p: Array) -> tuple[Array, Array]:
-    """How hard each loss of a positive example (y = 1) pushes its logit z, with p = σ(z): |∂L/∂z|.
+def logit_gradient(y: Array, p: Array, loss: str = "bce") -> Array:
+    """∂L/∂z of one example's loss through a sigmoid output p = σ(z).
 
-    Cross-entropy: ∂L/∂z = p − 1 (the log cancels σ′), largest when the prediction is worst.
-    Squared error: ∂L/∂z = 2(p − 1)·σ′(z) = 2(p − 1)·p(1 − p), which vanishes as p → 0: a confident mistake
-    is hardly corrected.
+    Cross-entropy: p − y (the log cancels σ′), largest when the prediction is worst.
+    Squared error: 2(p − y)·σ′(z) = 2(p − y)·p(1 − p), which vanishes as p → 0 or 1: a confident mistake is
+    hardly corrected.
     """
-    p = np.asarray(p, dtype=float)
-    return np.abs(p - 1), np.abs(2 * (p - 1) * p * (1 - p))
+    y, p = np.asarray(y, dtype=float), np.asarray(p, dtype=float)
+    return p - y if loss == "bce" else 2 * (p - y) * p * (1 - p)
+
+
+def logit_pushes(p: Array) -> tuple[Array, Array]:
+    """How hard each loss of a positive example (y = 1) pushes its logit: |∂L/∂z| for cross-entropy and for
+    squared error (``logit_gradient``)."""
+    return np.abs(logit_gradient(1.0, p, "bce")), np.abs(logit_gradient(1.0, p, "mse"))
 
 
 def accuracy(y: Array, p: Array, threshold: float = THRESHOLD) -> float:
@@ -87,10 +93,8 @@ def gradients(X: Array, y: Array, w: Array, b: float, loss: str = "bce",
     p = neuron_output(X, w, b, activation)
     if activation == "step":
         dz = np.zeros(len(y))
-    elif loss == "bce":
-        dz = p - y
     else:
-        dz = 2 * (p - y) * p * (1 - p)
+        dz = logit_gradient(y, p, loss)
     return X.T @ dz / len(y), float(np.mean(dz))
 
 
