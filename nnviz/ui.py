@@ -97,14 +97,19 @@ def _page_links() -> PageLinks:
     return st.session_state[LINKS_KEY]
 
 
+def _session_state():
+    """Streamlit's own SessionState of this run (its query-param bindings and widget metadata are not public)."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    return get_script_run_ctx().session_state._state
+
+
 def _bound_widgets(script_hash: str) -> dict[str, object]:
     """The URL-bound widgets of one page script in this session: parameter name -> Streamlit's widget metadata
     (its value type and deserializer, which gives the default for None). Streamlit 1.67 keeps both in the
     session's query-param bindings and widget state, not in a public API; tests/test_links.py pins what this
     relies on."""
-    from streamlit.runtime.scriptrunner import get_script_run_ctx
-
-    state = get_script_run_ctx().session_state._state
+    state = _session_state()
     metadata = state._new_widget_state.widget_metadata
     return {key: metadata[b.widget_id] for key, b in state.query_params._bindings_by_param.items()
             if b.script_hash == script_hash and b.widget_id in metadata}
@@ -139,9 +144,7 @@ def _non_finite_number(text: str) -> bool:
 def _drop_from_link(names: list[str]) -> None:
     """Take these parameters out of the link and out of what Streamlit seeds widgets from (the query string the
     run arrived with), bound or not: the public st.query_params refuses to delete a bound one."""
-    from streamlit.runtime.scriptrunner import get_script_run_ctx
-
-    query_params = get_script_run_ctx().session_state._state.query_params
+    query_params = _session_state().query_params
     for name in names:
         query_params._initial_query_params.pop(name, None)  # what bound widgets are seeded from
         query_params.remove_param(name)
@@ -164,9 +167,7 @@ def ignored_link_settings(arrived: dict[str, list[str]], bound: dict[str, object
     """What of the link the page was opened with it did not take, one 'name=value (why)' each: call after the
     page ran. Streamlit silently drops invalid or out-of-range values of bound widgets and clamps others; names
     that are no setting of this page stay in the URL unused."""
-    from streamlit.runtime.scriptrunner import get_script_run_ctx
-
-    now = get_script_run_ctx().session_state._state.query_params
+    now = _session_state().query_params
     ignored = []
     for name, values in arrived.items():
         shown = _shortened(f"{name}={','.join(values)}")
@@ -236,10 +237,7 @@ def moment_number(values: list[str]) -> int | None:
 
 def reset_page(url_path: str) -> None:
     """Every URL-bound widget of the page back to its default (a button's on_click: before the page runs)."""
-    defaults = _page_links().defaults.get(url_path, {})
-    _drop_from_link(list(defaults))  # else a widget whose range changes with the reset is seeded from the link again
-    for key, default in defaults.items():
-        st.session_state[key] = default
+    apply_preset(_page_links().defaults.get(url_path, {}))
 
 
 def after_page(page, arrived: dict[str, list[str]] | None, top) -> None:
@@ -509,7 +507,7 @@ class Experiment:
 
 def apply_preset(values: Mapping[str, object]) -> None:
     """A preset button's on_click (before the page runs): the widgets take these values, the link follows."""
-    _drop_from_link(list(values))  # a widget whose range changes with the preset must not be seeded from the link
+    _drop_from_link(list(values))  # a widget whose range changes with these values must not be seeded from the link
     for key, value in values.items():
         st.session_state[key] = value
 
