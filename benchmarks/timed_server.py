@@ -1,11 +1,14 @@
 """`streamlit run` with each script run's wall-clock start/end, thread CPU time and time spent in
-garbage collection appended to a log.
+garbage collection appended to a log, and each rerun request's arrival.
 
     NNVIZ_BENCH_RUN_LOG=/tmp/runs.jsonl python -m benchmarks.timed_server run app.py ...
 
 Used by the browser benchmark to split "key press → chart redrawn" into the server's script run
 and the rest. It wraps ``ScriptRunner._run_script`` (script, session-state upkeep, Streamlit's
-``gc.collect`` after the run) and changes nothing else. Once the app has imported ``nnviz.ui``, every live
+``gc.collect`` after the run) and ``AppSession.handle_backmsg`` (a line ``{"session", "request"}`` when a
+rerun_script message arrives), and changes nothing else. Both lines name the session (``AppSession.id``, which
+the browser receives in its NewSession message), so a load test can pair each key press with the rerun it caused
+and time it inside the server, where the browsers' share of the CPU does not count. Once the app has imported ``nnviz.ui``, every live
 frame that ``ui.FRAME_PACER`` records (the Playground while playing) is also logged, with its wall-clock
 and CPU time, to the same path with ``.frames`` added.
 """
@@ -22,6 +25,7 @@ def install(log_path: str) -> None:
     import gc
     import threading
 
+    from streamlit.runtime import app_session
     from streamlit.runtime.scriptrunner import script_runner
 
     log = open(log_path, "a", buffering=1)  # noqa: SIM115 -- open for the server's lifetime
@@ -46,7 +50,8 @@ def install(log_path: str) -> None:
         """Wrap FramePacer.record (once nnviz.ui is imported: importing it here would start Streamlit's
         component registry before the server)."""
         ui = sys.modules.get("nnviz.ui")
-        if ui is None or getattr(ui.FramePacer.record, "timed", False):
+        pacer = getattr(ui, "FramePacer", None)  # not in older commits (the load test's in-process design)
+        if pacer is None or getattr(pacer.record, "timed", False):
             return
         record = ui.FramePacer.record
 
@@ -65,14 +70,24 @@ def install(log_path: str) -> None:
         try:
             return original(self, *args, **kwargs)
         finally:
-            log.write(json.dumps({"start": start, "end": time.time(), "cpu": time.thread_time() - cpu,
-                                  "gc": gc_seconds.pop(thread, 0.0)}) + "\n")
+            log.write(json.dumps({"session": self._session_id, "start": start, "end": time.time(),
+                                  "cpu": time.thread_time() - cpu, "gc": gc_seconds.pop(thread, 0.0)}) + "\n")
             log_frames()
 
     script_runner.ScriptRunner._run_script = timed
+    handle_backmsg = app_session.AppSession.handle_backmsg
+
+    def logged_backmsg(self, msg):
+        if msg.WhichOneof("type") == "rerun_script":
+            log.write(json.dumps({"session": self.id, "request": time.time()}) + "\n")
+        return handle_backmsg(self, msg)
+
+    app_session.AppSession.handle_backmsg = logged_backmsg
 
 
 if __name__ == "__main__":
+    if sys.path and os.path.abspath(sys.path[0]) == os.path.dirname(os.path.abspath(__file__)):
+        sys.path.pop(0)  # run by its path (the load test, from another checkout): benchmarks/ is no package root
     install(os.environ["NNVIZ_BENCH_RUN_LOG"])
     from streamlit.web.cli import main
 
