@@ -79,20 +79,55 @@ def rosenbrock_grad(w):
     return np.array([-2 * (1 - w[0]) - 400 * w[0] * (w[1] - w[0] ** 2), 200 * (w[1] - w[0] ** 2)], dtype=float)
 
 
-_bowl = _quadratic(2.0, 2.0)
-_ravine = _quadratic(1.0, 20.0)
+_bowl_loss, _bowl_grad = _quadratic(2.0, 2.0)
+_ravine_loss, _ravine_grad = _quadratic(1.0, 20.0)
 
 SURFACES: dict[str, Surface] = {
     s.key: s
     for s in (
-        Surface("bowl", "Round bowl", *_bowl, (-3, 3, -3, 3), (-1.2, 0.9), ((0.0, 0.0),),
-                r"L = w_1^2 + w_2^2", (2.0, 2.0)),
-        Surface("ravine", "Elongated ravine (ill-conditioned)", *_ravine, (-3, 3, -3, 3), (-2.5, 1.5), ((0.0, 0.0),),
-                r"L = \tfrac12\,(w_1^2 + 20\,w_2^2)", (1.0, 20.0)),
-        Surface("valleys", "Two valleys and a saddle", _two_valleys_loss, _two_valleys_grad, (-2, 2, -2, 2),
-                (0.05, 1.5), _VALLEY_MINIMA, r"L = (w_1^2 - 1)^2 + 0.3\,w_1 + w_2^2"),
-        Surface("rosenbrock", "Rosenbrock's banana", rosenbrock, rosenbrock_grad, (-2, 2, -1, 3), (-1.5, 2.0),
-                ((1.0, 1.0),), r"L = (1 - w_1)^2 + 100\,(w_2 - w_1^2)^2", log_contours=True),
+        Surface(
+            key="bowl",
+            label="Round bowl",
+            loss=_bowl_loss,
+            grad=_bowl_grad,
+            box=(-3, 3, -3, 3),
+            start=(-1.2, 0.9),
+            minima=((0.0, 0.0),),
+            formula=r"L = w_1^2 + w_2^2",
+            hessian_eigenvalues=(2.0, 2.0),
+        ),
+        Surface(
+            key="ravine",
+            label="Elongated ravine (ill-conditioned)",
+            loss=_ravine_loss,
+            grad=_ravine_grad,
+            box=(-3, 3, -3, 3),
+            start=(-2.5, 1.5),
+            minima=((0.0, 0.0),),
+            formula=r"L = \tfrac12\,(w_1^2 + 20\,w_2^2)",
+            hessian_eigenvalues=(1.0, 20.0),
+        ),
+        Surface(
+            key="valleys",
+            label="Two valleys and a saddle",
+            loss=_two_valleys_loss,
+            grad=_two_valleys_grad,
+            box=(-2, 2, -2, 2),
+            start=(0.05, 1.5),
+            minima=_VALLEY_MINIMA,
+            formula=r"L = (w_1^2 - 1)^2 + 0.3\,w_1 + w_2^2",
+        ),
+        Surface(
+            key="rosenbrock",
+            label="Rosenbrock's banana",
+            loss=rosenbrock,
+            grad=rosenbrock_grad,
+            box=(-2, 2, -1, 3),
+            start=(-1.5, 2.0),
+            minima=((1.0, 1.0),),
+            formula=r"L = (1 - w_1)^2 + 100\,(w_2 - w_1^2)^2",
+            log_contours=True,
+        ),
     )
 }
 

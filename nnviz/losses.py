@@ -187,5 +187,5 @@ def imbalanced_labels(n: int = 1000, positive_share: float = 0.05, seed: int = 0
     """Seeded labels with a small share of positives (e.g. a rare disease)."""
     rng = np.random.default_rng(seed)
     y = np.zeros(n, dtype=int)
-    y[rng.choice(n, int(round(n * positive_share)), replace=False)] = 1
+    y[rng.choice(n, round(n * positive_share), replace=False)] = 1
     return y

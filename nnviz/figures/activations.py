@@ -10,8 +10,20 @@ import plotly.graph_objects as go
 
 from nnviz.activations import Activation, saturated_intervals
 from nnviz.figures.style import (
-    BLACK, FONT_SIZE, BLUE, GREY, ORANGE, VERMILION, axis, axis_suffix, base_layout, figure, line_style, subplot_grid,
-    vertical_bands, vertical_marker,
+    BLACK,
+    BLUE,
+    FONT_SIZE,
+    GREY,
+    ORANGE,
+    VERMILION,
+    axis,
+    axis_suffix,
+    base_layout,
+    figure,
+    line_style,
+    subplot_grid,
+    vertical_bands,
+    vertical_marker,
 )
 
 SATURATION_OPACITY = 0.12

@@ -8,7 +8,18 @@ import numpy as np
 import plotly.graph_objects as go
 
 from nnviz.figures.style import (
-    BLACK, BLUE, FONT_SIZE, GREY, ORANGE, VERMILION, axis, axis_suffix, base_layout, figure, line_style, subplot_grid,
+    BLACK,
+    BLUE,
+    FONT_SIZE,
+    GREY,
+    ORANGE,
+    VERMILION,
+    axis,
+    axis_suffix,
+    base_layout,
+    figure,
+    line_style,
+    subplot_grid,
 )
 from nnviz.mlp import N_INPUTS, MLPConfig, TrainingHistory
 

@@ -8,7 +8,15 @@ import numpy as np
 import plotly.graph_objects as go
 
 from nnviz.figures.style import (
-    BLACK, BLUE, FONT_SIZE, GREY, ORANGE, VERMILION, axis, base_layout, figure,
+    BLACK,
+    BLUE,
+    FONT_SIZE,
+    GREY,
+    ORANGE,
+    VERMILION,
+    axis,
+    base_layout,
+    figure,
 )
 
 CLASS_COLORS = (BLUE, ORANGE)

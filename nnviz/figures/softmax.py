@@ -6,7 +6,18 @@ import numpy as np
 import plotly.graph_objects as go
 
 from nnviz.figures.style import (
-    BLACK, BLUE, GREEN, ORANGE, PURPLE, SKY, VERMILION, axis, base_layout, figure, subplot_grid, vertical_marker,
+    BLACK,
+    BLUE,
+    GREEN,
+    ORANGE,
+    PURPLE,
+    SKY,
+    VERMILION,
+    axis,
+    base_layout,
+    figure,
+    subplot_grid,
+    vertical_marker,
 )
 
 
