@@ -396,19 +396,30 @@ def _session_alive(session_id: str) -> bool:
     return not Runtime.exists() or Runtime.instance().is_active_session(session_id)
 
 
-@st.cache_resource(show_spinner=False)
+_TRAINING_SERVICE = None
+_TRAINING_SERVICE_LOCK = threading.Lock()
+
+
 def training_service():
     """The server's one pool of Keras workers, sized from ``[training]`` in .streamlit/secrets.toml and the
-    NNVIZ_* environment variables (the environment wins; README: "Serving a large class")."""
+    NNVIZ_* environment variables (the environment wins; README: "Serving a large class").
+
+    Kept in this module rather than in st.cache_resource: clearing Streamlit's caches (its menu, or a test) would
+    drop the pool while its workers, TensorFlow loaded, went on running, and the next press would start another."""
+    global _TRAINING_SERVICE
     import os
 
     from nnviz import training_service as ts
 
-    try:
-        configured = dict(st.secrets.get("training", {}))
-    except Exception:  # noqa: BLE001 -- no secrets.toml (or an unreadable one): the environment and defaults
-        configured = {}
-    return ts.TrainingService(ts.PoolSettings.from_settings(configured, os.environ), owner_alive=_session_alive)
+    with _TRAINING_SERVICE_LOCK:
+        if _TRAINING_SERVICE is None:
+            try:
+                configured = dict(st.secrets.get("training", {}))
+            except Exception:  # noqa: BLE001 -- no secrets.toml (or an unreadable one): the environment and defaults
+                configured = {}
+            settings = ts.PoolSettings.from_settings(configured, os.environ)
+            _TRAINING_SERVICE = ts.TrainingService(settings, owner_alive=_session_alive)
+        return _TRAINING_SERVICE
 
 
 def prewarm_keras() -> None:

@@ -29,7 +29,51 @@ from nnviz import mnist_data  # numpy and the standard library only
 REAL_LOAD_DATASET = mnist_data.load_dataset  # before offline_datasets or generated_downloads replace it
 
 
-def app_test(page: str | None = None, timeout: float = 30):
+# Time budgets are set for this project's machines at full speed. The same 2-core machine has run the whole
+# suite 4x slower on another day, so a wall-time assertion scales its budget by slowdown(), and a wait that only
+# guards against a hang (a training that never ends, a page that never draws) is given HANG_FACTOR times its
+# full-speed length: on a slow day it must not fail a test that would have passed, and it costs nothing when
+# the thing waited for comes.
+HANG_FACTOR = 4
+# A test waiting for a training reruns the page this often: each rerun takes CPU from the training it waits for.
+POLL_SECONDS = 1.0
+REFERENCE_PAGE = """
+import numpy as np, plotly.graph_objects as go, streamlit as st
+v = st.slider("v", 0.0, 1.0, 0.5, key="v")
+x = np.linspace(0, 1, 401)
+st.plotly_chart(go.Figure(go.Scatter(x=x, y=x * v)))
+"""
+REFERENCE_RERUN_MS = 5.0  # the reference page's median AppTest rerun on this project's machines at full speed
+
+
+def reference_rerun_ms(repeats: int = 9) -> float:
+    """The median AppTest rerun of REFERENCE_PAGE (one slider, one chart), in ms. Call it in a process that has
+    not imported TensorFlow: Streamlit's garbage collection after each run costs ~200 ms once it has."""
+    import statistics
+
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_string(REFERENCE_PAGE, default_timeout=30)
+    at.run()
+    times = []
+    for i in range(repeats):
+        at.slider(key="v").set_value(0.2 if i % 2 else 0.8)
+        start = time.perf_counter()
+        at.run()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times) * 1000
+
+
+def slowdown() -> float:
+    """How many times slower than at full speed this machine runs now (never below 1), from the reference page
+    measured in a fresh interpreter."""
+    script = "import sys; sys.path.insert(0, sys.argv[1]); from conftest import reference_rerun_ms as r; print(r())"
+    out = subprocess.run([sys.executable, "-c", script, str(ROOT / "tests")], check=True, cwd=ROOT,
+                         capture_output=True, text=True, timeout=300)
+    return max(1.0, float(out.stdout.strip().splitlines()[-1]) / REFERENCE_RERUN_MS)
+
+
+def app_test(page: str | None = None, timeout: float = 30 * HANG_FACTOR):
     """An AppTest of app.py, switched to ``page`` (e.g. "app_pages/softmax.py") and run once."""
     from streamlit.testing.v1 import AppTest
 
@@ -41,19 +85,19 @@ def app_test(page: str | None = None, timeout: float = 30):
     return at
 
 
-def wait_for_training(at, timeout: float = 180):
+def wait_for_training(at, timeout: float = 180 * HANG_FACTOR):
     """Rerun the MNIST page until its training job (in a Keras worker) has ended, as its fragment does."""
     import time
 
     deadline = time.monotonic() + timeout
     while at.session_state["mn_state"].job is not None:
         assert time.monotonic() < deadline, f"the training job did not end in {timeout} s"
-        time.sleep(0.2)
+        time.sleep(POLL_SECONDS)
         at.run()
     return at
 
 
-def train_on_page(at, key: str = "mn_train", timeout: float = 180):
+def train_on_page(at, key: str = "mn_train", timeout: float = 180 * HANG_FACTOR):
     """Press Train (or Continue, ``key="mn_continue"``) on the MNIST page and wait for the training's end."""
     at.button(key=key).click().run()
     assert not at.exception, [e.message for e in at.exception]
@@ -146,6 +190,13 @@ def server_url():
             proc.kill()
 
 
+def new_context(browser, **options):
+    """A browser context whose waits and clicks guard against a hang only: HANG_FACTOR times Playwright's 30 s."""
+    context = browser.new_context(**options)
+    context.set_default_timeout(30_000 * HANG_FACTOR)
+    return context
+
+
 @pytest.fixture(scope="session")
 def browser():
     """Headless Debian Chromium driven by Playwright (no browser download needed)."""
@@ -160,6 +211,15 @@ def browser():
         b = p.chromium.launch(executable_path=path, headless=True, args=CHROMIUM_FLAGS)
         yield b
         b.close()
+
+
+@pytest.hookimpl(tryfirst=True)  # before -m selects by marker
+def pytest_collection_modifyitems(items):
+    """Every test that uses the browser (directly or through another fixture) is marked ``browser``: those run in
+    a process of their own, where the server and Chromium have the two cores to themselves."""
+    for item in items:
+        if "browser" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.browser)
 
 
 def figures(at) -> dict[str, dict]:

@@ -15,14 +15,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from conftest import app_test
-
-REFERENCE_PAGE = """
-import numpy as np, plotly.graph_objects as go, streamlit as st
-v = st.slider("v", 0.0, 1.0, 0.5, key="v")
-x = np.linspace(0, 1, 401)
-st.plotly_chart(go.Figure(go.Scatter(x=x, y=x * v)))
-"""
+from conftest import REFERENCE_PAGE, app_test
 
 # page -> (widget kind, key, two values to alternate between)
 CHANGES = {

@@ -6,7 +6,7 @@ import json
 import subprocess
 import sys
 
-from conftest import ROOT, app_test, figures
+from conftest import HANG_FACTOR, ROOT, app_test, figures
 
 from nnviz.course import OBJECTIVES, PAGES, pages_for_objective
 
@@ -96,7 +96,7 @@ for page in {WITHOUT_TENSORFLOW_UNTIL_ASKED!r}:
                      "tensorflow": "tensorflow" in sys.modules, "keras": "keras" in sys.modules}}
 print(json.dumps(result))
 """
-    out = subprocess.run([sys.executable, "-c", script], check=False, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    out = subprocess.run([sys.executable, "-c", script], check=False, cwd=ROOT, capture_output=True, text=True, timeout=120 * HANG_FACTOR)
     assert out.returncode == 0, out.stderr[-2000:]
     result = json.loads(out.stdout.strip().splitlines()[-1])
     for page in WITHOUT_TENSORFLOW_UNTIL_ASKED:

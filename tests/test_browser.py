@@ -6,7 +6,7 @@ Screenshots land in tests/artifacts/screenshots/ for a human to look at.
 from __future__ import annotations
 
 import pytest
-from conftest import ARTIFACTS
+from conftest import ARTIFACTS, HANG_FACTOR, new_context
 
 from nnviz.course import PAGES
 
@@ -16,7 +16,7 @@ PAGE_PATHS = {p.key: p.key for p in PAGES if p.available} | {"home": ""}
 IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
 
 
-def wait_until_idle(page, timeout: float = 60_000) -> None:
+def wait_until_idle(page, timeout: float = 60_000 * HANG_FACTOR) -> None:
     """Wait for the script run to finish and every chart to be drawn (a heatmap draws ``g.hm``)."""
     page.wait_for_timeout(300)  # let a rerun triggered just now start
     page.wait_for_selector(IDLE, timeout=timeout)
@@ -52,7 +52,7 @@ def metric_value(page, label: str):
 
 @pytest.fixture()
 def page(browser):
-    context = browser.new_context(viewport={"width": 1600, "height": 1000}, device_scale_factor=1)
+    context = new_context(browser, viewport={"width": 1600, "height": 1000}, device_scale_factor=1)
     pg = context.new_page()
     console_errors: list[str] = []
     pg.on("pageerror", lambda e: console_errors.append(str(e)))
@@ -162,9 +162,9 @@ def test_learning_rate_finder_in_the_browser(server_url, page):
     page.goto(f"{server_url}/gradient_descent")
     wait_until_idle(page)
     page.get_by_role("button", name="Run the learning-rate finder (loads TensorFlow, ~10 s)").click()
-    expect(page.get_by_text("suggested learning rate")).to_be_visible(timeout=60_000)
+    expect(page.get_by_text("suggested learning rate")).to_be_visible(timeout=60_000 * HANG_FACTOR)
     page.get_by_role("button", name="Train 10 epochs with each of the three").click()
-    expect(page.get_by_text("validation accuracy after 10 epochs")).to_be_visible(timeout=60_000)
+    expect(page.get_by_text("validation accuracy after 10 epochs")).to_be_visible(timeout=60_000 * HANG_FACTOR)
     wait_until_idle(page)
     assert exceptions_on(page) == [] and page.console_errors == []
     screenshot_whole_app(page, "gradient_descent-lr-finder")
@@ -198,7 +198,7 @@ def test_backpropagation_steps_and_gradient_tape_in_the_browser(server_url, page
     assert "bp_section=One+SGD+step" in page.url  # the open tab is in the link
     page.get_by_role("tab", name="Check the gradient").click()
     page.get_by_role("button", name="Check with tf.GradientTape").click()
-    expect(page.get_by_text("tf.GradientTape computes the same gradients")).to_be_visible(timeout=60_000)
+    expect(page.get_by_text("tf.GradientTape computes the same gradients")).to_be_visible(timeout=60_000 * HANG_FACTOR)
     wait_until_idle(page)
     assert exceptions_on(page) == [] and page.console_errors == []
     screenshot_whole_app(page, "backprop-gradient-tape")
@@ -337,7 +337,7 @@ READABLE = r"""() => {
 
 @pytest.mark.parametrize("name", list(PAGE_PATHS) + ["lecture_plan"])
 def test_lecture_mode_at_1280x720_shows_everything_whole_and_readable(server_url, browser, name):
-    context = browser.new_context(viewport={"width": 1280, "height": 720}, device_scale_factor=1)
+    context = new_context(browser, viewport={"width": 1280, "height": 720}, device_scale_factor=1)
     try:
         page = context.new_page()
         page.goto(f"{server_url}/{PAGE_PATHS.get(name, name)}?lecture_mode=true")
@@ -354,7 +354,7 @@ def test_lecture_mode_at_1280x720_shows_everything_whole_and_readable(server_url
 
 @pytest.mark.parametrize("name", [k for k in PAGE_PATHS if k != "home"])
 def test_a_phone_shows_every_page_without_scrolling_sideways(server_url, browser, name):
-    context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=1, is_mobile=True)
+    context = new_context(browser, viewport={"width": 390, "height": 844}, device_scale_factor=1, is_mobile=True)
     try:
         page = context.new_page()
         page.goto(f"{server_url}/{PAGE_PATHS[name]}")

@@ -8,6 +8,7 @@ from __future__ import annotations
 import urllib.parse
 
 import pytest
+from conftest import new_context
 from test_browser import PAGE_PATHS, exceptions_on, wait_until_idle
 
 PAGES = [name for name in PAGE_PATHS if name != "home"]
@@ -61,7 +62,7 @@ def move_sliders(page, count: int) -> list[str]:
 
 @pytest.mark.parametrize("name", PAGES)
 def test_a_link_taken_from_the_address_bar_opens_the_same_view_in_a_new_browser(server_url, browser, name):
-    first = browser.new_context(viewport={"width": 1600, "height": 1000})
+    first = new_context(browser, viewport={"width": 1600, "height": 1000})
     page = first.new_page()
     page.goto(f"{server_url}/{PAGE_PATHS[name]}")
     wait_until_idle(page)
@@ -74,7 +75,7 @@ def test_a_link_taken_from_the_address_bar_opens_the_same_view_in_a_new_browser(
     assert mine["widgets"] != default["widgets"]
     first.close()
 
-    second = browser.new_context(viewport={"width": 1600, "height": 1000})
+    second = new_context(browser, viewport={"width": 1600, "height": 1000})
     try:
         page = second.new_page()
         errors: list[str] = []

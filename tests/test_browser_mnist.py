@@ -15,11 +15,13 @@ import time
 from types import SimpleNamespace
 
 import pytest
+from conftest import HANG_FACTOR, new_context
 from playwright.sync_api import expect
 from test_browser import SCREENSHOTS, exceptions_on, screenshot_whole_app, wait_until_idle
 from test_mlp_training import window_sizes
 
-TRAINING_TIMEOUT = 120_000  # ms: the first training in the server also imports TensorFlow
+pytestmark = pytest.mark.xdist_group("mnist_browser")  # one process: its module's training is shared
+TRAINING_TIMEOUT = 120_000 * HANG_FACTOR  # ms: the first training in the server also imports TensorFlow
 CHARTS = "[data-testid='stPlotlyChart']"
 PROGRESS = "[data-testid='stProgress']"
 
@@ -28,7 +30,7 @@ PROGRESS = "[data-testid='stProgress']"
 
 
 def open_mnist(browser, server_url, width: int = 1600, height: int = 1000):
-    context = browser.new_context(viewport={"width": width, "height": height}, device_scale_factor=1,
+    context = new_context(browser, viewport={"width": width, "height": height}, device_scale_factor=1,
                                   accept_downloads=True)
     page = context.new_page()
     page.page_errors = []

@@ -30,7 +30,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import app_test, generated_downloads, train_on_page
+from conftest import HANG_FACTOR, app_test, generated_downloads, train_on_page
 from widget_states import choose_value, input_widgets
 
 from nnviz.course import PAGES
@@ -39,9 +39,9 @@ SCRIPTS = [page.script for page in PAGES if page.available]
 MNIST_PAGE = "app_pages/mnist.py"
 RANDOM_STATES = 3
 MAX_EPOCHS = 2  # random states train for at most this many epochs
-BLOCK_TIMEOUT = 240  # seconds per block, TensorFlow's import included
+BLOCK_TIMEOUT = 240 * HANG_FACTOR  # seconds per block, TensorFlow's import included
 PARALLEL_BLOCKS = 2
-TRAIN_TIMEOUT = 180
+TRAIN_TIMEOUT = 180 * HANG_FACTOR
 
 # Blocks that download: what they call, and why the test cannot run them as they stand.
 NEEDS_NETWORK: dict[str, str] = {
@@ -130,16 +130,16 @@ def downloaded_mnist(at, monkeypatch) -> None:
 
 def collect(page: str, monkeypatch) -> dict[str, Block]:
     blocks: dict[str, Block] = {}
-    add_blocks(blocks, app_test(page, timeout=60), "default")
+    add_blocks(blocks, app_test(page), "default")
     for seed in range(RANDOM_STATES):
-        at = app_test(page, timeout=60)
+        at = app_test(page)
         randomise(at, np.random.default_rng([seed, sum(page.encode())]))
         add_blocks(blocks, at, f"random state {seed}")
     if page == MNIST_PAGE:
-        at = app_test(page, timeout=60)
+        at = app_test(page)
         trained_mnist(at)
         add_blocks(blocks, at, "after a training")
-        at = app_test(page, timeout=60)
+        at = app_test(page)
         downloaded_mnist(at, monkeypatch)
         add_blocks(blocks, at, "with the full MNIST downloaded")
     return blocks

@@ -7,7 +7,7 @@ import json
 import subprocess
 import sys
 
-from conftest import ROOT
+from conftest import HANG_FACTOR, ROOT
 from streamlit.testing.v1 import AppTest
 
 from nnviz import training_service as ts
@@ -29,17 +29,17 @@ from conftest import app_test, train_on_page
 from widget_states import open_tab
 result = {{}}
 for page, (tab, button, key) in {KERAS_BUTTONS!r}.items():
-    at = app_test(page, timeout=240)
+    at = app_test(page)
     if tab:
         open_tab(at, *tab)
     at.button(key=button).click().run()
     result[page] = {{"exception": [e.value for e in at.exception], "errors": [e.value for e in at.error],
                      "result": key in at.session_state, "tensorflow": "tensorflow" in sys.modules,
                      "keras": "keras" in sys.modules}}
-at = app_test("app_pages/mnist.py", timeout=240)
+at = app_test("app_pages/mnist.py")
 at.slider(key="mn_epochs").set_value(1).run()
 for button in ("mn_train", "mn_continue"):
-    train_on_page(at, button, timeout=300)
+    train_on_page(at, button)
 result["app_pages/mnist.py"] = {{"exception": [e.value for e in at.exception], "errors": [e.value for e in at.error],
                                "result": at.session_state["mn_state"].run.history.completed_epochs == 2,
                                "tensorflow": "tensorflow" in sys.modules, "keras": "keras" in sys.modules}}
@@ -48,7 +48,7 @@ result["workers"] = len(ui.training_service().worker_pids())
 print(json.dumps(result))
 """
     out = subprocess.run([sys.executable, "-c", script], check=False, cwd=ROOT, capture_output=True, text=True,
-                         timeout=600)
+                         timeout=600 * HANG_FACTOR)
     assert out.returncode == 0, out.stderr[-3000:]
     result = json.loads(out.stdout.strip().splitlines()[-1])
     assert result.pop("workers") >= 1
@@ -70,7 +70,7 @@ def _job_page():
 
 
 def test_a_job_that_fails_is_explained_and_shared_results_are_reused():
-    at = AppTest.from_function(_job_page, default_timeout=120)
+    at = AppTest.from_function(_job_page, default_timeout=120 * HANG_FACTOR)
     at.run()
     assert not at.exception and at.session_state["result"] == 3
     shared = [v for k, v in ui._SHARED_RESULTS.items() if v == 3]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import figures, metric, set_to_extreme, texts, trace
+from conftest import HANG_FACTOR, figures, metric, set_to_extreme, texts, trace
 from widget_states import open_tab, tab_sets
 
 from nnviz import backprop as bpm
@@ -187,7 +187,7 @@ def test_gradient_check_table_is_backprop_beside_finite_differences(at):
 
 def test_gradient_tape_button_adds_keras_column(at):
     open_section(at, "Check the gradient")
-    at.button(key="bp_tape_button").click().run(timeout=120)
+    at.button(key="bp_tape_button").click().run(timeout=120 * HANG_FACTOR)
     assert not at.exception
     table = next(d.value for d in at.dataframe if "finite difference" in d.value.columns)
     np.testing.assert_allclose(table["tf.GradientTape"].astype(float), table["backprop"].astype(float), rtol=1e-5,

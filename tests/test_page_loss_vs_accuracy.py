@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import figures, metric, set_to_extreme, texts, trace, values
+from conftest import HANG_FACTOR, figures, metric, set_to_extreme, texts, trace, values
 
 from nnviz import losses as L
 from nnviz.data import blobs
@@ -83,7 +83,7 @@ def test_step_neuron_has_zero_chain_rule_gradient(at):
 
 
 def test_gradient_tape_on_demand(at):
-    at.button(key="la_tape").click().run(timeout=120)
+    at.button(key="la_tape").click().run(timeout=120 * HANG_FACTOR)
     assert not at.exception
     tape_table = at.table[1].value
     assert list(tape_table["GradientTape ∂L/∂w"])[1] == "None: no gradient at all"

@@ -6,6 +6,8 @@ import numpy as np
 import pytest
 import streamlit as st
 from conftest import (
+    HANG_FACTOR,
+    POLL_SECONDS,
     app_test,
     figures,
     generated_downloads,
@@ -21,7 +23,7 @@ from nnviz import mlp as nn
 from nnviz import mnist_data
 
 PAGE = "app_pages/mnist.py"
-TRAIN_TIMEOUT = 180
+TRAIN_TIMEOUT = 180 * HANG_FACTOR
 
 
 @pytest.fixture(autouse=True)
@@ -73,7 +75,7 @@ def until(at, condition, timeout: float = TRAIN_TIMEOUT):
     deadline = time.monotonic() + timeout
     while not condition(at.session_state["mn_state"]):
         assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.2)
+        time.sleep(POLL_SECONDS)
         at.run()
     return at.session_state["mn_state"]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import figures, metric, set_to_extreme, trace
+from conftest import HANG_FACTOR, figures, metric, set_to_extreme, trace
 
 from nnviz import playground as pg
 
@@ -216,7 +216,7 @@ def test_the_keras_code_for_own_points_reads_the_file_as_the_page_did(tmp_path):
                            {"name": "ring.csv", "class_names": own.class_names, "scale": own.scale})
     (tmp_path / "ring.csv").write_text(GOOD_CSV)
     (tmp_path / "panel.py").write_text(code)
-    out = subprocess.run([sys.executable, "panel.py"], cwd=tmp_path, capture_output=True, text=True, timeout=240, check=False)
+    out = subprocess.run([sys.executable, "panel.py"], cwd=tmp_path, capture_output=True, text=True, timeout=240 * HANG_FACTOR, check=False)
     assert out.returncode == 0, out.stderr[-2000:]
     assert f"training loss {done.train_loss[-1]:.4f}, test loss {done.test_loss[-1]:.4f}" in out.stdout
 
@@ -227,7 +227,7 @@ def test_train_the_same_in_keras_overlays_equal_losses(at):
     step(at, 3)
     job = pg.keras_check_job(state(at), pg.make_data(state(at).config))
     assert pickle.loads(pickle.dumps(job))["shuffle_seeds"] == [0, 1, 2]  # plain data: a worker process can take it
-    at.button(key="pg_keras").click().run(timeout=180)
+    at.button(key="pg_keras").click().run(timeout=180 * HANG_FACTOR)
     assert not at.exception
     keras_curve = trace(figures(at)["pg_figure"], "Keras: training loss")["y"]
     assert len(keras_curve) == 4
