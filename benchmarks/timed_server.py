@@ -50,10 +50,10 @@ def install(log_path: str) -> None:
         """Wrap FramePacer.record (once nnviz.ui is imported: importing it here would start Streamlit's
         component registry before the server)."""
         ui = sys.modules.get("nnviz.ui")
-        pacer = getattr(ui, "FramePacer", None)  # not in older commits (the load test's in-process design)
-        if pacer is None or getattr(pacer.record, "timed", False):
+        pacer_class = getattr(ui, "FramePacer", None)  # not in older commits (the load test's in-process design)
+        if pacer_class is None or getattr(pacer_class.record, "timed", False):
             return
-        record = ui.FramePacer.record
+        record = pacer_class.record
 
         def timed_record(pacer, session, start, end, cpu):
             frame_log.write(json.dumps({"session": session, "end": time.time(), "wall": end - start, "cpu": cpu,
@@ -61,7 +61,7 @@ def install(log_path: str) -> None:
             return record(pacer, session, start, end, cpu)
 
         timed_record.timed = True
-        ui.FramePacer.record = timed_record
+        pacer_class.record = timed_record
 
     def timed(self, *args, **kwargs):
         thread = threading.get_ident()

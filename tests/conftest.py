@@ -213,13 +213,19 @@ def browser():
         b.close()
 
 
-@pytest.hookimpl(tryfirst=True)  # before -m selects by marker
+@pytest.hookimpl(tryfirst=True)  # before -m selects by marker and xdist reads the groups
 def pytest_collection_modifyitems(items):
-    """Every test that uses the browser (directly or through another fixture) is marked ``browser``: those run in
-    a process of their own, where the server and Chromium have the two cores to themselves."""
+    """Every test that uses the browser (directly or through another fixture) is marked ``browser``: the README's
+    command runs those in a step of their own, where the server and Chromium have the two cores to themselves.
+
+    With ``--dist loadgroup`` a module's tests stay in one test process, so that its module fixtures (a training,
+    say) run once; a module whose tests share nothing heavy sets ``SPREAD_OVER_PROCESSES = True`` and its tests
+    go to whichever process is free (test_code_blocks.py alone is a third of the parallel run)."""
     for item in items:
         if "browser" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.browser)
+        if not getattr(item.module, "SPREAD_OVER_PROCESSES", False):
+            item.add_marker(pytest.mark.xdist_group(item.module.__name__))
 
 
 def figures(at) -> dict[str, dict]:

@@ -10,6 +10,7 @@ from conftest import ARTIFACTS, HANG_FACTOR, new_context
 
 from nnviz.course import PAGES
 
+SPREAD_OVER_PROCESSES = True  # its tests share no module fixture: conftest lets both test processes take them
 SCREENSHOTS = ARTIFACTS / "screenshots"
 # Home last: the first request to a fresh server is a deep link, as when a student opens a shared URL.
 PAGE_PATHS = {p.key: p.key for p in PAGES if p.available} | {"home": ""}

@@ -20,7 +20,6 @@ from playwright.sync_api import expect
 from test_browser import SCREENSHOTS, exceptions_on, screenshot_whole_app, wait_until_idle
 from test_mlp_training import window_sizes
 
-pytestmark = pytest.mark.xdist_group("mnist_browser")  # one process: its module's training is shared
 TRAINING_TIMEOUT = 120_000 * HANG_FACTOR  # ms: the first training in the server also imports TensorFlow
 CHARTS = "[data-testid='stPlotlyChart']"
 PROGRESS = "[data-testid='stProgress']"

@@ -35,6 +35,7 @@ from widget_states import choose_value, input_widgets
 
 from nnviz.course import PAGES
 
+SPREAD_OVER_PROCESSES = True  # its tests share no module fixture: conftest lets both test processes take them
 SCRIPTS = [page.script for page in PAGES if page.available]
 MNIST_PAGE = "app_pages/mnist.py"
 RANDOM_STATES = 3

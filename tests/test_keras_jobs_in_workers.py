@@ -25,18 +25,18 @@ def test_keras_buttons_run_in_workers_and_the_server_never_imports_tensorflow():
     script = f"""
 import json, sys
 sys.path.insert(0, {str(ROOT / 'tests')!r})
-from conftest import app_test, train_on_page
+from conftest import HANG_FACTOR, app_test, train_on_page
 from widget_states import open_tab
 result = {{}}
 for page, (tab, button, key) in {KERAS_BUTTONS!r}.items():
-    at = app_test(page)
+    at = app_test(page, timeout=240 * HANG_FACTOR)  # a press waits for its job: a cold worker loads TensorFlow
     if tab:
         open_tab(at, *tab)
     at.button(key=button).click().run()
     result[page] = {{"exception": [e.value for e in at.exception], "errors": [e.value for e in at.error],
                      "result": key in at.session_state, "tensorflow": "tensorflow" in sys.modules,
                      "keras": "keras" in sys.modules}}
-at = app_test("app_pages/mnist.py")
+at = app_test("app_pages/mnist.py", timeout=240 * HANG_FACTOR)
 at.slider(key="mn_epochs").set_value(1).run()
 for button in ("mn_train", "mn_continue"):
     train_on_page(at, button)

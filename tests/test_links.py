@@ -20,6 +20,7 @@ from nnviz import gradient_descent as gd
 from nnviz import ui
 from nnviz.course import LECTURE_PLAN, MOMENT_PARAM, PAGES
 
+SPREAD_OVER_PROCESSES = True  # its tests share no module fixture: conftest lets both test processes take them
 SCRIPTS = {p.key: p.script for p in PAGES if p.script}
 
 # The parameters of each page as it opens (with its default settings). Changing one of these names breaks the
