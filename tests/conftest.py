@@ -190,6 +190,14 @@ def server_url():
             proc.kill()
 
 
+FULL = pytest.mark.full  # CI runs a sample of the check; `pytest -m full` the rest (README: the test command)
+
+
+def sample_in_ci(values, kept) -> list:
+    """``values`` as parameters for pytest.mark.parametrize, all but those in ``kept`` marked ``full``."""
+    return [value if value in kept else pytest.param(value, marks=FULL) for value in values]
+
+
 def new_context(browser, **options):
     """A browser context whose waits and clicks guard against a hang only: HANG_FACTOR times Playwright's 30 s."""
     context = browser.new_context(**options)

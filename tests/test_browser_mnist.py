@@ -15,7 +15,7 @@ import time
 from types import SimpleNamespace
 
 import pytest
-from conftest import HANG_FACTOR, new_context
+from conftest import FULL, HANG_FACTOR, new_context
 from playwright.sync_api import expect
 from test_browser import SCREENSHOTS, exceptions_on, screenshot_whole_app, wait_until_idle
 from test_mlp_training import window_sizes
@@ -362,6 +362,7 @@ def test_the_downloaded_model_loads_in_keras_and_scores_as_shown(trained, tmp_pa
 # --- Stop and Continue -------------------------------------------------------------------------------------
 
 
+@FULL  # CI time: a training of its own; AppTest's test of Stop and Continue stays in CI
 def test_stop_then_continue(browser, server_url):
     context, page = open_mnist(browser, server_url)
     try:
@@ -408,6 +409,7 @@ def test_stop_then_continue(browser, server_url):
         context.close()
 
 
+@FULL  # CI time: a training of its own; AppTest's page-switch test stays in CI
 def test_training_goes_on_while_widgets_move_and_another_page_is_visited(browser, server_url):
     """The network trains in a Keras worker: moving a slider, or visiting another page, does not stop it."""
     context, page = open_mnist(browser, server_url)
@@ -560,6 +562,7 @@ def test_every_widget_at_its_extremes(browser, server_url):
 # --- Lecture mode on a projector, and a diverging training ------------------------------------------------
 
 
+@FULL  # CI time: a training of its own; AppTest's divergence test stays in CI
 def test_lecture_mode_curves_and_a_diverging_training(browser, server_url):
     """At 1280×720 in Lecture mode (slow redraws), the curve still has equal windows of batches and no jumps at
     the epoch boundaries; then η = 10 with a linear hidden layer diverges in epoch 1 (issue #11, item 6): no

@@ -1,8 +1,8 @@
 """Every Python code block on every page runs as copied (DESIGN.md rule 4).
 
 For every page listed in ``course.PAGES`` (pages added later are covered without a change here), the
-page is rendered with AppTest in its default state and in ``RANDOM_STATES`` seeded random widget states
-(epochs bounded by ``MAX_EPOCHS``); the MNIST page also after a small training and with a downloaded
+page is rendered with AppTest in its default state and in ``RANDOM_STATES`` seeded random widget state(s)
+(``MORE_RANDOM_STATES`` more under ``-m full``; epochs bounded by ``MAX_EPOCHS``); the MNIST page also after a small training and with a downloaded
 dataset. Every ``st.code(..., language="python")`` block on screen is collected, and each distinct block
 runs in a fresh interpreter: in an empty folder, without nnviz on the path, offline (every HTTP(S)
 request goes to a closed port), with a time limit.
@@ -38,7 +38,8 @@ from nnviz.course import PAGES
 SPREAD_OVER_PROCESSES = True  # its tests share no module fixture: conftest lets both test processes take them
 SCRIPTS = [page.script for page in PAGES if page.available]
 MNIST_PAGE = "app_pages/mnist.py"
-RANDOM_STATES = 3
+RANDOM_STATES = 1  # in the default run: this file was 40 % of CI's parallel run with 3 (1,892 s of test time)
+MORE_RANDOM_STATES = 2  # seeds 1 and 2, with pytest -m full
 MAX_EPOCHS = 2  # random states train for at most this many epochs
 BLOCK_TIMEOUT = 240 * HANG_FACTOR  # seconds per block, TensorFlow's import included
 PARALLEL_BLOCKS = 2
@@ -129,14 +130,17 @@ def downloaded_mnist(at, monkeypatch) -> None:
     assert not at.exception, at.exception
 
 
-def collect(page: str, monkeypatch) -> dict[str, Block]:
+def collect(page: str, monkeypatch, seeds: range = range(RANDOM_STATES), more: bool = True) -> dict[str, Block]:
+    """The page's distinct Python blocks in its random states ``seeds`` and, with ``more``, in its default state
+    (and the MNIST page's trained and downloaded states)."""
     blocks: dict[str, Block] = {}
-    add_blocks(blocks, app_test(page), "default")
-    for seed in range(RANDOM_STATES):
+    if more:
+        add_blocks(blocks, app_test(page), "default")
+    for seed in seeds:
         at = app_test(page)
         randomise(at, np.random.default_rng([seed, sum(page.encode())]))
         add_blocks(blocks, at, f"random state {seed}")
-    if page == MNIST_PAGE:
+    if more and page == MNIST_PAGE:
         at = app_test(page)
         trained_mnist(at)
         add_blocks(blocks, at, "after a training")
@@ -193,20 +197,33 @@ def check_block(block: Block, folder: Path) -> str | None:
     return None if rerun.returncode == 0 else f"with the download answered offline:\n{rerun.stderr[-3000:]}"
 
 
+def run_as_copied(page: str, blocks: list[Block], tmp_path: Path) -> None:
+    with ThreadPoolExecutor(PARALLEL_BLOCKS) as pool:
+        problems = list(pool.map(lambda ib: check_block(ib[1], tmp_path / f"block{ib[0]}"), enumerate(blocks)))
+    failures = [f"--- block seen in {', '.join(b.states)}:\n{textwrap.indent(b.code, '    ')}\n--- problem:\n{p}"
+                for b, p in zip(blocks, problems, strict=True) if p is not None]
+    assert not failures, f"{len(failures)} of {len(blocks)} blocks on {page} do not run as copied:\n" + \
+        "\n\n".join(failures)
+
+
 @pytest.mark.parametrize("page", SCRIPTS)
 def test_every_python_block_on_the_page_runs_as_copied(page, tmp_path, monkeypatch, offline_datasets):
     blocks = list(collect(page, monkeypatch).values())
     assert blocks, f"{page} shows no Python code block"
-    with ThreadPoolExecutor(PARALLEL_BLOCKS) as pool:
-        problems = list(pool.map(lambda ib: check_block(ib[1], tmp_path / f"block{ib[0]}"), enumerate(blocks)))
-    failures = [f"--- block seen in {', '.join(b.states)}:\n{textwrap.indent(b.code, '    ')}\n--- problem:\n{p}"
-                for b, p in zip(blocks, problems) if p is not None]
-    assert not failures, f"{len(failures)} of {len(blocks)} blocks on {page} do not run as copied:\n" + \
-        "\n\n".join(failures)
+    run_as_copied(page, blocks, tmp_path)
     if page == MNIST_PAGE:  # the exemptions are in use, so they cannot go stale unnoticed
         assert any(network_reason(b.code) for b in blocks)
         assert {name for b in blocks for name in b.files} == set(PROVIDED_FILES)
     print(f"\n{page}: {len(blocks)} distinct blocks from {1 + RANDOM_STATES} states ran as copied")
+
+
+@pytest.mark.full  # CI time: each random state adds blocks that each start an interpreter and import TensorFlow
+@pytest.mark.parametrize("page", SCRIPTS)
+def test_the_blocks_of_more_random_states_run_as_copied(page, tmp_path, monkeypatch, offline_datasets):
+    seeds = range(RANDOM_STATES, RANDOM_STATES + MORE_RANDOM_STATES)
+    blocks = list(collect(page, monkeypatch, seeds, more=False).values())
+    assert blocks, f"{page} shows no Python code block"
+    run_as_copied(page, blocks, tmp_path)
 
 
 def test_a_block_that_does_not_run_is_caught(tmp_path):

@@ -16,7 +16,6 @@ import time
 
 import numpy as np
 import pytest
-
 from conftest import slowdown
 
 from nnviz import mnist_data as md
