@@ -147,9 +147,9 @@ def test_perceptron_steps_and_plays_in_the_browser(server_url, page):
     expect(last_sample).to_be_visible()
     before = last_sample.inner_text()
     page.get_by_role("button", name="▶ Play").click()
-    expect(last_sample).not_to_have_text(before, timeout=5000)  # it moves on by itself: a tick every 0.7 s
+    expect(last_sample).not_to_have_text(before, timeout=5000 * HANG_FACTOR)  # it moves on by itself (a tick: 0.7 s)
     page.get_by_role("button", name="⏸ Pause").click()
-    expect(page.get_by_role("button", name="▶ Play")).to_be_visible(timeout=10_000)
+    expect(page.get_by_role("button", name="▶ Play")).to_be_visible(timeout=10_000 * HANG_FACTOR)
     wait_until_idle(page)
     assert exceptions_on(page) == [] and page.console_errors == []
     screenshot_whole_app(page, "perceptron-after-play")
@@ -234,7 +234,7 @@ def test_playground_plays_and_pauses_in_the_browser(server_url, page):
     assert live.evaluate("chart => chart.__kept === true")
     assert output_picture() not in (picture, None)
     page.get_by_role("button", name="Pause").click()
-    expect(page.get_by_role("button", name="▶ Play")).to_be_visible(timeout=10_000)
+    expect(page.get_by_role("button", name="▶ Play")).to_be_visible(timeout=10_000 * HANG_FACTOR)
     wait_until_idle(page)
     paused = epoch()
     page.wait_for_timeout(1000)
@@ -256,7 +256,7 @@ def test_playground_takes_good_and_refuses_bad_csv_files_in_the_browser(server_u
     good.write_text(GOOD_CSV)
     chooser.set_input_files(str(good))
     wait_until_idle(page)
-    expect(page.get_by_text("300 points, classes in, out")).to_be_visible(timeout=20_000)
+    expect(page.get_by_text("300 points, classes in, out")).to_be_visible(timeout=20_000 * HANG_FACTOR)
     expect(page.get_by_text("A link cannot carry your own points", exact=False)).to_be_visible()
     for name in ("text.csv", "one_class.csv"):
         bad = tmp_path / name
@@ -285,7 +285,7 @@ def test_playground_shows_a_clicked_unit_large(server_url, page):
         return [r.left + xa._offset + xa.l2p(d.x[2]), r.top + ya._offset + ya.l2p(d.y[2])]; }""")
     page.mouse.click(x, y)
     wait_until_idle(page)
-    expect(page.get_by_text("hidden 1, unit 1 over the plane", exact=False)).to_be_visible(timeout=10_000)
+    expect(page.get_by_text("hidden 1, unit 1 over the plane", exact=False)).to_be_visible(timeout=10_000 * HANG_FACTOR)
     expect(page.locator(".katex").filter(has_text="tanh")).to_be_visible()
     assert exceptions_on(page) == [] and page.console_errors == []
     screenshot_whole_app(page, "playground-unit")
@@ -306,7 +306,7 @@ def test_playground_adds_a_point_where_the_plane_is_clicked(server_url, page):
         return [r.left + xa._offset + xa.l2p(4.2), r.top + ya._offset + ya.l2p(4.2)]; }""")
     page.mouse.click(x, y)
     wait_until_idle(page)
-    expect(page.get_by_text("501 points, classes 0, 1", exact=False)).to_be_visible(timeout=10_000)
+    expect(page.get_by_text("501 points, classes 0, 1", exact=False)).to_be_visible(timeout=10_000 * HANG_FACTOR)
     expect(page.get_by_role("button", name="Download these points (CSV)")).to_be_visible()
     assert exceptions_on(page) == [] and page.console_errors == []
     screenshot_whole_app(page, "playground-clicked-point")

@@ -8,7 +8,7 @@ from __future__ import annotations
 import urllib.parse
 
 import pytest
-from conftest import new_context, sample_in_ci
+from conftest import HANG_FACTOR, new_context, sample_in_ci
 from test_browser import PAGE_PATHS, exceptions_on, wait_until_idle
 
 PAGES = [name for name in PAGE_PATHS if name != "home"]
@@ -69,7 +69,8 @@ def test_a_link_taken_from_the_address_bar_opens_the_same_view_in_a_new_browser(
     default = page.evaluate(SHOWN)
     moved = move_sliders(page, 3)
     assert len(moved) >= 2, moved
-    page.wait_for_function("keys => keys.every(k => location.search.includes(k + '='))", arg=moved, timeout=10_000)
+    page.wait_for_function("keys => keys.every(k => location.search.includes(k + '='))", arg=moved,
+                           timeout=10_000 * HANG_FACTOR)
     link = page.url
     mine = page.evaluate(SHOWN)
     assert mine["widgets"] != default["widgets"]

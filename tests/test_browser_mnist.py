@@ -126,7 +126,7 @@ def curves_chart(page):
 def drawn_points(page) -> int:
     """Points in the drawn path of the training-curves chart's first trace (this run's training loss)."""
     path = curves_chart(page).locator("g.trace.scatter path.js-line").first
-    d = path.get_attribute("d", timeout=5000) or ""
+    d = path.get_attribute("d", timeout=5000 * HANG_FACTOR) or ""
     return len(re.findall(r"[ML]", d))
 
 
@@ -140,7 +140,7 @@ def train_and_watch(page, key: str = "mn_train") -> dict:
     started = time.monotonic()
     button(page, key).click()
     page.locator(PROGRESS).filter(has_text="Epoch").wait_for(timeout=TRAINING_TIMEOUT)
-    curves_chart(page).locator("g.trace.scatter path.js-line").first.wait_for(timeout=10_000)
+    curves_chart(page).locator("g.trace.scatter path.js-line").first.wait_for(timeout=10_000 * HANG_FACTOR)
     first = (drawn_points(page), progress_text(page))
     page.wait_for_timeout(1000)
     second = (drawn_points(page), progress_text(page))
@@ -424,14 +424,14 @@ def test_training_goes_on_while_widgets_move_and_another_page_is_visited(browser
         assert_clean(page, "after moving a slider while training")
         screenshot_whole_app(page, "mnist_training_while_moving_a_slider")
         page.get_by_role("link", name="Softmax output").first.click()
-        page.wait_for_url("**/softmax*", timeout=20_000)
+        page.wait_for_url("**/softmax*", timeout=20_000 * HANG_FACTOR)
         wait_until_idle(page)
         page.wait_for_timeout(2000)
         page.get_by_role("link", name="MNIST MLP").first.click()
-        page.wait_for_url("**/mnist*", timeout=20_000)
+        page.wait_for_url("**/mnist*", timeout=20_000 * HANG_FACTOR)
         assert slider(page, "mn_batch").get_attribute("aria-valuetext") == "64"  # the settings stayed
         assert slider(page, "mn_epochs").get_attribute("aria-valuetext") == "30"
-        button(page, "mn_stop").click(timeout=20_000)  # still training after the visit
+        button(page, "mn_stop").click(timeout=20_000 * HANG_FACTOR)  # still training after the visit
         wait_until_trained(page)
         trained = int(metric(page, "epochs trained"))
         assert before + 2 <= trained <= 30
