@@ -46,22 +46,31 @@ st.plotly_chart(go.Figure(go.Scatter(x=x, y=x * v)))
 REFERENCE_RERUN_MS = 5.0  # the reference page's median AppTest rerun on this project's machines at full speed
 
 
+def median_rerun_ms(at, kind: str, key: str, a, b, repeats: int = 8) -> float:
+    """The median time of ``repeats`` AppTest reruns after setting widget ``kind``/``key`` to ``a`` and ``b`` in
+    turn (a button: a click), in ms."""
+    import statistics
+
+    times = []
+    for i in range(repeats):
+        widget = getattr(at, kind)(key=key)
+        widget = widget.click() if kind == "button" else widget.set_value(a if i % 2 == 0 else b)
+        start = time.perf_counter()
+        widget.run()
+        times.append(time.perf_counter() - start)
+        if at.exception:
+            raise RuntimeError(f"{key}: {at.exception[0].value}")
+    return statistics.median(times) * 1000
+
+
 def reference_rerun_ms(repeats: int = 9) -> float:
     """The median AppTest rerun of REFERENCE_PAGE (one slider, one chart), in ms. Call it in a process that has
     not imported TensorFlow: Streamlit's garbage collection after each run costs ~200 ms once it has."""
-    import statistics
-
     from streamlit.testing.v1 import AppTest
 
     at = AppTest.from_string(REFERENCE_PAGE, default_timeout=30)
     at.run()
-    times = []
-    for i in range(repeats):
-        at.slider(key="v").set_value(0.2 if i % 2 else 0.8)
-        start = time.perf_counter()
-        at.run()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times) * 1000
+    return median_rerun_ms(at, "slider", "v", 0.8, 0.2, repeats)
 
 
 def slowdown() -> float:

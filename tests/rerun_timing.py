@@ -11,11 +11,10 @@ from __future__ import annotations
 import json
 import statistics
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from conftest import REFERENCE_PAGE, app_test
+from conftest import REFERENCE_PAGE, app_test, median_rerun_ms
 
 # page -> (widget kind, key, two values to alternate between)
 CHANGES = {
@@ -62,22 +61,6 @@ CHANGES = {
         ("slider", "bp_units", 4, 2),
     ],
 }
-REPEATS = 8
-
-
-def median_rerun_ms(at, kind: str, key: str, a, b) -> float:
-    times = []
-    for i in range(REPEATS):
-        widget = getattr(at, kind)(key=key)
-        widget = widget.click() if kind == "button" else widget.set_value(a if i % 2 == 0 else b)
-        start = time.perf_counter()
-        widget.run()
-        times.append(time.perf_counter() - start)
-        if at.exception:
-            raise RuntimeError(f"{key}: {at.exception[0].value}")
-    return statistics.median(times) * 1000
-
-
 def measure() -> dict:
     """{page: {widget key: median ms, ..., "page": median over widgets, "reference": one-chart page}}."""
     from streamlit.testing.v1 import AppTest

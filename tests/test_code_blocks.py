@@ -2,10 +2,10 @@
 
 For every page listed in ``course.PAGES`` (pages added later are covered without a change here), the
 page is rendered with AppTest in its default state and in ``RANDOM_STATES`` seeded random widget state(s)
-(``MORE_RANDOM_STATES`` more under ``-m full``; epochs bounded by ``MAX_EPOCHS``); the MNIST page also after a small training and with a downloaded
-dataset. Every ``st.code(..., language="python")`` block on screen is collected, and each distinct block
-runs in a fresh interpreter: in an empty folder, without nnviz on the path, offline (every HTTP(S)
-request goes to a closed port), with a time limit.
+(``MORE_RANDOM_STATES`` more under ``-m full``; epochs bounded by ``MAX_EPOCHS``); the MNIST page also after
+a small training and with a downloaded dataset. Every ``st.code(..., language="python")`` block on screen is
+collected, and each distinct block runs in a fresh interpreter: in an empty folder, without nnviz on the path,
+offline (every HTTP(S) request goes to a closed port), with a time limit.
 
 A block that cannot run as it stands is handled, never skipped silently:
 
@@ -130,17 +130,17 @@ def downloaded_mnist(at, monkeypatch) -> None:
     assert not at.exception, at.exception
 
 
-def collect(page: str, monkeypatch, seeds: range = range(RANDOM_STATES), more: bool = True) -> dict[str, Block]:
-    """The page's distinct Python blocks in its random states ``seeds`` and, with ``more``, in its default state
-    (and the MNIST page's trained and downloaded states)."""
+def collect(page: str, monkeypatch, seeds: range = range(RANDOM_STATES), fixed_states: bool = True) -> dict[str, Block]:
+    """The page's distinct Python blocks in its random states ``seeds`` and, with ``fixed_states``, in its default
+    state (and the MNIST page's trained and downloaded states)."""
     blocks: dict[str, Block] = {}
-    if more:
+    if fixed_states:
         add_blocks(blocks, app_test(page), "default")
     for seed in seeds:
         at = app_test(page)
         randomise(at, np.random.default_rng([seed, sum(page.encode())]))
         add_blocks(blocks, at, f"random state {seed}")
-    if more and page == MNIST_PAGE:
+    if fixed_states and page == MNIST_PAGE:
         at = app_test(page)
         trained_mnist(at)
         add_blocks(blocks, at, "after a training")
@@ -221,7 +221,7 @@ def test_every_python_block_on_the_page_runs_as_copied(page, tmp_path, monkeypat
 @pytest.mark.parametrize("page", SCRIPTS)
 def test_the_blocks_of_more_random_states_run_as_copied(page, tmp_path, monkeypatch, offline_datasets):
     seeds = range(RANDOM_STATES, RANDOM_STATES + MORE_RANDOM_STATES)
-    blocks = list(collect(page, monkeypatch, seeds, more=False).values())
+    blocks = list(collect(page, monkeypatch, seeds, fixed_states=False).values())
     assert blocks, f"{page} shows no Python code block"
     run_as_copied(page, blocks, tmp_path)
 
