@@ -139,7 +139,7 @@ class _Job:
     kwargs: dict
     submitted: float
     state: str = QUEUED
-    progress: Any = None  # the last payload the job reported
+    progress: Any = None  # the job's reports so far, merged (see _merge_progress)
     result: Any = None
     error: str | None = None
     started: float | None = None
@@ -180,6 +180,15 @@ def function_path(function: Callable | str) -> str:
 
 
 # --- workers ----------------------------------------------------------------------------------------------------
+
+
+def _merge_progress(before: Any, report: Any) -> Any:
+    """A job's progress after its latest report. Dict reports are merged: a key keeps its last reported
+    value until reported again. So what a job reports now and then (the MNIST training's checkpoint,
+    once per epoch) is not lost when several reports arrive between two polls of the page."""
+    if isinstance(before, dict) and isinstance(report, dict):
+        return {**before, **report}
+    return report
 
 
 @dataclass
@@ -407,7 +416,7 @@ class TrainingService:
                 kind = message[0]
                 job = self._jobs.get(message[1]) if kind in ("progress", "done", "failed") else None
                 if kind == "progress" and job is not None and job.state == RUNNING:
-                    job.progress = message[2]
+                    job.progress = _merge_progress(job.progress, message[2])
                 elif kind in ("done", "failed"):
                     worker.retiring = worker.retiring or bool(message[3])
                     if job is not None and job.state == RUNNING:

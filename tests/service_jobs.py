@@ -28,6 +28,13 @@ def count(n: int, pause: float, report, stop_requested):
     return {"counted": n, "stopped": False, "pid": os.getpid()}
 
 
+def count_with_milestones(n: int, every: int, report):
+    """Counts to n as fast as it can, reporting each number and, at every ``every``-th, the milestone."""
+    for i in range(1, n + 1):
+        report({"i": i, "milestone": i} if i % every == 0 else {"i": i})
+    return n
+
+
 def fail():
     raise ValueError("bad input")
 

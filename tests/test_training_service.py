@@ -53,6 +53,16 @@ def test_a_job_runs_in_a_worker_interpreter_without_streamlit(make_service):
     assert where["streamlit"] is False and where["tensorflow"] is False
 
 
+def test_a_key_reported_now_and_then_stays_in_the_progress_until_reported_again(make_service):
+    """The MNIST training sends its checkpoint once per epoch and progress many times a second: a page that
+    polls after several reports must still find the epoch's checkpoint (CI lost one, 2026-12-01)."""
+    service = make_service()
+    view = service.wait(service.submit("s1", "service_jobs:count_with_milestones", {"n": 2000, "every": 300}),
+                        timeout=30)
+    assert view.state == ts.DONE
+    assert view.progress == {"i": 2000, "milestone": 1800}
+
+
 def test_progress_streams_back_and_stop_is_cooperative(make_service):
     service = make_service()
     job = service.submit("s1", "service_jobs:count", {"n": 500, "pause": 0.01})
