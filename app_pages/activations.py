@@ -50,35 +50,46 @@ def collapse_figure(n_hidden: int, key: str, seed: int, lo: float, hi: float):
                                        act.get(key), n_hidden)
 
 
-# --- 1. The functions and their derivatives -------------------------------------------------
-st.header("The functions and their derivatives")
-controls, explanation = st.columns([2, 1])
-with controls:
-    chosen = st.multiselect("Activation functions", KEYS, default=["sigmoid", "tanh", "relu"],
-                            format_func=label, key="act_choice", **ui.URL)
-    lo, hi = st.slider("Range of x", -20.0, 20.0, (-6.0, 6.0), step=0.5, key="act_range", **ui.URL)
-    side_by_side = st.radio("Layout", ["Overlay", "Side by side"], horizontal=True,
-                            key="act_layout", **ui.URL) == "Side by side"
-with explanation:
-    st.markdown(
-        "A neuron computes a weighted sum $z = \\mathbf{w}\\cdot\\mathbf{x} + b$ and passes it "
-        "through an **activation function** $f$. Training needs $f'$: backpropagation multiplies "
-        "the error by $f'(z)$ at every layer."
-    )
-    st.markdown(
-        f"**Saturation** (bars under the derivative, shading when side by side): where "
-        f"$|f'(x)| < {SATURATION_TOL}$ the neuron barely passes a gradient back, so its incoming "
-        "weights barely learn."
-    )
+DEFAULT_RANGE = (-6.0, 6.0)
 
-if hi - lo < 1.0:
-    st.warning("The range of x is empty: drag the two ends of the slider apart. Showing −6 … 6 meanwhile.")
-    lo, hi = -6.0, 6.0
-x = np.linspace(lo, hi, N_POINTS)
-selected = [act.get(k) for k in chosen]
-if not selected:
-    st.info("Pick at least one activation function above to plot it.")
-else:
+
+def x_range() -> tuple[float, float]:
+    """The range of x of every plot on the page (section 1's slider), or the default while it is empty."""
+    lo, hi = st.session_state.get("act_range", DEFAULT_RANGE)
+    return (lo, hi) if hi - lo >= 1.0 else DEFAULT_RANGE
+
+
+# Each section with widgets of its own reruns on its own (ui.section_fragment). The range of x is every
+# section's: it reruns the page. The neuron's and the chain's widgets also rerun the Keras panel.
+@ui.section_fragment("act_functions")
+def functions_and_derivatives() -> None:
+    own = ui.reruns("act_functions")  # its widgets rerun this section alone
+    controls, explanation = ui.section("The functions and their derivatives", (2, 1))
+    with controls:
+        chosen = st.multiselect("Activation functions", KEYS, default=["sigmoid", "tanh", "relu"],
+                                format_func=label, key="act_choice", **own, **ui.URL)
+        lo, hi = st.slider("Range of x", -20.0, 20.0, DEFAULT_RANGE, step=0.5, key="act_range", **ui.reruns(),
+                           **ui.URL)
+        side_by_side = st.radio("Layout", ["Overlay", "Side by side"], horizontal=True,
+                                key="act_layout", **own, **ui.URL) == "Side by side"
+    with explanation:
+        st.markdown(
+            "A neuron computes a weighted sum $z = \\mathbf{w}\\cdot\\mathbf{x} + b$ and passes it "
+            "through an **activation function** $f$. Training needs $f'$: backpropagation multiplies "
+            "the error by $f'(z)$ at every layer."
+        )
+        st.markdown(
+            f"**Saturation** (bars under the derivative, shading when side by side): where "
+            f"$|f'(x)| < {SATURATION_TOL}$ the neuron barely passes a gradient back, so its incoming "
+            "weights barely learn."
+        )
+    if hi - lo < 1.0:
+        st.warning("The range of x is empty: drag the two ends of the slider apart. Showing −6 … 6 meanwhile.")
+    lo, hi = x_range()
+    selected = [act.get(k) for k in chosen]
+    if not selected:
+        st.info("Pick at least one activation function above to plot it.")
+        return
     ui.show_figure(curves_figure(tuple(chosen), lo, hi, side_by_side), key="act_curves")
     rows = ["| function | formula | output range | derivative |", "|---|---|---|---|"]
     rows += [f"| {a.label} | ${a.formula}$ | ${a.output_range}$ | ${a.derivative}$ |" for a in selected]
@@ -87,102 +98,132 @@ else:
                + " · At a kink (x = 0) the derivative is undefined; the table and plots use the value "
                "TensorFlow's gradient returns there.")
 
-# --- 2. The step function -----------------------------------------------------------------------
-st.header("Why the step function gives gradient descent nothing to follow")
-left, right = st.columns([2, 1])
-with left:
-    ui.show_figure(curves_figure(("step", "sigmoid"), lo, hi, False), key="act_step")
-with right:
-    st.markdown(
-        "The perceptron's step function jumps from 0 to 1 at $x = 0$. Its derivative is **0 "
-        "everywhere else** (and undefined at the jump): its saturation bar covers the whole $x$-axis.\n\n"
-        "Gradient descent changes a weight by $-\\eta\\,\\partial L/\\partial w$, and by the chain rule "
-        "that gradient contains $f'(z)$. With a step function it is always 0: "
-        "**no weight ever moves**. The sigmoid is a smooth step whose slope tells each weight which "
-        "way to go — this is why Rumelhart, Hinton and Williams replaced the step in 1986."
-    )
 
-# --- 3. One neuron --------------------------------------------------------------------------------
-st.header("One neuron: a = f(w·x + b)")
-controls, plot = st.columns([1, 2])
-with controls:
-    neuron_key = st.selectbox("Activation", KEYS, index=KEYS.index("sigmoid"), format_func=label,
-                              key="neuron_act", **ui.URL)
-    w = st.slider("weight w", -5.0, 5.0, 1.0, step=0.1, key="neuron_w", **ui.URL)
-    b = st.slider("bias b", -10.0, 10.0, 0.0, step=0.1, key="neuron_b", **ui.URL)
-    st.markdown(
-        "- **w** stretches the curve: large $|w|$ makes it steeper, small $|w|$ flatter, "
-        "negative $w$ mirrors it.\n"
-        "- **b** shifts it: the neuron 'switches' where $w x + b = 0$, at $x = -b/w$."
-    )
-    if w == 0:
-        st.info("With w = 0 the input is ignored: the output is the constant f(b).")
-    else:
-        switch = -b / w + 0.0  # + 0.0 turns −0.0 into 0.0
-        st.metric("switch point x = −b/w", f"{switch:.2f}")
-        if not lo <= switch <= hi:
-            st.caption("The switch point lies outside the plotted range of x: widen the range to see it.")
-neuron_act = act.get(neuron_key)
-with plot:
-    ui.show_figure(figs.neuron_figure(x, act.neuron(x, w, b, neuron_act), neuron_act(x), neuron_act, w, b),
-                   key="neuron")
-with controls:
-    table_x = np.array(NEURON_INPUTS)
-    st.table({"x": [f"{v:g}" for v in table_x], "z = w·x + b": [f"{v:.2f}" for v in w * table_x + b],
-              "a = f(z)": [f"{v:.4f}" for v in act.neuron(table_x, w, b, neuron_act)]})
+def the_step_function() -> None:
+    """No widgets of its own: it changes only with the range of x, which reruns the page."""
+    left, right = ui.section("Why the step function gives gradient descent nothing to follow", (2, 1))
+    with left:
+        ui.show_figure(curves_figure(("step", "sigmoid"), *x_range(), False), key="act_step")
+    with right:
+        st.markdown(
+            "The perceptron's step function jumps from 0 to 1 at $x = 0$. Its derivative is **0 "
+            "everywhere else** (and undefined at the jump): its saturation bar covers the whole $x$-axis.\n\n"
+            "Gradient descent changes a weight by $-\\eta\\,\\partial L/\\partial w$, and by the chain rule "
+            "that gradient contains $f'(z)$. With a step function it is always 0: "
+            "**no weight ever moves**. The sigmoid is a smooth step whose slope tells each weight which "
+            "way to go — this is why Rumelhart, Hinton and Williams replaced the step in 1986."
+        )
 
-# --- 4. Vanishing gradients -----------------------------------------------------------------------
-st.header("Deep chains: vanishing (and exploding) gradients")
-controls, plot = st.columns([1, 2])
-with controls:
-    compared = st.multiselect("Compare", KEYS, default=["sigmoid", "relu"], format_func=label,
-                              key="chain_acts", **ui.URL)
-    depth = st.slider("number of layers k", 1, 30, 10, key="chain_depth", **ui.URL)
-    chain_w = st.slider("weight w in every layer", 0.1, 4.0, 1.0, step=0.1, key="chain_w", **ui.URL)
-    x0 = st.slider("input x", -3.0, 3.0, 0.5, step=0.1, key="chain_x0", **ui.URL)
-    st.markdown(
-        "Take a chain of one-neuron layers $a_k = f(w\\,a_{k-1})$. By the chain rule the gradient that "
-        "reaches the input is a product of one factor per layer:"
-    )
-    st.latex(r"\frac{\partial a_k}{\partial x} = \prod_{l=1}^{k} w\, f'(z_l)")
-    st.markdown(
-        "The sigmoid's $f' \\le 0.25$, so with $w = 1$ the product shrinks at least as fast as "
-        "$0.25^k$: early layers stop learning. ReLU's $f' = 1$ for $z > 0$ passes the gradient unchanged "
-        "(but gives exactly 0 for $z \\le 0$, which a log axis cannot show)."
-    )
-if not compared:
+
+@ui.section_fragment("act_neuron")
+def one_neuron() -> None:
+    lo, hi = x_range()
+    controls, plot = ui.section("One neuron: a = f(w·x + b)")
+    with controls:
+        neuron_key = st.selectbox("Activation", KEYS, index=KEYS.index("sigmoid"), format_func=label,
+                                  key="neuron_act", **ui.reruns("act_neuron", ui.KERAS_SECTION), **ui.URL)
+        w = st.slider("weight w", -5.0, 5.0, 1.0, step=0.1, key="neuron_w",
+                      **ui.reruns("act_neuron", ui.KERAS_SECTION), **ui.URL)
+        b = st.slider("bias b", -10.0, 10.0, 0.0, step=0.1, key="neuron_b",
+                      **ui.reruns("act_neuron", ui.KERAS_SECTION), **ui.URL)
+        st.markdown(
+            "- **w** stretches the curve: large $|w|$ makes it steeper, small $|w|$ flatter, "
+            "negative $w$ mirrors it.\n"
+            "- **b** shifts it: the neuron 'switches' where $w x + b = 0$, at $x = -b/w$."
+        )
+        if w == 0:
+            st.info("With w = 0 the input is ignored: the output is the constant f(b).")
+        else:
+            switch = -b / w + 0.0  # + 0.0 turns −0.0 into 0.0
+            st.metric("switch point x = −b/w", f"{switch:.2f}")
+            if not lo <= switch <= hi:
+                st.caption("The switch point lies outside the plotted range of x: widen the range to see it.")
+    neuron_act = act.get(neuron_key)
+    x = np.linspace(lo, hi, N_POINTS)
     with plot:
-        st.info("Pick at least one activation function to compare.")
-else:
-    series = chain_series(tuple(compared), depth, chain_w, x0)
+        ui.show_figure(figs.neuron_figure(x, act.neuron(x, w, b, neuron_act), neuron_act(x), neuron_act, w, b),
+                       key="neuron")
+    with controls:
+        table_x = np.array(NEURON_INPUTS)
+        st.table({"x": [f"{v:g}" for v in table_x], "z = w·x + b": [f"{v:.2f}" for v in w * table_x + b],
+                  "a = f(z)": [f"{v:.4f}" for v in act.neuron(table_x, w, b, neuron_act)]})
+
+
+@ui.section_fragment("act_chain")
+def deep_chains() -> None:
+    controls, plot = ui.section("Deep chains: vanishing (and exploding) gradients")
+    with controls:
+        also_keras = ui.reruns("act_chain", ui.KERAS_SECTION)
+        compared = st.multiselect("Compare", KEYS, default=["sigmoid", "relu"], format_func=label,
+                                  key="chain_acts", **also_keras, **ui.URL)
+        depth = st.slider("number of layers k", 1, 30, 10, key="chain_depth", **also_keras, **ui.URL)
+        chain_w = st.slider("weight w in every layer", 0.1, 4.0, 1.0, step=0.1, key="chain_w", **also_keras,
+                            **ui.URL)
+        x0 = st.slider("input x", -3.0, 3.0, 0.5, step=0.1, key="chain_x0", **also_keras, **ui.URL)
+        st.markdown(
+            "Take a chain of one-neuron layers $a_k = f(w\\,a_{k-1})$. By the chain rule the gradient that "
+            "reaches the input is a product of one factor per layer:"
+        )
+        st.latex(r"\frac{\partial a_k}{\partial x} = \prod_{l=1}^{k} w\, f'(z_l)")
+        st.markdown(
+            "The sigmoid's $f' \\le 0.25$, so with $w = 1$ the product shrinks at least as fast as "
+            "$0.25^k$: early layers stop learning. ReLU's $f' = 1$ for $z > 0$ passes the gradient unchanged "
+            "(but gives exactly 0 for $z \\le 0$, which a log axis cannot show)."
+        )
     with plot:
+        if not compared:
+            st.info("Pick at least one activation function to compare.")
+            return
+        series = chain_series(tuple(compared), depth, chain_w, x0)
         ui.show_figure(chain_figure(tuple(compared), depth, chain_w, x0), key="chain")
         st.table({"activation": list(series), f"∂a/∂x after {depth} layers": [f"{g[-1]:.3g}" for g in series.values()]})
         dead = [name for name, grads in series.items() if grads[-1] == 0]
         if dead:
             st.caption(f"Exactly zero (not drawn on the log axis): {', '.join(dead)}.")
 
-# --- 5. Why non-linear ---------------------------------------------------------------------------
-st.header("Without an activation, depth buys nothing")
-controls, plot = st.columns([1, 2])
-with controls:
-    n_hidden = st.slider("hidden layers (8 units each)", 1, 5, 3, key="collapse_layers", **ui.URL)
-    collapse_key = st.selectbox("activation of the hidden layers", KEYS + [act.LINEAR.key], index=KEYS.index("relu"),
-                                format_func=label, key="collapse_act", **ui.URL)
-    seed = st.number_input("random weights (seed)", 0, 9999, 0, step=1, key="collapse_seed", **ui.URL)
-demo = collapse(n_hidden, collapse_key, int(seed), lo, hi)
-with controls:
-    st.markdown(
-        "Each linear layer computes $W x + b$, and a linear map of a linear map is linear "
-        f"(formula below the plot): all {n_hidden + 1} layers equal **one** layer "
-        f"$y = {demo.w:.3f}\\,x {demo.b:+.3f}$: a straight line, however deep. "
-        "A non-linear activation between the layers is what lets the network bend."
-    )
-    st.metric("largest gap: linear stack vs one layer", f"{np.max(np.abs(demo.linear - demo.collapsed)):.1e}")
-with plot:
-    ui.show_figure(collapse_figure(n_hidden, collapse_key, int(seed), lo, hi), key="collapse")
-    st.latex(r"W_2(W_1 x + b_1) + b_2 = (W_2 W_1)\,x + (W_2 b_1 + b_2)")
 
+@ui.section_fragment("act_collapse")
+def depth_without_activation() -> None:
+    own = ui.reruns("act_collapse")  # its widgets rerun this section alone
+    lo, hi = x_range()
+    controls, plot = ui.section("Without an activation, depth buys nothing")
+    with controls:
+        n_hidden = st.slider("hidden layers (8 units each)", 1, 5, 3, key="collapse_layers", **own, **ui.URL)
+        collapse_key = st.selectbox("activation of the hidden layers", KEYS + [act.LINEAR.key],
+                                    index=KEYS.index("relu"), format_func=label, key="collapse_act", **own, **ui.URL)
+        seed = st.number_input("random weights (seed)", 0, 9999, 0, step=1, key="collapse_seed", **own, **ui.URL)
+    demo = collapse(n_hidden, collapse_key, int(seed), lo, hi)
+    with controls:
+        st.markdown(
+            "Each linear layer computes $W x + b$, and a linear map of a linear map is linear "
+            f"(formula below the plot): all {n_hidden + 1} layers equal **one** layer "
+            f"$y = {demo.w:.3f}\\,x {demo.b:+.3f}$: a straight line, however deep. "
+            "A non-linear activation between the layers is what lets the network bend."
+        )
+        st.metric("largest gap: linear stack vs one layer", f"{np.max(np.abs(demo.linear - demo.collapsed)):.1e}")
+    with plot:
+        ui.show_figure(collapse_figure(n_hidden, collapse_key, int(seed), lo, hi), key="collapse")
+        st.latex(r"W_2(W_1 x + b_1) + b_2 = (W_2 W_1)\,x + (W_2 b_1 + b_2)")
+
+
+@ui.section_fragment(ui.KERAS_SECTION)
+def keras() -> None:
+    state = st.session_state
+    ui.keras_panel(
+        activation_code(act.get(state["neuron_act"]), state["neuron_w"], state["neuron_b"],
+                        [act.get(k) for k in state["chain_acts"]], state["chain_depth"], state["chain_w"],
+                        state["chain_x0"]),
+        "The activation is an argument of the layer: `Dense(units, activation=\"…\")`, with the names Keras "
+        "accepts. This code builds the neuron of *One neuron* and the chains of *Deep chains* for your settings and "
+        "prints the numbers of their tables.",
+    )
+
+
+functions_and_derivatives()
+the_step_function()
+one_neuron()
+deep_chains()
+depth_without_activation()
 # --- Try this and Keras ------------------------------------------------------------------------
 ui.try_this([
     ui.Experiment("Overlay sigmoid and tanh and compare their derivatives at x = 0: which passes the larger gradient "
@@ -195,9 +236,4 @@ ui.try_this([
     ui.Experiment("Set the hidden layers to 5 and choose 'None (linear)': the blue curve becomes the orange straight "
                   "line.", (("5 linear layers", {"collapse_layers": 5, "collapse_act": act.LINEAR.key}),)),
 ], "activations")
-ui.keras_panel(
-    activation_code(neuron_act, w, b, [act.get(k) for k in compared], depth, chain_w, x0),
-    "The activation is an argument of the layer: `Dense(units, activation=\"…\")`, with the names Keras "
-    "accepts. This code builds the neuron of *One neuron* and the chains of *Deep chains* for your settings and "
-    "prints the numbers of their tables.",
-)
+keras()

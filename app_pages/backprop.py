@@ -62,8 +62,7 @@ def delta_by_layer_figure(spec, flat, x, y):
 
 def network_controls() -> bpm.BackpropSetup:
     """The network, the example(s) and the weights' seed."""
-    st.header("The network and the example")
-    c1, c2, c3, c4, c5 = st.columns(5)
+    c1, c2, c3, c4, c5 = ui.section("The network and the example", 5)
     with c1:
         layers = st.slider("hidden layers", 1, bpm.MAX_HIDDEN_LAYERS, 1, key="bp_layers", **ui.URL)
         units = st.slider("units per hidden layer", *bpm.UNIT_RANGE, 3, key="bp_units", **ui.URL)

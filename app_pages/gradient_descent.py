@@ -117,114 +117,134 @@ def divergence_note(label: str, trajectory: gd.Trajectory) -> str | None:
 
 
 # --- 1. One weight ---------------------------------------------------------------------------------
-st.header("One weight: walking down a loss curve")
-st.latex(r"w \leftarrow w - \eta\,\frac{dL}{dw}")
-controls, plot = st.columns([1, 2])
-with controls:
-    preset = st.radio("try a learning rate", list(PRESETS), horizontal=True, key="gd1_preset", index=1, **ui.URL)
-    lr_1d = st.select_slider("learning rate η", CURVE_RATES, value=PRESETS[preset], key=f"gd1_lr_{preset}", **ui.URL)
-    steps_1d = st.slider("steps", 1, 50, 10, key="gd1_steps", **ui.URL)
-    start_1d = st.slider("starting weight w₀", -2.0, 8.0, -1.0, step=0.5, key="gd1_start", **ui.URL)
-trajectory_1d = gd.descend(gd.curve_loss, gd.curve_grad, np.array(start_1d), lr_1d, steps_1d)
-regime = gd.learning_rate_regime(lr_1d)
-with plot:
-    w_grid = np.linspace(-2.0, 8.0, 201)
-    ui.show_figure(figs.curve_figure(w_grid, gd.curve_loss(w_grid), trajectory_1d, gd.curve_grad), key="gd_curve")
-with controls:
-    st.metric(f"loss after {len(trajectory_1d.losses) - 1} steps", f"{trajectory_1d.losses[-1]:.4g}")
-    st.markdown(
-        f"Here $L(w) = (w - 3)^2$, so $L'(w) = 2(w - 3)$ and each step multiplies the distance to the minimum "
-        f"by $1 - 2\\eta = {1 - 2 * lr_1d:.2f}$: with η = {lr_1d:g} gradient descent **{regime}**."
-    )
-    note = divergence_note(f"η = {lr_1d:g}", trajectory_1d)
-    if note:
-        st.error(note + " Steps that leave the plot are not drawn.")
-    elif lr_1d == 0:
-        st.info("η = 0: the weight never moves.")
+# Sections 1-3 rerun on their own (ui.section_fragment); the mini-batch settings also rerun the Keras panel.
+@ui.section_fragment("gd_one_weight")
+def one_weight() -> None:
+    own = ui.reruns("gd_one_weight")  # its widgets rerun this section alone
+    st.header("One weight: walking down a loss curve")
+    st.latex(r"w \leftarrow w - \eta\,\frac{dL}{dw}")
+    controls, plot = st.columns([1, 2])
+    with controls:
+        preset = st.radio("try a learning rate", list(PRESETS), horizontal=True, key="gd1_preset", index=1,
+                          **own, **ui.URL)
+        lr_1d = st.select_slider("learning rate η", CURVE_RATES, value=PRESETS[preset], key=f"gd1_lr_{preset}",
+                                 **own, **ui.URL)
+        steps_1d = st.slider("steps", 1, 50, 10, key="gd1_steps", **own, **ui.URL)
+        start_1d = st.slider("starting weight w₀", -2.0, 8.0, -1.0, step=0.5, key="gd1_start", **own, **ui.URL)
+    trajectory_1d = gd.descend(gd.curve_loss, gd.curve_grad, np.array(start_1d), lr_1d, steps_1d)
+    regime = gd.learning_rate_regime(lr_1d)
+    with plot:
+        w_grid = np.linspace(-2.0, 8.0, 201)
+        ui.show_figure(figs.curve_figure(w_grid, gd.curve_loss(w_grid), trajectory_1d, gd.curve_grad), key="gd_curve")
+    with controls:
+        st.metric(f"loss after {len(trajectory_1d.losses) - 1} steps", f"{trajectory_1d.losses[-1]:.4g}")
+        st.markdown(
+            f"Here $L(w) = (w - 3)^2$, so $L'(w) = 2(w - 3)$ and each step multiplies the distance to the minimum "
+            f"by $1 - 2\\eta = {1 - 2 * lr_1d:.2f}$: with η = {lr_1d:g} gradient descent **{regime}**."
+        )
+        note = divergence_note(f"η = {lr_1d:g}", trajectory_1d)
+        if note:
+            st.error(note + " Steps that leave the plot are not drawn.")
+        elif lr_1d == 0:
+            st.info("η = 0: the weight never moves.")
+
 
 # --- 2. Two weights ----------------------------------------------------------------------------------
-st.header("Two weights: loss surfaces")
-surface_controls, rate_controls, start_controls = st.columns(3)  # the paths need the page's full width below
-with surface_controls:
-    surface_key = st.selectbox("surface", list(gd.SURFACES), format_func=lambda k: gd.SURFACES[k].label,
-                               key="gd2_surface", **ui.URL)
-    surface = gd.SURFACES[surface_key]
-    st.latex(surface.formula)
-    if surface.stability_limit:
-        st.metric("stability limit 2 / λₘₐₓ", f"{surface.stability_limit:g}",
-                  help=f"Curvatures (Hessian eigenvalues) λ = {', '.join(f'{v:g}' for v in surface.hessian_eigenvalues)}. "
-                       "Along a direction of curvature λ each step multiplies the error by (1 − ηλ).")
+@ui.section_fragment("gd_surfaces")
+def two_weights() -> None:
+    own = ui.reruns("gd_surfaces")  # its widgets rerun this section alone
+    # three columns of controls: the paths need the page's full width below
+    surface_controls, rate_controls, start_controls = ui.section("Two weights: loss surfaces", 3)
+    with surface_controls:
+        surface_key = st.selectbox("surface", list(gd.SURFACES), format_func=lambda k: gd.SURFACES[k].label,
+                                   key="gd2_surface", **own, **ui.URL)
+        surface = gd.SURFACES[surface_key]
+        st.latex(surface.formula)
+        if surface.stability_limit:
+            st.metric("stability limit 2 / λₘₐₓ", f"{surface.stability_limit:g}",
+                      help="Curvatures (Hessian eigenvalues) λ = "
+                           f"{', '.join(f'{v:g}' for v in surface.hessian_eigenvalues)}. "
+                           "Along a direction of curvature λ each step multiplies the error by (1 − ηλ).")
+        else:
+            st.caption("Not a quadratic: the curvature changes from place to place, so there is no single "
+                       "stability limit — a rate that is safe in one region can blow up in another.")
+    with rate_controls:
+        rates = st.multiselect("learning rates η to compare (one panel each)", rate_options(surface),
+                               default=default_rates(surface), format_func=lambda v: f"{v:g}",
+                               key=f"gd2_rates_{surface_key}", **own, max_selections=4, **ui.URL)
+        steps_2d = st.slider("steps", 5, 500, 60, key="gd2_steps", **own, **ui.URL)
+        momentum_on = st.toggle("add momentum", key="gd2_momentum_on", **own, **ui.URL)
+        beta = st.slider("momentum β", 0.0, 0.99, 0.8, step=0.01, key="gd2_beta", disabled=not momentum_on,
+                         **own, **ui.URL)
+    with start_controls:
+        start_w1 = st.slider("start w₁", float(surface.box[0]), float(surface.box[1]), float(surface.start[0]),
+                             step=0.05, key=f"gd2_w1_{surface_key}", **own, **ui.URL)
+        start_w2 = st.slider("start w₂", float(surface.box[2]), float(surface.box[3]), float(surface.start[1]),
+                             step=0.05, key=f"gd2_w2_{surface_key}", **own, **ui.URL)
+        show_3d = st.toggle("3-D surface", key="gd2_3d", **own, **ui.URL)
+    paths = surface_paths(surface_key, tuple(rates), steps_2d, start_w1, start_w2, beta if momentum_on else None)
+    if not paths:
+        st.info("Pick at least one learning rate to draw a path.")
+        notes = st.container()
     else:
-        st.caption("Not a quadratic: the curvature changes from place to place, so there is no single "
-                   "stability limit — a rate that is safe in one region can blow up in another.")
-with rate_controls:
-    rates = st.multiselect("learning rates η to compare (one panel each)", rate_options(surface),
-                           default=default_rates(surface), format_func=lambda v: f"{v:g}",
-                           key=f"gd2_rates_{surface_key}", max_selections=4, **ui.URL)
-    steps_2d = st.slider("steps", 5, 500, 60, key="gd2_steps", **ui.URL)
-    momentum_on = st.toggle("add momentum", key="gd2_momentum_on", **ui.URL)
-    beta = st.slider("momentum β", 0.0, 0.99, 0.8, step=0.01, key="gd2_beta", disabled=not momentum_on, **ui.URL)
-with start_controls:
-    start_w1 = st.slider("start w₁", float(surface.box[0]), float(surface.box[1]), float(surface.start[0]),
-                         step=0.05, key=f"gd2_w1_{surface_key}", **ui.URL)
-    start_w2 = st.slider("start w₂", float(surface.box[2]), float(surface.box[3]), float(surface.start[1]),
-                         step=0.05, key=f"gd2_w2_{surface_key}", **ui.URL)
-    show_3d = st.toggle("3-D surface", key="gd2_3d", **ui.URL)
-paths = surface_paths(surface_key, tuple(rates), steps_2d, start_w1, start_w2, beta if momentum_on else None)
-if not paths:
-    st.info("Pick at least one learning rate to draw a path.")
-    notes = st.container()
-else:
-    path_figure, losses_figure = surface_figures(surface_key, tuple(rates), steps_2d, start_w1, start_w2,
-                                                 beta if momentum_on else None, show_3d, ui.lecture_mode())
-    ui.show_figure(path_figure, key="gd_3d" if show_3d else "gd_contour")
-    curves, notes = st.columns([2, 1])
-    with curves:
-        ui.show_figure(losses_figure, key="gd_losses")
-with notes:
-    for label, path in paths.items():
-        note = divergence_note(label, path)
-        if note:
-            st.warning(note)
-    st.markdown(
-        "On a quadratic each step multiplies the distance to the minimum along a direction of curvature λ by "
-        "$1 - \\eta\\lambda$: $w_k - w^* = (1 - \\eta\\lambda)^k\\,(w_0 - w^*)$. Between 0 and 1 the path "
-        "walks straight in; between −1 and 0 it jumps across the minimum and back, closing in; beyond −1 "
-        "(η > 2/λ) every jump is longer than the last. On the **round bowl** both directions have λ = 2, so "
-        "every path runs along one line through the minimum: only the panels tell them apart. "
-        "In the **ravine** the limit is set by the steep direction (λ = 20), "
-        "so along the shallow direction (λ = 1) the steps are tiny and progress crawls: "
-        "ill-conditioning. **Momentum** keeps a running velocity $v \\leftarrow \\beta v - \\eta\\nabla L$, "
-        "$w \\leftarrow w + v$: the zig-zags across the ravine cancel while the steady push along it adds up. "
-        "The panel titles are about plain gradient descent: momentum changes the factors (on a quadratic it "
-        "converges for any $\\eta\\lambda < 2(1 + \\beta)$)."
-    )
+        path_figure, losses_figure = surface_figures(surface_key, tuple(rates), steps_2d, start_w1, start_w2,
+                                                     beta if momentum_on else None, show_3d, ui.lecture_mode())
+        ui.show_figure(path_figure, key="gd_3d" if show_3d else "gd_contour")
+        curves, notes = st.columns([2, 1])
+        with curves:
+            ui.show_figure(losses_figure, key="gd_losses")
+    with notes:
+        for label, path in paths.items():
+            note = divergence_note(label, path)
+            if note:
+                st.warning(note)
+        st.markdown(
+            "On a quadratic each step multiplies the distance to the minimum along a direction of curvature λ by "
+            "$1 - \\eta\\lambda$: $w_k - w^* = (1 - \\eta\\lambda)^k\\,(w_0 - w^*)$. Between 0 and 1 the path "
+            "walks straight in; between −1 and 0 it jumps across the minimum and back, closing in; beyond −1 "
+            "(η > 2/λ) every jump is longer than the last. On the **round bowl** both directions have λ = 2, so "
+            "every path runs along one line through the minimum: only the panels tell them apart. "
+            "In the **ravine** the limit is set by the steep direction (λ = 20), "
+            "so along the shallow direction (λ = 1) the steps are tiny and progress crawls: "
+            "ill-conditioning. **Momentum** keeps a running velocity $v \\leftarrow \\beta v - \\eta\\nabla L$, "
+            "$w \\leftarrow w + v$: the zig-zags across the ravine cancel while the steady push along it adds up. "
+            "The panel titles are about plain gradient descent: momentum changes the factors (on a quadratic it "
+            "converges for any $\\eta\\lambda < 2(1 + \\beta)$)."
+        )
+
 
 # --- 3. Batch, mini-batch, stochastic ---------------------------------------------------------------------
-st.header("Batch, mini-batch and stochastic gradient descent")
-controls, plot = st.columns([1, 2])
-with controls:
-    batch_size = st.slider("mini-batch size", 1, 200, 16, key="gd3_batch", **ui.URL)
-    lr_3 = st.select_slider("learning rate η ", (0.01, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0), value=0.5,
-                            key="gd3_lr", **ui.URL)
-    epochs = st.slider("epochs", 1, 20, 3, key="gd3_epochs", **ui.URL)
-    seed = st.number_input("seed (data and shuffling)", 0, 9999, 0, key="gd3_seed", **ui.URL)
-runs = batch_runs(int(seed), batch_size, lr_3, epochs)
-paths_figure, batch_losses_figure = batch_figures(int(seed), batch_size, lr_3, epochs)
-with plot:
-    ui.show_figure(paths_figure, key="gd_batches")
-    ui.show_figure(batch_losses_figure, key="gd_batch_losses")
-with controls:
-    st.table({"method": list(runs), "samples per step": [200, batch_size, 1],
-              "steps per epoch": [run[1] for run in runs.values()],
-              "loss after training": [f"{run[0].losses[-1]:.3f}" for run in runs.values()]})
-st.markdown(
-    "The problem: logistic regression $p = \\sigma(w x + b)$ on 200 seeded points; the contours are its "
-    "cross-entropy over $(w, b)$. **Full-batch** GD averages the gradient over all 200 samples: one smooth, "
-    "expensive step per epoch. **Stochastic** GD uses one sample per step: 200 cheap, noisy steps per epoch. "
-    "**Mini-batches** sit in between, and are what `model.fit(batch_size=32)` does. An **epoch** is one pass "
-    "over the data; the number of **steps** in it is ⌈200 / batch size⌉."
-)
+@ui.section_fragment("gd_batches")
+def batches() -> None:
+    controls, plot = ui.section("Batch, mini-batch and stochastic gradient descent")
+    with controls:
+        also_keras = ui.reruns("gd_batches", ui.KERAS_SECTION)
+        batch_size = st.slider("mini-batch size", 1, 200, 16, key="gd3_batch", **also_keras, **ui.URL)
+        lr_3 = st.select_slider("learning rate η ", (0.01, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0), value=0.5,
+                                key="gd3_lr", **also_keras, **ui.URL)
+        epochs = st.slider("epochs", 1, 20, 3, key="gd3_epochs", **also_keras, **ui.URL)
+        seed = st.number_input("seed (data and shuffling)", 0, 9999, 0, key="gd3_seed", **also_keras, **ui.URL)
+    runs = batch_runs(int(seed), batch_size, lr_3, epochs)
+    paths_figure, batch_losses_figure = batch_figures(int(seed), batch_size, lr_3, epochs)
+    with plot:
+        ui.show_figure(paths_figure, key="gd_batches")
+        ui.show_figure(batch_losses_figure, key="gd_batch_losses")
+    with controls:
+        st.table({"method": list(runs), "samples per step": [200, batch_size, 1],
+                  "steps per epoch": [run[1] for run in runs.values()],
+                  "loss after training": [f"{run[0].losses[-1]:.3f}" for run in runs.values()]})
+    st.markdown(
+        "The problem: logistic regression $p = \\sigma(w x + b)$ on 200 seeded points; the contours are its "
+        "cross-entropy over $(w, b)$. **Full-batch** GD averages the gradient over all 200 samples: one smooth, "
+        "expensive step per epoch. **Stochastic** GD uses one sample per step: 200 cheap, noisy steps per epoch. "
+        "**Mini-batches** sit in between, and are what `model.fit(batch_size=32)` does. An **epoch** is one pass "
+        "over the data; the number of **steps** in it is ⌈200 / batch size⌉."
+    )
+
+
+one_weight()
+two_weights()
+batches()
 
 # --- 4. A real Keras model ---------------------------------------------------------------------------------
 st.header("Finding a learning rate for a real Keras model")
@@ -302,8 +322,17 @@ ui.try_this([
                   "noisier, which took more steps?", (("batch size 1", {"gd3_batch": 1}),
                                                       ("batch size 200", {"gd3_batch": 200}))),
 ], "gradient_descent")
-ui.keras_panel(sgd_code(lr_3, batch_size, epochs, int(seed), BATCH_START),
-               "The mini-batch section in Keras, for its current settings: the same seeded data, the same start "
+
+
+@ui.section_fragment(ui.KERAS_SECTION)
+def keras() -> None:
+    state = st.session_state
+    ui.keras_panel(sgd_code(state["gd3_lr"], state["gd3_batch"], state["gd3_epochs"], int(state["gd3_seed"]),
+                            BATCH_START),
+                   "The mini-batch section in Keras, for its current settings: the same seeded data, the same start "
                "(the ring), the same shuffled mini-batches, one `train_on_batch` per step. It prints the losses "
                "of the table above. (`model.fit(x, y, batch_size=…, epochs=…)` does the same with an order of "
                "its own; `keras.optimizers.SGD(learning_rate=…, momentum=0.8)` adds momentum.)")
+
+
+keras()

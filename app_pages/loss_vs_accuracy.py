@@ -43,121 +43,148 @@ def train_three_ways(seed: int, learning_rate: float, epochs: int):
                                      ("step neuron, gradient descent on MSE", "step"))}
 
 
+# Every section reruns on its own (ui.section_fragment). The seed is every section's: it reruns the page; the
+# marked weights of section 1 also rerun section 2, and the training settings the Keras panel.
 # --- 1. Sweep a weight ----------------------------------------------------------------------------------
-st.header("Sweep one weight: accuracy is flat, the loss is smooth")
-controls, plot = st.columns([1, 2])
-with controls:
-    seed = int(st.number_input("seed (data)", 0, 9999, 0, key="la_seed", **ui.URL))
-    index = st.radio("weight to sweep", [0, 1], format_func=lambda i: f"w{i + 1}", horizontal=True,
-                     key="la_index", **ui.URL)
-    other = st.slider("the other weight", -3.0, 3.0, 1.0, step=0.1, key="la_other", **ui.URL)
-    bias = st.slider("bias b", -10.0, 5.0, -6.0, step=0.1, key="la_bias", **ui.URL)
-    current = st.slider(f"w{index + 1} (marked)", float(SWEEP[0]), float(SWEEP[-1]), 1.0, step=0.05,
-                        key="la_current", **ui.URL)
-X, y = dataset(seed)
-result = sweep(seed, index, other, bias)
-with plot:
-    ui.show_figure(sweep_figure(seed, index, other, bias, current), key="la_sweep")
-with controls:
-    flat = float(np.mean(result["d_accuracy"] == 0))
-    st.metric("points where accuracy's derivative is exactly 0", f"{flat:.0%}")
-    st.markdown(
-        "A classifier $p = \\sigma(w_1x_1 + w_2x_2 + b)$ on 80 seeded points. **Accuracy** only changes when a point "
-        "crosses the boundary: it is flat with jumps, so its derivative is 0 almost everywhere and undefined at the "
-        "jumps. Gradient descent has **nothing to follow**. **Cross-entropy** and **MSE** change smoothly with every "
-        "weight: their derivative says which way is better (MSE's becomes tiny where the sigmoid saturates — see "
-        "*Which loss* below)."
-    )
+@ui.section_fragment("la_sweep")
+def sweep_a_weight() -> None:
+    controls, plot = ui.section("Sweep one weight: accuracy is flat, the loss is smooth")
+    with controls:
+        seed = int(st.number_input("seed (data)", 0, 9999, 0, key="la_seed", **ui.reruns(), **ui.URL))
+        also_gradient = ui.reruns("la_sweep", "la_gradient")  # the marked weights are section 2's too
+        index = st.radio("weight to sweep", [0, 1], format_func=lambda i: f"w{i + 1}", horizontal=True,
+                         key="la_index", **also_gradient, **ui.URL)
+        other = st.slider("the other weight", -3.0, 3.0, 1.0, step=0.1, key="la_other", **also_gradient, **ui.URL)
+        bias = st.slider("bias b", -10.0, 5.0, -6.0, step=0.1, key="la_bias", **also_gradient, **ui.URL)
+        current = st.slider(f"w{index + 1} (marked)", float(SWEEP[0]), float(SWEEP[-1]), 1.0, step=0.05,
+                            key="la_current", **also_gradient, **ui.URL)
+    result = sweep(seed, index, other, bias)
+    with plot:
+        ui.show_figure(sweep_figure(seed, index, other, bias, current), key="la_sweep")
+    with controls:
+        flat = float(np.mean(result["d_accuracy"] == 0))
+        st.metric("points where accuracy's derivative is exactly 0", f"{flat:.0%}")
+        st.markdown(
+            "A classifier $p = \\sigma(w_1x_1 + w_2x_2 + b)$ on 80 seeded points. **Accuracy** only changes when a "
+            "point crosses the boundary: it is flat with jumps, so its derivative is 0 almost everywhere and undefined "
+            "at the jumps. Gradient descent has **nothing to follow**. **Cross-entropy** and **MSE** change smoothly "
+            "with every weight: their derivative says which way is better (MSE's becomes tiny where the sigmoid "
+            "saturates — see *Which loss* below)."
+        )
+
 
 # --- 2. Step vs sigmoid ------------------------------------------------------------------------------------
-st.header("Step vs sigmoid neuron: what the gradient is")
-w_marked = np.array([other, other])
-w_marked[index] = current
-grad_sigmoid, _ = L.gradients(X, y, w_marked, bias, "bce", "sigmoid")
-grad_step, _ = L.gradients(X, y, w_marked, bias, "bce", "step")
-left, right = st.columns(2)
-with left:
-    st.latex(r"\frac{\partial L}{\partial w} = \frac{\partial L}{\partial p}\,\frac{\partial p}{\partial z}\,"
-             r"\frac{\partial z}{\partial w}")
-    st.latex(r"\frac{\partial p}{\partial z} = \begin{cases}\sigma(z)(1 - \sigma(z)) & \text{sigmoid}\\ "
-             r"0 & \text{step}\end{cases}")
-    st.table({"neuron": ["sigmoid", "step"],
-              "∂L/∂w₁ (app, chain rule)": [f"{grad_sigmoid[0]:+.4f}", f"{grad_step[0]:+.4f}"],
-              "∂L/∂w₂ (app, chain rule)": [f"{grad_sigmoid[1]:+.4f}", f"{grad_step[1]:+.4f}"]})
-    st.caption(f"Gradients of the cross-entropy at the marked weights: w = ({w_marked[0]:.2f}, {w_marked[1]:.2f}), "
-               f"b = {bias:.2f}.")
-with right:
-    st.markdown("Ask TensorFlow itself (loads TensorFlow the first time, a few seconds):")
-    if st.button("Compute with tf.GradientTape", key="la_tape"):
-        grads = ui.run_job("Asking TensorFlow …", kt.tape_gradients, X=X, y=y, w=w_marked, b=bias)
-        if grads is not None:
-            st.session_state["la_tape_result"] = (tuple(w_marked), bias, seed, grads)
-    tape = st.session_state.get("la_tape_result")
-    if tape is not None:
-        (w1_t, w2_t), b_t, seed_t, grads = tape
-        stale = (w1_t, w2_t, b_t, seed_t) != (*w_marked, bias, seed)
-        st.table({"neuron": ["sigmoid", "step (tf.cast(z ≥ 0))"],
-                  "GradientTape ∂L/∂w": [np.array2string(grads["sigmoid"], precision=4),
-                                         "None: no gradient at all" if grads["step"] is None
-                                         else np.array2string(grads["step"], precision=4)]})
-        if stale:
-            st.caption("Computed for earlier weights: press the button again to update.")
-        st.markdown("TensorFlow agrees: through a step there is no gradient (`None`), so `fit()` could not "
-                    "train it. That is why networks use smooth activations.")
+@ui.section_fragment("la_gradient")
+def step_vs_sigmoid() -> None:
+    st.header("Step vs sigmoid neuron: what the gradient is")
+    state = st.session_state
+    seed, index, bias = int(state["la_seed"]), state["la_index"], state["la_bias"]
+    X, y = dataset(seed)
+    w_marked = np.array([state["la_other"], state["la_other"]])
+    w_marked[index] = state["la_current"]
+    grad_sigmoid, _ = L.gradients(X, y, w_marked, bias, "bce", "sigmoid")
+    grad_step, _ = L.gradients(X, y, w_marked, bias, "bce", "step")
+    left, right = st.columns(2)
+    with left:
+        st.latex(r"\frac{\partial L}{\partial w} = \frac{\partial L}{\partial p}\,\frac{\partial p}{\partial z}\,"
+                 r"\frac{\partial z}{\partial w}")
+        st.latex(r"\frac{\partial p}{\partial z} = \begin{cases}\sigma(z)(1 - \sigma(z)) & \text{sigmoid}\\ "
+                 r"0 & \text{step}\end{cases}")
+        st.table({"neuron": ["sigmoid", "step"],
+                  "∂L/∂w₁ (app, chain rule)": [f"{grad_sigmoid[0]:+.4f}", f"{grad_step[0]:+.4f}"],
+                  "∂L/∂w₂ (app, chain rule)": [f"{grad_sigmoid[1]:+.4f}", f"{grad_step[1]:+.4f}"]})
+        st.caption(f"Gradients of the cross-entropy at the marked weights: w = ({w_marked[0]:.2f}, {w_marked[1]:.2f}), "
+                   f"b = {bias:.2f}.")
+    with right:
+        st.markdown("Ask TensorFlow itself (loads TensorFlow the first time, a few seconds):")
+        if st.button("Compute with tf.GradientTape", key="la_tape"):
+            grads = ui.run_job("Asking TensorFlow …", kt.tape_gradients, X=X, y=y, w=w_marked, b=bias)
+            if grads is not None:
+                st.session_state["la_tape_result"] = (tuple(w_marked), bias, seed, grads)
+        tape = st.session_state.get("la_tape_result")
+        if tape is not None:
+            (w1_t, w2_t), b_t, seed_t, grads = tape
+            stale = (w1_t, w2_t, b_t, seed_t) != (*w_marked, bias, seed)
+            st.table({"neuron": ["sigmoid", "step (tf.cast(z ≥ 0))"],
+                      "GradientTape ∂L/∂w": [np.array2string(grads["sigmoid"], precision=4),
+                                             "None: no gradient at all" if grads["step"] is None
+                                             else np.array2string(grads["step"], precision=4)]})
+            if stale:
+                st.caption("Computed for earlier weights: press the button again to update.")
+            st.markdown("TensorFlow agrees: through a step there is no gradient (`None`), so `fit()` could not "
+                        "train it. That is why networks use smooth activations.")
+
 
 # --- 3. Train it both ways -------------------------------------------------------------------------------
-st.header("Train it three ways: optimise the loss, report the accuracy")
-controls, plot = st.columns([1, 2])
-with controls:
-    learning_rate = st.slider("learning rate η", 0.0, 3.0, 1.0, step=0.1, key="la_lr", **ui.URL)
-    epochs = st.slider("epochs", 1, 200, 60, key="la_epochs", **ui.URL)
-histories = train_three_ways(seed, learning_rate, epochs)
-with plot:
-    ui.show_figure(figs.training_figure(histories), key="la_training")
-with controls:
-    for label, acc in histories.items():
-        st.metric(label, f"{acc[0]:.1%} → {acc[-1]:.1%}")
-st.markdown(
-    "All three start from the same poor line. Gradient descent on **cross-entropy** improves the accuracy epoch "
-    "after epoch, although accuracy is never what it optimises. Trying to climb **accuracy** directly, or training a "
-    "**step** neuron, never moves: every gradient is exactly 0. *What we optimise* (a smooth loss) and *what we "
-    "report* (accuracy) are different jobs."
-)
+@ui.section_fragment("la_training")
+def train_three_ways_section() -> None:
+    controls, plot = ui.section("Train it three ways: optimise the loss, report the accuracy")
+    with controls:
+        also_keras = ui.reruns("la_training", ui.KERAS_SECTION)
+        learning_rate = st.slider("learning rate η", 0.0, 3.0, 1.0, step=0.1, key="la_lr", **also_keras, **ui.URL)
+        epochs = st.slider("epochs", 1, 200, 60, key="la_epochs", **also_keras, **ui.URL)
+    histories = train_three_ways(int(st.session_state["la_seed"]), learning_rate, epochs)
+    with plot:
+        ui.show_figure(figs.training_figure(histories), key="la_training")
+    with controls:
+        for label, acc in histories.items():
+            st.metric(label, f"{acc[0]:.1%} → {acc[-1]:.1%}")
+    st.markdown(
+        "All three start from the same poor line. Gradient descent on **cross-entropy** improves the accuracy epoch "
+        "after epoch, although accuracy is never what it optimises. Trying to climb **accuracy** directly, or "
+        "training a **step** neuron, never moves: every gradient is exactly 0. *What we optimise* (a smooth loss) and "
+        "*what we report* (accuracy) are different jobs."
+    )
+
 
 # --- 4. Which loss ------------------------------------------------------------------------------------------
-st.header("Which loss for classification: cross-entropy or MSE?")
-plot, controls = st.columns([2, 1])
-with controls:
-    p_marked = st.slider("predicted probability p for a positive example (y = 1)", 0.01, 0.99, 0.05, step=0.01,
-                         key="la_p", **ui.URL)
-    push_bce, push_mse = L.logit_pushes(p_marked)
-    st.metric("push from cross-entropy |p − 1|", f"{push_bce:.3f}")
-    st.metric("push from MSE |2(p − 1)p(1 − p)|", f"{push_mse:.3f}")
-    st.markdown(
-        "With a sigmoid output, MSE's gradient carries the factor $p(1 - p)$: when the network is **confidently "
-        "wrong** (p near 0 for a positive) that factor is near 0, so MSE barely pushes — the sigmoid is saturated. "
-        "Cross-entropy's $\\log$ cancels it: its push is $p - y$, largest exactly when the mistake is worst."
-    )
-with plot:
-    ui.show_figure(figs.bce_vs_mse_figure(np.linspace(0.005, 0.995, 199), p_marked), key="la_bce_mse")
+@ui.section_fragment("la_which_loss")
+def which_loss() -> None:
+    own = ui.reruns("la_which_loss")  # its widgets rerun this section alone
+    plot, controls = ui.section("Which loss for classification: cross-entropy or MSE?", [2, 1])
+    with controls:
+        p_marked = st.slider("predicted probability p for a positive example (y = 1)", 0.01, 0.99, 0.05, step=0.01,
+                             key="la_p", **own, **ui.URL)
+        push_bce, push_mse = L.logit_pushes(p_marked)
+        st.metric("push from cross-entropy |p − 1|", f"{push_bce:.3f}")
+        st.metric("push from MSE |2(p − 1)p(1 − p)|", f"{push_mse:.3f}")
+        st.markdown(
+            "With a sigmoid output, MSE's gradient carries the factor $p(1 - p)$: when the network is **confidently "
+            "wrong** (p near 0 for a positive) that factor is near 0, so MSE barely pushes — the sigmoid is saturated. "
+            "Cross-entropy's $\\log$ cancels it: its push is $p - y$, largest exactly when the mistake is worst."
+        )
+    with plot:
+        ui.show_figure(figs.bce_vs_mse_figure(np.linspace(0.005, 0.995, 199), p_marked), key="la_bce_mse")
+
 
 # --- 5. Accuracy can mislead --------------------------------------------------------------------------------
-st.header("Accuracy can mislead")
-with st.container(border=True):
-    share = st.slider("share of positives in % (e.g. patients with a rare disease)", 1, 50, 5, key="la_share", **ui.URL)
-    labels = L.imbalanced_labels(1000, share / 100, seed)
-    always_no = np.zeros_like(labels)
-    c = L.confusion(labels, always_no)
-    precision, recall = L.precision(labels, always_no), L.recall(labels, always_no)
-    m1, m2, m3 = st.columns(3)
-    m1.metric("accuracy of always saying 'no'", f"{L.accuracy(labels, always_no):.1%}")
-    m2.metric("recall (positives found)", "—" if recall is None else f"{recall:.0%}")
-    m3.metric("precision", "undefined" if precision is None else f"{precision:.0%}",
-              help="TP / (TP + FP) = 0 / 0 when the model never predicts a positive.")
-    st.table({"": ["really positive", "really negative"], "predicted positive": [c["TP"], c["FP"]],
-              "predicted negative": [c["FN"], c["TN"]]})
-    st.caption("A model that never says yes scores high accuracy on imbalanced data and finds no positive at all. "
-               "Look at the confusion matrix, precision and recall too.")
+@ui.section_fragment("la_mislead")
+def accuracy_can_mislead() -> None:
+    own = ui.reruns("la_mislead")  # its widgets rerun this section alone
+    st.header("Accuracy can mislead")
+    with st.container(border=True):
+        share = st.slider("share of positives in % (e.g. patients with a rare disease)", 1, 50, 5, key="la_share",
+                          **own, **ui.URL)
+        labels = L.imbalanced_labels(1000, share / 100, int(st.session_state["la_seed"]))
+        always_no = np.zeros_like(labels)
+        c = L.confusion(labels, always_no)
+        precision, recall = L.precision(labels, always_no), L.recall(labels, always_no)
+        m1, m2, m3 = st.columns(3)
+        m1.metric("accuracy of always saying 'no'", f"{L.accuracy(labels, always_no):.1%}")
+        m2.metric("recall (positives found)", "—" if recall is None else f"{recall:.0%}")
+        m3.metric("precision", "undefined" if precision is None else f"{precision:.0%}",
+                  help="TP / (TP + FP) = 0 / 0 when the model never predicts a positive.")
+        st.table({"": ["really positive", "really negative"], "predicted positive": [c["TP"], c["FP"]],
+                  "predicted negative": [c["FN"], c["TN"]]})
+        st.caption("A model that never says yes scores high accuracy on imbalanced data and finds no positive at all. "
+                   "Look at the confusion matrix, precision and recall too.")
+
+
+sweep_a_weight()
+step_vs_sigmoid()
+train_three_ways_section()
+which_loss()
+accuracy_can_mislead()
 
 ui.try_this([
     ui.Experiment("Sweep w1 and hover on the accuracy plot: how wide are its plateaus? Where is cross-entropy lowest, "
@@ -169,6 +196,14 @@ ui.try_this([
     ui.Experiment("Set the share of positives to 1 %: how good does 'always no' look by accuracy?",
                   (("1 % positives", {"la_share": 1}),)),
 ], "loss_vs_accuracy")
-ui.keras_panel(loss_metric_code(seed, START_W, START_B, learning_rate, epochs),
-               "Keras separates the two jobs: `loss=` is optimised, `metrics=` are only reported. This is the "
-               "training on cross-entropy of *Train it three ways*, for its settings:")
+
+
+@ui.section_fragment(ui.KERAS_SECTION)
+def keras() -> None:
+    state = st.session_state
+    ui.keras_panel(loss_metric_code(int(state["la_seed"]), START_W, START_B, state["la_lr"], state["la_epochs"]),
+                   "Keras separates the two jobs: `loss=` is optimised, `metrics=` are only reported. This is the "
+                   "training on cross-entropy of *Train it three ways*, for its settings:")
+
+
+keras()

@@ -66,8 +66,7 @@ def current_dataset(state: nn.MnistPageState, key: str, seed: int) -> tuple[mnis
 
 
 def data_section(state: nn.MnistPageState) -> tuple[mnist_data.ImageDataset, int]:
-    st.header("1 · The data")
-    controls, gallery = st.columns([1, 2])
+    controls, gallery = ui.section("1 · The data")
     with controls:
         dataset_key = st.selectbox("images", list(mnist_data.DATASET_CHOICES), key="mn_dataset",
                                    format_func=mnist_data.DATASET_CHOICES.get, **ui.URL)
@@ -98,8 +97,7 @@ def data_section(state: nn.MnistPageState) -> tuple[mnist_data.ImageDataset, int
 
 
 def build_section(data: mnist_data.ImageDataset, seed: int) -> nn.MLPConfig:
-    st.header("2 · Build the network")
-    controls, diagram = st.columns([1, 2])
+    controls, diagram = ui.section("2 · Build the network")
     with controls:
         n_hidden = st.slider("hidden layers", 0, nn.MAX_HIDDEN_LAYERS, 1, key="mn_hidden", **ui.URL)
         units = tuple(st.select_slider(f"units in hidden layer {i + 1}", UNIT_CHOICES, DEFAULT_UNITS[i],
@@ -433,8 +431,7 @@ def own_digit_section(state: nn.MnistPageState, run: nn.TrainedRun) -> None:
 
 
 def take_home_section(run: nn.TrainedRun) -> None:
-    st.header("7 · Take it home")
-    cols = st.columns(2)
+    cols = ui.section("7 · Take it home", 2)
     cols[0].download_button("Download the model (.keras)", run.model_file or b"", file_name="mnist_mlp.keras",
                             mime="application/octet-stream", key="mn_download_model",
                             disabled=run.model_file is None,

@@ -72,63 +72,83 @@ def comparison_figure(name: str, seed: int):
                                          other_line=(sk_w, sk_b, "scikit-learn's Perceptron"))
 
 
-# --- 1. The neuron --------------------------------------------------------------------------------
-st.header("One artificial neuron")
-controls, diagram = st.columns([1, 2])
-with controls:
-    n_inputs = st.slider("number of inputs", 2, 4, 3, key="neuron_n", **ui.URL)
-    activation_name = st.radio("activation", ["step (perceptron)", "sigmoid"], horizontal=True,
-                               key="neuron_activation", **ui.URL)
-    x_cols = st.columns(2)
-    x = np.array([x_cols[0].slider(f"x{k + 1}", -3.0, 3.0, DEFAULT_INPUTS[k], step=0.1, key=f"neuron_x{k}", **ui.URL)
-                  for k in range(n_inputs)])
-    w = np.array([x_cols[1].slider(f"w{k + 1}", -3.0, 3.0, DEFAULT_WEIGHTS[k], step=0.1, key=f"neuron_w{k}", **ui.URL)
-                  for k in range(n_inputs)])
-    bias = st.slider("bias b", -3.0, 3.0, -0.5, step=0.1, key="neuron_bias", **ui.URL)
-z = float(perc.weighted_sum(x[None, :], w, bias)[0])
-f = act.step if activation_name.startswith("step") else act.sigmoid
-output = float(f(np.array(z)))
-f_symbol = "H" if activation_name.startswith("step") else r"\sigma"
-with diagram:
-    ui.show_figure(neuron_figure(tuple(x), tuple(w), bias, z, output,
-                                 "step H(z)" if f_symbol == "H" else "sigmoid σ(z)"), key="neuron_diagram")
-terms = " + ".join(f"({wi:g})({xi:g})" for wi, xi in zip(w, x))
-equals = "=" if f_symbol == "H" or output == round(output, 3) else r"\approx"
-st.latex(rf"\begin{{aligned}} z &= \mathbf{{w}}\cdot\mathbf{{x}} + b = {terms} + ({bias:g}) = {z:.2f} \\ "
-         rf"\hat y &= {f_symbol}(z) = {f_symbol}({z:.2f}) {equals} {output:.3g} \end{{aligned}}")
-st.markdown(
-    "A neuron multiplies each input by a **weight**, adds a **bias** and passes the sum $z$ through an "
-    "**activation function**. The perceptron (Rosenblatt, 1957) uses the step $H(z) = 1$ if $z \\ge 0$, else 0: "
-    "it answers yes or no. A weight's size says how much an input matters; its sign says whether a *positive* "
-    "input pushes towards yes (blue edge) or no (red edge); the bias sets how easily the neuron says yes. "
-    "Networks are built by feeding such outputs into further neurons."
-)
-
-# --- 2. The decision boundary ------------------------------------------------------------------------
-st.header("A perceptron draws a straight line")
-controls, plot = st.columns([1, 2])
-with controls:
-    dataset_name = st.selectbox("dataset", list(PERCEPTRON_DATASETS), key="perc_dataset", **ui.URL)
-    seed = st.number_input("seed (random points, sample order)", 0, 9999, 0, step=1, key="perc_seed", **ui.URL)
-    w1 = st.slider("w1", -5.0, 5.0, 1.0, step=0.1, key="perc_w1", **ui.URL)
-    w2 = st.slider("w2", -5.0, 5.0, -1.0, step=0.1, key="perc_w2", **ui.URL)
-    b = st.slider("b", -15.0, 15.0, 0.0, step=0.1, key="perc_b", **ui.URL)
-data = load_dataset(dataset_name, int(seed))
-line_w = np.array([w1, w2])
-wrong = perc.misclassified(data.X, data.y, line_w, b)
-with plot:
-    ui.show_figure(boundary_figure(dataset_name, int(seed), (w1, w2), b), key="perc_boundary")
-with controls:
-    st.metric("misclassified", f"{int(wrong.sum())} of {len(data.y)}")
+# Sections 1, 2 and 4 rerun on their own (ui.section_fragment); the line's weights also rerun the Keras panel,
+# and the dataset and seed, which every later section uses, the page.
+@ui.section_fragment("perc_neuron")
+def one_neuron() -> None:
+    own = ui.reruns("perc_neuron")  # its widgets rerun this section alone
+    controls, diagram = ui.section("One artificial neuron")
+    with controls:
+        n_inputs = st.slider("number of inputs", 2, 4, 3, key="neuron_n", **own, **ui.URL)
+        activation_name = st.radio("activation", ["step (perceptron)", "sigmoid"], horizontal=True,
+                                   key="neuron_activation", **own, **ui.URL)
+        x_cols = st.columns(2)
+        x = np.array([x_cols[0].slider(f"x{k + 1}", -3.0, 3.0, DEFAULT_INPUTS[k], step=0.1, key=f"neuron_x{k}", **own,
+                                       **ui.URL) for k in range(n_inputs)])
+        w = np.array([x_cols[1].slider(f"w{k + 1}", -3.0, 3.0, DEFAULT_WEIGHTS[k], step=0.1, key=f"neuron_w{k}", **own,
+                                       **ui.URL) for k in range(n_inputs)])
+        bias = st.slider("bias b", -3.0, 3.0, -0.5, step=0.1, key="neuron_bias", **own, **ui.URL)
+    z = float(perc.weighted_sum(x[None, :], w, bias)[0])
+    f = act.step if activation_name.startswith("step") else act.sigmoid
+    output = float(f(np.array(z)))
+    f_symbol = "H" if activation_name.startswith("step") else r"\sigma"
+    with diagram:
+        ui.show_figure(neuron_figure(tuple(x), tuple(w), bias, z, output,
+                                     "step H(z)" if f_symbol == "H" else "sigmoid σ(z)"), key="neuron_diagram")
+    terms = " + ".join(f"({wi:g})({xi:g})" for wi, xi in zip(w, x))
+    equals = "=" if f_symbol == "H" or output == round(output, 3) else r"\approx"
+    st.latex(rf"\begin{{aligned}} z &= \mathbf{{w}}\cdot\mathbf{{x}} + b = {terms} + ({bias:g}) = {z:.2f} \\ "
+             rf"\hat y &= {f_symbol}(z) = {f_symbol}({z:.2f}) {equals} {output:.3g} \end{{aligned}}")
     st.markdown(
-        f"The perceptron says **{data.class_names[1]}** where $w_1x_1 + w_2x_2 + b \\ge 0$ (orange side) and "
-        f"**{data.class_names[0]}** elsewhere. The boundary $w_1x_1 + w_2x_2 + b = 0$ is a straight line; "
-        "the weight vector **w** is perpendicular to it and points to the orange side; $b$ shifts it."
+        "A neuron multiplies each input by a **weight**, adds a **bias** and passes the sum $z$ through an "
+        "**activation function**. The perceptron (Rosenblatt, 1957) uses the step $H(z) = 1$ if $z \\ge 0$, else 0: "
+        "it answers yes or no. A weight's size says how much an input matters; its sign says whether a *positive* "
+        "input pushes towards yes (blue edge) or no (red edge); the bias sets how easily the neuron says yes. "
+        "Networks are built by feeding such outputs into further neurons."
     )
-    if not line_w.any():
-        st.info(f"With w = 0 there is no line: every point gets class {1 if b >= 0 else 0} (z = b).")
-    if data.note:
-        st.caption(data.note)
+
+
+def the_line() -> tuple[np.ndarray, float]:
+    """The line w·x + b = 0 set in section 2 (its weights rerun only that section and the Keras panel, so the
+    sections that rerun with the page read it here)."""
+    state = st.session_state
+    return np.array([state["perc_w1"], state["perc_w2"]]), state["perc_b"]
+
+
+@ui.section_fragment("perc_line")
+def decision_boundary() -> None:
+    controls, plot = ui.section("A perceptron draws a straight line")
+    with controls:
+        dataset_name = st.selectbox("dataset", list(PERCEPTRON_DATASETS), key="perc_dataset", **ui.reruns(),
+                                    **ui.URL)
+        seed = st.number_input("seed (random points, sample order)", 0, 9999, 0, step=1, key="perc_seed",
+                               **ui.reruns(), **ui.URL)
+        line_section = ui.reruns("perc_line", ui.KERAS_SECTION)
+        w1 = st.slider("w1", -5.0, 5.0, 1.0, step=0.1, key="perc_w1", **line_section, **ui.URL)
+        w2 = st.slider("w2", -5.0, 5.0, -1.0, step=0.1, key="perc_w2", **line_section, **ui.URL)
+        b = st.slider("b", -15.0, 15.0, 0.0, step=0.1, key="perc_b", **line_section, **ui.URL)
+    data = load_dataset(dataset_name, seed)
+    line_w = np.array([w1, w2])
+    wrong = perc.misclassified(data.X, data.y, line_w, b)
+    with plot:
+        ui.show_figure(boundary_figure(dataset_name, seed, (w1, w2), b), key="perc_boundary")
+    with controls:
+        st.metric("misclassified", f"{int(wrong.sum())} of {len(data.y)}")
+        st.markdown(
+            f"The perceptron says **{data.class_names[1]}** where $w_1x_1 + w_2x_2 + b \\ge 0$ (orange side) and "
+            f"**{data.class_names[0]}** elsewhere. The boundary $w_1x_1 + w_2x_2 + b = 0$ is a straight line; "
+            "the weight vector **w** is perpendicular to it and points to the orange side; $b$ shifts it."
+        )
+        if not line_w.any():
+            st.info(f"With w = 0 there is no line: every point gets class {1 if b >= 0 else 0} (z = b).")
+        if data.note:
+            st.caption(data.note)
+
+
+one_neuron()
+decision_boundary()
+dataset_name, seed = st.session_state["perc_dataset"], int(st.session_state["perc_seed"])
+data = load_dataset(dataset_name, seed)
 
 # --- 3. The learning rule ------------------------------------------------------------------------------
 st.header("The perceptron learning rule, step by step")
@@ -145,12 +165,12 @@ play_speed = settings[2].radio("play speed", ["one sample per tick", "one epoch 
 
 
 def fresh_run() -> dict:
-    w0, b0 = (None, 0.0) if start.startswith("w = 0") else (line_w, b)
-    return {"data": (dataset_name, int(seed)), "state": perc.initial_state(2, w0, b0)}
+    w0, b0 = (None, 0.0) if start.startswith("w = 0") else the_line()
+    return {"data": (dataset_name, seed), "state": perc.initial_state(2, w0, b0)}
 
 
 run = st.session_state.get(RUN_KEY)
-if run is None or run["data"] != (dataset_name, int(seed)):
+if run is None or run["data"] != (dataset_name, seed):
     if run is not None:
         st.toast("New data: the learning rule starts again.")
     st.session_state[RUN_KEY] = run = fresh_run()
@@ -159,7 +179,7 @@ if run is None or run["data"] != (dataset_name, int(seed)):
 
 def advance(state: perc.PerceptronState, whole_epoch: bool) -> perc.PerceptronState:
     step = perc.learning_epoch if whole_epoch else perc.learning_step
-    return step(state, data.X, data.y, learning_rate, int(seed))
+    return step(state, data.X, data.y, learning_rate, seed)
 
 
 @st.fragment(run_every=0.7 if st.session_state.get(PLAY_KEY) else None)
@@ -191,7 +211,7 @@ def learning_rule() -> None:
     figure_col, text_col = st.columns([2, 1])
     with figure_col:
         previous = (tuple(state.previous[0]), state.previous[1]) if state.previous else None
-        ui.show_figure(boundary_figure(dataset_name, int(seed), tuple(state.w), state.b, previous,
+        ui.show_figure(boundary_figure(dataset_name, seed, tuple(state.w), state.b, previous,
                                        state.last.sample if state.last else None), key="perc_learning")
     with text_col:
         st.metric("w1, w2", f"{state.w[0]:.2f}, {state.w[1]:.2f}")
@@ -237,43 +257,49 @@ def learning_rule() -> None:
 learning_rule()
 
 # --- 4. Beyond one neuron -------------------------------------------------------------------------------
-st.header("Beyond one neuron: XOR with two layers")
-xor = logic_gate("XOR")
-hidden, out = perc.two_layer_xor(TRUTH_TABLE_INPUTS)
-text, table = st.columns([1, 1])
-with text:
+@ui.section_fragment("perc_xor")
+def xor_with_two_layers() -> None:
+    own = ui.reruns("perc_xor")  # its widgets rerun this section alone
+    st.header("Beyond one neuron: XOR with two layers")
+    xor = logic_gate("XOR")
+    hidden, out = perc.two_layer_xor(TRUTH_TABLE_INPUTS)
+    text, table = st.columns([1, 1])
+    with text:
+        st.markdown(
+            "One perceptron cannot compute XOR (Minsky & Papert, 1969). Two layers can: hidden neuron $h_1$ computes "
+            "**OR**, $h_2$ computes **AND**, and the output neuron says yes when $h_1$ is on but $h_2$ is off."
+        )
+        st.latex(r"\begin{aligned}h_1 &= H(x_1 + x_2 - 0.5) && \text{(OR)}\\ h_2 &= H(x_1 + x_2 - 1.5) && \text{(AND)}"
+                 r"\\ \hat y &= H(h_1 - h_2 - 0.5)\end{aligned}")
+    with table:
+        st.table({name: [int(v) for v in column] for name, column in (
+            ("x₁", TRUTH_TABLE_INPUTS[:, 0]), ("x₂", TRUTH_TABLE_INPUTS[:, 1]), ("h₁ = OR", hidden[:, 0]),
+            ("h₂ = AND", hidden[:, 1]), ("network ŷ", out), ("XOR", xor.y))})
+    steep = st.slider("steepness s of the sigmoid neurons σ(s·z)", 1.0, 20.0, 5.0, step=0.5, key="xor_steepness", **own,
+                      **ui.URL)
+    step_figure, sigmoid_figure = xor_figures(steep)
+    left, right = st.columns(2)
+    with left:
+        ui.show_figure(step_figure, key="xor_step")
+    with right:
+        ui.show_figure(sigmoid_figure, key="xor_sigmoid")
     st.markdown(
-        "One perceptron cannot compute XOR (Minsky & Papert, 1969). Two layers can: hidden neuron $h_1$ computes "
-        "**OR**, $h_2$ computes **AND**, and the output neuron says yes when $h_1$ is on but $h_2$ is off."
+        "With sigmoid neurons the same weights give a smooth version of the same regions (sharper as $s$ grows). "
+        "Smooth means **differentiable**: gradient descent and backpropagation can *learn* such weights from data "
+        "instead of us setting them by hand. That is the step from perceptrons to multi-layer networks."
     )
-    st.latex(r"\begin{aligned}h_1 &= H(x_1 + x_2 - 0.5) && \text{(OR)}\\ h_2 &= H(x_1 + x_2 - 1.5) && \text{(AND)}"
-             r"\\ \hat y &= H(h_1 - h_2 - 0.5)\end{aligned}")
-with table:
-    st.table({name: [int(v) for v in column] for name, column in (
-        ("x₁", TRUTH_TABLE_INPUTS[:, 0]), ("x₂", TRUTH_TABLE_INPUTS[:, 1]), ("h₁ = OR", hidden[:, 0]),
-        ("h₂ = AND", hidden[:, 1]), ("network ŷ", out), ("XOR", xor.y))})
-steep = st.slider("steepness s of the sigmoid neurons σ(s·z)", 1.0, 20.0, 5.0, step=0.5, key="xor_steepness",
-                  **ui.URL)
-step_figure, sigmoid_figure = xor_figures(steep)
-left, right = st.columns(2)
-with left:
-    ui.show_figure(step_figure, key="xor_step")
-with right:
-    ui.show_figure(sigmoid_figure, key="xor_sigmoid")
-st.markdown(
-    "With sigmoid neurons the same weights give a smooth version of the same regions (sharper as $s$ grows). "
-    "Smooth means **differentiable**: gradient descent and backpropagation can *learn* such weights from data "
-    "instead of us setting them by hand. That is the step from perceptrons to multi-layer networks."
-)
+
+
+xor_with_two_layers()
 
 # --- 5. scikit-learn and Keras ---------------------------------------------------------------------------
 st.header("The same model in scikit-learn and Keras")
-ours = own_fit(dataset_name, int(seed))
-_, _, sk_pred = sklearn_fit(dataset_name, int(seed))
+ours = own_fit(dataset_name, seed)
+_, _, sk_pred = sklearn_fit(dataset_name, seed)
 agreement = float(np.mean(sk_pred == perc.predict(data.X, ours.w, ours.b)))
 plot, text = st.columns([2, 1])
 with plot:
-    ui.show_figure(comparison_figure(dataset_name, int(seed)), key="perc_sklearn")
+    ui.show_figure(comparison_figure(dataset_name, seed), key="perc_sklearn")
 with text:
     st.markdown(f"Both trained on **{dataset_name}** from w = 0 for up to {MAX_EPOCHS} epochs (η = 1).")
     st.metric("predictions that agree", f"{agreement:.0%}")
@@ -296,6 +322,14 @@ ui.try_this([
                   (("blobs, η = 0.1", {"perc_dataset": "Separable blobs", "perc_lr": 0.1, "perc_start": "w = 0, b = 0"}),
                    ("blobs, η = 2", {"perc_dataset": "Separable blobs", "perc_lr": 2.0, "perc_start": "w = 0, b = 0"}))),
 ], "perceptron")
-ui.keras_panel(perceptron_code(dataset_name, int(seed), [w1, w2], b),
-               "A perceptron is a single `Dense` unit. Here it holds the line you set in *A perceptron draws a "
-               "straight line*, on the same data, and counts its mistakes as the page does:")
+
+
+@ui.section_fragment(ui.KERAS_SECTION)
+def keras() -> None:
+    state = st.session_state
+    ui.keras_panel(perceptron_code(dataset_name, seed, [state["perc_w1"], state["perc_w2"]], state["perc_b"]),
+                   "A perceptron is a single `Dense` unit. Here it holds the line you set in *A perceptron draws a "
+                   "straight line*, on the same data, and counts its mistakes as the page does:")
+
+
+keras()

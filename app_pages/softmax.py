@@ -15,8 +15,7 @@ TEMPERATURES = np.geomspace(0.05, 20.0, 60)
 ui.page_header("softmax")
 
 # --- 1. Logits to probabilities ----------------------------------------------------------------
-st.header("From logits to probabilities")
-controls, plot = st.columns([1, 2])
+controls, plot = ui.section("From logits to probabilities")
 with controls:
     n_classes = st.slider("number of classes", 2, 10, 3, key="sm_classes", **ui.URL)
     temperature = st.slider("temperature T", 0.05, 5.0, 1.0, step=0.05, key="sm_temperature", **ui.URL)
@@ -49,8 +48,7 @@ st.caption(f"Sum of the exponentials: {steps.total:.4g}. Each probability is its
            "so all are positive and they add up to 1.")
 
 # --- 2. Temperature and argmax --------------------------------------------------------------------
-st.header("Temperature, and argmax versus probabilities")
-plot, text = st.columns([2, 1])
+plot, text = ui.section("Temperature, and argmax versus probabilities", [2, 1])
 with plot:
     curves = np.array([sm.softmax(logits, t) for t in TEMPERATURES])
     ui.show_figure(figs.temperature_figure(TEMPERATURES, curves, temperature, winner), key="sm_temperature_fig")
@@ -66,36 +64,49 @@ with text:
     st.metric("entropy of p (nats)", f"{sm.entropy(probs):.3f}",
               help=f"0 = certain, ln {n_classes} = {np.log(n_classes):.3f} = uniform")
 
+# Sections 3, 4 and 6 rerun on their own (ui.section_fragment): the shift c is sections 3's and 6's, the true
+# class section 4's and the Keras panel's. The classes, T and the logits are every section's: they rerun the page.
 # --- 3. Shift invariance ---------------------------------------------------------------------------
-st.header("Adding the same number to every logit changes nothing")
-controls, text = st.columns([1, 2])
-with controls:
-    shift = st.slider("constant c added to all logits", -1000.0, 1000.0, 0.0, step=10.0, key="sm_shift", **ui.URL)
-shifted_probs = sm.softmax(logits + shift, temperature)
-with text:
-    st.latex(r"\frac{e^{z_k + c}}{\sum_j e^{z_j + c}} = \frac{e^{c}\,e^{z_k}}{e^{c}\sum_j e^{z_j}} = \frac{e^{z_k}}{\sum_j e^{z_j}}")
-    st.metric("largest change in any probability", f"{np.max(np.abs(shifted_probs - probs)):.1e}")
-    st.markdown("Only the **differences** between logits matter. That is what makes the stable formula below possible.")
+@ui.section_fragment("sm_shift")
+def shift_invariance() -> None:
+    controls, text = ui.section("Adding the same number to every logit changes nothing")
+    with controls:
+        shift = st.slider("constant c added to all logits", -1000.0, 1000.0, 0.0, step=10.0, key="sm_shift",
+                          **ui.reruns("sm_shift", "sm_stability"), **ui.URL)
+    shifted_probs = sm.softmax(logits + shift, temperature)
+    with text:
+        st.latex(r"\frac{e^{z_k + c}}{\sum_j e^{z_j + c}} = \frac{e^{c}\,e^{z_k}}{e^{c}\sum_j e^{z_j}}"
+                 r" = \frac{e^{z_k}}{\sum_j e^{z_j}}")
+        st.metric("largest change in any probability", f"{np.max(np.abs(shifted_probs - probs)):.1e}")
+        st.markdown("Only the **differences** between logits matter. That is what makes the stable formula below "
+                    "possible.")
+
 
 # --- 4. Cross-entropy and its gradient --------------------------------------------------------------
-st.header("Cross-entropy loss and its gradient")
-st.latex(r"L = -\ln p_y \qquad \frac{\partial L}{\partial z_k} = \frac{p_k - y_k}{T}")
-controls, plot = st.columns([1, 2])
-with controls:
-    true_class = st.selectbox("true class y", range(n_classes), format_func=lambda k: f"class {k}",
-                              key="sm_true", **ui.URL)
-    true_class = min(true_class, n_classes - 1)
-    loss = sm.cross_entropy(logits, true_class, temperature)
-    grad = sm.cross_entropy_grad(logits, true_class, temperature)
-    st.metric("cross-entropy L", f"{loss:.4f}")
-    st.markdown(
-        "With $T = 1$ the gradient is simply **p − y**: the true class gets $p_y - 1 < 0$ "
-        "(gradient descent pushes its logit **up**), every other class gets $p_k > 0$ (pushed **down**). "
-        "The gradients sum to 0. A confident right answer gives a loss near 0; a confident wrong one "
-        "a large loss and a large push."
-    )
-with plot:
-    ui.show_figure(figs.gradient_figure(grad, true_class), key="sm_gradient")
+@ui.section_fragment("sm_loss")
+def cross_entropy() -> None:
+    st.header("Cross-entropy loss and its gradient")
+    st.latex(r"L = -\ln p_y \qquad \frac{\partial L}{\partial z_k} = \frac{p_k - y_k}{T}")
+    controls, plot = st.columns([1, 2])
+    with controls:
+        true_class = st.selectbox("true class y", range(n_classes), format_func=lambda k: f"class {k}",
+                                  key="sm_true", **ui.reruns("sm_loss", ui.KERAS_SECTION), **ui.URL)
+        true_class = min(true_class, n_classes - 1)
+        loss = sm.cross_entropy(logits, true_class, temperature)
+        grad = sm.cross_entropy_grad(logits, true_class, temperature)
+        st.metric("cross-entropy L", f"{loss:.4f}")
+        st.markdown(
+            "With $T = 1$ the gradient is simply **p − y**: the true class gets $p_y - 1 < 0$ "
+            "(gradient descent pushes its logit **up**), every other class gets $p_k > 0$ (pushed **down**). "
+            "The gradients sum to 0. A confident right answer gives a loss near 0; a confident wrong one "
+            "a large loss and a large push."
+        )
+    with plot:
+        ui.show_figure(figs.gradient_figure(grad, true_class), key="sm_gradient")
+
+
+shift_invariance()
+cross_entropy()
 
 # --- 5. Softmax vs sigmoid ----------------------------------------------------------------------------
 st.header("Two classes: softmax is a sigmoid")
@@ -115,39 +126,46 @@ with text:
     )
 
 # --- 6. Numerical stability ----------------------------------------------------------------------------
-st.header("Numerical stability: why subtract the largest logit")
-big = logits + shift
-naive = sm.naive_softmax(big / temperature)
-stable = sm.softmax(big, temperature)
-st.markdown(
-    f"Logits used here: your logits **plus c = {shift:g}** from the slider above, divided by T "
-    f"(largest (z + c)/T = {np.max(big / temperature):.1f}). In float32, the type Keras computes in, "
-    f"$e^{{x}}$ overflows to ∞ for $x > {sm.FLOAT32_EXP_OVERFLOW:.1f}$ and underflows to 0 for "
-    f"$x < {sm.FLOAT32_EXP_UNDERFLOW:.1f}$."
-)
-st.table({
-    "class": [f"class {k}" for k in range(n_classes)],
-    "(z + c)/T": [f"{v:.1f}" for v in big / temperature],
-    "naive e^x / Σ e^x (float32)": [f"{v:.4f}" for v in naive],
-    "stable, max subtracted": [f"{v:.4f}" for v in stable],
-})
-if sm.is_broken(naive):
-    st.error(
-        "The naive formula broke down: it computed ∞/∞, x/∞ or 0/0 — NaN (not a number) or zeros "
-        "that do not sum to 1. "
-        "A network trained on this would be ruined by a single such step. The stable version works because "
-        "after subtracting the maximum every exponent is ≤ 0, so every e^(…) lies in (0, 1] and the largest is exactly 1."
+@ui.section_fragment("sm_stability")
+def numerical_stability() -> None:
+    st.header("Numerical stability: why subtract the largest logit")
+    shift = st.session_state["sm_shift"]
+    big = logits + shift
+    naive = sm.naive_softmax(big / temperature)
+    stable = sm.softmax(big, temperature)
+    st.markdown(
+        f"Logits used here: your logits **plus c = {shift:g}** from the slider above, divided by T "
+        f"(largest (z + c)/T = {np.max(big / temperature):.1f}). In float32, the type Keras computes in, "
+        f"$e^{{x}}$ overflows to ∞ for $x > {sm.FLOAT32_EXP_OVERFLOW:.1f}$ and underflows to 0 for "
+        f"$x < {sm.FLOAT32_EXP_UNDERFLOW:.1f}$."
     )
-elif np.max(np.abs(naive - stable)) > 1e-4:
-    st.warning(
-        "The naive formula still returns numbers, but wrong ones: e^(…) of such negative numbers lands in "
-        "float32's subnormal range (below 1.2·10⁻³⁸), where only a few digits are left. "
-        "The stable version keeps full precision."
-    )
-else:
-    lowest, highest = sm.naive_softmax_safe_shifts(logits, temperature)
-    st.success(f"Both formulas agree for these logits. Drag c above {highest:.0f} (overflow) or below "
-               f"{lowest:.0f} (underflow) to see the naive formula fail.")
+    st.table({
+        "class": [f"class {k}" for k in range(n_classes)],
+        "(z + c)/T": [f"{v:.1f}" for v in big / temperature],
+        "naive e^x / Σ e^x (float32)": [f"{v:.4f}" for v in naive],
+        "stable, max subtracted": [f"{v:.4f}" for v in stable],
+    })
+    if sm.is_broken(naive):
+        st.error(
+            "The naive formula broke down: it computed ∞/∞, x/∞ or 0/0 — NaN (not a number) or zeros "
+            "that do not sum to 1. "
+            "A network trained on this would be ruined by a single such step. The stable version works because "
+            "after subtracting the maximum every exponent is ≤ 0, so every e^(…) lies in (0, 1] and the largest is "
+            "exactly 1."
+        )
+    elif np.max(np.abs(naive - stable)) > 1e-4:
+        st.warning(
+            "The naive formula still returns numbers, but wrong ones: e^(…) of such negative numbers lands in "
+            "float32's subnormal range (below 1.2·10⁻³⁸), where only a few digits are left. "
+            "The stable version keeps full precision."
+        )
+    else:
+        lowest, highest = sm.naive_softmax_safe_shifts(logits, temperature)
+        st.success(f"Both formulas agree for these logits. Drag c above {highest:.0f} (overflow) or below "
+                   f"{lowest:.0f} (underflow) to see the naive formula fail.")
+
+
+numerical_stability()
 
 # --- Try this and Keras ------------------------------------------------------------------------------
 ui.try_this([
@@ -160,10 +178,18 @@ ui.try_this([
     ui.Experiment("With 2 classes, move z0 and z1 together by the same amount: the point on the sigmoid curve stays "
                   "put.", (("2 classes", {"sm_classes": 2}),)),
 ], "softmax")
-ui.keras_panel(
-    softmax_code(logits, temperature, true_class),
-    "Your logits, temperature and true class in Keras: it prints the probabilities of the table, the loss and "
-    "the gradient shown above. Keras' losses and `keras.activations.softmax` use the stable formula; "
-    "`from_logits=True` lets the loss work on the logits directly, which is more accurate still. "
-    "In a model the output layer has one unit per class.",
-)
+
+
+@ui.section_fragment(ui.KERAS_SECTION)
+def keras() -> None:
+    true_class = min(st.session_state["sm_true"], n_classes - 1)
+    ui.keras_panel(
+        softmax_code(logits, temperature, true_class),
+        "Your logits, temperature and true class in Keras: it prints the probabilities of the table, the loss and "
+        "the gradient shown above. Keras' losses and `keras.activations.softmax` use the stable formula; "
+        "`from_logits=True` lets the loss work on the logits directly, which is more accurate still. "
+        "In a model the output layer has one unit per class.",
+    )
+
+
+keras()

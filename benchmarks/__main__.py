@@ -56,7 +56,9 @@ GOALS = {
     "first_point_warm_s": 1.5,  # click on Train -> first curve point, warm worker, median
     "memory_growth_mb": 20,  # server RSS growth from training 1 to training 30
     "memory_total": "pool limit",  # PSS of server + workers <= PoolSettings.memory_limit_mb (1600 MB by default)
-    "redraw_ms": 300,  # slider change -> chart redrawn in the browser, median
+    "redraw_ms": 200,  # slider change -> chart redrawn in the browser, median (issue #15; 150 ms the stretch)
+    "redraw_p95_ms": 300,  # ... and its 95th percentile
+    "section_run_ms": 20,  # the server's script run for that change (a section's fragment), median wall time
     "engine_ratio": 50,  # numpy engine epochs/s / Keras model.fit epochs/s, playground's default task
     "engine_epochs_per_s": 500,  # numpy engine, loss recorded
     "live_updates_per_s": 5,  # playground playing: visible updates per second in headless Chromium
@@ -293,11 +295,16 @@ def rows_browser(r: dict) -> list[dict]:
         if not isinstance(p, dict):
             continue
         b = p["breakdown_median_ms"]
-        ok = p["redraw_median_ms"] is not None and p["redraw_median_ms"] <= GOALS["redraw_ms"]
+        ok = (p["redraw_median_ms"] is not None and p["redraw_median_ms"] <= GOALS["redraw_ms"]
+              and p["redraw_p95_ms"] <= GOALS["redraw_p95_ms"])
         rows.append(_row("browser", f"{path}: slider {p['slider']} → chart {p['chart']} redrawn",
                          f"median {p['redraw_median_ms']:.0f} ms, p95 {p['redraw_p95_ms']:.0f} ms "
                          f"({len(p['samples'])} presses, {p['not_redrawn']} without redraw)",
-                         f"≤ {GOALS['redraw_ms']} ms", _check(ok)))
+                         f"≤ {GOALS['redraw_ms']} ms, p95 ≤ {GOALS['redraw_p95_ms']} ms", _check(ok)))
+        run_ms = b["server_run_ms"]
+        rows.append(_row("browser", f"{path}: server run of the change (median wall time)", f"{_ms(run_ms)} ms",
+                         f"≤ {GOALS['section_run_ms']} ms",
+                         _check(run_ms is not None and run_ms <= GOALS["section_run_ms"])))
         rows.append(_row("browser", "  breakdown (medians from the key press)",
                          f"sent {b['sent_ms']:.0f}, "
                          f"server run {_ms(b['server_run_start_ms'])}–{_ms(b['server_run_end_ms'])} "

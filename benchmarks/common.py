@@ -203,7 +203,8 @@ class Server:
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = LOG_DIR / f"server-{name}.log"
         self._log = open(self.log_path, "w")  # noqa: SIM115 -- open while the server runs
-        env = os.environ | {"TF_CPP_MIN_LOG_LEVEL": "2"}
+        # a server as deployed: sections as fragments, whatever a test process importing conftest has set
+        env = os.environ | {"TF_CPP_MIN_LOG_LEVEL": "2", "NNVIZ_FRAGMENTS": os.environ.get("NNVIZ_BENCH_FRAGMENTS", "1")}
         self.runs_path = None
         launcher = ["-m", "streamlit"]
         if timed_runs:
@@ -241,10 +242,11 @@ class Server:
         return rss_mb(self.pid)
 
     def script_runs(self) -> list[dict]:
-        """Every script run so far: {"start", "end"} (epoch seconds) and "cpu" (thread CPU seconds)."""
+        """Every script run so far: {"session", "start", "end"} (epoch seconds) and "cpu" (thread CPU seconds)."""
         if self.runs_path is None:
             return []
-        return [json.loads(line) for line in self.runs_path.read_text().splitlines() if line.strip()]
+        lines = (json.loads(line) for line in self.runs_path.read_text().splitlines() if line.strip())
+        return [line for line in lines if "start" in line]  # not the rerun requests
 
     def live_frames(self) -> list[dict]:
         """Every live frame so far (timed runs only): {"session", "end" (epoch seconds), "wall", "cpu"

@@ -8,6 +8,7 @@ interactive sections (figures through ``show_figure``), ``try_this`` and
 from __future__ import annotations
 
 import math
+import os
 import threading
 import time
 from collections.abc import Mapping, Sequence
@@ -276,6 +277,48 @@ def page_header(page_key: str) -> None:
         st.markdown("**Learning objectives served**\n" + "\n".join(f"- {OBJECTIVES[k]}" for k in page.objectives))
         if page.reading:
             st.markdown("**Read or watch**\n" + "\n".join(f"- {r}" for r in page.reading))
+
+
+# --- Sections that rerun on their own ----------------------------------------------------------------------------
+# A page is a sequence of sections. A section whose inputs are its own is a fragment with a key: moving its slider
+# reruns and resends that section only. A widget whose value other sections use says which ones (``reruns``):
+# its change reruns exactly those (Streamlit >= 1.67: st.rerun(keys) from a widget callback), or the whole page.
+# A section that reads another section's widget reads it from st.session_state (a fragment's arguments are those
+# of the last full run). NNVIZ_FRAGMENTS=0 makes every section a plain function, so every change reruns the page:
+# the AppTest tests run that way (after a fragment rerun AppTest keeps only the rerun fragments' elements), and
+# tests/test_sections.py checks the fragments themselves.
+KERAS_SECTION = "keras"  # the Keras panel's fragment key: its code follows widgets of several sections
+
+
+def fragments_on() -> bool:
+    return os.environ.get("NNVIZ_FRAGMENTS", "1") != "0"
+
+
+def section_fragment(key: str):
+    """Decorator: the page section runs as the fragment ``key`` (a plain function with NNVIZ_FRAGMENTS=0)."""
+
+    def decorate(fn):
+        return st.fragment(fn, key=key) if fragments_on() else fn
+
+    return decorate
+
+
+def _rerun_sections(sections: tuple[str, ...]) -> None:
+    st.rerun(list(sections) if sections else "app")
+
+
+def reruns(*sections: str) -> dict:
+    """Keyword arguments for a widget whose value the fragments ``sections`` use (name the widget's own section
+    too): its change reruns exactly those. With no sections: the whole page. A widget without it reruns its own
+    fragment only (inside one) or the whole page (outside)."""
+    return {"on_change": _rerun_sections, "args": (sections,)} if fragments_on() else {}
+
+
+def section(title: str, widths: int | Sequence[float] = (1, 2)) -> list:
+    """The usual section: its header, then columns (``st.columns(widths)``; by default controls beside the
+    figure they drive)."""
+    st.header(title)
+    return st.columns(widths)
 
 
 def for_the_screen(fig: go.Figure) -> go.Figure:

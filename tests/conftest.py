@@ -21,6 +21,10 @@ CHROMIUM_FLAGS = [
 ]
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# AppTest tests run every page without fragments (nnviz.ui.fragments_on): after a fragment rerun AppTest keeps only
+# the rerun fragments' elements. tests/test_sections.py switches them on; real servers always have them (SERVER_ENV).
+os.environ.setdefault("NNVIZ_FRAGMENTS", "0")
+SERVER_ENV = {**os.environ, "NNVIZ_FRAGMENTS": "1"}
 
 if str(ROOT) not in sys.path:  # conftest is also imported by scripts (tests/rerun_timing.py, benchmarks)
     sys.path.insert(0, str(ROOT))
@@ -176,7 +180,7 @@ def server_url():
         proc = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
              "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-            cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
+            cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env=SERVER_ENV,
         )
         url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 60

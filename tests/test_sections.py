@@ -1,0 +1,120 @@
+"""Sections as fragments (issue #15): a widget's change reruns exactly the sections that show it.
+
+With fragments on, as on a real server (the other AppTest tests run without them: see nnviz.ui.fragments_on), for
+every input widget of the numpy pages: the page runs, the widget is set to another value (AppTest then holds only
+the elements of the fragments that reran, or the whole page after a full rerun), and the page runs in full with
+that value. Everything the full run shows that the page did not show before must have come with the widget's own
+rerun: a section it left out would show stale numbers. The sliders that the browser benchmark times rerun a small
+part of their page only.
+"""
+
+from __future__ import annotations
+
+import collections
+
+import numpy as np
+import pytest
+from conftest import app_test
+from widget_states import INPUT_KINDS, choose_value, find_widget, input_widgets, widget_id
+
+SCRIPTS = {
+    "perceptron": "app_pages/perceptron.py",
+    "activations": "app_pages/activations.py",
+    "gradient_descent": "app_pages/gradient_descent.py",
+    "loss_vs_accuracy": "app_pages/loss_vs_accuracy.py",
+    "softmax": "app_pages/softmax.py",
+}
+# the slider benchmarks/browser.py times on each page (softmax: its temperature is every section's, so the
+# shift c stands for the page's sections here), and the most of the page's elements its change may resend
+TIMED = {"perceptron": "perc_w1", "activations": "neuron_w", "gradient_descent": "gd1_steps",
+         "loss_vs_accuracy": "la_current", "softmax": "sm_shift"}
+RESENT_AT_MOST = 0.5
+# The widgets whose change reruns the whole page: they set what every section shows. Every other widget reruns its
+# sections only. (AppTest reruns a fragment only when a widget's callback names it, as ui.reruns does; a widget
+# inside a fragment without one would rerun its fragment alone in a browser but the whole page here, so this list
+# is what makes the test see it.)
+EVERY_PAGE = {"lecture_mode"}  # the sidebar's
+PAGE_WIDE = {
+    "perceptron": EVERY_PAGE | {"perc_dataset", "perc_seed", "perc_lr", "perc_start", "perc_speed"},
+    "activations": EVERY_PAGE | {"act_range"},
+    "gradient_descent": EVERY_PAGE | {"gd4_seed"},
+    "loss_vs_accuracy": EVERY_PAGE | {"la_seed"},
+    "softmax": EVERY_PAGE | {"sm_classes", "sm_temperature", *(f"sm_logit_{k}" for k in range(10))},
+}
+
+
+@pytest.fixture(autouse=True)
+def fragments_on(monkeypatch):
+    monkeypatch.setenv("NNVIZ_FRAGMENTS", "1")
+
+
+def shown(at) -> collections.Counter:
+    """What the page's main area shows, each element as its type and message (a figure: its whole JSON). Input
+    widgets are left out: their messages carry the values AppTest set, not what a section computed."""
+    found: collections.Counter = collections.Counter()
+
+    def walk(node) -> None:
+        children = getattr(node, "children", None)
+        if children:
+            for child in children.values():
+                walk(child)
+        elif getattr(node, "proto", None) is not None and node.type not in INPUT_KINDS:
+            found[f"{node.type}: {node.proto}"] += 1
+
+    walk(at.main)
+    return found
+
+
+def another_value(widget):
+    for mode in ("max", "min"):
+        value = choose_value(widget, mode, np.random.default_rng(0))
+        if (list(value) if isinstance(value, tuple) else value) != widget.value:
+            return value
+    return None
+
+
+def change(at, wid: str, value) -> tuple[collections.Counter, collections.Counter]:
+    """Set ``wid`` to ``value`` on a page that has just run in full: the elements its rerun sent, and all of the
+    page's after a full run with that value."""
+    find_widget(at, wid).set_value(list(value) if isinstance(value, tuple) else value)
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    resent = shown(at)
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    return resent, shown(at)
+
+
+@pytest.mark.parametrize("page", SCRIPTS)
+def test_every_widget_reruns_every_section_that_shows_it(page):
+    """The widgets one after the other, each from the state the one before left (two runs per widget)."""
+    at = app_test(SCRIPTS[page])
+    assert not at.exception, [e.message for e in at.exception]
+    stale, whole_page, changed = {}, set(), set()
+    before = shown(at)
+    for wid in [widget_id(w) for w in input_widgets(at)]:
+        widget = next((w for w in input_widgets(at) if widget_id(w) == wid), None)
+        value = another_value(widget) if widget is not None else None
+        if value is None:  # gone or disabled after an earlier change, or nothing else to choose
+            continue
+        resent, after = change(at, wid, value)
+        changed.add(wid)
+        missing = (after - before) - resent
+        if missing:
+            stale[wid] = [text[:160] for text in missing]
+        if resent == after:
+            whole_page.add(wid)
+        before = after
+    assert not stale, f"{page}: sections left stale by these widgets: {stale}"
+    assert whole_page == PAGE_WIDE[page] & changed, f"{page}: these widgets reran the whole page: {whole_page}"
+    assert len(changed) >= 5, changed
+
+
+@pytest.mark.parametrize("page", SCRIPTS)
+def test_the_timed_slider_resends_only_its_sections(page):
+    at = app_test(SCRIPTS[page])
+    before = shown(at)
+    resent, after = change(at, TIMED[page], another_value(find_widget(at, TIMED[page])))
+    assert resent != after, f"{page}: {TIMED[page]} reran the whole page"
+    assert sum(resent.values()) <= RESENT_AT_MOST * sum(after.values()), (sum(resent.values()), sum(after.values()))
+    assert (after - before) and not (after - before) - resent
