@@ -204,7 +204,9 @@ class Server:
         self.log_path = LOG_DIR / f"server-{name}.log"
         self._log = open(self.log_path, "w")  # noqa: SIM115 -- open while the server runs
         # a server as deployed: sections as fragments, whatever a test process importing conftest has set
-        env = os.environ | {"TF_CPP_MIN_LOG_LEVEL": "2", "NNVIZ_FRAGMENTS": os.environ.get("NNVIZ_BENCH_FRAGMENTS", "1")}
+        # (NNVIZ_BENCH_FRAGMENTS=0 measures the pages without them, for comparison)
+        fragments = os.environ.get("NNVIZ_BENCH_FRAGMENTS", "1")
+        env = os.environ | {"TF_CPP_MIN_LOG_LEVEL": "2", "NNVIZ_FRAGMENTS": fragments}
         self.runs_path = None
         launcher = ["-m", "streamlit"]
         if timed_runs:
