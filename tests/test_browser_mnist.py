@@ -292,7 +292,11 @@ def test_drawn_digits_are_recognised(trained):
     page = trained.page
     page.get_by_role("tab", name="Draw").click()
     # a "1": one vertical stroke in the middle
+    said_box = page.locator("[data-testid='stMetric']").filter(has_text="the network says")
     draw(page, [(0.5, 0.12 + 0.76 * k / 20) for k in range(21)])
+    # the canvas sends the stroke after the mouse is up: its rerun can begin after the page first looks idle
+    expect(said_box).to_have_count(1, timeout=30_000 * HANG_FACTOR)
+    wait_until_idle(page)
     assert_clean(page, "after drawing a 1")
     assert page.locator(".st-key-mn_preprocessing .js-plotly-plot").count() == 1
     said = metric(page, "the network says (your drawing)")
@@ -305,6 +309,8 @@ def test_drawn_digits_are_recognised(trained):
     assert page.locator("[data-testid='stMetric']").filter(has_text="the network says").count() == 0
     draw(page, [(0.5 + 0.25 * math.sin(2 * math.pi * k / 40), 0.5 - 0.33 * math.cos(2 * math.pi * k / 40))
                 for k in range(43)])
+    expect(said_box).to_have_count(1, timeout=30_000 * HANG_FACTOR)  # CI missed it once (2026-12-02)
+    wait_until_idle(page)
     assert_clean(page, "after drawing a 0")
     said = metric(page, "the network says (your drawing)")
     screenshot_whole_app(page, "mnist_drawn_0")
