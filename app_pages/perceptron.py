@@ -187,7 +187,11 @@ def learning_rule() -> None:
     run = st.session_state[RUN_KEY]
     buttons = st.columns(5)
     playing = st.session_state.get(PLAY_KEY, False)
-    if buttons[0].button("⏸ Pause" if playing else "▶ Play", key="perc_play", width="stretch"):
+    # Play and Pause are two buttons, one shown at a time, each setting the state rather than toggling it: a click
+    # handled twice (while the timer's reruns queue up) cannot undo itself
+    play_or_pause = buttons[0].button("⏸ Pause", key="perc_pause", width="stretch") if playing else \
+        buttons[0].button("▶ Play", key="perc_play", width="stretch")
+    if play_or_pause:
         st.session_state[PLAY_KEY] = not playing
         st.rerun()  # the whole page: the fragment's timer is set when the page runs
     if buttons[1].button("Step: 1 sample", key="perc_step", width="stretch"):
@@ -202,7 +206,7 @@ def learning_rule() -> None:
         run.update(fresh_run())
         st.session_state[PLAY_KEY] = False
     state = run["state"]
-    if playing and not st.session_state.get("perc_play"):  # a timer tick, not a click
+    if playing:  # a timer tick (or another button while playing); Pause has rerun the page above
         if state.converged_at is not None or state.epoch >= MAX_EPOCHS:
             st.session_state[PLAY_KEY] = False
             st.rerun()

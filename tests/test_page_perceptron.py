@@ -140,8 +140,10 @@ def test_play_advances_one_sample_per_tick_until_paused(at):
     at.run()  # what the fragment's timer does
     at.run()
     assert at.session_state["perceptron_run"]["state"].steps == steps + 2
-    at.button(key="perc_play").click().run()  # pause
+    assert at.button(key="perc_pause").label == "⏸ Pause"  # in Play's place
+    at.button(key="perc_pause").click().run()
     assert at.session_state["perceptron_playing"] is False
+    assert at.button(key="perc_play").label == "▶ Play"
     steps = at.session_state["perceptron_run"]["state"].steps
     at.run()
     assert at.session_state["perceptron_run"]["state"].steps == steps
