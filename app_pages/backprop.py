@@ -85,34 +85,42 @@ def network_controls() -> bpm.BackpropSetup:
                              min(int(label), n_classes - 1))
 
 
-HAND_KEY = "bp_hand"  # HandSetWeights
 HAND_LIMIT = 1000.0
 
 
 def weights(setup: bpm.BackpropSetup):
-    """Glorot-uniform weights from the seed, with any the student set by hand."""
+    """Glorot-uniform weights from the seed, with any the student set by hand. The weights set by hand are a
+    text field bound to the URL (name=value, ...), so a link carries them; the weight picker below it edits it."""
     seeded = bpm.seeded_network(setup)
     names = bpm.parameter_names(setup.spec)
-    architecture = (setup.spec.sizes, setup.seed)
-    state = st.session_state.get(HAND_KEY)
-    if state is None or state.architecture != architecture:
-        state = st.session_state[HAND_KEY] = bpm.HandSetWeights(architecture, {})
-    network = bpm.with_values(seeded, state.values)
-    current = dict(zip(names, network.flat.tolist()))
 
     def remember_value():
-        state.values[st.session_state["bp_hand_name"]] = st.session_state["bp_hand_value"]
+        values, _ = bpm.parse_hand_values(st.session_state["bp_hand_set"], HAND_LIMIT)
+        values[st.session_state["bp_hand_name"]] = st.session_state["bp_hand_value"]
+        st.session_state["bp_hand_set"] = bpm.hand_values_text(values)
 
-    with st.expander("Set weights by hand", expanded=bool(state.values)):
+    def reset_all():
+        st.session_state["bp_hand_set"] = ""
+
+    with st.expander("Set weights by hand", expanded=bool(st.session_state.get("bp_hand_set"))):
         st.caption("w(l)_ij joins unit i of layer l−1 to unit j of layer l; b(l)_j is the bias of unit j of layer l. "
-                   "A new seed or architecture starts again from Glorot-uniform weights.")
+                   "Every other weight is Glorot-uniform from the seed.")
+        text = st.text_input("weights set by hand", "", key="bp_hand_set", placeholder="e.g. w(1)_11=0.5, b(2)_1=-1",
+                             help="name=value, separated by commas. Pick a weight below to change it, or type here.",
+                             **ui.URL)
+        values, unreadable = bpm.parse_hand_values(text, HAND_LIMIT)
+        network = bpm.with_values(seeded, values)
+        current = dict(zip(names, network.flat.tolist()))
         c1, c2, c3 = st.columns([2, 2, 1], vertical_alignment="bottom")
         name = c1.selectbox("weight or bias", names, key="bp_hand_name")
         st.session_state["bp_hand_value"] = current[name]  # the table shows the value the network has
         c2.number_input("value", -HAND_LIMIT, HAND_LIMIT, step=0.1, key="bp_hand_value", on_change=remember_value)
-        c3.button("Reset all", key="bp_hand_reset", on_click=state.values.clear, width="stretch")
-        if state.values:
-            st.caption("Set by hand: " + ", ".join(f"{k} = {v:g}" for k, v in state.values.items()))
+        c3.button("Reset all", key="bp_hand_reset", on_click=reset_all, width="stretch")
+        if unreadable:
+            st.warning("Not used, as they could not be read: " + "; ".join(unreadable) + ".")
+        unused = [other for other in values if other not in current]
+        if unused:
+            st.caption("Not in this network, so not used: " + ", ".join(unused) + ".")
     return network
 
 

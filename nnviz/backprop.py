@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -545,12 +546,36 @@ def delta_by_layer(bp: BackwardPass) -> Array:
     return np.array([float(np.mean(np.abs(d))) for d in bp.gradients.deltas])
 
 
-@dataclass
-class HandSetWeights:
-    """The weights a student typed in, by name, for one architecture and seed (the page's own state)."""
+HAND_ENTRY = re.compile(r"\s*([wb]\(\d+\)_\d+)\s*=\s*(\S+)\s*")  # w(2)_11=0.5, as parameter_names writes it
 
-    architecture: tuple
-    values: dict[str, float]
+
+def hand_values_text(values: dict[str, float]) -> str:
+    """Weights set by hand as the page's text field (and so its link) holds them: ``w(2)_11=5, b(1)_1=-0.5``."""
+    return ", ".join(f"{name}={value:.10g}" for name, value in values.items())
+
+
+def parse_hand_values(text: str, limit: float) -> tuple[dict[str, float], list[str]]:
+    """The weights set by hand in ``text`` (``name=value`` entries separated by commas or semicolons; the last
+    value of a name wins), and each entry that could not be read, with why. A name that this network does not
+    have is still read (``with_values`` skips it), so that it applies again when the architecture comes back."""
+    values: dict[str, float] = {}
+    unreadable = []
+    for entry in filter(str.strip, re.split(r"[,;]", text)):
+        match = HAND_ENTRY.fullmatch(entry)
+        try:
+            value = float(match.group(2)) if match else math.nan
+        except ValueError:
+            value = math.nan
+        if not match:
+            unreadable.append(f"{entry.strip()[:40]} (not name=value)")
+        elif not math.isfinite(value):
+            unreadable.append(f"{entry.strip()[:40]} (not a number)")
+        elif abs(value) > limit:
+            unreadable.append(f"{entry.strip()[:40]} (beyond ±{limit:g})")
+        else:
+            values.pop(match.group(1), None)
+            values[match.group(1)] = value
+    return values, unreadable
 
 
 def with_values(network: nw.Network, values: dict[str, float]) -> nw.Network:

@@ -11,6 +11,7 @@ import math
 import os
 import threading
 import time
+import urllib.parse
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -236,6 +237,49 @@ def moment_number(values: list[str]) -> int | None:
     return number if 1 <= number <= len(LECTURE_PLAN) else None
 
 
+def view_query(values: Mapping[str, object], bound: Mapping[str, object]) -> dict[str, str | list[str]]:
+    """The query string of the view as it is: every URL-bound widget (parameter name -> Streamlit's widget
+    metadata, as ``_bound_widgets``) whose value differs from its default, written as Streamlit writes it into the
+    address bar. Built from the widgets' values, not from the server's ``st.query_params``, which lags behind the
+    browser's after a section reran on its own."""
+    from streamlit.runtime.state.query_params import _coerce_value_for_query_url
+
+    query = {}
+    for name, metadata in sorted(bound.items()):
+        if name in values and values[name] != metadata.deserializer(None):
+            query[name] = _coerce_value_for_query_url(metadata.serializer(values[name]), metadata.value_type)
+    return query
+
+
+def view_link(page) -> str:
+    """The link to this page as it is now: its settings, and the Lecture mode, hidden controls and lecture-plan
+    moment it was opened with. Absolute where the browser told the server its address (st.context.url)."""
+    links = _page_links()
+    bound = _bound_widgets(page._script_hash)
+    query = view_query({name: st.session_state[name] for name in bound if name in st.session_state}, bound)
+    if lecture_mode():
+        query[LECTURE_MODE_KEY] = "true"
+    hidden = links.hidden.get(page.url_path)
+    if hidden:
+        query[HIDE_PARAM] = ",".join(sorted(hidden))
+    moment = links.moment.get(page.url_path)
+    if moment is not None and LECTURE_PLAN[moment - 1].page == page.url_path:
+        query[MOMENT_PARAM] = str(moment)
+    address = st.context.url or f"/{page.url_path}"
+    return address + ("?" + urllib.parse.urlencode(query, doseq=True, safe=",") if query else "")
+
+
+def link_box(page) -> None:
+    """'Copy link to this view', an expander in the sidebar (a popover there is cut off at 1280×720): opening it
+    reruns the whole app, so the link holds every section's newest values even after sections reran on their
+    own; st.code gives the copy button."""
+    with st.expander("Copy link to this view", icon=":material/link:", on_change="rerun", key="nnviz_link") as box:
+        if box.open:
+            st.code(view_link(page), language=None, wrap_lines=True)
+            st.caption("Copy it with the button at its top right. Opened in any browser, it shows this page with "
+                       "these settings; add &hide=keras (widget keys or sections) to hide parts of it.")
+
+
 def reset_page(url_path: str) -> None:
     """Every URL-bound widget of the page back to its default (a button's on_click: before the page runs)."""
     apply_preset(_page_links().defaults.get(url_path, {}))
@@ -266,6 +310,7 @@ def after_page(page, arrived: dict[str, list[str]] | None, top) -> None:
     with st.sidebar:
         st.button("Reset this page", key="nnviz_reset", on_click=reset_page, args=(page.url_path,),
                   help="Every setting of this page back to its default (the link then has no settings).")
+        link_box(page)
 
 
 def page_header(page_key: str) -> None:

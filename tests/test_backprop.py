@@ -120,6 +120,20 @@ def test_hand_set_values_replace_the_named_parameters_only():
     assert net.weights[1][0, 0] != 5.0  # the seeded network is left alone
 
 
+@pytest.mark.parametrize("values", [{}, {"w(2)_11": 5.0}, {"b(1)_2": -0.1, "w(1)_12": 123.456789, "w(3)_21": 1e-7}])
+def test_weights_set_by_hand_read_back_from_their_text(values):
+    text = bpm.hand_values_text(values)
+    assert bpm.parse_hand_values(text, 1000.0) == (values, [])
+
+
+def test_hand_set_text_says_what_it_cannot_read_and_the_last_value_of_a_name_wins():
+    values, unreadable = bpm.parse_hand_values(
+        " w(1)_11 = 0.5 ; b(2)_1=-1,, w(1)_11=2, x=1, w(1)_12=nan, b(1)_1=1e400, w(1)_21=1001, w(1)_22", 1000.0)
+    assert values == {"b(2)_1": -1.0, "w(1)_11": 2.0}
+    assert unreadable == ["x=1 (not name=value)", "w(1)_12=nan (not a number)", "b(1)_1=1e400 (not a number)",
+                          "w(1)_21=1001 (beyond ±1000)", "w(1)_22 (not name=value)"]
+
+
 def test_parameter_names_follow_the_flat_order():
     spec = bpm.BackpropSetup(outputs=2).spec
     names = bpm.parameter_names(spec)

@@ -60,6 +60,34 @@ def move_sliders(page, count: int) -> list[str]:
     return moved
 
 
+def copied_link(page) -> str:
+    """The link that the sidebar's 'Copy link to this view' shows."""
+    sidebar = page.get_by_test_id("stSidebar")
+    sidebar.get_by_text("Copy link to this view").click()
+    code = sidebar.locator("code")
+    code.wait_for(timeout=10_000 * HANG_FACTOR)
+    text = code.inner_text().strip()
+    sidebar.get_by_text("Copy link to this view").click()
+    return text
+
+
+def same_settings(link: str, other: str) -> bool:
+    """Whether two links open the same page with the same settings (numbers compared as numbers: the browser
+    writes 2, the server 2.0)."""
+    def settings(url):
+        parts = urllib.parse.urlsplit(url)
+        query = urllib.parse.parse_qs(parts.query)
+        return parts.path, {name: [_number_or_text(v) for v in values] for name, values in query.items()}
+    return settings(link) == settings(other)
+
+
+def _number_or_text(text: str):
+    try:
+        return float(text)
+    except ValueError:
+        return text
+
+
 @pytest.mark.parametrize("name", sample_in_ci(PAGES, kept={"softmax"}))  # CI time: test_links.py has every page
 def test_a_link_taken_from_the_address_bar_opens_the_same_view_in_a_new_browser(server_url, browser, name):
     first = new_context(browser, viewport={"width": 1600, "height": 1000})
@@ -74,6 +102,7 @@ def test_a_link_taken_from_the_address_bar_opens_the_same_view_in_a_new_browser(
     link = page.url
     mine = page.evaluate(SHOWN)
     assert mine["widgets"] != default["widgets"]
+    assert same_settings(copied_link(page), link)
     first.close()
 
     second = new_context(browser, viewport={"width": 1600, "height": 1000})

@@ -36,8 +36,8 @@ PARAMETERS = {
     "gradient_descent": ["gd1_lr_good", "gd1_preset", "gd1_start", "gd1_steps", "gd2_3d", "gd2_beta",
                          "gd2_momentum_on", "gd2_rates_bowl", "gd2_steps", "gd2_surface", "gd2_w1_bowl",
                          "gd2_w2_bowl", "gd3_batch", "gd3_epochs", "gd3_lr", "gd3_seed", "gd4_seed"],
-    "backprop": ["bp_activation", "bp_batch", "bp_label", "bp_layers", "bp_outputs", "bp_section", "bp_seed",
-                 "bp_step", "bp_units", "bp_x1", "bp_x2"],
+    "backprop": ["bp_activation", "bp_batch", "bp_hand_set", "bp_label", "bp_layers", "bp_outputs", "bp_section",
+                 "bp_seed", "bp_step", "bp_units", "bp_x1", "bp_x2"],
     "loss_vs_accuracy": ["la_bias", "la_current", "la_epochs", "la_index", "la_lr", "la_other", "la_p", "la_seed",
                          "la_share"],
     "playground": ["pg_activation", "pg_batch", "pg_dataset", "pg_discretize", "pg_f_sinx1", "pg_f_sinx2",
@@ -63,7 +63,8 @@ LINKS = {
                     "collapse_seed": ("7", 7)},
     "gradient_descent": {"gd2_surface": (gd.SURFACES["ravine"].label, "ravine"), "gd1_steps": ("30", 30),
                          "gd3_batch": ("50", 50), "gd2_momentum_on": ("true", True)},
-    "backprop": {"bp_layers": ("2", 2), "bp_seed": ("5", 5), "bp_x1": ("1.5", 1.5), "bp_step": ("3", 3)},
+    "backprop": {"bp_layers": ("2", 2), "bp_seed": ("5", 5), "bp_x1": ("1.5", 1.5), "bp_step": ("3", 3),
+                 "bp_hand_set": ("w(2)_11=5, b(1)_2=-0.5", "w(2)_11=5, b(1)_2=-0.5")},
     "loss_vs_accuracy": {"la_bias": ("-2", -2.0), "la_share": ("20", 20), "la_lr": ("2", 2.0), "la_seed": ("3", 3)},
     "playground": {"pg_noise": ("20", 20), "pg_rate": ("0.1", 0.1), "pg_shape": ("8,8", "8,8"),
                    "pg_show_test": ("true", True)},
@@ -143,7 +144,7 @@ def test_a_link_opens_the_page_as_the_same_settings_made_by_hand(page):
 # (the page then explains what it needs), so their parameters are left out.
 NEVER_VALID = ("ä😀", "<b>x</b>", "x" * 500, "</style><script>alert(1)", "[a](javascript:alert(1))", "'; DROP TABLE",
                "\u202e", "1e400", "-9" * 200, "nan", "Infinity", "0x10", "%00", "1,2,3")
-TEXT_FIELDS = {"pg_shape"}
+TEXT_FIELDS = {"pg_shape", "bp_hand_set"}
 
 
 @pytest.mark.parametrize("page", SCRIPTS)
@@ -189,6 +190,43 @@ def test_reset_puts_every_setting_of_the_page_back_to_its_default(page):
     assert not at.exception
     assert {key: w.value for key, w in keyed_inputs(at).items()} == defaults
     assert figures(at) == figures(fresh)
+
+
+def copied_link(at) -> str:
+    """What 'Copy link to this view' in the sidebar shows, opened."""
+    at.session_state["nnviz_link"] = True  # the expander open: Streamlit reruns the app when it opens
+    at.run()
+    return at.sidebar.code[0].value
+
+
+@pytest.mark.parametrize("page", SCRIPTS)
+def test_copy_link_to_this_view_holds_every_setting_made_and_opens_the_same_view(page):
+    at = app_test(SCRIPTS[page])
+    assert copied_link(at) == f"/{page}"  # defaults: no settings (AppTest has no browser address: the path)
+    for name, (_, value) in LINKS[page].items():
+        keyed_inputs(at)[name].set_value(value)
+        at.run()
+    at.toggle(key=ui.LECTURE_MODE_KEY).set_value(True).run()
+    link = urllib.parse.urlsplit(copied_link(at))
+    assert link.path == f"/{page}"
+    query = urllib.parse.parse_qs(link.query)
+    assert set(query) == {*LINKS[page], ui.LECTURE_MODE_KEY} and query[ui.LECTURE_MODE_KEY] == ["true"]
+    again = opened(page, query)
+    assert not again.exception and notice(again) == ""
+    assert {name: w.value for name, w in keyed_inputs(again).items()} == \
+           {name: w.value for name, w in keyed_inputs(at).items()}
+    assert figures(again) == figures(at)
+
+
+def test_a_copied_link_keeps_what_a_classroom_link_hid_and_its_lecture_plan_moment():
+    at = opened("softmax", {ui.HIDE_PARAM: "keras,sm_shift", "sm_temperature": "0.5"})
+    at.slider(key="sm_temperature").set_value(2.0).run()
+    query = urllib.parse.parse_qs(urllib.parse.urlsplit(copied_link(at)).query)
+    assert set(query) == {ui.HIDE_PARAM, "sm_temperature"} and query[ui.HIDE_PARAM] == ["keras,sm_shift"]
+    assert float(query["sm_temperature"][0]) == 2.0
+    number = next(n for n, m in enumerate(LECTURE_PLAN, start=1) if m.page == "softmax")
+    at = opened("softmax", {**LECTURE_PLAN[number - 1].settings, MOMENT_PARAM: str(number)})
+    assert urllib.parse.parse_qs(urllib.parse.urlsplit(copied_link(at)).query)[MOMENT_PARAM] == [str(number)]
 
 
 @pytest.mark.parametrize("page", SCRIPTS)

@@ -141,9 +141,21 @@ def test_hand_set_weight_changes_the_pass(at):
     _, _, _grads, loss = engine(setup, {"w(2)_11": 5.0})
     assert gradient_table(at)["w(2)_11"][0] == "5"
     assert metric(at, "loss L") == f"{loss:.4f}"
-    assert "Set by hand: w(2)_11 = 5" in texts(at)
+    assert at.text_input(key="bp_hand_set").value == "w(2)_11=5"  # so the page's link carries it
     at.button(key="bp_hand_reset").click().run()
     assert gradient_table(at)["w(2)_11"][0] != "5"
+    assert at.text_input(key="bp_hand_set").value == ""
+
+
+def test_weights_typed_by_hand_apply_and_what_cannot_be_used_is_said(at):
+    at.text_input(key="bp_hand_set").set_value("w(2)_11 = 5; b(1)_2=x, w(9)_11=1, junk").run()
+    assert not at.exception
+    assert gradient_table(at)["w(2)_11"][0] == "5"
+    assert any("b(1)_2=x (not a number)" in w.value and "junk (not name=value)" in w.value for w in at.warning)
+    assert "Not in this network, so not used: w(9)_11." in texts(at)
+    at.selectbox(key="bp_hand_name").set_value("b(1)_1").run()
+    at.number_input(key="bp_hand_value").set_value(-0.5).run()  # the picker edits the text, keeping what it has
+    assert at.text_input(key="bp_hand_set").value == "w(2)_11=5, w(9)_11=1, b(1)_1=-0.5"
 
 
 def test_one_sgd_step_shows_the_loss_before_and_after(at):
