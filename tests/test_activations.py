@@ -12,19 +12,19 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import keras  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-import tensorflow as tf  # noqa: E402
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
 
-from nnviz import activations as A  # noqa: E402
-from nnviz.activations import ACTIVATIONS, LINEAR  # noqa: E402
+from nnviz import activations as A
+from nnviz.activations import ACTIVATIONS, LINEAR
 
 KERAS_KEYS = [k for k, a in ACTIVATIONS.items() if a.keras_name is not None] + [LINEAR.key]
 
 # Tolerances: float64 where Keras computes in float64, float32 otherwise.
-TOL64 = dict(rtol=1e-6, atol=1e-7)
-TOL32 = dict(rtol=1e-5, atol=1e-6)
+TOL64 = {"rtol": 1e-6, "atol": 1e-7}
+TOL32 = {"rtol": 1e-5, "atol": 1e-6}
 
 
 @pytest.fixture(scope="module")

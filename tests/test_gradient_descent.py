@@ -6,12 +6,12 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import keras  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-import tensorflow as tf  # noqa: E402
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
 
-from nnviz import gradient_descent as gd  # noqa: E402
+from nnviz import gradient_descent as gd
 
 POINTS = [(-1.5, 2.0), (0.3, -0.7), (1.2, 1.1), (0.0, 0.5)]
 

@@ -6,14 +6,14 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import keras  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-import tensorflow as tf  # noqa: E402
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
 
-from nnviz import keras_training as kt  # noqa: E402
-from nnviz import losses as L  # noqa: E402
-from nnviz.data import blobs  # noqa: E402
+from nnviz import keras_training as kt
+from nnviz import losses as L
+from nnviz.data import blobs
 
 RNG = np.random.default_rng(0)
 Y = RNG.integers(0, 2, 50)

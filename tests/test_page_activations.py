@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from conftest import figures, set_to_extreme, texts, trace, values
+
 from nnviz import activations as act
 
 PAGE = "app_pages/activations.py"

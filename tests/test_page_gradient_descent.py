@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from conftest import HANG_FACTOR, app_test, figures, set_to_extreme, slowdown, texts, trace, values
+
 from nnviz import gradient_descent as gd
 
 PAGE = "app_pages/gradient_descent.py"

@@ -14,16 +14,16 @@ import warnings
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import keras  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-import tensorflow as tf  # noqa: E402
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
 
-from nnviz import keras_code  # noqa: E402
-from nnviz import softmax as S  # noqa: E402
-from nnviz.activations import ACTIVATIONS  # noqa: E402
+from nnviz import keras_code
+from nnviz import softmax as S
+from nnviz.activations import ACTIVATIONS
 
-TOL64 = dict(rtol=1e-10, atol=1e-12)
+TOL64 = {"rtol": 1e-10, "atol": 1e-12}
 TEMPERATURES = [0.05, 1.0, 5.0]
 SIZES = range(2, 11)
 EXTREME_LOGITS = [[1000.0, 999.0, -1000.0], [-1000.0, -1000.0, -1000.0], [1000.0, -1000.0]]
