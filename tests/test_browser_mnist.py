@@ -136,14 +136,21 @@ def progress_text(page) -> str:
 
 
 def train_and_watch(page, key: str = "mn_train") -> dict:
-    """Press a training button; sample the live chart twice, 1 s apart; wait for the end."""
+    """Press a training button; sample the live chart, then again once it has more points (or the training is
+    over: then the second sample has no progress text); wait for the end."""
     started = time.monotonic()
     button(page, key).click()
     page.locator(PROGRESS).filter(has_text="Epoch").wait_for(timeout=TRAINING_TIMEOUT)
     curves_chart(page).locator("g.trace.scatter path.js-line").first.wait_for(timeout=10_000 * HANG_FACTOR)
     first = (drawn_points(page), progress_text(page))
-    page.wait_for_timeout(1000)
-    second = (drawn_points(page), progress_text(page))
+    # the page polls the training once a second and redraws the chart when a point was added: 1 s apart, two
+    # samples can fall between the same two polls (CI, 2026-12-02: 15 -> 15 points at steps 9x and 95 of 110)
+    deadline = time.monotonic() + 10 * HANG_FACTOR
+    while True:
+        page.wait_for_timeout(500)
+        second = (drawn_points(page), progress_text(page))
+        if second[0] > first[0] or not second[1] or time.monotonic() > deadline:
+            break
     wait_until_trained(page)
     return {"first": first, "second": second, "seconds": time.monotonic() - started}
 
@@ -229,6 +236,7 @@ def test_training_curves_move_and_the_network_learns(trained):
     page = trained.page
     (points_1, progress_1), (points_2, progress_2) = trained.first, trained.second
     assert points_2 > points_1 >= 1, f"live curve did not grow: {points_1} -> {points_2} points"
+    assert progress_2, "the training ended before the live curve grew"
     assert progress_1 != progress_2, f"progress bar did not move: {progress_1!r}"
     assert_clean(page, "after training")
     assert page.locator(PROGRESS).count() == 0  # the bar is gone when the training is done
@@ -468,8 +476,12 @@ def test_closing_the_browser_tab_stops_its_training_and_frees_the_worker(browser
         context, third = open_mnist(browser, server_url)
         contexts.append(context)
         for page in trainers:  # both workers busy: each session is mid-way through its 30 epochs
-            epoch, last = epoch_of(progress_text(page))
-            assert last == 30 and epoch < 25, progress_text(page)
+            # read the bar once it is there: its fragment redraws it every second (read between two draws, it
+            # was '' once, 2026-12-02)
+            bar = page.locator(PROGRESS).filter(has_text="Epoch").first
+            bar.wait_for(timeout=10_000 * HANG_FACTOR)
+            epoch, last = epoch_of(bar.inner_text())
+            assert last == 30 and epoch < 25, bar.inner_text()
         contexts.pop(0).close()  # the first student closes the tab mid-training
         button(third, "mn_train").click()
         # Both workers were busy with 30-epoch trainings started a few epochs apart. If the closed tab's training
