@@ -237,6 +237,12 @@ def moment_number(values: list[str]) -> int | None:
     return number if 1 <= number <= len(LECTURE_PLAN) else None
 
 
+def opened_as_moment(page) -> int | None:
+    """The lecture-plan moment this page was opened as, if that moment is one of this page."""
+    moment = _page_links().moment.get(page.url_path)
+    return moment if moment is not None and LECTURE_PLAN[moment - 1].page == page.url_path else None
+
+
 def view_query(values: Mapping[str, object], bound: Mapping[str, object]) -> dict[str, str | list[str]]:
     """The query string of the view as it is: every URL-bound widget (parameter name -> Streamlit's widget
     metadata, as ``_bound_widgets``) whose value differs from its default, written as Streamlit writes it into the
@@ -262,8 +268,8 @@ def view_link(page) -> str:
     hidden = links.hidden.get(page.url_path)
     if hidden:
         query[HIDE_PARAM] = ",".join(sorted(hidden))
-    moment = links.moment.get(page.url_path)
-    if moment is not None and LECTURE_PLAN[moment - 1].page == page.url_path:
+    moment = opened_as_moment(page)
+    if moment is not None:
         query[MOMENT_PARAM] = str(moment)
     address = st.context.url or f"/{page.url_path}"
     return address + ("?" + urllib.parse.urlencode(query, doseq=True, safe=",") if query else "")
@@ -300,8 +306,8 @@ def after_page(page, arrived: dict[str, list[str]] | None, top) -> None:
         if ignored:
             top.warning("This link asked for settings the page could not use, so it ignored them: "
                         + "; ".join(ignored) + ".", icon=":material/link_off:")
-    moment = links.moment.get(page.url_path)
-    if moment is not None and LECTURE_PLAN[moment - 1].page == page.url_path:
+    moment = opened_as_moment(page)
+    if moment is not None:
         with top:
             moment_bar(moment)
     hidden = links.hidden.get(page.url_path, frozenset())
