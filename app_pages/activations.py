@@ -4,7 +4,7 @@ import numpy as np
 import streamlit as st
 
 from nnviz import activations as act
-from nnviz import ui
+from nnviz import notebooks, ui
 from nnviz.figures import activations as figs
 from nnviz.keras_code import NEURON_INPUTS, activation_code
 
@@ -209,10 +209,11 @@ def depth_without_activation() -> None:
 @ui.section_fragment(ui.KERAS_SECTION)
 def keras() -> None:
     state = st.session_state
+    neuron, w, b = act.get(state["neuron_act"]), state["neuron_w"], state["neuron_b"]
+    code = activation_code(neuron, w, b, [act.get(k) for k in state["chain_acts"]], state["chain_depth"],
+                           state["chain_w"], state["chain_x0"])
     ui.keras_panel(
-        activation_code(act.get(state["neuron_act"]), state["neuron_w"], state["neuron_b"],
-                        [act.get(k) for k in state["chain_acts"]], state["chain_depth"], state["chain_w"],
-                        state["chain_x0"]),
+        notebooks.activation_notebook(code, neuron.label, neuron.keras_name, w, b),
         "The activation is an argument of the layer: `Dense(units, activation=\"…\")`, with the names Keras "
         "accepts. This code builds the neuron of *One neuron* and the chains of *Deep chains* for your settings and "
         "prints the numbers of their tables.",

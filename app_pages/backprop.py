@@ -8,7 +8,7 @@ import streamlit as st
 
 from nnviz import backprop as bpm
 from nnviz import network as nw
-from nnviz import ui
+from nnviz import notebooks, ui
 from nnviz.figures import backprop as figs
 from nnviz.keras_code import backprop_code
 from nnviz.mlp import N_CLASSES, N_INPUTS, MLPConfig
@@ -378,9 +378,11 @@ def gradients_at_work(bp: bpm.BackwardPass) -> None:
 
 def keras_panel(bp: bpm.BackwardPass) -> None:
     spec = bp.spec
+    code = backprop_code(spec.sizes, spec.hidden_activation[0], spec.output_activation, spec.loss,
+                         bp.network.weights, bp.network.biases, bp.x, bp.y)
     ui.keras_panel(
-        backprop_code(spec.sizes, spec.hidden_activation[0], spec.output_activation, spec.loss, bp.network.weights,
-                      bp.network.biases, bp.x, bp.y),
+        notebooks.backprop_notebook(code, spec.sizes, spec.hidden_activation[0], spec.output_activation, spec.loss,
+                                    len(bp.x)),
         "The same network, weights and examples in Keras: `tf.GradientTape` records the forward pass and "
         "runs it backwards. It prints the loss and every gradient of the table above.",
     )

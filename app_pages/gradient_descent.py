@@ -5,7 +5,7 @@ import streamlit as st
 
 from nnviz import gradient_descent as gd
 from nnviz import keras_training as kt
-from nnviz import ui
+from nnviz import notebooks, ui
 from nnviz.figures import gradient_descent as figs
 from nnviz.keras_code import sgd_code
 
@@ -327,8 +327,8 @@ ui.try_this([
 @ui.section_fragment(ui.KERAS_SECTION)
 def keras() -> None:
     state = st.session_state
-    ui.keras_panel(sgd_code(state["gd3_lr"], state["gd3_batch"], state["gd3_epochs"], int(state["gd3_seed"]),
-                            BATCH_START),
+    settings = state["gd3_lr"], state["gd3_batch"], state["gd3_epochs"], int(state["gd3_seed"]), BATCH_START
+    ui.keras_panel(notebooks.sgd_notebook(sgd_code(*settings), *settings),
                    "The mini-batch section in Keras, for its current settings: the same seeded data, the same start "
                "(the ring), the same shuffled mini-batches, one `train_on_batch` per step. It prints the losses "
                "of the table above. (`model.fit(x, y, batch_size=…, epochs=…)` does the same with an order of "

@@ -5,7 +5,7 @@ import streamlit as st
 
 from nnviz import keras_training as kt
 from nnviz import losses as L
-from nnviz import ui
+from nnviz import notebooks, ui
 from nnviz.data import blobs
 from nnviz.figures import losses as figs
 from nnviz.keras_code import loss_metric_code
@@ -201,7 +201,9 @@ ui.try_this([
 @ui.section_fragment(ui.KERAS_SECTION)
 def keras() -> None:
     state = st.session_state
-    ui.keras_panel(loss_metric_code(int(state["la_seed"]), START_W, START_B, state["la_lr"], state["la_epochs"]),
+    seed, rate, epochs = int(state["la_seed"]), state["la_lr"], state["la_epochs"]
+    ui.keras_panel(notebooks.loss_metric_notebook(loss_metric_code(seed, START_W, START_B, rate, epochs), seed, rate,
+                                                  epochs),
                    "Keras separates the two jobs: `loss=` is optimised, `metrics=` are only reported. This is the "
                    "training on cross-entropy of *Train it three ways*, for its settings:")
 

@@ -10,7 +10,7 @@ import numpy as np
 import streamlit as st
 
 from nnviz import activations as act
-from nnviz import digit_image, mnist_data, ui
+from nnviz import digit_image, mnist_data, notebooks, ui
 from nnviz import mlp as nn
 from nnviz import training_service as ts
 from nnviz.figures import mnist as figs
@@ -23,6 +23,7 @@ DEFAULT_UNITS = (128, 64, 32, 32)  # per hidden layer
 RATES = (0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 BATCH_SIZES = (1, 8, 16, 32, 64, 128, 256, 1024)
 CELL_IMAGES = 6  # images shown side by side with their softmax bars
+TENSORBOARD_ZIP = "mnist_tensorboard_logs.zip"
 
 
 def builder_values(config: nn.MLPConfig) -> dict[str, object]:
@@ -431,15 +432,26 @@ def own_digit_section(state: nn.MnistPageState, run: nn.TrainedRun) -> None:
 
 
 def take_home_section(run: nn.TrainedRun) -> None:
-    cols = ui.section("7 · Take it home", 2)
+    cols = ui.section("7 · Take it home", 3)
     cols[0].download_button("Download the model (.keras)", run.model_file or b"", file_name="mnist_mlp.keras",
-                            mime="application/octet-stream", key="mn_download_model",
+                            mime="application/octet-stream", key="mn_download_model", icon=":material/download:",
                             disabled=run.model_file is None,
                             help=None if run.model_file is not None else
                             "The file is written when a training ends (by Stop too); Continue to get one.")
     cols[1].download_button("Download the training history (CSV)", run.history.to_csv(),
-                            file_name="mnist_history.csv", mime="text/csv", key="mn_download_history")
+                            file_name="mnist_history.csv", mime="text/csv", key="mn_download_history",
+                            icon=":material/download:")
+    cols[2].download_button("Download the TensorBoard logs (.zip)", run.tensorboard_logs or b"",
+                            file_name=TENSORBOARD_ZIP, mime="application/zip", key="mn_download_tensorboard",
+                            icon=":material/download:",
+                            disabled=run.tensorboard_logs is None,
+                            help="Keras' TensorBoard callback wrote the loss and accuracy of every epoch (training "
+                                 "and validation) of this network, Continue included.")
     st.code('import keras\nmodel = keras.models.load_model("mnist_mlp.keras")\nmodel.summary()', language="python")
+    st.markdown("To look at the TensorBoard logs (`pip install tensorboard`), unpack them and start TensorBoard, "
+                "then open `http://localhost:6006` in your browser:")
+    st.code(f"python -m zipfile -e {TENSORBOARD_ZIP} {nn.TENSORBOARD_LOGS}\n"
+            f"tensorboard --logdir {nn.TENSORBOARD_LOGS}", language="bash")
 
 
 
@@ -483,6 +495,6 @@ ui.try_this([
     "Press Stop in the middle of a training, look at the test accuracy, then Continue.",
     "Look at the most confidently wrong digits. Would you have got them right?",
 ], "mnist")
-ui.keras_panel(nn.full_code(settings, images.key),
+ui.keras_panel(notebooks.mnist_notebook(nn.full_code(settings, images.key), images.title, settings.describe()),
                "A script that does what this page does for your settings: the model and `fit` parts are the very "
                "code the app executes (the app passes its live-chart callback as `live_progress`).")

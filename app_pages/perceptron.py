@@ -4,8 +4,8 @@ import numpy as np
 import streamlit as st
 
 from nnviz import activations as act
+from nnviz import notebooks, ui
 from nnviz import perceptron as perc
-from nnviz import ui
 from nnviz.data import PERCEPTRON_DATASETS, TRUTH_TABLE_INPUTS, logic_gate
 from nnviz.figures import perceptron as figs
 from nnviz.keras_code import perceptron_code
@@ -331,7 +331,8 @@ ui.try_this([
 @ui.section_fragment(ui.KERAS_SECTION)
 def keras() -> None:
     state = st.session_state
-    ui.keras_panel(perceptron_code(dataset_name, seed, [state["perc_w1"], state["perc_w2"]], state["perc_b"]),
+    w, b = [state["perc_w1"], state["perc_w2"]], state["perc_b"]
+    ui.keras_panel(notebooks.perceptron_notebook(perceptron_code(dataset_name, seed, w, b), dataset_name, w, b),
                    "A perceptron is a single `Dense` unit. Here it holds the line you set in *A perceptron draws a "
                    "straight line*, on the same data, and counts its mistakes as the page does:")
 

@@ -7,8 +7,8 @@ import uuid
 import numpy as np
 import streamlit as st
 
+from nnviz import notebooks, ui
 from nnviz import playground as pg
-from nnviz import ui
 from nnviz.figures import playground as figs
 from nnviz.keras_code import playground_code
 
@@ -398,11 +398,14 @@ def keras_panel() -> None:
     state = st.session_state[STATE_KEY]
     config, spec = state.config, state.config.spec
     start = pg.starting_network(config)
+    own = own_description(config)
+    code = playground_code(config.dataset, config.noise, config.train_percent, config.seed, config.features,
+                           spec.sizes, config.activation, spec.output_activation, spec.loss, spec.l1, spec.l2,
+                           config.optimizer, config.learning_rate, config.batch_size, start.weights, start.biases,
+                           state.epoch, own)
     ui.keras_panel(
-        playground_code(config.dataset, config.noise, config.train_percent, config.seed, config.features, spec.sizes,
-                        config.activation, spec.output_activation, spec.loss, spec.l1, spec.l2, config.optimizer,
-                        config.learning_rate, config.batch_size, start.weights, start.biases, state.epoch,
-                        own_description(config)),
+        notebooks.playground_notebook(code, config.data.label, spec.sizes, state.epoch,
+                                      own["name"] if own else None),
         "The same data, inputs, network, starting weights, optimiser and batches in Keras, trained for the epochs "
         "done here with today's settings: it prints the training and test loss shown above (if you changed the "
         "learning rate, regularisation, batch size or optimiser during the training, the page's numbers come "

@@ -4,8 +4,8 @@ import numpy as np
 import streamlit as st
 
 from nnviz import activations as act
+from nnviz import notebooks, ui
 from nnviz import softmax as sm
-from nnviz import ui
 from nnviz.figures import softmax as figs
 from nnviz.keras_code import softmax_code
 
@@ -184,7 +184,7 @@ ui.try_this([
 def keras() -> None:
     true_class = min(st.session_state["sm_true"], n_classes - 1)
     ui.keras_panel(
-        softmax_code(logits, temperature, true_class),
+        notebooks.softmax_notebook(softmax_code(logits, temperature, true_class), logits, temperature, true_class),
         "Your logits, temperature and true class in Keras: it prints the probabilities of the table, the loss and "
         "the gradient shown above. Keras' losses and `keras.activations.softmax` use the stable formula; "
         "`from_logits=True` lets the loss work on the logits directly, which is more accurate still. "

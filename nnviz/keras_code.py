@@ -175,7 +175,7 @@ print(f"misclassified: {{np.sum(y_hat != y)}} of {{len(y)}}")  # so fit() could 
 # What Keras can train: the same unit with a smooth sigmoid, and a loss with a gradient.
 neuron = keras.Sequential([keras.Input(shape=(2,)), keras.layers.Dense(1, activation="sigmoid")])
 neuron.compile(optimizer=keras.optimizers.SGD(learning_rate=0.1), loss="binary_crossentropy", metrics=["accuracy"])
-neuron.fit(X, y, epochs=5, verbose=0)
+history = neuron.fit(X, y, epochs=5, verbose=0)
 """
 
 
@@ -195,6 +195,7 @@ x = rng.normal(0.0, 1.5, ({n_samples}, 1))
 y = (rng.random(({n_samples}, 1)) < 1 / (1 + np.exp(-(2 * x - 1)))).astype("float32")
 x = x.astype("float32")
 
+ends = {{}}  # where each method ended: (w, b)
 for method, batch_size in {{"full batch": {n_samples}, "mini-batch": {int(batch_size)}, "stochastic": 1}}.items():
     model = keras.Sequential([
         keras.Input(shape=(1,)),
@@ -209,7 +210,7 @@ for method, batch_size in {{"full batch": {n_samples}, "mini-batch": {int(batch_
             batch = order[first:first + batch_size]
             model.train_on_batch(x[batch], y[batch])
     kernel, bias = model.layers[0].get_weights()
-    w, b = float(kernel[0, 0]), float(bias[0])
+    w, b = ends[method] = float(kernel[0, 0]), float(bias[0])
     loss = keras.losses.BinaryCrossentropy(from_logits=True)(y, w * x + b)  # on all {n_samples} points
     print(f"{{method}} ({{batch_size}}): w = {{w:.3f}}, b = {{b:.3f}}, loss after training = {{float(loss):.3f}}")
 """

@@ -111,10 +111,17 @@ def model_code(config: MLPConfig) -> str:
     return "\n".join(lines) + "\n"
 
 
+TENSORBOARD_LOGS = "logs"  # the folder the shown code writes TensorBoard's logs to (the app: a folder per job)
+TENSORBOARD_OPTIONS = {"write_graph": False}  # the graph costs time and space, and the page draws the network
+TENSORBOARD_CALLBACK = (f'keras.callbacks.TensorBoard(log_dir="{TENSORBOARD_LOGS}", '
+                        + ", ".join(f"{name}={value!r}" for name, value in TENSORBOARD_OPTIONS.items()) + ")")
+
+
 def fit_code(config: MLPConfig, initial_epoch: int = 0) -> str:
     """The ``model.fit`` call the app executes; ``initial_epoch`` > 0 continues a trained model.
 
-    It expects ``x_train, y_train, x_val, y_val`` (pixels 0–255) and a ``live_progress`` callback.
+    It expects ``x_train, y_train, x_val, y_val`` (pixels 0–255) and the callbacks ``live_progress`` and
+    ``tensorboard``.
     """
     epochs = f"initial_epoch={initial_epoch}, epochs={initial_epoch + config.epochs}" if initial_epoch \
         else f"epochs={config.epochs}"
@@ -123,7 +130,7 @@ def fit_code(config: MLPConfig, initial_epoch: int = 0) -> str:
         "    x_train / 255.0, y_train,  # pixels 0..255 -> 0..1\n"
         "    validation_data=(x_val / 255.0, y_val),\n"
         f"    batch_size={config.batch_size}, {epochs},\n"
-        "    callbacks=[keras.callbacks.TerminateOnNaN(), live_progress],\n"
+        "    callbacks=[keras.callbacks.TerminateOnNaN(), live_progress, tensorboard],\n"
         "    verbose=0,\n"
         ")\n"
     )
@@ -159,6 +166,7 @@ def data_code(dataset_key: str, seed: int) -> str:
         "# Data: the images the app trains on, split as the app splits them\n"
         f"{load}"
         'live_progress = keras.callbacks.CSVLogger("history.csv")  # in the app: the live charts\n'
+        f"tensorboard = {TENSORBOARD_CALLBACK}  # view: tensorboard --logdir logs\n"
     )
 
 
@@ -167,7 +175,8 @@ def full_code(config: MLPConfig, dataset_key: str, initial_epoch: int = 0) -> st
     return (data_code(dataset_key, config.seed) + "\n# The model\n" + model_code(config)
             + "\n# Training\n" + fit_code(config, initial_epoch)
             + "\n# Evaluation on the test set\n"
-            + "test_loss, test_accuracy = model.evaluate(x_test / 255.0, y_test, verbose=0)\n")
+            + "test_loss, test_accuracy = model.evaluate(x_test / 255.0, y_test, verbose=0)\n"
+            + 'print(f"test accuracy: {test_accuracy:.1%}, test loss: {test_loss:.3f}")\n')
 
 
 # --- Parameters -------------------------------------------------------------------------------------------
@@ -416,6 +425,7 @@ class TrainedRun:
     model_file: bytes | None = None
     optimizer_state: list[Array] | None = None
     evaluation: Evaluation | None = None
+    tensorboard_logs: bytes | None = None  # a zip of TensorBoard's logs of every finished job of this run
 
     @property
     def label(self) -> str:
@@ -459,6 +469,7 @@ class MnistPageState:
         kwargs = {"config": config, "dataset_key": run.dataset.key, "seed": config.seed}
         if not new and run.can_continue:
             kwargs["history"] = run.history
+            kwargs["tensorboard_logs"] = run.tensorboard_logs
             if run.model_file is not None:
                 kwargs["model_file"] = run.model_file
             else:
@@ -477,6 +488,7 @@ class MnistPageState:
         """The job ended (to its last epoch, by Stop, or diverged): keep its network and evaluate it."""
         run, self.job = self.run, None
         run.history, run.weights, run.model_file = result["history"], result["weights"], result["model_file"]
+        run.tensorboard_logs = result.get("tensorboard_logs", run.tensorboard_logs)
         run.optimizer_state = None  # in the file
         self._evaluate()
 

@@ -13,12 +13,22 @@ import io
 import os
 import tempfile
 import time
+import zipfile
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 
 from nnviz.keras_training import load_keras
-from nnviz.mlp import WINDOWS_PER_EPOCH, MLPConfig, Progress, TrainingHistory, fit_code, model_code
+from nnviz.mlp import (
+    TENSORBOARD_OPTIONS,
+    WINDOWS_PER_EPOCH,
+    MLPConfig,
+    Progress,
+    TrainingHistory,
+    fit_code,
+    model_code,
+)
 from nnviz.mnist_data import DownloadFailed, load_dataset
 
 keras = load_keras()
@@ -142,7 +152,8 @@ def build_model(config: MLPConfig):
 
 def train(model, config: MLPConfig, data, history: TrainingHistory,
           report: Callable[[Progress], None] | None = None, interval: float = PROGRESS_INTERVAL,
-          windows: int = WINDOWS_PER_EPOCH, stop_requested: Callable[[], bool] | None = None) -> TrainingHistory:
+          windows: int = WINDOWS_PER_EPOCH, stop_requested: Callable[[], bool] | None = None,
+          tensorboard=None) -> TrainingHistory:
     """Train ``model`` for ``config.epochs`` more epochs by running ``fit_code`` — the code the page shows.
 
     ``data`` has x_train/y_train/x_val/y_val (pixels 0–255). Continues from the epochs already in
@@ -150,12 +161,13 @@ def train(model, config: MLPConfig, data, history: TrainingHistory,
     it cut short is not counted; ``history.diverged_at`` says where it happened), and "interrupted"
     when ``stop_requested()`` said yes after a batch (``model.stop_training``: the epoch it cut short is
     not counted, the weights keep every batch). Whatever ``report`` raises propagates; the history keeps
-    every epoch and step recorded before it.
+    every epoch and step recorded before it. ``tensorboard``: a ``keras.callbacks.TensorBoard`` (or none).
     """
     history.stopped_by, history.diverged_at, history.diverged_logs = None, None, None
     live_progress = LiveProgress(history, report, interval, windows, stop_requested)
     namespace = {
         "keras": keras, "model": model, "live_progress": live_progress,
+        "tensorboard": tensorboard or keras.callbacks.Callback(),  # a callback that does nothing
         "x_train": data.x_train, "y_train": data.y_train, "x_val": data.x_val, "y_val": data.y_val,
     }
     exec(fit_code(config, history.completed_epochs), namespace)  # noqa: S102 -- generated from validated settings
@@ -181,7 +193,7 @@ def warm_up() -> None:
 def training_job(config: MLPConfig, dataset_key: str, seed: int, history: TrainingHistory | None = None,
                  model_file: bytes | None = None, checkpoint: dict | None = None,
                  report: Callable[[dict], None] | None = None,
-                 stop_requested: Callable[[], bool] | None = None) -> dict:
+                 stop_requested: Callable[[], bool] | None = None, tensorboard_logs: bytes | None = None) -> dict:
     """The MNIST page's training, as a job of ``nnviz.training_service`` (plain data in and out).
 
     Builds the network for ``config`` and trains it ``config.epochs`` more epochs on ``dataset_key`` split with
@@ -189,8 +201,11 @@ def training_job(config: MLPConfig, dataset_key: str, seed: int, history: Traini
     state) or from a ``checkpoint``. ``report`` gets ``{"progress": Progress, "history": TrainingHistory}`` a few
     times a second and, after each completed epoch, a ``"checkpoint"`` as well (``{"weights", "optimizer"}``,
     numpy arrays: a few ms, where a ``.keras`` file takes ~30): if the worker dies, the page keeps the last
-    completed epoch and can continue from it. Returns ``{"history", "weights", "model_file"}``; ``model_file``
-    is None for a diverged network (its outputs are NaN).
+    completed epoch and can continue from it. Returns ``{"history", "weights", "model_file", "tensorboard_logs"}``;
+    ``model_file`` is None for a diverged network (its outputs are NaN).
+
+    TensorBoard's logs go to a folder of this job, which starts with the run's earlier logs (``tensorboard_logs``,
+    a zip: Continue numbers its epochs on) and is deleted when the job ends; they come back as a zip.
     """
     data = _dataset(dataset_key, seed)
     if model_file:
@@ -210,9 +225,31 @@ def training_job(config: MLPConfig, dataset_key: str, seed: int, history: Traini
             payload["checkpoint"] = take_checkpoint(model)
         report(payload)
 
-    train(model, config, data, history, send if report else None, stop_requested=stop_requested)
+    with tempfile.TemporaryDirectory(prefix="nnviz-tensorboard-") as log_dir:
+        if tensorboard_logs:
+            unzip_folder(tensorboard_logs, log_dir)
+        board = keras.callbacks.TensorBoard(log_dir=log_dir, **TENSORBOARD_OPTIONS)  # as the shown code's
+        train(model, config, data, history, send if report else None, stop_requested=stop_requested,
+              tensorboard=board)
+        logs = zip_folder(log_dir)
     return {"history": history, "weights": model.get_weights(),
-            "model_file": None if history.diverged else model_bytes(model)}
+            "model_file": None if history.diverged else model_bytes(model), "tensorboard_logs": logs}
+
+
+def zip_folder(folder: str) -> bytes:
+    """Every file under ``folder`` in a zip, by its path relative to ``folder``."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(Path(folder).rglob("*")):
+            if path.is_file():
+                archive.write(path, path.relative_to(folder).as_posix())
+    return buffer.getvalue()
+
+
+def unzip_folder(data: bytes, folder: str) -> None:
+    """Unpack what ``zip_folder`` wrote into ``folder``."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        archive.extractall(folder)
 
 
 def take_checkpoint(model) -> dict:

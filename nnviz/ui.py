@@ -7,6 +7,7 @@ interactive sections (figures through ``show_figure``), ``try_this`` and
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import threading
@@ -23,7 +24,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 import streamlit as st
 
-from nnviz import heap
+from nnviz import heap, notebooks
 from nnviz.course import LECTURE_PLAN, MOMENT_PARAM, OBJECTIVES, PAGES_BY_KEY
 from nnviz.figures.style import scaled_fonts
 
@@ -637,10 +638,17 @@ def try_this(prompts: Sequence[str | Experiment], page_key: str) -> None:
                               help="Sets " + ", ".join(f"{k} = {v}" for k, v in values.items()))
 
 
-def keras_panel(code: str, intro: str) -> None:
-    """The tf.keras code that reproduces what the page shows (text only: TensorFlow is not imported)."""
+def keras_panel(notebook: notebooks.PageNotebook, intro: str) -> None:
+    """The tf.keras code that reproduces what the page shows (text only: TensorFlow is not imported), and the
+    page as a notebook to take home, written only when the student presses its button."""
     with st.container(key="keras"):
         st.subheader("In Keras")
         st.markdown(intro)
-        st.code(code, language="python")
+        st.code(notebook.code, language="python", wrap_lines=lecture_mode())  # a projector cannot scroll sideways
+        st.download_button(notebooks.NOTEBOOK_LABEL, functools.partial(notebooks.notebook_bytes, notebook),
+                           file_name=notebook.file_name, mime=notebooks.MIME_TYPE, on_click="ignore",
+                           icon=":material/download:", key="keras_notebook",
+                           help="A Jupyter notebook with this page's explanation, this code for your settings and "
+                                "the page's key figure in plotly. It needs "
+                                f"{', '.join(notebook.packages)}, not this app.")
 

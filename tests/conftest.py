@@ -156,6 +156,16 @@ def offline_datasets(monkeypatch):
     st.cache_resource.clear()
 
 
+def offline_env(folder: Path) -> dict[str, str]:
+    """The student's interpreter: no nnviz on the path, no network, an empty Keras cache."""
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "NO_PROXY", "no_proxy")}
+    closed_port = "http://127.0.0.1:9"
+    env.update({"HTTP_PROXY": closed_port, "HTTPS_PROXY": closed_port, "http_proxy": closed_port,
+                "https_proxy": closed_port, "KERAS_HOME": str(folder / ".keras"), "TF_CPP_MIN_LOG_LEVEL": "2",
+                "MPLBACKEND": "Agg"})
+    return env
+
+
 def chromium_path() -> str | None:
     for candidate in (os.environ.get("CHROMIUM"), "/usr/bin/chromium", shutil.which("chromium"),
                       shutil.which("chromium-browser"), shutil.which("google-chrome")):

@@ -135,6 +135,26 @@ def test_lecture_mode_survives_navigation_and_enlarges_charts(server_url, page):
     assert exceptions_on(page) == []
 
 
+def test_the_notebook_downloads_from_the_keras_panel(server_url, page, tmp_path):
+    """The real server's deferred download: the button gives the notebook of the settings on screen."""
+    import nbformat
+
+    page.goto(f"{server_url}/softmax?sm_temperature=0.35")
+    wait_until_idle(page)
+    button = page.get_by_role("button", name="Download as notebook (.ipynb)")
+    button.scroll_into_view_if_needed()
+    with page.expect_download() as download:
+        button.click()
+    assert download.value.suggested_filename == "nnviz_softmax.ipynb"
+    path = tmp_path / "nnviz_softmax.ipynb"
+    download.value.save_as(path)
+    nb = nbformat.read(path, as_version=4)
+    nbformat.validate(nb)
+    assert "T = 0.35" in nb.cells[3].source and nb.cells[0].source.startswith("# Softmax output")
+    wait_until_idle(page)
+    assert exceptions_on(page) == []
+
+
 # Not in CI's sample: on the slow CI machine Pause was once not taken (2026-12-02: the button still read "Pause"
 # 40 s after the click, the page at 1.6 s per redraw against the 0.7 s play tick); an open bug, see
 # docs/PERFORMANCE.md. AppTest's play/pause test (tests/test_page_perceptron.py) stays in CI.

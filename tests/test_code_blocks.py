@@ -1,7 +1,8 @@
 """Every Python code block on every page runs as copied (DESIGN.md rule 4).
 
 For every page listed in ``course.PAGES`` (pages added later are covered without a change here), the
-page is rendered with AppTest in its default state and in ``RANDOM_STATES`` seeded random widget state(s)
+page is rendered with AppTest in its default state (its Keras panel there is run by test_notebooks.py, as the
+code cell of the page's notebook, in the same empty, offline folder) and in ``RANDOM_STATES`` seeded random widget state(s)
 (``MORE_RANDOM_STATES`` more under ``-m full``; epochs bounded by ``MAX_EPOCHS``); the MNIST page also after
 a small training and with a downloaded dataset. Every ``st.code(..., language="python")`` block on screen is
 collected, and each distinct block runs in a fresh interpreter: in an empty folder, without nnviz on the path,
@@ -18,7 +19,6 @@ A block that cannot run as it stands is handled, never skipped silently:
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
@@ -30,7 +30,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import HANG_FACTOR, app_test, generated_downloads, train_on_page
+from conftest import HANG_FACTOR, app_test, generated_downloads, offline_env, train_on_page
 from widget_states import choose_value, input_widgets
 
 from nnviz.course import PAGES
@@ -104,8 +104,10 @@ def randomise(at, rng: np.random.Generator) -> None:
     assert not at.exception, at.exception
 
 
-def add_blocks(blocks: dict[str, Block], at, state: str) -> None:
-    for code in python_blocks(at):
+def add_blocks(blocks: dict[str, Block], at, state: str, keras_panel: bool = True) -> None:
+    """Add the page's blocks as seen in ``state``; without its Keras panel (the last block) if not ``keras_panel``."""
+    shown = python_blocks(at)
+    for code in shown if keras_panel else shown[:-1]:
         block = blocks.setdefault(code, Block(code))
         block.states.append(state)
         for name, source in PROVIDED_FILES.items():
@@ -134,8 +136,8 @@ def collect(page: str, monkeypatch, seeds: range = range(RANDOM_STATES), fixed_s
     """The page's distinct Python blocks in its random states ``seeds`` and, with ``fixed_states``, in its default
     state (and the MNIST page's trained and downloaded states)."""
     blocks: dict[str, Block] = {}
-    if fixed_states:
-        add_blocks(blocks, app_test(page), "default")
+    if fixed_states:  # the default state's Keras panel runs in test_notebooks.py, as its notebook's code cell
+        add_blocks(blocks, app_test(page), "default", keras_panel=False)
     for seed in seeds:
         at = app_test(page)
         randomise(at, np.random.default_rng([seed, sum(page.encode())]))
@@ -151,16 +153,6 @@ def collect(page: str, monkeypatch, seeds: range = range(RANDOM_STATES), fixed_s
 
 
 # --- running them ------------------------------------------------------------------------------------------------
-
-def offline_env(folder: Path) -> dict[str, str]:
-    """The student's interpreter: no nnviz on the path, no network, an empty Keras cache."""
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "NO_PROXY", "no_proxy")}
-    closed_port = "http://127.0.0.1:9"
-    env.update({"HTTP_PROXY": closed_port, "HTTPS_PROXY": closed_port, "http_proxy": closed_port,
-                "https_proxy": closed_port, "KERAS_HOME": str(folder / ".keras"), "TF_CPP_MIN_LOG_LEVEL": "2",
-                "MPLBACKEND": "Agg"})
-    return env
-
 
 def run_in_fresh_interpreter(block: Block, folder: Path, script: str = "block.py") -> subprocess.CompletedProcess:
     folder.mkdir(parents=True, exist_ok=True)

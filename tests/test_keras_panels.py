@@ -62,12 +62,7 @@ SOFTMAX_STATES = [
 ]
 
 
-@pytest.mark.parametrize("settings", SOFTMAX_STATES)
-def test_softmax_panel_prints_the_pages_probabilities_loss_and_gradient(settings):
-    at = app_test("app_pages/softmax.py")
-    apply(at, settings)
-    out = run_panel(at)
-
+def check_softmax(at, out: str) -> None:
     shown_p = np.array([float(v) for v in table_column(at, "÷ sum → p")])
     printed = printed_numbers(out, "p =")
     *printed_p, predicted = printed
@@ -93,12 +88,7 @@ ACTIVATION_STATES = [
 ]
 
 
-@pytest.mark.parametrize("settings", ACTIVATION_STATES)
-def test_activation_panel_prints_the_neuron_and_chain_tables(settings):
-    at = app_test("app_pages/activations.py")
-    apply(at, settings)
-    out = run_panel(at)
-
+def check_activations(at, out: str) -> None:
     shown_a = [float(v) for v in table_column(at, "a = f(z)")]
     np.testing.assert_allclose(printed_numbers(out, "a ="), shown_a, atol=1.01e-4)
 
@@ -128,12 +118,7 @@ GD_STATES = [
 ]
 
 
-@pytest.mark.parametrize("settings", GD_STATES)
-def test_gradient_descent_panel_reproduces_the_mini_batch_section(settings):
-    at = app_test("app_pages/gradient_descent.py")
-    apply(at, settings)
-    out = run_panel(at)
-
+def check_gradient_descent(at, out: str) -> None:
     batch = at.slider(key="gd3_batch").value
     rate = at.select_slider(key="gd3_lr").value
     epochs = at.slider(key="gd3_epochs").value
@@ -162,11 +147,8 @@ PERCEPTRON_STATES = [
 ]
 
 
-@pytest.mark.parametrize("settings", PERCEPTRON_STATES)
-def test_perceptron_panel_counts_the_mistakes_of_the_line_on_the_page(settings):
-    at = app_test("app_pages/perceptron.py")
-    apply(at, settings)
-    wrong, total = printed_numbers(run_panel(at), "misclassified:")
+def check_perceptron(at, out: str) -> None:
+    wrong, total = printed_numbers(out, "misclassified:")
     assert metric(at, "misclassified") == f"{int(wrong)} of {int(total)}"
 
 
@@ -180,12 +162,74 @@ LOSS_STATES = [
 ]
 
 
-@pytest.mark.parametrize("settings", LOSS_STATES)
-def test_loss_panel_reproduces_the_training_on_cross_entropy(settings):
-    at = app_test("app_pages/loss_vs_accuracy.py")
-    apply(at, settings)
-    before, after = printed_numbers(run_panel(at), "gradient descent on cross-entropy (sigmoid):")
+def check_loss_vs_accuracy(at, out: str) -> None:
+    before, after = printed_numbers(out, "gradient descent on cross-entropy (sigmoid):")
     shown = [float(v) for v in NUMBER.findall(metric(at, "gradient descent on cross-entropy (sigmoid)"))]
     # the same points right, before and after (accuracies are k/80; Keras computes in float32, so 71/80 may print
     # as 88.7 % where the page, in float64, prints 88.8 %)
     assert [round(v * 80 / 100) for v in (before, after)] == [round(v * 80 / 100) for v in shown]
+
+
+# --- Backpropagation -------------------------------------------------------------------------------------------
+
+BACKPROP_STATES = [
+    {},
+    {"bp_activation": "relu", "bp_seed": 4, "bp_label": 0},
+    {"bp_batch": 4},
+]
+
+
+def check_backprop(at, out: str) -> None:
+    """The loss metric, and every ∂L/∂θ of the page's gradient table (each to the 4 significant digits shown)."""
+    shown_loss = float(next(m.value for m in at.metric if m.label.startswith("loss L")))
+    assert printed_numbers(out, "L =")[0] == pytest.approx(shown_loss, abs=1e-4)
+    (table,) = [d.value for d in at.dataframe if "∂L/∂θ" in d.value.columns and "parameter" in d.value.columns]
+    assert len(table) > 0
+    for name, shown in zip(table["parameter"], table["∂L/∂θ"]):
+        assert printed_numbers(out, f"dL/d{name} =")[0] == pytest.approx(float(shown), rel=1e-3, abs=1e-12), name
+
+
+# --- Playground ------------------------------------------------------------------------------------------------
+
+PLAYGROUND_STATES = [
+    {},
+    {"pg_dataset": "xor", "pg_shape": "3", "pg_activation": "relu", "pg_seed": 2},
+]
+
+
+def check_playground(at, out: str) -> None:
+    epoch, train_loss, test_loss = printed_numbers(out, "epoch")
+    assert f"{int(epoch):,}" == metric(at, "epoch")
+    assert train_loss == pytest.approx(float(metric(at, "training loss")), abs=2e-4)  # Keras computes in float32
+    assert test_loss == pytest.approx(float(metric(at, "test loss")), abs=2e-4)
+
+
+# --- MNIST (its panel trains a network: run as a notebook in test_notebooks.py) ----------------------------------
+
+ACCURACY_POINTS = 1.0  # percentage points between two trainings of the same network on the same data
+
+
+def check_mnist(at, out: str) -> None:
+    """A trained page: the script's test accuracy is the page's, within ACCURACY_POINTS (training on a CPU is
+    not bit-for-bit the same from one process to another)."""
+    printed_accuracy = printed_numbers(out, "test accuracy:")[0]
+    shown = float(metric(at, "test accuracy").rstrip("%"))
+    assert printed_accuracy == pytest.approx(shown, abs=ACCURACY_POINTS)
+
+
+PAGE_CHECKS = {"softmax": check_softmax, "activations": check_activations, "gradient_descent": check_gradient_descent,
+               "perceptron": check_perceptron, "loss_vs_accuracy": check_loss_vs_accuracy, "backprop": check_backprop,
+               "playground": check_playground, "mnist": check_mnist}
+
+PANEL_STATES = [(key, settings) for key, states in (
+    ("softmax", SOFTMAX_STATES), ("activations", ACTIVATION_STATES), ("gradient_descent", GD_STATES),
+    ("perceptron", PERCEPTRON_STATES), ("loss_vs_accuracy", LOSS_STATES), ("backprop", BACKPROP_STATES),
+    ("playground", PLAYGROUND_STATES)) for settings in states]
+
+
+@pytest.mark.parametrize(("key", "settings"), PANEL_STATES,
+                         ids=[f"{key}-{i}" for i, (key, _) in enumerate(PANEL_STATES)])
+def test_the_keras_panel_prints_the_numbers_the_page_shows(key, settings):
+    at = app_test(f"app_pages/{key}.py")
+    apply(at, settings)
+    PAGE_CHECKS[key](at, run_panel(at))

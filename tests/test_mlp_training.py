@@ -389,3 +389,40 @@ def test_a_diverged_job_returns_no_model_file(mt):
     result = mt.training_job(config, "digits_5k", 0, report=reports.append)
     assert result["history"].diverged and result["model_file"] is None
     assert not any("checkpoint" in r for r in reports)  # nothing worth keeping was trained
+
+
+def tensorboard_scalars(zipped: bytes, folder) -> dict[tuple[str, str], dict[int, float]]:
+    """(run, tag) -> {step: value} of every scalar in the TensorBoard logs zip, as TensorBoard reads them."""
+    from tensorboard.backend.event_processing.event_multiplexer import EventMultiplexer
+    from tensorboard.util import tensor_util
+
+    from nnviz.mlp_training import unzip_folder
+
+    unzip_folder(zipped, str(folder))
+    logs = EventMultiplexer(size_guidance={"tensors": 0}).AddRunsFromDirectory(str(folder))
+    logs.Reload()
+    scalars = {}
+    for run, tags in logs.Runs().items():
+        for tag in tags["tensors"]:
+            scalars[run, tag] = {event.step: float(tensor_util.make_ndarray(event.tensor_proto))
+                                 for event in logs.Tensors(run, tag)}
+    return scalars
+
+
+def test_the_training_job_returns_tensorboard_logs_of_every_epoch_continue_included(mt, tmp_path):
+    """The zip TensorBoard reads (``tensorboard --logdir`` of its folder) holds the loss and accuracy of every
+    epoch, on the training and the validation set, equal to the history's; Continue numbers its epochs on."""
+    config = nn.MLPConfig((32,), epochs=2)
+    first = mt.training_job(config, "digits_5k", 0)
+    continued = mt.training_job(dataclasses.replace(config, epochs=1), "digits_5k", 0,
+                                history=copy.deepcopy(first["history"]), model_file=first["model_file"],
+                                tensorboard_logs=first["tensorboard_logs"])
+    history = continued["history"]
+    assert history.epochs["epoch"] == [1, 2, 3]
+    scalars = tensorboard_scalars(continued["tensorboard_logs"], tmp_path / "logs")
+    for run, prefix in (("train", ""), ("validation", "val_")):
+        for metric in ("loss", "accuracy"):
+            logged = scalars[run, f"epoch_{metric}"]
+            assert sorted(logged) == [0, 1, 2], (run, metric)  # TensorBoard counts epochs from 0
+            np.testing.assert_allclose([logged[step] for step in (0, 1, 2)], history.epochs[prefix + metric],
+                                       rtol=1e-5, err_msg=f"{run} {metric}")

@@ -144,7 +144,11 @@ def test_training_from_the_page_reports_a_sane_accuracy(default_run):
     assert {"mn_mistakes", "mn_per_class", "mn_weights", "mn_activations"} <= set(figs)
     per_class = values(figs["mn_per_class"]["data"][0]["y"])
     assert per_class.mean() == pytest.approx(accuracy, abs=0.01)  # 100 test images per class
-    assert at.get("download_button")  # model and history
+    take_home = {b.proto.label: b.proto for b in at.get("download_button")}
+    for label in ("Download the model (.keras)", "Download the training history (CSV)",
+                  "Download the TensorBoard logs (.zip)"):
+        assert label in take_home and not take_home[label].disabled, label
+    assert at.session_state["mn_state"].run.tensorboard_logs[:2] == b"PK"  # a zip (its epochs: test_mlp_training)
 
 
 def test_a_confusion_cell_shows_its_images(default_run):
@@ -267,7 +271,7 @@ def test_divergence_is_stopped_and_explained():
     assert "Nothing to evaluate: the training diverged." in shown and "the largest |w| is" in shown
     assert "Keras' validation loss for these weights is NaN" in shown
     assert {"mn_confusion", "mn_weights", "mn_activations"}.isdisjoint(figures(at))
-    assert not at.get("download_button")
+    assert [b.proto.label for b in at.get("download_button")] == ["Download as notebook (.ipynb)"]  # no network
     assert at.button(key="mn_continue").disabled
     assert "Continue is off: the training diverged" in shown
     curves = figures(at)["mn_curves"]

