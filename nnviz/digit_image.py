@@ -20,7 +20,7 @@ import warnings
 from dataclasses import dataclass
 
 import numpy as np
-from PIL import Image, UnidentifiedImageError
+from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
 Array = np.ndarray
 
@@ -47,16 +47,7 @@ FORMATS_HINT = "Please upload a PNG or JPEG picture of a digit (GIF, BMP, WebP a
 FORMATS = ("PNG", "JPEG", "GIF", "BMP", "WEBP", "TIFF", "AVIF", "PPM", "TGA", "ICO")  # JPEG includes camera MPO
 HEIC_BRANDS = (b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1")  # iPhone photos
 
-_EXIF_ORIENTATION = 0x0112
-_TRANSPOSE_FOR_ORIENTATION = {
-    2: Image.Transpose.FLIP_LEFT_RIGHT,
-    3: Image.Transpose.ROTATE_180,
-    4: Image.Transpose.FLIP_TOP_BOTTOM,
-    5: Image.Transpose.TRANSPOSE,
-    6: Image.Transpose.ROTATE_270,
-    7: Image.Transpose.TRANSVERSE,
-    8: Image.Transpose.ROTATE_90,
-}
+ORIENTATIONS = range(1, 9)  # EXIF's orientation tag: 1 = upright, 2–8 = flipped and/or turned
 
 
 # --- getting a greyscale picture ---------------------------------------------------------------------------------
@@ -146,10 +137,18 @@ def check_size(width: int, height: int) -> None:
 def exif_orientation(img: Image.Image) -> int:
     """The EXIF orientation tag (1 = upright) of a photo; 1 when missing or unreadable."""
     try:
-        value = img.getexif().get(_EXIF_ORIENTATION, 1)
-        return int(value) if int(value) in _TRANSPOSE_FOR_ORIENTATION else 1
+        value = int(img.getexif().get(ExifTags.Base.Orientation, 1))
+        return value if value in ORIENTATIONS else 1
     except Exception:  # noqa: BLE001 — a damaged EXIF block is no reason to refuse the picture
         return 1
+
+
+def turned_upright(grey: Array, orientation: int) -> Array:
+    """``grey`` turned as a photo with EXIF ``orientation`` must be to stand upright: PIL's
+    ``ImageOps.exif_transpose``, applied to the already reduced picture rather than the full-size photo."""
+    picture = Image.fromarray(grey)
+    picture.getexif()[ExifTags.Base.Orientation] = orientation
+    return np.asarray(ImageOps.exif_transpose(picture))
 
 
 def image_to_grey(img: Image.Image) -> Array:
@@ -230,7 +229,7 @@ def decode_upload(data: bytes) -> Array:
             raise ImageError("The image file is damaged or incomplete, so it cannot be read. "
                              "Please save or export it again and upload the new file.") from exc
     if orientation != 1:
-        grey = np.asarray(Image.fromarray(grey).transpose(_TRANSPOSE_FOR_ORIENTATION[orientation]))
+        grey = turned_upright(grey, orientation)
     return np.ascontiguousarray(grey, dtype=np.float32)
 
 
