@@ -59,7 +59,12 @@ def shown(at) -> collections.Counter:
             for child in children.values():
                 walk(child)
         elif getattr(node, "proto", None) is not None and node.type not in INPUT_KINDS:
-            found[f"{node.type}: {node.proto}"] += 1
+            proto = node.proto
+            if getattr(proto, "deferred_file_id", ""):  # a download written on the click: a new id at every run
+                proto = type(proto)()
+                proto.CopyFrom(node.proto)
+                proto.ClearField("deferred_file_id")
+            found[f"{node.type}: {proto}"] += 1
 
     walk(at.main)
     return found
