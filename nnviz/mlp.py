@@ -166,7 +166,7 @@ def data_code(dataset_key: str, seed: int) -> str:
         "# Data: the images the app trains on, split as the app splits them\n"
         f"{load}"
         'live_progress = keras.callbacks.CSVLogger("history.csv")  # in the app: the live charts\n'
-        f"tensorboard = {TENSORBOARD_CALLBACK}  # view: tensorboard --logdir logs\n"
+        f"tensorboard = {TENSORBOARD_CALLBACK}  # view: tensorboard --logdir {TENSORBOARD_LOGS}\n"
     )
 
 
@@ -488,7 +488,7 @@ class MnistPageState:
         """The job ended (to its last epoch, by Stop, or diverged): keep its network and evaluate it."""
         run, self.job = self.run, None
         run.history, run.weights, run.model_file = result["history"], result["weights"], result["model_file"]
-        run.tensorboard_logs = result.get("tensorboard_logs", run.tensorboard_logs)
+        run.tensorboard_logs = result["tensorboard_logs"]
         run.optimizer_state = None  # in the file
         self._evaluate()
 

@@ -83,6 +83,20 @@ def _numbers(values: Sequence[float]) -> str:
     return ", ".join(f"{v:g}" for v in values)
 
 
+def _line_code(model: str, name: str) -> str:
+    """Plotly code that adds to ``fig`` the line w1·x1 + w2·x2 + b = 0 of the one-unit ``model`` (a Keras model
+    variable), drawn where the points ``X`` are."""
+    return f"""(w1, w2), b = {model}.layers[0].get_weights()[0].ravel(), {model}.layers[0].get_weights()[1][0]
+x1 = np.linspace(X[:, 0].min() - 0.5, X[:, 0].max() + 0.5, 50)
+if w2 != 0:  # the line w1·x1 + w2·x2 + b = 0, drawn where the data are
+    x2 = -(w1 * x1 + b) / w2
+    keep = (x2 >= X[:, 1].min() - 1) & (x2 <= X[:, 1].max() + 1)
+    fig.add_scatter(x=x1[keep], y=x2[keep], mode="lines", name="{name}", line=dict(color="black"))
+elif w1 != 0:
+    fig.add_vline(x=-b / w1, line_color="black")
+"""
+
+
 # --- the pages ----------------------------------------------------------------------------------------------
 
 
@@ -104,21 +118,13 @@ def perceptron_notebook(code: str, dataset: str, w: Sequence[float], b: float) -
         "$\\mathbf{w}\\cdot\\mathbf{x} + b \\ge 0$), and the points it gets wrong (crosses).",
         f"""import plotly.graph_objects as go
 
-(w1, w2), b = perceptron.layers[0].get_weights()[0].ravel(), perceptron.layers[0].get_weights()[1][0]
 fig = go.Figure()
 for label, colour in ((0, "#0072B2"), (1, "#D55E00")):
     for wrong in (False, True):
         pick = (y == label) & ((y_hat != y) == wrong)
         fig.add_scatter(x=X[pick, 0], y=X[pick, 1], mode="markers", name=f"class {{label}}" + (", wrong" if wrong else ""),
                         marker=dict(color=colour, size=10, symbol="x" if wrong else "circle"))
-x1 = np.linspace(X[:, 0].min() - 0.5, X[:, 0].max() + 0.5, 50)
-if w2 != 0:  # the line w1·x1 + w2·x2 + b = 0, drawn where the data are
-    x2 = -(w1 * x1 + b) / w2
-    keep = (x2 >= X[:, 1].min() - 1) & (x2 <= X[:, 1].max() + 1)
-    fig.add_scatter(x=x1[keep], y=x2[keep], mode="lines", name="w·x + b = 0", line=dict(color="black"))
-elif w1 != 0:
-    fig.add_vline(x=-b / w1, line_color="black")
-fig.update_layout(title=f"misclassified: {{np.sum(y_hat != y)}} of {{len(y)}}", xaxis_title="{axes[0]}",
+{_line_code("perceptron", "w·x + b = 0")}fig.update_layout(title=f"misclassified: {{np.sum(y_hat != y)}} of {{len(y)}}", xaxis_title="{axes[0]}",
                   yaxis_title="{axes[1]}", {FIGURE_LAYOUT})
 fig.show()
 """,
@@ -250,17 +256,11 @@ def loss_metric_notebook(code: str, seed: int, learning_rate: float, epochs: int
         "The data and the line where the trained neuron says $p = 0.5$.",
         f"""import plotly.graph_objects as go
 
-(w1, w2), b = model.layers[0].get_weights()[0].ravel(), model.layers[0].get_weights()[1][0]
 fig = go.Figure()
 for label, colour in ((0, "#0072B2"), (1, "#D55E00")):
     fig.add_scatter(x=X[y == label, 0], y=X[y == label, 1], mode="markers", name=f"class {{label}}",
                     marker=dict(color=colour, size=9))
-x1 = np.linspace(X[:, 0].min(), X[:, 0].max(), 50)
-if w2 != 0:
-    x2 = -(w1 * x1 + b) / w2
-    keep = (x2 >= X[:, 1].min() - 1) & (x2 <= X[:, 1].max() + 1)
-    fig.add_scatter(x=x1[keep], y=x2[keep], mode="lines", line_color="black", name="p = 0.5 after training")
-fig.update_layout(title=f"The line p = 0.5 after training (accuracy {{before:.1%}} → {{after:.1%}})",
+{_line_code("model", "p = 0.5 after training")}fig.update_layout(title=f"The line p = 0.5 after training (accuracy {{before:.1%}} → {{after:.1%}})",
                   xaxis_title="x₁", yaxis_title="x₂",
                   {FIGURE_LAYOUT})
 fig.show()

@@ -11,6 +11,8 @@ network's trained test accuracy.
 
 from __future__ import annotations
 
+import re
+
 import nbformat
 import pytest
 import test_keras_panels as panels
@@ -19,7 +21,7 @@ from nbclient import NotebookClient
 from streamlit.runtime.media_file_manager import MediaFileManager
 
 from nnviz import notebooks
-from nnviz.course import PAGES
+from nnviz.course import PAGES, PAGES_BY_KEY
 
 SPREAD_OVER_PROCESSES = True  # each test renders its own page and starts its own kernel
 PAGE_KEYS = [page.key for page in PAGES if page.available]
@@ -52,7 +54,7 @@ def page_notebook(at, deferred_downloads) -> nbformat.NotebookNode:
 
 
 def rendered(key: str):
-    page = next(p for p in PAGES if p.key == key)
+    page = PAGES_BY_KEY[key]
     at = app_test(page.script)
     at.run()
     assert not at.exception
@@ -60,8 +62,6 @@ def rendered(key: str):
 
 
 def imported_modules(nb) -> set[str]:
-    import re
-
     pattern = re.compile(r"^\s*(?:import|from)\s+(\w+)", re.MULTILINE)
     return {name for cell in nb.cells if cell.cell_type == "code" for name in pattern.findall(cell.source)}
 
