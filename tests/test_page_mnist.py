@@ -271,7 +271,7 @@ def test_divergence_is_stopped_and_explained():
     assert "Nothing to evaluate: the training diverged." in shown and "the largest |w| is" in shown
     assert "Keras' validation loss for these weights is NaN" in shown
     assert {"mn_confusion", "mn_weights", "mn_activations"}.isdisjoint(figures(at))
-    assert [b.proto.label for b in at.get("download_button")] == ["Download as notebook (.ipynb)"]  # no network
+    assert [b.proto.label for b in at.get("download_button")] == ["Download as notebook (.ipynb)"]  # nothing to take home
     assert at.button(key="mn_continue").disabled
     assert "Continue is off: the training diverged" in shown
     curves = figures(at)["mn_curves"]
