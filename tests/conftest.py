@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import socket
@@ -29,6 +30,12 @@ SERVER_ENV = {**os.environ, "NNVIZ_FRAGMENTS": "1"}
 if str(ROOT) not in sys.path:  # conftest is also imported by scripts (tests/rerun_timing.py, benchmarks)
     sys.path.insert(0, str(ROOT))
 from nnviz import mnist_data  # numpy and the standard library only
+
+# The unit tests (marked ``unit``) test the nnviz package without the app; they also run on Python 3.10, where
+# Streamlit 1.67 does not install (README: "Which Pythons"). A unit test that needs Streamlit says so.
+requires_streamlit = pytest.mark.skipif(
+    importlib.util.find_spec("streamlit") is None,
+    reason="needs Streamlit, not installed here (the unit tests' environment: requirements-unit.txt)")
 
 REAL_LOAD_DATASET = mnist_data.load_dataset  # before offline_datasets or generated_downloads replace it
 

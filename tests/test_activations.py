@@ -20,6 +20,8 @@ import tensorflow as tf
 from nnviz import activations as A
 from nnviz.activations import ACTIVATIONS, LINEAR
 
+pytestmark = pytest.mark.unit
+
 KERAS_KEYS = [k for k, a in ACTIVATIONS.items() if a.keras_name is not None] + [LINEAR.key]
 
 # Tolerances: float64 where Keras computes in float64, float32 otherwise.

@@ -10,6 +10,8 @@ import pytest
 from nnviz import backprop as bpm
 from nnviz import network as nw
 
+pytestmark = pytest.mark.unit
+
 SETUPS = [
     bpm.BackpropSetup(),
     bpm.BackpropSetup(hidden_layers=2, hidden_units=4, activation="tanh", outputs=3, batch=4, seed=3, label=2),

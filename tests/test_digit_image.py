@@ -31,6 +31,8 @@ from nnviz.digit_image import (
     to_mnist,
 )
 
+pytestmark = pytest.mark.unit
+
 # --- helpers ----------------------------------------------------------------------------------------------------
 
 W, H = 64, 48  # the small test picture: a black square on white

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import plotly.graph_objects as go
+import pytest
 
 from nnviz.figures.style import DARK_TEXT, LECTURE_MIN_FONT, axis, base_layout, figure, scaled_fonts
+
+pytestmark = pytest.mark.unit
 
 
 def a_figure() -> go.Figure:

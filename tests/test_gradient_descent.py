@@ -13,6 +13,8 @@ import tensorflow as tf
 
 from nnviz import gradient_descent as gd
 
+pytestmark = pytest.mark.unit
+
 POINTS = [(-1.5, 2.0), (0.3, -0.7), (1.2, 1.1), (0.0, 0.5)]
 
 

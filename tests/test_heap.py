@@ -8,11 +8,12 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from conftest import requires_streamlit
 
 from nnviz import heap
 
 ROOT = Path(__file__).resolve().parents[1]
-pytestmark = pytest.mark.skipif(heap._libc is None, reason="glibc's malloc: Linux only")
+pytestmark = [pytest.mark.unit, pytest.mark.skipif(heap._libc is None, reason="glibc's malloc: Linux only")]
 
 
 def _rss_mb() -> float:
@@ -73,6 +74,7 @@ def test_large_temporaries_go_back_to_the_system_once_freed():
     assert default > 15 and fixed < 3
 
 
+@requires_streamlit
 def test_the_web_server_pins_the_threshold():
     """nnviz.ui is what every page of the server imports (and only the server)."""
     assert retained_mb("import nnviz.ui") < 3

@@ -9,6 +9,8 @@ import pytest
 
 from nnviz import keras_training as kt
 
+pytestmark = pytest.mark.unit
+
 
 @pytest.fixture(scope="module")
 def split():

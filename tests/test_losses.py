@@ -15,6 +15,8 @@ from nnviz import keras_training as kt
 from nnviz import losses as L
 from nnviz.data import blobs
 
+pytestmark = pytest.mark.unit
+
 RNG = np.random.default_rng(0)
 Y = RNG.integers(0, 2, 50)
 P = np.concatenate([RNG.random(46), [0.0, 1.0, 0.5, 0.5000001]])  # includes the clipping and threshold edges

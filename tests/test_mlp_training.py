@@ -12,6 +12,8 @@ import pytest
 from nnviz import mlp as nn
 from nnviz import mnist_data
 
+pytestmark = pytest.mark.unit
+
 
 @pytest.fixture(scope="module")
 def mt():

@@ -20,6 +20,8 @@ from conftest import slowdown
 
 from nnviz import mnist_data as md
 
+pytestmark = pytest.mark.unit
+
 
 @pytest.fixture(autouse=True)
 def no_network(monkeypatch, tmp_path):

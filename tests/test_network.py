@@ -27,6 +27,8 @@ from nnviz import keras_jobs as kj
 from nnviz import losses as L
 from nnviz import network as nw
 
+pytestmark = pytest.mark.unit
+
 ROOT = Path(__file__).resolve().parents[1]
 F32 = {"rtol": 1e-5, "atol": 1e-6}  # float32 engine vs float32 Keras
 # float64 engine vs float32 Keras: Keras' own rounding (ε₃₂ ≈ 1.2e-7 per operation, a few dozen
@@ -257,6 +259,16 @@ def plain_tf_reference(spec: nw.NetworkSpec, weights, biases, x, y_rows, dtype, 
             "biases": [g.numpy() for g in grads[len(ws):]]}
 
 
+def keras_penalty_dtype(dtype: str) -> type:
+    """The precision of l1 and l2 in the installed Keras' L1L2 penalty of a ``dtype`` weight. Keras 3.15 (Python ≥ 3.11)
+    multiply by ops.cast(l1, dtype), which goes through a float32 constant: in a float64 model the penalty uses
+    l1, l2 rounded to float32 (0.02 → 0.0199999996), ~1e-9 of these losses. Keras 3.12.4 (the last on Python
+    3.10) uses them as given."""
+    penalty = float(keras.regularizers.L1L2(l2=0.02)(np.ones((1, 1), dtype)))
+    assert penalty in (0.02, float(np.float32(0.02)))
+    return np.float64 if penalty == 0.02 else np.float32
+
+
 PLAIN_TF_SPECS = (
     nw.NetworkSpec((2, 4, 1), "tanh", "sigmoid", "binary_crossentropy", l2=0.02),
     nw.NetworkSpec((3, 5, 3), "relu", "softmax", "categorical_crossentropy", l1=0.01),
@@ -274,9 +286,8 @@ def test_engine_and_keras_job_match_plain_tensorflow_ops(spec, dtype):
     y = make_targets(spec, BATCH, rng)
     y_rows = np.eye(spec.sizes[-1])[y] if y.ndim == 1 else y
     exact_ref = plain_tf_reference(spec, net.weights, net.biases, x, y_rows, dtype)
-    # Keras' L1L2 multiplies by ops.cast(l1, dtype), which goes through a float32 constant: in a float64
-    # model the penalty uses l1, l2 rounded to float32 (0.02 → 0.0199999996), ~1e-9 of this loss.
-    keras_ref = plain_tf_reference(spec, net.weights, net.biases, x, y_rows, dtype, penalty_dtype=np.float32)
+    keras_ref = plain_tf_reference(spec, net.weights, net.biases, x, y_rows, dtype,
+                                   penalty_dtype=keras_penalty_dtype(dtype))
     fwd = nw.forward(net, x)
     grads = nw.backward(net, fwd, y)
     job = kj.gradient_tape_gradients(dataclasses.asdict(spec), net.weights, net.biases, x, y, dtype=dtype)

@@ -10,6 +10,8 @@ from nnviz import perceptron as perc
 from nnviz.data import PERCEPTRON_DATASETS
 from nnviz.figures.perceptron import boundary_segment, half_plane_polygon
 
+pytestmark = pytest.mark.unit
+
 SEPARABLE = ["Iris petals: setosa vs rest", "Separable blobs", "AND", "OR"]
 
 

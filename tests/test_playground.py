@@ -9,6 +9,8 @@ from nnviz import network as nw
 from nnviz import playground as pg
 from nnviz.figures import playground as figs
 
+pytestmark = pytest.mark.unit
+
 
 def trained(epochs: int, **settings) -> tuple[pg.PlaygroundState, pg.Data]:
     config = pg.PlaygroundConfig(**settings)

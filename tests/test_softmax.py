@@ -23,6 +23,8 @@ from nnviz import keras_code
 from nnviz import softmax as S
 from nnviz.activations import ACTIVATIONS
 
+pytestmark = pytest.mark.unit
+
 TOL64 = {"rtol": 1e-10, "atol": 1e-12}
 TEMPERATURES = [0.05, 1.0, 5.0]
 SIZES = range(2, 11)

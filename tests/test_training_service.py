@@ -11,10 +11,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import requires_streamlit
 
 from nnviz import network as nw
 from nnviz import training_service as ts
 
+pytestmark = pytest.mark.unit
 TESTS = str(Path(__file__).resolve().parent)
 FAST = ts.PoolSettings(workers=1, preload=False, nice=0, idle_seconds=60, job_timeout_seconds=60)
 
@@ -43,11 +45,12 @@ def until(condition, timeout: float = 30.0):
     raise AssertionError("timed out waiting")
 
 
+@requires_streamlit  # the worker is to have none though the process that starts it has
 def test_a_job_runs_in_a_worker_interpreter_without_streamlit(make_service):
     service = make_service()
     view = service.wait(service.submit("s1", "service_jobs:add", {"a": 2, "b": 3}), timeout=30)
     assert (view.state, view.result, view.error) == (ts.DONE, 5, None)
-    import streamlit  # noqa: F401 -- the test process has it: the worker must not
+    import streamlit  # noqa: F401
     where = service.wait(service.submit("s1", "service_jobs:whereami"), timeout=30).result
     assert where["pid"] != os.getpid() and where["pid"] in service.worker_pids()
     assert where["streamlit"] is False and where["tensorflow"] is False
