@@ -138,10 +138,11 @@ def step_controls(n_steps: int) -> int:
     b2.button("Step ▶", on_click=move, args=(1,), width="stretch", key="bp_next", type="primary")
     b3.button("All steps", on_click=move, args=(None,), width="stretch", key="bp_all")
     b4.button("Reset", on_click=move, args=(-n_steps,), width="stretch", key="bp_reset")
-    return st.slider("backward step (0 = forward pass only)", 0, n_steps, key=STEP_KEY, **ui.URL)
+    return st.slider("backward step (0 = forward pass only)", 0, n_steps, key=STEP_KEY, **ui.URL,
+                     **ui.reruns("bp_forward"))
 
 
-@st.fragment  # Step, Back, the slider and the example rerun only this section
+@ui.section_fragment("bp_forward")  # Step, Back, the slider and the example rerun only this section
 def forward_and_backward(bp: bpm.BackwardPass, setup: bpm.BackpropSetup) -> None:
     st.header("Forward pass, then backward pass step by step")
     st.markdown(
@@ -157,7 +158,7 @@ def forward_and_backward(bp: bpm.BackwardPass, setup: bpm.BackpropSetup) -> None
         if setup.batch > 1:
             example = st.selectbox("example shown on the diagram", range(setup.batch), key="bp_example",
                                    format_func=lambda n: f"example {n + 1}: x = ({bp.x[n, 0]:g}, {bp.x[n, 1]:g})",
-                                   **ui.URL)
+                                   **ui.URL, **ui.reruns("bp_forward"))
         m1, m2 = st.columns(2)
         m1.metric("loss L" + (" (mean of 4)" if setup.batch > 1 else ""), f"{bp.loss:.4f}")
         m2.metric(f"step (of {len(bp.steps)})", str(step))  # short: the value must fit half a column
@@ -213,12 +214,13 @@ def sensitivity(bp: bpm.BackwardPass) -> None:
                      hide_index=True, height=300, key="bp_gradients")
 
 
-@st.fragment  # η reruns only this section
+@ui.section_fragment("bp_sgd")  # η reruns only this section
 def one_sgd_step(bp: bpm.BackwardPass) -> None:
     st.latex(r"\theta \leftarrow \theta - \eta\,\frac{\partial L}{\partial \theta}\quad\text{for every weight and bias}")
     controls, plot = st.columns([1, 2])
     with controls:
-        rate = st.select_slider("learning rate η", LEARNING_RATES, value=1.0, key="bp_rate", **ui.URL)
+        rate = st.select_slider("learning rate η", LEARNING_RATES, value=1.0, key="bp_rate", **ui.URL,
+                                **ui.reruns("bp_sgd"))
         result = bpm.sgd_step(bp, rate)
         st.metric("loss before", f"{result.loss_before:.4f}")
         change = result.loss_after - result.loss_before
@@ -337,13 +339,13 @@ def vanishing(bp: bpm.BackwardPass) -> None:
     deep_view()
 
 
-@st.fragment
+@ui.section_fragment("bp_deep")  # the activation reruns only this figure
 def deep_view() -> None:
     st.subheader("A deep network: 10 hidden layers of 50 units")
     controls, text = st.columns([1, 3])
     with controls:
         activation = st.radio("hidden activation", bpm.HIDDEN_CHOICES, format_func=ACTIVATION_LABELS.get,
-                              key="bp_deep_activation", horizontal=True, **ui.URL)
+                              key="bp_deep_activation", horizontal=True, **ui.URL, **ui.reruns("bp_deep"))
     with text:
         st.markdown(
             "500 random inputs go forward through 10 layers, and the error comes back, for four ways to draw the "

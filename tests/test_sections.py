@@ -23,29 +23,51 @@ SCRIPTS = {
     "gradient_descent": "app_pages/gradient_descent.py",
     "loss_vs_accuracy": "app_pages/loss_vs_accuracy.py",
     "softmax": "app_pages/softmax.py",
+    "backprop": "app_pages/backprop.py",
+    "backprop (One SGD step)": "app_pages/backprop.py",
+    "backprop (Vanishing gradients)": "app_pages/backprop.py",
 }
+# Backpropagation runs only its open tab: each tab with widgets of its own is opened as a test of its own.
+OPENED = {"backprop (One SGD step)": {"bp_section": "One SGD step"},
+          "backprop (Vanishing gradients)": {"bp_section": "Vanishing gradients"}}
 # the slider benchmarks/browser.py times on each page (softmax: its temperature is every section's, so the
 # shift c stands for the page's sections here), and the most of the page's elements its change may resend
 TIMED = {"perceptron": "perc_w1", "activations": "neuron_w", "gradient_descent": "gd1_steps",
-         "loss_vs_accuracy": "la_current", "softmax": "sm_shift"}
+         "loss_vs_accuracy": "la_current", "softmax": "sm_shift", "backprop": "bp_step",
+         "backprop (One SGD step)": "bp_rate", "backprop (Vanishing gradients)": "bp_deep_activation"}
 RESENT_AT_MOST = 0.5
 # The widgets whose change reruns the whole page: they set what every section shows. Every other widget reruns its
 # sections only. (AppTest reruns a fragment only when a widget's callback names it, as ui.reruns does; a widget
 # inside a fragment without one would rerun its fragment alone in a browser but the whole page here, so this list
 # is what makes the test see it.)
 EVERY_PAGE = {"lecture_mode"}  # the sidebar's
+BACKPROP_NETWORK = {"bp_layers", "bp_units", "bp_activation", "bp_outputs", "bp_x1", "bp_x2", "bp_label", "bp_seed",
+                    "bp_batch", "bp_hand_set", "bp_hand_name", "bp_hand_value"}  # the network and its example
 PAGE_WIDE = {
     "perceptron": EVERY_PAGE | {"perc_dataset", "perc_seed", "perc_lr", "perc_start", "perc_speed"},
     "activations": EVERY_PAGE | {"act_range"},
     "gradient_descent": EVERY_PAGE | {"gd4_seed"},
     "loss_vs_accuracy": EVERY_PAGE | {"la_seed"},
     "softmax": EVERY_PAGE | {"sm_classes", "sm_temperature", *(f"sm_logit_{k}" for k in range(10))},
+    "backprop": EVERY_PAGE | BACKPROP_NETWORK,
+    "backprop (One SGD step)": EVERY_PAGE | BACKPROP_NETWORK,
+    "backprop (Vanishing gradients)": EVERY_PAGE | BACKPROP_NETWORK,
 }
 
 
 @pytest.fixture(autouse=True)
 def fragments_on(monkeypatch):
     monkeypatch.setenv("NNVIZ_FRAGMENTS", "1")
+
+
+def opened(page: str):
+    at = app_test(SCRIPTS[page])
+    if page in OPENED:
+        for key, value in OPENED[page].items():
+            at.session_state[key] = value
+        at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
 
 
 def shown(at) -> collections.Counter:
@@ -93,8 +115,7 @@ def change(at, wid: str, value) -> tuple[collections.Counter, collections.Counte
 @pytest.mark.parametrize("page", SCRIPTS)
 def test_every_widget_reruns_every_section_that_shows_it(page):
     """The widgets one after the other, each from the state the one before left (two runs per widget)."""
-    at = app_test(SCRIPTS[page])
-    assert not at.exception, [e.message for e in at.exception]
+    at = opened(page)
     stale, whole_page, changed = {}, set(), set()
     before = shown(at)
     for wid in [widget_id(w) for w in input_widgets(at)]:
@@ -117,7 +138,7 @@ def test_every_widget_reruns_every_section_that_shows_it(page):
 
 @pytest.mark.parametrize("page", SCRIPTS)
 def test_the_timed_slider_resends_only_its_sections(page):
-    at = app_test(SCRIPTS[page])
+    at = opened(page)
     before = shown(at)
     resent, after = change(at, TIMED[page], another_value(find_widget(at, TIMED[page])))
     assert resent != after, f"{page}: {TIMED[page]} reran the whole page"
