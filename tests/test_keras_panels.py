@@ -3,7 +3,8 @@
 Each test renders a page with AppTest in a few widget states, runs the page's Keras panel as shown
 (in this process: Keras is imported once) and compares the printed numbers with the numbers the page
 shows next to them (tables, metrics, figure data). That every code block runs as copied in a fresh
-interpreter is tested in test_code_blocks.py.
+interpreter is tested in test_code_blocks.py. The default state of every page is tested by test_notebooks.py:
+its notebook's code cell is this panel, run in a fresh kernel with the same checks (PAGE_CHECKS).
 """
 
 from __future__ import annotations
@@ -54,7 +55,6 @@ def apply(at, settings: dict) -> None:
 # --- Softmax -------------------------------------------------------------------------------------------------
 
 SOFTMAX_STATES = [
-    {},
     {"sm_classes": 5, "sm_temperature": 0.35, "sm_logit_0": -3.2, "sm_logit_1": 4.1, "sm_logit_2": 0.0,
      "sm_logit_3": 4.0, "sm_logit_4": -10.0, "sm_true": 3},
     {"sm_classes": 2, "sm_temperature": 0.05, "sm_logit_0": 1.0, "sm_logit_1": 1.3, "sm_true": 0},
@@ -78,7 +78,6 @@ def check_softmax(at, out: str) -> None:
 # --- Activations ---------------------------------------------------------------------------------------------
 
 ACTIVATION_STATES = [
-    {},
     {"neuron_act": "tanh", "neuron_w": -2.3, "neuron_b": 1.5, "chain_acts": ["sigmoid", "relu", "step", "gelu"],
      "chain_depth": 30, "chain_w": 0.1, "chain_x0": -1.2},
     {"neuron_act": "step", "neuron_w": 0.5, "neuron_b": -0.2, "chain_acts": ["elu", "selu", "swish", "softplus"],
@@ -111,7 +110,6 @@ def check_activations(at, out: str) -> None:
 # --- Gradient descent ----------------------------------------------------------------------------------------
 
 GD_STATES = [
-    {},
     {"gd3_batch": 7, "gd3_lr": 2.0, "gd3_epochs": 4, "gd3_seed": 3},
     {"gd3_batch": 200, "gd3_lr": 1.0, "gd3_epochs": 1, "gd3_seed": 42},
     {"gd3_batch": 50, "gd3_lr": 0.01, "gd3_epochs": 2, "gd3_seed": 9999},
@@ -140,7 +138,6 @@ def check_gradient_descent(at, out: str) -> None:
 # --- Perceptron ------------------------------------------------------------------------------------------------
 
 PERCEPTRON_STATES = [
-    {},
     {"perc_dataset": "Separable blobs", "perc_seed": 17, "perc_w1": 0.3, "perc_w2": 0.7, "perc_b": -3.2},
     {"perc_dataset": "AND", "perc_w1": 0.3, "perc_w2": 0.7, "perc_b": -1.0},  # z = 0 exactly at (1, 1)
     {"perc_dataset": "Noisy, overlapping blobs", "perc_seed": 5, "perc_w1": -2.0, "perc_w2": -1.5, "perc_b": 9.0},
@@ -155,7 +152,6 @@ def check_perceptron(at, out: str) -> None:
 # --- Loss vs accuracy ------------------------------------------------------------------------------------------
 
 LOSS_STATES = [
-    {},
     {"la_seed": 12, "la_lr": 3.0, "la_epochs": 200},
     {"la_seed": 3, "la_lr": 0.1, "la_epochs": 7},
     {"la_lr": 0.0, "la_epochs": 1},
@@ -173,7 +169,6 @@ def check_loss_vs_accuracy(at, out: str) -> None:
 # --- Backpropagation -------------------------------------------------------------------------------------------
 
 BACKPROP_STATES = [
-    {},
     {"bp_activation": "relu", "bp_seed": 4, "bp_label": 0},
     {"bp_batch": 4},
 ]
@@ -192,7 +187,6 @@ def check_backprop(at, out: str) -> None:
 # --- Playground ------------------------------------------------------------------------------------------------
 
 PLAYGROUND_STATES = [
-    {},
     {"pg_dataset": "xor", "pg_shape": "3", "pg_activation": "relu", "pg_seed": 2},
 ]
 
