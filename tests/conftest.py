@@ -33,9 +33,17 @@ from nnviz import mnist_data  # numpy and the standard library only
 
 # The unit tests (marked ``unit``) test the nnviz package without the app; they also run on Python 3.10, where
 # Streamlit 1.67 does not install (README: "Which Pythons"). A unit test that needs Streamlit says so.
+HAS_STREAMLIT = importlib.util.find_spec("streamlit") is not None
 requires_streamlit = pytest.mark.skipif(
-    importlib.util.find_spec("streamlit") is None,
-    reason="needs Streamlit, not installed here (the unit tests' environment: requirements-unit.txt)")
+    not HAS_STREAMLIT, reason="needs Streamlit, not installed here (the unit tests' environment: requirements-unit.txt)")
+
+
+def pytest_ignore_collect(collection_path, config):
+    """Without Streamlit only the unit test files are collected: the others import it (or the notebook runner) to
+    be collected at all, before ``-m unit`` could deselect them."""
+    if HAS_STREAMLIT or collection_path.suffix != ".py" or not collection_path.name.startswith("test_"):
+        return None
+    return "pytest.mark.unit" not in collection_path.read_text()
 
 REAL_LOAD_DATASET = mnist_data.load_dataset  # before offline_datasets or generated_downloads replace it
 
