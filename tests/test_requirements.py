@@ -8,6 +8,7 @@ import sys
 
 import pytest
 from conftest import ROOT
+from packaging.requirements import Requirement  # pytest's own dependency
 
 pytestmark = pytest.mark.unit
 APP_ONLY = {"streamlit", "streamlit-drawable-canvas"}  # Streamlit 1.67 needs Python >= 3.11
@@ -20,7 +21,7 @@ def requirement_lines(name: str) -> list[str]:
 
 
 def package(line: str) -> str:
-    return line.split(";")[0].split("=")[0].split(">")[0].split("<")[0].strip().lower()
+    return Requirement(line).name.lower()
 
 
 def test_the_unit_requirements_are_the_apps_and_the_tests_lines_less_the_app_and_the_other_tools():

@@ -24,12 +24,11 @@ SCRIPTS = {
     "loss_vs_accuracy": "app_pages/loss_vs_accuracy.py",
     "softmax": "app_pages/softmax.py",
     "backprop": "app_pages/backprop.py",
-    "backprop (One SGD step)": "app_pages/backprop.py",
-    "backprop (Vanishing gradients)": "app_pages/backprop.py",
 }
-# Backpropagation runs only its open tab: each tab with widgets of its own is opened as a test of its own.
-OPENED = {"backprop (One SGD step)": {"bp_section": "One SGD step"},
-          "backprop (Vanishing gradients)": {"bp_section": "Vanishing gradients"}}
+# Backpropagation runs only its open tab: each tab with widgets of its own is also a case of its own.
+OPENED_TABS = {"backprop (One SGD step)": ("backprop", {"bp_section": "One SGD step"}),
+               "backprop (Vanishing gradients)": ("backprop", {"bp_section": "Vanishing gradients"})}
+CASES = [*SCRIPTS, *OPENED_TABS]
 # the slider benchmarks/browser.py times on each page (softmax: its temperature is every section's, so the
 # shift c stands for the page's sections here), and the most of the page's elements its change may resend
 TIMED = {"perceptron": "perc_w1", "activations": "neuron_w", "gradient_descent": "gd1_steps",
@@ -41,17 +40,14 @@ RESENT_AT_MOST = 0.5
 # inside a fragment without one would rerun its fragment alone in a browser but the whole page here, so this list
 # is what makes the test see it.)
 EVERY_PAGE = {"lecture_mode"}  # the sidebar's
-BACKPROP_NETWORK = {"bp_layers", "bp_units", "bp_activation", "bp_outputs", "bp_x1", "bp_x2", "bp_label", "bp_seed",
-                    "bp_batch", "bp_hand_set", "bp_hand_name", "bp_hand_value"}  # the network and its example
 PAGE_WIDE = {
     "perceptron": EVERY_PAGE | {"perc_dataset", "perc_seed", "perc_lr", "perc_start", "perc_speed"},
     "activations": EVERY_PAGE | {"act_range"},
     "gradient_descent": EVERY_PAGE | {"gd4_seed"},
     "loss_vs_accuracy": EVERY_PAGE | {"la_seed"},
     "softmax": EVERY_PAGE | {"sm_classes", "sm_temperature", *(f"sm_logit_{k}" for k in range(10))},
-    "backprop": EVERY_PAGE | BACKPROP_NETWORK,
-    "backprop (One SGD step)": EVERY_PAGE | BACKPROP_NETWORK,
-    "backprop (Vanishing gradients)": EVERY_PAGE | BACKPROP_NETWORK,
+    "backprop": EVERY_PAGE | {"bp_layers", "bp_units", "bp_activation", "bp_outputs", "bp_x1", "bp_x2", "bp_label",
+                              "bp_seed", "bp_batch", "bp_hand_set", "bp_hand_name", "bp_hand_value"},
 }
 
 
@@ -60,10 +56,14 @@ def fragments_on(monkeypatch):
     monkeypatch.setenv("NNVIZ_FRAGMENTS", "1")
 
 
-def opened(page: str):
-    at = app_test(SCRIPTS[page])
-    if page in OPENED:
-        for key, value in OPENED[page].items():
+def page_of(case: str) -> str:
+    return OPENED_TABS[case][0] if case in OPENED_TABS else case
+
+
+def opened(case: str):
+    at = app_test(SCRIPTS[page_of(case)])
+    if case in OPENED_TABS:
+        for key, value in OPENED_TABS[case][1].items():
             at.session_state[key] = value
         at.run()
     assert not at.exception, [e.message for e in at.exception]
@@ -112,7 +112,7 @@ def change(at, wid: str, value) -> tuple[collections.Counter, collections.Counte
     return resent, shown(at)
 
 
-@pytest.mark.parametrize("page", SCRIPTS)
+@pytest.mark.parametrize("page", CASES)
 def test_every_widget_reruns_every_section_that_shows_it(page):
     """The widgets one after the other, each from the state the one before left (two runs per widget)."""
     at = opened(page)
@@ -132,11 +132,11 @@ def test_every_widget_reruns_every_section_that_shows_it(page):
             whole_page.add(wid)
         before = after
     assert not stale, f"{page}: sections left stale by these widgets: {stale}"
-    assert whole_page == PAGE_WIDE[page] & changed, f"{page}: these widgets reran the whole page: {whole_page}"
+    assert whole_page == PAGE_WIDE[page_of(page)] & changed, f"{page}: these widgets reran the whole page: {whole_page}"
     assert len(changed) >= 5, changed
 
 
-@pytest.mark.parametrize("page", SCRIPTS)
+@pytest.mark.parametrize("page", CASES)
 def test_the_timed_slider_resends_only_its_sections(page):
     at = opened(page)
     before = shown(at)
