@@ -25,7 +25,12 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 # AppTest tests run every page without fragments (nnviz.ui.fragments_on): after a fragment rerun AppTest keeps only
 # the rerun fragments' elements. tests/test_sections.py switches them on; real servers always have them (SERVER_ENV).
 os.environ.setdefault("NNVIZ_FRAGMENTS", "0")
-SERVER_ENV = {**os.environ, "NNVIZ_FRAGMENTS": "1"}
+# The browser tests' servers run their Keras workers at the web server's priority, not the deployed nice 10: here the
+# browsers share the server's machine, and Chromium (run as root) raises its own processes to nice -8, so under the
+# other test process's browser a nice-10 worker starves. Measured 2026-12-02: a cold worker's first job took 27 s
+# on the quiet machine, 43 s beside three busy loops at nice 0, and 316 s beside them at nice 10 (CI's browser step
+# failed waiting 240 s for the Backpropagation page's GradientTape). Students' browsers are not on the server.
+SERVER_ENV = {**os.environ, "NNVIZ_FRAGMENTS": "1", "NNVIZ_WORKER_NICE": "0"}
 
 if str(ROOT) not in sys.path:  # conftest is also imported by scripts (tests/rerun_timing.py, benchmarks)
     sys.path.insert(0, str(ROOT))
@@ -195,11 +200,27 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def server_log() -> Path:
+    """This test process's server log: one each, since pytest -n 2 runs two servers at once."""
+    return ARTIFACTS / f"server-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}.log"
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A failing test that ran against the real server gets the end of the server's log in its report: in CI
+    that log is the only record of what the server (and its Keras workers) did."""
+    report = yield
+    if report.failed and "server_url" in getattr(item, "fixturenames", ()) and server_log().exists():
+        lines = server_log().read_text(errors="replace").splitlines()
+        report.sections.append(("server log (last 80 lines)", "\n".join(lines[-80:])))
+    return report
+
+
 @pytest.fixture(scope="session")
 def server_url():
     """The real app served by `streamlit run` on a free local port."""
     port = _free_port()
-    log = (ARTIFACTS / "server.log")
+    log = server_log()
     log.parent.mkdir(parents=True, exist_ok=True)
     with open(log, "w") as out:
         proc = subprocess.Popen(
