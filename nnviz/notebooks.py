@@ -316,12 +316,12 @@ def softmax_notebook(code: str, logits: Sequence[float], temperature: float, tru
         "network said and what was true ($y_k = 1$ for the true class, 0 for the others), divided by $T$:\n\n"
         r"$$L = -\ln p_y \qquad \frac{\partial L}{\partial z_k} = \frac{p_k - y_k}{T}$$",
         code,
-        "The probabilities, with the true class in vermilion.",
+        "The probabilities, with the predicted class (the largest $p_k$) in orange, as on the page.",
         f"""import plotly.graph_objects as go
 
 p = probs.numpy()[0]
 fig = go.Figure(go.Bar(x=[f"class {{k}}" for k in range(len(p))], y=p, text=[f"{{v:.3f}}" for v in p],
-                       marker_color=["#D55E00" if k == y_true[0] else "#0072B2" for k in range(len(p))]))
+                       marker_color=["#E69F00" if k == p.argmax() else "#0072B2" for k in range(len(p))]))
 fig.update_layout(title=f"softmax(z / T) with T = {{T}}", yaxis_title="probability", yaxis_range=[0, 1],
                   {FIGURE_LAYOUT})
 fig.show()

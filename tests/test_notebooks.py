@@ -16,7 +16,7 @@ import re
 import nbformat
 import pytest
 import test_keras_panels as panels
-from conftest import HANG_FACTOR, app_test, offline_env, train_on_page
+from conftest import HANG_FACTOR, app_test, figures, offline_env, train_on_page, values
 from nbclient import NotebookClient
 from streamlit.runtime.media_file_manager import MediaFileManager
 
@@ -149,3 +149,7 @@ def test_the_figure_cell_draws_for_other_settings(key, settings, deferred_downlo
     (fig,) = shown
     assert fig.data and all(len(trace.x if trace.x is not None else trace.z) for trace in fig.data)
     assert fig.layout.title.text
+    if key == "softmax":  # the same bars as the page's probability chart: values, and the predicted class marked
+        page_bars = figures(at)["sm_bars"]["data"][1]
+        assert fig.data[0].y == pytest.approx(values(page_bars["y"]), abs=1e-6)
+        assert list(fig.data[0].marker.color) == page_bars["marker"]["color"]
