@@ -26,6 +26,7 @@ NEXT_KEY = "pg_next"  # the browser has the last live frame and asks for the nex
 FRAME_KEY = "pg_frame"  # frames drawn since Play
 PLAY_STARTED_KEY = "pg_play_started"
 SESSION_KEY = "pg_session"  # this session's name for the frame pacer
+LIVE_SECTION = "pg_network"  # the fragment with the numbers and the figure; the view options rerun it alone
 MAX_PLAY_SECONDS = 600  # a forgotten tab does not train for ever
 TRAIN_BUDGET_SECONDS = 0.03  # training time per frame, shared out when several sessions play at once
 STEP_EPOCHS = 1
@@ -186,15 +187,16 @@ def view_options(data: pg.Data) -> None:
     """Test points, discretized output, and what a click on the plane does (classification only)."""
     st.session_state[DATA_KEY] = data  # for the click handler, which runs before the next run
     t1, t2, t3 = st.columns([1, 1, 2], vertical_alignment="center")
-    t1.toggle("show the test points", key="pg_show_test", **ui.URL)
+    t1.toggle("show the test points", key="pg_show_test", **ui.reruns(LIVE_SECTION), **ui.URL)
     t2.toggle("discretize output", key="pg_discretize", help="Colour each point of the plane by its predicted class.",
-              **ui.URL)
+              **ui.reruns(LIVE_SECTION), **ui.URL)
     if data.classes:
         actions = ["off", *[f"add{k}" for k in range(data.classes)], "erase"]
         labels = {"off": "does nothing", "erase": "erases points"} | {f"add{k}": f"adds class {k}"
                                                                         for k in range(data.classes)}
         t3.radio("a click on the plane", actions, key="pg_edit", horizontal=True, format_func=labels.get,
-                 help="Adding or erasing points makes them your own data set (and starts a new network).")
+                 help="Adding or erasing points makes them your own data set (and starts a new network).",
+                 **ui.reruns(LIVE_SECTION))
     elif st.session_state.get("pg_edit", "off") != "off":
         st.session_state["pg_edit"] = "off"
 
@@ -223,7 +225,7 @@ def next_frame_asked() -> None:
     st.session_state[NEXT_KEY] = True
 
 
-@st.fragment  # a click on a unit or on the plane, and each live frame, reruns only this part
+@st.fragment(key=LIVE_SECTION)  # a click on a unit or on the plane, a view option, each live frame: only this part
 def playground(data: pg.Data) -> None:
     """The numbers and the figure; while playing, one live frame per run: the browser asks for the next
     frame when this one arrives. (Two designs were dropped: a timer-driven fragment, whose ticks

@@ -24,6 +24,7 @@ SCRIPTS = {
     "loss_vs_accuracy": "app_pages/loss_vs_accuracy.py",
     "softmax": "app_pages/softmax.py",
     "backprop": "app_pages/backprop.py",
+    "playground": "app_pages/playground.py",
 }
 # Backpropagation runs only its open tab: each tab with widgets of its own is also a case of its own.
 OPENED_TABS = {"backprop (One SGD step)": ("backprop", {"bp_section": "One SGD step"}),
@@ -33,7 +34,8 @@ CASES = [*SCRIPTS, *OPENED_TABS]
 # shift c stands for the page's sections here), and the most of the page's elements its change may resend
 TIMED = {"perceptron": "perc_w1", "activations": "neuron_w", "gradient_descent": "gd1_steps",
          "loss_vs_accuracy": "la_current", "softmax": "sm_shift", "backprop": "bp_step",
-         "backprop (One SGD step)": "bp_rate", "backprop (Vanishing gradients)": "bp_deep_activation"}
+         "backprop (One SGD step)": "bp_rate", "backprop (Vanishing gradients)": "bp_deep_activation",
+         "playground": "pg_show_test"}
 RESENT_AT_MOST = 0.5
 # The widgets whose change reruns the whole page: they set what every section shows. Every other widget reruns its
 # sections only. (AppTest reruns a fragment only when a widget's callback names it, as ui.reruns does; a widget
@@ -48,6 +50,10 @@ PAGE_WIDE = {
     "softmax": EVERY_PAGE | {"sm_classes", "sm_temperature", *(f"sm_logit_{k}" for k in range(10))},
     "backprop": EVERY_PAGE | {"bp_layers", "bp_units", "bp_activation", "bp_outputs", "bp_x1", "bp_x2", "bp_label",
                               "bp_seed", "bp_batch", "bp_hand_set", "bp_hand_name", "bp_hand_value"},
+    # every control: it changes the network, what the live section trains and shows, the Keras check and panel
+    "playground": EVERY_PAGE | {"pg_dataset", "pg_noise", "pg_train", "pg_seed", "pg_shape", "pg_activation",
+                                "pg_loss", "pg_rate", "pg_batch", "pg_optimizer", "pg_reg", "pg_reg_rate",
+                                *(f"pg_f_{name}" for name in ("x1", "x2", "x1sq", "x2sq", "x1x2", "sinx1", "sinx2"))},
 }
 
 
