@@ -302,6 +302,9 @@ def choose_cell() -> None:
         st.session_state["mn_cell_pred"] = int(points[0]["x"])
 
 
+# Sections 4-6 rerun on their own (ui.section_fragment): a chosen cell, a test image or a stroke on the canvas
+# reruns and resends that section only, not the data, the training curves and the other sections.
+@ui.section_fragment("mn_evaluation")
 def evaluation_section(run: nn.TrainedRun, data, seed: int) -> None:
     """Section 4 for a trained network (the caller explains a diverged one)."""
     evaluation = run.evaluation
@@ -324,9 +327,9 @@ def evaluation_section(run: nn.TrainedRun, data, seed: int) -> None:
                     "other cell counts one kind of mistake. Choose a cell here or click it:")
         # a trained network's views keep their values for the session; a link cannot carry a trained network
         true_class = st.selectbox("true class", range(len(names)), 0, format_func=names.__getitem__,
-                                  key="mn_cell_true", persist_state="session")
+                                  key="mn_cell_true", persist_state="session", **ui.reruns("mn_evaluation"))
         predicted_class = st.selectbox("predicted as", range(len(names)), 1, format_func=names.__getitem__,
-                                       key="mn_cell_pred", persist_state="session")
+                                       key="mn_cell_pred", persist_state="session", **ui.reruns("mn_evaluation"))
     cell = evaluation.cell(true_class, predicted_class)
     if len(cell) == 0:
         st.info(f"No test image of {names[true_class]} was predicted as {names[predicted_class]}.")
@@ -351,6 +354,7 @@ def evaluation_section(run: nn.TrainedRun, data, seed: int) -> None:
 
 
 
+@ui.section_fragment("mn_inside")
 def inside_section(run: nn.TrainedRun) -> None:
     names, test_images, evaluation = run.dataset.class_names, run.dataset.x_test, run.evaluation
     st.header("5 · Look inside")
@@ -366,7 +370,7 @@ def inside_section(run: nn.TrainedRun) -> None:
                                                    titles=templates), key="mn_weights")
     pick, _ = st.columns([1, 2])
     index = int(pick.number_input(f"a test image (0–{len(test_images) - 1})", 0, len(test_images) - 1, 0,
-                                  key="mn_inspect", persist_state="session"))
+                                  key="mn_inspect", persist_state="session", **ui.reruns("mn_inside")))
     outputs = nn.layer_outputs(run.weights, run.config.activation, test_images[index:index + 1])
     layer_names = [f"hidden {i + 1}: {u} units" for i, u in enumerate(run.config.hidden_units)]
     ui.show_figure(figs.activations_figure([o[0] for o in outputs], test_images[index], names, layer_names),
@@ -376,6 +380,7 @@ def inside_section(run: nn.TrainedRun) -> None:
 
 
 
+@ui.section_fragment("mn_own_digit")
 def own_digit_section(state: nn.MnistPageState, run: nn.TrainedRun) -> None:
     names = run.dataset.class_names
     st.header("6 · Try your own digit")

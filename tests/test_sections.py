@@ -14,7 +14,7 @@ import collections
 
 import numpy as np
 import pytest
-from conftest import app_test
+from conftest import app_test, train_on_page
 from widget_states import INPUT_KINDS, choose_value, find_widget, input_widgets, widget_id
 
 SCRIPTS = {
@@ -150,3 +150,18 @@ def test_the_timed_slider_resends_only_its_sections(page):
     assert resent != after, f"{page}: {TIMED[page]} reran the whole page"
     assert sum(resent.values()) <= RESENT_AT_MOST * sum(after.values()), (sum(resent.values()), sum(after.values()))
     assert (after - before) and not (after - before) - resent
+
+
+def test_the_views_of_a_trained_mnist_network_rerun_only_their_section(offline_datasets):
+    """The MNIST page (Keras: trained once, in a worker): a confusion-matrix cell and a test image to look inside
+    rerun their own section, not the data, the training curves or the other sections."""
+    at = app_test("app_pages/mnist.py")
+    at.run()
+    train_on_page(at)
+    before = shown(at)
+    for wid in ("mn_cell_true", "mn_cell_pred", "mn_inspect"):
+        resent, after = change(at, wid, another_value(find_widget(at, wid)))
+        assert resent != after, f"{wid} reran the whole page"
+        assert sum(resent.values()) <= RESENT_AT_MOST * sum(after.values()), (wid, sum(resent.values()))
+        assert (after - before) and not (after - before) - resent, wid
+        before = after
