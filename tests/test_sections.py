@@ -5,7 +5,8 @@ every input widget of the numpy pages: the page runs, the widget is set to anoth
 the elements of the fragments that reran, or the whole page after a full rerun), and the page runs in full with
 that value. Everything the full run shows that the page did not show before must have come with the widget's own
 rerun: a section it left out would show stale numbers. The sliders that the browser benchmark times rerun a small
-part of their page only.
+part of their page only. The MNIST page (Keras) is checked for the views of a trained network, which have widgets
+of their own; its other widgets set the network and rerun the page.
 """
 
 from __future__ import annotations
