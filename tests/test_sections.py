@@ -143,14 +143,21 @@ def test_every_widget_reruns_every_section_that_shows_it(page):
     assert len(changed) >= 5, changed
 
 
+def resends_only_its_sections(at, wid: str, before: collections.Counter) -> collections.Counter:
+    """Change ``wid``: its rerun is not the whole page, resends at most RESENT_AT_MOST of it, and brings everything
+    that changed. Returns what the page shows afterwards."""
+    resent, after = change(at, wid, another_value(find_widget(at, wid)))
+    assert resent != after, f"{wid} reran the whole page"
+    assert sum(resent.values()) <= RESENT_AT_MOST * sum(after.values()), (wid, sum(resent.values()),
+                                                                         sum(after.values()))
+    assert (after - before) and not (after - before) - resent, wid
+    return after
+
+
 @pytest.mark.parametrize("page", CASES)
 def test_the_timed_slider_resends_only_its_sections(page):
     at = opened(page)
-    before = shown(at)
-    resent, after = change(at, TIMED[page], another_value(find_widget(at, TIMED[page])))
-    assert resent != after, f"{page}: {TIMED[page]} reran the whole page"
-    assert sum(resent.values()) <= RESENT_AT_MOST * sum(after.values()), (sum(resent.values()), sum(after.values()))
-    assert (after - before) and not (after - before) - resent
+    resends_only_its_sections(at, TIMED[page], shown(at))
 
 
 def test_the_views_of_a_trained_mnist_network_rerun_only_their_section(offline_datasets):
@@ -159,10 +166,6 @@ def test_the_views_of_a_trained_mnist_network_rerun_only_their_section(offline_d
     at = app_test("app_pages/mnist.py")
     at.run()
     train_on_page(at)
-    before = shown(at)
+    shows = shown(at)
     for wid in ("mn_cell_true", "mn_cell_pred", "mn_inspect"):
-        resent, after = change(at, wid, another_value(find_widget(at, wid)))
-        assert resent != after, f"{wid} reran the whole page"
-        assert sum(resent.values()) <= RESENT_AT_MOST * sum(after.values()), (wid, sum(resent.values()))
-        assert (after - before) and not (after - before) - resent, wid
-        before = after
+        shows = resends_only_its_sections(at, wid, shows)
