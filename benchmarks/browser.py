@@ -33,6 +33,7 @@ from benchmarks.common import (
     server,
     wait_charts_drawn,
 )
+from nnviz.ui import CHART_SELECTOR
 
 # name -> (page url with its query, slider widget key, key of the chart it drives, whether to alternate
 # ArrowRight / ArrowLeft: for a slider with fewer positions than presses)
@@ -183,7 +184,7 @@ def measure_page(browser, srv, name: str, presses: int) -> dict:
     load_s = time.monotonic() - start
     page.wait_for_timeout(QUIET_MS)
     first_render_bytes = sum(received)
-    n_charts = page.locator("[data-testid='stPlotlyChart']").count()
+    n_charts = page.locator(CHART_SELECTOR).count()
 
     thumb = page.locator(f".st-key-{slider_key}").get_by_role("slider")
     hi, step = (float(thumb.get_attribute(a) or 1) for a in ("max", "step"))

@@ -17,6 +17,8 @@ from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
 
+from nnviz.ui import CHARTS_DRAWN_JS
+
 ROOT = Path(__file__).resolve().parents[1]
 TESTS = ROOT / "tests"
 IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
@@ -346,9 +348,7 @@ def wait_for_run(page, before: int, timeout: float = 60_000) -> None:
 def wait_charts_drawn(page, timeout: float = 60_000) -> None:
     page.wait_for_selector(IDLE, timeout=timeout)
     page.wait_for_function(
-        """() => document.querySelectorAll("[data-testid='stSkeleton']").length === 0 &&
-                 [...document.querySelectorAll("[data-testid='stPlotlyChart']")]
-                    .every(c => c.querySelector('.main-svg g.trace, .main-svg g.hm'))""",
+        f"() => {CHARTS_DRAWN_JS}",
         timeout=timeout,
     )
 

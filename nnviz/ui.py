@@ -15,18 +15,18 @@ import time
 import urllib.parse
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 # Import pandas before any page draws: st.table imports it lazily, and on a cold server one session's
 # plotly can pick up the half-imported module from another session's thread ("partially initialized
 # module 'pandas' has no attribute 'Series'"). An import statement waits for an import in progress.
 import pandas  # noqa: F401
 import plotly.graph_objects as go
-import plotly.io as pio
 import streamlit as st
 
 from nnviz import heap, notebooks
 from nnviz.course import LECTURE_PLAN, MOMENT_PARAM, OBJECTIVES, PAGES_BY_KEY
-from nnviz.figures.style import scaled_fonts
+from nnviz.figures.style import figure_json, scaled_fonts
 
 heap.keep_large_blocks_mapped()  # the server's RSS would otherwise grow by steps over a lecture (nnviz.heap)
 
@@ -382,60 +382,116 @@ def show_figure(fig: go.Figure, *, key: str | None = None, on_select=None):
     """Draw a plotly figure, scaled up in lecture mode.
 
     With ``on_select`` (a callback, or "rerun") clicking a point selects it: the chart's selection
-    event is returned and kept in ``st.session_state[key]``.
+    event is returned and kept in ``st.session_state[key]`` (a ``st.plotly_chart``). Without it, a figure
+    with a key is drawn in place (``figure_in_place``), so that a slider's redraw costs a Plotly.react and not
+    a new chart.
     """
     fig = for_the_screen(fig)
+    if key is not None and on_select is None and in_place_figures():
+        return _in_place(fig, key, _FIGURE, {})
     selection = {"on_select": on_select, "selection_mode": "points"} if on_select else {}
     return st.plotly_chart(fig, width="stretch", key=key, config={"displaylogo": False}, **selection)
 
 
-# A figure that changes many times a second (the Playground while it plays). st.plotly_chart gives a chart
-# whose figure changed a new identity, so the browser throws the old chart away and builds a new one: at 10
-# frames a second the picture was blank most of the time. This component keeps one Plotly chart and updates
-# it in place (Plotly.react, about half the work of a new chart). When a frame arrives it asks the server for
-# the next one ("next": the fragment reruns) and draws this one meanwhile, so the server computes a frame
-# while the browser draws the one before, and never more than one frame ahead. Draw it last in its run: the
-# request for the next frame must not interrupt the rest of this one. It uses the Plotly that Streamlit's
-# page has loaded for its own charts.
-LIVE_FIGURE_JS = """
-export default function (component) {
-  const { data, parentElement, setTriggerValue } = component;
-  const chart = parentElement.querySelector(".nnviz-live-figure");
-  setTriggerValue("next", data.frame);
-  const draw = () => {
-    const Plotly = window.Plotly;
-    if (!Plotly) { setTimeout(draw, 50); return; }  // Streamlit loads it with its first chart
-    const figure = JSON.parse(data.figure);
-    figure.layout.font = {family: getComputedStyle(chart).fontFamily, ...figure.layout.font};  // as st.plotly_chart
-    chart.style.height = figure.layout.height + "px";
-    // a trace that has not changed keeps its object: Plotly.react compares arrays by reference and
-    // skips it (the training points do not move while the network trains)
-    const before = chart.__traces || {};
-    chart.__traces = {};
-    figure.data = figure.data.map(trace => {
-      const text = JSON.stringify(trace);
-      const kept = before[text] || trace;
-      chart.__traces[text] = kept;
-      return kept;
+def in_place_figures() -> bool:
+    """Whether keyed figures are drawn in place (NNVIZ_IN_PLACE_FIGURES=0: as st.plotly_chart, to compare)."""
+    return os.environ.get("NNVIZ_IN_PLACE_FIGURES", "1") != "0"
+
+
+# Drawing a figure in place. st.plotly_chart gives a chart whose figure changed a new identity, so the browser
+# throws the old chart away and builds a new one (Plotly.newPlot, with its mode bar and DOM). The components below
+# keep one Plotly chart per key and update it with Plotly.react: a trace that has not changed keeps its object,
+# and Plotly.react, which compares arrays by reference, skips it; a figure that has not changed at all (another
+# section's rerun resent it) is not drawn again. They use the Plotly that Streamlit's own chart code sets as
+# window.Plotly, loading that code (Streamlit's PlotlyChart chunk) on a page that has no st.plotly_chart.
+_DRAW_IN_PLACE_JS = """
+const loadPlotly = (chunk) => {
+  if (window.Plotly) return Promise.resolve(window.Plotly);
+  const index = document.querySelector("script[src*='static/js/index.']");
+  const url = new URL(chunk, index ? index.src : new URL("static/js/", document.baseURI));
+  window.__nnvizPlotly = window.__nnvizPlotly || import(url.href).then(() => window.Plotly);
+  return window.__nnvizPlotly;
+};
+const drawInPlace = async (chart, data) => {
+  if (chart.__figure === data.figure) return;
+  chart.__figure = data.figure;
+  const Plotly = await loadPlotly(data.plotly);
+  if (chart.__figure !== data.figure) return;  // a newer figure came while Plotly loaded: that one is drawn
+  const figure = JSON.parse(data.figure);
+  figure.layout.font = {family: getComputedStyle(chart).fontFamily, ...figure.layout.font};  // as st.plotly_chart
+  chart.style.height = figure.layout.height + "px";
+  const before = chart.__traces || {};
+  chart.__traces = {};
+  figure.data = figure.data.map(trace => {
+    const text = JSON.stringify(trace);
+    const kept = before[text] || trace;
+    chart.__traces[text] = kept;
+    return kept;
+  });
+  Plotly.react(chart, figure.data, figure.layout, data.config);
+  if (!chart.__resizes) {  // "responsive" follows the window only: also follow the column (the sidebar folding)
+    let width = chart.parentElement.clientWidth;
+    chart.__resizes = new ResizeObserver(() => {
+      const now = chart.parentElement.clientWidth;
+      if (now === width || !now || !chart.isConnected) return;  // a hidden or removed chart is not resized
+      width = now;
+      Plotly.Plots.resize(chart).catch(() => {});
     });
-    Plotly.react(chart, figure.data, figure.layout, data.config);
-  };
-  setTimeout(draw, 0);  // after this task: the request for the next frame goes out before the drawing
+    chart.__resizes.observe(chart.parentElement);
+  }
+};
+"""
+_FIGURE_JS = _DRAW_IN_PLACE_JS + """
+export default function ({ data, parentElement }) {
+  drawInPlace(parentElement.querySelector(".nnviz-figure"), data);
 }
 """
-_live_figure = st.components.v2.component("nnviz_live_figure", html="<div class='nnviz-live-figure'></div>",
-                                           js=LIVE_FIGURE_JS, isolate_styles=False)
+# A figure that changes many times a second (the Playground while it plays): when a frame arrives it asks the
+# server for the next one ("next": the fragment reruns) and draws this one meanwhile, so the server computes a
+# frame while the browser draws the one before, and never more than one frame ahead. Draw it last in its run:
+# the request for the next frame must not interrupt the rest of this one.
+LIVE_FIGURE_JS = _DRAW_IN_PLACE_JS + """
+export default function (component) {
+  const { data, parentElement, setTriggerValue } = component;
+  setTriggerValue("next", data.frame);
+  setTimeout(() => drawInPlace(parentElement.querySelector(".nnviz-figure"), data), 0);  // after this task
+}
+"""
+_FIGURE = st.components.v2.component("nnviz_figure", html="<div class='nnviz-figure'></div>", js=_FIGURE_JS,
+                                     isolate_styles=False)
+_LIVE_FIGURE = st.components.v2.component("nnviz_live_figure", html="<div class='nnviz-figure nnviz-live-figure'></div>",
+                                          js=LIVE_FIGURE_JS, isolate_styles=False)
+
+
+# Every chart on a page, in the browser (tests and benchmarks): a st.plotly_chart or a figure drawn in place
+CHART_SELECTOR = "[data-testid='stPlotlyChart'], .nnviz-figure"
+# True in the browser once nothing is loading and every chart has drawn its traces (a heatmap draws g.hm)
+CHARTS_DRAWN_JS = f"""(document.querySelectorAll("[data-testid='stSkeleton']").length === 0 &&
+    [...document.querySelectorAll("{CHART_SELECTOR}")].every(c => c.querySelector('.main-svg g.trace, .main-svg g.hm')))"""
+
+
+def _plotly_chunk() -> str:
+    """The file name of Streamlit's PlotlyChart code (it sets window.Plotly), e.g. PlotlyChart.D9Z0_fxz.js."""
+    found = sorted((Path(st.__file__).parent / "static" / "static" / "js").glob("PlotlyChart.*.js"))
+    return found[0].name if found else "PlotlyChart.js"
+
+
+PLOTLY_CHUNK = _plotly_chunk()
+
+
+def _in_place(fig: go.Figure, key: str, component, data: dict, **kwargs):
+    """Mount ``component`` (one of the two above) with the figure, already made for the screen."""
+    return component(key=key, height=int(fig.layout.height or 450), **kwargs,
+                     data={"figure": figure_json(fig), "plotly": PLOTLY_CHUNK,
+                           "config": {"displaylogo": False, "responsive": True}, **data})
 
 
 def live_figure(fig: go.Figure, *, key: str, frame: int, on_next) -> None:
     """Draw a figure that is redrawn many times a second, in place (scaled up in lecture mode). Place it in
     a fragment and draw it last there: when the browser has it, ``on_next`` is called and the fragment reruns
     for the next frame."""
-    fig = for_the_screen(fig)
-    height = int(fig.layout.height or 450)
-    _live_figure(key=key, height=height, on_next_change=on_next,
-                 data={"figure": pio.to_json(fig, validate=False), "frame": frame,
-                       "config": {"displaylogo": False, "displayModeBar": False, "responsive": True}})
+    _in_place(for_the_screen(fig), key, _LIVE_FIGURE, {"frame": frame, "config": {"displaylogo": False, "displayModeBar": False, "responsive": True}},
+              on_next_change=on_next)
 
 
 class FramePacer:

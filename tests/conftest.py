@@ -296,10 +296,16 @@ def pytest_collection_modifyitems(items):
 
 
 def figures(at) -> dict[str, dict]:
-    """The plotly figures an AppTest run drew, by their widget key, as plotly JSON dicts."""
+    """The plotly figures an AppTest run drew, by their key, as plotly JSON dicts: the st.plotly_chart charts and
+    the figures drawn in place (``ui.show_figure``'s component, whose element id ends in its key)."""
     import json
 
-    return {chart.key: json.loads(chart.proto.spec) for chart in at.get("plotly_chart")}
+    charts = {chart.key: json.loads(chart.proto.spec) for chart in at.get("plotly_chart")}
+    for element in at.get("bidi_component"):
+        if element.proto.component_name == "nnviz_figure":
+            key = element.proto.id.split("-", 2)[2]
+            charts[key] = json.loads(json.loads(element.proto.json)["figure"])
+    return charts
 
 
 def trace(fig: dict, name: str) -> dict:

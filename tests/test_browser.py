@@ -9,6 +9,7 @@ import pytest
 from conftest import ARTIFACTS, FULL, HANG_FACTOR, new_context, sample_in_ci
 
 from nnviz.course import PAGES
+from nnviz.ui import CHART_SELECTOR, CHARTS_DRAWN_JS
 
 SPREAD_OVER_PROCESSES = True  # its tests share no module fixture: conftest lets both test processes take them
 SCREENSHOTS = ARTIFACTS / "screenshots"
@@ -22,9 +23,7 @@ def wait_until_idle(page, timeout: float = 60_000 * HANG_FACTOR) -> None:
     page.wait_for_timeout(300)  # let a rerun triggered just now start
     page.wait_for_selector(IDLE, timeout=timeout)
     page.wait_for_function(
-        """() => document.querySelectorAll("[data-testid='stSkeleton']").length === 0 &&
-                 [...document.querySelectorAll("[data-testid='stPlotlyChart']")]
-                    .every(c => c.querySelector('.main-svg g.trace, .main-svg g.hm'))""",
+        f"() => {CHARTS_DRAWN_JS}",
         timeout=timeout,
     )
 
@@ -69,7 +68,7 @@ def test_page_renders_with_charts_and_no_exception(server_url, page, name):
     screenshot_whole_app(page, name)
     assert exceptions_on(page) == []
     assert page.console_errors == []
-    charts = page.locator("[data-testid='stPlotlyChart']")
+    charts = page.locator(CHART_SELECTOR)
     if name != "home":
         # MNIST: data and network until trained; the playground is one figure with subplots (one redraw a frame);
         # backpropagation: the diagram and the first tab's (only the open tab runs)
@@ -135,6 +134,30 @@ def test_lecture_mode_survives_navigation_and_enlarges_charts(server_url, page):
     assert exceptions_on(page) == []
 
 
+def test_figures_are_redrawn_in_place(server_url, page):
+    """ui.show_figure keeps one Plotly chart per key: a change redraws that chart (the same element, new data),
+    a figure the change left alone keeps its traces (not drawn again), and folding the sidebar widens the charts."""
+    page.goto(f"{server_url}/softmax")
+    wait_until_idle(page)
+    bars, two_class = ".st-key-sm_bars .js-plotly-plot", ".st-key-sm_two_class .js-plotly-plot"
+    page.evaluate(f"""() => {{ const gd = document.querySelector("{bars}"); gd.__marked = true;
+        window.__bars = JSON.stringify(gd.data.map(t => t.y));
+        window.__twoClassTrace = document.querySelector("{two_class}").data[0]; }}""")
+    width = page.evaluate(f"""() => document.querySelector("{bars}")._fullLayout.width""")
+    thumb = page.locator(".st-key-sm_temperature").get_by_role("slider")
+    thumb.focus()
+    thumb.press("ArrowLeft")  # T reruns the whole page: every figure is sent again
+    wait_until_idle(page)
+    assert page.evaluate(f"""() => document.querySelector("{bars}").__marked""") is True
+    assert page.evaluate(f"""() => JSON.stringify(document.querySelector("{bars}").data.map(t => t.y))
+                             !== window.__bars""")
+    assert page.evaluate(f"""() => document.querySelector("{two_class}").data[0] === window.__twoClassTrace""")
+    page.locator("[data-testid='stSidebar']").hover()
+    page.locator("[data-testid='stSidebarCollapseButton'] button").click()
+    page.wait_for_function(f"""() => document.querySelector("{bars}")._fullLayout.width > {width} + 100""")
+    assert page.console_errors == []
+
+
 def test_the_notebook_downloads_from_the_keras_panel(server_url, page, tmp_path):
     """The real server's deferred download: the button gives the notebook of the settings on screen."""
     import nbformat
@@ -177,7 +200,7 @@ def test_perceptron_steps_and_plays_in_the_browser(server_url, page):
     wait_until_idle(page)
     assert exceptions_on(page) == [] and page.console_errors == []
     screenshot_whole_app(page, "perceptron-after-play")
-    star = page.locator("[data-testid='stPlotlyChart']").nth(2).locator("text=sample just used")
+    star = page.locator(CHART_SELECTOR).nth(2).locator("text=sample just used")
     assert star.count() == 1
 
 

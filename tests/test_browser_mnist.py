@@ -20,8 +20,10 @@ from playwright.sync_api import expect
 from test_browser import SCREENSHOTS, exceptions_on, screenshot_whole_app, wait_until_idle
 from test_mlp_training import window_sizes
 
+from nnviz.ui import CHART_SELECTOR
+
 TRAINING_TIMEOUT = 120_000 * HANG_FACTOR  # ms: the first training in the server also imports TensorFlow
-CHARTS = "[data-testid='stPlotlyChart']"
+CHARTS = CHART_SELECTOR
 PROGRESS = "[data-testid='stProgress']"
 
 

@@ -46,3 +46,19 @@ def test_the_original_figure_is_left_as_it_was():
     fig = a_figure()
     scaled_fonts(fig, 22 / 16)
     assert fig.layout.font.size == 16 and fig.data[0].textfont.size == 13 and fig.layout.xaxis.tickfont.color is None
+
+
+def test_a_figure_drawn_in_place_is_sent_whole_with_the_theme_as_its_template():
+    import json
+
+    import plotly.io as pio
+
+    from nnviz.figures.style import IN_PLACE_TEMPLATE, figure_json
+
+    fig = a_figure()
+    fig.layout.template = go.layout.Template(layout={"hoverlabel": {"bgcolor": "#000038"}})  # as Streamlit's
+    sent = json.loads(figure_json(fig))
+    expected = json.loads(pio.to_json(fig))
+    expected["layout"]["template"] = IN_PLACE_TEMPLATE
+    assert sent == expected and "#000038" not in json.dumps(sent)
+    assert fig.layout.template.layout.hoverlabel.bgcolor == "#000038"  # the figure itself keeps it

@@ -66,6 +66,8 @@ from test_browser_mnist import (
     wait_until_trained,
 )
 
+from nnviz.ui import CHARTS_DRAWN_JS
+
 pytestmark = pytest.mark.load
 
 LOG = ARTIFACTS / "load_server.log"
@@ -82,9 +84,7 @@ RERUN_P95_BOUND_S = 15.0
 # in-process design's, measured in the same test run on the same machine.
 P95_RATIO_BOUND = 0.5
 IN_PROCESS_COMMIT = "7afc533"  # the last commit before trainings moved into workers
-CHARTS_DRAWN = """(document.querySelectorAll("[data-testid='stSkeleton']").length === 0 &&
-    [...document.querySelectorAll("[data-testid='stPlotlyChart']")]
-        .every(c => c.querySelector('.main-svg g.trace, .main-svg g.hm')))"""
+CHARTS_DRAWN = CHARTS_DRAWN_JS
 QUEUE_NOTE = "Every Keras worker of this server is busy"
 QUEUE_NOTE_RE = re.compile(r"Every Keras worker of this server is busy: (yours is next|\d+ jobs? ahead of yours)\. "
                            r"Estimated wait: about \d+ s\.")

@@ -9,6 +9,7 @@ the whole figure costs ~2 ms where a dozen ``update_*``/``add_*`` calls cost
 from __future__ import annotations
 
 import plotly.graph_objects as go
+import plotly.io as pio
 
 # Okabe & Ito's colour-blind-safe palette (yellow left out: too pale on white).
 BLUE, ORANGE, GREEN, VERMILION, PURPLE, SKY, BLACK = (
@@ -162,3 +163,32 @@ def scaled_fonts(fig: go.Figure, factor: float, height_factor: float = 1.0,
 def figure(data: list[dict], layout: dict) -> go.Figure:
     """The one place a figure is validated and built."""
     return go.Figure(data=data, layout=layout)
+
+
+# What st.plotly_chart's Streamlit theme adds to a figure (Streamlit 1.67's light theme, read from its chart code),
+# for the figures drawn in place (nnviz.ui.show_figure), so that both kinds look alike: grey text, no vertical grid,
+# axes that make room for their labels, a white hover box. A figure's own settings win over it.
+FADED_TEXT = "rgb(128, 132, 149)"
+HEADING = "#31333F"
+THEME_LINES = "#E6EAF1"
+IN_PLACE_TEMPLATE = {"layout": {
+    "font": {"color": FADED_TEXT},
+    "title": {"font": {"color": HEADING}, "xanchor": "left", "x": 0},
+    "legend": {"bordercolor": "rgba(0,0,0,0)", "borderwidth": 0, "valign": "top", "title": {"side": "top"}},
+    "paper_bgcolor": "white",
+    "plot_bgcolor": "white",
+    "xaxis": {"showgrid": False, "zeroline": False, "automargin": True, "gridcolor": THEME_LINES,
+              "zerolinecolor": THEME_LINES, "tickcolor": THEME_LINES, "title": {"standoff": 20}},
+    "yaxis": {"automargin": True, "ticklabelposition": "outside", "gridcolor": THEME_LINES,
+              "zerolinecolor": THEME_LINES, "tickcolor": THEME_LINES, "title": {"standoff": 32}},
+    "margin": {"pad": 8},
+    "hoverlabel": {"bgcolor": "white", "bordercolor": THEME_LINES, "font": {"color": FADED_TEXT}},
+}}
+
+
+def figure_json(fig: go.Figure) -> str:
+    """The figure as Plotly JSON with ``IN_PLACE_TEMPLATE`` for its template. Streamlit makes its own template the
+    default, but its colours are placeholders ("#000001", …) that only st.plotly_chart's theme code replaces."""
+    spec = fig.to_plotly_json()
+    layout = {**spec["layout"], "template": IN_PLACE_TEMPLATE}
+    return pio.to_json({"data": spec["data"], "layout": layout}, validate=False)
