@@ -383,12 +383,12 @@ def show_figure(fig: go.Figure, *, key: str | None = None, on_select=None):
 
     With ``on_select`` (a callback, or "rerun") clicking a point selects it: the chart's selection
     event is returned and kept in ``st.session_state[key]`` (a ``st.plotly_chart``). Without it, a figure
-    with a key is drawn in place (``figure_in_place``), so that a slider's redraw costs a Plotly.react and not
+    with a key is drawn in place (the component below), so that a slider's redraw costs a Plotly.react and not
     a new chart.
     """
-    fig = for_the_screen(fig)
     if key is not None and on_select is None and in_place_figures():
         return _in_place(fig, key, _FIGURE, {})
+    fig = for_the_screen(fig)
     selection = {"on_select": on_select, "selection_mode": "points"} if on_select else {}
     return st.plotly_chart(fig, width="stretch", key=key, config={"displaylogo": False}, **selection)
 
@@ -479,10 +479,24 @@ def _plotly_chunk() -> str:
 PLOTLY_CHUNK = _plotly_chunk()
 
 
+def drawn(fig: go.Figure) -> tuple[int, str]:
+    """The figure as drawn (``for_the_screen``): its height and its JSON. Kept on the figure, because a figure of
+    ``cache_figure`` is shared and never changed: a rerun that draws it again sends the same text without making
+    it again (a figure's JSON costs a copy of it and its arrays in base64)."""
+    attr = "_nnviz_drawn_lecture" if lecture_mode() else "_nnviz_drawn"
+    made = getattr(fig, attr, None)
+    if made is None:
+        screen = for_the_screen(fig)
+        made = (int(screen.layout.height or 450), figure_json(screen))
+        setattr(fig, attr, made)  # two sessions may both make it: the same value
+    return made
+
+
 def _in_place(fig: go.Figure, key: str, component, data: dict, **kwargs):
-    """Mount ``component`` (one of the two above) with the figure, already made for the screen."""
-    return component(key=key, height=int(fig.layout.height or 450), **kwargs,
-                     data={"figure": figure_json(fig), "plotly": PLOTLY_CHUNK,
+    """Mount ``component`` (one of the two above) with the figure (before ``for_the_screen``)."""
+    height, text = drawn(fig)
+    return component(key=key, height=height, **kwargs,
+                     data={"figure": text, "plotly": PLOTLY_CHUNK,
                            "config": {"displaylogo": False, "responsive": True}, **data})
 
 
@@ -490,7 +504,7 @@ def live_figure(fig: go.Figure, *, key: str, frame: int, on_next) -> None:
     """Draw a figure that is redrawn many times a second, in place (scaled up in lecture mode). Place it in
     a fragment and draw it last there: when the browser has it, ``on_next`` is called and the fragment reruns
     for the next frame."""
-    _in_place(for_the_screen(fig), key, _LIVE_FIGURE, {"frame": frame, "config": {"displaylogo": False, "displayModeBar": False, "responsive": True}},
+    _in_place(fig, key, _LIVE_FIGURE, {"frame": frame, "config": {"displaylogo": False, "displayModeBar": False, "responsive": True}},
               on_next_change=on_next)
 
 

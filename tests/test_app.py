@@ -75,6 +75,21 @@ def test_lecture_mode_scales_up_every_figure():
     assert bars["annotations"][0]["font"]["size"] == 22  # subplot titles
 
 
+def test_a_figure_is_made_ready_for_the_browser_once_per_mode(monkeypatch):
+    """ui.drawn keeps a figure's JSON on it (a cached figure is shared and never changed); Lecture mode has its own."""
+    from nnviz import ui
+    from nnviz.figures.style import axis, base_layout, figure, figure_json
+
+    fig = figure([{"type": "scatter", "x": [0, 1], "y": [1, 0]}], base_layout(xaxis=axis("x")))
+    monkeypatch.setattr(ui, "lecture_mode", lambda: False)
+    plain = ui.drawn(fig)
+    assert ui.drawn(fig) is plain and plain == (420, figure_json(fig))
+    monkeypatch.setattr(ui, "lecture_mode", lambda: True)
+    lecture = ui.drawn(fig)
+    assert ui.drawn(fig) is lecture and lecture[0] > plain[0]
+    assert json.loads(lecture[1])["layout"]["font"]["size"] == 22
+
+
 def test_numpy_pages_render_without_importing_tensorflow():
     """Run each page in a fresh interpreter and look at sys.modules (TensorFlow costs ~0.6 GB, 3 s).
     The MNIST page too: until Train is pressed it shows data and the network without Keras. Every tab
