@@ -394,9 +394,7 @@ def own_digit_section(state: nn.MnistPageState, run: nn.TrainedRun) -> None:
         drawing = state.drawing  # a new key gives an empty canvas
         canvas = st_canvas(stroke_width=22, stroke_color="#000000", background_color="#FFFFFF", height=280,
                            width=280, drawing_mode="freedraw", key=f"mn_canvas_{drawing}", return_image_data=True)
-        if st.button("Clear the drawing", key="mn_clear"):
-            state.drawing = drawing + 1
-            st.rerun()
+        st.button("Clear the drawing", key="mn_clear", on_click=ui.then_rerun(state.clear_drawing, "mn_own_digit"))
         st.caption("Draw one digit, large and in the middle, with the mouse or a finger.")
         if canvas is not None and canvas.image_data is not None:
             try:

@@ -455,6 +455,10 @@ class MnistPageState:
     drawing: int = 0  # a new number gives an empty canvas
     curves: tuple | None = field(default=None, repr=False)  # (what they show, the figure): see the page
 
+    def clear_drawing(self) -> None:
+        """The next run draws an empty canvas (a canvas with a new key)."""
+        self.drawing += 1
+
     def start(self, config: MLPConfig, dataset, new: bool) -> dict:
         """The arguments of ``mlp_training.training_job`` for Train (``new``) or Continue (``config.epochs``
         more). A new network moves the current run's curves to the earlier runs (a diverged run's too)."""

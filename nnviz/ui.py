@@ -359,6 +359,18 @@ def _rerun_sections(sections: tuple[str, ...]) -> None:
     st.rerun(list(sections) if sections else "app")
 
 
+def then_rerun(action, *sections: str):
+    """A widget callback: ``action()``, then rerun exactly the fragments ``sections`` (as ``reruns`` does), for a
+    button whose click changes page state that those sections show."""
+
+    def callback() -> None:
+        action()
+        if fragments_on():
+            _rerun_sections(sections)
+
+    return callback
+
+
 def reruns(*sections: str) -> dict:
     """Keyword arguments for a widget whose value the fragments ``sections`` use (name the widget's own section
     too): its change reruns exactly those. With no sections: the whole page. A widget without it reruns its own

@@ -169,3 +169,8 @@ def test_the_views_of_a_trained_mnist_network_rerun_only_their_section(offline_d
     shows = shown(at)
     for wid in ("mn_cell_true", "mn_cell_pred", "mn_inspect"):
         shows = resends_only_its_sections(at, wid, shows)
+    # "Clear the drawing" gives the canvas a new key, in its own section only
+    drawing = at.session_state["mn_state"].drawing
+    at.button(key="mn_clear").click().run()
+    assert not at.exception and at.session_state["mn_state"].drawing == drawing + 1
+    assert sum(shown(at).values()) <= RESENT_AT_MOST * sum(shows.values()), "mn_clear reran the whole page"
