@@ -41,6 +41,7 @@ import sys
 import time
 
 from benchmarks.common import ROOT, TESTS
+from nnviz.ui import FIGURE_COMPONENT
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -77,7 +78,7 @@ def _rerun_timing():
 def _charts(at) -> list[bytes]:
     """Each chart's figure as sent: a st.plotly_chart's spec, a figure in place's component data."""
     return ([chart.proto.spec.encode() for chart in at.get("plotly_chart")]
-            + [e.proto.json.encode() for e in at.get("bidi_component") if e.proto.component_name == "nnviz_figure"])
+            + [e.proto.json.encode() for e in at.get("bidi_component") if e.proto.component_name == FIGURE_COMPONENT])
 
 
 def figure_bytes(at) -> int:

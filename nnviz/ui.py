@@ -469,7 +469,8 @@ export default function (component) {
   setTimeout(() => drawInPlace(parentElement.querySelector(".nnviz-figure"), data), 0);  // after this task
 }
 """
-_FIGURE = st.components.v2.component("nnviz_figure", html="<div class='nnviz-figure'></div>", js=_FIGURE_JS,
+FIGURE_COMPONENT = "nnviz_figure"  # the component's name, as AppTest and the benchmarks find its elements
+_FIGURE = st.components.v2.component(FIGURE_COMPONENT, html="<div class='nnviz-figure'></div>", js=_FIGURE_JS,
                                      isolate_styles=False)
 _LIVE_FIGURE = st.components.v2.component("nnviz_live_figure", html="<div class='nnviz-figure nnviz-live-figure'></div>",
                                           js=LIVE_FIGURE_JS, isolate_styles=False)
@@ -504,19 +505,22 @@ def drawn(fig: go.Figure) -> tuple[int, str]:
     return made
 
 
+_IN_PLACE_CONFIG = {"displaylogo": False, "responsive": True}
+
+
 def _in_place(fig: go.Figure, key: str, component, data: dict, **kwargs):
-    """Mount ``component`` (one of the two above) with the figure (before ``for_the_screen``)."""
+    """Mount ``component`` (one of the two above) with the figure (before ``for_the_screen``); ``data`` adds to
+    or replaces what is sent (the figure, the Plotly chunk, the Plotly config)."""
     height, text = drawn(fig)
     return component(key=key, height=height, **kwargs,
-                     data={"figure": text, "plotly": PLOTLY_CHUNK,
-                           "config": {"displaylogo": False, "responsive": True}, **data})
+                     data={"figure": text, "plotly": PLOTLY_CHUNK, "config": _IN_PLACE_CONFIG, **data})
 
 
 def live_figure(fig: go.Figure, *, key: str, frame: int, on_next) -> None:
     """Draw a figure that is redrawn many times a second, in place (scaled up in lecture mode). Place it in
     a fragment and draw it last there: when the browser has it, ``on_next`` is called and the fragment reruns
     for the next frame."""
-    _in_place(fig, key, _LIVE_FIGURE, {"frame": frame, "config": {"displaylogo": False, "displayModeBar": False, "responsive": True}},
+    _in_place(fig, key, _LIVE_FIGURE, {"frame": frame, "config": {**_IN_PLACE_CONFIG, "displayModeBar": False}},
               on_next_change=on_next)
 
 

@@ -300,9 +300,11 @@ def figures(at) -> dict[str, dict]:
     the figures drawn in place (``ui.show_figure``'s component, whose element id ends in its key)."""
     import json
 
+    from nnviz.ui import FIGURE_COMPONENT
+
     charts = {chart.key: json.loads(chart.proto.spec) for chart in at.get("plotly_chart")}
     for element in at.get("bidi_component"):
-        if element.proto.component_name == "nnviz_figure":
+        if element.proto.component_name == FIGURE_COMPONENT:
             key = element.proto.id.split("-", 2)[2]
             charts[key] = json.loads(json.loads(element.proto.json)["figure"])
     return charts

@@ -23,7 +23,6 @@ from test_mlp_training import window_sizes
 from nnviz.ui import CHART_SELECTOR
 
 TRAINING_TIMEOUT = 120_000 * HANG_FACTOR  # ms: the first training in the server also imports TensorFlow
-CHARTS = CHART_SELECTOR
 PROGRESS = "[data-testid='stProgress']"
 
 
@@ -122,7 +121,7 @@ def set_number(page, key: str, value: int) -> None:
 
 
 def curves_chart(page):
-    return page.locator(CHARTS).filter(has_text="loss (cross-entropy)")
+    return page.locator(CHART_SELECTOR).filter(has_text="loss (cross-entropy)")
 
 
 def drawn_points(page) -> int:

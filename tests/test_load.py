@@ -84,7 +84,6 @@ RERUN_P95_BOUND_S = 15.0
 # in-process design's, measured in the same test run on the same machine.
 P95_RATIO_BOUND = 0.5
 IN_PROCESS_COMMIT = "7afc533"  # the last commit before trainings moved into workers
-CHARTS_DRAWN = CHARTS_DRAWN_JS
 QUEUE_NOTE = "Every Keras worker of this server is busy"
 QUEUE_NOTE_RE = re.compile(r"Every Keras worker of this server is busy: (yours is next|\d+ jobs? ahead of yours)\. "
                            r"Estimated wait: about \d+ s\.")
@@ -352,7 +351,7 @@ SETTLED = f"""ms => {{
     const app = document.querySelector("[data-testid='stApp']");
     return app && app.getAttribute('data-test-script-state') === 'notRunning'
         && performance.now() - window.__lastStateChange >= ms
-        && document.querySelectorAll("[data-testid='stProgress']").length === 0 && {CHARTS_DRAWN};
+        && document.querySelectorAll("[data-testid='stProgress']").length === 0 && {CHARTS_DRAWN_JS};
 }}"""
 SETTLE_MS = 1500
 
@@ -521,7 +520,7 @@ PRESSES_AFTER_TRAINING = 4  # each slider session goes on a little after the tra
 RERUN_DONE = f"""t0 => {{
     const reached = window.__states.some(s => s[2] >= t0) || window.__lastChart >= t0;
     const app = document.querySelector("[data-testid='stApp']");
-    return reached && app && app.getAttribute('data-test-script-state') === 'notRunning' && {CHARTS_DRAWN}
+    return reached && app && app.getAttribute('data-test-script-state') === 'notRunning' && {CHARTS_DRAWN_JS}
         ? performance.now() : false;
 }}"""
 RERUN_STATE = """t0 => ({now: performance.now(), t0, lastChart: window.__lastChart,
@@ -532,7 +531,7 @@ RERUN_STATE = """t0 => ({now: performance.now(), t0, lastChart: window.__lastCha
 async def idle(page, timeout: float = PAGE_TIMEOUT) -> None:
     await page.wait_for_timeout(300)
     await page.wait_for_selector(IDLE, timeout=timeout)
-    await page.wait_for_function(f"() => {CHARTS_DRAWN}", timeout=timeout)
+    await page.wait_for_function(f"() => {CHARTS_DRAWN_JS}", timeout=timeout)
 
 
 async def exceptions(page) -> list[str]:
