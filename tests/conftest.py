@@ -293,6 +293,35 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.browser)
         if not getattr(item.module, "SPREAD_OVER_PROCESSES", False):
             item.add_marker(pytest.mark.xdist_group(item.module.__name__))
+    items.sort(key=collection_cost, reverse=True)  # stable: the same order in every test process, as xdist needs
+
+
+# The costliest tests and modules, collected first (longest first): xdist hands out the work in collection order,
+# so a module of two minutes that comes last keeps one test process busy while the other has nothing left to do.
+# Seconds of the README's step 1, two processes on a quiet machine (2026-12-02: 1,423 passed in 733 s); a module
+# kept in one process counts as a whole (its tests' sum, at least), a spread one per test. The rest keep their order.
+COLLECTION_COSTS: dict[str, float] = {
+    "test_code_blocks.py::test_every_python_block_on_the_page_runs_as_copied[app_pages/mnist.py]": 122,
+    "test_page_mnist.py": 120,
+    "test_keras_panels.py": 100,
+    "test_sections.py": 85,
+    "test_mlp_training.py": 85,
+    "test_keras_jobs_in_workers.py": 82,
+    "test_app.py": 40,
+    "test_notebooks.py::test_the_mnist_notebook_trains_the_pages_network": 37,
+    "test_page_playground.py": 30,
+    "test_notebooks.py": 25,
+    "test_code_blocks.py": 23,
+    "test_training_service.py": 20,
+    "test_page_perceptron.py": 20,
+    "test_keras_training.py": 18,
+}
+
+
+def collection_cost(item) -> float:
+    """How long ``item`` (or the module it runs with) took, from COLLECTION_COSTS; 0 if it is not listed."""
+    module = item.path.name
+    return COLLECTION_COSTS.get(f"{module}::{item.nodeid.split('::', 1)[1]}", COLLECTION_COSTS.get(module, 0.0))
 
 
 def figures(at) -> dict[str, dict]:
