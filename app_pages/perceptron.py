@@ -205,6 +205,8 @@ def learning_rule() -> None:
     if buttons[4].button("Reset", key="perc_reset", width="stretch"):
         run.update(fresh_run())
         st.session_state[PLAY_KEY] = False
+        if playing:
+            st.rerun()  # the whole page, as Pause: its timer stops, and this run does not take a tick from the start
     state = run["state"]
     if playing:  # a timer tick (or another button while playing); Pause has rerun the page above
         if state.converged_at is not None or state.epoch >= MAX_EPOCHS:

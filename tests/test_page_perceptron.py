@@ -149,6 +149,22 @@ def test_play_advances_one_sample_per_tick_until_paused(at):
     assert at.session_state["perceptron_run"]["state"].steps == steps
 
 
+def test_reset_while_playing_stops_at_the_start(at):
+    """Reset during Play: the run starts again and stays at its start (it advanced one tick before)."""
+    choose(at, "Iris petals: setosa vs rest")
+    at.button(key="perc_play").click().run()
+    at.run()  # a tick
+    at.button(key="perc_pause").click().run()
+    at.button(key="perc_play").click().run()
+    at.button(key="perc_reset").click().run()
+    state = at.session_state["perceptron_run"]["state"]
+    assert at.session_state["perceptron_playing"] is False
+    assert state.steps == 0 and state.last is None
+    assert at.button(key="perc_play").label == "▶ Play"
+    at.run()  # what a leftover timer tick would do
+    assert at.session_state["perceptron_run"]["state"].steps == 0
+
+
 def test_agreement_with_scikit_learn_is_reported(at):
     assert metric(at, "predictions that agree") == "100%"  # iris is separable: both separate it
     sk_line = trace(figures(at)["perc_sklearn"], "scikit-learn's Perceptron")
