@@ -122,7 +122,7 @@ def _server_run_after(srv, epoch_ms: float, timeout: float = 30) -> dict | None:
     return None
 
 
-def _press_once(page, thumb, target: str, srv, key: str = "ArrowRight") -> dict:
+def press_once(page, thumb, target: str, srv, key: str = "ArrowRight") -> dict:
     _reset(page, target)
     value_before = thumb.input_value()
     thumb.press(key)
@@ -167,15 +167,14 @@ def _press_once(page, thumb, target: str, srv, key: str = "ArrowRight") -> dict:
     }
 
 
-def measure_page(browser, srv, name: str, presses: int) -> dict:
-    path, slider_key, chart_key, alternate = SLIDERS[name]
+def open_slider(browser, srv, name: str, presses: int, received: list[int] | None = None):
+    """Open the page of ``SLIDERS[name]`` with the probes, its charts drawn, and focus its slider with room for
+    ``presses`` presses. Returns (context, page, thumb, load seconds); ``received`` collects the sizes of the
+    WebSocket frames the page receives."""
+    path, slider_key, _, alternate = SLIDERS[name]
     context, page = new_page(browser)
-    received: list[int] = []
-
-    def on_ws(ws):
-        ws.on("framereceived", lambda payload: received.append(len(payload)))
-
-    page.on("websocket", on_ws)
+    if received is not None:
+        page.on("websocket", lambda ws: ws.on("framereceived", lambda payload: received.append(len(payload))))
     page.add_init_script(STATE_PROBE)
     page.add_init_script(MUTATION_PROBE)
     start = time.monotonic()
@@ -183,9 +182,6 @@ def measure_page(browser, srv, name: str, presses: int) -> dict:
     wait_charts_drawn(page)
     load_s = time.monotonic() - start
     page.wait_for_timeout(QUIET_MS)
-    first_render_bytes = sum(received)
-    n_charts = page.locator(CHART_SELECTOR).count()
-
     thumb = page.locator(f".st-key-{slider_key}").get_by_role("slider")
     hi, step = (float(thumb.get_attribute(a) or 1) for a in ("max", "step"))
     thumb.focus()
@@ -197,10 +193,24 @@ def measure_page(browser, srv, name: str, presses: int) -> dict:
         thumb.press("ArrowLeft")
         page.wait_for_timeout(1000)
         wait_charts_drawn(page)
+    return context, page, thumb, load_s
+
+
+def key_for_press(name: str, n: int) -> str:
+    """The key of the ``n``-th press on SLIDERS[name]'s slider (alternating for a slider with few positions)."""
+    return "ArrowLeft" if SLIDERS[name][3] and n % 2 else "ArrowRight"
+
+
+def measure_page(browser, srv, name: str, presses: int) -> dict:
+    slider_key, chart_key = SLIDERS[name][1:3]
+    received: list[int] = []
+    context, page, thumb, load_s = open_slider(browser, srv, name, presses, received)
+    first_render_bytes = sum(received)
+    n_charts = page.locator(CHART_SELECTOR).count()
     samples = []
     received.clear()
     for n in range(presses):
-        samples.append(_press_once(page, thumb, chart_key, srv, "ArrowLeft" if alternate and n % 2 else "ArrowRight"))
+        samples.append(press_once(page, thumb, chart_key, srv, key_for_press(name, n)))
     rerun_bytes = sum(received) / presses
     errors = page.locator("[data-testid='stException']").count()
     page_errors = list(page.page_errors)

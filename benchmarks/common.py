@@ -197,9 +197,10 @@ def free_port() -> int:
 class Server:
     """`python -m streamlit run app.py` on a free port; ``start`` is the monotonic time of the spawn."""
 
-    def __init__(self, name: str, timed_runs: bool = False):
+    def __init__(self, name: str, timed_runs: bool = False, root: Path = ROOT):
         """``timed_runs``: start it through benchmarks.timed_server, which logs every script run's
-        start, end and CPU time (see ``script_runs``)."""
+        start, end and CPU time (see ``script_runs``). ``root``: the checkout whose app it runs (another commit's
+        worktree, to compare)."""
         LOG_DIR.mkdir(parents=True, exist_ok=True)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -216,7 +217,7 @@ class Server:
             self.runs_path.write_text("")
             Path(str(self.runs_path) + ".frames").write_text("")
             env["NNVIZ_BENCH_RUN_LOG"] = str(self.runs_path)
-            env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+            env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))  # this timed_server
             launcher = ["-m", "benchmarks.timed_server"]
         self.start = time.monotonic()
         self.start_epoch = time.time()
@@ -224,7 +225,7 @@ class Server:
             [sys.executable, *launcher, "run", "app.py", "--server.headless", "true",
              "--server.port", str(self.port), "--server.address", "127.0.0.1",
              "--browser.gatherUsageStats", "false"],
-            cwd=ROOT, stdout=self._log, stderr=subprocess.STDOUT, env=env,
+            cwd=root, stdout=self._log, stderr=subprocess.STDOUT, env=env,
         )
         self.pid = self.proc.pid
 
@@ -275,8 +276,8 @@ class Server:
 
 
 @contextmanager
-def server(name: str, timed_runs: bool = False):
-    s = Server(name, timed_runs)
+def server(name: str, timed_runs: bool = False, root: Path = ROOT):
+    s = Server(name, timed_runs, root)
     try:
         s.wait_healthy()
         yield s
