@@ -25,6 +25,9 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 # AppTest tests run every page without fragments (nnviz.ui.fragments_on): after a fragment rerun AppTest keeps only
 # the rerun fragments' elements. tests/test_sections.py switches them on; real servers always have them (SERVER_ENV).
 os.environ.setdefault("NNVIZ_FRAGMENTS", "0")
+# Every figure a test builds is validated by plotly (the app skips it for speed: nnviz.figures.style.validating), so
+# a misspelt property fails the tests; test_app checks that validation changes nothing the pages send.
+os.environ.setdefault("NNVIZ_VALIDATE_FIGURES", "1")
 # The browser tests' servers run their Keras workers at the web server's priority, not the deployed nice 10: here the
 # browsers share the server's machine, and Chromium (run as root) raises its own processes to nice -8, so under the
 # other test process's browser a nice-10 worker starves. Measured 2026-12-02: a cold worker's first job took 27 s

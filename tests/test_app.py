@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 
+import pytest
 from conftest import HANG_FACTOR, ROOT, app_test, figures
 
 from nnviz.course import OBJECTIVES, PAGES, pages_for_objective
@@ -88,6 +89,27 @@ def test_a_figure_is_made_ready_for_the_browser_once_per_mode(monkeypatch):
     lecture = ui.drawn(fig)
     assert ui.drawn(fig) is lecture and lecture[0] > plain[0]
     assert json.loads(lecture[1])["layout"]["font"]["size"] == 22
+
+
+@pytest.mark.parametrize("page", [*NUMPY_PAGES, "app_pages/playground.py", "app_pages/mnist.py"])
+def test_every_figure_is_sent_the_same_whether_plotly_validated_it_or_not(page, monkeypatch):
+    """The app builds its figures without plotly's validation (nnviz.figures.style.validating: it costs more than the
+    figure); what the browser gets must not change, in either mode. Compared as parsed JSON (the order of keys may
+    differ), for each page's figures at their defaults."""
+    sent = {}
+    for validate in ("1", "0"):
+        monkeypatch.setenv("NNVIZ_VALIDATE_FIGURES", validate)
+        at = app_test(page)
+        plain = figures(at)
+        at.session_state["lecture_mode"] = True
+        at.run()
+        assert not at.exception
+        sent[validate] = (plain, figures(at))
+    validated, built = sent["1"], sent["0"]
+    assert validated[0] and set(validated[0]) == set(built[0])
+    for mode in (0, 1):
+        for key, fig in validated[mode].items():
+            assert built[mode][key] == fig, (page, key, "lecture" if mode else "normal")
 
 
 def test_numpy_pages_render_without_importing_tensorflow():

@@ -62,3 +62,13 @@ def test_a_figure_drawn_in_place_is_sent_whole_with_the_theme_as_its_template():
     expected["layout"]["template"] = IN_PLACE_TEMPLATE
     assert sent == expected and "#000038" not in json.dumps(sent)
     assert fig.layout.template.layout.hoverlabel.bgcolor == "#000038"  # the figure itself keeps it
+
+
+def test_the_tests_validate_every_figure_and_the_app_does_not(monkeypatch):
+    """A misspelt property fails in the tests (conftest sets NNVIZ_VALIDATE_FIGURES=1); the app, which skips
+    plotly's validation to save its cost at every slider move, builds the figure as given."""
+    misspelt = [{"type": "scatter", "x": [0, 1], "y": [1, 0], "colour": "red"}]
+    with pytest.raises(ValueError, match="colour"):
+        figure(misspelt, base_layout())
+    monkeypatch.setenv("NNVIZ_VALIDATE_FIGURES", "0")
+    assert figure(misspelt, base_layout()).to_plotly_json()["data"][0]["colour"] == "red"

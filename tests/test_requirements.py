@@ -44,7 +44,8 @@ def test_every_package_nnviz_imports_is_a_requirement_of_its_own():
                 imported.add(node.module.split(".")[0])
     distribution = {"PIL": "pillow", "sklearn": "scikit-learn", "tensorflow": "tensorflow-cpu",
                     "keras": "tensorflow-cpu",  # TensorFlow's wheel brings Keras 3 and pins its range
-                    "pandas": "streamlit"}  # ui.py imports it only to finish Streamlit's own lazy import early
+                    "pandas": "streamlit",  # ui.py imports it only to finish Streamlit's own lazy import early
+                    "_plotly_utils": "plotly"}  # plotly's private helpers: figures.style sends typed arrays as plotly does
     listed = {package(line) for line in requirement_lines("requirements.txt")}
     third_party = {name for name in imported if name not in sys.stdlib_module_names and name != "nnviz"}
     assert {distribution.get(name, name).lower() for name in third_party} - listed == set()

@@ -3,13 +3,19 @@
 Figures are assembled as plain dicts and turned into a ``go.Figure`` once, by
 ``figure``: plotly validates every property assignment, and one validation of
 the whole figure costs ~2 ms where a dozen ``update_*``/``add_*`` calls cost
-15–40 ms — too much for a page that reruns on every slider move.
+15–40 ms — too much for a page that reruns on every slider move. The app
+skips even that one validation; the tests validate every figure they build
+(``validating``).
 """
 
 from __future__ import annotations
 
+import os
+
+import numpy as np
 import plotly.graph_objects as go
 import plotly.io as pio
+from _plotly_utils.utils import is_skipped_key, to_typed_array_spec
 
 # Okabe & Ito's colour-blind-safe palette (yellow left out: too pale on white).
 BLUE, ORANGE, GREEN, VERMILION, PURPLE, SKY, BLACK = (
@@ -157,12 +163,27 @@ def scaled_fonts(fig: go.Figure, factor: float, height_factor: float = 1.0,
     elif legend.get("orientation") == "h" and legend.get("yref") == "container":  # above the panels' titles
         margin["t"] = round(margin.get("t", 40) * factor)
     layout["height"] = int(layout.get("height", FIGURE_HEIGHT) * height_factor)
-    return go.Figure(spec)
+    return figure(spec["data"], layout)
+
+
+def validating() -> bool:
+    """Whether ``figure`` has plotly validate what it builds: only where NNVIZ_VALIDATE_FIGURES=1 (the tests set it).
+
+    Validation checks every property of every trace and costs more than building the figure's dicts: 5.6 of the
+    loss page's 9.9 ms sweep figure, 2.0 of softmax's 3.0 ms temperature figure, at every slider move. For a valid
+    figure it changes nothing that is sent: tests/test_figure_style.py compares every page's figures built both ways.
+    """
+    return os.environ.get("NNVIZ_VALIDATE_FIGURES") == "1"
 
 
 def figure(data: list[dict], layout: dict) -> go.Figure:
-    """The one place a figure is validated and built."""
-    return go.Figure(data=data, layout=layout)
+    """The one place a figure is built (and, in the tests, validated). Built without validation, it keeps the dicts
+    it was built from for ``figure_json``: a figure is never changed once built."""
+    if validating():
+        return go.Figure(data=data, layout=layout)
+    fig = go.Figure(data=data, layout=layout, _validate=False)
+    fig._nnviz_spec = (data, layout)
+    return fig
 
 
 # What st.plotly_chart's Streamlit theme adds to a figure (Streamlit 1.67's light theme, read from its chart code),
@@ -188,7 +209,30 @@ IN_PLACE_TEMPLATE = {"layout": {
 
 def figure_json(fig: go.Figure) -> str:
     """The figure as Plotly JSON with ``IN_PLACE_TEMPLATE`` for its template. Streamlit makes its own template the
-    default, but its colours are placeholders ("#000001", …) that only st.plotly_chart's theme code replaces."""
-    spec = fig.to_plotly_json()
-    layout = {**spec["layout"], "template": IN_PLACE_TEMPLATE}
-    return pio.to_json({"data": spec["data"], "layout": layout}, validate=False)
+    default, but its colours are placeholders ("#000001", …) that only st.plotly_chart's theme code replaces.
+
+    A figure of ``figure`` (unvalidated) is written from the dicts it was built from, its numpy arrays as Plotly's
+    typed arrays: what ``to_plotly_json`` gives, without its deep copy of every list (a third of a softmax rerun's
+    figure time)."""
+    spec = getattr(fig, "_nnviz_spec", None)
+    if spec is None:
+        spec = fig.to_plotly_json()
+        data, layout = spec["data"], spec["layout"]
+    else:
+        data, layout = _typed_arrays(spec[0]), _typed_arrays(spec[1])
+    return pio.to_json({"data": data, "layout": {**layout, "template": IN_PLACE_TEMPLATE}}, validate=False)
+
+
+_CONTAINERS = (dict, list, tuple, np.ndarray)
+
+
+def _typed_arrays(node):
+    """``node`` with each numpy array replaced by Plotly's typed-array spec (base64), as plotly's own ``to_dict``
+    does, copying only the dicts and lists on the way to one (``node`` is left as it was)."""
+    if isinstance(node, dict):
+        return {key: value if is_skipped_key(key) else _typed_arrays(value) for key, value in node.items()}
+    if isinstance(node, np.ndarray):
+        return to_typed_array_spec(node)
+    if isinstance(node, (list, tuple)) and any(isinstance(item, _CONTAINERS) for item in node):
+        return [_typed_arrays(item) for item in node]
+    return node
