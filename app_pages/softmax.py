@@ -1,5 +1,7 @@
 """Softmax output: logits to probabilities, temperature, cross-entropy and numerical stability."""
 
+from typing import NamedTuple
+
 import numpy as np
 import streamlit as st
 
@@ -14,58 +16,96 @@ TEMPERATURES = np.geomspace(0.05, 20.0, 60)
 
 ui.page_header("softmax")
 
-# --- 1. Logits to probabilities ----------------------------------------------------------------
-controls, plot = ui.section("From logits to probabilities")
-with controls:
-    n_classes = st.slider("number of classes", 2, 10, 3, key="sm_classes", **ui.URL)
-    temperature = st.slider("temperature T", 0.05, 5.0, 1.0, step=0.05, key="sm_temperature", **ui.URL)
-    st.markdown("**Logits** z (the last layer's raw outputs)")
-    grid = st.columns(2)
-    logits = np.array([
-        grid[k % 2].slider(f"z{k}", -10.0, 10.0, DEFAULT_LOGITS[k], step=0.1, key=f"sm_logit_{k}", **ui.URL)
-        for k in range(n_classes)
-    ])
-steps = sm.softmax_steps(logits, temperature)
-probs = steps.probs
-winner = int(np.argmax(probs))
-with plot:
-    ui.show_figure(figs.logits_and_probabilities_figure(logits, probs), key="sm_bars")
-    m1, m2, m3 = st.columns(3)
-    m1.metric("predicted class (argmax)", f"class {winner}")
-    m2.metric(f"p(class {winner})", f"{probs[winner]:.3f}")
-    m3.metric("sum of probabilities", f"{probs.sum():.3f}")
-st.latex(r"p_k = \mathrm{softmax}(z / T)_k = \frac{e^{z_k/T}}{\sum_j e^{z_j/T}}")
-st.markdown("Step by step for your logits (the largest value $m$ is subtracted first — see *Numerical stability* below):")
-st.table({
-    "class": [f"class {k}" for k in range(n_classes)],
-    "z": [f"{v:.2f}" for v in steps.logits],
-    "z / T": [f"{v:.3f}" for v in steps.scaled],
-    "z/T − m": [f"{v:.3f}" for v in steps.shifted],
-    "e^(z/T − m)": [f"{v:.4g}" for v in steps.exps],
-    "÷ sum → p": [f"{v:.4f}" for v in probs],
-})
-st.caption(f"Sum of the exponentials: {steps.total:.4g}. Each probability is its exponential divided by this sum, "
-           "so all are positive and they add up to 1.")
 
-# --- 2. Temperature and argmax --------------------------------------------------------------------
-plot, text = ui.section("Temperature, and argmax versus probabilities", [2, 1])
-with plot:
-    curves = np.array([sm.softmax(logits, t) for t in TEMPERATURES])
-    ui.show_figure(figs.temperature_figure(TEMPERATURES, curves, temperature, winner), key="sm_temperature_fig")
-with text:
-    st.markdown(
-        "Dividing the logits by $T$ before the softmax **sharpens** ($T < 1$) or **flattens** ($T > 1$) "
-        "the probabilities. As $T \\to 0$ softmax becomes argmax (all probability on the largest logit); "
-        "as $T \\to \\infty$ it becomes uniform.\n\n"
-        "The **predicted class** is the argmax, and it is the same at every temperature: "
-        "the probabilities say *how sure* the network is, argmax only *which* class wins. "
-        "Softmax is a smooth, differentiable version of argmax — which is why it can be trained."
-    )
-    st.metric("entropy of p (nats)", f"{sm.entropy(probs):.3f}",
-              help=f"0 = certain, ln {n_classes} = {np.log(n_classes):.3f} = uniform")
+class Inputs(NamedTuple):
+    """What every section reads: the temperature and the logits (widgets of section 1, read from the session's
+    state, so that a section rerun on its own sees the values of now, not those of the page's last full run)."""
 
-# Sections 3, 4 and 6 rerun on their own (ui.section_fragment): the shift c is sections 3's and 6's, the true
-# class section 4's and the Keras panel's. The classes, T and the logits are every section's: they rerun the page.
+    temperature: float
+    logits: np.ndarray
+
+    @property
+    def n_classes(self) -> int:
+        return len(self.logits)
+
+    @property
+    def probs(self) -> np.ndarray:
+        return sm.softmax(self.logits, self.temperature)
+
+
+def inputs() -> Inputs:
+    state = st.session_state
+    return Inputs(float(state["sm_temperature"]), np.array([state[f"sm_logit_{k}"] for k in range(state["sm_classes"])]))
+
+
+# Every section reruns on its own (ui.section_fragment). The number of classes reruns the page; T reruns every
+# section but the two-class one, a logit every section; the shift c reruns sections 3 and 6, the true class
+# section 4 and the Keras panel.
+USES_T = ("sm_logits", "sm_temperature_curves", "sm_shift", "sm_loss", "sm_stability", ui.KERAS_SECTION)
+USES_LOGITS = (*USES_T, "sm_two_class")
+
+
+# --- 1. Logits to probabilities ----------------------------------------------------------------------------------
+@ui.section_fragment("sm_logits")
+def logits_to_probabilities() -> None:
+    controls, plot = ui.section("From logits to probabilities")
+    with controls:
+        n_classes = st.slider("number of classes", 2, 10, 3, key="sm_classes", **ui.reruns(), **ui.URL)
+        st.slider("temperature T", 0.05, 5.0, 1.0, step=0.05, key="sm_temperature", **ui.reruns(*USES_T), **ui.URL)
+        st.markdown("**Logits** z (the last layer's raw outputs)")
+        grid = st.columns(2)
+        for k in range(n_classes):
+            grid[k % 2].slider(f"z{k}", -10.0, 10.0, DEFAULT_LOGITS[k], step=0.1, key=f"sm_logit_{k}",
+                               **ui.reruns(*USES_LOGITS), **ui.URL)
+    now = inputs()
+    steps = sm.softmax_steps(now.logits, now.temperature)
+    probs = steps.probs
+    winner = int(np.argmax(probs))
+    with plot:
+        ui.show_figure(figs.logits_and_probabilities_figure(now.logits, probs), key="sm_bars")
+        m1, m2, m3 = st.columns(3)
+        m1.metric("predicted class (argmax)", f"class {winner}")
+        m2.metric(f"p(class {winner})", f"{probs[winner]:.3f}")
+        m3.metric("sum of probabilities", f"{probs.sum():.3f}")
+    st.latex(r"p_k = \mathrm{softmax}(z / T)_k = \frac{e^{z_k/T}}{\sum_j e^{z_j/T}}")
+    st.markdown("Step by step for your logits (the largest value $m$ is subtracted first — see *Numerical stability* "
+                "below):")
+    st.table({
+        "class": [f"class {k}" for k in range(n_classes)],
+        "z": [f"{v:.2f}" for v in steps.logits],
+        "z / T": [f"{v:.3f}" for v in steps.scaled],
+        "z/T − m": [f"{v:.3f}" for v in steps.shifted],
+        "e^(z/T − m)": [f"{v:.4g}" for v in steps.exps],
+        "÷ sum → p": [f"{v:.4f}" for v in probs],
+    })
+    st.caption(f"Sum of the exponentials: {steps.total:.4g}. Each probability is its exponential divided by this sum, "
+               "so all are positive and they add up to 1.")
+
+
+# --- 2. Temperature and argmax -----------------------------------------------------------------------------------
+@ui.section_fragment("sm_temperature_curves")
+def temperature_and_argmax() -> None:
+    now = inputs()
+    probs = now.probs
+    winner = int(np.argmax(probs))
+    plot, text = ui.section("Temperature, and argmax versus probabilities", [2, 1])
+    with plot:
+        curves = np.array([sm.softmax(now.logits, t) for t in TEMPERATURES])
+        ui.show_figure(figs.temperature_figure(TEMPERATURES, curves, now.temperature, winner),
+                       key="sm_temperature_fig")
+    with text:
+        st.markdown(
+            "Dividing the logits by $T$ before the softmax **sharpens** ($T < 1$) or **flattens** ($T > 1$) "
+            "the probabilities. As $T \\to 0$ softmax becomes argmax (all probability on the largest logit); "
+            "as $T \\to \\infty$ it becomes uniform.\n\n"
+            "The **predicted class** is the argmax, and it is the same at every temperature: "
+            "the probabilities say *how sure* the network is, argmax only *which* class wins. "
+            "Softmax is a smooth, differentiable version of argmax — which is why it can be trained."
+        )
+        st.metric("entropy of p (nats)", f"{sm.entropy(probs):.3f}",
+                  help=f"0 = certain, ln {now.n_classes} = {np.log(now.n_classes):.3f} = uniform")
+
+
 # --- 3. Shift invariance ---------------------------------------------------------------------------
 @ui.section_fragment("sm_shift")
 def shift_invariance() -> None:
@@ -73,11 +113,12 @@ def shift_invariance() -> None:
     with controls:
         shift = st.slider("constant c added to all logits", -1000.0, 1000.0, 0.0, step=10.0, key="sm_shift",
                           **ui.reruns("sm_shift", "sm_stability"), **ui.URL)
-    shifted_probs = sm.softmax(logits + shift, temperature)
+    now = inputs()
+    shifted_probs = sm.softmax(now.logits + shift, now.temperature)
     with text:
         st.latex(r"\frac{e^{z_k + c}}{\sum_j e^{z_j + c}} = \frac{e^{c}\,e^{z_k}}{e^{c}\sum_j e^{z_j}}"
                  r" = \frac{e^{z_k}}{\sum_j e^{z_j}}")
-        st.metric("largest change in any probability", f"{np.max(np.abs(shifted_probs - probs)):.1e}")
+        st.metric("largest change in any probability", f"{np.max(np.abs(shifted_probs - now.probs)):.1e}")
         st.markdown("Only the **differences** between logits matter. That is what makes the stable formula below "
                     "possible.")
 
@@ -85,15 +126,16 @@ def shift_invariance() -> None:
 # --- 4. Cross-entropy and its gradient --------------------------------------------------------------
 @ui.section_fragment("sm_loss")
 def cross_entropy() -> None:
+    now = inputs()
     st.header("Cross-entropy loss and its gradient")
     st.latex(r"L = -\ln p_y \qquad \frac{\partial L}{\partial z_k} = \frac{p_k - y_k}{T}")
     controls, plot = st.columns([1, 2])
     with controls:
-        true_class = st.selectbox("true class y", range(n_classes), format_func=lambda k: f"class {k}",
+        true_class = st.selectbox("true class y", range(now.n_classes), format_func=lambda k: f"class {k}",
                                   key="sm_true", **ui.reruns("sm_loss", ui.KERAS_SECTION), **ui.URL)
-        true_class = min(true_class, n_classes - 1)
-        loss = sm.cross_entropy(logits, true_class, temperature)
-        grad = sm.cross_entropy_grad(logits, true_class, temperature)
+        true_class = min(true_class, now.n_classes - 1)
+        loss = sm.cross_entropy(now.logits, true_class, now.temperature)
+        grad = sm.cross_entropy_grad(now.logits, true_class, now.temperature)
         st.metric("cross-entropy L", f"{loss:.4f}")
         st.markdown(
             "With $T = 1$ the gradient is simply **p − y**: the true class gets $p_y - 1 < 0$ "
@@ -105,32 +147,35 @@ def cross_entropy() -> None:
         ui.show_figure(figs.gradient_figure(grad, true_class), key="sm_gradient")
 
 
-shift_invariance()
-cross_entropy()
-
 # --- 5. Softmax vs sigmoid ----------------------------------------------------------------------------
-st.header("Two classes: softmax is a sigmoid")
-st.latex(r"\mathrm{softmax}(z_0, z_1)_1 = \frac{e^{z_1}}{e^{z_0} + e^{z_1}} = \frac{1}{1 + e^{-(z_1 - z_0)}}"
-         r" = \sigma(z_1 - z_0)")
-plot, text = st.columns([2, 1])
-gap = float(logits[1] - logits[0])
-with plot:
-    gaps = np.linspace(min(-10.0, gap - 2), max(10.0, gap + 2), 201)
-    ui.show_figure(figs.two_class_figure(gaps, sm.two_class_softmax(gaps), act.sigmoid(gaps), gap,
-                                         float(sm.two_class_softmax(np.array(gap)))), key="sm_two_class")
-with text:
-    st.markdown(
-        f"Your first two logits give $z_1 - z_0 = {gap:.2f}$. For a yes/no problem a single sigmoid unit "
-        "(`Dense(1, activation=\"sigmoid\")` with `binary_crossentropy`) is the same model with one output "
-        "fewer. Softmax generalises it to more classes that exclude each other."
-    )
+@ui.section_fragment("sm_two_class")
+def two_classes() -> None:
+    st.header("Two classes: softmax is a sigmoid")
+    st.latex(r"\mathrm{softmax}(z_0, z_1)_1 = \frac{e^{z_1}}{e^{z_0} + e^{z_1}} = \frac{1}{1 + e^{-(z_1 - z_0)}}"
+             r" = \sigma(z_1 - z_0)")
+    plot, text = st.columns([2, 1])
+    logits = inputs().logits
+    gap = float(logits[1] - logits[0])
+    with plot:
+        gaps = np.linspace(min(-10.0, gap - 2), max(10.0, gap + 2), 201)
+        ui.show_figure(figs.two_class_figure(gaps, sm.two_class_softmax(gaps), act.sigmoid(gaps), gap,
+                                             float(sm.two_class_softmax(np.array(gap)))), key="sm_two_class")
+    with text:
+        st.markdown(
+            f"Your first two logits give $z_1 - z_0 = {gap:.2f}$. For a yes/no problem a single sigmoid unit "
+            "(`Dense(1, activation=\"sigmoid\")` with `binary_crossentropy`) is the same model with one output "
+            "fewer. Softmax generalises it to more classes that exclude each other."
+        )
+
 
 # --- 6. Numerical stability ----------------------------------------------------------------------------
 @ui.section_fragment("sm_stability")
 def numerical_stability() -> None:
     st.header("Numerical stability: why subtract the largest logit")
     shift = st.session_state["sm_shift"]
-    big = logits + shift
+    now = inputs()
+    temperature = now.temperature
+    big = now.logits + shift
     naive = sm.naive_softmax(big / temperature)
     stable = sm.softmax(big, temperature)
     st.markdown(
@@ -140,7 +185,7 @@ def numerical_stability() -> None:
         f"$x < {sm.FLOAT32_EXP_UNDERFLOW:.1f}$."
     )
     st.table({
-        "class": [f"class {k}" for k in range(n_classes)],
+        "class": [f"class {k}" for k in range(now.n_classes)],
         "(z + c)/T": [f"{v:.1f}" for v in big / temperature],
         "naive e^x / Σ e^x (float32)": [f"{v:.4f}" for v in naive],
         "stable, max subtracted": [f"{v:.4f}" for v in stable],
@@ -160,11 +205,16 @@ def numerical_stability() -> None:
             "The stable version keeps full precision."
         )
     else:
-        lowest, highest = sm.naive_softmax_safe_shifts(logits, temperature)
+        lowest, highest = sm.naive_softmax_safe_shifts(now.logits, temperature)
         st.success(f"Both formulas agree for these logits. Drag c above {highest:.0f} (overflow) or below "
                    f"{lowest:.0f} (underflow) to see the naive formula fail.")
 
 
+logits_to_probabilities()
+temperature_and_argmax()
+shift_invariance()
+cross_entropy()
+two_classes()
 numerical_stability()
 
 # --- Try this and Keras ------------------------------------------------------------------------------
@@ -182,7 +232,9 @@ ui.try_this([
 
 @ui.section_fragment(ui.KERAS_SECTION)
 def keras() -> None:
-    true_class = min(st.session_state["sm_true"], n_classes - 1)
+    now = inputs()
+    true_class = min(st.session_state["sm_true"], now.n_classes - 1)
+    logits, temperature = now.logits, now.temperature
     ui.keras_panel(
         notebooks.softmax_notebook(softmax_code(logits, temperature, true_class), logits, temperature, true_class),
         "Your logits, temperature and true class in Keras: it prints the probabilities of the table, the loss and "

@@ -48,7 +48,7 @@ PAGE_WIDE = {
     "activations": EVERY_PAGE | {"act_range"},
     "gradient_descent": EVERY_PAGE | {"gd4_seed"},
     "loss_vs_accuracy": EVERY_PAGE | {"la_seed"},
-    "softmax": EVERY_PAGE | {"sm_classes", "sm_temperature", *(f"sm_logit_{k}" for k in range(10))},
+    "softmax": EVERY_PAGE | {"sm_classes"},
     "backprop": EVERY_PAGE | {"bp_layers", "bp_units", "bp_activation", "bp_outputs", "bp_x1", "bp_x2", "bp_label",
                               "bp_seed", "bp_batch", "bp_hand_set", "bp_hand_name", "bp_hand_value"},
     # every control: it changes the network, what the live section trains and shows, the Keras check and panel
