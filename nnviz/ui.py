@@ -416,7 +416,20 @@ def in_place_figures() -> bool:
 # and Plotly.react, which compares arrays by reference, skips it; a figure that has not changed at all (another
 # section's rerun resent it) is not drawn again. They use the Plotly that Streamlit's own chart code sets as
 # window.Plotly, loading that code (Streamlit's PlotlyChart chunk) on a page that has no st.plotly_chart.
+# st.plotly_chart has a fullscreen button in Streamlit's element toolbar; a figure drawn in place has one in Plotly's
+# mode bar instead (a projector shows a figure alone at the screen's height; Esc leaves).
 _DRAW_IN_PLACE_JS = """
+const FULLSCREEN = {
+  name: "fullscreen", title: "Show this figure on the whole screen (Esc to leave)",
+  icon: {width: 24, height: 24, path: "M7 14H5v5h5v-2H7v-3zm-2-4h2V7h3V5H5v5zm12 7h-3v2h5v-5h-2v3zM14 5v2h3v3h2V5h-5z"},
+  click: chart => document.fullscreenElement === chart ? document.exitFullscreen() : chart.requestFullscreen(),
+};
+const onFullscreenChange = (chart) => {
+  const full = document.fullscreenElement === chart;
+  chart.style.background = full ? "white" : "";
+  window.Plotly.relayout(chart, full ? {width: chart.clientWidth, height: chart.clientHeight}
+                                     : {width: null, height: chart.__height});
+};
 const loadPlotly = (chunk) => {
   if (window.Plotly) return Promise.resolve(window.Plotly);
   const index = document.querySelector("script[src*='static/js/index.']");
@@ -432,6 +445,12 @@ const drawInPlace = async (chart, data) => {
   const figure = JSON.parse(data.figure);
   figure.layout.font = {family: getComputedStyle(chart).fontFamily, ...figure.layout.font};  // as st.plotly_chart
   chart.style.height = figure.layout.height + "px";
+  chart.__height = figure.layout.height;
+  if (document.fullscreenElement === chart) Object.assign(figure.layout, {width: chart.clientWidth, height: chart.clientHeight});
+  if (!chart.__fullscreen) {
+    chart.__fullscreen = true;
+    chart.addEventListener("fullscreenchange", () => onFullscreenChange(chart));
+  }
   const before = chart.__traces || {};
   chart.__traces = {};
   figure.data = figure.data.map(trace => {
@@ -440,7 +459,8 @@ const drawInPlace = async (chart, data) => {
     chart.__traces[text] = kept;
     return kept;
   });
-  Plotly.react(chart, figure.data, figure.layout, data.config);
+  const config = data.config.displayModeBar === false ? data.config : {...data.config, modeBarButtonsToAdd: [FULLSCREEN]};
+  Plotly.react(chart, figure.data, figure.layout, config);
   if (!chart.__resizes) {  // "responsive" follows the window only: also follow the column (the sidebar folding)
     let width = chart.parentElement.clientWidth;
     chart.__resizes = new ResizeObserver(() => {

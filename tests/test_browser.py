@@ -144,9 +144,9 @@ def test_figures_are_redrawn_in_place(server_url, page):
         window.__bars = JSON.stringify(gd.data.map(t => t.y));
         window.__twoClassTrace = document.querySelector("{two_class}").data[0]; }}""")
     width = page.evaluate(f"""() => document.querySelector("{bars}")._fullLayout.width""")
-    thumb = page.locator(".st-key-sm_temperature").get_by_role("slider")
+    thumb = page.locator(".st-key-sm_logit_2").get_by_role("slider")
     thumb.focus()
-    thumb.press("ArrowLeft")  # T reruns the whole page: every figure is sent again
+    thumb.press("ArrowLeft")  # a logit reruns every section: every figure is sent again, the two-class one unchanged
     wait_until_idle(page)
     assert page.evaluate(f"""() => document.querySelector("{bars}").__marked""") is True
     assert page.evaluate(f"""() => JSON.stringify(document.querySelector("{bars}").data.map(t => t.y))
@@ -155,6 +155,26 @@ def test_figures_are_redrawn_in_place(server_url, page):
     page.locator("[data-testid='stSidebar']").hover()
     page.locator("[data-testid='stSidebarCollapseButton'] button").click()
     page.wait_for_function(f"""() => document.querySelector("{bars}")._fullLayout.width > {width} + 100""")
+    assert page.console_errors == []
+
+
+def test_a_figure_drawn_in_place_goes_fullscreen_from_its_mode_bar(server_url, page):
+    """The in-place figures have no Streamlit toolbar: their mode bar's button shows the figure on the whole screen
+    at the screen's height, and a second click brings it back at its own height."""
+    page.goto(f"{server_url}/softmax")
+    wait_until_idle(page)
+    chart = page.locator(".st-key-sm_bars .js-plotly-plot")
+    height = chart.evaluate("gd => gd._fullLayout.height")
+    button = chart.locator(".modebar-btn[data-title^='Show this figure on the whole screen']")
+    chart.hover()
+    button.click()
+    page.wait_for_function("() => document.fullscreenElement && document.fullscreenElement._fullLayout.height"
+                           " === window.innerHeight")
+    assert chart.evaluate("gd => document.fullscreenElement === gd")
+    chart.hover()
+    button.click()
+    page.wait_for_function(f"() => !document.fullscreenElement && document.querySelector('.st-key-sm_bars "
+                           f".js-plotly-plot')._fullLayout.height === {height}")
     assert page.console_errors == []
 
 
