@@ -67,6 +67,7 @@ def cgroup_memory_limit_mb(root: Path = Path("/sys/fs/cgroup")) -> float | None:
 SETTINGS_ENV = {"workers": "NNVIZ_WORKERS", "memory_limit_mb": "NNVIZ_MEMORY_LIMIT_MB",
                 "worker_memory_mb": "NNVIZ_WORKER_MEMORY_MB", "jobs_per_worker": "NNVIZ_JOBS_PER_WORKER",
                 "idle_seconds": "NNVIZ_WORKER_IDLE_SECONDS", "job_timeout_seconds": "NNVIZ_JOB_TIMEOUT_SECONDS",
+                "start_timeout_seconds": "NNVIZ_WORKER_START_TIMEOUT_SECONDS",
                 "threads": "NNVIZ_WORKER_THREADS", "nice": "NNVIZ_WORKER_NICE"}
 
 
@@ -80,6 +81,9 @@ class PoolSettings:
     jobs_per_worker: int = 20  # …and after this many jobs
     idle_seconds: float = 600.0  # an idle worker stops after this long
     job_timeout_seconds: float = 900.0  # a job still running after this long is killed with its worker
+    # a worker that has not connected after this long (it imports TensorFlow first: 106 s was seen on a loaded CI
+    # machine) is killed, and the job it was started for fails with a message instead of waiting for ever
+    start_timeout_seconds: float = 300.0
     threads: int = 1  # TensorFlow's intra- and inter-op threads per worker
     nice: int = 10  # workers run at a lower priority than the web server
     preload: bool = True  # workers import TensorFlow as they start (off in the service's own tests)
@@ -449,12 +453,17 @@ class TrainingService:
                 release_free_heap()
 
     def _reap(self, now: float) -> None:
-        """Workers whose process has ended: their running job fails (the page keeps its last progress)."""
+        """Workers whose process has ended: their running job fails (the page keeps its last progress). One that
+        ended before it connected fails the first queued job instead: that job is what it was started for, and
+        starting another worker for it could go on for ever (TensorFlow that cannot be imported, no memory)."""
         for name, worker in list(self._workers.items()):
             code = worker.process.poll()
             if code is None or (worker.reader is not None and worker.reader.is_alive()):
                 continue  # running, or its last messages (a retiring worker's result) are still being read
             del self._workers[name]
+            if worker.connection is None and self._queue:
+                reason = worker.kill_reason or f"the worker process ended as it started (exit code {code})"
+                self._finish(self._jobs[self._queue.popleft()], FAILED, error=f"The training could not start: {reason}.")
             job = self._jobs.get(worker.job or "")
             if job is not None and job.state == RUNNING:
                 reason = worker.kill_reason or (
@@ -465,8 +474,11 @@ class TrainingService:
                 worker.connection.close()
 
     def _enforce_time_limits(self, now: float) -> None:
-        limit = self.settings.job_timeout_seconds
+        limit, start_limit = self.settings.job_timeout_seconds, self.settings.start_timeout_seconds
         for worker in self._workers.values():
+            if worker.connection is None and not worker.kill_reason and now - worker.started > start_limit:
+                worker.kill_reason = f"the worker process did not start within {start_limit:g} s"
+                worker.process.kill()
             job = self._jobs.get(worker.job or "")
             if job is None or job.state != RUNNING or worker.kill_reason:
                 continue

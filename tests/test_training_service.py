@@ -114,6 +114,32 @@ def test_a_job_past_its_time_limit_is_killed_with_its_worker(make_service):
     until(lambda: pid not in service.worker_pids())
 
 
+def fake_python(tmp_path: Path, body: str) -> str:
+    """An executable the service starts in place of Python: a worker that never says hello."""
+    script = tmp_path / "python"
+    script.write_text(f"#!/bin/sh\n{body}\n")
+    script.chmod(0o755)
+    return str(script)
+
+
+@pytest.mark.parametrize(("body", "message"), [
+    ("exit 3", "The training could not start: the worker process ended as it started (exit code 3)."),
+    ("exec sleep 600", "The training could not start: the worker process did not start within 1 s."),
+])
+def test_a_worker_that_cannot_start_fails_the_job_waiting_for_it_and_is_not_started_again(tmp_path, body, message):
+    """A worker process that ends, or hangs, before it connects (TensorFlow that cannot be imported, no memory):
+    the job it was started for fails with a message the page shows, instead of waiting for ever while worker after
+    worker is started."""
+    service = ts.TrainingService(dataclasses.replace(FAST, start_timeout_seconds=1.0), python=fake_python(tmp_path, body))
+    try:
+        view = service.wait(service.submit("s1", "service_jobs:add", {"a": 2, "b": 3}), timeout=20)
+        assert (view.state, view.error) == (ts.FAILED, message)
+        time.sleep(1.5)  # the supervisor's next rounds: nothing is queued, so no worker is started again
+        assert service.workers_started == 1 and until(lambda: service.worker_pids() == [], timeout=10)
+    finally:
+        service.shutdown()
+
+
 def test_queue_positions_wait_estimates_and_one_pending_job_per_owner(make_service):
     service = make_service()
     first = service.submit("a", "service_jobs:count", {"n": 10_000, "pause": 0.01})
