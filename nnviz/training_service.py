@@ -22,8 +22,10 @@ import itertools
 import math
 import os
 import secrets
+import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import traceback
@@ -206,6 +208,9 @@ class _Worker:
     retiring: bool = False
     kill_reason: str | None = None
     reader: threading.Thread | None = None  # reads its messages until the connection closes
+    # its TMPDIR, removed once it has ended: a worker killed mid-job cannot remove its own temporary files
+    # (TensorBoard logs, model files)
+    temp_dir: str | None = None
     send_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def send(self, message) -> bool:
@@ -215,6 +220,11 @@ class _Worker:
                 return True
             except Exception:  # noqa: BLE001 -- broken pipe, closed connection, or a job that cannot be pickled
                 return False
+
+
+def _remove_temp_dir(worker: _Worker) -> None:
+    if worker.temp_dir:
+        shutil.rmtree(worker.temp_dir, ignore_errors=True)
 
 
 class TrainingService:
@@ -346,6 +356,7 @@ class TrainingService:
             except subprocess.TimeoutExpired:
                 worker.process.kill()
                 worker.process.wait()
+            _remove_temp_dir(worker)
         self._listener.close()
 
     # --- inside -----------------------------------------------------------------------------------------
@@ -376,7 +387,9 @@ class TrainingService:
         name = f"worker-{self.workers_started}"
         s = self.settings
         env = dict(os.environ)
+        temp_dir = tempfile.mkdtemp(prefix=f"nnviz-{name}-")
         env.update({
+            "TMPDIR": temp_dir,
             tw.ADDRESS_ENV: f"{self._listener.address[0]}:{self._listener.address[1]}", tw.KEY_ENV: self._key.hex(),
             tw.NAME_ENV: name, tw.JOBS_ENV: str(s.jobs_per_worker), tw.MEMORY_ENV: str(s.worker_memory_mb),
             tw.THREADS_ENV: str(s.threads), tw.NICE_ENV: str(s.nice), tw.PRELOAD_ENV: "1" if s.preload else "0",
@@ -386,7 +399,7 @@ class TrainingService:
         })
         process = subprocess.Popen([self.python, "-m", "nnviz.training_worker"], env=env, cwd=str(ROOT),
                                    stdin=subprocess.DEVNULL)
-        self._workers[name] = _Worker(name, process, time.monotonic())
+        self._workers[name] = _Worker(name, process, time.monotonic(), temp_dir=temp_dir)
 
     def _accept(self) -> None:
         while True:
@@ -461,6 +474,7 @@ class TrainingService:
             if code is None or (worker.reader is not None and worker.reader.is_alive()):
                 continue  # running, or its last messages (a retiring worker's result) are still being read
             del self._workers[name]
+            _remove_temp_dir(worker)
             if worker.connection is None and self._queue:
                 reason = worker.kill_reason or f"the worker process ended as it started (exit code {code})"
                 self._finish(self._jobs[self._queue.popleft()], FAILED, error=f"The training could not start: {reason}.")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+from pathlib import Path
 
 _kept = []  # memory a job leaves behind in its worker
 
@@ -42,6 +43,16 @@ def fail():
 def hang(report):
     report({"started": True, "pid": os.getpid()})
     time.sleep(3600)
+
+
+def hang_with_temporary_files(report):
+    """As the MNIST training does: a temporary folder (TensorBoard's logs) that only the job's end would remove."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="nnviz-tensorboard-") as folder:
+        (Path(folder) / "events.out.tfevents").write_bytes(b"x" * 1000)
+        report({"folder": folder, "pid": os.getpid()})
+        time.sleep(3600)
 
 
 def hold_memory(mb: int):

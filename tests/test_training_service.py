@@ -105,6 +105,19 @@ def test_a_killed_worker_fails_only_its_own_job_and_is_replaced(make_service):
     assert progress["pid"] not in service.worker_pids()
 
 
+def test_a_killed_workers_temporary_files_are_removed(make_service):
+    """A worker killed mid-job (out of memory, its time limit) cannot remove its own temporary files, such as a
+    training's TensorBoard logs: they are in a folder of its own, which the service removes once it has ended."""
+    service = make_service()
+    job = service.submit("s1", "service_jobs:hang_with_temporary_files")
+    progress = until(lambda: service.status(job).progress)
+    folder = Path(progress["folder"])
+    assert folder.is_dir() and folder.parent.name.startswith("nnviz-worker-")  # in the worker's own TMPDIR
+    os.kill(progress["pid"], signal.SIGKILL)
+    assert service.wait(job, timeout=30).state == ts.FAILED
+    until(lambda: not folder.parent.exists())
+
+
 def test_a_job_past_its_time_limit_is_killed_with_its_worker(make_service):
     service = make_service(job_timeout_seconds=1.0)
     job = service.submit("s1", "service_jobs:hang")
