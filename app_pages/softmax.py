@@ -53,10 +53,10 @@ def logits_to_probabilities() -> None:
         n_classes = st.slider("number of classes", 2, 10, 3, key="sm_classes", **ui.reruns(), **ui.URL)
         st.slider("temperature T", 0.05, 5.0, 1.0, step=0.05, key="sm_temperature", **ui.reruns(*USES_T), **ui.URL)
         st.markdown("**Logits** z (the last layer's raw outputs)")
-        grid = st.columns(2)
-        for k in range(n_classes):
-            grid[k % 2].slider(f"z{k}", -10.0, 10.0, DEFAULT_LOGITS[k], step=0.1, key=f"sm_logit_{k}",
-                               **ui.reruns(*USES_LOGITS), **ui.URL)
+        for first in range(0, n_classes, 2):  # a row of two: on a phone the columns stack, z0 z1 z2 … in order
+            for column, k in zip(st.columns(2), range(first, min(first + 2, n_classes))):
+                column.slider(f"z{k}", -10.0, 10.0, DEFAULT_LOGITS[k], step=0.1, key=f"sm_logit_{k}",
+                              **ui.reruns(*USES_LOGITS), **ui.URL)
     now = inputs()
     steps = sm.softmax_steps(now.logits, now.temperature)
     probs = steps.probs

@@ -72,3 +72,16 @@ def test_the_tests_validate_every_figure_and_the_app_does_not(monkeypatch):
         figure(misspelt, base_layout())
     monkeypatch.setenv("NNVIZ_VALIDATE_FIGURES", "0")
     assert figure(misspelt, base_layout()).to_plotly_json()["data"][0]["colour"] == "red"
+
+
+def test_markers_that_hold_their_text_grow_with_it_and_others_keep_their_size():
+    """A diagram's units are markers around their text: in Lecture mode they grow by the font factor, or the larger
+    numbers would spill out of them. Other markers (data points) keep their size."""
+    from nnviz.figures.style import HOLDS_TEXT
+
+    units = {"type": "scatter", "mode": "markers+text", "x": [0], "y": [0], "text": ["0.77"], "meta": HOLDS_TEXT,
+             "textfont": {"size": 16}, "marker": {"size": 54}}
+    points = {"type": "scatter", "mode": "markers", "x": [1], "y": [1], "marker": {"size": 10}}
+    lecture = scaled_fonts(figure([units, points], base_layout()), 1.5)
+    assert lecture.data[0].marker.size == 81 and lecture.data[0].textfont.size == 24
+    assert lecture.data[1].marker.size == 10

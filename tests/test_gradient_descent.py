@@ -247,7 +247,7 @@ def test_loss_curves_stop_at_machine_precision_and_say_so():
     assert max(curves["η = 0.25"].x) == k and min(curves["η = 0.25"].y) >= gd.LOSS_PRECISION  # stops: no floor line
     assert max(curves["η = 0.05"].x) == 60  # still far from the minimum: drawn to the end
     notes = [t for t in fig.data if "machine precision" in (t.name or "")]
-    assert any(t.name == f"η = 0.25: L_min reached to machine precision at step {k}" and list(t.x) == [k]
+    assert any(t.name == f"η = 0.25: L<sub>min</sub> reached to machine precision at step {k}" and list(t.x) == [k]
                for t in notes)
     assert any(t.showlegend is not False for t in notes)  # the legend says what the star means
     assert list(fig.layout.xaxis.range)[1] >= 60  # the axis shows all steps: the stop is visible

@@ -14,6 +14,7 @@ from nnviz.figures.style import (
     BLUE,
     FONT_SIZE,
     GREY,
+    HOLDS_TEXT,
     ORANGE,
     VERMILION,
     axis,
@@ -117,13 +118,13 @@ def network_figure(d: Diagram, height: int = 460) -> go.Figure:
     data.append({"type": "scatter", "x": node_x, "y": node_y, "mode": "markers+text",
                  "text": [f"<span style='color:{NAME_COLOR}'>{n.name}</span><br>{n.value}" for n in nodes],
                  "textfont": {"size": FONT_SIZE, "color": BLACK}, "hovertext": [n.hover for n in nodes],
-                 "hoverinfo": "text", "showlegend": False, "name": "units",
+                 "hoverinfo": "text", "showlegend": False, "name": "units", "meta": HOLDS_TEXT,
                  "marker": {"size": NODE_SIZE, "color": "white", "line": {"width": 2, "color": BLACK}}})
     lit = [n for n in nodes if n.lit]
     data.append({"type": "scatter", "x": [pos[n.layer][n.unit][0] for n in lit],
                  "y": [pos[n.layer][n.unit][1] for n in lit], "mode": "markers", "name": "current unit",
                  "marker": {"size": NODE_SIZE, "color": "rgba(0,0,0,0)", "line": {"width": 5, "color": LIT}},
-                 "hoverinfo": "skip", "showlegend": False})
+                 "hoverinfo": "skip", "showlegend": False, "meta": HOLDS_TEXT})  # as large as the units it rings
     layout = base_layout(
         height=height, hovermode="closest", margin={"l": 10, "r": 10, "t": 10, "b": 10},
         xaxis={"visible": False, "range": [-0.45, n_layers - 1 + 0.3], "fixedrange": True},

@@ -257,21 +257,21 @@ def loss_curves_figure(trajectories: dict[str, Trajectory], x_title: str = "step
         if reached is not None:
             starred = True
             data.append({"type": "scatter", "mode": "markers+text", "x": [reached * factor], "y": [floor],
-                         "name": f"{label}: L_min reached to machine precision at step {reached}",
+                         "name": f"{label}: L<sub>min</sub> reached to machine precision at step {reached}",
                          "legendgroup": label, "showlegend": False, "text": [f"{reached:g}"],
                          "textposition": "top center", "textfont": {"size": FONT_SIZE - 2, "color": style["color"]},
                          "marker": {"symbol": "star", "size": 15, "color": style["color"],
                                     "line": {"width": 1, "color": BLACK}},
-                         "hovertemplate": f"{label}: L − L_min < {power_of_ten(floor)} (machine precision) from step "
+                         "hovertemplate": f"{label}: L − L<sub>min</sub> < {power_of_ten(floor)} (machine precision) from step "
                                           f"{reached} on"
                                           "<extra></extra>"})
     if starred:  # one legend note for all the stars
         data.append({"type": "scatter", "mode": "markers", "x": [None], "y": [None], "legendrank": 2000,
-                     "name": f"step where L_min was reached to machine precision<br>(L − L_min < {power_of_ten(floor)}):"
+                     "name": f"step where L<sub>min</sub> was reached to machine precision<br>(L − L<sub>min</sub> < {power_of_ten(floor)}):"
                              " the curve stops there",
                      "marker": {"symbol": "star", "size": 15, "color": "white", "line": {"width": 1.5, "color": BLACK}},
                      "hoverinfo": "skip"})
-    y_title = "loss (log scale)" if lowest == 0 else f"L − L_min (log scale), L_min = {lowest:.3g}"
+    y_title = "loss (log scale)" if lowest == 0 else f"L − L<sub>min</sub> (log scale), L<sub>min</sub> = {lowest:.3g}"
     shown_y = np.concatenate([np.asarray(t["y"], dtype=float) for t in data if t.get("mode") == "lines"] or [[1.0]])
     shown_y = shown_y[np.isfinite(shown_y) & (shown_y > 0)]
     # within about a decade plotly labels 1.2, 1.4, … on top of each other: then 1, 2 and 5 times powers of ten

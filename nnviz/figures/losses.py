@@ -34,6 +34,10 @@ def sweep_figure(values: np.ndarray, sweep: dict[str, np.ndarray], current: floa
                          **subplot_grid(3, 2, titles, v_gap=0.1, h_gap=0.1))
     layout[f"xaxis{axis_suffix(4)}"]["title"]["text"] = f"weight {weight_name}"
     layout[f"xaxis{axis_suffix(5)}"]["title"]["text"] = f"weight {weight_name}"
+    for panel in range(6):  # every panel sweeps the same range: its ticks once, under the bottom row, where the
+        x_axis = layout[f"xaxis{axis_suffix(panel)}"]  # rows above would put them under the next row's title
+        x_axis["range"] = [float(values[0]), float(values[-1])]
+        x_axis["showticklabels"] = panel >= 4
     data, shapes = [], []
     for row, (key, (label, color)) in enumerate(METRIC_STYLE.items()):
         for col, series in enumerate((sweep[key], sweep[f"d_{key}"])):
@@ -56,7 +60,8 @@ def sweep_figure(values: np.ndarray, sweep: dict[str, np.ndarray], current: floa
     layout[f"yaxis{axis_suffix(1)}"].update(range=[-1, 1], tickvals=[0])  # a flat 0 line with its gaps
     layout["annotations"].append({"text": "| a jump: undefined", "showarrow": False,
                                   "xref": f"x{axis_suffix(1)} domain", "yref": f"y{axis_suffix(1)}", "x": 0.5,
-                                  "y": -0.55, "font": {"size": 14, "color": BLACK}})
+                                  "y": -0.55, "font": {"size": 14, "color": BLACK},
+                                  "bgcolor": "white"})  # the marked weight's line passes behind it
     layout.update(shapes=shapes)
     return figure(data, layout)
 

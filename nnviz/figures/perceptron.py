@@ -12,6 +12,7 @@ from nnviz.figures.style import (
     BLUE,
     FONT_SIZE,
     GREY,
+    HOLDS_TEXT,
     ORANGE,
     VERMILION,
     axis,
@@ -194,7 +195,7 @@ def neuron_diagram(x: Sequence[float], w: Sequence[float], b: float, z: float, o
                  "marker": {"size": 26, "color": "white", "line": {"color": BLACK, "width": 2}},
                  "hoverinfo": "skip", "showlegend": False})
     data.append({"type": "scatter", "mode": "markers+text", "x": [2, 3.3], "y": [0, 0],
-                 "text": ["Σ", "f"], "textfont": {"size": FONT_SIZE + 6},
+                 "text": ["Σ", "f"], "textfont": {"size": FONT_SIZE + 6}, "meta": HOLDS_TEXT,
                  "marker": {"size": 54, "color": "#F0F4F8", "line": {"color": BLACK, "width": 2}},
                  "hoverinfo": "skip", "showlegend": False})
     annotations += [

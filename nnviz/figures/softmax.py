@@ -41,7 +41,7 @@ def logits_and_probabilities_figure(logits: np.ndarray, probs: np.ndarray) -> go
         _bars(names, probs, colors, [f"{v:.2f}" for v in probs], "%{x}: p = %{y:.6f}<extra></extra>", "2"),
     ]
     layout = base_layout(height=430, **subplot_grid(1, 2, ["logits z", "p = softmax(z / T)"],
-                                                    y_titles=["z", "p"], h_gap=0.12))
+                                                    y_titles=["z", "p"], h_gap=0.2))  # room for p's title
     spread = float(np.max(np.abs(logits))) if len(logits) else 1.0
     layout["yaxis"]["range"] = [-1.2 * max(spread, 1.0), 1.2 * max(spread, 1.0)]
     layout["yaxis2"]["range"] = [0, 1.15]
@@ -84,7 +84,7 @@ def gradient_figure(grad: np.ndarray, true_class: int) -> go.Figure:
     limit = max(1.0, float(np.max(np.abs(grad))) * 1.25)
     data = [_bars(names, grad, colors, [f"{g:+.3f}" for g in grad], "%{x}: ∂L/∂z = %{y:.4g}<extra></extra>")]
     layout = base_layout(height=380, xaxis=axis(""),
-                         yaxis=axis("∂L / ∂z_k", range=[-limit, limit], zerolinecolor=BLACK, zerolinewidth=2))
+                         yaxis=axis("∂L / ∂z<sub>k</sub>", range=[-limit, limit], zerolinecolor=BLACK, zerolinewidth=2))
     return figure(data, layout)
 
 

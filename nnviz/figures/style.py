@@ -117,6 +117,9 @@ def vertical_marker(x: float, text: str, color: str = GREY, panel_index: int = 0
 
 
 LECTURE_MIN_FONT = 18  # px: the smallest text of a figure in Lecture mode
+# A trace's "meta" for markers drawn around their text (a diagram's units): in Lecture mode they grow with the text,
+# which would otherwise spill out of them
+HOLDS_TEXT = "marker holds text"
 DARK_TEXT = "#1A1A1A"  # axis text on a projector (Streamlit's theme draws it light grey)
 
 
@@ -141,6 +144,9 @@ def scaled_fonts(fig: go.Figure, factor: float, height_factor: float = 1.0,
         font = trace.get("textfont")
         if isinstance(font, dict) and isinstance(font.get("size", FONT_SIZE), (int, float)):
             font["size"] = max(round(font.get("size", FONT_SIZE) * factor), min_size)
+        marker = trace.get("marker")
+        if trace.get("meta") == HOLDS_TEXT and isinstance(marker, dict) and isinstance(marker.get("size"), (int, float)):
+            marker["size"] = round(marker["size"] * factor)
     layout = spec["layout"]
     layout["font"] = {**layout.get("font", {}), "color": DARK_TEXT}
     for key in {"xaxis", "yaxis", *(k for k in layout if k.startswith(("xaxis", "yaxis")))}:
