@@ -65,8 +65,10 @@ def surface_figures(key: str, rates: tuple, steps: int, w1: float, w2: float, be
     else:
         path_figure = figs.contour_figure(w1_axis, w2_axis, grid_loss, paths, surface.box, surface.minima,
                                           surface.log_contours, panels=rate_panels(surface, rates, beta),
-                                          # Lecture mode: the sidebar leaves ~770 px, and figures are drawn taller
-                                          width_hint=770 if lecture else 1100,
+                                          # Lecture mode at 1280 px: the sidebar is folded, ~1080 px are left
+                                          # (sized for ~770, with the sidebar open, the panels came out 170 px
+                                          # square, smaller than in normal mode), and figures are drawn taller
+                                          width_hint=1080 if lecture else 1100,
                                           height_scale=ui.LECTURE_HEIGHT_FACTOR if lecture else 1.0)
     return path_figure, figs.loss_curves_figure(paths, lowest=surface.lowest_loss)
 
