@@ -18,9 +18,10 @@ for key, text in OBJECTIVES.items():
     pages = pages_for_objective(key)
     with st.container(border=True):
         st.markdown(text)
-        links = st.columns(max(len(pages), 1))
-        for column, page in zip(links, pages):
-            with column:
+        # links side by side as wide as their labels, wrapping when the row is full (equal columns cut
+        # "Activation functions" in Lecture mode's larger text)
+        with st.container(horizontal=True, gap="medium"):
+            for page in pages:
                 if page.available:
                     st.page_link(page.script, label=page.title, icon=page.icon)
                 else:
