@@ -10,6 +10,7 @@ import streamlit as st
 from nnviz import notebooks, ui
 from nnviz import playground as pg
 from nnviz.figures import playground as figs
+from nnviz.formatting import count
 from nnviz.keras_code import playground_code
 
 STATE_KEY = "pg_state"  # the PlaygroundState
@@ -386,7 +387,7 @@ def keras_check(data: pg.Data) -> None:
         right.success(f"Keras' training loss over its {len(keras_train) - 1} epochs (× on the curve) differs from the "
                       f"page's by at most {gap:.1e}: float32 against float64, the same training.")
     else:
-        right.caption(f"Keras trains the first {epochs} epoch(s) with the current settings (from the starting "
+        right.caption(f"Keras trains the first {count(epochs, 'epoch')} with the current settings (from the starting "
                       "weights) and its losses are drawn over the page's.")
 
 

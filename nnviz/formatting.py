@@ -11,3 +11,8 @@ def power_of_ten(x: float) -> str:
         return f"{x:.3g}"
     mantissa, exponent = f"{x:.1e}".split("e")
     return f"{mantissa}·10{str(int(exponent)).translate(SUPERSCRIPT)}"
+
+
+def count(n: int, noun: str) -> str:
+    """'1 epoch', '3 epochs': a number and its noun, in the plural where it needs one."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"

@@ -24,6 +24,7 @@ import numpy as np
 
 from nnviz import activations as act
 from nnviz import network as nw
+from nnviz.formatting import count
 
 Array = np.ndarray
 
@@ -536,7 +537,9 @@ def challenge_status(challenge: Challenge, state: PlaygroundState, data: Data) -
         return False, f"choose the data set “{DATASETS[challenge.dataset].label}”"
     units = sum(config.hidden)
     if challenge.max_hidden_units is not None and units > challenge.max_hidden_units:
-        return False, f"{units} hidden units: use at most {challenge.max_hidden_units}"
+        if challenge.max_hidden_units == 0:
+            return False, f"remove the hidden layers (they have {count(units, 'unit')})"
+        return False, f"{count(units, 'hidden unit')}: use at most {challenge.max_hidden_units}"
     if challenge.measure == "test loss":
         value = state.test_loss[-1]
         met = math.isfinite(value) and value <= challenge.target

@@ -205,9 +205,11 @@ def test_a_challenge_names_what_is_missing():
     circle = pg.CHALLENGES[0]
     state, data = trained(1, dataset="xor")
     assert pg.challenge_status(circle, state, data) == (False, "choose the data set “Circle”")
-    state, data = trained(1, hidden=(4, 2))
-    met, why = pg.challenge_status(circle, state, data)
-    assert not met and why.startswith("6 hidden units")
+    state, data = trained(1, hidden=(4, 2))  # the circle allows no hidden layer ('6 hidden units: use at most 0' read
+    assert pg.challenge_status(circle, state, data) == (False, "remove the hidden layers (they have 6 units)")  # oddly)
+    spiral = next(c for c in pg.CHALLENGES if c.dataset == "spiral")
+    state, data = trained(1, dataset="spiral", hidden=(8, 5))
+    assert pg.challenge_status(spiral, state, data) == (False, "13 hidden units: use at most 12")
 
 
 def test_unit_formula_has_the_units_weights_and_inputs():
@@ -246,3 +248,10 @@ def test_discretized_output_is_pure_class_colours():
     probs = np.array([[0.2, 0.6], [0.49, 0.51]])
     _, out = figs.unit_pictures(np.zeros((2, 2, 2)), [], probs, "tanh", 2, discretize=True)
     assert {tuple(c) for c in out.reshape(-1, 3)} == {(230, 159, 0), (0, 114, 178)}
+
+
+
+def test_a_count_is_in_the_plural_where_it_needs_one():
+    from nnviz.formatting import count
+
+    assert (count(1, "epoch"), count(0, "epoch"), count(3, "epoch")) == ("1 epoch", "0 epochs", "3 epochs")

@@ -25,6 +25,7 @@ from nnviz.figures.style import (
     vertical_bands,
     vertical_marker,
 )
+from nnviz.formatting import count
 
 SATURATION_OPACITY = 0.12
 
@@ -155,15 +156,16 @@ def linear_collapse_figure(x: np.ndarray, linear_out: np.ndarray, collapsed_out:
     """The same weights with and without an activation, and the one affine map the linear stack equals."""
     own_axis = activation.key != "linear"  # with no activation both curves share one axis
     data = [
-        _line(x, nonlinear_out, f"{n_hidden} hidden layer(s) with {activation.label}" + (" (right axis)" * own_axis),
+        _line(x, nonlinear_out, f"{count(n_hidden, 'hidden layer')} with {activation.label}" + (" (right axis)" * own_axis),
               {"color": BLUE, "width": 4}, yaxis="y2" if own_axis else "y"),
-        _line(x, linear_out, f"{n_hidden} hidden layer(s), no activation", {"color": ORANGE, "width": 6}),
+        _line(x, linear_out, f"{count(n_hidden, 'hidden layer')}, no activation", {"color": ORANGE, "width": 6}),
         _line(x, collapsed_out, "one layer y = Wx + b (collapsed)", {"color": BLACK, "width": 2, "dash": "dash"}),
     ]
     # Its own axis: a deep sigmoid stack's output can span 0.01 where the linear one spans 5.
     layout = base_layout(height=420, legend_below=True, hovermode="x unified",
                          xaxis=axis("network input x"), yaxis=axis("output y, no activation"),
-                         yaxis2=axis(f"output y, {activation.label}", overlaying="y", side="right", showgrid=False))
+                         yaxis2=axis(f"output y, {activation.label}", overlaying="y", side="right", showgrid=False,
+                                     tickmode="auto", nticks=6))  # its own round ticks (not 1.508, 1.758, …)
     layout["yaxis2"]["title"]["font"]["color"] = BLUE
     layout["margin"]["r"] = 80
     return figure(data, layout)
