@@ -3,7 +3,6 @@
 import streamlit as st
 
 from nnviz import ui
-from nnviz.course import LECTURE_PLAN, PAGES_BY_KEY
 
 st.title("Lecture plan")
 st.markdown(
@@ -11,6 +10,4 @@ st.markdown(
     "beside it says what to show. A page opened from here has **◀ Previous** and **Next ▶** at its top, so "
     "you can walk the whole session without coming back. Switch on **Lecture mode** first for the projector."
 )
-for number, moment in enumerate(LECTURE_PLAN, start=1):
-    page = PAGES_BY_KEY[moment.page]
-    ui.moment_link(number, label=f"{number}. {page.title}: {moment.show}")
+ui.moment_list()

@@ -216,6 +216,18 @@ def moment_link(number: int, label: str | None = None) -> None:
                  query_params={**moment.settings, MOMENT_PARAM: str(number)})
 
 
+MOMENTS_KEY = "lecture_plan_moments"
+
+
+def moment_list() -> None:
+    """Every moment of the lecture plan, in order, as a link to its page whose label wraps (a page link keeps its
+    label on one line: on a phone "what to show" was cut mid-word)."""
+    st.html(f"<style>.st-key-{MOMENTS_KEY} [data-testid='stPageLink'] :is(span, p, div) {{white-space: normal;}}</style>")
+    with st.container(key=MOMENTS_KEY):
+        for number, moment in enumerate(LECTURE_PLAN, start=1):
+            moment_link(number, label=f"{number}. {PAGES_BY_KEY[moment.page].title}: {moment.show}")
+
+
 def moment_bar(number: int) -> None:
     """Where the page stands in the lecture plan, with links to the moments before and after it."""
     moment = LECTURE_PLAN[number - 1]
