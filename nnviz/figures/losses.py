@@ -98,8 +98,8 @@ def bce_vs_mse_figure(p: np.ndarray, current: float | None = None) -> go.Figure:
     bce, mse = losses_for_a_positive(p)
     push_bce, push_mse = logit_pushes(p)
     layout = base_layout(height=420, legend_below=True,
-                         **subplot_grid(1, 2, ["loss for y = 1", "push on the logit |∂L/∂z|"],
-                                        x_title="predicted probability p", y_titles=["loss", "|∂L/∂z|"], h_gap=0.12))
+                         **subplot_grid(1, 2, ["loss for y = 1", "push on z: |∂L/∂z|"],  # short enough for a
+                                        x_title="prediction p", y_titles=["loss", "|∂L/∂z|"], h_gap=0.18))  # phone
     layout["yaxis"]["range"] = [0, 5]
     layout["legend"]["y"] = -0.25
     layout["margin"]["b"] = 110
