@@ -397,6 +397,16 @@ def section(title: str, widths: int | Sequence[float] = (1, 2)) -> list:
     return st.columns(widths)
 
 
+def data_table(frame, *, key: str, height: int) -> None:
+    """A table of numbers ``height`` px high at most (it scrolls). In Lecture mode a static table (st.table), whose
+    text grows with the page's: st.dataframe draws on a canvas in its own small font, unreadable on a projector."""
+    if lecture_mode():
+        with st.container(key=key):  # the key's class, as the dataframe's (a classroom link can hide it)
+            st.table(frame, hide_index=True, height=height)
+    else:
+        st.dataframe(frame, hide_index=True, height=height, key=key)
+
+
 def for_the_screen(fig: go.Figure) -> go.Figure:
     """The figure as drawn: a copy with larger fonts and height in lecture mode, else the figure itself."""
     return scaled_fonts(fig, LECTURE_FONT_FACTOR, LECTURE_HEIGHT_FACTOR) if lecture_mode() else fig

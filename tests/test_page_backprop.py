@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import HANG_FACTOR, figures, metric, set_to_extreme, texts, trace
+from conftest import HANG_FACTOR, app_test, figures, metric, set_to_extreme, texts, trace
 from widget_states import open_tab, tab_sets
 
 from nnviz import backprop as bpm
@@ -175,8 +175,6 @@ def test_one_sgd_step_shows_the_loss_before_and_after(at):
 
 def test_too_large_a_step_is_called_out():
     """A seed where a large η overshoots: the loss goes up, and the page says so."""
-    from conftest import app_test
-
     at = app_test(PAGE)
     open_section(at, "One SGD step")
     at.radio(key="bp_batch").set_value(4)
@@ -230,3 +228,15 @@ def test_every_widget_at_its_extremes(at, end, section):
     at.button(key="bp_all").click().run()
     assert not at.exception
     assert "nan" not in texts(at).lower()
+
+
+def test_lecture_mode_draws_the_tables_as_static_tables_whose_text_grows():
+    """st.dataframe draws on a canvas in its own small font; in Lecture mode the same numbers come as st.table."""
+    at = app_test(PAGE)
+    normal = next(d.value for d in at.dataframe if list(d.value.columns) == ["parameter", "value", "∂L/∂θ"])
+    at.session_state["lecture_mode"] = True
+    at.run()
+    assert not at.exception
+    assert not [d for d in at.dataframe if "parameter" in d.value.columns]
+    lecture = next(t.value for t in at.table if list(t.value.columns) == ["parameter", "value", "∂L/∂θ"])
+    assert lecture.reset_index(drop=True).equals(normal.reset_index(drop=True))
