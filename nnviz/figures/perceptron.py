@@ -186,8 +186,9 @@ def neuron_diagram(x: Sequence[float], w: Sequence[float], b: float, z: float, o
         along = 0.35  # label the edge a third of the way from its input, where the edges are still apart
         annotations.append({"x": 2 * along, "y": yi * (1 - along), "text": f"{name} = {wi:+.2f}", "showarrow": False,
                             "font": {"size": FONT_SIZE, "color": color}, "bgcolor": "rgba(255,255,255,0.85)"})
-        annotations.append({"x": -0.15, "y": yi, "xanchor": "right", "showarrow": False,
-                            "text": "1 (bias input)" if label == "bias" else f"{label} = {xi:.2f}",
+        annotations.append({"x": 0, "xshift": -18, "y": yi, "xanchor": "right", "showarrow": False,  # clear of the
+                            # input's circle (26 px) at any width
+                            "text": "1 (bias)" if label == "bias" else f"{label} = {xi:.2f}",
                             "font": {"size": FONT_SIZE}})
     data.append({"type": "scatter", "mode": "lines", "x": [2, 3.3], "y": [0, 0], "line": {"color": GREY, "width": 3},
                  "hoverinfo": "skip", "showlegend": False})
@@ -207,7 +208,8 @@ def neuron_diagram(x: Sequence[float], w: Sequence[float], b: float, z: float, o
          "font": {"size": FONT_SIZE + 4}},
     ]
     hidden = {"visible": False, "fixedrange": True}
-    layout = base_layout(height=340, annotations=annotations, xaxis=hidden | {"range": [-1.6, 5.2]},
+    # room on the left for the inputs' labels, also on a phone's narrow plot ("1 (bias input)" was cut there)
+    layout = base_layout(height=340, annotations=annotations, xaxis=hidden | {"range": [-2.1, 5.2]},
                          yaxis=hidden | {"range": [-1.75, 1.35]}, margin={"l": 10, "r": 10, "t": 10, "b": 10})
     return figure(data, layout)
 
