@@ -186,8 +186,8 @@ def neuron_diagram(x: Sequence[float], w: Sequence[float], b: float, z: float, o
         along = 0.35  # label the edge a third of the way from its input, where the edges are still apart
         annotations.append({"x": 2 * along, "y": yi * (1 - along), "text": f"{name} = {wi:+.2f}", "showarrow": False,
                             "font": {"size": FONT_SIZE, "color": color}, "bgcolor": "rgba(255,255,255,0.85)"})
-        annotations.append({"x": 0, "xshift": -18, "y": yi, "xanchor": "right", "showarrow": False,  # clear of the
-                            # input's circle (26 px) at any width
+        # the input's label, 18 px left of its centre: clear of its circle (26 px) at any width
+        annotations.append({"x": 0, "xshift": -18, "y": yi, "xanchor": "right", "showarrow": False,
                             "text": "1 (bias)" if label == "bias" else f"{label} = {xi:.2f}",
                             "font": {"size": FONT_SIZE}})
     data.append({"type": "scatter", "mode": "lines", "x": [2, 3.3], "y": [0, 0], "line": {"color": GREY, "width": 3},

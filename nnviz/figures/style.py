@@ -177,7 +177,7 @@ def validating() -> bool:
 
     Validation checks every property of every trace and costs more than building the figure's dicts: 5.6 of the
     loss page's 9.9 ms sweep figure, 2.0 of softmax's 3.0 ms temperature figure, at every slider move. For a valid
-    figure it changes nothing that is sent: tests/test_figure_style.py compares every page's figures built both ways.
+    figure it changes nothing that is sent: tests/test_app.py compares every page's figures built both ways.
     """
     return os.environ.get("NNVIZ_VALIDATE_FIGURES") == "1"
 
