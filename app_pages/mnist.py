@@ -14,6 +14,7 @@ from nnviz import digit_image, mnist_data, notebooks, ui
 from nnviz import mlp as nn
 from nnviz import training_service as ts
 from nnviz.figures import mnist as figs
+from nnviz.formatting import count
 
 STATE_KEY = "mn_state"
 TRAINING_JOB = "nnviz.mlp_training:training_job"  # by name: importing mlp_training would import TensorFlow here
@@ -198,7 +199,7 @@ def training_progress(state: nn.MnistPageState) -> None:
     compare = st.session_state.get("mn_compare", True)
     ui.show_figure(curves_figure(state, compare, progress.last_epoch if progress else None), key="mn_curves")
     if state.earlier:
-        st.checkbox(f"Show the last {len(state.earlier)} earlier run(s) for comparison", True, key="mn_compare",
+        st.checkbox(f"Show the last {count(len(state.earlier), 'earlier run')} for comparison", True, key="mn_compare",
                     persist_state="session")
     training_messages(state)
     training_metrics(run.history)

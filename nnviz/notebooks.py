@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from nnviz.course import PAGES_BY_KEY
+from nnviz.formatting import count
 from nnviz.keras_code import float_literal
 
 BASE_PACKAGES = ("numpy", "tensorflow", "plotly")
@@ -169,7 +170,7 @@ def sgd_notebook(code: str, learning_rate: float, batch_size: int, epochs: int, 
                  start: Sequence[float]) -> PageNotebook:
     return PageNotebook(
         "gradient_descent",
-        f"η = {learning_rate:g}, mini-batch size {batch_size}, {epochs} epoch(s), data seed {seed}",
+        f"η = {learning_rate:g}, mini-batch size {batch_size}, {count(epochs, 'epoch')}, data seed {seed}",
         "## Gradient descent\n\n"
         "Training moves each parameter a small step against the gradient of the loss:\n\n"
         r"$$w \leftarrow w - \eta\,\frac{\partial L}{\partial w}$$"
@@ -208,7 +209,7 @@ def backprop_notebook(code: str, sizes: Sequence[int], hidden_activation: str, o
     return PageNotebook(
         "backprop",
         f"a {shape} network ({hidden_activation} hidden, {output_activation} output), loss {loss}, "
-        f"{n_examples} example(s)",
+        f"{count(n_examples, 'example')}",
         "## Backpropagation\n\n"
         "The forward pass computes every layer's $z^{(l)} = W^{(l)} a^{(l-1)} + b^{(l)}$ and "
         "$a^{(l)} = f(z^{(l)})$, then the loss $L$. The backward pass runs the chain rule from the loss back, "
@@ -244,7 +245,7 @@ fig.show()
 
 def loss_metric_notebook(code: str, seed: int, learning_rate: float, epochs: int) -> PageNotebook:
     return PageNotebook(
-        "loss_vs_accuracy", f"data seed {seed}, η = {learning_rate:g}, {epochs} epoch(s)",
+        "loss_vs_accuracy", f"data seed {seed}, η = {learning_rate:g}, {count(epochs, 'epoch')}",
         "## Loss vs accuracy\n\n"
         "Accuracy counts the points on the right side: moving a weight a little changes it only when a point "
         "crosses the boundary, so its gradient is 0 almost everywhere and gradient descent cannot follow it. "
@@ -273,7 +274,7 @@ def playground_notebook(code: str, dataset_label: str, sizes: Sequence[int], epo
     shape = "-".join(str(n) for n in sizes)
     data = f"your points ({own_file}, put the file next to the notebook)" if own_file else dataset_label
     return PageNotebook(
-        "playground", f"data {data}, a {shape} network, {epochs} epoch(s) trained",
+        "playground", f"data {data}, a {shape} network, {count(epochs, 'epoch')} trained",
         "## The playground\n\n"
         "A small network learns to separate two-dimensional points. Each unit $j$ of layer $l$ weighs the "
         "layer below, adds its bias and applies the activation $f$:\n\n"

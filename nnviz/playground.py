@@ -325,7 +325,7 @@ def parse_points_csv(raw: bytes, name: str = "upload.csv") -> tuple[OwnData | No
     labels = []
     for i, row in enumerate(rows, start=1):
         if len(row) < 3:
-            return None, f"Row {i} of {name} has {len(row)} column(s); each row needs x₁, x₂ and a label."
+            return None, f"Row {i} of {name} has {count(len(row), 'column')}; each row needs x₁, x₂ and a label."
         for j in (0, 1):
             value = _to_float(row[j])
             if value is None:
