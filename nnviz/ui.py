@@ -26,7 +26,7 @@ import streamlit as st
 
 from nnviz import heap, notebooks
 from nnviz.course import LECTURE_PLAN, MOMENT_PARAM, OBJECTIVES, PAGES_BY_KEY
-from nnviz.figures.style import figure_json, scaled_fonts
+from nnviz.figures.style import figure_height, figure_json, plotly_figure, scaled_fonts
 
 heap.keep_large_blocks_mapped()  # the server's RSS would otherwise grow by steps over a lecture (nnviz.heap)
 
@@ -45,7 +45,17 @@ def cache_figure(builder):
     figure is never changed after it is built (``show_figure`` scales a copy). Use it for
     figures that most widget changes leave alone, so a rerun rebuilds only what changed.
     """
-    return st.cache_resource(max_entries=FIGURE_CACHE_ENTRIES, show_spinner=False)(builder)
+    cached = _CACHED_BUILDERS.get(builder.__code__)
+    if cached is None:
+        cached = st.cache_resource(max_entries=FIGURE_CACHE_ENTRIES, show_spinner=False)(builder)
+        _CACHED_BUILDERS[builder.__code__] = cached
+    return cached
+
+
+# A page's script runs anew at every rerun, and so do its @cache_figure lines; making the cached function reads its
+# source to name its cache (~0.3 ms each). The script's compiled code is kept, so a builder's code object is the
+# same at every run: the cached function made at the first run serves every later one (its cache is the same).
+_CACHED_BUILDERS: dict = {}
 
 
 def lecture_mode() -> bool:
@@ -422,7 +432,7 @@ def show_figure(fig: go.Figure, *, key: str | None = None, on_select=None):
     """
     if key is not None and on_select is None and in_place_figures():
         return _in_place(fig, key, _FIGURE, {})
-    fig = for_the_screen(fig)
+    fig = plotly_figure(for_the_screen(fig))
     selection = {"on_select": on_select, "selection_mode": "points"} if on_select else {}
     return st.plotly_chart(fig, width="stretch", key=key, config={"displaylogo": False}, **selection)
 
@@ -542,7 +552,7 @@ def drawn(fig: go.Figure) -> tuple[int, str]:
     made = getattr(fig, attr, None)
     if made is None:
         screen = for_the_screen(fig)
-        made = (int(screen.layout.height or 450), figure_json(screen))
+        made = (int(figure_height(screen) or 450), figure_json(screen))
         setattr(fig, attr, made)  # two sessions may both make it: the same value
     return made
 

@@ -85,3 +85,34 @@ def test_markers_that_hold_their_text_grow_with_it_and_others_keep_their_size():
     lecture = scaled_fonts(figure([units, points], base_layout()), 1.5)
     assert lecture.data[0].marker.size == 81 and lecture.data[0].textfont.size == 24
     assert lecture.data[1].marker.size == 10
+
+
+def test_the_app_sends_its_figures_from_their_dicts_and_builds_plotly_objects_only_when_asked(monkeypatch):
+    """In the app ``figure`` keeps the dicts (an UnbuiltFigure): its JSON and its Lecture-mode copy are made from
+    them, equal to what the validated go.Figure gives, and plotly's object tree is built only when an attribute of
+    the go.Figure is read."""
+    import json
+
+    import numpy as np
+
+    from nnviz.figures.style import UnbuiltFigure, figure_height, figure_json, plotly_figure
+
+    def made() -> go.Figure:
+        fig = a_figure()
+        return figure([*fig.to_dict()["data"], {"type": "bar", "x": np.arange(3), "y": np.array([0.5, 1.0, 2.0])}],
+                      fig.to_dict()["layout"])
+
+    validated = made()
+    monkeypatch.setenv("NNVIZ_VALIDATE_FIGURES", "0")
+    unbuilt = made()
+    assert isinstance(unbuilt, UnbuiltFigure) and not isinstance(validated, UnbuiltFigure)
+    assert json.loads(figure_json(unbuilt)) == json.loads(figure_json(validated))
+    scaled = scaled_fonts(unbuilt, 22 / 16, 1.2)
+    assert isinstance(scaled, UnbuiltFigure)
+    assert json.loads(figure_json(scaled)) == json.loads(figure_json(scaled_fonts(validated, 22 / 16, 1.2)))
+    assert figure_height(scaled) == figure_height(validated) * 1.2 == 504
+    assert getattr(unbuilt, "_nnviz_drawn", None) is None  # a private name is not looked up in plotly's figure
+    assert "built" not in vars(unbuilt) and "built" not in vars(scaled)  # nothing above built a go.Figure
+    assert unbuilt.data_and_layout[1]["font"]["size"] == 16  # scaling left the original as it was
+    assert unbuilt.layout.height == 420 and unbuilt.data[1].y[2] == 2.0  # a go.Figure's attributes: built now
+    assert isinstance(plotly_figure(unbuilt), go.Figure) and plotly_figure(validated) is validated

@@ -10,6 +10,7 @@ import plotly.graph_objects as go
 from nnviz.figures.style import (
     BLACK,
     BLUE,
+    BLUES,
     FONT_SIZE,
     GREEN,
     GREY,
@@ -126,7 +127,7 @@ def contour_figure(w1: np.ndarray, w2: np.ndarray, loss: np.ndarray, trajectorie
         suffix = "" if p == 0 else str(p + 1)
         on_axes = {"xaxis": f"x{suffix}", "yaxis": f"y{suffix}"}
         data.append({"type": "contour", "x": w1, "y": w2, "z": z, "ncontours": 25, "showscale": False,
-                     "colorscale": "Blues", "reversescale": True, "contours": {"coloring": "heatmap", "showlines": True},
+                     "colorscale": BLUES, "reversescale": True, "contours": {"coloring": "heatmap", "showlines": True},
                      "line": {"width": 0.5, "color": "white"}, "opacity": 0.85,
                      "hovertemplate": f"{axis_titles[0]} = %{{x:.2f}}, {axis_titles[1]} = %{{y:.2f}}<extra></extra>",
                      **on_axes})
@@ -143,7 +144,8 @@ def contour_figure(w1: np.ndarray, w2: np.ndarray, loss: np.ndarray, trajectorie
             data.append({"type": "scatter", "mode": "lines+markers", "x": points[:, 0], "y": points[:, 1],
                          "name": label, "legendgroup": label, "line": style,
                          "marker": {**marker, "color": style["color"]}, "customdata": losses,
-                         "text": steps, "hovertemplate": "step %{text}: L = %{customdata:.4g}<extra>" + label + "</extra>",
+                         "text": steps.astype(float),  # step numbers, as plotly's validation makes them
+                         "hovertemplate": "step %{text}: L = %{customdata:.4g}<extra>" + label + "</extra>",
                          **on_axes})
             numbered = _numbered_steps(points, box) if j == 0 and sparse else []  # one path a panel: legible
             if numbered:
@@ -175,7 +177,8 @@ def contour_figure(w1: np.ndarray, w2: np.ndarray, loss: np.ndarray, trajectorie
     top, bottom = 20 + (28 * title_lines if titled else 0), 130  # room for Lecture mode's larger fonts too
     if height is None:  # square panels; the plotting width is the figure's less the side margins (70 + 20)
         height = int((min(440, (width_hint - 90) * width) + top + bottom) / height_scale)
-    layout = base_layout(height=height, legend_below=True, annotations=annotations, **layout_axes)
+    layout = base_layout(height=height, legend_below=True, **({"annotations": annotations} if annotations else {}),
+                         **layout_axes)
     layout["legend"].update({"yref": "container", "y": 0, "yanchor": "bottom"})
     layout["margin"].update({"t": top, "b": bottom})
     return figure(data, layout)
@@ -215,7 +218,7 @@ def surface_figure(w1: np.ndarray, w2: np.ndarray, loss: np.ndarray, trajectorie
                    box, log_contours: bool = False) -> go.Figure:
     """The loss as a 3-D surface with the paths drawn on it."""
     transform = (lambda v: np.log10(v - loss.min() + 1e-3)) if log_contours else (lambda v: v)
-    data = [{"type": "surface", "x": w1, "y": w2, "z": transform(loss), "colorscale": "Blues", "reversescale": True,
+    data = [{"type": "surface", "x": w1, "y": w2, "z": transform(loss), "colorscale": BLUES, "reversescale": True,
              "showscale": False, "opacity": 0.7}]
     for i, (label, trajectory) in enumerate(trajectories.items()):
         _, points, losses = _thin(trajectory.points, trajectory.losses)

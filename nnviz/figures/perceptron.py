@@ -135,7 +135,7 @@ def decision_boundary_figure(
                      "name": "sample just used",
                      "marker": {"symbol": "circle-open", "size": 30, "color": BLACK, "line": {"width": 4}}})
     layout = base_layout(
-        height=height, legend_below=True, annotations=annotations,
+        height=height, legend_below=True, **({"annotations": annotations} if annotations else {}),
         xaxis=axis(feature_names[0], range=[box[0], box[1]], zeroline=False, constrain="domain"),
         # equal scales on both axes, so that w really looks perpendicular to the line
         yaxis=axis(feature_names[1], range=[box[2], box[3]], zeroline=False, scaleanchor="x", scaleratio=1,

@@ -10,9 +10,11 @@ skips even that one validation; the tests validate every figure they build
 
 from __future__ import annotations
 
+import functools
 import os
 
 import numpy as np
+import plotly.colors as pc
 import plotly.graph_objects as go
 import plotly.io as pio
 from _plotly_utils.utils import is_skipped_key, to_typed_array_spec
@@ -24,6 +26,9 @@ BLUE, ORANGE, GREEN, VERMILION, PURPLE, SKY, BLACK = (
 PALETTE = (BLUE, ORANGE, GREEN, VERMILION, PURPLE, SKY, BLACK)
 GREY = "#999999"
 GRID = "#E5E5E5"
+# plotly's "Blues", light to dark, as its colour stops: a figure that is not validated sends a colorscale as written,
+# and plotly.js has its own, different scale of that name
+BLUES = [[position, colour] for position, colour in pc.get_colorscale("Blues")]
 ZERO_LINE = "#B0B0B0"
 DASHES = ("solid", "dash", "dot", "dashdot")
 
@@ -127,7 +132,11 @@ def scaled_fonts(fig: go.Figure, factor: float, height_factor: float = 1.0,
                  min_size: int = LECTURE_MIN_FONT) -> go.Figure:
     """A copy of ``fig`` for a projector: every font size (titles, ticks, legend, annotations, the text on
     traces) times ``factor`` and at least ``min_size``, axis text dark, the height times ``height_factor``."""
-    spec = fig.to_dict()
+    if isinstance(fig, UnbuiltFigure):
+        data, layout = fig.data_and_layout
+        spec = {"data": _copied(data), "layout": _copied(layout)}
+    else:
+        spec = fig.to_dict()
 
     def scale(node):
         if isinstance(node, dict):
@@ -182,14 +191,57 @@ def validating() -> bool:
     return os.environ.get("NNVIZ_VALIDATE_FIGURES") == "1"
 
 
+class UnbuiltFigure:
+    """A figure kept as the dicts it is made of: what ``figure`` gives where it does not validate (the app).
+
+    The app only sends figures, as JSON (``figure_json``) and in Lecture mode as a scaled copy (``scaled_fonts``),
+    and both are made from the dicts; building plotly's tree of objects costs 0.5-1.9 ms a figure even without
+    validation, on every rerun. So it is built only if something asks for a go.Figure attribute (``fig.layout``,
+    ``fig.to_dict()``, …): then once, and every public attribute is the built figure's. A figure is never changed
+    once made.
+    """
+
+    def __init__(self, data: list[dict], layout: dict):
+        self.data_and_layout = (data, layout)
+
+    @functools.cached_property
+    def built(self) -> go.Figure:
+        data, layout = self.data_and_layout
+        return go.Figure(data=data, layout=layout, _validate=False)
+
+    def __getattr__(self, name: str):  # only called for a name the instance and its class lack
+        if name.startswith("_") or name in ("data_and_layout", "built"):  # e.g. getattr(fig, "_cache", None)
+            raise AttributeError(name)
+        return getattr(self.built, name)
+
+
 def figure(data: list[dict], layout: dict) -> go.Figure:
-    """The one place a figure is built (and, in the tests, validated). Built without validation, it keeps the dicts
-    it was built from for ``figure_json``: a figure is never changed once built."""
+    """The one place a figure is built: in the tests a validated go.Figure, in the app an ``UnbuiltFigure``, which
+    answers as the go.Figure would."""
     if validating():
         return go.Figure(data=data, layout=layout)
-    fig = go.Figure(data=data, layout=layout, _validate=False)
-    fig._nnviz_spec = (data, layout)
-    return fig
+    return UnbuiltFigure(data, layout)
+
+
+def plotly_figure(fig) -> go.Figure:
+    """``fig`` as a go.Figure (for st.plotly_chart)."""
+    return fig.built if isinstance(fig, UnbuiltFigure) else fig
+
+
+def figure_height(fig) -> int | None:
+    """The height the figure's layout sets, if any, without building an ``UnbuiltFigure``."""
+    if isinstance(fig, UnbuiltFigure):
+        return fig.data_and_layout[1].get("height")
+    return fig.layout.height
+
+
+def _copied(node):
+    """``node`` with every dict and list in it copied, its other values (numbers, strings, arrays) shared."""
+    if isinstance(node, dict):
+        return {key: _copied(value) for key, value in node.items()}
+    if isinstance(node, (list, tuple)):
+        return [_copied(item) for item in node]
+    return node
 
 
 # What st.plotly_chart's Streamlit theme adds to a figure (Streamlit 1.67's light theme, read from its chart code),
@@ -220,12 +272,11 @@ def figure_json(fig: go.Figure) -> str:
     A figure of ``figure`` (unvalidated) is written from the dicts it was built from, its numpy arrays as Plotly's
     typed arrays: what ``to_plotly_json`` gives, without its deep copy of every list (a third of a softmax rerun's
     figure time)."""
-    spec = getattr(fig, "_nnviz_spec", None)
-    if spec is None:
+    if isinstance(fig, UnbuiltFigure):
+        data, layout = (_typed_arrays(part) for part in fig.data_and_layout)
+    else:
         spec = fig.to_plotly_json()
         data, layout = spec["data"], spec["layout"]
-    else:
-        data, layout = _typed_arrays(spec[0]), _typed_arrays(spec[1])
     return pio.to_json({"data": data, "layout": {**layout, "template": IN_PLACE_TEMPLATE}}, validate=False)
 
 
