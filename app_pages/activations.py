@@ -145,7 +145,7 @@ def one_neuron() -> None:
                        key="neuron")
     with controls:
         table_x = np.array(NEURON_INPUTS)
-        st.table({"x": [f"{v:g}" for v in table_x], "z = w·x + b": [f"{v:.2f}" for v in w * table_x + b],
+        ui.table({"x": [f"{v:g}" for v in table_x], "z = w·x + b": [f"{v:.2f}" for v in w * table_x + b],
                   "a = f(z)": [f"{v:.4f}" for v in act.neuron(table_x, w, b, neuron_act)]})
 
 
@@ -176,7 +176,7 @@ def deep_chains() -> None:
             return
         series = chain_series(tuple(compared), depth, chain_w, x0)
         ui.show_figure(chain_figure(tuple(compared), depth, chain_w, x0), key="chain")
-        st.table({"activation": list(series), f"∂a/∂x after {depth} layers": [f"{g[-1]:.3g}" for g in series.values()]})
+        ui.table({"activation": list(series), f"∂a/∂x after {depth} layers": [f"{g[-1]:.3g}" for g in series.values()]})
         dead = [name for name, grads in series.items() if grads[-1] == 0]
         if dead:
             st.caption(f"Exactly zero (not drawn on the log axis): {', '.join(dead)}.")

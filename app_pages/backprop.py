@@ -3,7 +3,6 @@
 from dataclasses import asdict
 
 import numpy as np
-import pandas as pd
 import streamlit as st
 
 from nnviz import backprop as bpm
@@ -192,8 +191,8 @@ def step_arithmetic(bp: bpm.BackwardPass, step: int, setup: bpm.BackpropSetup) -
     with table:
         st.markdown("**Computed so far**" + (" (δ of example 1; gradients averaged over the batch)"
                                              if setup.batch > 1 else ""))
-        ui.data_table(pd.DataFrame({"quantity": [("∂L/∂" + k) if not k.startswith("δ") else k for k in done],
-                                    "value": [f"{v:.4g}" for v in done.values()]}),
+        ui.data_table({"quantity": [("∂L/∂" + k) if not k.startswith("δ") else k for k in done],
+                       "value": [f"{v:.4g}" for v in done.values()]},
                       height=min(35 * (len(done) + 1) + 3, 300), key="bp_so_far")
 
 
@@ -209,8 +208,8 @@ def sensitivity(bp: bpm.BackwardPass) -> None:
             "with a small δ, hardly matter for this example."
         )
         rows = bpm.gradient_rows(bp)
-        ui.data_table(pd.DataFrame({"parameter": rows["parameter"], "value": [f"{v:.4g}" for v in rows["value"]],
-                                    "∂L/∂θ": [f"{v + 0.0:.4g}" for v in rows["∂L/∂θ"]]}),
+        ui.data_table({"parameter": rows["parameter"], "value": [f"{v:.4g}" for v in rows["value"]],
+                       "∂L/∂θ": [f"{v + 0.0:.4g}" for v in rows["∂L/∂θ"]]},
                       height=300, key="bp_gradients")
 
 
@@ -239,9 +238,9 @@ def one_sgd_step(bp: bpm.BackwardPass) -> None:
     with plot:
         ui.show_figure(one_step_figure(*_pass_key(bp), rate), key="bp_rate_curve")
     names = bpm.parameter_names(bp.spec)
-    ui.data_table(pd.DataFrame({"parameter": names, "θ": [f"{v:.4g}" for v in result.before.flat],
-                                "∂L/∂θ": [f"{v + 0.0:.4g}" for v in bp.gradients.flat],
-                                "θ − η ∂L/∂θ": [f"{v:.4g}" for v in result.after.flat]}),
+    ui.data_table({"parameter": names, "θ": [f"{v:.4g}" for v in result.before.flat],
+                   "∂L/∂θ": [f"{v + 0.0:.4g}" for v in bp.gradients.flat],
+                   "θ − η ∂L/∂θ": [f"{v:.4g}" for v in result.after.flat]},
                   height=250, key="bp_new_weights")
 
 
@@ -259,7 +258,7 @@ def check_gradient(bp: bpm.BackwardPass) -> None:
     tape = tape_result(bp)
     if tape is not None:
         table["tf.GradientTape"] = [f"{v + 0.0:.6g}" for v in tape]
-    ui.data_table(pd.DataFrame(table), height=250, key="bp_check")
+    ui.data_table(table, height=250, key="bp_check")
     st.caption(f"Largest |difference|: {max(check['|difference|']):.1e} (rounding in the finite difference).")
     if tape is not None:
         gap = float(np.max(np.abs(tape - np.asarray(check["backprop"]))))

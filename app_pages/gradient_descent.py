@@ -232,7 +232,7 @@ def batches() -> None:
         ui.show_figure(paths_figure, key="gd_batches")
         ui.show_figure(batch_losses_figure, key="gd_batch_losses")
     with controls:
-        st.table({"method": list(runs), "samples per step": [200, batch_size, 1],
+        ui.table({"method": list(runs), "samples per step": [200, batch_size, 1],
                   "steps per epoch": [run[1] for run in runs.values()],
                   "loss after training": [f"{run[0].losses[-1]:.3f}" for run in runs.values()]})
     st.markdown(
@@ -300,7 +300,7 @@ else:
     histories = st.session_state.get("gd4_histories")
     if histories:
         ui.show_figure(figs.learning_curves_figure(histories), key="gd_compare")
-        st.table({"learning rate": list(histories),
+        ui.table({"learning rate": list(histories),
                   "validation accuracy after 10 epochs": [f"{h['val_accuracy'][-1]:.1%}" if h.get("val_accuracy") else "—"
                                                           for h in histories.values()]})
 

@@ -90,7 +90,7 @@ def step_vs_sigmoid() -> None:
                  r"\frac{\partial z}{\partial w}")
         st.latex(r"\frac{\partial p}{\partial z} = \begin{cases}\sigma(z)(1 - \sigma(z)) & \text{sigmoid}\\ "
                  r"0 & \text{step}\end{cases}")
-        st.table({"neuron": ["sigmoid", "step"],
+        ui.table({"neuron": ["sigmoid", "step"],
                   "∂L/∂w₁ (app, chain rule)": [f"{grad_sigmoid[0]:+.4f}", f"{grad_step[0]:+.4f}"],
                   "∂L/∂w₂ (app, chain rule)": [f"{grad_sigmoid[1]:+.4f}", f"{grad_step[1]:+.4f}"]})
         st.caption(f"Gradients of the cross-entropy at the marked weights: w = ({w_marked[0]:.2f}, {w_marked[1]:.2f}), "
@@ -105,7 +105,7 @@ def step_vs_sigmoid() -> None:
         if tape is not None:
             (w1_t, w2_t), b_t, seed_t, grads = tape
             stale = (w1_t, w2_t, b_t, seed_t) != (*w_marked, bias, seed)
-            st.table({"neuron": ["sigmoid", "step (tf.cast(z ≥ 0))"],
+            ui.table({"neuron": ["sigmoid", "step (tf.cast(z ≥ 0))"],
                       "GradientTape ∂L/∂w": [np.array2string(grads["sigmoid"], precision=4),
                                              "None: no gradient at all" if grads["step"] is None
                                              else np.array2string(grads["step"], precision=4)]})
@@ -174,7 +174,7 @@ def accuracy_can_mislead() -> None:
         m2.metric("recall (positives found)", "—" if recall is None else f"{recall:.0%}")
         m3.metric("precision", "undefined" if precision is None else f"{precision:.0%}",
                   help="TP / (TP + FP) = 0 / 0 when the model never predicts a positive.")
-        st.table({"": ["really positive", "really negative"], "predicted positive": [c["TP"], c["FP"]],
+        ui.table({"": ["really positive", "really negative"], "predicted positive": [c["TP"], c["FP"]],
                   "predicted negative": [c["FN"], c["TN"]]})
         st.caption("A model that never says yes scores high accuracy on imbalanced data and finds no positive at all. "
                    "Look at the confusion matrix, precision and recall too.")

@@ -82,7 +82,7 @@ def data_section(state: nn.MnistPageState) -> tuple[mnist_data.ImageDataset, int
                 state.download_failures.pop(dataset_key, None)
                 st.rerun()
         st.markdown(f"**In use:** {data.title}")
-        st.table({"set": ["training", "validation", "test"],
+        ui.table({"set": ["training", "validation", "test"],
                   "images": [f"{len(data.y_train):,}", f"{len(data.y_val):,}", f"{len(data.y_test):,}"],
                   "used for": ["learning the weights", "watching for overfitting during training",
                                "the final score, once"]})
@@ -123,7 +123,7 @@ def build_section(data: mnist_data.ImageDataset, seed: int) -> nn.MLPConfig:
     with diagram:
         ui.show_figure(figs.network_figure(config, data.class_names), key="mn_network")
         rows = nn.layer_table(config)
-        st.table({"layer": [r.name for r in rows], "output shape": [r.output_shape for r in rows],
+        ui.table({"layer": [r.name for r in rows], "output shape": [r.output_shape for r in rows],
                   "parameters": [f"{r.params:,}" for r in rows], "from": [r.formula for r in rows]})
         st.metric("trainable parameters (as model.summary() reports them)", f"{nn.parameter_count(config):,}")
     with st.expander("The Keras code the app runs for these settings (copy it to run it yourself)"):

@@ -278,7 +278,7 @@ def xor_with_two_layers() -> None:
         st.latex(r"\begin{aligned}h_1 &= H(x_1 + x_2 - 0.5) && \text{(OR)}\\ h_2 &= H(x_1 + x_2 - 1.5) && \text{(AND)}"
                  r"\\ \hat y &= H(h_1 - h_2 - 0.5)\end{aligned}")
     with table:
-        st.table({name: [int(v) for v in column] for name, column in (
+        ui.table({name: [int(v) for v in column] for name, column in (
             ("x₁", TRUTH_TABLE_INPUTS[:, 0]), ("x₂", TRUTH_TABLE_INPUTS[:, 1]), ("h₁ = OR", hidden[:, 0]),
             ("h₂ = AND", hidden[:, 1]), ("network ŷ", out), ("XOR", xor.y))})
     steep = st.slider("steepness s of the sigmoid neurons σ(s·z)", 1.0, 20.0, 5.0, step=0.5, key="xor_steepness", **own,

@@ -70,7 +70,7 @@ def logits_to_probabilities() -> None:
     st.latex(r"p_k = \mathrm{softmax}(z / T)_k = \frac{e^{z_k/T}}{\sum_j e^{z_j/T}}")
     st.markdown("Step by step for your logits (the largest value $m$ is subtracted first — see *Numerical stability* "
                 "below):")
-    st.table({
+    ui.table({
         "class": [f"class {k}" for k in range(n_classes)],
         "z": [f"{v:.2f}" for v in steps.logits],
         "z / T": [f"{v:.3f}" for v in steps.scaled],
@@ -184,7 +184,7 @@ def numerical_stability() -> None:
         f"$e^{{x}}$ overflows to ∞ for $x > {sm.FLOAT32_EXP_OVERFLOW:.1f}$ and underflows to 0 for "
         f"$x < {sm.FLOAT32_EXP_UNDERFLOW:.1f}$."
     )
-    st.table({
+    ui.table({
         "class": [f"class {k}" for k in range(now.n_classes)],
         "(z + c)/T": [f"{v:.1f}" for v in big / temperature],
         "naive e^x / Σ e^x (float32)": [f"{v:.4f}" for v in naive],

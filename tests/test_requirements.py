@@ -45,6 +45,7 @@ def test_every_package_nnviz_imports_is_a_requirement_of_its_own():
     distribution = {"PIL": "pillow", "sklearn": "scikit-learn", "tensorflow": "tensorflow-cpu",
                     "keras": "tensorflow-cpu",  # TensorFlow's wheel brings Keras 3 and pins its range
                     "pandas": "streamlit",  # ui.py imports it only to finish Streamlit's own lazy import early
+                    "pyarrow": "streamlit",  # ui.py gives st.table Arrow tables, the form Streamlit sends them in
                     "_plotly_utils": "plotly"}  # plotly's private helpers: figures.style sends typed arrays as plotly does
     listed = {package(line) for line in requirement_lines("requirements.txt")}
     third_party = {name for name in imported if name not in sys.stdlib_module_names and name != "nnviz"}
