@@ -90,7 +90,7 @@ def temperature_and_argmax() -> None:
     winner = int(np.argmax(probs))
     plot, text = ui.section("Temperature, and argmax versus probabilities", [2, 1])
     with plot:
-        curves = np.array([sm.softmax(now.logits, t) for t in TEMPERATURES])
+        curves = sm.softmax_rows(now.logits / TEMPERATURES[:, None])  # row i: softmax(z / T_i)
         ui.show_figure(figs.temperature_figure(TEMPERATURES, curves, now.temperature, winner),
                        key="sm_temperature_fig")
     with text:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import plotly.graph_objects as go
 import pytest
 
@@ -93,8 +94,6 @@ def test_the_app_sends_its_figures_from_their_dicts_and_builds_plotly_objects_on
     the go.Figure is read."""
     import json
 
-    import numpy as np
-
     from nnviz.figures.style import UnbuiltFigure, figure_height, figure_json, plotly_figure
 
     def made() -> go.Figure:
@@ -116,3 +115,21 @@ def test_the_app_sends_its_figures_from_their_dicts_and_builds_plotly_objects_on
     assert unbuilt.data_and_layout[1]["font"]["size"] == 16  # scaling left the original as it was
     assert unbuilt.layout.height == 420 and unbuilt.data[1].y[2] == 2.0  # a go.Figure's attributes: built now
     assert isinstance(plotly_figure(unbuilt), go.Figure) and plotly_figure(validated) is validated
+
+
+@pytest.mark.parametrize("array", [
+    np.linspace(0, 1, 60), np.random.default_rng(0).random((60, 10))[:, 3], np.random.default_rng(1).random((5, 7)),
+    np.random.default_rng(2).random((4, 3)).T, np.linspace(0, 1, 30, dtype=np.float32), np.arange(5, dtype=np.int32),
+    np.arange(300), np.arange(3, dtype=np.uint64), np.array([]), np.array([True, False]), np.array(["a", "b"]),
+], ids=lambda a: f"{a.dtype}{a.shape}")
+def test_arrays_go_as_the_typed_arrays_plotly_makes(array):
+    """style._typed_array skips plotly's read-only copy; the spec must be plotly's, views and transposes included."""
+    from _plotly_utils.utils import to_typed_array_spec
+
+    from nnviz.figures.style import _typed_array
+
+    ours, plotlys = _typed_array(array), to_typed_array_spec(array)
+    if isinstance(plotlys, np.ndarray):  # a type plotly.js does not read: left as an array by both
+        assert isinstance(ours, np.ndarray) and np.array_equal(ours, plotlys)
+    else:
+        assert ours == plotlys

@@ -10,6 +10,7 @@ skips even that one validation; the tests validate every figure they build
 
 from __future__ import annotations
 
+import base64
 import functools
 import os
 
@@ -289,7 +290,24 @@ def _typed_arrays(node):
     if isinstance(node, dict):
         return {key: value if is_skipped_key(key) else _typed_arrays(value) for key, value in node.items()}
     if isinstance(node, np.ndarray):
-        return to_typed_array_spec(node)
+        return _typed_array(node)
     if isinstance(node, (list, tuple)) and any(isinstance(item, _CONTAINERS) for item in node):
         return [_typed_arrays(item) for item in node]
     return node
+
+
+# numpy's names of the types plotly.js reads from base64 as they are (plotly's own table, _plotly_utils.utils)
+_JS_TYPES = {"int8": "i1", "uint8": "u1", "int16": "i2", "uint16": "u2", "int32": "i4", "uint32": "u4",
+             "float32": "f4", "float64": "f8"}
+
+
+def _typed_array(array: np.ndarray):
+    """``to_typed_array_spec(array)``: the same spec, made without its read-only copy of the array (~70 µs an array,
+    a dozen arrays a figure). Other types (int64, which plotly narrows first), empty arrays: plotly's own."""
+    code = _JS_TYPES.get(array.dtype.name)
+    if code is None or array.size == 0 or not array.dtype.isnative:
+        return to_typed_array_spec(array)
+    spec = {"dtype": code, "bdata": base64.b64encode(np.ascontiguousarray(array)).decode("ascii")}
+    if array.ndim > 1:
+        spec["shape"] = str(array.shape)[1:-1]
+    return spec
