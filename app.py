@@ -13,8 +13,7 @@ sections: dict[str, list] = {"": [st.Page("app_pages/home.py", title="Home", ico
                                           icon=":material/format_list_numbered:", url_path="lecture_plan")]}
 for page in PAGES:
     if page.available:
-        sections.setdefault(page.section, []).append(
-            st.Page(page.script, title=page.title, icon=page.icon, url_path=page.key))
+        sections.setdefault(page.section, []).append(ui.streamlit_page(page))
 
 navigation = st.navigation(sections)
 ui.sidebar()

@@ -1,5 +1,6 @@
 """Backpropagation: how the gradient reaches every weight, one chain-rule step at a time."""
 
+import functools
 from dataclasses import asdict
 
 import numpy as np
@@ -8,6 +9,7 @@ import streamlit as st
 from nnviz import backprop as bpm
 from nnviz import network as nw
 from nnviz import notebooks, ui
+from nnviz.course import PAGES_BY_KEY
 from nnviz.figures import backprop as figs
 from nnviz.keras_code import backprop_code
 from nnviz.mlp import N_CLASSES, N_INPUTS, MLPConfig
@@ -59,38 +61,42 @@ def delta_by_layer_figure(spec, flat, x, y):
     return figs.delta_by_layer_figure(bpm.delta_by_layer(bp), labels)
 
 
-def network_controls() -> bpm.BackpropSetup:
-    """The network, the example(s) and the weights' seed."""
+# Every section reads the network from the session's state (current_pass), so that a section rerun on its own sees
+# the values of now. The network's controls rerun the four sections that show it, not the page's header, sidebar or
+# Try this; Step and the example rerun the forward/backward section, η and the deep view's activation their own.
+USES_NETWORK = ("bp_network", "bp_forward", "bp_gradients", ui.KERAS_SECTION)
+NETWORK = {**ui.reruns(*USES_NETWORK), **ui.URL}
+
+
+def network_controls() -> None:
+    """The network, the example(s) and the weights' seed (current_setup reads them)."""
     c1, c2, c3, c4, c5 = ui.section("The network and the example", 5)
     with c1:
-        layers = st.slider("hidden layers", 1, bpm.MAX_HIDDEN_LAYERS, 1, key="bp_layers", **ui.URL)
-        units = st.slider("units per hidden layer", *bpm.UNIT_RANGE, 3, key="bp_units", **ui.URL)
+        st.slider("hidden layers", 1, bpm.MAX_HIDDEN_LAYERS, 1, key="bp_layers", **NETWORK)
+        st.slider("units per hidden layer", *bpm.UNIT_RANGE, 3, key="bp_units", **NETWORK)
     with c2:
-        activation = st.selectbox("hidden activation", bpm.HIDDEN_CHOICES, format_func=ACTIVATION_LABELS.get,
-                                  key="bp_activation", **ui.URL)
+        st.selectbox("hidden activation", bpm.HIDDEN_CHOICES, format_func=ACTIVATION_LABELS.get, key="bp_activation",
+                     **NETWORK)
         outputs = st.selectbox("output layer", bpm.OUTPUT_CHOICES, format_func=OUTPUT_LABELS.get,
-                               key="bp_outputs", **ui.URL)
+                               key="bp_outputs", **NETWORK)
     with c3:
-        x1 = st.number_input("x₁", -10.0, 10.0, 0.5, step=0.1, key="bp_x1", **ui.URL)
-        x2 = st.number_input("x₂", -10.0, 10.0, -1.0, step=0.1, key="bp_x2", **ui.URL)
+        st.number_input("x₁", -10.0, 10.0, 0.5, step=0.1, key="bp_x1", **NETWORK)
+        st.number_input("x₂", -10.0, 10.0, -1.0, step=0.1, key="bp_x2", **NETWORK)
     with c4:
         n_classes = max(outputs, 2)
-        label = st.selectbox("true class y", range(n_classes), index=1, key="bp_label",
-                             format_func=lambda k: f"class {k}", **ui.URL)
-        seed = st.number_input("weights' seed", 0, 10_000, 0, key="bp_seed", **ui.URL)
+        st.selectbox("true class y", range(n_classes), index=1, key="bp_label", format_func=lambda k: f"class {k}",
+                     **NETWORK)
+        st.number_input("weights' seed", 0, 10_000, 0, key="bp_seed", **NETWORK)
     with c5:
-        batch = st.radio("examples", bpm.BATCH_CHOICES, key="bp_batch", format_func=BATCH_LABELS.get, **ui.URL)
-    return bpm.BackpropSetup(layers, units, activation, outputs, batch, int(seed), float(x1), float(x2),
-                             min(int(label), n_classes - 1))
+        st.radio("examples", bpm.BATCH_CHOICES, key="bp_batch", format_func=BATCH_LABELS.get, **NETWORK)
 
 
 HAND_LIMIT = 1000.0
 
 
-def weights(setup: bpm.BackpropSetup):
-    """Glorot-uniform weights from the seed, with any the student set by hand. The weights set by hand are a
-    text field bound to the URL (name=value, ...), so a link carries them; the weight picker below it edits it."""
-    seeded = bpm.seeded_network(setup)
+def hand_weights(setup: bpm.BackpropSetup) -> None:
+    """Weights set by hand over the Glorot-uniform ones of the seed. They are a text field bound to the URL
+    (name=value, ...), so a link carries them; the weight picker below it edits it."""
     names = bpm.parameter_names(setup.spec)
 
     def remember_value():
@@ -106,21 +112,49 @@ def weights(setup: bpm.BackpropSetup):
                    "Every other weight is Glorot-uniform from the seed.")
         text = st.text_input("weights set by hand", "", key="bp_hand_set", placeholder="e.g. w(1)_11=0.5, b(2)_1=-1",
                              help="name=value, separated by commas. Pick a weight below to change it, or type here.",
-                             **ui.URL)
+                             **NETWORK)
         values, unreadable = bpm.parse_hand_values(text, HAND_LIMIT)
-        network = bpm.with_values(seeded, values)
-        current = dict(zip(names, network.flat.tolist()))
+        current = dict(zip(names, backward_pass_for(setup, text).network.flat.tolist()))
         c1, c2, c3 = st.columns([2, 2, 1], vertical_alignment="bottom")
-        name = c1.selectbox("weight or bias", names, key="bp_hand_name")
+        name = c1.selectbox("weight or bias", names, key="bp_hand_name", **ui.reruns("bp_network"))
         st.session_state["bp_hand_value"] = current[name]  # the table shows the value the network has
-        c2.number_input("value", -HAND_LIMIT, HAND_LIMIT, step=0.1, key="bp_hand_value", on_change=remember_value)
-        c3.button("Reset all", key="bp_hand_reset", on_click=reset_all, width="stretch")
+        c2.number_input("value", -HAND_LIMIT, HAND_LIMIT, step=0.1, key="bp_hand_value",
+                        on_change=ui.then_rerun(remember_value, *USES_NETWORK))
+        c3.button("Reset all", key="bp_hand_reset", on_click=ui.then_rerun(reset_all, *USES_NETWORK), width="stretch")
         if unreadable:
             st.warning("Not used, as they could not be read: " + "; ".join(unreadable) + ".")
         unused = [other for other in values if other not in current]
         if unused:
             st.caption("Not in this network, so not used: " + ", ".join(unused) + ".")
-    return network
+
+
+@ui.section_fragment("bp_network")
+def network_section() -> None:
+    network_controls()
+    hand_weights(current_setup())
+
+
+def current_setup() -> bpm.BackpropSetup:
+    """What the network's controls chose (read from the session's state: see USES_NETWORK)."""
+    state = st.session_state
+    n_classes = max(state["bp_outputs"], 2)
+    return bpm.BackpropSetup(hidden_layers=state["bp_layers"], hidden_units=state["bp_units"],
+                             activation=state["bp_activation"], outputs=state["bp_outputs"], batch=state["bp_batch"],
+                             seed=int(state["bp_seed"]), x1=float(state["bp_x1"]), x2=float(state["bp_x2"]),
+                             label=min(int(state["bp_label"]), n_classes - 1))
+
+
+@functools.lru_cache(maxsize=4)  # the sections of one rerun share it
+def backward_pass_for(setup: bpm.BackpropSetup, hand_set: str) -> bpm.BackwardPass:
+    """The forward and backward pass of the seed's weights with those set by hand, on the setup's example(s)."""
+    network = bpm.with_values(bpm.seeded_network(setup), bpm.parse_hand_values(hand_set, HAND_LIMIT)[0])
+    with np.errstate(over="ignore", invalid="ignore"):
+        return bpm.backward_pass(network, *setup.examples())
+
+
+def current_pass() -> tuple[bpm.BackpropSetup, bpm.BackwardPass]:
+    setup = current_setup()
+    return setup, backward_pass_for(setup, st.session_state.get("bp_hand_set", ""))
 
 
 def step_controls(n_steps: int) -> int:
@@ -142,7 +176,8 @@ def step_controls(n_steps: int) -> int:
 
 
 @ui.section_fragment("bp_forward")  # Step, Back, the slider and the example rerun only this section
-def forward_and_backward(bp: bpm.BackwardPass, setup: bpm.BackpropSetup) -> None:
+def forward_and_backward() -> None:
+    setup, bp = current_pass()
     st.header("Forward pass, then backward pass step by step")
     st.markdown(
         "**Forward:** every unit computes $z = \\sum_i w_i a_i + b$ and $a = f(z)$ from left to right; the "
@@ -333,7 +368,7 @@ def vanishing(bp: bpm.BackwardPass) -> None:
             "learn slowest. Set **4 hidden layers** with the **sigmoid** above and watch the bars fall; "
             "switch to tanh or ReLU and compare."
         )
-        st.page_link("app_pages/activations.py", label="Activation functions: the derivatives and the deep chain",
+        st.page_link(ui.streamlit_page(PAGES_BY_KEY["activations"]), label="Activation functions: the derivatives and the deep chain",
                      icon=":material/show_chart:")
     deep_view()
 
@@ -366,9 +401,11 @@ SECTIONS = {  # tab label -> the section it opens
 SECTION_KEY = "bp_section"
 
 
-def gradients_at_work(bp: bpm.BackwardPass) -> None:
+@ui.section_fragment("bp_gradients")
+def gradients_at_work() -> None:
     """What the finished backward pass is for, one tab per section. Only the open tab runs: a change of
-    the network reruns the whole page, and all five sections' figures and tables would double its time."""
+    the network reruns this section, and all five sections' figures and tables would double its time."""
+    _, bp = current_pass()
     st.header("What the gradients are for")
     tabs = st.tabs(list(SECTIONS), key=SECTION_KEY, bind="query-params")
     for tab, section in zip(tabs, SECTIONS.values()):
@@ -377,7 +414,9 @@ def gradients_at_work(bp: bpm.BackwardPass) -> None:
                 section(bp)
 
 
-def keras_panel(bp: bpm.BackwardPass) -> None:
+@ui.section_fragment(ui.KERAS_SECTION)
+def keras_panel() -> None:
+    _, bp = current_pass()
     spec = bp.spec
     code = backprop_code(spec.sizes, spec.hidden_activation[0], spec.output_activation, spec.loss,
                          bp.network.weights, bp.network.biases, bp.x, bp.y)
@@ -391,13 +430,9 @@ def keras_panel(bp: bpm.BackwardPass) -> None:
 
 ui.page_header("backprop")
 ui.prewarm_keras()  # this page has a Keras button: a worker starts loading TensorFlow now
-setup = network_controls()
-network = weights(setup)
-x, y = setup.examples()
-with np.errstate(over="ignore", invalid="ignore"):
-    backward_pass = bpm.backward_pass(network, x, y)
-forward_and_backward(backward_pass, setup)
-gradients_at_work(backward_pass)
+network_section()
+forward_and_backward()
+gradients_at_work()
 ui.try_this([
     ("Step through the backward pass and predict the sign of each δ before you press Step: "
      "is the output too high (δ > 0) or too low (δ < 0)?"),
@@ -408,4 +443,4 @@ ui.try_this([
     ui.Experiment("With the mini-batch of 4, raise η under *One SGD step* until the loss goes up instead of down.",
                   (("4 examples, One SGD step", {"bp_batch": 4, "bp_section": "One SGD step"}),)),
 ], "backprop")
-keras_panel(backward_pass)
+keras_panel()

@@ -219,6 +219,12 @@ def hide_css(names: frozenset[str]) -> str:
     return "".join(f".st-key-{name} {{display: none;}}" for name in sorted(names) if name.replace("_", "").isalnum())
 
 
+def streamlit_page(page) -> st.Page:
+    """The st.Page of a course page (a ``nnviz.course.PageInfo``): app.py's navigation is made of them, and a link
+    given one works where the page's path would not (in a fragment rerun, which runs no st.navigation)."""
+    return st.Page(page.script, title=page.title, icon=page.icon, url_path=page.key)
+
+
 def moment_link(number: int, label: str | None = None) -> None:
     """A link to moment ``number`` (1-based) of the lecture plan: its page with its settings."""
     moment = LECTURE_PLAN[number - 1]

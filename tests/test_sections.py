@@ -49,8 +49,7 @@ PAGE_WIDE = {
     "gradient_descent": EVERY_PAGE | {"gd4_seed"},
     "loss_vs_accuracy": EVERY_PAGE | {"la_seed"},
     "softmax": EVERY_PAGE | {"sm_classes"},
-    "backprop": EVERY_PAGE | {"bp_layers", "bp_units", "bp_activation", "bp_outputs", "bp_x1", "bp_x2", "bp_label",
-                              "bp_seed", "bp_batch", "bp_hand_set", "bp_hand_name", "bp_hand_value"},
+    "backprop": EVERY_PAGE,  # the network's controls rerun every section but the header and Try this
     # every control: it changes the network, what the live section trains and shows, the Keras check and panel
     "playground": EVERY_PAGE | {"pg_dataset", "pg_noise", "pg_train", "pg_seed", "pg_shape", "pg_activation",
                                 "pg_loss", "pg_rate", "pg_batch", "pg_optimizer", "pg_reg", "pg_reg_rate",
