@@ -51,6 +51,23 @@ def collapse_figure(n_hidden: int, key: str, seed: int, lo: float, hi: float):
 
 
 DEFAULT_RANGE = (-6.0, 6.0)
+# The formula table in a box narrower than it (a phone: ~440 px of table in 358 px) shows each function as a block
+# of lines, the column's name before its value, instead of scrolling the page sideways. A container query: it follows
+# the box's width, not the window's.
+FORMULA_TABLE_KEY = "act_formulas"
+_T = f".st-key-{FORMULA_TABLE_KEY}"
+FORMULA_TABLE_CSS = f"""<style>
+{_T} {{ container-type: inline-size; }}
+@container (max-width: 520px) {{
+  {_T} table, {_T} tbody, {_T} tr, {_T} td {{ display: block; width: auto; border: none; }}
+  {_T} thead {{ display: none; }}
+  {_T} tr {{ padding: 0.4rem 0; border-bottom: 1px solid rgba(49, 51, 63, 0.2); }}
+  {_T} td {{ padding: 0.15rem 0; }}
+  {_T} td:nth-child(1) {{ font-weight: 600; }}
+  {_T} td:nth-child(3)::before {{ content: "output range: "; }}
+  {_T} td:nth-child(4)::before {{ content: "derivative: "; }}
+}}
+</style>"""
 
 
 def x_range() -> tuple[float, float]:
@@ -93,7 +110,9 @@ def functions_and_derivatives() -> None:
     ui.show_figure(curves_figure(tuple(chosen), lo, hi, side_by_side), key="act_curves")
     rows = ["| function | formula | output range | derivative |", "|---|---|---|---|"]
     rows += [f"| {a.label} | ${a.formula}$ | ${a.output_range}$ | ${a.derivative}$ |" for a in selected]
-    st.markdown("\n".join(rows))
+    st.html(FORMULA_TABLE_CSS)
+    with st.container(key=FORMULA_TABLE_KEY):
+        st.markdown("\n".join(rows))
     st.caption(" · ".join(f"**{a.label}:** {a.note}" for a in selected)
                + " · At a kink (x = 0) the derivative is undefined; the table and plots use the value "
                "TensorFlow's gradient returns there.")
@@ -203,7 +222,8 @@ def depth_without_activation() -> None:
         st.metric("largest gap: linear stack vs one layer", f"{np.max(np.abs(demo.linear - demo.collapsed)):.1e}")
     with plot:
         ui.show_figure(collapse_figure(n_hidden, collapse_key, int(seed), lo, hi), key="collapse")
-        st.latex(r"W_2(W_1 x + b_1) + b_2 = (W_2 W_1)\,x + (W_2 b_1 + b_2)")
+        # on two lines: on one (~385 px) it was cut at the right of a phone's 358 px
+        st.latex(r"\begin{aligned} &W_2(W_1 x + b_1) + b_2 \\ &\quad = (W_2 W_1)\,x + (W_2 b_1 + b_2) \end{aligned}")
 
 
 @ui.section_fragment(ui.KERAS_SECTION)

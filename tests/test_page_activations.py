@@ -198,3 +198,17 @@ def test_every_widget_at_its_extremes_raises_nothing(at, end):
                     continue  # the saturation strip: category rows, not numbers
                 y = values(t["y"])
                 assert not np.any(np.isinf(y)), (key, t["name"])
+
+
+def test_the_formulas_fit_a_phone(at):
+    """On a phone the formula table (~440 px) scrolled the page sideways and the collapse identity (~385 px) was cut
+    at 358 px: the table sits in a box whose CSS turns each row into a block of lines when the box is narrow, and the
+    identity is written on two lines."""
+    styles = [e.proto.body for e in at.get("html")]
+    (table_css,) = [body for body in styles if ".st-key-act_formulas" in body]
+    assert "container-type: inline-size" in table_css and "@container (max-width: 520px)" in table_css
+    for rule in ("display: block", "thead { display: none; }", 'content: "output range: "', 'content: "derivative: "'):
+        assert rule in table_css, rule
+    assert any(m.value.startswith("| function | formula | output range | derivative |") for m in at.markdown)
+    identity = [e.value.strip("$\n") for e in at.latex if "W_2 W_1" in e.value]
+    assert identity == [r"\begin{aligned} &W_2(W_1 x + b_1) + b_2 \\ &\quad = (W_2 W_1)\,x + (W_2 b_1 + b_2) \end{aligned}"]
