@@ -282,7 +282,9 @@ def draw(data: pg.Data, interactive: bool, frame: int = 0) -> None:
         layers, titles, state.network.weights, output, data.train_points, data.train_labels,
         data.test_points if show_test else None, data.test_labels if show_test else None,
         state.train_loss, state.test_loss, data.classes, keras_losses(state),
-        clickable_plane=interactive and st.session_state.get("pg_edit", "off") != "off")
+        clickable_plane=interactive and st.session_state.get("pg_edit", "off") != "off",
+        # the narrowest it is drawn at: a projector's 1080 px in Lecture mode, else a phone's
+        **({"width_hint": 1080, "font_scale": ui.LECTURE_FONT_FACTOR} if ui.lecture_mode() else {}))
     if interactive:
         ui.show_figure(fig, key="pg_figure", on_select=chart_clicked)
         if st.session_state.pop(RERUN_PAGE_KEY, False):

@@ -178,18 +178,54 @@ def test_long_trainings_send_a_thinned_loss_curve():
     assert len(curve.x) <= figs.MAX_CURVE_POINTS + 1 and curve.x[-1] == 5000 and curve.y[-1] == 0
 
 
-@pytest.mark.parametrize(("hidden", "two_lines"), [((2,), False), ((4, 2), True)])
-def test_layer_titles_take_two_lines_when_the_columns_are_narrow(hidden, two_lines):
-    """From two hidden layers on, 'hidden 1' is written on two lines (Lecture mode at 1280×720 ran them together)."""
+@pytest.mark.parametrize(("hidden", "width", "font_scale", "two_rows"),
+                         [((2,), 358, 1.0, False), ((4, 2), 358, 1.0, True), ((8, 8, 8), 358, 1.0, True),
+                          ((4, 2), 1080, 22 / 16, False), ((8, 8, 8), 1080, 22 / 16, False)])
+def test_layer_titles_are_centred_on_their_columns_in_one_row_where_they_fit(hidden, width, font_scale, two_rows):
+    """On a phone (358 px) 'hidden 1', 'hidden 2' ran into each other (and plotly anchored the titles left of 1/3 of
+    the width at their left end, off their columns): titles are centred on their columns, in one row where they fit
+    side by side (Lecture mode at 1080 px: 'hidden 1' on one line), else in two: 'hidden layers' above the layers'
+    numbers, between 'inputs' and 'output'."""
     state, data = trained(2, hidden=hidden)
     p = pg.pictures(state, n=8)
     layers, out = figs.unit_pictures(p.inputs, p.hidden, p.output, "tanh", 2)
     titles = ["inputs", *(f"hidden {k}" for k in range(1, len(hidden) + 1)), "output"]
     fig = figs.playground_figure(layers, titles, state.network.weights, out, data.train_points, data.train_labels,
-                                 None, None, state.train_loss, state.test_loss, 2)
-    shown = [a.text for a in fig.layout.annotations][:len(titles)]
-    assert shown == ([t.replace(" ", "<br>") for t in titles] if two_lines else titles)
-    assert fig.layout.margin.t == (64 if two_lines else 40)
+                                 None, None, state.train_loss, state.test_loss, 2, width_hint=width,
+                                 font_scale=font_scale)
+    annotations = fig.layout.annotations
+    assert all(a.xanchor == "center" for a in annotations)
+    handles = next(t for t in fig.data if t.name == "unit handles")
+    centres = sorted({round(x, 9) for x in handles.x})  # the columns' centres
+    if two_rows:
+        numbers = [str(k) for k in range(1, len(hidden) + 1)]
+        assert [a.text for a in annotations] == ["inputs", *numbers, "output", "hidden layers"]
+        assert [round(a.x, 9) for a in annotations][:-1] == centres
+        assert annotations[-1].yshift > 0 and all(not a.yshift for a in annotations[:-1])
+        assert annotations[-1].x == pytest.approx((centres[1] + centres[-2]) / 2)
+    else:
+        assert [a.text for a in annotations] == titles and [round(a.x, 9) for a in annotations] == centres
+        assert all(not a.yshift for a in annotations)
+    assert fig.layout.margin.t == (64 if two_rows else 40)
+
+
+def test_the_output_axes_leave_room_beside_the_network():
+    """On a phone the output plane's y ticks and title fell on the network's output column: the network ends 0.14
+    of the width (~46 px there) left of the plane and the loss curve, whose y titles sit close to their ticks."""
+    state, data = trained(2, hidden=(4, 2))
+    p = pg.pictures(state, n=8)
+    layers, out = figs.unit_pictures(p.inputs, p.hidden, p.output, "tanh", 2)
+    fig = figs.playground_figure(layers, ["inputs", "hidden 1", "hidden 2", "output"], state.network.weights, out,
+                                 data.train_points, data.train_labels, None, None, state.train_loss,
+                                 state.test_loss, 2)
+    handles = next(t for t in fig.data if t.name == "unit handles")
+    units = next(t for t in fig.data if t.name == "units")
+    canvas_width = 420  # network_canvas's default
+    assert units.x0 + units.dx * canvas_width == pytest.approx(figs.NETWORK_RIGHT)
+    assert max(handles.x) < figs.NETWORK_RIGHT
+    for plane in ("2", "3"):
+        assert fig.layout[f"xaxis{plane}"].domain[0] - figs.NETWORK_RIGHT >= 0.14 - 1e-9
+        assert fig.layout[f"yaxis{plane}"].title.standoff <= 4
 
 
 @pytest.mark.parametrize("challenge", pg.CHALLENGES, ids=lambda c: c.dataset)

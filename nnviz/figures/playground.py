@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import io
+import itertools
 from collections.abc import Sequence
 
 import numpy as np
@@ -78,8 +79,10 @@ def scaled(values: np.ndarray, activation: str) -> np.ndarray:
     return values
 
 
+HEADER_FONT = FONT_SIZE - 1
+PHONE_WIDTH = 358  # px: the figure on a phone (390 px wide)
 PICTURE = 0.075  # width of a unit's picture, as a fraction of the figure's width
-NETWORK_RIGHT = 0.56
+NETWORK_RIGHT = 0.48  # 0.14 of the width (46 px on a phone) for the y ticks and titles of the output and the loss
 MAX_CURVE_POINTS = 300  # per loss curve: the frame's data stays small however long the training  # the network takes the left part of the figure
 
 
@@ -88,9 +91,15 @@ def playground_figure(layer_pictures: Sequence[Sequence[np.ndarray]], layer_titl
                       train_labels: np.ndarray, test_points: np.ndarray | None, test_labels: np.ndarray | None,
                       train_loss: Sequence[float], test_loss: Sequence[float], classes: int,
                       keras_loss: Sequence[float] | None = None, clickable_plane: bool = False,
-                      height: int = 560) -> go.Figure:
+                      height: int = 560, width_hint: int = PHONE_WIDTH, font_scale: float = 1.0) -> go.Figure:
     """``layer_pictures[l]`` are the RGB pictures of layer l's units (inputs first, output last);
-    ``weights[l]`` the kernel from layer l to l+1. Points are coloured by class (regression: by value)."""
+    ``weights[l]`` the kernel from layer l to l+1. Points are coloured by class (regression: by value).
+
+    The layers' titles are one row if they fit side by side in a figure ``width_hint`` px wide whose fonts are
+    drawn ``font_scale`` times larger (the narrowest it must serve: a phone's, unless in Lecture mode), else two rows:
+    'inputs', 'hidden layers' over the hidden columns and 'output', and under 'hidden layers' each hidden layer's
+    number. The network ends 0.14 of the width left of the output's and the loss's y axes, whose titles sit close to
+    their ticks: on a phone the ticks and titles fell on the network's output column."""
     n_layers = len(layer_pictures)
     tallest = max(len(p) for p in layer_pictures)
     pic_h = min(0.14, 0.86 / max(tallest, 1) - 0.02)
@@ -103,8 +112,9 @@ def playground_figure(layer_pictures: Sequence[Sequence[np.ndarray]], layer_titl
         return column_x[layer] + pic_w / 2, top - (unit + 0.5) * (pic_h + 0.02)
 
     data: list[dict] = []
-    two_line_titles = n_layers > 3  # narrow columns (and Lecture mode's larger font): "hidden 1" on two lines
-    layout = base_layout(height=height, margin={"l": 10, "r": 10, "t": 64 if two_line_titles else 40, "b": 96},
+    annotations = layer_headers(layer_titles, [x + pic_w / 2 for x in column_x], width_hint, font_scale)
+    two_rows = any(a.get("yshift") for a in annotations)
+    layout = base_layout(height=height, margin={"l": 10, "r": 10, "t": 64 if two_rows else 40, "b": 96},
                          showlegend=True,
                          legend={"orientation": "h", "x": 0.6, "y": -0.13, "yanchor": "top",
                                  "font": {"size": FONT_SIZE - 2}})
@@ -145,10 +155,6 @@ def playground_figure(layer_pictures: Sequence[Sequence[np.ndarray]], layer_titl
     data.append({"type": "image", "source": png_source(canvas), "x0": 0, "y0": 0,
                  "dx": NETWORK_RIGHT / canvas.shape[1], "dy": 1 / canvas.shape[0], "hoverinfo": "skip",
                  "name": "units"})
-    annotations = [{"x": column_x[layer] + pic_w / 2, "y": 1.0, "xref": "paper", "yref": "paper",
-                    "text": title.replace(" ", "<br>") if two_line_titles else title,
-                    "showarrow": False, "yanchor": "bottom", "font": {"size": FONT_SIZE - 1, "color": BLACK}}
-                   for layer, title in enumerate(layer_titles)]
     # the output over the plane, with the points
     out = "2"
     layout[f"xaxis{out}"] = axis("x₁", domain=[0.62, 0.98], range=[-6, 6], anchor=f"y{out}", fixedrange=True)
@@ -204,8 +210,38 @@ def playground_figure(layer_pictures: Sequence[Sequence[np.ndarray]], layer_titl
                      "mode": "markers", "name": "Keras: training loss", "xaxis": f"x{curve}", "yaxis": f"y{curve}",
                      "marker": {"color": ORANGE, "size": 7, "symbol": "x"},
                      "hovertemplate": "epoch %{x}: Keras training loss %{y:.4f}<extra></extra>"})
+    for name in (f"yaxis{out}", f"yaxis{curve}"):  # the title close to the ticks (Streamlit's theme: 32 px off)
+        layout[name]["title"]["standoff"] = 4
     layout["annotations"] = annotations
     return figure(data, layout)
+
+
+def _text_width(text: str, font_px: float) -> float:
+    """About how wide (px) a line of text is: ~0.55 of the font size a character."""
+    return len(text) * font_px * 0.55
+
+
+def layer_headers(titles: Sequence[str], centres: Sequence[float], width: float, font_scale: float = 1.0) -> list[dict]:
+    """The titles over the network's columns (``centres`` in figure fractions), as annotations: one row if every two
+    neighbours fit side by side in a figure ``width`` px wide with fonts ``font_scale`` times larger, else two rows
+    ('hidden layer(s)' over the hidden columns, and under it each hidden title's last word, its number, between the
+    first and the last title), which fit up to seven columns on a phone."""
+    font = HEADER_FONT * font_scale
+    gaps = [(b - a) * (width - 30) for a, b in itertools.pairwise(centres)]  # less the side margins
+    fits = all(gap >= (_text_width(s, font) + _text_width(t, font)) / 2 + 6
+               for gap, s, t in zip(gaps, titles, titles[1:]))
+
+    def header(x: float, text: str, row: int = 0) -> dict:  # row 1: the line above
+        return {"x": x, "y": 1.0, "xref": "paper", "yref": "paper", "text": text, "showarrow": False,
+                "xanchor": "center", "yanchor": "bottom", "yshift": round(row * 1.3 * font),
+                "font": {"size": HEADER_FONT, "color": BLACK}}
+
+    hidden = list(zip(centres[1:-1], titles[1:-1]))
+    if fits or not hidden:
+        return [header(x, title) for x, title in zip(centres, titles)]
+    group = "hidden layers" if len(hidden) > 1 else "hidden layer"
+    return ([header(centres[0], titles[0]), *(header(x, title.split()[-1]) for x, title in hidden),
+             header(centres[-1], titles[-1]), header((hidden[0][0] + hidden[-1][0]) / 2, group, 1)])
 
 
 def diverging_hex(values: np.ndarray) -> list[str]:
