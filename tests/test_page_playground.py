@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import HANG_FACTOR, figures, metric, set_to_extreme, trace
+from conftest import HANG_FACTOR, app_test, figures, metric, set_to_extreme, trace
 
 from nnviz import playground as pg
 
@@ -296,3 +296,18 @@ def test_playing_into_divergence_pauses_with_an_explanation(at):
     assert not at.exception and state(at).diverged
     assert not at.session_state["pg_playing"] and live_figure(at) is None
     assert any("diverged" in e.value for e in at.error)
+
+
+def test_lecture_mode_gives_the_output_plane_the_figures_height():
+    """A projector is wide: in Lecture mode the figure is laid out for 1080 px (the plane its whole height, the
+    layers' titles on one line); otherwise for a phone's width."""
+    at = app_test(PAGE)
+    layout = figures(at)["pg_figure"]["layout"]
+    assert layout["yaxis2"]["domain"] == [0.42, 1.0]
+    assert [a["text"] for a in layout["annotations"]] == ["inputs", "1", "2", "output", "hidden layers"]
+    at.session_state["lecture_mode"] = True
+    at.run()
+    assert not at.exception
+    layout = figures(at)["pg_figure"]["layout"]
+    assert layout["yaxis2"]["domain"] == [0.0, 1.0]
+    assert [a["text"] for a in layout["annotations"]] == ["inputs", "hidden 1", "hidden 2", "output"]

@@ -291,3 +291,27 @@ def test_a_count_is_in_the_plural_where_it_needs_one():
     from nnviz.formatting import count
 
     assert (count(1, "epoch"), count(0, "epoch"), count(3, "epoch")) == ("1 epoch", "0 epochs", "3 epochs")
+
+
+def test_a_wide_figure_gives_the_output_plane_its_whole_height():
+    """Lecture mode at 1280x720 (1080 px): the plane, above the loss curve, was limited by the height to ~265 px with
+    ~110 px empty beside it. A figure for 900 px or more has the loss curve under the network and the plane the whole
+    height beside them, and its legend reaches leftwards from the right end (from 0.6 rightwards its row ran past
+    the figure in Lecture mode's fonts, and plotly narrowed every part to make room). Narrower: as before."""
+    state, data = trained(2, hidden=(4, 2))
+    p = pg.pictures(state, n=8)
+    layers, out = figs.unit_pictures(p.inputs, p.hidden, p.output, "tanh", 2)
+
+    def drawn(width: int):
+        return figs.playground_figure(layers, ["inputs", "hidden 1", "hidden 2", "output"], state.network.weights,
+                                      out, data.train_points, data.train_labels, None, None, state.train_loss,
+                                      state.test_loss, 2, width_hint=width, font_scale=22 / 16 if width > 900 else 1)
+
+    wide, narrow = drawn(1080).layout, drawn(358).layout
+    assert list(wide.yaxis2.domain) == [0.0, 1.0] and wide.xaxis2.domain[1] - wide.xaxis2.domain[0] >= 0.45
+    assert wide.xaxis3.domain[1] <= wide.xaxis2.domain[0] - 0.07  # the loss curve left of the plane ...
+    handles = next(t for t in drawn(1080).data if t.name == "unit handles")
+    assert max(handles.x) < wide.xaxis2.domain[0] and min(handles.y) - 0.05 > wide.yaxis3.domain[1]  # ... under the net
+    assert (wide.legend.x, wide.legend.xanchor) == (1.0, "right")
+    assert list(narrow.yaxis2.domain) == [0.42, 1.0] and list(narrow.xaxis2.domain) == [0.62, 0.98]
+    assert narrow.legend.x == 0.6

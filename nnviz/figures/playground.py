@@ -83,6 +83,14 @@ HEADER_FONT = FONT_SIZE - 1
 PHONE_WIDTH = 358  # px: the figure on a phone (390 px wide)
 PICTURE = 0.075  # width of a unit's picture, as a fraction of the figure's width
 NETWORK_RIGHT = 0.48  # 0.14 of the width (46 px on a phone) for the y ticks and titles of the output and the loss
+WIDE = 900  # px: a figure at least this wide (Lecture mode's 1080) is laid out with the output plane its whole height
+# where each part sits (figure fractions): the network (its right end, its band of height), the output plane, the
+# loss curve. Narrow: the plane and the loss curve one above the other beside the network. Wide: the loss curve under
+# the network and the plane the figure's whole height beside them (its height, not its width, limits the plane: at
+# 1280x720 it was 272 px with ~110 px empty beside it).
+PARTS = {False: {"network": (NETWORK_RIGHT, 0.0, 1.0), "plane": ((0.62, 0.98), (0.42, 1.0)),
+                 "loss": ((0.62, 0.98), (0.0, 0.2))},
+         True: {"network": (0.44, 0.3, 1.0), "plane": ((0.52, 1.0), (0.0, 1.0)), "loss": ((0.07, 0.44), (0.0, 0.2))}}
 MAX_CURVE_POINTS = 300  # per loss curve: the frame's data stays small however long the training  # the network takes the left part of the figure
 
 
@@ -102,22 +110,27 @@ def playground_figure(layer_pictures: Sequence[Sequence[np.ndarray]], layer_titl
     their ticks: on a phone the ticks and titles fell on the network's output column."""
     n_layers = len(layer_pictures)
     tallest = max(len(p) for p in layer_pictures)
-    pic_h = min(0.14, 0.86 / max(tallest, 1) - 0.02)
-    pic_w = min(PICTURE, NETWORK_RIGHT / n_layers * 0.55)
-    column_x = [0.01 + k * (NETWORK_RIGHT - pic_w - 0.01) / max(n_layers - 1, 1) for k in range(n_layers)]
+    parts = PARTS[width_hint >= WIDE]
+    right, band_low, band_high = parts["network"]
+    band = band_high - band_low
+    pic_h, gap = min(0.14, 0.86 / max(tallest, 1) - 0.02) * band, 0.02 * band
+    pic_w = min(PICTURE, right / n_layers * 0.55)
+    column_x = [0.01 + k * (right - pic_w - 0.01) / max(n_layers - 1, 1) for k in range(n_layers)]
 
     def centre(layer: int, unit: int) -> tuple[float, float]:
         count = len(layer_pictures[layer])
-        top = 0.5 + count * (pic_h + 0.02) / 2
-        return column_x[layer] + pic_w / 2, top - (unit + 0.5) * (pic_h + 0.02)
+        top = (band_low + band_high) / 2 + count * (pic_h + gap) / 2
+        return column_x[layer] + pic_w / 2, top - (unit + 0.5) * (pic_h + gap)
 
     data: list[dict] = []
     annotations = layer_headers(layer_titles, [x + pic_w / 2 for x in column_x], width_hint, font_scale)
     two_rows = any(a.get("yshift") for a in annotations)
     layout = base_layout(height=height, margin={"l": 10, "r": 10, "t": 64 if two_rows else 40, "b": 96},
                          showlegend=True,
-                         legend={"orientation": "h", "x": 0.6, "y": -0.13, "yanchor": "top",
-                                 "font": {"size": FONT_SIZE - 2}})
+                         legend={"orientation": "h", "y": -0.13, "yanchor": "top", "font": {"size": FONT_SIZE - 2},
+                                 # wide: from the right end leftwards (from 0.6 rightwards, its one row in Lecture
+                                 # mode's fonts ran past the figure, and plotly narrowed every part to make room)
+                                 **({"x": 1.0, "xanchor": "right"} if width_hint >= WIDE else {"x": 0.6})})
     # edges: on an overlay axis in figure fractions, grouped by colour and width (a trace each)
     layout["xaxis"] = {"domain": [0, 1], "range": [0, 1], "visible": False, "fixedrange": True}
     # scaleanchor False: image traces would otherwise force square pixels on this axis and squeeze the network
@@ -144,7 +157,7 @@ def playground_figure(layer_pictures: Sequence[Sequence[np.ndarray]], layer_titl
         for unit in range(len(pictures)):
             cx, cy = centre(layer, unit)
             boxes.append((cx - pic_w / 2, cy - pic_h / 2, pic_w, pic_h))
-    canvas = network_canvas([rgb for pictures in layer_pictures for rgb in pictures], boxes, NETWORK_RIGHT)
+    canvas = network_canvas([rgb for pictures in layer_pictures for rgb in pictures], boxes, right)
     # invisible handles over the pictures: clicking one selects its unit (plotly reports clicks on points only)
     handles = [(layer, unit, *centre(layer, unit)) for layer, pictures in enumerate(layer_pictures)
                for unit in range(len(pictures))]
@@ -153,12 +166,13 @@ def playground_figure(layer_pictures: Sequence[Sequence[np.ndarray]], layer_titl
                  "marker": {"size": 34, "symbol": "square", "opacity": 0},
                  "hovertemplate": "click to see this unit large<extra></extra>"})
     data.append({"type": "image", "source": png_source(canvas), "x0": 0, "y0": 0,
-                 "dx": NETWORK_RIGHT / canvas.shape[1], "dy": 1 / canvas.shape[0], "hoverinfo": "skip",
+                 "dx": right / canvas.shape[1], "dy": 1 / canvas.shape[0], "hoverinfo": "skip",
                  "name": "units"})
     # the output over the plane, with the points
     out = "2"
-    layout[f"xaxis{out}"] = axis("x₁", domain=[0.62, 0.98], range=[-6, 6], anchor=f"y{out}", fixedrange=True)
-    layout[f"yaxis{out}"] = axis("x₂", domain=[0.42, 1.0], range=[-6, 6], anchor=f"x{out}", fixedrange=True,
+    layout[f"xaxis{out}"] = axis("x₁", domain=list(parts["plane"][0]), range=[-6, 6], anchor=f"y{out}",
+                                 fixedrange=True)
+    layout[f"yaxis{out}"] = axis("x₂", domain=list(parts["plane"][1]), range=[-6, 6], anchor=f"x{out}", fixedrange=True,
                                  scaleanchor=f"x{out}")
     pale = (WHITE - 0.6 * (WHITE - output_rgb)).astype(np.uint8)  # paler than the unit: the points must stand out
     data.append({"type": "image", "source": png_source(pale), "x0": -6, "y0": -6, "dx": 12 / output_rgb.shape[1],
@@ -198,8 +212,9 @@ def playground_figure(layer_pictures: Sequence[Sequence[np.ndarray]], layer_titl
     epochs = shown
     train_loss = [train_loss[i] for i in shown]
     test_loss = [test_loss[i] for i in shown]
-    layout[f"xaxis{curve}"] = axis("epoch", domain=[0.62, 0.98], anchor=f"y{curve}", rangemode="nonnegative")
-    layout[f"yaxis{curve}"] = axis("loss", domain=[0.0, 0.2], anchor=f"x{curve}", rangemode="tozero")
+    layout[f"xaxis{curve}"] = axis("epoch", domain=list(parts["loss"][0]), anchor=f"y{curve}",
+                                   rangemode="nonnegative")
+    layout[f"yaxis{curve}"] = axis("loss", domain=list(parts["loss"][1]), anchor=f"x{curve}", rangemode="tozero")
     for values, name, dash in ((train_loss, "training loss", "solid"), (test_loss, "test loss", "dash")):
         data.append({"type": "scatter", "x": epochs, "y": [v if np.isfinite(v) else None for v in values],
                      "mode": "lines", "name": name, "xaxis": f"x{curve}", "yaxis": f"y{curve}",
