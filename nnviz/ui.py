@@ -27,7 +27,7 @@ import streamlit as st
 
 from nnviz import heap, notebooks
 from nnviz.course import LECTURE_PLAN, MOMENT_PARAM, OBJECTIVES, PAGES_BY_KEY
-from nnviz.figures.style import figure_height, figure_json, plotly_figure, scaled_fonts
+from nnviz.figures.style import figure_height, figure_json, has_narrow_layout, plotly_figure, scaled_fonts
 
 heap.keep_large_blocks_mapped()  # the server's RSS would otherwise grow by steps over a lecture (nnviz.heap)
 
@@ -483,12 +483,21 @@ const loadPlotly = (chunk) => {
   window.__nnvizPlotly = window.__nnvizPlotly || import(url.href).then(() => window.Plotly);
   return window.__nnvizPlotly;
 };
+// A figure may carry a layout for a narrow place (layout.meta.narrow = {below: px, layout: top-level keys}), e.g.
+// small multiples one under the other on a phone: used while the figure's column is narrower than "below".
+const narrowLayout = (narrow, width) => (narrow && width < narrow.below ? narrow.layout : null);
 const drawInPlace = async (chart, data) => {
   if (chart.__figure === data.figure) return;
   chart.__figure = data.figure;
+  chart.__data = data;
+  if (!chart.style.height) chart.style.height = JSON.parse(data.figure).layout.height + "px";  // before Plotly loads
   const Plotly = await loadPlotly(data.plotly);
   if (chart.__figure !== data.figure) return;  // a newer figure came while Plotly loaded: that one is drawn
   const figure = JSON.parse(data.figure);
+  chart.__narrowSpec = (figure.layout.meta || {}).narrow;
+  const narrow = narrowLayout(chart.__narrowSpec, chart.parentElement.clientWidth);
+  chart.__narrow = Boolean(narrow);
+  if (narrow) figure.layout = {...figure.layout, ...narrow};
   figure.layout.font = {family: getComputedStyle(chart).fontFamily, ...figure.layout.font};  // as st.plotly_chart
   chart.style.height = figure.layout.height + "px";
   chart.__height = figure.layout.height;
@@ -513,7 +522,12 @@ const drawInPlace = async (chart, data) => {
       const now = chart.parentElement.clientWidth;
       if (now === width || !now || !chart.isConnected) return;  // a hidden or removed chart is not resized
       width = now;
-      Plotly.Plots.resize(chart).catch(() => {});
+      if (Boolean(narrowLayout(chart.__narrowSpec, now)) !== chart.__narrow) {  // drawn again, the other way
+        chart.__figure = null;
+        drawInPlace(chart, chart.__data);
+      } else {
+        Plotly.Plots.resize(chart).catch(() => {});
+      }
     });
     chart.__resizes.observe(chart.parentElement);
   }
@@ -558,15 +572,17 @@ def _plotly_chunk() -> str:
 PLOTLY_CHUNK = _plotly_chunk()
 
 
-def drawn(fig: go.Figure) -> tuple[int, str]:
-    """The figure as drawn (``for_the_screen``): its height and its JSON. Kept on the figure, because a figure of
-    ``cache_figure`` is shared and never changed: a rerun that draws it again sends the same text without making
-    it again (a figure's JSON costs a copy of it and its arrays in base64)."""
+def drawn(fig: go.Figure) -> tuple[int | str, str]:
+    """The figure as drawn (``for_the_screen``): its element's height and its JSON. Kept on the figure, because a
+    figure of ``cache_figure`` is shared and never changed: a rerun that draws it again sends the same text without
+    making it again (a figure's JSON costs a copy of it and its arrays in base64). A figure with a layout for narrow
+    places changes its height with its place: its element's height is "content", the figure's as drawn."""
     attr = "_nnviz_drawn_lecture" if lecture_mode() else "_nnviz_drawn"
     made = getattr(fig, attr, None)
     if made is None:
         screen = for_the_screen(fig)
-        made = (int(figure_height(screen) or 450), figure_json(screen))
+        height = "content" if has_narrow_layout(screen) else int(figure_height(screen) or 450)
+        made = (height, figure_json(screen))
         setattr(fig, attr, made)  # two sessions may both make it: the same value
     return made
 

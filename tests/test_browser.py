@@ -424,6 +424,29 @@ def test_lecture_mode_at_1280x720_shows_everything_whole_and_readable(server_url
         context.close()
 
 
+def test_small_multiples_stand_side_by_side_on_a_wide_screen_and_one_under_the_other_on_a_phone(server_url, browser):
+    """Gradient descent's three panels (one figure, drawn in place): in a row at 1600 px; once the same page is
+    narrowed to a phone's width, drawn again from the figure's layout.meta.narrow, one under the other and each
+    as wide as the phone allows (they were ~80 px wide)."""
+    context = new_context(browser, viewport={"width": 1600, "height": 1000}, device_scale_factor=1)
+    panels = """() => { const c = document.querySelector('.st-key-gd_contour .js-plotly-plot'), l = c._fullLayout;
+        return ['', '2', '3'].map(s => [Math.round(l['xaxis' + s]._length), Math.round(l['yaxis' + s]._offset)]); }"""
+    try:
+        page = context.new_page()
+        page.goto(f"{server_url}/{PAGE_PATHS['gradient_descent']}")
+        wait_until_idle(page)
+        wide = page.evaluate(panels)
+        assert len({top for _, top in wide}) == 1 and all(width >= 250 for width, _ in wide), wide
+        page.set_viewport_size({"width": 390, "height": 844})
+        page.wait_for_function(f"() => {{ const p = ({panels})(); return p[1][1] > p[0][1] + 200; }}", timeout=10_000)
+        narrow = page.evaluate(panels)
+        assert narrow[0][1] < narrow[1][1] < narrow[2][1] and all(width >= 240 for width, _ in narrow), narrow
+        assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth + 1")
+        assert exceptions_on(page) == []
+    finally:
+        context.close()
+
+
 @pytest.mark.parametrize("name", sample_in_ci([k for k in PAGE_PATHS if k != "home"], kept={"perceptron"}))
 def test_a_phone_shows_every_page_without_scrolling_sideways(server_url, browser, name):
     context = new_context(browser, viewport={"width": 390, "height": 844}, device_scale_factor=1, is_mobile=True)

@@ -6,6 +6,8 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+import itertools
+
 import keras
 import numpy as np
 import pytest
@@ -270,6 +272,36 @@ def test_contour_panels_are_drawn_at_equal_scale_one_rate_each():
     assert [a["text"] for a in layout["annotations"]] == [f"η = {r:g}<br>something" for r in (0.25, 0.8, 1.1)]
     single = contour_figure(w1, w2, loss, paths, bowl.box).to_dict()["layout"]  # one panel (mini-batch section)
     assert single["yaxis"]["scaleanchor"] == "x"
+
+
+def test_small_multiples_carry_a_layout_that_stacks_them_on_a_phone():
+    """layout.meta.narrow (drawn by nnviz.ui's figures in place below its width): one panel under the other, each
+    square at a phone's plotting width with its own tick labels and y title, its title's lines above it and room
+    for its x axis below it; the side-by-side layout is left as it was."""
+    from nnviz.figures.gradient_descent import PHONE_PLOT_WIDTH, STACK_BELOW, contour_figure
+
+    bowl = gd.SURFACES["bowl"]
+    paths = {f"η = {r:g}": gd.descend(bowl.loss, bowl.grad, bowl.start, r, 20) for r in (0.25, 0.8, 1.1)}
+    w1, w2, loss = gd.loss_grid(bowl.loss, bowl.box, 20)
+    panels = [(f"η = {r:g}\nsomething", [f"η = {r:g}"]) for r in (0.25, 0.8, 1.1)]
+    layout = contour_figure(w1, w2, loss, paths, bowl.box, bowl.minima, panels=panels).to_dict()["layout"]
+    narrow = layout["meta"]["narrow"]
+    assert narrow["below"] == STACK_BELOW
+    stacked = narrow["layout"]
+    plot_px = stacked["height"] - stacked["margin"]["t"] - stacked["margin"]["b"]
+    domains = [stacked[f"yaxis{s}"]["domain"] for s in ("", "2", "3")]
+    assert all(stacked[f"xaxis{s}"]["domain"] == [0, 1] for s in ("", "2", "3"))
+    assert domains[0][1] < 1 and all(upper[0] > lower[1] for upper, lower in itertools.pairwise(domains))
+    for low, high in domains:
+        assert round((high - low) * plot_px) == PHONE_PLOT_WIDTH
+    gaps = [round((upper[0] - lower[1]) * plot_px) for upper, lower in itertools.pairwise(domains)]
+    assert gaps == [60 + 2 * 28] * 2  # an x axis below, a two-line title above
+    for s in ("", "2", "3"):
+        axis = stacked[f"yaxis{s}"]
+        assert axis["showticklabels"] and axis["title"]["text"] == "w₂" and axis["scaleanchor"] == f"x{s}"
+    assert layout["yaxis2"]["showticklabels"] is False and layout["yaxis2"]["domain"] == [0, 1]  # side by side
+    single = contour_figure(w1, w2, loss, paths, bowl.box).to_dict()["layout"]
+    assert "meta" not in single  # one panel: nothing to stack
 
 
 def test_four_panel_titles_are_wrapped_to_fit_their_panels():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import textwrap
 
 import numpy as np
@@ -181,7 +182,33 @@ def contour_figure(w1: np.ndarray, w2: np.ndarray, loss: np.ndarray, trajectorie
                          **layout_axes)
     layout["legend"].update({"yref": "container", "y": 0, "yanchor": "bottom"})
     layout["margin"].update({"t": top, "b": bottom})
+    if n > 1:
+        layout["meta"] = {"narrow": {"below": STACK_BELOW,
+                                     "layout": stacked_panels(layout_axes, n, 28 * title_lines, layout["margin"])}}
     return figure(data, layout)
+
+
+STACK_BELOW = 560  # px: small multiples narrower than this (a phone) are drawn one under the other
+PHONE_PLOT_WIDTH = 358 - 90  # px: a phone's figure less its side margins
+
+
+def stacked_panels(axes: dict, n: int, title_px: int, margin: dict) -> dict:
+    """The layout keys that draw ``n`` side-by-side panels (``axes``: their xaxis/yaxis dicts) one under the other,
+    each square at a phone's width with its own tick labels, its title above it and its x axis below it: what the
+    figures drawn in place (nnviz.ui) use when their place is narrower than ``STACK_BELOW`` (layout.meta.narrow)."""
+    below_panel = 60  # px: a panel's x ticks and title
+    row = PHONE_PLOT_WIDTH + title_px + below_panel
+    plot = n * row
+    stacked = {}
+    for p in range(n):
+        suffix = "" if p == 0 else str(p + 1)
+        row_top = 1 - p * row / plot
+        # copies: a dict in two places of a layout would be scaled twice in Lecture mode
+        stacked[f"xaxis{suffix}"] = {**copy.deepcopy(axes[f"xaxis{suffix}"]), "domain": [0, 1]}
+        stacked[f"yaxis{suffix}"] = {**copy.deepcopy(axes[f"yaxis{suffix}"]), "title": copy.deepcopy(axes["yaxis"]["title"]),
+                                     "showticklabels": True,
+                                     "domain": [row_top - (row - below_panel) / plot, row_top - title_px / plot]}
+    return {**stacked, "margin": {**copy.deepcopy(margin), "t": 20}, "height": plot + 20 + margin["b"]}  # the titles are in the rows
 
 
 def _wrap(title: str, width: int) -> list[str]:

@@ -236,6 +236,13 @@ def figure_height(fig) -> int | None:
     return fig.layout.height
 
 
+def has_narrow_layout(fig) -> bool:
+    """Whether the figure carries a layout for narrow places (``layout.meta.narrow``, drawn by nnviz.ui's figures in
+    place when their column is narrower than its ``below``), without building an ``UnbuiltFigure``."""
+    meta = fig.data_and_layout[1].get("meta") if isinstance(fig, UnbuiltFigure) else fig.layout.meta
+    return isinstance(meta, dict) and "narrow" in meta
+
+
 def _copied(node):
     """``node`` with every dict and list in it copied, its other values (numbers, strings, arrays) shared."""
     if isinstance(node, dict):
