@@ -368,8 +368,8 @@ def vanishing(bp: bpm.BackwardPass) -> None:
             "learn slowest. Set **4 hidden layers** with the **sigmoid** above and watch the bars fall; "
             "switch to tanh or ReLU and compare."
         )
-        st.page_link(ui.streamlit_page(PAGES_BY_KEY["activations"]), label="Activation functions: the derivatives and the deep chain",
-                     icon=":material/show_chart:")
+        st.page_link(ui.streamlit_page(PAGES_BY_KEY["activations"]),
+                     label="Activation functions: the derivatives and the deep chain", icon=":material/show_chart:")
     deep_view()
 
 

@@ -490,10 +490,10 @@ const drawInPlace = async (chart, data) => {
   if (chart.__figure === data.figure) return;
   chart.__figure = data.figure;
   chart.__data = data;
-  if (!chart.style.height) chart.style.height = JSON.parse(data.figure).layout.height + "px";  // before Plotly loads
+  const figure = JSON.parse(data.figure);
+  if (!chart.style.height) chart.style.height = figure.layout.height + "px";  // its room while Plotly loads
   const Plotly = await loadPlotly(data.plotly);
   if (chart.__figure !== data.figure) return;  // a newer figure came while Plotly loaded: that one is drawn
-  const figure = JSON.parse(data.figure);
   chart.__narrowSpec = (figure.layout.meta || {}).narrow;
   const narrow = narrowLayout(chart.__narrowSpec, chart.parentElement.clientWidth);
   chart.__narrow = Boolean(narrow);

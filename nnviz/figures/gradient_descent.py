@@ -18,6 +18,7 @@ from nnviz.figures.style import (
     ORANGE,
     VERMILION,
     axis,
+    axis_suffix,
     base_layout,
     figure,
     line_style,
@@ -125,7 +126,7 @@ def contour_figure(w1: np.ndarray, w2: np.ndarray, loss: np.ndarray, trajectorie
     width = (1 - PANEL_GAP * (n - 1)) / n
     data, annotations, layout_axes = [], [], {}
     for p, (title, labels) in enumerate(panels):
-        suffix = "" if p == 0 else str(p + 1)
+        suffix = axis_suffix(p)
         on_axes = {"xaxis": f"x{suffix}", "yaxis": f"y{suffix}"}
         data.append({"type": "contour", "x": w1, "y": w2, "z": z, "ncontours": 25, "showscale": False,
                      "colorscale": BLUES, "reversescale": True, "contours": {"coloring": "heatmap", "showlines": True},
@@ -201,7 +202,7 @@ def stacked_panels(axes: dict, n: int, title_px: int, margin: dict) -> dict:
     plot = n * row
     stacked = {}
     for p in range(n):
-        suffix = "" if p == 0 else str(p + 1)
+        suffix = axis_suffix(p)
         row_top = 1 - p * row / plot
         # copies: a dict in two places of a layout would be scaled twice in Lecture mode
         stacked[f"xaxis{suffix}"] = {**copy.deepcopy(axes[f"xaxis{suffix}"]), "domain": [0, 1]}

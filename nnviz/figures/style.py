@@ -229,17 +229,20 @@ def plotly_figure(fig) -> go.Figure:
     return fig.built if isinstance(fig, UnbuiltFigure) else fig
 
 
+def _layout_value(fig, key: str):
+    """The figure's top-level layout ``key`` (None if unset), without building an ``UnbuiltFigure``."""
+    return fig.data_and_layout[1].get(key) if isinstance(fig, UnbuiltFigure) else fig.layout[key]
+
+
 def figure_height(fig) -> int | None:
-    """The height the figure's layout sets, if any, without building an ``UnbuiltFigure``."""
-    if isinstance(fig, UnbuiltFigure):
-        return fig.data_and_layout[1].get("height")
-    return fig.layout.height
+    """The height the figure's layout sets, if any."""
+    return _layout_value(fig, "height")
 
 
 def has_narrow_layout(fig) -> bool:
     """Whether the figure carries a layout for narrow places (``layout.meta.narrow``, drawn by nnviz.ui's figures in
-    place when their column is narrower than its ``below``), without building an ``UnbuiltFigure``."""
-    meta = fig.data_and_layout[1].get("meta") if isinstance(fig, UnbuiltFigure) else fig.layout.meta
+    place when their column is narrower than its ``below``)."""
+    meta = _layout_value(fig, "meta")
     return isinstance(meta, dict) and "narrow" in meta
 
 
