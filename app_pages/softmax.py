@@ -38,45 +38,61 @@ def inputs() -> Inputs:
     return Inputs(float(state["sm_temperature"]), np.array([state[f"sm_logit_{k}"] for k in range(state["sm_classes"])]))
 
 
-# Every section reruns on its own (ui.section_fragment). The number of classes reruns the page; T reruns every
-# section but the two-class one, a logit every section; the shift c reruns sections 3 and 6, the true class
-# section 4 and the Keras panel.
-USES_T = ("sm_logits", "sm_temperature_curves", "sm_shift", "sm_loss", "sm_stability", ui.KERAS_SECTION)
+# Every section but the inputs' reruns on its own (ui.section_fragment). The number of classes reruns the page; T
+# reruns every section but the two-class one, a logit every section; the shift c reruns sections 3 and 6, the true
+# class section 4 and the Keras panel. The inputs themselves are not rerun: a slider keeps its value in the browser.
+USES_T = ("sm_logits", "sm_steps", "sm_temperature_curves", "sm_shift", "sm_loss", "sm_stability", ui.KERAS_SECTION)
 USES_LOGITS = (*USES_T, "sm_two_class")
 
 
 # --- 1. Logits to probabilities ----------------------------------------------------------------------------------
-@ui.section_fragment("sm_logits")
 def logits_to_probabilities() -> None:
     controls, plot = ui.section("From logits to probabilities")
     with controls:
-        n_classes = st.slider("number of classes", 2, 10, 3, key="sm_classes", **ui.reruns(), **ui.URL)
-        st.slider("temperature T", 0.05, 5.0, 1.0, step=0.05, key="sm_temperature", **ui.reruns(*USES_T), **ui.URL)
-        st.markdown("**Logits** z (the last layer's raw outputs)")
-        for first in range(0, n_classes, 2):  # a row of two: on a phone the columns stack, z0 z1 z2 … in order
-            for column, k in zip(st.columns(2), range(first, min(first + 2, n_classes))):
-                column.slider(f"z{k}", -10.0, 10.0, DEFAULT_LOGITS[k], step=0.1, key=f"sm_logit_{k}",
-                              **ui.reruns(*USES_LOGITS), **ui.URL)
+        logit_controls()
+    with plot:
+        probabilities()
+    softmax_step_by_step()
+
+
+def logit_controls() -> None:
+    """The page's inputs, outside every fragment: their changes rerun the sections that use them (a slider's own
+    rerun would only resend the sliders)."""
+    n_classes = st.slider("number of classes", 2, 10, 3, key="sm_classes", **ui.reruns(), **ui.URL)
+    st.slider("temperature T", 0.05, 5.0, 1.0, step=0.05, key="sm_temperature", **ui.reruns(*USES_T), **ui.URL)
+    st.markdown("**Logits** z (the last layer's raw outputs)")
+    for first in range(0, n_classes, 2):  # a row of two: on a phone the columns stack, z0 z1 z2 … in order
+        for column, k in zip(st.columns(2), range(first, min(first + 2, n_classes))):
+            column.slider(f"z{k}", -10.0, 10.0, DEFAULT_LOGITS[k], step=0.1, key=f"sm_logit_{k}",
+                          **ui.reruns(*USES_LOGITS), **ui.URL)
+
+
+@ui.section_fragment("sm_logits")
+def probabilities() -> None:
+    now = inputs()
+    probs = now.probs
+    winner = int(np.argmax(probs))
+    ui.show_figure(figs.logits_and_probabilities_figure(now.logits, probs), key="sm_bars")
+    m1, m2, m3 = st.columns(3)
+    m1.metric("predicted class (argmax)", f"class {winner}")
+    m2.metric(f"p(class {winner})", f"{probs[winner]:.3f}")
+    m3.metric("sum of probabilities", f"{probs.sum():.3f}")
+
+
+@ui.section_fragment("sm_steps")
+def softmax_step_by_step() -> None:
     now = inputs()
     steps = sm.softmax_steps(now.logits, now.temperature)
-    probs = steps.probs
-    winner = int(np.argmax(probs))
-    with plot:
-        ui.show_figure(figs.logits_and_probabilities_figure(now.logits, probs), key="sm_bars")
-        m1, m2, m3 = st.columns(3)
-        m1.metric("predicted class (argmax)", f"class {winner}")
-        m2.metric(f"p(class {winner})", f"{probs[winner]:.3f}")
-        m3.metric("sum of probabilities", f"{probs.sum():.3f}")
     st.latex(r"p_k = \mathrm{softmax}(z / T)_k = \frac{e^{z_k/T}}{\sum_j e^{z_j/T}}")
     st.markdown("Step by step for your logits (the largest value $m$ is subtracted first — see *Numerical stability* "
                 "below):")
     ui.table({
-        "class": [f"class {k}" for k in range(n_classes)],
+        "class": [f"class {k}" for k in range(now.n_classes)],
         "z": [f"{v:.2f}" for v in steps.logits],
         "z / T": [f"{v:.3f}" for v in steps.scaled],
         "z/T − m": [f"{v:.3f}" for v in steps.shifted],
         "e^(z/T − m)": [f"{v:.4g}" for v in steps.exps],
-        "÷ sum → p": [f"{v:.4f}" for v in probs],
+        "÷ sum → p": [f"{v:.4f}" for v in steps.probs],
     })
     st.caption(f"Sum of the exponentials: {steps.total:.4g}. Each probability is its exponential divided by this sum, "
                "so all are positive and they add up to 1.")
