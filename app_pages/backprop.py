@@ -62,14 +62,17 @@ def delta_by_layer_figure(spec, flat, x, y):
 
 
 # Every section reads the network from the session's state (current_pass), so that a section rerun on its own sees
-# the values of now. The network's controls rerun the four sections that show it, not the page's header, sidebar or
-# Try this; Step and the example rerun the forward/backward section, η and the deep view's activation their own.
+# the values of now. The network's controls rerun the four sections that show it (the weights set by hand, the
+# forward/backward pass, the gradients, the Keras panel), not the controls themselves, the page's header, sidebar or
+# Try this; the output layer, which sets the true class's choices, reruns the page. Step and the example rerun the
+# forward/backward section, η and the deep view's activation their own.
 USES_NETWORK = ("bp_network", "bp_forward", "bp_gradients", ui.KERAS_SECTION)
 NETWORK = {**ui.reruns(*USES_NETWORK), **ui.URL}
 
 
 def network_controls() -> None:
-    """The network, the example(s) and the weights' seed (current_setup reads them)."""
+    """The network, the example(s) and the weights' seed (current_setup reads them). Outside every fragment: a
+    control's own rerun would only resend the controls."""
     c1, c2, c3, c4, c5 = ui.section("The network and the example", 5)
     with c1:
         st.slider("hidden layers", 1, bpm.MAX_HIDDEN_LAYERS, 1, key="bp_layers", **NETWORK)
@@ -78,7 +81,7 @@ def network_controls() -> None:
         st.selectbox("hidden activation", bpm.HIDDEN_CHOICES, format_func=ACTIVATION_LABELS.get, key="bp_activation",
                      **NETWORK)
         outputs = st.selectbox("output layer", bpm.OUTPUT_CHOICES, format_func=OUTPUT_LABELS.get,
-                               key="bp_outputs", **NETWORK)
+                               key="bp_outputs", **ui.reruns(), **ui.URL)
     with c3:
         st.number_input("x₁", -10.0, 10.0, 0.5, step=0.1, key="bp_x1", **NETWORK)
         st.number_input("x₂", -10.0, 10.0, -1.0, step=0.1, key="bp_x2", **NETWORK)
@@ -129,8 +132,7 @@ def hand_weights(setup: bpm.BackpropSetup) -> None:
 
 
 @ui.section_fragment("bp_network")
-def network_section() -> None:
-    network_controls()
+def hand_weights_section() -> None:
     hand_weights(current_setup())
 
 
@@ -430,7 +432,8 @@ def keras_panel() -> None:
 
 ui.page_header("backprop")
 ui.prewarm_keras()  # this page has a Keras button: a worker starts loading TensorFlow now
-network_section()
+network_controls()
+hand_weights_section()
 forward_and_backward()
 gradients_at_work()
 ui.try_this([

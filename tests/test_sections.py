@@ -49,7 +49,7 @@ PAGE_WIDE = {
     "gradient_descent": EVERY_PAGE | {"gd4_seed"},
     "loss_vs_accuracy": EVERY_PAGE | {"la_seed"},
     "softmax": EVERY_PAGE | {"sm_classes"},
-    "backprop": EVERY_PAGE,  # the network's controls rerun every section but the header and Try this
+    "backprop": EVERY_PAGE | {"bp_outputs"},  # the other network controls rerun every section but theirs, the header and Try this
     # every control: it changes the network, what the live section trains and shows, the Keras check and panel
     "playground": EVERY_PAGE | {"pg_dataset", "pg_noise", "pg_train", "pg_seed", "pg_shape", "pg_activation",
                                 "pg_loss", "pg_rate", "pg_batch", "pg_optimizer", "pg_reg", "pg_reg_rate",
