@@ -169,8 +169,8 @@ def press_once(page, thumb, target: str, srv, key: str = "ArrowRight") -> dict:
 
 def open_slider(browser, srv, name: str, presses: int, received: list[int] | None = None):
     """Open the page of ``SLIDERS[name]`` with the probes, its charts drawn, and focus its slider with room for
-    ``presses`` presses. Returns (context, page, thumb, load seconds); ``received`` collects the sizes of the
-    WebSocket frames the page receives."""
+    ``presses`` presses. Returns (context, page, thumb, load seconds, the key of each press); ``received`` collects
+    the sizes of the WebSocket frames the page receives."""
     path, slider_key, _, alternate = SLIDERS[name]
     context, page = new_page(browser)
     if received is not None:
@@ -183,7 +183,8 @@ def open_slider(browser, srv, name: str, presses: int, received: list[int] | Non
     load_s = time.monotonic() - start
     page.wait_for_timeout(QUIET_MS)
     thumb = page.locator(f".st-key-{slider_key}").get_by_role("slider")
-    hi, step = (float(thumb.get_attribute(a) or 1) for a in ("max", "step"))
+    lo, hi, step = (float(thumb.get_attribute(a) or default) for a, default in (("min", 0), ("max", 1), ("step", 1)))
+    alternate = alternate or (hi - lo) / step < presses  # too few positions for one way: right and left in turn
     thumb.focus()
     if not alternate and hi - float(thumb.input_value()) < presses * step:  # no room: start from the minimum
         thumb.press("Home")
@@ -193,24 +194,20 @@ def open_slider(browser, srv, name: str, presses: int, received: list[int] | Non
         thumb.press("ArrowLeft")
         page.wait_for_timeout(1000)
         wait_charts_drawn(page)
-    return context, page, thumb, load_s
-
-
-def key_for_press(name: str, n: int) -> str:
-    """The key of the ``n``-th press on SLIDERS[name]'s slider (alternating for a slider with few positions)."""
-    return "ArrowLeft" if SLIDERS[name][3] and n % 2 else "ArrowRight"
+    keys = ["ArrowLeft" if alternate and n % 2 else "ArrowRight" for n in range(presses)]
+    return context, page, thumb, load_s, keys
 
 
 def measure_page(browser, srv, name: str, presses: int) -> dict:
     slider_key, chart_key = SLIDERS[name][1:3]
     received: list[int] = []
-    context, page, thumb, load_s = open_slider(browser, srv, name, presses, received)
+    context, page, thumb, load_s, keys = open_slider(browser, srv, name, presses, received)
     first_render_bytes = sum(received)
     n_charts = page.locator(CHART_SELECTOR).count()
     samples = []
     received.clear()
     for n in range(presses):
-        samples.append(press_once(page, thumb, chart_key, srv, key_for_press(name, n)))
+        samples.append(press_once(page, thumb, chart_key, srv, keys[n]))
     rerun_bytes = sum(received) / presses
     errors = page.locator("[data-testid='stException']").count()
     page_errors = list(page.page_errors)

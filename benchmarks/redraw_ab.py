@@ -17,7 +17,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from benchmarks.browser import SLIDERS, key_for_press, open_slider, press_once
+from benchmarks.browser import SLIDERS, open_slider, press_once
 from benchmarks.common import ROOT, chromium, median, percentile, server
 
 
@@ -43,8 +43,8 @@ def compare(ref: str, pages: list[str], presses: int) -> dict:
                     server_times: dict[str, list[float | None]] = {"ref": [], "this": []}
                     for n in range(presses):
                         for side, srv in (("ref", old), ("this", this)):
-                            _, page, thumb, _ = opened[side]
-                            press = press_once(page, thumb, chart_key, srv, key_for_press(name, n))
+                            _, page, thumb, _, keys = opened[side]
+                            press = press_once(page, thumb, chart_key, srv, keys[n])
                             times[side].append(press["redraw_ms"])
                             server_times[side].append(press["server_run_ms"])
                     for context, *_ in opened.values():
