@@ -34,6 +34,9 @@ heap.keep_large_blocks_mapped()  # the server's RSS would otherwise grow by step
 LECTURE_MODE_KEY = "lecture_mode"
 LECTURE_FONT_FACTOR = 22 / 16  # base 16 px -> 22 px
 LECTURE_HEIGHT_FACTOR = 1.2
+# px: the most of a 1280x720 projector's height a figure may take, under Streamlit's header (60 px) with a margin, so
+# that the lecturer can scroll it into view whole
+LECTURE_VIEW_HEIGHT = 640
 
 
 FIGURE_CACHE_ENTRIES = 64
@@ -433,7 +436,17 @@ def data_table(columns: dict[str, Sequence], *, key: str, height: int) -> None:
 
 def for_the_screen(fig: go.Figure) -> go.Figure:
     """The figure as drawn: a copy with larger fonts and height in lecture mode, else the figure itself."""
-    return scaled_fonts(fig, LECTURE_FONT_FACTOR, LECTURE_HEIGHT_FACTOR) if lecture_mode() else fig
+    if not lecture_mode():
+        return fig
+    return scaled_fonts(fig, LECTURE_FONT_FACTOR, lecture_height_factor(figure_height(fig)))
+
+
+def lecture_height_factor(height: int | None) -> float:
+    """How much taller Lecture mode draws a figure ``height`` px high: 1.2 times, but no taller than the projector's
+    view (LECTURE_VIEW_HEIGHT); a figure taller than that already keeps its height."""
+    if not height:
+        return LECTURE_HEIGHT_FACTOR
+    return min(LECTURE_HEIGHT_FACTOR, max(1.0, LECTURE_VIEW_HEIGHT / height))
 
 
 def show_figure(fig: go.Figure, *, key: str | None = None, on_select=None):

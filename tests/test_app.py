@@ -140,3 +140,11 @@ print(json.dumps(result))
     result = json.loads(out.stdout.strip().splitlines()[-1])
     for page in WITHOUT_TENSORFLOW_UNTIL_ASKED:
         assert result[page] == {"exception": False, "tensorflow": False, "keras": False}, page
+
+
+@pytest.mark.parametrize(("height", "drawn"), [(400, 480), (533, 640), (560, 640), (640, 640), (800, 800)])
+def test_lecture_mode_figures_grow_but_fit_a_projector_unless_they_did_not_before(height, drawn):
+    from nnviz import ui
+
+    assert round(height * ui.lecture_height_factor(height)) == drawn
+    assert ui.lecture_height_factor(None) == ui.LECTURE_HEIGHT_FACTOR

@@ -300,14 +300,16 @@ def test_playing_into_divergence_pauses_with_an_explanation(at):
 
 def test_lecture_mode_gives_the_output_plane_the_figures_height():
     """A projector is wide: in Lecture mode the figure is laid out for 1080 px (the plane its whole height, the
-    layers' titles on one line); otherwise for a phone's width."""
+    layers' titles on one line); otherwise for a phone's width. It grows, but fits a 1280x720 projector's view."""
     at = app_test(PAGE)
     layout = figures(at)["pg_figure"]["layout"]
+    assert layout["height"] == 560
     assert layout["yaxis2"]["domain"] == [0.42, 1.0]
     assert [a["text"] for a in layout["annotations"]] == ["inputs", "1", "2", "output", "hidden layers"]
     at.session_state["lecture_mode"] = True
     at.run()
     assert not at.exception
     layout = figures(at)["pg_figure"]["layout"]
+    assert layout["height"] == 640  # 1.2 x 560 = 672 would not fit under Streamlit's header
     assert layout["yaxis2"]["domain"] == [0.0, 1.0]
     assert [a["text"] for a in layout["annotations"]] == ["inputs", "hidden 1", "hidden 2", "output"]
