@@ -221,3 +221,28 @@ def test_diagram_shows_delta_only_where_the_backward_pass_has_been():
     sens = bpm.diagram(bp, len(bp.steps), sensitivity=True)
     assert [e.weight for e in sens.edges] == [float(g) for g in bp.gradients.weights[0].ravel()] + [
         float(g) for g in bp.gradients.weights[1].ravel()]
+
+
+def test_every_label_of_the_diagram_but_the_titles_lies_on_a_box_over_the_edges():
+    """A thick edge (12 px in the sensitivity view) ran through its label: every edge label, z and δ is drawn on a
+    white box that is drawn after every edge, under its text, and taller than the thickest edge."""
+    from nnviz.figures.backprop import network_figure
+
+    bp = pass_for(SETUPS[0])
+    fig = network_figure(bpm.diagram(bp, len(bp.steps), sensitivity=True))
+    names = [t.name for t in fig.data]
+    boxes = [t for t in fig.data if t.name == "label boxes"]
+    labels, deltas = (next(t for t in fig.data if t.name == name) for name in ("labels", "deltas"))
+    last_edge = max(i for i, t in enumerate(fig.data) if t.mode == "lines")
+    assert last_edge < names.index("label boxes") and names.index("deltas") < names.index("units")
+    assert [b.name for b in fig.data[last_edge + 1:last_edge + 3]] == ["label boxes", "label boxes"]
+    under_labels, under_deltas = boxes
+    titled = len(bp.network.spec.sizes)  # the layers' titles end the labels: nothing crosses them
+    assert list(under_labels.x) == list(labels.x[:-titled]) and list(under_labels.y) == list(labels.y[:-titled])
+    assert list(under_deltas.x) == list(deltas.x) and list(under_deltas.y) == list(deltas.y) and len(deltas.x)
+    thickest = max(t.line.width for t in fig.data if t.mode == "lines")
+    assert thickest == 12 and min(under_labels.marker.line.width, under_deltas.marker.line.width) > thickest
+    for box, text, size in ((under_labels, labels.text, labels.textfont.size), (under_deltas, deltas.text,
+                                                                              deltas.textfont.size)):
+        shown = [re.sub("<[^>]+>", "", t) for t in text]
+        assert all(width >= 0.55 * size * len(t) for width, t in zip(box.marker.size, shown))

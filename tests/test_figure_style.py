@@ -133,3 +133,21 @@ def test_arrays_go_as_the_typed_arrays_plotly_makes(array):
         assert isinstance(ours, np.ndarray) and np.array_equal(ours, plotlys)
     else:
         assert ours == plotlys
+
+
+def test_boxes_behind_labels_fit_their_text_and_grow_with_it_in_lecture_mode():
+    """``text_boxes``: one white box per label, as wide as its characters (tags left out) and a line of it tall;
+    in Lecture mode the boxes grow with the text, or the larger labels would stick out of them."""
+    from nnviz.figures.style import TEXT_BOXES, text_boxes
+
+    boxes = text_boxes([0, 1], [0, 0], ["0.3", "<b>-0.00686</b>"], 14)
+    assert boxes["meta"] == TEXT_BOXES and boxes["mode"] == "markers" and boxes["marker"]["symbol"] == "line-ew"
+    short, long = boxes["marker"]["size"]
+    assert 0.55 * 14 * 3 <= short < long and 0.55 * 14 * 8 <= long <= 14 * 8  # 8 characters, not the tags' 15
+    assert boxes["marker"]["line"]["width"] >= 14  # as tall as the text
+    text = {"type": "scatter", "mode": "text", "x": [0, 1], "y": [0, 0], "text": ["0.3", "-0.00686"],
+            "textfont": {"size": 14}}
+    lecture = scaled_fonts(figure([boxes, text], base_layout()), 1.5)
+    assert list(lecture.data[0].marker.size) == [round(1.5 * short), round(1.5 * long)]
+    assert lecture.data[0].marker.line.width == round(1.5 * boxes["marker"]["line"]["width"])
+    assert lecture.data[0].marker.line.width >= lecture.data[1].textfont.size

@@ -22,6 +22,7 @@ from nnviz.figures.style import (
     figure,
     line_style,
     subplot_grid,
+    text_boxes,
 )
 
 NODE_SIZE = 54
@@ -68,13 +69,15 @@ def _edge_width(value: float, largest: float) -> float:
 
 def _text_trace(name: str, x: list, y: list, text: list, color: str, size: int, hover: list) -> dict:
     return {"type": "scatter", "x": x, "y": y, "mode": "text", "text": text, "name": name,
-            "textfont": {"size": size, "color": color, "shadow": "auto"},  # a white halo over the lines
+            "textfont": {"size": size, "color": color},  # on white boxes (style.text_boxes) over the lines
             "hovertext": hover, "hoverinfo": "text", "showlegend": False}
 
 
 def network_figure(d: Diagram, height: int = 460) -> go.Figure:
     """Nodes show a (inside), z (below) and δ (above, once reached); edges show w, or in the sensitivity
-    view ∂L/∂w with colour = sign and width ∝ |∂L/∂w|. The current step's node and edges are lit.
+    view ∂L/∂w with colour = sign and width ∝ |∂L/∂w|. The current step's node and edges are lit. Every label
+    but the titles is on a white box (style.text_boxes): with only a thin white halo, a thick edge (up to 12 px)
+    ran through its own label.
 
     Built from few traces with one style each (edges grouped by colour and width, labels by colour):
     plotly validates shapes, annotations and per-point style arrays one item at a time, which made
@@ -111,10 +114,13 @@ def network_figure(d: Diagram, height: int = 460) -> go.Figure:
     reached = [n for n in nodes if n.above]
     data = [{"type": "scatter", "x": xs, "y": ys, "mode": "lines", "line": {"color": color, "width": width},
              "hoverinfo": "skip", "showlegend": False} for (color, width), (xs, ys) in groups.items()]
+    deltas = ([pos[n.layer][n.unit][0] for n in reached], [pos[n.layer][n.unit][1] + 0.3 for n in reached],
+              [f"<b>{n.above}</b>" for n in reached])
+    n_boxed = len(labels[0]) - n_layers  # not the titles: no line reaches them
+    data.append(text_boxes(*(part[:n_boxed] for part in labels[:3]), FONT_SIZE - 2))
+    data.append(text_boxes(*deltas, FONT_SIZE - 1))
     data.append(_text_trace("labels", *labels[:3], BLACK, FONT_SIZE - 2, labels[3]))
-    data.append(_text_trace("deltas", [pos[n.layer][n.unit][0] for n in reached],
-                            [pos[n.layer][n.unit][1] + 0.3 for n in reached], [f"<b>{n.above}</b>" for n in reached],
-                            VERMILION, FONT_SIZE - 1, [n.hover for n in reached]))
+    data.append(_text_trace("deltas", *deltas, VERMILION, FONT_SIZE - 1, [n.hover for n in reached]))
     data.append({"type": "scatter", "x": node_x, "y": node_y, "mode": "markers+text",
                  "text": [f"<span style='color:{NAME_COLOR}'>{n.name}</span><br>{n.value}" for n in nodes],
                  "textfont": {"size": FONT_SIZE, "color": BLACK}, "hovertext": [n.hover for n in nodes],

@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import functools
 import os
+import re
 
 import numpy as np
 import plotly.colors as pc
@@ -127,6 +128,22 @@ LECTURE_MIN_FONT = 18  # px: the smallest text of a figure in Lecture mode
 # which would otherwise spill out of them
 HOLDS_TEXT = "marker holds text"
 DARK_TEXT = "#1A1A1A"  # axis text on a projector (Streamlit's theme draws it light grey)
+# A trace's "meta" for boxes drawn behind labels (``text_boxes``): in Lecture mode they grow with the text
+TEXT_BOXES = "boxes behind text"
+TEXT_BOX = "rgba(255, 255, 255, 0.85)"  # a line behind a label shows faintly through its box
+CHAR_WIDTH = 0.62  # a character's width in the font's size (digits and bold text; '.' and '-' are narrower)
+
+
+def text_boxes(x: list, y: list, text: list, size: int) -> dict:
+    """A trace of white boxes, one behind each label of ``text`` as drawn at (x, y) in ``size`` px: markers of
+    the 'line-ew' symbol (a horizontal line ``marker.size`` px long) as wide as the label's characters and a line
+    of it tall. Put it after the lines it must hide and before the labels' own trace: unlike annotations' boxes it
+    stays under what is drawn later (a diagram's units), and it is one trace, however many labels."""
+    plain = [re.sub(r"<[^>]+>", "", t) for t in text]
+    return {"type": "scatter", "x": x, "y": y, "mode": "markers", "hoverinfo": "skip", "showlegend": False,
+            "name": "label boxes", "meta": TEXT_BOXES,
+            "marker": {"symbol": "line-ew", "size": [round(CHAR_WIDTH * size * len(t)) + 4 for t in plain],
+                       "line": {"width": size + 2, "color": TEXT_BOX}}}
 
 
 def scaled_fonts(fig: go.Figure, factor: float, height_factor: float = 1.0,
@@ -157,6 +174,9 @@ def scaled_fonts(fig: go.Figure, factor: float, height_factor: float = 1.0,
         marker = trace.get("marker")
         if trace.get("meta") == HOLDS_TEXT and isinstance(marker, dict) and isinstance(marker.get("size"), (int, float)):
             marker["size"] = round(marker["size"] * factor)
+        if trace.get("meta") == TEXT_BOXES:
+            marker["size"] = [round(size * factor) for size in marker["size"]]
+            marker["line"]["width"] = round(marker["line"]["width"] * factor)
     layout = spec["layout"]
     layout["font"] = {**layout.get("font", {}), "color": DARK_TEXT}
     for key in {"xaxis", "yaxis", *(k for k in layout if k.startswith(("xaxis", "yaxis")))}:
