@@ -447,6 +447,29 @@ def test_small_multiples_stand_side_by_side_on_a_wide_screen_and_one_under_the_o
         context.close()
 
 
+def test_the_softmax_temperature_legend_is_beside_the_plot_on_a_wide_screen_and_under_it_on_a_phone(server_url,
+                                                                                                  browser):
+    """Its legend beside the plot left the plot 115 of a phone's 358 px; on a phone (layout.meta.narrow) it is drawn
+    under the plot, which keeps most of the width; at 1600 px it stays beside the plot."""
+    context = new_context(browser, viewport={"width": 1600, "height": 1000}, device_scale_factor=1)
+    plot = """() => { const c = document.querySelector('.st-key-sm_temperature_fig .js-plotly-plot'), l = c._fullLayout;
+        const legend = c.querySelector('.legend').getBoundingClientRect(), box = c.getBoundingClientRect();
+        return [Math.round(l._size.w), Math.round(legend.top - box.top - l._size.t - l._size.h)]; }"""
+    try:
+        page = context.new_page()
+        page.goto(f"{server_url}/{PAGE_PATHS['softmax']}")
+        wait_until_idle(page)
+        width, legend_below = page.evaluate(plot)
+        assert width >= 400 and legend_below < 0, (width, legend_below)  # the legend beside the plot
+        page.set_viewport_size({"width": 390, "height": 844})
+        page.wait_for_function(f"() => ({plot})()[1] > 0", timeout=10_000)
+        width, legend_below = page.evaluate(plot)
+        assert width >= 240, width
+        assert exceptions_on(page) == []
+    finally:
+        context.close()
+
+
 @pytest.mark.parametrize("name", sample_in_ci([k for k in PAGE_PATHS if k != "home"], kept={"perceptron"}))
 def test_a_phone_shows_every_page_without_scrolling_sideways(server_url, browser, name):
     context = new_context(browser, viewport={"width": 390, "height": 844}, device_scale_factor=1, is_mobile=True)

@@ -151,3 +151,24 @@ def test_boxes_behind_labels_fit_their_text_and_grow_with_it_in_lecture_mode():
     assert list(lecture.data[0].marker.size) == [round(1.5 * short), round(1.5 * long)]
     assert lecture.data[0].marker.line.width == round(1.5 * boxes["marker"]["line"]["width"])
     assert lecture.data[0].marker.line.width >= lecture.data[1].textfont.size
+
+
+def test_a_legend_beside_the_plot_goes_below_it_in_narrow_places_only():
+    """``legend_below_when_narrow``: layout.meta.narrow (drawn by nnviz.ui's figures in place where their column is
+    narrower than ``below``) lays the legend out in rows under the plot, the figure taller by those rows; the layout
+    for wider places is left as it was; Lecture mode scales the narrow legend's font once (its dicts are copies)."""
+    from nnviz.figures.style import LEGEND_ROW, NARROW_BELOW, has_narrow_layout, legend_below_when_narrow
+
+    layout = base_layout(xaxis=axis("T"))
+    narrowed = legend_below_when_narrow(layout, rows=3)
+    assert {k: v for k, v in narrowed.items() if k != "meta"} == layout and "orientation" not in layout["legend"]
+    narrow = narrowed["meta"]["narrow"]
+    assert narrow["below"] == NARROW_BELOW
+    legend = narrow["layout"]["legend"]
+    assert (legend["orientation"], legend["yref"], legend["y"], legend["yanchor"]) == ("h", "container", 0, "bottom")
+    assert narrow["layout"]["height"] == layout["height"] + 3 * LEGEND_ROW
+    assert narrow["layout"]["margin"]["b"] == layout["margin"]["b"] + 3 * LEGEND_ROW
+    fig = figure([{"type": "scatter", "x": [1], "y": [1], "name": "a"}], narrowed)
+    assert has_narrow_layout(fig) and not has_narrow_layout(figure([], layout))
+    lecture = scaled_fonts(fig, 1.5).to_dict()["layout"]
+    assert lecture["meta"]["narrow"]["layout"]["legend"]["font"]["size"] == round(1.5 * layout["legend"]["font"]["size"])

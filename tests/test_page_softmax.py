@@ -147,3 +147,18 @@ def test_every_widget_at_its_extremes_raises_nothing(at, end):
     probs = shown_probs(at)
     assert len(probs) == (2 if end == "min" else 10)
     assert np.all(np.isfinite(probs)) and probs.sum() == pytest.approx(1.0)
+
+
+def test_the_temperature_legend_goes_under_the_plot_on_a_phone(at):
+    """Beside the plot the legend left it 115 of a phone's 358 px: the figure carries a layout for narrow places
+    (layout.meta.narrow) with the legend below, a class a row, and keeps its legend beside the plot elsewhere."""
+    from nnviz.figures.style import LEGEND_ROW, NARROW_BELOW
+
+    layout = figures(at)["sm_temperature_fig"]["layout"]
+    narrow = layout["meta"]["narrow"]
+    assert narrow["below"] == NARROW_BELOW and "orientation" not in layout.get("legend", {})
+    assert narrow["layout"]["legend"]["orientation"] == "h" and narrow["layout"]["legend"]["yref"] == "container"
+    assert narrow["layout"]["height"] == layout["height"] + 3 * LEGEND_ROW  # 3 classes
+    at.slider(key="sm_classes").set_value(10).run()
+    assert figures(at)["sm_temperature_fig"]["layout"]["meta"]["narrow"]["layout"]["height"] == (
+        layout["height"] + 10 * LEGEND_ROW)

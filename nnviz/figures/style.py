@@ -11,6 +11,7 @@ skips even that one validation; the tests validate every figure they build
 from __future__ import annotations
 
 import base64
+import copy
 import functools
 import os
 import re
@@ -257,6 +258,22 @@ def _layout_value(fig, key: str):
 def figure_height(fig) -> int | None:
     """The height the figure's layout sets, if any."""
     return _layout_value(fig, "height")
+
+
+NARROW_BELOW = 560  # px: a figure's place narrower than this is a phone's column (layout.meta.narrow)
+LEGEND_ROW = 26  # px: one row of a horizontal legend (15 px text)
+
+
+def legend_below_when_narrow(layout: dict, rows: int, below: int = NARROW_BELOW) -> dict:
+    """``layout`` with a layout for narrow places (``layout.meta.narrow``, as ``has_narrow_layout`` reads it) that
+    puts the legend under the plot in ``rows`` rows and makes the figure that much taller: a legend beside the plot
+    leaves it a sliver of a phone's width. Wider places keep the legend where ``layout`` has it."""
+    legend_px = rows * LEGEND_ROW
+    legend = {**copy.deepcopy(layout.get("legend", {})), "orientation": "h", "x": 0, "xanchor": "left",
+              "yref": "container", "y": 0, "yanchor": "bottom"}  # copies: a dict in two places would be scaled twice
+    margin = {**copy.deepcopy(layout["margin"]), "b": layout["margin"]["b"] + legend_px}
+    narrow = {"legend": legend, "margin": margin, "height": layout["height"] + legend_px}
+    return {**layout, "meta": {**layout.get("meta", {}), "narrow": {"below": below, "layout": narrow}}}
 
 
 def has_narrow_layout(fig) -> bool:
