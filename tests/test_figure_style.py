@@ -172,3 +172,13 @@ def test_a_legend_beside_the_plot_goes_below_it_in_narrow_places_only():
     assert has_narrow_layout(fig) and not has_narrow_layout(figure([], layout))
     lecture = scaled_fonts(fig, 1.5).to_dict()["layout"]
     assert lecture["meta"]["narrow"]["layout"]["legend"]["font"]["size"] == round(1.5 * layout["legend"]["font"]["size"])
+
+
+def test_legend_rows_follow_plotly_one_row_if_all_fit_else_columns_as_wide_as_the_widest_entry():
+    from nnviz.figures.style import PHONE_PLOT_WIDTH, legend_rows
+
+    assert legend_rows(["class 0 (argmax)", "class 1"]) == 1  # side by side in a phone's 268 px
+    assert legend_rows(["class 0 (argmax)", "class 1", "class 2"]) == 3  # columns of 'class 0 (argmax)': one a row
+    assert legend_rows(["η = 0.25", "η = 0.8", "η = 1.1", "minimum"]) == 2  # two a row
+    assert legend_rows(["η = 0.25", "η = 0.25, β = 0.9", "η = 0.8", "minimum"]) == 4
+    assert legend_rows(["η = 0.25", "η = 0.8", "η = 1.1", "minimum"], width=4 * PHONE_PLOT_WIDTH) == 1

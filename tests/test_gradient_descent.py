@@ -278,7 +278,13 @@ def test_small_multiples_carry_a_layout_that_stacks_them_on_a_phone():
     """layout.meta.narrow (drawn by nnviz.ui's figures in place below its width): one panel under the other, each
     square at a phone's plotting width with its own tick labels and y title, its title's lines above it and room
     for its x axis below it; the side-by-side layout is left as it was."""
-    from nnviz.figures.gradient_descent import PHONE_PLOT_WIDTH, STACK_BELOW, contour_figure
+    from nnviz.figures.gradient_descent import (
+        LEGEND_PAD,
+        PATH_LEGEND_ROW,
+        PHONE_PLOT_WIDTH,
+        STACK_BELOW,
+        contour_figure,
+    )
 
     bowl = gd.SURFACES["bowl"]
     paths = {f"η = {r:g}": gd.descend(bowl.loss, bowl.grad, bowl.start, r, 20) for r in (0.25, 0.8, 1.1)}
@@ -296,6 +302,10 @@ def test_small_multiples_carry_a_layout_that_stacks_them_on_a_phone():
         assert round((high - low) * plot_px) == PHONE_PLOT_WIDTH
     gaps = [round((upper[0] - lower[1]) * plot_px) for upper, lower in itertools.pairwise(domains)]
     assert gaps == [60 + 2 * 28] * 2  # an x axis below, a two-line title above
+    # the last panel ends the plot: its x axis, then the legend (two rows of two entries), fill the bottom margin,
+    # with no room kept twice (the row kept 60 px for the x axis and the margin 130 px: ~88 px blank on a phone)
+    assert domains[-1][0] == 0 and stacked["margin"]["b"] == 60 + LEGEND_PAD + 2 * PATH_LEGEND_ROW
+    assert stacked["margin"]["b"] < layout["margin"]["b"] + 30
     for s in ("", "2", "3"):
         axis = stacked[f"yaxis{s}"]
         assert axis["showticklabels"] and axis["title"]["text"] == "w₂" and axis["scaleanchor"] == f"x{s}"

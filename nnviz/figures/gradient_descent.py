@@ -15,12 +15,15 @@ from nnviz.figures.style import (
     FONT_SIZE,
     GREEN,
     GREY,
+    NARROW_BELOW,
     ORANGE,
+    PHONE_PLOT_WIDTH,
     VERMILION,
     axis,
     axis_suffix,
     base_layout,
     figure,
+    legend_rows,
     line_style,
 )
 from nnviz.formatting import power_of_ten
@@ -184,22 +187,27 @@ def contour_figure(w1: np.ndarray, w2: np.ndarray, loss: np.ndarray, trajectorie
     layout["legend"].update({"yref": "container", "y": 0, "yanchor": "bottom"})
     layout["margin"].update({"t": top, "b": bottom})
     if n > 1:
-        layout["meta"] = {"narrow": {"below": STACK_BELOW,
-                                     "layout": stacked_panels(layout_axes, n, 28 * title_lines, layout["margin"])}}
+        entries = [*trajectories, *(["minimum"] if minima else [])]
+        layout["meta"] = {"narrow": {"below": STACK_BELOW, "layout": stacked_panels(
+            layout_axes, n, 28 * title_lines, layout["margin"], legend_rows(entries))}}
     return figure(data, layout)
 
 
-STACK_BELOW = 560  # px: small multiples narrower than this (a phone) are drawn one under the other
-PHONE_PLOT_WIDTH = 358 - 90  # px: a phone's figure less its side margins
+STACK_BELOW = NARROW_BELOW  # px: small multiples narrower than this (a phone) are drawn one under the other
+PATH_LEGEND_ROW = 33  # px: a row of the paths' legend (its arrowheads make it taller than text)
+LEGEND_PAD = 8  # px: under the last panel's x axis, above its legend
 
 
-def stacked_panels(axes: dict, n: int, title_px: int, margin: dict) -> dict:
+def stacked_panels(axes: dict, n: int, title_px: int, margin: dict, legend_rows: int = 2) -> dict:
     """The layout keys that draw ``n`` side-by-side panels (``axes``: their xaxis/yaxis dicts) one under the other,
     each square at a phone's width with its own tick labels, its title above it and its x axis below it: what the
-    figures drawn in place (nnviz.ui) use when their place is narrower than ``STACK_BELOW`` (layout.meta.narrow)."""
+    figures drawn in place (nnviz.ui) use when their place is narrower than ``STACK_BELOW`` (layout.meta.narrow).
+    The last panel's x axis and then the legend, in ``legend_rows`` rows, fill the bottom margin: the side-by-side
+    layout's margin (``margin``, with room for Lecture mode's fonts), below a row that kept room for that x axis
+    too, left ~88 px blank above the legend."""
     below_panel = 60  # px: a panel's x ticks and title
     row = PHONE_PLOT_WIDTH + title_px + below_panel
-    plot = n * row
+    plot = n * row - below_panel  # the last panel's x axis is in the bottom margin
     stacked = {}
     for p in range(n):
         suffix = axis_suffix(p)
@@ -208,8 +216,11 @@ def stacked_panels(axes: dict, n: int, title_px: int, margin: dict) -> dict:
         stacked[f"xaxis{suffix}"] = {**copy.deepcopy(axes[f"xaxis{suffix}"]), "domain": [0, 1]}
         stacked[f"yaxis{suffix}"] = {**copy.deepcopy(axes[f"yaxis{suffix}"]), "title": copy.deepcopy(axes["yaxis"]["title"]),
                                      "showticklabels": True,
-                                     "domain": [row_top - (row - below_panel) / plot, row_top - title_px / plot]}
-    return {**stacked, "margin": {**copy.deepcopy(margin), "t": 20}, "height": plot + 20 + margin["b"]}  # the titles are in the rows
+                                     "domain": [max(row_top - (row - below_panel) / plot, 0.0),  # not -1e-17
+                                                row_top - title_px / plot]}
+    bottom = below_panel + LEGEND_PAD + legend_rows * PATH_LEGEND_ROW
+    return {**stacked, "margin": {**copy.deepcopy(margin), "t": 20, "b": bottom},  # the titles are in the rows
+            "height": plot + 20 + bottom}
 
 
 def _wrap(title: str, width: int) -> list[str]:

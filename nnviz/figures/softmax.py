@@ -17,6 +17,7 @@ from nnviz.figures.style import (
     base_layout,
     figure,
     legend_below_when_narrow,
+    legend_rows,
     subplot_grid,
     vertical_marker,
 )
@@ -75,9 +76,8 @@ def temperature_figure(temperatures: np.ndarray, probs: np.ndarray, current: flo
                          xaxis=axis("temperature T (log scale)", type="log",
                                     tickvals=[0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20]),
                          yaxis=axis("probability p", range=[-0.04, 1.05]))  # 0 clear of the T axis
-    # on a phone the legend beside the plot left it 115 of 358 px: there it goes below, a class a row (plotly keeps
-    # a legend that starts at the plot's left within the plot's width, where two entries side by side do not fit)
-    return figure(data, legend_below_when_narrow(layout, rows=probs.shape[1]))
+    # on a phone the legend beside the plot left it 115 of 358 px: there it goes below
+    return figure(data, legend_below_when_narrow(layout, rows=legend_rows([trace["name"] for trace in data])))
 
 
 def gradient_figure(grad: np.ndarray, true_class: int) -> go.Figure:

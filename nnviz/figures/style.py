@@ -261,7 +261,20 @@ def figure_height(fig) -> int | None:
 
 
 NARROW_BELOW = 560  # px: a figure's place narrower than this is a phone's column (layout.meta.narrow)
+PHONE_PLOT_WIDTH = 358 - 90  # px: a phone's figure less base_layout's side margins
 LEGEND_ROW = 26  # px: one row of a horizontal legend (15 px text)
+LEGEND_SYMBOL = 40  # px: a legend entry's symbol and the gaps around it
+LEGEND_CHARACTER = 7  # px: about one character of a legend's 15 px text
+
+
+def legend_rows(names, width: int = PHONE_PLOT_WIDTH) -> int:
+    """How many rows a horizontal legend of entries ``names`` takes in ``width`` px, as plotly lays it out: one row
+    if all fit side by side, else columns as wide as the widest entry (at least one column)."""
+    widths = [LEGEND_SYMBOL + LEGEND_CHARACTER * len(name) for name in names]
+    if sum(widths) <= width:
+        return 1
+    per_row = max(1, width // max(widths))
+    return -(-len(widths) // per_row)
 
 
 def legend_below_when_narrow(layout: dict, rows: int, below: int = NARROW_BELOW) -> dict:
