@@ -8,7 +8,8 @@ Prints a table (one row per measurement, with its goal and PASS/FAIL) and writes
 benchmarks/results.json: the machine, the date, every figure and the raw samples. The machine may
 be noisy: figures are medians, and each page's rerun is measured side by side with a reference page
 holding one plotly chart. Take the numbers that matter on a quiet machine (see ``loadavg`` in the
-results: the 1-minute load average before and after each part).
+results: the 1-minute load average before and after each part) and read them with the machine's speed beside
+them (``loop_seconds``: a Python loop of 10^7 additions before and after each part).
 
 Parts:
   reruns      per page (AppTest, a fresh interpreter per page): first render, median rerun after a
@@ -42,7 +43,7 @@ import time
 import traceback
 from pathlib import Path
 
-from benchmarks.common import ROOT, machine, now_iso, write_json
+from benchmarks.common import ROOT, loop_seconds, machine, now_iso, write_json
 from benchmarks.engine import REPEATS as ENGINE_REPEATS
 
 PARTS = ("reruns", "cold_start", "training", "first_point", "memory", "browser", "engine", "playground")
@@ -446,7 +447,7 @@ def main(argv=None) -> int:
     started = time.monotonic()
     for name in parts:
         print(f"… {name}", file=sys.stderr, flush=True)
-        entry = {"date": now_iso(), "loadavg_before": os.getloadavg()}
+        entry = {"date": now_iso(), "loadavg_before": os.getloadavg(), "loop_seconds_before": loop_seconds()}
         t = time.monotonic()
         try:
             entry["result"] = run_part(name, args)
@@ -457,6 +458,9 @@ def main(argv=None) -> int:
                               type(error).__name__, "", "ERROR")]
         entry["seconds"] = time.monotonic() - t
         entry["loadavg_after"] = os.getloadavg()
+        entry["loop_seconds_after"] = loop_seconds()
+        print(f"  {name}: 10^7 additions {entry['loop_seconds_before']} s before, {entry['loop_seconds_after']} s "
+              "after (the development VM: ~0.85 s when fast)", file=sys.stderr, flush=True)
         results["parts"][name] = entry
         rows += part_rows
         print(f"  {name}: {entry['seconds']:.0f} s", file=sys.stderr, flush=True)

@@ -75,6 +75,17 @@ def run_module_json(module: str, args: list[str], timeout: float, env: dict | No
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def loop_seconds(additions: int = 10**7) -> float:
+    """Seconds for a Python loop of ``additions`` additions at a module's top level (as ``python -c "s=0; for i in
+    range(10**7): s+=i"``, the figure docs/PERFORMANCE.md quotes): the machine's speed at that moment. The VM these
+    benchmarks were written on has phases (~0.85 s when fast, up to 2.2 s when slow), so a run's figures are read
+    with the loop's time beside them."""
+    code = compile(f"total = 0\nfor i in range({additions}):\n    total += i\n", "<loop>", "exec")
+    start = time.perf_counter()
+    exec(code, {})  # noqa: S102 -- our own constant code: a loop over globals, as at a module's top level
+    return round(time.perf_counter() - start, 2)
+
+
 def machine() -> dict:
     meminfo = {}
     try:
