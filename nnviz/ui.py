@@ -508,7 +508,8 @@ const drawInPlace = async (chart, data) => {
   const Plotly = await loadPlotly(data.plotly);
   if (chart.__figure !== data.figure) return;  // a newer figure came while Plotly loaded: that one is drawn
   chart.__narrowSpec = (figure.layout.meta || {}).narrow;
-  const narrow = narrowLayout(chart.__narrowSpec, chart.parentElement.clientWidth);
+  // the column's width only for a figure that has a narrow layout: reading it makes the browser lay the page out now
+  const narrow = chart.__narrowSpec ? narrowLayout(chart.__narrowSpec, chart.parentElement.clientWidth) : null;
   chart.__narrow = Boolean(narrow);
   if (narrow) figure.layout = {...figure.layout, ...narrow};
   figure.layout.font = {family: getComputedStyle(chart).fontFamily, ...figure.layout.font};  // as st.plotly_chart
