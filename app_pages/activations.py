@@ -226,17 +226,20 @@ def depth_without_activation() -> None:
         st.latex(r"\begin{aligned} &W_2(W_1 x + b_1) + b_2 \\ &\quad = (W_2 W_1)\,x + (W_2 b_1 + b_2) \end{aligned}")
 
 
-@ui.section_fragment(ui.KERAS_SECTION)
-def keras() -> None:
+def keras_notebook() -> notebooks.PageNotebook:
     state = st.session_state
     neuron, w, b = act.get(state["neuron_act"]), state["neuron_w"], state["neuron_b"]
     code = activation_code(neuron, w, b, [act.get(k) for k in state["chain_acts"]], state["chain_depth"],
                            state["chain_w"], state["chain_x0"])
+    return notebooks.activation_notebook(code, neuron.label, neuron.keras_name, w, b)
+
+
+def keras() -> None:
     ui.keras_panel(
-        notebooks.activation_notebook(code, neuron.label, neuron.keras_name, w, b),
         "The activation is an argument of the layer: `Dense(units, activation=\"…\")`, with the names Keras "
         "accepts. This code builds the neuron of *One neuron* and the chains of *Deep chains* for your settings and "
         "prints the numbers of their tables.",
+        keras_notebook,
     )
 
 

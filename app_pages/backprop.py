@@ -177,9 +177,7 @@ def step_controls(n_steps: int) -> int:
                      **ui.reruns("bp_forward"))
 
 
-@ui.section_fragment("bp_forward")  # Step, Back, the slider and the example rerun only this section
 def forward_and_backward() -> None:
-    setup, bp = current_pass()
     st.header("Forward pass, then backward pass step by step")
     st.markdown(
         "**Forward:** every unit computes $z = \\sum_i w_i a_i + b$ and $a = f(z)$ from left to right; the "
@@ -187,6 +185,12 @@ def forward_and_backward() -> None:
         "inputs. Each unit gets its **error signal δ = ∂ℓ/∂z**, and each weight's gradient is "
         "δ of the unit it feeds times the activation it carries."
     )
+    diagram_and_steps()
+
+
+@ui.section_fragment("bp_forward")  # Step, Back, the slider and the example rerun only this section
+def diagram_and_steps() -> None:
+    setup, bp = current_pass()
     plot, text = st.columns([3, 2])
     with text:
         step = step_controls(len(bp.steps))
@@ -408,7 +412,6 @@ def gradients_at_work() -> None:
     """What the finished backward pass is for, one tab per section. Only the open tab runs: a change of
     the network reruns this section, and all five sections' figures and tables would double its time."""
     _, bp = current_pass()
-    st.header("What the gradients are for")
     tabs = st.tabs(list(SECTIONS), key=SECTION_KEY, bind="query-params")
     for tab, section in zip(tabs, SECTIONS.values()):
         if tab.open:
@@ -416,18 +419,18 @@ def gradients_at_work() -> None:
                 section(bp)
 
 
-@ui.section_fragment(ui.KERAS_SECTION)
-def keras_panel() -> None:
+def keras_notebook() -> notebooks.PageNotebook:
     _, bp = current_pass()
     spec = bp.spec
     code = backprop_code(spec.sizes, spec.hidden_activation[0], spec.output_activation, spec.loss,
                          bp.network.weights, bp.network.biases, bp.x, bp.y)
-    ui.keras_panel(
-        notebooks.backprop_notebook(code, spec.sizes, spec.hidden_activation[0], spec.output_activation, spec.loss,
-                                    len(bp.x)),
-        "The same network, weights and examples in Keras: `tf.GradientTape` records the forward pass and "
-        "runs it backwards. It prints the loss and every gradient of the table above.",
-    )
+    return notebooks.backprop_notebook(code, spec.sizes, spec.hidden_activation[0], spec.output_activation, spec.loss,
+                                       len(bp.x))
+
+
+def keras_panel() -> None:
+    ui.keras_panel("The same network, weights and examples in Keras: `tf.GradientTape` records the forward pass and "
+                   "runs it backwards. It prints the loss and every gradient of the table above.", keras_notebook)
 
 
 ui.page_header("backprop")
@@ -435,6 +438,7 @@ ui.prewarm_keras()  # this page has a Keras button: a worker starts loading Tens
 network_controls()
 hand_weights_section()
 forward_and_backward()
+st.header("What the gradients are for")
 gradients_at_work()
 ui.try_this([
     ("Step through the backward pass and predict the sign of each δ before you press Step: "

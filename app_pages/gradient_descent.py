@@ -326,15 +326,13 @@ ui.try_this([
 ], "gradient_descent")
 
 
-@ui.section_fragment(ui.KERAS_SECTION)
-def keras() -> None:
+def keras_notebook() -> notebooks.PageNotebook:
     state = st.session_state
     settings = state["gd3_lr"], state["gd3_batch"], state["gd3_epochs"], int(state["gd3_seed"]), BATCH_START
-    ui.keras_panel(notebooks.sgd_notebook(sgd_code(*settings), *settings),
-                   "The mini-batch section in Keras, for its current settings: the same seeded data, the same start "
+    return notebooks.sgd_notebook(sgd_code(*settings), *settings)
+
+
+ui.keras_panel("The mini-batch section in Keras, for its current settings: the same seeded data, the same start "
                "(the ring), the same shuffled mini-batches, one `train_on_batch` per step. It prints the losses "
                "of the table above. (`model.fit(x, y, batch_size=…, epochs=…)` does the same with an order of "
-               "its own; `keras.optimizers.SGD(learning_rate=…, momentum=0.8)` adds momentum.)")
-
-
-keras()
+               "its own; `keras.optimizers.SGD(learning_rate=…, momentum=0.8)` adds momentum.)", keras_notebook)

@@ -198,14 +198,11 @@ ui.try_this([
 ], "loss_vs_accuracy")
 
 
-@ui.section_fragment(ui.KERAS_SECTION)
-def keras() -> None:
+def keras_notebook() -> notebooks.PageNotebook:
     state = st.session_state
     seed, rate, epochs = int(state["la_seed"]), state["la_lr"], state["la_epochs"]
-    ui.keras_panel(notebooks.loss_metric_notebook(loss_metric_code(seed, START_W, START_B, rate, epochs), seed, rate,
-                                                  epochs),
-                   "Keras separates the two jobs: `loss=` is optimised, `metrics=` are only reported. This is the "
-                   "training on cross-entropy of *Train it three ways*, for its settings:")
+    return notebooks.loss_metric_notebook(loss_metric_code(seed, START_W, START_B, rate, epochs), seed, rate, epochs)
 
 
-keras()
+ui.keras_panel("Keras separates the two jobs: `loss=` is optimised, `metrics=` are only reported. This is the "
+               "training on cross-entropy of *Train it three ways*, for its settings:", keras_notebook)

@@ -499,6 +499,6 @@ ui.try_this([
     "Press Stop in the middle of a training, look at the test accuracy, then Continue.",
     "Look at the most confidently wrong digits. Would you have got them right?",
 ], "mnist")
-ui.keras_panel(notebooks.mnist_notebook(nn.full_code(settings, images.key), images.title, settings.describe()),
-               "A script that does what this page does for your settings: the model and `fit` parts are the very "
-               "code the app executes (the app passes its live-chart callback as `live_progress`).")
+ui.keras_panel("A script that does what this page does for your settings: the model and `fit` parts are the very "
+               "code the app executes (the app passes its live-chart callback as `live_progress`).",
+               lambda: notebooks.mnist_notebook(nn.full_code(settings, images.key), images.title, settings.describe()))

@@ -330,13 +330,11 @@ ui.try_this([
 ], "perceptron")
 
 
-@ui.section_fragment(ui.KERAS_SECTION)
-def keras() -> None:
+def keras_notebook() -> notebooks.PageNotebook:
     state = st.session_state
     w, b = [state["perc_w1"], state["perc_w2"]], state["perc_b"]
-    ui.keras_panel(notebooks.perceptron_notebook(perceptron_code(dataset_name, seed, w, b), dataset_name, w, b),
-                   "A perceptron is a single `Dense` unit. Here it holds the line you set in *A perceptron draws a "
-                   "straight line*, on the same data, and counts its mistakes as the page does:")
+    return notebooks.perceptron_notebook(perceptron_code(dataset_name, seed, w, b), dataset_name, w, b)
 
 
-keras()
+ui.keras_panel("A perceptron is a single `Dense` unit. Here it holds the line you set in *A perceptron draws a "
+               "straight line*, on the same data, and counts its mistakes as the page does:", keras_notebook)

@@ -399,7 +399,7 @@ def own_description(config: pg.PlaygroundConfig) -> dict | None:
     return {"name": own.name, "class_names": own.class_names, "scale": own.scale} if own else None
 
 
-def keras_panel() -> None:
+def keras_notebook() -> notebooks.PageNotebook:
     state = st.session_state[STATE_KEY]
     config, spec = state.config, state.config.spec
     start = pg.starting_network(config)
@@ -408,13 +408,16 @@ def keras_panel() -> None:
                            spec.sizes, config.activation, spec.output_activation, spec.loss, spec.l1, spec.l2,
                            config.optimizer, config.learning_rate, config.batch_size, start.weights, start.biases,
                            state.epoch, own)
+    return notebooks.playground_notebook(code, config.data.label, spec.sizes, state.epoch, own["name"] if own else None)
+
+
+def keras_panel() -> None:
     ui.keras_panel(
-        notebooks.playground_notebook(code, config.data.label, spec.sizes, state.epoch,
-                                      own["name"] if own else None),
         "The same data, inputs, network, starting weights, optimiser and batches in Keras, trained for the epochs "
         "done here with today's settings: it prints the training and test loss shown above (if you changed the "
         "learning rate, regularisation, batch size or optimiser during the training, the page's numbers come "
         "from a mix of settings and will differ).",
+        keras_notebook,
     )
 
 

@@ -38,9 +38,10 @@ def inputs() -> Inputs:
     return Inputs(float(state["sm_temperature"]), np.array([state[f"sm_logit_{k}"] for k in range(state["sm_classes"])]))
 
 
-# Every section but the inputs' reruns on its own (ui.section_fragment). The number of classes reruns the page; T
-# reruns every section but the two-class one, a logit every section; the shift c reruns sections 3 and 6, the true
-# class section 4 and the Keras panel. The inputs themselves are not rerun: a slider keeps its value in the browser.
+# Every section's numbers and figures rerun on their own (ui.section_fragment); its headers, formulas and fixed text
+# stay outside the fragment, drawn with the page. The number of classes reruns the page; T reruns every section but
+# the two-class one, a logit every section; the shift c reruns sections 3 and 6, the true class section 4 and the
+# Keras panel. The inputs themselves (the logits, T, c) are not rerun: a slider keeps its value in the browser.
 USES_T = ("sm_logits", "sm_steps", "sm_temperature_curves", "sm_shift", "sm_loss", "sm_stability", ui.KERAS_SECTION)
 USES_LOGITS = (*USES_T, "sm_two_class")
 
@@ -52,6 +53,9 @@ def logits_to_probabilities() -> None:
         logit_controls()
     with plot:
         probabilities()
+    st.latex(r"p_k = \mathrm{softmax}(z / T)_k = \frac{e^{z_k/T}}{\sum_j e^{z_j/T}}")
+    st.markdown("Step by step for your logits (the largest value $m$ is subtracted first — see *Numerical stability* "
+                "below):")
     softmax_step_by_step()
 
 
@@ -83,9 +87,6 @@ def probabilities() -> None:
 def softmax_step_by_step() -> None:
     now = inputs()
     steps = sm.softmax_steps(now.logits, now.temperature)
-    st.latex(r"p_k = \mathrm{softmax}(z / T)_k = \frac{e^{z_k/T}}{\sum_j e^{z_j/T}}")
-    st.markdown("Step by step for your logits (the largest value $m$ is subtracted first — see *Numerical stability* "
-                "below):")
     ui.table({
         "class": [f"class {k}" for k in range(now.n_classes)],
         "z": [f"{v:.2f}" for v in steps.logits],
@@ -99,12 +100,17 @@ def softmax_step_by_step() -> None:
 
 
 # --- 2. Temperature and argmax -----------------------------------------------------------------------------------
-@ui.section_fragment("sm_temperature_curves")
 def temperature_and_argmax() -> None:
+    st.header("Temperature, and argmax versus probabilities")
+    temperature_curves()
+
+
+@ui.section_fragment("sm_temperature_curves")
+def temperature_curves() -> None:
     now = inputs()
     probs = now.probs
     winner = int(np.argmax(probs))
-    plot, text = ui.section("Temperature, and argmax versus probabilities", [2, 1])
+    plot, text = st.columns([2, 1])
     with plot:
         curves = sm.softmax_rows(now.logits / TEMPERATURES[:, None])  # row i: softmax(z / T_i)
         ui.show_figure(figs.temperature_figure(TEMPERATURES, curves, now.temperature, winner),
@@ -123,28 +129,36 @@ def temperature_and_argmax() -> None:
 
 
 # --- 3. Shift invariance ---------------------------------------------------------------------------
-@ui.section_fragment("sm_shift")
 def shift_invariance() -> None:
     controls, text = ui.section("Adding the same number to every logit changes nothing")
     with controls:
-        shift = st.slider("constant c added to all logits", -1000.0, 1000.0, 0.0, step=10.0, key="sm_shift",
-                          **ui.reruns("sm_shift", "sm_stability"), **ui.URL)
-    now = inputs()
-    shifted_probs = sm.softmax(now.logits + shift, now.temperature)
+        st.slider("constant c added to all logits", -1000.0, 1000.0, 0.0, step=10.0, key="sm_shift",
+                  **ui.reruns("sm_shift", "sm_stability"), **ui.URL)
     with text:
         st.latex(r"\frac{e^{z_k + c}}{\sum_j e^{z_j + c}} = \frac{e^{c}\,e^{z_k}}{e^{c}\sum_j e^{z_j}}"
                  r" = \frac{e^{z_k}}{\sum_j e^{z_j}}")
-        st.metric("largest change in any probability", f"{np.max(np.abs(shifted_probs - now.probs)):.1e}")
+        shift_change()
         st.markdown("Only the **differences** between logits matter. That is what makes the stable formula below "
                     "possible.")
 
 
-# --- 4. Cross-entropy and its gradient --------------------------------------------------------------
-@ui.section_fragment("sm_loss")
-def cross_entropy() -> None:
+@ui.section_fragment("sm_shift")
+def shift_change() -> None:
     now = inputs()
+    shifted_probs = sm.softmax(now.logits + st.session_state["sm_shift"], now.temperature)
+    st.metric("largest change in any probability", f"{np.max(np.abs(shifted_probs - now.probs)):.1e}")
+
+
+# --- 4. Cross-entropy and its gradient --------------------------------------------------------------
+def cross_entropy() -> None:
     st.header("Cross-entropy loss and its gradient")
     st.latex(r"L = -\ln p_y \qquad \frac{\partial L}{\partial z_k} = \frac{p_k - y_k}{T}")
+    loss_and_gradient()
+
+
+@ui.section_fragment("sm_loss")
+def loss_and_gradient() -> None:
+    now = inputs()
     controls, plot = st.columns([1, 2])
     with controls:
         true_class = st.selectbox("true class y", range(now.n_classes), format_func=lambda k: f"class {k}",
@@ -164,11 +178,15 @@ def cross_entropy() -> None:
 
 
 # --- 5. Softmax vs sigmoid ----------------------------------------------------------------------------
-@ui.section_fragment("sm_two_class")
 def two_classes() -> None:
     st.header("Two classes: softmax is a sigmoid")
     st.latex(r"\mathrm{softmax}(z_0, z_1)_1 = \frac{e^{z_1}}{e^{z_0} + e^{z_1}} = \frac{1}{1 + e^{-(z_1 - z_0)}}"
              r" = \sigma(z_1 - z_0)")
+    sigmoid_of_the_gap()
+
+
+@ui.section_fragment("sm_two_class")
+def sigmoid_of_the_gap() -> None:
     plot, text = st.columns([2, 1])
     logits = inputs().logits
     gap = float(logits[1] - logits[0])
@@ -185,9 +203,13 @@ def two_classes() -> None:
 
 
 # --- 6. Numerical stability ----------------------------------------------------------------------------
-@ui.section_fragment("sm_stability")
 def numerical_stability() -> None:
     st.header("Numerical stability: why subtract the largest logit")
+    naive_and_stable()
+
+
+@ui.section_fragment("sm_stability")
+def naive_and_stable() -> None:
     shift = st.session_state["sm_shift"]
     now = inputs()
     temperature = now.temperature
@@ -246,17 +268,20 @@ ui.try_this([
 ], "softmax")
 
 
-@ui.section_fragment(ui.KERAS_SECTION)
-def keras() -> None:
+def keras_notebook() -> notebooks.PageNotebook:
     now = inputs()
     true_class = min(st.session_state["sm_true"], now.n_classes - 1)
     logits, temperature = now.logits, now.temperature
+    return notebooks.softmax_notebook(softmax_code(logits, temperature, true_class), logits, temperature, true_class)
+
+
+def keras() -> None:
     ui.keras_panel(
-        notebooks.softmax_notebook(softmax_code(logits, temperature, true_class), logits, temperature, true_class),
         "Your logits, temperature and true class in Keras: it prints the probabilities of the table, the loss and "
         "the gradient shown above. Keras' losses and `keras.activations.softmax` use the stable formula; "
         "`from_logits=True` lets the loss work on the logits directly, which is more accurate still. "
         "In a model the output layer has one unit per class.",
+        keras_notebook,
     )
 
 

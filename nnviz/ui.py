@@ -13,7 +13,7 @@ import os
 import threading
 import time
 import urllib.parse
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -820,17 +820,26 @@ def try_this(prompts: Sequence[str | Experiment], page_key: str) -> None:
                               help="Sets " + ", ".join(f"{k} = {v}" for k, v in values.items()))
 
 
-def keras_panel(notebook: notebooks.PageNotebook, intro: str) -> None:
+def keras_panel(intro: str, notebook: Callable[[], notebooks.PageNotebook]) -> None:
     """The tf.keras code that reproduces what the page shows (text only: TensorFlow is not imported), and the
-    page as a notebook to take home, written only when the student presses its button."""
+    page as a notebook to take home, written only when the student presses its button.
+
+    The heading and ``intro`` are drawn with the page; the code and the button are the fragment KERAS_SECTION, which
+    the widgets the code follows rerun (``reruns(..., KERAS_SECTION)``), so such a widget does not resend the text
+    around them. ``notebook()`` makes the page's notebook from the session's state: in a rerun of the fragment alone
+    it sees the values of now."""
     with st.container(key="keras"):
         st.subheader("In Keras")
         st.markdown(intro)
-        st.code(notebook.code, language="python", wrap_lines=lecture_mode())  # a projector cannot scroll sideways
-        st.download_button(notebooks.NOTEBOOK_LABEL, functools.partial(notebooks.notebook_bytes, notebook),
-                           file_name=notebook.file_name, mime=notebooks.MIME_TYPE, on_click="ignore",
-                           icon=":material/download:", key="keras_notebook",
-                           help="A Jupyter notebook with this page's explanation, this code for your settings and "
-                                "the page's key figure in plotly. It needs "
-                                f"{', '.join(notebook.packages)}, not this app.")
+        section_fragment(KERAS_SECTION)(_keras_code)(notebook)
 
+
+def _keras_code(notebook: Callable[[], notebooks.PageNotebook]) -> None:
+    made = notebook()
+    st.code(made.code, language="python", wrap_lines=lecture_mode())  # a projector cannot scroll sideways
+    st.download_button(notebooks.NOTEBOOK_LABEL, functools.partial(notebooks.notebook_bytes, made),
+                       file_name=made.file_name, mime=notebooks.MIME_TYPE, on_click="ignore",
+                       icon=":material/download:", key="keras_notebook",
+                       help="A Jupyter notebook with this page's explanation, this code for your settings and "
+                            "the page's key figure in plotly. It needs "
+                            f"{', '.join(made.packages)}, not this app.")
