@@ -145,12 +145,14 @@ def train_and_watch(page, key: str = "mn_train") -> dict:
     curves_chart(page).locator("g.trace.scatter path.js-line").first.wait_for(timeout=10_000 * HANG_FACTOR)
     first = (drawn_points(page), progress_text(page))
     # the page polls the training once a second and redraws the chart when a point was added: 1 s apart, two
-    # samples can fall between the same two polls (CI, 2026-12-02: 15 -> 15 points at steps 9x and 95 of 110)
+    # samples can fall between the same two polls (CI, 2026-12-02: 15 -> 15 points at steps 9x and 95 of 110); and
+    # at an epoch's end the curve gains that epoch's points while the bar still reads its last step (CI,
+    # 2026-12-03: 11 -> 19 points, both at 'Epoch 1/5 · step 110/110'), so sample until both have moved
     deadline = time.monotonic() + 10 * HANG_FACTOR
     while True:
         page.wait_for_timeout(500)
         second = (drawn_points(page), progress_text(page))
-        if second[0] > first[0] or not second[1] or time.monotonic() > deadline:
+        if (second[0] > first[0] and second[1] != first[1]) or not second[1] or time.monotonic() > deadline:
             break
     wait_until_trained(page)
     return {"first": first, "second": second, "seconds": time.monotonic() - started}

@@ -310,8 +310,14 @@ def test_small_multiples_carry_a_layout_that_stacks_them_on_a_phone():
         axis = stacked[f"yaxis{s}"]
         assert axis["showticklabels"] and axis["title"]["text"] == "w₂" and axis["scaleanchor"] == f"x{s}"
     assert layout["yaxis2"]["showticklabels"] is False and layout["yaxis2"]["domain"] == [0, 1]  # side by side
+    # one panel (the mini-batch section): square at a phone's width, its x axis and legend (2 rows) under it,
+    # where the wide layout's 590 px left ~150 px blank under the square on a phone
     single = contour_figure(w1, w2, loss, paths, bowl.box).to_dict()["layout"]
-    assert "meta" not in single  # one panel: nothing to stack
+    alone = single["meta"]["narrow"]["layout"]
+    assert alone["yaxis"]["domain"] == [0, 1] and alone["xaxis"]["domain"] == [0, 1]
+    assert alone["height"] - alone["margin"]["t"] - alone["margin"]["b"] == PHONE_PLOT_WIDTH
+    assert alone["margin"]["b"] == 60 + LEGEND_PAD + 2 * PATH_LEGEND_ROW < single["margin"]["b"] + 30
+    assert alone["height"] < single["height"] - 100
 
 
 def test_four_panel_titles_are_wrapped_to_fit_their_panels():

@@ -186,10 +186,9 @@ def contour_figure(w1: np.ndarray, w2: np.ndarray, loss: np.ndarray, trajectorie
                          **layout_axes)
     layout["legend"].update({"yref": "container", "y": 0, "yanchor": "bottom"})
     layout["margin"].update({"t": top, "b": bottom})
-    if n > 1:
-        entries = [*trajectories, *(["minimum"] if minima else [])]
-        layout["meta"] = {"narrow": {"below": STACK_BELOW, "layout": stacked_panels(
-            layout_axes, n, 28 * title_lines, layout["margin"], legend_rows(entries))}}
+    entries = [*trajectories, *(["minimum"] if minima else [])]
+    layout["meta"] = {"narrow": {"below": STACK_BELOW, "layout": stacked_panels(
+        layout_axes, n, 28 * title_lines, layout["margin"], legend_rows(entries))}}
     return figure(data, layout)
 
 
@@ -204,7 +203,8 @@ def stacked_panels(axes: dict, n: int, title_px: int, margin: dict, legend_rows:
     figures drawn in place (nnviz.ui) use when their place is narrower than ``STACK_BELOW`` (layout.meta.narrow).
     The last panel's x axis and then the legend, in ``legend_rows`` rows, fill the bottom margin: the side-by-side
     layout's margin (``margin``, with room for Lecture mode's fonts), below a row that kept room for that x axis
-    too, left ~88 px blank above the legend."""
+    too, left ~88 px blank above the legend. One panel (n = 1) gets the same: its square is as tall as a phone's
+    width, where the wide layout's height (for a square as wide as a desktop column) left ~150 px blank under it."""
     below_panel = 60  # px: a panel's x ticks and title
     row = PHONE_PLOT_WIDTH + title_px + below_panel
     plot = n * row - below_panel  # the last panel's x axis is in the bottom margin
