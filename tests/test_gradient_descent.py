@@ -280,9 +280,9 @@ def test_small_multiples_carry_a_layout_that_stacks_them_on_a_phone():
     for its x axis below it; the side-by-side layout is left as it was."""
     from nnviz.figures.gradient_descent import (
         LEGEND_PAD,
+        NARROW_BELOW,
         PATH_LEGEND_ROW,
         PHONE_PLOT_WIDTH,
-        STACK_BELOW,
         contour_figure,
     )
 
@@ -292,7 +292,7 @@ def test_small_multiples_carry_a_layout_that_stacks_them_on_a_phone():
     panels = [(f"η = {r:g}\nsomething", [f"η = {r:g}"]) for r in (0.25, 0.8, 1.1)]
     layout = contour_figure(w1, w2, loss, paths, bowl.box, bowl.minima, panels=panels).to_dict()["layout"]
     narrow = layout["meta"]["narrow"]
-    assert narrow["below"] == STACK_BELOW
+    assert narrow["below"] == NARROW_BELOW
     stacked = narrow["layout"]
     plot_px = stacked["height"] - stacked["margin"]["t"] - stacked["margin"]["b"]
     domains = [stacked[f"yaxis{s}"]["domain"] for s in ("", "2", "3")]

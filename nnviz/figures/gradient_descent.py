@@ -187,21 +187,20 @@ def contour_figure(w1: np.ndarray, w2: np.ndarray, loss: np.ndarray, trajectorie
     layout["legend"].update({"yref": "container", "y": 0, "yanchor": "bottom"})
     layout["margin"].update({"t": top, "b": bottom})
     entries = [*trajectories, *(["minimum"] if minima else [])]
-    layout["meta"] = {"narrow": {"below": STACK_BELOW, "layout": stacked_panels(
+    layout["meta"] = {"narrow": {"below": NARROW_BELOW, "layout": stacked_panels(
         layout_axes, n, 28 * title_lines, layout["margin"], legend_rows(entries))}}
     return figure(data, layout)
 
 
-STACK_BELOW = NARROW_BELOW  # px: small multiples narrower than this (a phone) are drawn one under the other
 PATH_LEGEND_ROW = 33  # px: a row of the paths' legend (its arrowheads make it taller than text)
 LEGEND_PAD = 8  # px: under the last panel's x axis, above its legend
 
 
-def stacked_panels(axes: dict, n: int, title_px: int, margin: dict, legend_rows: int = 2) -> dict:
+def stacked_panels(axes: dict, n: int, title_px: int, margin: dict, legend_lines: int) -> dict:
     """The layout keys that draw ``n`` side-by-side panels (``axes``: their xaxis/yaxis dicts) one under the other,
     each square at a phone's width with its own tick labels, its title above it and its x axis below it: what the
-    figures drawn in place (nnviz.ui) use when their place is narrower than ``STACK_BELOW`` (layout.meta.narrow).
-    The last panel's x axis and then the legend, in ``legend_rows`` rows, fill the bottom margin: the side-by-side
+    figures drawn in place (nnviz.ui) use when their place is narrower than ``NARROW_BELOW`` (layout.meta.narrow).
+    The last panel's x axis and then the legend, in ``legend_lines`` rows, fill the bottom margin: the side-by-side
     layout's margin (``margin``, with room for Lecture mode's fonts), below a row that kept room for that x axis
     too, left ~88 px blank above the legend. One panel (n = 1) gets the same: its square is as tall as a phone's
     width, where the wide layout's height (for a square as wide as a desktop column) left ~150 px blank under it."""
@@ -218,7 +217,7 @@ def stacked_panels(axes: dict, n: int, title_px: int, margin: dict, legend_rows:
                                      "showticklabels": True,
                                      "domain": [max(row_top - (row - below_panel) / plot, 0.0),  # not -1e-17
                                                 row_top - title_px / plot]}
-    bottom = below_panel + LEGEND_PAD + legend_rows * PATH_LEGEND_ROW
+    bottom = below_panel + LEGEND_PAD + legend_lines * PATH_LEGEND_ROW
     return {**stacked, "margin": {**copy.deepcopy(margin), "t": 20, "b": bottom},  # the titles are in the rows
             "height": plot + 20 + bottom}
 
