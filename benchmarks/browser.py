@@ -14,7 +14,8 @@ timed on the page's own clock (performance.now()):
 
 and "redraw" = drawn − key. The server is started through ``benchmarks.timed_server``, which logs
 each script run's wall-clock start and end, its CPU time and its time in garbage collection
-(Streamlit runs ``gc.collect(2)`` after every run): the server's share of each press.
+(Streamlit runs ``gc.collect(2)`` after every run): the server's share of each press; and each section (fragment)
+that run reruns, with its own wall time: a slider that several sections read reruns them all in one run.
 The page also sums the main-thread "long tasks" (> 50 ms) after each key press: time the browser
 itself was busy. The same page load also counts the bytes the server sent over the WebSocket for the page's first
 render, and how many charts were redrawn (DOM changes inside their plotly graph) at each press.
@@ -147,7 +148,11 @@ def press_once(page, thumb, target: str, srv, key: str = "ArrowRight") -> dict:
     def since_key(t):
         return None if t is None or key is None else t - key
 
+    sections = run and [x for x in srv.section_reruns() if run["start"] <= x["start"] <= run["end"]]
     return {
+        "sections_rerun": sections and sorted(x["fragment"] for x in sections),
+        "slowest_section_ms": max(((x["end"] - x["start"]) * 1000 for x in sections), default=None)
+        if sections else None,
         "server_run_start_ms": run and run["start"] * 1000 - key_epoch_ms,
         "server_run_end_ms": run and run["end"] * 1000 - key_epoch_ms,
         "server_run_ms": run and (run["end"] - run["start"]) * 1000,
@@ -223,9 +228,11 @@ def measure_page(browser, srv, name: str, presses: int) -> dict:
         "breakdown_median_ms": {k: median(s[k] for s in samples) for k in
                                 ("sent_ms", "server_run_start_ms", "first_message_ms", "running_ms",
                                  "server_run_end_ms", "last_message_ms", "done_ms", "server_run_ms",
-                                 "server_run_cpu_ms", "server_run_gc_ms", "first_chart_mutation_ms",
+                                 "server_run_cpu_ms", "server_run_gc_ms", "slowest_section_ms",
+                                 "first_chart_mutation_ms",
                                  "long_tasks_ms", "redraw_ms")},
         "charts_replotted_median": median(s["charts_replotted"] for s in samples),
+        "sections_rerun_median": median(len(s["sections_rerun"] or ()) for s in samples),
         "exceptions_on_page": errors, "javascript_errors": page_errors,
         "samples": samples,
     }

@@ -226,7 +226,8 @@ class Server:
         if timed_runs:
             self.runs_path = LOG_DIR / f"runs-{name}.jsonl"
             self.runs_path.write_text("")
-            Path(str(self.runs_path) + ".frames").write_text("")
+            for suffix in (".frames", ".fragments"):
+                Path(str(self.runs_path) + suffix).write_text("")
             env["NNVIZ_BENCH_RUN_LOG"] = str(self.runs_path)
             env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))  # this timed_server
             launcher = ["-m", "benchmarks.timed_server"]
@@ -263,6 +264,14 @@ class Server:
             return []
         lines = (json.loads(line) for line in self.runs_path.read_text().splitlines() if line.strip())
         return [line for line in lines if "start" in line]  # not the rerun requests
+
+    def section_reruns(self) -> list[dict]:
+        """Every section rerun on its own so far (timed runs only): {"fragment" (its key), "start", "end" (epoch
+        seconds), "cpu" (thread CPU seconds)}; a script run holds one for each section it reruns."""
+        path = Path(str(self.runs_path) + ".fragments") if self.runs_path else None
+        if path is None or not path.exists():
+            return []
+        return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
     def live_frames(self) -> list[dict]:
         """Every live frame so far (timed runs only): {"session", "end" (epoch seconds), "wall", "cpu"

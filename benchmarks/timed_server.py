@@ -8,7 +8,9 @@ and the rest. It wraps ``ScriptRunner._run_script`` (script, session-state upkee
 ``gc.collect`` after the run) and ``AppSession.handle_backmsg`` (a line ``{"session", "request"}`` when a
 rerun_script message arrives), and changes nothing else. Both lines name the session (``AppSession.id``, which
 the browser receives in its NewSession message), so a load test can pair each key press with the rerun it caused
-and time it inside the server, where the browsers' share of the CPU does not count. Once the app has imported ``nnviz.ui``, every live
+and time it inside the server, where the browsers' share of the CPU does not count. Each section a run reruns on its
+own (a fragment the runner looks up: a widget's ``st.rerun(keys)``, a fragment's own widget) is logged to the same
+path with ``.fragments`` added: its key, wall-clock start and end and CPU time. Once the app has imported ``nnviz.ui``, every live
 frame that ``ui.FRAME_PACER`` records (the Playground while playing) is also logged, with its wall-clock
 and CPU time, to the same path with ``.frames`` added.
 """
@@ -25,7 +27,7 @@ def install(log_path: str) -> None:
     import gc
     import threading
 
-    from streamlit.runtime import app_session
+    from streamlit.runtime import app_session, fragment
     from streamlit.runtime.scriptrunner import script_runner
 
     log = open(log_path, "a", buffering=1)  # noqa: SIM115 -- open for the server's lifetime
@@ -62,6 +64,26 @@ def install(log_path: str) -> None:
 
         timed_record.timed = True
         pacer_class.record = timed_record
+
+    fragment_log = open(log_path + ".fragments", "a", buffering=1)  # noqa: SIM115 -- open for the server's lifetime
+    lookup = fragment.MemoryFragmentStorage.lookup
+
+    def timed_lookup(storage, fragment_id):
+        """The fragment the runner reruns, timed: one section's rerun within a script run."""
+        section = lookup(storage, fragment_id)
+        name = storage._target_key_by_id.get(fragment_id, fragment_id)
+
+        def timed_section(*args, **kwargs):
+            start, cpu = time.time(), time.thread_time()
+            try:
+                return section(*args, **kwargs)
+            finally:
+                fragment_log.write(json.dumps({"fragment": name, "start": start, "end": time.time(),
+                                               "cpu": time.thread_time() - cpu}) + "\n")
+
+        return timed_section
+
+    fragment.MemoryFragmentStorage.lookup = timed_lookup
 
     def timed(self, *args, **kwargs):
         thread = threading.get_ident()
