@@ -27,16 +27,20 @@ import streamlit as st
 
 from nnviz import heap, notebooks
 from nnviz.course import LECTURE_PLAN, MOMENT_PARAM, OBJECTIVES, PAGES_BY_KEY
-from nnviz.figures.style import figure_height, figure_json, has_narrow_layout, plotly_figure, scaled_fonts
+from nnviz.figures.style import (
+    LECTURE_FONT_FACTOR,
+    LECTURE_HEIGHT_FACTOR,  # noqa: F401 -- the pages read it as ui.LECTURE_HEIGHT_FACTOR
+    figure_height,
+    figure_json,
+    has_narrow_layout,
+    lecture_height_factor,
+    plotly_figure,
+    scaled_fonts,
+)
 
 heap.keep_large_blocks_mapped()  # the server's RSS would otherwise grow by steps over a lecture (nnviz.heap)
 
 LECTURE_MODE_KEY = "lecture_mode"
-LECTURE_FONT_FACTOR = 22 / 16  # base 16 px -> 22 px
-LECTURE_HEIGHT_FACTOR = 1.2
-# px: the most of a 1280x720 projector's height a figure may take, under Streamlit's header (60 px) with a margin, so
-# that the lecturer can scroll it into view whole
-LECTURE_VIEW_HEIGHT = 640
 
 
 FIGURE_CACHE_ENTRIES = 64
@@ -439,14 +443,6 @@ def for_the_screen(fig: go.Figure) -> go.Figure:
     if not lecture_mode():
         return fig
     return scaled_fonts(fig, LECTURE_FONT_FACTOR, lecture_height_factor(figure_height(fig)))
-
-
-def lecture_height_factor(height: int | None) -> float:
-    """How much taller Lecture mode draws a figure ``height`` px high: 1.2 times, but no taller than the projector's
-    view (LECTURE_VIEW_HEIGHT); a figure taller than that already keeps its height."""
-    if not height:
-        return LECTURE_HEIGHT_FACTOR
-    return min(LECTURE_HEIGHT_FACTOR, max(1.0, LECTURE_VIEW_HEIGHT / height))
 
 
 def show_figure(fig: go.Figure, *, key: str | None = None, on_select=None):

@@ -246,3 +246,41 @@ def test_every_label_of_the_diagram_but_the_titles_lies_on_a_box_over_the_edges(
                                                                               deltas.textfont.size)):
         shown = [re.sub("<[^>]+>", "", t) for t in text]
         assert all(width >= 0.55 * size * len(t) for width, t in zip(box.marker.size, shown))
+
+
+def test_the_diagram_writes_a_weight_only_where_it_fits_and_every_other_on_hover():
+    """The default network labels every edge; the largest (4 × 4, 3 outputs: 68 edges) labels those that cover
+    nothing at Lecture mode's size, puts every other edge's value on an invisible point for hover, and says so under
+    the diagram; its height grows so that z and δ fit between the units."""
+    from nnviz.figures.backprop import UNLABELLED_NOTE, network_figure
+
+    small = pass_for(SETUPS[0])
+    fig = network_figure(bpm.diagram(small, 4))
+    labels = next(t for t in fig.data if t.name == "labels")
+    n_edges = len(bpm.diagram(small, 4).edges)
+    assert [t.name for t in fig.data].count("unlabelled edges") == 0 and not fig.layout.annotations
+    assert len(labels.text) == n_edges + len(small.spec.sizes) + sum(small.spec.sizes)  # edges, z per unit, titles
+    assert fig.layout.height == 460
+
+    largest = bpm.BackpropSetup(hidden_layers=bpm.MAX_HIDDEN_LAYERS, hidden_units=bpm.UNIT_RANGE[1],
+                                outputs=max(bpm.OUTPUT_CHOICES), batch=4, seed=3)
+    bp = pass_for(largest)
+    d = bpm.diagram(bp, 5)
+    fig = network_figure(d)
+    labels = next(t for t in fig.data if t.name == "labels")
+    hidden = next(t for t in fig.data if t.name == "unlabelled edges")
+    written = len(labels.text) - len(bp.spec.sizes) - sum(bp.spec.sizes)
+    assert 0 < written < len(d.edges) == 68 and written + len(hidden.x) == len(d.edges)
+    assert sorted([*labels.hovertext[:written], *hidden.hovertext]) == sorted(e.hover for e in d.edges)  # each once
+    assert hidden.marker.color == "rgba(0, 0, 0, 0)" and hidden.hoverinfo == "text"
+    assert [a.text for a in fig.layout.annotations] == [UNLABELLED_NOTE]
+    assert fig.layout.height > 460  # four units a layer: z and δ need the room
+    # the larger values go first: those written are larger, on the whole, than those on hover only
+    by_hover = {e.hover: abs(e.weight) for e in d.edges}
+    assert np.mean([by_hover[h] for h in labels.hovertext[:written]]) > np.mean([by_hover[h] for h in hidden.hovertext])
+
+
+def test_a_value_inside_a_unit_fits_its_circle():
+    """A saturated unit's activation (hand-set weights of ±1000) was written as '2.05e-217', wider than the unit."""
+    assert [bpm._in_unit(v) for v in (0.535, -0.939, 2.05e-217, 1e-54, 123456.0, 0.0)] == [
+        "0.535", "-0.939", "2e-217", "1e-54", "1e+05", "0"]

@@ -424,6 +424,37 @@ def test_lecture_mode_at_1280x720_shows_everything_whole_and_readable(server_url
         context.close()
 
 
+LARGEST_NETWORK = ("bp_layers=4&bp_units=4&bp_outputs=3+softmax+units&bp_activation=ReLU&bp_batch=mini-batch+of+4"
+                   "&bp_x1=10&bp_x2=-10&bp_label=class+2&bp_step=5")
+
+
+def test_the_largest_backprop_network_stays_readable_in_lecture_mode(server_url, browser):
+    """4 hidden layers of 4 units and 3 outputs: 68 edges. The diagram writes a weight on an edge only where it covers
+    no unit and no other label (the rest on hover, said under it), z and δ fit beside their units, and the output
+    layer's δ is not cut at the right: nothing overlaps at 1280x720 (it was hundreds of overlaps)."""
+    from playwright.sync_api import expect
+
+    context = new_context(browser, viewport={"width": 1280, "height": 720}, device_scale_factor=1)
+    try:
+        page = context.new_page()
+        page.goto(f"{server_url}/backprop?{LARGEST_NETWORK}&lecture_mode=true")
+        wait_until_idle(page)
+        page.wait_for_timeout(500)  # charts settle to their width
+        screenshot_whole_app(page, "backprop-largest-network-lecture-1280x720")
+        assert page.evaluate(READABLE) == {"cut": [], "small": [], "overlaps": [], "light": []}
+        diagram = page.locator(".st-key-bp_diagram")
+        expect(diagram.get_by_text("Hover over an edge for a weight not written on it.")).to_be_visible()
+        inside = page.evaluate("""() => { const svg = document.querySelector('.st-key-bp_diagram .main-svg');
+            const box = svg.getBoundingClientRect();
+            return [...svg.querySelectorAll('text')].filter(t => t.textContent.trim()).every(t => {
+                const r = t.getBoundingClientRect();
+                return r.left >= box.left - 1 && r.right <= box.right + 1; }); }""")
+        assert inside, "every text of the diagram lies inside it (the output layer's δ was cut at the right)"
+        assert exceptions_on(page) == []
+    finally:
+        context.close()
+
+
 def test_small_multiples_stand_side_by_side_on_a_wide_screen_and_one_under_the_other_on_a_phone(server_url, browser):
     """Gradient descent's three panels (one figure, drawn in place): in a row at 1600 px; once the same page is
     narrowed to a phone's width, drawn again from the figure's layout.meta.narrow, one under the other and each

@@ -3,7 +3,9 @@ activations and gradients layer by layer."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
+from typing import NamedTuple
 
 import numpy as np
 import plotly.graph_objects as go
@@ -15,18 +17,29 @@ from nnviz.figures.style import (
     FONT_SIZE,
     GREY,
     HOLDS_TEXT,
+    LECTURE_FONT_FACTOR,
+    LECTURE_VIEW_HEIGHT,
     ORANGE,
     VERMILION,
     axis,
     base_layout,
     figure,
+    lecture_height_factor,
     line_style,
     subplot_grid,
     text_boxes,
 )
 
 NODE_SIZE = 54
-LABEL_CANDIDATES = (0.5, 0.35, 0.65, 0.25, 0.75, 0.42, 0.58)  # where along an edge its label may sit
+LABEL_CANDIDATES = (0.5, 0.42, 0.58, 0.35, 0.65, 0.28, 0.72, 0.22, 0.78)  # where on an edge its label may sit
+EDGE_SIZE, NODE_TEXT_SIZE, DELTA_SIZE = FONT_SIZE - 2, FONT_SIZE, FONT_SIZE - 1  # px: edge and z labels, units, δ
+# The labels are placed for the narrowest place a lecture draws the diagram: its column in Lecture mode at 1280×720,
+# 640 px wide, with Lecture mode's fonts and height. Anywhere wider they only lie further apart.
+PLACE_WIDTH = 640
+MARGIN = 10  # px around the plot
+LINE = 1.3  # a line of text is drawn this many times its font size high
+LEFT = 0.45  # the x range's room left of the inputs, in layers (the input units' half width)
+UNLABELLED_NOTE = "Hover over an edge for a weight not written on it."
 NAME_COLOR = "#555555"
 POSITIVE, NEGATIVE = BLUE, VERMILION
 LIT = ORANGE
@@ -37,27 +50,72 @@ def _positions(sizes: Sequence[int]) -> list[list[tuple[float, float]]]:
     return [[(float(layer), (n - 1) / 2 - unit) for unit in range(n)] for layer, n in enumerate(sizes)]
 
 
-def _label_spots(segments, taken: list[tuple[float, float]]) -> list[tuple[float, float]]:
-    """A point on each edge for its label, chosen greedily as far as possible from the labels placed
-    before it (and from ``taken``: the nodes' own labels), so that crossing edges do not stack labels.
-    Labels are wide: horizontal distance counts a third as much as vertical."""
-    t = np.array(LABEL_CANDIDATES)
-    placed = np.empty((len(taken) + len(segments), 2))
-    placed[:len(taken)] = taken
-    count = len(taken)
-    spots = []
-    for (x0, y0), (x1, y1) in segments:
-        xs, ys = x0 + t * (x1 - x0), y0 + t * (y1 - y0)
-        if count:
-            dx = (xs[:, None] - placed[None, :count, 0]) / 3
-            dy = ys[:, None] - placed[None, :count, 1]
-            best = int(np.argmax((dx * dx + dy * dy).min(axis=1)))  # the first of equals: the middle first
-        else:
-            best = 0
-        spot = (float(xs[best]), float(ys[best]))
-        spots.append(spot)
-        placed[count] = spot
-        count += 1
+class _Place(NamedTuple):
+    """The diagram's scale where its labels are placed: px per layer (x) and per unit (y), the fonts' factor."""
+
+    px_x: float
+    px_y: float
+    font: float
+
+    def box(self, x: float, y: float, width: float, height: float) -> tuple[float, float, float, float]:
+        """The box (left, right, bottom, top), in px, of something ``width`` × ``height`` px centred at (x, y)."""
+        cx, cy = x * self.px_x, y * self.px_y
+        return cx - width / 2, cx + width / 2, cy - height / 2, cy + height / 2
+
+    def label(self, x: float, y: float, text: str, size: int) -> tuple[float, float, float, float]:
+        scaled = size * self.font
+        return self.box(x, y, _number_width(text, scaled), LINE * scaled)
+
+
+# Advance widths in Source Sans (the app's font), in em: the labels are numbers
+_EM = {**dict.fromkeys("0123456789+=", 0.5), "-": 0.31, ".": 0.25, " ": 0.2, "e": 0.49, "δ": 0.55, "z": 0.43}
+
+
+def _number_width(text: str, size: float) -> float:
+    """How wide a label of numbers is drawn in ``size`` px (bold a tenth wider), with 2 px to spare on each side;
+    style.label_width's 0.62 em a character sizes the white boxes, generously, not the room labels need."""
+    plain = re.sub(r"<[^>]+>", "", text)
+    return size * sum(_EM.get(c, 0.55) for c in plain) * (1.1 if "<b>" in text else 1.0) + 4
+
+
+def _overlap(a, b) -> bool:
+    """Whether box ``a`` overlaps ``b``: a box (left, right, bottom, top), or a circle (x, y, radius)."""
+    if len(b) == 3:  # how far the circle's centre is from the box
+        dx, dy = max(a[0] - b[0], 0, b[0] - a[1]), max(a[2] - b[1], 0, b[1] - a[3])
+        return dx * dx + dy * dy < b[2] * b[2]
+    return a[0] < b[1] and b[0] < a[1] and a[2] < b[3] and b[2] < a[3]
+
+
+def _right_room(d: Diagram, z_texts: list[str], usable_width: float) -> float:
+    """The x range's room right of the output layer, in layers: half its widest thing (a unit, its z, its δ once
+    the backward pass reaches it, as wide as 'δ = -0.123' or its own) must fit, at PLACE_WIDTH."""
+    last = len(d.sizes) - 1
+    half = max([NODE_SIZE * LECTURE_FONT_FACTOR / 2]
+               + [_number_width(t, EDGE_SIZE * LECTURE_FONT_FACTOR) / 2
+                  for n, t in zip(d.nodes, z_texts) if n.layer == last]
+               + [_number_width(f"<b>{n.above or 'δ = -0.123'}</b>", DELTA_SIZE * LECTURE_FONT_FACTOR) / 2
+                  for n in d.nodes if n.layer == last]) + 4
+    # room * px_x >= half, with px_x = usable_width / (last + LEFT + room)
+    return max(0.3, half * (last + LEFT) / (usable_width - half))
+
+
+def _edge_label_spots(d: Diagram, segments, obstacles: list, place: _Place) -> list[tuple[float, float] | None]:
+    """A point on each edge for its label, or None where every candidate point would cover a unit, a z or δ,
+    or a label placed before it. The current step's edges come first, then the edges by |value|, largest first:
+    those are the ones worth reading (the step's arithmetic under the diagram has its numbers in any case)."""
+    order = sorted(range(len(d.edges)), key=lambda k: (not d.edges[k].lit, -abs(d.edges[k].weight), k))
+    placed = list(obstacles)
+    spots: list[tuple[float, float] | None] = [None] * len(d.edges)
+    for k in order:
+        (x0, y0), (x1, y1) = segments[k]
+        candidates = [(x0 + t * (x1 - x0), y0 + t * (y1 - y0)) for t in LABEL_CANDIDATES]
+        text = f"<b>{d.edges[k].label}</b>" if d.edges[k].lit else d.edges[k].label  # as drawn
+        boxes = [place.label(x, y, text, EDGE_SIZE) for x, y in candidates]
+        clashes = [sum(_overlap(box, other) for other in placed) for box in boxes]
+        if 0 in clashes:  # the first free one: the middle first
+            best = clashes.index(0)
+            spots[k] = candidates[best]
+            placed.append(boxes[best])
     return spots
 
 
@@ -73,20 +131,74 @@ def _text_trace(name: str, x: list, y: list, text: list, color: str, size: int, 
             "hovertext": hover, "hoverinfo": "text", "showlegend": False}
 
 
+class _Rows(NamedTuple):
+    """The diagram's vertical plan, in units (one unit apart = 1): the y range, the offset of a unit's z (below)
+    and δ (above), the titles' height, and the figure's height in px."""
+
+    y_range: list[float]
+    offset: float
+    title_y: float
+    height: int
+    px_y: float
+
+
+def _rows(tallest: int, note: bool, least_height: int) -> _Rows:
+    """The least height from ``least_height`` on (in 20 px steps, up to what Lecture mode shows whole) at which, in
+    Lecture mode, a unit's z and the δ of the unit under it fit between them; z and δ sit just outside their unit."""
+    label = LINE * EDGE_SIZE * LECTURE_FONT_FACTOR  # a label's height in px
+    title = LINE * FONT_SIZE * LECTURE_FONT_FACTOR
+    offset = (NODE_SIZE * LECTURE_FONT_FACTOR + label) / 2 + 2  # px from a unit's centre to its z's or δ's
+    below = offset + label / 2 + 6
+    above = offset + label / 2 + 8 + title + 6
+    height = least_height
+    while True:
+        plot = height * lecture_height_factor(height) - 2 * MARGIN - (2 * EDGE_SIZE if note else 0)
+        px_y = (plot - below - above) / max(tallest - 1, 1)
+        if px_y >= 2 * offset + label + 4 or height * lecture_height_factor(height) >= LECTURE_VIEW_HEIGHT:
+            break
+        height += 20
+    top = (tallest - 1) / 2
+    return _Rows([-top - below / px_y, top + above / px_y], offset / px_y,
+                 top + (offset + label / 2 + 8 + title / 2) / px_y, height, px_y)
+
+
 def network_figure(d: Diagram, height: int = 460) -> go.Figure:
     """Nodes show a (inside), z (below) and δ (above, once reached); edges show w, or in the sensitivity
     view ∂L/∂w with colour = sign and width ∝ |∂L/∂w|. The current step's node and edges are lit. Every label
     but the titles is on a white box (style.text_boxes): with only a thin white halo, a thick edge (up to 12 px)
     ran through its own label.
 
+    An edge's label is written only where it covers no unit and no other label at PLACE_WIDTH (4 hidden layers of
+    4 units and 3 outputs have 68 edges); every edge shows its value on hover, and a note under the diagram says so
+    when labels are left out. z drops its "z = " where the layers stand too close for it.
+
     Built from few traces with one style each (edges grouped by colour and width, labels by colour):
     plotly validates shapes, annotations and per-point style arrays one item at a time, which made
     this figure several times slower to build."""
     pos = _positions(d.sizes)
+    nodes, tallest, n_layers = d.nodes, max(d.sizes), len(d.sizes)
+    usable_width = PLACE_WIDTH - 2 * MARGIN
+    z_texts = [n.below for n in nodes]
+    right = _right_room(d, z_texts, usable_width)
+    segments = [(pos[e.layer - 1][e.i], pos[e.layer][e.j]) for e in d.edges]
+    node_x = [pos[n.layer][n.unit][0] for n in nodes]
+    node_y = [pos[n.layer][n.unit][1] for n in nodes]
+    for note in (False, True):  # a note under the diagram, if labels are left out, takes room from it
+        rows = _rows(tallest, note, height)
+        place = _Place(usable_width / (n_layers - 1 + LEFT + right), rows.px_y, LECTURE_FONT_FACTOR)
+        if max(_number_width(t, EDGE_SIZE * place.font) for t in z_texts) > place.px_x - 4:  # beside the next layer's
+            z_texts = [t.removeprefix("z = ") for t in z_texts]
+        dy, unit_px = rows.offset, NODE_SIZE * place.font
+        obstacles = [(x * place.px_x, y * place.px_y, unit_px / 2 + 1) for x, y in zip(node_x, node_y)]
+        obstacles += [place.label(x, y - dy, t, EDGE_SIZE) for x, y, t in zip(node_x, node_y, z_texts) if t]
+        obstacles += [place.label(x, y + dy, f"<b>{n.above or 'δ = -0.123'}</b>", DELTA_SIZE)  # its room, unreached too
+                      for x, y, n in zip(node_x, node_y, nodes) if n.layer > 0]
+        spots = _edge_label_spots(d, segments, obstacles, place)
+        if None not in spots:
+            break
     largest = max((abs(e.weight) for e in d.edges), default=0.0) or 1.0
     groups: dict[tuple[str, float], tuple[list, list]] = {}
-    for e in d.edges:
-        (x0, y0), (x1, y1) = pos[e.layer - 1][e.i], pos[e.layer][e.j]
+    for e, ((x0, y0), (x1, y1)) in zip(d.edges, segments):
         if d.sensitivity:
             color, width = (POSITIVE if e.weight >= 0 else NEGATIVE), _edge_width(e.weight, largest)
         else:
@@ -96,34 +208,34 @@ def network_figure(d: Diagram, height: int = 460) -> go.Figure:
         xs, ys = groups.setdefault((color, width), ([], []))
         xs += [x0, x1, None]
         ys += [y0, y1, None]
-    nodes = d.nodes
-    node_x = [pos[n.layer][n.unit][0] for n in nodes]
-    node_y = [pos[n.layer][n.unit][1] for n in nodes]
-    node_labels = [(x, y + dy) for x, y in zip(node_x, node_y) for dy in (-0.3, 0.0, 0.3)]  # z, unit, δ
-    segments = [(pos[e.layer - 1][e.i], pos[e.layer][e.j]) for e in d.edges]
-    spots = _label_spots(segments, node_labels)
-    tallest, n_layers = max(d.sizes), len(d.sizes)
+    labelled = [(e, spot) for e, spot in zip(d.edges, spots) if spot is not None]
+    unlabelled = [(e, seg) for e, seg, spot in zip(d.edges, segments, spots) if spot is None]
     titles = ["inputs"] + [f"hidden {k}" for k in range(1, n_layers - 1)] + ["output"]
     labels = (  # edge labels, then z under each unit, then the layer titles
-        [x for x, _ in spots] + node_x + list(range(n_layers)),
-        [y for _, y in spots] + [y - 0.3 for y in node_y] + [(tallest - 1) / 2 + 0.75] * n_layers,
-        [f"<b>{e.label}</b>" if e.lit else e.label for e in d.edges] + [n.below for n in nodes]
-        + [f"<b>{t}</b>" for t in titles],
-        [e.hover for e in d.edges] + [n.hover for n in nodes] + titles,
+        [x for _, (x, _) in labelled] + node_x + list(range(n_layers)),
+        [y for _, (_, y) in labelled] + [y - dy for y in node_y] + [rows.title_y] * n_layers,
+        [f"<b>{e.label}</b>" if e.lit else e.label for e, _ in labelled] + z_texts + [f"<b>{t}</b>" for t in titles],
+        [e.hover for e, _ in labelled] + [n.hover for n in nodes] + titles,
     )
     reached = [n for n in nodes if n.above]
     data = [{"type": "scatter", "x": xs, "y": ys, "mode": "lines", "line": {"color": color, "width": width},
              "hoverinfo": "skip", "showlegend": False} for (color, width), (xs, ys) in groups.items()]
-    deltas = ([pos[n.layer][n.unit][0] for n in reached], [pos[n.layer][n.unit][1] + 0.3 for n in reached],
+    if unlabelled:  # an invisible point in the middle of each edge without a label: its value on hover
+        data.append({"type": "scatter", "mode": "markers", "name": "unlabelled edges", "showlegend": False,
+                     "x": [(x0 + x1) / 2 for _, ((x0, _), (x1, _)) in unlabelled],
+                     "y": [(y0 + y1) / 2 for _, ((_, y0), (_, y1)) in unlabelled],
+                     "hovertext": [e.hover for e, _ in unlabelled], "hoverinfo": "text",
+                     "marker": {"size": 16, "color": "rgba(0, 0, 0, 0)"}})
+    deltas = ([pos[n.layer][n.unit][0] for n in reached], [pos[n.layer][n.unit][1] + dy for n in reached],
               [f"<b>{n.above}</b>" for n in reached])
     n_boxed = len(labels[0]) - n_layers  # not the titles: no line reaches them
-    data.append(text_boxes(*(part[:n_boxed] for part in labels[:3]), FONT_SIZE - 2))
-    data.append(text_boxes(*deltas, FONT_SIZE - 1))
-    data.append(_text_trace("labels", *labels[:3], BLACK, FONT_SIZE - 2, labels[3]))
-    data.append(_text_trace("deltas", *deltas, VERMILION, FONT_SIZE - 1, [n.hover for n in reached]))
+    data.append(text_boxes(*(part[:n_boxed] for part in labels[:3]), EDGE_SIZE))
+    data.append(text_boxes(*deltas, DELTA_SIZE))
+    data.append(_text_trace("labels", *labels[:3], BLACK, EDGE_SIZE, labels[3]))
+    data.append(_text_trace("deltas", *deltas, VERMILION, DELTA_SIZE, [n.hover for n in reached]))
     data.append({"type": "scatter", "x": node_x, "y": node_y, "mode": "markers+text",
                  "text": [f"<span style='color:{NAME_COLOR}'>{n.name}</span><br>{n.value}" for n in nodes],
-                 "textfont": {"size": FONT_SIZE, "color": BLACK}, "hovertext": [n.hover for n in nodes],
+                 "textfont": {"size": NODE_TEXT_SIZE, "color": BLACK}, "hovertext": [n.hover for n in nodes],
                  "hoverinfo": "text", "showlegend": False, "name": "units", "meta": HOLDS_TEXT,
                  "marker": {"size": NODE_SIZE, "color": "white", "line": {"width": 2, "color": BLACK}}})
     lit = [n for n in nodes if n.lit]
@@ -132,10 +244,15 @@ def network_figure(d: Diagram, height: int = 460) -> go.Figure:
                  "marker": {"size": NODE_SIZE, "color": "rgba(0,0,0,0)", "line": {"width": 5, "color": LIT}},
                  "hoverinfo": "skip", "showlegend": False, "meta": HOLDS_TEXT})  # as large as the units it rings
     layout = base_layout(
-        height=height, hovermode="closest", margin={"l": 10, "r": 10, "t": 10, "b": 10},
-        xaxis={"visible": False, "range": [-0.45, n_layers - 1 + 0.3], "fixedrange": True},
-        yaxis={"visible": False, "range": [-(tallest - 1) / 2 - 0.6, (tallest - 1) / 2 + 0.95], "fixedrange": True},
+        height=rows.height, hovermode="closest", margin={"l": MARGIN, "r": MARGIN, "t": MARGIN, "b": MARGIN},
+        xaxis={"visible": False, "range": [-LEFT, n_layers - 1 + right], "fixedrange": True},
+        yaxis={"visible": False, "range": rows.y_range, "fixedrange": True},
     )
+    if unlabelled:
+        layout["margin"]["b"] = MARGIN + 2 * EDGE_SIZE
+        layout["annotations"] = [{"text": UNLABELLED_NOTE, "x": 0, "y": 0, "xref": "paper", "yref": "paper",
+                                  "xanchor": "left", "yanchor": "top", "yshift": -4, "showarrow": False,
+                                  "font": {"size": EDGE_SIZE, "color": NAME_COLOR}}]
     return figure(data, layout)
 
 

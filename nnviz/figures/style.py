@@ -125,6 +125,21 @@ def vertical_marker(x: float, text: str, color: str = GREY, panel_index: int = 0
 
 
 LECTURE_MIN_FONT = 18  # px: the smallest text of a figure in Lecture mode
+LECTURE_FONT_FACTOR = 22 / 16  # Lecture mode's fonts: base 16 px -> 22 px
+LECTURE_HEIGHT_FACTOR = 1.2
+# px: the most of a 1280x720 projector's height a figure may take, under Streamlit's header (60 px) with a margin, so
+# that the lecturer can scroll it into view whole
+LECTURE_VIEW_HEIGHT = 640
+
+
+def lecture_height_factor(height: int | None) -> float:
+    """How much taller Lecture mode draws a figure ``height`` px high: 1.2 times, but no taller than the projector's
+    view (LECTURE_VIEW_HEIGHT); a figure taller than that already keeps its height."""
+    if not height:
+        return LECTURE_HEIGHT_FACTOR
+    return min(LECTURE_HEIGHT_FACTOR, max(1.0, LECTURE_VIEW_HEIGHT / height))
+
+
 # A trace's "meta" for markers drawn around their text (a diagram's units): in Lecture mode they grow with the text,
 # which would otherwise spill out of them
 HOLDS_TEXT = "marker holds text"
@@ -135,15 +150,19 @@ TEXT_BOX = "rgba(255, 255, 255, 0.85)"  # a line behind a label shows faintly th
 CHAR_WIDTH = 0.62  # a character's width in the font's size (digits and bold text; '.' and '-' are narrower)
 
 
+def label_width(text: str, size: float) -> int:
+    """About how wide ``text`` (its markup left out) is drawn in ``size`` px, with 2 px to spare on each side."""
+    return round(CHAR_WIDTH * size * len(re.sub(r"<[^>]+>", "", text))) + 4
+
+
 def text_boxes(x: list, y: list, text: list, size: int) -> dict:
     """A trace of white boxes, one behind each label of ``text`` as drawn at (x, y) in ``size`` px: markers of
     the 'line-ew' symbol (a horizontal line ``marker.size`` px long) as wide as the label's characters and a line
     of it tall. Put it after the lines it must hide and before the labels' own trace: unlike annotations' boxes it
     stays under what is drawn later (a diagram's units), and it is one trace, however many labels."""
-    plain = [re.sub(r"<[^>]+>", "", t) for t in text]
     return {"type": "scatter", "x": x, "y": y, "mode": "markers", "hoverinfo": "skip", "showlegend": False,
             "name": "label boxes", "meta": TEXT_BOXES,
-            "marker": {"symbol": "line-ew", "size": [round(CHAR_WIDTH * size * len(t)) + 4 for t in plain],
+            "marker": {"symbol": "line-ew", "size": [label_width(t, size) for t in text],
                        "line": {"width": size + 2, "color": TEXT_BOX}}}
 
 
