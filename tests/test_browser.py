@@ -5,6 +5,8 @@ Screenshots land in tests/artifacts/screenshots/ for a human to look at.
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
 from conftest import ARTIFACTS, FULL, HANG_FACTOR, new_context, sample_in_ci
 
@@ -407,21 +409,28 @@ READABLE = r"""() => {
 }"""
 
 
-@pytest.mark.parametrize("name", sample_in_ci([*PAGE_PATHS, "lecture_plan"], kept={"softmax"}))  # CI time
-def test_lecture_mode_at_1280x720_shows_everything_whole_and_readable(server_url, browser, name):
+@contextlib.contextmanager
+def on_the_projector(browser, url: str):
+    """``url`` in Lecture mode at 1280x720, drawn and settled: the page; closed after."""
     context = new_context(browser, viewport={"width": 1280, "height": 720}, device_scale_factor=1)
     try:
         page = context.new_page()
-        page.goto(f"{server_url}/{PAGE_PATHS.get(name, name)}?lecture_mode=true")
+        page.goto(f"{url}{'&' if '?' in url else '?'}lecture_mode=true")
         wait_until_idle(page)
         page.wait_for_timeout(500)  # charts settle to their width
+        yield page
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("name", sample_in_ci([*PAGE_PATHS, "lecture_plan"], kept={"softmax"}))  # CI time
+def test_lecture_mode_at_1280x720_shows_everything_whole_and_readable(server_url, browser, name):
+    with on_the_projector(browser, f"{server_url}/{PAGE_PATHS.get(name, name)}") as page:
         sidebar_right = "() => document.querySelector(\"[data-testid='stSidebar']\").getBoundingClientRect().right"
         assert page.evaluate(sidebar_right) <= 0, "the sidebar is collapsed in Lecture mode"
         screenshot_whole_app(page, f"{name or 'home'}-lecture-1280x720")
         assert page.evaluate(READABLE) == {"cut": [], "small": [], "overlaps": [], "light": []}
         assert exceptions_on(page) == []
-    finally:
-        context.close()
 
 
 LARGEST_NETWORK = ("bp_layers=4&bp_units=4&bp_outputs=3+softmax+units&bp_activation=ReLU&bp_batch=mini-batch+of+4"
@@ -434,12 +443,7 @@ def test_the_largest_backprop_network_stays_readable_in_lecture_mode(server_url,
     layer's δ is not cut at the right: nothing overlaps at 1280x720 (it was hundreds of overlaps)."""
     from playwright.sync_api import expect
 
-    context = new_context(browser, viewport={"width": 1280, "height": 720}, device_scale_factor=1)
-    try:
-        page = context.new_page()
-        page.goto(f"{server_url}/backprop?{LARGEST_NETWORK}&lecture_mode=true")
-        wait_until_idle(page)
-        page.wait_for_timeout(500)  # charts settle to their width
+    with on_the_projector(browser, f"{server_url}/backprop?{LARGEST_NETWORK}") as page:
         screenshot_whole_app(page, "backprop-largest-network-lecture-1280x720")
         assert page.evaluate(READABLE) == {"cut": [], "small": [], "overlaps": [], "light": []}
         diagram = page.locator(".st-key-bp_diagram")
@@ -451,8 +455,6 @@ def test_the_largest_backprop_network_stays_readable_in_lecture_mode(server_url,
                 return r.left >= box.left - 1 && r.right <= box.right + 1; }); }""")
         assert inside, "every text of the diagram lies inside it (the output layer's δ was cut at the right)"
         assert exceptions_on(page) == []
-    finally:
-        context.close()
 
 
 def test_small_multiples_stand_side_by_side_on_a_wide_screen_and_one_under_the_other_on_a_phone(server_url, browser):
