@@ -182,3 +182,23 @@ def test_legend_rows_follow_plotly_one_row_if_all_fit_else_columns_as_wide_as_th
     assert legend_rows(["η = 0.25", "η = 0.8", "η = 1.1", "minimum"]) == 2  # two a row
     assert legend_rows(["η = 0.25", "η = 0.25, β = 0.9", "η = 0.8", "minimum"]) == 4
     assert legend_rows(["η = 0.25", "η = 0.8", "η = 1.1", "minimum"], width=4 * PHONE_PLOT_WIDTH) == 1
+
+
+def test_ten_classes_name_every_class_and_write_no_value_smaller_than_the_rest():
+    """Softmax with 10 classes: the rotated 'class k' ticks named every other class and the bars' values were shrunk
+    to 3-10 px to fit the bars. Now the ticks are 0-9 under the title 'class', and a value that would be written
+    smaller than 12 px (18 in Lecture mode) is not written (hover and the page's table have it); 3 classes unchanged."""
+    from nnviz.figures import softmax as figs
+
+    logits = np.linspace(-2, 3, 10)
+    probs = np.exp(logits) / np.exp(logits).sum()
+    for fig in (figs.logits_and_probabilities_figure(logits, probs), figs.gradient_figure(probs - np.eye(10)[2], 2)):
+        for name in [k for k in fig.layout.to_plotly_json() if k.startswith("xaxis")]:
+            ax = fig.layout[name]
+            assert list(ax.ticktext) == [str(k) for k in range(10)] and list(ax.tickvals) == figs.class_names(10)
+            assert ax.title.text == "class"
+        assert (fig.layout.uniformtext.minsize, fig.layout.uniformtext.mode) == (figs.BAR_TEXT_MIN, "hide")
+        lecture = scaled_fonts(fig, 22 / 16)
+        assert lecture.layout.uniformtext.minsize == LECTURE_MIN_FONT
+    few = figs.logits_and_probabilities_figure(logits[:3], probs[:3] / probs[:3].sum())
+    assert few.layout.xaxis.ticktext is None and few.layout.xaxis2.ticktext is None

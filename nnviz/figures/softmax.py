@@ -27,6 +27,17 @@ def class_names(n: int) -> list[str]:
     return [f"class {k}" for k in range(n)]
 
 
+MANY_CLASSES = 5  # more classes than this: ticks k under an axis titled "class" (rotated "class k" skipped half)
+BAR_TEXT_MIN = 12  # px: a bar's value smaller than this is not written (hover has it); Lecture mode raises it to 18
+
+
+def _class_axis(layout_axis: dict, n: int) -> None:
+    """Every class named on the axis: "class k" for a few, k under the title "class" for many."""
+    if n > MANY_CLASSES:
+        layout_axis.update(tickmode="array", tickvals=class_names(n), ticktext=[str(k) for k in range(n)])
+        layout_axis["title"] = axis("class")["title"]
+
+
 def _bars(names, values, colors, text, hover: str, panel: str = "") -> dict:
     return {"type": "bar", "x": names, "y": values, "marker": {"color": colors}, "text": text,
             "textposition": "outside", "cliponaxis": False, "hovertemplate": hover,
@@ -48,6 +59,9 @@ def logits_and_probabilities_figure(logits: np.ndarray, probs: np.ndarray) -> go
     layout["yaxis"]["range"] = [-1.2 * max(spread, 1.0), 1.2 * max(spread, 1.0)]
     layout["yaxis2"]["range"] = [0, 1.15]
     layout["margin"]["t"] = 60
+    layout["uniformtext"] = {"minsize": BAR_TEXT_MIN, "mode": "hide"}  # many classes: narrow bars, no shrunk values
+    for key in ("xaxis", "xaxis2"):
+        _class_axis(layout[key], len(probs))
     return figure(data, layout)
 
 
@@ -86,8 +100,9 @@ def gradient_figure(grad: np.ndarray, true_class: int) -> go.Figure:
     colors = [VERMILION if k == true_class else BLUE for k in range(len(grad))]
     limit = max(1.0, float(np.max(np.abs(grad))) * 1.25)
     data = [_bars(names, grad, colors, [f"{g:+.3f}" for g in grad], "%{x}: ∂L/∂z = %{y:.4g}<extra></extra>")]
-    layout = base_layout(height=380, xaxis=axis(""),
+    layout = base_layout(height=380, xaxis=axis(""), uniformtext={"minsize": BAR_TEXT_MIN, "mode": "hide"},
                          yaxis=axis("∂L / ∂z<sub>k</sub>", range=[-limit, limit], zerolinecolor=BLACK, zerolinewidth=2))
+    _class_axis(layout["xaxis"], len(grad))
     return figure(data, layout)
 
 

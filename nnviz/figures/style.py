@@ -198,6 +198,8 @@ def scaled_fonts(fig: go.Figure, factor: float, height_factor: float = 1.0,
             marker["size"] = [round(size * factor) for size in marker["size"]]
             marker["line"]["width"] = round(marker["line"]["width"] * factor)
     layout = spec["layout"]
+    if layout.get("uniformtext", {}).get("minsize"):  # a value written on a bar no smaller than the rest of the text
+        layout["uniformtext"]["minsize"] = max(round(layout["uniformtext"]["minsize"] * factor), min_size)
     layout["font"] = {**layout.get("font", {}), "color": DARK_TEXT}
     for key in {"xaxis", "yaxis", *(k for k in layout if k.startswith(("xaxis", "yaxis")))}:
         axis_spec = layout.setdefault(key, {})
