@@ -21,6 +21,7 @@ import numpy as np
 
 from nnviz import activations as act
 from nnviz import network as nw
+from nnviz.formatting import compact
 
 Array = np.ndarray
 
@@ -500,13 +501,6 @@ def _short(v: float) -> str:
     return f"{v + 0.0:.3g}"
 
 
-def _in_unit(v: float) -> str:
-    """A value for inside a unit's circle: 3 significant digits, or 1 with its power of ten where those would not
-    fit (2e-217, not 2.05e-217; the hover has them all)."""
-    text = _short(v)
-    return text if len(text) <= 6 else f"{v:.0e}"
-
-
 def diagram(bp: BackwardPass, steps_done: int = 0, example: int = 0, sensitivity: bool = False) -> Diagram:
     """The network for one example of the batch: a and z on every node, w on every edge; δ on the
     nodes the first ``steps_done`` backward steps reached; the last step's node and edges lit.
@@ -523,13 +517,13 @@ def diagram(bp: BackwardPass, steps_done: int = 0, example: int = 0, sensitivity
             a = bp.forward.activations[layer][example, unit]
             name = node_name(spec, layer, unit)
             if layer == 0:
-                nodes.append(Node(layer, unit, name, _in_unit(a), "", "", f"{name} = {a:.4g}"))
+                nodes.append(Node(layer, unit, name, compact(a), "", "", f"{name} = {a:.4g}"))
                 continue
             z = bp.forward.zs[layer - 1][example, unit]
             delta = bp.gradients.deltas[layer - 1][example, unit]
             shown = (layer, unit) in reached or sensitivity
             lit = current is not None and current.kind == "delta" and (current.layer, current.unit) == (layer, unit)
-            nodes.append(Node(layer, unit, name, _in_unit(a), f"z = {_short(z)}", f"δ = {_short(delta)}" if shown else "",
+            nodes.append(Node(layer, unit, name, compact(a), f"z = {_short(z)}", f"δ = {_short(delta)}" if shown else "",
                               f"{name}: z = {z:.4g}, a = {a:.4g}" + (f", δ = {delta:.4g}" if shown else ""), lit))
     edges = []
     for layer in range(1, spec.n_layers + 1):

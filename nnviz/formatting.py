@@ -13,6 +13,13 @@ def power_of_ten(x: float) -> str:
     return f"{mantissa}·10{str(int(exponent)).translate(SUPERSCRIPT)}"
 
 
+def compact(x: float, width: int = 6) -> str:
+    """3 significant digits, or 1 with its power of ten where those take more than ``width`` characters: for a small
+    place (a unit's circle, a diagram's output), e.g. 0.535, 2e-217 (not 2.05e-217), 1e+05."""
+    text = f"{x + 0.0:.3g}"
+    return text if len(text) <= width else f"{x:.0e}"
+
+
 def count(n: int, noun: str) -> str:
     """'1 epoch', '3 epochs': a number and its noun, in the plural where it needs one."""
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"

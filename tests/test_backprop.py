@@ -281,6 +281,10 @@ def test_the_diagram_writes_a_weight_only_where_it_fits_and_every_other_on_hover
 
 
 def test_a_value_inside_a_unit_fits_its_circle():
-    """A saturated unit's activation (hand-set weights of ±1000) was written as '2.05e-217', wider than the unit."""
-    assert [bpm._in_unit(v) for v in (0.535, -0.939, 2.05e-217, 1e-54, 123456.0, 0.0)] == [
-        "0.535", "-0.939", "2e-217", "1e-54", "1e+05", "0"]
+    """A saturated unit's activation (hand-set weights of ±1000) was written as '2.05e-217', wider than the unit;
+    the perceptron's ŷ = 4.66e-15 ran out of its diagram in Lecture mode."""
+    from nnviz.formatting import compact
+
+    assert [compact(v) for v in (0.535, -0.939, 2.05e-217, 1e-54, 123456.0, 0.0, -0.0)] == [
+        "0.535", "-0.939", "2e-217", "1e-54", "1e+05", "0", "0"]
+    assert [compact(v) for v in (4.66e-15, 0.731, 1.0, 0.0123)] == ["5e-15", "0.731", "1", "0.0123"]

@@ -19,6 +19,7 @@ from nnviz.figures.style import (
     base_layout,
     figure,
 )
+from nnviz.formatting import compact
 
 CLASS_COLORS = (BLUE, ORANGE)
 CLASS_SYMBOLS = ("circle", "square")
@@ -202,10 +203,11 @@ def neuron_diagram(x: Sequence[float], w: Sequence[float], b: float, z: float, o
     annotations += [
         {"x": 2, "y": -0.42, "text": f"z = {z:+.2f}", "showarrow": False, "font": {"size": FONT_SIZE + 1}},
         {"x": 3.3, "y": -0.42, "text": activation, "showarrow": False, "font": {"size": FONT_SIZE}},
-        {"x": 4.1, "y": 0, "ax": 3.55, "ay": 0, "xref": "x", "yref": "y", "axref": "x", "ayref": "y",
+        {"x": 4.9, "y": 0, "ax": 3.55, "ay": 0, "xref": "x", "yref": "y", "axref": "x", "ayref": "y",
          "showarrow": True, "arrowhead": 3, "arrowwidth": 3, "arrowcolor": GREY, "text": ""},
-        {"x": 4.2, "y": 0, "xanchor": "left", "text": f"<b>ŷ = {output:.3g}</b>", "showarrow": False,
-         "font": {"size": FONT_SIZE + 4}},
+        # over the arrow, centred in the room right of f: beside it, 'ŷ = 0.0163' ran out of the figure in Lecture mode
+        {"x": 4.5, "y": 0.12, "yanchor": "bottom", "text": f"<b>ŷ = {compact(output)}</b>", "showarrow": False,
+         "font": {"size": FONT_SIZE + 2}},
     ]
     hidden = {"visible": False, "fixedrange": True}
     # room on the left for the inputs' labels, also on a phone's narrow plot ("1 (bias input)" was cut there)
