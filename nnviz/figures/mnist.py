@@ -79,10 +79,12 @@ def network_figure(config: MLPConfig, class_names: Sequence[str]) -> go.Figure:
     """The layers as columns of units (at most 10 drawn per layer, '⋮' for the rest), every drawn pair
     of neighbouring units joined: a dense layer connects each unit to every unit before it."""
     sizes = [N_INPUTS, *config.hidden_units, len(class_names)]
-    names = ["input<br>784 pixels", *(f"hidden {i + 1}<br>{u} · {config.activation}"
+    # the size and the activation on lines of their own: "512 · leaky_relu" was wider than a layer's room
+    names = ["input<br>784 pixels", *(f"hidden {i + 1}<br>{u} units<br>{config.activation}"
                                       for i, u in enumerate(config.hidden_units)),
-             f"output<br>{len(class_names)} · softmax"]
-    names = [name + (f"<br><i>{MAX_DRAWN_UNITS} of {size} drawn</i>" if size > MAX_DRAWN_UNITS else "")
+             f"output<br>{len(class_names)} units<br>softmax"]
+    # "10 drawn", under the layer's size: "10 of 512 drawn" was wider than a layer's room with 4 hidden layers
+    names = [name + (f"<br><i>{MAX_DRAWN_UNITS} drawn</i>" if size > MAX_DRAWN_UNITS else "")
              for name, size in zip(names, sizes)]
     columns = []
     for size in sizes:
@@ -107,9 +109,9 @@ def network_figure(config: MLPConfig, class_names: Sequence[str]) -> go.Figure:
                      "hovertemplate": f"{names[i].replace('<br>', ': ')}<extra></extra>", "showlegend": False})
         annotations.append({"x": i, "y": -1.12, "text": names[i], "showarrow": False, "yanchor": "top",
                             "font": {"size": FONT_SIZE - 2}})
-    layout = base_layout(height=440, margin={"l": 20, "r": 20, "t": 10, "b": 10}, annotations=annotations,
+    layout = base_layout(height=480, margin={"l": 20, "r": 20, "t": 10, "b": 10}, annotations=annotations,
                          xaxis={"visible": False, "range": [-0.4, len(sizes) - 0.4]},
-                         yaxis={"visible": False, "range": [-1.75, 1.1]})
+                         yaxis={"visible": False, "range": [-2.05, 1.1]})
     return figure(data, layout)
 
 
