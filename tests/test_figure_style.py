@@ -202,3 +202,18 @@ def test_ten_classes_name_every_class_and_write_no_value_smaller_than_the_rest()
         assert lecture.layout.uniformtext.minsize == LECTURE_MIN_FONT
     few = figs.logits_and_probabilities_figure(logits[:3], probs[:3] / probs[:3].sum())
     assert few.layout.xaxis.ticktext is None and few.layout.xaxis2.ticktext is None
+
+
+def test_the_activation_legend_takes_the_rows_lecture_mode_needs():
+    """With 7 or more functions the overlay's legend above the panels outgrew its fixed 90 px in Lecture mode and
+    became a scroll box hiding its first row: the top margin now holds as many rows as the legend takes there."""
+    from nnviz import activations as act
+    from nnviz.figures.activations import activation_figure
+    from nnviz.figures.style import LECTURE_FONT_FACTOR, LEGEND_ROW
+
+    x = np.linspace(-6, 6, 101)
+    margins = {n: activation_figure(x, [act.get(k) for k in list(act.ACTIVATIONS)[:n]], side_by_side=False,
+                                    saturation_tol=0.05).layout.margin.t for n in (1, 3, 5, 7, 10)}
+    assert margins[1] == margins[3] == 90  # one row: as before
+    assert margins[3] < margins[5] <= margins[7] < margins[10]
+    assert margins[10] >= 3 * LEGEND_ROW * LECTURE_FONT_FACTOR  # the title and two rows of entries at least

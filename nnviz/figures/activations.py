@@ -14,12 +14,15 @@ from nnviz.figures.style import (
     BLUE,
     FONT_SIZE,
     GREY,
+    LECTURE_FONT_FACTOR,
+    LEGEND_ROW,
     ORANGE,
     VERMILION,
     axis,
     axis_suffix,
     base_layout,
     figure,
+    legend_rows,
     line_style,
     subplot_grid,
     vertical_bands,
@@ -77,9 +80,17 @@ def _side_by_side_figure(x: np.ndarray, activations: Sequence[Activation], tol: 
 STRIP_ROW_PX = 30
 
 
+# px: the full-width figure's legend room at 1280x720 in Lecture mode, in the legend's unscaled px (its text grows
+# LECTURE_FONT_FACTOR times there): the narrowest place the legend above the panels must fit
+LECTURE_LEGEND_WIDTH = round((1080 - 90) / LECTURE_FONT_FACTOR)
+
+
 def _overlay_figure(x: np.ndarray, activations: Sequence[Activation], tol: float) -> go.Figure:
     panels_px, gap_px, strip_px = 340, 95, STRIP_ROW_PX * max(len(activations), 1) + 10
-    margin = {"l": 70, "r": 20, "t": 90, "b": 70}  # the legend sits above the panel titles
+    # the legend sits above the panel titles, in as many rows as Lecture mode needs (with 7 or more functions a
+    # fixed 90 px made it a scroll box that hid its first row)
+    rows = legend_rows(["function:", *(a.label for a in activations)], LECTURE_LEGEND_WIDTH)
+    margin = {"l": 70, "r": 20, "t": 54 + round(rows * LEGEND_ROW * LECTURE_FONT_FACTOR), "b": 70}
     plot_px = panels_px + gap_px + strip_px
     strip_top = strip_px / plot_px
     layout = base_layout(height=plot_px + margin["t"] + margin["b"], margin=margin, hovermode="x unified",
