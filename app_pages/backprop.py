@@ -46,12 +46,16 @@ def sensitivity_figure(spec, flat, x, y):
     return figs.network_figure(bpm.diagram(bp, len(bp.steps), sensitivity=True))
 
 
+@st.cache_data(show_spinner=False, max_entries=16)
+def rate_curve(spec, flat, x, y) -> np.ndarray:
+    """The batch loss after one step for every η of RATE_CURVE: the same curve whatever η is chosen, so η's slider
+    only moves the marker (it was 81 steps of the network per η, most of the section's time)."""
+    return bpm.loss_after_one_step(_rebuilt(spec, flat, x, y), RATE_CURVE)
+
+
 @ui.cache_figure
-def one_step_figure(spec, flat, x, y, rate: float):
-    bp = _rebuilt(spec, flat, x, y)
-    result = bpm.sgd_step(bp, rate)
-    return figs.one_step_figure(RATE_CURVE, bpm.loss_after_one_step(bp, RATE_CURVE), result.loss_before, rate,
-                                result.loss_after)
+def one_step_figure(spec, flat, x, y, rate: float, loss_before: float, loss_after: float):
+    return figs.one_step_figure(RATE_CURVE, rate_curve(spec, flat, x, y), loss_before, rate, loss_after)
 
 
 @ui.cache_figure
@@ -277,7 +281,8 @@ def one_sgd_step(bp: bpm.BackwardPass) -> None:
                 st.caption("With a single example even a huge step can fit it — and spoil every other example. "
                            "Choose the mini-batch of 4 to see a large η overshoot.")
     with plot:
-        ui.show_figure(one_step_figure(*_pass_key(bp), rate), key="bp_rate_curve")
+        ui.show_figure(one_step_figure(*_pass_key(bp), rate, result.loss_before, result.loss_after),
+                       key="bp_rate_curve")
     names = bpm.parameter_names(bp.spec)
     ui.data_table({"parameter": names, "θ": [f"{v:.4g}" for v in result.before.flat],
                    "∂L/∂θ": [f"{v + 0.0:.4g}" for v in bp.gradients.flat],

@@ -171,6 +171,17 @@ def test_one_sgd_step_shows_the_loss_before_and_after(at):
         assert metric(at, "loss after one step") == f"{expected:.4f}"
     curve = figures(at)["bp_rate_curve"]
     assert trace(curve, "your η")["x"] == [100.0]
+    # the curve is the loss after one step of each η on its axis, the same whichever η is chosen (computed once)
+    rates = np.asarray(trace(curve, "loss after one step")["x"], float)
+    bp = bpm.backward_pass(net, x, y)
+    expected_curve = bpm.loss_after_one_step(bp, rates)
+    shown = np.array([np.nan if v is None else v for v in trace(curve, "loss after one step")["y"]], float)
+    finite = np.isfinite(expected_curve)
+    assert len(rates) == 81 and np.allclose(shown[finite], expected_curve[finite])
+    at.select_slider(key="bp_rate").set_value(0.1).run()
+    again = figures(at)["bp_rate_curve"]
+    assert trace(again, "loss after one step")["y"] == trace(curve, "loss after one step")["y"]
+    assert trace(again, "your η")["x"] == [0.1]
 
 
 def test_too_large_a_step_is_called_out():
