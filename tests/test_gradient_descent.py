@@ -255,6 +255,23 @@ def test_loss_curves_stop_at_machine_precision_and_say_so():
     assert list(fig.layout.xaxis.range)[1] >= 60  # the axis shows all steps: the stop is visible
 
 
+def test_the_loss_panel_grows_with_its_legend_and_keeps_its_plot():
+    """With momentum the loss panel's legend has eight paths and the stars' note: it squeezed the plot until the
+    y title (with L_min's value) was cut in Lecture mode. Lines beyond three now add to the figure and its bottom
+    margin, so the plot keeps its height; one path is drawn as before."""
+    from nnviz.figures.gradient_descent import loss_curves_figure
+
+    bowl = gd.SURFACES["bowl"]
+    paths = {f"η = {rate}": gd.descend(bowl.loss, bowl.grad, bowl.start, rate, 60) for rate in (0.01, 0.05, 0.25, 1.2)}
+    one = loss_curves_figure({"η = 0.01": paths["η = 0.01"]})
+    few = loss_curves_figure(paths)
+    many = loss_curves_figure(paths | {f"{name}, β = 0": path for name, path in paths.items()})
+    assert (one.layout.height, one.layout.margin.b) == (380, 100)  # as before
+    assert 380 <= few.layout.height < many.layout.height
+    for fig in (few, many):
+        assert fig.layout.margin.b - 100 == fig.layout.height - 380  # the rows' room: the plot keeps its 240 px
+
+
 def test_contour_panels_are_drawn_at_equal_scale_one_rate_each():
     from nnviz.figures.gradient_descent import contour_figure
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import re
 import textwrap
 
 import numpy as np
@@ -15,6 +16,10 @@ from nnviz.figures.style import (
     FONT_SIZE,
     GREEN,
     GREY,
+    LECTURE_FONT_FACTOR,
+    LEGEND_CHARACTER,
+    LEGEND_ROW,
+    LEGEND_SYMBOL,
     NARROW_BELOW,
     ORANGE,
     PHONE_PLOT_WIDTH,
@@ -277,13 +282,32 @@ def surface_figure(w1: np.ndarray, w2: np.ndarray, loss: np.ndarray, trajectorie
     return figure(data, layout)
 
 
+# px: the loss panel's legend room at 1280x720 in Lecture mode, in the legend's unscaled px (its text grows
+# LECTURE_FONT_FACTOR times there)
+LOSS_LEGEND_WIDTH = round((700 - 90) / LECTURE_FONT_FACTOR)
+
+
+def _legend_lines(names: list[str], width: int) -> int:
+    """The lines a horizontal legend of ``names`` takes in ``width`` px, its entries laid out one after another and
+    a new row begun where the next does not fit, as the loss panel's legend shows them (an entry with a <br> is as
+    tall as its lines)."""
+    lines, used, tallest = 0, width, 1
+    for name in names:
+        parts = [re.sub(r"<[^>]+>", "", part) for part in name.split("<br>")]
+        entry = LEGEND_SYMBOL + LEGEND_CHARACTER * max(len(part) for part in parts)
+        if used + entry > width:  # a new row
+            lines, used, tallest = lines + tallest, 0, 1
+        used, tallest = used + entry, max(tallest, len(parts))
+    return lines + tallest - 1 if names else 0
+
+
 def loss_curves_figure(trajectories: dict[str, Trajectory], x_title: str = "step",
                        x_scale: dict[str, float] | None = None, lowest: float = 0.0) -> go.Figure:
     """L − ``lowest`` against step (log scale) for each path. A curve stops where L − L_min reaches
     machine precision (``precision_reached_at``: below it a log plot shows only round-off), with a
     star, its step number and a legend note saying so. The x axis spans all steps, so that a curve
     that stops early is seen to stop. ``x_scale`` multiplies a path's step numbers (e.g. to count epochs)."""
-    data, floor, starred = [], LOSS_PRECISION * max(1.0, abs(lowest)), False
+    data, floor, starred, numbered = [], LOSS_PRECISION * max(1.0, abs(lowest)), False, set()
     x_end = max(((len(t.losses) - 1) * (x_scale or {}).get(label, 1.0) for label, t in trajectories.items()),
                 default=1)
     for i, (label, trajectory) in enumerate(trajectories.items()):
@@ -297,9 +321,12 @@ def loss_curves_figure(trajectories: dict[str, Trajectory], x_title: str = "step
                      "line": style})
         if reached is not None:
             starred = True
+            # two paths that stop at the same step (momentum with β = 0 is plain gradient descent) share one number
+            number = "" if reached * factor in numbered else f"{reached:g}"
+            numbered.add(reached * factor)
             data.append({"type": "scatter", "mode": "markers+text", "x": [reached * factor], "y": [floor],
                          "name": f"{label}: L<sub>min</sub> reached to machine precision at step {reached}",
-                         "legendgroup": label, "showlegend": False, "text": [f"{reached:g}"],
+                         "legendgroup": label, "showlegend": False, "text": [number],
                          "textposition": "top center", "textfont": {"size": FONT_SIZE - 2, "color": style["color"]},
                          "marker": {"symbol": "star", "size": 15, "color": style["color"],
                                     "line": {"width": 1, "color": BLACK}},
@@ -317,12 +344,16 @@ def loss_curves_figure(trajectories: dict[str, Trajectory], x_title: str = "step
     shown_y = shown_y[np.isfinite(shown_y) & (shown_y > 0)]
     # within about a decade plotly labels 1.2, 1.4, … on top of each other: then 1, 2 and 5 times powers of ten
     ticks = _short_log_ticks(shown_y.min(), shown_y.max()) if len(shown_y) else None
-    layout = base_layout(height=380, legend_below=True, xaxis=axis(x_title, range=[0, x_end * 1.02]),
+    # below the plot, the legend's rows beyond two take room of their own (in Lecture mode's text): with eight
+    # paths (momentum on) they squeezed the plot until its y title was cut, L_min's value with it
+    rows = _legend_lines([t["name"] for t in data if t.get("showlegend", True)], LOSS_LEGEND_WIDTH)
+    extra = max(0, rows - 3) * round(LEGEND_ROW * LECTURE_FONT_FACTOR)
+    layout = base_layout(height=380 + extra, legend_below=True, xaxis=axis(x_title, range=[0, x_end * 1.02]),
                          yaxis=axis(y_title, type="log", exponentformat="power",
                                     **({"tickvals": ticks, "ticktext": [f"{t:g}" for t in ticks]} if ticks
                                        else {"nticks": 6})))
     layout["legend"]["y"] = -0.28
-    layout["margin"]["b"] = 100
+    layout["margin"]["b"] = 100 + extra
     return figure(data, layout)
 
 
