@@ -6,6 +6,7 @@ Screenshots land in tests/artifacts/screenshots/ for a human to look at.
 from __future__ import annotations
 
 import contextlib
+import time
 
 import pytest
 from conftest import ARTIFACTS, FULL, HANG_FACTOR, new_context, sample_in_ci
@@ -301,7 +302,12 @@ def test_playground_plays_and_pauses_in_the_browser(server_url, page):
     page.wait_for_timeout(1000)
     assert epoch() > playing  # it keeps training by itself
     assert live.evaluate("chart => chart.__kept === true")
-    assert output_picture() not in (picture, None)
+    # a new picture; sampled until one is there: mid-redraw the newest image has no href yet (two browser-step runs
+    # under load read None one second apart)
+    deadline = time.monotonic() + 10 * HANG_FACTOR
+    while (now := output_picture()) in (picture, None) and time.monotonic() < deadline:
+        page.wait_for_timeout(200)
+    assert now not in (picture, None)
     page.get_by_role("button", name="Pause").click()
     expect(page.get_by_role("button", name="▶ Play")).to_be_visible(timeout=10_000 * HANG_FACTOR)
     wait_until_idle(page)
