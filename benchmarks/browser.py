@@ -151,8 +151,7 @@ def press_once(page, thumb, target: str, srv, key: str = "ArrowRight") -> dict:
     sections = run and [x for x in srv.section_reruns() if run["start"] <= x["start"] <= run["end"]]
     return {
         "sections_rerun": sections and sorted(x["fragment"] for x in sections),
-        "slowest_section_ms": max(((x["end"] - x["start"]) * 1000 for x in sections), default=None)
-        if sections else None,
+        "slowest_section_ms": max((x["end"] - x["start"]) * 1000 for x in sections) if sections else None,
         "server_run_start_ms": run and run["start"] * 1000 - key_epoch_ms,
         "server_run_end_ms": run and run["end"] * 1000 - key_epoch_ms,
         "server_run_ms": run and (run["end"] - run["start"]) * 1000,

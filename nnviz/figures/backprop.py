@@ -40,6 +40,7 @@ MARGIN = 10  # px around the plot
 LINE = 1.3  # a line of text is drawn this many times its font size high
 LEFT = 0.45  # the x range's room left of the inputs, in layers (the input units' half width)
 UNLABELLED_NOTE = "Hover over an edge for a weight not written on it."
+DELTA_ROOM = "δ = -0.123"  # as wide as a δ: the room kept for one the backward pass has not reached yet
 NAME_COLOR = "#555555"
 POSITIVE, NEGATIVE = BLUE, VERMILION
 LIT = ORANGE
@@ -88,12 +89,12 @@ def _overlap(a, b) -> bool:
 
 def _right_room(d: Diagram, z_texts: list[str], usable_width: float) -> float:
     """The x range's room right of the output layer, in layers: half its widest thing (a unit, its z, its δ once
-    the backward pass reaches it, as wide as 'δ = -0.123' or its own) must fit, at PLACE_WIDTH."""
+    the backward pass reaches it, as wide as DELTA_ROOM or its own) must fit, at PLACE_WIDTH."""
     last = len(d.sizes) - 1
     half = max([NODE_SIZE * LECTURE_FONT_FACTOR / 2]
                + [_number_width(t, EDGE_SIZE * LECTURE_FONT_FACTOR) / 2
                   for n, t in zip(d.nodes, z_texts) if n.layer == last]
-               + [_number_width(f"<b>{n.above or 'δ = -0.123'}</b>", DELTA_SIZE * LECTURE_FONT_FACTOR) / 2
+               + [_number_width(f"<b>{n.above or DELTA_ROOM}</b>", DELTA_SIZE * LECTURE_FONT_FACTOR) / 2
                   for n in d.nodes if n.layer == last]) + 4
     # room * px_x >= half, with px_x = usable_width / (last + LEFT + room)
     return max(0.3, half * (last + LEFT) / (usable_width - half))
@@ -191,7 +192,7 @@ def network_figure(d: Diagram, height: int = 460) -> go.Figure:
         dy, unit_px = rows.offset, NODE_SIZE * place.font
         obstacles = [(x * place.px_x, y * place.px_y, unit_px / 2 + 1) for x, y in zip(node_x, node_y)]
         obstacles += [place.label(x, y - dy, t, EDGE_SIZE) for x, y, t in zip(node_x, node_y, z_texts) if t]
-        obstacles += [place.label(x, y + dy, f"<b>{n.above or 'δ = -0.123'}</b>", DELTA_SIZE)  # its room, unreached too
+        obstacles += [place.label(x, y + dy, f"<b>{n.above or DELTA_ROOM}</b>", DELTA_SIZE)  # its room, unreached too
                       for x, y, n in zip(node_x, node_y, nodes) if n.layer > 0]
         spots = _edge_label_spots(d, segments, obstacles, place)
         if None not in spots:
