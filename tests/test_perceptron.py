@@ -8,7 +8,7 @@ import pytest
 from nnviz import data
 from nnviz import perceptron as perc
 from nnviz.data import PERCEPTRON_DATASETS
-from nnviz.figures.perceptron import boundary_segment, half_plane_polygon
+from nnviz.figures.perceptron import boundary_segment, half_plane_polygon, xor_regions_figure
 
 pytestmark = pytest.mark.unit
 
@@ -196,3 +196,12 @@ def test_xor_over_the_square_is_the_two_layer_network_at_every_grid_point():
             assert out[row, col] == perc.two_layer_xor(np.array([[x1, x2]]), 5.0)[1][0]
     _, steps = perc.xor_over_square()
     assert set(np.unique(steps)) <= {0.0, 1.0}
+
+
+def test_the_xor_figure_marks_the_inputs_and_leaves_the_corner_to_neither_axis():
+    """At the square's corner (−0.5, −0.5) the two axes' '−0.5' labels touched in Lecture mode."""
+    grid, out = perc.xor_over_square()
+    d = data.logic_gate("XOR")
+    layout = xor_regions_figure(grid, out, d.X, d.y, "step").to_dict()["layout"]
+    for name in ("xaxis", "yaxis"):
+        assert list(layout[name]["tickvals"]) == [0, 0.5, 1] and list(layout[name]["range"]) == [-0.5, 1.5]

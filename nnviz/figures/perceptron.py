@@ -24,6 +24,7 @@ from nnviz.formatting import compact
 CLASS_COLORS = (BLUE, ORANGE)
 CLASS_SYMBOLS = ("circle", "square")
 REGION_OPACITY = 0.13
+XOR_TICKS = [0, 0.5, 1]
 
 Box = tuple[float, float, float, float]  # x_min, x_max, y_min, y_max
 
@@ -233,6 +234,8 @@ def xor_regions_figure(grid: np.ndarray, outputs: np.ndarray, X: np.ndarray, y: 
                                 "line": {"color": "white", "width": 1}},
                      "showlegend": False, "hoverinfo": "skip"})
     layout = base_layout(height=380, title={"text": title, "x": 0, "font": {"size": FONT_SIZE}},
-                         xaxis=axis("x₁", range=[grid[0], grid[-1]]), yaxis=axis("x₂", range=[grid[0], grid[-1]]))
+                         # ticks at the inputs only: at the corner the two axes' −0.5 ran into each other
+                         xaxis=axis("x₁", range=[grid[0], grid[-1]], tickvals=XOR_TICKS),
+                         yaxis=axis("x₂", range=[grid[0], grid[-1]], tickvals=XOR_TICKS))
     layout["margin"]["t"] = 50
     return figure(data, layout)
