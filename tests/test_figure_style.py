@@ -6,7 +6,7 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 
-from nnviz.figures.style import DARK_TEXT, LECTURE_MIN_FONT, axis, base_layout, figure, scaled_fonts
+from nnviz.figures.style import DARK_TEXT, LECTURE_MIN_FONT, axis, base_layout, figure, log_ticks, scaled_fonts
 
 pytestmark = pytest.mark.unit
 
@@ -217,3 +217,50 @@ def test_the_activation_legend_takes_the_rows_lecture_mode_needs():
     assert margins[1] == margins[3] == 90  # one row: as before
     assert margins[3] < margins[5] <= margins[7] < margins[10]
     assert margins[10] >= 3 * LEGEND_ROW * LECTURE_FONT_FACTOR  # the title and two rows of entries at least
+
+
+@pytest.mark.parametrize("low, high", [(1, 3), (0.004, 1), (2e-3, 0.9), (1e-4, 1), (2, 60), (1e-7, 1e4), (1e-16, 3),
+                                       (5e-6, 2e-5), (0.03, 40), (1e-300, 1e300)])
+def test_log_ticks_are_at_most_six_round_numbers_inside_the_values_and_never_plotlys_small_in_between_digits(low,
+                                                                                                            high):
+    ticks = log_ticks([low, np.sqrt(low) * np.sqrt(high), high, 0, -1, np.nan, np.inf])  # non-positive ones left out
+    values, texts = ticks["tickvals"], ticks["ticktext"]
+    assert 2 <= len(values) <= 6 and values == sorted(values) and len(texts) == len(values)
+    assert all(low * (1 - 1e-9) <= v <= high * (1 + 1e-9) for v in values)
+    mantissas = {round(v / 10.0 ** np.floor(np.log10(v) + 1e-9)) for v in values}
+    assert mantissas <= {1, 2, 3, 5}
+    if np.log10(high / low) >= 3:  # wide ranges: powers of ten, evenly spaced
+        assert mantissas == {1} and len(set(np.round(np.diff(np.log10(values)), 6))) == 1
+    for value, text in zip(values, texts):
+        shown = text.replace("·", "*").replace("10<sup>", "10**(").replace("</sup>", ")").replace("−", "-")
+        assert eval(shown) == pytest.approx(value, rel=1e-9), text  # the text says the tick's value
+
+
+def test_log_ticks_leave_plotly_its_own_where_fewer_than_two_round_numbers_fit():
+    assert log_ticks([1.1, 1.9]) == {} and log_ticks([]) == {} and log_ticks([0, -3, np.nan]) == {}
+    assert log_ticks([0.004, 1])["ticktext"] == ["0.01", "0.03", "0.1", "0.3", "1"]
+    assert log_ticks([1e-7, 1e4])["ticktext"] == [f"10<sup>{k}</sup>".replace("-", "−") for k in (-7, -5, -3, -1)] + [
+        "10", "10<sup>3</sup>"]
+
+
+def test_every_log_axis_of_the_figures_has_its_ticks_chosen():
+    """Plotly's own log ticks write 2 and 5 between decades at 3/4 size: 15.75 px in Lecture mode (under its 18)."""
+    from nnviz.figures.activations import chain_gradient_figure
+    from nnviz.figures.backprop import delta_by_layer_figure, one_step_figure, spread_figure
+    from nnviz.figures.gradient_descent import learning_rate_sweep_figure, loss_curves_figure
+    from nnviz.gradient_descent import SURFACES, descend
+
+    ravine = SURFACES["ravine"]
+    paths = {f"η = {rate}": descend(ravine.loss, ravine.grad, np.array(ravine.start, dtype=float), rate, 10) for rate in (0.02, 0.05)}
+    rates = np.geomspace(1e-4, 3, 40)
+    figures = [loss_curves_figure(paths), learning_rate_sweep_figure(rates, 2 + np.cos(rates), {"suggested": 0.01}),
+               chain_gradient_figure({"sigmoid": 0.25 ** np.arange(1, 9), "ReLU": np.ones(8)}),
+               one_step_figure(rates, 1 / (1 + rates), 0.9, 0.5, 0.6),
+               delta_by_layer_figure(np.array([1e-3, 0.1, 2.0]), ["layer 1", "layer 2", "output"]),
+               spread_figure({"small": (np.ones(4), np.array([1e-6, 1e-4, 1e-2, 1.0]))}, {"small": "small"})]
+    for fig in figures:
+        layout = fig.to_dict()["layout"]
+        log_axes = [key for key, value in layout.items() if key[:5] in ("xaxis", "yaxis") and value.get("type") == "log"]
+        assert log_axes, fig.layout.title
+        for key in log_axes:
+            assert len(layout[key]["tickvals"]) >= 2, key

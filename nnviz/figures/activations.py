@@ -24,6 +24,7 @@ from nnviz.figures.style import (
     figure,
     legend_rows,
     line_style,
+    log_ticks,
     subplot_grid,
     vertical_bands,
     vertical_marker,
@@ -158,7 +159,8 @@ def chain_gradient_figure(series: dict[str, np.ndarray]) -> go.Figure:
     depth = max((len(g) for g in series.values()), default=1)
     layout = base_layout(height=420, legend_below=True,
                          xaxis=axis("number of layers k", range=[0.5, depth + 0.5]),
-                         yaxis=axis("|∂aₖ / ∂x|  (log scale)", type="log", exponentformat="power"))
+                         yaxis=axis("|∂aₖ / ∂x|  (log scale)", type="log", exponentformat="power",
+                                    **log_ticks(np.abs(np.concatenate([np.ravel(g) for g in series.values()] or [[]])))))
     return figure(data, layout)
 
 

@@ -26,6 +26,7 @@ from nnviz.figures.style import (
     figure,
     lecture_height_factor,
     line_style,
+    log_ticks,
     subplot_grid,
     text_boxes,
 )
@@ -274,7 +275,7 @@ def one_step_figure(rates: np.ndarray, losses: np.ndarray, loss_before: float, c
     # a huge η can send the loss far up: keep the region around the loss before readable (hover has it all)
     highest = float(np.nanmax(finite)) if np.any(np.isfinite(finite)) else loss_before
     top = min(highest, max(3 * loss_before, 1.0)) * 1.08
-    layout = base_layout(height=360, legend_below=True, xaxis=axis("learning rate η", type="log"),
+    layout = base_layout(height=360, legend_below=True, xaxis=axis("learning rate η", type="log", **log_ticks(rates)),
                          yaxis=axis("loss L on the batch", range=[0, top]))
     return figure(data, layout)
 
@@ -287,7 +288,7 @@ def delta_by_layer_figure(mean_abs_delta: np.ndarray, labels: Sequence[str]) -> 
     positive = [v for v in mean_abs_delta if v > 0]
     log_axis = bool(positive) and max(positive) / min(positive) > 20
     layout = base_layout(height=320, xaxis=axis("layer"),
-                         yaxis=axis("mean |δ|", type="log" if log_axis else "linear"))
+                         yaxis=axis("mean |δ|", **({"type": "log", **log_ticks(positive)} if log_axis else {})))
     return figure(data, layout)
 
 
@@ -310,5 +311,6 @@ def spread_figure(spreads: Mapping[str, tuple[np.ndarray, np.ndarray]], labels: 
         y_titles=["std of a", "std of ∂L/∂W (log)"]))
     layout["yaxis2"]["type"] = "log"
     layout["yaxis2"]["exponentformat"] = "power"
+    layout["yaxis2"].update(log_ticks([v for _, grads in spreads.values() for v in grads]))
     layout["legend"]["y"] = -0.2
     return figure(data, layout)

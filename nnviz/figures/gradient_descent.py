@@ -30,6 +30,7 @@ from nnviz.figures.style import (
     figure,
     legend_rows,
     line_style,
+    log_ticks,
 )
 from nnviz.formatting import power_of_ten
 from nnviz.gradient_descent import LOSS_PRECISION, Trajectory, precision_reached_at
@@ -341,30 +342,15 @@ def loss_curves_figure(trajectories: dict[str, Trajectory], x_title: str = "step
                      "hoverinfo": "skip"})
     y_title = "loss (log scale)" if lowest == 0 else f"L − L<sub>min</sub> (log scale), L<sub>min</sub> = {lowest:.3g}"
     shown_y = np.concatenate([np.asarray(t["y"], dtype=float) for t in data if t.get("mode") == "lines"] or [[1.0]])
-    shown_y = shown_y[np.isfinite(shown_y) & (shown_y > 0)]
-    # within about a decade plotly labels 1.2, 1.4, … on top of each other: then 1, 2 and 5 times powers of ten
-    ticks = _short_log_ticks(shown_y.min(), shown_y.max()) if len(shown_y) else None
     # below the plot, the legend's rows beyond two take room of their own (in Lecture mode's text): with eight
     # paths (momentum on) they squeezed the plot until its y title was cut, L_min's value with it
     rows = _legend_lines([t["name"] for t in data if t.get("showlegend", True)], LOSS_LEGEND_WIDTH)
     extra = max(0, rows - 3) * round(LEGEND_ROW * LECTURE_FONT_FACTOR)
     layout = base_layout(height=380 + extra, legend_below=True, xaxis=axis(x_title, range=[0, x_end * 1.02]),
-                         yaxis=axis(y_title, type="log", exponentformat="power",
-                                    **({"tickvals": ticks, "ticktext": [f"{t:g}" for t in ticks]} if ticks
-                                       else {"nticks": 6})))
+                         yaxis=axis(y_title, type="log", exponentformat="power", **log_ticks(shown_y)))
     layout["legend"]["y"] = -0.28
     layout["margin"]["b"] = 100 + extra
     return figure(data, layout)
-
-
-def _short_log_ticks(low: float, high: float) -> list[float] | None:
-    """1, 2 and 5 times powers of ten between ``low`` and ``high`` when they span less than 1.5 decades (at
-    least two of them), else None: plotly's own log ticks."""
-    if not 0 < low <= high or np.log10(high / low) >= 1.5:
-        return None
-    decades = range(int(np.floor(np.log10(low))) - 1, int(np.ceil(np.log10(high))) + 1)
-    ticks = [m * 10.0 ** d for d in decades for m in (1, 2, 5) if low <= m * 10.0 ** d <= high]
-    return ticks if len(ticks) >= 2 else None
 
 
 # too low, suggested, loss turns up, too high: the runs in learning_curves_figure use the same colours
@@ -386,7 +372,8 @@ def learning_rate_sweep_figure(rates: np.ndarray, losses: np.ndarray, marks: dic
         data.append({"type": "scatter", "mode": "lines", "x": [rate, rate], "y": [0, top], "name": f"{label}: {rate:.2g}",
                      "line": {"color": color, "width": 2, "dash": "dash"},
                      "hovertemplate": f"{label}: η = {rate:.3g}<extra></extra>"})
-    x_axis = axis("learning rate η (log scale)", type="log", exponentformat="power")
+    x_axis = axis("learning rate η (log scale)", type="log", exponentformat="power",
+                  **log_ticks(planned if planned is not None else rates))
     shapes, annotations = [], []
     if planned is not None:
         x_axis["range"] = [np.log10(planned[0]), np.log10(planned[1])]

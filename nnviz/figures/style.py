@@ -51,6 +51,44 @@ def axis(title: str, **extra) -> dict:
             "gridcolor": GRID, "zerolinecolor": ZERO_LINE, **extra}
 
 
+LOG_TICK_MANTISSAS = ((1, 2, 5), (1, 3), (1,))  # densest first
+
+
+def log_ticks(values, most: int = 6) -> dict:
+    """A log axis's ticks for ``values`` (the positive finite ones count): the densest of 1-2-5, 1-3 and powers of
+    ten (every k-th decade) that puts at most ``most`` ticks between their least and greatest, as tickvals and
+    ticktext; {} (plotly's own) where fewer than two would show.
+
+    Plotly's own ticks write the 2 and 5 between two decades at 3/4 of the tick font (12 px of 16, 16 px of 22 in
+    Lecture mode): too small for a room."""
+    array = np.asarray(values, dtype=float).ravel()
+    array = array[np.isfinite(array) & (array > 0)]
+    if len(array) == 0:
+        return {}
+    low, high = array.min(), array.max()
+    decades = range(int(np.floor(np.log10(low))), int(np.floor(np.log10(high))) + 1)
+    for mantissas in LOG_TICK_MANTISSAS:
+        ticks = [m * 10.0 ** d for d in decades for m in mantissas if low * (1 - 1e-12) <= m * 10.0 ** d <= high * (1 + 1e-12)]
+        if len(ticks) <= most:
+            break
+    else:
+        ticks = ticks[::-(-len(ticks) // most)]
+    if len(ticks) < 2:
+        return {}
+    plain = [f"{t:g}" for t in ticks]
+    return {"tickvals": ticks, "ticktext": [_power_of_ten_text(t) for t in ticks] if any("e" in p for p in plain)
+            else plain}
+
+
+def _power_of_ten_text(value: float) -> str:
+    """'10<sup>−5</sup>', '2·10<sup>−5</sup>'; '1' and '10' for 10⁰ and 10¹ (plotly's exponentformat 'power')."""
+    mantissa, exponent = f"{value:.0e}".split("e")
+    power = {0: "1", 1: "10"}.get(int(exponent), f"10<sup>{int(exponent)}</sup>".replace("-", "−"))
+    if mantissa == "1":
+        return power
+    return f"{mantissa}" if power == "1" else f"{mantissa}·{power}"
+
+
 def base_layout(*, height: int = FIGURE_HEIGHT, legend_below: bool = False, **extra) -> dict:
     """Large fonts, compact margins, white background; ``extra`` adds or replaces top-level keys."""
     layout = {
