@@ -6,7 +6,16 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 
-from nnviz.figures.style import DARK_TEXT, LECTURE_MIN_FONT, axis, base_layout, figure, log_ticks, scaled_fonts
+from nnviz.figures.style import (
+    DARK_TEXT,
+    LECTURE_MIN_FONT,
+    axis,
+    base_layout,
+    figure,
+    log_ticks,
+    scaled_fonts,
+    ticks_clear_of_the_corner,
+)
 
 pytestmark = pytest.mark.unit
 
@@ -264,3 +273,30 @@ def test_every_log_axis_of_the_figures_has_its_ticks_chosen():
         assert log_axes, fig.layout.title
         for key in log_axes:
             assert len(layout[key]["tickvals"]) >= 2, key
+
+
+@pytest.mark.parametrize("low, high", [(-0.5, 1.5), (0, 1.08), (0, 3.3), (-0.31, 2.9), (-2.5, 7.3), (0, 1e-9),
+                                       (-1e6, 3e6)])
+def test_ticks_clear_of_the_corner_are_round_evenly_spaced_and_leave_the_bottom_free(low, high):
+    values = ticks_clear_of_the_corner(low, high)["tickvals"]
+    steps = np.diff(values)
+    assert 2 <= len(values) <= 6 and np.allclose(steps, steps[0])
+    mantissa = steps[0] / 10.0 ** np.floor(np.log10(steps[0]) + 1e-9)
+    assert any(np.isclose(mantissa, m) for m in (1, 2, 2.5, 5))
+    assert all(low + 0.05 * (high - low) < v <= high for v in values)  # none at the corner with the x axis
+    assert values[0] - low <= steps[0] * 1.05 + 0.05 * (high - low)  # the lowest is the first one above it
+
+
+def test_figures_whose_axes_meet_on_round_numbers_leave_the_corner_to_the_x_axis():
+    """AND / XOR (box −0.5 to 1.5 on both axes) and the one-step loss curve (y from 0, the first rate at the left):
+    the two axes' first labels ran into each other at 1280x720 in Lecture mode (moments 2, 3 and 11 of the plan)."""
+    from nnviz import data
+    from nnviz.figures.backprop import one_step_figure
+    from nnviz.figures.perceptron import decision_boundary_figure
+
+    gate = data.logic_gate("AND")
+    boundary = decision_boundary_figure(gate.X, gate.y, np.array([1.0, 1.0]), -1.5).to_dict()["layout"]
+    assert boundary["yaxis"]["range"] == [-0.5, 1.5] and boundary["yaxis"]["tickvals"] == [0, 0.5, 1, 1.5]
+    rates = np.geomspace(1e-3, 10, 30)
+    curve = one_step_figure(rates, 1 / (1 + rates), 0.9, 0.5, 0.6).to_dict()["layout"]
+    assert curve["xaxis"]["tickvals"][0] == pytest.approx(1e-3) and 0 not in curve["yaxis"]["tickvals"]

@@ -29,6 +29,7 @@ from nnviz.figures.style import (
     log_ticks,
     subplot_grid,
     text_boxes,
+    ticks_clear_of_the_corner,
 )
 
 NODE_SIZE = 54
@@ -276,7 +277,7 @@ def one_step_figure(rates: np.ndarray, losses: np.ndarray, loss_before: float, c
     highest = float(np.nanmax(finite)) if np.any(np.isfinite(finite)) else loss_before
     top = min(highest, max(3 * loss_before, 1.0)) * 1.08
     layout = base_layout(height=360, legend_below=True, xaxis=axis("learning rate η", type="log", **log_ticks(rates)),
-                         yaxis=axis("loss L on the batch", range=[0, top]))
+                         yaxis=axis("loss L on the batch", range=[0, top], **ticks_clear_of_the_corner(0, top)))
     return figure(data, layout)
 
 

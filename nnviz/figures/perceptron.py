@@ -18,6 +18,7 @@ from nnviz.figures.style import (
     axis,
     base_layout,
     figure,
+    ticks_clear_of_the_corner,
 )
 from nnviz.formatting import compact
 
@@ -141,7 +142,7 @@ def decision_boundary_figure(
         xaxis=axis(feature_names[0], range=[box[0], box[1]], zeroline=False, constrain="domain"),
         # equal scales on both axes, so that w really looks perpendicular to the line
         yaxis=axis(feature_names[1], range=[box[2], box[3]], zeroline=False, scaleanchor="x", scaleratio=1,
-                   constrain="domain"),
+                   constrain="domain", **ticks_clear_of_the_corner(box[2], box[3])),
     )
     layout["legend"]["y"] = -0.18
     layout["margin"]["b"] = 120

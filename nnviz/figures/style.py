@@ -89,6 +89,19 @@ def _power_of_ten_text(value: float) -> str:
     return f"{mantissa}" if power == "1" else f"{mantissa}·{power}"
 
 
+def ticks_clear_of_the_corner(low: float, high: float, most: int = 6) -> dict:
+    """A y axis's ticks from ``low`` to ``high`` at a round step (1, 2, 2.5 or 5 times a power of ten; at most
+    ``most``), none in the lowest 5 %: a tick at the very bottom writes its label beside the x axis's first one, and
+    where that one is at the very left too (both axes start on a round number) the two run into each other."""
+    span = high - low
+    if not np.isfinite(span) or span <= 0:
+        return {}
+    power = 10.0 ** np.floor(np.log10(span / most))
+    step = next(m * power for m in (1, 2, 2.5, 5, 10) if span / (m * power) <= most)
+    ticks = np.arange(np.ceil(low / step), np.floor(high / step) + 1) * step
+    return {"tickvals": [float(f"{t:.12g}") + 0.0 for t in ticks if t > low + 0.05 * span]}
+
+
 def base_layout(*, height: int = FIGURE_HEIGHT, legend_below: bool = False, **extra) -> dict:
     """Large fonts, compact margins, white background; ``extra`` adds or replaces top-level keys."""
     layout = {
