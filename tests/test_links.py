@@ -13,7 +13,7 @@ import random
 import urllib.parse
 
 import pytest
-from conftest import app_test, figures
+from conftest import app_test, figures, trace
 from widget_states import INPUT_KINDS, open_tab, tab_sets
 
 from nnviz import gradient_descent as gd
@@ -318,6 +318,18 @@ def test_every_moment_of_the_lecture_plan_opens_its_page_as_planned(number):
     if number < len(LECTURE_PLAN):
         expected["Next ▶"] = [str(number + 1)]
     assert steps == expected
+
+
+def test_the_one_sgd_step_moment_shows_a_rate_where_the_loss_goes_up():
+    """Moment 11 says 'raise η until the loss goes up': on its page state the curve must rise above the loss before
+    (on one example it never did: the planned moment showed a loss falling for every η)."""
+    number, moment = next((n, m) for n, m in enumerate(LECTURE_PLAN, start=1)
+                          if m.settings.get("bp_section") == "One SGD step")
+    at = opened(moment.page, {**moment.settings, MOMENT_PARAM: str(number)})
+    curve = figures(at)["bp_rate_curve"]
+    before = trace(curve, "loss before the step")["y"][0]
+    after = [v for v in trace(curve, "loss after one step")["y"] if v is not None]
+    assert min(after) < before < max(after)
 
 
 def test_a_link_wins_over_the_settings_kept_from_an_earlier_visit():
