@@ -212,3 +212,14 @@ def test_the_formulas_fit_a_phone(at):
     assert any(m.value.startswith("| function | formula | output range | derivative |") for m in at.markdown)
     identity = [e.value.strip("$\n") for e in at.latex if "W_2 W_1" in e.value]
     assert identity == [r"\begin{aligned} &W_2(W_1 x + b_1) + b_2 \\ &\quad = (W_2 W_1)\,x + (W_2 b_1 + b_2) \end{aligned}"]
+
+
+def test_the_strip_names_its_rows_top_down_with_room_under_the_last_for_the_x_ticks():
+    """At x from −20 to 20 the last row's name ran into the strip's first x tick label ('−20') in Lecture mode."""
+    from nnviz.figures.activations import STRIP_FOOT, activation_figure
+
+    chosen = [act.ACTIVATIONS[k] for k in ("step", "sigmoid", "relu")]
+    layout = activation_figure(np.linspace(-20, 20, 201), chosen).to_dict()["layout"]
+    strip = layout["yaxis3"]
+    assert strip["categoryarray"] == [a.label for a in chosen]
+    assert strip["range"] == [2.5 + STRIP_FOOT, -0.5] and STRIP_FOOT >= 0.3  # reversed: the first row on top

@@ -79,6 +79,8 @@ def _side_by_side_figure(x: np.ndarray, activations: Sequence[Activation], tol: 
 
 
 STRIP_ROW_PX = 30
+# rows of room under the strip's last row: its name ran into the x axis's first tick label (at x from −20: '−20')
+STRIP_FOOT = 0.4
 
 
 # px: the full-width figure's legend room at 1280x720 in Lecture mode, in the legend's unscaled px (its text grows
@@ -87,7 +89,8 @@ LECTURE_LEGEND_WIDTH = round((1080 - 90) / LECTURE_FONT_FACTOR)
 
 
 def _overlay_figure(x: np.ndarray, activations: Sequence[Activation], tol: float) -> go.Figure:
-    panels_px, gap_px, strip_px = 340, 95, STRIP_ROW_PX * max(len(activations), 1) + 10
+    panels_px, gap_px = 340, 95
+    strip_px = round(STRIP_ROW_PX * (max(len(activations), 1) + STRIP_FOOT)) + 10
     # the legend sits above the panel titles, in as many rows as Lecture mode needs (with 7 or more functions a
     # fixed 90 px made it a scroll box that hid its first row)
     rows = legend_rows(["function:", *(a.label for a in activations)], LECTURE_LEGEND_WIDTH)
@@ -103,8 +106,9 @@ def _overlay_figure(x: np.ndarray, activations: Sequence[Activation], tol: float
     layout["xaxis3"] = axis(f"saturated: |f′(x)| < {tol:g}",
                             domain=layout["xaxis2"]["domain"], anchor="y3", range=[x[0], x[-1]],
                             showgrid=False)
+    # top to bottom in the legend's order; the last row's name clear of the first x tick below it
     layout["yaxis3"] = axis("", domain=[0, strip_top], anchor="x3", type="category", categoryorder="array",
-                            categoryarray=labels, autorange="reversed")
+                            categoryarray=labels, range=[len(labels) - 0.5 + STRIP_FOOT, -0.5])
     # A legend above the panels (one entry per function: clicking it hides its curves and strip row);
     # the strip's rows also name each function in its colour.
     layout["showlegend"] = True
