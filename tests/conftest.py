@@ -311,6 +311,7 @@ COLLECTION_COSTS: dict[str, float] = {
     "test_mlp_training.py": 85,
     "test_keras_jobs_in_workers.py": 82,
     "test_app.py": 40,
+    "test_browser.py::test_every_try_this_button_leaves_its_page_whole_and_readable_on_the_projector[activations]": 30,
     "test_notebooks.py::test_the_mnist_notebook_trains_the_pages_network": 37,
     "test_page_playground.py": 30,
     "test_notebooks.py": 25,

@@ -451,6 +451,29 @@ def test_every_moment_of_the_lecture_plan_is_whole_and_readable_on_the_projector
         assert exceptions_on(page) == []
 
 
+TRY_THIS_BUTTONS = """() => [...document.querySelectorAll("[class*='st-key-try_']")]
+    .map(e => [...e.classList].find(c => c.startsWith('st-key-try_')).slice('st-key-'.length))
+    .filter(k => k !== 'try_this')"""
+
+
+@pytest.mark.parametrize("name", sample_in_ci([n for n in PAGE_PATHS if n != "home"], kept={"activations"}))
+def test_every_try_this_button_leaves_its_page_whole_and_readable_on_the_projector(server_url, browser, name):
+    """What a lecturer clicks in front of the room: each preset, pressed on a fresh page in Lecture mode at 1280x720
+    (x from −20 to 20 put the activation strip's last name on its '−20')."""
+    url = f"{server_url}/{PAGE_PATHS[name]}"
+    with on_the_projector(browser, url) as page:
+        buttons = page.evaluate(TRY_THIS_BUTTONS)
+        assert buttons, "every page has a preset"
+        for key in buttons:
+            page.goto(f"{url}?lecture_mode=true")
+            wait_until_idle(page)
+            page.locator(f".st-key-{key} button").first.click()
+            wait_until_idle(page)
+            page.wait_for_timeout(500)  # charts settle to their width
+            assert (key, page.evaluate(READABLE)) == (key, {"cut": [], "small": [], "overlaps": [], "light": []})
+            assert exceptions_on(page) == []
+
+
 LARGEST_NETWORK = ("bp_layers=4&bp_units=4&bp_outputs=3+softmax+units&bp_activation=ReLU&bp_batch=mini-batch+of+4"
                    "&bp_x1=10&bp_x2=-10&bp_label=class+2&bp_step=5")
 
