@@ -146,7 +146,10 @@ def link_as_arrived(page) -> dict[str, list[str]] | None:
     if page.url_path == links.last_page and moment == links.moment.get(page.url_path):
         return None
     links.last_page = page.url_path
-    for name in arrived:  # a link's settings win over the values the page kept from an earlier visit
+    # a link's settings win over the values the page kept from an earlier visit; a lecture-plan moment opens its page
+    # as planned, so what it does not name goes back to its default (coming back from moment 19 kept its η = 10)
+    names = set(arrived) | (set(links.defaults.get(page.url_path, {})) if moment is not None else set())
+    for name in names:
         if name in st.session_state and name not in (LECTURE_MODE_KEY, HIDE_PARAM, MOMENT_PARAM):
             del st.session_state[name]
     # Streamlit 1.67 ignores invalid URL values, except a non-finite number (inf, nan, 1e400) for an integer
