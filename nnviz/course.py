@@ -178,8 +178,10 @@ LECTURE_PLAN: tuple[Moment, ...] = (
            {"collapse_layers": "5", "collapse_act": "None (linear)"}),
     Moment("gradient_descent", "Too large a learning rate overshoots the minimum; 'much too large' diverges.",
            {"gd1_preset": "too large"}),
-    Moment("gradient_descent", "The ravine: plain gradient descent zig-zags; momentum runs along the valley floor.",
-           {"gd2_surface": "Elongated ravine (ill-conditioned)", "gd2_momentum_on": "true"}),
+    Moment("gradient_descent", "The ravine: plain gradient descent zig-zags across the valley; momentum (β = 0.5) "
+                               "damps the zig-zag and reaches the minimum in a third of the steps.",
+           {"gd2_surface": "Elongated ravine (ill-conditioned)", "gd2_rates_ravine": "0.095",
+            "gd2_momentum_on": "true", "gd2_beta": "0.5"}),
     Moment("gradient_descent", "Stochastic gradient descent: with batch size 1 each step follows one example.",
            {"gd3_batch": "1"}),
     Moment("backprop", "The backward pass, one step at a time: each δ is the chain rule with numbers."),

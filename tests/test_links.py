@@ -12,8 +12,10 @@ from __future__ import annotations
 import random
 import urllib.parse
 
+import numpy as np
 import pytest
 from conftest import app_test, figures, trace
+from conftest import values as trace_values
 from widget_states import INPUT_KINDS, open_tab, tab_sets
 
 from nnviz import gradient_descent as gd
@@ -330,6 +332,37 @@ def test_the_one_sgd_step_moment_shows_a_rate_where_the_loss_goes_up():
     before = trace(curve, "loss before the step")["y"][0]
     after = [v for v in trace(curve, "loss after one step")["y"] if v is not None]
     assert min(after) < before < max(after)
+
+
+def test_the_ravine_moment_shows_plain_descent_zig_zag_and_momentum_get_there_in_a_third_of_the_steps():
+    """Moment 8 said 'momentum runs along the valley floor' where, at its rates then, plain descent crawled without
+    zig-zagging and momentum swung across the floor."""
+    number, moment = next((n, m) for n, m in enumerate(LECTURE_PLAN, start=1) if "ravine" in m.show)
+    at = opened(moment.page, {**moment.settings, MOMENT_PARAM: str(number)})
+    shown = figures(at)
+    plain, heavy = "η = 0.095", "η = 0.095, β = 0.5"
+    w2 = trace_values(trace(shown["gd_contour"], plain)["y"])[:12]
+    assert np.all(np.sign(w2[1:]) == -np.sign(w2[:-1]))  # across the valley at every step
+    first_close = {name: int(np.argmax(trace_values(trace(shown["gd_losses"], name)["y"]) < 1e-3))
+                   for name in (plain, heavy)}
+    assert 0 < 3 * first_close[heavy] <= first_close[plain] + 2, first_close
+
+
+def test_a_moment_opens_its_page_as_planned_whatever_the_session_set_before():
+    """Previous from moment 19 (η = 10) to 18 kept η = 10, and the playground's x₁², x₂² stayed ticked between 14
+    and 15: a moment sets what it names and puts the rest of its page back to the defaults."""
+    def settings(at) -> dict:
+        return {name: widget.value for name, widget in keyed_inputs(at).items()}
+
+    for page, earlier, later in (("mnist", 19, 18), ("playground", 14, 15)):
+        at = opened(page, {**LECTURE_PLAN[earlier - 1].settings, MOMENT_PARAM: str(earlier)})
+        if page == "playground":
+            at.checkbox(key="pg_f_x1sq").check().run()
+        assert settings(at) != settings(opened(page, {**LECTURE_PLAN[later - 1].settings}))
+        at.query_params.clear()
+        at.query_params.update({**LECTURE_PLAN[later - 1].settings, MOMENT_PARAM: str(later)})  # its link, clicked
+        at.run()
+        assert settings(at) == settings(opened(page, {**LECTURE_PLAN[later - 1].settings, MOMENT_PARAM: str(later)}))
 
 
 def test_a_link_wins_over_the_settings_kept_from_an_earlier_visit():
