@@ -146,12 +146,18 @@ def link_as_arrived(page) -> dict[str, list[str]] | None:
     if page.url_path == links.last_page and moment == links.moment.get(page.url_path):
         return None
     links.last_page = page.url_path
-    # a link's settings win over the values the page kept from an earlier visit; a lecture-plan moment opens its page
-    # as planned, so what it does not name goes back to its default (coming back from moment 19 kept its η = 10)
-    names = set(arrived) | (set(links.defaults.get(page.url_path, {})) if moment is not None else set())
-    for name in names:
+    for name in arrived:  # a link's settings win over the values the page kept from an earlier visit
         if name in st.session_state and name not in (LECTURE_MODE_KEY, HIDE_PARAM, MOMENT_PARAM):
             del st.session_state[name]
+    if moment is not None:  # a lecture-plan moment opens its page as planned: what it does not name at its default
+        # (Previous from moment 19 kept its η = 10). Set, not deleted: the browser keeps a widget's value unless
+        # the server sets it.
+        for name, default in links.defaults.get(page.url_path, {}).items():
+            if name not in arrived:
+                st.session_state[name] = default
+        # a link to the page already open leaves the address bar as it was (Streamlit 1.67 updates it on a page
+        # change only): written here, the server sends the link's query string, and the widgets' values follow it
+        st.query_params[MOMENT_PARAM] = str(moment)
     # Streamlit 1.67 ignores invalid URL values, except a non-finite number (inf, nan, 1e400) for an integer
     # widget: int() of it raises OverflowError. Such values leave the link before the page runs.
     _drop_from_link([name for name, values in arrived.items() if any(map(_non_finite_number, values))])
@@ -239,8 +245,9 @@ def moment_link(number: int, label: str | None = None) -> None:
     """A link to moment ``number`` (1-based) of the lecture plan: its page with its settings."""
     moment = LECTURE_PLAN[number - 1]
     page = PAGES_BY_KEY[moment.page]
+    lecture = {LECTURE_MODE_KEY: "true"} if lecture_mode() else {}  # the next moment on the projector too
     st.page_link(page.script, label=label or f"{page.title}: {moment.show}", icon=page.icon,
-                 query_params={**moment.settings, MOMENT_PARAM: str(number)})
+                 query_params={**moment.settings, MOMENT_PARAM: str(number), **lecture})
 
 
 MOMENTS_KEY = "lecture_plan_moments"
