@@ -18,6 +18,6 @@ for page in PAGES:
 navigation = st.navigation(sections)
 ui.sidebar()
 arrived = ui.link_as_arrived(navigation)  # read before the page's widgets correct the URL
-top = st.container()  # above the page: what of a link it ignored, the lecture plan's Previous / Next
+top = st.container(key=ui.PAGE_TOP_KEY)  # above the page: what of a link it ignored, the lecture plan's Previous / Next
 navigation.run()
 ui.after_page(navigation, arrived, top)

@@ -204,8 +204,9 @@ def sigmoid_of_the_gap() -> None:
 
 # --- 6. Numerical stability ----------------------------------------------------------------------------
 def numerical_stability() -> None:
-    st.header("Numerical stability: why subtract the largest logit")
-    naive_and_stable()
+    with st.container(key="sm_numerical_stability"):  # lecture plan moment 17 opens scrolled to it
+        st.header("Numerical stability: why subtract the largest logit")
+        naive_and_stable()
 
 
 @ui.section_fragment("sm_stability")

@@ -156,49 +156,51 @@ def pages_for_objective(objective: str) -> list[PageInfo]:
 @dataclass(frozen=True)
 class Moment:
     """One moment of the lecture: a page opened in a given state (URL parameters, as a link writes them: select
-    boxes by the label they show) and, in one line, what to show there."""
+    boxes by the label they show), in one line what to show there, and the element it is about (a figure's or a
+    widget's key): the page opens scrolled to it, since on a projector's 720 px it is often screens down."""
 
     page: str  # key of PAGES
     show: str
     settings: dict[str, str] = field(default_factory=dict)
+    focus: str = ""
 
 
 MOMENT_PARAM = "moment"  # ?moment=3: the page was opened as moment 3 of LECTURE_PLAN (Previous / Next follow it)
 
 LECTURE_PLAN: tuple[Moment, ...] = (
-    Moment("perceptron", "One neuron: weights, a bias and the step function. Move x and w; predict ŷ first."),
+    Moment("perceptron", "One neuron: weights, a bias and the step function. Move x and w; predict ŷ first.", focus="neuron_diagram"),
     Moment("perceptron", "A perceptron draws a straight line: find a bias that separates AND with w1 = w2 = 1.",
-           {"perc_dataset": "AND", "perc_w1": "1", "perc_w2": "1", "perc_b": "-3"}),
+           {"perc_dataset": "AND", "perc_w1": "1", "perc_w2": "1", "perc_b": "-3"}, focus="perc_boundary"),
     Moment("perceptron", "XOR: no line separates it. Run the learning rule to the end: it never converges.",
-           {"perc_dataset": "XOR"}),
-    Moment("activations", "Sigmoid, tanh and ReLU with their derivatives: where does each saturate?"),
+           {"perc_dataset": "XOR"}, focus="perc_learning"),
+    Moment("activations", "Sigmoid, tanh and ReLU with their derivatives: where does each saturate?", focus="act_curves"),
     Moment("activations", "A deep chain of sigmoids: the gradient vanishes, even with w = 4 in every layer.",
-           {"chain_w": "4", "chain_depth": "20"}),
+           {"chain_w": "4", "chain_depth": "20"}, focus="chain"),
     Moment("activations", "Without an activation, five layers collapse into one straight line.",
-           {"collapse_layers": "5", "collapse_act": "None (linear)"}),
+           {"collapse_layers": "5", "collapse_act": "None (linear)"}, focus="collapse"),
     Moment("gradient_descent", "Too large a learning rate overshoots the minimum; 'much too large' diverges.",
-           {"gd1_preset": "too large"}),
+           {"gd1_preset": "too large"}, focus="gd_curve"),
     Moment("gradient_descent", "The ravine: plain gradient descent zig-zags across the valley; momentum (β = 0.5) "
                                "damps the zig-zag and reaches the minimum in a third of the steps.",
            {"gd2_surface": "Elongated ravine (ill-conditioned)", "gd2_rates_ravine": "0.095",
-            "gd2_momentum_on": "true", "gd2_beta": "0.5"}),
+            "gd2_momentum_on": "true", "gd2_beta": "0.5"}, focus="gd_contour"),
     Moment("gradient_descent", "Stochastic gradient descent: with batch size 1 each step follows one example.",
-           {"gd3_batch": "1"}),
-    Moment("backprop", "The backward pass, one step at a time: each δ is the chain rule with numbers."),
+           {"gd3_batch": "1"}, focus="gd_batches"),
+    Moment("backprop", "The backward pass, one step at a time: each δ is the chain rule with numbers.", focus="bp_diagram"),
     Moment("backprop", "One SGD step on a mini-batch: raise η until the loss goes up instead of down.",
-           {"bp_section": "One SGD step", "bp_batch": "mini-batch of 4"}),
-    Moment("loss_vs_accuracy", "Accuracy is flat with jumps, the loss is smooth: we train on the loss."),
+           {"bp_section": "One SGD step", "bp_batch": "mini-batch of 4"}, focus="bp_rate_curve"),
+    Moment("loss_vs_accuracy", "Accuracy is flat with jumps, the loss is smooth: we train on the loss.", focus="la_sweep"),
     Moment("loss_vs_accuracy", "1 % positives: always saying 'no' is 99 % accurate and finds no patient.",
-           {"la_share": "1"}),
+           {"la_share": "1"}, focus="la_share"),
     Moment("playground", "The circle with no hidden layer fails on x₁ and x₂; add x₁² and x₂² and one unit solves it.",
-           {"pg_dataset": "Circle", "pg_shape": ""}),
+           {"pg_dataset": "Circle", "pg_shape": ""}, focus="pg_figure"),
     Moment("playground", "The spiral needs depth: 8,8,8 ReLU units with Adam.",
            {"pg_dataset": "Spiral", "pg_shape": "8,8,8", "pg_activation": "ReLU", "pg_optimizer": "Adam",
-            "pg_rate": "0.01"}),
+            "pg_rate": "0.01"}, focus="pg_figure"),
     Moment("softmax", "Temperature: T → 0 gives argmax, a large T a uniform guess; the argmax never changes.",
-           {"sm_temperature": "0.05"}),
+           {"sm_temperature": "0.05"}, focus="sm_temperature_fig"),
     Moment("softmax", "Numerical stability: add c = 1000 to every logit and the naive softmax returns NaN.",
-           {"sm_shift": "1000"}),
-    Moment("mnist", "A real Keras network on handwritten digits: press Train and watch the curves."),
-    Moment("mnist", "η = 10: the loss explodes and the accuracy falls to chance.", {"mn_lr_sgd": "10.0"}),
+           {"sm_shift": "1000"}, focus="sm_numerical_stability"),
+    Moment("mnist", "A real Keras network on handwritten digits: press Train and watch the curves.", focus="mn_train"),
+    Moment("mnist", "η = 10: the loss explodes and the accuracy falls to chance.", {"mn_lr_sgd": "10.0"}, focus="mn_train"),
 )

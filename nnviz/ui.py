@@ -262,10 +262,40 @@ def moment_list() -> None:
             moment_link(number, label=f"{number}. {PAGES_BY_KEY[moment.page].title}: {moment.show}")
 
 
+PAGE_TOP_KEY = "page_top"  # app.py's container above the page
+MOMENT_BAR_KEY = "moment_bar"
+# the bar stays at the top of the window (under Streamlit's header) while the page scrolls to the moment's element:
+# the wrapper of the container above the page sticks (a sticky element stays inside its parent, and the bar's and
+# that container's are only as tall as they are); not on a phone, where its columns stack into a seventh of the screen
+WIDE = 640  # px: Streamlit stacks columns below this width
+MOMENT_BAR_CSS = (f"@media (min-width: {WIDE}px) {{[data-testid='stLayoutWrapper']:has(> .st-key-{PAGE_TOP_KEY} "
+                  f".st-key-{MOMENT_BAR_KEY}) {{position: sticky; top: 3.75rem; z-index: 990; background: white;"
+                  " border-bottom: 1px solid #E6EAF1;}}")
+# Scrolls the moment's element into view once its page has drawn (the figures above it change their heights as
+# they draw), leaving room at the top for Streamlit's header and the moment bar.
+_SCROLL_JS = """
+export default function ({ data }) {
+  const scroll = () => {
+    const element = document.querySelector(`.st-key-${data.key}`);
+    if (!element) return;
+    const wide = window.innerWidth >= data.wide;  // its row, controls beside it; on a phone the columns stack
+    const target = (wide && element.closest("[data-testid='stHorizontalBlock']")) || element;
+    target.style.scrollMarginTop = wide ? "8rem" : "4.5rem";  // under the header and the moment bar that sticks
+    target.scrollIntoView({ block: "start" });
+  };
+  setTimeout(scroll, 300);
+  setTimeout(scroll, 1500);
+}
+"""
+_SCROLL = st.components.v2.component("nnviz_scroll_to", html="<span></span>", js=_SCROLL_JS)
+
+
 def moment_bar(number: int) -> None:
-    """Where the page stands in the lecture plan, with links to the moments before and after it."""
+    """Where the page stands in the lecture plan, with links to the moments before and after it (kept at the top of
+    the window)."""
     moment = LECTURE_PLAN[number - 1]
-    before, here, after = st.columns([1, 3, 1], vertical_alignment="center")
+    st.html(f"<style>{MOMENT_BAR_CSS}</style>")
+    before, here, after = st.container(key=MOMENT_BAR_KEY).columns([1, 3, 1], vertical_alignment="center")
     with before:
         if number > 1:
             moment_link(number - 1, label="◀ Previous")
@@ -357,6 +387,9 @@ def after_page(page, arrived: dict[str, list[str]] | None, top) -> None:
     if moment is not None:
         with top:
             moment_bar(moment)
+            focus = LECTURE_PLAN[moment - 1].focus
+            if arrived is not None and focus:  # just opened as this moment: to its element, once
+                _SCROLL(data={"key": focus, "moment": moment, "wide": WIDE}, key="nnviz_scroll_to", height=0)
     hidden = links.hidden.get(page.url_path, frozenset())
     if hidden:
         st.html(f"<style>{hide_css(hidden)}</style>")

@@ -449,6 +449,11 @@ def test_every_moment_of_the_lecture_plan_is_whole_and_readable_on_the_projector
     with on_the_projector(browser, f"{server_url}/{moment.page}?{query}") as page:
         assert page.evaluate(READABLE) == {"cut": [], "small": [], "overlaps": [], "light": []}
         assert exceptions_on(page) == []
+        # opened scrolled to the moment's element, below the moment bar, which stays at the top of the window
+        page.wait_for_timeout(1500)  # the second scroll, after the figures above it have drawn
+        focus = page.locator(f".st-key-{moment.focus}").first.bounding_box()
+        bar = page.locator(".st-key-moment_bar").bounding_box()
+        assert bar["y"] >= 0 and bar["y"] + bar["height"] <= focus["y"] < 720 / 2, (bar, focus)
 
 
 TRY_THIS_BUTTONS = """() => [...document.querySelectorAll("[class*='st-key-try_']")]
