@@ -162,8 +162,10 @@ def test_the_canvas_pastes_each_picture_in_its_box():
     red[..., 0] = 255
     canvas = figs.network_canvas([red], [(0.1, 0.5, 0.2, 0.25)], right=0.5, width=100, height=40)
     assert canvas.shape == (40, 100, 4)
-    inside = canvas[20:30, 20:60]
-    assert np.all(inside[..., 0] == 255) and np.all(inside[..., 3] == 255)
+    inside = canvas[21:29, 21:59]
+    assert np.all(inside[..., 0] == 255) and np.all(inside[..., 1] == 0) and np.all(canvas[20:30, 20:60, 3] == 255)
+    frame = np.concatenate([canvas[20, 20:60], canvas[29, 20:60], canvas[20:30, 20], canvas[20:30, 59]])
+    assert np.all(frame[:, :3] == figs.UNIT_FRAME)  # a white unit is still seen
     assert canvas[..., 3].sum() == 255 * 10 * 40  # nothing outside the box is drawn
 
 

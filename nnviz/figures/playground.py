@@ -27,6 +27,9 @@ CLASS_RGB = [np.array([int(c[i:i + 2], 16) for i in (1, 3, 5)], float) for c in 
 CLASS_COLORS = (ORANGE, BLUE, "#009E73", "#CC79A7")
 
 
+UNIT_FRAME = 175  # grey of the frame around a unit's picture
+
+
 def diverging_rgb(values: np.ndarray) -> np.ndarray:
     """Values in [−1, 1] as colours: orange (−1) through white (0) to blue (+1); NaN grey."""
     v = np.clip(np.nan_to_num(values, nan=0.0), -1, 1)[..., None]
@@ -47,7 +50,8 @@ def network_canvas(pictures: Sequence[np.ndarray], boxes: Sequence[tuple[float, 
                    right: float, width: int = 420, height: int = 360) -> np.ndarray:
     """All unit pictures pasted into one transparent RGBA picture of the network's part of the figure
     (x from 0 to ``right``, y from 0 to 1, in figure fractions; ``boxes`` are (x0, y0, w, h) there):
-    one image for the browser to draw per frame instead of one per unit."""
+    one image for the browser to draw per frame instead of one per unit. Each has a grey frame: a unit that is
+    about 0 everywhere is white, and without it looked like a missing unit."""
     canvas = np.zeros((height, width, 4), np.uint8)
     for rgb, (x0, y0, w, h) in zip(pictures, boxes):
         c0, c1 = round(x0 / right * width), round((x0 + w) / right * width)
@@ -56,6 +60,8 @@ def network_canvas(pictures: Sequence[np.ndarray], boxes: Sequence[tuple[float, 
         cols = np.arange(c1 - c0) * rgb.shape[1] // max(c1 - c0, 1)
         canvas[r0:r1, c0:c1, :3] = rgb[rows][:, cols]
         canvas[r0:r1, c0:c1, 3] = 255
+        canvas[[r0, r1 - 1], c0:c1, :3] = UNIT_FRAME
+        canvas[r0:r1, [c0, c1 - 1], :3] = UNIT_FRAME
     return canvas
 
 
