@@ -408,7 +408,10 @@ def test_weights_after_100_steps_equal_keras_fit(name):
     assert moved > 1e-2  # 100× the tolerance: the comparison is not of two unchanged networks
     for i, (ours, theirs) in enumerate(zip(engine.params, keras_params)):
         np.testing.assert_allclose(ours, theirs, rtol=0, atol=1e-4, err_msg=f"params[{i}]")
-    np.testing.assert_array_equal(r["traced"].flat, engine.flat)  # fit is train_step in order
+    # fit is train_step in order, up to float32 rounding: fit's augmented kernels add the bias inside the product
+    # ([a, 1] @ [W; b]), whose summation order numpy's kernels may choose by the buffers' alignment (CI once saw
+    # 1-ulp differences in 17 of 33 weights after 100 steps; test_fit_computes_what_train_step_computes allows the same)
+    np.testing.assert_allclose(r["traced"].flat, engine.flat, rtol=1e-5, atol=1e-6)
 
 
 @pytest.mark.parametrize("name", FIT_CASES)
