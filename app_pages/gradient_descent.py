@@ -75,15 +75,11 @@ def surface_figures(key: str, rates: tuple, steps: int, w1: float, w2: float, be
 
 @st.cache_data(show_spinner=False, max_entries=128)
 def batch_runs(seed: int, batch_size: int, learning_rate: float, epochs: int):
-    """Full-batch, mini-batch and stochastic GD on the logistic problem: {label: (trajectory, steps/epoch, samples
-    per step)}, in that order. A mini-batch of 1 or 200 is the same run as stochastic or full-batch GD: one path,
-    named for both (drawn twice, one lay exactly on the other)."""
+    """Full-batch, mini-batch and stochastic GD on the logistic problem: {label: (trajectory, steps/epoch)}."""
     x, y, *_ = logistic_problem(seed)
-    labels: dict[int, list[str]] = {}
-    for label, size in (("full batch (200)", 200), (f"mini-batch ({batch_size})", batch_size), ("stochastic (1)", 1)):
-        labels.setdefault(size, []).append(label)
-    return {" = ".join(names): (*gd.minibatch_descent(x, y, np.array(BATCH_START), learning_rate, size, epochs, seed),
-                                size) for size, names in labels.items()}
+    sizes = (("full batch (200)", 200), (f"mini-batch ({batch_size})", batch_size), ("stochastic (1)", 1))
+    return {label: gd.minibatch_descent(x, y, np.array(BATCH_START), learning_rate, size, epochs, seed)
+            for label, size in sizes}
 
 
 @ui.cache_figure
@@ -236,7 +232,7 @@ def batches() -> None:
         ui.show_figure(paths_figure, key="gd_batches")
         ui.show_figure(batch_losses_figure, key="gd_batch_losses")
     with controls:
-        ui.table({"method": list(runs), "samples per step": [run[2] for run in runs.values()],
+        ui.table({"method": list(runs), "samples per step": [200, batch_size, 1],
                   "steps per epoch": [run[1] for run in runs.values()],
                   "loss after training": [f"{run[0].losses[-1]:.3f}" for run in runs.values()]})
     st.markdown(

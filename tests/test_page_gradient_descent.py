@@ -124,17 +124,6 @@ def test_batch_size_sets_the_steps_per_epoch(at):
     assert len(values(paths["full batch (200)"]["x"])) == 2 + 1
 
 
-@pytest.mark.parametrize("size, merged", [(1, "mini-batch (1) = stochastic (1)"),
-                                         (200, "full batch (200) = mini-batch (200)")])
-def test_a_mini_batch_of_one_or_of_all_is_one_path_named_for_both(at, size, merged):
-    """Lecture moment 9 (batch size 1): the mini-batch path lay exactly under the stochastic one."""
-    at.slider(key="gd3_batch").set_value(size).run()
-    names = [t["name"] for t in figures(at)["gd_batches"]["data"] if t.get("mode") == "lines+markers"]
-    assert len(names) == 2 and merged in names
-    table = at.table[0].value
-    assert list(table["method"]) == names and list(table["samples per step"]) == [200, 1]
-
-
 def test_empty_rate_selection_is_explained(at):
     at.multiselect(key="gd2_rates_bowl").set_value([]).run()
     assert not at.exception and "Pick at least one learning rate" in texts(at)
