@@ -171,8 +171,7 @@ def step_controls(n_steps: int) -> int:
         current = st.session_state[STEP_KEY]
         st.session_state[STEP_KEY] = n_steps if delta is None else min(max(current + delta, 0), n_steps)
 
-    b1, b2 = st.columns(2)
-    b3, b4 = st.columns(2)
+    b1 = b2 = b3 = b4 = st.container(horizontal=True)  # one row that wraps (2 blocks, not 12: see ui.try_this)
     b1.button("◀ Back", on_click=move, args=(-1,), width="stretch", key="bp_back")
     b2.button("Step ▶", on_click=move, args=(1,), width="stretch", key="bp_next", type="primary")
     b3.button("All steps", on_click=move, args=(None,), width="stretch", key="bp_all")
@@ -203,7 +202,7 @@ def diagram_and_steps() -> None:
             example = st.selectbox("example shown on the diagram", range(setup.batch), key="bp_example",
                                    format_func=lambda n: f"example {n + 1}: x = ({bp.x[n, 0]:g}, {bp.x[n, 1]:g})",
                                    **ui.URL, **ui.reruns("bp_forward"))
-        m1, m2 = st.columns(2)
+        m1 = m2 = st.container(horizontal=True)
         m1.metric("loss L" + (" (mean of 4)" if setup.batch > 1 else ""), f"{bp.loss:.4f}")
         m2.metric(f"step (of {len(bp.steps)})", str(step))  # short: the value must fit half a column
         if step == 0:
@@ -348,7 +347,7 @@ def why_backprop(_bp: bpm.BackwardPass) -> None:
         f"The MNIST page's default network ({'→'.join(map(str, sizes))}) has **{cost.parameters:,}** weights and "
         "biases. Counting multiply-adds for one image:"
     )
-    c1, c2, c3 = st.columns(3)
+    c1 = c2 = c3 = st.container(horizontal=True)
     c1.metric("forward pass", f"{cost.forward:,}")
     c2.metric("backward pass (all gradients)", f"{cost.backward:,}", help="≈ 2 forward passes")
     c3.metric("finite differences", f"{cost.finite_differences:.3g}", help="2 forward passes per parameter")

@@ -259,7 +259,7 @@ st.markdown(
     "up** (starts to climb). "
     "Here: a `Dense(32, relu) → Dense(10, softmax)` classifier on scikit-learn's 1,797 8×8 digits."
 )
-lr_seed = st.columns([1, 3])[0].number_input("seed (weights and batches)", 0, 9999, 0, key="gd4_seed", **ui.URL)
+lr_seed = st.number_input("seed (weights and batches)", 0, 9999, 0, key="gd4_seed", width=300, **ui.URL)
 if st.button("Run the learning-rate finder (loads TensorFlow, ~10 s)", key="gd4_run"):
     # shared: the same seed gives the same sweep, so a class pays for it once
     result = ui.run_job("Sweeping the learning rate up from 10⁻⁴ until the loss blows up …", kt.sweep_digits,

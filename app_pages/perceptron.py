@@ -185,7 +185,7 @@ def advance(state: perc.PerceptronState, whole_epoch: bool) -> perc.PerceptronSt
 @st.fragment(run_every=0.7 if st.session_state.get(PLAY_KEY) else None)
 def learning_rule() -> None:
     run = st.session_state[RUN_KEY]
-    buttons = st.columns(5)
+    buttons = [st.container(horizontal=True)] * 5  # one row (2 blocks, not st.columns' 11: see ui.try_this)
     playing = st.session_state.get(PLAY_KEY, False)
     # Play and Pause are two buttons, one shown at a time, each setting the state rather than toggling it: a click
     # handled twice (while the timer's reruns queue up) cannot undo itself
@@ -221,7 +221,7 @@ def learning_rule() -> None:
                                        state.last.sample if state.last else None), key="perc_learning")
     with text_col:
         st.metric("w1, w2", f"{state.w[0]:.2f}, {state.w[1]:.2f}")
-        m0, m1 = st.columns(2)  # two to a row: the labels stay whole in Lecture mode at 1280 px
+        m0 = m1 = st.container(horizontal=True)  # two to a row: the labels stay whole in Lecture mode at 1280 px
         m0.metric("b", f"{state.b:.2f}")
         m1.metric("epochs done", state.epoch)
         st.metric("mistakes so far", state.updates)

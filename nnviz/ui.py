@@ -404,10 +404,12 @@ def page_header(page_key: str) -> None:
     page = PAGES_BY_KEY[page_key]
     st.title(page.title)
     st.markdown(f"**{page.lead}**")
-    with st.container(key="objectives"), st.expander("Learning objectives and reading", expanded=False):
-        st.markdown("**Learning objectives served**\n" + "\n".join(f"- {OBJECTIVES[k]}" for k in page.objectives))
-        if page.reading:
-            st.markdown("**Read or watch**\n" + "\n".join(f"- {r}" for r in page.reading))
+    reading = "\n\n**Read or watch**\n" + "\n".join(f"- {r}" for r in page.reading) if page.reading else ""
+    with st.expander("Learning objectives and reading", expanded=False, key="objectives"):
+        # one element: every element on a page costs each slider's redraw (Streamlit re-renders the whole page twice
+        # a run, see try_this)
+        st.markdown("**Learning objectives served**\n" + "\n".join(f"- {OBJECTIVES[k]}" for k in page.objectives)
+                    + reading)
 
 
 # --- Sections that rerun on their own ----------------------------------------------------------------------------
@@ -568,7 +570,19 @@ const drawInPlace = async (chart, data) => {
     return kept;
   });
   const config = data.config.displayModeBar === false ? data.config : {...data.config, modeBarButtonsToAdd: [FULLSCREEN]};
-  Plotly.react(chart, figure.data, figure.layout, config);
+  const {shapes, ...rest} = figure.layout;
+  const restText = JSON.stringify(rest);
+  const drawn = chart.__drawnTraces || [];
+  if (chart.__layoutRest === restText && figure.data.length === drawn.length && figure.data.every((t, i) => t === drawn[i])) {
+    // only shapes moved (a marker line): relayout redraws them alone, where Plotly.react computes and draws every
+    // trace and axis again (a shape may widen an axis' range), ~20 times longer. (Not for annotations: relayout
+    // draws the whole figure again for those.)
+    Plotly.relayout(chart, {shapes: shapes || []});
+  } else {
+    Plotly.react(chart, figure.data, figure.layout, config);
+  }
+  chart.__layoutRest = restText;
+  chart.__drawnTraces = figure.data;
   if (!chart.__resizes) {  // "responsive" follows the window only: also follow the column (the sidebar folding)
     let width = chart.parentElement.clientWidth;
     chart.__resizes = new ResizeObserver(() => {
@@ -849,13 +863,15 @@ def try_this(prompts: Sequence[str | Experiment], page_key: str) -> None:
             if not prompt.presets:
                 st.markdown(f"{i}. {prompt.text}")
                 continue
-            text, buttons = st.columns([3, 1], vertical_alignment="center")
-            text.markdown(f"{i}. {prompt.text}")
-            with buttons:
+            # the prompt, then its buttons in a row: a horizontal container is 2 blocks where st.columns were 5, and
+            # every block and element on a page costs each slider's redraw (Streamlit re-renders the whole page when
+            # a run starts and when it ends: ~0.45 ms an element on this machine, docs/PERFORMANCE.md)
+            st.markdown(f"{i}. {prompt.text}")
+            with st.container(horizontal=True):
                 for j, (label, values) in enumerate(prompt.presets):
                     key = f"try_{page_key}_{i}_{j}"
                     presets[key] = dict(values)
-                    st.button(label, key=key, on_click=apply_preset, args=(dict(values),), width="stretch",
+                    st.button(label, key=key, on_click=apply_preset, args=(dict(values),),
                               help="Sets " + ", ".join(f"{k} = {v}" for k, v in values.items()))
 
 

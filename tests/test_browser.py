@@ -162,6 +162,32 @@ def test_figures_are_redrawn_in_place(server_url, page):
     assert page.console_errors == []
 
 
+def test_a_marker_that_moves_alone_is_redrawn_without_the_rest_of_its_figure(server_url, page):
+    """Loss vs accuracy's marked weight moves the six panels' marker lines (shapes) only: the chart moves them with
+    Plotly.relayout, not Plotly.react (which computes and draws every trace and axis again, ~20 times longer), and
+    the lines are where the slider says."""
+    page.goto(f"{server_url}/loss_vs_accuracy")
+    wait_until_idle(page)
+    sweep = ".st-key-la_sweep .js-plotly-plot"
+    page.evaluate(f"""() => {{ const P = window.Plotly; window.__calls = [];
+        for (const name of ['react', 'relayout']) {{ const f = P[name];
+            P[name] = function (gd, ...rest) {{ if (gd.matches("{sweep}")) window.__calls.push(name);
+                                               return f.call(this, gd, ...rest); }}; }}
+        window.__traces = document.querySelector("{sweep}").calcdata; }}""")
+    thumb = page.locator(".st-key-la_current").get_by_role("slider")
+    thumb.focus()
+    for _ in range(3):
+        thumb.press("ArrowRight")
+        wait_until_idle(page)
+    value = float(thumb.input_value())
+    assert value == pytest.approx(1.15)
+    page.wait_for_function(f"""() => document.querySelector("{sweep}").layout.shapes
+                                         .every(s => Math.abs(s.x0 - {value}) < 1e-9)""")
+    assert page.evaluate("() => window.__calls") == ["relayout"] * 3
+    assert page.evaluate(f"""() => document.querySelector("{sweep}").calcdata === window.__traces""")
+    assert page.console_errors == []
+
+
 def test_a_figure_drawn_in_place_goes_fullscreen_from_its_mode_bar(server_url, page):
     """The in-place figures have no Streamlit toolbar: their mode bar's button shows the figure on the whole screen
     at the screen's height, and a second click brings it back at its own height."""
