@@ -79,11 +79,20 @@ def sidebar_state() -> str:
     return "collapsed" if asked or lecture_mode() else "auto"
 
 
+# Streamlit marks a rerunning section's elements stale, and a stale element fades (an opacity transition, delayed
+# 0.5 s): every slider press started and cancelled one per element of the sections it reruns, and each took its
+# element, charts included, to a layer of its own and back (-5 to -40 ms a redraw without, docs/PERFORMANCE.md,
+# issue #15, sixteenth session). Stale elements keep their opacity: no run of these pages is slow enough to show the
+# fade, and a long one shows its spinner.
+PAGE_CSS = "[data-testid='stElementContainer'][data-stale='true'] {opacity: 1 !important;}"
+
+
 def sidebar() -> None:
-    """The settings every page shares (drawn once, by app.py)."""
+    """The settings every page shares (drawn once, by app.py), and the page's style."""
     with st.sidebar:
         st.toggle("Lecture mode", key=LECTURE_MODE_KEY, bind="query-params",
                   help="Larger text and figures for a projector in a lecture hall (in a link: ?lecture_mode=true).")
+    st.html(f"<style>{PAGE_CSS}</style>")
     if lecture_mode():
         st.html("<style>html { font-size: 20px; }</style>")
 

@@ -162,6 +162,26 @@ def test_figures_are_redrawn_in_place(server_url, page):
     assert page.console_errors == []
 
 
+def test_a_slider_press_starts_no_fade_of_the_sections_it_reruns(server_url, page):
+    """ui.PAGE_CSS: the elements a fragment rerun marks stale keep their opacity, so a press starts (and cancels) no
+    opacity transition per element, each of which had taken its element, charts included, to a layer of its own."""
+    page.goto(f"{server_url}/softmax")
+    wait_until_idle(page)
+    page.evaluate("""() => { window.__fades = 0; window.__stale = 0;
+        document.addEventListener('transitionrun', e => {
+            if (e.target.matches("[data-testid='stElementContainer']")) window.__fades++; }, true);
+        new MutationObserver(records => { for (const r of records) if (r.target.getAttribute('data-stale') === 'true')
+            window.__stale++; }).observe(document, {subtree: true, attributeFilter: ['data-stale']}); }""")
+    thumb = page.locator(".st-key-sm_temperature").get_by_role("slider")
+    thumb.focus()
+    for _ in range(3):
+        thumb.press("ArrowRight")
+        wait_until_idle(page)
+    assert page.evaluate("() => window.__stale") > 0  # the rerun sections' elements were marked stale ...
+    assert page.evaluate("() => window.__fades") == 0  # ... and did not start to fade
+    assert page.console_errors == []
+
+
 def test_a_marker_that_moves_alone_is_redrawn_without_the_rest_of_its_figure(server_url, page):
     """Loss vs accuracy's marked weight moves the six panels' marker lines (shapes) only: the chart moves them with
     Plotly.relayout, not Plotly.react (which computes and draws every trace and axis again, ~20 times longer), and
