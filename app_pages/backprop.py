@@ -171,11 +171,11 @@ def step_controls(n_steps: int) -> int:
         current = st.session_state[STEP_KEY]
         st.session_state[STEP_KEY] = n_steps if delta is None else min(max(current + delta, 0), n_steps)
 
-    b1 = b2 = b3 = b4 = st.container(horizontal=True)  # one row that wraps (2 blocks, not 12: see ui.try_this)
-    b1.button("◀ Back", on_click=move, args=(-1,), width="stretch", key="bp_back")
-    b2.button("Step ▶", on_click=move, args=(1,), width="stretch", key="bp_next", type="primary")
-    b3.button("All steps", on_click=move, args=(None,), width="stretch", key="bp_all")
-    b4.button("Reset", on_click=move, args=(-n_steps,), width="stretch", key="bp_reset")
+    buttons = st.container(horizontal=True)  # one row that wraps (2 blocks, not 12: see ui.try_this)
+    buttons.button("◀ Back", on_click=move, args=(-1,), width="stretch", key="bp_back")
+    buttons.button("Step ▶", on_click=move, args=(1,), width="stretch", key="bp_next", type="primary")
+    buttons.button("All steps", on_click=move, args=(None,), width="stretch", key="bp_all")
+    buttons.button("Reset", on_click=move, args=(-n_steps,), width="stretch", key="bp_reset")
     return st.slider("backward step (0 = forward pass only)", 0, n_steps, key=STEP_KEY, **ui.URL,
                      **ui.reruns("bp_forward"))
 
@@ -202,9 +202,9 @@ def diagram_and_steps() -> None:
             example = st.selectbox("example shown on the diagram", range(setup.batch), key="bp_example",
                                    format_func=lambda n: f"example {n + 1}: x = ({bp.x[n, 0]:g}, {bp.x[n, 1]:g})",
                                    **ui.URL, **ui.reruns("bp_forward"))
-        m1 = m2 = st.container(horizontal=True)
-        m1.metric("loss L" + (" (mean of 4)" if setup.batch > 1 else ""), f"{bp.loss:.4f}")
-        m2.metric(f"step (of {len(bp.steps)})", str(step))  # short: the value must fit half a column
+        metrics = st.container(horizontal=True)
+        metrics.metric("loss L" + (" (mean of 4)" if setup.batch > 1 else ""), f"{bp.loss:.4f}")
+        metrics.metric(f"step (of {len(bp.steps)})", str(step))  # short: the value must fit half a column
         if step == 0:
             st.markdown("The diagram shows the **forward pass**: $a$ inside each unit, $z$ below it, each "
                         "weight on its edge. Press **Step ▶** to start the backward pass.")
@@ -347,10 +347,10 @@ def why_backprop(_bp: bpm.BackwardPass) -> None:
         f"The MNIST page's default network ({'→'.join(map(str, sizes))}) has **{cost.parameters:,}** weights and "
         "biases. Counting multiply-adds for one image:"
     )
-    c1 = c2 = c3 = st.container(horizontal=True)
-    c1.metric("forward pass", f"{cost.forward:,}")
-    c2.metric("backward pass (all gradients)", f"{cost.backward:,}", help="≈ 2 forward passes")
-    c3.metric("finite differences", f"{cost.finite_differences:.3g}", help="2 forward passes per parameter")
+    costs = st.container(horizontal=True)
+    costs.metric("forward pass", f"{cost.forward:,}")
+    costs.metric("backward pass (all gradients)", f"{cost.backward:,}", help="≈ 2 forward passes")
+    costs.metric("finite differences", f"{cost.finite_differences:.3g}", help="2 forward passes per parameter")
     st.markdown(
         f"Backpropagation gets **every** gradient for about the cost of 2 more forward passes "
         f"({cost.backward / cost.forward:.2f}×). Finite differences need 2 forward passes **per parameter**: "

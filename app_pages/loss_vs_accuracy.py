@@ -169,10 +169,10 @@ def accuracy_can_mislead() -> None:
         always_no = np.zeros_like(labels)
         c = L.confusion(labels, always_no)
         precision, recall = L.precision(labels, always_no), L.recall(labels, always_no)
-        m1 = m2 = m3 = st.container(horizontal=True)  # one row (2 blocks, not st.columns' 8: see ui.try_this)
-        m1.metric("accuracy of always saying 'no'", f"{L.accuracy(labels, always_no):.1%}")
-        m2.metric("recall (positives found)", "—" if recall is None else f"{recall:.0%}")
-        m3.metric("precision", "undefined" if precision is None else f"{precision:.0%}",
+        metrics = st.container(horizontal=True)  # one row (2 blocks, not st.columns' 8: see ui.try_this)
+        metrics.metric("accuracy of always saying 'no'", f"{L.accuracy(labels, always_no):.1%}")
+        metrics.metric("recall (positives found)", "—" if recall is None else f"{recall:.0%}")
+        metrics.metric("precision", "undefined" if precision is None else f"{precision:.0%}",
                   help="TP / (TP + FP) = 0 / 0 when the model never predicts a positive.")
         ui.table({"": ["really positive", "really negative"], "predicted positive": [c["TP"], c["FP"]],
                   "predicted negative": [c["FN"], c["TN"]]})

@@ -185,24 +185,24 @@ def advance(state: perc.PerceptronState, whole_epoch: bool) -> perc.PerceptronSt
 @st.fragment(run_every=0.7 if st.session_state.get(PLAY_KEY) else None)
 def learning_rule() -> None:
     run = st.session_state[RUN_KEY]
-    buttons = [st.container(horizontal=True)] * 5  # one row (2 blocks, not st.columns' 11: see ui.try_this)
+    buttons = st.container(horizontal=True)  # one row that wraps (2 blocks, not st.columns' 11: see ui.try_this)
     playing = st.session_state.get(PLAY_KEY, False)
     # Play and Pause are two buttons, one shown at a time, each setting the state rather than toggling it: a click
     # handled twice (while the timer's reruns queue up) cannot undo itself
-    play_or_pause = buttons[0].button("⏸ Pause", key="perc_pause", width="stretch") if playing else \
-        buttons[0].button("▶ Play", key="perc_play", width="stretch")
+    play_or_pause = buttons.button("⏸ Pause", key="perc_pause", width="stretch") if playing else \
+        buttons.button("▶ Play", key="perc_play", width="stretch")
     if play_or_pause:
         st.session_state[PLAY_KEY] = not playing
         st.rerun()  # the whole page: the fragment's timer is set when the page runs
-    if buttons[1].button("Step: 1 sample", key="perc_step", width="stretch"):
+    if buttons.button("Step: 1 sample", key="perc_step", width="stretch"):
         run["state"] = advance(run["state"], whole_epoch=False)
-    if buttons[2].button("Step: 1 epoch", key="perc_epoch", width="stretch"):
+    if buttons.button("Step: 1 epoch", key="perc_epoch", width="stretch"):
         run["state"] = advance(run["state"], whole_epoch=True)
-    if buttons[3].button("Run to the end", key="perc_run", width="stretch",
-                         help=f"Until an epoch makes no mistake, or {MAX_EPOCHS} epochs."):
+    if buttons.button("Run to the end", key="perc_run", width="stretch",
+                      help=f"Until an epoch makes no mistake, or {MAX_EPOCHS} epochs."):
         while run["state"].epoch < MAX_EPOCHS and run["state"].converged_at is None:
             run["state"] = advance(run["state"], whole_epoch=True)
-    if buttons[4].button("Reset", key="perc_reset", width="stretch"):
+    if buttons.button("Reset", key="perc_reset", width="stretch"):
         run.update(fresh_run())
         st.session_state[PLAY_KEY] = False
         if playing:
@@ -221,9 +221,9 @@ def learning_rule() -> None:
                                        state.last.sample if state.last else None), key="perc_learning")
     with text_col:
         st.metric("w1, w2", f"{state.w[0]:.2f}, {state.w[1]:.2f}")
-        m0 = m1 = st.container(horizontal=True)  # two to a row: the labels stay whole in Lecture mode at 1280 px
-        m0.metric("b", f"{state.b:.2f}")
-        m1.metric("epochs done", state.epoch)
+        metrics = st.container(horizontal=True)  # two to a row: the labels stay whole in Lecture mode at 1280 px
+        metrics.metric("b", f"{state.b:.2f}")
+        metrics.metric("epochs done", state.epoch)
         st.metric("mistakes so far", state.updates)
         last = state.last
         if last is None:

@@ -77,10 +77,10 @@ def probabilities() -> None:
     probs = now.probs
     winner = int(np.argmax(probs))
     ui.show_figure(figs.logits_and_probabilities_figure(now.logits, probs), key="sm_bars")
-    m1 = m2 = m3 = st.container(horizontal=True)  # one row (2 blocks, not st.columns' 8: see ui.try_this)
-    m1.metric("predicted class (argmax)", f"class {winner}")
-    m2.metric(f"p(class {winner})", f"{probs[winner]:.3f}")
-    m3.metric("sum of probabilities", f"{probs.sum():.3f}")
+    metrics = st.container(horizontal=True)  # one row (2 blocks, not st.columns' 8: see ui.try_this)
+    metrics.metric("predicted class (argmax)", f"class {winner}")
+    metrics.metric(f"p(class {winner})", f"{probs[winner]:.3f}")
+    metrics.metric("sum of probabilities", f"{probs.sum():.3f}")
 
 
 @ui.section_fragment("sm_steps")
