@@ -85,6 +85,7 @@ def sidebar_state() -> str:
 # issue #15, sixteenth session). Stale elements keep their opacity: no run of these pages is slow enough to show the
 # fade, and a long one shows its spinner.
 PAGE_CSS = "[data-testid='stElementContainer'][data-stale='true'] {opacity: 1 !important;}"
+LECTURE_CSS = "html { font-size: 20px; }"
 
 
 def sidebar() -> None:
@@ -92,9 +93,7 @@ def sidebar() -> None:
     with st.sidebar:
         st.toggle("Lecture mode", key=LECTURE_MODE_KEY, bind="query-params",
                   help="Larger text and figures for a projector in a lecture hall (in a link: ?lecture_mode=true).")
-    st.html(f"<style>{PAGE_CSS}</style>")
-    if lecture_mode():
-        st.html("<style>html { font-size: 20px; }</style>")
+    st.html(f"<style>{PAGE_CSS}{LECTURE_CSS if lecture_mode() else ''}</style>")  # one element: see try_this
 
 
 # --- Links: the address bar is the state ---------------------------------------------------------------------------
