@@ -66,7 +66,7 @@ from test_browser_mnist import (
     wait_until_trained,
 )
 
-from nnviz.ui import CHARTS_DRAWN_JS
+from nnviz.ui import CHART_SELECTOR, CHARTS_DRAWN_JS
 
 pytestmark = pytest.mark.load
 
@@ -326,23 +326,33 @@ def summary(values: list[float]) -> dict:
             "p95_s": round(percentile(values, 0.95), 3), "max_s": round(max(values), 3)}
 
 
+# What every chart on the page shows: a figure drawn in place by its figure's text, a st.plotly_chart by its data
+# (a new figure gives a new array).
+FIGURES_JS = f"""() => [...document.querySelectorAll("{CHART_SELECTOR}")].map(
+    c => c.__figure !== undefined ? c.__figure : (c.querySelector('.js-plotly-plot') || {{}}).data)"""
 # Every change of the app's script state, and the last change inside a plotly chart (the new figure arriving).
-# Any change after a key press means its rerun has reached the browser: the attribute alone can miss a run
-# whose start and end React renders in one go, under load.
-RECORD_STATES = """() => {
+# And, when a key goes down, what the charts show then: a key press is done when a chart shows something else
+# (RERUN_DONE), so that a late redraw of the press before cannot be taken for this one's.
+RECORD_STATES = f"""() => {{
     if (window.__states) return;
     window.__states = [];
     window.__lastStateChange = performance.now();
     window.__lastChart = 0;
-    new MutationObserver(ms => ms.forEach(m => {
+    window.__figures = {FIGURES_JS};
+    window.__keyAt = 0;
+    document.addEventListener('keydown', () => {{
+        window.__keyAt = performance.now();
+        window.__figuresAtKey = window.__figures();
+    }}, true);
+    new MutationObserver(ms => ms.forEach(m => {{
         window.__lastStateChange = performance.now();
         window.__states.push([m.oldValue, m.target.getAttribute('data-test-script-state'), performance.now()]);
-    })).observe(document.body, {attributes: true, subtree: true, attributeOldValue: true,
-                                attributeFilter: ['data-test-script-state']});
-    new MutationObserver(ms => {
+    }})).observe(document.body, {{attributes: true, subtree: true, attributeOldValue: true,
+                                attributeFilter: ['data-test-script-state']}});
+    new MutationObserver(ms => {{
         if (ms.some(m => m.target.closest && m.target.closest('.js-plotly-plot'))) window.__lastChart = performance.now();
-    }).observe(document.body, {childList: true, attributes: true, subtree: true});
-}"""
+    }}).observe(document.body, {{childList: true, attributes: true, subtree: true}});
+}}"""
 # Idle for ``ms`` milliseconds on end, no progress bar, charts drawn. After a training the page reruns itself
 # (st.rerun): between the two runs the app is briefly 'notRunning' (~50 ms, seen in the browser), and a plain
 # wait for 'notRunning' can return there and read the numbers of the run before. (While a job is queued or
@@ -517,13 +527,18 @@ TRAINERS = [(1, 0, 1), (2, 1, 2), (3, 2, 3)]
 MIN_PRESSES, MAX_PRESSES = 12, 60
 PRESSES_AFTER_TRAINING = 4  # each slider session goes on a little after the trainings: the load without them
 
+# The press's key went down (a starved browser can dispatch it well after Playwright sent it), a chart shows
+# something else than at that moment, the run is over and every chart is drawn. Not "any change after t0": under
+# load a late redraw of the press before would end the wait, and the next press, whose figure is the one drawn
+# before that press, would then wait for a change that never comes (found in the ten-session test, 2026-12-04).
 RERUN_DONE = f"""t0 => {{
-    const reached = window.__states.some(s => s[2] >= t0) || window.__lastChart >= t0;
+    const then = window.__figuresAtKey || [], now = window.__figures();
+    const changed = now.length !== then.length || now.some((f, i) => f !== then[i]);
     const app = document.querySelector("[data-testid='stApp']");
-    return reached && app && app.getAttribute('data-test-script-state') === 'notRunning' && {CHARTS_DRAWN_JS}
-        ? performance.now() : false;
+    return window.__keyAt >= t0 && changed && app && app.getAttribute('data-test-script-state') === 'notRunning'
+        && {CHARTS_DRAWN_JS} ? performance.now() : false;
 }}"""
-RERUN_STATE = """t0 => ({now: performance.now(), t0, lastChart: window.__lastChart,
+RERUN_STATE = """t0 => ({now: performance.now(), t0, keyAt: window.__keyAt, lastChart: window.__lastChart,
     state: document.querySelector("[data-testid='stApp']").getAttribute('data-test-script-state'),
     states: window.__states.slice(-6), skeletons: document.querySelectorAll("[data-testid='stSkeleton']").length})"""
 
