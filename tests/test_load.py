@@ -330,14 +330,13 @@ def summary(values: list[float]) -> dict:
 # (a new figure gives a new array).
 FIGURES_JS = f"""() => [...document.querySelectorAll("{CHART_SELECTOR}")].map(
     c => c.__figure !== undefined ? c.__figure : (c.querySelector('.js-plotly-plot') || {{}}).data)"""
-# Every change of the app's script state, and the last change inside a plotly chart (the new figure arriving).
-# And, when a key goes down, what the charts show then: a key press is done when a chart shows something else
-# (RERUN_DONE), so that a late redraw of the press before cannot be taken for this one's.
+# Every change of the app's script state and, when a key goes down, what the charts show then: a key press is done
+# when a chart shows something else (RERUN_DONE), so that a late redraw of the press before cannot be taken for this
+# one's.
 RECORD_STATES = f"""() => {{
     if (window.__states) return;
     window.__states = [];
     window.__lastStateChange = performance.now();
-    window.__lastChart = 0;
     window.__figures = {FIGURES_JS};
     window.__keyAt = 0;
     document.addEventListener('keydown', () => {{
@@ -349,9 +348,6 @@ RECORD_STATES = f"""() => {{
         window.__states.push([m.oldValue, m.target.getAttribute('data-test-script-state'), performance.now()]);
     }})).observe(document.body, {{attributes: true, subtree: true, attributeOldValue: true,
                                 attributeFilter: ['data-test-script-state']}});
-    new MutationObserver(ms => {{
-        if (ms.some(m => m.target.closest && m.target.closest('.js-plotly-plot'))) window.__lastChart = performance.now();
-    }}).observe(document.body, {{childList: true, attributes: true, subtree: true}});
 }}"""
 # Idle for ``ms`` milliseconds on end, no progress bar, charts drawn. After a training the page reruns itself
 # (st.rerun): between the two runs the app is briefly 'notRunning' (~50 ms, seen in the browser), and a plain
@@ -538,7 +534,8 @@ RERUN_DONE = f"""t0 => {{
     return window.__keyAt >= t0 && changed && app && app.getAttribute('data-test-script-state') === 'notRunning'
         && {CHARTS_DRAWN_JS} ? performance.now() : false;
 }}"""
-RERUN_STATE = """t0 => ({now: performance.now(), t0, keyAt: window.__keyAt, lastChart: window.__lastChart,
+RERUN_STATE = """t0 => ({now: performance.now(), t0, keyAt: window.__keyAt,
+    chartsChanged: window.__figures().some((f, i) => f !== (window.__figuresAtKey || [])[i]),
     state: document.querySelector("[data-testid='stApp']").getAttribute('data-test-script-state'),
     states: window.__states.slice(-6), skeletons: document.querySelectorAll("[data-testid='stSkeleton']").length})"""
 
