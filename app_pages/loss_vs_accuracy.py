@@ -173,7 +173,7 @@ def accuracy_can_mislead() -> None:
         metrics.metric("accuracy of always saying 'no'", f"{L.accuracy(labels, always_no):.1%}")
         metrics.metric("recall (positives found)", "—" if recall is None else f"{recall:.0%}")
         metrics.metric("precision", "undefined" if precision is None else f"{precision:.0%}",
-                  help="TP / (TP + FP) = 0 / 0 when the model never predicts a positive.")
+                       help="TP / (TP + FP) = 0 / 0 when the model never predicts a positive.")
         ui.table({"": ["really positive", "really negative"], "predicted positive": [c["TP"], c["FP"]],
                   "predicted negative": [c["FN"], c["TN"]]})
         st.caption("A model that never says yes scores high accuracy on imbalanced data and finds no positive at all. "
