@@ -193,6 +193,40 @@ def test_legend_rows_follow_plotly_one_row_if_all_fit_else_columns_as_wide_as_th
     assert legend_rows(["η = 0.25", "η = 0.8", "η = 1.1", "minimum"], width=4 * PHONE_PLOT_WIDTH) == 1
 
 
+def test_grouped_legends_flow_each_entry_as_wide_as_itself_and_a_br_adds_a_line():
+    from nnviz.figures.style import grouped_legend_lines, legend_rows
+
+    paths = ["η = 0.25", "η = 0.25, β = 0.9", "η = 0.8", "minimum"]
+    assert grouped_legend_lines(paths, 268) == 2  # 96 + 159 px, then 89 + 89 px
+    assert legend_rows(paths, 268) == 4  # the same entries without groups: columns of the widest, one a row
+    assert grouped_legend_lines(["plain", "stops here<br>(L − L<sub>min</sub> < 10⁻¹⁵)"], 1000) == 2  # one row, 2 lines
+    assert grouped_legend_lines(["a" * 60, "b"], 268) == 2  # an entry wider than the legend has a row of its own
+    assert grouped_legend_lines([], 268) == 0
+    rng = np.random.default_rng(4)
+    for _ in range(200):  # without <br>, never more rows than the ungrouped columns
+        names = ["x" * n for n in rng.integers(1, 30, rng.integers(1, 9))]
+        assert grouped_legend_lines(names, 268) <= legend_rows(names, 268)
+
+
+@pytest.mark.parametrize("low, high", [(-3.75, 2.5), (0.25, 6.5), (-1.0, 11.5), (-2.0, 2.0), (0.3, 0.71), (-40, 95)])
+def test_side_by_side_panels_get_round_ticks_none_near_either_edge(low, high):
+    """The gradient-descent panels' x ticks: where one panel's last tick met the next one's first, '3−3' was read."""
+    from nnviz.figures.gradient_descent import PANEL_TICKS
+    from nnviz.figures.style import round_ticks
+
+    values = round_ticks(low, high, **PANEL_TICKS)
+    steps = np.diff(values)
+    span = high - low
+    assert len(values) >= 2 and np.allclose(steps, steps[0])
+    mantissa = steps[0] / 10.0 ** np.floor(np.log10(steps[0]) + 1e-9)
+    assert any(np.isclose(mantissa, m) for m in (1, 2, 5))
+    smaller = steps[0] * {1: 0.5, 2: 0.5, 5: 0.4}[round(mantissa)]  # the round step below it: 5 → 2, 2 → 1, 1 → 0.5
+    assert span / steps[0] <= 6 < span / smaller  # the smallest round step that gives at most 6
+    assert all(low + 0.08 * span <= v <= high - 0.08 * span for v in values)
+    assert values[0] - steps[0] < low + 0.08 * span and values[-1] + steps[0] > high - 0.08 * span  # none left out
+    assert round_ticks(low, high, **PANEL_TICKS) and round_ticks(1.0, 1.0) == [] and round_ticks(0, np.inf) == []
+
+
 def test_ten_classes_name_every_class_and_write_no_value_smaller_than_the_rest():
     """Softmax with 10 classes: the rotated 'class k' ticks named every other class and the bars' values were shrunk
     to 3-10 px to fit the bars. Now the ticks are 0-9 under the title 'class', and a value that would be written
@@ -283,7 +317,7 @@ def test_ticks_clear_of_the_corner_are_round_evenly_spaced_and_leave_the_bottom_
     assert 2 <= len(values) <= 6 and np.allclose(steps, steps[0])
     mantissa = steps[0] / 10.0 ** np.floor(np.log10(steps[0]) + 1e-9)
     assert any(np.isclose(mantissa, m) for m in (1, 2, 2.5, 5))
-    assert all(low + 0.05 * (high - low) < v <= high for v in values)  # none at the corner with the x axis
+    assert all(low + 0.05 * (high - low) <= v <= high for v in values)  # none at the corner with the x axis
     assert values[0] - low <= steps[0] * 1.05 + 0.05 * (high - low)  # the lowest is the first one above it
 
 

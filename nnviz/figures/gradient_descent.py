@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import re
 import textwrap
 
 import numpy as np
@@ -17,9 +16,7 @@ from nnviz.figures.style import (
     GREEN,
     GREY,
     LECTURE_FONT_FACTOR,
-    LEGEND_CHARACTER,
     LEGEND_ROW,
-    LEGEND_SYMBOL,
     NARROW_BELOW,
     ORANGE,
     PHONE_PLOT_WIDTH,
@@ -28,9 +25,11 @@ from nnviz.figures.style import (
     axis_suffix,
     base_layout,
     figure,
+    grouped_legend_lines,
     legend_rows,
     line_style,
     log_ticks,
+    round_ticks,
 )
 from nnviz.formatting import power_of_ten
 from nnviz.gradient_descent import LOSS_PRECISION, Trajectory, precision_reached_at
@@ -105,6 +104,9 @@ PANEL_GAP = 0.03  # between small multiples, as a fraction of the figure's plott
 LABELLED_STEPS = 5  # the first steps of each path get their number, so that its order can be read
 SPARSE_PATH = 100  # paths with at most this many points are drawn with arrowheads and numbered steps
 TITLE_CHARACTERS = {1: 60, 2: 40, 3: 26, 4: 18}  # longest title line for 1 … 4 panels side by side
+# side-by-side panels' x ticks (1, 2 or 5 × 10^k, 3–6 of them), none within 8 % of a panel's edge: no '3−3' where
+# one panel's last tick meets the next one's first
+PANEL_TICKS = {"multiples": (1, 2, 5), "clear_below": 0.08, "clear_above": 0.08}
 
 
 def contour_figure(w1: np.ndarray, w2: np.ndarray, loss: np.ndarray, trajectories: dict[str, Trajectory],
@@ -175,7 +177,7 @@ def contour_figure(w1: np.ndarray, w2: np.ndarray, loss: np.ndarray, trajectorie
         x0 = p * (width + PANEL_GAP)
         layout_axes[f"xaxis{suffix}"] = axis(axis_titles[0], range=[box[0], box[1]], domain=[x0, min(x0 + width, 1.0)],
                                              anchor=f"y{suffix}", constrain="domain",
-                                             tickvals=_inner_ticks(box[0], box[1]))  # none where panels meet
+                                             tickvals=round_ticks(box[0], box[1], **PANEL_TICKS))
         layout_axes[f"yaxis{suffix}"] = axis(axis_titles[1] if p == 0 else "", range=[box[2], box[3]], domain=[0, 1],
                                              anchor=f"x{suffix}", scaleanchor=f"x{suffix}", scaleratio=1,
                                              constrain="domain", constraintoward="top", nticks=7,
@@ -233,16 +235,6 @@ def _wrap(title: str, width: int) -> list[str]:
     return [part for line in title.split("\n") for part in (textwrap.wrap(line, width, break_on_hyphens=False) or [""])]
 
 
-def _inner_ticks(lo: float, hi: float) -> list[float]:
-    """Round tick values (step 1, 2 or 5 × 10^k, 3–6 of them) at least 8 % of the span inside [lo, hi]:
-    side by side panels then show no '3−3' where one panel's last tick meets the next one's first."""
-    span = hi - lo
-    step = next(m * 10.0**e for e in range(int(np.floor(np.log10(span))) - 2, int(np.floor(np.log10(span))) + 2)
-                for m in (1, 2, 5) if span / (m * 10.0**e) <= 6)
-    ticks = np.arange(np.ceil(lo / step) * step, hi + step / 2, step)
-    return [float(round(t, 10)) for t in ticks if lo + 0.08 * span <= t <= hi - 0.08 * span]
-
-
 def _numbered_steps(points: np.ndarray, box, spacing: float = 0.12, last: int = LABELLED_STEPS) -> list[int]:
     """Steps 1 … ``last`` that lie in the box and at least ``spacing`` (a share of the box's width and
     height) from every point numbered before them and from the start: numbers never sit on each other, also
@@ -288,20 +280,6 @@ def surface_figure(w1: np.ndarray, w2: np.ndarray, loss: np.ndarray, trajectorie
 LOSS_LEGEND_WIDTH = round((700 - 90) / LECTURE_FONT_FACTOR)
 
 
-def _legend_lines(names: list[str], width: int) -> int:
-    """The lines a horizontal legend of ``names`` takes in ``width`` px, its entries laid out one after another and
-    a new row begun where the next does not fit, as the loss panel's legend shows them (an entry with a <br> is as
-    tall as its lines)."""
-    lines, used, tallest = 0, width, 1
-    for name in names:
-        parts = [re.sub(r"<[^>]+>", "", part) for part in name.split("<br>")]
-        entry = LEGEND_SYMBOL + LEGEND_CHARACTER * max(len(part) for part in parts)
-        if used + entry > width:  # a new row
-            lines, used, tallest = lines + tallest, 0, 1
-        used, tallest = used + entry, max(tallest, len(parts))
-    return lines + tallest - 1 if names else 0
-
-
 def loss_curves_figure(trajectories: dict[str, Trajectory], x_title: str = "step",
                        x_scale: dict[str, float] | None = None, lowest: float = 0.0) -> go.Figure:
     """L − ``lowest`` against step (log scale) for each path. A curve stops where L − L_min reaches
@@ -344,7 +322,7 @@ def loss_curves_figure(trajectories: dict[str, Trajectory], x_title: str = "step
     shown_y = np.concatenate([np.asarray(t["y"], dtype=float) for t in data if t.get("mode") == "lines"] or [[1.0]])
     # below the plot, the legend's rows beyond two take room of their own (in Lecture mode's text): with eight
     # paths (momentum on) they squeezed the plot until its y title was cut, L_min's value with it
-    rows = _legend_lines([t["name"] for t in data if t.get("showlegend", True)], LOSS_LEGEND_WIDTH)
+    rows = grouped_legend_lines([t["name"] for t in data if t.get("showlegend", True)], LOSS_LEGEND_WIDTH)
     extra = max(0, rows - 3) * round(LEGEND_ROW * LECTURE_FONT_FACTOR)
     layout = base_layout(height=380 + extra, legend_below=True, xaxis=axis(x_title, range=[0, x_end * 1.02]),
                          yaxis=axis(y_title, type="log", exponentformat="power", **log_ticks(shown_y)))

@@ -89,6 +89,20 @@ def _power_of_ten_text(value: float) -> str:
     return f"{mantissa}" if power == "1" else f"{mantissa}·{power}"
 
 
+def round_ticks(low: float, high: float, *, most: int = 6, multiples=(1, 2, 2.5, 5), clear_below: float = 0.0,
+                clear_above: float = 0.0) -> list[float]:
+    """Tick values in [``low``, ``high``] at a round step: the smallest of ``multiples`` × a power of ten that gives
+    at most ``most`` steps over the span, none closer to an end than ``clear_below`` (``clear_above``) of the span (a tick there would write its label into a neighbour's: the other axis's first label, the next
+    panel's first tick). Empty for an empty or infinite span."""
+    span = high - low
+    if not np.isfinite(span) or span <= 0:
+        return []
+    power = 10.0 ** np.floor(np.log10(span / most))
+    step = next(m * power for m in (*multiples, 10) if span / (m * power) <= most)
+    ticks = np.arange(np.ceil(low / step), np.floor(high / step) + 1) * step
+    return [float(f"{t:.12g}") + 0.0 for t in ticks if low + clear_below * span <= t <= high - clear_above * span]
+
+
 def ticks_clear_of_the_corner(low: float, high: float, most: int = 6) -> dict:
     """A y axis's ticks from ``low`` to ``high`` at a round step (1, 2, 2.5 or 5 times a power of ten; at most
     ``most``), none in the lowest 5 %: a tick at the very bottom writes its label beside the x axis's first one, and
@@ -96,10 +110,7 @@ def ticks_clear_of_the_corner(low: float, high: float, most: int = 6) -> dict:
     span = high - low
     if not np.isfinite(span) or span <= 0:
         return {}
-    power = 10.0 ** np.floor(np.log10(span / most))
-    step = next(m * power for m in (1, 2, 2.5, 5, 10) if span / (m * power) <= most)
-    ticks = np.arange(np.ceil(low / step), np.floor(high / step) + 1) * step
-    return {"tickvals": [float(f"{t:.12g}") + 0.0 for t in ticks if t > low + 0.05 * span]}
+    return {"tickvals": round_ticks(low, high, most=most, clear_below=0.05)}
 
 
 def base_layout(*, height: int = FIGURE_HEIGHT, legend_below: bool = False, **extra) -> dict:
@@ -340,13 +351,29 @@ LEGEND_CHARACTER = 7  # px: about one character of a legend's 15 px text
 
 
 def legend_rows(names, width: int = PHONE_PLOT_WIDTH) -> int:
-    """How many rows a horizontal legend of entries ``names`` takes in ``width`` px, as plotly lays it out: one row
-    if all fit side by side, else columns as wide as the widest entry (at least one column)."""
+    """How many rows a horizontal legend of entries ``names`` takes in ``width`` px, as plotly.js lays out traces
+    without legend groups: one row if all fit side by side, else columns as wide as the widest entry (at least one
+    column). For grouped traces (a ``legendgroup``) that is an upper bound: see ``grouped_legend_lines``."""
     widths = [LEGEND_SYMBOL + LEGEND_CHARACTER * len(name) for name in names]
     if sum(widths) <= width:
         return 1
     per_row = max(1, width // max(widths))
     return -(-len(widths) // per_row)
+
+
+def grouped_legend_lines(names: list[str], width: int) -> int:
+    """The text lines a horizontal legend of ``names`` takes in ``width`` px, as plotly.js lays out traces in legend
+    groups (its 'grouped' trace order, the default once a trace has a ``legendgroup``): each entry as wide as itself,
+    one after another, a new row begun where the next does not fit; a row is as tall as its tallest entry (an entry
+    with <br> has several lines)."""
+    lines, used, tallest = 0, width, 1
+    for name in names:
+        parts = [re.sub(r"<[^>]+>", "", part) for part in name.split("<br>")]
+        entry = LEGEND_SYMBOL + LEGEND_CHARACTER * max(len(part) for part in parts)
+        if used + entry > width:  # a new row
+            lines, used, tallest = lines + tallest, 0, 1
+        used, tallest = used + entry, max(tallest, len(parts))
+    return lines + tallest - 1 if names else 0
 
 
 def legend_below_when_narrow(layout: dict, rows: int, below: int = NARROW_BELOW) -> dict:
