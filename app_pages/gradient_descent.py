@@ -75,9 +75,11 @@ def surface_figures(key: str, rates: tuple, steps: int, w1: float, w2: float, be
 
 @st.cache_data(show_spinner=False, max_entries=128)
 def batch_runs(seed: int, batch_size: int, learning_rate: float, epochs: int):
-    """Full-batch, mini-batch and stochastic GD on the logistic problem: {label: (trajectory, steps/epoch)}."""
+    """Full-batch, mini-batch and stochastic GD on the logistic problem: {label: (trajectory, steps/epoch)}. A
+    mini-batch of 1 or of all 200 samples takes the other's path, drawn over or under it: its label says so."""
     x, y, *_ = logistic_problem(seed)
-    sizes = (("full batch (200)", 200), (f"mini-batch ({batch_size})", batch_size), ("stochastic (1)", 1))
+    same_as = {1: " = stochastic", len(x): " = full batch"}.get(batch_size, "")
+    sizes = (("full batch (200)", 200), (f"mini-batch ({batch_size}){same_as}", batch_size), ("stochastic (1)", 1))
     return {label: gd.minibatch_descent(x, y, np.array(BATCH_START), learning_rate, size, epochs, seed)
             for label, size in sizes}
 

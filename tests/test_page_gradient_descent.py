@@ -124,6 +124,21 @@ def test_batch_size_sets_the_steps_per_epoch(at):
     assert len(values(paths["full batch (200)"]["x"])) == 2 + 1
 
 
+@pytest.mark.parametrize("size, other", [(1, "stochastic (1)"), (200, "full batch (200)")])
+def test_a_mini_batch_of_one_or_of_all_samples_says_it_takes_the_others_path(at, size, other):
+    """Lecture plan moment 9 sets a batch of 1: the mini-batch path lies exactly under the stochastic one, and a
+    student who found three names in the legend saw two paths."""
+    at.slider(key="gd3_batch").set_value(size).run()
+    paths = {t["name"]: t for t in figures(at)["gd_batches"]["data"] if t.get("mode") == "lines+markers"}
+    name = f"mini-batch ({size}) = {other.split(' (')[0]}"
+    assert set(paths) == {"full batch (200)", name, "stochastic (1)"}
+    for axis in ("x", "y"):
+        assert np.array_equal(values(paths[name][axis]), values(paths[other][axis]))
+    assert at.table[0].value["method"][1] == name
+    at.slider(key="gd3_batch").set_value(2).run()
+    assert "mini-batch (2)" in {t.get("name") for t in figures(at)["gd_batches"]["data"]}
+
+
 def test_empty_rate_selection_is_explained(at):
     at.multiselect(key="gd2_rates_bowl").set_value([]).run()
     assert not at.exception and "Pick at least one learning rate" in texts(at)
