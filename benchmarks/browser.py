@@ -108,7 +108,7 @@ MUTATION_PROBE = """
 def _reset(page, target: str) -> None:
     page.evaluate("""t => { const r = window.__redraw; r.target = t; r.lastTarget = null; r.firstTarget = null;
                             r.charts = new Set(); r.sentAt = null; r.firstMsg = null; r.lastMsg = null;
-                            const b = window.__bench; b.keyAt = null; b.runningAt = null; b.doneAt = null;
+                            const b = window.__bench; b.keyAt = null; b.keyEpoch = null; b.runningAt = null; b.doneAt = null;
                             }""", target)
 
 
@@ -127,7 +127,7 @@ def press_once(page, thumb, target: str, srv, key: str = "ArrowRight") -> dict:
     _reset(page, target)
     value_before = thumb.input_value()
     thumb.press(key)
-    key_epoch_ms = page.evaluate("() => performance.timeOrigin + window.__bench.keyAt")
+    key_epoch_ms = page.evaluate("() => window.__bench.keyEpoch")  # the server's clock: its runs are timed on it
     run = _server_run_after(srv, key_epoch_ms)  # (the page's script state can flip too fast to be seen)
     try:  # the run is over on the page, the chart has changed and nothing has moved for QUIET_MS
         page.wait_for_function(

@@ -329,12 +329,14 @@ def new_page(browser, **kwargs):
 
 
 # Installed in every page: counts finished script runs and remembers when the run state changed, and
-# when each keydown happened, on the page's own clock (performance.now()).
+# when each keydown happened, on the page's own clock (performance.now()) and on the system's (Date.now(), the
+# server's time.time(): performance.timeOrigin + now() drifted ~200 ms from it in a run, 2026-12-04).
 STATE_PROBE = """
 (() => {
   if (window.__bench) return;
-  const b = window.__bench = {runs: 0, state: null, runningAt: null, doneAt: null, keyAt: null, log: []};
-  document.addEventListener('keydown', e => { b.keyAt = performance.now(); }, true);
+  const b = window.__bench = {runs: 0, state: null, runningAt: null, doneAt: null, keyAt: null, keyEpoch: null,
+                              log: []};
+  document.addEventListener('keydown', e => { b.keyAt = performance.now(); b.keyEpoch = Date.now(); }, true);
   const watch = app => {
     b.state = app.getAttribute('data-test-script-state');
     new MutationObserver(records => {  // every value the attribute took, even if it flipped twice in a task
