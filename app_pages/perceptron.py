@@ -171,8 +171,8 @@ def fresh_run() -> dict:
 
 run = st.session_state.get(RUN_KEY)
 if run is None or run["data"] != (dataset_name, seed):
-    if run is not None:
-        st.toast("New data: the learning rule starts again.")
+    if run is not None and run["state"].steps:  # only a run that had begun is lost (a toast over the lecture
+        st.toast("New data: the learning rule starts again.")  # plan's Next button otherwise, at every data change)
     st.session_state[RUN_KEY] = run = fresh_run()
     st.session_state[PLAY_KEY] = False
 

@@ -185,7 +185,7 @@ LECTURE_PLAN: tuple[Moment, ...] = (
     Moment("gradient_descent", "The ravine: plain gradient descent zig-zags across the valley; momentum (β = 0.5) "
                                "damps the zig-zag and reaches the minimum in a third of the steps.",
            {"gd2_surface": "Elongated ravine (ill-conditioned)", "gd2_rates_ravine": "0.095",
-            "gd2_momentum_on": "true", "gd2_beta": "0.5"}, focus="gd_contour"),
+            "gd2_momentum_on": "true", "gd2_beta": "0.5", "gd2_steps": "200"}, focus="gd_contour"),
     Moment("gradient_descent", "Stochastic gradient descent: with batch size 1 each step follows one example.",
            {"gd3_batch": "1"}, focus="gd_batches"),
     Moment("backprop", "The backward pass, one step at a time: each δ is the chain rule with numbers.",
@@ -201,7 +201,8 @@ LECTURE_PLAN: tuple[Moment, ...] = (
     Moment("playground", "The spiral needs depth: 8,8,8 ReLU units with Adam.",
            {"pg_dataset": "Spiral", "pg_shape": "8,8,8", "pg_activation": "ReLU", "pg_optimizer": "Adam",
             "pg_rate": "0.01"}, focus="pg_figure"),
-    Moment("softmax", "Temperature: T → 0 gives argmax, a large T a uniform guess; the argmax never changes.",
+    Moment("softmax", "Temperature: T → 0 gives argmax; a larger T flattens p towards uniform; the argmax never "
+                      "changes.",
            {"sm_temperature": "0.05"}, focus="sm_temperature_fig"),
     Moment("softmax", "Numerical stability: add c = 1000 to every logit and the naive softmax returns NaN.",
            {"sm_shift": "1000"}, focus="sm_numerical_stability"),

@@ -249,11 +249,15 @@ def streamlit_page(page) -> st.Page:
     return st.Page(page.script, title=page.title, icon=page.icon, url_path=page.key)
 
 
-def moment_link(number: int, label: str | None = None) -> None:
-    """A link to moment ``number`` (1-based) of the lecture plan: its page with its settings."""
+def moment_link(number: int, label: str | None = None, here: str | None = None) -> None:
+    """A link to moment ``number`` (1-based) of the lecture plan: its page with its settings (from the page ``here``,
+    if given: that page's key)."""
     moment = LECTURE_PLAN[number - 1]
     page = PAGES_BY_KEY[moment.page]
-    lecture = {LECTURE_MODE_KEY: "true"} if lecture_mode() else {}  # the next moment on the projector too
+    # Lecture mode stays on: a link to another page gets it from the toggle (app.py's sidebar, bound to the URL),
+    # which also writes it into the new address (with it in the link too it was there twice); a link to the page
+    # already open replaces the query without it
+    lecture = {LECTURE_MODE_KEY: "true"} if lecture_mode() and moment.page == here else {}
     st.page_link(page.script, label=label or f"{page.title}: {moment.show}", icon=page.icon,
                  query_params={**moment.settings, MOMENT_PARAM: str(number), **lecture})
 
@@ -306,11 +310,11 @@ def moment_bar(number: int) -> None:
     before, here, after = st.container(key=MOMENT_BAR_KEY).columns([1, 3, 1], vertical_alignment="center")
     with before:
         if number > 1:
-            moment_link(number - 1, label="◀ Previous")
+            moment_link(number - 1, label="◀ Previous", here=moment.page)
     here.caption(f"Lecture plan, moment {number} of {len(LECTURE_PLAN)}: {moment.show}")
     with after:
         if number < len(LECTURE_PLAN):
-            moment_link(number + 1, label="Next ▶")
+            moment_link(number + 1, label="Next ▶", here=moment.page)
 
 
 def moment_number(values: list[str]) -> int | None:

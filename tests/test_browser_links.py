@@ -143,25 +143,28 @@ def test_a_link_taken_from_the_address_bar_opens_the_same_view_in_a_new_browser(
 
 def test_previous_and_next_on_the_same_page_set_the_moment_and_the_address_bar_follows(server_url, browser):
     """Moments 18 and 19 are both the MNIST page (η = 0.1, then 10). Previous from 19 kept η = 10 and left the address
-    bar at moment 19: a link to the page already open did not update it."""
+    bar at moment 19: a link to the page already open did not update it. From moment 17 (softmax), Next to another page
+    put lecture_mode=true into the address twice."""
     from nnviz.course import LECTURE_PLAN, MOMENT_PARAM
 
-    assert LECTURE_PLAN[17].page == LECTURE_PLAN[18].page == "mnist"
+    assert LECTURE_PLAN[16].page == "softmax" and LECTURE_PLAN[17].page == LECTURE_PLAN[18].page == "mnist"
     context = new_context(browser, viewport={"width": 1280, "height": 720})
     try:
         page = context.new_page()
-        page.goto(f"{server_url}/mnist?{urllib.parse.urlencode(LECTURE_PLAN[18].settings)}&{MOMENT_PARAM}=19"
+        page.goto(f"{server_url}/softmax?{urllib.parse.urlencode(LECTURE_PLAN[16].settings)}&{MOMENT_PARAM}=17"
                   "&lecture_mode=true")
         wait_until_idle(page)
         rate = page.locator(".st-key-mn_lr_sgd").get_by_role("slider")
-        assert rate.get_attribute("aria-valuetext") == "10.0"
-        for link, moment, shown in (("◀ Previous", 18, "0.1"), ("Next ▶", 19, "10.0")):
+        for link, moment, shown in (("Next ▶", 18, "0.1"), ("Next ▶", 19, "10.0"), ("◀ Previous", 18, "0.1"),
+                                    ("Next ▶", 19, "10.0")):
             page.locator("[data-testid='stPageLink'] a", has_text=link).first.click()
+            page.wait_for_url(lambda url, moment=moment: f"{MOMENT_PARAM}={moment}" in url)
             wait_until_idle(page)
             assert rate.get_attribute("aria-valuetext") == shown, link
             query = urllib.parse.parse_qs(urllib.parse.urlsplit(page.url).query)
             assert query[MOMENT_PARAM] == [str(moment)] and query["lecture_mode"] == ["true"], page.url
             assert ("mn_lr_sgd" in query) == (moment == 19), page.url
+            assert page.locator(".st-key-lecture_mode input").is_checked()
         assert exceptions_on(page) == []
     finally:
         context.close()

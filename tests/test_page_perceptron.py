@@ -97,6 +97,9 @@ def test_learning_state_survives_other_widgets_and_resets_on_new_data(at):
     assert metric(at, "epochs done") == "1"
     at.selectbox(key="perc_dataset").set_value("AND").run()
     assert metric(at, "epochs done") == "0" and weights_shown(at)[1] == 0.0
+    assert [t.value for t in at.toast] == ["New data: the learning rule starts again."]  # the epoch run is lost
+    at.selectbox(key="perc_dataset").set_value("XOR").run()  # nothing had run: no toast (it covered Next in a lecture)
+    assert not at.toast and metric(at, "epochs done") == "0"
 
 
 def test_runs_to_convergence_on_and_but_not_on_xor(at):
