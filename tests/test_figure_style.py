@@ -321,6 +321,25 @@ def test_ticks_clear_of_the_corner_are_round_evenly_spaced_and_leave_the_bottom_
     assert values[0] - low <= steps[0] * 1.05 + 0.05 * (high - low)  # the lowest is the first one above it
 
 
+@pytest.mark.parametrize("chosen_loss, text", [(6.92, "L = 6.92 ↑"), (np.inf, "L = ∞ ↑"), (np.nan, "L = nan ↑")])
+def test_one_step_curve_marks_a_loss_above_its_axis_at_the_top_with_its_value(chosen_loss, text):
+    """Lecture plan moment 11: at η = 56 and 100 the mini-batch's loss (3.8, 6.9) lay above the axis's top (3 × the
+    loss before) and 'your η' vanished from the plot."""
+    from nnviz.figures.backprop import one_step_figure
+
+    rates = np.geomspace(1e-3, 100, 81)
+    fig = one_step_figure(rates, np.linspace(0.7, 7, 81), 0.7, 100.0, chosen_loss).to_dict()
+    top = fig["layout"]["yaxis"]["range"][1]
+    mark = next(t for t in fig["data"] if t["name"] == "your η")
+    assert top == pytest.approx(2.1 * 1.08) and list(mark["y"]) == [top]
+    assert mark["marker"]["symbol"] == "triangle-up" and not mark["cliponaxis"]
+    [value] = fig["layout"]["annotations"]
+    assert value["text"] == text and (value["x"], value["y"]) == (2.0, top) and value["xanchor"] == "right"
+    below = one_step_figure(rates, np.linspace(0.7, 7, 81), 0.7, 0.01, 0.69).to_dict()
+    mark = next(t for t in below["data"] if t["name"] == "your η")
+    assert list(mark["y"]) == [0.69] and mark["marker"]["symbol"] == "diamond" and "annotations" not in below["layout"]
+
+
 def test_figures_whose_axes_meet_on_round_numbers_leave_the_corner_to_the_x_axis():
     """AND / XOR (box −0.5 to 1.5 on both axes) and the one-step loss curve (y from 0, the first rate at the left):
     the two axes' first labels ran into each other at 1280x720 in Lecture mode (moments 2, 3 and 11 of the plan)."""

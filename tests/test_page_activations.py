@@ -141,6 +141,8 @@ def test_linear_stack_collapses_and_nonlinear_does_not(at):
     at.selectbox(key="collapse_act").set_value("linear").run()
     nonlinear, linear, _ = (values(t["y"]) for t in figures(at)["collapse"]["data"])
     np.testing.assert_allclose(nonlinear, linear)
+    # drawn under the 'no activation' line: the legend says why only one of them is seen (lecture plan moment 6)
+    assert figures(at)["collapse"]["data"][0]["name"] == "3 hidden layers with None (linear) = no activation"
     assert len(x) == len(linear)
 
 

@@ -171,6 +171,8 @@ def test_one_sgd_step_shows_the_loss_before_and_after(at):
         assert metric(at, "loss after one step") == f"{expected:.4f}"
     curve = figures(at)["bp_rate_curve"]
     assert trace(curve, "your η")["x"] == [100.0]
+    assert trace(curve, "your η")["y"] == [pytest.approx(expected)]  # on the curve (a loss above it: see below)
+    assert np.log10(100.0) == pytest.approx(curve["layout"]["xaxis"]["range"][1])  # the axis ends at the largest η
     # the curve is the loss after one step of each η on its axis, the same whichever η is chosen (computed once)
     rates = np.asarray(trace(curve, "loss after one step")["x"], float)
     bp = bpm.backward_pass(net, x, y)

@@ -20,6 +20,7 @@ from nnviz.figures.style import (
     LECTURE_FONT_FACTOR,
     LECTURE_VIEW_HEIGHT,
     ORANGE,
+    TEXT_BOX,
     VERMILION,
     axis,
     base_layout,
@@ -261,23 +262,35 @@ def network_figure(d: Diagram, height: int = 460) -> go.Figure:
 
 def one_step_figure(rates: np.ndarray, losses: np.ndarray, loss_before: float, chosen: float,
                     chosen_loss: float) -> go.Figure:
-    """The batch loss after one SGD step against the learning rate η (log axis), with the loss before."""
+    """The batch loss after one SGD step against the learning rate η (log axis), with the loss before. The y axis
+    stops at 3 × the loss before (at least 1): a chosen η whose loss lies above it is marked at the top with its
+    value (a huge η sends the loss far up; the region around the loss before stays readable)."""
     finite = np.where(np.isfinite(losses), losses, np.nan)
+    highest = float(np.nanmax(finite)) if np.any(np.isfinite(finite)) else loss_before
+    top = min(highest, max(3 * loss_before, 1.0)) * 1.08
+    above = not np.isfinite(chosen_loss) or chosen_loss > top
+    shown = "∞" if np.isinf(chosen_loss) else f"{chosen_loss:.3g}"  # NaN as 'nan'
+    mark = ({"y": [top], "mode": "markers", "cliponaxis": False,
+             "marker": {"size": 14, "color": ORANGE, "symbol": "triangle-up"}} if above else
+            {"y": [float(chosen_loss)], "mode": "markers", "marker": {"size": 14, "color": ORANGE, "symbol": "diamond"}})
+    # its value on a white box (the curve leaves the plot near it), left of and under the mark
+    value = [{"x": float(np.log10(chosen)), "y": top, "text": f"L = {shown} ↑", "showarrow": False, "xanchor": "right",
+              "yanchor": "top", "xshift": -12, "yshift": -2, "bgcolor": TEXT_BOX,
+              "font": {"size": FONT_SIZE, "color": ORANGE}}] if above else []
     data = [
         {"type": "scatter", "x": rates.tolist(), "y": finite.tolist(), "mode": "lines", "name": "loss after one step",
          "line": line_style(0), "hovertemplate": "η = %{x:.3g}: L = %{y:.4g}<extra></extra>"},
         {"type": "scatter", "x": [float(rates[0]), float(rates[-1])], "y": [loss_before, loss_before], "mode": "lines",
          "name": "loss before the step", "line": {"color": GREY, "dash": "dash", "width": 2},
          "hovertemplate": "before: L = %{y:.4g}<extra></extra>"},
-        {"type": "scatter", "x": [chosen], "y": [float(chosen_loss) if np.isfinite(chosen_loss) else None],
-         "mode": "markers", "name": "your η", "marker": {"size": 14, "color": ORANGE, "symbol": "diamond"},
-         "hovertemplate": "your η = %{x:.3g}: L = %{y:.4g}<extra></extra>"},
+        {"type": "scatter", "x": [chosen], "name": "your η", **mark,
+         "hovertemplate": f"your η = %{{x:.3g}}: L = {shown}<extra></extra>"},
     ]
-    # a huge η can send the loss far up: keep the region around the loss before readable (hover has it all)
-    highest = float(np.nanmax(finite)) if np.any(np.isfinite(finite)) else loss_before
-    top = min(highest, max(3 * loss_before, 1.0)) * 1.08
-    layout = base_layout(height=360, legend_below=True, xaxis=axis("learning rate η", type="log", **log_ticks(rates)),
-                         yaxis=axis("loss L on the batch", range=[0, top], **ticks_clear_of_the_corner(0, top)))
+    x_range = [np.log10(min(rates[0], chosen)), np.log10(max(rates[-1], chosen))]  # no padding past the rates
+    layout = base_layout(height=360, legend_below=True,
+                         xaxis=axis("learning rate η", type="log", range=x_range, **log_ticks(rates)),
+                         yaxis=axis("loss L on the batch", range=[0, top], **ticks_clear_of_the_corner(0, top)),
+                         **({"annotations": value} if value else {}))
     return figure(data, layout)
 
 
