@@ -291,16 +291,23 @@ def test_every_log_axis_of_the_figures_has_its_ticks_chosen():
     from nnviz.figures.activations import chain_gradient_figure
     from nnviz.figures.backprop import delta_by_layer_figure, one_step_figure, spread_figure
     from nnviz.figures.gradient_descent import learning_rate_sweep_figure, loss_curves_figure
+    from nnviz.figures.mnist import training_curves_figure
     from nnviz.gradient_descent import SURFACES, descend
+    from nnviz.mlp import TrainingHistory
 
     ravine = SURFACES["ravine"]
     paths = {f"η = {rate}": descend(ravine.loss, ravine.grad, np.array(ravine.start, dtype=float), rate, 10) for rate in (0.02, 0.05)}
     rates = np.geomspace(1e-4, 3, 40)
+    exploded = TrainingHistory(steps={"epoch": [0.25, 0.5, 0.75, 1.0], "loss": [2.3, 4.1, 3.9e4, 4.2],
+                                      "accuracy": [0.1, 0.1, 0.1, 0.1]},
+                               epochs={"epoch": [1], "loss": [1e4], "accuracy": [0.1], "val_loss": [4.0],
+                                       "val_accuracy": [0.1]})
     figures = [loss_curves_figure(paths), learning_rate_sweep_figure(rates, 2 + np.cos(rates), {"suggested": 0.01}),
                chain_gradient_figure({"sigmoid": 0.25 ** np.arange(1, 9), "ReLU": np.ones(8)}),
                one_step_figure(rates, 1 / (1 + rates), 0.9, 0.5, 0.6),
                delta_by_layer_figure(np.array([1e-3, 0.1, 2.0]), ["layer 1", "layer 2", "output"]),
-               spread_figure({"small": (np.ones(4), np.array([1e-6, 1e-4, 1e-2, 1.0]))}, {"small": "small"})]
+               spread_figure({"small": (np.ones(4), np.array([1e-6, 1e-4, 1e-2, 1.0]))}, {"small": "small"}),
+               training_curves_figure(exploded)]  # moment 19: only 10² and 10⁴ were labelled, the plateau at 4 not
     for fig in figures:
         layout = fig.to_dict()["layout"]
         log_axes = [key for key, value in layout.items() if key[:5] in ("xaxis", "yaxis") and value.get("type") == "log"]

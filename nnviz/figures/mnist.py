@@ -19,6 +19,7 @@ from nnviz.figures.style import (
     base_layout,
     figure,
     line_style,
+    log_ticks,
     subplot_grid,
 )
 from nnviz.mlp import N_INPUTS, MLPConfig, TrainingHistory
@@ -154,7 +155,8 @@ def training_curves_figure(history: TrainingHistory, earlier: Sequence[tuple[str
                          "hovertemplate": f"epoch %{{x}}<br>validation {metric} %{{y:.4f}}<extra>{label}</extra>"})
     losses = np.array([v for _, run, _ in runs for v in (*run.steps["loss"], *run.epochs["val_loss"])])
     if np.any(losses[np.isfinite(losses)] > LOG_LOSS_ABOVE):  # an exploding run: 10⁻¹ and 10³⁰ on one axis
-        layout["yaxis"].update(type="log", exponentformat="power")  # 10³⁰, not "1000000T"
+        # 10³⁰, not "1000000T"; round ticks near the loss too (plotly's own left 0.3 to 10 unlabelled, moment 19)
+        layout["yaxis"].update(type="log", exponentformat="power", **log_ticks(losses))
         layout["yaxis"]["title"]["text"] = "loss (log scale)"
     if history.diverged_epoch is not None:
         _mark_divergence(layout, history.diverged_epoch)
