@@ -552,6 +552,10 @@ const loadPlotly = (chunk) => {
 // A figure may carry a layout for a narrow place (layout.meta.narrow = {below: px, layout: top-level keys}), e.g.
 // small multiples one under the other on a phone: used while the figure's column is narrower than "below".
 const narrowLayout = (narrow, width) => (narrow && width < narrow.below ? narrow.layout : null);
+// the ranges and domains of a layout's axes of equal scale: a change of them needs a new plot (see drawInPlace)
+const equalScales = (layout) => JSON.stringify(Object.entries(layout)
+  .filter(([name, axis]) => /^[xy]axis/.test(name) && axis && (axis.scaleanchor || axis.constrain))
+  .map(([name, axis]) => [name, axis.range, axis.domain]));
 const drawInPlace = async (chart, data) => {
   if (chart.__figure === data.figure) return;
   chart.__figure = data.figure;
@@ -585,14 +589,20 @@ const drawInPlace = async (chart, data) => {
   const {shapes, ...rest} = figure.layout;
   const restText = JSON.stringify(rest);
   const drawn = chart.__drawnTraces || [];
+  const scales = equalScales(figure.layout);
   if (chart.__layoutRest === restText && figure.data.length === drawn.length && figure.data.every((t, i) => t === drawn[i])) {
     // only shapes moved (a marker line): relayout redraws them alone, where Plotly.react computes and draws every
     // trace and axis again (a shape may widen an axis' range), ~20 times longer. (Not for annotations: relayout
     // draws the whole figure again for those.)
     Plotly.relayout(chart, {shapes: shapes || []});
+  } else if (chart.__scales !== undefined && chart.__scales !== scales) {
+    // axes of equal scale (scaleanchor) with other ranges: Plotly.react kept the plot area of the figure before and
+    // widened the new ranges to fit it (the perceptron's AND drawn from -1.2 to 2.2 after iris, not -0.5 to 1.5)
+    Plotly.newPlot(chart, figure.data, figure.layout, config);
   } else {
     Plotly.react(chart, figure.data, figure.layout, config);
   }
+  chart.__scales = scales;
   chart.__layoutRest = restText;
   chart.__drawnTraces = figure.data;
   if (!chart.__resizes) {  // "responsive" follows the window only: also follow the column (the sidebar folding)

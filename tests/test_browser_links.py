@@ -168,3 +168,24 @@ def test_previous_and_next_on_the_same_page_set_the_moment_and_the_address_bar_f
         assert exceptions_on(page) == []
     finally:
         context.close()
+
+
+def test_a_figure_of_equal_scales_keeps_its_ranges_when_the_next_moment_changes_its_data(server_url, browser):
+    """Moment 1 (iris) → Next → moment 2 (AND) on the same page: the boundary plot, updated in place, kept iris's plot
+    area and widened AND's x range to −1.2 … 2.2 (opened directly: −0.5 … 1.5)."""
+    context = new_context(browser, viewport={"width": 1280, "height": 720})
+    ranges = """() => { const l = document.querySelector('.st-key-perc_boundary .js-plotly-plot')._fullLayout;
+                        return [l.xaxis.range, l.yaxis.range]; }"""
+    try:
+        page = context.new_page()
+        page.goto(f"{server_url}/perceptron?moment=1&lecture_mode=true")
+        wait_until_idle(page)
+        assert page.evaluate(ranges)[0][0] > 0  # iris: x from its data
+        page.locator("[data-testid='stPageLink'] a", has_text="Next ▶").first.click()
+        page.wait_for_url(lambda url: "moment=2" in url)
+        wait_until_idle(page)
+        page.wait_for_function(f"() => ({ranges})()[1][0] === -0.5", timeout=10_000 * HANG_FACTOR)
+        assert page.evaluate(ranges) == [[-0.5, 1.5], [-0.5, 1.5]]
+        assert exceptions_on(page) == []
+    finally:
+        context.close()
