@@ -357,7 +357,9 @@ def details(state: pg.PlaygroundState, data: pg.Data, hints: bool = True) -> Non
 
 
 def _loss_text(value: float) -> str:
-    return f"{value:.4f}" if np.isfinite(value) else "not a number"
+    """Four significant digits: a solved problem's loss (3.2e-05) is not 0.0000 (moment 15). The Keras panel's code
+    prints it so too."""
+    return f"{value:.4g}" if np.isfinite(value) else "not a number"
 
 
 def keras_losses(state: pg.PlaygroundState) -> list[float] | None:

@@ -367,7 +367,7 @@ def playground_code(dataset: str, noise: int, train_percent: int, seed: int, fea
         f"    order = np.random.default_rng({int(seed)} * 100003 + epoch).permutation(len(x_train))",
         (f"    model.fit(x_train[order], y_train[order], batch_size={int(batch_size)}, epochs=1, shuffle=False, "
         "verbose=0)"),
-        'print(f"epoch {EPOCHS}: training loss {model.evaluate(x_train, y_train, verbose=0):.4f}, "',
-        '      f"test loss {model.evaluate(x_test, y_test, verbose=0):.4f}")',
+        'print(f"epoch {EPOCHS}: training loss {model.evaluate(x_train, y_train, verbose=0):.4g}, "',
+        '      f"test loss {model.evaluate(x_test, y_test, verbose=0):.4g}")',
     ]
     return "\n".join(lines) + "\n"

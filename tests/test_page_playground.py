@@ -30,7 +30,7 @@ def test_renders_the_default_network_untrained(at):
     data = pg.make_data(config)
     expected = pg.initial_state(config, data)
     assert metric(at, "epoch") == "0"
-    assert metric(at, "training loss") == f"{expected.train_loss[0]:.4f}"
+    assert metric(at, "training loss") == f"{expected.train_loss[0]:.4g}"
     fig = figures(at)["pg_figure"]
     images = {t["name"]: t for t in fig["data"] if t["type"] == "image"}
     assert set(images) == {"units", "output"}  # every unit's picture pasted into one, and the big output
@@ -49,7 +49,7 @@ def test_step_trains_one_epoch_and_the_loss_falls_on_the_circle(at):
     step(at, 1)
     curve = loss_curve(at)
     assert len(curve) == 102 and curve[-1] < 0.5 * curve[0]
-    assert metric(at, "training loss") == f"{state(at).train_loss[-1]:.4f}"
+    assert metric(at, "training loss") == f"{state(at).train_loss[-1]:.4g}"
     assert metric(at, "test accuracy") == f"{pg.accuracy(state(at), data.test_points, data.test_labels):.1%}"
 
 
@@ -218,7 +218,7 @@ def test_the_keras_code_for_own_points_reads_the_file_as_the_page_did(tmp_path):
     (tmp_path / "panel.py").write_text(code)
     out = subprocess.run([sys.executable, "panel.py"], cwd=tmp_path, capture_output=True, text=True, timeout=240 * HANG_FACTOR, check=False)
     assert out.returncode == 0, out.stderr[-2000:]
-    assert f"training loss {done.train_loss[-1]:.4f}, test loss {done.test_loss[-1]:.4f}" in out.stdout
+    assert f"training loss {done.train_loss[-1]:.4g}, test loss {done.test_loss[-1]:.4g}" in out.stdout
 
 
 def test_train_the_same_in_keras_overlays_equal_losses(at):
