@@ -282,7 +282,12 @@ MOMENT_BAR_KEY = "moment_bar"
 WIDE = 640  # px: Streamlit stacks columns below this width
 MOMENT_BAR_CSS = (f"@media (min-width: {WIDE}px) {{[data-testid='stLayoutWrapper']:has(> .st-key-{PAGE_TOP_KEY} "
                   f".st-key-{MOMENT_BAR_KEY}) {{position: sticky; top: 3.75rem; z-index: 990; background: white;"
-                  " border-bottom: 1px solid #E6EAF1;}}")
+                  " border-bottom: 1px solid #E6EAF1;}}"
+                  # Previous / Next look alike whether or not they go to the page already open (st.page_link marks a
+                  # link to the current page with a background and bold text)
+                  f".st-key-{MOMENT_BAR_KEY} [data-testid='stPageLink-NavLink']:not(:hover) "
+                  "{background-color: transparent;}"
+                  f".st-key-{MOMENT_BAR_KEY} [data-testid='stPageLink-NavLink'] * {{font-weight: 400;}}")
 # Scrolls the moment's element into view once its page has drawn (the figures above it change their heights as
 # they draw), leaving room at the top for Streamlit's header and the moment bar.
 _SCROLL_JS = """
