@@ -188,8 +188,8 @@ def deep_chains() -> None:
             "The sigmoid's $f' \\le 0.25$, so with $w = 1$ the product shrinks at least as fast as "
             "$0.25^k$: early layers stop learning. ReLU's $f' = 1$ for $z > 0$ leaves each factor at $w$: with "
             "$w = 1$ the gradient passes unchanged, with $w > 1$ it **explodes** as $w^k$ (and it is exactly 0 "
-            "for $z \\le 0$, which a log axis cannot show). The sigmoid's factor $w f' \\le w/4$ stays at most 1 up to "
-            "$w = 4$: its gradient vanishes even there."
+            "for $z \\le 0$, which a log axis cannot show). The sigmoid's factor $w f' \\le w/4$ stays at most 1 "
+            "up to $w = 4$: its gradient vanishes even there."
         )
     with plot:
         if not compared:
