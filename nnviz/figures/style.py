@@ -107,10 +107,8 @@ def ticks_clear_of_the_corner(low: float, high: float, most: int = 6) -> dict:
     """A y axis's ticks from ``low`` to ``high`` at a round step (1, 2, 2.5 or 5 times a power of ten; at most
     ``most``), none in the lowest 5 %: a tick at the very bottom writes its label beside the x axis's first one, and
     where that one is at the very left too (both axes start on a round number) the two run into each other."""
-    span = high - low
-    if not np.isfinite(span) or span <= 0:
-        return {}
-    return {"tickvals": round_ticks(low, high, most=most, clear_below=0.05)}
+    ticks = round_ticks(low, high, most=most, clear_below=0.05)  # empty only for an empty or infinite span
+    return {"tickvals": ticks} if ticks else {}
 
 
 def base_layout(*, height: int = FIGURE_HEIGHT, legend_below: bool = False, **extra) -> dict:
