@@ -270,9 +270,6 @@ def one_step_figure(rates: np.ndarray, losses: np.ndarray, loss_before: float, c
     top = min(highest, max(3 * loss_before, 1.0)) * 1.08
     above = not np.isfinite(chosen_loss) or chosen_loss > top
     shown = "∞" if np.isinf(chosen_loss) else f"{chosen_loss:.3g}"  # NaN as 'nan'
-    mark = ({"y": [top], "mode": "markers", "cliponaxis": False,
-             "marker": {"size": 14, "color": ORANGE, "symbol": "triangle-up"}} if above else
-            {"y": [float(chosen_loss)], "mode": "markers", "marker": {"size": 14, "color": ORANGE, "symbol": "diamond"}})
     # its value on a white box (the curve leaves the plot near it), left of and under the mark
     value = [{"x": float(np.log10(chosen)), "y": top, "text": f"L = {shown} ↑", "showarrow": False, "xanchor": "right",
               "yanchor": "top", "xshift": -12, "yshift": -2, "bgcolor": TEXT_BOX,
@@ -283,7 +280,9 @@ def one_step_figure(rates: np.ndarray, losses: np.ndarray, loss_before: float, c
         {"type": "scatter", "x": [float(rates[0]), float(rates[-1])], "y": [loss_before, loss_before], "mode": "lines",
          "name": "loss before the step", "line": {"color": GREY, "dash": "dash", "width": 2},
          "hovertemplate": "before: L = %{y:.4g}<extra></extra>"},
-        {"type": "scatter", "x": [chosen], "name": "your η", **mark,
+        {"type": "scatter", "x": [chosen], "y": [top if above else float(chosen_loss)], "mode": "markers",
+         "name": "your η", "cliponaxis": not above,  # at the top: the whole triangle drawn
+         "marker": {"size": 14, "color": ORANGE, "symbol": "triangle-up" if above else "diamond"},
          "hovertemplate": f"your η = %{{x:.3g}}: L = {shown}<extra></extra>"},
     ]
     x_range = [np.log10(min(rates[0], chosen)), np.log10(max(rates[-1], chosen))]  # no padding past the rates
