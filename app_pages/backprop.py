@@ -262,8 +262,7 @@ def one_sgd_step(bp: bpm.BackwardPass) -> None:
     st.latex(r"\theta \leftarrow \theta - \eta\,\frac{\partial L}{\partial \theta}\quad\text{for every weight and bias}")
     controls, plot = st.columns([1, 2])
     with controls:
-        rate = st.select_slider("learning rate η", LEARNING_RATES, value=1.0, key="bp_rate", **ui.URL,
-                                **ui.reruns("bp_sgd"))
+        rate = ui.number_choice("learning rate η", LEARNING_RATES, 1.0, key="bp_rate", **ui.reruns("bp_sgd"))
         result = bpm.sgd_step(bp, rate)
         st.metric("loss before", f"{result.loss_before:.4f}")
         change = result.loss_after - result.loss_before

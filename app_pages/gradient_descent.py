@@ -131,8 +131,7 @@ def one_weight() -> None:
     with controls:
         preset = st.radio("try a learning rate", list(PRESETS), horizontal=True, key="gd1_preset", index=1,
                           **own, **ui.URL)
-        lr_1d = st.select_slider("learning rate η", CURVE_RATES, value=PRESETS[preset], key=f"gd1_lr_{preset}",
-                                 **own, **ui.URL)
+        lr_1d = ui.number_choice("learning rate η", CURVE_RATES, PRESETS[preset], key=f"gd1_lr_{preset}", **own)
         steps_1d = st.slider("steps", 1, 50, 10, key="gd1_steps", **own, **ui.URL)
         start_1d = st.slider("starting weight w₀", -2.0, 8.0, -1.0, step=0.5, key="gd1_start", **own, **ui.URL)
     trajectory_1d = gd.descend(gd.curve_loss, gd.curve_grad, np.array(start_1d), lr_1d, steps_1d)
@@ -224,8 +223,8 @@ def batches() -> None:
     with controls:
         also_keras = ui.reruns("gd_batches", ui.KERAS_SECTION)
         batch_size = st.slider("mini-batch size", 1, 200, 16, key="gd3_batch", **also_keras, **ui.URL)
-        lr_3 = st.select_slider("learning rate η ", (0.01, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0), value=0.5,
-                                key="gd3_lr", **also_keras, **ui.URL)
+        lr_3 = ui.number_choice("learning rate η ", (0.01, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0), 0.5, key="gd3_lr",
+                                **also_keras)
         epochs = st.slider("epochs", 1, 20, 3, key="gd3_epochs", **also_keras, **ui.URL)
         seed = st.number_input("seed (data and shuffling)", 0, 9999, 0, key="gd3_seed", **also_keras, **ui.URL)
     runs = batch_runs(int(seed), batch_size, lr_3, epochs)

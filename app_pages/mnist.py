@@ -102,21 +102,21 @@ def build_section(data: mnist_data.ImageDataset, seed: int) -> nn.MLPConfig:
     controls, diagram = ui.section("2 · Build the network")
     with controls:
         n_hidden = st.slider("hidden layers", 0, nn.MAX_HIDDEN_LAYERS, 1, key="mn_hidden", **ui.URL)
-        units = tuple(st.select_slider(f"units in hidden layer {i + 1}", UNIT_CHOICES, DEFAULT_UNITS[i],
-                                       key=f"mn_units_{i}", **ui.URL) for i in range(n_hidden))
+        units = tuple(ui.number_choice(f"units in hidden layer {i + 1}", UNIT_CHOICES, DEFAULT_UNITS[i],
+                                       key=f"mn_units_{i}") for i in range(n_hidden))
         activation = st.selectbox("hidden activation", list(nn.HIDDEN_ACTIVATIONS), key="mn_activation",
                                   format_func=lambda k: act.get(k).label,
                                   disabled=n_hidden == 0, **ui.URL)
         optimizer = st.radio("optimizer", list(nn.OPTIMIZERS), format_func=nn.OPTIMIZERS.get, horizontal=True,
                              key="mn_optimizer", **ui.URL)
         if optimizer == "sgd":
-            learning_rate = st.select_slider("learning rate η", RATES, 0.1, key="mn_lr_sgd", **ui.URL)
+            learning_rate = ui.number_choice("learning rate η", RATES, 0.1, key="mn_lr_sgd")
             momentum = st.slider("momentum β", 0.0, 0.99, 0.9, step=0.01, key="mn_momentum", **ui.URL)
         else:
-            learning_rate = st.select_slider("learning rate η", RATES, 0.001, key="mn_lr_adam", **ui.URL,
+            learning_rate = ui.number_choice("learning rate η", RATES, 0.001, key="mn_lr_adam",
                                              help="Adam adapts each weight's step; 0.001 is its usual default.")
             momentum = 0.0
-        batch_size = st.select_slider("batch size", BATCH_SIZES, value=32, key="mn_batch", **ui.URL)
+        batch_size = ui.number_choice("batch size", BATCH_SIZES, 32, key="mn_batch")
         epochs = st.slider("epochs per training", 1, 30, 5, key="mn_epochs", **ui.URL)
     config = nn.MLPConfig(units, activation, optimizer, float(learning_rate), float(momentum), int(batch_size),
                           int(epochs), seed)

@@ -127,13 +127,13 @@ def controls() -> pg.PlaygroundConfig:
                                   key="pg_activation", **ui.URL)
     with training_col:
         st.markdown("**Training**")
-        rate = st.select_slider("learning rate", pg.LEARNING_RATES, 0.03, key="pg_rate", **ui.URL)
+        rate = ui.number_choice("learning rate", pg.LEARNING_RATES, 0.03, key="pg_rate")
         batch = st.slider("batch size", *pg.BATCH_RANGE, 10, key="pg_batch", **ui.URL)
         optimizer = st.selectbox("optimiser", pg.OPTIMIZERS, format_func=OPTIMIZER_LABELS.get, key="pg_optimizer",
                                  **ui.URL)
         regularization = st.selectbox("regularisation", pg.REGULARIZATIONS, format_func=REGULARIZATION_LABELS.get,
                                       key="pg_reg", **ui.URL)
-        reg_rate = st.select_slider("regularisation rate", pg.REGULARIZATION_RATES, 0.0, key="pg_reg_rate", **ui.URL,
+        reg_rate = ui.number_choice("regularisation rate", pg.REGULARIZATION_RATES, 0.0, key="pg_reg_rate",
                                     help="Used when a regularisation is chosen above.")
         loss = st.selectbox("loss (two classes)", pg.BINARY_LOSSES, format_func=LOSS_LABELS.get, key="pg_loss",
                             **ui.URL, help="For data with two classes; three or four classes use softmax and "

@@ -200,6 +200,24 @@ def _asks_for_default(metadata, values: list[str]) -> bool:
         return False
 
 
+def number_choice(label: str, options: Sequence[float], value: float, *, key: str, **kwargs):
+    """``st.select_slider`` over numbers, bound to the URL. Streamlit takes a link's value only as an option's text
+    (``str``: "100.0", "1e-05"); a lecturer who types ``100`` or ``0.00001`` gets that option, not a notice."""
+    initial = _session_state().query_params._initial_query_params  # what the widget is seeded from
+    if key in initial:
+        initial[key] = [_option_text(text, options) for text in initial[key]]
+    return st.select_slider(label, options, value, key=key, **URL, **kwargs)
+
+
+def _option_text(text: str, options: Sequence[float]) -> str:
+    """The text of the option equal to the number ``text`` is (as is, if none is or it is no number)."""
+    try:
+        number = float(text)
+    except (ValueError, OverflowError):
+        return text
+    return next((str(option) for option in options if float(option) == number), text)
+
+
 def ignored_link_settings(arrived: dict[str, list[str]], bound: dict[str, object],
                           sections: frozenset[str] = frozenset()) -> list[str]:
     """What of the link the page was opened with it did not take, one 'name=value (why)' each: call after the

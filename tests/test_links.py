@@ -372,3 +372,24 @@ def test_a_link_wins_over_the_settings_kept_from_an_earlier_visit():
     at.query_params.update({"sm_temperature": "0.05", MOMENT_PARAM: "16"})  # a moment link, clicked in the session
     at.switch_page(SCRIPTS["softmax"]).run()
     assert at.slider(key="sm_temperature").value == 0.05
+
+
+@pytest.mark.parametrize(("page", "query", "key", "value"), [
+    ("backprop", {"bp_section": "One SGD step", "bp_rate": "100"}, "bp_rate", 100.0),  # the option's text: "100.0"
+    ("playground", {"pg_rate": "0.00001"}, "pg_rate", 0.00001),  # "1e-05"
+    ("playground", {"pg_reg_rate": "3"}, "pg_reg_rate", 3.0),
+    ("mnist", {"mn_lr_sgd": "1e-2"}, "mn_lr_sgd", 0.01),
+    ("mnist", {"mn_batch": "64.0"}, "mn_batch", 64),
+    ("gradient_descent", {"gd3_lr": "2"}, "gd3_lr", 2.0),
+])
+def test_a_number_choice_in_a_link_may_be_written_as_any_equal_number(page, query, key, value):
+    at = opened(page, query)
+    assert not at.exception
+    assert notice(at) == ""
+    assert at.select_slider(key=key).value == value
+
+
+def test_a_number_that_is_no_choice_is_still_named_in_the_notice():
+    at = opened("playground", {"pg_rate": "0.5"})
+    assert "pg_rate=0.5" in notice(at)
+    assert at.select_slider(key="pg_rate").value == 0.03
