@@ -3,7 +3,6 @@ activations and gradients layer by layer."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from typing import NamedTuple
 
@@ -28,6 +27,7 @@ from nnviz.figures.style import (
     lecture_height_factor,
     line_style,
     log_ticks,
+    plain_text,
     subplot_grid,
     text_boxes,
     ticks_clear_of_the_corner,
@@ -78,8 +78,7 @@ _EM = {**dict.fromkeys("0123456789+=", 0.5), "-": 0.31, ".": 0.25, " ": 0.2, "e"
 def _number_width(text: str, size: float) -> float:
     """How wide a label of numbers is drawn in ``size`` px (bold a tenth wider), with 2 px to spare on each side;
     style.label_width's 0.62 em a character sizes the white boxes, generously, not the room labels need."""
-    plain = re.sub(r"<[^>]+>", "", text)
-    return size * sum(_EM.get(c, 0.55) for c in plain) * (1.1 if "<b>" in text else 1.0) + 4
+    return size * sum(_EM.get(c, 0.55) for c in plain_text(text)) * (1.1 if "<b>" in text else 1.0) + 4
 
 
 def _overlap(a, b) -> bool:

@@ -210,9 +210,14 @@ TEXT_BOX = "rgba(255, 255, 255, 0.85)"  # a line behind a label shows faintly th
 CHAR_WIDTH = 0.62  # a character's width in the font's size (digits and bold text; '.' and '-' are narrower)
 
 
+def plain_text(text: str) -> str:
+    """``text`` without plotly's markup (<b>, <sub>, <br> …): what is drawn."""
+    return re.sub(r"<[^>]+>", "", text)
+
+
 def label_width(text: str, size: float) -> int:
     """About how wide ``text`` (its markup left out) is drawn in ``size`` px, with 2 px to spare on each side."""
-    return round(CHAR_WIDTH * size * len(re.sub(r"<[^>]+>", "", text))) + 4
+    return round(CHAR_WIDTH * size * len(plain_text(text))) + 4
 
 
 def text_boxes(x: list, y: list, text: list, size: int) -> dict:
@@ -366,7 +371,7 @@ def grouped_legend_lines(names: list[str], width: int) -> int:
     with <br> has several lines)."""
     lines, used, tallest = 0, width, 1
     for name in names:
-        parts = [re.sub(r"<[^>]+>", "", part) for part in name.split("<br>")]
+        parts = [plain_text(part) for part in name.split("<br>")]
         entry = LEGEND_SYMBOL + LEGEND_CHARACTER * max(len(part) for part in parts)
         if used + entry > width:  # a new row
             lines, used, tallest = lines + tallest, 0, 1
