@@ -9,6 +9,7 @@ from nnviz import notebooks, ui
 from nnviz.figures import gradient_descent as figs
 from nnviz.keras_code import sgd_code
 
+LOGISTIC_POINTS = 200  # the mini-batch section's logistic regression
 CURVE_RATES = (0.0, 0.01, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1.0, 1.05, 1.1, 1.5, 3.0)
 PRESETS = {"too small": 0.05, "good": 0.3, "too large": 0.9, "much too large": 1.05}
 BATCH_START = (-0.5, 1.5)  # (w, b) where the mini-batch section's runs start: the ring on its contour plot
@@ -27,7 +28,7 @@ def surface_grid(key: str):
 
 @st.cache_data(show_spinner=False)
 def logistic_problem(seed: int):
-    x, y = gd.logistic_data(200, seed)
+    x, y = gd.logistic_data(LOGISTIC_POINTS, seed)
     box = (-1.0, 4.0, -3.0, 2.0)
     w, b, loss = gd.loss_grid(lambda grid: gd.logistic_loss(grid, x, y), box, 60)
     return x, y, box, w, b, loss
@@ -76,10 +77,11 @@ def surface_figures(key: str, rates: tuple, steps: int, w1: float, w2: float, be
 @st.cache_data(show_spinner=False, max_entries=128)
 def batch_runs(seed: int, batch_size: int, learning_rate: float, epochs: int):
     """Full-batch, mini-batch and stochastic GD on the logistic problem: {label: (trajectory, steps/epoch)}. A
-    mini-batch of 1 or of all 200 samples takes the other's path, drawn over or under it: its label says so."""
+    mini-batch of 1 or of all the samples takes the other's path, drawn over or under it: its label says so."""
     x, y, *_ = logistic_problem(seed)
-    same_as = {1: " = stochastic", len(x): " = full batch"}.get(batch_size, "")
-    sizes = (("full batch (200)", 200), (f"mini-batch ({batch_size}){same_as}", batch_size), ("stochastic (1)", 1))
+    n = LOGISTIC_POINTS
+    same_as = {1: " = stochastic", n: " = full batch"}.get(batch_size, "")
+    sizes = ((f"full batch ({n})", n), (f"mini-batch ({batch_size}){same_as}", batch_size), ("stochastic (1)", 1))
     return {label: gd.minibatch_descent(x, y, np.array(BATCH_START), learning_rate, size, epochs, seed)
             for label, size in sizes}
 
@@ -222,7 +224,7 @@ def batches() -> None:
     controls, plot = ui.section("Batch, mini-batch and stochastic gradient descent")
     with controls:
         also_keras = ui.reruns("gd_batches", ui.KERAS_SECTION)
-        batch_size = st.slider("mini-batch size", 1, 200, 16, key="gd3_batch", **also_keras, **ui.URL)
+        batch_size = st.slider("mini-batch size", 1, LOGISTIC_POINTS, 16, key="gd3_batch", **also_keras, **ui.URL)
         lr_3 = ui.number_choice("learning rate η ", (0.01, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0), 0.5, key="gd3_lr",
                                 **also_keras)
         epochs = st.slider("epochs", 1, 20, 3, key="gd3_epochs", **also_keras, **ui.URL)
@@ -233,15 +235,16 @@ def batches() -> None:
         ui.show_figure(paths_figure, key="gd_batches")
         ui.show_figure(batch_losses_figure, key="gd_batch_losses")
     with controls:
-        ui.table({"method": list(runs), "samples per step": [200, batch_size, 1],
+        ui.table({"method": list(runs), "samples per step": [LOGISTIC_POINTS, batch_size, 1],
                   "steps per epoch": [run[1] for run in runs.values()],
                   "loss after training": [f"{run[0].losses[-1]:.3f}" for run in runs.values()]})
     st.markdown(
-        "The problem: logistic regression $p = \\sigma(w x + b)$ on 200 seeded points; the contours are its "
-        "cross-entropy over $(w, b)$. **Full-batch** GD averages the gradient over all 200 samples: one smooth, "
-        "expensive step per epoch. **Stochastic** GD uses one sample per step: 200 cheap, noisy steps per epoch. "
-        "**Mini-batches** sit in between, and are what `model.fit(batch_size=32)` does. An **epoch** is one pass "
-        "over the data; the number of **steps** in it is ⌈200 / batch size⌉."
+        f"The problem: logistic regression $p = \\sigma(w x + b)$ on {LOGISTIC_POINTS} seeded points; the contours "
+        f"are its cross-entropy over $(w, b)$. **Full-batch** GD averages the gradient over all {LOGISTIC_POINTS} "
+        f"samples: one smooth, expensive step per epoch. **Stochastic** GD uses one sample per step: "
+        f"{LOGISTIC_POINTS} cheap, noisy steps per epoch. **Mini-batches** sit in between, and are what "
+        f"`model.fit(batch_size=32)` does. An **epoch** is one pass over the data; the number of **steps** in it "
+        f"is ⌈{LOGISTIC_POINTS} / batch size⌉."
     )
 
 
