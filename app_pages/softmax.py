@@ -39,11 +39,12 @@ def inputs() -> Inputs:
 
 
 # Every section's numbers and figures rerun on their own (ui.section_fragment); its headers, formulas and fixed text
-# stay outside the fragment, drawn with the page. The number of classes reruns the page; T reruns every section but
-# the two-class one, a logit every section; the shift c reruns sections 3 and 6, the true class section 4 and the
+# stay outside the fragment, drawn with the page. The number of classes reruns the page; T and a logit every
+# section; the shift c reruns sections 3 and 6, the true class section 4 and the
 # Keras panel. The inputs themselves (the logits, T, c) are not rerun: a slider keeps its value in the browser.
-USES_T = ("sm_logits", "sm_steps", "sm_temperature_curves", "sm_shift", "sm_loss", "sm_stability", ui.KERAS_SECTION)
-USES_LOGITS = (*USES_T, "sm_two_class")
+USES_T = ("sm_logits", "sm_steps", "sm_temperature_curves", "sm_shift", "sm_loss", "sm_two_class", "sm_stability",
+          ui.KERAS_SECTION)
+USES_LOGITS = USES_T
 
 
 # --- 1. Logits to probabilities ----------------------------------------------------------------------------------
@@ -180,23 +181,23 @@ def loss_and_gradient() -> None:
 # --- 5. Softmax vs sigmoid ----------------------------------------------------------------------------
 def two_classes() -> None:
     st.header("Two classes: softmax is a sigmoid")
-    st.latex(r"\mathrm{softmax}(z_0, z_1)_1 = \frac{e^{z_1}}{e^{z_0} + e^{z_1}} = \frac{1}{1 + e^{-(z_1 - z_0)}}"
-             r" = \sigma(z_1 - z_0)")
+    st.latex(r"\mathrm{softmax}\left(\tfrac{z_0}{T}, \tfrac{z_1}{T}\right)_1 = \frac{e^{z_1/T}}{e^{z_0/T} + e^{z_1/T}}"
+             r" = \frac{1}{1 + e^{-(z_1 - z_0)/T}} = \sigma\!\left(\frac{z_1 - z_0}{T}\right)")
     sigmoid_of_the_gap()
 
 
 @ui.section_fragment("sm_two_class")
 def sigmoid_of_the_gap() -> None:
     plot, text = st.columns([2, 1])
-    logits = inputs().logits
-    gap = float(logits[1] - logits[0])
+    now = inputs()
+    gap = float(now.logits[1] - now.logits[0]) / now.temperature  # the sigmoid's input: the gap at temperature T
     with plot:
         gaps = np.linspace(min(-10.0, gap - 2), max(10.0, gap + 2), 201)
         ui.show_figure(figs.two_class_figure(gaps, sm.two_class_softmax(gaps), act.sigmoid(gaps), gap,
                                              float(sm.two_class_softmax(np.array(gap)))), key="sm_two_class")
     with text:
         st.markdown(
-            f"Your first two logits give $z_1 - z_0 = {gap:.2f}$. For a yes/no problem a single sigmoid unit "
+            f"Your first two logits give $(z_1 - z_0)/T = {gap:.2f}$. For a yes/no problem a single sigmoid unit "
             "(`Dense(1, activation=\"sigmoid\")` with `binary_crossentropy`) is the same model with one output "
             "fewer. Softmax generalises it to more classes that exclude each other."
         )
@@ -245,8 +246,10 @@ def naive_and_stable() -> None:
         )
     else:
         lowest, highest = sm.naive_softmax_safe_shifts(now.logits, temperature)
-        st.success(f"Both formulas agree for these logits. Drag c above {highest:.0f} (overflow) or below "
-                   f"{lowest:.0f} (underflow) to see the naive formula fail.")
+        subnormal = sm.naive_softmax_subnormal_shift(now.logits, temperature)
+        st.success(f"Both formulas agree for these logits. Drag c above {highest:.0f} to see the naive formula "
+                   f"overflow (NaN); below {subnormal:.0f} its e^(…) leave float32's normal range and lose digits "
+                   f"(the numbers can go wrong), and below {lowest:.0f} they all round to 0 (NaN).")
 
 
 logits_to_probabilities()

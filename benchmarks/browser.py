@@ -43,7 +43,7 @@ SLIDERS = {
     "activations": ("activations", "neuron_w", "neuron", False),
     "gradient_descent": ("gradient_descent", "gd1_steps", "gd_curve", False),
     "loss_vs_accuracy": ("loss_vs_accuracy", "la_current", "la_sweep", False),
-    # T is every section's but the two-class one's: it reruns those (the shift c and the true class fewer)
+    # T is every section's: it reruns them all (the shift c and the true class fewer)
     "softmax": ("softmax", "sm_temperature", "sm_bars", False),
     # η reruns its section only (a fragment); 21 rates: room for the 20 presses
     "backprop": ("backprop?bp_section=One+SGD+step", "bp_rate", "bp_rate_curve", False),

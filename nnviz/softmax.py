@@ -14,6 +14,7 @@ import numpy as np
 Array = np.ndarray
 
 FLOAT32_EXP_OVERFLOW = float(np.log(np.finfo(np.float32).max))  # ≈ 88.72: e^x is inf above it
+FLOAT32_EXP_SUBNORMAL = float(np.log(np.finfo(np.float32).tiny))  # ≈ −87.34: e^x is subnormal below it, few digits
 FLOAT32_EXP_UNDERFLOW = float(np.log(float(np.finfo(np.float32).smallest_subnormal) / 2))  # ≈ −103.97: e^x rounds to 0
 
 
@@ -27,6 +28,12 @@ def naive_softmax_safe_shifts(logits: Array, temperature: float = 1.0) -> tuple[
     top = float(scaled.max())
     log_sum_exp = top + float(np.log(np.exp(scaled - top).sum()))
     return temperature * (FLOAT32_EXP_UNDERFLOW - top), temperature * (FLOAT32_EXP_OVERFLOW - log_sum_exp)
+
+
+def naive_softmax_subnormal_shift(logits: Array, temperature: float = 1.0) -> float:
+    """The c below which every e^((z_j + c)/T) of the naive float32 formula is subnormal (the largest exponent
+    (max z + c)/T < −87.34): from there on it loses digits, until it gives 0/0 (``naive_softmax_safe_shifts``)."""
+    return temperature * (FLOAT32_EXP_SUBNORMAL - float(np.max(np.asarray(logits, dtype=float) / temperature)))
 
 
 def is_broken(probs: Array) -> bool:

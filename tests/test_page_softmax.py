@@ -87,7 +87,9 @@ def test_adding_a_constant_changes_nothing_even_at_1000(at):
 
 
 def test_naive_formula_fails_exactly_where_the_page_says(at):
-    assert "Drag c above 86 (overflow) or below -106 (underflow)" in texts(at)  # 88.7 − ln Σe^z, −104.0 − max z
+    said = texts(at)  # 88.7 − ln Σe^z, −87.3 − max z, −104.0 − max z
+    assert "Drag c above 86 to see the naive formula overflow (NaN); below -89 its e^(…) leave float32's normal " \
+           "range and lose digits (the numbers can go wrong), and below -106 they all round to 0 (NaN)." in said
     at.slider(key="sm_shift").set_value(80.0).run()
     assert "Both formulas agree" in texts(at)
     at.slider(key="sm_shift").set_value(90.0).run()  # e^92 overflows float32
@@ -124,6 +126,15 @@ def test_two_classes_point_sits_on_the_sigmoid(at):
     point = trace(fig, "your logits")
     assert point["x"] == [3.0] and point["y"][0] == pytest.approx(1 / (1 + np.exp(-3.0)))
     np.testing.assert_allclose(values(fig["data"][0]["y"]), values(fig["data"][1]["y"]), atol=1e-12)
+
+
+def test_two_classes_point_is_the_probability_of_the_bars_at_any_temperature(at):
+    at.slider(key="sm_classes").set_value(2)
+    at.slider(key="sm_temperature").set_value(5.0).run()
+    point = trace(figures(at)["sm_two_class"], "your logits")
+    assert point["x"][0] == pytest.approx((1.0 - 2.0) / 5.0)
+    assert point["y"][0] == pytest.approx(float(sm.softmax(np.array([2.0, 1.0]), 5.0)[1]), rel=1e-12)
+    assert point["y"][0] == pytest.approx(0.450, abs=5e-4)  # the top section's p(class 1), written there as 0.450
 
 
 def test_keras_panel_follows_classes_and_temperature(at):

@@ -308,3 +308,23 @@ def test_naive_softmax_safe_shifts_bracket_where_it_breaks(logits, temperature):
     for shift, finite in ((lowest + 1, True), (highest - 1, True), (lowest - 1, False), (highest + 1, False)):
         naive = S.naive_softmax((z + shift) / temperature)
         assert S.is_broken(naive) != finite, shift
+
+
+@pytest.mark.parametrize("logits, temperature", [([2.0, 1.0, 0.1], 1.0), ([5.0, -3.0], 0.05), ([0.0, 9.0, 1.0], 5.0)])
+def test_naive_softmax_subnormal_shift_is_where_the_largest_float32_exponential_leaves_the_normal_range(logits,
+                                                                                                       temperature):
+    z = np.array(logits)
+    shift = S.naive_softmax_subnormal_shift(z, temperature)
+    lowest, highest = S.naive_softmax_safe_shifts(z, temperature)
+    assert lowest < shift < highest
+    tiny = np.finfo(np.float32).tiny
+    largest = lambda c: np.exp(np.float32(np.max((z + c) / temperature)))
+    assert largest(shift + 0.01 * temperature) >= tiny > largest(shift - 0.01 * temperature)
+
+
+def test_the_page_s_logits_at_c_minus_100_are_subnormal_and_wrong_in_the_fourth_digit_not_yet_nan():
+    z = np.array([2.0, 1.0, 0.1])  # the page's first three logits
+    lowest, _ = S.naive_softmax_safe_shifts(z)
+    assert lowest < -100 < S.naive_softmax_subnormal_shift(z)
+    naive = S.naive_softmax(z - 100)
+    assert not S.is_broken(naive) and np.max(np.abs(naive - S.softmax(z - 100))) > 1e-4
