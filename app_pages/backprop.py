@@ -348,11 +348,15 @@ def why_backprop(_bp: bpm.BackwardPass) -> None:
     )
     costs = st.container(horizontal=True)
     costs.metric("forward pass", f"{cost.forward:,}")
-    costs.metric("backward pass (all gradients)", f"{cost.backward:,}", help="≈ 2 forward passes")
+    costs.metric("backward pass (all gradients)", f"{cost.backward:,}",
+                 help="∂L/∂w: one multiply-add per weight, as in the forward pass; plus δ back through every weight "
+                      "matrix but the first: at most 2 forward passes")
     costs.metric("finite differences", f"{cost.finite_differences:.3g}", help="2 forward passes per parameter")
     st.markdown(
-        f"Backpropagation gets **every** gradient for about the cost of 2 more forward passes "
-        f"({cost.backward / cost.forward:.2f}×). Finite differences need 2 forward passes **per parameter**: "
+        f"Backpropagation gets **every** gradient for at most about 2 more forward passes; here "
+        f"{cost.backward / cost.forward:.2f}×, because the first layer's {sizes[0] * sizes[1]:,} weights, most of "
+        "the network, need their ∂L/∂w but no δ goes back into the pixels. Finite differences need 2 forward "
+        "passes **per parameter**: "
         f"{cost.ratio:,.0f} times more work per example — and training needs the gradient thousands of times. "
         "That is why every framework, Keras included, computes gradients by backpropagation "
         "(reverse-mode automatic differentiation)."
@@ -394,8 +398,9 @@ def deep_view() -> None:
             "500 random inputs go forward through 10 layers, and the error comes back, for four ways to draw the "
             "first weights. **Too small**: the signal dies out forwards and the gradients vanish. **Too large**: "
             "units saturate (sigmoid, tanh) or values explode (ReLU). **Glorot** keeps the spread steady for "
-            "sigmoid and tanh, **He** does it for ReLU — which is why Keras uses Glorot by default and He is "
-            "recommended with ReLU (Géron ch. 11)."
+            "tanh, **He** does it for ReLU — which is why Keras uses Glorot by default and He is recommended with "
+            "ReLU (Géron ch. 11). With **sigmoid** even Glorot's gradients shrink several times a layer going back: "
+            "its slope is at most 0.25, one reason hidden layers moved on from it."
         )
     ui.show_figure(spread_figure(activation), key="bp_spread")
 
@@ -446,8 +451,10 @@ gradients_at_work()
 ui.try_this([
     ("Step through the backward pass and predict the sign of each δ before you press Step: "
      "is the output too high (δ > 0) or too low (δ < 0)?"),
-    ui.Experiment("Set the true class to the other one: every δ and every gradient flips sign. Why?",
-                  (("true class 0", {"bp_label": 0}), ("true class 1", {"bp_label": 1}))),
+    ui.Experiment("With one example and one sigmoid output, set the true class to the other one: every δ and every "
+                  "gradient flips sign. Why? (With 3 softmax outputs or 4 examples not all do.)",
+                  (("true class 0", {"bp_outputs": 1, "bp_batch": 1, "bp_label": 0}),
+                   ("true class 1", {"bp_outputs": 1, "bp_batch": 1, "bp_label": 1}))),
     ui.Experiment("Choose ReLU and a seed where a hidden unit has z < 0: its δ is exactly 0, and so is every gradient "
                   "into it.", (("ReLU", {"bp_activation": "relu"}),)),
     ui.Experiment("With the mini-batch of 4, raise η under *One SGD step* until the loss goes up instead of down.",

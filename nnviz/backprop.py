@@ -367,7 +367,7 @@ class GradientCost:
 
     parameters: int
     forward: int  # Σ n_in·n_out
-    backward: int  # δ to every hidden layer plus every ∂L/∂w: ≈ 2 forward passes
+    backward: int  # every ∂L/∂w (a forward pass) plus δ back to every hidden layer: ≤ 2 forward passes
     finite_differences: int  # 2 forward passes per parameter
 
     @property

@@ -288,3 +288,26 @@ def test_a_value_inside_a_unit_fits_its_circle():
     assert [compact(v) for v in (0.535, -0.939, 2.05e-217, 1e-54, 123456.0, 0.0, -0.0)] == [
         "0.535", "-0.939", "2e-217", "1e-54", "1e+05", "0", "0"]
     assert [compact(v) for v in (4.66e-15, 0.731, 1.0, 0.0123)] == ["5e-15", "0.731", "1", "0.0123"]
+
+
+def _gradients_for_each_class(**setup) -> tuple[np.ndarray, np.ndarray]:
+    def gradients(label):
+        s = bpm.BackpropSetup(label=label, **setup)
+        return bpm.backward_pass(bpm.seeded_network(s), *s.examples()).gradients.flat
+    return gradients(0), gradients(1)
+
+
+@pytest.mark.parametrize("outputs", [1, 2])
+@pytest.mark.parametrize(("activation", "seed"), [("sigmoid", 0), ("tanh", 3), ("relu", 5)])
+def test_with_one_example_and_one_or_two_outputs_the_other_class_flips_every_gradient(outputs, activation, seed):
+    """The Try-this prompt: δ_out = a − y (sigmoid) or p − y (two softmax units) changes sign with y, and every
+    other δ and gradient is it times the same factors."""
+    g0, g1 = _gradients_for_each_class(outputs=outputs, activation=activation, seed=seed, batch=1)
+    moved = np.abs(g0) + np.abs(g1) > 0
+    assert moved.sum() > len(g0) // 2 and np.all(np.sign(g0[moved]) == -np.sign(g1[moved]))
+
+
+@pytest.mark.parametrize("setup", [{"outputs": 3, "batch": 1}, {"outputs": 1, "batch": 4}])
+def test_with_three_outputs_or_four_examples_not_every_gradient_flips(setup):
+    g0, g1 = _gradients_for_each_class(seed=0, **setup)
+    assert np.any((np.sign(g0) == np.sign(g1)) & (g0 != 0))
