@@ -212,7 +212,9 @@ def two_weights() -> None:
             "In the **ravine** the limit is set by the steep direction (λ = 20), "
             "so along the shallow direction (λ = 1) the steps are tiny and progress crawls: "
             "ill-conditioning. **Momentum** keeps a running velocity $v \\leftarrow \\beta v - \\eta\\nabla L$, "
-            "$w \\leftarrow w + v$: the zig-zags across the ravine cancel while the steady push along it adds up. "
+            "$w \\leftarrow w + v$: the steady push along the valley adds up, so the slow direction speeds up, and "
+            "pushes that alternate across it (a zig-zag, where ηλ > 1) cancel; with a larger β the velocity itself "
+            "swings across the valley before it settles. "
             "The panel titles are about plain gradient descent: momentum changes the factors (on a quadratic it "
             "converges for any $\\eta\\lambda < 2(1 + \\beta)$)."
         )
