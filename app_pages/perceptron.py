@@ -158,21 +158,22 @@ st.markdown("Show the perceptron one sample at a time. When it is right ($y = \\
             "wrong the line moves towards getting that sample right. One **epoch** is one pass over all samples "
             "(in a shuffled order fixed by the seed).")
 settings = st.columns(3)
-learning_rate = settings[0].slider("learning rate η", 0.0, 2.0, 1.0, step=0.05, key="perc_lr", **ui.URL)
+learning_rate = settings[0].slider("learning rate η", 0.0, 2.0, 1.0, step=0.05, key="perc_lr", **ui.URL,
+                                   help="A new η starts the run again: the weights shown are always a run with this η.")
 start = settings[1].radio("start from (on Reset)", ["w = 0, b = 0", "the line set above"], key="perc_start",
-                          help="Used when the run starts, when the data change, and when you press Reset.", **ui.URL)
+                          help="Used when the run starts, when the data or η change, and when you press Reset.", **ui.URL)
 play_speed = settings[2].radio("play speed", ["one sample per tick", "one epoch per tick"], key="perc_speed", **ui.URL)
 
 
 def fresh_run() -> dict:
     w0, b0 = (None, 0.0) if start.startswith("w = 0") else the_line()
-    return {"data": (dataset_name, seed), "state": perc.initial_state(2, w0, b0)}
+    return {"made_for": (dataset_name, seed, learning_rate), "state": perc.initial_state(2, w0, b0)}
 
 
 run = st.session_state.get(RUN_KEY)
-if run is None or run["data"] != (dataset_name, seed):
+if run is None or run["made_for"] != (dataset_name, seed, learning_rate):
     if run is not None and run["state"].steps:  # only a run that had begun is lost (a toast over the lecture
-        st.toast("New data: the learning rule starts again.")  # plan's Next button otherwise, at every data change)
+        st.toast("New data or η: the learning rule starts again.")  # plan's Next button otherwise, at every change)
     st.session_state[RUN_KEY] = run = fresh_run()
     st.session_state[PLAY_KEY] = False
 

@@ -76,14 +76,28 @@ def test_step_one_sample_applies_the_rule(at):
         assert rf"0.5\cdot({expected.last.error:+d})" in formula  # the η that made the update
 
 
-def test_update_shows_the_learning_rate_it_was_made_with(at):
+def test_a_new_learning_rate_starts_the_run_again_so_the_weights_shown_are_a_run_with_the_rate_shown(at):
     choose(at, "AND", lr=1.0)
-    for _ in range(4):
-        at.button(key="perc_step").click().run()
-        if at.session_state["perceptron_run"]["state"].last.error:
-            break
+    at.button(key="perc_epoch").click().run()
     at.slider(key="perc_lr").set_value(0.5).run()
-    assert r"\Delta\mathbf{w} = \eta\,(y - \hat y)\,\mathbf{x} = 1\cdot" in " ".join(l.value for l in at.latex)
+    assert metric(at, "epochs done") == "0" and metric(at, "mistakes so far") == "0"
+    assert [t.value for t in at.toast] == ["New data or η: the learning rule starts again."]
+    at.button(key="perc_epoch").click().run()
+    assert r"\Delta\mathbf{w} = \eta\,(y - \hat y)\,\mathbf{x} = 0.5\cdot" in " ".join(l.value for l in at.latex)
+
+
+def test_the_learning_rate_try_this_compares_two_whole_runs_with_the_same_line(at):
+    """From w = 0 every update is η times a sum of ±x and ±1: η scales w and b, and the line stays."""
+    at.button(key="try_perceptron_4_0").click().run()  # blobs, η = 0.1
+    at.button(key="perc_run").click().run()
+    slow = weights_shown(at)
+    at.button(key="try_perceptron_4_1").click().run()  # blobs, η = 2: a new run, not the finished one
+    assert metric(at, "epochs done") == "0"
+    at.button(key="perc_run").click().run()
+    fast = weights_shown(at)
+    assert "Converged" in texts(at)
+    np.testing.assert_allclose(fast[0], 20 * slow[0], rtol=0.02)
+    assert fast[1] == pytest.approx(20 * slow[1], rel=0.02) and slow[1] != 0
 
 
 def test_learning_state_survives_other_widgets_and_resets_on_new_data(at):
@@ -97,7 +111,7 @@ def test_learning_state_survives_other_widgets_and_resets_on_new_data(at):
     assert metric(at, "epochs done") == "1"
     at.selectbox(key="perc_dataset").set_value("AND").run()
     assert metric(at, "epochs done") == "0" and weights_shown(at)[1] == 0.0
-    assert [t.value for t in at.toast] == ["New data: the learning rule starts again."]  # the epoch run is lost
+    assert [t.value for t in at.toast] == ["New data or η: the learning rule starts again."]  # the run is lost
     at.selectbox(key="perc_dataset").set_value("XOR").run()  # nothing had run: no toast (it covered Next in a lecture)
     assert not at.toast and metric(at, "epochs done") == "0"
 
