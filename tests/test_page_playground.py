@@ -94,6 +94,23 @@ def test_three_blobs_and_regression_render(at):
     step(at)
 
 
+@pytest.mark.parametrize("dataset", ["blobs3", "circle"])
+def test_every_edge_ends_on_a_unit_picture(at, dataset):
+    """Three classes have one output picture (the classes' colours) and three output units: their edges end on it,
+    each at its own height (they ended in empty space below it)."""
+    at.selectbox(key="pg_dataset").set_value(dataset).run()
+    fig = figures(at)["pg_figure"]
+    handles = trace(fig, "unit handles")
+    centres = {tuple(c): (x, y) for c, x, y in zip(handles["customdata"], handles["x"], handles["y"])}
+    spacing = min(abs(a[1] - b[1]) for (la, ua), a in centres.items() for (lb, ub), b in centres.items()
+                  if la == lb and ua != ub)  # a picture's height and the gap between two
+    edges = [t for t in fig["data"] if t.get("mode") == "lines" and t.get("xaxis") in (None, "x")]
+    ends = [(x, y) for t in edges for x, y in zip(t["x"][1::3], t["y"][1::3])]
+    assert len(ends) == sum(len(w.ravel()) for w in state(at).network.weights)
+    for x, y in ends:
+        assert min(abs(y - cy) for cx, cy in centres.values() if abs(cx - x) < 0.1) < spacing / 2, (x, y)
+
+
 def test_divergence_stops_with_an_explanation(at):
     at.selectbox(key="pg_dataset").set_value("plane")
     at.selectbox(key="pg_activation").set_value("linear")

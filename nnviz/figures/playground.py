@@ -128,6 +128,14 @@ def playground_figure(layer_pictures: Sequence[Sequence[np.ndarray]], layer_titl
         top = (band_low + band_high) / 2 + count * (pic_h + gap) / 2
         return column_x[layer] + pic_w / 2, top - (unit + 0.5) * (pic_h + gap)
 
+    def end(layer: int, unit: int, units: int) -> tuple[float, float]:
+        """Where the edges into ``unit`` (of ``units``) end: its picture's centre; with several output units (classes)
+        and one picture of them all, spread over the picture's left side, one height per unit."""
+        if len(layer_pictures[layer]) == units:
+            return centre(layer, unit)
+        x, y = centre(layer, 0)
+        return x, y + pic_h * 0.8 * (0.5 - (unit + 0.5) / units)
+
     data: list[dict] = []
     annotations = layer_headers(layer_titles, [x + pic_w / 2 for x in column_x], width_hint, font_scale)
     two_rows = any(a.get("yshift") for a in annotations)
@@ -150,7 +158,7 @@ def playground_figure(layer_pictures: Sequence[Sequence[np.ndarray]], layer_titl
                 value = float(w[i, j]) if np.isfinite(w[i, j]) else 0.0
                 width = 0.5 + round(4 * abs(value) / largest) / 4 * 5.5
                 colour = BLUE if value >= 0 else ORANGE
-                (x0, y0), (x1, y1) = centre(layer, i), centre(layer + 1, j)
+                (x0, y0), (x1, y1) = centre(layer, i), end(layer + 1, j, w.shape[1])
                 xs, ys = groups.setdefault((colour, width), ([], []))
                 xs += [x0 + pic_w / 2, x1 - pic_w / 2, None]
                 ys += [y0, y1, None]
