@@ -63,7 +63,9 @@ def sweep_a_weight() -> None:
         ui.show_figure(sweep_figure(seed, index, other, bias, current), key="la_sweep")
     with controls:
         flat = float(np.mean(result["d_accuracy"] == 0))
-        st.metric("points where accuracy's derivative is exactly 0", f"{flat:.0%}")
+        st.metric(f"swept w{index + 1} values with d(accuracy)/dw{index + 1} = 0", f"{flat:.0%}",
+                  help=f"Of the {len(SWEEP)} values of w{index + 1} the sweep computes, the share where accuracy's "
+                       "derivative is exactly 0: none lands exactly on a jump, where it is undefined.")
         st.markdown(
             "A classifier $p = \\sigma(w_1x_1 + w_2x_2 + b)$ on 80 seeded points. **Accuracy** only changes when a "
             "point crosses the boundary: it is flat with jumps, so its derivative is 0 almost everywhere and undefined "

@@ -31,7 +31,7 @@ def test_sweep_is_flat_for_accuracy_and_not_for_cross_entropy(at):
         assert len(np.unique(series["accuracy"])) > 3  # plateaus with jumps, not a constant
         assert np.all(series[f"d(cross-entropy) / d{name}"] != 0)
         assert np.ptp(series["cross-entropy"]) > 0.5
-    assert metric(at, "points where accuracy's derivative is exactly 0") == "100%"
+    assert metric(at, "swept w2 values with d(accuracy)/dw2 = 0") == "100%"  # the last weight swept
 
 
 def test_accuracy_derivative_breaks_and_is_marked_at_every_jump(at):
