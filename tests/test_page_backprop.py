@@ -231,6 +231,15 @@ def test_relu_dead_units_and_huge_weights_are_explained(at):
     assert not at.exception
 
 
+def test_a_dead_relu_s_zero_delta_is_written_0_not_minus_0(at):
+    at.selectbox(key="bp_activation").set_value("relu").run()
+    at.selectbox(key="bp_hand_name").set_value("b(1)_1").run()
+    at.number_input(key="bp_hand_value").set_value(-1000.0).run()  # hidden unit 1 dead: its δ is 0 (−0 from w·δ·0)
+    at.button(key="bp_all").click().run()
+    table = next(d.value for d in at.dataframe if "quantity" in d.value.columns)
+    assert "0" in list(table["value"]) and not any(v.startswith("-0") and float(v) == 0 for v in table["value"])
+
+
 @pytest.mark.parametrize("section", SECTIONS)
 @pytest.mark.parametrize("end", ["min", "max"])
 def test_every_widget_at_its_extremes(at, end, section):
