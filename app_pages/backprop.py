@@ -185,7 +185,8 @@ def forward_and_backward() -> None:
     st.markdown(
         "**Forward:** every unit computes $z = \\sum_i w_i a_i + b$ and $a = f(z)$ from left to right; the "
         "loss compares the output with $y$. **Backward:** the chain rule runs from the loss back to the "
-        "inputs. Each unit gets its **error signal δ = ∂ℓ/∂z**, and each weight's gradient is "
+        "inputs. Each unit gets its **error signal δ = ∂ℓ/∂z** (ℓ: one example's loss; L is its mean over the "
+        "examples), and each weight's gradient is "
         "δ of the unit it feeds times the activation it carries."
     )
     diagram_and_steps()

@@ -324,8 +324,9 @@ ui.try_this([
                    ("momentum β = 0.8", {"gd2_momentum_on": True, "gd2_beta": 0.8}),
                    ("β = 0.99", {"gd2_momentum_on": True, "gd2_beta": 0.99}))),
     ui.Experiment("Two valleys: start at w₁ = 0.1 and at w₁ = −0.1. Which minimum do you end in? Is it the lower one?",
-                  (("start w₁ = 0.1", {"gd2_surface": "valleys", "gd2_w1_valleys": 0.1}),
-                   ("start w₁ = −0.1", {"gd2_surface": "valleys", "gd2_w1_valleys": -0.1}))),
+                  (("start w₁ = 0.1", {"gd2_surface": "valleys", "gd2_w1_valleys": 0.1, "gd2_momentum_on": False}),
+                   ("start w₁ = −0.1", {"gd2_surface": "valleys", "gd2_w1_valleys": -0.1,
+                                        "gd2_momentum_on": False}))),
     ui.Experiment("Mini-batches: set the batch size to 1 and to 200 with the same η and epochs. Which path is "
                   "noisier, which took more steps?", (("batch size 1", {"gd3_batch": 1}),
                                                       ("batch size 200", {"gd3_batch": 200}))),

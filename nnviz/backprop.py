@@ -177,10 +177,10 @@ def _output_delta_step(bp: BackwardPass, k: int) -> BackwardStep:
     y = bp.y[0, k]
     delta = bp.gradients.deltas[-1][:, k]
     if spec.output_activation == "sigmoid":
-        formula = (r"\delta^{(L)} = \frac{\partial \ell}{\partial a}\,\sigma'(z) = "
+        formula = (rf"\delta^{{({L})}} = \frac{{\partial \ell}}{{\partial a}}\,\sigma'(z) = "
                    r"\frac{a - y}{a(1 - a)}\cdot a(1 - a) = a - y")
     else:
-        formula = (rf"\delta^{{(L)}}_{k + 1} = \sum_m \frac{{\partial \ell}}{{\partial p_m}}"
+        formula = (rf"\delta^{{({L})}}_{k + 1} = \sum_m \frac{{\partial \ell}}{{\partial p_m}}"
                    rf"\frac{{\partial p_m}}{{\partial z_{k + 1}}} = p_{k + 1} - y_{k + 1}")
     a_sym, y_sym = ("a", "y") if spec.output_activation == "sigmoid" else (f"p_{k + 1}", f"y_{k + 1}")
     arithmetic = rf"\delta^{{({L})}}_{k + 1} = {a_sym} - {y_sym} = {_num(a)} - {_num(y)} = {_num(delta[0])}"
