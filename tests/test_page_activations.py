@@ -143,6 +143,8 @@ def test_linear_stack_collapses_and_nonlinear_does_not(at):
     np.testing.assert_allclose(nonlinear, linear)
     # drawn under the 'no activation' line: the legend says why only one of them is seen (lecture plan moment 6)
     assert figures(at)["collapse"]["data"][0]["name"] == "3 hidden layers with None (linear) = no activation"
+    chosen = figures(at)["collapse"]["data"][0]  # and it is drawn dotted over the wider orange line, not hidden
+    assert chosen["line"]["dash"] == "dot" and chosen["zorder"] == 1
     assert len(x) == len(linear)
 
 

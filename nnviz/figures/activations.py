@@ -171,11 +171,12 @@ def chain_gradient_figure(series: dict[str, np.ndarray]) -> go.Figure:
 def linear_collapse_figure(x: np.ndarray, linear_out: np.ndarray, collapsed_out: np.ndarray,
                            nonlinear_out: np.ndarray, activation: Activation, n_hidden: int) -> go.Figure:
     """The same weights with and without an activation, and the one affine map the linear stack equals."""
-    own_axis = activation.key != "linear"  # with no activation both curves share one axis, and the second hides
-    data = [                               # the first: its name says it is the same
-        _line(x, nonlinear_out, f"{count(n_hidden, 'hidden layer')} with {activation.label}"
-              + (" (right axis)" if own_axis else " = no activation"),
-              {"color": BLUE, "width": 4}, yaxis="y2" if own_axis else "y"),
+    own_axis = activation.key != "linear"  # with no activation both curves share one axis and are the same: the
+    chosen = _line(x, nonlinear_out, f"{count(n_hidden, 'hidden layer')} with {activation.label}"  # chosen one dotted
+                   + (" (right axis)" if own_axis else " = no activation"),                     # over the other
+                   {"color": BLUE, "width": 4, **({} if own_axis else {"dash": "dot"})}, yaxis="y2" if own_axis else "y")
+    data = [
+        chosen if own_axis else {**chosen, "zorder": 1},
         _line(x, linear_out, f"{count(n_hidden, 'hidden layer')}, no activation", {"color": ORANGE, "width": 6}),
         _line(x, collapsed_out, "one layer y = Wx + b (collapsed)", {"color": BLACK, "width": 2, "dash": "dash"}),
     ]
