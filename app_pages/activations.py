@@ -180,8 +180,8 @@ def deep_chains() -> None:
                             **ui.URL)
         x0 = st.slider("input x", -3.0, 3.0, 0.5, step=0.1, key="chain_x0", **also_keras, **ui.URL)
         st.markdown(
-            "Take a chain of one-neuron layers $a_k = f(z_k)$ with $z_k = w\\,a_{k-1}$ and $a_0 = x$. By the chain rule the gradient that "
-            "reaches the input is a product of one factor per layer:"
+            "Take a chain of one-neuron layers $a_k = f(z_k)$ with $z_k = w\\,a_{k-1}$ and $a_0 = x$. By the chain "
+            "rule the gradient that reaches the input is a product of one factor per layer:"
         )
         st.latex(r"\frac{\partial a_k}{\partial x} = \prod_{l=1}^{k} w\, f'(z_l)")
         st.markdown(

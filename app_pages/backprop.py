@@ -237,7 +237,7 @@ def step_arithmetic(bp: bpm.BackwardPass, step: int, setup: bpm.BackpropSetup) -
         st.markdown("**Computed so far**" + (" (δ of example 1; gradients averaged over the batch)"
                                              if setup.batch > 1 else ""))
         ui.data_table({"quantity": [("∂L/∂" + k) if not k.startswith("δ") else k for k in done],
-                       "value": [f"{v + 0.0:.4g}" for v in done.values()]},  # + 0.0: a dead ReLU's −0 as 0
+                       "value": [bpm.number_text(v) for v in done.values()]},
                       height=min(35 * (len(done) + 1) + 3, 300), key="bp_so_far")
 
 

@@ -327,9 +327,10 @@ ui.try_this([
                   (("start w₁ = 0.1", {"gd2_surface": "valleys", "gd2_w1_valleys": 0.1, "gd2_momentum_on": False}),
                    ("start w₁ = −0.1", {"gd2_surface": "valleys", "gd2_w1_valleys": -0.1,
                                         "gd2_momentum_on": False}))),
-    ui.Experiment("Mini-batches: set the batch size to 1 and to 200 with the same η and epochs. Which path is "
-                  "noisier, which took more steps?", (("batch size 1", {"gd3_batch": 1}),
-                                                      ("batch size 200", {"gd3_batch": 200}))),
+    ui.Experiment(f"Mini-batches: set the batch size to 1 and to {LOGISTIC_POINTS} with the same η and epochs. Which "
+                  "path is noisier, which took more steps?",
+                  (("batch size 1", {"gd3_batch": 1}),
+                   (f"batch size {LOGISTIC_POINTS}", {"gd3_batch": LOGISTIC_POINTS}))),
 ], "gradient_descent")
 
 

@@ -42,9 +42,8 @@ def inputs() -> Inputs:
 # stay outside the fragment, drawn with the page. The number of classes reruns the page; T and a logit every
 # section; the shift c reruns sections 3 and 6, the true class section 4 and the
 # Keras panel. The inputs themselves (the logits, T, c) are not rerun: a slider keeps its value in the browser.
-USES_T = ("sm_logits", "sm_steps", "sm_temperature_curves", "sm_shift", "sm_loss", "sm_two_class", "sm_stability",
-          ui.KERAS_SECTION)
-USES_LOGITS = USES_T
+USES_T_AND_LOGITS = ("sm_logits", "sm_steps", "sm_temperature_curves", "sm_shift", "sm_loss", "sm_two_class",
+                     "sm_stability", ui.KERAS_SECTION)
 
 
 # --- 1. Logits to probabilities ----------------------------------------------------------------------------------
@@ -64,12 +63,13 @@ def logit_controls() -> None:
     """The page's inputs, outside every fragment: their changes rerun the sections that use them (a slider's own
     rerun would only resend the sliders)."""
     n_classes = st.slider("number of classes", 2, 10, 3, key="sm_classes", **ui.reruns(), **ui.URL)
-    st.slider("temperature T", 0.05, 5.0, 1.0, step=0.05, key="sm_temperature", **ui.reruns(*USES_T), **ui.URL)
+    st.slider("temperature T", 0.05, 5.0, 1.0, step=0.05, key="sm_temperature", **ui.reruns(*USES_T_AND_LOGITS),
+              **ui.URL)
     st.markdown("**Logits** z (the last layer's raw outputs)")
     for first in range(0, n_classes, 2):  # a row of two: on a phone the columns stack, z0 z1 z2 … in order
         for column, k in zip(st.columns(2), range(first, min(first + 2, n_classes))):
             column.slider(f"z{k}", -10.0, 10.0, DEFAULT_LOGITS[k], step=0.1, key=f"sm_logit_{k}",
-                          **ui.reruns(*USES_LOGITS), **ui.URL)
+                          **ui.reruns(*USES_T_AND_LOGITS), **ui.URL)
 
 
 @ui.section_fragment("sm_logits")

@@ -122,13 +122,13 @@ def parameter_names(spec: nw.NetworkSpec) -> list[str]:
 # --- The backward pass, one step at a time ------------------------------------------------------------
 
 
-def _num(v: float) -> str:
+def number_text(v: float) -> str:
     """A number for a formula: 4 significant digits (−0 written as 0)."""
     return f"{v + 0.0:.4g}"
 
 
 def _factor(v: float) -> str:
-    s = _num(v)
+    s = number_text(v)
     return f"({s})" if v < 0 else s
 
 
@@ -183,7 +183,8 @@ def _output_delta_step(bp: BackwardPass, k: int) -> BackwardStep:
         formula = (rf"\delta^{{({L})}}_{k + 1} = \sum_m \frac{{\partial \ell}}{{\partial p_m}}"
                    rf"\frac{{\partial p_m}}{{\partial z_{k + 1}}} = p_{k + 1} - y_{k + 1}")
     a_sym, y_sym = ("a", "y") if spec.output_activation == "sigmoid" else (f"p_{k + 1}", f"y_{k + 1}")
-    arithmetic = rf"\delta^{{({L})}}_{k + 1} = {a_sym} - {y_sym} = {_num(a)} - {_num(y)} = {_num(delta[0])}"
+    arithmetic = (rf"\delta^{{({L})}}_{k + 1} = {a_sym} - {y_sym} = {number_text(a)} - {number_text(y)}"
+                  rf" = {number_text(delta[0])}")
     if len(delta) > 1:
         arithmetic = r"\begin{gathered}" + arithmetic + _batch_suffix(delta) + r"\end{gathered}"
     return BackwardStep("delta", L, k, f"δ of output unit {k + 1}", formula, arithmetic,
@@ -203,10 +204,10 @@ def _f_prime_line(spec: nw.NetworkSpec, layer: int, z: float, a: float, f_prime:
     key = spec.hidden_activation[layer - 1]
     symbol = _f_prime_symbol(spec, layer) + "(z)"
     if key == "sigmoid":
-        return rf"{symbol} &= a(1 - a) = {_num(a)}\,(1 - {_num(a)}) = {_num(f_prime)}"
+        return rf"{symbol} &= a(1 - a) = {number_text(a)}\,(1 - {number_text(a)}) = {number_text(f_prime)}"
     if key == "tanh":
-        return rf"{symbol} &= 1 - a^2 = 1 - {_factor(a)}^2 = {_num(f_prime)}"
-    return rf"{symbol} &= [z > 0] = [{_num(z)} > 0] = {_num(f_prime)}"
+        return rf"{symbol} &= 1 - a^2 = 1 - {_factor(a)}^2 = {number_text(f_prime)}"
+    return rf"{symbol} &= [z > 0] = [{number_text(z)} > 0] = {number_text(f_prime)}"
 
 
 TERMS_PER_LINE = 2
@@ -226,9 +227,11 @@ def _hidden_delta_step(bp: BackwardPass, layer: int, j: int) -> BackwardStep:
     fp = _f_prime_symbol(spec, layer)
     formula = (rf"\delta^{{({layer})}}_{{{j + 1}}} = \Big(\sum_k w^{{({layer + 1})}}_{{{j + 1}k}}\,"
                rf"\delta^{{({layer + 1})}}_k\Big)\cdot {fp}(z^{{({layer})}}_{{{j + 1}}})")
-    lines = [rf"\textstyle\sum_k w_{{{j + 1}k}}\,\delta_k &= " + r"\\ &\quad + ".join(rows) + f" = {_num(total)}",
+    lines = [rf"\textstyle\sum_k w_{{{j + 1}k}}\,\delta_k &= " + r"\\ &\quad + ".join(rows)
+             + f" = {number_text(total)}",
              _f_prime_line(spec, layer, z, a, f_prime),
-             rf"\delta^{{({layer})}}_{{{j + 1}}} &= {_factor(total)}\cdot {_num(f_prime)} = {_num(delta[0])}"]
+             (rf"\delta^{{({layer})}}_{{{j + 1}}} &= {_factor(total)}\cdot {number_text(f_prime)}"
+              rf" = {number_text(delta[0])}")]
     arithmetic = r"\begin{aligned}" + r"\\ ".join(lines) + _batch_suffix(delta, aligned=True) + r"\end{aligned}"
     return BackwardStep("delta", layer, j, f"δ of unit {j + 1} in {layer_name(spec, layer)}", formula,
                         arithmetic, {f"δ({layer})_{j + 1}": float(delta[0])})
@@ -247,7 +250,7 @@ def _weights_step(bp: BackwardPass, layer: int, j: int) -> BackwardStep:
                    rf"\cdot {source}_i \qquad \frac{{\partial L}}{{\partial b^{{({layer})}}_{{{j + 1}}}}}"
                    rf" = \delta^{{({layer})}}_{{{j + 1}}}")
         lines = [rf"\frac{{\partial L}}{{\partial w^{{({layer})}}_{{{i + 1}{j + 1}}}}} = {_factor(delta[0])}\cdot"
-                 rf"{_factor(a_prev[0, i])} = {_num(d_w[i])}" for i in range(len(d_w))]
+                 rf"{_factor(a_prev[0, i])} = {number_text(d_w[i])}" for i in range(len(d_w))]
     else:
         formula = (rf"\frac{{\partial L}}{{\partial w^{{({layer})}}_{{i{j + 1}}}}} = \frac{{1}}{{{batch}}}\sum_n"
                    rf"\delta^{{({layer})}}_{{{j + 1},n}}\cdot {source}_{{i,n}} \qquad"
@@ -256,10 +259,11 @@ def _weights_step(bp: BackwardPass, layer: int, j: int) -> BackwardStep:
         # example by example for the first weight only: four products a line would not fit the column
         products = [rf"{_factor(d)}\cdot{_factor(a)}" for d, a in zip(delta, a_prev[:, 0])]
         lines = [rf"\frac{{\partial L}}{{\partial w^{{({layer})}}_{{1{j + 1}}}}} = \tfrac{{1}}{{{batch}}}("
-                 + " + ".join(products[:2]) + r"\\ &\qquad + " + " + ".join(products[2:]) + rf") = {_num(d_w[0])}"]
-        lines += [rf"\frac{{\partial L}}{{\partial w^{{({layer})}}_{{{i + 1}{j + 1}}}}} = {_num(d_w[i])}"
+                 + " + ".join(products[:2]) + r"\\ &\qquad + " + " + ".join(products[2:])
+                 + rf") = {number_text(d_w[0])}"]
+        lines += [rf"\frac{{\partial L}}{{\partial w^{{({layer})}}_{{{i + 1}{j + 1}}}}} = {number_text(d_w[i])}"
                   for i in range(1, len(d_w))]
-    lines.append(rf"\frac{{\partial L}}{{\partial b^{{({layer})}}_{{{j + 1}}}}} = {_num(d_b)}")
+    lines.append(rf"\frac{{\partial L}}{{\partial b^{{({layer})}}_{{{j + 1}}}}} = {number_text(d_b)}")
     arithmetic = r"\begin{aligned}&" + r"\\ &".join(lines) + r"\end{aligned}"
     values = {weight_name(layer, i, j): float(d_w[i]) for i in range(len(d_w))}
     values[bias_name(layer, j)] = float(d_b)

@@ -171,16 +171,17 @@ def chain_gradient_figure(series: dict[str, np.ndarray]) -> go.Figure:
 def linear_collapse_figure(x: np.ndarray, linear_out: np.ndarray, collapsed_out: np.ndarray,
                            nonlinear_out: np.ndarray, activation: Activation, n_hidden: int) -> go.Figure:
     """The same weights with and without an activation, and the one affine map the linear stack equals."""
-    own_axis = activation.key != "linear"  # with no activation both curves share one axis and are the same: the
-    chosen = _line(x, nonlinear_out, f"{count(n_hidden, 'hidden layer')} with {activation.label}"  # chosen one dotted
-                   + (" (right axis)" if own_axis else " = no activation"),                     # over the other
-                   {"color": BLUE, "width": 4, **({} if own_axis else {"dash": "dot"})}, yaxis="y2" if own_axis else "y")
+    name = f"{count(n_hidden, 'hidden layer')} with {activation.label}"
+    if activation.key != "linear":  # its own axis: a deep sigmoid stack's output can span 0.01 where the linear one 5
+        chosen = _line(x, nonlinear_out, name + " (right axis)", {"color": BLUE, "width": 4}, yaxis="y2")
+    else:  # the same line as the 'no activation' one: dotted over it, not hidden under its width
+        chosen = _line(x, nonlinear_out, name + " = no activation", {"color": BLUE, "width": 4, "dash": "dot"},
+                       zorder=1)
     data = [
-        chosen if own_axis else {**chosen, "zorder": 1},
+        chosen,
         _line(x, linear_out, f"{count(n_hidden, 'hidden layer')}, no activation", {"color": ORANGE, "width": 6}),
         _line(x, collapsed_out, "one layer y = Wx + b (collapsed)", {"color": BLACK, "width": 2, "dash": "dash"}),
     ]
-    # Its own axis: a deep sigmoid stack's output can span 0.01 where the linear one spans 5.
     layout = base_layout(height=420, legend_below=True, hovermode="x unified",
                          xaxis=axis("network input x"), yaxis=axis("output y, no activation"),
                          yaxis2=axis(f"output y, {activation.label}", overlaying="y", side="right", showgrid=False,
