@@ -135,9 +135,9 @@ def decision_boundary() -> None:
     with controls:
         st.metric("misclassified", f"{int(wrong.sum())} of {len(data.y)}")
         st.markdown(
-            f"The perceptron says **{data.class_names[1]}** where $w_1x_1 + w_2x_2 + b \\ge 0$ (orange side) and "
+            f"The perceptron says **{data.class_names[1]}** where $w_1x_1 + w_2x_2 + b \\ge 0$ (blue side) and "
             f"**{data.class_names[0]}** elsewhere. The boundary $w_1x_1 + w_2x_2 + b = 0$ is a straight line; "
-            "the weight vector **w** is perpendicular to it and points to the orange side; $b$ shifts it."
+            "the weight vector **w** is perpendicular to it and points to the blue side; $b$ shifts it."
         )
         if not line_w.any():
             st.info(f"With w = 0 there is no line: every point gets class {1 if b >= 0 else 0} (z = b).")

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import colorsys
+
 import numpy as np
 import pytest
 
 from nnviz import data
 from nnviz import perceptron as perc
 from nnviz.data import PERCEPTRON_DATASETS
-from nnviz.figures.perceptron import boundary_segment, half_plane_polygon, xor_regions_figure
+from nnviz.figures.perceptron import (
+    boundary_segment,
+    decision_boundary_figure,
+    half_plane_polygon,
+    xor_regions_figure,
+)
+from nnviz.figures.playground import CLASS_COLORS, diverging_hex
 
 pytestmark = pytest.mark.unit
 
@@ -205,3 +213,28 @@ def test_the_xor_figure_marks_the_inputs_and_leaves_the_corner_to_neither_axis()
     layout = xor_regions_figure(grid, out, d.X, d.y, "step").to_dict()["layout"]
     for name in ("xaxis", "yaxis"):
         assert list(layout[name]["tickvals"]) == [0, 0.5, 1] and list(layout[name]["range"]) == [-0.5, 1.5]
+
+
+def test_the_classes_have_the_playgrounds_and_the_notebooks_colours():
+    """Class 1 (the perceptron's 'yes', z ≥ 0) blue and class 0 orange on every perceptron figure, as on the
+    Playground (orange −1 / class 0, blue +1 / class 1); the perceptron had them the other way round."""
+    d = data.logic_gate("AND")
+    names = ("no", "yes")
+    fig = decision_boundary_figure(d.X, d.y, np.array([1.0, 1.0]), -1.5, class_names=names).to_dict()
+    traces = {t["name"]: t for t in fig["data"]}
+    playground = dict(zip((0, 1), diverging_hex(np.array([-1.0, 1.0]))))
+    for label in (0, 1):
+        assert traces[names[label]]["marker"]["color"].upper() == CLASS_COLORS[label].upper() \
+            == playground[label].upper()
+        assert traces[f"predicted class {label}"]["fillcolor"] == CLASS_COLORS[label]
+    grid, out = perc.xor_over_square()
+    xor = data.logic_gate("XOR")
+    heat, *points = xor_regions_figure(grid, out, xor.X, xor.y, "step").to_dict()["data"]
+    assert [p["marker"]["color"] for p in points] == list(CLASS_COLORS[:2])
+    low, high = heat["colorscale"][0][1], heat["colorscale"][-1][1]  # output 0 looks like class 0, 1 like class 1
+    assert _hue(low) == pytest.approx(_hue(CLASS_COLORS[0]), abs=0.05)
+    assert _hue(high) == pytest.approx(_hue(CLASS_COLORS[1]), abs=0.05)
+
+
+def _hue(hex_colour: str) -> float:
+    return colorsys.rgb_to_hsv(*(int(hex_colour[i:i + 2], 16) / 255 for i in (1, 3, 5)))[0]

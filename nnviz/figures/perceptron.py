@@ -22,7 +22,7 @@ from nnviz.figures.style import (
 )
 from nnviz.formatting import compact
 
-CLASS_COLORS = (BLUE, ORANGE)
+CLASS_COLORS = (ORANGE, BLUE)  # as on the Playground and in the notebooks: class 1 (yes, z ≥ 0) blue
 CLASS_SYMBOLS = ("circle", "square")
 REGION_OPACITY = 0.13
 XOR_TICKS = [0, 0.5, 1]
@@ -223,7 +223,7 @@ def xor_regions_figure(grid: np.ndarray, outputs: np.ndarray, X: np.ndarray, y: 
     """The output of a network over the input square as a heatmap, with the four XOR points."""
     data = [
         {"type": "heatmap", "x": grid, "y": grid, "z": outputs, "zmin": 0, "zmax": 1,
-         "colorscale": [[0, "#DCEAF5"], [1, "#FBE3B4"]],
+         "colorscale": [[0, "#FBE3B4"], [1, "#DCEAF5"]],  # light CLASS_COLORS
          "colorbar": {"title": {"text": "output", "side": "right"}, "thickness": 14},  # beside the ticks, not on them
          "hovertemplate": "x₁ = %{x:.2f}, x₂ = %{y:.2f}: output %{z:.2f}<extra></extra>"},
     ]
