@@ -240,14 +240,14 @@ def batches() -> None:
         ui.table({"method": list(runs), "samples per step": [LOGISTIC_POINTS, batch_size, 1],
                   "steps per epoch": [run[1] for run in runs.values()],
                   "loss after training": [f"{run[0].losses[-1]:.3f}" for run in runs.values()]})
-    st.markdown(
-        f"The problem: logistic regression $p = \\sigma(w x + b)$ on {LOGISTIC_POINTS} seeded points; the contours "
-        f"are its cross-entropy over $(w, b)$. **Full-batch** GD averages the gradient over all {LOGISTIC_POINTS} "
-        f"samples: one smooth, expensive step per epoch. **Stochastic** GD uses one sample per step: "
-        f"{LOGISTIC_POINTS} cheap, noisy steps per epoch. **Mini-batches** sit in between, and are what "
-        f"`model.fit(batch_size=32)` does. An **epoch** is one pass over the data; the number of **steps** in it "
-        f"is ⌈{LOGISTIC_POINTS} / batch size⌉."
-    )
+        st.markdown(  # beside the two figures stacked in the other column, not under them
+            f"The problem: logistic regression $p = \\sigma(w x + b)$ on {LOGISTIC_POINTS} seeded points; the "
+            f"contours are its cross-entropy over $(w, b)$. **Full-batch** GD averages the gradient over all "
+            f"{LOGISTIC_POINTS} samples: one smooth, expensive step per epoch. **Stochastic** GD uses one sample per "
+            f"step: {LOGISTIC_POINTS} cheap, noisy steps per epoch. **Mini-batches** sit in between, and are what "
+            f"`model.fit(batch_size=32)` does. An **epoch** is one pass over the data; the number of **steps** in "
+            f"it is ⌈{LOGISTIC_POINTS} / batch size⌉."
+        )
 
 
 one_weight()
