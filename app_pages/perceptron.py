@@ -186,7 +186,10 @@ def advance(state: perc.PerceptronState, whole_epoch: bool) -> perc.PerceptronSt
 @st.fragment(run_every=0.7 if st.session_state.get(PLAY_KEY) else None)
 def learning_rule() -> None:
     run = st.session_state[RUN_KEY]
-    buttons = st.container(horizontal=True)  # one row that wraps (2 blocks, not st.columns' 11: see ui.try_this)
+    figure_col, text_col = st.columns([2, 1])
+    # beside the figure they drive, above the numbers they change: a lecture moment that opens at the figure shows
+    # them (in a row of their own above it they were under the moment bar that sticks at the top)
+    buttons = text_col.container(horizontal=True)  # a row that wraps (2 blocks, not st.columns' 11: see ui.try_this)
     playing = st.session_state.get(PLAY_KEY, False)
     # Play and Pause are two buttons, one shown at a time, each setting the state rather than toggling it: a click
     # handled twice (while the timer's reruns queue up) cannot undo itself
@@ -215,7 +218,6 @@ def learning_rule() -> None:
             st.rerun()
         run["state"] = state = advance(state, whole_epoch=play_speed.startswith("one epoch"))
 
-    figure_col, text_col = st.columns([2, 1])
     with figure_col:
         previous = (tuple(state.previous[0]), state.previous[1]) if state.previous else None
         ui.show_figure(boundary_figure(dataset_name, seed, tuple(state.w), state.b, previous,
