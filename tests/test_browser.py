@@ -445,10 +445,14 @@ READABLE = r"""() => {
   for (const svg of document.querySelectorAll('.js-plotly-plot .main-svg')) {
     const texts = [...svg.querySelectorAll('text')].filter(t => t.textContent.trim() && t.getBBox().width > 0);
     for (const t of texts) {
-      const style = getComputedStyle(t), rgb = (style.fill.match(/\d+/g) || [0, 0, 0]).map(Number);
+      const style = getComputedStyle(t);
       if (parseFloat(style.fontSize) < 18) small.push(`${key(svg)}: ${t.textContent.slice(0, 20)} (${style.fontSize})`);
-      if (t.closest('.xtick, .ytick, .g-xtitle, .g-ytitle') && (rgb[0] + rgb[1] + rgb[2]) / 3 > 110)
-        light.push(`${key(svg)}: ${t.textContent.slice(0, 20)} (${style.fill})`);
+      // the text's colour, and any a <span style="color: …"> in its label gave a part of it
+      const fills = [style.fill, ...[...t.querySelectorAll('tspan')].map(s => getComputedStyle(s).fill)];
+      const faint = fills.find(f => { const c = (f.match(/\d+/g) || [0, 0, 0]).map(Number); return (c[0] + c[1] + c[2]) / 3 > 110; });
+      // every axis's ticks and title: x2tick, g-y3title … (not only the first axes' xtick, g-ytitle)
+      if (t.closest("g[class$='tick'], g[class^='g-'][class$='title']") && faint)
+        light.push(`${key(svg)}: ${t.textContent.slice(0, 20)} (${faint})`);
     }
     const boxes = texts.map(t => [t.textContent.slice(0, 20), t.getBoundingClientRect()]);
     for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {

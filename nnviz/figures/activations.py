@@ -109,14 +109,12 @@ def _overlay_figure(x: np.ndarray, activations: Sequence[Activation], tol: float
     # top to bottom in the legend's order; the last row's name clear of the first x tick below it
     layout["yaxis3"] = axis("", domain=[0, strip_top], anchor="x3", type="category", categoryorder="array",
                             categoryarray=labels, range=[len(labels) - 0.5 + STRIP_FOOT, -0.5])
-    # A legend above the panels (one entry per function: clicking it hides its curves and strip row);
-    # the strip's rows also name each function in its colour.
+    # A legend above the panels (one entry per function: clicking it hides its curves and strip row).
     layout["showlegend"] = True
     layout["legend"].update({"orientation": "h", "x": 0, "xanchor": "left", "y": 0.98, "yanchor": "top",
                              "yref": "container", "title": {"text": "function:", "font": {"size": FONT_SIZE - 1}}})
-    layout["yaxis3"]["tickvals"] = labels
-    layout["yaxis3"]["ticktext"] = [f'<span style="color:{line_style(i)["color"]}">{label}</span>'
-                                    for i, label in enumerate(labels)]
+    layout["yaxis3"]["tickvals"] = labels  # names in the axis's dark text, each beside its bar in the function's
+    # colour (in that colour, orange and sky blue on white were too faint to read on a projector)
     data: list[dict] = []
     for i, act in enumerate(activations):
         style = line_style(i)
