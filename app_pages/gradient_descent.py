@@ -124,6 +124,13 @@ def divergence_note(label: str, trajectory: gd.Trajectory) -> str | None:
 
 # --- 1. One weight ---------------------------------------------------------------------------------
 # Sections 1-3 rerun on their own (ui.section_fragment); the mini-batch settings also rerun the Keras panel.
+def rate_of_the_chosen_preset() -> None:
+    """Choosing a preset shows its η, not one moved there earlier ('much too large' at η = 1.0 converges); the
+    η slider has a key per preset only so that its default can follow the preset."""
+    preset = st.session_state["gd1_preset"]
+    ui.apply_preset({f"gd1_lr_{preset}": PRESETS[preset]})
+
+
 @ui.section_fragment("gd_one_weight")
 def one_weight() -> None:
     own = ui.reruns("gd_one_weight")  # its widgets rerun this section alone
@@ -132,7 +139,7 @@ def one_weight() -> None:
     controls, plot = st.columns([1, 2])
     with controls:
         preset = st.radio("try a learning rate", list(PRESETS), horizontal=True, key="gd1_preset", index=1,
-                          **own, **ui.URL)
+                          on_change=ui.then_rerun(rate_of_the_chosen_preset, "gd_one_weight"), **ui.URL)
         lr_1d = ui.number_choice("learning rate η", CURVE_RATES, PRESETS[preset], key=f"gd1_lr_{preset}", **own)
         steps_1d = st.slider("steps", 1, 50, 10, key="gd1_steps", **own, **ui.URL)
         start_1d = st.slider("starting weight w₀", -2.0, 8.0, -1.0, step=0.5, key="gd1_start", **own, **ui.URL)
@@ -313,7 +320,8 @@ else:
 # --- Try this and Keras ------------------------------------------------------------------------------------
 ui.try_this([
     ui.Experiment("One weight: try each preset. Where does 'too large' land after each step, and why does it still "
-                  "converge?", tuple((name, {"gd1_preset": name}) for name in ("too large", "much too large"))),
+                  "converge?", tuple((name, {"gd1_preset": name, f"gd1_lr_{name}": PRESETS[name]})
+                                 for name in ("too large", "much too large"))),
     ui.Experiment("Round bowl: compare η = 0.95 and 1.05 (just below and above 2/λ = 1). Then the ravine: why is its "
                   "limit 0.1?", (("bowl, η = 0.95 and 1.05", {"gd2_surface": "bowl", "gd2_rates_bowl": [0.95, 1.05]}),
                                  ("the ravine", {"gd2_surface": "ravine"}))),

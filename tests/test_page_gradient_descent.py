@@ -26,6 +26,17 @@ def test_one_weight_presets_give_the_four_regimes(at):
     assert np.all(np.isfinite(values(steps["x"]))) and np.all(np.isfinite(values(steps["y"])))
 
 
+def test_a_preset_chosen_again_shows_its_own_rate_not_one_moved_to_before(at):
+    """'much too large' moved to η = 1.0 (which converges), then 'good', then 'much too large' again: it diverges."""
+    at.radio(key="gd1_preset").set_value("much too large").run()
+    at.select_slider(key="gd1_lr_much too large").set_value(1.0).run()
+    assert "gradient descent **oscillates" in texts(at)  # 1 − 2η = −1: it bounces for ever
+    at.radio(key="gd1_preset").set_value("good").run()
+    at.radio(key="gd1_preset").set_value("much too large").run()
+    assert at.select_slider(key="gd1_lr_much too large").value == 1.05
+    assert "gradient descent **diverges**" in texts(at)
+
+
 def test_one_weight_path_follows_the_update_rule(at):
     at.slider(key="gd1_steps").set_value(3).run()
     w = values(trace(figures(at)["gd_curve"], "steps")["x"])
