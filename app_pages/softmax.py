@@ -227,7 +227,7 @@ def naive_and_stable() -> None:
     ui.table({
         "class": [f"class {k}" for k in range(now.n_classes)],
         "(z + c)/T": [f"{v:.1f}" for v in big / temperature],
-        "naive e^x / Σ e^x (float32)": [f"{v:.4f}" for v in naive],
+        "naive e^x / Σ e^x (float32)": ["NaN" if np.isnan(v) else f"{v:.4f}" for v in naive],  # as the text says
         "stable, max subtracted": [f"{v:.4f}" for v in stable],
     })
     if sm.is_broken(naive):

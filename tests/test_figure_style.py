@@ -7,6 +7,7 @@ import plotly.graph_objects as go
 import pytest
 
 from nnviz.figures.style import (
+    BLACK,
     DARK_TEXT,
     LECTURE_MIN_FONT,
     axis,
@@ -328,7 +329,7 @@ def test_ticks_clear_of_the_corner_are_round_evenly_spaced_and_leave_the_bottom_
     assert values[0] - low <= steps[0] * 1.05 + 0.05 * (high - low)  # the lowest is the first one above it
 
 
-@pytest.mark.parametrize("chosen_loss, text", [(6.92, "L = 6.92 ↑"), (np.inf, "L = ∞ ↑"), (np.nan, "L = nan ↑")])
+@pytest.mark.parametrize("chosen_loss, text", [(6.92, "L = 6.92 ↑"), (np.inf, "L = ∞ ↑"), (np.nan, "L = NaN ↑")])
 def test_one_step_curve_marks_a_loss_above_its_axis_at_the_top_with_its_value(chosen_loss, text):
     """Lecture plan moment 11: at η = 56 and 100 the mini-batch's loss (3.8, 6.9) lay above the axis's top (3 × the
     loss before) and 'your η' vanished from the plot."""
@@ -342,6 +343,7 @@ def test_one_step_curve_marks_a_loss_above_its_axis_at_the_top_with_its_value(ch
     assert mark["marker"]["symbol"] == "triangle-up" and not mark["cliponaxis"]
     [value] = fig["layout"]["annotations"]
     assert value["text"] == text and (value["x"], value["y"]) == (2.0, top) and value["xanchor"] == "right"
+    assert value["font"]["color"] == BLACK  # not the mark's orange: 2.2:1 on white, too faint for a projector
     below = one_step_figure(rates, np.linspace(0.7, 7, 81), 0.7, 0.01, 0.69).to_dict()
     mark = next(t for t in below["data"] if t["name"] == "your η")
     assert list(mark["y"]) == [0.69] and mark["marker"]["symbol"] == "diamond" and "annotations" not in below["layout"]

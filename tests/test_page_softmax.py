@@ -81,7 +81,7 @@ def test_adding_a_constant_changes_nothing_even_at_1000(at):
     np.testing.assert_allclose(shown_probs(at), before)  # the bars use the logits without c
     assert float(metric(at, "largest change")) < 1e-12
     stability = at.table[1].value
-    assert list(stability["naive e^x / Σ e^x (float32)"]) == ["nan"] * 3
+    assert list(stability["naive e^x / Σ e^x (float32)"]) == ["NaN"] * 3  # as the text writes it
     assert list(stability["stable, max subtracted"]) == [f"{p:.4f}" for p in before]
     assert "The naive formula broke down" in texts(at)
 

@@ -268,11 +268,12 @@ def one_step_figure(rates: np.ndarray, losses: np.ndarray, loss_before: float, c
     highest = float(np.nanmax(finite)) if np.any(np.isfinite(finite)) else loss_before
     top = min(highest, max(3 * loss_before, 1.0)) * 1.08
     above = not np.isfinite(chosen_loss) or chosen_loss > top
-    shown = "∞" if np.isinf(chosen_loss) else f"{chosen_loss:.3g}"  # NaN as 'nan'
-    # its value on a white box (the curve leaves the plot near it), left of and under the mark
+    shown = "∞" if np.isinf(chosen_loss) else "NaN" if np.isnan(chosen_loss) else f"{chosen_loss:.3g}"
+    # its value on a white box (the curve leaves the plot near it), left of and under the mark, in black (orange
+    # text on white is too faint for a projector)
     value = [{"x": float(np.log10(chosen)), "y": top, "text": f"L = {shown} ↑", "showarrow": False, "xanchor": "right",
               "yanchor": "top", "xshift": -12, "yshift": -2, "bgcolor": TEXT_BOX,
-              "font": {"size": FONT_SIZE, "color": ORANGE}}] if above else []
+              "font": {"size": FONT_SIZE, "color": BLACK}}] if above else []
     data = [
         {"type": "scatter", "x": rates.tolist(), "y": finite.tolist(), "mode": "lines", "name": "loss after one step",
          "line": line_style(0), "hovertemplate": "η = %{x:.3g}: L = %{y:.4g}<extra></extra>"},
