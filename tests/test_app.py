@@ -142,7 +142,7 @@ print(json.dumps(result))
         assert result[page] == {"exception": False, "tensorflow": False, "keras": False}, page
 
 
-@pytest.mark.parametrize(("height", "drawn"), [(400, 480), (533, 640), (560, 640), (640, 640), (800, 800)])
+@pytest.mark.parametrize(("height", "drawn"), [(400, 480), (450, 540), (533, 560), (560, 560), (640, 640), (800, 800)])
 def test_lecture_mode_figures_grow_but_fit_a_projector_unless_they_did_not_before(height, drawn):
     from nnviz import ui
 

@@ -327,6 +327,6 @@ def test_lecture_mode_gives_the_output_plane_the_figures_height():
     at.run()
     assert not at.exception
     layout = figures(at)["pg_figure"]["layout"]
-    assert layout["height"] == 640  # 1.2 x 560 = 672 would not fit under Streamlit's header
+    assert layout["height"] == 560  # 1.2 x 560 = 672 would not fit under Streamlit's header and the moment bar
     assert layout["yaxis2"]["domain"] == [0.0, 1.0]
     assert [a["text"] for a in layout["annotations"]] == ["inputs", "hidden 1", "hidden 2", "output"]

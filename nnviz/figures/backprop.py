@@ -145,6 +145,11 @@ class _Rows(NamedTuple):
     px_y: float
 
 
+# px: the most a diagram is drawn in Lecture mode, a little over LECTURE_VIEW_HEIGHT: 4 units in a layer need it for
+# their z and δ labels (it is then seen whole under Streamlit's header, not under a lecture moment's bar as well)
+TALLEST_DIAGRAM = LECTURE_VIEW_HEIGHT + 80
+
+
 def _rows(tallest: int, note: bool, least_height: int) -> _Rows:
     """The least height from ``least_height`` on (in 20 px steps, up to what Lecture mode shows whole) at which, in
     Lecture mode, a unit's z and the δ of the unit under it fit between them; z and δ sit just outside their unit."""
@@ -157,7 +162,7 @@ def _rows(tallest: int, note: bool, least_height: int) -> _Rows:
     while True:
         plot = height * lecture_height_factor(height) - 2 * MARGIN - (2 * EDGE_SIZE if note else 0)
         px_y = (plot - below - above) / max(tallest - 1, 1)
-        if px_y >= 2 * offset + label + 4 or height * lecture_height_factor(height) >= LECTURE_VIEW_HEIGHT:
+        if px_y >= 2 * offset + label + 4 or height * lecture_height_factor(height) >= TALLEST_DIAGRAM:
             break
         height += 20
     top = (tallest - 1) / 2

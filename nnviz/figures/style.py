@@ -187,9 +187,10 @@ def vertical_marker(x: float, text: str, color: str = GREY, panel_index: int = 0
 LECTURE_MIN_FONT = 18  # px: the smallest text of a figure in Lecture mode
 LECTURE_FONT_FACTOR = 22 / 16  # Lecture mode's fonts: base 16 px -> 22 px
 LECTURE_HEIGHT_FACTOR = 1.2
-# px: the most of a 1280x720 projector's height a figure may take, under Streamlit's header (60 px) with a margin, so
-# that the lecturer can scroll it into view whole
-LECTURE_VIEW_HEIGHT = 640
+# px: the most of a 1280x720 projector's height a figure may take, so that it can be seen whole under Streamlit's
+# header (60 px) and the lecture plan's moment bar that sticks under it (~90 px: 640 px figures opened as a moment
+# lost their x axis and legend under the screen's edge)
+LECTURE_VIEW_HEIGHT = 560
 
 
 def lecture_height_factor(height: int | None) -> float:
