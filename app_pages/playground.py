@@ -283,6 +283,7 @@ def draw(data: pg.Data, interactive: bool, frame: int = 0) -> None:
         data.test_points if show_test else None, data.test_labels if show_test else None,
         state.train_loss, state.test_loss, data.classes, keras_losses(state),
         clickable_plane=interactive and st.session_state.get("pg_edit", "off") != "off",
+        input_names=[pg.unit_label(state.config, 0, unit) for unit in range(len(pictures.inputs))],
         # the narrowest it is drawn at: a projector's 1080 px in Lecture mode, else a phone's
         **({"width_hint": 1080, "font_scale": ui.LECTURE_FONT_FACTOR} if ui.lecture_mode() else {}))
     if interactive:

@@ -322,11 +322,11 @@ def test_lecture_mode_gives_the_output_plane_the_figures_height():
     layout = figures(at)["pg_figure"]["layout"]
     assert layout["height"] == 560
     assert layout["yaxis2"]["domain"] == [0.42, 1.0]
-    assert [a["text"] for a in layout["annotations"]] == ["inputs", "1", "2", "output", "hidden layers"]
+    assert [a["text"] for a in layout["annotations"]] == ["inputs", "1", "2", "output", "hidden layers", "x₁", "x₂"]
     at.session_state["lecture_mode"] = True
     at.run()
     assert not at.exception
     layout = figures(at)["pg_figure"]["layout"]
     assert layout["height"] == 560  # 1.2 x 560 = 672 would not fit under Streamlit's header and the moment bar
     assert layout["yaxis2"]["domain"] == [0.0, 1.0]
-    assert [a["text"] for a in layout["annotations"]] == ["inputs", "hidden 1", "hidden 2", "output"]
+    assert [a["text"] for a in layout["annotations"]] == ["inputs", "hidden 1", "hidden 2", "output", "x₁", "x₂"]

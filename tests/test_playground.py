@@ -317,3 +317,33 @@ def test_a_wide_figure_gives_the_output_plane_its_whole_height():
     assert (wide.legend.x, wide.legend.xanchor) == (1.0, "right")
     assert list(narrow.yaxis2.domain) == [0.42, 1.0] and list(narrow.xaxis2.domain) == [0.62, 0.98]
     assert narrow.legend.x == 0.6
+
+
+@pytest.mark.parametrize(("features", "width", "font_scale"),
+                         [(("x1", "x2"), 358, 1.0), (("x1", "x2", "x1sq", "x2sq", "x1x2", "sinx1", "sinx2"), 358, 1.0),
+                          (("x1", "x2", "x1sq", "x2sq"), 1080, 22 / 16)])
+def test_the_inputs_are_named_left_of_their_pictures(features, width, font_scale):
+    """Lecture moment 14 adds x₁² and x₂² to the inputs: their pictures had no names (a lecturer could not point
+    at them). Each input's name is written at its picture's height, right-aligned in room left of the pictures,
+    inside the figure."""
+    config = pg.PlaygroundConfig(dataset="circle", features=features, hidden=(2,))
+    data = pg.make_data(config)
+    state = pg.initial_state(config, data)
+    p = pg.pictures(state, n=8)
+    layers, out = figs.unit_pictures(p.inputs, p.hidden, p.output, "tanh", 2)
+    names = [pg.unit_label(config, 0, unit) for unit in range(len(features))]
+    fig = figs.playground_figure(layers, ["inputs", "hidden 1", "output"], state.network.weights, out,
+                                 data.train_points, data.train_labels, None, None, state.train_loss,
+                                 state.test_loss, 2, width_hint=width, font_scale=font_scale, input_names=names)
+    written = [a for a in fig.layout.annotations if a.text in names]
+    assert [a.text for a in written] == names == [pg.FEATURES[f][0] for f in features]
+    handles = next(t for t in fig.data if t.name == "unit handles")
+    inputs = [(x, y) for (layer, _), x, y in zip(handles.customdata, handles.x, handles.y) if layer == 0]
+    picture_left = inputs[0][0] - figs.PICTURE / 2  # at most PICTURE wide
+    for a, (_, y) in zip(written, inputs):
+        assert a.xanchor == "right" and a.y == pytest.approx(y)
+        width_px = figs._text_width(a.text, figs.INPUT_NAME_FONT * font_scale)
+        assert a.x * width - width_px >= 0  # inside the figure
+        assert a.x < picture_left  # left of the pictures
+    # and at epoch 0 the loss curve's axis counts whole epochs (plotly ticked 0.2, 0.4 …)
+    assert fig.layout.xaxis3.dtick == 1 and list(fig.layout.xaxis3.range) == [0, 1]

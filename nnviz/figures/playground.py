@@ -88,6 +88,7 @@ def scaled(values: np.ndarray, activation: str) -> np.ndarray:
 HEADER_FONT = FONT_SIZE - 1
 PHONE_WIDTH = 358  # px: the figure on a phone (390 px wide)
 PICTURE = 0.075  # width of a unit's picture, as a fraction of the figure's width
+INPUT_NAME_FONT, INPUT_NAME_GAP = FONT_SIZE - 2, 8  # px: an input's name left of its picture, and the room around it
 NETWORK_RIGHT = 0.48  # 0.14 of the width (46 px on a phone) for the y ticks and titles of the output and the loss
 WIDE = 900  # px: a figure at least this wide (Lecture mode's 1080) is laid out with the output plane its whole height
 # where each part sits (figure fractions): the network (its right end, its band of height), the output plane, the
@@ -105,9 +106,11 @@ def playground_figure(layer_pictures: Sequence[Sequence[np.ndarray]], layer_titl
                       train_labels: np.ndarray, test_points: np.ndarray | None, test_labels: np.ndarray | None,
                       train_loss: Sequence[float], test_loss: Sequence[float], classes: int,
                       keras_loss: Sequence[float] | None = None, clickable_plane: bool = False,
-                      height: int = 560, width_hint: int = PHONE_WIDTH, font_scale: float = 1.0) -> go.Figure:
+                      height: int = 560, width_hint: int = PHONE_WIDTH, font_scale: float = 1.0,
+                      input_names: Sequence[str] = ()) -> go.Figure:
     """``layer_pictures[l]`` are the RGB pictures of layer l's units (inputs first, output last);
     ``weights[l]`` the kernel from layer l to l+1. Points are coloured by class (regression: by value).
+    ``input_names`` (x₁, x₁² …) are written left of the inputs' pictures, in room the network gives up.
 
     The layers' titles are one row if they fit side by side in a figure ``width_hint`` px wide whose fonts are
     drawn ``font_scale`` times larger (the narrowest it must serve: a phone's, unless in Lecture mode), else two rows:
@@ -120,8 +123,12 @@ def playground_figure(layer_pictures: Sequence[Sequence[np.ndarray]], layer_titl
     right, band_low, band_high = parts["network"]
     band = band_high - band_low
     pic_h, gap = min(0.14, 0.86 / max(tallest, 1) - 0.02) * band, 0.02 * band
-    pic_w = min(PICTURE, right / n_layers * 0.55)
-    column_x = [0.01 + k * (right - pic_w - 0.01) / max(n_layers - 1, 1) for k in range(n_layers)]
+    name_font = INPUT_NAME_FONT * font_scale
+    names_room = (max((_text_width(n, name_font) for n in input_names), default=-INPUT_NAME_GAP) + INPUT_NAME_GAP) \
+        / width_hint  # figure fraction
+    pic_w = min(PICTURE, (right - names_room) / n_layers * 0.55)
+    first = 0.01 + names_room
+    column_x = [first + k * (right - pic_w - first) / max(n_layers - 1, 1) for k in range(n_layers)]
 
     def centre(layer: int, unit: int) -> tuple[float, float]:
         count = len(layer_pictures[layer])
@@ -138,6 +145,9 @@ def playground_figure(layer_pictures: Sequence[Sequence[np.ndarray]], layer_titl
 
     data: list[dict] = []
     annotations = layer_headers(layer_titles, [x + pic_w / 2 for x in column_x], width_hint, font_scale)
+    annotations += [{"x": first - INPUT_NAME_GAP / 2 / width_hint, "y": centre(0, unit)[1], "xref": "x", "yref": "y",
+                     "text": name, "showarrow": False, "xanchor": "right", "yanchor": "middle",
+                     "font": {"size": INPUT_NAME_FONT, "color": BLACK}} for unit, name in enumerate(input_names)]
     two_rows = any(a.get("yshift") for a in annotations)
     layout = base_layout(height=height, margin={"l": 10, "r": 10, "t": 64 if two_rows else 40, "b": 96},
                          showlegend=True,
@@ -227,7 +237,8 @@ def playground_figure(layer_pictures: Sequence[Sequence[np.ndarray]], layer_titl
     train_loss = [train_loss[i] for i in shown]
     test_loss = [test_loss[i] for i in shown]
     layout[f"xaxis{curve}"] = axis("epoch", domain=list(parts["loss"][0]), anchor=f"y{curve}",
-                                   rangemode="nonnegative")
+                                   rangemode="nonnegative",  # whole epochs: at epoch 0 plotly ticked 0.2, 0.4 …
+                                   **({"range": [0, max(epochs[-1], 1)], "dtick": 1} if epochs[-1] < 5 else {}))
     layout[f"yaxis{curve}"] = axis("loss", domain=list(parts["loss"][1]), anchor=f"x{curve}", rangemode="tozero")
     for values, name, dash in ((train_loss, "training loss", "solid"), (test_loss, "test loss", "dash")):
         data.append({"type": "scatter", "x": epochs, "y": [v if np.isfinite(v) else None for v in values],
