@@ -172,8 +172,9 @@ def step_controls(n_steps: int) -> int:
         st.session_state[STEP_KEY] = n_steps if delta is None else min(max(current + delta, 0), n_steps)
 
     buttons = st.container(horizontal=True)  # one row that wraps (2 blocks, not 12: see ui.try_this)
-    buttons.button("◀ Back", on_click=move, args=(-1,), width="stretch", key="bp_back")
-    buttons.button("Step ▶", on_click=move, args=(1,), width="stretch", key="bp_next", type="primary")
+    buttons.button("◀ Back", on_click=move, args=(-1,), width="stretch", key="bp_back", shortcut=ui.BACK_SHORTCUT)
+    buttons.button("Step ▶", on_click=move, args=(1,), width="stretch", key="bp_next", type="primary",
+                   shortcut=ui.STEP_SHORTCUT)
     buttons.button("All steps", on_click=move, args=(None,), width="stretch", key="bp_all")
     buttons.button("Reset", on_click=move, args=(-n_steps,), width="stretch", key="bp_reset")
     return st.slider("backward step (0 = forward pass only)", 0, n_steps, key=STEP_KEY, **ui.URL,

@@ -193,12 +193,12 @@ def learning_rule() -> None:
     playing = st.session_state.get(PLAY_KEY, False)
     # Play and Pause are two buttons, one shown at a time, each setting the state rather than toggling it: a click
     # handled twice (while the timer's reruns queue up) cannot undo itself
-    play_or_pause = buttons.button("⏸ Pause", key="perc_pause", width="stretch") if playing else \
-        buttons.button("▶ Play", key="perc_play", width="stretch")
+    play_or_pause = buttons.button("⏸ Pause", key="perc_pause", width="stretch", shortcut=ui.PLAY_SHORTCUT) \
+        if playing else buttons.button("▶ Play", key="perc_play", width="stretch", shortcut=ui.PLAY_SHORTCUT)
     if play_or_pause:
         st.session_state[PLAY_KEY] = not playing
         st.rerun()  # the whole page: the fragment's timer is set when the page runs
-    if buttons.button("Step: 1 sample", key="perc_step", width="stretch"):
+    if buttons.button("Step: 1 sample", key="perc_step", width="stretch", shortcut=ui.STEP_SHORTCUT):
         run["state"] = advance(run["state"], whole_epoch=False)
     if buttons.button("Step: 1 epoch", key="perc_epoch", width="stretch"):
         run["state"] = advance(run["state"], whole_epoch=True)

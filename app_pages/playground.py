@@ -213,8 +213,9 @@ def buttons(data: pg.Data) -> None:
     which Streamlit never drops, while a click inside a fragment that reruns every frame can be lost."""
     playing = st.session_state.get(PLAY_KEY, False)
     b1, b2, b3, _ = st.columns([1, 1, 1, 3.6])
-    b1.button("■ Pause" if playing else "▶ Play", key="pg_play", type="primary", width="stretch", on_click=toggle_play)
-    if b2.button("Step", key="pg_step", width="stretch", help="Train one epoch."):
+    b1.button("■ Pause" if playing else "▶ Play", key="pg_play", type="primary", width="stretch", on_click=toggle_play,
+              shortcut=ui.PLAY_SHORTCUT)
+    if b2.button("Step", key="pg_step", width="stretch", help="Train one epoch.", shortcut=ui.STEP_SHORTCUT):
         st.session_state[STATE_KEY] = pg.train(st.session_state[STATE_KEY], data, STEP_EPOCHS)
     if b3.button("Reset", key="pg_reset", width="stretch", help="New weights from the seed, epoch 0."):
         state = st.session_state[STATE_KEY]

@@ -292,6 +292,10 @@ def moment_list() -> None:
             moment_link(number, label=f"{number}. {PAGES_BY_KEY[moment.page].title}: {moment.show}")
 
 
+# Keyboard keys of the buttons that walk through a process, the same on every page: a lecturer who scrolled down to
+# a step's formula (or a figure) presses a key instead of scrolling back up to the button
+STEP_SHORTCUT, BACK_SHORTCUT, PLAY_SHORTCUT = "S", "B", "P"
+
 PAGE_TOP_KEY = "page_top"  # app.py's container above the page
 MOMENT_BAR_KEY = "moment_bar"
 # the bar stays at the top of the window (under Streamlit's header) while the page scrolls to the moment's element:

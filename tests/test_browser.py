@@ -322,6 +322,34 @@ def test_backpropagation_steps_and_gradient_tape_in_the_browser(server_url, page
     screenshot_whole_app(page, "backprop-gradient-tape")
 
 
+def test_step_buttons_answer_their_keys_but_not_while_a_field_is_typed_in(server_url, page):
+    """A lecturer who scrolled down to a step's formula presses S (Step) and B (Back) instead of scrolling back up to
+    the buttons (lecture moment 10); the same keys on every page."""
+    from playwright.sync_api import expect
+
+    from nnviz.ui import BACK_SHORTCUT, STEP_SHORTCUT
+
+    page.goto(f"{server_url}/backprop")
+    wait_until_idle(page)
+    step = metric_value(page, "step (of 8)")
+    for key, shown in ((STEP_SHORTCUT, "1"), (STEP_SHORTCUT, "2"), (BACK_SHORTCUT, "1")):
+        page.keyboard.press(key.lower())
+        expect(step).to_have_text(shown)
+    page.goto(f"{server_url}/playground")
+    wait_until_idle(page)
+    shape = page.locator(".st-key-pg_shape input")
+    shape.click()
+    shape.press("End")
+    shape.press_sequentially(STEP_SHORTCUT.lower())
+    page.wait_for_timeout(1500)
+    expect(metric_value(page, "epoch")).to_have_text("0")  # a letter typed into a field is the field's
+    shape.press("Backspace")
+    shape.blur()
+    page.keyboard.press(STEP_SHORTCUT.lower())
+    expect(metric_value(page, "epoch")).not_to_have_text("0", timeout=10_000 * HANG_FACTOR)
+    assert exceptions_on(page) == [] and page.console_errors == []
+
+
 def test_playground_plays_and_pauses_in_the_browser(server_url, page):
     from playwright.sync_api import expect
 
