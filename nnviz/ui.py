@@ -310,8 +310,9 @@ MOMENT_BAR_CSS = (f"@media (min-width: {WIDE}px) {{[data-testid='stLayoutWrapper
                   f".st-key-{MOMENT_BAR_KEY} [data-testid='stPageLink-NavLink']:not(:hover) "
                   "{background-color: transparent;}"
                   f".st-key-{MOMENT_BAR_KEY} [data-testid='stPageLink-NavLink'] * {{font-weight: 400;}}")
-# Scrolls the moment's element into view once its page has drawn (the figures above it change their heights as
-# they draw), leaving room at the top for Streamlit's header and the moment bar.
+# Scrolls the moment's element into view once its page has drawn, leaving room at the top for Streamlit's header and
+# the moment bar; and again each time the page's height changes while figures above it draw (at fixed times only, a
+# figure that drew late left the page one section higher), until the lecturer scrolls, clicks or types, or 8 s on.
 _SCROLL_JS = """
 export default function ({ data }) {
   const scroll = () => {
@@ -322,8 +323,14 @@ export default function ({ data }) {
     target.style.scrollMarginTop = wide ? "8rem" : "4.5rem";  // under the header and the moment bar that sticks
     target.scrollIntoView({ block: "start" });
   };
-  setTimeout(scroll, 300);
-  setTimeout(scroll, 1500);
+  const done = new AbortController();
+  const page = document.querySelector("[data-testid='stMainBlockContainer']");
+  const observer = new ResizeObserver(scroll);
+  const stop = () => { observer.disconnect(); done.abort(); };
+  for (const name of ["wheel", "touchstart", "mousedown", "keydown"])
+    window.addEventListener(name, stop, { capture: true, signal: done.signal });
+  setTimeout(() => { scroll(); if (page && !done.signal.aborted) observer.observe(page); }, 300);
+  setTimeout(stop, 8000);
 }
 """
 _SCROLL = st.components.v2.component("nnviz_scroll_to", html="<span></span>", js=_SCROLL_JS)
