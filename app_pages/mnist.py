@@ -186,11 +186,9 @@ def follow_job(state: nn.MnistPageState):
 
 
 def training_progress(state: nn.MnistPageState) -> None:
-    """Stop, the progress, the curves and the numbers of the current run (redrawn every POLL_SECONDS while a
-    job is queued or running: the only part of the page that changes then)."""
+    """The progress, the curves and the numbers of the current run (redrawn every POLL_SECONDS while a job is
+    queued or running: the only part of the page that changes then)."""
     progress = follow_job(state) if state.job else None
-    st.button("Stop", key="mn_stop", disabled=state.job is None, on_click=stop_training, args=(state,),
-              help="Stops after the current batch; the network keeps what it has learned so far.")
     run = state.run
     if run is None:
         st.info("Press **Train a new network**. With the default settings it takes a few seconds and reaches "
@@ -276,6 +274,11 @@ def training_section(state: nn.MnistPageState, config: nn.MLPConfig, data) -> No
     buttons.button(f"Continue training (+{config.epochs} epoch{'s' if config.epochs > 1 else ''})",
                    key="mn_continue", disabled=not can_continue, on_click=start_training,
                    args=(state, config, data, False))
+    # beside Train, not on a row of its own above the curves (lecture moment 18: they started ~420 px down a 720 px
+    # screen); outside the polling fragment, a press reruns the page, which Streamlit never drops; the page runs
+    # again when the job starts and when it ends, so it is on exactly while one runs
+    buttons.button("Stop", key="mn_stop", disabled=not busy, on_click=stop_training, args=(state,),
+                   help="Stops after the current batch; the network keeps what it has learned so far.")
     if run is not None and run.history.diverged and not busy:
         st.caption("Continue is off: the training diverged, so the weights are NaN or enormous and every further "
                    "step would be NaN as well (TerminateOnNaN would stop it at the first batch). Train a new network "
@@ -285,8 +288,8 @@ def training_section(state: nn.MnistPageState, config: nn.MLPConfig, data) -> No
                    "exactly as it was built and compiled, so it needs the same settings (only the epochs may "
                    "differ). Press Train to build a new network with these settings.")
     elif busy:
-        st.caption("The network trains in a Keras worker beside this server: scroll, read, move other settings or "
-                   "visit another page meanwhile; it goes on, and this section shows it when you are back.")
+        st.caption("It trains in a Keras worker, not in this page: scroll, read or visit another page meanwhile; it "
+                   "goes on.")
     if state.failure and not (run is not None and run.history.stopped_by == "failed"):
         st.warning(state.failure)  # the press found a Keras job of this session still running
     st.fragment(training_progress, run_every=POLL_SECONDS if busy else None)(state)
