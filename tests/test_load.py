@@ -380,7 +380,7 @@ def validation_points(page) -> list[int]:
     """Points of the 'this run: validation' traces of the training curves (one per completed epoch)."""
     curves = page.locator(".st-key-mn_curves .js-plotly-plot").evaluate(
         "gd => gd._fullData.map(t => ({name: t.name, n: t._length}))")
-    return [c["n"] for c in curves if c["name"] == "this run: validation"]
+    return [c["n"] for c in curves if c["name"].startswith("this run") and c["name"].endswith(": validation")]
 
 
 # --- 1. a widget change and a page switch during a training; Stop; memory -----------------------------------

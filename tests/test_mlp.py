@@ -219,3 +219,19 @@ def test_model_code_writes_float_literals_keras_accepts():
     code = nn.model_code(nn.MLPConfig(learning_rate=1, momentum=0))
     assert "SGD(learning_rate=1.0, momentum=0.0)" in code
     assert "Adam(learning_rate=3.0)" in nn.model_code(nn.MLPConfig(optimizer="adam", learning_rate=3))
+
+
+def test_the_curves_name_this_runs_settings_beside_earlier_runs():
+    """Lecture moment 19 (η = 10 after η = 0.1): the legend named the earlier run's settings but called the new one
+    only 'this run'. Alone, it is 'this run'."""
+    from nnviz.figures.mnist import training_curves_figure
+
+    history = nn.TrainingHistory(steps={"epoch": [0.5, 1.0], "loss": [1.0, 0.5], "accuracy": [0.5, 0.8]},
+                                 epochs={"epoch": [1], "val_loss": [0.6], "val_accuracy": [0.8]})
+    fast = nn.MLPConfig(learning_rate=10.0)
+    earlier = [(f"run 1: {nn.MLPConfig().describe()}", history)]
+    names = {t.name for t in training_curves_figure(history, earlier, settings=fast.describe()).data}
+    assert f"this run ({fast.describe()}): training" in names and "SGD η=10" in fast.describe()
+    assert f"run 1: {nn.MLPConfig().describe()}: validation" in names
+    alone = {t.name for t in training_curves_figure(history, settings=fast.describe()).data}
+    assert alone == {"this run: training", "this run: validation"}

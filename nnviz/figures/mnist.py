@@ -122,9 +122,11 @@ LOG_LOSS_ABOVE = 100.0  # a loss above this (an exploding run) switches the loss
 
 
 def training_curves_figure(history: TrainingHistory, earlier: Sequence[tuple[str, TrainingHistory]] = (),
-                           total_epochs: int | None = None) -> go.Figure:
+                           total_epochs: int | None = None, settings: str = "") -> go.Figure:
     """Loss and accuracy against epochs: training (the mean of each window of batches, drawn as it
-    trains) and validation (once per epoch), with earlier runs for comparison, and where this run diverged."""
+    trains) and validation (once per epoch), with earlier runs for comparison, and where this run diverged.
+    ``settings`` (MLPConfig.describe) names this run's beside the earlier runs' (at η = 10 beside η = 0.1, 'this
+    run' alone did not say which was which)."""
     layout = base_layout(height=420, legend_below=True)
     # At the figure's bottom edge, the plot pushed up to make room: clear of the 'epoch' titles whatever the
     # fonts (Lecture mode) and the number of runs (the legend's height).
@@ -137,7 +139,8 @@ def training_curves_figure(history: TrainingHistory, earlier: Sequence[tuple[str
         for suffix in ("", "2"):
             layout[f"xaxis{suffix}"]["range"] = [0, max(total_epochs, history.completed_epochs) + 0.05]
     data = []
-    runs = [(label, h, 2 + i) for i, (label, h) in enumerate(earlier)] + [("this run", history, 0)]
+    this_run = f"this run ({settings})" if earlier and settings else "this run"
+    runs = [(label, h, 2 + i) for i, (label, h) in enumerate(earlier)] + [(this_run, history, 0)]
     for label, run, style_index in runs:
         current = style_index == 0
         for panel, metric in enumerate(("loss", "accuracy")):
