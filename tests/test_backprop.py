@@ -311,3 +311,33 @@ def test_with_one_example_and_one_or_two_outputs_the_other_class_flips_every_gra
 def test_with_three_outputs_or_four_examples_not_every_gradient_flips(setup):
     g0, g1 = _gradients_for_each_class(seed=0, **setup)
     assert np.any((np.sign(g0) == np.sign(g1)) & (g0 != 0))
+
+
+@pytest.mark.parametrize("setup", [bpm.BackpropSetup(), bpm.BackpropSetup(hidden_units=2)])
+def test_no_other_edge_runs_through_an_edge_label(setup):
+    """Lecture moment 10: '−1.06' (x₂→h₁) sat where x₁→h₂ crosses it, so it could be either edge's weight (its white
+    box hid the other edge there). Each label sits where no other edge passes under it (in the default network and
+    with two hidden units; in larger ones where the fewest do)."""
+    from nnviz.figures import backprop as fb
+
+    d = bpm.diagram(pass_for(setup), 0)
+    pos = fb._positions(d.sizes)
+    segments = [(pos[e.layer - 1][e.i], pos[e.layer][e.j]) for e in d.edges]
+    place = fb._Place(180.0, 150.0, fb.LECTURE_FONT_FACTOR)
+    spots = fb._edge_label_spots(d, segments, [], place)
+    in_px = [((x0 * place.px_x, y0 * place.px_y), (x1 * place.px_x, y1 * place.px_y)) for (x0, y0), (x1, y1) in segments]
+    assert None not in spots
+    for k, (x, y) in enumerate(spots):
+        box = place.label(x, y, d.edges[k].label, fb.EDGE_SIZE)
+        assert fb._crosses(in_px[k], box)  # on its own edge
+        assert not any(fb._crosses(s, box) for j, s in enumerate(in_px) if j != k), d.edges[k].label
+
+
+def test_a_segment_crosses_a_box_only_where_it_passes_through_it():
+    from nnviz.figures.backprop import _crosses
+
+    box = (0.0, 2.0, 0.0, 1.0)  # left, right, bottom, top
+    assert _crosses(((-1, 0.5), (3, 0.5)), box) and _crosses(((1, -1), (1, 2)), box)  # across
+    assert _crosses(((-1, -1), (3, 2)), box) and _crosses(((0.5, 0.5), (5, 5)), box)  # diagonal; from inside
+    assert not _crosses(((-1, 2), (3, 2)), box) and not _crosses(((3, -1), (3, 2)), box)  # above; beside
+    assert not _crosses(((-1, 0.9), (0.0, 1.5)), box) and not _crosses(((2.5, 0), (5, -3)), box)  # past a corner

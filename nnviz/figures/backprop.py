@@ -104,9 +104,12 @@ def _right_room(d: Diagram, z_texts: list[str], usable_width: float) -> float:
 
 def _edge_label_spots(d: Diagram, segments, obstacles: list, place: _Place) -> list[tuple[float, float] | None]:
     """A point on each edge for its label, or None where every candidate point would cover a unit, a z or δ,
-    or a label placed before it. The current step's edges come first, then the edges by |value|, largest first:
+    or a label placed before it. Of the free points, one that no other edge crosses (its label's white box would
+    hide the crossing edge there, and the label would seem to be either edge's: '−1.06' sat where x₂→h₁ crosses
+    x₁→h₂), the middle first. The current step's edges come first, then the edges by |value|, largest first:
     those are the ones worth reading (the step's arithmetic under the diagram has its numbers in any case)."""
     order = sorted(range(len(d.edges)), key=lambda k: (not d.edges[k].lit, -abs(d.edges[k].weight), k))
+    in_px = [((x0 * place.px_x, y0 * place.px_y), (x1 * place.px_x, y1 * place.px_y)) for (x0, y0), (x1, y1) in segments]
     placed = list(obstacles)
     spots: list[tuple[float, float] | None] = [None] * len(d.edges)
     for k in order:
@@ -114,12 +117,32 @@ def _edge_label_spots(d: Diagram, segments, obstacles: list, place: _Place) -> l
         candidates = [(x0 + t * (x1 - x0), y0 + t * (y1 - y0)) for t in LABEL_CANDIDATES]
         text = f"<b>{d.edges[k].label}</b>" if d.edges[k].lit else d.edges[k].label  # as drawn
         boxes = [place.label(x, y, text, EDGE_SIZE) for x, y in candidates]
-        clashes = [sum(_overlap(box, other) for other in placed) for box in boxes]
-        if 0 in clashes:  # the first free one: the middle first
-            best = clashes.index(0)
+        free = [i for i, box in enumerate(boxes) if not any(_overlap(box, other) for other in placed)]
+        if free:
+            crossings = {i: sum(_crosses(segment, boxes[i]) for j, segment in enumerate(in_px) if j != k)
+                         for i in free}
+            best = min(free, key=lambda i: (crossings[i], i))
             spots[k] = candidates[best]
             placed.append(boxes[best])
     return spots
+
+
+def _crosses(segment, box) -> bool:
+    """Whether the line ``segment`` ((x0, y0), (x1, y1)) passes through ``box`` (left, right, bottom, top): the part
+    of the segment inside each of the box's four half-planes (Liang–Barsky), non-empty."""
+    (x0, y0), (x1, y1) = segment
+    left, right, bottom, top = box
+    dx, dy = x1 - x0, y1 - y0
+    t0, t1 = 0.0, 1.0
+    for p, q in ((-dx, x0 - left), (dx, right - x0), (-dy, y0 - bottom), (dy, top - y0)):
+        if p == 0:
+            if q < 0:
+                return False
+        elif p < 0:
+            t0 = max(t0, q / p)
+        else:
+            t1 = min(t1, q / p)
+    return t0 < t1
 
 
 def _edge_width(value: float, largest: float) -> float:
