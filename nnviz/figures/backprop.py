@@ -119,9 +119,12 @@ def _edge_label_spots(d: Diagram, segments, obstacles: list, place: _Place) -> l
         boxes = [place.label(x, y, text, EDGE_SIZE) for x, y in candidates]
         free = [i for i, box in enumerate(boxes) if not any(_overlap(box, other) for other in placed)]
         if free:
-            crossings = {i: sum(_crosses(segment, boxes[i]) for j, segment in enumerate(in_px) if j != k)
-                         for i in free}
-            best = min(free, key=lambda i: (crossings[i], i))
+            crossings = {}
+            for i in free:  # in order, until one that nothing crosses (mostly the first: the cheap case)
+                crossings[i] = sum(_crosses(segment, boxes[i]) for j, segment in enumerate(in_px) if j != k)
+                if not crossings[i]:
+                    break
+            best = min(crossings, key=lambda i: (crossings[i], i))
             spots[k] = candidates[best]
             placed.append(boxes[best])
     return spots
