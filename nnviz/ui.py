@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import math
 import os
+import re
 import threading
 import time
 import urllib.parse
@@ -310,8 +311,8 @@ MOMENT_BAR_CSS = (f"@media (min-width: {WIDE}px) {{[data-testid='stLayoutWrapper
                   f".st-key-{MOMENT_BAR_KEY} [data-testid='stPageLink-NavLink']:not(:hover) "
                   "{background-color: transparent;}"
                   f".st-key-{MOMENT_BAR_KEY} [data-testid='stPageLink-NavLink'] * {{font-weight: 400;}}")
-# Scrolls the moment's element into view once its page has drawn, leaving room at the top for Streamlit's header and
-# the moment bar; and again each time the page's height changes while figures above it draw (at fixed times only, a
+# Scrolls the moment's element (or a Try-this button's first widget) into view once its page has drawn, leaving room
+# at the top for Streamlit's header and the moment bar; and again each time the page's height changes while figures above it draw (at fixed times only, a
 # figure that drew late left the page one section higher), until the lecturer scrolls, clicks or types, or 8 s on.
 _SCROLL_JS = """
 export default function ({ data }) {
@@ -320,7 +321,8 @@ export default function ({ data }) {
     if (!element) return;
     const wide = window.innerWidth >= data.wide;  // its row, controls beside it; on a phone the columns stack
     const target = (wide && element.closest("[data-testid='stHorizontalBlock']")) || element;
-    target.style.scrollMarginTop = wide ? "8rem" : "4.5rem";  // under the header and the moment bar that sticks
+    const bar = wide && document.querySelector(".st-key-moment_bar");  // it sticks under the header on a wide screen
+    target.style.scrollMarginTop = bar ? "8rem" : "4.5rem";
     target.scrollIntoView({ block: "start" });
   };
   const done = new AbortController();
@@ -902,6 +904,17 @@ class Experiment:
     presets: tuple[tuple[str, Mapping[str, object]], ...] = ()
 
 
+_TRY_THIS_SCROLL = "nnviz_try_this_scroll"  # session key: the element a Try-this button's page run scrolls to
+
+
+def try_preset(values: Mapping[str, object]) -> None:
+    """A Try-this button's on_click: the preset, then (when the page has run) the page scrolled to the first widget
+    it sets, with its section beside it: from the box at the page's end the change was out of sight."""
+    apply_preset(values)
+    count = st.session_state.get(_TRY_THIS_SCROLL, (None, 0))[1] + 1
+    st.session_state[_TRY_THIS_SCROLL] = (re.sub(r"[^A-Za-z0-9_-]", "-", next(iter(values))), count)
+
+
 def apply_preset(values: Mapping[str, object]) -> None:
     """A preset button's on_click (before the page runs): the widgets take these values, the link follows."""
     _drop_from_link(list(values))  # a widget whose range changes with these values must not be seeded from the link
@@ -927,8 +940,12 @@ def try_this(prompts: Sequence[str | Experiment], page_key: str) -> None:
                 for j, (label, values) in enumerate(prompt.presets):
                     key = f"try_{page_key}_{i}_{j}"
                     presets[key] = dict(values)
-                    st.button(label, key=key, on_click=apply_preset, args=(dict(values),),
+                    st.button(label, key=key, on_click=try_preset, args=(dict(values),),
                               help="Sets " + ", ".join(f"{k} = {v}" for k, v in values.items()))
+        target, count = st.session_state.get(_TRY_THIS_SCROLL, (None, 0))
+        if target:  # once, in the run the button started (a new key: a new component, whose script runs again)
+            st.session_state[_TRY_THIS_SCROLL] = (None, count)
+            _SCROLL(data={"key": target, "wide": WIDE}, key=f"nnviz_scroll_try_{count}", height=0)
 
 
 def keras_panel(intro: str, notebook: Callable[[], notebooks.PageNotebook]) -> None:

@@ -566,6 +566,22 @@ def test_a_moment_stays_in_view_while_the_page_above_it_grows_until_the_lecturer
         assert focus_top(page) == pytest.approx(scrolled + 300, abs=2)  # pushed down with the page, not scrolled
 
 
+def test_a_try_this_button_shows_what_it_changed(server_url, browser):
+    """The Try-this box is at the page's end: a click there changed a figure far above, out of sight. The page now
+    scrolls to the first widget the button sets, with its figure beside it (each click, not only the first)."""
+    with on_the_projector(browser, f"{server_url}/softmax") as page:
+        for label in ("T = 0.05", "T = 5"):
+            button = page.locator(".st-key-try_this").get_by_role("button", name=label)
+            button.scroll_into_view_if_needed()
+            button.click()
+            wait_until_idle(page)
+            page.wait_for_timeout(1000)
+            slider = page.locator(".st-key-sm_temperature").bounding_box()
+            assert 60 <= slider["y"] and slider["y"] + slider["height"] <= 720, (label, slider)
+            assert page.locator(".st-key-try_this").bounding_box()["y"] > 720  # the box itself out of sight
+        assert exceptions_on(page) == []
+
+
 TRY_THIS_BUTTONS = """() => [...document.querySelectorAll("[class*='st-key-try_']")]
     .map(e => [...e.classList].find(c => c.startsWith('st-key-try_')).slice('st-key-'.length))
     .filter(k => k !== 'try_this')"""
