@@ -312,8 +312,9 @@ MOMENT_BAR_CSS = (f"@media (min-width: {WIDE}px) {{[data-testid='stLayoutWrapper
                   "{background-color: transparent;}"
                   f".st-key-{MOMENT_BAR_KEY} [data-testid='stPageLink-NavLink'] * {{font-weight: 400;}}")
 # Scrolls the moment's element (or a Try-this button's first widget) into view once its page has drawn, leaving room
-# at the top for Streamlit's header and the moment bar; and again each time the page's height changes while figures above it draw (at fixed times only, a
-# figure that drew late left the page one section higher), until the lecturer scrolls, clicks or types, or 8 s on.
+# at the top for Streamlit's header and the moment bar; and again each time the page's height changes while figures
+# above it draw (at fixed times only, a figure that drew late left the page one section higher), until the lecturer
+# scrolls, clicks or types, or 8 s on.
 _SCROLL_JS = """
 export default function ({ data }) {
   const scroll = () => {
@@ -321,7 +322,7 @@ export default function ({ data }) {
     if (!element) return;
     const wide = window.innerWidth >= data.wide;  // its row, controls beside it; on a phone the columns stack
     const target = (wide && element.closest("[data-testid='stHorizontalBlock']")) || element;
-    const bar = wide && document.querySelector(".st-key-moment_bar");  // it sticks under the header on a wide screen
+    const bar = wide && document.querySelector(`.st-key-${data.bar}`);  // it sticks under the header when wide
     target.style.scrollMarginTop = bar ? "8rem" : "4.5rem";
     target.scrollIntoView({ block: "start" });
   };
@@ -336,6 +337,11 @@ export default function ({ data }) {
 }
 """
 _SCROLL = st.components.v2.component("nnviz_scroll_to", html="<span></span>", js=_SCROLL_JS)
+
+
+def scroll_to(element_key: str, *, key: str) -> None:
+    """Once the page has drawn, the element of ``element_key`` (its row, on a wide screen) at the window's top."""
+    _SCROLL(data={"key": element_key, "wide": WIDE, "bar": MOMENT_BAR_KEY}, key=key, height=0)
 
 
 def moment_bar(number: int) -> None:
@@ -437,7 +443,7 @@ def after_page(page, arrived: dict[str, list[str]] | None, top) -> None:
             moment_bar(moment)
             focus = LECTURE_PLAN[moment - 1].focus
             if arrived is not None and focus:  # just opened as this moment: to its element, once
-                _SCROLL(data={"key": focus, "moment": moment, "wide": WIDE}, key="nnviz_scroll_to", height=0)
+                scroll_to(focus, key="nnviz_scroll_to")
     hidden = links.hidden.get(page.url_path, frozenset())
     if hidden:
         st.html(f"<style>{hide_css(hidden)}</style>")
@@ -945,7 +951,7 @@ def try_this(prompts: Sequence[str | Experiment], page_key: str) -> None:
         target, count = st.session_state.get(_TRY_THIS_SCROLL, (None, 0))
         if target:  # once, in the run the button started (a new key: a new component, whose script runs again)
             st.session_state[_TRY_THIS_SCROLL] = (None, count)
-            _SCROLL(data={"key": target, "wide": WIDE}, key=f"nnviz_scroll_try_{count}", height=0)
+            scroll_to(target, key=f"nnviz_scroll_try_{count}")
 
 
 def keras_panel(intro: str, notebook: Callable[[], notebooks.PageNotebook]) -> None:
