@@ -103,7 +103,7 @@ def one_neuron() -> None:
         "A neuron multiplies each input by a **weight**, adds a **bias** and passes the sum $z$ through an "
         "**activation function**. The perceptron (Rosenblatt, 1957) uses the step $H(z) = 1$ if $z \\ge 0$, else 0: "
         "it answers yes or no. A weight's size says how much an input matters; its sign says whether a *positive* "
-        "input pushes towards yes (blue edge) or no (red edge); the bias sets how easily the neuron says yes. "
+        "input pushes towards yes (blue edge) or no (orange edge); the bias sets how easily the neuron says yes. "
         "Networks are built by feeding such outputs into further neurons."
     )
 
@@ -193,7 +193,7 @@ def learning_rule() -> None:
     playing = st.session_state.get(PLAY_KEY, False)
     # Play and Pause are two buttons, one shown at a time, each setting the state rather than toggling it: a click
     # handled twice (while the timer's reruns queue up) cannot undo itself
-    play_or_pause = buttons.button("⏸ Pause", key="perc_pause", width="stretch", shortcut=ui.PLAY_SHORTCUT) \
+    play_or_pause = buttons.button("■ Pause", key="perc_pause", width="stretch", shortcut=ui.PLAY_SHORTCUT) \
         if playing else buttons.button("▶ Play", key="perc_play", width="stretch", shortcut=ui.PLAY_SHORTCUT)
     if play_or_pause:
         st.session_state[PLAY_KEY] = not playing
@@ -223,6 +223,7 @@ def learning_rule() -> None:
         ui.show_figure(boundary_figure(dataset_name, seed, tuple(state.w), state.b, previous,
                                        state.last.sample if state.last else None), key="perc_learning")
     with text_col:
+        run_outcome(state)  # first beside the figure: under it, after Run to the end, it lay below a projector's screen
         st.metric("w1, w2", f"{state.w[0]:.2f}, {state.w[1]:.2f}")
         metrics = st.container(horizontal=True)  # two to a row: the labels stay whole in Lecture mode at 1280 px
         metrics.metric("b", f"{state.b:.2f}")
@@ -244,6 +245,12 @@ def learning_rule() -> None:
         st.latex(rf"\Delta\mathbf{{w}} = \eta\,(y - \hat y)\,\mathbf{{x}} = {last.learning_rate:g}\cdot({last.error:+d})"
                  rf"\cdot({last.x[0]:.2f}, {last.x[1]:.2f}) = ({last.delta_w[0]:+.2f}, {last.delta_w[1]:+.2f}), \qquad "
                  rf"\Delta b = {last.delta_b:+.2f}")
+    if state.errors_per_epoch:
+        ui.show_figure(figs.errors_per_epoch_figure(state.errors_per_epoch), key="perc_errors")
+
+
+def run_outcome(state: perc.PerceptronState) -> None:
+    """Whether the run converged, or why it never will."""
     if state.converged_at == 0:
         st.success("Already right: the starting line classifies every sample, so the rule never changed it.")
     elif state.converged_at is not None:
@@ -259,8 +266,6 @@ def learning_rule() -> None:
                "breaks another: the error count cycles for ever." if data.name == "XOR" else
                "The classes overlap, so no line is right everywhere and the rule never settles.")
         )
-    if state.errors_per_epoch:
-        ui.show_figure(figs.errors_per_epoch_figure(state.errors_per_epoch), key="perc_errors")
 
 
 learning_rule()

@@ -264,7 +264,7 @@ def test_perceptron_steps_and_plays_in_the_browser(server_url, page):
     before = last_sample.inner_text()
     page.get_by_role("button", name="▶ Play").click()
     expect(last_sample).not_to_have_text(before, timeout=5000 * HANG_FACTOR)  # it moves on by itself (a tick: 0.7 s)
-    page.get_by_role("button", name="⏸ Pause").click()
+    page.get_by_role("button", name="■ Pause").click()
     expect(page.get_by_role("button", name="▶ Play")).to_be_visible(timeout=10_000 * HANG_FACTOR)
     wait_until_idle(page)
     assert exceptions_on(page) == [] and page.console_errors == []

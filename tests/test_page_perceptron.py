@@ -157,7 +157,7 @@ def test_play_advances_one_sample_per_tick_until_paused(at):
     at.run()  # what the fragment's timer does
     at.run()
     assert at.session_state["perceptron_run"]["state"].steps == steps + 2
-    assert at.button(key="perc_pause").label == "⏸ Pause"  # in Play's place
+    assert at.button(key="perc_pause").label == "■ Pause"  # in Play's place
     at.button(key="perc_pause").click().run()
     assert at.session_state["perceptron_playing"] is False
     assert at.button(key="perc_play").label == "▶ Play"

@@ -182,13 +182,14 @@ def neuron_diagram(x: Sequence[float], w: Sequence[float], b: float, z: float, o
     annotations = []
     for xi, wi, yi, label in [(xv, wv, yv, f"x{k + 1}") for k, (xv, wv, yv) in enumerate(zip(x, w, ys))] + \
             [(1.0, b, bias_y, "bias")]:
-        color = BLUE if wi >= 0 else VERMILION
+        color = BLUE if wi >= 0 else ORANGE  # towards class 1 (blue) or class 0 (orange), as on the Playground
         data.append({"type": "scatter", "mode": "lines", "x": [0, 2], "y": [yi, 0], "hoverinfo": "skip",
                      "line": {"color": color, "width": 1 + 9 * abs(wi) / max_w}, "showlegend": False})
         name = "b" if label == "bias" else f"w{label[1:]}"
         along = 0.35  # label the edge a third of the way from its input, where the edges are still apart
         annotations.append({"x": 2 * along, "y": yi * (1 - along), "text": f"{name} = {wi:+.2f}", "showarrow": False,
-                            "font": {"size": FONT_SIZE, "color": color}, "bgcolor": "rgba(255,255,255,0.85)"})
+                            "font": {"size": FONT_SIZE, "color": BLACK},  # orange text is faint on white
+                            "bgcolor": "rgba(255,255,255,0.85)"})
         # the input's label, 18 px left of its centre: clear of its circle (26 px) at any width
         annotations.append({"x": 0, "xshift": -18, "y": yi, "xanchor": "right", "showarrow": False,
                             "text": "1 (bias)" if label == "bias" else f"{label} = {xi:.2f}",
