@@ -193,12 +193,19 @@ LECTURE_HEIGHT_FACTOR = 1.2
 LECTURE_VIEW_HEIGHT = 560
 
 
+# px: a figure up to this tall is drawn LECTURE_VIEW_HEIGHT tall in Lecture mode, a little smaller than it is (the
+# gradient-descent paths' 590 px, the loss sweep's 640 px lost their legend or x axis under a moment's screen edge)
+SHRINKS_TO_THE_VIEW = 640
+
+
 def lecture_height_factor(height: int | None) -> float:
     """How much taller Lecture mode draws a figure ``height`` px high: 1.2 times, but no taller than the projector's
-    view (LECTURE_VIEW_HEIGHT); a figure taller than that already keeps its height."""
+    view (LECTURE_VIEW_HEIGHT); one up to SHRINKS_TO_THE_VIEW shrinks to it, a taller one keeps its height."""
     if not height:
         return LECTURE_HEIGHT_FACTOR
-    return min(LECTURE_HEIGHT_FACTOR, max(1.0, LECTURE_VIEW_HEIGHT / height))
+    if height > SHRINKS_TO_THE_VIEW:
+        return 1.0
+    return min(LECTURE_HEIGHT_FACTOR, LECTURE_VIEW_HEIGHT / height)
 
 
 # A trace's "meta" for markers drawn around their text (a diagram's units): in Lecture mode they grow with the text,
