@@ -188,14 +188,20 @@ def follow_job(state: nn.MnistPageState):
 def training_progress(state: nn.MnistPageState) -> None:
     """The progress, the curves and the numbers of the current run (redrawn every POLL_SECONDS while a job is
     queued or running: the only part of the page that changes then)."""
-    progress = follow_job(state) if state.job else None
+    curves, status = st.container(), st.container()
+    with status:  # under the curves: above them, the progress and its note pushed them off a projector's screen
+        progress = follow_job(state) if state.job else None
+        if state.job:
+            st.caption("It trains in a Keras worker, not in this page: scroll, read or visit another page meanwhile; "
+                       "it goes on.")
     run = state.run
     if run is None:
         st.info("Press **Train a new network**. With the default settings it takes a few seconds and reaches "
                 "about 90 % on the test digits.")
         return
     compare = st.session_state.get("mn_compare", True)
-    ui.show_figure(curves_figure(state, compare, progress.last_epoch if progress else None), key="mn_curves")
+    with curves:
+        ui.show_figure(curves_figure(state, compare, progress.last_epoch if progress else None), key="mn_curves")
     if state.earlier:
         st.checkbox(f"Show the last {count(len(state.earlier), 'earlier run')} for comparison", True, key="mn_compare",
                     persist_state="session")
@@ -287,9 +293,6 @@ def training_section(state: nn.MnistPageState, config: nn.MLPConfig, data) -> No
         st.caption("You changed a setting since the last training: Continue goes on with the trained network "
                    "exactly as it was built and compiled, so it needs the same settings (only the epochs may "
                    "differ). Press Train to build a new network with these settings.")
-    elif busy:
-        st.caption("It trains in a Keras worker, not in this page: scroll, read or visit another page meanwhile; it "
-                   "goes on.")
     if state.failure and not (run is not None and run.history.stopped_by == "failed"):
         st.warning(state.failure)  # the press found a Keras job of this session still running
     st.fragment(training_progress, run_every=POLL_SECONDS if busy else None)(state)

@@ -127,7 +127,7 @@ def training_curves_figure(history: TrainingHistory, earlier: Sequence[tuple[str
     trains) and validation (once per epoch), with earlier runs for comparison, and where this run diverged.
     ``settings`` (MLPConfig.describe) names this run's beside the earlier runs' (at η = 10 beside η = 0.1, 'this
     run' alone did not say which was which)."""
-    layout = base_layout(height=420, legend_below=True)
+    layout = base_layout(height=400, legend_below=True)  # Lecture mode's 480 px fit under lecture moment 18's buttons
     # At the figure's bottom edge, the plot pushed up to make room: clear of the 'epoch' titles whatever the
     # fonts (Lecture mode) and the number of runs (the legend's height).
     layout["legend"].update(yref="container", y=0, yanchor="bottom")
