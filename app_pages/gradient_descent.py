@@ -123,7 +123,6 @@ def divergence_note(label: str, trajectory: gd.Trajectory) -> str | None:
 
 
 # --- 1. One weight ---------------------------------------------------------------------------------
-# Sections 1-3 rerun on their own (ui.section_fragment); the mini-batch settings also rerun the Keras panel.
 def rate_of_the_chosen_preset() -> None:
     """Choosing a preset shows its η, not one moved there earlier ('much too large' at η = 1.0 converges); the
     η slider has a key per preset only so that its default can follow the preset."""
@@ -131,6 +130,7 @@ def rate_of_the_chosen_preset() -> None:
     ui.apply_preset({f"gd1_lr_{preset}": PRESETS[preset]})
 
 
+# Sections 1-3 rerun on their own (ui.section_fragment); the mini-batch settings also rerun the Keras panel.
 @ui.section_fragment("gd_one_weight")
 def one_weight() -> None:
     own = ui.reruns("gd_one_weight")  # its widgets rerun this section alone

@@ -340,8 +340,10 @@ _SCROLL = st.components.v2.component("nnviz_scroll_to", html="<span></span>", js
 
 
 def scroll_to(element_key: str, *, key: str) -> None:
-    """Once the page has drawn, the element of ``element_key`` (its row, on a wide screen) at the window's top."""
-    _SCROLL(data={"key": element_key, "wide": WIDE, "bar": MOMENT_BAR_KEY}, key=key, height=0)
+    """Once the page has drawn, the element of ``element_key`` (its row, on a wide screen) at the window's top. Its
+    class is st-key-<key> with what a class cannot hold written '-' (a preset's key 'gd1_lr_much too large')."""
+    _SCROLL(data={"key": re.sub(r"[^A-Za-z0-9_-]", "-", element_key), "wide": WIDE, "bar": MOMENT_BAR_KEY},
+            key=key, height=0)
 
 
 def moment_bar(number: int) -> None:
@@ -918,7 +920,7 @@ def try_preset(values: Mapping[str, object]) -> None:
     it sets, with its section beside it: from the box at the page's end the change was out of sight."""
     apply_preset(values)
     count = st.session_state.get(_TRY_THIS_SCROLL, (None, 0))[1] + 1
-    st.session_state[_TRY_THIS_SCROLL] = (re.sub(r"[^A-Za-z0-9_-]", "-", next(iter(values))), count)
+    st.session_state[_TRY_THIS_SCROLL] = (next(iter(values)), count)
 
 
 def apply_preset(values: Mapping[str, object]) -> None:

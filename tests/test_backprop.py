@@ -325,7 +325,7 @@ def test_no_other_edge_runs_through_an_edge_label(setup):
     segments = [(pos[e.layer - 1][e.i], pos[e.layer][e.j]) for e in d.edges]
     place = fb._Place(180.0, 150.0, fb.LECTURE_FONT_FACTOR)
     spots = fb._edge_label_spots(d, segments, [], place)
-    in_px = [((x0 * place.px_x, y0 * place.px_y), (x1 * place.px_x, y1 * place.px_y)) for (x0, y0), (x1, y1) in segments]
+    in_px = [(place.point(*start), place.point(*end)) for start, end in segments]
     assert None not in spots
     for k, (x, y) in enumerate(spots):
         box = place.label(x, y, d.edges[k].label, fb.EDGE_SIZE)

@@ -61,9 +61,13 @@ class _Place(NamedTuple):
     px_y: float
     font: float
 
+    def point(self, x: float, y: float) -> tuple[float, float]:
+        """(x, y) in px."""
+        return x * self.px_x, y * self.px_y
+
     def box(self, x: float, y: float, width: float, height: float) -> tuple[float, float, float, float]:
         """The box (left, right, bottom, top), in px, of something ``width`` × ``height`` px centred at (x, y)."""
-        cx, cy = x * self.px_x, y * self.px_y
+        cx, cy = self.point(x, y)
         return cx - width / 2, cx + width / 2, cy - height / 2, cy + height / 2
 
     def label(self, x: float, y: float, text: str, size: int) -> tuple[float, float, float, float]:
@@ -109,7 +113,7 @@ def _edge_label_spots(d: Diagram, segments, obstacles: list, place: _Place) -> l
     x₁→h₂), the middle first. The current step's edges come first, then the edges by |value|, largest first:
     those are the ones worth reading (the step's arithmetic under the diagram has its numbers in any case)."""
     order = sorted(range(len(d.edges)), key=lambda k: (not d.edges[k].lit, -abs(d.edges[k].weight), k))
-    in_px = [((x0 * place.px_x, y0 * place.px_y), (x1 * place.px_x, y1 * place.px_y)) for (x0, y0), (x1, y1) in segments]
+    in_px = [(place.point(*start), place.point(*end)) for start, end in segments]
     placed = list(obstacles)
     spots: list[tuple[float, float] | None] = [None] * len(d.edges)
     for k in order:
