@@ -536,6 +536,10 @@ def test_every_moment_of_the_lecture_plan_is_whole_and_readable_on_the_projector
         focus = page.locator(f".st-key-{moment.focus}").first.bounding_box()
         bar = page.locator(".st-key-moment_bar").bounding_box()
         assert bar["y"] >= 0 and bar["y"] + bar["height"] <= focus["y"] < 720 / 2, (bar, focus)
+        # and its figures whole above the screen's lower edge (moment 4's strip of saturated ranges was under it)
+        for chart in page.locator(f".st-key-{moment.focus} .js-plotly-plot").all():
+            box = chart.bounding_box()
+            assert box["y"] + box["height"] <= 720 + 1, box
 
 
 def test_a_moment_stays_in_view_while_the_page_above_it_grows_until_the_lecturer_scrolls(server_url, browser):

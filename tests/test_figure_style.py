@@ -258,10 +258,28 @@ def test_the_activation_legend_takes_the_rows_lecture_mode_needs():
     x = np.linspace(-6, 6, 101)
     margins = {n: activation_figure(x, [act.get(k) for k in list(act.ACTIVATIONS)[:n]], side_by_side=False,
                                     saturation_tol=0.05).layout.margin.t for n in (1, 3, 5, 7, 10)}
-    assert margins[1] == margins[3] == 90  # one row: as before
+    assert margins[1] == margins[3] == 70  # one row, the legend's title beside its entries
     assert margins[3] < margins[5] <= margins[7] < margins[10]
     assert margins[10] >= 3 * LEGEND_ROW * LECTURE_FONT_FACTOR  # the title and two rows of entries at least
 
+
+
+def test_the_activation_overlay_of_up_to_three_functions_shrinks_to_a_lecture_moments_view():
+    """Lecture moment 4 (sigmoid, tanh, ReLU) drew the overlay 707 px tall, its strip of saturated ranges under the
+    projector's edge: up to three functions it is at most SHRINKS_TO_THE_VIEW (Lecture mode draws it 560 px); with
+    more, its panels give way down to their lowest height."""
+    from nnviz import activations as act
+    from nnviz.figures.activations import OVERLAY_PANELS_PX, activation_figure
+    from nnviz.figures.style import LECTURE_VIEW_HEIGHT, SHRINKS_TO_THE_VIEW, lecture_height_factor
+
+    x = np.linspace(-6, 6, 101)
+    heights = {n: activation_figure(x, [act.get(k) for k in list(act.ACTIVATIONS)[:n]]).layout.height
+               for n in range(1, len(act.ACTIVATIONS) + 1)}
+    for n in (1, 2, 3):
+        assert heights[n] <= SHRINKS_TO_THE_VIEW, heights
+        assert heights[n] * lecture_height_factor(heights[n]) <= LECTURE_VIEW_HEIGHT
+    assert heights[10] > SHRINKS_TO_THE_VIEW and min(OVERLAY_PANELS_PX) < max(OVERLAY_PANELS_PX)
+    assert sorted(heights.values()) == list(heights.values()), heights  # never shorter with more functions
 
 @pytest.mark.parametrize("low, high", [(1, 3), (0.004, 1), (2e-3, 0.9), (1e-4, 1), (2, 60), (1e-7, 1e4), (1e-16, 3),
                                        (5e-6, 2e-5), (0.03, 40), (1e-300, 1e300)])

@@ -17,6 +17,7 @@ from nnviz.figures.style import (
     LECTURE_FONT_FACTOR,
     LEGEND_ROW,
     ORANGE,
+    SHRINKS_TO_THE_VIEW,
     VERMILION,
     axis,
     axis_suffix,
@@ -78,7 +79,9 @@ def _side_by_side_figure(x: np.ndarray, activations: Sequence[Activation], tol: 
     return figure(data, layout)
 
 
-STRIP_ROW_PX = 30
+# px: a row of the strip; Lecture mode's figure of 640 px shrinks its plot to 0.79 of this, and its names (21 px)
+# need 28 px a row there not to touch each other
+STRIP_ROW_PX = 36
 # rows of room under the strip's last row: its name ran into the x axis's first tick label (at x from −20: '−20')
 STRIP_FOOT = 0.4
 
@@ -88,13 +91,21 @@ STRIP_FOOT = 0.4
 LECTURE_LEGEND_WIDTH = round((1080 - 90) / LECTURE_FONT_FACTOR)
 
 
+# px: the height of the f and f' panels, at most and at least; between the two, as much as keeps the whole figure
+# SHRINKS_TO_THE_VIEW tall, which Lecture mode draws whole under a lecture moment's bar (at 707 px, the strip of three
+# functions was under the projector's edge)
+OVERLAY_PANELS_PX = (240, 340)
+
+
 def _overlay_figure(x: np.ndarray, activations: Sequence[Activation], tol: float) -> go.Figure:
-    panels_px, gap_px = 340, 95
+    gap_px = 95
     strip_px = round(STRIP_ROW_PX * (max(len(activations), 1) + STRIP_FOOT)) + 10
-    # the legend sits above the panel titles, in as many rows as Lecture mode needs (with 7 or more functions a
-    # fixed 90 px made it a scroll box that hid its first row)
+    # the legend sits above the panel titles, its title on its left, in as many rows as Lecture mode needs (with 7
+    # or more functions a fixed 90 px made it a scroll box that hid its first row)
     rows = legend_rows(["function:", *(a.label for a in activations)], LECTURE_LEGEND_WIDTH)
-    margin = {"l": 70, "r": 20, "t": 54 + round(rows * LEGEND_ROW * LECTURE_FONT_FACTOR), "b": 70}
+    margin = {"l": 70, "r": 20, "t": 34 + round(rows * LEGEND_ROW * LECTURE_FONT_FACTOR), "b": 70}
+    lowest, highest = OVERLAY_PANELS_PX
+    panels_px = min(highest, max(lowest, SHRINKS_TO_THE_VIEW - margin["t"] - margin["b"] - gap_px - strip_px))
     plot_px = panels_px + gap_px + strip_px
     strip_top = strip_px / plot_px
     layout = base_layout(height=plot_px + margin["t"] + margin["b"], margin=margin, hovermode="x unified",
@@ -112,7 +123,8 @@ def _overlay_figure(x: np.ndarray, activations: Sequence[Activation], tol: float
     # A legend above the panels (one entry per function: clicking it hides its curves and strip row).
     layout["showlegend"] = True
     layout["legend"].update({"orientation": "h", "x": 0, "xanchor": "left", "y": 0.98, "yanchor": "top",
-                             "yref": "container", "title": {"text": "function:", "font": {"size": FONT_SIZE - 1}}})
+                             "yref": "container",
+                             "title": {"text": "function:", "side": "left", "font": {"size": FONT_SIZE - 1}}})
     layout["yaxis3"]["tickvals"] = labels  # names in the axis's dark text, each beside its bar in the function's
     # colour (in that colour, orange and sky blue on white were too faint to read on a projector)
     data: list[dict] = []
