@@ -948,8 +948,9 @@ def try_this(prompts: Sequence[str | Experiment], page_key: str) -> None:
                 for j, (label, values) in enumerate(prompt.presets):
                     key = f"try_{page_key}_{i}_{j}"
                     presets[key] = dict(values)
-                    st.button(label, key=key, on_click=try_preset, args=(dict(values),),
-                              help="Sets " + ", ".join(f"{k} = {v}" for k, v in values.items()))
+                    # no hover text: the label says what it sets (a hover listing the widgets' keys and Python
+                    # values, 'gd2_momentum_on = False', told a student nothing)
+                    st.button(label, key=key, on_click=try_preset, args=(dict(values),))
         target, count = st.session_state.get(_TRY_THIS_SCROLL, (None, 0))
         if target:  # once, in the run the button started (a new key: a new component, whose script runs again)
             st.session_state[_TRY_THIS_SCROLL] = (None, count)

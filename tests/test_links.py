@@ -239,6 +239,7 @@ def test_every_try_this_button_sets_what_it_names(page):
                if key.startswith(f"try_{page}_")}
     assert len(presets) >= 3
     for key, values in presets.items():
+        assert not at.button(key=key).help  # it listed widget keys and Python values ('gd2_momentum_on = False')
         at.button(key=key).click().run()
         assert not at.exception, (key, [e.message for e in at.exception])
         shown = keyed_inputs(at)
