@@ -21,6 +21,10 @@ TAPE_KEY = "bp_tape"  # (the inputs it was computed for, GradientTape's result)
 ACTIVATION_LABELS = {"sigmoid": "sigmoid", "tanh": "tanh", "relu": "ReLU"}
 OUTPUT_LABELS = {1: "1 sigmoid unit", 2: "2 softmax units", 3: "3 softmax units"}
 BATCH_LABELS = {1: "one example", 4: "mini-batch of 4"}
+# Lecture mode: the step's numbers beside the diagram, in the text's size (KaTeX's 1.21 em wrapped a line of the
+# default network's inside its brackets there)
+STEP_NUMBERS_KEY = "bp_step_numbers"
+STEP_NUMBERS_CSS = f"<style>.st-key-{STEP_NUMBERS_KEY} .katex {{ font-size: 1em; }}</style>"
 
 
 # Figures that the step, example and η controls leave alone are memoised on the pass they draw.
@@ -190,6 +194,8 @@ def forward_and_backward() -> None:
         "examples), and each weight's gradient is "
         "δ of the unit it feeds times the activation it carries."
     )
+    if ui.lecture_mode():  # drawn with the page: a style element in a fragment's rerun took the moment bar's away
+        st.html(STEP_NUMBERS_CSS)
     diagram_and_steps()
 
 
@@ -204,14 +210,22 @@ def diagram_and_steps() -> None:
             example = st.selectbox("example shown on the diagram", range(setup.batch), key="bp_example",
                                    format_func=lambda n: f"example {n + 1}: x = ({bp.x[n, 0]:g}, {bp.x[n, 1]:g})",
                                    **ui.URL, **ui.reruns("bp_forward"))
-        metrics = st.container(horizontal=True)
-        metrics.metric("loss L" + (" (mean of 4)" if setup.batch > 1 else ""), f"{bp.loss:.4f}")
-        metrics.metric(f"step (of {len(bp.steps)})", str(step))  # short: the value must fit half a column
+        # the metrics, then the step; in Lecture mode the step and its numbers first: under the diagram, and under
+        # the metrics, the numbers were below a projector's screen (lecture moment 10)
+        metrics = st.container(horizontal=True) if not ui.lecture_mode() else None
         if step == 0:
             st.markdown("The diagram shows the **forward pass**: $a$ inside each unit, $z$ below it, each "
                         "weight on its edge. Press **Step ▶** to start the backward pass.")
         else:
             st.markdown(f"**Step {step}: {bp.steps[step - 1].title}**")
+        if ui.lecture_mode():  # at step 0 too: the same elements at every step, so that the metrics keep their place
+            with st.container(key=STEP_NUMBERS_KEY):
+                if step:
+                    st.markdown("  \n".join(f"${equation}$" for equation in bp.steps[step - 1].equations))
+        if metrics is None:
+            metrics = st.container(horizontal=True)
+        metrics.metric("loss L" + (" (mean of 4)" if setup.batch > 1 else ""), f"{bp.loss:.4f}")
+        metrics.metric(f"step (of {len(bp.steps)})", str(step))  # short: the value must fit half a column
     with plot:
         ui.show_figure(diagram_figure(*_pass_key(bp), step, example), key="bp_diagram")
     if step:
@@ -224,11 +238,13 @@ def step_arithmetic(bp: bpm.BackwardPass, step: int, setup: bpm.BackpropSetup) -
     """The current step's chain-rule product, in symbols and with the numbers, beside all values so far
     (full width below the diagram: the lines are too long for a column, above all in lecture mode)."""
     current = bp.steps[step - 1]
-    # in lecture mode the formulas are too large for a column beside the table
+    # in lecture mode the formulas are too large for a column beside the table, and the numbers stand beside the
+    # diagram (diagram_and_steps)
     formulas, table = (st.container(), st.columns([3, 2])[0]) if ui.lecture_mode() else st.columns([3, 2])
     with formulas:
         st.latex(current.formula)
-        st.latex(current.arithmetic)
+        if not ui.lecture_mode():
+            st.latex(current.arithmetic)
         if current.kind == "delta" and current.layer == bp.spec.n_layers and setup.outputs > 1:
             st.caption("With softmax and cross-entropy, ∂ℓ/∂p_m = −y_m/p_m and the softmax's own derivative "
                        "∂p_m/∂z_k = p_m(1[m = k] − p_k) cancel to p_k − y_k: the same simple rule as a "

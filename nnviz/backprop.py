@@ -148,6 +148,42 @@ class BackwardStep:
     arithmetic: str
     values: dict[str, float]
 
+    @property
+    def equations(self) -> list[str]:
+        """The arithmetic as one equation to a line, without its alignment (``&``) and its rows cut for width (a
+        row that goes on with ``+``): set inline in text, each wraps at its = and + signs to a narrow column, as
+        Lecture mode's beside the diagram. ∂L/∂w is written with a slash: a fraction set inline is small."""
+        body = re.sub(r"\\(begin|end)\{(aligned|gathered)\}", "", self.arithmetic)
+        equations: list[str] = []
+        for row in (r.strip() for r in body.split(r"\\")):
+            continued = re.match(r"&\s*\\q?quad\s*\+", row)
+            if continued and equations:
+                equations[-1] += " + " + row[continued.end():].strip()
+            elif row:
+                equations.append(row.replace("&", "").strip())
+        return [_slashed_fractions(e) for e in equations]
+
+
+def _slashed_fractions(latex: str) -> str:
+    """Every ``\\frac{a}{b}`` of ``latex`` as ``a/b`` (the braces' contents kept whole)."""
+
+    def closing(opening: int) -> int:  # the index of the brace that closes the one at ``opening``
+        depth = 0
+        for i in range(opening, len(latex)):
+            depth += {"{": 1, "}": -1}.get(latex[i], 0)
+            if depth == 0:
+                return i
+        raise ValueError(f"unbalanced braces in {latex!r}")
+
+    parts, done = [], 0
+    while (start := latex.find(r"\frac{", done)) >= 0:
+        numerator_end = closing(start + len(r"\frac"))
+        denominator_end = closing(numerator_end + 1)
+        parts += [latex[done:start], latex[start + len(r"\frac{"):numerator_end], "/",
+                  latex[numerator_end + 2:denominator_end]]
+        done = denominator_end + 1
+    return "".join(parts) + latex[done:]
+
 
 @dataclass(frozen=True)
 class BackwardPass:

@@ -68,6 +68,31 @@ def test_the_arithmetic_line_ends_in_the_value_it_computes(setup):
             assert shown == pytest.approx(next(iter(step.values.values())), rel=1e-3, abs=1e-4), step.title
 
 
+
+@pytest.mark.parametrize("setup", SETUPS)
+def test_the_equations_set_inline_are_the_arithmetic_one_to_a_line(setup):
+    """Lecture mode writes a step's numbers beside the diagram as inline equations, which wrap in a narrow column:
+    the same numbers in the same order, no alignment marks or line breaks left, ∂L/∂w with a slash; a weights step
+    has one equation for each gradient, ending in its value."""
+    for step in pass_for(setup).steps:
+        equations = step.equations
+        joined = " ".join(equations)
+        assert "&" not in joined and r"\\" not in joined and r"\frac{" not in joined, step.title
+        assert numbers_in(joined) == numbers_in(step.arithmetic), step.title
+        if step.kind == "weights":
+            assert len(equations) == len(step.values)
+            for equation, value in zip(equations, step.values.values()):
+                assert equation.startswith(r"\partial L/\partial ")
+                assert numbers_in(equation)[-1] == pytest.approx(value, rel=1e-3, abs=1e-4), equation
+        else:
+            (result,) = [e for e in equations if e.startswith(r"\delta")]
+            assert numbers_in(result)[-1] == pytest.approx(next(iter(step.values.values())), rel=1e-3, abs=1e-4)
+
+
+def test_a_fraction_set_inline_is_written_with_a_slash_its_braces_kept_whole():
+    assert bpm._slashed_fractions(r"\frac{\partial L}{\partial w^{(2)}_{11}} = \tfrac{1}{4}(a)") == (
+        r"\partial L/\partial w^{(2)}_{11} = \tfrac{1}{4}(a)")
+
 def test_hidden_delta_line_multiplies_what_it_says():
     """δ = (Σ w·δ_next) · f′(z): the numbers written in the line give the stated result."""
     bp = pass_for(SETUPS[0])

@@ -542,6 +542,37 @@ def test_every_moment_of_the_lecture_plan_is_whole_and_readable_on_the_projector
             assert box["y"] + box["height"] <= 720 + 1, box
 
 
+
+def test_lecture_moment_10_shows_each_steps_numbers_on_the_screen_with_the_diagram(server_url, browser):
+    """The backward pass one step at a time: each Step's arithmetic was under the diagram, below the projector's
+    screen. It stands beside the diagram now, whole on the screen, and the moment bar stays at the top (a style
+    element drawn only in the section's rerun once took the bar's away)."""
+    from playwright.sync_api import expect
+
+    from nnviz.ui import STEP_SHORTCUT
+
+    number = 10
+    moment = LECTURE_PLAN[number - 1]
+    query = urllib.parse.urlencode({**moment.settings, MOMENT_PARAM: number})
+    with on_the_projector(browser, f"{server_url}/{moment.page}?{query}") as page:
+        page.wait_for_timeout(1500)
+        step = metric_value(page, "step (of 8)")
+        for shown in ("1", "2", "3"):
+            page.keyboard.press(STEP_SHORTCUT.lower())
+            expect(step).to_have_text(shown, timeout=10_000 * HANG_FACTOR)
+            wait_until_idle(page)
+        page.wait_for_timeout(500)
+        diagram = page.locator(".st-key-bp_diagram").bounding_box()
+        numbers = page.locator(".st-key-bp_step_numbers")
+        expect(numbers).to_contain_text("0.177")  # σ′(z) = 0.7702 (1 − 0.7702) = 0.177
+        box = numbers.bounding_box()
+        assert box["x"] >= diagram["x"] + diagram["width"] and diagram["y"] <= box["y"]
+        assert box["y"] + box["height"] <= 720, box
+        assert page.evaluate("e => e.scrollWidth <= e.clientWidth", numbers.element_handle())  # nothing cut
+        bar = page.locator(".st-key-moment_bar").bounding_box()
+        assert bar["y"] >= 0 and bar["y"] + bar["height"] <= diagram["y"], (bar, diagram)
+        assert exceptions_on(page) == []
+
 def test_a_moment_stays_in_view_while_the_page_above_it_grows_until_the_lecturer_scrolls(server_url, browser):
     """Moment 17 once opened one section too high (a figure above its element drew after the last of the scrolls at
     fixed times): a change of the page's height puts the element back under the moment bar, until the lecturer

@@ -262,3 +262,29 @@ def test_lecture_mode_draws_the_tables_as_static_tables_whose_text_grows():
     assert not [d for d in at.dataframe if "parameter" in d.value.columns]
     lecture = next(t.value for t in at.table if list(t.value.columns) == ["parameter", "value", "∂L/∂θ"])
     assert lecture.reset_index(drop=True).equals(normal.reset_index(drop=True))
+
+
+def test_lecture_mode_writes_a_steps_numbers_beside_the_diagram():
+    """Lecture moment 10: the step's arithmetic was under the diagram, below a projector's screen. In Lecture mode
+    its equations stand in the column beside the diagram, under the step's title and above the metrics; under the
+    diagram only the formula in symbols stays."""
+    at = app_test(PAGE)
+    at.session_state["lecture_mode"] = True
+    at.run()
+    for _ in range(3):
+        at.button(key="bp_next").click().run()
+    assert not at.exception
+    step = pass_for_the_default_setup().steps[2]
+    beside = [m.value for m in at.get("markdown") if m.value == "  \n".join(f"${e}$" for e in step.equations)]
+    assert len(beside) == 1 and r"\sigma'(z) = a(1 - a)" in beside[0]
+    latex = "".join(e.value for e in at.latex)
+    assert step.formula in latex and step.arithmetic not in latex
+    at.session_state["lecture_mode"] = False
+    at.run()
+    assert step.arithmetic in "".join(e.value for e in at.latex)
+    assert not [m for m in at.get("markdown") if m.value.startswith("$") and step.equations[0] in m.value]
+
+
+def pass_for_the_default_setup() -> bpm.BackwardPass:
+    setup = bpm.BackpropSetup()
+    return bpm.backward_pass(bpm.seeded_network(setup), *setup.examples())
