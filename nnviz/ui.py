@@ -593,6 +593,9 @@ const loadPlotly = (chunk) => {
   window.__nnvizPlotly = window.__nnvizPlotly || import(url.href).then(() => window.Plotly);
   return window.__nnvizPlotly;
 };
+// A screen without hover (a phone, a tablet): Plotly draws its toolbar there all the time, on the figure's top right,
+// over titles, legends and labels (seven pages on a phone); none there (a double tap still resets a zoom)
+const NO_HOVER = window.matchMedia("(hover: none)").matches;
 // A figure may carry a layout for a narrow place (layout.meta.narrow = {below: px, layout: top-level keys}), e.g.
 // small multiples one under the other on a phone: used while the figure's column is narrower than "below".
 const narrowLayout = (narrow, width) => (narrow && width < narrow.below ? narrow.layout : null);
@@ -629,7 +632,8 @@ const drawInPlace = async (chart, data) => {
     chart.__traces[text] = kept;
     return kept;
   });
-  const config = data.config.displayModeBar === false ? data.config : {...data.config, modeBarButtonsToAdd: [FULLSCREEN]};
+  const config = data.config.displayModeBar === false || NO_HOVER ? {...data.config, displayModeBar: false}
+    : {...data.config, modeBarButtonsToAdd: [FULLSCREEN]};
   const {shapes, ...rest} = figure.layout;
   const restText = JSON.stringify(rest);
   const drawn = chart.__drawnTraces || [];

@@ -717,7 +717,10 @@ def test_the_softmax_temperature_legend_is_beside_the_plot_on_a_wide_screen_and_
 
 @pytest.mark.parametrize("name", sample_in_ci([k for k in PAGE_PATHS if k != "home"], kept={"perceptron"}))
 def test_a_phone_shows_every_page_without_scrolling_sideways(server_url, browser, name):
-    context = new_context(browser, viewport={"width": 390, "height": 844}, device_scale_factor=1, is_mobile=True)
+    """... and without Plotly's toolbar on the figures drawn in place: a screen without hover shows it all the time,
+    over titles, legends and labels (seven pages)."""
+    context = new_context(browser, viewport={"width": 390, "height": 844}, device_scale_factor=1, is_mobile=True,
+                          has_touch=True)
     try:
         page = context.new_page()
         page.goto(f"{server_url}/{PAGE_PATHS[name]}")
@@ -727,5 +730,10 @@ def test_a_phone_shows_every_page_without_scrolling_sideways(server_url, browser
         widths = page.evaluate("() => [...document.querySelectorAll('.js-plotly-plot')]"
                                ".map(c => c.getBoundingClientRect().right)")
         assert all(right <= 390 + 1 for right in widths), widths
+        assert page.evaluate("() => matchMedia('(hover: none)').matches")
+        toolbars = page.evaluate("() => [...document.querySelectorAll('.js-plotly-plot')].filter(c => "
+                                 "!c.closest(\"[data-testid='stPlotlyChart']\") && c.querySelector('.modebar-btn'))"
+                                 ".length")
+        assert toolbars == 0
     finally:
         context.close()
