@@ -380,3 +380,28 @@ def test_figures_whose_axes_meet_on_round_numbers_leave_the_corner_to_the_x_axis
     rates = np.geomspace(1e-3, 10, 30)
     curve = one_step_figure(rates, 1 / (1 + rates), 0.9, 0.5, 0.6).to_dict()["layout"]
     assert curve["xaxis"]["tickvals"][0] == pytest.approx(1e-3) and 0 not in curve["yaxis"]["tickvals"]
+
+
+def test_a_right_panels_y_title_is_dropped_on_a_phone_only():
+    """On a phone the right panel's y title ('f′(x)', 'p', '|∂L/∂z|') landed inside the panel left of it, on its
+    curves or bars (a helper's review at 390 px): a layout for narrow places draws that axis untitled; wider places
+    keep it. A legend already moved for narrow places stays moved."""
+    from nnviz import activations as act
+    from nnviz.figures.activations import activation_figure
+    from nnviz.figures.losses import bce_vs_mse_figure
+    from nnviz.figures.softmax import logits_and_probabilities_figure
+    from nnviz.figures.style import NARROW_BELOW, legend_below_when_narrow, titles_off_when_narrow
+
+    figures = {"f′(x)": activation_figure(np.linspace(-6, 6, 101), [act.get("sigmoid"), act.get("relu")]),
+               "p": logits_and_probabilities_figure(np.array([2.0, 1.0, 0.1]), np.array([0.66, 0.24, 0.1])),
+               "|∂L/∂z|": bce_vs_mse_figure(np.linspace(0.01, 0.99, 50), 0.3)}
+    for title, fig in figures.items():
+        layout = fig.to_dict()["layout"]
+        assert layout["yaxis2"]["title"]["text"] == title
+        narrow = layout["meta"]["narrow"]
+        assert narrow["below"] == NARROW_BELOW and narrow["layout"]["yaxis2"]["title"]["text"] == ""
+        assert {k: v for k, v in narrow["layout"]["yaxis2"].items() if k != "title"} == {
+            k: v for k, v in layout["yaxis2"].items() if k != "title"}
+    both = titles_off_when_narrow(legend_below_when_narrow({"height": 400, "margin": {"b": 40}, "yaxis2": {}}, 2),
+                                  ["yaxis2"])
+    assert set(both["meta"]["narrow"]["layout"]) == {"legend", "margin", "height", "yaxis2"}

@@ -27,6 +27,8 @@ from nnviz.figures.style import (
     line_style,
     log_ticks,
     subplot_grid,
+    ticks_clear_of_the_corner,
+    titles_off_when_narrow,
     vertical_bands,
     vertical_marker,
 )
@@ -128,10 +130,13 @@ def _overlay_figure(x: np.ndarray, activations: Sequence[Activation], tol: float
     layout["yaxis3"]["tickvals"] = labels  # names in the axis's dark text, each beside its bar in the function's
     # colour (in that colour, orange and sky blue on white were too faint to read on a projector)
     data: list[dict] = []
-    for i, act in enumerate(activations):
+    values, slopes = [act(x) for act in activations], [act.grad(x) for act in activations]
+    # ticks clear of the panels' lower left corner: 240 px panels at x from -20 wrote f's '-5' on x's '-20'
+    layout["yaxis"].update(_padded_range(values))
+    layout["yaxis2"].update(_padded_range(slopes))
+    for i, (act, y, dydx) in enumerate(zip(activations, values, slopes)):
         style = line_style(i)
-        dydx = act.grad(x)
-        data.append(_line(x, act(x), act.label, style, 0, legendgroup=act.key, showlegend=True))
+        data.append(_line(x, y, act.label, style, 0, legendgroup=act.key, showlegend=True))
         data.append(_line(x, dydx, act.label, style, 1, legendgroup=act.key, showlegend=False))
         xs: list = []
         for lo, hi in saturated_intervals(x, dydx, tol):
@@ -140,8 +145,22 @@ def _overlay_figure(x: np.ndarray, activations: Sequence[Activation], tol: float
                                                                                  for v in xs] or [act.label],
                      "xaxis": "x3", "yaxis": "y3", "line": {"color": style["color"], "width": 14},
                      "name": act.label, "legendgroup": act.key, "showlegend": False, "hoverinfo": "skip"})
-    return figure(data, layout)
+    return figure(data, titles_off_when_narrow(layout, ["yaxis2"]))
 
+
+
+def _padded_range(series: Sequence[np.ndarray]) -> dict:
+    """A value axis for ``series``: their finite range, 10 % of it below (a round lowest value, f′'s 0, keeps its
+    tick) and 5 % above, its ticks at round steps none of which sits in the lowest 5 % of the axis
+    (``ticks_clear_of_the_corner``)."""
+    finite = np.concatenate([np.asarray(s, dtype=float).ravel() for s in series])
+    finite = finite[np.isfinite(finite)]
+    if finite.size == 0:
+        return {}
+    low, high = float(finite.min()), float(finite.max())
+    span = high - low if high > low else 1.0
+    bottom, top = low - 0.1 * span, high + 0.05 * span
+    return {"range": [bottom, top], **ticks_clear_of_the_corner(bottom, top)}
 
 def neuron_figure(x: np.ndarray, output: np.ndarray, reference: np.ndarray, activation: Activation,
                   w: float, b: float) -> go.Figure:

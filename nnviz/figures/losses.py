@@ -17,6 +17,7 @@ from nnviz.figures.style import (
     base_layout,
     figure,
     subplot_grid,
+    titles_off_when_narrow,
     vertical_marker,
 )
 from nnviz.losses import logit_pushes, losses_for_a_positive
@@ -114,4 +115,4 @@ def bce_vs_mse_figure(p: np.ndarray, current: float | None = None) -> go.Figure:
         for note in notes:  # inside the panel, below its title
             note.update(y=0.98, yanchor="top")
         layout.update(shapes=list(shapes), annotations=layout["annotations"] + list(notes))
-    return figure(data, layout)
+    return figure(data, titles_off_when_narrow(layout, ["yaxis2"]))

@@ -19,6 +19,7 @@ from nnviz.figures.style import (
     legend_below_when_narrow,
     legend_rows,
     subplot_grid,
+    titles_off_when_narrow,
     vertical_marker,
 )
 
@@ -62,7 +63,7 @@ def logits_and_probabilities_figure(logits: np.ndarray, probs: np.ndarray) -> go
     layout["uniformtext"] = {"minsize": BAR_TEXT_MIN, "mode": "hide"}  # many classes: narrow bars, no shrunk values
     for key in ("xaxis", "xaxis2"):
         _class_axis(layout[key], len(probs))
-    return figure(data, layout)
+    return figure(data, titles_off_when_narrow(layout, ["yaxis2"]))
 
 
 OTHER_CLASS_COLORS = (BLUE, GREEN, PURPLE, SKY, BLACK)  # no orange: it marks the argmax, as in the bars

@@ -15,6 +15,7 @@ import copy
 import functools
 import os
 import re
+from collections.abc import Sequence
 
 import numpy as np
 import plotly.colors as pc
@@ -398,6 +399,19 @@ def legend_below_when_narrow(layout: dict, rows: int, below: int = NARROW_BELOW)
     narrow = {"legend": legend, "margin": margin, "height": layout["height"] + legend_px}
     return {**layout, "meta": {**layout.get("meta", {}), "narrow": {"below": below, "layout": narrow}}}
 
+
+
+def titles_off_when_narrow(layout: dict, axes: Sequence[str], below: int = NARROW_BELOW) -> dict:
+    """``layout`` with a layout for narrow places (``layout.meta.narrow``, added to one it has) that draws ``axes``
+    without their titles: on a phone a right-hand panel's y title lands inside the panel left of it, on its curves
+    (activations' f′(x), softmax's p); that panel's own title above it names the same."""
+    meta = layout.get("meta", {})
+    narrow = dict(meta.get("narrow", {}).get("layout", {}))
+    for name in axes:
+        untitled = copy.deepcopy(layout[name])  # a copy: a dict in two places would be scaled twice in Lecture mode
+        untitled["title"] = {**untitled.get("title", {}), "text": ""}
+        narrow[name] = untitled
+    return {**layout, "meta": {**meta, "narrow": {"below": below, "layout": narrow}}}
 
 def has_narrow_layout(fig) -> bool:
     """Whether the figure carries a layout for narrow places (``layout.meta.narrow``, drawn by nnviz.ui's figures in
