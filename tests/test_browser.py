@@ -669,16 +669,24 @@ def test_the_largest_backprop_network_stays_readable_in_lecture_mode(server_url,
         assert exceptions_on(page) == []
 
 
-def test_small_multiples_stand_side_by_side_on_a_wide_screen_and_one_under_the_other_on_a_phone(server_url, browser):
-    """Gradient descent's three panels (one figure, drawn in place): in a row at 1600 px; once the same page is
-    narrowed to a phone's width, drawn again from the figure's layout.meta.narrow, one under the other and each
-    as wide as the phone allows (they were ~80 px wide)."""
+@pytest.mark.parametrize("path, key", [(PAGE_PATHS["gradient_descent"], "gd_contour"),
+                                       (f"{PAGE_PATHS['activations']}?act_layout=Side+by+side", "act_curves")])
+def test_small_multiples_stand_side_by_side_on_a_wide_screen_and_one_under_the_other_on_a_phone(server_url, browser,
+                                                                                               path, key):
+    """Gradient descent's three panels, activations' side by side (one figure each, drawn in place): in a row at
+    1600 px; once the same page is narrowed to a phone's width, drawn again from the figure's layout.meta.narrow,
+    one under the other and each as wide as the phone allows (they were 71-80 px wide, activations' titles ran into
+    each other)."""
     context = new_context(browser, viewport={"width": 1600, "height": 1000}, device_scale_factor=1)
-    panels = """() => { const c = document.querySelector('.st-key-gd_contour .js-plotly-plot'), l = c._fullLayout;
-        return ['', '2', '3'].map(s => [Math.round(l['xaxis' + s]._length), Math.round(l['yaxis' + s]._offset)]); }"""
+    panels = f"""() => {{ const c = document.querySelector('.st-key-{key} .js-plotly-plot'), l = c._fullLayout;
+        return ['', '2', '3'].map(s => [Math.round(l['xaxis' + s]._length), Math.round(l['yaxis' + s]._offset)]); }}"""
+    overlaps = f"""() => {{ const boxes = [...document.querySelectorAll('.st-key-{key} svg text')]
+            .filter(t => t.textContent.trim()).map(t => t.getBoundingClientRect());
+        return boxes.some((r, i) => boxes.slice(i + 1).some(q => Math.min(r.right, q.right) - Math.max(r.left, q.left) > 2
+            && Math.min(r.bottom, q.bottom) - Math.max(r.top, q.top) > 2)); }}"""
     try:
         page = context.new_page()
-        page.goto(f"{server_url}/{PAGE_PATHS['gradient_descent']}")
+        page.goto(f"{server_url}/{path}")
         wait_until_idle(page)
         wide = page.evaluate(panels)
         assert len({top for _, top in wide}) == 1 and all(width >= 250 for width, _ in wide), wide
@@ -686,6 +694,7 @@ def test_small_multiples_stand_side_by_side_on_a_wide_screen_and_one_under_the_o
         page.wait_for_function(f"() => {{ const p = ({panels})(); return p[1][1] > p[0][1] + 200; }}", timeout=10_000)
         narrow = page.evaluate(panels)
         assert narrow[0][1] < narrow[1][1] < narrow[2][1] and all(width >= 240 for width, _ in narrow), narrow
+        assert not page.evaluate(overlaps)
         assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth + 1")
         assert exceptions_on(page) == []
     finally:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import plotly.graph_objects as go
 import pytest
@@ -405,3 +407,27 @@ def test_a_right_panels_y_title_is_dropped_on_a_phone_only():
     both = titles_off_when_narrow(legend_below_when_narrow({"height": 400, "margin": {"b": 40}, "yaxis2": {}}, 2),
                                   ["yaxis2"])
     assert set(both["meta"]["narrow"]["layout"]) == {"legend", "margin", "height", "yaxis2"}
+
+
+def test_side_by_side_activations_stand_one_under_the_other_on_a_phone():
+    """Three to a row on a phone were 71 px wide and their titles ran into each other: the narrow layout gives each
+    function a full-width panel, top to bottom in the chosen order, its title just above it."""
+    from nnviz import activations as act
+    from nnviz.figures.activations import PHONE_PANEL_PX, activation_figure
+    from nnviz.figures.style import NARROW_BELOW
+
+    chosen = [act.get(k) for k in ("sigmoid", "tanh", "relu", "elu")]
+    layout = activation_figure(np.linspace(-6, 6, 101), chosen, side_by_side=True).to_dict()["layout"]
+    narrow = layout["meta"]["narrow"]
+    assert narrow["below"] == NARROW_BELOW
+    stacked = narrow["layout"]
+    suffixes = ["", "2", "3", "4"]
+    domains = [stacked[f"yaxis{s}"]["domain"] for s in suffixes]
+    assert all(stacked[f"xaxis{s}"]["domain"] == [0, 1] for s in suffixes)
+    assert all(upper[0] > lower[1] for upper, lower in itertools.pairwise(domains))  # in order, apart
+    plot = stacked["height"] - stacked["margin"]["t"] - stacked["margin"]["b"]
+    assert all(round((top - bottom) * plot) == PHONE_PANEL_PX for bottom, top in domains)
+    titles = stacked["annotations"]
+    assert [t["text"] for t in titles] == [t["text"] for t in layout["annotations"]]
+    assert [(t["x"], t["y"]) for t in titles] == [(0.5, top) for _, top in domains]
+    assert layout["xaxis2"]["domain"][0] > 0  # the wide layout keeps its row

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Sequence
 
@@ -16,6 +17,7 @@ from nnviz.figures.style import (
     GREY,
     LECTURE_FONT_FACTOR,
     LEGEND_ROW,
+    NARROW_BELOW,
     ORANGE,
     SHRINKS_TO_THE_VIEW,
     VERMILION,
@@ -78,7 +80,30 @@ def _side_by_side_figure(x: np.ndarray, activations: Sequence[Activation], tol: 
                           legendgroup="df", showlegend=i == 0))
         shapes += vertical_bands(saturated_intervals(x, dydx, tol), GREY, SATURATION_OPACITY, i)
     layout.update(shapes=shapes, hovermode="x unified")
+    layout["meta"] = {"narrow": {"below": NARROW_BELOW, "layout": _one_under_the_other(layout, len(activations))}}
     return figure(data, layout)
+
+
+PHONE_PANEL_PX = 200  # px: a function's panel on a phone, where the panels stand one under the other
+
+
+def _one_under_the_other(layout: dict, n: int) -> dict:
+    """The layout keys that draw the ``n`` side-by-side panels of ``layout`` one under the other, each as wide as the
+    figure with its title above it and its x axis below it: for a phone's column (``layout.meta.narrow``), where
+    three to a row were 71 px wide and their titles ran into each other."""
+    title_px, below_px = 30, 64  # px: a panel's title above it; its x ticks and title below it
+    row = title_px + PHONE_PANEL_PX + below_px
+    plot = n * row
+    narrow: dict = {"height": plot + 20, "margin": {**layout["margin"], "t": 10, "b": 10}, "annotations": []}
+    for i in range(n):
+        suffix = axis_suffix(i)
+        top = 1 - (i * row + title_px) / plot
+        # copies: a dict in two places of a layout would be scaled twice in Lecture mode
+        narrow[f"xaxis{suffix}"] = {**copy.deepcopy(layout[f"xaxis{suffix}"]), "domain": [0, 1]}
+        narrow[f"yaxis{suffix}"] = {**copy.deepcopy(layout[f"yaxis{suffix}"]),
+                                    "domain": [max(top - PHONE_PANEL_PX / plot, 0.0), top]}
+        narrow["annotations"].append({**copy.deepcopy(layout["annotations"][i]), "x": 0.5, "y": top})
+    return narrow
 
 
 # px: a row of the strip; Lecture mode's figure of 640 px shrinks its plot to 0.79 of this, and its names (21 px)
