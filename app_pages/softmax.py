@@ -181,8 +181,9 @@ def loss_and_gradient() -> None:
 # --- 5. Softmax vs sigmoid ----------------------------------------------------------------------------
 def two_classes() -> None:
     st.header("Two classes: softmax is a sigmoid")
-    st.latex(r"\mathrm{softmax}\left(\tfrac{z_0}{T}, \tfrac{z_1}{T}\right)_1 = \frac{e^{z_1/T}}{e^{z_0/T} + e^{z_1/T}}"
-             r" = \frac{1}{1 + e^{-(z_1 - z_0)/T}} = \sigma\!\left(\frac{z_1 - z_0}{T}\right)")
+    # two short lines: in one, a phone's column cut it before the sigmoid, which is the point
+    st.latex(r"\begin{aligned}p_1 &= \frac{e^{z_1/T}}{e^{z_0/T} + e^{z_1/T}} \\"
+             r" &= \frac{1}{1 + e^{-(z_1 - z_0)/T}} = \sigma\!\left(\frac{z_1 - z_0}{T}\right)\end{aligned}")
     sigmoid_of_the_gap()
 
 
