@@ -18,6 +18,7 @@ for page in PAGES:
 navigation = st.navigation(sections)
 ui.sidebar()
 arrived = ui.link_as_arrived(navigation)  # read before the page's widgets correct the URL
-top = st.container(key=ui.PAGE_TOP_KEY)  # above the page: what of a link it ignored, the lecture plan's Previous / Next
+top = st.container(key=ui.PAGE_TOP_KEY)  # above the page: the lecture plan's Previous / Next (it sticks)
+notice = st.container()  # under it: what of a link the page ignored (it scrolls away with the page)
 navigation.run()
-ui.after_page(navigation, arrived, top)
+ui.after_page(navigation, arrived, top, notice)

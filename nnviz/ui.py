@@ -424,10 +424,11 @@ def reset_page(url_path: str) -> None:
     apply_preset(_page_links().defaults.get(url_path, {}))
 
 
-def after_page(page, arrived: dict[str, list[str]] | None, top) -> None:
-    """Call after the page ran: keeps the page's defaults for Reset, shows in ``top`` (a container above the
-    page) what of a newly opened link was ignored and the lecture plan's Previous / Next, hides what a
-    classroom link hides, and draws the sidebar's Reset button."""
+def after_page(page, arrived: dict[str, list[str]] | None, top, notice) -> None:
+    """Call after the page ran: keeps the page's defaults for Reset, shows the lecture plan's Previous / Next in
+    ``top`` and what of a newly opened link was ignored in ``notice`` (containers above the page; the first sticks
+    to the window's top, so the notice is not in it: it took a third of a projector's screen at every step), hides
+    what a classroom link hides, and draws the sidebar's Reset button."""
     links = _page_links()
     bound = _bound_widgets(page._script_hash)
     defaults = links.defaults.setdefault(page.url_path, {})
@@ -437,8 +438,8 @@ def after_page(page, arrived: dict[str, list[str]] | None, top) -> None:
         links.moment[page.url_path] = moment_number(arrived.get(MOMENT_PARAM, []))
         ignored = ignored_link_settings(arrived, bound, SECTION_NAMES)
         if ignored:
-            top.warning("This link asked for settings the page could not use, so it ignored them: "
-                        + "; ".join(ignored) + ".", icon=":material/link_off:")
+            notice.warning("This link asked for settings the page could not use, so it ignored them: "
+                           + "; ".join(ignored) + ".", icon=":material/link_off:")
     moment = opened_as_moment(page)
     if moment is not None:
         with top:

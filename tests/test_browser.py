@@ -573,6 +573,23 @@ def test_lecture_moment_10_shows_each_steps_numbers_on_the_screen_with_the_diagr
         assert bar["y"] >= 0 and bar["y"] + bar["height"] <= diagram["y"], (bar, diagram)
         assert exceptions_on(page) == []
 
+
+def test_a_links_notice_of_ignored_settings_scrolls_away_and_leaves_the_moment_bar_small(server_url, browser):
+    """A moment's link with a setting the page cannot take (bp_outputs=3: the value is '3 softmax units') showed its
+    notice inside the bar that sticks to the window's top: a third of the projector's screen, over the diagram's top
+    at every step. The notice is above the page now, under the bar, and scrolls away with it."""
+    number = 10
+    moment = LECTURE_PLAN[number - 1]
+    query = urllib.parse.urlencode({**moment.settings, "bp_outputs": "3", MOMENT_PARAM: number})
+    with on_the_projector(browser, f"{server_url}/{moment.page}?{query}") as page:
+        page.wait_for_timeout(1500)
+        notice = page.get_by_text("This link asked for settings the page could not use")
+        assert notice.count() == 1 and page.locator(".st-key-page_top").get_by_text("could not use").count() == 0
+        bar = page.locator(".st-key-moment_bar").bounding_box()
+        focus = page.locator(f".st-key-{moment.focus}").first.bounding_box()
+        assert bar["height"] < 100 and bar["y"] + bar["height"] <= focus["y"] < 720 / 2, (bar, focus)
+        assert exceptions_on(page) == []
+
 def test_a_moment_stays_in_view_while_the_page_above_it_grows_until_the_lecturer_scrolls(server_url, browser):
     """Moment 17 once opened one section too high (a figure above its element drew after the last of the scrolls at
     fixed times): a change of the page's height puts the element back under the moment bar, until the lecturer
