@@ -252,12 +252,16 @@ deep_chains()
 depth_without_activation()
 # --- Try this and Keras ------------------------------------------------------------------------
 ui.try_this([
+    # these two scroll to the figure: under the section's controls it was below a projector's screen
     ui.Experiment("Overlay sigmoid and tanh and compare their derivatives at x = 0: which passes the larger gradient "
-                  "back?", (("sigmoid and tanh", {"act_choice": ["sigmoid", "tanh"], "act_layout": "Overlay"}),)),
+                  "back?", (("sigmoid and tanh", {"act_choice": ["sigmoid", "tanh"], "act_layout": "Overlay"}),),
+                  focus="act_curves"),
     ui.Experiment("Widen the range to −20 … 20: which functions saturate on both sides, which on one side, which "
                   "never?", (("x from −20 to 20", {"act_range": (-20.0, 20.0), "act_layout": "Overlay",
-                                            # one of each kind: both sides, one side, never
-                                            "act_choice": ["sigmoid", "tanh", "relu", "leaky_relu"]}),)),
+                                            # one of each kind: both sides, one side, never (three: the figure is
+                                            # then whole on a projector's screen)
+                                            "act_choice": ["sigmoid", "relu", "leaky_relu"]}),),
+                  focus="act_curves"),
     ui.Experiment("In the deep chain, set w = 4: for the sigmoid 4 × 0.25 = 1 is the best case, reached only at "
                   "z = 0, so the gradient still vanishes. Now ReLU with w = 1.5: the gradient *explodes* instead "
                   "(1.5ᵏ).", (("w = 4", {"chain_w": 4.0}), ("w = 1.5", {"chain_w": 1.5}))),

@@ -911,21 +911,24 @@ def run_job(spinner_text: str, function, *, share: bool = False, **kwargs):
 @dataclass(frozen=True)
 class Experiment:
     """A 'Try this' prompt. Each preset is a button (its label, then widget key -> value) that makes the settings
-    the prompt names: one click in a lecture instead of dragging sliders in front of the room."""
+    the prompt names: one click in a lecture instead of dragging sliders in front of the room. The page then scrolls
+    to ``focus`` (an element's key), or else to the first widget the preset sets."""
 
     text: str
     presets: tuple[tuple[str, Mapping[str, object]], ...] = ()
+    focus: str | None = None
 
 
 _TRY_THIS_SCROLL = "nnviz_try_this_scroll"  # session key: the element a Try-this button's page run scrolls to
 
 
-def try_preset(values: Mapping[str, object]) -> None:
-    """A Try-this button's on_click: the preset, then (when the page has run) the page scrolled to the first widget
-    it sets, with its section beside it: from the box at the page's end the change was out of sight."""
+def try_preset(values: Mapping[str, object], focus: str | None = None) -> None:
+    """A Try-this button's on_click: the preset, then (when the page has run) the page scrolled to ``focus``, or to
+    the first widget it sets, with its section beside it: from the box at the page's end the change was out of
+    sight."""
     apply_preset(values)
     count = st.session_state.get(_TRY_THIS_SCROLL, (None, 0))[1] + 1
-    st.session_state[_TRY_THIS_SCROLL] = (next(iter(values)), count)
+    st.session_state[_TRY_THIS_SCROLL] = (focus or next(iter(values)), count)
 
 
 def apply_preset(values: Mapping[str, object]) -> None:
@@ -955,7 +958,7 @@ def try_this(prompts: Sequence[str | Experiment], page_key: str) -> None:
                     presets[key] = dict(values)
                     # no hover text: the label says what it sets (a hover listing the widgets' keys and Python
                     # values, 'gd2_momentum_on = False', told a student nothing)
-                    st.button(label, key=key, on_click=try_preset, args=(dict(values),))
+                    st.button(label, key=key, on_click=try_preset, args=(dict(values), prompt.focus))
         target, count = st.session_state.get(_TRY_THIS_SCROLL, (None, 0))
         if target:  # once, in the run the button started (a new key: a new component, whose script runs again)
             st.session_state[_TRY_THIS_SCROLL] = (None, count)

@@ -637,6 +637,18 @@ def test_a_try_this_button_shows_what_it_changed(server_url, browser):
             assert 60 <= slider["y"] and slider["y"] + slider["height"] <= 720, (label, slider)
             assert page.locator(".st-key-try_this").bounding_box()["y"] > 720  # the box itself out of sight
         assert exceptions_on(page) == []
+    # a prompt with a focus scrolls to it: activations' figure is under its section's controls, which took the
+    # screen (only its legend showed); the figure is whole on the screen
+    with on_the_projector(browser, f"{server_url}/activations") as page:
+        for label in ("sigmoid and tanh", "x from −20 to 20"):
+            button = page.locator(".st-key-try_this").get_by_role("button", name=label)
+            button.scroll_into_view_if_needed()
+            button.click()
+            wait_until_idle(page)
+            page.wait_for_timeout(1000)
+            curves = page.locator(".st-key-act_curves").bounding_box()
+            assert 60 <= curves["y"] and curves["y"] + curves["height"] <= 720, (label, curves)
+        assert exceptions_on(page) == []
 
 
 TRY_THIS_BUTTONS = """() => [...document.querySelectorAll("[class*='st-key-try_']")]
