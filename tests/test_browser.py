@@ -625,30 +625,22 @@ def test_a_moment_stays_in_view_while_the_page_above_it_grows_until_the_lecturer
 
 def test_a_try_this_button_shows_what_it_changed(server_url, browser):
     """The Try-this box is at the page's end: a click there changed a figure far above, out of sight. The page now
-    scrolls to the first widget the button sets, with its figure beside it (each click, not only the first)."""
-    with on_the_projector(browser, f"{server_url}/softmax") as page:
-        for label in ("T = 0.05", "T = 5"):
-            button = page.locator(".st-key-try_this").get_by_role("button", name=label)
-            button.scroll_into_view_if_needed()
-            button.click()
-            wait_until_idle(page)
-            page.wait_for_timeout(1000)
-            slider = page.locator(".st-key-sm_temperature").bounding_box()
-            assert 60 <= slider["y"] and slider["y"] + slider["height"] <= 720, (label, slider)
-            assert page.locator(".st-key-try_this").bounding_box()["y"] > 720  # the box itself out of sight
-        assert exceptions_on(page) == []
-    # a prompt with a focus scrolls to it: activations' figure is under its section's controls, which took the
-    # screen (only its legend showed); the figure is whole on the screen
-    with on_the_projector(browser, f"{server_url}/activations") as page:
-        for label in ("sigmoid and tanh", "x from −20 to 20"):
-            button = page.locator(".st-key-try_this").get_by_role("button", name=label)
-            button.scroll_into_view_if_needed()
-            button.click()
-            wait_until_idle(page)
-            page.wait_for_timeout(1000)
-            curves = page.locator(".st-key-act_curves").bounding_box()
-            assert 60 <= curves["y"] and curves["y"] + curves["height"] <= 720, (label, curves)
-        assert exceptions_on(page) == []
+    scrolls to the first widget the button sets, with its figure beside it (each click, not only the first); a
+    prompt with a focus scrolls to that: activations' figure is under its section's controls, which took the
+    screen (only its legend showed)."""
+    for path, labels, shown in (("softmax", ("T = 0.05", "T = 5"), "sm_temperature"),
+                                ("activations", ("sigmoid and tanh", "x from −20 to 20"), "act_curves")):
+        with on_the_projector(browser, f"{server_url}/{path}") as page:
+            for label in labels:
+                button = page.locator(".st-key-try_this").get_by_role("button", name=label)
+                button.scroll_into_view_if_needed()
+                button.click()
+                wait_until_idle(page)
+                page.wait_for_timeout(1000)
+                box = page.locator(f".st-key-{shown}").bounding_box()
+                assert 60 <= box["y"] and box["y"] + box["height"] <= 720, (label, box)  # whole on the screen
+                assert page.locator(".st-key-try_this").bounding_box()["y"] > 720  # the box itself out of sight
+            assert exceptions_on(page) == []
 
 
 TRY_THIS_BUTTONS = """() => [...document.querySelectorAll("[class*='st-key-try_']")]
