@@ -173,7 +173,6 @@ def _overlay_figure(x: np.ndarray, activations: Sequence[Activation], tol: float
     return figure(data, titles_off_when_narrow(layout, ["yaxis2"]))
 
 
-
 def _padded_range(series: Sequence[np.ndarray]) -> dict:
     """A value axis for ``series``: their finite range, 10 % of it below (a round lowest value, f′'s 0, keeps its
     tick) and 5 % above, its ticks at round steps none of which sits in the lowest 5 % of the axis
@@ -186,6 +185,7 @@ def _padded_range(series: Sequence[np.ndarray]) -> dict:
     span = high - low if high > low else 1.0
     bottom, top = low - 0.1 * span, high + 0.05 * span
     return {"range": [bottom, top], **ticks_clear_of_the_corner(bottom, top)}
+
 
 def neuron_figure(x: np.ndarray, output: np.ndarray, reference: np.ndarray, activation: Activation,
                   w: float, b: float) -> go.Figure:

@@ -400,7 +400,6 @@ def legend_below_when_narrow(layout: dict, rows: int, below: int = NARROW_BELOW)
     return {**layout, "meta": {**layout.get("meta", {}), "narrow": {"below": below, "layout": narrow}}}
 
 
-
 def titles_off_when_narrow(layout: dict, axes: Sequence[str], below: int = NARROW_BELOW) -> dict:
     """``layout`` with a layout for narrow places (``layout.meta.narrow``, added to one it has) that draws ``axes``
     without their titles: on a phone a right-hand panel's y title lands inside the panel left of it, on its curves
@@ -412,6 +411,7 @@ def titles_off_when_narrow(layout: dict, axes: Sequence[str], below: int = NARRO
         untitled["title"] = {**untitled.get("title", {}), "text": ""}
         narrow[name] = untitled
     return {**layout, "meta": {**meta, "narrow": {"below": below, "layout": narrow}}}
+
 
 def has_narrow_layout(fig) -> bool:
     """Whether the figure carries a layout for narrow places (``layout.meta.narrow``, drawn by nnviz.ui's figures in
