@@ -745,6 +745,16 @@ def test_the_softmax_temperature_legend_is_beside_the_plot_on_a_wide_screen_and_
         context.close()
 
 
+# Figures with two panels side by side whose right panel's y tick labels reach into the left panel (on a phone they ran
+# into its edge: '0.25' read '−0.25' against a grid line)
+RIGHT_TICKS_IN_THE_LEFT_PANEL = """() => [...document.querySelectorAll('.js-plotly-plot')].filter(c => {
+    const l = c._fullLayout;
+    if (!l || !l.xaxis2 || !l.yaxis2 || l.xaxis2._offset <= l.xaxis._offset + l.xaxis._length) return false;
+    const end = c.getBoundingClientRect().left + l.xaxis._offset + l.xaxis._length;
+    return [...c.querySelectorAll('.y2tick text')].some(t => t.getBoundingClientRect().left < end);
+  }).map(c => c.closest("[class*='st-key-']").className.match(/st-key-[\\w-]+/)[0])"""
+
+
 @pytest.mark.parametrize("name", sample_in_ci([k for k in PAGE_PATHS if k != "home"], kept={"perceptron"}))
 def test_a_phone_shows_every_page_without_scrolling_sideways(server_url, browser, name):
     """... and without Plotly's toolbar on the figures drawn in place: a screen without hover shows it all the time,
@@ -773,5 +783,6 @@ def test_a_phone_shows_every_page_without_scrolling_sideways(server_url, browser
             assert len(cut) == 1 and cut[0].startswith("z="), cut
         else:
             assert cut == []
+        assert page.evaluate(RIGHT_TICKS_IN_THE_LEFT_PANEL) == []
     finally:
         context.close()

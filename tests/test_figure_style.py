@@ -431,3 +431,31 @@ def test_side_by_side_activations_stand_one_under_the_other_on_a_phone():
     assert [t["text"] for t in titles] == [t["text"] for t in layout["annotations"]]
     assert [(t["x"], t["y"]) for t in titles] == [(0.5, top) for _, top in domains]
     assert layout["xaxis2"]["domain"][0] > 0  # the wide layout keeps its row
+
+
+def test_two_columns_of_panels_are_further_apart_on_a_phone_their_titles_with_them():
+    """On a phone the right column's tick labels ran into the left panels' edges ('0.25' read '−0.25' against a grid
+    line): a layout for narrow places widens the gap between the columns, every right-hand axis (activations' strip
+    too) and each column's title moving with its column, a wide title only as far right as it fits."""
+    from nnviz import activations as act
+    from nnviz.figures.activations import activation_figure
+    from nnviz.figures.losses import sweep_figure
+    from nnviz.figures.style import PHONE_PANEL_GAP, wider_gap_when_narrow
+
+    overlay = activation_figure(np.linspace(-6, 6, 101), [act.get("sigmoid"), act.get("relu")]).to_dict()["layout"]
+    narrow = overlay["meta"]["narrow"]["layout"]
+    width = (1 - PHONE_PANEL_GAP) / 2
+    assert narrow["xaxis"]["domain"] == [0.0, width]
+    assert narrow["xaxis2"]["domain"] == narrow["xaxis3"]["domain"] == [1 - width, 1.0]
+    assert overlay["xaxis2"]["domain"][0] < 1 - width  # the wide layout keeps its gap
+    assert [round(a["x"], 6) for a in narrow["annotations"]] == [round(width / 2, 6), round(1 - width / 2, 6)]
+    assert narrow["yaxis2"]["title"]["text"] == ""  # and the right panel's y title still off
+    values = np.linspace(-3, 3, 31)
+    sweep = {k: np.zeros(31) for k in ("accuracy", "d_accuracy", "bce", "d_bce", "mse", "d_mse")}
+    sweep["accuracy_jumps"] = np.array([0.5])
+    layout = sweep_figure(values, sweep, 0.0, "w1").to_dict()["layout"]
+    titles = {a["text"]: a["x"] for a in layout["meta"]["narrow"]["layout"]["annotations"] if a.get("xref") == "paper"}
+    assert titles["d(cross-entropy) / dw1"] < titles["d(MSE) / dw1"] == pytest.approx(1 - width / 2)  # pulled in
+    assert titles["accuracy"] == titles["cross-entropy"] == pytest.approx(width / 2)
+    plain = wider_gap_when_narrow({"xaxis": {"domain": [0, 0.45]}, "xaxis2": {"domain": [0.55, 1]}})
+    assert plain["meta"]["narrow"]["layout"]["xaxis2"] == {"domain": [1 - width, 1.0]}

@@ -33,6 +33,7 @@ from nnviz.figures.style import (
     titles_off_when_narrow,
     vertical_bands,
     vertical_marker,
+    wider_gap_when_narrow,
 )
 from nnviz.formatting import count
 
@@ -170,7 +171,7 @@ def _overlay_figure(x: np.ndarray, activations: Sequence[Activation], tol: float
                                                                                  for v in xs] or [act.label],
                      "xaxis": "x3", "yaxis": "y3", "line": {"color": style["color"], "width": 14},
                      "name": act.label, "legendgroup": act.key, "showlegend": False, "hoverinfo": "skip"})
-    return figure(data, titles_off_when_narrow(layout, ["yaxis2"]))
+    return figure(data, titles_off_when_narrow(wider_gap_when_narrow(layout), ["yaxis2"]))
 
 
 def _padded_range(series: Sequence[np.ndarray]) -> dict:

@@ -19,6 +19,7 @@ from nnviz.figures.style import (
     subplot_grid,
     titles_off_when_narrow,
     vertical_marker,
+    wider_gap_when_narrow,
 )
 from nnviz.losses import logit_pushes, losses_for_a_positive
 
@@ -64,7 +65,7 @@ def sweep_figure(values: np.ndarray, sweep: dict[str, np.ndarray], current: floa
                                   "y": -0.55, "font": {"size": 14, "color": BLACK},
                                   "bgcolor": "white"})  # the marked weight's line passes behind it
     layout.update(shapes=shapes)
-    return figure(data, layout)
+    return figure(data, wider_gap_when_narrow(layout))
 
 
 def _broken_at(values: np.ndarray, series: np.ndarray, jumps: np.ndarray) -> tuple[list, list]:

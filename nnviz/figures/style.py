@@ -400,17 +400,52 @@ def legend_below_when_narrow(layout: dict, rows: int, below: int = NARROW_BELOW)
     return {**layout, "meta": {**layout.get("meta", {}), "narrow": {"below": below, "layout": narrow}}}
 
 
+def _with_narrow_keys(layout: dict, keys: dict, below: int) -> dict:
+    """``layout`` whose layout for narrow places (``layout.meta.narrow``) also sets ``keys`` (top-level layout keys;
+    copies: a dict in two places of a layout would be scaled twice in Lecture mode)."""
+    meta = layout.get("meta", {})
+    narrow = {**meta.get("narrow", {}).get("layout", {}), **copy.deepcopy(keys)}
+    return {**layout, "meta": {**meta, "narrow": {"below": below, "layout": narrow}}}
+
+
 def titles_off_when_narrow(layout: dict, axes: Sequence[str], below: int = NARROW_BELOW) -> dict:
     """``layout`` with a layout for narrow places (``layout.meta.narrow``, added to one it has) that draws ``axes``
     without their titles: on a phone a right-hand panel's y title lands inside the panel left of it, on its curves
     (activations' f′(x), softmax's p); that panel's own title above it names the same."""
-    meta = layout.get("meta", {})
-    narrow = dict(meta.get("narrow", {}).get("layout", {}))
-    for name in axes:
-        untitled = copy.deepcopy(layout[name])  # a copy: a dict in two places would be scaled twice in Lecture mode
-        untitled["title"] = {**untitled.get("title", {}), "text": ""}
-        narrow[name] = untitled
-    return {**layout, "meta": {**meta, "narrow": {"below": below, "layout": narrow}}}
+    narrow = layout.get("meta", {}).get("narrow", {}).get("layout", {})
+    untitled = {name: {**narrow.get(name, layout[name]), "title": {**layout[name].get("title", {}), "text": ""}}
+                for name in axes}
+    return _with_narrow_keys(layout, untitled, below)
+
+
+PHONE_PANEL_GAP = 0.22  # a share of a phone's plot width between two columns of panels: the right one's tick labels
+
+
+def wider_gap_when_narrow(layout: dict, gap: float = PHONE_PANEL_GAP, below: int = NARROW_BELOW) -> dict:
+    """``layout`` (two columns of panels, as ``subplot_grid`` lays them out) with a layout for narrow places that
+    puts ``gap`` between the columns, the panels' titles (annotations at a column's centre) moved with them: on a
+    phone the right column's tick labels ran into the left panels' edges ('0.25' read '−0.25' against a grid line).
+    An x axis whose domain starts at 0 is in the left column, any other in the right one."""
+    width = (1 - gap) / 2
+    columns = {"left": [0.0, width], "right": [1 - width, 1.0]}
+    keys, centres = {}, {}
+    for name, spec in layout.items():
+        if name.startswith("xaxis") and isinstance(spec, dict) and "domain" in spec:
+            side = "left" if spec["domain"][0] < 1e-9 else "right"
+            centres[round(sum(spec["domain"]) / 2, 9)] = sum(columns[side]) / 2
+            keys[name] = {**layout.get("meta", {}).get("narrow", {}).get("layout", {}).get(name, spec),
+                          "domain": columns[side]}
+    right_room = PHONE_PLOT_WIDTH + layout.get("margin", {}).get("r", 0)  # px from the plot's left edge
+
+    def moved(note: dict) -> dict:  # a column's title: to its column's centre, or as far as it fits on the right
+        centre = centres.get(round(note.get("x", -1), 9)) if note.get("xref") == "paper" else None
+        if centre is None:
+            return note
+        half = LEGEND_CHARACTER * len(plain_text(note.get("text", ""))) * note.get("font", {}).get("size", FONT_SIZE) / 30
+        return {**note, "x": min(centre, (right_room - half) / PHONE_PLOT_WIDTH)}
+
+    annotations = [moved(note) for note in layout.get("annotations", [])]
+    return _with_narrow_keys(layout, {**keys, "annotations": annotations}, below)
 
 
 def has_narrow_layout(fig) -> bool:
