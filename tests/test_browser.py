@@ -755,6 +755,18 @@ RIGHT_TICKS_IN_THE_LEFT_PANEL = """() => [...document.querySelectorAll('.js-plot
   }).map(c => c.closest("[class*='st-key-']").className.match(/st-key-[\\w-]+/)[0])"""
 
 
+# The neuron diagram's weight labels that overlap one of its circles (the inputs, Σ and f)
+WEIGHTS_ON_THE_INPUTS = """() => {
+  const chart = document.querySelector('.st-key-neuron_diagram .js-plotly-plot');
+  const circles = [...chart.querySelectorAll('.scatterlayer .points path')].map(c => c.getBoundingClientRect());
+  return [...chart.querySelectorAll('.annotation-text')].filter(t => /^[+-]?[0-9]/.test(t.textContent.trim()) ||
+      /^[wb][0-9]* =/.test(t.textContent.trim())).filter(t => { const r = t.getBoundingClientRect();
+    return circles.some(c => Math.min(r.right, c.right) - Math.max(r.left, c.left) > 2
+                          && Math.min(r.bottom, c.bottom) - Math.max(r.top, c.top) > 2); })
+    .map(t => t.textContent);
+}"""
+
+
 @pytest.mark.parametrize("name", sample_in_ci([k for k in PAGE_PATHS if k != "home"], kept={"perceptron"}))
 def test_a_phone_shows_every_page_without_scrolling_sideways(server_url, browser, name):
     """... and without Plotly's toolbar on the figures drawn in place: a screen without hover shows it all the time,
@@ -784,5 +796,7 @@ def test_a_phone_shows_every_page_without_scrolling_sideways(server_url, browser
         else:
             assert cut == []
         assert page.evaluate(RIGHT_TICKS_IN_THE_LEFT_PANEL) == []
+        if name == "perceptron":  # the neuron's weights were written over its inputs' circles ('w2 = -0.40')
+            assert page.evaluate(WEIGHTS_ON_THE_INPUTS) == []
     finally:
         context.close()

@@ -19,6 +19,7 @@ from nnviz.figures.style import (
     base_layout,
     figure,
     ticks_clear_of_the_corner,
+    with_narrow_keys,
 )
 from nnviz.formatting import compact
 
@@ -179,7 +180,7 @@ def neuron_diagram(x: Sequence[float], w: Sequence[float], b: float, z: float, o
     bias_y = -1.45
     max_w = max(1e-9, max(abs(v) for v in list(w) + [b]))
     data = []
-    annotations = []
+    annotations, weight_labels, phone_weight_labels = [], [], []
     for xi, wi, yi, label in [(xv, wv, yv, f"x{k + 1}") for k, (xv, wv, yv) in enumerate(zip(x, w, ys))] + \
             [(1.0, b, bias_y, "bias")]:
         color = BLUE if wi >= 0 else ORANGE  # towards class 1 (blue) or class 0 (orange), as on the Playground
@@ -187,9 +188,13 @@ def neuron_diagram(x: Sequence[float], w: Sequence[float], b: float, z: float, o
                      "line": {"color": color, "width": 1 + 9 * abs(wi) / max_w}, "showlegend": False})
         name = "b" if label == "bias" else f"w{label[1:]}"
         along = 0.35  # label the edge a third of the way from its input, where the edges are still apart
-        annotations.append({"x": 2 * along, "y": yi * (1 - along), "text": f"{name} = {wi:+.2f}", "showarrow": False,
-                            "font": {"size": FONT_SIZE, "color": BLACK},  # orange text is faint on white
-                            "bgcolor": "rgba(255,255,255,0.85)"})
+        weight_labels.append({"x": 2 * along, "y": yi * (1 - along), "text": f"{name} = {wi:+.2f}",
+                              "showarrow": False, "font": {"size": FONT_SIZE, "color": BLACK},  # orange is faint
+                              "bgcolor": "rgba(255,255,255,0.85)"})
+        # on a phone the edges are ~90 px long and 'w2 = -0.40' covered the input's circle: the value alone,
+        # half-way, between the circles
+        phone_weight_labels.append({**weight_labels[-1], "x": 2 * PHONE_ALONG, "y": yi * (1 - PHONE_ALONG),
+                                    "text": f"{wi:+.2f}", "font": {"size": FONT_SIZE, "color": BLACK}})
         # the input's label, 18 px left of its centre: clear of its circle (26 px) at any width
         annotations.append({"x": 0, "xshift": -18, "y": yi, "xanchor": "right", "showarrow": False,
                             "text": "1 (bias)" if label == "bias" else f"{label} = {xi:.2f}",
@@ -214,9 +219,12 @@ def neuron_diagram(x: Sequence[float], w: Sequence[float], b: float, z: float, o
     ]
     hidden = {"visible": False, "fixedrange": True}
     # room on the left for the inputs' labels, also on a phone's narrow plot ("1 (bias input)" was cut there)
-    layout = base_layout(height=340, annotations=annotations, xaxis=hidden | {"range": [-2.1, 5.2]},
+    layout = base_layout(height=340, annotations=weight_labels + annotations, xaxis=hidden | {"range": [-2.1, 5.2]},
                          yaxis=hidden | {"range": [-1.75, 1.35]}, margin={"l": 10, "r": 10, "t": 10, "b": 10})
-    return figure(data, layout)
+    return figure(data, with_narrow_keys(layout, {"annotations": phone_weight_labels + annotations}))
+
+
+PHONE_ALONG = 0.475  # where on its edge (a share of the way from its input to Σ) a weight is written on a phone
 
 
 def xor_regions_figure(grid: np.ndarray, outputs: np.ndarray, X: np.ndarray, y: np.ndarray,

@@ -400,7 +400,7 @@ def legend_below_when_narrow(layout: dict, rows: int, below: int = NARROW_BELOW)
     return {**layout, "meta": {**layout.get("meta", {}), "narrow": {"below": below, "layout": narrow}}}
 
 
-def _with_narrow_keys(layout: dict, keys: dict, below: int) -> dict:
+def with_narrow_keys(layout: dict, keys: dict, below: int = NARROW_BELOW) -> dict:
     """``layout`` whose layout for narrow places (``layout.meta.narrow``) also sets ``keys`` (top-level layout keys;
     copies: a dict in two places of a layout would be scaled twice in Lecture mode)."""
     meta = layout.get("meta", {})
@@ -415,7 +415,7 @@ def titles_off_when_narrow(layout: dict, axes: Sequence[str], below: int = NARRO
     narrow = layout.get("meta", {}).get("narrow", {}).get("layout", {})
     untitled = {name: {**narrow.get(name, layout[name]), "title": {**layout[name].get("title", {}), "text": ""}}
                 for name in axes}
-    return _with_narrow_keys(layout, untitled, below)
+    return with_narrow_keys(layout, untitled, below)
 
 
 PHONE_PANEL_GAP = 0.22  # a share of a phone's plot width between two columns of panels: the right one's tick labels
@@ -445,7 +445,7 @@ def wider_gap_when_narrow(layout: dict, gap: float = PHONE_PANEL_GAP, below: int
         return {**note, "x": min(centre, (right_room - half) / PHONE_PLOT_WIDTH)}
 
     annotations = [moved(note) for note in layout.get("annotations", [])]
-    return _with_narrow_keys(layout, {**keys, "annotations": annotations}, below)
+    return with_narrow_keys(layout, {**keys, "annotations": annotations}, below)
 
 
 def has_narrow_layout(fig) -> bool:
