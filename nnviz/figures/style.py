@@ -396,8 +396,7 @@ def legend_below_when_narrow(layout: dict, rows: int, below: int = NARROW_BELOW)
     legend = {**copy.deepcopy(layout.get("legend", {})), "orientation": "h", "x": 0, "xanchor": "left",
               "yref": "container", "y": 0, "yanchor": "bottom"}  # copies: a dict in two places would be scaled twice
     margin = {**copy.deepcopy(layout["margin"]), "b": layout["margin"]["b"] + legend_px}
-    narrow = {"legend": legend, "margin": margin, "height": layout["height"] + legend_px}
-    return {**layout, "meta": {**layout.get("meta", {}), "narrow": {"below": below, "layout": narrow}}}
+    return with_narrow_keys(layout, {"legend": legend, "margin": margin, "height": layout["height"] + legend_px}, below)
 
 
 def with_narrow_keys(layout: dict, keys: dict, below: int = NARROW_BELOW) -> dict:
@@ -418,7 +417,8 @@ def titles_off_when_narrow(layout: dict, axes: Sequence[str], below: int = NARRO
     return with_narrow_keys(layout, untitled, below)
 
 
-PHONE_PANEL_GAP = 0.22  # a share of a phone's plot width between two columns of panels: the right one's tick labels
+# a share of a phone's plot width between two columns of panels: room for the right column's tick labels
+PHONE_PANEL_GAP = 0.22
 
 
 def wider_gap_when_narrow(layout: dict, gap: float = PHONE_PANEL_GAP, below: int = NARROW_BELOW) -> dict:
@@ -441,7 +441,8 @@ def wider_gap_when_narrow(layout: dict, gap: float = PHONE_PANEL_GAP, below: int
         centre = centres.get(round(note.get("x", -1), 9)) if note.get("xref") == "paper" else None
         if centre is None:
             return note
-        half = LEGEND_CHARACTER * len(plain_text(note.get("text", ""))) * note.get("font", {}).get("size", FONT_SIZE) / 30
+        size = note.get("font", {}).get("size", FONT_SIZE)
+        half = LEGEND_CHARACTER * size / 15 * len(plain_text(note.get("text", ""))) / 2  # px: half its width, about
         return {**note, "x": min(centre, (right_room - half) / PHONE_PLOT_WIDTH)}
 
     annotations = [moved(note) for note in layout.get("annotations", [])]
