@@ -194,7 +194,7 @@ def neuron_diagram(x: Sequence[float], w: Sequence[float], b: float, z: float, o
         # on a phone the edges are ~90 px long and 'w2 = -0.40' covered the input's circle: the value alone,
         # half-way, between the circles
         phone_weight_labels.append({**weight_labels[-1], "x": 2 * PHONE_ALONG, "y": yi * (1 - PHONE_ALONG),
-                                    "text": f"{wi:+.2f}", "font": {"size": FONT_SIZE, "color": BLACK}})
+                                    "text": f"{wi:+.2f}"})  # with_narrow_keys copies them
         # the input's label, 18 px left of its centre: clear of its circle (26 px) at any width
         annotations.append({"x": 0, "xshift": -18, "y": yi, "xanchor": "right", "showarrow": False,
                             "text": "1 (bias)" if label == "bias" else f"{label} = {xi:.2f}",
