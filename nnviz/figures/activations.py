@@ -28,6 +28,7 @@ from nnviz.figures.style import (
     legend_rows,
     line_style,
     log_ticks,
+    panels_one_under_the_other,
     subplot_grid,
     ticks_clear_of_the_corner,
     titles_off_when_narrow,
@@ -95,16 +96,12 @@ def _one_under_the_other(layout: dict, n: int) -> dict:
     title_px, below_px = 30, 64  # px: a panel's title above it; its x ticks and title below it
     row = title_px + PHONE_PANEL_PX + below_px
     plot = n * row
-    narrow: dict = {"height": plot + 20, "margin": {**layout["margin"], "t": 10, "b": 10}, "annotations": []}
-    for i in range(n):
-        suffix = axis_suffix(i)
-        top = 1 - (i * row + title_px) / plot
-        # copies: a dict in two places of a layout would be scaled twice in Lecture mode
-        narrow[f"xaxis{suffix}"] = {**copy.deepcopy(layout[f"xaxis{suffix}"]), "domain": [0, 1]}
-        narrow[f"yaxis{suffix}"] = {**copy.deepcopy(layout[f"yaxis{suffix}"]),
-                                    "domain": [max(top - PHONE_PANEL_PX / plot, 0.0), top]}
-        narrow["annotations"].append({**copy.deepcopy(layout["annotations"][i]), "x": 0.5, "y": top})
-    return narrow
+    narrow = panels_one_under_the_other(layout, n, row_px=row, panel_px=PHONE_PANEL_PX, panel_top_px=title_px,
+                                        plot_px=plot)
+    # the panels' titles (annotations in the paper's coordinates) above their panels
+    titles = [{**copy.deepcopy(layout["annotations"][i]), "x": 0.5, "y": narrow[f"yaxis{axis_suffix(i)}"]["domain"][1]}
+              for i in range(n)]
+    return {**narrow, "height": plot + 20, "margin": {**layout["margin"], "t": 10, "b": 10}, "annotations": titles}
 
 
 # px: a row of the strip; Lecture mode's figure of 640 px shrinks its plot to 0.79 of this, and its names (21 px)

@@ -29,6 +29,7 @@ from nnviz.figures.style import (
     legend_rows,
     line_style,
     log_ticks,
+    panels_one_under_the_other,
     round_ticks,
 )
 from nnviz.formatting import power_of_ten
@@ -215,16 +216,8 @@ def stacked_panels(axes: dict, n: int, title_px: int, margin: dict, legend_lines
     below_panel = 60  # px: a panel's x ticks and title
     row = PHONE_PLOT_WIDTH + title_px + below_panel
     plot = n * row - below_panel  # the last panel's x axis is in the bottom margin
-    stacked = {}
-    for p in range(n):
-        suffix = axis_suffix(p)
-        row_top = 1 - p * row / plot
-        # copies: a dict in two places of a layout would be scaled twice in Lecture mode
-        stacked[f"xaxis{suffix}"] = {**copy.deepcopy(axes[f"xaxis{suffix}"]), "domain": [0, 1]}
-        stacked[f"yaxis{suffix}"] = {**copy.deepcopy(axes[f"yaxis{suffix}"]), "title": copy.deepcopy(axes["yaxis"]["title"]),
-                                     "showticklabels": True,
-                                     "domain": [max(row_top - (row - below_panel) / plot, 0.0),  # not -1e-17
-                                                row_top - title_px / plot]}
+    stacked = panels_one_under_the_other(axes, n, row_px=row, panel_px=PHONE_PLOT_WIDTH, panel_top_px=title_px,
+                                         plot_px=plot, title=axes["yaxis"]["title"], showticklabels=True)
     bottom = below_panel + LEGEND_PAD + legend_lines * PATH_LEGEND_ROW
     return {**stacked, "margin": {**copy.deepcopy(margin), "t": 20, "b": bottom},  # the titles are in the rows
             "height": plot + 20 + bottom}

@@ -399,6 +399,23 @@ def legend_below_when_narrow(layout: dict, rows: int, below: int = NARROW_BELOW)
     return with_narrow_keys(layout, {"legend": legend, "margin": margin, "height": layout["height"] + legend_px}, below)
 
 
+def panels_one_under_the_other(axes: dict, n: int, *, row_px: float, panel_px: float, panel_top_px: float,
+                               plot_px: float, **y_keys) -> dict:
+    """The axes of ``n`` side-by-side panels (``axes``: their xaxis/yaxis dicts, named by ``axis_suffix``) one under
+    the other, for a narrow place (``layout.meta.narrow``): each as wide as the plot area (``plot_px`` tall), panel
+    p ``panel_px`` tall, ``panel_top_px`` below the top of its row (``row_px`` a row, which holds the panel's title
+    above it and its x axis below it). ``y_keys``: more keys for every y axis. Copies: a dict in two places of a
+    layout would be scaled twice in Lecture mode."""
+    stacked = {}
+    for p in range(n):
+        suffix = axis_suffix(p)
+        top_px = p * row_px + panel_top_px  # from the plot area's top
+        stacked[f"xaxis{suffix}"] = {**copy.deepcopy(axes[f"xaxis{suffix}"]), "domain": [0, 1]}
+        stacked[f"yaxis{suffix}"] = {**copy.deepcopy(axes[f"yaxis{suffix}"]), **copy.deepcopy(y_keys),
+                                     "domain": [max(1 - (top_px + panel_px) / plot_px, 0.0), 1 - top_px / plot_px]}
+    return stacked
+
+
 def with_narrow_keys(layout: dict, keys: dict, below: int = NARROW_BELOW) -> dict:
     """``layout`` whose layout for narrow places (``layout.meta.narrow``) also sets ``keys`` (top-level layout keys;
     copies: a dict in two places of a layout would be scaled twice in Lecture mode)."""
