@@ -767,6 +767,28 @@ WEIGHTS_ON_THE_INPUTS = """() => {
 }"""
 
 
+# The neuron diagram's labels that an edge runs through, or that touch another label (its weights, which sit on their
+# edges, left out): on a phone the bias's edge crossed 'z = -1.00', which ran into 'step H(z)' as one phrase
+EDGES_THROUGH_LABELS = """() => {
+  const chart = document.querySelector('.st-key-neuron_diagram .js-plotly-plot');
+  const l = chart._fullLayout, origin = chart.getBoundingClientRect();
+  const edges = chart.data.filter(t => t.mode === 'lines' && t.x.length === 2)
+    .map(t => t.x.map((x, i) => [origin.left + l.xaxis._offset + l.xaxis.l2p(x),
+                                 origin.top + l.yaxis._offset + l.yaxis.l2p(t.y[i])]));
+  const labels = [...chart.querySelectorAll('.annotation-text')].filter(t => t.textContent.trim()
+      && !/^[+-]?[0-9]/.test(t.textContent.trim()) && !/^[wb][0-9]* =/.test(t.textContent.trim()))
+    .map(t => [t.textContent, t.getBoundingClientRect()]);
+  const inside = ([x, y], r) => x > r.left + 1 && x < r.right - 1 && y > r.top + 1 && y < r.bottom - 1;
+  const crossed = labels.filter(([, r]) => edges.some(([a, b]) =>
+    Array.from({length: 101}, (_, k) => [a[0] + (b[0] - a[0]) * k / 100, a[1] + (b[1] - a[1]) * k / 100])
+      .some(p => inside(p, r)))).map(([text]) => `edge through '${text}'`);
+  const touching = labels.flatMap(([a, r], i) => labels.slice(i + 1).filter(([, q]) =>
+      Math.min(r.right, q.right) - Math.max(r.left, q.left) > -4 && Math.min(r.bottom, q.bottom) - Math.max(r.top, q.top) > 0)
+    .map(([b]) => `'${a}' against '${b}'`));
+  return [...crossed, ...touching];
+}"""
+
+
 @pytest.mark.parametrize("name", sample_in_ci([k for k in PAGE_PATHS if k != "home"], kept={"perceptron"}))
 def test_a_phone_shows_every_page_without_scrolling_sideways(server_url, browser, name):
     """... and without Plotly's toolbar on the figures drawn in place: a screen without hover shows it all the time,
@@ -798,5 +820,6 @@ def test_a_phone_shows_every_page_without_scrolling_sideways(server_url, browser
         assert page.evaluate(RIGHT_TICKS_IN_THE_LEFT_PANEL) == []
         if name == "perceptron":  # the neuron's weights were written over its inputs' circles ('w2 = -0.40')
             assert page.evaluate(WEIGHTS_ON_THE_INPUTS) == []
+            assert page.evaluate(EDGES_THROUGH_LABELS) == []
     finally:
         context.close()

@@ -208,23 +208,30 @@ def neuron_diagram(x: Sequence[float], w: Sequence[float], b: float, z: float, o
                  "text": ["Σ", "f"], "textfont": {"size": FONT_SIZE + 6}, "meta": HOLDS_TEXT,
                  "marker": {"size": 54, "color": "#F0F4F8", "line": {"color": BLACK, "width": 2}},
                  "hoverinfo": "skip", "showlegend": False})
-    annotations += [
-        {"x": 2, "y": -0.42, "text": f"z = {z:+.2f}", "showarrow": False, "font": {"size": FONT_SIZE + 1}},
-        {"x": 3.3, "y": -0.42, "text": activation, "showarrow": False, "font": {"size": FONT_SIZE}},
-        {"x": 4.9, "y": 0, "ax": 3.55, "ay": 0, "xref": "x", "yref": "y", "axref": "x", "ayref": "y",
-         "showarrow": True, "arrowhead": 3, "arrowwidth": 3, "arrowcolor": GREY, "text": ""},
-        # over the arrow, centred in the room right of f: beside it, 'ŷ = 0.0163' ran out of the figure in Lecture mode
-        {"x": 4.5, "y": 0.12, "yanchor": "bottom", "text": f"<b>ŷ = {compact(output)}</b>", "showarrow": False,
-         "font": {"size": FONT_SIZE + 2}},
-    ]
+    z_label = {"x": 2, "y": -0.42, "text": f"z = {z:+.2f}", "showarrow": False, "font": {"size": FONT_SIZE + 1}}
+    activation_label = {"x": 3.3, "y": -0.42, "text": activation, "showarrow": False, "font": {"size": FONT_SIZE}}
+    output_arrow = {"x": 4.9, "y": 0, "ax": 3.55, "ay": 0, "xref": "x", "yref": "y", "axref": "x", "ayref": "y",
+                    "showarrow": True, "arrowhead": 3, "arrowwidth": 3, "arrowcolor": GREY, "text": ""}
+    # over the arrow, centred in the room right of f: beside it, 'ŷ = 0.0163' ran out of the figure in Lecture mode
+    output_label = {"x": 4.5, "y": 0.12, "yanchor": "bottom", "text": f"<b>ŷ = {compact(output)}</b>",
+                    "showarrow": False, "font": {"size": FONT_SIZE + 2}}
+    # On a phone the two labels under Σ and f ran into one ('z = -1.00 step H(z)') and the lower edges crossed z's:
+    # z starts right of where the edges pass at its height, the activation's name stands above f, and ŷ, at the
+    # figure's right edge, over f's circle's top (where 'ŷ = 0.378' lay on its upper right)
+    phone_labels = [{**z_label, "x": PHONE_Z_FROM, "xanchor": "left"}, {**activation_label, "y": 0.65},
+                    {**output_label, "x": 5.15, "xanchor": "right", "y": 0.28}]
     hidden = {"visible": False, "fixedrange": True}
     # room on the left for the inputs' labels, also on a phone's narrow plot ("1 (bias input)" was cut there)
-    layout = base_layout(height=340, annotations=weight_labels + annotations, xaxis=hidden | {"range": [-2.1, 5.2]},
-                         yaxis=hidden | {"range": [-1.75, 1.35]}, margin={"l": 10, "r": 10, "t": 10, "b": 10})
-    return figure(data, with_narrow_keys(layout, {"annotations": phone_weight_labels + annotations}))
+    layout = base_layout(height=340, xaxis=hidden | {"range": [-2.1, 5.2]}, yaxis=hidden | {"range": [-1.75, 1.35]},
+                         annotations=weight_labels + annotations + [z_label, activation_label, output_arrow, output_label],
+                         margin={"l": 10, "r": 10, "t": 10, "b": 10})
+    phone_annotations = phone_weight_labels + annotations + phone_labels + [output_arrow]
+    return figure(data, with_narrow_keys(layout, {"annotations": phone_annotations}))
 
 
 PHONE_ALONG = 0.475  # where on its edge (a share of the way from its input to Σ) a weight is written on a phone
+# where z's label begins on a phone (x; Σ is at 2): right of the lowest edges at its height (the bias's at x = 1.42)
+PHONE_Z_FROM = 1.8
 
 
 def xor_regions_figure(grid: np.ndarray, outputs: np.ndarray, X: np.ndarray, y: np.ndarray,
