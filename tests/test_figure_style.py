@@ -10,6 +10,7 @@ import pytest
 
 from nnviz.figures.style import (
     BLACK,
+    BLUES,
     DARK_TEXT,
     LECTURE_MIN_FONT,
     axis,
@@ -459,3 +460,38 @@ def test_two_columns_of_panels_are_further_apart_on_a_phone_their_titles_with_th
     assert titles["accuracy"] == titles["cross-entropy"] == pytest.approx(width / 2)
     plain = wider_gap_when_narrow({"xaxis": {"domain": [0, 0.45]}, "xaxis2": {"domain": [0.55, 1]}})
     assert plain["meta"]["narrow"]["layout"]["xaxis2"] == {"domain": [1 - width, 1.0]}
+
+
+def test_the_mnist_weights_are_drawn_blue_where_positive_and_red_where_negative(monkeypatch):
+    """As the page's text says (blue pixels push the unit up). The scale went to the browser by its name, "RdBu",
+    which plotly.js draws blue at the low end: positive weights were red. (The tests' validated figures had plotly's
+    stops for the name, red at the low end: what the app sends is built without validation.)"""
+    import json
+
+    from nnviz.figures.mnist import first_layer_weights_figure
+    from nnviz.figures.style import figure_json
+
+    monkeypatch.setenv("NNVIZ_VALIDATE_FIGURES", "0")
+    W = np.zeros((784, 2))
+    W[0, 0], W[1, 0] = 1.0, -1.0
+    sent = json.loads(figure_json(first_layer_weights_figure(W, units=2, cols=2)))["data"][0]
+    stops = sent["colorscale"]
+    assert isinstance(stops, list), stops  # by its stops: a name is read differently by plotly.js and plotly.py
+
+    def rgb(stop) -> tuple[int, ...]:
+        return tuple(int(v) for v in stop[1].strip("rgb()").split(","))
+
+    low, high = rgb(stops[0]), rgb(stops[-1])
+    assert low[0] > low[2] and high[2] > high[0]  # red at zmin (negative), blue at zmax (positive)
+    assert sent["zmin"] == -sent["zmax"]  # white at 0
+
+
+def test_a_colorscale_by_name_is_refused_where_figures_are_validated():
+    """plotly.js and plotly read some names differently, and validation (the tests') turns a name into plotly's
+    stops: the tests would check another figure than the app draws."""
+    with pytest.raises(ValueError, match="RdBu"):
+        figure([{"type": "heatmap", "z": [[0, 1]], "colorscale": "RdBu"}], base_layout())
+    with pytest.raises(ValueError, match="Viridis"):
+        figure([{"type": "scatter", "x": [0], "y": [0], "marker": {"color": [0], "colorscale": "Viridis"}}],
+               base_layout())
+    assert figure([{"type": "heatmap", "z": [[0, 1]], "colorscale": BLUES}], base_layout()).data[0].zmax is None

@@ -13,6 +13,7 @@ from nnviz.figures.style import (
     FONT_SIZE,
     GREY,
     ORANGE,
+    RED_BLUE,
     VERMILION,
     axis,
     axis_suffix,
@@ -27,7 +28,7 @@ from nnviz.mlp import N_INPUTS, MLPConfig, TrainingHistory
 Array = np.ndarray
 
 INK = [[0.0, "white"], [1.0, "black"]]  # MNIST stores white ink on black; printed dark on white reads better
-WEIGHTS_SCALE = "RdBu"  # diverging: red negative, blue positive, white 0
+WEIGHTS_SCALE = RED_BLUE  # diverging: red negative, blue positive, white 0
 
 
 def mosaic(images: Array, cols: int, gap: int = 2, fill: float = np.nan, dtype=np.float32) -> Array:

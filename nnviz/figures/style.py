@@ -33,6 +33,9 @@ GRID = "#E5E5E5"
 # plotly's "Blues", light to dark, as its colour stops: a figure that is not validated sends a colorscale as written,
 # and plotly.js has its own, different scale of that name
 BLUES = [[position, colour] for position, colour in pc.get_colorscale("Blues")]
+# plotly's "RdBu" (red at the low end, blue at the high end) as its colour stops: plotly.js draws a scale named "RdBu"
+# the other way round, blue low (the MNIST page's weights were drawn red for positive under a text that said blue)
+RED_BLUE = [[position, colour] for position, colour in pc.get_colorscale("RdBu")]
 ZERO_LINE = "#B0B0B0"
 DASHES = ("solid", "dash", "dot", "dashdot")
 
@@ -336,8 +339,22 @@ def figure(data: list[dict], layout: dict) -> go.Figure:
     """The one place a figure is built: in the tests a validated go.Figure, in the app an ``UnbuiltFigure``, which
     answers as the go.Figure would."""
     if validating():
+        if named := _named_colorscales([data, layout]):
+            raise ValueError(f"colorscales by name ({named}): plotly.js draws some names the other way round from "
+                             "plotly (RdBu), and only the tests' validated figures turn names into plotly's stops: "
+                             "give the stops (as BLUES)")
         return go.Figure(data=data, layout=layout)
     return UnbuiltFigure(data, layout)
+
+
+def _named_colorscales(node) -> list[str]:
+    """The colorscales in ``node`` (a figure's dicts and lists) given by name."""
+    if isinstance(node, dict):
+        return [name for key, value in node.items()
+                for name in ([value] if key == "colorscale" and isinstance(value, str) else _named_colorscales(value))]
+    if isinstance(node, list | tuple):
+        return [name for value in node for name in _named_colorscales(value)]
+    return []
 
 
 def plotly_figure(fig) -> go.Figure:
