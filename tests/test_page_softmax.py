@@ -135,6 +135,10 @@ def test_two_classes_point_is_the_probability_of_the_bars_at_any_temperature(at)
     assert point["x"][0] == pytest.approx((1.0 - 2.0) / 5.0)
     assert point["y"][0] == pytest.approx(float(sm.softmax(np.array([2.0, 1.0]), 5.0)[1]), rel=1e-12)
     assert point["y"][0] == pytest.approx(0.450, abs=5e-4)  # the top section's p(class 1), written there as 0.450
+    # what the axis and the legend name is what is plotted: the gap divided by T (they said z₁ − z₀, which is −1)
+    fig = figures(at)["sm_two_class"]
+    assert fig["layout"]["xaxis"]["title"]["text"].endswith("(z₁ − z₀)/T")
+    assert [t["name"] for t in fig["data"]] == ["σ((z₁ − z₀)/T)", "softmax(z/T)₁", "your logits"]
 
 
 def test_keras_panel_follows_classes_and_temperature(at):

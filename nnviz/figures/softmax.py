@@ -109,17 +109,19 @@ def gradient_figure(grad: np.ndarray, true_class: int) -> go.Figure:
 
 def two_class_figure(gaps: np.ndarray, p_softmax: np.ndarray, p_sigmoid: np.ndarray, current_gap: float,
                      current_p: float) -> go.Figure:
-    """softmax([z₀, z₁])₁ and σ(z₁ − z₀) against the gap z₁ − z₀: the same curve."""
+    """softmax([z₀, z₁] / T)₁ and σ((z₁ − z₀) / T) against the gap at temperature T, (z₁ − z₀) / T (``gaps``): the
+    same curve."""
     data = [
-        {"type": "scatter", "mode": "lines", "x": gaps, "y": p_sigmoid, "name": "σ(z₁ − z₀)",
+        {"type": "scatter", "mode": "lines", "x": gaps, "y": p_sigmoid, "name": "σ((z₁ − z₀)/T)",
          "line": {"color": ORANGE, "width": 9}},
-        {"type": "scatter", "mode": "lines", "x": gaps, "y": p_softmax, "name": "softmax(z₀, z₁)₁",
+        {"type": "scatter", "mode": "lines", "x": gaps, "y": p_softmax, "name": "softmax(z/T)₁",
          "line": {"color": BLUE, "width": 3, "dash": "dash"}},
         {"type": "scatter", "mode": "markers", "x": [current_gap], "y": [current_p], "name": "your logits",
          "marker": {"color": VERMILION, "size": 16, "symbol": "diamond"}},
     ]
     layout = base_layout(height=380, legend_below=True, hovermode="x unified",
-                         xaxis=axis("logit gap z₁ − z₀"), yaxis=axis("P(class 1)", range=[-0.02, 1.02]))
+                         xaxis=axis("logit gap at temperature T: (z₁ − z₀)/T"),
+                         yaxis=axis("P(class 1)", range=[-0.02, 1.02]))
     layout["legend"]["y"] = -0.3
     layout["margin"]["b"] = 100
     return figure(data, layout)
