@@ -32,6 +32,12 @@ MAX_PLAY_SECONDS = 600  # a forgotten tab does not train for ever
 TRAIN_BUDGET_SECONDS = 0.03  # training time per frame, shared out when several sessions play at once
 STEP_EPOCHS = 1
 ONLY_X1_X2 = {f"pg_f_{key}": key in ("x1", "x2") for key in pg.FEATURES}  # the inputs' checkboxes
+DEFAULT_SHAPE, DEFAULT_ACTIVATION, DEFAULT_BATCH = "4,2", "tanh", 10
+# The network and training the page opens with (the learning rate aside): set by an experiment that names only the
+# data and a rate, so that its outcome does not hang on what an earlier one left (after the first experiment's
+# single unit on x₁², x₂², η = 10 on the circle converged instead of jumping around)
+DEFAULT_NETWORK = {SHAPE_KEY: DEFAULT_SHAPE, "pg_activation": DEFAULT_ACTIVATION, "pg_batch": DEFAULT_BATCH,
+                   "pg_optimizer": pg.OPTIMIZERS[0], "pg_reg": pg.REGULARIZATIONS[0], **ONLY_X1_X2}
 ACTIVATION_LABELS = {"relu": "ReLU", "tanh": "tanh", "sigmoid": "sigmoid", "linear": "linear"}
 REGULARIZATION_LABELS = {"none": "none", "l1": "L1", "l2": "L2"}
 OPTIMIZER_LABELS = {"sgd": "SGD", "momentum": "SGD with momentum 0.9", "adam": "Adam"}
@@ -108,7 +114,7 @@ def controls() -> pg.PlaygroundConfig:
                        if st.checkbox(label, value=key in ("x1", "x2"), key=f"pg_f_{key}", **ui.URL))
     with network_col:
         st.markdown("**Hidden layers**")
-        shape_text = st.text_input("units per hidden layer", "4,2", key=SHAPE_KEY, **ui.URL,
+        shape_text = st.text_input("units per hidden layer", DEFAULT_SHAPE, key=SHAPE_KEY, **ui.URL,
                                    help="Comma-separated, e.g. 4,2; empty for no hidden layer.")
         units, problem = parse_shape(shape_text)
         b1, b2 = st.columns(2)
@@ -123,12 +129,12 @@ def controls() -> pg.PlaygroundConfig:
                       disabled=count >= pg.MAX_UNITS)
             c3.button("−", key=f"pg_fewer_{layer}", on_click=change_shape, args=(layer, -1), width="stretch",
                       disabled=count <= 1)
-        activation = st.selectbox("activation", pg.ACTIVATIONS, index=1, format_func=ACTIVATION_LABELS.get,
-                                  key="pg_activation", **ui.URL)
+        activation = st.selectbox("activation", pg.ACTIVATIONS, index=pg.ACTIVATIONS.index(DEFAULT_ACTIVATION),
+                                  format_func=ACTIVATION_LABELS.get, key="pg_activation", **ui.URL)
     with training_col:
         st.markdown("**Training**")
         rate = ui.number_choice("learning rate", pg.LEARNING_RATES, 0.03, key="pg_rate")
-        batch = st.slider("batch size", *pg.BATCH_RANGE, 10, key="pg_batch", **ui.URL)
+        batch = st.slider("batch size", *pg.BATCH_RANGE, DEFAULT_BATCH, key="pg_batch", **ui.URL)
         optimizer = st.selectbox("optimiser", pg.OPTIMIZERS, format_func=OPTIMIZER_LABELS.get, key="pg_optimizer",
                                  **ui.URL)
         regularization = st.selectbox("regularisation", pg.REGULARIZATIONS, format_func=REGULARIZATION_LABELS.get,
@@ -445,7 +451,7 @@ ui.try_this([
                    ("8,8,8 ReLU, Adam 0.01", {"pg_dataset": "spiral", "pg_shape": "8,8,8", "pg_activation": "relu",
                                               "pg_optimizer": "adam", "pg_rate": 0.01}))),
     ui.Experiment("Learning rate 10 on the circle: the loss jumps around or stops being a number.",
-                  (("circle, η = 10", {"pg_dataset": "circle", "pg_rate": 10.0}),)),
+                  (("circle, η = 10", {"pg_dataset": "circle", **DEFAULT_NETWORK, "pg_rate": 10.0}),)),
     ui.Experiment("Three blobs: the softmax output colours each region by its class. How few hidden units do you need?",
                   (("three blobs", {"pg_dataset": "blobs3"}),)),
 ], "playground")

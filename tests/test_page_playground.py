@@ -330,3 +330,27 @@ def test_lecture_mode_gives_the_output_plane_the_figures_height():
     assert layout["height"] == 560  # 1.2 x 560 = 672 would not fit under Streamlit's header and the moment bar
     assert layout["yaxis2"]["domain"] == [0.0, 1.0]
     assert [a["text"] for a in layout["annotations"]] == ["inputs", "hidden 1", "hidden 2", "output", "x₁", "x₂"]
+
+
+def test_learning_rate_10_on_the_circle_shows_the_jumping_loss_also_after_the_first_experiment():
+    """Try this #3 says the loss jumps around or stops being a number. It set only the data and the rate: after the
+    first experiment (no hidden layer, x₁² and x₂²) the single unit converged. It sets the page's network too, and
+    the loss it gives is the same whichever experiment came before."""
+    def after(*buttons: str):
+        at = app_test(PAGE)
+        for key in buttons:
+            at.button(key=key).click().run()
+        step(at, 20)
+        return at
+
+    fresh, after_first = after("try_playground_3_0"), after("try_playground_1_0", "try_playground_1_1",
+                                                             "try_playground_3_0")
+    assert at_shape(fresh) == at_shape(after_first) == ("4,2", "tanh", ("x1", "x2"))
+    assert loss_curve(after_first) == loss_curve(fresh)
+    losses = np.array(loss_curve(fresh), dtype=float)
+    assert not np.all(np.isfinite(losses)) or np.max(np.abs(np.diff(losses[1:]))) > 0.5  # it jumps, or NaN
+
+
+def at_shape(at) -> tuple:
+    return (at.text_input(key="pg_shape").value, at.selectbox(key="pg_activation").value,
+            tuple(key for key in pg.FEATURES if at.checkbox(key=f"pg_f_{key}").value))
