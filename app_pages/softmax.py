@@ -263,7 +263,7 @@ numerical_stability()
 # --- Try this and Keras ------------------------------------------------------------------------------
 ui.try_this([
     ui.Experiment("Set T to its minimum (0.05): the bars become one-hot. Set it to 5: much flatter (uniform as "
-                  "T → ∞, the curves on the right). Does the argmax change?",
+                  "T → ∞: the right end of the temperature curves). Does the argmax change?",
                   (("T = 0.05", {"sm_temperature": 0.05}), ("T = 5", {"sm_temperature": 5.0}))),
     ui.Experiment("Choose a true class whose probability is small. How large is the loss, and which bar of the "
                   "gradient is largest?", (("true class 2", {"sm_classes": 3, "sm_true": 2}),)),
