@@ -498,7 +498,10 @@ ui.try_this([
                         zip(("η = 0.1 (defaults)", "η = 10", "η = 10, linear"), nn.RATE_EXPERIMENT.runs))),
     ui.Experiment("No hidden layer (0) vs one of 128 units: how much does the hidden layer add? Look inside: with no "
                   "hidden layer every class is one template.",
-                  (("no hidden layer", {"mn_hidden": 0}), ("one of 128", {"mn_hidden": 1, "mn_units_0": 128}))),
+                  # the page's other defaults too: after the first prompt's last button (η = 10, linear) they
+                  # trained a diverging network
+                  (("no hidden layer", builder_values(nn.MLPConfig(hidden_units=()))),
+                   ("one of 128", builder_values(nn.MLPConfig(hidden_units=(128,)))))),
     ui.Experiment(nn.BATCH_SIZE_EXPERIMENT.prompt(),
                   tuple((label, builder_values(run)) for label, run in
                         zip(("batch 1, η = 0.001", "batch 1024, η = 0.1"), nn.BATCH_SIZE_EXPERIMENT.runs))),

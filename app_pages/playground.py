@@ -32,10 +32,10 @@ MAX_PLAY_SECONDS = 600  # a forgotten tab does not train for ever
 TRAIN_BUDGET_SECONDS = 0.03  # training time per frame, shared out when several sessions play at once
 STEP_EPOCHS = 1
 ONLY_X1_X2 = {f"pg_f_{key}": key in ("x1", "x2") for key in pg.FEATURES}  # the inputs' checkboxes
-DEFAULT_SHAPE, DEFAULT_ACTIVATION, DEFAULT_BATCH = "4,2", "tanh", 10
-# The network and training the page opens with (the learning rate aside): set by an experiment that names only the
-# data and a rate, so that its outcome does not hang on what an earlier one left (after the first experiment's
-# single unit on x₁², x₂², η = 10 on the circle converged instead of jumping around)
+DEFAULT_SHAPE, DEFAULT_ACTIVATION, DEFAULT_BATCH, DEFAULT_RATE = "4,2", "tanh", 10, 0.03
+# The network and training the page opens with (the learning rate aside): set by the experiments with it, so that
+# their outcomes do not hang on what an earlier one left (after the first experiment's single unit on x₁², x₂²,
+# η = 10 on the circle converged instead of jumping around; after η = 10, three blobs needed other answers)
 DEFAULT_NETWORK = {SHAPE_KEY: DEFAULT_SHAPE, "pg_activation": DEFAULT_ACTIVATION, "pg_batch": DEFAULT_BATCH,
                    "pg_optimizer": pg.OPTIMIZERS[0], "pg_reg": pg.REGULARIZATIONS[0], **ONLY_X1_X2}
 ACTIVATION_LABELS = {"relu": "ReLU", "tanh": "tanh", "sigmoid": "sigmoid", "linear": "linear"}
@@ -133,7 +133,7 @@ def controls() -> pg.PlaygroundConfig:
                                   format_func=ACTIVATION_LABELS.get, key="pg_activation", **ui.URL)
     with training_col:
         st.markdown("**Training**")
-        rate = ui.number_choice("learning rate", pg.LEARNING_RATES, 0.03, key="pg_rate")
+        rate = ui.number_choice("learning rate", pg.LEARNING_RATES, DEFAULT_RATE, key="pg_rate")
         batch = st.slider("batch size", *pg.BATCH_RANGE, DEFAULT_BATCH, key="pg_batch", **ui.URL)
         optimizer = st.selectbox("optimiser", pg.OPTIMIZERS, format_func=OPTIMIZER_LABELS.get, key="pg_optimizer",
                                  **ui.URL)
@@ -446,13 +446,12 @@ ui.try_this([
                   (("circle, no hidden layer", {"pg_dataset": "circle", "pg_shape": "", **ONLY_X1_X2}),
                    ("+ x₁² and x₂²", {"pg_f_x1sq": True, "pg_f_x2sq": True}))),
     ui.Experiment("Spiral: with 4,2 tanh units the test loss stays high. Try 8,8,8 with ReLU and Adam at 0.01.",
-                  (("spiral, 4,2 tanh", {"pg_dataset": "spiral", "pg_shape": "4,2", "pg_activation": "tanh",
-                                         "pg_optimizer": "sgd", "pg_rate": 0.03}),
-                   ("8,8,8 ReLU, Adam 0.01", {"pg_dataset": "spiral", "pg_shape": "8,8,8", "pg_activation": "relu",
-                                              "pg_optimizer": "adam", "pg_rate": 0.01}))),
+                  (("spiral, 4,2 tanh", {"pg_dataset": "spiral", **DEFAULT_NETWORK, "pg_rate": DEFAULT_RATE}),
+                   ("8,8,8 ReLU, Adam 0.01", {"pg_dataset": "spiral", **DEFAULT_NETWORK, "pg_shape": "8,8,8",
+                                              "pg_activation": "relu", "pg_optimizer": "adam", "pg_rate": 0.01}))),
     ui.Experiment("Learning rate 10 on the circle: the loss jumps around or stops being a number.",
                   (("circle, η = 10", {"pg_dataset": "circle", **DEFAULT_NETWORK, "pg_rate": 10.0}),)),
     ui.Experiment("Three blobs: the softmax output colours each region by its class. How few hidden units do you need?",
-                  (("three blobs", {"pg_dataset": "blobs3"}),)),
+                  (("three blobs", {"pg_dataset": "blobs3", **DEFAULT_NETWORK, "pg_rate": DEFAULT_RATE}),)),
 ], "playground")
 keras_panel()

@@ -247,6 +247,47 @@ def test_every_try_this_button_sets_what_it_names(page):
         assert taken == values, key
 
 
+# Experiments whose button sets everything its prompt's outcome depends on, and what shows that outcome: pressed after
+# every other 'Try this' button of its page, or on the page opened at a lecture-plan moment, it shows what it shows
+# when pressed first. (Their outcomes hung on what came before: after T = 5 class 2 was no longer small; momentum
+# left on by moment 8 drew a converging path beside the diverging one; η = 10 on the circle converged after the
+# single unit on x₁², x₂²; the hidden-layer comparison trained with the η = 10 linear network's settings.)
+SELF_CONTAINED = {
+    "softmax": {"try_softmax_2_0": ("sm_bars", "sm_gradient")},
+    "gradient_descent": {"try_gradient_descent_2_0": ("gd_contour", "gd_losses"),
+                         "try_gradient_descent_3_0": ("gd_contour", "gd_losses")},
+    "playground": {"try_playground_2_0": ("pg_figure",), "try_playground_3_0": ("pg_figure",),
+                   "try_playground_4_0": ("pg_figure",)},
+    "mnist": {"try_mnist_2_0": ("mn_network",), "try_mnist_2_1": ("mn_network",)},
+}
+
+
+@pytest.mark.parametrize(("page", "button"), [(page, button) for page, cases in SELF_CONTAINED.items()
+                                              for button in cases])
+def test_an_experiment_shows_the_same_whatever_was_tried_before(page, button):
+    def pressed(*keys: str, moment=None):
+        at = opened(page, moment.settings) if moment else app_test(SCRIPTS[page])
+        for key in keys:
+            at.button(key=key).click().run()
+            assert not at.exception, (key, [e.message for e in at.exception])
+        if page == "playground":  # its outcome is the training: a few epochs of it
+            for _ in range(3):
+                at.button(key="pg_step").click().run()
+        return at
+
+    first = pressed(button)
+    others = [key for key in first.session_state[ui.LINKS_KEY].presets if key.startswith(f"try_{page}_")
+              and key != button]
+    befores = {"every other button": pressed(*others, button),
+               **{f"moment {n}": pressed(button, moment=m) for n, m in enumerate(LECTURE_PLAN, start=1)
+                  if m.page == page and m.settings}}
+    for before, at in befores.items():
+        for key in SELF_CONTAINED[page][button]:
+            assert figures(at)[key] == figures(first)[key], (before, key)
+        if page == "mnist":  # what it trains: the full code with every builder setting
+            assert [c.value for c in at.main.code] == [c.value for c in first.main.code], before
+
+
 def test_settings_survive_a_page_switch():
     at = opened("gradient_descent", {"gd2_surface": gd.SURFACES["ravine"].label, "gd1_steps": "30"})
     at.slider(key="gd2_steps").set_value(200).run()
