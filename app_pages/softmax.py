@@ -265,9 +265,11 @@ ui.try_this([
     ui.Experiment("Set T to its minimum (0.05): the bars become one-hot. Set it to 5: much flatter (uniform as "
                   "T → ∞: the right end of the temperature curves). Does the argmax change?",
                   (("T = 0.05", {"sm_temperature": 0.05}), ("T = 5", {"sm_temperature": 5.0}))),
+    # with T and the logits of the page's defaults: after "T = 5" class 2 was not small (0.27)
     ui.Experiment("Choose a true class whose probability is small. How large is the loss, and which bar of the "
-                  "gradient is largest?", (("true class 2", {"sm_classes": 3, "sm_true": 2, "sm_temperature": 1.0,  # after T = 5 class 2 was not small
-                                             **{f"sm_logit_{k}": DEFAULT_LOGITS[k] for k in range(3)}}),)),
+                  "gradient is largest?",
+                  (("true class 2", {"sm_classes": 3, "sm_true": 2, "sm_temperature": 1.0,
+                                     **{f"sm_logit_{k}": DEFAULT_LOGITS[k] for k in range(3)}}),)),
     ui.Experiment("Drag c to +1000: the probabilities do not move, but the naive formula returns NaN.",
                   (("c = +1000", {"sm_shift": 1000.0}),)),
     ui.Experiment("With 2 classes, move z0 and z1 together by the same amount: the point on the sigmoid curve stays "

@@ -216,8 +216,8 @@ def neuron_diagram(x: Sequence[float], w: Sequence[float], b: float, z: float, o
     output_label = {"x": 4.5, "y": 0.12, "yanchor": "bottom", "text": f"<b>ŷ = {compact(output)}</b>",
                     "showarrow": False, "font": {"size": FONT_SIZE + 2}}
     # On a phone the two labels under Σ and f ran into one ('z = -1.00 step H(z)') and the lower edges crossed z's:
-    # z starts right of where the edges pass at its height, the activation's name stands above f, and ŷ, at the
-    # figure's right edge, over f's circle's top (where 'ŷ = 0.378' lay on its upper right)
+    # z starts right of where the edges pass at its height, the activation's name stands above f, and ŷ ends at the
+    # figure's right edge, a little higher (centred over the arrow, 'ŷ = 0.378' lay on f's circle)
     phone_labels = [{**z_label, "x": PHONE_Z_FROM, "xanchor": "left"}, {**activation_label, "y": 0.65},
                     {**output_label, "x": 5.15, "xanchor": "right", "y": 0.28}]
     hidden = {"visible": False, "fixedrange": True}
