@@ -266,7 +266,7 @@ def sensitivity(bp: bpm.BackwardPass) -> None:
         st.markdown(
             "Each edge shows its **∂L/∂w**: the thicker, the more the loss changes when that weight moves "
             "(3Blue1Brown's *sensitivity*). **Blue**: ∂L/∂w > 0, gradient descent makes the weight smaller; "
-            "**orange**: ∂L/∂w < 0, it makes it larger. Weights from an activation near 0, or into a unit "
+            "**orange-red**: ∂L/∂w < 0, it makes it larger. Weights from an activation near 0, or into a unit "
             "with a small δ, hardly matter for this example."
         )
         rows = bpm.gradient_rows(bp)

@@ -351,7 +351,7 @@ def evaluation_section(run: nn.TrainedRun, data, seed: int) -> None:
     if len(mistakes):
         ui.show_figure(figs.images_with_probabilities(test_images[mistakes], evaluation.probs[mistakes],
                                                       evaluation.labels[mistakes], names), key="mn_mistakes")
-        st.caption("Under each image: its softmax output. Grey bars are the other classes, the vermilion one "
+        st.caption("Under each image: its softmax output. Grey bars are the other classes, the orange-red one "
                    "the wrong prediction. Some are hard even for people; some show what the network has not learned.")
     else:
         st.success("No test image is wrong.")

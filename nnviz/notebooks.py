@@ -223,8 +223,9 @@ def backprop_notebook(code: str, sizes: Sequence[int], hidden_activation: str, o
         "Keras stores a layer's weights as a kernel of shape (inputs, units), the transpose of $W^{(l)}$: "
         "`w(l)_ij` below joins unit $i$ of the layer below to unit $j$.",
         code,
-        "Every gradient the code printed, one bar per weight and bias: vermilion where $\\partial L/\\partial\\theta > 0$ "
-        "(gradient descent makes that parameter smaller), blue where it is negative (it grows).",
+        "Every gradient the code printed, one bar per weight and bias, coloured as on the page: blue where "
+        "$\\partial L/\\partial\\theta > 0$ (gradient descent makes that parameter smaller), orange-red where it is "
+        "negative (it grows).",
         f"""import plotly.graph_objects as go
 
 names, values = [], []
@@ -235,7 +236,7 @@ for layer, (d_kernel, d_bias) in enumerate(zip(gradients[0::2], gradients[1::2])
     for j, g in enumerate(d_bias.numpy()):
         names.append(f"b({{layer}})_{{j + 1}}")
         values.append(g)
-fig = go.Figure(go.Bar(x=names, y=values, marker_color=["#D55E00" if v > 0 else "#0072B2" for v in values]))
+fig = go.Figure(go.Bar(x=names, y=values, marker_color=["#0072B2" if v > 0 else "#D55E00" for v in values]))
 fig.update_layout(title=f"∂L/∂θ for every weight and bias (L = {{float(loss):.4g}})", xaxis_title="parameter",
                   yaxis_title="∂L/∂θ", {FIGURE_LAYOUT})
 fig.show()

@@ -149,6 +149,11 @@ def test_the_figure_cell_draws_for_other_settings(key, settings, deferred_downlo
     (fig,) = shown
     assert fig.data and all(len(trace.x if trace.x is not None else trace.z) for trace in fig.data)
     assert fig.layout.title.text
+    if key == "backprop":  # coloured as the page's 'Which weights matter' (they were the other way round)
+        from nnviz.figures.backprop import NEGATIVE, POSITIVE
+
+        colours = list(fig.data[0].marker.color)
+        assert colours == [POSITIVE if v > 0 else NEGATIVE for v in fig.data[0].y] and len(set(colours)) == 2
     if key == "softmax":  # the same bars as the page's probability chart: values, and the predicted class marked
         page_bars = figures(at)["sm_bars"]["data"][1]
         assert fig.data[0].y == pytest.approx(values(page_bars["y"]), abs=1e-6)
