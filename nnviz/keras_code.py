@@ -331,6 +331,7 @@ def playground_code(dataset: str, noise: int, train_percent: int, seed: int, fea
         data_lines = [
             IMPORTS.replace("import numpy as np\n", "import csv\n\nimport numpy as np\n"),
             f"# Your points: {own['name']} (put it next to this script), {train_percent} % for training",
+            f"BOX = {float_literal(pg.BOX)}  # the page draws the plane [-6, 6]²; your points are scaled to fit it",
             f"with open({own['name']!r}, newline=\"\", encoding=\"utf-8-sig\") as file:",
             "    rows = [row for row in csv.reader(file) if any(cell.strip() for cell in row)]",
             "try:",

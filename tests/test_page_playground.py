@@ -216,10 +216,12 @@ def test_own_points_from_a_csv_and_bad_files_keep_them():
 
 
 def test_the_keras_code_for_own_points_reads_the_file_as_the_page_did(tmp_path):
-    """Runs the panel's code (TensorFlow, a fresh interpreter) next to the CSV: it prints the page's losses."""
+    """Runs the panel's code (TensorFlow, a fresh interpreter) next to the CSV: it prints the page's losses. Then
+    the notebook's picture cell, which stopped there: the code for own points did not define the plane's BOX."""
     import subprocess
     import sys
 
+    from nnviz import notebooks
     from nnviz.keras_code import playground_code
 
     own, _ = pg.parse_points_csv(GOOD_CSV.encode(), "ring.csv")
@@ -231,11 +233,13 @@ def test_the_keras_code_for_own_points_reads_the_file_as_the_page_did(tmp_path):
     code = playground_code(pg.OWN, 0, 50, 0, config.features, spec.sizes, "tanh", spec.output_activation, spec.loss,
                            0.0, 0.0, "sgd", 0.03, 10, start.network.weights, start.network.biases, 3,
                            {"name": "ring.csv", "class_names": own.class_names, "scale": own.scale})
+    picture = notebooks.playground_notebook(code, "your points", spec.sizes, 3, "ring.csv").figure_code
     (tmp_path / "ring.csv").write_text(GOOD_CSV)
-    (tmp_path / "panel.py").write_text(code)
+    (tmp_path / "panel.py").write_text(code + "\n" + picture.replace("fig.show()", "print('picture of', len(fig.data))"))
     out = subprocess.run([sys.executable, "panel.py"], cwd=tmp_path, capture_output=True, text=True, timeout=240 * HANG_FACTOR, check=False)
     assert out.returncode == 0, out.stderr[-2000:]
     assert f"training loss {done.train_loss[-1]:.4g}, test loss {done.test_loss[-1]:.4g}" in out.stdout
+    assert "picture of 2" in out.stdout  # the output over the plane and the training points
 
 
 def test_train_the_same_in_keras_overlays_equal_losses(at):
