@@ -120,7 +120,7 @@ def perceptron_notebook(code: str, dataset: str, w: Sequence[float], b: float) -
         f"""import plotly.graph_objects as go
 
 fig = go.Figure()
-for label, colour in ((0, "#0072B2"), (1, "#D55E00")):
+for label, colour in ((0, "#E69F00"), (1, "#0072B2")):  # as on the page: class 1 (z ≥ 0) blue
     for wrong in (False, True):
         pick = (y == label) & ((y_hat != y) == wrong)
         fig.add_scatter(x=X[pick, 0], y=X[pick, 1], mode="markers", name=f"class {{label}}" + (", wrong" if wrong else ""),
@@ -259,7 +259,7 @@ def loss_metric_notebook(code: str, seed: int, learning_rate: float, epochs: int
         f"""import plotly.graph_objects as go
 
 fig = go.Figure()
-for label, colour in ((0, "#0072B2"), (1, "#D55E00")):
+for label, colour in ((0, "#E69F00"), (1, "#0072B2")):  # as on the perceptron page: class 1 blue
     fig.add_scatter(x=X[y == label, 0], y=X[y == label, 1], mode="markers", name=f"class {{label}}",
                     marker=dict(color=colour, size=9))
 {_line_code("model", "p = 0.5 after training")}fig.update_layout(title=f"The line p = 0.5 after training (accuracy {{before:.1%}} → {{after:.1%}})",
@@ -284,19 +284,25 @@ def playground_notebook(code: str, dataset_label: str, sizes: Sequence[int], epo
         "line, several combine lines into regions. The data are split into a training set (what the network "
         "learns from) and a test set (how well it does on points it has not seen).",
         code,
-        "What the network outputs over the whole plane (one output: its value from 0 to 1; several: the class it "
-        "picks), with the training points coloured by class: red class 0, blue class 1.",
+        "What the network outputs over the whole plane, in the page's colours (one output unit: its value, orange "
+        "where low, white half-way, blue where high; one unit per class: the class it picks, in that class's "
+        "colour), with the training points coloured the same way by their labels.",
         f"""import plotly.graph_objects as go
 
+COLOURS = ["#E69F00", "#0072B2", "#009E73", "#CC79A7"]  # the page's colours of classes 0, 1, 2, 3
 grid = np.linspace(-BOX, BOX, 61)
 g1, g2 = np.meshgrid(grid, grid)
 out = model.predict(inputs(np.column_stack([g1.ravel(), g2.ravel()])), verbose=0)
-shade = out[:, 0] if out.shape[1] == 1 else out.argmax(axis=1)
-top = max(1, out.shape[1] - 1)  # the largest output value or class
-fig = go.Figure(go.Heatmap(x=grid, y=grid, z=shade.reshape(g1.shape), colorscale="RdBu", zmin=0, zmax=top,
+if out.shape[1] == 1:  # one output unit: its value (a regression's targets reach -1)
+    shade, low, high = out[:, 0], min(0.0, float(labels.min())), 1.0
+    scale = [[0.0, COLOURS[0]], [0.5, "white"], [1.0, COLOURS[1]]]
+else:  # one unit per class: the class it picks
+    shade, low, high = out.argmax(axis=1), 0, out.shape[1] - 1
+    scale = [[k / high, COLOURS[k]] for k in range(out.shape[1])]
+fig = go.Figure(go.Heatmap(x=grid, y=grid, z=shade.reshape(g1.shape), colorscale=scale, zmin=low, zmax=high,
                            opacity=0.6, colorbar_title="output"))
 fig.add_scatter(x=points[train, 0], y=points[train, 1], mode="markers", name="training points",
-                marker=dict(color=labels[train], colorscale="RdBu", cmin=0, cmax=top, size=7,
+                marker=dict(color=labels[train], colorscale=scale, cmin=low, cmax=high, size=7,
                             line=dict(width=1, color="white")))
 fig.update_layout(title=f"The network's output after {{EPOCHS}} epoch(s)" + (" (untrained)" if EPOCHS == 0 else ""),
                   xaxis_title="x₁", yaxis_title="x₂", yaxis_scaleanchor="x", xaxis_constrain="domain",
@@ -339,8 +345,8 @@ def mnist_notebook(code: str, dataset_title: str, summary: str) -> PageNotebook:
         "## An MLP on MNIST\n\n"
         "Each 28×28 image becomes 784 inputs, scaled to $[0, 1]$. Each hidden `Dense` layer computes "
         "$a = f(W x + b)$; the output layer has one unit per class and a softmax, so the network says how "
-        "probable it finds each class. It is trained with mini-batch stochastic gradient descent on the "
-        "cross-entropy of the true class $y$:\n\n"
+        "probable it finds each class. It is trained on mini-batches, with the optimiser chosen on the page "
+        "(SGD or Adam), on the cross-entropy of the true class $y$:\n\n"
         r"$$x = \frac{\text{pixel}}{255} \in [0, 1]^{784}, \qquad p = \mathrm{softmax}(z), \qquad L = -\ln p_y$$"
         "\n\nThe validation set (images it never learns from) "
         "shows whether it generalises or starts to memorise (overfitting). The test set is used once, at the "

@@ -149,6 +149,16 @@ def test_the_figure_cell_draws_for_other_settings(key, settings, deferred_downlo
     (fig,) = shown
     assert fig.data and all(len(trace.x if trace.x is not None else trace.z) for trace in fig.data)
     assert fig.layout.title.text
+    if key == "perceptron":  # the page's class colours, class 1 (z ≥ 0) blue (they were the other way round)
+        from nnviz.figures.perceptron import CLASS_COLORS
+
+        points = [t for t in fig.data if t.name and t.name.startswith("class ")]
+        assert {t.name: t.marker.color for t in points if "wrong" not in t.name} == \
+               {"class 0": CLASS_COLORS[0], "class 1": CLASS_COLORS[1]}
+    if key == "playground":  # each class in the page's colour (a named scale drew class 1 of three white on white)
+        from nnviz.figures.playground import CLASS_COLORS
+
+        assert [colour for _, colour in fig.data[0].colorscale] == list(CLASS_COLORS[:3])
     if key == "backprop":  # coloured as the page's 'Which weights matter' (they were the other way round)
         from nnviz.figures.backprop import NEGATIVE, POSITIVE
 
