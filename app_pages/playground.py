@@ -32,12 +32,14 @@ MAX_PLAY_SECONDS = 600  # a forgotten tab does not train for ever
 TRAIN_BUDGET_SECONDS = 0.03  # training time per frame, shared out when several sessions play at once
 STEP_EPOCHS = 1
 ONLY_X1_X2 = {f"pg_f_{key}": key in ("x1", "x2") for key in pg.FEATURES}  # the inputs' checkboxes
-DEFAULT_SHAPE, DEFAULT_ACTIVATION, DEFAULT_BATCH, DEFAULT_RATE = "4,2", "tanh", 10, 0.03
+DEFAULT = pg.PlaygroundConfig()  # what the page opens with: its widgets' defaults
+DEFAULT_SHAPE = ",".join(map(str, DEFAULT.hidden))
 # The network and training the page opens with (the learning rate aside): set by the experiments with it, so that
 # their outcomes do not hang on what an earlier one left (after the first experiment's single unit on x₁², x₂²,
 # η = 10 on the circle converged instead of jumping around; after η = 10, three blobs needed other answers)
-DEFAULT_NETWORK = {SHAPE_KEY: DEFAULT_SHAPE, "pg_activation": DEFAULT_ACTIVATION, "pg_batch": DEFAULT_BATCH,
-                   "pg_optimizer": pg.OPTIMIZERS[0], "pg_reg": pg.REGULARIZATIONS[0], **ONLY_X1_X2}
+DEFAULT_NETWORK = {SHAPE_KEY: DEFAULT_SHAPE, "pg_activation": DEFAULT.activation, "pg_batch": DEFAULT.batch_size,
+                   "pg_optimizer": DEFAULT.optimizer, "pg_reg": DEFAULT.regularization,
+                   **{f"pg_f_{key}": key in DEFAULT.features for key in pg.FEATURES}}
 ACTIVATION_LABELS = {"relu": "ReLU", "tanh": "tanh", "sigmoid": "sigmoid", "linear": "linear"}
 REGULARIZATION_LABELS = {"none": "none", "l1": "L1", "l2": "L2"}
 OPTIMIZER_LABELS = {"sgd": "SGD", "momentum": "SGD with momentum 0.9", "adam": "Adam"}
@@ -111,7 +113,7 @@ def controls() -> pg.PlaygroundConfig:
     with features_col:
         st.markdown("**Inputs**")
         chosen = tuple(key for key, (label, _) in pg.FEATURES.items()
-                       if st.checkbox(label, value=key in ("x1", "x2"), key=f"pg_f_{key}", **ui.URL))
+                       if st.checkbox(label, value=key in DEFAULT.features, key=f"pg_f_{key}", **ui.URL))
     with network_col:
         st.markdown("**Hidden layers**")
         shape_text = st.text_input("units per hidden layer", DEFAULT_SHAPE, key=SHAPE_KEY, **ui.URL,
@@ -129,17 +131,18 @@ def controls() -> pg.PlaygroundConfig:
                       disabled=count >= pg.MAX_UNITS)
             c3.button("−", key=f"pg_fewer_{layer}", on_click=change_shape, args=(layer, -1), width="stretch",
                       disabled=count <= 1)
-        activation = st.selectbox("activation", pg.ACTIVATIONS, index=pg.ACTIVATIONS.index(DEFAULT_ACTIVATION),
+        activation = st.selectbox("activation", pg.ACTIVATIONS, index=pg.ACTIVATIONS.index(DEFAULT.activation),
                                   format_func=ACTIVATION_LABELS.get, key="pg_activation", **ui.URL)
     with training_col:
         st.markdown("**Training**")
-        rate = ui.number_choice("learning rate", pg.LEARNING_RATES, DEFAULT_RATE, key="pg_rate")
-        batch = st.slider("batch size", *pg.BATCH_RANGE, DEFAULT_BATCH, key="pg_batch", **ui.URL)
-        optimizer = st.selectbox("optimiser", pg.OPTIMIZERS, format_func=OPTIMIZER_LABELS.get, key="pg_optimizer",
-                                 **ui.URL)
-        regularization = st.selectbox("regularisation", pg.REGULARIZATIONS, format_func=REGULARIZATION_LABELS.get,
-                                      key="pg_reg", **ui.URL)
-        reg_rate = ui.number_choice("regularisation rate", pg.REGULARIZATION_RATES, 0.0, key="pg_reg_rate",
+        rate = ui.number_choice("learning rate", pg.LEARNING_RATES, DEFAULT.learning_rate, key="pg_rate")
+        batch = st.slider("batch size", *pg.BATCH_RANGE, DEFAULT.batch_size, key="pg_batch", **ui.URL)
+        optimizer = st.selectbox("optimiser", pg.OPTIMIZERS, index=pg.OPTIMIZERS.index(DEFAULT.optimizer),
+                                 format_func=OPTIMIZER_LABELS.get, key="pg_optimizer", **ui.URL)
+        regularization = st.selectbox("regularisation", pg.REGULARIZATIONS,
+                                      index=pg.REGULARIZATIONS.index(DEFAULT.regularization),
+                                      format_func=REGULARIZATION_LABELS.get, key="pg_reg", **ui.URL)
+        reg_rate = ui.number_choice("regularisation rate", pg.REGULARIZATION_RATES, DEFAULT.regularization_rate, key="pg_reg_rate",
                                     help="Used when a regularisation is chosen above.")
         loss = st.selectbox("loss (two classes)", pg.BINARY_LOSSES, format_func=LOSS_LABELS.get, key="pg_loss",
                             **ui.URL, help="For data with two classes; three or four classes use softmax and "
@@ -446,12 +449,12 @@ ui.try_this([
                   (("circle, no hidden layer", {"pg_dataset": "circle", "pg_shape": "", **ONLY_X1_X2}),
                    ("+ x₁² and x₂²", {"pg_f_x1sq": True, "pg_f_x2sq": True}))),
     ui.Experiment("Spiral: with 4,2 tanh units the test loss stays high. Try 8,8,8 with ReLU and Adam at 0.01.",
-                  (("spiral, 4,2 tanh", {"pg_dataset": "spiral", **DEFAULT_NETWORK, "pg_rate": DEFAULT_RATE}),
+                  (("spiral, 4,2 tanh", {"pg_dataset": "spiral", **DEFAULT_NETWORK, "pg_rate": DEFAULT.learning_rate}),
                    ("8,8,8 ReLU, Adam 0.01", {"pg_dataset": "spiral", **DEFAULT_NETWORK, "pg_shape": "8,8,8",
                                               "pg_activation": "relu", "pg_optimizer": "adam", "pg_rate": 0.01}))),
     ui.Experiment("Learning rate 10 on the circle: the loss jumps around or stops being a number.",
                   (("circle, η = 10", {"pg_dataset": "circle", **DEFAULT_NETWORK, "pg_rate": 10.0}),)),
     ui.Experiment("Three blobs: the softmax output colours each region by its class. How few hidden units do you need?",
-                  (("three blobs", {"pg_dataset": "blobs3", **DEFAULT_NETWORK, "pg_rate": DEFAULT_RATE}),)),
+                  (("three blobs", {"pg_dataset": "blobs3", **DEFAULT_NETWORK, "pg_rate": DEFAULT.learning_rate}),)),
 ], "playground")
 keras_panel()

@@ -11,10 +11,15 @@ for the download.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from nnviz.course import PAGES_BY_KEY
+from nnviz.figures.backprop import NEGATIVE, POSITIVE
+from nnviz.figures.perceptron import CLASS_COLORS
+from nnviz.figures.playground import CLASS_COLORS as PLAYGROUND_CLASS_COLORS
+from nnviz.figures.style import BLUE, ORANGE
 from nnviz.formatting import count
 from nnviz.keras_code import float_literal
 
@@ -120,7 +125,7 @@ def perceptron_notebook(code: str, dataset: str, w: Sequence[float], b: float) -
         f"""import plotly.graph_objects as go
 
 fig = go.Figure()
-for label, colour in ((0, "#E69F00"), (1, "#0072B2")):  # as on the page: class 1 (z ≥ 0) blue
+for label, colour in ((0, "{CLASS_COLORS[0]}"), (1, "{CLASS_COLORS[1]}")):  # as on the page: class 1 (z ≥ 0) blue
     for wrong in (False, True):
         pick = (y == label) & ((y_hat != y) == wrong)
         fig.add_scatter(x=X[pick, 0], y=X[pick, 1], mode="markers", name=f"class {{label}}" + (", wrong" if wrong else ""),
@@ -236,7 +241,7 @@ for layer, (d_kernel, d_bias) in enumerate(zip(gradients[0::2], gradients[1::2])
     for j, g in enumerate(d_bias.numpy()):
         names.append(f"b({{layer}})_{{j + 1}}")
         values.append(g)
-fig = go.Figure(go.Bar(x=names, y=values, marker_color=["#0072B2" if v > 0 else "#D55E00" for v in values]))
+fig = go.Figure(go.Bar(x=names, y=values, marker_color=["{POSITIVE}" if v > 0 else "{NEGATIVE}" for v in values]))
 fig.update_layout(title=f"∂L/∂θ for every weight and bias (L = {{float(loss):.4g}})", xaxis_title="parameter",
                   yaxis_title="∂L/∂θ", {FIGURE_LAYOUT})
 fig.show()
@@ -259,7 +264,7 @@ def loss_metric_notebook(code: str, seed: int, learning_rate: float, epochs: int
         f"""import plotly.graph_objects as go
 
 fig = go.Figure()
-for label, colour in ((0, "#E69F00"), (1, "#0072B2")):  # as on the perceptron page: class 1 blue
+for label, colour in ((0, "{CLASS_COLORS[0]}"), (1, "{CLASS_COLORS[1]}")):  # as on the perceptron page: class 1 blue
     fig.add_scatter(x=X[y == label, 0], y=X[y == label, 1], mode="markers", name=f"class {{label}}",
                     marker=dict(color=colour, size=9))
 {_line_code("model", "p = 0.5 after training")}fig.update_layout(title=f"The line p = 0.5 after training (accuracy {{before:.1%}} → {{after:.1%}})",
@@ -289,7 +294,7 @@ def playground_notebook(code: str, dataset_label: str, sizes: Sequence[int], epo
         "colour), with the training points coloured the same way by their labels.",
         f"""import plotly.graph_objects as go
 
-COLOURS = ["#E69F00", "#0072B2", "#009E73", "#CC79A7"]  # the page's colours of classes 0, 1, 2, 3
+COLOURS = {json.dumps(list(PLAYGROUND_CLASS_COLORS))}  # the page's colours of classes 0, 1, 2, 3
 grid = np.linspace(-BOX, BOX, 61)
 g1, g2 = np.meshgrid(grid, grid)
 out = model.predict(inputs(np.column_stack([g1.ravel(), g2.ravel()])), verbose=0)
@@ -329,7 +334,7 @@ def softmax_notebook(code: str, logits: Sequence[float], temperature: float, tru
 
 p = probs.numpy()[0]
 fig = go.Figure(go.Bar(x=[f"class {{k}}" for k in range(len(p))], y=p, text=[f"{{v:.3f}}" for v in p],
-                       marker_color=["#E69F00" if k == p.argmax() else "#0072B2" for k in range(len(p))]))
+                       marker_color=["{ORANGE}" if k == p.argmax() else "{BLUE}" for k in range(len(p))]))
 fig.update_layout(title=f"softmax(z / T) with T = {{T}}", yaxis_title="probability", yaxis_range=[0, 1],
                   {FIGURE_LAYOUT})
 fig.show()
