@@ -268,11 +268,15 @@ def backprop_code(sizes: Sequence[int], hidden_activation: str, output_activatio
     lines += [
         f"x = {_matrix(x)}",
         f"y = {_matrix(y)}  # {'one-hot classes' if loss == 'categorical_crossentropy' else 'targets'}",
-        f"loss_fn = keras.losses.{loss_class}()  # the mean over the batch",
+        # float64 as the model: a loss of another dtype casts the outputs, and with them goes what Keras keeps of a
+        # sigmoid's or softmax's logits; it then clips the probabilities to [1e-7, 1 − 1e-7], so a saturated
+        # output's loss stops at 16.12 and its gradients are 0
+        f'loss_fn = keras.losses.{loss_class}(dtype="float64")  # the mean over the batch',
+
         "with tf.GradientTape() as tape:",
         "    loss = loss_fn(y, model(x))",
         "gradients = tape.gradient(loss, model.trainable_variables)",
-        'print(f"L = {float(loss):.4g}")',
+        'print(f"L = {float(loss):.4f}")',
         "for layer, (d_kernel, d_bias) in enumerate(zip(gradients[0::2], gradients[1::2]), start=1):",
         "    for (i, j), g in np.ndenumerate(d_kernel.numpy()):",
         '        print(f"dL/dw({layer})_{i + 1}{j + 1} = {g + 0.0:.4g}")',
