@@ -233,7 +233,7 @@ def keras_notebook() -> notebooks.PageNotebook:
     neuron, w, b = act.get(state["neuron_act"]), state["neuron_w"], state["neuron_b"]
     code = activation_code(neuron, w, b, [act.get(k) for k in state["chain_acts"]], state["chain_depth"],
                            state["chain_w"], state["chain_x0"])
-    return notebooks.activation_notebook(code, neuron.label, neuron.keras_name, w, b)
+    return notebooks.activation_notebook(code, neuron.label, neuron.keras_name, w, b, x_range())
 
 
 def keras() -> None:

@@ -342,7 +342,9 @@ ui.try_this([
 def keras_notebook() -> notebooks.PageNotebook:
     state = st.session_state
     w, b = [state["perc_w1"], state["perc_w2"]], state["perc_b"]
-    return notebooks.perceptron_notebook(perceptron_code(dataset_name, seed, w, b), dataset_name, w, b)
+    data = load_dataset(dataset_name, seed)
+    return notebooks.perceptron_notebook(perceptron_code(dataset_name, seed, w, b), dataset_name, w, b,
+                                         data.feature_names, data.class_names)
 
 
 ui.keras_panel("A perceptron is a single `Dense` unit. Here it holds the line you set in *A perceptron draws a "

@@ -40,6 +40,8 @@ class PageNotebook:
     figure_text: str  # markdown: what the figure shows
     figure_code: str  # plotly, drawing from the variables the code left
     packages: tuple[str, ...] = BASE_PACKAGES
+    # how its printed numbers compare with the page's (a training page's cannot always be the same)
+    agreement: str = "the numbers it prints are the numbers the page showed."
 
     @property
     def file_name(self) -> str:
@@ -52,7 +54,7 @@ class PageNotebook:
         intro = (f"# {page.title}\n\n*{page.lead}*\n\n"
                  f"This notebook is the **In Keras** part of the *{page.title}* page of nnviz, with your settings: "
                  f"{self.settings}. It runs top to bottom in Jupyter or Colab with `pip install {install}`; "
-                 "the numbers it prints are the numbers the page showed.")
+                 f"{self.agreement}")
         return [
             ("markdown", intro),
             ("markdown", self.explanation),
@@ -106,10 +108,11 @@ elif w1 != 0:
 # --- the pages ----------------------------------------------------------------------------------------------
 
 
-def perceptron_notebook(code: str, dataset: str, w: Sequence[float], b: float) -> PageNotebook:
-    iris = dataset.startswith("Iris")
-    packages = BASE_PACKAGES + ("scikit-learn",) if iris else BASE_PACKAGES
-    axes = ("petal length (cm)", "petal width (cm)") if iris else ("x₁", "x₂")
+def perceptron_notebook(code: str, dataset: str, w: Sequence[float], b: float,
+                        axes: Sequence[str] = ("x₁", "x₂"),
+                        class_names: Sequence[str] = ("class 0", "class 1")) -> PageNotebook:
+    """``axes`` and ``class_names``: the page's names of the data's features and of its labels 0 and 1."""
+    packages = BASE_PACKAGES + ("scikit-learn",) if dataset.startswith("Iris") else BASE_PACKAGES
     return PageNotebook(
         "perceptron", f"data {dataset}, w = ({_numbers(w)}), b = {b:g}",
         "## The perceptron\n\n"
@@ -125,11 +128,13 @@ def perceptron_notebook(code: str, dataset: str, w: Sequence[float], b: float) -
         f"""import plotly.graph_objects as go
 
 fig = go.Figure()
+NAMES = {json.dumps(list(class_names), ensure_ascii=False)}  # of labels 0 and 1
 for label, colour in ((0, "{CLASS_COLORS[0]}"), (1, "{CLASS_COLORS[1]}")):  # as on the page: class 1 (z ≥ 0) blue
     for wrong in (False, True):
         pick = (y == label) & ((y_hat != y) == wrong)
-        fig.add_scatter(x=X[pick, 0], y=X[pick, 1], mode="markers", name=f"class {{label}}" + (", wrong" if wrong else ""),
-                        marker=dict(color=colour, size=10, symbol="x" if wrong else "circle"))
+        if pick.any():  # no legend entry for a group without points
+            fig.add_scatter(x=X[pick, 0], y=X[pick, 1], mode="markers", name=NAMES[label] + (", wrong" if wrong else ""),
+                            marker=dict(color=colour, size=10, symbol="x" if wrong else "circle"))
 {_line_code("perceptron", "w·x + b = 0")}fig.update_layout(title=f"misclassified: {{np.sum(y_hat != y)}} of {{len(y)}}", xaxis_title="{axes[0]}",
                   yaxis_title="{axes[1]}", {FIGURE_LAYOUT})
 fig.show()
@@ -138,10 +143,13 @@ fig.show()
     )
 
 
-def activation_notebook(code: str, label: str, keras_name: str | None, w: float, b: float) -> PageNotebook:
+def activation_notebook(code: str, label: str, keras_name: str | None, w: float, b: float,
+                        x_range: tuple[float, float] = (-6.0, 6.0)) -> PageNotebook:
+    """``x_range``: the page's range of x, over which the figure draws the neuron."""
     output = "neuron({})" if keras_name else 'tf.cast(neuron({}) >= 0, "float32")'
+    lo, hi = x_range
     return PageNotebook(
-        "activations", f"the neuron's activation {label}, w = {w:g}, b = {b:g}",
+        "activations", f"the neuron's activation {label}, w = {w:g}, b = {b:g}, x from {lo:g} to {hi:g}",
         "## Activation functions\n\n"
         "A neuron computes $a = f(w\\cdot x + b)$. Without a non-linear $f$, any stack of layers is one linear "
         "map. The activation also decides what the gradient can pass back: through $k$ layers it is a product,\n\n"
@@ -153,7 +161,7 @@ def activation_notebook(code: str, label: str, keras_name: str | None, w: float,
         "(from `tf.GradientTape`), and the five inputs its table prints.",
         f"""import plotly.graph_objects as go
 
-grid = tf.constant(np.linspace(-6, 6, 241, dtype="float32").reshape(-1, 1))
+grid = tf.constant(np.linspace({float_literal(lo)}, {float_literal(hi)}, 241, dtype="float32").reshape(-1, 1))
 with tf.GradientTape() as tape:
     tape.watch(grid)
     curve = {output.format("grid")}
@@ -218,10 +226,15 @@ def backprop_notebook(code: str, sizes: Sequence[int], hidden_activation: str, o
         "## Backpropagation\n\n"
         "The forward pass computes every layer's $z^{(l)} = W^{(l)} a^{(l-1)} + b^{(l)}$ and "
         "$a^{(l)} = f(z^{(l)})$, then the loss $L$. The backward pass runs the chain rule from the loss back, "
-        "one layer at a time, with the error $\\delta^{(l)} = \\partial L / \\partial z^{(l)}$:\n\n"
-        r"$$\delta^{(l)} = \big(W^{(l+1)\top}\delta^{(l+1)}\big)\odot f'\big(z^{(l)}\big), \qquad "
-        r"\frac{\partial L}{\partial W^{(l)}} = \delta^{(l)}\,a^{(l-1)\top}, \qquad "
-        r"\frac{\partial L}{\partial b^{(l)}} = \delta^{(l)}$$"
+        "one layer at a time, with the error $\\delta^{(l)} = \\partial \\ell / \\partial z^{(l)}$ of each "
+        f"example's loss $\\ell$. It starts at the output layer (layer {len(sizes) - 1} here), where a sigmoid or softmax with cross-entropy "
+        "gives the difference between what the network said and the truth $y$, and goes back through the weights:"
+        "\n\n"
+        rf"$$\delta^{{({len(sizes) - 1})}} = a^{{({len(sizes) - 1})}} - y, \qquad "
+        r"\delta^{(l)} = \big(W^{(l+1)\top}\delta^{(l+1)}\big)\odot f'\big(z^{(l)}\big)$$"
+        "\n\nThe loss $L$ is the mean of $\\ell$ over the batch's $N$ examples, and so are its gradients:\n\n"
+        r"$$\frac{\partial L}{\partial W^{(l)}} = \frac{1}{N}\sum_{n=1}^{N} \delta^{(l)}_n\,a^{(l-1)\top}_n, \qquad "
+        r"\frac{\partial L}{\partial b^{(l)}} = \frac{1}{N}\sum_{n=1}^{N} \delta^{(l)}_n$$"
         "\n\nEvery gradient is then used by gradient descent: "
         r"$\theta \leftarrow \theta - \eta\,\partial L/\partial\theta$. "
         "`tf.GradientTape` records the forward pass and does the backward pass for you.\n\n"
@@ -314,6 +327,9 @@ fig.update_layout(title=f"The network's output after {{EPOCHS}} epoch(s)" + (" (
                   {FIGURE_LAYOUT})
 fig.show()
 """,
+        agreement="the losses it prints are the page's, as long as the settings stayed the same during the "
+                  "training: it trains every epoch with today's settings (changing the learning rate, "
+                  "regularisation, batch size or optimiser during the training gives the page other numbers).",
     )
 
 
@@ -373,4 +389,7 @@ fig.update_layout(title=f"Training curves (then the test set: accuracy {{test_ac
 fig.show()
 """,
         packages,
+        agreement="it trains the network again from the same seed, so its test accuracy is the page's within about "
+                  "a percentage point (a CPU does not train bit for bit alike twice), for a network trained in one "
+                  "go with these settings: a training stopped or continued on the page ran other epochs.",
     )

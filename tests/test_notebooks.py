@@ -119,14 +119,18 @@ def test_the_mnist_notebook_trains_the_pages_network(deferred_downloads, tmp_pat
     train_on_page(at)
     nb = page_notebook(at, deferred_downloads)
     check_structure(page, at, nb)
+    # it does not promise the page's numbers: a training is not repeated bit for bit
+    assert "the numbers the page showed" not in nb.cells[0].source
+    assert "within about a percentage point" in nb.cells[0].source
     panels.PAGE_CHECKS["mnist"](at, executed(nb, tmp_path))
 
 
 # The figure cells' other branches, run in this process (Keras is imported once): the step (no gradient), a
 # vertical perceptron line, a mini-batch of 4, a softmax output over three classes, the largest step size.
 FIGURE_VARIANTS = [
-    ("activations", {"neuron_act": "step", "neuron_w": -2.0}),
+    ("activations", {"neuron_act": "step", "neuron_w": -2.0, "act_range": (-3.0, 12.5)}),
     ("perceptron", {"perc_dataset": "XOR", "perc_w1": 1.0, "perc_w2": 0.0, "perc_b": -0.5}),
+    ("perceptron", {}),  # the Iris petals, whose classes have names
     ("gradient_descent", {"gd3_lr": 5.0, "gd3_batch": 1, "gd3_epochs": 1}),
     ("backprop", {"bp_batch": 4}),
     ("playground", {"pg_dataset": "blobs3"}),
@@ -149,12 +153,19 @@ def test_the_figure_cell_draws_for_other_settings(key, settings, deferred_downlo
     (fig,) = shown
     assert fig.data and all(len(trace.x if trace.x is not None else trace.z) for trace in fig.data)
     assert fig.layout.title.text
+    if key == "activations":  # over the page's range of x (it was always −6 … 6)
+        assert (min(fig.data[0].x), max(fig.data[0].x)) == pytest.approx((-3.0, 12.5))
+        assert "x from -3 to 12.5" in nb.cells[0].source
     if key == "perceptron":  # the page's class colours, class 1 (z ≥ 0) blue (they were the other way round)
         from nnviz.figures.perceptron import CLASS_COLORS
 
-        points = [t for t in fig.data if t.name and t.name.startswith("class ")]
-        assert {t.name: t.marker.color for t in points if "wrong" not in t.name} == \
-               {"class 0": CLASS_COLORS[0], "class 1": CLASS_COLORS[1]}
+        page_points = [t for t in figures(at)["perc_boundary"]["data"] if t.get("mode") == "markers"
+                       and not t["name"].startswith("misclassified")]
+        names = [t["name"] for t in page_points]  # the page's legend: the classes' names (the notebook's said class 0/1)
+        assert len(names) == 2 and [t["marker"]["color"] for t in page_points] == list(CLASS_COLORS)
+        points = [t for t in fig.data if t.name.split(", wrong")[0] in names]
+        assert {t.name.split(", wrong")[0]: t.marker.color for t in points} == dict(zip(names, CLASS_COLORS))
+        assert fig.layout.xaxis.title.text == figures(at)["perc_boundary"]["layout"]["xaxis"]["title"]["text"]
     if key == "playground":  # each class in the page's colour (a named scale drew class 1 of three white on white)
         from nnviz.figures.playground import CLASS_COLORS
 
