@@ -364,6 +364,25 @@ def test_every_moment_of_the_lecture_plan_opens_its_page_as_planned(number):
     assert steps == expected
 
 
+@pytest.mark.parametrize("number", [n for n, m in enumerate(LECTURE_PLAN, start=1) if m.settings])
+def test_each_moment_sends_the_same_figures_whether_plotly_validated_them_or_not(number, monkeypatch):
+    """test_app's test of every page's defaults, for the states a lecturer projects (the figures the app builds
+    without plotly's validation must reach the browser as the validated ones would)."""
+    import streamlit as st
+
+    moment = LECTURE_PLAN[number - 1]
+    sent = {}
+    for validate in ("1", "0"):
+        monkeypatch.setenv("NNVIZ_VALIDATE_FIGURES", validate)
+        st.cache_resource.clear()  # else the second pass gets the first one's figures from ui.cache_figure
+        at = opened(moment.page, {**moment.settings, MOMENT_PARAM: str(number)})
+        assert not at.exception
+        sent[validate] = figures(at)
+    assert sent["1"] and set(sent["1"]) == set(sent["0"])
+    for key, fig in sent["1"].items():
+        assert sent["0"][key] == fig, (moment.page, key)
+
+
 def test_the_one_sgd_step_moment_shows_a_rate_where_the_loss_goes_up():
     """Moment 11 says 'raise η until the loss goes up': on its page state the curve must rise above the loss before
     (on one example it never did: the planned moment showed a loss falling for every η)."""
