@@ -397,13 +397,28 @@ def keras_check(data: pg.Data) -> None:
     stored = st.session_state.get(KERAS_KEY)
     if stored and stored[0] == state.config:
         keras_train = np.array(stored[1]["train_loss"])
-        ours = np.array(state.train_loss[:len(keras_train)])
-        gap = float(np.max(np.abs(keras_train[:len(ours)] - ours))) if len(ours) else float("nan")
-        right.success(f"Keras' training loss over its {len(keras_train) - 1} epochs (× on the curve) differs from the "
-                      f"page's by at most {gap:.1e}: float32 against float64, the same training.")
+        same = min(len(keras_train) - 1, state.epochs_as_today)  # epochs that are the same training on both sides
+        gap = float(np.max(np.abs(keras_train[:same + 1] - np.array(state.train_loss[:same + 1]))))
+        if same == len(keras_train) - 1:
+            right.success(f"Keras' training loss over its {count(same, 'epoch')} (× on the curve) differs from the "
+                          f"page's by at most {gap:.1e}: float32 against float64, the same training.")
+        else:
+            agrees = (f"It agrees with the page's over the first {count(same, 'epoch')} (at most {gap:.1e} apart); "
+                      "after that they are two different trainings. " if same else "")
+            right.info(f"{agrees}{settings_mix(state)} Keras trained every epoch with today's settings "
+                       "(× on the curve).")
     else:
         right.caption(f"Keras trains the first {count(epochs, 'epoch')} with the current settings (from the starting "
                       "weights) and its losses are drawn over the page's.")
+
+
+def settings_mix(state: pg.PlaygroundState) -> str:
+    """What the page's curve is when the training settings changed during the training ('' when they did not)."""
+    if state.settings_changed_after is None:
+        return ""
+    return (f"You changed the learning rate, regularisation, batch size or optimiser during this training (last "
+            f"after epoch {state.settings_changed_after}), so the page did not train all its epochs with today's "
+            "settings.")
 
 
 def own_description(config: pg.PlaygroundConfig) -> dict | None:
@@ -421,17 +436,18 @@ def keras_notebook() -> notebooks.PageNotebook:
                            spec.sizes, config.activation, spec.output_activation, spec.loss, spec.l1, spec.l2,
                            config.optimizer, config.learning_rate, config.batch_size, start.weights, start.biases,
                            state.epoch, own)
-    return notebooks.playground_notebook(code, config.data.label, spec.sizes, state.epoch, own["name"] if own else None)
+    return notebooks.playground_notebook(code, config.data.label, spec.sizes, state.epoch, own["name"] if own else None,
+                                         settings_mix(state))
 
 
 def keras_panel() -> None:
-    ui.keras_panel(
-        "The same data, inputs, network, starting weights, optimiser and batches in Keras, trained for the epochs "
-        "done here with today's settings: it prints the training and test loss shown above (if you changed the "
-        "learning rate, regularisation, batch size or optimiser during the training, the page's numbers come "
-        "from a mix of settings and will differ).",
-        keras_notebook,
-    )
+    # drawn with the page: the training's settings change only in a run of the whole page
+    mix = settings_mix(st.session_state[STATE_KEY])
+    ui.keras_panel("The same data, inputs, network, starting weights, optimiser and batches in Keras, trained for the "
+                   "epochs done here with today's settings: " +
+                   (f"it prints the losses of that training. {mix} So they differ from the page's." if mix else
+                    "it prints the training and test loss shown above."),
+                   keras_notebook)
 
 
 ui.page_header("playground")

@@ -289,7 +289,8 @@ fig.show()
 
 
 def playground_notebook(code: str, dataset_label: str, sizes: Sequence[int], epochs: int,
-                        own_file: str | None = None) -> PageNotebook:
+                        own_file: str | None = None, settings_mix: str = "") -> PageNotebook:
+    """``settings_mix``: the page's sentence on the settings changed during its training, if they were."""
     shape = "-".join(str(n) for n in sizes)
     data = f"your points ({own_file}, put the file next to the notebook)" if own_file else dataset_label
     return PageNotebook(
@@ -327,9 +328,9 @@ fig.update_layout(title=f"The network's output after {{EPOCHS}} epoch(s)" + (" (
                   {FIGURE_LAYOUT})
 fig.show()
 """,
-        agreement="the losses it prints are the page's, as long as the settings stayed the same during the "
-                  "training: it trains every epoch with today's settings (changing the learning rate, "
-                  "regularisation, batch size or optimiser during the training gives the page other numbers).",
+        agreement=(f"it trains every epoch with the page's last settings. {settings_mix} So the losses "
+                   "it prints differ from the page's." if settings_mix else
+                   "the losses it prints are the numbers the page showed."),
     )
 
 

@@ -242,6 +242,11 @@ class PlaygroundConfig:
         change the training of the same network."""
         return self.data_key(), self.features, self.hidden, self.activation, self.binary_loss
 
+    def training_key(self) -> tuple:
+        """What the same network is trained with: the learning rate, the penalties, the batch size, the optimiser."""
+        spec = self.spec
+        return self.learning_rate, spec.l1, spec.l2, self.batch_size, self.optimizer
+
     def make_optimizer(self):
         if self.optimizer == "adam":
             return nw.Adam(self.learning_rate)
@@ -381,6 +386,23 @@ class PlaygroundState:
     test_loss: tuple[float, ...] = ()
     diverged: bool = False
     _key: tuple = field(default=(), repr=False)
+    # (epochs done when they were set, training_key()) for each of the training settings its epochs were trained
+    # with, in order; one entry while every epoch had today's settings
+    trained_with: tuple[tuple[int, tuple], ...] = ()
+
+    @property
+    def settings_changed_after(self) -> int | None:
+        """The epoch after which the learning rate, regularisation, batch size or optimiser last changed, if this
+        network's epochs were trained with more than one of those settings (None: all with today's)."""
+        return self.trained_with[-1][0] if len(self.trained_with) > 1 else None
+
+    @property
+    def epochs_as_today(self) -> int:
+        """How many of the first epochs were one training with today's settings (what Keras repeats from the
+        starting weights): all of them unless the settings changed during the training."""
+        if len(self.trained_with) <= 1:
+            return self.epoch
+        return self.trained_with[1][0] if self.trained_with[0][1] == self.config.training_key() else 0
 
 
 def starting_network(config: PlaygroundConfig) -> nw.Network:
@@ -392,7 +414,8 @@ def initial_state(config: PlaygroundConfig, data: Data) -> PlaygroundState:
     """A fresh network (``starting_network``) and its losses before training."""
     network = starting_network(config)
     train, test = evaluate(network, config, data)
-    return PlaygroundState(config, network, config.make_optimizer(), 0, (train,), (test,), False, config.network_key())
+    return PlaygroundState(config, network, config.make_optimizer(), 0, (train,), (test,), False, config.network_key(),
+                           trained_with=((0, config.training_key()),))
 
 
 def evaluate(network: nw.Network, config: PlaygroundConfig, data: Data) -> tuple[float, float]:
@@ -418,7 +441,22 @@ def with_config(state: PlaygroundState, config: PlaygroundConfig, data: Data) ->
     if optimizer is state.optimizer and optimizer.learning_rate != config.learning_rate:
         optimizer = copy.deepcopy(optimizer)
         optimizer.learning_rate = config.learning_rate
-    return replace(state, config=config, network=network, optimizer=optimizer)
+    # a new momentum or Adam optimiser after some epochs starts without the state an unbroken training has there
+    restarted = optimizer is not state.optimizer and config.optimizer != "sgd" and state.epoch > 0
+    return replace(state, config=config, network=network, optimizer=optimizer,
+                   trained_with=_trained_with(state.trained_with, state.epoch, config.training_key(), restarted))
+
+
+def _trained_with(before: tuple[tuple[int, tuple], ...], epoch: int, key: tuple,
+                  restarted: bool = False) -> tuple[tuple[int, tuple], ...]:
+    """``before`` with the training settings ``key`` from ``epoch`` on. Settings that trained no epoch are dropped,
+    so going back to the settings before, with no epoch in between, is no change, unless the optimiser
+    ``restarted`` (lost its state)."""
+    if before and before[-1][1] == key and not restarted:
+        return before
+    if before and before[-1][0] == epoch:  # the last settings trained nothing
+        before = before[:-1]
+    return before if before and before[-1][1] == key and not restarted else (*before, (epoch, key))
 
 
 def train(state: PlaygroundState, data: Data, epochs: int) -> PlaygroundState:

@@ -91,6 +91,13 @@ def test_the_notebook_follows_the_settings(deferred_downloads):
     assert nb.cells[3].source == at.code[-1].value.rstrip("\n")
 
 
+def test_a_playground_notebook_says_when_the_pages_training_mixed_settings():
+    mix = "You changed the learning rate during this training (last after epoch 3)."
+    mixed = notebooks.playground_notebook("print(1)", "Circle", (2, 4, 1), 5, settings_mix=mix).cells()[0][1]
+    assert mix in mixed and "differ from the page's" in mixed and "the numbers the page showed" not in mixed
+    assert "the numbers the page showed" in notebooks.playground_notebook("print(1)", "Circle", (2, 4, 1), 5).cells()[0][1]
+
+
 def executed(nb, folder) -> str:
     """Run the notebook top to bottom in a fresh kernel; return what its cells printed. Fails on an error."""
     folder.mkdir(parents=True, exist_ok=True)

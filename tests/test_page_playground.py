@@ -246,6 +246,8 @@ def test_train_the_same_in_keras_overlays_equal_losses(at):
     import pickle
 
     step(at, 3)
+    intro = " ".join(m.value for m in at.markdown if m.value.startswith("The same data, inputs"))
+    assert "it prints the training and test loss shown above" in intro
     job = pg.keras_check_job(state(at), pg.make_data(state(at).config))
     assert pickle.loads(pickle.dumps(job))["shuffle_seeds"] == [0, 1, 2]  # plain data: a worker process can take it
     at.button(key="pg_keras").click().run(timeout=180 * HANG_FACTOR)
@@ -256,6 +258,23 @@ def test_train_the_same_in_keras_overlays_equal_losses(at):
     assert any("differs from the page's by at most" in s.value for s in at.success)
     at.select_slider(key="pg_rate").set_value(0.3).run()  # other settings: the overlay is no longer theirs
     assert "Keras: training loss" not in [t.get("name") for t in figures(at)["pg_figure"]["data"]]
+    intro = " ".join(m.value for m in at.markdown if m.value.startswith("The same data, inputs"))
+    assert "after epoch 3" in intro and "So they differ from the page's" in intro  # the code trains at 0.3 from 0
+
+    # Epochs 4-5 with η = 0.3: the page's curve is not one training, Keras' (every epoch at 0.3) is another
+    step(at, 2)
+    at.button(key="pg_keras").click().run(timeout=180 * HANG_FACTOR)
+    assert not at.exception and not at.success  # it called a gap of 0.2 "the same training"
+    (told,) = [i.value for i in at.info if "Keras trained every epoch" in i.value]
+    assert "during this training (last after epoch 3)" in told and "agrees" not in told
+    # back to η = 0.03: the first 3 epochs are a training of today's settings, and Keras agrees over them
+    at.select_slider(key="pg_rate").set_value(0.03).run()
+    at.button(key="pg_keras").click().run(timeout=180 * HANG_FACTOR)
+    (told,) = [i.value for i in at.info if "Keras trained every epoch" in i.value]
+    assert "agrees with the page's over the first 3 epochs" in told and "last after epoch 5" in told
+    keras_curve = trace(figures(at)["pg_figure"], "Keras: training loss")["y"]
+    np.testing.assert_allclose(keras_curve[:4], state(at).train_loss[:4], rtol=1e-5, atol=1e-6)
+    assert abs(keras_curve[5] - state(at).train_loss[5]) > 1e-3  # after epoch 3: two trainings
 
 
 def test_a_clicked_unit_is_shown_large_with_its_formula(at):

@@ -131,6 +131,35 @@ def test_settings_that_keep_the_network_and_those_that_reset_it():
         assert pg.with_config(state, pg.PlaygroundConfig(**reset), pg.make_data(pg.PlaygroundConfig(**reset))).epoch == 0
 
 
+def test_the_state_knows_when_its_epochs_mixed_training_settings():
+    """The Keras check and code train every epoch with today's settings: the page must know when its curve is not
+    that training (the check called a gap of 0.2 'float32 against float64, the same training')."""
+    config = pg.PlaygroundConfig()
+    data = pg.make_data(config)
+    fresh = pg.initial_state(config, data)
+    faster, slower = pg.PlaygroundConfig(learning_rate=0.3), config
+    assert fresh.settings_changed_after is None and fresh.epochs_as_today == 0
+    # changed before any epoch, or changed and changed back with no epoch between: every epoch with today's
+    assert pg.with_config(fresh, faster, data).settings_changed_after is None
+    trained = pg.train(fresh, data, 3)
+    assert pg.with_config(pg.with_config(trained, faster, data), slower, data).settings_changed_after is None
+    assert pg.with_config(trained, pg.PlaygroundConfig(regularization="l2"), data).settings_changed_after is None  # rate 0
+    for changed in ({"learning_rate": 0.3}, {"batch_size": 3}, {"optimizer": "adam"},
+                    {"regularization": "l2", "regularization_rate": 0.01}):
+        assert pg.with_config(trained, pg.PlaygroundConfig(**changed), data).settings_changed_after == 3, changed
+    assert trained.epochs_as_today == 3
+    mixed = pg.train(pg.with_config(trained, faster, data), data, 2)
+    assert mixed.settings_changed_after == 3 and mixed.epochs_as_today == 0  # epochs 1-3 were slower
+    # back to the first settings after epochs with others: still a mix, from the last change
+    back = pg.with_config(mixed, slower, data)
+    assert back.settings_changed_after == 5 and back.epochs_as_today == 3  # epochs 1-3 as a training of today's
+    assert pg.with_config(mixed, pg.PlaygroundConfig(hidden=(3,)), data).settings_changed_after is None  # a new network
+    # Adam to SGD and back after 3 epochs: a new Adam, without the state an unbroken training has at epoch 3
+    adam = pg.train(pg.initial_state(pg.PlaygroundConfig(optimizer="adam"), data), data, 3)
+    back = pg.with_config(pg.with_config(adam, config, data), adam.config, data)
+    assert back.optimizer is not adam.optimizer and back.settings_changed_after == 3 and back.epochs_as_today == 3
+
+
 def test_a_too_high_learning_rate_stops_with_diverged():
     state, _ = trained(200, activation="linear", hidden=(8, 8), learning_rate=10.0, dataset="plane")
     assert state.diverged and state.epoch < 200
