@@ -234,6 +234,13 @@ def training_messages(state: nn.MnistPageState) -> None:
                 "from there, or train a new network." if state.run.can_continue else
                 "No epoch had finished, so there is nothing to keep: press Train a new network to try again.")
         st.error(f"**The training did not finish:** {reason} {kept}")
+    elif h.stopped_by == "interrupted" and h.stopped_at:
+        epoch, batch = h.stopped_at
+        back = (f"where it was after epoch {epoch - 1}, its last full epoch" if epoch > 1 else
+                "its starting weights, as no epoch had finished")
+        st.warning(f"Training was stopped in epoch {epoch}, after {batch:,} of {h.steps_per_epoch:,} batches. "
+                   f"The network goes back to {back}: its numbers and Continue start from there (Continue trains "
+                   f"epoch {epoch} again from its start).")
     elif h.stopped_by == "interrupted":
         st.warning(f"Training was stopped after {h.completed_epochs} full epoch(s) by Stop. The network keeps "
                    "everything it learned; press Continue to train on.")
@@ -284,7 +291,8 @@ def training_section(state: nn.MnistPageState, config: nn.MLPConfig, data) -> No
     # screen); outside the polling fragment, a press reruns the page, which Streamlit never drops; the page runs
     # again when the job starts and when it ends, so it is on exactly while one runs
     buttons.button("Stop", key="mn_stop", disabled=not busy, on_click=stop_training, args=(state,),
-                   help="Stops after the current batch; the network keeps what it has learned so far.")
+                   help="Stops after the current batch. The network keeps its last full epoch: an epoch cut "
+                        "short is not kept.")
     if run is not None and run.history.diverged and not busy:
         st.caption("Continue is off: the training diverged, so the weights are NaN or enormous and every further "
                    "step would be NaN as well (TerminateOnNaN would stop it at the first batch). Train a new network "

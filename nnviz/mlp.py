@@ -348,6 +348,7 @@ class TrainingHistory:
     diverged_at: tuple[int, int] | None = None  # (epoch, batch) where the loss first was NaN or infinite
     diverged_logs: dict[str, float] | None = None  # Keras' logs at the end of the epoch that diverged
     steps_per_epoch: int | None = None  # batches per epoch of the latest training
+    stopped_at: tuple[int, int] | None = None  # (epoch, batch) where a Stop cut an epoch short
 
     @property
     def completed_epochs(self) -> int:
@@ -376,6 +377,12 @@ class TrainingHistory:
         self.steps["epoch"].append(float(fractional_epoch))
         self.steps["loss"].append(float(logs.get("loss", np.nan)))
         self.steps["accuracy"].append(float(logs.get("accuracy", np.nan)))
+
+    def drop_unfinished_epoch(self) -> None:
+        """Forget the curve points of an epoch that did not finish (a Stop or a dead worker cut it short), when the
+        network goes back to its last completed epoch: Continue trains that epoch again, from its start."""
+        keep = [k for k, x in enumerate(self.steps["epoch"]) if x <= self.completed_epochs]
+        self.steps = {name: [values[k] for k in keep] for name, values in self.steps.items()}
 
     def last(self, name: str) -> float:
         values = self.epochs.get(name) or []
@@ -501,6 +508,7 @@ class MnistPageState:
         self.job, self.failure = None, error
         if self.run is not None:
             self.run.history.stopped_by = "failed"
+            self.run.history.drop_unfinished_epoch()  # the checkpoint has the weights of the epoch before
             self._evaluate()
 
     def _evaluate(self) -> None:

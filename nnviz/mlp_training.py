@@ -94,6 +94,8 @@ class LiveProgress(keras.callbacks.Callback):
             self.model.stop_training = True  # Keras ends the epoch after this batch and stops
             self.history_so_far.stopped_by = "interrupted"
             self.stopped_in_epoch = step < self.steps
+            if self.stopped_in_epoch:
+                self.history_so_far.stopped_at = (self.epoch + 1, step)
         now = time.perf_counter()
         if diverged or first_point or now - self.last_report >= self.interval:  # the first point at once: it
             self._report(step, now)  # is what the student waits for after pressing Train
@@ -163,7 +165,7 @@ def train(model, config: MLPConfig, data, history: TrainingHistory,
     not counted, the weights keep every batch). Whatever ``report`` raises propagates; the history keeps
     every epoch and step recorded before it. ``tensorboard``: a ``keras.callbacks.TensorBoard`` (or none).
     """
-    history.stopped_by, history.diverged_at, history.diverged_logs = None, None, None
+    history.stopped_by, history.diverged_at, history.diverged_logs, history.stopped_at = None, None, None, None
     live_progress = LiveProgress(history, report, interval, windows, stop_requested)
     namespace = {
         "keras": keras, "model": model, "live_progress": live_progress,
@@ -216,22 +218,28 @@ def training_job(config: MLPConfig, dataset_key: str, seed: int, history: Traini
         model = build_model(config)
     history = history or TrainingHistory()
     epochs_sent = history.completed_epochs
+    if not model.optimizer.built:  # (fit would build it) so that its variables at the start can be taken
+        model.optimizer.build(model.trainable_variables)
+    last_full_epoch = take_checkpoint(model)
 
     def send(progress: Progress) -> None:
-        nonlocal epochs_sent
+        nonlocal epochs_sent, last_full_epoch
         payload = {"progress": progress, "history": history}
         if history.completed_epochs > epochs_sent and not history.diverged_at:
             epochs_sent = history.completed_epochs
-            payload["checkpoint"] = take_checkpoint(model)
-        report(payload)
+            payload["checkpoint"] = last_full_epoch = take_checkpoint(model)
+        if report is not None:
+            report(payload)
 
     with tempfile.TemporaryDirectory(prefix="nnviz-tensorboard-") as log_dir:
         if tensorboard_logs:
             unzip_folder(tensorboard_logs, log_dir)
-        board = keras.callbacks.TensorBoard(log_dir=log_dir, **TENSORBOARD_OPTIONS)  # as the shown code's
-        train(model, config, data, history, send if report else None, stop_requested=stop_requested,
-              tensorboard=board)
+        board = _FullEpochsBoard(history, log_dir=log_dir, **TENSORBOARD_OPTIONS)  # as the shown code's
+        train(model, config, data, history, send, stop_requested=stop_requested, tensorboard=board)
         logs = zip_folder(log_dir)
+    if history.stopped_at:  # a Stop cut an epoch short: the network goes back to the end of the last full one,
+        set_checkpoint(model, last_full_epoch)  # which the epochs trained, the curves, the evaluation and
+        history.drop_unfinished_epoch()  # Continue all count from (Continue trains the cut epoch again)
     return {"history": history, "weights": model.get_weights(),
             "model_file": None if history.diverged else model_bytes(model), "tensorboard_logs": logs}
 
@@ -261,11 +269,28 @@ def take_checkpoint(model) -> dict:
 def restore_checkpoint(config: MLPConfig, checkpoint: dict):
     """The network of ``take_checkpoint``, built for ``config``: the model that ``model_file`` would load."""
     model = build_model(config)
-    model.set_weights(checkpoint["weights"])
     model.optimizer.build(model.trainable_variables)
+    set_checkpoint(model, checkpoint)
+    return model
+
+
+def set_checkpoint(model, checkpoint: dict) -> None:
+    """Give ``model`` (its optimizer built) the weights and optimizer variables of ``take_checkpoint``."""
+    model.set_weights(checkpoint["weights"])
     for variable, value in zip(model.optimizer.variables, checkpoint["optimizer"], strict=True):
         variable.assign(value)
-    return model
+
+
+class _FullEpochsBoard(keras.callbacks.TensorBoard):
+    """TensorBoard that logs no epoch a Stop cut short (Keras ends it all the same): Continue trains it again."""
+
+    def __init__(self, history: TrainingHistory, **options):
+        super().__init__(**options)
+        self.history_so_far = history
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.history_so_far.stopped_at is None:
+            super().on_epoch_end(epoch, logs)
 
 
 def model_bytes(model) -> bytes:

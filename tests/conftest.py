@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -390,3 +391,10 @@ def set_to_extreme(at, end: str) -> None:
         select.set_value(select.options[0] if end == "min" else select.options[-1])
     for number in at.number_input:
         number.set_value(number.min if end == "min" else number.max)
+
+
+def stopped_by_stop(n: int) -> re.Pattern:
+    """The MNIST page's warning after a Stop that kept n epochs: at an epoch's end, or in epoch n + 1 (the network
+    gone back to the end of epoch n)."""
+    return re.compile(rf"Training was stopped (after {n} full epoch\(s\) by Stop\.|in epoch {n + 1}, after .* "
+                      rf"goes back to (where it was after epoch {n}, its last full epoch|its starting weights))")

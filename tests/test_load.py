@@ -51,7 +51,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from conftest import ARTIFACTS, CHROMIUM_FLAGS, ROOT, _free_port, chromium_path
+from conftest import ARTIFACTS, CHROMIUM_FLAGS, ROOT, _free_port, chromium_path, stopped_by_stop
 from test_browser import IDLE, SCREENSHOTS, wait_until_idle
 from test_browser_mnist import (
     PROGRESS,
@@ -88,7 +88,7 @@ QUEUE_NOTE = "Every Keras worker of this server is busy"
 QUEUE_NOTE_RE = re.compile(r"Every Keras worker of this server is busy: (yours is next|\d+ jobs? ahead of yours)\. "
                            r"Estimated wait: about \d+ s\.")
 OLD_WAITING = "Another training is running on this server"  # the in-process design's status
-STOPPED_BY_STOP = "Training was stopped after {n} full epoch(s) by Stop."
+
 KILLED = ("The training did not finish: The training stopped: the worker process was killed (signal 9: e.g. out "
           "of memory). The network keeps its last completed epoch ({n}): press Continue to train on from there, "
           "or train a new network.")
@@ -423,7 +423,7 @@ def test_trainings_go_on_through_widget_changes_and_page_switches_and_server_mem
         assert_clean(page, f"after Stop {when}")
         kept = int(metric(page, "epochs trained"))
         assert shown - 1 <= kept < last_epoch, (when, shown, kept)
-        assert any(STOPPED_BY_STOP.format(n=kept) in t for t in alert_texts(page, "Warning")), \
+        assert any(stopped_by_stop(kept).search(t) for t in alert_texts(page, "Warning")), \
             (when, alert_texts(page, "Warning"))
         assert validation_points(page) == [kept, kept], when
         metric(page, "test accuracy")  # the stopped network is evaluated
@@ -1270,7 +1270,7 @@ async def a_worker_dies(server: Server) -> dict:
                 assert kept + 1 <= trained_on < kept + 30, (kept, trained_on)
                 warnings = [" ".join(t.split()) for t in
                             await victim.page.locator("[data-testid='stAlertContentWarning']").all_inner_texts()]
-                assert any(STOPPED_BY_STOP.format(n=trained_on) in w for w in warnings), warnings
+                assert any(stopped_by_stop(trained_on).search(w) for w in warnings), warnings
                 assert await victim.page.locator("[data-testid='stAlertContentError']").count() == 0
 
                 # the other training never noticed: it ends normally, with its 30 epochs

@@ -336,7 +336,13 @@ def test_the_training_job_reports_progress_and_a_checkpoint_after_every_epoch(mt
     np.testing.assert_allclose(history.epochs["val_accuracy"], same.epochs["val_accuracy"], atol=1e-6)
 
 
-def test_a_stop_request_ends_the_job_after_a_batch_and_keeps_the_completed_epochs(mt):
+def tensorboard_epochs(zipped: bytes, folder) -> dict[str, list[int]]:
+    """run -> the epochs (steps, from 0) TensorBoard has a loss for."""
+    scalars = tensorboard_scalars(zipped, folder)
+    return {run: sorted(scalars[run, "epoch_loss"]) for run in ("train", "validation")}
+
+
+def test_a_stop_request_ends_the_job_after_a_batch_and_keeps_the_completed_epochs(mt, tmp_path):
     config = nn.MLPConfig((32,), epochs=5)
     batches = []
 
@@ -344,19 +350,32 @@ def test_a_stop_request_ends_the_job_after_a_batch_and_keeps_the_completed_epoch
         batches.append(1)
         return len(batches) >= 150
 
-    result = mt.training_job(config, "digits_5k", 0, report=lambda _: None, stop_requested=stop_in_the_second_epoch)
+    reports = []
+    result = mt.training_job(config, "digits_5k", 0, report=reports.append, stop_requested=stop_in_the_second_epoch)
     history = result["history"]
-    assert history.stopped_by == "interrupted"
-    assert history.epochs["epoch"] == [1]  # the cut epoch is not counted
+    assert history.stopped_by == "interrupted" and history.stopped_at == (2, 40)
     assert len(batches) == 150  # it stopped after the batch that asked, and trained no batch after it
-    assert 1 < max(history.steps["epoch"]) < 2  # its windows up to the Stop are kept
-    assert int(mt.load_model_bytes(result["model_file"]).optimizer.iterations) == 150  # with its optimizer state
+    # The network goes back to the end of epoch 1, the last it finished: the epochs trained, the curve, the weights
+    # and the optimizer's state all say 1 (the weights kept 1.36 epochs of batches under "epochs trained 1", and
+    # Continue trained epoch 2 again, its curve running back from 1.4 to 1.0)
+    assert history.epochs["epoch"] == [1]
+    assert max(history.steps["epoch"]) < 1
+    (epoch_1,) = [r["checkpoint"] for r in reports if "checkpoint" in r]
+    for kept, then in zip(result["weights"], epoch_1["weights"], strict=True):
+        np.testing.assert_array_equal(kept, then)
+    assert int(mt.load_model_bytes(result["model_file"]).optimizer.iterations) == 110
+    tensorboard = tensorboard_epochs(result["tensorboard_logs"], tmp_path / "stopped")
+    assert tensorboard == {"train": [0], "validation": [0]}  # epoch 1 (step 0); not the cut epoch 2
 
-    # Continue in another job: from the stopped weights, with the optimizer's state, epochs numbered on.
+    # Continue in another job: from the end of epoch 1, with the optimizer's state, epochs numbered on.
     more = nn.MLPConfig((32,), epochs=2)
-    continued = mt.training_job(more, "digits_5k", 0, history=history, model_file=result["model_file"])
+    continued = mt.training_job(more, "digits_5k", 0, history=history, model_file=result["model_file"],
+                                tensorboard_logs=result["tensorboard_logs"])
     assert continued["history"].epochs["epoch"] == [1, 2, 3] and continued["history"].stopped_by is None
+    assert continued["history"].stopped_at is None
+    assert np.all(np.diff(continued["history"].steps["epoch"]) > 0)  # one curve, onwards
     assert continued["history"].epochs["val_accuracy"][-1] > 0.8
+    assert tensorboard_epochs(continued["tensorboard_logs"], tmp_path / "continued") == {"train": [0, 1, 2], "validation": [0, 1, 2]}
 
 
 @pytest.mark.parametrize("optimizer", ["sgd", "adam"])

@@ -193,7 +193,13 @@ def test_stop_keeps_the_completed_epochs_and_continue_trains_on():
     state = at.session_state["mn_state"]
     epochs = state.run.history.completed_epochs
     assert 1 <= epochs < 30 and state.run.history.stopped_by == "interrupted"
-    assert f"Training was stopped after {epochs} full epoch(s) by Stop" in texts(at)
+    history = state.run.history
+    if history.stopped_at:  # in an epoch (almost always): back to the last full one, which the page says
+        assert history.stopped_at[0] == epochs + 1 and max(history.steps["epoch"]) <= epochs
+        assert f"Training was stopped in epoch {epochs + 1}, after" in texts(at)
+        assert f"goes back to where it was after epoch {epochs}" in texts(at)
+    else:
+        assert f"Training was stopped after {epochs} full epoch(s) by Stop" in texts(at)
     assert metric(at, "epochs trained") == str(epochs)
     assert metric(at, "test accuracy")  # the stopped network is evaluated
     set_widget(at, "mn_epochs", 2)
@@ -202,6 +208,7 @@ def test_stop_keeps_the_completed_epochs_and_continue_trains_on():
     assert not at.exception
     assert metric(at, "epochs trained") == str(epochs + 2)
     assert at.session_state["mn_state"].run.history.epochs["epoch"] == list(range(1, epochs + 3))
+    assert np.all(np.diff(at.session_state["mn_state"].run.history.steps["epoch"]) > 0)  # one curve, onwards
     assert "Training was stopped" not in texts(at)
     # Another learning rate is another network: Continue is not offered for it.
     at.select_slider(key="mn_lr_sgd").set_value(0.01).run()
@@ -235,9 +242,12 @@ def test_a_worker_killed_mid_training_keeps_the_last_epoch_and_offers_a_retry():
 
     at = app_test(PAGE)
     set_widget(at, "mn_hidden", 0)
+    set_widget(at, "mn_batch", 8)  # 438 batches an epoch: the progress comes in the middle of epochs too
     set_widget(at, "mn_epochs", 30)
     at.button(key="mn_train").click().run()
-    state = until(at, lambda state: state.run.history.completed_epochs >= 2)
+    # killed in an epoch, after some of its curve points came (it is killed, so that epoch is lost)
+    state = until(at, lambda state: state.run.history.completed_epochs >= 2 and
+                  max(state.run.history.steps["epoch"]) > state.run.history.completed_epochs)
     service = worker_service()
     worker = service._workers[service._jobs[state.job].worker].process.pid
     os.kill(worker, signal.SIGKILL)
@@ -250,9 +260,11 @@ def test_a_worker_killed_mid_training_keeps_the_last_epoch_and_offers_a_retry():
     assert f"keeps its last completed epoch ({kept})" in shown
     assert metric(at, "epochs trained") == str(kept) and metric(at, "test accuracy")  # that epoch's network
     assert worker not in service.worker_pids()
+    assert max(state.run.history.steps["epoch"]) <= kept  # the killed epoch's points went with it
     set_widget(at, "mn_epochs", 1)
     train_on_page(at, "mn_continue")  # the retry: a new worker trains on from the kept epoch
     assert metric(at, "epochs trained") == str(kept + 1)
+    assert np.all(np.diff(at.session_state["mn_state"].run.history.steps["epoch"]) > 0)  # one curve, onwards
     assert "did not finish" not in texts(at)
 
 
