@@ -10,13 +10,14 @@ import streamlit as st
 from nnviz import notebooks, ui
 from nnviz import playground as pg
 from nnviz.figures import playground as figs
-from nnviz.formatting import count
+from nnviz.formatting import count, plain_markdown, shortened
 from nnviz.keras_code import playground_code
 
 STATE_KEY = "pg_state"  # the PlaygroundState
 PLAY_KEY = "pg_playing"
 SHAPE_KEY = "pg_shape"
 RERUN_PAGE_KEY = "pg_rerun_page"  # set by a click that changed the data
+EDIT_PROBLEM_KEY = "pg_edit_problem"  # why a click on the plane changed nothing
 DATA_KEY = "pg_data"  # the current Data, for the click handler
 UNIT_KEY = "pg_unit"  # (layer, unit) the student clicked
 KERAS_KEY = "pg_keras_result"  # (the config it was computed for, train_like_engine's result)
@@ -78,7 +79,8 @@ def regenerate() -> None:
 def read_upload() -> None:
     """The uploaded CSV becomes the data set, or a message says why not (the previous data stay)."""
     upload = st.session_state.get("pg_upload")
-    if upload is None:
+    if upload is None:  # the file removed: its message goes with it
+        st.session_state[UPLOAD_ERROR_KEY] = None
         return
     own, problem = pg.parse_points_csv(upload.getvalue(), upload.name)
     st.session_state[UPLOAD_ERROR_KEY] = problem
@@ -94,6 +96,7 @@ def controls() -> pg.PlaygroundConfig:
         st.markdown("**Data**")
         own = st.session_state.get(OWN_KEY)
         dataset = st.selectbox("data set", [*pg.DATASETS, *([pg.OWN] if own else [])], key="pg_dataset", **ui.URL,
+                               on_change=lambda: st.session_state.update({UPLOAD_ERROR_KEY: None}),
                                format_func=lambda k: f"Your own: {own.name}" if k == pg.OWN else pg.DATASETS[k].label)
         noise = st.slider("noise (%)", *pg.NOISE_RANGE, 0, key="pg_noise", **ui.URL)
         train_percent = st.slider("training data (%)", *pg.TRAIN_PERCENT_RANGE, 50, step=10, key="pg_train", **ui.URL)
@@ -108,7 +111,8 @@ def controls() -> pg.PlaygroundConfig:
             st.download_button("Download these points (CSV)", pg.points_csv(own), file_name=own.name,
                                mime="text/csv", key="pg_download", width="stretch")
             scaled = f" Scaled by {own.scale:.3g} to fit the square." if own.scale != 1 else ""
-            st.caption(f"{len(own.points):,} points, classes {', '.join(own.class_names)} (shown as 0–{own.classes - 1})."
+            names = ", ".join(plain_markdown(shortened(name, 24)) for name in own.class_names)
+            st.caption(f"{len(own.points):,} points, classes {names} (shown as 0–{own.classes - 1})."
                        f"{scaled} A link cannot carry your own points.")
     with features_col:
         st.markdown("**Inputs**")
@@ -298,6 +302,8 @@ def draw(data: pg.Data, interactive: bool, frame: int = 0) -> None:
         **({"width_hint": 1080, "font_scale": ui.LECTURE_FONT_FACTOR} if ui.lecture_mode() else {}))
     if interactive:
         ui.show_figure(fig, key="pg_figure", on_select=chart_clicked)
+        if problem := st.session_state.pop(EDIT_PROBLEM_KEY, None):
+            st.toast(problem, icon=":material/block:")
         if st.session_state.pop(RERUN_PAGE_KEY, False):
             st.rerun(scope="app")
         unit_view(state, layers)
@@ -319,9 +325,11 @@ def chart_clicked() -> None:
         return
     action = st.session_state.get("pg_edit", "off")
     if points and action != "off":
-        own = pg.edit_points(st.session_state[DATA_KEY], float(points[0]["x"]), float(points[0]["y"]), action)
-        if own is None:
-            st.session_state[UPLOAD_ERROR_KEY] = "That would leave fewer than two classes: nothing was erased."
+        data = st.session_state[DATA_KEY]
+        uploaded = st.session_state.get(OWN_KEY) if st.session_state.get("pg_dataset") == pg.OWN else None
+        own, problem = pg.edit_points(data, float(points[0]["x"]), float(points[0]["y"]), action, uploaded)
+        if own is None:  # said beside the figure, which this click reruns (the upload's error box is not in it)
+            st.session_state[EDIT_PROBLEM_KEY] = problem
             return
         st.session_state[OWN_KEY] = own
         st.session_state[UPLOAD_ERROR_KEY] = None

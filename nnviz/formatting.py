@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
@@ -23,3 +25,13 @@ def compact(x: float, width: int = 6) -> str:
 def count(n: int, noun: str) -> str:
     """'1 epoch', '3 epochs': a number and its noun, in the plural where it needs one."""
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def shortened(text: str, limit: int = 60) -> str:
+    """``text`` cut to ``limit`` characters with an ellipsis: what a user typed or uploaded, quoted in a message."""
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def plain_markdown(text: str) -> str:
+    """``text`` shown as it is where Streamlit reads Markdown and LaTeX (an uploaded label like ``$x^2$``)."""
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!|$<>~])", r"\\\1", text)

@@ -17,14 +17,14 @@ from __future__ import annotations
 
 import copy
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from nnviz import activations as act
 from nnviz import network as nw
-from nnviz.formatting import count
+from nnviz.formatting import count, shortened
 
 Array = np.ndarray
 
@@ -319,27 +319,36 @@ def parse_points_csv(raw: bytes, name: str = "upload.csv") -> tuple[OwnData | No
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         return None, f"{name} is not a text (UTF-8) file."
-    rows = [r for r in csv.reader(text.splitlines()) if any(cell.strip() for cell in r)]
-    if rows and not _is_number(rows[0][0] if rows[0] else ""):
-        rows = rows[1:]  # a header
+    try:  # (line number, cells) of the lines with something in them
+        rows = [(line, r) for line, r in enumerate(csv.reader(text.splitlines()), start=1)
+                if any(cell.strip() for cell in r)]
+    except csv.Error as error:  # e.g. a field longer than the csv module's limit (131,072 characters)
+        return None, f"{name} could not be read as CSV ({error})."
+    first = rows[0][1] if rows else []
+    if first and not _is_number(first[0]) and not (len(first) > 1 and _is_number(first[1])):
+        rows = rows[1:]  # a header (as the Keras code reads it too: its first cell is not a number)
     if not rows:
         return None, f"{name} has no rows of data."
     if len(rows) > MAX_ROWS:
         return None, f"{name} has {len(rows):,} rows; the playground takes at most {MAX_ROWS:,}."
     points = np.empty((len(rows), 2))
     labels = []
-    for i, row in enumerate(rows, start=1):
-        if len(row) < 3:
-            return None, f"Row {i} of {name} has {count(len(row), 'column')}; each row needs x₁, x₂ and a label."
+    for i, (line, row) in enumerate(rows):
+        if len(row) < 3 or any(cell.strip() for cell in row[3:]):
+            hint = (" Its values look separated by semicolons: use commas." if len(row) == 1 and ";" in row[0] else
+                    " Decimal commas? Write 0.5, not 0,5." if len(row) > 3 else "")
+            return None, (f"Line {line} of {name} has {count(len([c for c in row if c.strip()]), 'value')}; each "
+                          f"row needs exactly x₁, x₂ and a label.{hint}")
         for j in (0, 1):
             value = _to_float(row[j])
             if value is None:
-                return None, f"Row {i} of {name}: “{row[j].strip()}” is not a finite number."
-            points[i - 1, j] = value
+                hint = " (write the minus as -, not −)" if "−" in row[j] else ""
+                return None, f"Line {line} of {name}: “{shortened(row[j].strip())}” is not a finite number{hint}."
+            points[i, j] = value
         labels.append(row[2].strip())
     names = tuple(sorted(set(labels), key=lambda v: (_to_float(v) is None, _to_float(v) or 0.0, v)))
     if len(names) < 2:
-        return None, f"{name} has only one class ({names[0]!r}): a classifier needs at least two."
+        return None, f"{name} has only one class ({shortened(names[0])!r}): a classifier needs at least two."
     if len(names) > MAX_CLASSES:
         return None, f"{name} has {len(names)} classes; the playground takes 2–{MAX_CLASSES}."
     largest = float(np.abs(points).max())
@@ -653,35 +662,48 @@ def _latex_feature(key: str) -> str:
 
 EDITED_NAME = "your_points.csv"
 ERASE_RADIUS = 0.8
+MIN_ERASED_TO = 4  # points an erasing click leaves at least
 
 
-def own_from_points(points: Array, labels: Array, classes: int, name: str = EDITED_NAME) -> OwnData:
-    """Points and labels 0..classes−1 as an own data set (what a click on the plane edits)."""
+def own_from_points(points: Array, labels: Array, class_names: Sequence[str], scale: float = 1.0,
+                    name: str = EDITED_NAME) -> OwnData:
+    """Points (in the plane's units) and labels 0..k−1 named ``class_names`` as an own data set (what a click on the
+    plane edits); ``scale``: the factor uploaded points were multiplied by to fit the plane."""
     import hashlib
 
     points = np.asarray(points, float).reshape(-1, 2)
     labels = np.asarray(labels, int)
     digest = hashlib.sha1(points.tobytes() + labels.tobytes()).hexdigest()[:12]
-    return OwnData(name, points, labels, tuple(str(k) for k in range(classes)), 1.0, digest)
+    return OwnData(name, points, labels, tuple(class_names), scale, digest)
 
 
-def edit_points(data: Data, x1: float, x2: float, action: str) -> OwnData | None:
+def edit_points(data: Data, x1: float, x2: float, action: str,
+                own: OwnData | None = None) -> tuple[OwnData | None, str | None]:
     """All of ``data``'s points with one more of class k at (x₁, x₂) (``action`` 'add0', 'add1', …), or without
-    those within ERASE_RADIUS of it (``action`` 'erase'). None when that would leave fewer than two classes."""
+    those within ERASE_RADIUS of it (``action`` 'erase'). ``own``: the uploaded data ``data`` was made of, whose class
+    names and scale the edited points keep. Returns the points, or None and why nothing changed."""
     points = np.concatenate([data.train_points, data.test_points])
     labels = np.concatenate([data.train_labels, data.test_labels]).astype(int)
     if action == "erase":
         keep = np.hypot(points[:, 0] - x1, points[:, 1] - x2) > ERASE_RADIUS
+        if keep.all():
+            return None, "No point within reach of that click: nothing was erased."
         points, labels = points[keep], labels[keep]
     else:
         points = np.vstack([points, [[float(np.clip(x1, -BOX, BOX)), float(np.clip(x2, -BOX, BOX))]]])
         labels = np.append(labels, int(action.removeprefix("add")))
-    if len(set(labels.tolist())) < 2 or len(points) < 4:
-        return None
-    return own_from_points(points, labels, data.classes)
+    if action == "erase" and len(points) < MIN_ERASED_TO:
+        return None, (f"That would leave {count(len(points), 'point')}; erasing stops at {MIN_ERASED_TO} (some to "
+                      "train on, some to test): nothing was erased.")
+    if len(set(labels.tolist())) < 2:
+        return None, "That would leave fewer than two classes: nothing was erased."
+    if len(points) > MAX_ROWS:
+        return None, f"The playground takes at most {MAX_ROWS:,} points: nothing was added."
+    names = own.class_names if own is not None else tuple(str(k) for k in range(data.classes))
+    return own_from_points(points, labels, names, own.scale if own is not None else 1.0), None
 
 
 def points_csv(own: OwnData) -> str:
-    """The own data as the CSV the Keras code reads (x1, x2, label)."""
-    rows = [f"{x:.6g},{y:.6g},{own.class_names[k]}" for (x, y), k in zip(own.points, own.labels)]
+    """The own data as the CSV the Keras code reads (x1, x2, label), in the units they were uploaded in."""
+    rows = [f"{x:.6g},{y:.6g},{own.class_names[k]}" for (x, y), k in zip(own.points / own.scale, own.labels)]
     return "x1,x2,label\n" + "\n".join(rows) + "\n"

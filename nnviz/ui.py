@@ -25,6 +25,7 @@ import pandas  # noqa: F401
 import plotly.graph_objects as go
 import pyarrow as pa
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
 
 from nnviz import heap, notebooks
 from nnviz.course import LECTURE_PLAN, MOMENT_PARAM, OBJECTIVES, PAGES_BY_KEY
@@ -38,6 +39,7 @@ from nnviz.figures.style import (
     plotly_figure,
     scaled_fonts,
 )
+from nnviz.formatting import shortened
 
 heap.keep_large_blocks_mapped()  # the server's RSS would otherwise grow by steps over a lecture (nnviz.heap)
 
@@ -227,11 +229,11 @@ def ignored_link_settings(arrived: dict[str, list[str]], bound: dict[str, object
     now = _session_state().query_params
     ignored = []
     for name, values in arrived.items():
-        shown = _shortened(f"{name}={','.join(values)}")
+        shown = shortened(f"{name}={','.join(values)}")
         if name == HIDE_PARAM:
             unknown = sorted(hide_names(values) - set(bound) - sections)
             if unknown:
-                ignored.append(_shortened(f"hide={','.join(unknown)}") + " (nothing of that name on this page)")
+                ignored.append(shortened(f"hide={','.join(unknown)}") + " (nothing of that name on this page)")
         elif name == LECTURE_MODE_KEY:
             continue  # the sidebar's toggle: Streamlit corrects it like any bound widget
         elif name == MOMENT_PARAM:
@@ -245,10 +247,6 @@ def ignored_link_settings(arrived: dict[str, list[str]], bound: dict[str, object
         elif not _asks_for_default(bound[name], values):
             ignored.append(f"{shown} (not a valid value)")
     return ignored
-
-
-def _shortened(text: str, limit: int = 60) -> str:
-    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 def hide_names(values: list[str]) -> frozenset[str]:
@@ -494,7 +492,13 @@ def section_fragment(key: str):
 
 
 def _rerun_sections(sections: tuple[str, ...]) -> None:
-    st.rerun(list(sections) if sections else "app")
+    try:
+        st.rerun(list(sections) if sections else "app")
+    except StreamlitAPIException as error:
+        # A widget of the page the student just left (its change came with the page switch): that page's sections
+        # are not in this run, which goes on as the full run of the page now shown.
+        if getattr(error, "error_id", None) != "rerun-unknown-fragment-key":
+            raise
 
 
 def then_rerun(action, *sections: str):

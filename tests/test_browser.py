@@ -464,6 +464,17 @@ def test_playground_adds_a_point_where_the_plane_is_clicked(server_url, page):
     expect(page.get_by_role("button", name="Download these points (CSV)")).to_be_visible()
     assert exceptions_on(page) == [] and page.console_errors == []
     screenshot_whole_app(page, "playground-clicked-point")
+    # erasing where there is no point says so at once, beside the figure (it said nothing until the next Step, and
+    # then the wrong thing, under the uploader)
+    page.get_by_text("erases points", exact=True).click()
+    wait_until_idle(page)
+    x, y = page.evaluate("""() => { const gd = document.querySelector('.js-plotly-plot');
+        const xa = gd._fullLayout.xaxis2, ya = gd._fullLayout.yaxis2, r = gd.getBoundingClientRect();
+        return [r.left + xa._offset + xa.l2p(-5.6), r.top + ya._offset + ya.l2p(-5.6)]; }""")
+    page.mouse.click(x, y)
+    expect(page.get_by_test_id("stToast").filter(has_text="No point within reach of that click")).to_be_visible(
+        timeout=10_000 * HANG_FACTOR)
+    expect(page.get_by_text("501 points, classes 0, 1", exact=False)).to_be_visible()
 
 
 # Lecture mode on a projector (1280×720): what a room must be able to read. In every figure: no text under 18 px,

@@ -182,13 +182,20 @@ def confusion_shown(at) -> np.ndarray:
 GOOD_CSV = "x1,x2,label\n" + "\n".join(
     f"{x:.3f},{y:.3f},{'in' if x * x + y * y < 4 else 'out'}"
     for x, y in np.random.default_rng(0).uniform(-5, 5, (300, 2))) + "\n"
-BAD_CSVS = {
-    "text.csv": ("x1,x2,label\n1,2,a\nthree,4,b\n", "is not a finite number"),
-    "nan.csv": ("1,2,a\nnan,4,b\n", "is not a finite number"),
+BAD_CSVS = {  # (the file, what the message says: line numbers are the file's, its header counted)
+    "text.csv": ("x1,x2,label\n1,2,a\nthree,4,b\n", "Line 3 of text.csv: “three” is not a finite number"),
+    "nan.csv": ("1,2,a\nnan,4,b\n", "Line 2 of nan.csv: “nan” is not a finite number"),
     "one_class.csv": ("1,2,a\n3,4,a\n", "only one class"),
     "empty.csv": ("", "no rows"),
-    "columns.csv": ("1,2\n3,4\n", "needs x₁, x₂ and a label"),
+    "columns.csv": ("1,2\n3,4\n", "Line 1 of columns.csv has 2 values; each row needs exactly x₁, x₂ and a label"),
     "big.csv": ("".join(f"{i % 5},{i % 3},{i % 2}\n" for i in range(6000)), "at most 5,000"),
+    # the page stopped with "_csv.Error: field larger than field limit (131072)"
+    "bigfield.csv": ("1,2," + "a" * 200_000 + "\n3,4,b\n", "could not be read as CSV (field larger than"),
+    # these were read as other numbers: x₁ = 0, x₂ = 5, label "1" (the fourth value dropped), or a lost first row
+    "decimal_comma.csv": ("0,5,1,0\n1,5,2,1\n", ("Line 1 of decimal_comma.csv has 4 values; each row needs exactly "
+                                               "x₁, x₂ and a label. Decimal commas? Write 0.5, not 0,5.")),
+    "semicolons.csv": ("1;2;0\n3;4;1\n", "separated by semicolons: use commas"),
+    "minus.csv": ("−1,2,a\n1,2,b\n", "Line 1 of minus.csv: “−1” is not a finite number (write the minus as -, not −)"),
 }
 
 

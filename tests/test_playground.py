@@ -293,22 +293,41 @@ def test_unit_formula_has_the_units_weights_and_inputs():
 def test_clicks_add_and_erase_points_and_never_leave_one_class():
     data = pg.make_data(pg.PlaygroundConfig())
     n = len(data.train_points) + len(data.test_points)
-    added = pg.edit_points(data, 1.0, 2.0, "add1")
+    added, problem = pg.edit_points(data, 1.0, 2.0, "add1")
+    assert problem is None
     assert len(added.points) == n + 1 and added.points[-1].tolist() == [1.0, 2.0] and added.labels[-1] == 1
     assert added.class_names == ("0", "1") and added.name == pg.EDITED_NAME
-    erased = pg.edit_points(data, 0.0, 0.0, "erase")
+    erased, _ = pg.edit_points(data, 0.0, 0.0, "erase")
     near = np.hypot(*np.concatenate([data.train_points, data.test_points]).T) <= pg.ERASE_RADIUS
     assert len(erased.points) == n - near.sum() and near.sum() > 0
     assert np.all(np.hypot(*erased.points.T) > pg.ERASE_RADIUS)
-    few = pg.Data(np.array([[0.0, 0.0], [0.1, 0.0], [5.0, 5.0], [5.0, 4.9]]), np.array([0, 0, 1, 1]),
+    few = pg.Data(np.array([[0.0, 0.0], [0.1, 0.0], [5.0, 5.0], [5.0, 4.9], [-5.0, 5.0]]), np.array([0, 0, 1, 1, 0]),
                   np.empty((0, 2)), np.empty(0, int), 2)
-    assert pg.edit_points(few, 5.0, 5.0, "erase") is None  # class 1 would vanish
+    # each refusal says why (one message, "fewer than two classes … nothing was erased", said it for every refusal)
+    assert pg.edit_points(few, 5.0, 5.0, "erase") == (None, ("That would leave 3 points; erasing stops at 4 (some to "
+                                                             "train on, some to test): nothing was erased."))
+    assert pg.edit_points(few, 3.0, -3.0, "erase") == (None, "No point within reach of that click: nothing was erased.")
+    two = pg.Data(np.array([[0.0, 0.0], [5.0, 5.0]]), np.array([0, 1]), np.empty((0, 2)), np.empty(0, int), 2)
+    assert pg.edit_points(two, 1.0, 1.0, "add0")[0].labels.tolist() == [0, 1, 0]  # an upload of two points grows
     config = pg.PlaygroundConfig(dataset=pg.OWN, own_classes=2, own_digest=added.digest)
     again = pg.make_data(config, added)
     assert len(again.train_points) + len(again.test_points) == n + 1
     parsed, problem = pg.parse_points_csv(pg.points_csv(added).encode(), "your_points.csv")
     assert problem is None and np.allclose(parsed.points, added.points, atol=1e-5)
     np.testing.assert_array_equal(parsed.labels, added.labels)
+
+
+def test_clicks_on_uploaded_points_keep_their_class_names_and_units():
+    """A click on an upload's plane renamed its classes 0, 1 and the download wrote the scaled coordinates."""
+    uploaded, _ = pg.parse_points_csv(b"x1,x2,kind\n-40,10,cat\n30,-20,dog\n20,20,cat\n-10,-50,dog\n", "pets.csv")
+    assert uploaded.scale == pytest.approx(0.1) and uploaded.class_names == ("cat", "dog")
+    config = pg.PlaygroundConfig(dataset=pg.OWN, own_classes=2, own_digest=uploaded.digest)
+    edited, _ = pg.edit_points(pg.make_data(config, uploaded), 1.0, 2.0, "add1", uploaded)
+    assert edited.class_names == ("cat", "dog") and edited.scale == uploaded.scale
+    again, problem = pg.parse_points_csv(pg.points_csv(edited).encode(), "pets.csv")  # the download, uploaded again
+    assert problem is None and again.class_names == ("cat", "dog") and again.scale == pytest.approx(0.1)
+    assert sorted(map(tuple, np.round(again.points, 6))) == sorted(map(tuple, np.round(edited.points, 6)))
+    assert "10,20,dog" in pg.points_csv(edited)  # the click at (1, 2) of the plane, in the file's units
 
 
 def test_discretized_output_is_pure_class_colours():

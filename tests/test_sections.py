@@ -173,3 +173,25 @@ def test_the_views_of_a_trained_mnist_network_rerun_only_their_section(offline_d
     at.button(key="mn_clear").click().run()
     assert not at.exception and at.session_state["mn_state"].drawing == drawing + 1
     assert sum(shown(at).values()) <= RESENT_AT_MOST * sum(shows.values()), "mn_clear reran the whole page"
+
+
+def page_with_a_widget_of_another_page() -> None:
+    """A page without the fragment 'pg_network' whose button's callback asks to rerun it."""
+    import streamlit as st
+
+    from nnviz import ui
+
+    st.button("rerun the Playground's figure", key="go", on_click=ui.then_rerun(lambda: None, "pg_network"))
+    st.write("the page ran")
+
+
+def test_a_rerun_of_a_section_the_page_does_not_have_reruns_the_page():
+    """Leaving the Playground while it played, the next page sometimes ran a Playground widget's callback, whose
+    st.rerun('pg_network') raised 'No fragment found' there: the whole Backpropagation page was an exception."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_function(page_with_a_widget_of_another_page, default_timeout=30)
+    at.run()
+    at.button(key="go").click().run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert [m.value for m in at.markdown] == ["the page ran"]
