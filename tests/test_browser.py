@@ -355,6 +355,28 @@ def test_step_buttons_answer_their_keys_but_not_while_a_field_is_typed_in(server
     assert exceptions_on(page) == [] and page.console_errors == []
 
 
+def test_step_pressed_as_fast_as_a_keyboard_repeats_leaves_the_page_working(server_url, page):
+    """S ten times 50 ms apart, B three times, S three times: the browser had dropped a figure the server then sent
+    by reference ("Connection error … Cached ForwardMsg MISS", every widget greyed until a reload; 3 of 5 tries)."""
+    from playwright.sync_api import expect
+
+    page.goto(f"{server_url}/backprop")
+    wait_until_idle(page)
+    page.wait_for_timeout(1000)
+    page.mouse.click(5, 300)  # the page, not a field, has the keys
+    for key in "SSSSSSSSSSBBBSSS":
+        page.keyboard.press(key.lower())
+        page.wait_for_timeout(50)
+    wait_until_idle(page)
+    assert page.get_by_text("Connection error").count() == 0
+    assert page.get_by_text("Cached ForwardMsg MISS").count() == 0
+    step = metric_value(page, "step (of 8)")
+    shown = int(step.inner_text())
+    page.keyboard.press("b")  # and it still answers
+    expect(step).to_have_text(str(max(shown - 1, 0)), timeout=10_000 * HANG_FACTOR)
+    assert exceptions_on(page) == [] and page.console_errors == []
+
+
 def test_playground_plays_and_pauses_in_the_browser(server_url, page):
     from playwright.sync_api import expect
 
