@@ -11,6 +11,7 @@ from nnviz import network as nw
 from nnviz import notebooks, ui
 from nnviz.course import PAGES_BY_KEY
 from nnviz.figures import backprop as figs
+from nnviz.formatting import listed
 from nnviz.keras_code import backprop_code
 from nnviz.mlp import N_CLASSES, N_INPUTS, MLPConfig
 
@@ -133,10 +134,10 @@ def hand_weights(setup: bpm.BackpropSetup) -> None:
                         on_change=ui.then_rerun(remember_value, *USES_NETWORK))
         c3.button("Reset all", key="bp_hand_reset", on_click=ui.then_rerun(reset_all, *USES_NETWORK), width="stretch")
         if unreadable:
-            st.warning("Not used, as they could not be read: " + "; ".join(unreadable) + ".")
+            st.warning("Not used, as they could not be read: " + listed(unreadable) + ".")
         unused = [other for other in values if other not in current]
         if unused:
-            st.caption("Not in this network, so not used: " + ", ".join(unused) + ".")
+            st.caption("Not in this network, so not used: " + listed(unused, separator=", ") + ".")
 
 
 @ui.section_fragment("bp_network")

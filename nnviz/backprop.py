@@ -601,13 +601,20 @@ def parse_hand_values(text: str, limit: float) -> tuple[dict[str, float], list[s
     have is still read (``with_values`` skips it), so that it applies again when the architecture comes back."""
     values: dict[str, float] = {}
     unreadable = []
-    for entry in filter(str.strip, re.split(r"[,;]", text)):
+    entries = [e for e in re.split(r"[,;]", text.replace("−", "-")) if e.strip()]  # − as typeset on the page
+    for k, entry in enumerate(entries):
         match = HAND_ENTRY.fullmatch(entry)
         try:
             value = float(match.group(2)) if match else math.nan
         except ValueError:
             value = math.nan
-        if not match:
+        if match and k + 1 < len(entries) and entries[k + 1].strip().isdigit():  # w(1)_11=0,5: a decimal comma
+            values.pop(match.group(1), None)
+            unreadable.append(f"{entry.strip()[:40]},{entries[k + 1].strip()[:10]} (a decimal comma: write "
+                              f"{match.group(2)}.{entries[k + 1].strip()[:10]})")
+        elif not match and entry.strip().isdigit() and k and HAND_ENTRY.fullmatch(entries[k - 1]):
+            continue  # the decimals of the entry before, said with it
+        elif not match:
             unreadable.append(f"{entry.strip()[:40]} (not name=value)")
         elif not math.isfinite(value):
             unreadable.append(f"{entry.strip()[:40]} (not a number)")

@@ -35,3 +35,9 @@ def shortened(text: str, limit: int = 60) -> str:
 def plain_markdown(text: str) -> str:
     """``text`` shown as it is where Streamlit reads Markdown and LaTeX (an uploaded label like ``$x^2$``)."""
     return re.sub(r"([\\`*_{}\[\]()#+\-.!|$<>~])", r"\\\1", text)
+
+
+def listed(items: list[str], most: int = 8, separator: str = "; ") -> str:
+    """The first ``most`` items joined, then how many more: a message about 2,500 bad entries stays a line."""
+    shown = separator.join(items[:most])
+    return shown if len(items) <= most else f"{shown}{separator}… and {len(items) - most:,} more"

@@ -39,7 +39,7 @@ from nnviz.figures.style import (
     plotly_figure,
     scaled_fonts,
 )
-from nnviz.formatting import shortened
+from nnviz.formatting import listed, shortened
 
 heap.keep_large_blocks_mapped()  # the server's RSS would otherwise grow by steps over a lecture (nnviz.heap)
 
@@ -437,7 +437,7 @@ def after_page(page, arrived: dict[str, list[str]] | None, top, notice) -> None:
         ignored = ignored_link_settings(arrived, bound, SECTION_NAMES)
         if ignored:
             notice.warning("This link asked for settings the page could not use, so it ignored them: "
-                           + "; ".join(ignored) + ".", icon=":material/link_off:")
+                           + listed(ignored) + ".", icon=":material/link_off:")
     moment = opened_as_moment(page)
     if moment is not None:
         with top:

@@ -161,6 +161,13 @@ def test_hand_set_text_says_what_it_cannot_read_and_the_last_value_of_a_name_win
                           "w(1)_21=1001 (beyond ±1000)", "w(1)_22 (not name=value)"]
 
 
+def test_hand_set_text_takes_the_pages_minus_and_refuses_a_decimal_comma():
+    """Copied from the page, −30 (U+2212) is a number; 'w(1)_11=0,5' set w(1)_11 to 0 and called '5' not name=value."""
+    values, unreadable = bpm.parse_hand_values("b(2)_1=−30, w(1)_11=0,5, w(1)_12=2", 1000.0)
+    assert values == {"b(2)_1": -30.0, "w(1)_12": 2.0}
+    assert unreadable == ["w(1)_11=0,5 (a decimal comma: write 0.5)"]
+
+
 def test_parameter_names_follow_the_flat_order():
     spec = bpm.BackpropSetup(outputs=2).spec
     names = bpm.parameter_names(spec)

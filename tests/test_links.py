@@ -383,6 +383,12 @@ def test_each_moment_sends_the_same_figures_whether_plotly_validated_them_or_not
         assert sent["0"][key] == fig, (moment.page, key)
 
 
+def test_a_link_with_hundreds_of_unknown_settings_gets_a_notice_of_a_few_lines():
+    at = opened("softmax", {f"junk{i}": "1" for i in range(500)})  # it listed all 500
+    assert not at.exception
+    assert "… and 492 more." in notice(at) and len(notice(at)) < 600
+
+
 def test_the_one_sgd_step_moment_shows_a_rate_where_the_loss_goes_up():
     """Moment 11 says 'raise η until the loss goes up': on its page state the curve must rise above the loss before
     (on one example it never did: the planned moment showed a loss falling for every η)."""
