@@ -301,6 +301,9 @@ def training_section(state: nn.MnistPageState, config: nn.MLPConfig, data) -> No
         st.caption("You changed a setting since the last training: Continue goes on with the trained network "
                    "exactly as it was built and compiled, so it needs the same settings (only the epochs may "
                    "differ). Press Train to build a new network with these settings.")
+    if busy and run is not None and not same_network:  # e.g. Reset this page, or a slider moved, while it trains
+        st.caption(f"This training goes on with the settings it started with ({run.config.describe()}); the "
+                   "settings shown now apply to the next training.")
     if state.failure and not (run is not None and run.history.stopped_by == "failed"):
         st.warning(state.failure)  # the press found a Keras job of this session still running
     st.fragment(training_progress, run_every=POLL_SECONDS if busy else None)(state)

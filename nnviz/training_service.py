@@ -18,6 +18,7 @@ above their memory cap, and stop when idle.
 
 from __future__ import annotations
 
+import heapq
 import itertools
 import math
 import os
@@ -30,7 +31,7 @@ import threading
 import time
 import traceback
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from multiprocessing.connection import Listener
 from pathlib import Path
@@ -153,6 +154,19 @@ class _Job:
     stop_asked: bool = False
     orphaned_at: float | None = None  # when its owner was found gone
     worker: str | None = None
+
+
+def estimated_wait(running_left: Sequence[float], workers: int, ahead: Sequence[float]) -> float:
+    """Seconds until a queued job starts, with ``workers`` slots: the running jobs free theirs after
+    ``running_left`` seconds (the other slots are free), and each job ahead in the queue (its expected duration)
+    takes the first slot that frees."""
+    slots = max(workers, 1)
+    free = sorted(running_left)[:slots]
+    free = [0.0] * (slots - len(free)) + free
+    heapq.heapify(free)
+    for seconds in ahead:
+        heapq.heappush(free, heapq.heappop(free) + seconds)
+    return free[0]
 
 
 @dataclass(frozen=True)
@@ -366,11 +380,21 @@ class TrainingService:
         position = self._queue.index(job.id) + 1 if job.state == QUEUED else 0
         wait = 0.0
         if position:
-            typical = self._typical_seconds(job.function)
-            wait = math.ceil(position / self.settings.workers) * typical
+            running = [self._seconds_left(j, now) for j in self._jobs.values() if j.state == RUNNING]
+            ahead = [self._typical_seconds(self._jobs[i].function) for i in itertools.islice(self._queue, position - 1)]
+            wait = estimated_wait(running, self.settings.workers, ahead)
         elapsed = (job.finished or now) - job.started if job.started else 0.0
         return JobView(job.id, job.state, job.progress, job.result, job.error, position, wait, elapsed,
                        job.stop_asked)
+
+    def _seconds_left(self, job: _Job, now: float) -> float:
+        """A running job's own estimate of its time left (a progress with a finite ``remaining``, as the MNIST
+        training reports), else its kind's typical duration less what it has run; at least a second."""
+        progress = job.progress.get("progress") if isinstance(job.progress, dict) else job.progress
+        left = getattr(progress, "remaining", None)
+        if not (isinstance(left, (int, float)) and math.isfinite(left)):
+            left = self._typical_seconds(job.function) - (now - (job.started or now))
+        return max(float(left), 1.0)
 
     def _typical_seconds(self, function: str) -> float:
         seen = self._durations.get(function)

@@ -236,6 +236,22 @@ def test_a_training_goes_on_while_the_student_visits_another_page():
     assert metric(at, "test accuracy")
 
 
+def test_settings_changed_while_it_trains_are_said_to_be_for_the_next_training():
+    """Reset this page (or any slider) during a training showed the defaults beside a training of other settings,
+    with nothing said until it ended."""
+    at = app_test(PAGE)
+    set_widget(at, "mn_hidden", 0)
+    set_widget(at, "mn_epochs", 30)
+    at.button(key="mn_train").click().run()
+    assert "goes on with the settings it started with" not in texts(at)
+    set_widget(at, "mn_batch", 64)
+    assert at.session_state["mn_state"].job is not None
+    assert "This training goes on with the settings it started with (784→10, SGD η=0.1 β=0.9, batch 32)" in texts(at)
+    at.button(key="mn_stop").click().run()
+    wait_for_training(at)
+    assert "goes on with the settings" not in texts(at) and "You changed a setting since the last training" in texts(at)
+
+
 def test_a_worker_killed_mid_training_keeps_the_last_epoch_and_offers_a_retry():
     import os
     import signal

@@ -171,6 +171,17 @@ def test_queue_positions_wait_estimates_and_one_pending_job_per_owner(make_servi
     assert service.pending("a") is None and service.pending("b") is None
 
 
+def test_the_wait_counts_the_running_jobs_time_left_and_the_jobs_ahead():
+    """A helper's third student was told 'about 8 s' (the past jobs' mean, once per worker) for 26 s, behind two
+    trainings with ~25 s left; the estimate never went down."""
+    assert ts.estimated_wait([25.0, 23.0], 2, []) == 23.0  # next: when the first running job ends
+    assert ts.estimated_wait([25.0, 23.0], 2, [8.0]) == 25.0  # one ahead takes the slot freed at 23 s
+    assert ts.estimated_wait([25.0, 23.0], 2, [8.0, 8.0]) == 31.0  # the second one ahead, the slot of 25 s
+    assert ts.estimated_wait([10.0], 2, []) == 0.0  # a slot is free
+    assert ts.estimated_wait([], 1, [5.0, 5.0]) == 10.0
+    assert ts.estimated_wait([20.0, 3.0], 2, []) < ts.estimated_wait([20.0, 13.0], 2, [])  # it goes down as they run
+
+
 def test_jobs_of_a_session_that_ended_are_cancelled_or_stopped(make_service):
     alive = {"here": True, "gone": True}
     service = make_service(owner_alive=lambda owner: alive[owner])
