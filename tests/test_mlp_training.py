@@ -276,7 +276,7 @@ def test_try_this_batch_size_1_vs_1024_does_what_its_prompt_says(mt, digits):
           f"batch size 1024, η={large.learning_rate:g}: {accuracy[1]:.1%} in {seconds[1]:.1f} s")
     assert all(run.stopped_by is None for _, run, _ in runs.values())
     for measured, stated in zip(accuracy, experiment.accuracy):
-        assert measured == pytest.approx(stated / 100, abs=0.04)
+        assert measured == pytest.approx(stated / 100, abs=0.03)  # a CPU does not train bit for bit alike
     assert accuracy[0] > accuracy[1] + 0.1  # batch size 1 learns more per epoch
     # ... and is slower per epoch: 3,500 steps against 4. The wall time is printed, not asserted: on a busy
     # machine one measurement of the 4-step epoch took 20 s (16 s for the 3,500 steps).
