@@ -294,11 +294,12 @@ else:
     plot, text = st.columns([2, 1])
     with plot:
         ui.show_figure(figs.learning_rate_sweep_figure(rates_swept, losses_swept, marks,
-                                                       planned=(kt.SWEEP_MIN_RATE, kt.SWEEP_MAX_RATE),
-                                                       stop=stop), key="gd_sweep")
+                                                       planned=(kt.SWEEP_MIN_RATE, kt.SWEEP_MAX_RATE), stop=stop,
+                                                       average=(*kt.moving_average(rates_swept, losses_swept),
+                                                                kt.SMOOTHING)), key="gd_sweep")
     with text:
         st.metric("suggested learning rate", f"{suggestion.suggested:.2g}")
-        st.markdown(f"The loss (its moving average) turns up — starts to climb — near "
+        st.markdown(f"The loss's moving average (black) turns up — starts to climb — near "
                     f"η = {suggestion.turning_point:.2g}; about 10× below it, {suggestion.suggested:.2g}, is the "
                     f"suggestion. Compare it with {suggestion.too_low:.2g} (100× lower still) and "
                     f"{suggestion.too_high:.2g} (past the turn, where the loss climbs):")

@@ -133,15 +133,25 @@ class RateSuggestion:
     too_high: float  # 3× the turning point (at most the last rate swept): the loss is climbing there
 
 
-def suggest_learning_rates(rates: Array, losses: Array, smoothing: int = 9) -> RateSuggestion:
+SMOOTHING = 9  # batches in the moving average the turning point is read from
+
+
+def moving_average(rates: Array, losses: Array, smoothing: int = SMOOTHING) -> tuple[Array, Array]:
+    """The sweep's loss averaged over ``smoothing`` consecutive batches, each mean at the rate of the window's
+    middle batch (a loss that is not finite counts as the largest finite one)."""
+    losses = np.where(np.isfinite(losses), losses, np.nanmax(np.where(np.isfinite(losses), losses, np.nan)))
+    window = max(1, min(smoothing, len(losses)))
+    smoothed = np.convolve(losses, np.ones(window) / window, mode="valid")
+    return np.asarray(rates)[window // 2: window // 2 + len(smoothed)], smoothed
+
+
+def suggest_learning_rates(rates: Array, losses: Array, smoothing: int = SMOOTHING) -> RateSuggestion:
     """Read the sweep as Géron does (ch. 10): the loss falls, then turns up and shoots up; the rate
     where it turns up (starts to climb) is too high already, so train about 10× below it.
 
     The per-batch loss is noisy: the turning point is the lowest point of its moving average."""
-    losses = np.where(np.isfinite(losses), losses, np.nanmax(np.where(np.isfinite(losses), losses, np.nan)))
-    window = max(1, min(smoothing, len(losses)))
-    smoothed = np.convolve(losses, np.ones(window) / window, mode="valid")
-    turning = float(rates[int(np.argmin(smoothed)) + window // 2])
+    middle_rates, smoothed = moving_average(rates, losses, smoothing)
+    turning = float(middle_rates[int(np.argmin(smoothed))])
     suggested = turning / 10
     # 3× past the turn, but not beyond what was swept: where the loss was seen to climb
     too_high = max(turning, min(turning * 3, float(rates[-1])))

@@ -87,6 +87,22 @@ def test_sweep_figure_spans_the_planned_range_and_shades_what_was_not_swept():
     assert note.text == "not swept" and note.hovertext == f"stopped at η = {rates[-1]:.2g}: the loss passed 4× its lowest"
 
 
+def test_the_sweep_figure_draws_the_moving_average_the_turn_is_read_from():
+    from nnviz.figures.gradient_descent import learning_rate_sweep_figure
+
+    rates = np.geomspace(1e-4, 3.0, 150)
+    losses = (np.log10(rates) + 0.5) ** 2 + 1.0 + 0.3 * np.random.default_rng(0).standard_normal(150)  # noisy
+    s = kt.suggest_learning_rates(rates, losses)
+    middle, smoothed = kt.moving_average(rates, losses)
+    assert len(middle) == len(smoothed) == 150 - kt.SMOOTHING + 1
+    np.testing.assert_allclose(smoothed[0], losses[:kt.SMOOTHING].mean())
+    fig = learning_rate_sweep_figure(rates, losses, {"loss turns up": s.turning_point},
+                                     average=(middle, smoothed, kt.SMOOTHING))
+    drawn = fig.data[1]
+    assert drawn.name == "moving average of 9 batches"
+    assert drawn.x[int(np.argmin(drawn.y))] == s.turning_point  # where the text says the loss turns up
+
+
 def test_suggested_rate_trains_and_the_extremes_do_not(split):
     rates, losses = kt.learning_rate_sweep(split, seed=0)
     s = kt.suggest_learning_rates(rates, losses)

@@ -188,8 +188,12 @@ def test_learning_rate_finder_runs_to_the_end_within_a_minute():
     at.button(key="gd4_run").click().run(timeout=180 * HANG_FACTOR)
     assert not at.exception
     sweep = figures(at)["gd_sweep"]
-    marks = {t["name"].split(":")[0]: t["x"][0] for t in sweep["data"][1:]}
+    _per_batch, average, *lines = sweep["data"]
+    marks = {t["name"].split(":")[0]: t["x"][0] for t in lines}
     assert set(marks) == {"too low", "suggested (10× lower)", "loss turns up", "too high"}
+    # the text reads the turn off the moving average: it is drawn, and lowest at the mark (it was not drawn)
+    assert average["name"] == "moving average of 9 batches"
+    assert values(average["x"])[np.argmin(values(average["y"]))] == pytest.approx(marks["loss turns up"])
     assert marks["suggested (10× lower)"] == pytest.approx(marks["loss turns up"] / 10)
     # text and plot agree: the axis spans the planned 10⁻⁴ … 10, and where the sweep stopped is shown and said
     assert sweep["layout"]["xaxis"]["range"] == [-4, 1]

@@ -329,14 +329,22 @@ MARK_COLORS = (ORANGE, GREEN, GREY, VERMILION)
 
 
 def learning_rate_sweep_figure(rates: np.ndarray, losses: np.ndarray, marks: dict[str, float],
-                               planned: tuple[float, float] | None = None, stop: str | None = None) -> go.Figure:
-    """Loss of each batch against the learning rate it was trained with (log axis), with marked rates.
+                               planned: tuple[float, float] | None = None, stop: str | None = None,
+                               average: tuple[np.ndarray, np.ndarray, int] | None = None) -> go.Figure:
+    """Loss of each batch against the learning rate it was trained with (log axis), with marked rates and
+    ``average`` = (rates, moving average, batches averaged), where the turning point is read.
 
     With ``planned`` = (first, last rate) the axis spans the whole planned sweep; if it ended early
     (``stop`` says why: in the hover), the rates it never reached are shaded and labelled 'not swept'."""
     finite = np.isfinite(losses)
     data = [{"type": "scatter", "mode": "lines", "x": rates[finite], "y": losses[finite], "name": "loss per batch",
-             "line": {"color": BLUE, "width": 3}, "hovertemplate": "η = %{x:.3g}: loss %{y:.3f}<extra></extra>"}]
+             "line": {"color": BLUE, "width": 2 if average else 3}, "opacity": 0.45 if average else 1.0,
+             "hovertemplate": "η = %{x:.3g}: loss %{y:.3f}<extra></extra>"}]
+    if average is not None:
+        middle, smoothed, window = average
+        data.append({"type": "scatter", "mode": "lines", "x": middle, "y": smoothed,
+                     "name": f"moving average of {window} batches", "line": {"color": BLACK, "width": 3},
+                     "hovertemplate": "η = %{x:.3g}: mean loss %{y:.3f}<extra></extra>"})
     top = float(np.nanmax(losses[finite])) if finite.any() else 1.0
     for i, (label, rate) in enumerate(marks.items()):
         color = MARK_COLORS[i % len(MARK_COLORS)]
