@@ -52,10 +52,10 @@ def parse_shape(text: str) -> tuple[tuple[int, ...] | None, str | None]:
     text = (text or "").strip()
     if not text:
         return (), None
-    try:
-        units = tuple(int(part) for part in text.replace(" ", "").split(","))
-    except ValueError:
+    parts = text.replace(" ", "").split(",")
+    if not all(part.isascii() and part.isdigit() for part in parts):  # (int() also takes 1_0 and ²)
         return None, "The units per hidden layer must be whole numbers separated by commas, such as 4,2."
+    units = tuple(int(part) if len(part) <= 6 else pg.MAX_UNITS + 1 for part in parts)  # a 5,000-digit number: too many
     if len(units) > pg.MAX_LAYERS or any(not 1 <= u <= pg.MAX_UNITS for u in units):
         return None, f"Use 0–{pg.MAX_LAYERS} hidden layers of 1–{pg.MAX_UNITS} units, e.g. 4,2."
     return units, None
@@ -64,7 +64,9 @@ def parse_shape(text: str) -> tuple[tuple[int, ...] | None, str | None]:
 def change_shape(layer: int | None, delta: int) -> None:
     """+/− on a layer's units (``layer``) or on the number of layers (``layer`` None)."""
     units, _ = parse_shape(st.session_state.get(SHAPE_KEY, ""))
-    units = list(units or ())
+    if units is None:  # the text is not a shape: change the network's, which the page says it keeps
+        units = st.session_state[STATE_KEY].config.hidden if STATE_KEY in st.session_state else DEFAULT.hidden
+    units = list(units)
     if layer is None:
         units = units + [2] if delta > 0 else units[:-1]
     else:

@@ -72,6 +72,13 @@ def test_a_bad_shape_or_no_input_keeps_a_working_network(at):
     at.text_input(key="pg_shape").set_value("4,x").run()
     assert any("must be whole numbers separated by commas" in e.value for e in at.error)
     assert state(at).config.hidden == (4, 2)
+    at.button(key="pg_add_layer").click().run()  # on the network the page kept: 4,2 and one more (it made "2")
+    assert at.text_input(key="pg_shape").value == "4,2,2" and state(at).config.hidden == (4, 2, 2)
+    for text in ("1_0", "²", "9" * 5000):  # int() read "1_0" as 10 and "²" as 2; 5,000 digits were "not whole"
+        at.text_input(key="pg_shape").set_value(text).run()
+        assert not at.exception and state(at).config.hidden == (4, 2, 2)
+        assert any(("1–8 units" if text.isdigit() and text.isascii() else "whole numbers") in e.value
+                   for e in at.error), text
     at.text_input(key="pg_shape").set_value("9").run()
     assert any("1–8 units" in e.value for e in at.error)
     at.checkbox(key="pg_f_x1").uncheck()
