@@ -135,9 +135,19 @@ def hand_weights(setup: bpm.BackpropSetup) -> None:
         c3.button("Reset all", key="bp_hand_reset", on_click=ui.then_rerun(reset_all, *USES_NETWORK), width="stretch")
         if unreadable:
             st.warning("Not used, as they could not be read: " + listed(unreadable) + ".")
+        used = [other for other in values if other in current]
+        if used:  # which layer each name is now: after a change of the layers, w(2)_11 may be the output's
+            st.caption("Set by hand: " + listed([f"{other} = {values[other]:g} ({layer_of(other, setup.spec)})"
+                                                 for other in used], separator=", ") + ".")
         unused = [other for other in values if other not in current]
         if unused:
             st.caption("Not in this network, so not used: " + listed(unused, separator=", ") + ".")
+
+
+def layer_of(name: str, spec) -> str:
+    """'output layer' or 'hidden layer 2': the layer a weight's or bias's name w(l)_ij / b(l)_j leads into."""
+    layer = int(name[name.index("(") + 1:name.index(")")])
+    return "output layer" if layer == spec.n_layers else f"hidden layer {layer}"
 
 
 @ui.section_fragment("bp_network")

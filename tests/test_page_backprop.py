@@ -156,6 +156,10 @@ def test_weights_typed_by_hand_apply_and_what_cannot_be_used_is_said(at):
     at.selectbox(key="bp_hand_name").set_value("b(1)_1").run()
     at.number_input(key="bp_hand_value").set_value(-0.5).run()  # the picker edits the text, keeping what it has
     assert at.text_input(key="bp_hand_set").value == "w(2)_11=5, w(9)_11=1, b(1)_1=-0.5"
+    assert "Set by hand: w(2)_11 = 5 (output layer), b(1)_1 = -0.5 (hidden layer 1)." in texts(at)
+    # with a second hidden layer the same name sets that layer, and the page says so (it changed without a word)
+    at.slider(key="bp_layers").set_value(2).run()
+    assert "Set by hand: w(2)_11 = 5 (hidden layer 2), b(1)_1 = -0.5 (hidden layer 1)." in texts(at)
 
 
 def test_one_sgd_step_shows_the_loss_before_and_after(at):
