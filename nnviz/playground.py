@@ -16,6 +16,7 @@ Step, its live Play loop and the tests all call.
 from __future__ import annotations
 
 import copy
+import itertools
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -347,6 +348,12 @@ def parse_points_csv(raw: bytes, name: str = "upload.csv") -> tuple[OwnData | No
             points[i, j] = value
         labels.append(row[2].strip())
     names = tuple(sorted(set(labels), key=lambda v: (_to_float(v) is None, _to_float(v) or 0.0, v)))
+    numbers = [_to_float(v) for v in names]
+    twins = [(a, b) for (a, x), (b, y) in itertools.pairwise(zip(names, numbers)) if x is not None and x == y]
+    if twins:  # 1 and 1.0: one class for a reader, two for a comparison of texts (and for the Keras code)
+        a, b = twins[0]
+        return None, (f"{name} writes one label two ways, “{shortened(a)}” and “{shortened(b)}”: write each class "
+                      "the same way in every row.")
     if len(names) < 2:
         return None, f"{name} has only one class ({shortened(names[0])!r}): a classifier needs at least two."
     if len(names) > MAX_CLASSES:

@@ -202,6 +202,7 @@ BAD_CSVS = {  # (the file, what the message says: line numbers are the file's, i
     "decimal_comma.csv": ("0,5,1,0\n1,5,2,1\n", ("Line 1 of decimal_comma.csv has 4 values; each row needs exactly "
                                                "x₁, x₂ and a label. Decimal commas? Write 0.5, not 0,5.")),
     "semicolons.csv": ("1;2;0\n3;4;1\n", "separated by semicolons: use commas"),
+    "twins.csv": ("1,2,1\n3,4,1.0\n5,6,0\n", "writes one label two ways, “1” and “1.0”"),  # were two classes
     "minus.csv": ("−1,2,a\n1,2,b\n", "Line 1 of minus.csv: “−1” is not a finite number (write the minus as -, not −)"),
 }
 
