@@ -587,7 +587,7 @@ def delta_by_layer(bp: BackwardPass) -> Array:
     return np.array([float(np.mean(np.abs(d))) for d in bp.gradients.deltas])
 
 
-HAND_ENTRY = re.compile(r"\s*([wb]\(\d+\)_\d+)\s*=\s*(\S+)\s*")  # w(2)_11=0.5, as parameter_names writes it
+HAND_ENTRY = re.compile(r"([wb]\(\d+\)_\d+)=(\S+)", re.IGNORECASE)  # w(2)_11=0.5, as parameter_names writes it
 
 
 def hand_values_text(values: dict[str, float]) -> str:
@@ -602,6 +602,7 @@ def parse_hand_values(text: str, limit: float) -> tuple[dict[str, float], list[s
     values: dict[str, float] = {}
     unreadable = []
     entries = [e for e in re.split(r"[,;]", text.replace("−", "-")) if e.strip()]  # − as typeset on the page
+    entries = [re.sub(r"\s+", "", e) for e in entries]  # 'W ( 1 ) _ 1 1 = 0.5' is w(1)_11=0.5
     for k, entry in enumerate(entries):
         match = HAND_ENTRY.fullmatch(entry)
         try:
@@ -609,7 +610,7 @@ def parse_hand_values(text: str, limit: float) -> tuple[dict[str, float], list[s
         except ValueError:
             value = math.nan
         if match and k + 1 < len(entries) and entries[k + 1].strip().isdigit():  # w(1)_11=0,5: a decimal comma
-            values.pop(match.group(1), None)
+            values.pop(match.group(1).lower(), None)
             unreadable.append(f"{entry.strip()[:40]},{entries[k + 1].strip()[:10]} (a decimal comma: write "
                               f"{match.group(2)}.{entries[k + 1].strip()[:10]})")
         elif not match and entry.strip().isdigit() and k and HAND_ENTRY.fullmatch(entries[k - 1]):
@@ -621,8 +622,9 @@ def parse_hand_values(text: str, limit: float) -> tuple[dict[str, float], list[s
         elif abs(value) > limit:
             unreadable.append(f"{entry.strip()[:40]} (beyond ±{limit:g})")
         else:
-            values.pop(match.group(1), None)
-            values[match.group(1)] = value
+            name = match.group(1).lower()
+            values.pop(name, None)
+            values[name] = value
     return values, unreadable
 
 

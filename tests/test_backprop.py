@@ -166,6 +166,8 @@ def test_hand_set_text_takes_the_pages_minus_and_refuses_a_decimal_comma():
     values, unreadable = bpm.parse_hand_values("b(2)_1=−30, w(1)_11=0,5, w(1)_12=2", 1000.0)
     assert values == {"b(2)_1": -30.0, "w(1)_12": 2.0}
     assert unreadable == ["w(1)_11=0,5 (a decimal comma: write 0.5)"]
+    # capitals and spaces inside a name were "not name=value"
+    assert bpm.parse_hand_values("W(1)_11=2, b ( 2 ) _ 1 = 3", 1000.0) == ({"w(1)_11": 2.0, "b(2)_1": 3.0}, [])
 
 
 def test_parameter_names_follow_the_flat_order():
