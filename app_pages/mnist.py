@@ -200,8 +200,11 @@ def training_progress(state: nn.MnistPageState) -> None:
                 "about 90 % on the test digits.")
         return
     compare = st.session_state.get("mn_compare", True)
+    # the epochs this run will have: from its progress, or while queued from its settings (the axes were 0 … 6)
+    total = progress.last_epoch if progress else (run.history.completed_epochs + run.config.epochs
+                                                  if state.job else None)
     with curves:
-        ui.show_figure(curves_figure(state, compare, progress.last_epoch if progress else None), key="mn_curves")
+        ui.show_figure(curves_figure(state, compare, total), key="mn_curves")
     if state.earlier:
         st.checkbox(f"Show the last {count(len(state.earlier), 'earlier run')} for comparison", True, key="mn_compare",
                     persist_state="session")

@@ -235,3 +235,13 @@ def test_the_curves_name_this_runs_settings_beside_earlier_runs():
     assert f"run 1: {nn.MLPConfig().describe()}: validation" in names
     alone = {t.name for t in training_curves_figure(history, settings=fast.describe()).data}
     assert alone == {"this run: training", "this run: validation"}
+
+
+def test_the_curves_of_a_queued_run_span_its_epochs_and_a_loss_from_zero():
+    """While a training waits for a worker its figure had plotly's axes for no data: loss −1 … 4, epochs 0 … 6."""
+    from nnviz.figures.mnist import training_curves_figure
+
+    fig = training_curves_figure(nn.TrainingHistory(), [], total_epochs=2)
+    assert list(fig.layout.yaxis.range) == [0, 2.5] and list(fig.layout.xaxis.range) == [0, 2.05]
+    trained = nn.TrainingHistory(steps={"epoch": [0.5], "loss": [9.0], "accuracy": [0.5]})
+    assert training_curves_figure(trained, [], total_epochs=2).layout.yaxis.range is None  # data: plotly's own

@@ -158,6 +158,8 @@ def training_curves_figure(history: TrainingHistory, earlier: Sequence[tuple[str
                          "xaxis": f"x{suffix}", "yaxis": f"y{suffix}",
                          "hovertemplate": f"epoch %{{x}}<br>validation {metric} %{{y:.4f}}<extra>{label}</extra>"})
     losses = np.array([v for _, run, _ in runs for v in (*run.steps["loss"], *run.epochs["val_loss"])])
+    if not np.isfinite(losses).any():  # nothing yet (queued): where the first points will come, not plotly's −1 … 4
+        layout["yaxis"]["range"] = [0, 2.5]  # a 10-class network starts near ln 10 ≈ 2.3
     if np.any(losses[np.isfinite(losses)] > LOG_LOSS_ABOVE):  # an exploding run: 10⁻¹ and 10³⁰ on one axis
         # 10³⁰, not "1000000T"; round ticks near the loss too (plotly's own left 0.3 to 10 unlabelled, moment 19)
         layout["yaxis"].update(type="log", exponentformat="power", **log_ticks(losses))
