@@ -444,7 +444,9 @@ def after_page(page, arrived: dict[str, list[str]] | None, top, notice) -> None:
             moment_bar(moment)
             focus = LECTURE_PLAN[moment - 1].focus
             if arrived is not None and focus:  # just opened as this moment: to its element, once
-                scroll_to(focus, key="nnviz_scroll_to")
+                # a key per moment: Next from 14 to 15 (the same page, the same element) made no new component, so
+                # the page stayed where the lecturer had scrolled
+                scroll_to(focus, key=f"nnviz_scroll_to_{moment}")
     hidden = links.hidden.get(page.url_path, frozenset())
     if hidden:
         st.html(f"<style>{hide_css(hidden)}</style>")

@@ -656,6 +656,29 @@ def test_a_moment_stays_in_view_while_the_page_above_it_grows_until_the_lecturer
         assert focus_top(page) == pytest.approx(scrolled + 300, abs=2)  # pushed down with the page, not scrolled
 
 
+def test_next_to_a_moment_of_the_same_page_scrolls_to_it_again(server_url, browser):
+    """Moments 14 and 15 both show the Playground's figure: scrolled up to Play on 14, Next left 15 at the page's
+    top (the scroll had run for 14 and, its component unchanged, did not run again)."""
+    number = 14
+    moment = LECTURE_PLAN[number - 1]
+    assert LECTURE_PLAN[number].page == moment.page and LECTURE_PLAN[number].focus == moment.focus
+    query = urllib.parse.urlencode({**moment.settings, MOMENT_PARAM: number})
+    with on_the_projector(browser, f"{server_url}/{moment.page}?{query}") as page:
+        page.wait_for_timeout(1000)
+        page.mouse.move(640, 500)
+        page.mouse.wheel(0, -5000)  # up to the controls
+        page.wait_for_timeout(500)
+        assert page.locator(f".st-key-{moment.focus}").first.bounding_box()["y"] > 720
+        page.locator(".st-key-moment_bar").get_by_role("link", name="Next ▶").click()
+        page.wait_for_url(f"**{MOMENT_PARAM}={number + 1}*", timeout=20_000 * HANG_FACTOR)
+        wait_until_idle(page)
+        page.wait_for_timeout(1000)
+        bar = page.locator(".st-key-moment_bar").bounding_box()
+        focus = page.locator(f".st-key-{moment.focus}").first.bounding_box()
+        assert bar["y"] + bar["height"] <= focus["y"] < 720 / 2, (bar, focus)
+        assert exceptions_on(page) == []
+
+
 def test_a_try_this_button_shows_what_it_changed(server_url, browser):
     """The Try-this box is at the page's end: a click there changed a figure far above, out of sight. The page now
     scrolls to the first widget the button sets, with its figure beside it (each click, not only the first); a
