@@ -328,10 +328,11 @@ ui.try_this([
     ui.Experiment("Dataset AND: set w1 = w2 = 1 and find a bias that makes 0 mistakes. Which range of b works? Now try "
                   "XOR.", (("AND, w1 = w2 = 1", {"perc_dataset": "AND", "perc_w1": 1.0, "perc_w2": 1.0}),
                           ("XOR", {"perc_dataset": "XOR"}))),
+    # these two to the learning rule's buttons, which the prompts name (the data set's box is a section higher)
     ui.Experiment("Step through the rule on AND one sample at a time: predict before each click whether the line "
-                  "will move.", (("AND", {"perc_dataset": "AND"}),)),
+                  "will move.", (("AND", {"perc_dataset": "AND"}),), focus="perc_step"),
     ui.Experiment("Run XOR to the end: watch the mistakes per epoch. Do they ever reach 0?",
-                  (("XOR", {"perc_dataset": "XOR"}),)),
+                  (("XOR", {"perc_dataset": "XOR"}),), focus="perc_run"),
     ui.Experiment("Set the learning rate to 0.1 and to 2 and run the separable blobs from w = 0: does η change the "
                   "final line?",
                   (("blobs, η = 0.1", {"perc_dataset": "Separable blobs", "perc_lr": 0.1, "perc_start": "w = 0, b = 0"}),

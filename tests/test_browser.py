@@ -697,6 +697,16 @@ def test_a_try_this_button_shows_what_it_changed(server_url, browser):
                 assert 60 <= box["y"] and box["y"] + box["height"] <= 720, (label, box)  # whole on the screen
                 assert page.locator(".st-key-try_this").bounding_box()["y"] > 720  # the box itself out of sight
             assert exceptions_on(page) == []
+    # "Run XOR to the end" to the learning rule's buttons, which it names (it showed the data set's box, a section
+    # higher, with no Run button on the screen)
+    with on_the_projector(browser, f"{server_url}/perceptron") as page:
+        button = page.locator(".st-key-try_this").get_by_role("button", name="XOR", exact=True).nth(1)
+        button.scroll_into_view_if_needed()
+        button.click()
+        wait_until_idle(page)
+        page.wait_for_timeout(1000)
+        box = page.locator(".st-key-perc_run").bounding_box()
+        assert 60 <= box["y"] and box["y"] + box["height"] <= 720, box
 
 
 TRY_THIS_BUTTONS = """() => [...document.querySelectorAll("[class*='st-key-try_']")]
