@@ -178,12 +178,13 @@ LECTURE_PLAN: tuple[Moment, ...] = (
            focus="act_curves"),
     Moment("activations", "A deep chain of sigmoids: the gradient vanishes, even with w = 4 in every layer.",
            {"chain_w": "4", "chain_depth": "20"}, focus="chain"),
-    Moment("activations", "Without an activation, five layers collapse into one straight line.",
+    Moment("activations", "Without an activation, five hidden layers and the output (6 layers) collapse into one straight line.",
            {"collapse_layers": "5", "collapse_act": "None (linear)"}, focus="collapse"),
     Moment("gradient_descent", "Too large a learning rate overshoots the minimum; 'much too large' diverges.",
            {"gd1_preset": "too large"}, focus="gd_curve"),
-    Moment("gradient_descent", "The ravine: plain gradient descent zig-zags across the valley; momentum (β = 0.5) "
-                               "damps the zig-zag and reaches the minimum in a third of the steps.",
+    # short: the moment bar's line wrapped to three lines here, the bar and header taking 180 of 720 px
+    Moment("gradient_descent", "The ravine: plain gradient descent zig-zags; momentum (β = 0.5) damps it and "
+                               "needs a third of the steps.",
            {"gd2_surface": "Elongated ravine (ill-conditioned)", "gd2_rates_ravine": "0.095",
             "gd2_momentum_on": "true", "gd2_beta": "0.5", "gd2_steps": "200"}, focus="gd_contour"),
     Moment("gradient_descent", "Stochastic gradient descent: with batch size 1 each step follows one example.",

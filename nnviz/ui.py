@@ -308,7 +308,9 @@ MOMENT_BAR_CSS = (f"@media (min-width: {WIDE}px) {{[data-testid='stLayoutWrapper
                   # link to the current page with a background and bold text)
                   f".st-key-{MOMENT_BAR_KEY} [data-testid='stPageLink-NavLink']:not(:hover) "
                   "{background-color: transparent;}"
-                  f".st-key-{MOMENT_BAR_KEY} [data-testid='stPageLink-NavLink'] * {{font-weight: 400;}}")
+                  f".st-key-{MOMENT_BAR_KEY} [data-testid='stPageLink-NavLink'] * {{font-weight: 400;}}"
+                  # what to show, read from the back of a hall: dark, not the caption's grey
+                  f".st-key-{MOMENT_BAR_KEY} [data-testid='stCaptionContainer'] {{opacity: 1;}}")
 # Scrolls the moment's element (or a Try-this button's first widget) into view once its page has drawn, leaving room
 # at the top for Streamlit's header and the moment bar; and again each time the page's height changes while figures
 # above it draw (at fixed times only, a figure that drew late left the page one section higher), until the lecturer
