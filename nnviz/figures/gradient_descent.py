@@ -299,7 +299,8 @@ def loss_curves_figure(trajectories: dict[str, Trajectory], x_title: str = "step
             data.append({"type": "scatter", "mode": "markers+text", "x": [reached * factor], "y": [floor],
                          "name": f"{label}: L<sub>min</sub> reached to machine precision at step {reached}",
                          "legendgroup": label, "showlegend": False, "text": [number],
-                         "textposition": "top center", "textfont": {"size": FONT_SIZE - 2, "color": style["color"]},
+                         # the number black over its star in the path's colour: orange text was 2.25:1 on white
+                         "textposition": "top center", "textfont": {"size": FONT_SIZE - 2, "color": BLACK},
                          "marker": {"symbol": "star", "size": 15, "color": style["color"],
                                     "line": {"width": 1, "color": BLACK}},
                          "hovertemplate": f"{label}: L − L<sub>min</sub> < {power_of_ten(floor)} (machine precision) from step "
