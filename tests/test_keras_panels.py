@@ -155,15 +155,16 @@ LOSS_STATES = [
     {"la_seed": 12, "la_lr": 3.0, "la_epochs": 200},
     {"la_seed": 3, "la_lr": 0.1, "la_epochs": 7},
     {"la_lr": 0.0, "la_epochs": 1},
+    {"la_seed": 4, "la_lr": 0.3, "la_epochs": 150, "la_share": 1},  # 71 of 80: Keras' float32 printed 88.7 %, not 88.8 %
 ]
 
 
 def check_loss_vs_accuracy(at, out: str) -> None:
     before, after = printed_numbers(out, "gradient descent on cross-entropy (sigmoid):")
     shown = [float(v) for v in NUMBER.findall(metric(at, "gradient descent on cross-entropy (sigmoid)"))]
-    # the same points right, before and after (accuracies are k/80; Keras computes in float32, so 71/80 may print
-    # as 88.7 % where the page, in float64, prints 88.8 %)
-    assert [round(v * 80 / 100) for v in (before, after)] == [round(v * 80 / 100) for v in shown]
+    # as the page prints them (the code turns Keras' float32 accuracy into a count of the 80 points: 71/80 printed
+    # as 88.7 % beside the page's 88.8 %, which this test let pass by comparing counts)
+    assert [before, after] == shown
 
 
 # --- Backpropagation -------------------------------------------------------------------------------------------
