@@ -19,6 +19,7 @@ from nnviz.course import PAGES_BY_KEY
 from nnviz.figures.backprop import NEGATIVE, POSITIVE
 from nnviz.figures.perceptron import CLASS_COLORS
 from nnviz.figures.playground import CLASS_COLORS as PLAYGROUND_CLASS_COLORS
+from nnviz.figures.softmax import P_AXIS_TOP
 from nnviz.figures.style import BLUE, ORANGE
 from nnviz.formatting import count
 from nnviz.keras_code import float_literal
@@ -352,7 +353,7 @@ def softmax_notebook(code: str, logits: Sequence[float], temperature: float, tru
 p = probs.numpy()[0]
 fig = go.Figure(go.Bar(x=[f"class {{k}}" for k in range(len(p))], y=p, text=[f"{{v:.3f}}" for v in p],
                        marker_color=["{ORANGE}" if k == p.argmax() else "{BLUE}" for k in range(len(p))]))
-fig.update_layout(title=f"softmax(z / T) with T = {{T}}", yaxis_title="probability", yaxis_range=[0, 1],
+fig.update_layout(title=f"softmax(z / T) with T = {{T}}", yaxis_title="probability", yaxis_range=[0, {P_AXIS_TOP}],
                   {FIGURE_LAYOUT})
 fig.show()
 """,

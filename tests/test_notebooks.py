@@ -186,3 +186,5 @@ def test_the_figure_cell_draws_for_other_settings(key, settings, deferred_downlo
         page_bars = figures(at)["sm_bars"]["data"][1]
         assert fig.data[0].y == pytest.approx(values(page_bars["y"]), abs=1e-6)
         assert list(fig.data[0].marker.color) == page_bars["marker"]["color"]
+        # room above a bar of p = 1 for its value, as on the page (the notebook's axis stopped at 1)
+        assert list(fig.layout.yaxis.range) == figures(at)["sm_bars"]["layout"]["yaxis2"]["range"]

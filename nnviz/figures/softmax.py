@@ -23,6 +23,7 @@ from nnviz.figures.style import (
     vertical_marker,
 )
 
+P_AXIS_TOP = 1.15  # the probability axis: room above a bar of p = 1 for its value
 
 def class_names(n: int) -> list[str]:
     return [f"class {k}" for k in range(n)]
@@ -58,7 +59,7 @@ def logits_and_probabilities_figure(logits: np.ndarray, probs: np.ndarray) -> go
                                                     y_titles=["z", "p"], h_gap=0.2))  # room for p's title
     spread = float(np.max(np.abs(logits))) if len(logits) else 1.0
     layout["yaxis"]["range"] = [-1.2 * max(spread, 1.0), 1.2 * max(spread, 1.0)]
-    layout["yaxis2"]["range"] = [0, 1.15]
+    layout["yaxis2"]["range"] = [0, P_AXIS_TOP]
     layout["margin"]["t"] = 60
     layout["uniformtext"] = {"minsize": BAR_TEXT_MIN, "mode": "hide"}  # many classes: narrow bars, no shrunk values
     for key in ("xaxis", "xaxis2"):
