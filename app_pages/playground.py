@@ -447,7 +447,7 @@ def keras_notebook() -> notebooks.PageNotebook:
                            config.optimizer, config.learning_rate, config.batch_size, start.weights, start.biases,
                            state.epoch, own)
     return notebooks.playground_notebook(code, config.data.label, spec.sizes, state.epoch, own["name"] if own else None,
-                                         settings_mix(state))
+                                         settings_mix(state), spec.output_activation)
 
 
 def keras_panel() -> None:

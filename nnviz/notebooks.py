@@ -290,9 +290,17 @@ fig.show()
 
 
 def playground_notebook(code: str, dataset_label: str, sizes: Sequence[int], epochs: int,
-                        own_file: str | None = None, settings_mix: str = "") -> PageNotebook:
-    """``settings_mix``: the page's sentence on the settings changed during its training, if they were."""
+                        own_file: str | None = None, settings_mix: str = "",
+                        output_activation: str = "sigmoid") -> PageNotebook:
+    """``settings_mix``: the page's sentence on the settings changed during its training, if they were;
+    ``output_activation``: the output layer's (sigmoid: two classes, softmax: one unit per class, linear: a
+    regression)."""
     shape = "-".join(str(n) for n in sizes)
+    output = {"softmax": "The output layer has one unit per class; a softmax turns them into the probabilities of "
+                         "the classes.",
+              "linear": "The output unit gives a number (a regression: no classes), trained on the squared error."
+              }.get(output_activation, "The output unit's sigmoid turns the last layer into the probability of "
+                                       "class 1.")
     data = f"your points ({own_file}, put the file next to the notebook)" if own_file else dataset_label
     return PageNotebook(
         "playground", f"data {data}, a {shape} network, {count(epochs, 'epoch')} trained",
@@ -300,7 +308,7 @@ def playground_notebook(code: str, dataset_label: str, sizes: Sequence[int], epo
         "A small network learns to separate two-dimensional points. Each unit $j$ of layer $l$ weighs the "
         "layer below, adds its bias and applies the activation $f$:\n\n"
         r"$$a^{(l)}_j = f\Big(\sum_i w^{(l)}_{ij}\,a^{(l-1)}_i + b^{(l)}_j\Big)$$"
-        "\n\nThe output unit turns the last layer into a class probability. Hidden layers let the network bend its decision boundary: one unit draws a "
+        f"\n\n{output} Hidden layers let the network bend its decision boundary: one unit draws a "
         "line, several combine lines into regions. The data are split into a training set (what the network "
         "learns from) and a test set (how well it does on points it has not seen).",
         code,

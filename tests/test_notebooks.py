@@ -98,6 +98,16 @@ def test_a_playground_notebook_says_when_the_pages_training_mixed_settings():
     assert "the numbers the page showed" in notebooks.playground_notebook("print(1)", "Circle", (2, 4, 1), 5).cells()[0][1]
 
 
+def test_a_playground_notebook_describes_its_own_output_layer():
+    """It said 'the output unit turns the last layer into a class probability' for a regression and for a softmax."""
+    def explained(sizes, output):
+        return notebooks.playground_notebook("print(1)", "data", sizes, 1, output_activation=output).cells()[1][1]
+
+    assert "probability of class 1" in explained((2, 4, 1), "sigmoid")
+    assert "one unit per class" in explained((2, 4, 3), "softmax") and "class 1" not in explained((2, 4, 3), "softmax")
+    assert "a regression" in explained((2, 4, 1), "linear") and "probabilit" not in explained((2, 4, 1), "linear")
+
+
 def executed(nb, folder) -> str:
     """Run the notebook top to bottom in a fresh kernel; return what its cells printed. Fails on an error."""
     folder.mkdir(parents=True, exist_ok=True)
