@@ -601,26 +601,26 @@ def parse_hand_values(text: str, limit: float) -> tuple[dict[str, float], list[s
     have is still read (``with_values`` skips it), so that it applies again when the architecture comes back."""
     values: dict[str, float] = {}
     unreadable = []
-    entries = [e for e in re.split(r"[,;]", text.replace("−", "-")) if e.strip()]  # − as typeset on the page
-    entries = [re.sub(r"\s+", "", e) for e in entries]  # 'W ( 1 ) _ 1 1 = 0.5' is w(1)_11=0.5
+    # without whitespace ('W ( 1 ) _ 1 1 = 0.5' is w(1)_11=0.5), and with − as typeset on the page read as -
+    entries = [e for e in (re.sub(r"\s+", "", part) for part in re.split(r"[,;]", text.replace("−", "-"))) if e]
     for k, entry in enumerate(entries):
         match = HAND_ENTRY.fullmatch(entry)
+        following = entries[k + 1] if k + 1 < len(entries) else ""
         try:
             value = float(match.group(2)) if match else math.nan
         except ValueError:
             value = math.nan
-        if match and k + 1 < len(entries) and entries[k + 1].strip().isdigit():  # w(1)_11=0,5: a decimal comma
+        if match and following.isdigit():  # w(1)_11=0,5: a decimal comma
             values.pop(match.group(1).lower(), None)
-            unreadable.append(f"{entry.strip()[:40]},{entries[k + 1].strip()[:10]} (a decimal comma: write "
-                              f"{match.group(2)}.{entries[k + 1].strip()[:10]})")
-        elif not match and entry.strip().isdigit() and k and HAND_ENTRY.fullmatch(entries[k - 1]):
+            unreadable.append(f"{entry[:40]},{following[:10]} (a decimal comma: write {match.group(2)}.{following[:10]})")
+        elif not match and entry.isdigit() and k and HAND_ENTRY.fullmatch(entries[k - 1]):
             continue  # the decimals of the entry before, said with it
         elif not match:
-            unreadable.append(f"{entry.strip()[:40]} (not name=value)")
+            unreadable.append(f"{entry[:40]} (not name=value)")
         elif not math.isfinite(value):
-            unreadable.append(f"{entry.strip()[:40]} (not a number)")
+            unreadable.append(f"{entry[:40]} (not a number)")
         elif abs(value) > limit:
-            unreadable.append(f"{entry.strip()[:40]} (beyond ±{limit:g})")
+            unreadable.append(f"{entry[:40]} (beyond ±{limit:g})")
         else:
             name = match.group(1).lower()
             values.pop(name, None)

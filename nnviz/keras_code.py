@@ -274,7 +274,6 @@ def backprop_code(sizes: Sequence[int], hidden_activation: str, output_activatio
         # sigmoid's or softmax's logits; it then clips the probabilities to [1e-7, 1 − 1e-7], so a saturated
         # output's loss stops at 16.12 and its gradients are 0
         f'loss_fn = keras.losses.{loss_class}(dtype="float64")  # the mean over the batch',
-
         "with tf.GradientTape() as tape:",
         "    loss = loss_fn(y, model(x))",
         "gradients = tape.gradient(loss, model.trainable_variables)",

@@ -25,6 +25,7 @@ from nnviz.figures.style import (
 
 P_AXIS_TOP = 1.15  # the probability axis: room above a bar of p = 1 for its value
 
+
 def class_names(n: int) -> list[str]:
     return [f"class {k}" for k in range(n)]
 
