@@ -44,6 +44,7 @@ from nnviz.formatting import listed, shortened
 heap.keep_large_blocks_mapped()  # the server's RSS would otherwise grow by steps over a lecture (nnviz.heap)
 
 LECTURE_MODE_KEY = "lecture_mode"
+SCREEN_KEY = "nnviz_screen"  # the component that tells the server whether the screen is small (see lecture_mode)
 
 
 FIGURE_CACHE_ENTRIES = 64
@@ -69,9 +70,53 @@ def cache_figure(builder):
 _CACHED_BUILDERS: dict = {}
 
 
-def lecture_mode() -> bool:
-    """True when the lecturer switched on the projector-friendly mode in the sidebar."""
+def lecture_mode_switched_on() -> bool:
+    """True when the lecturer switched on the projector-friendly mode in the sidebar (or a link did)."""
     return bool(st.session_state.get(LECTURE_MODE_KEY, False))
+
+
+def lecture_mode() -> bool:
+    """True when the page is drawn for a projector: Lecture mode is on and the screen is not a small one. A link
+    copied from the projector carries Lecture mode; a student who opens it on a phone gets the page at its usual
+    sizes (at projector sizes titles broke mid-word and figures' labels were cut there)."""
+    return lecture_mode_switched_on() and not small_screen()
+
+
+SMALL_SCREEN_BELOW = 640  # px of the window's width: where Streamlit puts columns one under the other
+# Tells the server when the window is narrower than data.below (on mounting, and when a resize crosses it); only a
+# change is sent, so a wide screen costs no rerun
+_SCREEN_JS = """
+export default function ({ data, setStateValue }) {
+  const screen = window.__nnvizScreen = window.__nnvizScreen || {};
+  Object.assign(screen, {data, setStateValue});
+  screen.told = data.small;
+  const tell = () => {
+    const small = window.innerWidth < screen.data.below;
+    if (small !== screen.told) {
+      screen.told = small;
+      screen.setStateValue("small", small);
+    }
+  };
+  if (!screen.listening) {
+    screen.listening = true;
+    window.addEventListener("resize", tell);
+  }
+  tell();
+}
+"""
+_SCREEN = st.components.v2.component("nnviz_screen", js=_SCREEN_JS)
+
+
+def small_screen() -> bool:
+    """True when the browser said that its window is narrower than SMALL_SCREEN_BELOW (a phone)."""
+    state = st.session_state.get(SCREEN_KEY)
+    return bool(state and state.get("small"))
+
+
+def _screen_size() -> None:
+    """Mount the component that tells the server whether the screen is small (a change reruns the page)."""
+    _SCREEN(key=SCREEN_KEY, data={"below": SMALL_SCREEN_BELOW, "small": small_screen()}, default={"small": False},
+            on_small_change=lambda: None, height=0)
 
 
 def sidebar_state() -> str:
@@ -79,7 +124,7 @@ def sidebar_state() -> str:
     ?lecture_mode=true), so that the projector shows the page only. Streamlit applies it when it changes, so
     switching Lecture mode on collapses the sidebar once, and the lecturer can open it again."""
     asked = st.query_params.get(LECTURE_MODE_KEY, "").lower() == "true"
-    return "collapsed" if asked or lecture_mode() else "auto"
+    return "collapsed" if asked or lecture_mode_switched_on() else "auto"
 
 
 # Streamlit marks a rerunning section's elements stale, and a stale element fades (an opacity transition, delayed
@@ -87,7 +132,8 @@ def sidebar_state() -> str:
 # element, charts included, to a layer of its own and back (-5 to -40 ms a redraw without, docs/PERFORMANCE.md,
 # issue #15, sixteenth session). Stale elements keep their opacity: no run of these pages is slow enough to show the
 # fade, and a long one shows its spinner.
-PAGE_CSS = "[data-testid='stElementContainer'][data-stale='true'] {opacity: 1 !important;}"
+PAGE_CSS = ("[data-testid='stElementContainer'][data-stale='true'] {opacity: 1 !important;}"
+            f".st-key-{SCREEN_KEY} {{display: none;}}")  # no room for the screen-size component (a gap in the sidebar)
 LECTURE_CSS = "html { font-size: 20px; }"
 
 
@@ -95,7 +141,9 @@ def sidebar() -> None:
     """The settings every page shares (drawn once, by app.py), and the page's style."""
     with st.sidebar:
         st.toggle("Lecture mode", key=LECTURE_MODE_KEY, bind="query-params",
-                  help="Larger text and figures for a projector in a lecture hall (in a link: ?lecture_mode=true).")
+                  help="Larger text and figures for a projector in a lecture hall (in a link: ?lecture_mode=true). "
+                       "A screen narrower than 640 px (a phone) shows the page at its usual sizes.")
+        _screen_size()
     st.html(f"<style>{PAGE_CSS}{LECTURE_CSS if lecture_mode() else ''}</style>")  # one element: see try_this
 
 
@@ -274,7 +322,7 @@ def moment_link(number: int, label: str | None = None, here: str | None = None) 
     # Lecture mode stays on: a link to another page gets it from the toggle (app.py's sidebar, bound to the URL),
     # which also writes it into the new address (with it in the link too it was there twice); a link to the page
     # already open replaces the query without it
-    lecture = {LECTURE_MODE_KEY: "true"} if lecture_mode() and moment.page == here else {}
+    lecture = {LECTURE_MODE_KEY: "true"} if lecture_mode_switched_on() and moment.page == here else {}
     st.page_link(page.script, label=label or f"{page.title}: {moment.show}", icon=page.icon,
                  query_params={**moment.settings, MOMENT_PARAM: str(number), **lecture})
 
@@ -396,7 +444,7 @@ def view_link(page) -> str:
     links = _page_links()
     bound = _bound_widgets(page._script_hash)
     query = view_query({name: st.session_state[name] for name in bound if name in st.session_state}, bound)
-    if lecture_mode():
+    if lecture_mode_switched_on():
         query[LECTURE_MODE_KEY] = "true"
     hidden = links.hidden.get(page.url_path)
     if hidden:

@@ -189,3 +189,43 @@ def test_a_figure_of_equal_scales_keeps_its_ranges_when_the_next_moment_changes_
         assert exceptions_on(page) == []
     finally:
         context.close()
+
+
+def test_a_lecture_mode_link_opened_on_a_phone_shows_the_page_at_its_usual_sizes(server_url, browser):
+    """A link copied from the projector carries lecture_mode=true; on a phone its projector sizes broke the title
+    ("Backpropagat" / "ion") and cut the diagram's labels. Below 640 px the page is drawn at its usual sizes, Lecture
+    mode stays switched on (and in the link), and the same window made wide draws it for the projector again."""
+    context = new_context(browser, viewport={"width": 390, "height": 844}, device_scale_factor=1, is_mobile=True,
+                          has_touch=True)
+    root_font = "() => getComputedStyle(document.documentElement).fontSize"
+    title_lines = """() => { const walker = document.createTreeWalker(document.querySelector('h1'), NodeFilter.SHOW_TEXT);
+        const tops = new Set();
+        for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+            const range = document.createRange();
+            range.selectNodeContents(node);
+            for (const r of range.getClientRects()) if (r.width > 0) tops.add(Math.round(r.top));
+        }
+        return tops.size; }"""
+    try:
+        page = context.new_page()
+        page.goto(f"{server_url}/{PAGE_PATHS['backprop']}?lecture_mode=true")
+        page.wait_for_function(f"() => ({root_font})() === '16px'", timeout=10_000 * HANG_FACTOR)
+        wait_until_idle(page)
+        assert page.evaluate(title_lines) == 1
+        assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth + 1")
+        diagram = page.locator(".st-key-bp_diagram .main-svg").first.bounding_box()
+        assert diagram["height"] < 600, diagram  # 560 px plus its header in Lecture mode; ~450 px on a phone
+        inside = page.evaluate("""() => { const svg = document.querySelector('.st-key-bp_diagram .main-svg');
+            const box = svg.getBoundingClientRect();
+            return [...svg.querySelectorAll('text')].filter(t => t.textContent.trim()).every(t => {
+                const r = t.getBoundingClientRect(); return r.left >= box.left - 1 && r.right <= box.right + 1; }); }""")
+        assert inside, "every text of the diagram inside it (o₁ was cut at the right)"
+        assert page.locator(".st-key-lecture_mode input").is_checked()
+        page.locator("[data-testid='stExpandSidebarButton']").click()
+        assert "lecture_mode=true" in copied_link(page)
+        page.set_viewport_size({"width": 1280, "height": 720})
+        page.wait_for_function(f"() => ({root_font})() === '20px'", timeout=10_000 * HANG_FACTOR)
+        wait_until_idle(page)
+        assert exceptions_on(page) == []
+    finally:
+        context.close()
