@@ -192,6 +192,21 @@ def curve_grad(w: Array) -> Array:
     return 2.0 * (np.asarray(w, dtype=float) - CURVE_MINIMUM)
 
 
+CURVE_HALF_WIDTH = 5.0  # the one-weight plot shows w = 3 ± 5, every starting weight of its slider (−2 … 8) ...
+CURVE_WIDEST_HALF_WIDTH = 20.0  # ... and widens to 3 ± 20 at most for a path that overshoots further
+
+
+def curve_window(points: Array, half_width: float = CURVE_HALF_WIDTH,
+                 widest: float = CURVE_WIDEST_HALF_WIDTH) -> tuple[float, float]:
+    """The w range of the one-weight plot, centred on the minimum: ± ``half_width``, widened (up to ± ``widest``) so
+    that a path that overshoots further, e.g. diverging at η = 1.05, is drawn with 8 % room to spare."""
+    offsets = np.abs(np.asarray(points, dtype=float).ravel() - CURVE_MINIMUM)
+    offsets = offsets[np.isfinite(offsets)]
+    reach = 1.08 * float(offsets.max()) if offsets.size else 0.0
+    half = min(max(half_width, reach), widest)
+    return CURVE_MINIMUM - half, CURVE_MINIMUM + half
+
+
 def learning_rate_regime(learning_rate: float, curvature: float = CURVE_CURVATURE) -> str:
     """What plain GD does on a quadratic with curvature λ: each step multiplies the error by (1 − ηλ)."""
     return quadratic_behaviour(learning_rate, (curvature,))

@@ -213,3 +213,30 @@ def test_learning_rate_finder_runs_to_the_end_within_a_minute():
     assert elapsed < budget, f"learning-rate finder and comparison took {elapsed:.0f} s (budget {budget:.0f} s)"
     at.slider(key="gd1_steps").set_value(12).run()  # other widgets keep the results
     assert "gd_sweep" in figures(at) and "gd_compare" in figures(at)
+
+
+def test_a_diverging_path_widens_the_one_weight_plot_so_that_every_step_is_drawn(at):
+    """'much too large' (η = 1.05) from w₀ = -1: each step 1.1 times further from the minimum. The plot stayed at
+    w = -2 … 8 and drew steps 0-2 of 10 (a lecture moment of divergence showing three steps); it now widens to hold
+    all ten, and to 3 ± 20 at most (50 steps leave it: said so)."""
+    at.radio(key="gd1_preset").set_value("much too large").run()
+    fig = figures(at)["gd_curve"]
+    steps = values(trace(fig, "steps")["x"])
+    assert len(steps) == 11
+    low, high = fig["layout"]["xaxis"]["range"]
+    assert low < steps.min() and steps.max() < high and high - 3 == pytest.approx(3 - low)
+    assert high - low < 2 * 1.1 * np.abs(steps - 3).max()  # not wider than the path needs
+    assert "not drawn" not in texts(at)
+    at.slider(key="gd1_steps").set_value(50).run()
+    fig = figures(at)["gd_curve"]
+    assert fig["layout"]["xaxis"]["range"] == [-17, 23]
+    assert len(values(trace(fig, "steps")["x"])) < 51 and "Steps that leave the plot are not drawn." in texts(at)
+    at.radio(key="gd1_preset").set_value("good").run()
+    assert figures(at)["gd_curve"]["layout"]["xaxis"]["range"] == [-2, 8]  # a converging path: the plot as before
+
+
+def test_curve_window_is_centred_on_the_minimum_and_bounded():
+    assert gd.curve_window(np.array([-1.0, 2.0])) == (-2.0, 8.0)
+    low, high = gd.curve_window(np.array([-1.0, 7.4, -1.84]))
+    assert (low, high) == pytest.approx((3 - 1.08 * 4.84, 3 + 1.08 * 4.84))
+    assert gd.curve_window(np.array([0.0, 1e6, np.inf, np.nan])) == (-17.0, 23.0)
