@@ -170,8 +170,9 @@ MOMENT_PARAM = "moment"  # ?moment=3: the page was opened as moment 3 of LECTURE
 LECTURE_PLAN: tuple[Moment, ...] = (
     Moment("perceptron", "One neuron: weights, a bias and the step function. Move x and w; predict ŷ first.",
            focus="neuron_diagram"),
+    # b = -0.5: the line in the plot, on the wrong side of (0, 1) and (1, 0) (at b = -3 it lay outside the plot)
     Moment("perceptron", "A perceptron draws a straight line: find a bias that separates AND with w1 = w2 = 1.",
-           {"perc_dataset": "AND", "perc_w1": "1", "perc_w2": "1", "perc_b": "-3"}, focus="perc_boundary"),
+           {"perc_dataset": "AND", "perc_w1": "1", "perc_w2": "1", "perc_b": "-0.5"}, focus="perc_boundary"),
     Moment("perceptron", "XOR: no line separates it. Run the learning rule to the end: it never converges.",
            {"perc_dataset": "XOR"}, focus="perc_learning"),
     Moment("activations", "Sigmoid, tanh and ReLU with their derivatives: where does each saturate?",
