@@ -1,5 +1,6 @@
 """Softmax output: logits to probabilities, temperature, cross-entropy and numerical stability."""
 
+import functools
 from typing import NamedTuple
 
 import numpy as np
@@ -103,7 +104,22 @@ def softmax_step_by_step() -> None:
 # --- 2. Temperature and argmax -----------------------------------------------------------------------------------
 def temperature_and_argmax() -> None:
     st.header("Temperature, and argmax versus probabilities")
+    temperature_buttons()
     temperature_curves()
+
+
+# The temperature slider is at the page's top, two screens above this figure in Lecture mode: these set it from here.
+# Drawn with the page, not in the fragment that T reruns (no more elements to resend at every T), and they rerun the
+# whole page, so that the slider shows the new value too.
+TEMPERATURE_BUTTONS = (0.05, 1.0, 5.0)
+
+
+def temperature_buttons() -> None:
+    with st.container(horizontal=True, vertical_alignment="center", key="sm_temperature_buttons"):
+        st.markdown("Set the temperature (the slider at the top):")
+        for value in TEMPERATURE_BUTTONS:
+            st.button(f"T = {value:g}", key=f"sm_set_temperature_{value:g}",
+                      on_click=ui.then_rerun(functools.partial(ui.apply_preset, {"sm_temperature": value})))
 
 
 @ui.section_fragment("sm_temperature_curves")
@@ -127,6 +143,7 @@ def temperature_curves() -> None:
         )
         st.metric("entropy of p (nats)", f"{sm.entropy(probs):.3f}",
                   help=f"0 = certain, ln {now.n_classes} = {np.log(now.n_classes):.3f} = uniform")
+
 
 
 # --- 3. Shift invariance ---------------------------------------------------------------------------

@@ -205,7 +205,7 @@ LECTURE_PLAN: tuple[Moment, ...] = (
             "pg_rate": "0.01"}, focus="pg_figure"),
     Moment("softmax", "Temperature: T → 0 gives argmax; a larger T flattens p towards uniform; the argmax never "
                       "changes.",
-           {"sm_temperature": "0.05"}, focus="sm_temperature_fig"),
+           {"sm_temperature": "0.05"}, focus="sm_temperature_buttons"),
     Moment("softmax", "Numerical stability: add c = 1000 to every logit and the naive softmax returns NaN.",
            {"sm_shift": "1000"}, focus="sm_numerical_stability"),
     Moment("mnist", "A real Keras network on handwritten digits: press Train and watch the curves.", focus="mn_train"),

@@ -177,3 +177,18 @@ def test_the_temperature_legend_goes_under_the_plot_on_a_phone(at):
     at.slider(key="sm_classes").set_value(10).run()
     assert figures(at)["sm_temperature_fig"]["layout"]["meta"]["narrow"]["layout"]["height"] == (
         layout["height"] + 10 * LEGEND_ROW)
+
+
+def test_the_temperature_buttons_beside_its_figure_set_the_slider_and_every_section(at):
+    """The T slider is two screens above the temperature figure in Lecture mode (lecture moment 16): the buttons over
+    the figure set it, and every section follows (the bars, the figure's marker, the entropy)."""
+    at.button(key="sm_set_temperature_5").click().run()
+    assert at.slider(key="sm_temperature").value == 5.0
+    expected = sm.softmax(np.array([2.0, 1.0, 0.1]), 5.0)
+    np.testing.assert_allclose(shown_probs(at), expected)
+    marker = [a["text"] for a in figures(at)["sm_temperature_fig"]["layout"]["annotations"]]
+    assert any(text.strip() == "T = 5" for text in marker), marker
+    assert metric(at, "entropy of p") == f"{sm.entropy(expected):.3f}"
+    at.button(key="sm_set_temperature_0.05").click().run()
+    assert at.slider(key="sm_temperature").value == 0.05
+    assert shown_probs(at)[0] > 0.999
