@@ -512,7 +512,13 @@ READABLE = r"""() => {
     const texts = [...svg.querySelectorAll('text')].filter(t => t.textContent.trim() && t.getBBox().width > 0);
     for (const t of texts) {
       const style = getComputedStyle(t);
-      if (parseFloat(style.fontSize) < 18) small.push(`${key(svg)}: ${t.textContent.slice(0, 20)} (${style.fontSize})`);
+      // each run of text at its own size: an exponent or subscript (<sup>, <sub>: a tspan) is smaller than its text
+      const runs = document.createTreeWalker(t, NodeFilter.SHOW_TEXT);
+      for (let run = runs.nextNode(); run; run = runs.nextNode()) {
+        const size = getComputedStyle(run.parentElement).fontSize;
+        if (run.textContent.replace(/\u200b/g, '').trim() && parseFloat(size) < 18)
+          small.push(`${key(svg)}: ${t.textContent.slice(0, 20)} [${run.textContent}] (${size})`);
+      }
       // the text's colour, and any a <span style="color: …"> in its label gave a part of it
       const fills = [style.fill, ...[...t.querySelectorAll('tspan')].map(s => getComputedStyle(s).fill)];
       const faint = fills.find(f => { const c = (f.match(/\d+/g) || [0, 0, 0]).map(Number); return (c[0] + c[1] + c[2]) / 3 > 110; });

@@ -238,7 +238,7 @@ def test_precision_is_reached_where_l_minus_l_min_is_round_off():
 
 
 def test_loss_curves_stop_at_machine_precision_and_say_so():
-    from nnviz.figures.gradient_descent import loss_curves_figure
+    from nnviz.figures.gradient_descent import L_MIN, loss_curves_figure
 
     bowl = gd.SURFACES["bowl"]
     fast = gd.descend(bowl.loss, bowl.grad, bowl.start, 0.25, 60)
@@ -249,7 +249,7 @@ def test_loss_curves_stop_at_machine_precision_and_say_so():
     assert max(curves["η = 0.25"].x) == k and min(curves["η = 0.25"].y) >= gd.LOSS_PRECISION  # stops: no floor line
     assert max(curves["η = 0.05"].x) == 60  # still far from the minimum: drawn to the end
     notes = [t for t in fig.data if "machine precision" in (t.name or "")]
-    assert any(t.name == f"η = 0.25: L<sub>min</sub> reached to machine precision at step {k}" and list(t.x) == [k]
+    assert any(t.name == f"η = 0.25: {L_MIN} reached to machine precision at step {k}" and list(t.x) == [k]
                for t in notes)
     assert any(t.showlegend is not False for t in notes)  # the legend says what the star means
     assert list(fig.layout.xaxis.range)[1] >= 60  # the axis shows all steps: the stop is visible

@@ -7,6 +7,7 @@ import pytest
 from conftest import HANG_FACTOR, app_test, figures, set_to_extreme, slowdown, texts, trace, values
 
 from nnviz import gradient_descent as gd
+from nnviz.figures.gradient_descent import L_MIN
 
 PAGE = "app_pages/gradient_descent.py"
 
@@ -85,7 +86,7 @@ def test_loss_curves_stop_at_machine_precision_on_the_page(at):
     curves = {t["name"]: values(t["x"]) for t in figures(at)["gd_losses"]["data"] if t.get("mode") == "lines"}
     assert curves["η = 0.25"][-1] == 26 and curves["η = 0.8"][-1] == 35  # of 60 steps: reached L_min, not stalled
     names = [t["name"] for t in figures(at)["gd_losses"]["data"]]
-    assert "η = 0.25: L<sub>min</sub> reached to machine precision at step 26" in names
+    assert f"η = 0.25: {L_MIN} reached to machine precision at step 26" in names
 
 
 def test_momentum_draws_each_rates_two_paths_in_its_panel(at):

@@ -31,10 +31,12 @@ from nnviz.figures.style import (
     log_ticks,
     panels_one_under_the_other,
     round_ticks,
+    subscript,
 )
 from nnviz.formatting import power_of_ten
 from nnviz.gradient_descent import LOSS_PRECISION, Trajectory, precision_reached_at
 
+L_MIN = "L" + subscript("min")
 MAX_DRAWN_STEPS = 400  # longer paths are thinned for drawing: figures stay small
 
 
@@ -297,29 +299,31 @@ def loss_curves_figure(trajectories: dict[str, Trajectory], x_title: str = "step
             number = "" if reached * factor in numbered else f"{reached:g}"
             numbered.add(reached * factor)
             data.append({"type": "scatter", "mode": "markers+text", "x": [reached * factor], "y": [floor],
-                         "name": f"{label}: L<sub>min</sub> reached to machine precision at step {reached}",
+                         "name": f"{label}: {L_MIN} reached to machine precision at step {reached}",
                          "legendgroup": label, "showlegend": False, "text": [number],
                          # the number black over its star in the path's colour: orange text was 2.25:1 on white
                          "textposition": "top center", "textfont": {"size": FONT_SIZE - 2, "color": BLACK},
                          "marker": {"symbol": "star", "size": 15, "color": style["color"],
                                     "line": {"width": 1, "color": BLACK}},
-                         "hovertemplate": f"{label}: L − L<sub>min</sub> < {power_of_ten(floor)} (machine precision) from step "
+                         "hovertemplate": f"{label}: L − {L_MIN} < {power_of_ten(floor)} (machine precision) from step "
                                           f"{reached} on"
                                           "<extra></extra>"})
     if starred:  # one legend note for all the stars
         data.append({"type": "scatter", "mode": "markers", "x": [None], "y": [None], "legendrank": 2000,
-                     "name": f"step where L<sub>min</sub> was reached to machine precision<br>(L − L<sub>min</sub> < {power_of_ten(floor)}):"
+                     "name": f"step where {L_MIN} was reached to machine precision<br>(L − {L_MIN} < {power_of_ten(floor)}):"
                              " the curve stops there",
                      "marker": {"symbol": "star", "size": 15, "color": "white", "line": {"width": 1.5, "color": BLACK}},
                      "hoverinfo": "skip"})
-    y_title = "loss (log scale)" if lowest == 0 else f"L − L<sub>min</sub> (log scale), L<sub>min</sub> = {lowest:.3g}"
+    y_title = "loss (log scale)" if lowest == 0 else f"L − {L_MIN} (log scale), {L_MIN} = {lowest:.3g}"
     shown_y = np.concatenate([np.asarray(t["y"], dtype=float) for t in data if t.get("mode") == "lines"] or [[1.0]])
     # below the plot, the legend's rows beyond two take room of their own (in Lecture mode's text): with eight
     # paths (momentum on) they squeezed the plot until its y title was cut, L_min's value with it
     rows = grouped_legend_lines([t["name"] for t in data if t.get("showlegend", True)], LOSS_LEGEND_WIDTH)
     extra = max(0, rows - 3) * round(LEGEND_ROW * LECTURE_FONT_FACTOR)
     layout = base_layout(height=380 + extra, legend_below=True, xaxis=axis(x_title, range=[0, x_end * 1.02]),
-                         yaxis=axis(y_title, type="log", exponentformat="power", **log_ticks(shown_y)))
+                         # at most 4 ticks: the legend below leaves the plot ~150 px in Lecture mode, where 6 ticks'
+                         # labels with their exponents touched
+                         yaxis=axis(y_title, type="log", exponentformat="power", **log_ticks(shown_y, most=4)))
     layout["legend"]["y"] = -0.28
     layout["margin"]["b"] = 100 + extra
     return figure(data, layout)

@@ -19,6 +19,7 @@ from nnviz.figures.style import (
     legend_below_when_narrow,
     legend_rows,
     subplot_grid,
+    subscript,
     titles_off_when_narrow,
     vertical_marker,
 )
@@ -104,7 +105,7 @@ def gradient_figure(grad: np.ndarray, true_class: int) -> go.Figure:
     limit = max(1.0, float(np.max(np.abs(grad))) * 1.25)
     data = [_bars(names, grad, colors, [f"{g:+.3f}" for g in grad], "%{x}: ∂L/∂z = %{y:.4g}<extra></extra>")]
     layout = base_layout(height=380, xaxis=axis(""), uniformtext={"minsize": BAR_TEXT_MIN, "mode": "hide"},
-                         yaxis=axis("∂L / ∂z<sub>k</sub>", range=[-limit, limit], zerolinecolor=BLACK, zerolinewidth=2))
+                         yaxis=axis("∂L / ∂z" + subscript("k"), range=[-limit, limit], zerolinecolor=BLACK, zerolinewidth=2))
     _class_axis(layout["xaxis"], len(grad))
     return figure(data, layout)
 
