@@ -365,6 +365,10 @@ def test_no_other_edge_runs_through_an_edge_label(setup):
         box = place.label(x, y, d.edges[k].label, fb.EDGE_SIZE)
         assert fb._crosses(in_px[k], box)  # on its own edge
         assert not any(fb._crosses(s, box) for j, s in enumerate(in_px) if j != k), d.edges[k].label
+        # nor grazes it: '-1.06' (x₂→h₁) and '-1.01' (x₁→h₃) sat one over the other either side of their crossing
+        others = [s for j, s in enumerate(in_px) if j != k]
+        clearance = fb._distance_to_segments(box, np.array([a for a, _ in others]), np.array([b for _, b in others]))
+        assert clearance >= fb.CLEARANCE, (d.edges[k].label, clearance)
 
 
 def test_a_segment_crosses_a_box_only_where_it_passes_through_it():
@@ -375,3 +379,13 @@ def test_a_segment_crosses_a_box_only_where_it_passes_through_it():
     assert _crosses(((-1, -1), (3, 2)), box) and _crosses(((0.5, 0.5), (5, 5)), box)  # diagonal; from inside
     assert not _crosses(((-1, 2), (3, 2)), box) and not _crosses(((3, -1), (3, 2)), box)  # above; beside
     assert not _crosses(((-1, 0.9), (0.0, 1.5)), box) and not _crosses(((2.5, 0), (5, -3)), box)  # past a corner
+
+
+def test_the_distance_from_a_box_to_segments():
+    from nnviz.figures.backprop import _distance_to_segments
+
+    box = (0.0, 4.0, 0.0, 2.0)  # left, right, bottom, top
+    starts, ends = np.array([[6.0, -5.0], [2.0, 5.0]]), np.array([[6.0, 5.0], [9.0, 5.0]])  # 2 right of it; 3 above
+    assert _distance_to_segments(box, starts, ends) == pytest.approx(2.0)
+    assert _distance_to_segments(box, starts[1:], ends[1:]) == pytest.approx(3.0)
+    assert _distance_to_segments(box, starts[:0], ends[:0]) == float("inf")

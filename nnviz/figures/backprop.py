@@ -108,12 +108,14 @@ def _right_room(d: Diagram, z_texts: list[str], usable_width: float) -> float:
 
 def _edge_label_spots(d: Diagram, segments, obstacles: list, place: _Place) -> list[tuple[float, float] | None]:
     """A point on each edge for its label, or None where every candidate point would cover a unit, a z or δ,
-    or a label placed before it. Of the free points, one that no other edge crosses (its label's white box would
-    hide the crossing edge there, and the label would seem to be either edge's: '−1.06' sat where x₂→h₁ crosses
-    x₁→h₂), the middle first. The current step's edges come first, then the edges by |value|, largest first:
-    those are the ones worth reading (the step's arithmetic under the diagram has its numbers in any case)."""
+    or a label placed before it. Of the free points, the first (the middle first) whose label keeps CLEARANCE px
+    from every other edge, else the one that keeps the most: a label that another edge crosses or grazes seems to be
+    either edge's ('−1.06' of x₂→h₁ and '−1.01' of x₁→h₃ sat one over the other at their crossing). The current
+    step's edges come first, then the edges by |value|, largest first: those are the ones worth reading (the step's
+    arithmetic under the diagram has its numbers in any case)."""
     order = sorted(range(len(d.edges)), key=lambda k: (not d.edges[k].lit, -abs(d.edges[k].weight), k))
     in_px = [(place.point(*start), place.point(*end)) for start, end in segments]
+    starts, ends = np.array([s for s, _ in in_px]), np.array([e for _, e in in_px])
     placed = list(obstacles)
     spots: list[tuple[float, float] | None] = [None] * len(d.edges)
     for k in order:
@@ -123,15 +125,36 @@ def _edge_label_spots(d: Diagram, segments, obstacles: list, place: _Place) -> l
         boxes = [place.label(x, y, text, EDGE_SIZE) for x, y in candidates]
         free = [i for i, box in enumerate(boxes) if not any(_overlap(box, other) for other in placed)]
         if free:
-            crossings = {}
-            for i in free:  # in order, until one that nothing crosses (mostly the first: the cheap case)
-                crossings[i] = sum(_crosses(segment, boxes[i]) for j, segment in enumerate(in_px) if j != k)
-                if not crossings[i]:
+            others = np.arange(len(in_px)) != k
+            clearance = {}
+            for i in free:  # in order, until one clear enough (mostly the first: the cheap case)
+                crossed = any(_crosses(in_px[j], boxes[i]) for j in np.flatnonzero(others))
+                clearance[i] = 0.0 if crossed else _distance_to_segments(boxes[i], starts[others], ends[others])
+                if clearance[i] >= CLEARANCE:
                     break
-            best = min(crossings, key=lambda i: (crossings[i], i))
+            best = max(clearance, key=lambda i: (min(clearance[i], CLEARANCE), -i))
             spots[k] = candidates[best]
             placed.append(boxes[best])
     return spots
+
+
+CLEARANCE = 8.0  # px between an edge's label and any other edge, where the edge has room for it
+
+
+def _distance_to_segments(box, starts: np.ndarray, ends: np.ndarray) -> float:
+    """The least distance (px) from the box's outline (its corners and the middles of its sides) to the segments
+    ``starts[i]``–``ends[i]`` (none of which crosses it); inf with no segments."""
+    if len(starts) == 0:
+        return float("inf")
+    left, right, bottom, top = box
+    mid_x, mid_y = (left + right) / 2, (bottom + top) / 2
+    points = np.array([(left, bottom), (left, top), (right, bottom), (right, top),
+                       (mid_x, bottom), (mid_x, top), (left, mid_y), (right, mid_y)])
+    along = ends - starts  # (n, 2)
+    length2 = np.maximum((along ** 2).sum(axis=1), 1e-12)
+    t = np.clip(((points[:, None, :] - starts) * along).sum(axis=2) / length2, 0.0, 1.0)  # (8, n)
+    nearest = starts + t[:, :, None] * along
+    return float(np.sqrt(((points[:, None, :] - nearest) ** 2).sum(axis=2)).min())
 
 
 def _crosses(segment, box) -> bool:
