@@ -392,11 +392,22 @@ def why_backprop(_bp: bpm.BackwardPass) -> None:
     )
 
 
+@functools.lru_cache(maxsize=len(bpm.HIDDEN_CHOICES))  # three fixed experiments, the same for every session
+def layer_spreads(activation: str) -> dict[str, bpm.LayerSpread]:
+    return {key: bpm.layer_spread(activation, key) for key in bpm.INIT_SCHEMES}
+
+
 @ui.cache_figure
 def spread_figure(activation: str):
-    spreads = {key: (s.activation_std, s.gradient_std)
-               for key in bpm.INIT_SCHEMES for s in [bpm.layer_spread(activation, key)]}
+    spreads = {key: (s.activation_std, s.gradient_std) for key, s in layer_spreads(activation).items()}
     return figs.spread_figure(spreads, bpm.INIT_SCHEMES)
+
+
+def spread_note(activation: str) -> str:
+    """What the figure shows for Glorot and He with this activation, in its numbers."""
+    glorot, he = (layer_spreads(activation)[key].activation_std for key in ("glorot", "he"))
+    return (f"With {ACTIVATION_LABELS[activation]}, from hidden layer 1 to 10 the spread of a goes "
+            f"{glorot[0]:.2g} → {glorot[-1]:.2g} with Glorot and {he[0]:.2g} → {he[-1]:.2g} with He.")
 
 
 def vanishing(bp: bpm.BackwardPass) -> None:
@@ -426,12 +437,16 @@ def deep_view() -> None:
         st.markdown(
             "500 random inputs go forward through 10 layers, and the error comes back, for four ways to draw the "
             "first weights. **Too small**: the signal dies out forwards and the gradients vanish. **Too large**: "
-            "units saturate (sigmoid, tanh) or values explode (ReLU). **Glorot** keeps the spread steady for "
-            "tanh, **He** does it for ReLU — which is why Keras uses Glorot by default and He is recommended with "
-            "ReLU (Géron ch. 11). With **sigmoid** even Glorot's gradients shrink several times a layer going back: "
-            "its slope is at most 0.25, one reason hidden layers moved on from it."
+            "units saturate (sigmoid, tanh) or values explode (ReLU). **He** draws weights √2 times larger than "
+            "**Glorot**'s: ReLU zeroes half of its inputs, and He makes up for it, so ReLU's spread stays steady "
+            "where Glorot's shrinks. Glorot suits layers that pass small signals on unchanged, as tanh does near 0; "
+            "tanh squashes larger ones, so even with Glorot its spread shrinks slowly, layer by layer. Keras uses "
+            "Glorot by default; He is recommended with ReLU (Géron ch. 11). With **sigmoid** even Glorot's "
+            "gradients shrink several times a layer going back: its slope is at most 0.25, one reason hidden "
+            "layers moved on from it."
         )
     ui.show_figure(spread_figure(activation), key="bp_spread")
+    st.caption(spread_note(activation))
 
 
 SECTIONS = {  # tab label -> the section it opens

@@ -341,7 +341,7 @@ def test_every_log_axis_of_the_figures_has_its_ticks_chosen():
                chain_gradient_figure({"sigmoid": 0.25 ** np.arange(1, 9), "ReLU": np.ones(8)}),
                one_step_figure(rates, 1 / (1 + rates), 0.9, 0.5, 0.6),
                delta_by_layer_figure(np.array([1e-3, 0.1, 2.0]), ["layer 1", "layer 2", "output"]),
-               spread_figure({"small": (np.ones(4), np.array([1e-6, 1e-4, 1e-2, 1.0]))}, {"small": "small"}),
+               spread_figure({"small": (np.array([1.0, 0.3, 0.1, 0.03]), np.array([1e-6, 1e-4, 1e-2, 1.0]))}, {"small": "small"}),
                training_curves_figure(exploded)]  # moment 19: only 10² and 10⁴ were labelled, the plateau at 4 not
     for fig in figures:
         layout = fig.to_dict()["layout"]

@@ -292,3 +292,21 @@ def test_lecture_mode_writes_a_steps_numbers_beside_the_diagram():
 def pass_for_the_default_setup() -> bpm.BackwardPass:
     setup = bpm.BackpropSetup()
     return bpm.backward_pass(bpm.seeded_network(setup), *setup.examples())
+
+
+@pytest.mark.parametrize("activation", ["tanh", "relu"])
+def test_the_deep_network_text_says_what_its_figure_shows(at, activation):
+    """It said 'Glorot keeps the spread steady for tanh': the figure showed tanh's spread falling 0.63 → 0.22 with
+    Glorot and 0.72 → 0.54 with He (a student's review). The text now says that tanh's spread shrinks slowly even
+    with Glorot, and a caption gives both runs' numbers; ReLU's 'too large' (10⁷) no longer flattens the other lines
+    on a linear axis."""
+    open_section(at, "Vanishing gradients")
+    at.radio(key="bp_deep_activation").set_value(activation).run()
+    glorot, he = (bpm.layer_spread(activation, key).activation_std for key in ("glorot", "he"))
+    caption = " ".join(c.value for c in at.caption)
+    assert (f"from hidden layer 1 to 10 the spread of a goes {glorot[0]:.2g} → {glorot[-1]:.2g} with Glorot and "
+            f"{he[0]:.2g} → {he[-1]:.2g} with He") in caption
+    assert glorot[-1] < glorot[0] and abs(np.log(he[-1] / he[0])) < abs(np.log(glorot[-1] / glorot[0]))  # He steadier
+    assert "even with Glorot its spread shrinks slowly" in texts(at)
+    layout = figures(at)["bp_spread"]["layout"]
+    assert layout["yaxis"]["type"] == "log" and layout["yaxis2"]["type"] == "log"

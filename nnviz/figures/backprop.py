@@ -364,24 +364,29 @@ def delta_by_layer_figure(mean_abs_delta: np.ndarray, labels: Sequence[str]) -> 
 
 
 def spread_figure(spreads: Mapping[str, tuple[np.ndarray, np.ndarray]], labels: Mapping[str, str]) -> go.Figure:
-    """Two panels, one line per initialisation: std of the activations per hidden layer, and std of ∂L/∂W
-    (log axis) — flat lines are healthy, falling lines vanish, rising ones explode."""
+    """Two panels, one line per initialisation: std of the activations per hidden layer, and std of ∂L/∂W, both
+    on log axes (ReLU's 'too large' reaches 10⁷, which on a linear axis flattened every other line to 0) — flat
+    lines are healthy, falling lines vanish, rising ones explode."""
     data = []
     for k, (key, (acts, grads)) in enumerate(spreads.items()):
         layers = list(range(1, len(acts) + 1))
         style = line_style(k)
-        data.append({"type": "scatter", "x": layers, "y": [float(v) for v in acts], "mode": "lines+markers",
+        data.append({"type": "scatter", "x": layers, "y": _positive(acts), "mode": "lines+markers",
                      "name": labels[key], "legendgroup": key, "line": style, "xaxis": "x", "yaxis": "y",
                      "hovertemplate": "layer %{x}: std(a) = %{y:.3g}<extra>" + labels[key] + "</extra>"})
-        safe = [float(v) if np.isfinite(v) and v > 0 else None for v in grads]
-        data.append({"type": "scatter", "x": layers, "y": safe, "mode": "lines+markers", "name": labels[key],
+        data.append({"type": "scatter", "x": layers, "y": _positive(grads), "mode": "lines+markers", "name": labels[key],
                      "legendgroup": key, "showlegend": False, "line": style, "xaxis": "x2", "yaxis": "y2",
                      "hovertemplate": "layer %{x}: std(∂L/∂W) = %{y:.3g}<extra>" + labels[key] + "</extra>"})
     layout = base_layout(height=460, legend_below=True, **subplot_grid(
         1, 2, ["spread of the activations", "spread of the gradients ∂L/∂W"], x_title="hidden layer",
-        y_titles=["std of a", "std of ∂L/∂W (log)"]))
-    layout["yaxis2"]["type"] = "log"
-    layout["yaxis2"]["exponentformat"] = "power"
-    layout["yaxis2"].update(log_ticks([v for _, grads in spreads.values() for v in grads]))
+        y_titles=["std of a (log)", "std of ∂L/∂W (log)"]))
+    for axis_key, column in (("yaxis", 0), ("yaxis2", 1)):
+        layout[axis_key].update(type="log", exponentformat="power",
+                                **log_ticks([v for pair in spreads.values() for v in pair[column]]))
     layout["legend"]["y"] = -0.2
     return figure(data, layout)
+
+
+def _positive(values) -> list[float | None]:
+    """The values a log axis can draw; None (a gap) for zeros and non-finite ones."""
+    return [float(v) if np.isfinite(v) and v > 0 else None for v in values]
