@@ -123,7 +123,7 @@ def test_two_classes_point_sits_on_the_sigmoid(at):
     at.slider(key="sm_logit_0").set_value(-1.0)
     at.slider(key="sm_logit_1").set_value(2.0).run()
     fig = figures(at)["sm_two_class"]
-    point = trace(fig, "your logits")
+    point = trace(fig, "your z₀ and z₁ alone")  # three classes: not the bars' p₁
     assert point["x"] == [3.0] and point["y"][0] == pytest.approx(1 / (1 + np.exp(-3.0)))
     np.testing.assert_allclose(values(fig["data"][0]["y"]), values(fig["data"][1]["y"]), atol=1e-12)
 
@@ -192,3 +192,16 @@ def test_the_temperature_buttons_beside_its_figure_set_the_slider_and_every_sect
     at.button(key="sm_set_temperature_0.05").click().run()
     assert at.slider(key="sm_temperature").value == 0.05
     assert shown_probs(at)[0] > 0.999
+
+
+def test_with_three_classes_the_two_class_point_is_named_for_what_it_is(at):
+    """Three classes (the default): the point is σ(z₁ − z₀) = 0.269, named 'your logits' beside a p(class 1) of
+    0.242 above (a student's review); it is now 'your z₀ and z₁ alone', and a caption gives both numbers."""
+    fig = figures(at)["sm_two_class"]
+    point = trace(fig, "your z₀ and z₁ alone")
+    p = sm.softmax(np.array([2.0, 1.0, 0.1]))
+    assert point["y"][0] == pytest.approx(1 / (1 + np.exp(1.0))) and point["y"][0] != pytest.approx(p[1], abs=1e-3)
+    assert f"the bars above give p₁ = {p[1]:.3f}" in texts(at) and f"σ(-1.00) = {point['y'][0]:.3f}" in texts(at)
+    at.slider(key="sm_classes").set_value(2).run()
+    assert "your logits" in [t["name"] for t in figures(at)["sm_two_class"]["data"]]
+    assert "the bars above give p₁" not in texts(at)

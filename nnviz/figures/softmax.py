@@ -111,20 +111,20 @@ def gradient_figure(grad: np.ndarray, true_class: int) -> go.Figure:
 
 
 def two_class_figure(gaps: np.ndarray, p_softmax: np.ndarray, p_sigmoid: np.ndarray, current_gap: float,
-                     current_p: float) -> go.Figure:
+                     current_p: float, point_name: str = "your logits") -> go.Figure:
     """softmax([z₀, z₁] / T)₁ and σ((z₁ − z₀) / T) against the gap at temperature T, (z₁ − z₀) / T (``gaps``): the
-    same curve."""
+    same curve; the point at ``current_gap``, named ``point_name``."""
     data = [
         {"type": "scatter", "mode": "lines", "x": gaps, "y": p_sigmoid, "name": "σ((z₁ − z₀)/T)",
          "line": {"color": ORANGE, "width": 9}},
         {"type": "scatter", "mode": "lines", "x": gaps, "y": p_softmax, "name": "softmax(z/T)₁",
          "line": {"color": BLUE, "width": 3, "dash": "dash"}},
-        {"type": "scatter", "mode": "markers", "x": [current_gap], "y": [current_p], "name": "your logits",
+        {"type": "scatter", "mode": "markers", "x": [current_gap], "y": [current_p], "name": point_name,
          "marker": {"color": VERMILION, "size": 16, "symbol": "diamond"}},
     ]
     layout = base_layout(height=380, legend_below=True, hovermode="x unified",
                          xaxis=axis("logit gap at temperature T: (z₁ − z₀)/T"),
-                         yaxis=axis("P(class 1)", range=[-0.02, 1.02]))
+                         yaxis=axis("P(class 1) of two classes", range=[-0.02, 1.02]))
     layout["legend"]["y"] = -0.3
     layout["margin"]["b"] = 100
     return figure(data, layout)
