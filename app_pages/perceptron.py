@@ -320,9 +320,14 @@ with text:
     st.metric("predictions that agree", f"{agreement:.0%}")
     st.metric("accuracy: ours / scikit-learn",
               f"{np.mean(perc.predict(data.X, ours.w, ours.b) == data.y):.0%} / {np.mean(sk_pred == data.y):.0%}")
-    st.caption("Same family of models (a line); the lines can differ because any separating line stops the rule "
-               "and the two shuffle the samples differently. At a tie, z = 0, scikit-learn predicts class 0 and this "
-               "page class 1 (H(0) = 1): with w = 0, b = 0 (where XOR often ends) that flips every prediction.")
+    why = ("any separating line stops the rule and the two shuffle the samples differently"
+           if ours.converged_at is not None else
+           f"the rule found no separating line in {MAX_EPOCHS} epochs (XOR and overlapping blobs have none), so "
+           "it never stopped: each ends with the line of its last update, and the two shuffle the samples "
+           "differently")
+    st.caption(f"Same family of models (a line); the lines can differ because {why}. At a tie, z = 0, "
+               "scikit-learn predicts class 0 and this page class 1 (H(0) = 1): with w = 0, b = 0 (where XOR often "
+               "ends) that flips every prediction.")
 
 ui.try_this([
     ui.Experiment("Dataset AND: set w1 = w2 = 1 and find a bias that makes 0 mistakes. Which range of b works? Now try "

@@ -186,6 +186,16 @@ def test_agreement_with_scikit_learn_is_reported(at):
     assert metric(at, "predictions that agree") == "100%"  # iris is separable: both separate it
     sk_line = trace(figures(at)["perc_sklearn"], "scikit-learn's Perceptron")
     assert len(sk_line["x"]) == 2
+    assert "because any separating line stops the rule" in texts(at)
+
+
+@pytest.mark.parametrize("dataset", ["XOR", "Noisy, overlapping blobs"])
+def test_the_comparison_does_not_say_a_separating_line_stopped_a_rule_that_never_stopped(at, dataset):
+    """It said 'the lines can differ because any separating line stops the rule' on XOR and the overlapping blobs,
+    where no line separates and both rules ran all their epochs (a student's review)."""
+    at.selectbox(key="perc_dataset").set_value(dataset).run()
+    assert "any separating line stops the rule" not in texts(at)
+    assert "the rule found no separating line in 100 epochs" in texts(at)
 
 
 @pytest.mark.parametrize("end", ["min", "max"])
