@@ -241,3 +241,14 @@ def test_curve_window_is_centred_on_the_minimum_and_bounded():
     low, high = gd.curve_window(np.array([-1.0, 7.4, -1.84]))
     assert (low, high) == pytest.approx((3 - 1.08 * 4.84, 3 + 1.08 * 4.84))
     assert gd.curve_window(np.array([0.0, 1e6, np.inf, np.nan])) == (-17.0, 23.0)
+
+
+def test_the_momentum_experiment_has_two_step_counts_to_compare(at):
+    """'Switch on momentum: how many steps does it save?' At η = 0.025 and 200 steps only momentum reached its
+    precision mark (plain GD needs ~750, beyond the slider's 500): nothing to compare (a student's review). At
+    η = 0.05 and 400 steps both reach it: plain GD at step 349, momentum (β = 0.8) at 157."""
+    at.button(key="try_gradient_descent_3_0").click().run()
+    at.button(key="try_gradient_descent_3_1").click().run()
+    names = [t["name"] for t in figures(at)["gd_losses"]["data"]]
+    reached = {name.split(":")[0]: int(name.rsplit(" ", 1)[1]) for name in names if "reached to machine precision at step" in name}
+    assert reached == {"η = 0.05": 349, "η = 0.05, β = 0.8": 157}
