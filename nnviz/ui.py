@@ -169,6 +169,7 @@ class PageLinks:
         self.last_page: str | None = None  # the URL path of the last page run
         self.presets: dict[str, dict[str, object]] = {}  # 'Try this' button key -> the values it sets
         self.moment: dict[str, int | None] = {}  # the lecture-plan moment the page was opened as
+        self.unwritten: set[str] = set()  # preset widgets not yet drawn this session: their link needs a run more
 
 
 def _page_links() -> PageLinks:
@@ -500,6 +501,9 @@ def after_page(page, arrived: dict[str, list[str]] | None, top, notice) -> None:
     hidden = links.hidden.get(page.url_path, frozenset())
     if hidden:
         st.html(f"<style>{hide_css(hidden)}</style>")
+    if links.unwritten:  # a preset's widgets drawn for the first time, now that Streamlit knows them
+        _write_to_link({key: st.session_state[key] for key in links.unwritten if key in st.session_state})
+        links.unwritten.clear()
     with st.sidebar:
         st.button("Reset this page", key="nnviz_reset", on_click=reset_page, args=(page.url_path,),
                   help="Every setting of this page back to its default (the link then has no settings).")
@@ -992,6 +996,28 @@ def apply_preset(values: Mapping[str, object]) -> None:
     _drop_from_link(list(values))  # a widget whose range changes with these values must not be seeded from the link
     for key, value in values.items():
         st.session_state[key] = value
+    # Streamlit writes a value set through session state into the address bar when its widget is drawn again; a
+    # widget drawn for the first time (gd2_w1_valleys after another surface) takes it without writing it: after_page
+    # does
+    bound = _session_state().query_params._bindings_by_param
+    _page_links().unwritten.update(key for key in values if key not in bound)
+
+
+def _write_to_link(values: Mapping[str, object]) -> None:
+    """Write these values of URL-bound widgets (drawn in this session) into the address bar, as Streamlit writes
+    them (a value equal to the widget's default leaves the link)."""
+    state = _session_state()
+    metadata = state._new_widget_state.widget_metadata
+    for key, value in values.items():
+        binding = state.query_params._bindings_by_param.get(key)
+        widget = metadata.get(binding.widget_id) if binding else None
+        if widget is None:
+            continue
+        if value == widget.deserializer(None):
+            state.query_params.remove_param(key)
+        elif not state.query_params.stored_param_matches_corrected_value(key, widget.serializer(value),
+                                                                           widget.value_type):
+            state.query_params.set_corrected_value(key, widget.serializer(value), widget.value_type)
 
 
 def try_this(prompts: Sequence[str | Experiment], page_key: str) -> None:

@@ -229,3 +229,26 @@ def test_a_lecture_mode_link_opened_on_a_phone_shows_the_page_at_its_usual_sizes
         assert exceptions_on(page) == []
     finally:
         context.close()
+
+
+def test_a_try_this_preset_of_a_widget_not_yet_drawn_is_in_the_address_bar(server_url, browser):
+    """'start w₁ = −0.1' switches to the two valleys, whose w₁ slider had not been drawn: Streamlit wrote the
+    surface into the address bar but not w₁, and that address reloaded started at w₁ = 0.05, in the other valley
+    (a student's review). The address bar (location, not Playwright's page.url, which lags behind pushState) now
+    holds both, and opens the same view."""
+    context = new_context(browser, viewport={"width": 1600, "height": 1000})
+    try:
+        page = context.new_page()
+        page.goto(f"{server_url}/{PAGE_PATHS['gradient_descent']}")
+        wait_until_idle(page)
+        page.locator(".st-key-try_gradient_descent_4_1 button").click()
+        page.wait_for_function("() => location.search.includes('gd2_w1_valleys')", timeout=10_000 * HANG_FACTOR)
+        query = urllib.parse.parse_qs(page.evaluate("location.search").lstrip("?"))
+        assert query["gd2_w1_valleys"] == ["-0.1"] and query["gd2_surface"] == ["Two valleys and a saddle"]
+        page.goto(page.evaluate("location.href"))
+        wait_until_idle(page)
+        slider = page.locator(".st-key-gd2_w1_valleys").get_by_role("slider")
+        assert slider.get_attribute("aria-valuetext") == "-0.10"
+        assert exceptions_on(page) == []
+    finally:
+        context.close()
