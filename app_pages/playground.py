@@ -301,7 +301,8 @@ def draw(data: pg.Data, interactive: bool, frame: int = 0) -> None:
         clickable_plane=interactive and st.session_state.get("pg_edit", "off") != "off",
         input_names=[pg.unit_label(state.config, 0, unit) for unit in range(len(pictures.inputs))],
         # the narrowest it is drawn at: a projector's 1080 px in Lecture mode, else a phone's
-        **({"width_hint": 1080, "font_scale": ui.LECTURE_FONT_FACTOR} if ui.lecture_mode() else {}))
+        **({"width_hint": 1080, "font_scale": ui.LECTURE_FONT_FACTOR} if ui.lecture_mode() else {}),
+        stacked=ui.small_screen())
     if interactive:
         ui.show_figure(fig, key="pg_figure", on_select=chart_clicked)
         if problem := st.session_state.pop(EDIT_PROBLEM_KEY, None):

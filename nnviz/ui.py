@@ -619,7 +619,9 @@ def show_figure(fig: go.Figure, *, key: str | None = None, on_select=None):
         return _in_place(fig, key, _FIGURE, {})
     fig = plotly_figure(for_the_screen(fig))
     selection = {"on_select": on_select, "selection_mode": "points"} if on_select else {}
-    return st.plotly_chart(fig, width="stretch", key=key, config={"displaylogo": False}, **selection)
+    # no mode bar on a phone: a touch screen shows it all the time, over the figure's titles (as in place, see below)
+    config = {"displaylogo": False, **({"displayModeBar": False} if small_screen() else {})}
+    return st.plotly_chart(fig, width="stretch", key=key, config=config, **selection)
 
 
 def in_place_figures() -> bool:

@@ -895,3 +895,28 @@ def test_a_phone_shows_every_page_without_scrolling_sideways(server_url, browser
             assert page.evaluate(EDGES_THROUGH_LABELS) == []
     finally:
         context.close()
+
+
+def test_the_playground_on_a_phone_stacks_its_plane_under_the_network_without_a_toolbar(server_url, browser):
+    """On a phone its figure put the network, the plane and the loss side by side: the plane ~115 px wide, and Plotly's
+    toolbar (always shown on a touch screen) over the 'output' title. The screen-size component tells the server the
+    screen is small: the plane then stands under the network, most of the phone's width, with no toolbar."""
+    context = new_context(browser, viewport={"width": 390, "height": 844}, device_scale_factor=1, is_mobile=True,
+                          has_touch=True)
+    plane = """() => { const c = document.querySelector('.st-key-pg_figure .js-plotly-plot'), l = c && c._fullLayout;
+        if (!l || !l.xaxis2) return {width: 0};
+        const legend = c.querySelector('.legend').getBoundingClientRect(), box = c.getBoundingClientRect();
+        return {width: Math.round(l.xaxis2._length), below_network: l.yaxis2.domain[1] < l.yaxis.domain[1] - 0.3,
+                legend_inside: legend.bottom <= box.bottom + 1, buttons: c.querySelectorAll('.modebar-btn').length}; }"""
+    try:
+        page = context.new_page()
+        page.goto(f"{server_url}/{PAGE_PATHS['playground']}?pg_dataset=Spiral&pg_shape=8,8,8&pg_show_test=true")
+        page.wait_for_function(f"() => ({plane})().width >= 250", timeout=10_000 * HANG_FACTOR)
+        wait_until_idle(page)
+        shown = page.evaluate(plane)
+        assert shown["width"] >= 250 and shown["below_network"] and shown["legend_inside"], shown
+        assert shown["buttons"] == 0
+        assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth + 1")
+        assert exceptions_on(page) == []
+    finally:
+        context.close()

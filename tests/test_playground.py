@@ -395,3 +395,20 @@ def test_the_inputs_are_named_left_of_their_pictures(features, width, font_scale
         assert a.x < picture_left  # left of the pictures
     # and at epoch 0 the loss curve's axis counts whole epochs (plotly ticked 0.2, 0.4 …)
     assert fig.layout.xaxis3.dtick == 1 and list(fig.layout.xaxis3.range) == [0, 1]
+
+
+def test_on_a_phone_the_plane_and_the_loss_stand_under_the_network():
+    """stacked (a small screen): the network across the top, the plane under it, the loss curve at the bottom, each
+    nearly the figure's width (side by side the plane was ~115 px of a phone's 358)."""
+    state, data = trained(2, hidden=(4, 2))
+    p = pg.pictures(state, n=8)
+    layers, out = figs.unit_pictures(p.inputs, p.hidden, p.output, "tanh", 2)
+    fig = figs.playground_figure(layers, ["inputs", "hidden 1", "hidden 2", "output"], state.network.weights, out,
+                                 data.train_points, data.train_labels, None, None, state.train_loss,
+                                 state.test_loss, 2, stacked=True)
+    handles = next(t for t in fig.data if t.name == "unit handles")
+    assert fig.layout.height == figs.STACKED_HEIGHT
+    assert min(handles.y) > fig.layout.yaxis2.domain[1]  # every unit above the plane
+    assert fig.layout.yaxis3.domain[1] < fig.layout.yaxis2.domain[0]  # the loss curve under it
+    assert fig.layout.xaxis2.domain[1] - fig.layout.xaxis2.domain[0] > 0.8
+    assert max(handles.x) > 0.8  # the network uses the width

@@ -98,6 +98,10 @@ WIDE = 900  # px: a figure at least this wide (Lecture mode's 1080) is laid out 
 PARTS = {False: {"network": (NETWORK_RIGHT, 0.0, 1.0), "plane": ((0.62, 0.98), (0.42, 1.0)),
                  "loss": ((0.62, 0.98), (0.0, 0.2))},
          True: {"network": (0.44, 0.3, 1.0), "plane": ((0.52, 1.0), (0.0, 1.0)), "loss": ((0.07, 0.44), (0.0, 0.2))}}
+# A phone (stacked=True): the network the whole width on top, the plane under it, the loss curve at the bottom (side by
+# side, the plane was ~115 px wide on a phone)
+STACKED_PARTS = {"network": (0.98, 0.66, 1.0), "plane": ((0.13, 0.98), (0.22, 0.6)), "loss": ((0.13, 0.98), (0.0, 0.12))}
+STACKED_HEIGHT = 900  # px: the plane about as tall as a phone's figure is wide
 MAX_CURVE_POINTS = 300  # per loss curve: the frame's data stays small however long the training  # the network takes the left part of the figure
 
 
@@ -107,7 +111,7 @@ def playground_figure(layer_pictures: Sequence[Sequence[np.ndarray]], layer_titl
                       train_loss: Sequence[float], test_loss: Sequence[float], classes: int,
                       keras_loss: Sequence[float] | None = None, clickable_plane: bool = False,
                       height: int = 560, width_hint: int = PHONE_WIDTH, font_scale: float = 1.0,
-                      input_names: Sequence[str] = ()) -> go.Figure:
+                      input_names: Sequence[str] = (), stacked: bool = False) -> go.Figure:
     """``layer_pictures[l]`` are the RGB pictures of layer l's units (inputs first, output last);
     ``weights[l]`` the kernel from layer l to l+1. Points are coloured by class (regression: by value).
     ``input_names`` (x₁, x₁² …) are written left of the inputs' pictures, in room the network gives up.
@@ -116,10 +120,12 @@ def playground_figure(layer_pictures: Sequence[Sequence[np.ndarray]], layer_titl
     drawn ``font_scale`` times larger (the narrowest it must serve: a phone's, unless in Lecture mode), else two rows:
     'inputs', 'hidden layers' over the hidden columns and 'output', and under 'hidden layers' each hidden layer's
     number. The network ends 0.14 of the width left of the output's and the loss's y axes, whose titles sit close to
-    their ticks: on a phone the ticks and titles fell on the network's output column."""
+    their ticks: on a phone the ticks and titles fell on the network's output column. ``stacked`` (a phone): the
+    network, the plane and the loss curve one under the other, STACKED_HEIGHT px tall."""
     n_layers = len(layer_pictures)
     tallest = max(len(p) for p in layer_pictures)
-    parts = PARTS[width_hint >= WIDE]
+    parts = STACKED_PARTS if stacked else PARTS[width_hint >= WIDE]
+    height = STACKED_HEIGHT if stacked else height
     right, band_low, band_high = parts["network"]
     band = band_high - band_low
     pic_h, gap = min(0.14, 0.86 / max(tallest, 1) - 0.02) * band, 0.02 * band
@@ -149,12 +155,14 @@ def playground_figure(layer_pictures: Sequence[Sequence[np.ndarray]], layer_titl
                      "text": name, "showarrow": False, "xanchor": "right", "yanchor": "middle",
                      "font": {"size": INPUT_NAME_FONT, "color": BLACK}} for unit, name in enumerate(input_names)]
     two_rows = any(a.get("yshift") for a in annotations)
-    layout = base_layout(height=height, margin={"l": 10, "r": 10, "t": 64 if two_rows else 40, "b": 96},
+    layout = base_layout(height=height, margin={"l": 10, "r": 10, "t": 64 if two_rows else 40, "b": 120 if stacked else 96},
                          showlegend=True,
-                         legend={"orientation": "h", "y": -0.13, "yanchor": "top", "font": {"size": FONT_SIZE - 2},
+                         legend={"orientation": "h", "y": -0.08 if stacked else -0.13, "yanchor": "top",
+                                 "font": {"size": FONT_SIZE - 2},
                                  # wide: from the right end leftwards (from 0.6 rightwards, its one row in Lecture
                                  # mode's fonts ran past the figure, and plotly narrowed every part to make room)
-                                 **({"x": 1.0, "xanchor": "right"} if width_hint >= WIDE else {"x": 0.6})})
+                                 **({"x": 1.0, "xanchor": "right"} if width_hint >= WIDE
+                                    else {"x": 0.0, "xanchor": "left"} if stacked else {"x": 0.6})})
     # edges: on an overlay axis in figure fractions, grouped by colour and width (a trace each)
     layout["xaxis"] = {"domain": [0, 1], "range": [0, 1], "visible": False, "fixedrange": True}
     # scaleanchor False: image traces would otherwise force square pixels on this axis and squeeze the network
