@@ -13,6 +13,7 @@ LOGISTIC_POINTS = 200  # the mini-batch section's logistic regression
 CURVE_RATES = (0.0, 0.01, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1.0, 1.05, 1.1, 1.5, 3.0)
 PRESETS = {"too small": 0.05, "good": 0.3, "too large": 0.9, "much too large": 1.05}
 BATCH_START = (-0.5, 1.5)  # (w, b) where the mini-batch section's runs start: the ring on its contour plot
+BATCH_BOX = (-1.0, 4.0, -3.0, 2.0)  # the mini-batch section's contour plot: w from -1 to 4, b from -3 to 2
 # bowl (λ = 2): 1 − ηλ = 0.5, −0.6, −1.2 — monotone, oscillating but converging, diverging (visibly, in the box)
 DEFAULT_RATES = {"bowl": (0.25, 0.8, 1.1), "valleys": (0.02, 0.1, 0.4), "rosenbrock": (0.0002, 0.001, 0.0025)}
 
@@ -29,9 +30,8 @@ def surface_grid(key: str):
 @st.cache_data(show_spinner=False)
 def logistic_problem(seed: int):
     x, y = gd.logistic_data(LOGISTIC_POINTS, seed)
-    box = (-1.0, 4.0, -3.0, 2.0)
-    w, b, loss = gd.loss_grid(lambda grid: gd.logistic_loss(grid, x, y), box, 60)
-    return x, y, box, w, b, loss
+    w, b, loss = gd.loss_grid(lambda grid: gd.logistic_loss(grid, x, y), BATCH_BOX, 60)
+    return x, y, BATCH_BOX, w, b, loss
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
@@ -79,11 +79,16 @@ def batch_runs(seed: int, batch_size: int, learning_rate: float, epochs: int):
     """Full-batch, mini-batch and stochastic GD on the logistic problem: {label: (trajectory, steps/epoch)}. A
     mini-batch of 1 or of all the samples takes the other's path, drawn over or under it: its label says so."""
     x, y, *_ = logistic_problem(seed)
-    n = LOGISTIC_POINTS
-    same_as = {1: " = stochastic", n: " = full batch"}.get(batch_size, "")
-    sizes = ((f"full batch ({n})", n), (f"mini-batch ({batch_size}){same_as}", batch_size), ("stochastic (1)", 1))
+    sizes = zip(batch_labels(batch_size), (LOGISTIC_POINTS, batch_size, 1))
     return {label: gd.minibatch_descent(x, y, np.array(BATCH_START), learning_rate, size, epochs, seed)
             for label, size in sizes}
+
+
+def batch_labels(batch_size: int) -> tuple[str, str, str]:
+    """The names of full-batch, mini-batch and stochastic GD in the figures and the table, with their batch sizes."""
+    n = LOGISTIC_POINTS
+    same_as = {1: " = stochastic", n: " = full batch"}.get(batch_size, "")
+    return f"full batch ({n})", f"mini-batch ({batch_size}){same_as}", "stochastic (1)"
 
 
 @ui.cache_figure
@@ -356,7 +361,8 @@ ui.try_this([
 def keras_notebook() -> notebooks.PageNotebook:
     state = st.session_state
     settings = state["gd3_lr"], state["gd3_batch"], state["gd3_epochs"], int(state["gd3_seed"]), BATCH_START
-    return notebooks.sgd_notebook(sgd_code(*settings), *settings)
+    return notebooks.sgd_notebook(sgd_code(*settings), *settings, box=BATCH_BOX,
+                                  labels=batch_labels(state["gd3_batch"]))
 
 
 ui.keras_panel("The mini-batch section in Keras, for its current settings: the same seeded data, the same start "

@@ -183,7 +183,8 @@ def sgd_code(learning_rate: float, batch_size: int, epochs: int, seed: int, star
              n_samples: int = 200) -> str:
     """The mini-batch section of the gradient-descent page in Keras: the same seeded data, the same start
     (w, b), the same seeded shuffle into mini-batches each epoch, one ``train_on_batch`` per step; it prints
-    each method's final (w, b) and loss, as the page's table shows them.
+    each method's final (w, b) and loss, as the page's table shows them, and keeps each method's path (``paths``:
+    (w, b) at the start and after every step), which the page draws.
 
     ``fit(shuffle=True)`` would draw its own order, so the batches are fed by hand.
     """
@@ -195,7 +196,7 @@ x = rng.normal(0.0, 1.5, ({n_samples}, 1))
 y = (rng.random(({n_samples}, 1)) < 1 / (1 + np.exp(-(2 * x - 1)))).astype("float32")
 x = x.astype("float32")
 
-ends = {{}}  # where each method ended: (w, b)
+paths = {{}}  # each method's path: (w, b) at the start and after every step, as the page draws it
 for method, batch_size in {{"full batch": {n_samples}, "mini-batch": {int(batch_size)}, "stochastic": 1}}.items():
     model = keras.Sequential([
         keras.Input(shape=(1,)),
@@ -203,14 +204,17 @@ for method, batch_size in {{"full batch": {n_samples}, "mini-batch": {int(batch_
     ])
     model.layers[0].set_weights([{_kernel([w0])}, np.array([{float_literal(b0)}])])  # the start (ring)
     model.compile(optimizer=keras.optimizers.SGD(learning_rate={float_literal(learning_rate)}), loss="binary_crossentropy")
+    path = [({float_literal(w0)}, {float_literal(b0)})]
     shuffle = np.random.default_rng({int(seed)})  # a new order of the samples in every epoch
     for epoch in range({int(epochs)}):
         order = shuffle.permutation({n_samples})
         for first in range(0, {n_samples}, batch_size):  # one step per mini-batch: ⌈{n_samples} / batch size⌉ per epoch
             batch = order[first:first + batch_size]
             model.train_on_batch(x[batch], y[batch])
-    kernel, bias = model.layers[0].get_weights()
-    w, b = ends[method] = float(kernel[0, 0]), float(bias[0])
+            kernel, bias = model.layers[0].get_weights()
+            path.append((float(kernel[0, 0]), float(bias[0])))
+    paths[method] = np.array(path)
+    w, b = path[-1]
     loss = keras.losses.BinaryCrossentropy(from_logits=True)(y, w * x + b)  # on all {n_samples} points
     print(f"{{method}} ({{batch_size}}): w = {{w:.3f}}, b = {{b:.3f}}, loss after training = {{float(loss):.3f}}")
 """

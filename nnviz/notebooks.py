@@ -20,7 +20,7 @@ from nnviz.figures.backprop import NEGATIVE, POSITIVE
 from nnviz.figures.perceptron import CLASS_COLORS
 from nnviz.figures.playground import CLASS_COLORS as PLAYGROUND_CLASS_COLORS
 from nnviz.figures.softmax import P_AXIS_TOP
-from nnviz.figures.style import BLUE, ORANGE
+from nnviz.figures.style import BLUE, GREEN, ORANGE, VERMILION
 from nnviz.formatting import count
 from nnviz.keras_code import float_literal
 
@@ -181,7 +181,12 @@ fig.show()
 
 
 def sgd_notebook(code: str, learning_rate: float, batch_size: int, epochs: int, seed: int,
-                 start: Sequence[float]) -> PageNotebook:
+                 start: Sequence[float], *, box: Sequence[float], labels: Sequence[str]) -> PageNotebook:
+    """``box``: the page's frame (w from, w to, b from, b to); ``labels``: the page's names of full-batch,
+    mini-batch and stochastic GD (with their batch sizes)."""
+    names = dict(zip(("full batch", "mini-batch", "stochastic"), labels))  # the Keras code's names -> the page's
+    colours = dict(zip(names, (ORANGE, GREEN, VERMILION)))  # the page's paths 1-3 (figures.style.line_style)
+    w0, w1, b0, b1 = (float_literal(v) for v in box)
     return PageNotebook(
         "gradient_descent",
         f"η = {learning_rate:g}, mini-batch size {batch_size}, {count(epochs, 'epoch')}, data seed {seed}",
@@ -194,23 +199,30 @@ def sgd_notebook(code: str, learning_rate: float, batch_size: int, epochs: int, 
         "overshoots or diverges.\n\nHere a logistic regression $p = \\sigma(w x + b)$ is trained on binary "
         "cross-entropy three ways.",
         code,
-        "The loss surface $L(w, b)$ on the 200 points, the start (ring) and where each method ended.",
+        "The loss surface $L(w, b)$ on the 200 points and the path of each method from the start (ring), as on "
+        "the page: its colours, its names and its frame. A path that leaves the frame (a large η can send the "
+        "stochastic one out) goes on outside it: zoom out to follow it.",
         f"""import plotly.graph_objects as go
 
-start = ({float_literal(start[0])}, {float_literal(start[1])})
-reached = np.array([end for end in ends.values() if np.all(np.isfinite(end))] or [start])
-low = np.maximum(np.minimum(reached.min(axis=0), [-3.0, -3.0]) - 0.5, -50)  # the whole path, within ±50
-high = np.minimum(np.maximum(reached.max(axis=0), [4.0, 3.0]) + 0.5, 50)
-ws, bs = np.linspace(low[0], high[0], 81), np.linspace(low[1], high[1], 81)
+NAMES = {json.dumps(names, ensure_ascii=False)}  # as the page's legend calls them
+COLOURS = {json.dumps(colours)}
+ws, bs = np.linspace({w0}, {w1}, 60), np.linspace({b0}, {b1}, 60)  # the page's frame
 z = ws[None, :, None] * x.ravel() + bs[:, None, None]  # z for every (b, w) and point
 surface = np.mean(np.logaddexp(0, z) - y.ravel() * z, axis=-1)  # binary cross-entropy of σ(z)
-fig = go.Figure(go.Contour(x=ws, y=bs, z=surface, colorscale="Viridis", contours_coloring="lines",
-                           colorbar_title="L", name="loss"))
-fig.add_scatter(x=[start[0]], y=[start[1]], mode="markers", name="start",
-                marker=dict(size=14, symbol="circle-open", color="black"))
-for (method, (w, b)), symbol in zip(ends.items(), ("square", "diamond", "x")):
-    fig.add_scatter(x=[w], y=[b], mode="markers", marker=dict(size=12, symbol=symbol), name=method)
-fig.update_layout(title="Where each method ended on the loss surface", xaxis_title="w", yaxis_title="b",
+fig = go.Figure(go.Contour(x=ws, y=bs, z=surface, colorscale="Blues", reversescale=True, ncontours=25, opacity=0.85,
+                           contours_coloring="heatmap", line=dict(color="white", width=0.5), showscale=False,
+                           name="loss"))
+for method, path in paths.items():
+    short = len(path) <= 100  # arrowheads show the way along a short path; dots along a long one
+    fig.add_scatter(x=path[:, 0], y=path[:, 1], mode="lines+markers", name=NAMES[method],
+                    line=dict(color=COLOURS[method], width=3),
+                    marker=dict(color=COLOURS[method], size=11 if short else 6, symbol="arrow" if short else "circle",
+                                angleref="previous"))
+fig.add_scatter(x=[{float_literal(start[0])}], y=[{float_literal(start[1])}], mode="markers", showlegend=False,  # the start (ring)
+                marker=dict(size=16, symbol="circle-open", color="black", line_width=3))
+fig.update_layout(title="The paths of the three methods on the loss surface",
+                  xaxis=dict(title="weight w", range=[{w0}, {w1}], constrain="domain"),
+                  yaxis=dict(title="bias b", range=[{b0}, {b1}], scaleanchor="x", constrain="domain"),
                   legend=dict(orientation="h", y=-0.2, x=0), {FIGURE_LAYOUT})
 fig.show()
 """,

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 
 import nbformat
+import numpy as np
 import pytest
 import test_keras_panels as panels
 from conftest import HANG_FACTOR, app_test, figures, offline_env, train_on_page, values
@@ -155,8 +156,9 @@ FIGURE_VARIANTS = [
 ]
 
 
-@pytest.mark.parametrize(("key", "settings"), FIGURE_VARIANTS, ids=[key for key, _ in FIGURE_VARIANTS])
-def test_the_figure_cell_draws_for_other_settings(key, settings, deferred_downloads, monkeypatch):
+def run_in_process(key: str, settings: dict, deferred_downloads, monkeypatch, capsys=None):
+    """The page with ``settings``, its notebook, and the figure the notebook's cells drew (and, with ``capsys``, what
+    they printed), run in this process (Keras is imported once)."""
     import plotly.graph_objects as go
 
     shown = []
@@ -164,10 +166,18 @@ def test_the_figure_cell_draws_for_other_settings(key, settings, deferred_downlo
     _, at = rendered(key)
     panels.apply(at, settings)
     nb = page_notebook(at, deferred_downloads)
+    if capsys is not None:
+        capsys.readouterr()
     namespace = {"__name__": "__notebook__"}
     for source in (cell.source for cell in nb.cells if cell.cell_type == "code"):
         exec(compile(source, f"<{key} notebook>", "exec"), namespace)  # noqa: S102
     (fig,) = shown
+    return at, nb, fig, (capsys.readouterr().out if capsys is not None else "")
+
+
+@pytest.mark.parametrize(("key", "settings"), FIGURE_VARIANTS, ids=[key for key, _ in FIGURE_VARIANTS])
+def test_the_figure_cell_draws_for_other_settings(key, settings, deferred_downloads, monkeypatch):
+    at, nb, fig, _ = run_in_process(key, settings, deferred_downloads, monkeypatch)
     assert fig.data and all(len(trace.x if trace.x is not None else trace.z) for trace in fig.data)
     assert fig.layout.title.text
     if key == "activations":  # over the page's range of x (it was always −6 … 6)
@@ -198,3 +208,39 @@ def test_the_figure_cell_draws_for_other_settings(key, settings, deferred_downlo
         assert list(fig.data[0].marker.color) == page_bars["marker"]["color"]
         # room above a bar of p = 1 for its value, as on the page (the notebook's axis stopped at 1)
         assert list(fig.layout.yaxis.range) == figures(at)["sm_bars"]["layout"]["yaxis2"]["range"]
+
+
+GD_FIGURE_STATES = [  # a mini-batch of 1 (the page's 'mini-batch (1) = stochastic'); a stochastic path leaving the frame
+    {"gd3_batch": 1, "gd3_lr": 0.1, "gd3_epochs": 5, "gd3_seed": 3},
+    {"gd3_batch": 50, "gd3_lr": 5.0, "gd3_epochs": 20, "gd3_seed": 11},
+]
+
+
+@pytest.mark.parametrize("settings", GD_FIGURE_STATES)
+def test_the_gradient_descent_notebook_draws_the_pages_paths(settings, deferred_downloads, monkeypatch):
+    """The page's contour plot: its filled Blues surface, its frame, each method's path under the page's name and in
+    its colour. The notebook drew Viridis contour lines in a frame of its own and only where the methods ended, in
+    plotly's colours (full batch green, the page's mini-batch colour), named without their batch sizes."""
+    at, _, fig, _ = run_in_process("gradient_descent", settings, deferred_downloads, monkeypatch)
+    page = figures(at)["gd_batches"]
+    page_surface, surface = page["data"][0], fig.data[0]
+    assert surface.type == "contour"
+    assert [list(stop) for stop in surface.colorscale] == page_surface["colorscale"]
+    for prop in ("reversescale", "ncontours", "showscale", "opacity"):
+        assert surface[prop] == page_surface[prop], prop
+    assert surface.contours.coloring == page_surface["contours"]["coloring"]
+    page_paths = [t for t in page["data"] if t.get("name") and t.get("mode") == "lines+markers"]
+    paths = [t for t in fig.data if t.type == "scatter" and t.showlegend is not False]
+    assert [t.name for t in paths] == [t["name"] for t in page_paths]
+    assert [(t.line.color, t.marker.color) for t in paths] == \
+        [(t["line"]["color"], t["marker"]["color"]) for t in page_paths]
+    for notebook_path, page_path in zip(paths, page_paths):  # the same steps (Keras in float32, the page float64)
+        steps = values(page_path["text"]).astype(int)
+        if steps[-1] == len(notebook_path.x) - 1:  # the whole path (the page stops one that leaves its frame)
+            assert notebook_path.marker.symbol == page_path["marker"].get("symbol", "circle")  # arrows on short ones
+        steps = steps[:-1]  # the page's last point may be cut at its frame's edge
+        np.testing.assert_allclose(np.asarray(notebook_path.x)[steps], values(page_path["x"])[:-1], atol=2e-3)
+        np.testing.assert_allclose(np.asarray(notebook_path.y)[steps], values(page_path["y"])[:-1], atol=2e-3)
+    for axis in ("xaxis", "yaxis"):
+        assert list(fig.layout[axis].range) == page["layout"][axis]["range"]
+        assert fig.layout[axis].title.text == page["layout"][axis]["title"]["text"]
