@@ -12,6 +12,8 @@ from nnviz.keras_code import loss_metric_code
 
 SWEEP = np.linspace(-4.0, 6.0, 201)
 START_W, START_B = np.array([0.5, -1.0]), 0.3  # a poor first guess, the same for every way of training
+WAYS = (("gradient descent on cross-entropy (sigmoid)", "bce"), ("gradient descent on accuracy", "accuracy"),
+        ("step neuron, gradient descent on MSE", "step"))  # Train it three ways: (name, objective)
 
 ui.page_header("loss_vs_accuracy")
 ui.prewarm_keras()  # this page has a Keras button: a worker starts loading TensorFlow now
@@ -38,9 +40,7 @@ def sweep_figure(seed: int, index: int, other: float, b: float, current: float):
 def train_three_ways(seed: int, learning_rate: float, epochs: int):
     X, y = dataset(seed)
     return {label: L.train(X, y, objective, learning_rate, epochs, START_W, START_B)["accuracy"]
-            for label, objective in (("gradient descent on cross-entropy (sigmoid)", "bce"),
-                                     ("gradient descent on accuracy", "accuracy"),
-                                     ("step neuron, gradient descent on MSE", "step"))}
+            for label, objective in WAYS}
 
 
 # Every section reruns on its own (ui.section_fragment). The seed is every section's: it reruns the page; the
@@ -203,7 +203,8 @@ ui.try_this([
 def keras_notebook() -> notebooks.PageNotebook:
     state = st.session_state
     seed, rate, epochs = int(state["la_seed"]), state["la_lr"], state["la_epochs"]
-    return notebooks.loss_metric_notebook(loss_metric_code(seed, START_W, START_B, rate, epochs), seed, rate, epochs)
+    return notebooks.loss_metric_notebook(loss_metric_code(seed, START_W, START_B, rate, epochs), seed, rate, epochs,
+                                          [label for label, _ in WAYS])
 
 
 ui.keras_panel("Keras separates the two jobs: `loss=` is optimised, `metrics=` are only reported. This is the "

@@ -222,7 +222,8 @@ for method, batch_size in {{"full batch": {n_samples}, "mini-batch": {int(batch_
 
 def loss_metric_code(seed: int, start_w: Sequence[float], start_b: float, learning_rate: float, epochs: int) -> str:
     """The loss-vs-accuracy page's training on cross-entropy in Keras: its 80 seeded points, its start, full-batch
-    gradient descent at its η for its epochs, accuracy reported as a metric; prints accuracy before → after."""
+    gradient descent at its η for its epochs, accuracy reported as a metric; prints accuracy before → after and
+    keeps the accuracy per epoch (``history``), which the page draws."""
     return f"""{IMPORTS}
 # The page's 80 points: two overlapping clouds (seed {int(seed)})
 {blobs_source()}
@@ -235,7 +236,8 @@ model.layers[0].set_weights([{_kernel(start_w)}, np.array([{float_literal(start_
 model.compile(optimizer=keras.optimizers.SGD(learning_rate={float_literal(learning_rate)}), loss="binary_crossentropy",
               metrics=["accuracy"])
 _, before = model.evaluate(X, y, verbose=0)
-model.fit(X, y, batch_size=len(X), epochs={int(epochs)}, shuffle=False, verbose=0)  # one full-batch step per epoch
+# one full-batch step per epoch; history.history["accuracy"]: each epoch's accuracy, measured before its step
+history = model.fit(X, y, batch_size=len(X), epochs={int(epochs)}, shuffle=False, verbose=0)
 _, after = model.evaluate(X, y, verbose=0)
 # Keras reports accuracy in float32 (71 of 80 is 0.8874999…, printed 88.7 %): as a count of the points it is exact
 before, after = round(before * len(X)) / len(X), round(after * len(X)) / len(X)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from nnviz.course import PAGES_BY_KEY
 from nnviz.figures.backprop import NEGATIVE, POSITIVE
+from nnviz.figures.losses import TRAINING_STYLES
 from nnviz.figures.perceptron import CLASS_COLORS
 from nnviz.figures.playground import CLASS_COLORS as PLAYGROUND_CLASS_COLORS
 from nnviz.figures.softmax import P_AXIS_TOP
@@ -275,7 +276,12 @@ fig.show()
     )
 
 
-def loss_metric_notebook(code: str, seed: int, learning_rate: float, epochs: int) -> PageNotebook:
+def loss_metric_notebook(code: str, seed: int, learning_rate: float, epochs: int,
+                         ways: Sequence[str]) -> PageNotebook:
+    """``ways``: the page's names of its three ways of training (cross-entropy first), in its figure's order."""
+    trained, *untrained = ways
+    (colour, dash), *others = TRAINING_STYLES
+    stays = ", ".join(f'("{name}", "{c}", "{d}")' for name, (c, d) in zip(untrained, others))
     return PageNotebook(
         "loss_vs_accuracy", f"data seed {seed}, η = {learning_rate:g}, {count(epochs, 'epoch')}",
         "## Loss vs accuracy\n\n"
@@ -286,15 +292,27 @@ def loss_metric_notebook(code: str, seed: int, learning_rate: float, epochs: int
         "\n\nchanges smoothly with every weight, so the model is trained on the loss (`loss=`) and the accuracy "
         "is only reported (`metrics=`).",
         code,
-        "The data and the line where the trained neuron says $p = 0.5$.",
+        "The page's figure of *Train it three ways*: the accuracy after each epoch. Keras measures an epoch's "
+        "accuracy on its batch before the step: `history` holds the accuracy at the start of each epoch, `after` "
+        "the one after the last. "
+        "The other two ways have no gradient (the code's last comment): their weights never move, so their "
+        "accuracy stays at the start's, a flat line as on the page. (Keras computes in float32, the page in "
+        "float64: where a large η makes the steps overshoot, the tiny difference can grow for a while, and the curve "
+        "then differs from the page's for some epochs on its way.)",
         f"""import plotly.graph_objects as go
 
+accuracy = np.append(history.history["accuracy"], after)  # after 0, 1, …, {epochs} epochs
+accuracy = np.round(accuracy * len(X)) / len(X)  # counts of the 80 points, as printed (Keras' float32 is not exact)
+epoch = np.arange(len(accuracy))
 fig = go.Figure()
-for label, colour in ((0, "{CLASS_COLORS[0]}"), (1, "{CLASS_COLORS[1]}")):  # as on the perceptron page: class 1 blue
-    fig.add_scatter(x=X[y == label, 0], y=X[y == label, 1], mode="markers", name=f"class {{label}}",
-                    marker=dict(color=colour, size=9))
-{_line_code("model", "p = 0.5 after training")}fig.update_layout(title=f"The line p = 0.5 after training (accuracy {{before:.1%}} → {{after:.1%}})",
-                  xaxis_title="x₁", yaxis_title="x₂",
+fig.add_scatter(x=epoch, y=accuracy, mode="lines", name="{trained}",
+                line=dict(color="{colour}", width=4, dash="{dash}"))
+for name, colour, dash in ({stays}):
+    # no gradient: their weights, so their accuracy, stay where they start
+    fig.add_scatter(x=epoch, y=np.full(len(epoch), before), mode="lines", name=name,
+                    line=dict(color=colour, width=4, dash=dash))
+fig.update_layout(title=f"Accuracy per epoch: {{before:.1%}} → {{after:.1%}} on cross-entropy", xaxis_title="epoch",
+                  yaxis_title="accuracy (the metric)", yaxis_range=[0, 1.02], legend=dict(orientation="h", y=-0.2, x=0),
                   {FIGURE_LAYOUT})
 fig.show()
 """,

@@ -244,3 +244,27 @@ def test_the_gradient_descent_notebook_draws_the_pages_paths(settings, deferred_
     for axis in ("xaxis", "yaxis"):
         assert list(fig.layout[axis].range) == page["layout"][axis]["range"]
         assert fig.layout[axis].title.text == page["layout"][axis]["title"]["text"]
+
+
+# 71 of 80 at the end (Keras' float32 0.8874999…); η = 3 for 200 epochs. (With seed 0, η = 3 overshoots so that float32
+# and float64 part for epochs 27-49: the curves differ there by up to 6 of the 80 points, the notebook says so.)
+LOSS_FIGURE_STATES = [
+    {"la_seed": 4, "la_lr": 0.3, "la_epochs": 150},
+    {"la_seed": 12, "la_lr": 3.0, "la_epochs": 200},
+]
+
+
+@pytest.mark.parametrize("settings", LOSS_FIGURE_STATES)
+def test_the_loss_vs_accuracy_notebook_draws_the_pages_accuracy_per_epoch(settings, deferred_downloads, monkeypatch):
+    """The page's figure of 'Train it three ways': the accuracy after each epoch of each way, in its names and styles.
+    The notebook drew the data and the trained line, a picture the page does not have."""
+    at, _, fig, _ = run_in_process("loss_vs_accuracy", settings, deferred_downloads, monkeypatch)
+    page = figures(at)["la_training"]
+    assert [(t.name, t.line.color, t.line.dash) for t in fig.data] == \
+        [(t["name"], t["line"]["color"], t["line"]["dash"]) for t in page["data"]]
+    for curve, page_curve in zip(fig.data, page["data"]):
+        np.testing.assert_array_equal(curve.x, values(page_curve["x"]))
+        np.testing.assert_allclose(curve.y, values(page_curve["y"]), atol=1e-12, err_msg=curve.name)
+    assert list(fig.layout.yaxis.range) == page["layout"]["yaxis"]["range"]
+    for axis in ("xaxis", "yaxis"):
+        assert fig.layout[axis].title.text == page["layout"][axis]["title"]["text"]

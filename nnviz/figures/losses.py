@@ -24,6 +24,8 @@ from nnviz.figures.style import (
 from nnviz.losses import logit_pushes, losses_for_a_positive
 
 METRIC_STYLE = {"accuracy": ("accuracy", VERMILION), "bce": ("cross-entropy", BLUE), "mse": ("MSE", GREEN)}
+# training_figure's curves, one per way of training in order: (colour, dash)
+TRAINING_STYLES = ((BLUE, "solid"), (VERMILION, "dash"), (ORANGE, "dot"))
 
 
 def sweep_figure(values: np.ndarray, sweep: dict[str, np.ndarray], current: float, weight_name: str) -> go.Figure:
@@ -84,9 +86,8 @@ def _broken_at(values: np.ndarray, series: np.ndarray, jumps: np.ndarray) -> tup
 
 def training_figure(histories: dict[str, np.ndarray]) -> go.Figure:
     """Accuracy per epoch for each way of training: what we report, whatever we optimise."""
-    colors = (BLUE, VERMILION, ORANGE)
     data = [{"type": "scatter", "mode": "lines", "x": np.arange(len(acc)), "y": acc, "name": label,
-             "line": {"color": colors[i % 3], "width": 4, "dash": ("solid", "dash", "dot")[i % 3]}}
+             "line": {"color": TRAINING_STYLES[i % 3][0], "width": 4, "dash": TRAINING_STYLES[i % 3][1]}}
             for i, (label, acc) in enumerate(histories.items())]
     layout = base_layout(height=380, legend_below=True, xaxis=axis("epoch"), yaxis=axis("accuracy (the metric)",
                                                                                           range=[0, 1.02]))
