@@ -70,8 +70,17 @@ def activation_code(neuron: Activation, w: float, b: float, compared: Sequence[A
     ]
     trainable = [a for a in compared if a.keras_name is not None]
     for a in compared:
-        if a.keras_name is None:
-            lines.append(f"# {a.label}: Keras has no such activation; its gradient is 0 (GradientTape returns None).")
+        if a.keras_name is None:  # the step: applied by hand, the tape finds no gradient through it
+            lines += [
+                f"# {a.label}: Keras has no such activation; by hand, its gradient is 0 (GradientTape: None).",
+                f'x0 = tf.Variable([[{float_literal(x0)}]], dtype="float64")',
+                "with tf.GradientTape() as tape:",
+                "    a = x0",
+                f"    for _ in range({depth}):",
+                f'        a = tf.cast({float_literal(chain_w)} * a >= 0, "float64")  # a_l = H(w·a_(l-1))',
+                "gradient = tape.gradient(a, x0)",
+                f'print(f"{a.label}: ∂a/∂x after {depth} layers = {{0.0 if gradient is None else float(gradient[0, 0]):.3g}}")',
+            ]
     if trainable:
         names = ", ".join(f'"{a.keras_name}"' for a in trainable)
         lines += [

@@ -21,7 +21,7 @@ from nnviz.figures.losses import TRAINING_STYLES
 from nnviz.figures.perceptron import CLASS_COLORS
 from nnviz.figures.playground import CLASS_COLORS as PLAYGROUND_CLASS_COLORS
 from nnviz.figures.softmax import P_AXIS_TOP
-from nnviz.figures.style import BLUE, GREEN, ORANGE, VERMILION
+from nnviz.figures.style import BLUE, GREEN, GREY, ORANGE, VERMILION
 from nnviz.formatting import count
 from nnviz.keras_code import float_literal
 
@@ -149,7 +149,9 @@ def activation_notebook(code: str, label: str, keras_name: str | None, w: float,
                         x_range: tuple[float, float] = (-6.0, 6.0)) -> PageNotebook:
     """``x_range``: the page's range of x, over which the figure draws the neuron."""
     output = "neuron({})" if keras_name else 'tf.cast(neuron({}) >= 0, "float32")'
+    reference = f'keras.activations.get("{keras_name}")({{}})' if keras_name else 'tf.cast({} >= 0, "float32")'
     lo, hi = x_range
+    neuron_name = f"a = f({w:g}·x {'+' if b >= 0 else '−'} {abs(b):g})"  # as on the page (figures.activations)
     return PageNotebook(
         "activations", f"the neuron's activation {label}, w = {w:g}, b = {b:g}, x from {lo:g} to {hi:g}",
         "## Activation functions\n\n"
@@ -159,23 +161,26 @@ def activation_notebook(code: str, label: str, keras_name: str | None, w: float,
         "\n\nso with the sigmoid ($f' \\le 0.25$) it shrinks geometrically (the *vanishing gradient*), while "
         "ReLU passes 1 where $z > 0$.",
         code,
-        f"The neuron $a = f(w\\cdot x + b)$ with $f$ = {label}, its slope $da/dx = w\\,f'(w\\cdot x + b)$ "
-        "(from `tf.GradientTape`), and the five inputs its table prints.",
+        f"The page's figure of *One neuron*: the neuron $a = f(w\\cdot x + b)$ with $f$ = {label} (blue) over the "
+        "page's range of x, beside $f(x)$ itself (grey, $w = 1$, $b = 0$): $w$ stretches or mirrors it, $b$ shifts it. "
+        "The dotted line marks where the neuron switches, $w\\cdot x + b = 0$ (if that is in the range).",
         f"""import plotly.graph_objects as go
 
-grid = tf.constant(np.linspace({float_literal(lo)}, {float_literal(hi)}, 241, dtype="float32").reshape(-1, 1))
-with tf.GradientTape() as tape:
-    tape.watch(grid)
-    curve = {output.format("grid")}
-slope = tape.gradient(curve, grid)  # None through the step: its gradient is 0
-slope = np.zeros(np.shape(grid)) if slope is None else slope.numpy()
+grid = np.linspace({float_literal(lo)}, {float_literal(hi)}, 401, dtype="float32").reshape(-1, 1)  # the page's x
 fig = go.Figure([
-    go.Scatter(x=np.ravel(grid), y=np.ravel(curve), mode="lines", name="a = f(w·x + b)"),
-    go.Scatter(x=np.ravel(grid), y=np.ravel(slope), mode="lines", line_dash="dash", name="da/dx"),
-    go.Scatter(x=x.ravel(), y=np.ravel({output.format("x")}), mode="markers", marker_size=10,
-               name="the table's inputs"),
+    go.Scatter(x=grid.ravel(), y=np.ravel({reference.format("grid")}), mode="lines",
+               name="f(x), {label}  (w = 1, b = 0)", line=dict(color="{GREY}", width=3, dash="dash")),
+    go.Scatter(x=grid.ravel(), y=np.ravel({output.format("grid")}), mode="lines", name="{neuron_name}",
+               line=dict(color="{BLUE}", width=4)),
 ])
-fig.update_layout(title="{label}, w = {w:g}, b = {b:g}", xaxis_title="x", yaxis_title="a", {FIGURE_LAYOUT})
+w, b = {float_literal(w)}, {float_literal(b)}  # the neuron's weight and bias
+if w != 0 and {float_literal(lo)} <= -b / w <= {float_literal(hi)}:  # where w·x + b = 0 the neuron switches: marked if on the plot
+    switch = -b / w + 0.0  # + 0.0 turns -0.0 into 0.0
+    fig.add_vline(x=switch, line=dict(color="{VERMILION}", dash="dot", width=2))
+    fig.add_annotation(x=switch, y=1, yref="y domain", text=f" w·x + b = 0 at x = {{switch:.2f}}", showarrow=False,
+                       xanchor="left", yanchor="bottom", font_color="{VERMILION}")
+fig.update_layout(title="{label}, w = {w:g}, b = {b:g}", xaxis_title="input x", yaxis_title="output a",
+                  hovermode="x unified", legend=dict(orientation="h", y=-0.2, x=0), {FIGURE_LAYOUT})
 fig.show()
 """,
     )

@@ -268,3 +268,36 @@ def test_the_loss_vs_accuracy_notebook_draws_the_pages_accuracy_per_epoch(settin
     assert list(fig.layout.yaxis.range) == page["layout"]["yaxis"]["range"]
     for axis in ("xaxis", "yaxis"):
         assert fig.layout[axis].title.text == page["layout"][axis]["title"]["text"]
+
+
+ACTIVATION_FIGURE_STATES = [  # the review's states: Tanh with the step in the chain, a step neuron (its switch at 4/3)
+    {"act_range": (-10.0, 10.0), "neuron_act": "tanh", "neuron_w": 2.0, "neuron_b": -1.0,
+     "chain_acts": ["sigmoid", "tanh", "step"], "chain_depth": 20, "chain_w": 2.0},
+    {"act_range": (-3.0, 8.0), "neuron_act": "step", "neuron_w": -1.5, "neuron_b": 2.0,
+     "chain_acts": ["gelu", "leaky_relu", "selu"], "chain_depth": 5, "chain_w": 3.0, "chain_x0": -1.0},
+    {"neuron_act": "relu", "neuron_w": 0.1, "neuron_b": -3.0},  # the switch at x = 30, off the plot: no mark
+]
+
+
+@pytest.mark.parametrize("settings", ACTIVATION_FIGURE_STATES)
+def test_the_activations_notebook_draws_the_pages_neuron_and_prints_the_step(settings, deferred_downloads, monkeypatch,
+                                                                              capsys):
+    """The page's 'One neuron' figure: f(x) dashed grey, a = f(w·x + b) blue, under the page's names, and the dotted
+    mark where w·x + b = 0. The notebook drew a, da/dx and the table's inputs in plotly's colours. The deep chain's
+    Step gets its printed line (the page's table shows 0; the notebook said so only in a comment)."""
+    at, _, fig, out = run_in_process("activations", settings, deferred_downloads, monkeypatch, capsys)
+    page = figures(at)["neuron"]
+    assert [(t.name, t.line.color, t.line.dash, t.line.width) for t in fig.data] == \
+        [(t["name"], t["line"]["color"], t["line"].get("dash"), t["line"]["width"]) for t in page["data"]]
+    for curve, page_curve in zip(fig.data, page["data"]):
+        np.testing.assert_allclose(curve.x, values(page_curve["x"]), atol=1e-5)
+        np.testing.assert_allclose(curve.y, values(page_curve["y"]), atol=2e-3)  # float32; a step's jump on the grid
+    assert [(s.x0, s.line.color, s.line.dash) for s in fig.layout.shapes] == \
+        [(pytest.approx(s["x0"]), s["line"]["color"], s["line"]["dash"]) for s in page["layout"].get("shapes", [])]
+    assert [a.text for a in fig.layout.annotations] == [a["text"] for a in page["layout"].get("annotations", [])]
+    for axis in ("xaxis", "yaxis"):
+        assert fig.layout[axis].title.text == page["layout"][axis]["title"]["text"]
+    if "step" in settings.get("chain_acts", []):
+        depth = settings["chain_depth"]
+        assert f"Step (Heaviside): ∂a/∂x after {depth} layers = 0\n" in out
+        assert panels.table_column(at, "activation")[-1] == "Step (Heaviside)"
