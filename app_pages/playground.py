@@ -457,7 +457,8 @@ def keras_panel() -> None:
     ui.keras_panel("The same data, inputs, network, starting weights, optimiser and batches in Keras, trained for the "
                    "epochs done here with today's settings: " +
                    (f"it prints the losses of that training. {mix} So they differ from the page's." if mix else
-                    "it prints the training and test loss shown above."),
+                    "it prints the training and test loss shown above, and the test accuracy where there are "
+                    "classes."),
                    keras_notebook)
 
 

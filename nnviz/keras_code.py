@@ -312,7 +312,7 @@ def playground_code(dataset: str, noise: int, train_percent: int, seed: int, fea
                     biases: Sequence, epochs: int, own: dict | None = None) -> str:
     """The Playground in Keras: the same data (the page's generator, written out), inputs, network with
     its starting weights, optimiser and batches, trained for ``epochs`` epochs; prints the training and
-    test loss the page shows (to float32's precision)."""
+    test loss the page shows (to float32's precision) and, for classes, its test accuracy."""
     from nnviz import playground as pg
 
     columns = ", ".join(pg.FEATURES[f][1] for f in features)
@@ -391,4 +391,9 @@ def playground_code(dataset: str, noise: int, train_percent: int, seed: int, fea
         'print(f"epoch {EPOCHS}: training loss {model.evaluate(x_train, y_train, verbose=0):.4g}, "',
         '      f"test loss {model.evaluate(x_test, y_test, verbose=0):.4g}")',
     ]
+    if loss != "mse":  # classes: the share of the test points the network puts in their class
+        pick = ("[:, 0] >= 0.5  # class 1 where its output p ≥ 0.5" if loss == "binary_crossentropy" else
+                ".argmax(axis=1)  # the class of the largest output")
+        lines += [f"predicted = model.predict(x_test, verbose=0){pick}",
+                  'print(f"test accuracy {np.mean(predicted == labels[test]):.1%}")']
     return "\n".join(lines) + "\n"

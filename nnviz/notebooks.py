@@ -337,6 +337,18 @@ def playground_notebook(code: str, dataset_label: str, sizes: Sequence[int], epo
               }.get(output_activation, "The output unit's sigmoid turns the last layer into the probability of "
                                        "class 1.")
     data = f"your points ({own_file}, put the file next to the notebook)" if own_file else dataset_label
+    classes = {"sigmoid": 2, "softmax": sizes[-1]}.get(output_activation)  # None: a regression
+    if classes:  # the points of each class in its colour, named as on the page
+        points = (f"for c in range({classes}):\n"
+                  "    pick = train[labels[train] == c]\n"
+                  '    fig.add_scatter(x=points[pick, 0], y=points[pick, 1], mode="markers", name=f"training: class {c}",\n'
+                  '                    marker=dict(color=COLOURS[c], size=7, line=dict(width=1, color="white")))\n')
+        title = 'title += f": test accuracy {np.mean(predicted == labels[test]):.1%}"  # as printed above\n'
+    else:  # a regression: the points coloured by their target
+        points = ('fig.add_scatter(x=points[train, 0], y=points[train, 1], mode="markers", name="training points",\n'
+                  "                marker=dict(color=labels[train], colorscale=scale, cmin=low, cmax=high, size=7,\n"
+                  '                            line=dict(width=1, color="white")))\n')
+        title = ""
     return PageNotebook(
         "playground", f"data {data}, a {shape} network, {count(epochs, 'epoch')} trained",
         "## The playground\n\n"
@@ -349,7 +361,8 @@ def playground_notebook(code: str, dataset_label: str, sizes: Sequence[int], epo
         code,
         "What the network outputs over the whole plane, in the page's colours (one output unit: its value, orange "
         "where low, white half-way, blue where high; one unit per class: the class it picks, in that class's "
-        "colour), with the training points coloured the same way by their labels.",
+        "colour), with the training points coloured the same way by their labels"
+        + (", one legend entry per class as on the page." if classes else "."),
         f"""import plotly.graph_objects as go
 
 COLOURS = {json.dumps(list(PLAYGROUND_CLASS_COLORS))}  # the page's colours of classes 0, 1, 2, 3
@@ -359,22 +372,23 @@ out = model.predict(inputs(np.column_stack([g1.ravel(), g2.ravel()])), verbose=0
 if out.shape[1] == 1:  # one output unit: its value (a regression's targets reach -1)
     shade, low, high = out[:, 0], min(0.0, float(labels.min())), 1.0
     scale = [[0.0, COLOURS[0]], [0.5, "white"], [1.0, COLOURS[1]]]
-else:  # one unit per class: the class it picks
-    shade, low, high = out.argmax(axis=1), 0, out.shape[1] - 1
-    scale = [[k / high, COLOURS[k]] for k in range(out.shape[1])]
+else:  # one unit per class: the class it picks, each class a band of one colour (no blends between classes)
+    k = out.shape[1]
+    shade, low, high = out.argmax(axis=1), -0.5, k - 0.5
+    scale = [[edge / k, COLOURS[c]] for c in range(k) for edge in (c, c + 1)]
 fig = go.Figure(go.Heatmap(x=grid, y=grid, z=shade.reshape(g1.shape), colorscale=scale, zmin=low, zmax=high,
-                           opacity=0.6, colorbar_title="output"))
-fig.add_scatter(x=points[train, 0], y=points[train, 1], mode="markers", name="training points",
-                marker=dict(color=labels[train], colorscale=scale, cmin=low, cmax=high, size=7,
-                            line=dict(width=1, color="white")))
-fig.update_layout(title=f"The network's output after {{EPOCHS}} epoch(s)" + (" (untrained)" if EPOCHS == 0 else ""),
-                  xaxis_title="x₁", yaxis_title="x₂", yaxis_scaleanchor="x", xaxis_constrain="domain",
-                  {FIGURE_LAYOUT})
+                           opacity=0.6, showscale=out.shape[1] == 1, colorbar_title="output"))
+{points}title = f"The network's output after {{EPOCHS}} epoch(s)" + (" (untrained)" if EPOCHS == 0 else "")
+{title}fig.update_layout(title=title,
+                  xaxis=dict(title="x₁", range=[-BOX, BOX], constrain="domain"),
+                  yaxis=dict(title="x₂", range=[-BOX, BOX], scaleanchor="x"),
+                  legend=dict(orientation="h", y=-0.15, x=0), {FIGURE_LAYOUT})
 fig.show()
 """,
-        agreement=(f"it trains every epoch with the page's last settings. {settings_mix} So the losses "
+        agreement=(f"it trains every epoch with the page's last settings. {settings_mix} So the numbers "
                    "it prints differ from the page's." if settings_mix else
-                   "the losses it prints are the numbers the page showed."),
+                   f"the losses{' and the test accuracy' if classes else ''} it prints are the numbers the page "
+                   "showed."),
     )
 
 

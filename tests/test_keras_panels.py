@@ -198,6 +198,10 @@ def check_playground(at, out: str) -> None:
     assert f"{int(epoch):,}" == metric(at, "epoch")
     assert train_loss == pytest.approx(float(metric(at, "training loss")), abs=2e-4)  # Keras computes in float32
     assert test_loss == pytest.approx(float(metric(at, "test loss")), abs=2e-4)
+    if any(m.label == "test accuracy" for m in at.metric):  # classes (a regression has none)
+        assert f"{printed_numbers(out, 'test accuracy')[0]:.1f}%" == metric(at, "test accuracy")
+    else:
+        assert "accuracy" not in out
 
 
 # --- MNIST (its panel trains a network: run as a notebook in test_notebooks.py) ----------------------------------

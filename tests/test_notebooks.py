@@ -156,15 +156,18 @@ FIGURE_VARIANTS = [
 ]
 
 
-def run_in_process(key: str, settings: dict, deferred_downloads, monkeypatch, capsys=None):
-    """The page with ``settings``, its notebook, and the figure the notebook's cells drew (and, with ``capsys``, what
-    they printed), run in this process (Keras is imported once)."""
+def run_in_process(key: str, settings: dict, deferred_downloads, monkeypatch, capsys=None, clicks: tuple = ()):
+    """The page with ``settings`` (then the buttons ``clicks`` pressed), its notebook, and the figure the notebook's
+    cells drew (and, with ``capsys``, what they printed), run in this process (Keras is imported once)."""
     import plotly.graph_objects as go
 
     shown = []
     monkeypatch.setattr(go.Figure, "show", lambda fig, *args, **kwargs: shown.append(fig))
     _, at = rendered(key)
     panels.apply(at, settings)
+    for button in clicks:
+        at.button(key=button).click().run()
+        assert not at.exception
     nb = page_notebook(at, deferred_downloads)
     if capsys is not None:
         capsys.readouterr()
@@ -196,7 +199,7 @@ def test_the_figure_cell_draws_for_other_settings(key, settings, deferred_downlo
     if key == "playground":  # each class in the page's colour (a named scale drew class 1 of three white on white)
         from nnviz.figures.playground import CLASS_COLORS
 
-        assert [colour for _, colour in fig.data[0].colorscale] == list(CLASS_COLORS[:3])
+        assert [colour for _, colour in fig.data[0].colorscale] == [c for c in CLASS_COLORS[:3] for _ in (0, 1)]
     if key == "backprop":  # coloured as the page's 'Which weights matter' (they were the other way round)
         from nnviz.figures.backprop import NEGATIVE, POSITIVE
 
@@ -301,3 +304,46 @@ def test_the_activations_notebook_draws_the_pages_neuron_and_prints_the_step(set
         depth = settings["chain_depth"]
         assert f"Step (Heaviside): ∂a/∂x after {depth} layers = 0\n" in out
         assert panels.table_column(at, "activation")[-1] == "Step (Heaviside)"
+
+
+PLAYGROUND_FIGURE_STATES = [  # three classes; two (one sigmoid unit); a regression: after 4 epochs each
+    {"pg_dataset": "blobs3", "pg_seed": 3},
+    {"pg_dataset": "spiral", "pg_shape": "8,8,8", "pg_activation": "relu", "pg_optimizer": "adam", "pg_rate": 0.01,
+     "pg_noise": 10, "pg_seed": 3},
+    {"pg_dataset": "plane", "pg_noise": 20, "pg_seed": 2},
+]
+
+
+@pytest.mark.parametrize("settings", PLAYGROUND_FIGURE_STATES, ids=lambda s: s["pg_dataset"])
+def test_the_playground_notebook_prints_the_test_accuracy_and_draws_each_class_in_its_colour(
+        settings, deferred_downloads, monkeypatch, capsys):
+    """The page shows the test accuracy where there are classes: the notebook prints it (and its figure's title says
+    it); it printed only the losses. Each class is one colour, as on the page: the notebook's colour bar of three
+    classes ran from one colour to the next through their blends, and its points were one legend entry, 'training
+    points', where the page has 'training: class 0/1/2'."""
+    from nnviz.figures.playground import CLASS_COLORS
+
+    at, _, fig, out = run_in_process("playground", settings, deferred_downloads, monkeypatch, capsys,
+                                     clicks=("pg_step",) * 4)
+    shown = {m.label: m.value for m in at.metric}
+    assert shown["epoch"] == "4"
+    page_points = [t for t in figures(at)["pg_figure"]["data"]
+                   if t.get("name", "").startswith("training:") or t.get("name") == "training points"]
+    points = [t for t in fig.data if t.type == "scatter"]
+    assert [t.name for t in points] == [t["name"] for t in page_points]
+    if "test accuracy" in shown:  # classes
+        assert f"test accuracy {shown['test accuracy']}\n" in out
+        assert fig.layout.title.text.endswith(f"test accuracy {shown['test accuracy']}")
+        assert [t.marker.color for t in points] == [t["marker"]["color"] for t in page_points]
+    if len(points) > 2:  # one output unit per class (two classes: one sigmoid unit, its value orange-white-blue)
+        heatmap, classes = fig.data[0], len(points)
+        assert heatmap.showscale is False  # the page has no colour bar; its legend names the classes
+        # each class's value (0, 1, …) falls inside a band of its own colour, away from the band's edges
+        for c in range(classes):
+            where = (c - heatmap.zmin) / (heatmap.zmax - heatmap.zmin)
+            below = [colour for edge, colour in heatmap.colorscale if edge <= where - 0.5 / classes + 1e-9]
+            above = [colour for edge, colour in heatmap.colorscale if edge >= where + 0.5 / classes - 1e-9]
+            assert below[-1] == above[0] == CLASS_COLORS[c]
+    if "test accuracy" not in shown:  # a regression: no accuracy, on the page or in the notebook
+        assert "accuracy" not in out and "accuracy" not in fig.layout.title.text
+    assert list(fig.layout.xaxis.range) == list(fig.layout.yaxis.range) == figures(at)["pg_figure"]["layout"]["xaxis2"]["range"]

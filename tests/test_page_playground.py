@@ -254,7 +254,7 @@ def test_the_keras_code_for_own_points_reads_the_file_as_the_page_did(tmp_path):
     out = subprocess.run([sys.executable, "panel.py"], cwd=tmp_path, capture_output=True, text=True, timeout=240 * HANG_FACTOR, check=False)
     assert out.returncode == 0, out.stderr[-2000:]
     assert f"training loss {done.train_loss[-1]:.4g}, test loss {done.test_loss[-1]:.4g}" in out.stdout
-    assert "picture of 2" in out.stdout  # the output over the plane and the training points
+    assert "picture of 3" in out.stdout  # the output over the plane and the training points of each class
 
 
 def test_train_the_same_in_keras_overlays_equal_losses(at):
