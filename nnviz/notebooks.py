@@ -93,20 +93,6 @@ def _numbers(values: Sequence[float]) -> str:
     return ", ".join(f"{v:g}" for v in values)
 
 
-def _line_code(model: str, name: str) -> str:
-    """Plotly code that adds to ``fig`` the line w1·x1 + w2·x2 + b = 0 of the one-unit ``model`` (a Keras model
-    variable), drawn where the points ``X`` are."""
-    return f"""(w1, w2), b = {model}.layers[0].get_weights()[0].ravel(), {model}.layers[0].get_weights()[1][0]
-x1 = np.linspace(X[:, 0].min() - 0.5, X[:, 0].max() + 0.5, 50)
-if w2 != 0:  # the line w1·x1 + w2·x2 + b = 0, drawn where the data are
-    x2 = -(w1 * x1 + b) / w2
-    keep = (x2 >= X[:, 1].min() - 1) & (x2 <= X[:, 1].max() + 1)
-    fig.add_scatter(x=x1[keep], y=x2[keep], mode="lines", name="{name}", line=dict(color="black"))
-elif w1 != 0:
-    fig.add_vline(x=-b / w1, line_color="black")
-"""
-
-
 # --- the pages ----------------------------------------------------------------------------------------------
 
 
@@ -125,20 +111,52 @@ def perceptron_notebook(code: str, dataset: str, w: Sequence[float], b: float,
         "gradient (it is 0 almost everywhere), so Keras cannot train it; a smooth sigmoid instead of the step "
         "gives a neuron that gradient descent can train.",
         code,
-        "The data, the line $\\mathbf{w}\\cdot\\mathbf{x} + b = 0$ of your weights (class 1 on the side where "
-        "$\\mathbf{w}\\cdot\\mathbf{x} + b \\ge 0$), and the points it gets wrong (crosses).",
+        "The page's figure: the data, the line $\\mathbf{w}\\cdot\\mathbf{x} + b = 0$ of your weights with each "
+        "side shaded in the colour of the class the perceptron says there (class 1 where "
+        "$\\mathbf{w}\\cdot\\mathbf{x} + b \\ge 0$), the weight vector $\\mathbf{w}$ (perpendicular to the line, "
+        "pointing to the class-1 side), and the points it gets wrong, circled.",
         f"""import plotly.graph_objects as go
 
-fig = go.Figure()
 NAMES = {json.dumps(list(class_names), ensure_ascii=False)}  # of labels 0 and 1
-for label, colour in ((0, "{CLASS_COLORS[0]}"), (1, "{CLASS_COLORS[1]}")):  # as on the page: class 1 (z ≥ 0) blue
-    for wrong in (False, True):
-        pick = (y == label) & ((y_hat != y) == wrong)
-        if pick.any():  # no legend entry for a group without points
-            fig.add_scatter(x=X[pick, 0], y=X[pick, 1], mode="markers", name=NAMES[label] + (", wrong" if wrong else ""),
-                            marker=dict(color=colour, size=10, symbol="x" if wrong else "circle"))
-{_line_code("perceptron", "w·x + b = 0")}fig.update_layout(title=f"misclassified: {{np.sum(y_hat != y)}} of {{len(y)}}", xaxis_title="{axes[0]}",
-                  yaxis_title="{axes[1]}", {FIGURE_LAYOUT})
+COLOURS = ["{CLASS_COLORS[0]}", "{CLASS_COLORS[1]}"]  # as on the page: class 1 (z ≥ 0) blue
+lo, hi = X.min(axis=0), X.max(axis=0)
+pad = np.maximum(0.15 * (hi - lo), 0.5)  # the page's frame: the data and a margin
+(x0, y0), (x1, y1) = lo - pad, hi + pad
+(w1, w2), b = perceptron.layers[0].get_weights()[0].ravel(), perceptron.layers[0].get_weights()[1][0]
+norm = np.hypot(w1, w2)
+fig = go.Figure()
+if norm > 0:  # each side of the line in the colour of its class
+    n = np.array([w1, w2]) / norm  # the line's unit normal, pointing to the side where w·x + b ≥ 0
+    along, p = np.array([-n[1], n[0]]), -b / norm * n  # the line's direction, and its point nearest (0, 0)
+    far = 1000 * (x1 - x0 + y1 - y0)  # far beyond the frame: the axes cut what lies outside
+    for sign, colour in ((-1, COLOURS[0]), (1, COLOURS[1])):
+        side = [p - far * along, p + far * along, p + far * (along + sign * n), p - far * (along - sign * n)]
+        fig.add_scatter(x=[c[0] for c in side], y=[c[1] for c in side], fill="toself", fillcolor=colour,
+                        opacity=0.13, mode="lines", line_width=0, hoverinfo="skip", showlegend=False)
+else:  # w = 0: no line, the whole plane is one class (class 1 if b ≥ 0)
+    fig.add_shape(type="rect", x0=x0, x1=x1, y0=y0, y1=y1, fillcolor=COLOURS[int(b >= 0)], opacity=0.13, line_width=0)
+for label, symbol in ((0, "circle"), (1, "square")):
+    fig.add_scatter(x=X[y == label, 0], y=X[y == label, 1], mode="markers", name=NAMES[label],
+                    marker=dict(color=COLOURS[label], symbol=symbol, size=11, line=dict(color="white", width=1)))
+wrong = y_hat != y
+if wrong.any():
+    fig.add_scatter(x=X[wrong, 0], y=X[wrong, 1], mode="markers", name=f"misclassified ({{wrong.sum()}})",
+                    marker=dict(symbol="circle-open", size=22, color="{VERMILION}", line_width=3), hoverinfo="skip")
+if norm > 0:
+    ends = [p - far * along, p + far * along]
+    fig.add_scatter(x=[e[0] for e in ends], y=[e[1] for e in ends], mode="lines", name="boundary w·x + b = 0",
+                    line=dict(color="black", width=3))
+    middle = np.array([(x0 + x1) / 2, (y0 + y1) / 2])
+    middle -= (middle @ n + b / norm) * n  # the line's point nearest the frame's middle: the arrow w starts there
+    tip = np.clip(middle + 0.18 * min(x1 - x0, y1 - y0) * n, [x0, y0], [x1, y1])
+    if x0 <= middle[0] <= x1 and y0 <= middle[1] <= y1:
+        fig.add_annotation(x=tip[0], y=tip[1], ax=middle[0], ay=middle[1], axref="x", ayref="y", text="w",
+                           arrowhead=3, arrowsize=1.5, arrowwidth=3, arrowcolor="{VERMILION}",
+                           font=dict(size=18, color="{VERMILION}"), xanchor="left", yanchor="bottom")
+fig.update_layout(title=f"misclassified: {{wrong.sum()}} of {{len(y)}}",
+                  xaxis=dict(title="{axes[0]}", range=[x0, x1], zeroline=False, constrain="domain"),
+                  yaxis=dict(title="{axes[1]}", range=[y0, y1], zeroline=False, scaleanchor="x", constrain="domain"),
+                  legend=dict(orientation="h", y=-0.18, x=0), {FIGURE_LAYOUT})
 fig.show()
 """,
         packages,

@@ -193,8 +193,8 @@ def test_the_figure_cell_draws_for_other_settings(key, settings, deferred_downlo
                        and not t["name"].startswith("misclassified")]
         names = [t["name"] for t in page_points]  # the page's legend: the classes' names (the notebook's said class 0/1)
         assert len(names) == 2 and [t["marker"]["color"] for t in page_points] == list(CLASS_COLORS)
-        points = [t for t in fig.data if t.name.split(", wrong")[0] in names]
-        assert {t.name.split(", wrong")[0]: t.marker.color for t in points} == dict(zip(names, CLASS_COLORS))
+        points = [t for t in fig.data if t.name in names]
+        assert {t.name: t.marker.color for t in points} == dict(zip(names, CLASS_COLORS))
         assert fig.layout.xaxis.title.text == figures(at)["perc_boundary"]["layout"]["xaxis"]["title"]["text"]
     if key == "playground":  # each class in the page's colour (a named scale drew class 1 of three white on white)
         from nnviz.figures.playground import CLASS_COLORS
@@ -347,3 +347,43 @@ def test_the_playground_notebook_prints_the_test_accuracy_and_draws_each_class_i
     if "test accuracy" not in shown:  # a regression: no accuracy, on the page or in the notebook
         assert "accuracy" not in out and "accuracy" not in fig.layout.title.text
     assert list(fig.layout.xaxis.range) == list(fig.layout.yaxis.range) == figures(at)["pg_figure"]["layout"]["xaxis2"]["range"]
+
+
+PERCEPTRON_FIGURE_STATES = [  # the review's XOR (its wrong point (1, 1)) and noisy blobs (10 wrong); Iris; w = 0
+    {"perc_dataset": "XOR", "perc_w1": 1.0, "perc_w2": 1.0, "perc_b": -0.5},
+    {"perc_dataset": "Noisy, overlapping blobs", "perc_seed": 7, "perc_w1": 1.5, "perc_w2": -0.8, "perc_b": 0.3},
+    {"perc_w1": -1.0, "perc_w2": -1.0, "perc_b": 3.2},
+    {"perc_dataset": "AND", "perc_w1": 0.0, "perc_w2": 0.0, "perc_b": 1.0},
+]
+
+
+@pytest.mark.parametrize("settings", PERCEPTRON_FIGURE_STATES)
+def test_the_perceptron_notebook_draws_the_pages_figure(settings, deferred_downloads, monkeypatch):
+    """The page's figure: the sides of the line shaded in their class's colour, class 1 as squares, each wrong point
+    ringed in vermilion ('misclassified (n)'), the line and its w arrow, the axes fixed to the data. The notebook drew
+    every point as a circle, the wrong ones as crosses in their class colour ('0 (false), wrong'), and let plotly
+    range the axes over its line (XOR: x₂ down to -1 where the page stops at -0.5)."""
+    at, _, fig, _ = run_in_process("perceptron", settings, deferred_downloads, monkeypatch)
+    page = figures(at)["perc_boundary"]
+
+    def markers(traces):
+        return [(t["name"], t["marker"]["color"], t["marker"].get("symbol"), t["marker"]["size"]) for t in traces
+                if t.get("mode") == "markers"]
+
+    assert markers(fig.to_plotly_json()["data"]) == markers(page["data"])
+    for notebook_points, page_points in zip([t for t in fig.data if t.mode == "markers"],
+                                            [t for t in page["data"] if t.get("mode") == "markers"]):
+        np.testing.assert_allclose(notebook_points.x, values(page_points["x"]))
+        np.testing.assert_allclose(notebook_points.y, values(page_points["y"]))
+    lines = [(t.name, {"black": "#000000"}.get(t.line.color)) for t in fig.data
+             if t.mode == "lines" and t.showlegend is not False]
+    assert lines == [(t["name"], t["line"]["color"]) for t in page["data"]
+                     if t.get("mode") == "lines" and t.get("showlegend", True)]
+    if settings["perc_w1"] or settings["perc_w2"]:
+        regions = [(t.fillcolor, t.opacity) for t in fig.data if t.fill == "toself"]
+        assert regions == [(t["fillcolor"], t["opacity"]) for t in page["data"] if t.get("fill") == "toself"]
+        assert [(a.text, a.arrowcolor) for a in fig.layout.annotations] == \
+            [(a["text"], a["arrowcolor"]) for a in page["layout"].get("annotations", [])]
+    for axis in ("xaxis", "yaxis"):
+        assert list(fig.layout[axis].range) == pytest.approx(page["layout"][axis]["range"])
+        assert fig.layout[axis].title.text == page["layout"][axis]["title"]["text"]
