@@ -225,18 +225,22 @@ def sgd_notebook(code: str, learning_rate: float, batch_size: int, epochs: int, 
         code,
         "The loss surface $L(w, b)$ on the 200 points and the path of each method from the start (ring), as on "
         "the page: its colours, its names and its frame. A path that leaves the frame (a large η can send the "
-        "stochastic one out) goes on outside it: zoom out to follow it.",
+        "stochastic one out) is drawn up to there, as on the page: `paths` holds all of it.",
         f"""import plotly.graph_objects as go
 
 NAMES = {json.dumps(names, ensure_ascii=False)}  # as the page's legend calls them
 COLOURS = {json.dumps(colours)}
-ws, bs = np.linspace({w0}, {w1}, 60), np.linspace({b0}, {b1}, 60)  # the page's frame
+low, high = np.array([{w0}, {b0}]), np.array([{w1}, {b1}])  # the page's frame: (w, b) from, to
+ws, bs = np.linspace(low[0], high[0], 60), np.linspace(low[1], high[1], 60)
 z = ws[None, :, None] * x.ravel() + bs[:, None, None]  # z for every (b, w) and point
 surface = np.mean(np.logaddexp(0, z) - y.ravel() * z, axis=-1)  # binary cross-entropy of σ(z)
 fig = go.Figure(go.Contour(x=ws, y=bs, z=surface, colorscale="Blues", reversescale=True, ncontours=25, opacity=0.85,
                            contours_coloring="heatmap", line=dict(color="white", width=0.5), showscale=False,
                            name="loss"))
 for method, path in paths.items():
+    outside = np.any((path < low - 0.25 * (high - low)) | (path > high + 0.25 * (high - low)), axis=1)
+    if outside.any():  # as on the page: drawn up to where it leaves the frame (and a margin)
+        path = path[:np.argmax(outside) + 1]
     short = len(path) <= 100  # arrowheads show the way along a short path; dots along a long one
     fig.add_scatter(x=path[:, 0], y=path[:, 1], mode="lines+markers", name=NAMES[method],
                     line=dict(color=COLOURS[method], width=3),
