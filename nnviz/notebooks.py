@@ -295,7 +295,7 @@ for layer, (d_kernel, d_bias) in enumerate(zip(gradients[0::2], gradients[1::2])
     for j, g in enumerate(d_bias.numpy()):
         names.append(f"b({{layer}})_{{j + 1}}")
         values.append(g)
-fig = go.Figure(go.Bar(x=names, y=values, marker_color=["{POSITIVE}" if v > 0 else "{NEGATIVE}" for v in values]))
+fig = go.Figure(go.Bar(x=names, y=values, marker_color=["{POSITIVE}" if v >= 0 else "{NEGATIVE}" for v in values]))
 fig.update_layout(title=f"∂L/∂θ for every weight and bias (L = {{float(loss):.4f}})", xaxis_title="parameter",
                   yaxis_title="∂L/∂θ", {FIGURE_LAYOUT})
 fig.show()

@@ -144,13 +144,15 @@ def test_the_mnist_notebook_trains_the_pages_network(deferred_downloads, tmp_pat
 
 
 # The figure cells' other branches, run in this process (Keras is imported once): the step (no gradient), a
-# vertical perceptron line, a mini-batch of 4, a softmax output over three classes, the largest step size.
+# vertical perceptron line, a mini-batch of 4, gradients of 0, a softmax output over three classes, the largest step
+# size.
 FIGURE_VARIANTS = [
     ("activations", {"neuron_act": "step", "neuron_w": -2.0, "act_range": (-3.0, 12.5)}),
     ("perceptron", {"perc_dataset": "XOR", "perc_w1": 1.0, "perc_w2": 0.0, "perc_b": -0.5}),
     ("perceptron", {}),  # the Iris petals, whose classes have names
     ("gradient_descent", {"gd3_lr": 5.0, "gd3_batch": 1, "gd3_epochs": 1}),
     ("backprop", {"bp_batch": 4}),
+    ("backprop", {"bp_activation": "relu", "bp_seed": 4, "bp_label": 0}),  # a unit off: gradients of exactly 0
     ("playground", {"pg_dataset": "blobs3"}),
     ("softmax", {"sm_classes": 10, "sm_temperature": 0.05}),
 ]
@@ -204,7 +206,10 @@ def test_the_figure_cell_draws_for_other_settings(key, settings, deferred_downlo
         from nnviz.figures.backprop import NEGATIVE, POSITIVE
 
         colours = list(fig.data[0].marker.color)
-        assert colours == [POSITIVE if v > 0 else NEGATIVE for v in fig.data[0].y] and len(set(colours)) == 2
+        # a gradient of exactly 0 in the page's positive colour, as its edges (it got the negative one)
+        assert colours == [POSITIVE if v >= 0 else NEGATIVE for v in fig.data[0].y] and len(set(colours)) == 2
+        if settings.get("bp_activation") == "relu":
+            assert 0 in list(fig.data[0].y)
     if key == "softmax":  # the same bars as the page's probability chart: values, and the predicted class marked
         page_bars = figures(at)["sm_bars"]["data"][1]
         assert fig.data[0].y == pytest.approx(values(page_bars["y"]), abs=1e-6)
