@@ -215,16 +215,17 @@ def sigmoid_of_the_gap() -> None:
         name = "your logits" if now.n_classes == 2 else "your z₀ and z₁ alone"
         ui.show_figure(figs.two_class_figure(gaps, sm.two_class_softmax(gaps), act.sigmoid(gaps), gap, two_only,
                                              name), key="sm_two_class")
+    # with more classes the point is z₀ and z₁ alone: the bars above share p among all the classes (one Markdown
+    # element either way: T reruns this section with seven others)
+    more = (f"\n\nWith {now.n_classes} classes the bars above give p₁ = {now.probs[1]:.3f}: the other classes take "
+            f"their share. With z₀ and z₁ alone it would be σ({gap:.2f}) = {two_only:.3f}, the point here."
+            if now.n_classes > 2 else "")
     with text:
         st.markdown(
             f"Your first two logits give $(z_1 - z_0)/T = {gap:.2f}$. For a yes/no problem a single sigmoid unit "
             "(`Dense(1, activation=\"sigmoid\")` with `binary_crossentropy`) is the same model with one output "
-            "fewer. Softmax generalises it to more classes that exclude each other."
+            "fewer. Softmax generalises it to more classes that exclude each other." + more
         )
-        if now.n_classes > 2:  # the point is z₀ and z₁ alone: the bars above share p among all the classes
-            st.caption(f"With {now.n_classes} classes the bars above give p₁ = {now.probs[1]:.3f}: the other "
-                       f"classes take their share. With z₀ and z₁ alone it would be σ({gap:.2f}) = {two_only:.3f}, "
-                       "the point here.")
 
 
 # --- 6. Numerical stability ----------------------------------------------------------------------------
