@@ -169,7 +169,7 @@ class PageLinks:
         self.last_page: str | None = None  # the URL path of the last page run
         self.presets: dict[str, dict[str, object]] = {}  # 'Try this' button key -> the values it sets
         self.moment: dict[str, int | None] = {}  # the lecture-plan moment the page was opened as
-        self.unwritten: set[str] = set()  # preset widgets not yet drawn this session: their link needs a run more
+        self.unwritten: set[str] = set()  # preset widgets not drawn before: after_page writes them into the link
 
 
 def _page_links() -> PageLinks:
