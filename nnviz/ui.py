@@ -294,8 +294,15 @@ def ignored_link_settings(arrived: dict[str, list[str]], bound: dict[str, object
             if now.get_all(name) != values:
                 ignored.append(f"{shown} (out of range: {','.join(now.get_all(name))} used)")
         elif not _asks_for_default(bound[name], values):
-            ignored.append(f"{shown} (not a valid value)")
+            ignored.append(f"{shown} (not a valid value{_choices(bound[name])})")
     return ignored
+
+
+def _choices(metadata) -> str:
+    """'; the choices: SGD, Adam, RMSprop' for a widget with options (a link names them as the page labels them:
+    'Adam', not 'adam'), else ''."""
+    options = getattr(metadata, "formatted_options", None)
+    return f"; the choices: {listed([str(o) for o in options], separator=', ')}" if options else ""
 
 
 def hide_names(values: list[str]) -> frozenset[str]:

@@ -177,6 +177,8 @@ def test_a_value_out_of_range_or_unknown_is_named_in_the_notice():
     for part in ("sm_classes=12", "sm_temperature=abc", "sm_true=class 7", "bogus=1"):
         assert part in said, said
     assert "sm_shift" not in said  # a valid value: taken
+    # a choice named otherwise than the page labels it: the notice says what the choices are
+    assert "sm_true=class 7 (not a valid value; the choices: class 0, class 1, class 2)" in said, said
     assert at.slider(key="sm_shift").value == 20.0 and at.slider(key="sm_classes").value == 3
     # a value equal to the default is no error (Streamlit removes it from the URL: links stay short)
     assert notice(opened("softmax", {"sm_classes": "3", "sm_temperature": "1"})) == ""
