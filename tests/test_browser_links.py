@@ -209,8 +209,12 @@ def test_a_lecture_mode_link_opened_on_a_phone_shows_the_page_at_its_usual_sizes
     try:
         page = context.new_page()
         page.goto(f"{server_url}/{PAGE_PATHS['backprop']}?lecture_mode=true")
-        page.wait_for_function(f"() => ({root_font})() === '16px'", timeout=10_000 * HANG_FACTOR)
+        # the first run draws for the projector (the server does not know the screen yet), the run the screen-size
+        # component asks for draws for the phone: its data says what the server knows (16 px: also before any style)
+        page.wait_for_function("() => window.__nnvizScreen && window.__nnvizScreen.data.small === true",
+                               timeout=10_000 * HANG_FACTOR)
         wait_until_idle(page)
+        assert page.evaluate(root_font) == "16px"
         assert page.evaluate(title_lines) == 1
         assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth + 1")
         diagram = page.locator(".st-key-bp_diagram .main-svg").first.bounding_box()
@@ -224,6 +228,7 @@ def test_a_lecture_mode_link_opened_on_a_phone_shows_the_page_at_its_usual_sizes
         page.locator("[data-testid='stExpandSidebarButton']").click()
         assert "lecture_mode=true" in copied_link(page)
         page.set_viewport_size({"width": 1280, "height": 720})
+        page.wait_for_function("() => window.__nnvizScreen.data.small === false", timeout=10_000 * HANG_FACTOR)
         page.wait_for_function(f"() => ({root_font})() === '20px'", timeout=10_000 * HANG_FACTOR)
         wait_until_idle(page)
         assert exceptions_on(page) == []
