@@ -145,7 +145,6 @@ def temperature_curves() -> None:
                   help=f"0 = certain, ln {now.n_classes} = {np.log(now.n_classes):.3f} = uniform")
 
 
-
 # --- 3. Shift invariance ---------------------------------------------------------------------------
 def shift_invariance() -> None:
     controls, text = ui.section("Adding the same number to every logit changes nothing")

@@ -21,7 +21,7 @@ from nnviz.figures.losses import TRAINING_STYLES
 from nnviz.figures.perceptron import CLASS_COLORS
 from nnviz.figures.playground import CLASS_COLORS as PLAYGROUND_CLASS_COLORS
 from nnviz.figures.softmax import P_AXIS_TOP
-from nnviz.figures.style import BLUE, GREEN, GREY, ORANGE, VERMILION
+from nnviz.figures.style import BLUE, GREY, ORANGE, VERMILION, line_style
 from nnviz.formatting import count
 from nnviz.keras_code import float_literal
 
@@ -209,7 +209,7 @@ def sgd_notebook(code: str, learning_rate: float, batch_size: int, epochs: int, 
     """``box``: the page's frame (w from, w to, b from, b to); ``labels``: the page's names of full-batch,
     mini-batch and stochastic GD (with their batch sizes)."""
     names = dict(zip(("full batch", "mini-batch", "stochastic"), labels))  # the Keras code's names -> the page's
-    colours = dict(zip(names, (ORANGE, GREEN, VERMILION)))  # the page's paths 1-3 (figures.style.line_style)
+    colours = {method: line_style(i + 1)["color"] for i, method in enumerate(names)}  # the page's paths 1-3
     w0, w1, b0, b1 = (float_literal(v) for v in box)
     return PageNotebook(
         "gradient_descent",

@@ -82,7 +82,7 @@ def lecture_mode() -> bool:
     return lecture_mode_switched_on() and not small_screen()
 
 
-SMALL_SCREEN_BELOW = 640  # px of the window's width: where Streamlit puts columns one under the other
+WIDE = 640  # px of the window's width: Streamlit stacks columns below it; narrower is a small screen (a phone)
 # Tells the server when the window is narrower than data.below (on mounting, and when a resize crosses it); only a
 # change is sent, so a wide screen costs no rerun
 _SCREEN_JS = """
@@ -108,14 +108,14 @@ _SCREEN = st.components.v2.component("nnviz_screen", js=_SCREEN_JS)
 
 
 def small_screen() -> bool:
-    """True when the browser said that its window is narrower than SMALL_SCREEN_BELOW (a phone)."""
+    """True when the browser said that its window is narrower than WIDE (a phone)."""
     state = st.session_state.get(SCREEN_KEY)
     return bool(state and state.get("small"))
 
 
 def _screen_size() -> None:
     """Mount the component that tells the server whether the screen is small (a change reruns the page)."""
-    _SCREEN(key=SCREEN_KEY, data={"below": SMALL_SCREEN_BELOW, "small": small_screen()}, default={"small": False},
+    _SCREEN(key=SCREEN_KEY, data={"below": WIDE, "small": small_screen()}, default={"small": False},
             on_small_change=lambda: None, height=0)
 
 
@@ -142,7 +142,7 @@ def sidebar() -> None:
     with st.sidebar:
         st.toggle("Lecture mode", key=LECTURE_MODE_KEY, bind="query-params",
                   help="Larger text and figures for a projector in a lecture hall (in a link: ?lecture_mode=true). "
-                       "A screen narrower than 640 px (a phone) shows the page at its usual sizes.")
+                       f"A screen narrower than {WIDE} px (a phone) shows the page at its usual sizes.")
         _screen_size()
     st.html(f"<style>{PAGE_CSS}{LECTURE_CSS if lecture_mode() else ''}</style>")  # one element: see try_this
 
@@ -356,7 +356,6 @@ MOMENT_BAR_KEY = "moment_bar"
 # the bar stays at the top of the window (under Streamlit's header) while the page scrolls to the moment's element:
 # the wrapper of the container above the page sticks (a sticky element stays inside its parent, and the bar's and
 # that container's are only as tall as they are); not on a phone, where its columns stack into a seventh of the screen
-WIDE = 640  # px: Streamlit stacks columns below this width
 MOMENT_BAR_CSS = (f"@media (min-width: {WIDE}px) {{[data-testid='stLayoutWrapper']:has(> .st-key-{PAGE_TOP_KEY} "
                   f".st-key-{MOMENT_BAR_KEY}) {{position: sticky; top: 3.75rem; z-index: 990; background: white;"
                   " border-bottom: 1px solid #E6EAF1;}}"
@@ -509,7 +508,7 @@ def after_page(page, arrived: dict[str, list[str]] | None, top, notice) -> None:
     if hidden:
         st.html(f"<style>{hide_css(hidden)}</style>")
     if links.unwritten:  # a preset's widgets drawn for the first time, now that Streamlit knows them
-        _write_to_link({key: st.session_state[key] for key in links.unwritten if key in st.session_state})
+        _write_to_link({key: st.session_state[key] for key in links.unwritten if key in st.session_state}, bound)
         links.unwritten.clear()
     with st.sidebar:
         st.button("Reset this page", key="nnviz_reset", on_click=reset_page, args=(page.url_path,),
@@ -1012,21 +1011,19 @@ def apply_preset(values: Mapping[str, object]) -> None:
     _page_links().unwritten.update(key for key in values if key not in bound)
 
 
-def _write_to_link(values: Mapping[str, object]) -> None:
-    """Write these values of URL-bound widgets (drawn in this session) into the address bar, as Streamlit writes
-    them (a value equal to the widget's default leaves the link)."""
-    state = _session_state()
-    metadata = state._new_widget_state.widget_metadata
+def _write_to_link(values: Mapping[str, object], bound: Mapping[str, object]) -> None:
+    """Write these values of URL-bound widgets (``bound``: as ``_bound_widgets``) into the address bar, as Streamlit
+    writes them (a value equal to the widget's default leaves the link)."""
+    query_params = _session_state().query_params
     for key, value in values.items():
-        binding = state.query_params._bindings_by_param.get(key)
-        widget = metadata.get(binding.widget_id) if binding else None
+        widget = bound.get(key)
         if widget is None:
             continue
+        serialized = widget.serializer(value)
         if value == widget.deserializer(None):
-            state.query_params.remove_param(key)
-        elif not state.query_params.stored_param_matches_corrected_value(key, widget.serializer(value),
-                                                                           widget.value_type):
-            state.query_params.set_corrected_value(key, widget.serializer(value), widget.value_type)
+            query_params.remove_param(key)
+        elif not query_params.stored_param_matches_corrected_value(key, serialized, widget.value_type):
+            query_params.set_corrected_value(key, serialized, widget.value_type)
 
 
 def try_this(prompts: Sequence[str | Experiment], page_key: str) -> None:

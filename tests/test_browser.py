@@ -742,6 +742,20 @@ LARGEST_NETWORK = ("bp_layers=4&bp_units=4&bp_outputs=3+softmax+units&bp_activat
                    "&bp_x1=10&bp_x2=-10&bp_label=class+2&bp_step=5")
 
 
+# Whether every text of the backprop diagram lies inside it, left to right (the output layer's δ, o₁, were cut)
+DIAGRAM_TEXT_INSIDE = """() => { const svg = document.querySelector('.st-key-bp_diagram .main-svg');
+    const box = svg.getBoundingClientRect();
+    return [...svg.querySelectorAll('text')].filter(t => t.textContent.trim()).every(t => {
+        const r = t.getBoundingClientRect();
+        return r.left >= box.left - 1 && r.right <= box.right + 1; }); }"""
+
+
+def phone_context(browser):
+    """A browser context as a phone: 390×844, touch, no hover."""
+    return new_context(browser, viewport={"width": 390, "height": 844}, device_scale_factor=1, is_mobile=True,
+                       has_touch=True)
+
+
 def test_the_largest_backprop_network_stays_readable_in_lecture_mode(server_url, browser):
     """4 hidden layers of 4 units and 3 outputs: 68 edges. The diagram writes a weight on an edge only where it covers
     no unit and no other label (the rest on hover, said under it), z and δ fit beside their units, and the output
@@ -753,12 +767,7 @@ def test_the_largest_backprop_network_stays_readable_in_lecture_mode(server_url,
         assert page.evaluate(READABLE) == {"cut": [], "small": [], "overlaps": [], "light": []}
         diagram = page.locator(".st-key-bp_diagram")
         expect(diagram.get_by_text("Hover over an edge for a weight not written on it.")).to_be_visible()
-        inside = page.evaluate("""() => { const svg = document.querySelector('.st-key-bp_diagram .main-svg');
-            const box = svg.getBoundingClientRect();
-            return [...svg.querySelectorAll('text')].filter(t => t.textContent.trim()).every(t => {
-                const r = t.getBoundingClientRect();
-                return r.left >= box.left - 1 && r.right <= box.right + 1; }); }""")
-        assert inside, "every text of the diagram lies inside it (the output layer's δ was cut at the right)"
+        assert page.evaluate(DIAGRAM_TEXT_INSIDE), "every text of the diagram lies inside it (the output layer's δ was cut)"
         assert exceptions_on(page) == []
 
 
@@ -865,8 +874,7 @@ EDGES_THROUGH_LABELS = """() => {
 def test_a_phone_shows_every_page_without_scrolling_sideways(server_url, browser, name):
     """... and without Plotly's toolbar on the figures drawn in place: a screen without hover shows it all the time,
     over titles, legends and labels (seven pages)."""
-    context = new_context(browser, viewport={"width": 390, "height": 844}, device_scale_factor=1, is_mobile=True,
-                          has_touch=True)
+    context = phone_context(browser)
     try:
         page = context.new_page()
         page.goto(f"{server_url}/{PAGE_PATHS[name]}")
@@ -901,8 +909,7 @@ def test_the_playground_on_a_phone_stacks_its_plane_under_the_network_without_a_
     """On a phone its figure put the network, the plane and the loss side by side: the plane ~115 px wide, and Plotly's
     toolbar (always shown on a touch screen) over the 'output' title. The screen-size component tells the server the
     screen is small: the plane then stands under the network, most of the phone's width, with no toolbar."""
-    context = new_context(browser, viewport={"width": 390, "height": 844}, device_scale_factor=1, is_mobile=True,
-                          has_touch=True)
+    context = phone_context(browser)
     plane = """() => { const c = document.querySelector('.st-key-pg_figure .js-plotly-plot'), l = c && c._fullLayout;
         if (!l || !l.xaxis2) return {width: 0};
         const legend = c.querySelector('.legend').getBoundingClientRect(), box = c.getBoundingClientRect();

@@ -9,7 +9,7 @@ import urllib.parse
 
 import pytest
 from conftest import HANG_FACTOR, new_context, sample_in_ci
-from test_browser import PAGE_PATHS, exceptions_on, wait_until_idle
+from test_browser import DIAGRAM_TEXT_INSIDE, PAGE_PATHS, exceptions_on, phone_context, wait_until_idle
 
 PAGES = [name for name in PAGE_PATHS if name != "home"]
 NOTICE = "This link asked for settings the page could not use"
@@ -195,8 +195,7 @@ def test_a_lecture_mode_link_opened_on_a_phone_shows_the_page_at_its_usual_sizes
     """A link copied from the projector carries lecture_mode=true; on a phone its projector sizes broke the title
     ("Backpropagat" / "ion") and cut the diagram's labels. Below 640 px the page is drawn at its usual sizes, Lecture
     mode stays switched on (and in the link), and the same window made wide draws it for the projector again."""
-    context = new_context(browser, viewport={"width": 390, "height": 844}, device_scale_factor=1, is_mobile=True,
-                          has_touch=True)
+    context = phone_context(browser)
     root_font = "() => getComputedStyle(document.documentElement).fontSize"
     title_lines = """() => { const walker = document.createTreeWalker(document.querySelector('h1'), NodeFilter.SHOW_TEXT);
         const tops = new Set();
@@ -219,11 +218,7 @@ def test_a_lecture_mode_link_opened_on_a_phone_shows_the_page_at_its_usual_sizes
         assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth + 1")
         diagram = page.locator(".st-key-bp_diagram .main-svg").first.bounding_box()
         assert diagram["height"] < 600, diagram  # 560 px plus its header in Lecture mode; ~450 px on a phone
-        inside = page.evaluate("""() => { const svg = document.querySelector('.st-key-bp_diagram .main-svg');
-            const box = svg.getBoundingClientRect();
-            return [...svg.querySelectorAll('text')].filter(t => t.textContent.trim()).every(t => {
-                const r = t.getBoundingClientRect(); return r.left >= box.left - 1 && r.right <= box.right + 1; }); }""")
-        assert inside, "every text of the diagram inside it (o₁ was cut at the right)"
+        assert page.evaluate(DIAGRAM_TEXT_INSIDE), "every text of the diagram inside it (o₁ was cut at the right)"
         assert page.locator(".st-key-lecture_mode input").is_checked()
         page.locator("[data-testid='stExpandSidebarButton']").click()
         assert "lecture_mode=true" in copied_link(page)

@@ -102,7 +102,7 @@ PARTS = {False: {"network": (NETWORK_RIGHT, 0.0, 1.0), "plane": ((0.62, 0.98), (
 # side, the plane was ~115 px wide on a phone)
 STACKED_PARTS = {"network": (0.98, 0.66, 1.0), "plane": ((0.13, 0.98), (0.22, 0.6)), "loss": ((0.13, 0.98), (0.0, 0.12))}
 STACKED_HEIGHT = 900  # px: the plane about as tall as a phone's figure is wide
-MAX_CURVE_POINTS = 300  # per loss curve: the frame's data stays small however long the training  # the network takes the left part of the figure
+MAX_CURVE_POINTS = 300  # per loss curve: the frame's data stays small however long the training
 
 
 def playground_figure(layer_pictures: Sequence[Sequence[np.ndarray]], layer_titles: Sequence[str],
