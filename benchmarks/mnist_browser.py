@@ -17,8 +17,8 @@ the page was opened):
                   no points before: the first training)
     firstPointAt  this run's training-loss trace drawn with ≥ 1 point after that: the first curve point
 
-"This run's training-loss trace" is the trace named "this run: training" in the loss panel: the chart's
-first trace until earlier runs are kept for comparison (they come first). Its points are counted in the
+"This run's training-loss trace" is the trace named "this run: training" in the loss panel ("this run (its
+settings): training" once earlier runs are kept for comparison, which come first). Its points are counted in the
 drawn SVG path (``M``/``L`` commands, as ``drawn_points`` in tests/test_browser_mnist.py), found through the
 calcdata Plotly binds to each trace's group; checked on every DOM mutation and every 10 ms.
 """
@@ -39,7 +39,8 @@ TRAIN_PROBE = """
     if (!gd) return null;
     for (const g of gd.querySelectorAll('g.trace.scatter')) {
       const cd = g.__data__, trace = cd && cd[0] && cd[0].trace;
-      if (!trace || trace.name !== 'this run: training' || (trace.xaxis || 'x') !== 'x') continue;
+      // 'this run: training', or with earlier runs beside it 'this run (784→128→10 relu, …): training'
+      if (!trace || !/^this run( \(.*\))?: training$/.test(trace.name) || (trace.xaxis || 'x') !== 'x') continue;
       const path = g.querySelector('path.js-line');
       return path ? ((path.getAttribute('d') || '').match(/[ML]/g) || []).length : 0;
     }
