@@ -29,7 +29,7 @@ import time
 
 TRAINING_TIMEOUT = 180_000  # ms: a cold first training starts a worker that imports TensorFlow
 
-TRAIN_PROBE = """
+TRAIN_PROBE = r"""
 (() => {
   if (window.__train) return;
   const s = window.__train = {clickAt: null, startedAt: null, resetAt: null, firstPointAt: null, pointsBefore: null,
