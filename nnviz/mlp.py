@@ -461,6 +461,7 @@ class MnistPageState:
     download_failures: dict[str, str] = field(default_factory=dict)  # dataset key -> notice
     drawing: int = 0  # a new number gives an empty canvas
     curves: tuple | None = field(default=None, repr=False)  # (what they show, the figure): see the page
+    points_before_job: int = 0  # curve points the run had when its job was submitted (Continue keeps them)
 
     def clear_drawing(self) -> None:
         """The next run draws an empty canvas (a canvas with a new key)."""
@@ -477,6 +478,7 @@ class MnistPageState:
             self.run = TrainedRun(self.runs_made, config, dataset)
         run = self.run
         run.evaluation, self.failure = None, None
+        self.points_before_job = len(run.history.steps["epoch"])
         kwargs = {"config": config, "dataset_key": run.dataset.key, "seed": config.seed}
         if not new and run.can_continue:
             kwargs["history"] = run.history
@@ -486,6 +488,11 @@ class MnistPageState:
             else:
                 kwargs["checkpoint"] = {"weights": run.weights, "optimizer": run.optimizer_state}
         return kwargs
+
+    @property
+    def job_has_a_point(self) -> bool:
+        """Whether the job has added a point to the run's training curve yet."""
+        return self.run is not None and len(self.run.history.steps["epoch"]) > self.points_before_job
 
     def follow(self, progress: dict) -> None:
         """Take a progress report of the running job: the history so far and, after an epoch, its weights."""

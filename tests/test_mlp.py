@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import types
 
 import numpy as np
 import pytest
@@ -193,6 +194,27 @@ def test_config_validation_and_continuing():
     assert not config.can_continue_as(nn.MLPConfig((64,), seed=1))
     assert config.describe() == "784→64→10 relu, SGD η=0.1 β=0.9, batch 32"
     assert nn.MLPConfig((), optimizer="adam", learning_rate=0.001).describe() == "784→10, Adam η=0.001, batch 32"
+
+
+def test_the_page_state_knows_when_a_job_has_drawn_its_first_point():
+    """The MNIST page polls its job often until the job's first curve point, then less often (app_pages/mnist.py)."""
+    dataset = types.SimpleNamespace(key="digits")
+    state = nn.MnistPageState()
+    assert not state.job_has_a_point  # no run
+    state.start(nn.MLPConfig(), dataset, new=True)
+    assert not state.job_has_a_point
+    history = nn.TrainingHistory()
+    history.steps = {"epoch": [0.1], "loss": [2.0], "accuracy": [0.3]}
+    state.follow({"history": history})
+    assert state.job_has_a_point
+    # Continue: the points of the training before are not this job's
+    history.steps = {"epoch": [0.1, 1.0], "loss": [2.0, 0.5], "accuracy": [0.3, 0.9]}
+    state.run.history, state.run.optimizer_state = history, [np.zeros(1)]
+    state.start(nn.MLPConfig(), dataset, new=False)
+    assert not state.job_has_a_point
+    state.follow({"history": nn.TrainingHistory(steps={"epoch": [0.1, 1.0, 1.1], "loss": [2.0, 0.5, 0.4],
+                                                       "accuracy": [0.3, 0.9, 0.9]})})
+    assert state.job_has_a_point
 
 
 def test_fit_code_continues_from_the_trained_epochs():
