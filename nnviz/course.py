@@ -163,6 +163,9 @@ class Moment:
     show: str
     settings: dict[str, str] = field(default_factory=dict)
     focus: str = ""
+    # buttons in the moment bar for the moment's next step (a label, then widget key -> value, as a Try-this
+    # preset): set from the bar, where the widget itself may be screens above the element in view
+    steps: tuple[tuple[str, dict[str, object]], ...] = ()
 
 
 MOMENT_PARAM = "moment"  # ?moment=3: the page was opened as moment 3 of LECTURE_PLAN (Previous / Next follow it)
@@ -198,8 +201,10 @@ LECTURE_PLAN: tuple[Moment, ...] = (
            focus="la_sweep"),
     Moment("loss_vs_accuracy", "1 % positives: always saying 'no' is 99 % accurate and finds no patient.",
            {"la_share": "1"}, focus="la_share"),
+    # the inputs' boxes are 1.3 screens above the figure in Lecture mode: the step is a button in the bar
     Moment("playground", "The circle with no hidden layer fails on x₁ and x₂; add x₁² and x₂² and one unit solves it.",
-           {"pg_dataset": "Circle", "pg_shape": ""}, focus="pg_figure"),
+           {"pg_dataset": "Circle", "pg_shape": ""}, focus="pg_figure",
+           steps=(("Add x₁² and x₂²", {"pg_f_x1sq": True, "pg_f_x2sq": True}),)),
     Moment("playground", "The spiral needs depth: 8,8,8 ReLU units with Adam.",
            {"pg_dataset": "Spiral", "pg_shape": "8,8,8", "pg_activation": "ReLU", "pg_optimizer": "Adam",
             "pg_rate": "0.01"}, focus="pg_figure"),

@@ -378,7 +378,10 @@ export default function ({ data }) {
     const wide = window.innerWidth >= data.wide;  // its row, controls beside it; on a phone the columns stack
     const target = (wide && element.closest("[data-testid='stHorizontalBlock']")) || element;
     const bar = wide && document.querySelector(`.st-key-${data.bar}`);  // it sticks under the header when wide
-    target.style.scrollMarginTop = bar ? "8rem" : "4.5rem";
+    // below the header and the bar as tall as it is (a moment's step buttons make it taller): the bar's sticky wrapper
+    const sticky = bar && document.querySelector(`.st-key-${data.top}`).parentElement;
+    target.style.scrollMarginTop = sticky ? `${parseFloat(getComputedStyle(sticky).top) + sticky.offsetHeight + 8}px`
+                                          : "4.5rem";
     target.scrollIntoView({ block: "start" });
   };
   const done = new AbortController();
@@ -397,8 +400,8 @@ _SCROLL = st.components.v2.component("nnviz_scroll_to", html="<span></span>", js
 def scroll_to(element_key: str, *, key: str) -> None:
     """Once the page has drawn, the element of ``element_key`` (its row, on a wide screen) at the window's top. Its
     class is st-key-<key> with what a class cannot hold written '-' (a preset's key 'gd1_lr_much too large')."""
-    _SCROLL(data={"key": re.sub(r"[^A-Za-z0-9_-]", "-", element_key), "wide": WIDE, "bar": MOMENT_BAR_KEY},
-            key=key, height=0)
+    _SCROLL(data={"key": re.sub(r"[^A-Za-z0-9_-]", "-", element_key), "wide": WIDE, "bar": MOMENT_BAR_KEY,
+                  "top": PAGE_TOP_KEY}, key=key, height=0)
 
 
 def moment_bar(number: int) -> None:
@@ -406,11 +409,17 @@ def moment_bar(number: int) -> None:
     the window)."""
     moment = LECTURE_PLAN[number - 1]
     st.html(f"<style>{MOMENT_BAR_CSS}</style>")
-    before, here, after = st.container(key=MOMENT_BAR_KEY).columns([1, 3, 1], vertical_alignment="center")
+    # a moment's step buttons in a column of their own beside what to show: under it, they made the bar 70 px taller
+    columns = st.container(key=MOMENT_BAR_KEY).columns([1, 2.2, 0.8, 1] if moment.steps else [1, 3, 1],
+                                                       vertical_alignment="center")
+    before, here, after = columns[0], columns[1], columns[-1]
     with before:
         if number > 1:
             moment_link(number - 1, label="◀ Previous", here=moment.page)
     here.caption(f"Lecture plan, moment {number} of {len(LECTURE_PLAN)}: {moment.show}")
+    for j, (label, values) in enumerate(moment.steps):  # back to the moment's element after it (as Try this does)
+        columns[2].button(label, key=f"moment_{number}_step_{j}", on_click=try_preset,
+                          args=(dict(values), moment.focus))
     with after:
         if number < len(LECTURE_PLAN):
             moment_link(number + 1, label="Next ▶", here=moment.page)

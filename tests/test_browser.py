@@ -685,6 +685,28 @@ def test_next_to_a_moment_of_the_same_page_scrolls_to_it_again(server_url, brows
         assert exceptions_on(page) == []
 
 
+def test_a_moments_step_button_in_the_bar_sets_it_and_keeps_the_figure_in_view(server_url, browser):
+    """Moment 14 says 'add x₁² and x₂²', whose boxes were 1.3 screens above its figure in Lecture mode: a button in
+    the moment bar ticks them, the address bar follows, and the figure stays whole under the bar (the bar no taller
+    than a moment's without a button)."""
+    number, moment = next((n, m) for n, m in enumerate(LECTURE_PLAN, start=1) if m.steps)
+    query = urllib.parse.urlencode({**moment.settings, MOMENT_PARAM: number})
+    with on_the_projector(browser, f"{server_url}/{moment.page}?{query}") as page:
+        page.wait_for_timeout(1000)
+        bar = page.locator(".st-key-moment_bar").bounding_box()
+        assert bar["height"] < 100, bar
+        page.locator(f".st-key-moment_{number}_step_0 button").click()
+        wait_until_idle(page)
+        page.wait_for_timeout(1000)
+        for name in moment.steps[0][1]:
+            assert page.locator(f".st-key-{name} input").is_checked(), name
+            assert f"{name}=true" in page.evaluate("location.search")
+        focus = page.locator(f".st-key-{moment.focus}").first.bounding_box()
+        assert bar["y"] + bar["height"] <= focus["y"] and focus["y"] + focus["height"] <= 720 + 1, (bar, focus)
+        assert page.evaluate(READABLE) == {"cut": [], "small": [], "overlaps": [], "light": []}
+        assert exceptions_on(page) == []
+
+
 def test_a_try_this_button_shows_what_it_changed(server_url, browser):
     """The Try-this box is at the page's end: a click there changed a figure far above, out of sight. The page now
     scrolls to the first widget the button sets, with its figure beside it (each click, not only the first); a

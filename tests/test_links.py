@@ -391,6 +391,25 @@ def test_a_link_with_hundreds_of_unknown_settings_gets_a_notice_of_a_few_lines()
     assert "… and 492 more." in notice(at) and len(notice(at)) < 600
 
 
+@pytest.mark.parametrize("number", [n for n, m in enumerate(LECTURE_PLAN, start=1) if m.steps])
+def test_a_moments_step_buttons_in_the_bar_set_what_they_name(number):
+    """Moment 14's x₁² and x₂² boxes were 1.3 screens above its figure in Lecture mode: the step is a button in the
+    moment bar, and it sets what it names (the rest of the moment as planned)."""
+    moment = LECTURE_PLAN[number - 1]
+    at = opened(moment.page, {**moment.settings, MOMENT_PARAM: str(number)})
+    planned = {name: widget.value for name, widget in keyed_inputs(at).items()}
+    for j, (label, values) in enumerate(moment.steps):
+        button = at.button(key=f"moment_{number}_step_{j}")
+        assert button.label == label
+        button.click().run()
+        assert not at.exception, [e.message for e in at.exception]
+        shown = {name: widget.value for name, widget in keyed_inputs(at).items()}
+        assert {name: shown[name] for name in values} == values
+        assert {name: v for name, v in shown.items() if name not in values} == \
+               {name: v for name, v in planned.items() if name not in values}
+        planned = shown
+
+
 def test_the_one_sgd_step_moment_shows_a_rate_where_the_loss_goes_up():
     """Moment 11 says 'raise η until the loss goes up': on its page state the curve must rise above the loss before
     (on one example it never did: the planned moment showed a loss falling for every η)."""
