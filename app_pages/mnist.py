@@ -19,7 +19,7 @@ from nnviz.formatting import count
 STATE_KEY = "mn_state"
 TRAINING_JOB = "nnviz.mlp_training:training_job"  # by name: importing mlp_training would import TensorFlow here
 # How often the training section redraws while a job is queued or running: often until the job's first curve point
-# is drawn (a click on Train shows it within ~1.2 s), then once a second. Each poll resends the section and redraws
+# is drawn (a click on Train shows it within ~0.7 s), then once a second. Each poll resends the section and redraws
 # its curves: ~0.1 s of the student's browser's CPU and ~7 ms of the server's, for every student training at once.
 FIRST_POINT_POLL_SECONDS = 0.4
 POLL_SECONDS = 1.0
