@@ -135,6 +135,26 @@ def sidebar_state() -> str:
 PAGE_CSS = ("[data-testid='stElementContainer'][data-stale='true'] {opacity: 1 !important;}"
             f".st-key-{SCREEN_KEY} {{display: none;}}")  # no room for the screen-size component (a gap in the sidebar)
 LECTURE_CSS = "html { font-size: 20px; }"
+# Streamlit's number inputs are <input type="number">, where Chromium drops a typed or pasted "−" (the minus sign the
+# pages typeset, which a student copies) and ",": "−3" became 3 and "0,5" became 5, silently. Before the input takes
+# them, "−" becomes "-" and, where the input takes decimals, "," a decimal point (in a seed "1,234" is 1234, as before).
+# Once per window: the page's style element carries it.
+NUMBER_TYPING_JS = r"""
+if (!window.__nnvizNumberTyping) {
+  window.__nnvizNumberTyping = true;
+  document.addEventListener("beforeinput", (event) => {
+    const input = event.target;
+    const text = event.data ?? (event.dataTransfer && event.dataTransfer.getData("text/plain"));
+    if (!(input instanceof HTMLInputElement) || input.type !== "number" || !text) return;
+    const decimals = !Number.isInteger(Number(input.step));  // step 0.1 or "any"; a seed's is 1
+    const minus = text.replace(/[\u2212\u2012\u2013\uFE63\uFF0D]/g, "-");
+    const fixed = decimals ? minus.replace(/,/g, ".") : minus;
+    if (fixed === text) return;
+    event.preventDefault();
+    document.execCommand("insertText", false, fixed);
+  }, true);
+}
+"""
 
 
 def sidebar() -> None:
@@ -144,7 +164,8 @@ def sidebar() -> None:
                   help="Larger text and figures for a projector in a lecture hall (in a link: ?lecture_mode=true). "
                        f"A screen narrower than {WIDE} px (a phone) shows the page at its usual sizes.")
         _screen_size()
-    st.html(f"<style>{PAGE_CSS}{LECTURE_CSS if lecture_mode() else ''}</style>")  # one element: see try_this
+    st.html(f"<style>{PAGE_CSS}{LECTURE_CSS if lecture_mode() else ''}</style><script>{NUMBER_TYPING_JS}</script>",
+            unsafe_allow_javascript=True)  # one element: see try_this
 
 
 # --- Links: the address bar is the state ---------------------------------------------------------------------------
