@@ -127,12 +127,6 @@ def divergence_note(label: str, trajectory: gd.Trajectory) -> str | None:
     return None
 
 
-def steps_off_the_plot(trajectory: gd.Trajectory, w_grid: np.ndarray) -> bool:
-    """Whether a step of the one-weight path lies beyond the plot's w range (it widens only so far)."""
-    ws = trajectory.points.ravel()
-    return bool(np.any(~np.isfinite(ws) | (ws < w_grid[0]) | (ws > w_grid[-1])))
-
-
 # --- 1. One weight ---------------------------------------------------------------------------------
 def rate_of_the_chosen_preset() -> None:
     """Choosing a preset shows its η, not one moved there earlier ('much too large' at η = 1.0 converges); the
@@ -158,7 +152,8 @@ def one_weight() -> None:
     regime = gd.learning_rate_regime(lr_1d)
     with plot:
         w_grid = np.linspace(*gd.curve_window(trajectory_1d.points), 201)
-        ui.show_figure(figs.curve_figure(w_grid, gd.curve_loss(w_grid), trajectory_1d, gd.curve_grad), key="gd_curve")
+        loss_grid = gd.curve_loss(w_grid)
+        ui.show_figure(figs.curve_figure(w_grid, loss_grid, trajectory_1d, gd.curve_grad), key="gd_curve")
     with controls:
         st.metric(f"loss after {len(trajectory_1d.losses) - 1} steps", f"{trajectory_1d.losses[-1]:.4g}")
         st.markdown(
@@ -167,8 +162,8 @@ def one_weight() -> None:
         )
         note = divergence_note(f"η = {lr_1d:g}", trajectory_1d)
         if note:
-            st.error(note + (" Steps that leave the plot are not drawn." if steps_off_the_plot(trajectory_1d, w_grid)
-                             else ""))
+            cut = figs.steps_drawn(w_grid, loss_grid, trajectory_1d) < len(trajectory_1d.losses)
+            st.error(note + (" Steps that leave the plot are not drawn." if cut else ""))
         elif lr_1d == 0:
             st.info("η = 0: the weight never moves.")
 

@@ -70,6 +70,14 @@ def _cut_at_box(points: np.ndarray, box, margin: float = 0.25) -> np.ndarray:
     return np.vstack([points[:first], a + t * (b - a)])
 
 
+def steps_drawn(w_grid: np.ndarray, loss_grid: np.ndarray, trajectory: Trajectory) -> int:
+    """How many of the path's points ``curve_figure`` draws: those up to the first one off the plot (w outside
+    ``w_grid``, its loss above the plot's top, or not a number)."""
+    ws, ls = trajectory.points.ravel(), trajectory.losses
+    inside = (ws >= w_grid[0]) & (ws <= w_grid[-1]) & (ls <= 1.05 * float(loss_grid.max()))
+    return int(np.argmin(inside)) if not inside.all() else len(ws)
+
+
 def curve_figure(w_grid: np.ndarray, loss_grid: np.ndarray, trajectory: Trajectory, grad_at) -> go.Figure:
     """L(w) with the gradient-descent steps as points, each with its tangent line, joined in order."""
     ws = trajectory.points.ravel()
@@ -87,8 +95,7 @@ def curve_figure(w_grid: np.ndarray, loss_grid: np.ndarray, trajectory: Trajecto
         tangent_y += [loss - slope * half, loss + slope * half, None]
     data.append({"type": "scatter", "mode": "lines", "x": tangent_x, "y": tangent_y, "name": "tangent (slope L′(w))",
                  "line": {"color": GREY, "width": 2}, "hoverinfo": "skip"})
-    inside = (ws >= w_grid[0]) & (ws <= w_grid[-1]) & (ls <= 1.05 * y_top)
-    shown_steps = int(np.argmin(inside)) if not inside.all() else len(ws)  # up to the first step off the plot
+    shown_steps = steps_drawn(w_grid, loss_grid, trajectory)
     box = (float(w_grid[0]), float(w_grid[-1]), -0.05 * y_top, 1.05 * y_top)
     numbered = {0, *_numbered_steps(np.column_stack([ws[:shown_steps], ls[:shown_steps]]), box, spacing=0.07,
                                     last=9)}
