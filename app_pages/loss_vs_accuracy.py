@@ -131,11 +131,16 @@ def train_three_ways_section() -> None:
     with controls:
         for label, acc in histories.items():
             st.metric(label, f"{acc[0]:.1%} → {acc[-1]:.1%}")
+    if learning_rate == 0:  # nothing moves, whatever the loss: the sentence below would not hold
+        st.info("η = 0: no weight moves, so none of the three changes. Raise η to see cross-entropy's accuracy climb.")
+        return
+    bce = histories[WAYS[0][0]]
     st.markdown(
-        "All three start from the same poor line. Gradient descent on **cross-entropy** improves the accuracy epoch "
-        "after epoch, although accuracy is never what it optimises. Trying to climb **accuracy** directly, or "
-        "training a **step** neuron, never moves: every gradient is exactly 0. *What we optimise* (a smooth loss) and "
-        "*what we report* (accuracy) are different jobs."
+        f"All three start from the same poor line. Gradient descent on **cross-entropy** took the accuracy from "
+        f"{bce[0]:.1%} to {bce[-1]:.1%} (not up at every epoch: a step follows the loss, not the count of mistakes), "
+        "although accuracy is never what it optimises. Trying to climb **accuracy** directly, or training a **step** "
+        "neuron, never moves: every gradient is exactly 0. *What we optimise* (a smooth loss) and *what we report* "
+        "(accuracy) are different jobs."
     )
 
 

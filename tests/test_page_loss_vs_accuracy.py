@@ -103,6 +103,18 @@ def test_training_on_the_loss_learns_the_others_are_stuck(at):
     assert metric(at, "gradient descent on accuracy").split(" → ")[0] == metric(at, "gradient descent on accuracy").split(" → ")[1]
 
 
+def test_the_training_text_says_what_the_curves_did_and_nothing_at_a_rate_of_zero(at):
+    """It said 'cross-entropy improves the accuracy epoch after epoch' beside three metrics '47.5% → 47.5%' at
+    η = 0 (a helper's review)."""
+    before, after = metric(at, "gradient descent on cross-entropy (sigmoid)").split(" → ")
+    assert f"took the accuracy from {before} to {after}" in texts(at)
+    at.slider(key="la_lr").set_value(0.0).run()
+    assert not at.exception
+    shown = texts(at)
+    assert "took the accuracy" not in shown and "η = 0: no weight moves" in shown
+    assert metric(at, "gradient descent on cross-entropy (sigmoid)") == f"{before} → {before}"
+
+
 def test_mse_barely_pushes_a_confidently_wrong_prediction(at):
     at.slider(key="la_p").set_value(0.02).run()
     bce_push = float(metric(at, "push from cross-entropy |p − 1|"))
