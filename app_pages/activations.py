@@ -215,11 +215,15 @@ def depth_without_activation() -> None:
         seed = st.number_input("random weights (seed)", 0, 9999, 0, step=1, key="collapse_seed", **own, **ui.URL)
     demo = collapse(n_hidden, collapse_key, int(seed), lo, hi)
     with controls:
+        # the orange line is the one that collapses: read beside a ReLU network, "all layers equal one layer" was
+        # taken for the chosen network's (a helper's review)
+        chosen = ("" if collapse_key == act.LINEAR.key else
+                  f" With {label(collapse_key)} between them (blue, right axis) the same network can bend.")
         st.markdown(
-            "Each linear layer computes $W x + b$, and a linear map of a linear map is linear "
-            f"(formula below the plot): all {n_hidden + 1} layers equal **one** layer "
-            f"$y = {demo.w:.3f}\\,x {demo.b:+.3f}$: a straight line, however deep. "
-            "A non-linear activation between the layers is what lets the network bend."
+            "Without an activation (orange: the same weights, nothing between the layers), each layer computes "
+            "$W x + b$, and a linear map of a linear map is linear (formula below the plot): all "
+            f"{n_hidden + 1} layers equal **one** layer $y = {demo.w:.3f}\\,x {demo.b:+.3f}$, a straight line, "
+            "however deep." + chosen
         )
         st.metric("largest gap: linear stack vs one layer", f"{np.max(np.abs(demo.linear - demo.collapsed)):.1e}")
     with plot:

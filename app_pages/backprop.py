@@ -300,7 +300,8 @@ def one_sgd_step(bp: bpm.BackwardPass) -> None:
         if not np.isfinite(result.loss_after):
             st.error("This step is so large that the loss overflowed: the new weights are useless.")
         elif change > 0:
-            st.warning(f"η = {rate:g} is too large for this network and example: the step overshoots and the "
+            data = "example" if bp.x.shape[0] == 1 else "mini-batch"
+            st.warning(f"η = {rate:g} is too large for this network and {data}: the step overshoots and the "
                        "loss goes **up**. The gradient only says which way is downhill *here*.")
         else:
             st.success(f"The loss went down by {-change:.4f}: a step against the gradient is downhill.")

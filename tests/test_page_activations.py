@@ -148,6 +148,16 @@ def test_linear_stack_collapses_and_nonlinear_does_not(at):
     assert len(x) == len(linear)
 
 
+def test_the_collapse_text_says_which_network_is_one_layer(at):
+    """Beside a ReLU network it said 'all 4 layers equal one layer y = …: a straight line, however deep' without
+    naming the orange copy without activation it meant (a helper's review)."""
+    said = texts(at)
+    assert "Without an activation (orange: the same weights" in said and "With ReLU between them" in said
+    at.selectbox(key="collapse_act").set_value("linear").run()
+    said = texts(at)
+    assert "Without an activation (orange" in said and "between them" not in said
+
+
 def test_seed_changes_the_random_weights_reproducibly(at):
     first = values(figures(at)["collapse"]["data"][0]["y"])
     at.number_input(key="collapse_seed").set_value(7).run()

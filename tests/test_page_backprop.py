@@ -199,8 +199,9 @@ def test_too_large_a_step_is_called_out():
     setup = bpm.BackpropSetup(batch=4)
     bp = bpm.backward_pass(bpm.seeded_network(setup), *setup.examples())
     result = bpm.sgd_step(bp, 100.0)
-    assert result.loss_after > result.loss_before  # the chosen example really overshoots
+    assert result.loss_after > result.loss_before  # the chosen mini-batch really overshoots
     assert "loss goes **up**" in texts(at)
+    assert "too large for this network and mini-batch" in texts(at)  # it said 'and example' (a helper's review)
 
 
 def test_gradient_check_table_is_backprop_beside_finite_differences(at):
