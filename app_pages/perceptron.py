@@ -72,6 +72,16 @@ def comparison_figure(name: str, seed: int):
                                          other_line=(sk_w, sk_b, "scikit-learn's Perceptron"))
 
 
+def weighted_sum_lines(w: np.ndarray, x: np.ndarray, bias: float, z: float) -> str:
+    """'= (w₁)(x₁) + … + (b) = z' for the aligned formula of z: on one line, or on a phone two products a line
+    (one line of two inputs' numbers was 563 px wide in a phone's 358 px column, its result out of sight)."""
+    products = [f"({wi:g})({xi:g})" for wi, xi in zip(w, x)] + [f"({bias:g})"]
+    if not ui.small_screen():
+        return "= " + " + ".join(products) + f" = {z:.2f}"
+    rows = [" + ".join(products[i:i + 2]) for i in range(0, len(products), 2)]
+    return r" \\ &= " + r" \\ &\quad + ".join(rows) + rf" \\ &= {z:.2f}"
+
+
 # Sections 1, 2 and 4 rerun on their own (ui.section_fragment); the line's weights also rerun the Keras panel,
 # and the dataset and seed, which every later section uses, the page.
 @ui.section_fragment("perc_neuron")
@@ -95,9 +105,8 @@ def one_neuron() -> None:
     with diagram:
         ui.show_figure(neuron_figure(tuple(x), tuple(w), bias, z, output,
                                      "step H(z)" if f_symbol == "H" else "sigmoid σ(z)"), key="neuron_diagram")
-    terms = " + ".join(f"({wi:g})({xi:g})" for wi, xi in zip(w, x))
     equals = "=" if f_symbol == "H" or output == round(output, 3) else r"\approx"
-    st.latex(rf"\begin{{aligned}} z &= \mathbf{{w}}\cdot\mathbf{{x}} + b = {terms} + ({bias:g}) = {z:.2f} \\ "
+    st.latex(rf"\begin{{aligned}} z &= \mathbf{{w}}\cdot\mathbf{{x}} + b {weighted_sum_lines(w, x, bias, z)} \\ "
              rf"\hat y &= {f_symbol}(z) = {f_symbol}({z:.2f}) {equals} {output:.3g} \end{{aligned}}")
     st.markdown(
         "A neuron multiplies each input by a **weight**, adds a **bias** and passes the sum $z$ through an "

@@ -933,14 +933,11 @@ def test_a_phone_shows_every_page_without_scrolling_sideways(server_url, browser
                                  "!c.closest(\"[data-testid='stPlotlyChart']\") && c.querySelector('.modebar-btn'))"
                                  ".length")
         assert toolbars == 0
-        # formulas whole: softmax's two-class formula was cut before its sigmoid, the perceptron's rule after ŷ
-        # (the perceptron's z = w·x + b with its numbers is still wider than a phone: it scrolls)
+        # formulas whole: softmax's two-class formula was cut before its sigmoid, the perceptron's rule after ŷ, its
+        # z = w·x + b with the numbers before its result (two products a line on a phone now)
         cut = page.evaluate("() => [...document.querySelectorAll('.katex-display')].filter(e => "
                             "e.scrollWidth > e.clientWidth + 2).map(e => e.textContent.slice(0, 20))")
-        if name == "perceptron":
-            assert len(cut) == 1 and cut[0].startswith("z="), cut
-        else:
-            assert cut == []
+        assert cut == []
         assert page.evaluate(RIGHT_TICKS_IN_THE_LEFT_PANEL) == []
         if name == "perceptron":  # the neuron's weights were written over its inputs' circles ('w2 = -0.40')
             assert page.evaluate(WEIGHTS_ON_THE_INPUTS) == []
