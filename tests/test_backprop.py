@@ -286,7 +286,7 @@ def test_the_diagram_writes_a_weight_only_where_it_fits_and_every_other_on_hover
     """The default network labels every edge; the largest (4 × 4, 3 outputs: 68 edges) labels those that cover
     nothing at Lecture mode's size, puts every other edge's value on an invisible point for hover, and says so under
     the diagram; its height grows so that z and δ fit between the units."""
-    from nnviz.figures.backprop import UNLABELLED_NOTE, network_figure
+    from nnviz.figures.backprop import DELTA_NOTE, UNLABELLED_NOTE, network_figure
 
     small = pass_for(SETUPS[0])
     fig = network_figure(bpm.diagram(small, 4))
@@ -307,11 +307,38 @@ def test_the_diagram_writes_a_weight_only_where_it_fits_and_every_other_on_hover
     assert 0 < written < len(d.edges) == 68 and written + len(hidden.x) == len(d.edges)
     assert sorted([*labels.hovertext[:written], *hidden.hovertext]) == sorted(e.hover for e in d.edges)  # each once
     assert hidden.marker.color == "rgba(0, 0, 0, 0)" and hidden.hoverinfo == "text"
-    assert [a.text for a in fig.layout.annotations] == [UNLABELLED_NOTE]
+    assert [a.text for a in fig.layout.annotations] == [f"{UNLABELLED_NOTE} {DELTA_NOTE}"]  # its δs: see below
     assert fig.layout.height > 460  # four units a layer: z and δ need the room
     # the larger values go first: those written are larger, on the whole, than those on hover only
     by_hover = {e.hover: abs(e.weight) for e in d.edges}
     assert np.mean([by_hover[h] for h in labels.hovertext[:written]]) > np.mean([by_hover[h] for h in hidden.hovertext])
+
+
+def test_the_deltas_of_neighbouring_layers_do_not_run_into_each_other():
+    """With 4 hidden layers in Lecture mode (640 px) a layer's 'δ = -0.00877' was wider than the room to the next
+    layer's: 'δ = 0.000483δ = 0.00269' (a helper's review). Where they do not fit, the δs drop their 'δ = ', as z its
+    'z = ', and the note under the diagram says what the orange numbers are; the default network keeps them."""
+    from nnviz.figures.backprop import (DELTA_NOTE, DELTA_SIZE, LECTURE_FONT_FACTOR, PLACE_WIDTH, _number_width,
+                                        network_figure)
+
+    def deltas_and_room(setup):
+        bp = pass_for(setup)
+        fig = network_figure(bpm.diagram(bp, len(bp.steps)))
+        deltas = next(t for t in fig.data if t.name == "deltas")
+        x_range = fig.layout.xaxis.range
+        px_per_layer = (PLACE_WIDTH - 20) / (x_range[1] - x_range[0])
+        widest = max(_number_width(t, DELTA_SIZE * LECTURE_FONT_FACTOR) for t in deltas.text)
+        return fig, list(deltas.text), widest, px_per_layer
+
+    fig, texts, widest, room = deltas_and_room(SETUPS[0])
+    assert all("δ = " in t for t in texts) and widest < room and not fig.layout.annotations
+    deep = bpm.BackpropSetup(hidden_layers=4, hidden_units=3, outputs=1, batch=1, seed=0)
+    fig, texts, widest, room = deltas_and_room(deep)
+    assert not any("δ" in t for t in texts) and widest < room - 4, (widest, room)
+    assert DELTA_NOTE in [a.text for a in fig.layout.annotations][0]
+    first = network_figure(bpm.diagram(pass_for(deep), 1))  # one δ so far: already without 'δ = ', as later
+    assert not next(t for t in first.data if t.name == "deltas").text[0].startswith("<b>δ")
+    assert {t.hovertext[0].split(":")[0] for t in fig.data if t.name == "deltas"}  # the hover still names it
 
 
 def test_a_value_inside_a_unit_fits_its_circle():

@@ -43,6 +43,9 @@ MARGIN = 10  # px around the plot
 LINE = 1.3  # a line of text is drawn this many times its font size high
 LEFT = 0.45  # the x range's room left of the inputs, in layers (the input units' half width)
 UNLABELLED_NOTE = "Hover over an edge for a weight not written on it."
+DELTA_NOTE = "Orange, above a unit: its δ."  # when the δs drop their "δ = "
+DELTA_PREFIX = "δ = "
+WIDEST_DELTA = "δ = -0.000123"  # a δ written to 3 significant digits is at most this wide: whether δs keep "δ = "
 DELTA_ROOM = "δ = -0.123"  # as wide as a δ: the room kept for one the backward pass has not reached yet
 NAME_COLOR = "#555555"
 POSITIVE, NEGATIVE = BLUE, VERMILION
@@ -231,7 +234,9 @@ def network_figure(d: Diagram, height: int = 460) -> go.Figure:
 
     An edge's label is written only where it covers no unit and no other label at PLACE_WIDTH (4 hidden layers of
     4 units and 3 outputs have 68 edges); every edge shows its value on hover, and a note under the diagram says so
-    when labels are left out. z drops its "z = " where the layers stand too close for it.
+    when labels are left out. z drops its "z = " where the layers stand too close for it, and δ its "δ = " (the
+    note then says what the orange numbers are): with 4 hidden layers in Lecture mode, one layer's δs ran into the
+    next's ("δ = 0.000483δ = 0.00269").
 
     Built from few traces with one style each (edges grouped by colour and width, labels by colour):
     plotly validates shapes, annotations and per-point style arrays one item at a time, which made
@@ -240,6 +245,7 @@ def network_figure(d: Diagram, height: int = 460) -> go.Figure:
     nodes, tallest, n_layers = d.nodes, max(d.sizes), len(d.sizes)
     usable_width = PLACE_WIDTH - 2 * MARGIN
     z_texts = [n.below for n in nodes]
+    delta_texts, delta_room = [n.above for n in nodes], DELTA_ROOM  # "" for a unit the pass has not reached yet
     right = _right_room(d, z_texts, usable_width)
     segments = [(pos[e.layer - 1][e.i], pos[e.layer][e.j]) for e in d.edges]
     node_x = [pos[n.layer][n.unit][0] for n in nodes]
@@ -249,11 +255,15 @@ def network_figure(d: Diagram, height: int = 460) -> go.Figure:
         place = _Place(usable_width / (n_layers - 1 + LEFT + right), rows.px_y, LECTURE_FONT_FACTOR)
         if max(_number_width(t, EDGE_SIZE * place.font) for t in z_texts) > place.px_x - 4:  # beside the next layer's
             z_texts = [t.removeprefix("z = ") for t in z_texts]
+        # decided for any δ, not those reached so far: they do not change form in the middle of the backward pass
+        if _number_width(f"<b>{WIDEST_DELTA}</b>", DELTA_SIZE * place.font) > place.px_x - 4:
+            delta_texts = [t.removeprefix(DELTA_PREFIX) for t in delta_texts]
+            delta_room = DELTA_ROOM.removeprefix(DELTA_PREFIX)
         dy, unit_px = rows.offset, NODE_SIZE * place.font
         obstacles = [(x * place.px_x, y * place.px_y, unit_px / 2 + 1) for x, y in zip(node_x, node_y)]
         obstacles += [place.label(x, y - dy, t, EDGE_SIZE) for x, y, t in zip(node_x, node_y, z_texts) if t]
-        obstacles += [place.label(x, y + dy, f"<b>{n.above or DELTA_ROOM}</b>", DELTA_SIZE)  # its room, unreached too
-                      for x, y, n in zip(node_x, node_y, nodes) if n.layer > 0]
+        obstacles += [place.label(x, y + dy, f"<b>{t or delta_room}</b>", DELTA_SIZE)  # its room, unreached too
+                      for x, y, n, t in zip(node_x, node_y, nodes, delta_texts) if n.layer > 0]
         spots = _edge_label_spots(d, segments, obstacles, place)
         if None not in spots:
             break
@@ -278,7 +288,7 @@ def network_figure(d: Diagram, height: int = 460) -> go.Figure:
         [f"<b>{e.label}</b>" if e.lit else e.label for e, _ in labelled] + z_texts + [f"<b>{t}</b>" for t in titles],
         [e.hover for e, _ in labelled] + [n.hover for n in nodes] + titles,
     )
-    reached = [n for n in nodes if n.above]
+    reached = [(n, t) for n, t in zip(nodes, delta_texts) if n.above]
     data = [{"type": "scatter", "x": xs, "y": ys, "mode": "lines", "line": {"color": color, "width": width},
              "hoverinfo": "skip", "showlegend": False} for (color, width), (xs, ys) in groups.items()]
     if unlabelled:  # an invisible point in the middle of each edge without a label: its value on hover
@@ -287,13 +297,13 @@ def network_figure(d: Diagram, height: int = 460) -> go.Figure:
                      "y": [(y0 + y1) / 2 for _, ((_, y0), (_, y1)) in unlabelled],
                      "hovertext": [e.hover for e, _ in unlabelled], "hoverinfo": "text",
                      "marker": {"size": 16, "color": "rgba(0, 0, 0, 0)"}})
-    deltas = ([pos[n.layer][n.unit][0] for n in reached], [pos[n.layer][n.unit][1] + dy for n in reached],
-              [f"<b>{n.above}</b>" for n in reached])
+    deltas = ([pos[n.layer][n.unit][0] for n, _ in reached], [pos[n.layer][n.unit][1] + dy for n, _ in reached],
+              [f"<b>{t}</b>" for _, t in reached])
     n_boxed = len(labels[0]) - n_layers  # not the titles: no line reaches them
     data.append(text_boxes(*(part[:n_boxed] for part in labels[:3]), EDGE_SIZE))
     data.append(text_boxes(*deltas, DELTA_SIZE))
     data.append(_text_trace("labels", *labels[:3], BLACK, EDGE_SIZE, labels[3]))
-    data.append(_text_trace("deltas", *deltas, VERMILION, DELTA_SIZE, [n.hover for n in reached]))
+    data.append(_text_trace("deltas", *deltas, VERMILION, DELTA_SIZE, [n.hover for n, _ in reached]))
     data.append({"type": "scatter", "x": node_x, "y": node_y, "mode": "markers+text",
                  "text": [f"<span style='color:{NAME_COLOR}'>{n.name}</span><br>{n.value}" for n in nodes],
                  "textfont": {"size": NODE_TEXT_SIZE, "color": BLACK}, "hovertext": [n.hover for n in nodes],
@@ -309,9 +319,11 @@ def network_figure(d: Diagram, height: int = 460) -> go.Figure:
         xaxis={"visible": False, "range": [-LEFT, n_layers - 1 + right], "fixedrange": True},
         yaxis={"visible": False, "range": rows.y_range, "fixedrange": True},
     )
-    if unlabelled:
+    notes = [note for note, needed in ((UNLABELLED_NOTE, unlabelled),
+                                       (DELTA_NOTE, any(not t.startswith(DELTA_PREFIX) for _, t in reached))) if needed]
+    if notes:
         layout["margin"]["b"] = MARGIN + 2 * EDGE_SIZE
-        layout["annotations"] = [{"text": UNLABELLED_NOTE, "x": 0, "y": 0, "xref": "paper", "yref": "paper",
+        layout["annotations"] = [{"text": " ".join(notes), "x": 0, "y": 0, "xref": "paper", "yref": "paper",
                                   "xanchor": "left", "yanchor": "top", "yshift": -4, "showarrow": False,
                                   "font": {"size": EDGE_SIZE, "color": NAME_COLOR}}]
     return figure(data, layout)
