@@ -318,8 +318,14 @@ def test_the_deltas_of_neighbouring_layers_do_not_run_into_each_other():
     """With 4 hidden layers in Lecture mode (640 px) a layer's 'δ = -0.00877' was wider than the room to the next
     layer's: 'δ = 0.000483δ = 0.00269' (a helper's review). Where they do not fit, the δs drop their 'δ = ', as z its
     'z = ', and the note under the diagram says what the orange numbers are; the default network keeps them."""
-    from nnviz.figures.backprop import (DELTA_NOTE, DELTA_SIZE, LECTURE_FONT_FACTOR, PLACE_WIDTH, _number_width,
-                                        network_figure)
+    from nnviz.figures.backprop import (
+        DELTA_NOTE,
+        DELTA_SIZE,
+        LECTURE_FONT_FACTOR,
+        PLACE_WIDTH,
+        _number_width,
+        network_figure,
+    )
 
     def deltas_and_room(setup):
         bp = pass_for(setup)
