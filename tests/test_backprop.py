@@ -422,3 +422,26 @@ def test_the_distance_from_a_box_to_segments():
     assert _distance_to_segments(box, starts, ends) == pytest.approx(2.0)
     assert _distance_to_segments(box, starts[1:], ends[1:]) == pytest.approx(3.0)
     assert _distance_to_segments(box, starts[:0], ends[:0]) == float("inf")
+
+
+def test_the_spread_figure_keeps_its_panels_apart_and_stacks_them_on_a_phone():
+    """In Lecture mode the right panel's y title lay on the left panel's last points, and on a phone the two titles
+    were printed over each other (a helper's review): the panels stand further apart, and on a phone (its layout for
+    narrow places) one under the other, each the plot's width with its title above it; every line lies between two
+    labelled ticks."""
+    from nnviz.figures.backprop import spread_figure
+
+    spreads = {key: (bpm.layer_spread("sigmoid", key).activation_std, bpm.layer_spread("sigmoid", key).gradient_std)
+               for key in bpm.INIT_SCHEMES}
+    layout = spread_figure(spreads, bpm.INIT_SCHEMES).to_dict()["layout"]
+    assert layout["xaxis2"]["domain"][0] - layout["xaxis"]["domain"][1] == pytest.approx(0.16)
+    for name, column in (("yaxis", 0), ("yaxis2", 1)):
+        values = np.concatenate([pair[column] for pair in spreads.values()])
+        ticks = layout[name]["tickvals"]
+        assert ticks[0] <= values[values > 0].min() and values.max() <= ticks[-1], name
+    narrow = layout["meta"]["narrow"]["layout"]
+    assert narrow["xaxis"]["domain"] == narrow["xaxis2"]["domain"] == [0, 1]
+    top, bottom = narrow["yaxis"]["domain"], narrow["yaxis2"]["domain"]
+    assert bottom[1] < top[0]  # the gradients' panel under the activations'
+    assert [(a["x"], a["y"]) for a in narrow["annotations"]] == [(0.5, top[1]), (0.5, bottom[1])]
+    assert narrow["legend"]["orientation"] == "h" and narrow["height"] > layout["height"]

@@ -16,6 +16,7 @@ from nnviz.figures.style import (
     LECTURE_MIN_FONT,
     axis,
     base_layout,
+    bracketing_log_axis,
     figure,
     log_ticks,
     plain_text,
@@ -303,6 +304,28 @@ def test_log_ticks_are_at_most_six_round_numbers_inside_the_values_and_never_plo
     for value, text in zip(values, texts):
         shown = plain_text(text.replace("·", "*").replace("10<sup>", "10**(").replace("</sup>", ")").replace("−", "-"))
         assert eval(shown) == pytest.approx(value, rel=1e-9), text  # the text says the tick's value
+
+
+@pytest.mark.parametrize("low, high", [(0.0082, 0.44), (3.6e-20, 0.17), (1.2e-13, 1.2e7), (0.004, 1), (2, 60),
+                                       (1e-300, 1e300)])
+def test_a_bracketing_log_axis_has_a_labelled_tick_at_or_past_each_end_of_the_values(low, high):
+    """The Backpropagation page's spread of the activations ran up to 0.44 over a top tick of 0.2, and its gradients
+    to 0.17 over 10⁻³: a line above the top tick cannot be read (a helper's review)."""
+    values = [low, np.sqrt(low) * np.sqrt(high), high]
+    keys = bracketing_log_axis(values)
+    ticks = keys["tickvals"]
+    assert ticks[0] <= low * (1 + 1e-9) or low < 1e-290
+    assert ticks[-1] >= high * (1 - 1e-9) or high > 1e290
+    assert len(ticks) <= 8 and ticks == sorted(ticks) and set(log_ticks(values)["tickvals"]) <= set(ticks)
+    assert keys["range"][0] < np.log10(ticks[0]) and keys["range"][1] > np.log10(ticks[-1])  # the outer ticks shown
+    inner = log_ticks(values)["tickvals"]
+    if {round(v / 10.0 ** np.floor(np.log10(v) + 1e-9)) for v in inner} == {1}:  # powers of ten: one step on
+        assert np.allclose(np.diff(np.log10(ticks)), np.log10(inner[1] / inner[0]))
+
+
+def test_a_bracketing_log_axis_continues_the_1_2_5_series():
+    assert bracketing_log_axis([0.0082, 0.44])["ticktext"] == ["0.005", "0.01", "0.02", "0.05", "0.1", "0.2", "0.5"]
+    assert bracketing_log_axis([0.01, 0.2])["tickvals"] == log_ticks([0.01, 0.2])["tickvals"]  # ends on ticks: as is
 
 
 def test_log_ticks_leave_plotly_its_own_where_fewer_than_two_round_numbers_fit():

@@ -3,6 +3,7 @@ activations and gradients layer by layer."""
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping, Sequence
 from typing import NamedTuple
 
@@ -18,19 +19,25 @@ from nnviz.figures.style import (
     HOLDS_TEXT,
     LECTURE_FONT_FACTOR,
     LECTURE_VIEW_HEIGHT,
+    LEGEND_ROW,
     ORANGE,
+    PHONE_PLOT_WIDTH,
     TEXT_BOX,
     VERMILION,
     axis,
+    axis_suffix,
     base_layout,
+    bracketing_log_axis,
     figure,
     lecture_height_factor,
     line_style,
     log_ticks,
+    panels_one_under_the_other,
     plain_text,
     subplot_grid,
     text_boxes,
     ticks_clear_of_the_corner,
+    with_narrow_keys,
 )
 
 NODE_SIZE = 54
@@ -389,14 +396,32 @@ def spread_figure(spreads: Mapping[str, tuple[np.ndarray, np.ndarray]], labels: 
         data.append({"type": "scatter", "x": layers, "y": _positive(grads), "mode": "lines+markers", "name": labels[key],
                      "legendgroup": key, "showlegend": False, "line": style, "xaxis": "x2", "yaxis": "y2",
                      "hovertemplate": "layer %{x}: std(∂L/∂W) = %{y:.3g}<extra>" + labels[key] + "</extra>"})
+    # a gap of 0.16: at 0.08 the right panel's y title (beside ticks such as 10⁻¹⁹) lay on the left panel's last points
     layout = base_layout(height=460, legend_below=True, **subplot_grid(
         1, 2, ["spread of the activations", "spread of the gradients ∂L/∂W"], x_title="hidden layer",
-        y_titles=["std of a (log)", "std of ∂L/∂W (log)"]))
+        y_titles=["std of a (log)", "std of ∂L/∂W (log)"], h_gap=0.16))
     for axis_key, column in (("yaxis", 0), ("yaxis2", 1)):
-        layout[axis_key].update(type="log", exponentformat="power",
-                                **log_ticks([v for pair in spreads.values() for v in pair[column]]))
+        layout[axis_key].update(exponentformat="power",
+                                **bracketing_log_axis([v for pair in spreads.values() for v in pair[column]]))
     layout["legend"]["y"] = -0.2
-    return figure(data, layout)
+    return figure(data, _spread_one_under_the_other(layout, len(spreads)))
+
+
+def _spread_one_under_the_other(layout: dict, lines: int) -> dict:
+    """``layout`` with a layout for a phone's column (``layout.meta.narrow``): the two panels one under the other, each
+    the plot's width, the legend under them; side by side their titles ran into each other and the right one's y
+    title lay on the left panel's curves (a helper's review)."""
+    title_px, panel_px, below_px = 40, PHONE_PLOT_WIDTH, 64  # px: a panel's title; the panel; its x ticks and title
+    row = title_px + panel_px + below_px
+    plot = 2 * row
+    narrow = panels_one_under_the_other(layout, 2, row_px=row, panel_px=panel_px, panel_top_px=title_px, plot_px=plot)
+    titles = [{**copy.deepcopy(note), "x": 0.5, "y": narrow[f"yaxis{axis_suffix(i)}"]["domain"][1]}
+              for i, note in enumerate(layout["annotations"])]
+    legend_px = lines * LEGEND_ROW  # a row each: the labels are long
+    legend = {**copy.deepcopy(layout["legend"]), "orientation": "h", "x": 0, "xanchor": "left", "yref": "container",
+              "y": 0, "yanchor": "bottom"}
+    return with_narrow_keys(layout, {**narrow, "annotations": titles, "legend": legend, "height": plot + legend_px + 20,
+                                     "margin": {**layout["margin"], "t": 10, "b": 10 + legend_px}})
 
 
 def _positive(values) -> list[float | None]:

@@ -84,6 +84,43 @@ def log_ticks(values, most: int = 6) -> dict:
             else plain}
 
 
+def bracketing_log_axis(values, most: int = 6) -> dict:
+    """A log axis's keys with the ticks of ``log_ticks`` and, where the values reach past the outer ones, one tick
+    more of the same series on that side, the range fixed to the ticks: every line then lies between two labelled
+    ticks (a line at 0.45 above the top tick, 0.2, could not be read; one at 10⁻¹ above the top tick, 10⁻³)."""
+    array = np.asarray(values, dtype=float).ravel()
+    array = array[np.isfinite(array) & (array > 0)]
+    ticks = log_ticks(array, most)
+    if not ticks:
+        return {"type": "log"}
+    vals = list(ticks["tickvals"])
+    below, above = _next_log_tick(vals, up=False), _next_log_tick(vals, up=True)
+    if array.min() < vals[0] * (1 - 1e-12) and below > 0:  # (not past the floats' ends)
+        vals.insert(0, below)
+    if array.max() > vals[-1] * (1 + 1e-12) and np.isfinite(above):
+        vals.append(above)
+    plain = [f"{t:g}" for t in vals]
+    low, high = np.log10(vals[0]), np.log10(vals[-1])
+    pad = 0.03 * (high - low)  # a marker on the outer tick is drawn whole
+    return {"type": "log", "range": [float(low - pad), float(high + pad)], "tickvals": vals,
+            "ticktext": [_power_of_ten_text(t) for t in vals] if any("e" in p for p in plain) else plain}
+
+
+def _next_log_tick(ticks: list[float], up: bool) -> float:
+    """The tick after the last (``up``) or before the first of ``ticks``, a series of ``log_ticks``: powers of ten
+    every k-th decade, or the 1-2-5 or 1-3 mantissas of every decade."""
+    mantissas = {round(t / 10.0 ** np.floor(np.log10(t) + 1e-9), 6) for t in ticks}
+    if mantissas == {1.0}:
+        ratio = ticks[1] / ticks[0]
+        return ticks[-1] * ratio if up else ticks[0] / ratio
+    series = LOG_TICK_MANTISSAS[0] if mantissas & {2.0, 5.0} else LOG_TICK_MANTISSAS[1]
+    edge = ticks[-1] if up else ticks[0]
+    decade = int(np.floor(np.log10(edge) + 1e-9))
+    candidates = [m * 10.0 ** d for d in (decade - 1, decade, decade + 1) for m in series]
+    return min(c for c in candidates if c > edge * (1 + 1e-9)) if up else max(c for c in candidates
+                                                                            if c < edge * (1 - 1e-9))
+
+
 # Plotly draws <sup> and <sub> at 70 % of the text's size: an exponent of a 21 px tick label in Lecture mode was
 # 14.7 px, the smallest text on a projected figure. A span inside at 130 % makes the script 91 % of the text's size.
 _SCRIPT_SIZE = '<span style="font-size:130%">{}</span>'
