@@ -412,3 +412,32 @@ def test_on_a_phone_the_plane_and_the_loss_stand_under_the_network():
     assert fig.layout.yaxis3.domain[1] < fig.layout.yaxis2.domain[0]  # the loss curve under it
     assert fig.layout.xaxis2.domain[1] - fig.layout.xaxis2.domain[0] > 0.8
     assert max(handles.x) > 0.8  # the network uses the width
+
+
+def test_the_loss_curves_legend_stands_under_the_loss_curve():
+    """Wide (Lecture mode, 1080 px): the loss curve is under the network, left, and the figure's legend under the
+    plane, right; '— training loss - - test loss' stood under the plane (a helper's review). There the curves have a
+    legend of their own under their panel, which moves down with Lecture mode's fonts as the other does; narrow and on
+    a phone, where the loss curve is under the plane, they keep the one legend."""
+    from nnviz.figures.style import LECTURE_FONT_FACTOR, scaled_fonts
+
+    state, data = trained(2, hidden=(4,))
+    p = pg.pictures(state, n=8)
+    layers, out = figs.unit_pictures(p.inputs, p.hidden, p.output, "tanh", 2)
+
+    def drawn(**kwargs):
+        return figs.playground_figure(layers, ["inputs", "hidden 1", "output"], state.network.weights, out,
+                                      data.train_points, data.train_labels, None, None, state.train_loss,
+                                      state.test_loss, 2, keras_loss=[0.7, 0.6], **kwargs)
+
+    wide = drawn(width_hint=1080)
+    losses = [t for t in wide.data if "loss" in (t.name or "")]
+    assert [t.name for t in losses] == ["training loss", "test loss", "Keras: training loss"]
+    assert {t.legend for t in losses} == {"legend2"}
+    assert {t.legend for t in wide.data if t.name and t.name.startswith("training:")} <= {None, "legend"}
+    assert wide.layout.legend2.x == wide.layout.xaxis3.domain[0] < wide.layout.xaxis2.domain[0]
+    assert wide.layout.legend2.xanchor == "left" and wide.layout.legend2.y == wide.layout.legend.y
+    projected = scaled_fonts(wide, LECTURE_FONT_FACTOR)
+    assert projected.layout.legend2.y == projected.layout.legend.y < wide.layout.legend.y
+    for kwargs in ({}, {"stacked": True}):
+        assert {t.legend for t in drawn(**kwargs).data if "loss" in (t.name or "")} <= {None, "legend"}

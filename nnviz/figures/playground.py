@@ -10,6 +10,7 @@ numbers.
 from __future__ import annotations
 
 import base64
+import copy
 import io
 import itertools
 from collections.abc import Sequence
@@ -248,14 +249,20 @@ def playground_figure(layer_pictures: Sequence[Sequence[np.ndarray]], layer_titl
                                    rangemode="nonnegative",  # whole epochs: at epoch 0 plotly ticked 0.2, 0.4 …
                                    **({"range": [0, max(epochs[-1], 1)], "dtick": 1} if epochs[-1] < 5 else {}))
     layout[f"yaxis{curve}"] = axis("loss", domain=list(parts["loss"][1]), anchor=f"x{curve}", rangemode="tozero")
+    # wide: the loss curve is under the network, left, and the legend under the plane, right: its lines get a legend of
+    # their own under their panel ('— training loss - - test loss' stood under the plane, a helper's review)
+    loss_legend = "legend2" if width_hint >= WIDE and not stacked else "legend"
+    if loss_legend == "legend2":
+        layout["legend2"] = {**copy.deepcopy(layout["legend"]), "x": parts["loss"][0][0], "xanchor": "left"}
     for values, name, dash in ((train_loss, "training loss", "solid"), (test_loss, "test loss", "dash")):
         data.append({"type": "scatter", "x": epochs, "y": [v if np.isfinite(v) else None for v in values],
-                     "mode": "lines", "name": name, "xaxis": f"x{curve}", "yaxis": f"y{curve}",
+                     "mode": "lines", "name": name, "xaxis": f"x{curve}", "yaxis": f"y{curve}", "legend": loss_legend,
                      "line": {"color": BLACK, "dash": dash, "width": 2},
                      "hovertemplate": f"epoch %{{x}}: {name} %{{y:.4f}}<extra></extra>"})
     if keras_loss:  # the same training in Keras, from epoch 0
         data.append({"type": "scatter", "x": list(range(len(keras_loss))), "y": [float(v) for v in keras_loss],
                      "mode": "markers", "name": "Keras: training loss", "xaxis": f"x{curve}", "yaxis": f"y{curve}",
+                     "legend": loss_legend,
                      "marker": {"color": ORANGE, "size": 7, "symbol": "x"},
                      "hovertemplate": "epoch %{x}: Keras training loss %{y:.4f}<extra></extra>"})
     for name in (f"yaxis{out}", f"yaxis{curve}"):  # the title close to the ticks (Streamlit's theme: 32 px off)

@@ -343,13 +343,15 @@ def scaled_fonts(fig: go.Figure, factor: float, height_factor: float = 1.0,
         axis_spec["title"] = {**title, "font": {**title.get("font", {}), "color": DARK_TEXT}}
     # a legend below the plot moves down with the larger ticks and axis title (its y is a share of the plot's
     # height, which grows less than the fonts), and the bottom margin makes room for it
-    legend = layout.get("legend", {})
     margin = layout.setdefault("margin", {})
-    if legend.get("orientation") == "h" and legend.get("y", 1) < 0:
-        legend["y"] = legend["y"] * factor * factor
+    legends = [layout[key] for key in sorted(layout) if key.startswith("legend") and isinstance(layout[key], dict)]
+    if any(legend.get("orientation") == "h" and legend.get("y", 1) < 0 for legend in legends):
+        for legend in legends:  # (a legend of its own under a second panel, as the Playground's loss curve has)
+            if legend.get("orientation") == "h" and legend.get("y", 1) < 0:
+                legend["y"] = legend["y"] * factor * factor
         margin["b"] = round(margin.get("b", 60) * factor)
-    elif legend.get("orientation") == "h" and legend.get("yref") == "container":  # above the panels' titles
-        margin["t"] = round(margin.get("t", 40) * factor)
+    elif any(legend.get("orientation") == "h" and legend.get("yref") == "container" for legend in legends):
+        margin["t"] = round(margin.get("t", 40) * factor)  # above the panels' titles
     layout["height"] = int(layout.get("height", FIGURE_HEIGHT) * height_factor)
     return figure(spec["data"], layout)
 
