@@ -74,7 +74,7 @@ def comparison_figure(name: str, seed: int):
 
 def weighted_sum_lines(w: np.ndarray, x: np.ndarray, bias: float, z: float) -> str:
     """'= (w₁)(x₁) + … + (b) = z' for the aligned formula of z: on one line, or on a phone two products a line
-    (one line of two inputs' numbers was 563 px wide in a phone's 358 px column, its result out of sight)."""
+    (one line of three inputs' numbers was 563 px wide in a phone's 358 px column, its result out of sight)."""
     products = [f"({wi:g})({xi:g})" for wi, xi in zip(w, x)] + [f"({bias:g})"]
     if not ui.small_screen():
         return "= " + " + ".join(products) + f" = {z:.2f}"

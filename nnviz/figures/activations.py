@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import math
 from collections.abc import Sequence
 
@@ -28,7 +27,7 @@ from nnviz.figures.style import (
     legend_rows,
     line_style,
     log_ticks,
-    panels_one_under_the_other,
+    one_under_the_other,
     subplot_grid,
     ticks_clear_of_the_corner,
     titles_off_when_narrow,
@@ -82,26 +81,14 @@ def _side_by_side_figure(x: np.ndarray, activations: Sequence[Activation], tol: 
                           legendgroup="df", showlegend=i == 0))
         shapes += vertical_bands(saturated_intervals(x, dydx, tol), GREY, SATURATION_OPACITY, i)
     layout.update(shapes=shapes, hovermode="x unified")
-    layout["meta"] = {"narrow": {"below": NARROW_BELOW, "layout": _one_under_the_other(layout, len(activations))}}
+    # on a phone one under the other, each the figure's width: three to a row were 71 px wide, their titles ran into
+    # each other
+    layout["meta"] = {"narrow": {"below": NARROW_BELOW,
+                                 "layout": one_under_the_other(layout, len(activations), panel_px=PHONE_PANEL_PX)}}
     return figure(data, layout)
 
 
 PHONE_PANEL_PX = 200  # px: a function's panel on a phone, where the panels stand one under the other
-
-
-def _one_under_the_other(layout: dict, n: int) -> dict:
-    """The layout keys that draw the ``n`` side-by-side panels of ``layout`` one under the other, each as wide as the
-    figure with its title above it and its x axis below it: for a phone's column (``layout.meta.narrow``), where
-    three to a row were 71 px wide and their titles ran into each other."""
-    title_px, below_px = 30, 64  # px: a panel's title above it; its x ticks and title below it
-    row = title_px + PHONE_PANEL_PX + below_px
-    plot = n * row
-    narrow = panels_one_under_the_other(layout, n, row_px=row, panel_px=PHONE_PANEL_PX, panel_top_px=title_px,
-                                        plot_px=plot)
-    # the panels' titles (annotations in the paper's coordinates) above their panels
-    titles = [{**copy.deepcopy(layout["annotations"][i]), "x": 0.5, "y": narrow[f"yaxis{axis_suffix(i)}"]["domain"][1]}
-              for i in range(n)]
-    return {**narrow, "height": plot + 20, "margin": {**layout["margin"], "t": 10, "b": 10}, "annotations": titles}
 
 
 # px: a row of the strip; Lecture mode's figure of 640 px shrinks its plot to 0.79 of this, and its names (21 px)

@@ -3,7 +3,6 @@ activations and gradients layer by layer."""
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Mapping, Sequence
 from typing import NamedTuple
 
@@ -19,20 +18,18 @@ from nnviz.figures.style import (
     HOLDS_TEXT,
     LECTURE_FONT_FACTOR,
     LECTURE_VIEW_HEIGHT,
-    LEGEND_ROW,
     ORANGE,
     PHONE_PLOT_WIDTH,
     TEXT_BOX,
     VERMILION,
     axis,
-    axis_suffix,
     base_layout,
     bracketing_log_axis,
     figure,
     lecture_height_factor,
     line_style,
     log_ticks,
-    panels_one_under_the_other,
+    one_under_the_other,
     plain_text,
     subplot_grid,
     text_boxes,
@@ -404,24 +401,10 @@ def spread_figure(spreads: Mapping[str, tuple[np.ndarray, np.ndarray]], labels: 
         layout[axis_key].update(exponentformat="power",
                                 **bracketing_log_axis([v for pair in spreads.values() for v in pair[column]]))
     layout["legend"]["y"] = -0.2
-    return figure(data, _spread_one_under_the_other(layout, len(spreads)))
-
-
-def _spread_one_under_the_other(layout: dict, lines: int) -> dict:
-    """``layout`` with a layout for a phone's column (``layout.meta.narrow``): the two panels one under the other, each
-    the plot's width, the legend under them; side by side their titles ran into each other and the right one's y
-    title lay on the left panel's curves (a helper's review)."""
-    title_px, panel_px, below_px = 40, PHONE_PLOT_WIDTH, 64  # px: a panel's title; the panel; its x ticks and title
-    row = title_px + panel_px + below_px
-    plot = 2 * row
-    narrow = panels_one_under_the_other(layout, 2, row_px=row, panel_px=panel_px, panel_top_px=title_px, plot_px=plot)
-    titles = [{**copy.deepcopy(note), "x": 0.5, "y": narrow[f"yaxis{axis_suffix(i)}"]["domain"][1]}
-              for i, note in enumerate(layout["annotations"])]
-    legend_px = lines * LEGEND_ROW  # a row each: the labels are long
-    legend = {**copy.deepcopy(layout["legend"]), "orientation": "h", "x": 0, "xanchor": "left", "yref": "container",
-              "y": 0, "yanchor": "bottom"}
-    return with_narrow_keys(layout, {**narrow, "annotations": titles, "legend": legend, "height": plot + legend_px + 20,
-                                     "margin": {**layout["margin"], "t": 10, "b": 10 + legend_px}})
+    # on a phone one under the other, the legend under them: side by side their titles ran into each other and the
+    # right one's y title lay on the left panel's curves (a helper's review)
+    return figure(data, with_narrow_keys(layout, one_under_the_other(layout, 2, panel_px=PHONE_PLOT_WIDTH, title_px=40,
+                                                                     legend_rows=len(spreads))))
 
 
 def _positive(values) -> list[float | None]:

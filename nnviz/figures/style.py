@@ -488,6 +488,26 @@ def panels_one_under_the_other(axes: dict, n: int, *, row_px: float, panel_px: f
     return stacked
 
 
+def one_under_the_other(layout: dict, n: int, *, panel_px: float, title_px: float = 30, below_px: float = 64,
+                        legend_rows: int = 0) -> dict:
+    """The layout keys that draw the ``n`` side-by-side panels of ``layout`` (``subplot_grid``'s, their titles its
+    first ``n`` annotations) one under the other for a phone's column (``layout.meta.narrow``): each as wide as the
+    figure, ``panel_px`` tall, with its title ``title_px`` above it and its x axis ``below_px`` below it; with
+    ``legend_rows``, a horizontal legend of that many rows under them all."""
+    row = title_px + panel_px + below_px
+    plot = n * row
+    narrow = panels_one_under_the_other(layout, n, row_px=row, panel_px=panel_px, panel_top_px=title_px, plot_px=plot)
+    titles = [{**copy.deepcopy(layout["annotations"][i]), "x": 0.5, "y": narrow[f"yaxis{axis_suffix(i)}"]["domain"][1]}
+              for i in range(n)]
+    legend_px = legend_rows * LEGEND_ROW
+    keys = {**narrow, "height": plot + legend_px + 20, "margin": {**layout["margin"], "t": 10, "b": 10 + legend_px},
+            "annotations": titles}
+    if legend_rows:
+        keys["legend"] = {**copy.deepcopy(layout.get("legend", {})), "orientation": "h", "x": 0, "xanchor": "left",
+                          "yref": "container", "y": 0, "yanchor": "bottom"}
+    return keys
+
+
 def with_narrow_keys(layout: dict, keys: dict, below: int = NARROW_BELOW) -> dict:
     """``layout`` whose layout for narrow places (``layout.meta.narrow``) also sets ``keys`` (top-level layout keys;
     copies: a dict in two places of a layout would be scaled twice in Lecture mode)."""
