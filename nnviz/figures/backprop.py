@@ -323,8 +323,8 @@ def network_figure(d: Diagram, height: int = 460) -> go.Figure:
         xaxis={"visible": False, "range": [-LEFT, n_layers - 1 + right], "fixedrange": True},
         yaxis={"visible": False, "range": rows.y_range, "fixedrange": True},
     )
-    notes = [note for note, needed in ((UNLABELLED_NOTE, unlabelled),
-                                       (DELTA_NOTE, any(not t.startswith(DELTA_PREFIX) for _, t in reached))) if needed]
+    notes = [note for note, needed in ((UNLABELLED_NOTE, unlabelled), (DELTA_NOTE, reached and delta_room != DELTA_ROOM))
+             if needed]
     if notes:
         layout["margin"]["b"] = MARGIN + 2 * EDGE_SIZE
         layout["annotations"] = [{"text": " ".join(notes), "x": 0, "y": 0, "xref": "paper", "yref": "paper",

@@ -345,10 +345,11 @@ def scaled_fonts(fig: go.Figure, factor: float, height_factor: float = 1.0,
     # height, which grows less than the fonts), and the bottom margin makes room for it
     margin = layout.setdefault("margin", {})
     legends = [layout[key] for key in sorted(layout) if key.startswith("legend") and isinstance(layout[key], dict)]
-    if any(legend.get("orientation") == "h" and legend.get("y", 1) < 0 for legend in legends):
-        for legend in legends:  # (a legend of its own under a second panel, as the Playground's loss curve has)
-            if legend.get("orientation") == "h" and legend.get("y", 1) < 0:
-                legend["y"] = legend["y"] * factor * factor
+    # (every one: a second panel can have a legend of its own under it, as the Playground's loss curve has)
+    below = [legend for legend in legends if legend.get("orientation") == "h" and legend.get("y", 1) < 0]
+    if below:
+        for legend in below:
+            legend["y"] = legend["y"] * factor * factor
         margin["b"] = round(margin.get("b", 60) * factor)
     elif any(legend.get("orientation") == "h" and legend.get("yref") == "container" for legend in legends):
         margin["t"] = round(margin.get("t", 40) * factor)  # above the panels' titles
@@ -465,8 +466,7 @@ def legend_below_when_narrow(layout: dict, rows: int, below: int = NARROW_BELOW)
     puts the legend under the plot in ``rows`` rows and makes the figure that much taller: a legend beside the plot
     leaves it a sliver of a phone's width. Wider places keep the legend where ``layout`` has it."""
     legend_px = rows * LEGEND_ROW
-    legend = {**copy.deepcopy(layout.get("legend", {})), "orientation": "h", "x": 0, "xanchor": "left",
-              "yref": "container", "y": 0, "yanchor": "bottom"}  # copies: a dict in two places would be scaled twice
+    legend = _at_the_bottom(layout.get("legend", {}))
     margin = {**copy.deepcopy(layout["margin"]), "b": layout["margin"]["b"] + legend_px}
     return with_narrow_keys(layout, {"legend": legend, "margin": margin, "height": layout["height"] + legend_px}, below)
 
@@ -503,9 +503,15 @@ def one_under_the_other(layout: dict, n: int, *, panel_px: float, title_px: floa
     keys = {**narrow, "height": plot + legend_px + 20, "margin": {**layout["margin"], "t": 10, "b": 10 + legend_px},
             "annotations": titles}
     if legend_rows:
-        keys["legend"] = {**copy.deepcopy(layout.get("legend", {})), "orientation": "h", "x": 0, "xanchor": "left",
-                          "yref": "container", "y": 0, "yanchor": "bottom"}
+        keys["legend"] = _at_the_bottom(layout.get("legend", {}))
     return keys
+
+
+def _at_the_bottom(legend: dict) -> dict:
+    """A copy of ``legend`` drawn across the figure's bottom (a copy: a dict in two places of a layout would be scaled
+    twice in Lecture mode)."""
+    return {**copy.deepcopy(legend), "orientation": "h", "x": 0, "xanchor": "left", "yref": "container", "y": 0,
+            "yanchor": "bottom"}
 
 
 def with_narrow_keys(layout: dict, keys: dict, below: int = NARROW_BELOW) -> dict:
