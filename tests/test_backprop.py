@@ -347,6 +347,30 @@ def test_the_deltas_of_neighbouring_layers_do_not_run_into_each_other():
     assert all("δ" in h for h in next(t for t in fig.data if t.name == "deltas").hovertext)  # the hover names it
 
 
+@pytest.mark.parametrize(("layers", "units", "outputs"), [(4, 4, 1), (4, 4, 3), (4, 3, 1), (3, 4, 2), (1, 3, 1)])
+def test_an_edge_label_keeps_clear_of_every_unit(layers, units, outputs):
+    """With 4 hidden layers of 4 units in Lecture mode, '0.2' sat 2 px from the units on either side of its edge,
+    wedged between them as if part of them (a helper's review). Every weight written on an edge keeps UNIT_CLEARANCE
+    px (its box has 2 px more) from every unit, where the labels are placed (PLACE_WIDTH, Lecture mode's fonts)."""
+    from nnviz.figures import backprop as fb
+
+    bp = pass_for(bpm.BackpropSetup(hidden_layers=layers, hidden_units=units, outputs=outputs, batch=1, seed=0))
+    d = bpm.diagram(bp, 0)
+    fig = fb.network_figure(d)
+    labels = next(t for t in fig.data if t.name == "labels")
+    units_trace = next(t for t in fig.data if t.name == "units")
+    written = len(labels.text) - len(bp.spec.sizes) - sum(bp.spec.sizes)
+    x_range = fig.layout.xaxis.range
+    place = fb._Place((fb.PLACE_WIDTH - 2 * fb.MARGIN) / (x_range[1] - x_range[0]),
+                      fb._rows(max(d.sizes), bool(fig.layout.annotations), 460).px_y, fb.LECTURE_FONT_FACTOR)
+    radius = fb.NODE_SIZE * place.font / 2 + 1  # to the outside of its outline
+    nearest = min(np.hypot(max(left - cx, 0, cx - right), max(bottom - cy, 0, cy - top)) - radius
+                  for x, y, text in zip(labels.x[:written], labels.y[:written], labels.text[:written])
+                  for left, right, bottom, top in [place.label(x, y, text, fb.EDGE_SIZE)]
+                  for cx, cy in [place.point(ux, uy) for ux, uy in zip(units_trace.x, units_trace.y)])
+    assert written > 0 and nearest >= fb.UNIT_CLEARANCE, nearest
+
+
 def test_a_value_inside_a_unit_fits_its_circle():
     """A saturated unit's activation (hand-set weights of ±1000) was written as '2.05e-217', wider than the unit;
     the perceptron's ŷ = 4.66e-15 ran out of its diagram in Lecture mode."""

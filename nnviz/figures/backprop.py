@@ -146,6 +146,9 @@ def _edge_label_spots(d: Diagram, segments, obstacles: list, place: _Place) -> l
 
 
 CLEARANCE = 8.0  # px between an edge's label and any other edge, where the edge has room for it
+# px at least between an edge's label (its box, which has 2 px to spare) and a unit's outline: with 1 px, '0.2' sat
+# wedged between two units of a layer of 4 hidden layers in Lecture mode, as if part of them (a helper's review)
+UNIT_CLEARANCE = 4.0
 
 
 def _distance_to_segments(box, starts: np.ndarray, ends: np.ndarray) -> float:
@@ -264,7 +267,8 @@ def network_figure(d: Diagram, height: int = 460) -> go.Figure:
             delta_texts = [t.removeprefix(DELTA_PREFIX) for t in delta_texts]
             delta_room = DELTA_ROOM.removeprefix(DELTA_PREFIX)
         dy, unit_px = rows.offset, NODE_SIZE * place.font
-        obstacles = [(x * place.px_x, y * place.px_y, unit_px / 2 + 1) for x, y in zip(node_x, node_y)]
+        obstacles = [(x * place.px_x, y * place.px_y, unit_px / 2 + 1 + UNIT_CLEARANCE)  # + 1: half the outline
+                     for x, y in zip(node_x, node_y)]
         obstacles += [place.label(x, y - dy, t, EDGE_SIZE) for x, y, t in zip(node_x, node_y, z_texts) if t]
         obstacles += [place.label(x, y + dy, f"<b>{t or delta_room}</b>", DELTA_SIZE)  # its room, unreached too
                       for x, y, n, t in zip(node_x, node_y, nodes, delta_texts) if n.layer > 0]
