@@ -148,3 +148,23 @@ def test_lecture_mode_figures_grow_or_shrink_a_little_to_fit_a_projector_unless_
 
     assert round(height * ui.lecture_height_factor(height)) == drawn
     assert ui.lecture_height_factor(None) == ui.LECTURE_HEIGHT_FACTOR
+
+
+def test_a_figure_drawn_in_place_names_the_code_that_draws_it_instead_of_carrying_it():
+    """Each figure's message carried the 5.6 kB that draws it (a fifth to a third of what a slider's redraw sent):
+    it now carries a loader of static/nnviz_figure.js, which the server serves (server.enableStaticServing) and the
+    browser loads once a page (tests/test_browser.py sees it loaded once and every figure drawn)."""
+    import tomllib
+
+    from nnviz import ui
+
+    at = app_test("app_pages/softmax.py")
+    sent = [e.proto for e in at.get("bidi_component") if e.proto.component_name == ui.FIGURE_COMPONENT]
+    assert len(sent) == 4 and all(len(p.js_content) < 600 and ui.FIGURE_MODULE in p.js_content for p in sent)
+    module = (ROOT / "static" / ui.FIGURE_MODULE).read_text()
+    assert "export function drawFigure(" in module and "const drawInPlace = async" in module
+    assert "drawInPlace" not in ui.LIVE_FIGURE_JS and "drawFigure" in ui.LIVE_FIGURE_JS  # the Playground's, too
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
+    assert config["server"]["enableStaticServing"] is True
+    # a figure's message is kept by the browser (and a reference sent for it) from this size on: figures of 2 kB
+    assert config["global"]["minCachedMessageSize"] <= 2000 < min(len(p.SerializeToString()) for p in sent)

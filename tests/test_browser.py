@@ -162,6 +162,32 @@ def test_figures_are_redrawn_in_place(server_url, page):
     assert page.console_errors == []
 
 
+def test_the_code_that_draws_the_figures_is_loaded_once_a_page(server_url, page):
+    """A figure's message carries a loader of static/nnviz_figure.js, not the code (tests/test_app.py): the browser
+    fetches it once, from the app's static files, and every figure draws, after slider presses and on the next page
+    (Streamlit changes pages without loading the document again) as well."""
+    from nnviz.ui import FIGURE_MODULE
+
+    fetched = []
+    page.on("request", lambda request: FIGURE_MODULE in request.url and fetched.append(request.url))
+    page.goto(f"{server_url}/softmax")
+    wait_until_idle(page)
+    assert fetched == [f"{server_url}/app/static/{FIGURE_MODULE}"]
+    drawn = "() => [...document.querySelectorAll('.nnviz-figure')].filter(c => c.querySelector('g.trace')).length"
+    assert page.evaluate(drawn) == 4
+    thumb = page.locator(".st-key-sm_temperature").get_by_role("slider")
+    thumb.focus()
+    before = page.evaluate("() => JSON.stringify(document.querySelector('.st-key-sm_bars .js-plotly-plot').data)")
+    thumb.press("ArrowRight")
+    wait_until_idle(page)
+    assert page.evaluate("() => JSON.stringify(document.querySelector('.st-key-sm_bars .js-plotly-plot').data)") != before
+    page.locator("[data-testid='stSidebarNav']").get_by_text("Perceptron").click()
+    page.wait_for_url("**/perceptron*")
+    wait_until_idle(page)
+    assert page.evaluate(drawn) == page.locator(".nnviz-figure").count() >= 2 and len(fetched) == 1
+    assert page.console_errors == []
+
+
 def test_a_slider_press_starts_no_fade_of_the_sections_it_reruns(server_url, page):
     """ui.PAGE_CSS: the elements a fragment rerun marks stale keep their opacity, so a press starts (and cancels) no
     opacity transition per element, each of which had taken its element, charts included, to a layer of its own."""
