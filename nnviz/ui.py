@@ -674,14 +674,25 @@ def in_place_figures() -> bool:
 # st.plotly_chart has a fullscreen button in Streamlit's element toolbar; a figure drawn in place has one in Plotly's
 # mode bar instead (a projector shows a figure alone at the screen's height; Esc leaves).
 # The code that draws them is static/nnviz_figure.js, which Streamlit serves (server.enableStaticServing): a figure's
-# message carries these few lines, which load it, instead of its 5.6 kB (a fifth to a third of what a slider's redraw
+# message carries a few lines that load it, instead of its 5.6 kB (a fifth to a third of what a slider's redraw
 # sent), and the browser loads it once a page. Its address follows Streamlit's own scripts', as Plotly's does.
 FIGURE_MODULE = "nnviz_figure.js"
-_LOAD_FIGURE_MODULE = f"""const index = document.querySelector("script[src*='static/js/index.']");
+FIGURE_CODE = Path(__file__).resolve().parent.parent / "static" / FIGURE_MODULE
+
+
+def figure_loader(static_serving: bool) -> str:
+    """The start of a figure component's code: ``drawing``, a promise of the module that draws figures. Loaded from
+    the app's static files where the server serves them; else (a host that turns server.enableStaticServing off)
+    the module's code itself, sent with every figure, as before."""
+    if not static_serving:
+        return FIGURE_CODE.read_text() + "\nconst drawing = Promise.resolve({drawFigure});\n"
+    return f"""const index = document.querySelector("script[src*='static/js/index.']");
 const drawing = import(new URL(index ? "../../app/static/{FIGURE_MODULE}" : "app/static/{FIGURE_MODULE}",
                                index ? index.src : document.baseURI).href);
 """
-_FIGURE_JS = _LOAD_FIGURE_MODULE + """
+
+
+_FIGURE_ENTRY = """
 export default function (component) {
   drawing.then(module => module.drawFigure(component));
 }
@@ -690,17 +701,18 @@ export default function (component) {
 # server for the next one ("next": the fragment reruns) and draws this one meanwhile, so the server computes a
 # frame while the browser draws the one before, and never more than one frame ahead. Draw it last in its run:
 # the request for the next frame must not interrupt the rest of this one.
-LIVE_FIGURE_JS = _LOAD_FIGURE_MODULE + """
+_LIVE_FIGURE_ENTRY = """
 export default function (component) {
   component.setTriggerValue("next", component.data.frame);
   setTimeout(() => drawing.then(module => module.drawFigure(component)), 0);  // after this task
 }
 """
+_STATIC_SERVING = bool(st.get_option("server.enableStaticServing"))
 FIGURE_COMPONENT = "nnviz_figure"  # the component's name, as AppTest and the benchmarks find its elements
-_FIGURE = st.components.v2.component(FIGURE_COMPONENT, html="<div class='nnviz-figure'></div>", js=_FIGURE_JS,
-                                     isolate_styles=False)
+_FIGURE = st.components.v2.component(FIGURE_COMPONENT, html="<div class='nnviz-figure'></div>",
+                                     js=figure_loader(_STATIC_SERVING) + _FIGURE_ENTRY, isolate_styles=False)
 _LIVE_FIGURE = st.components.v2.component("nnviz_live_figure", html="<div class='nnviz-figure nnviz-live-figure'></div>",
-                                          js=LIVE_FIGURE_JS, isolate_styles=False)
+                                          js=figure_loader(_STATIC_SERVING) + _LIVE_FIGURE_ENTRY, isolate_styles=False)
 
 
 # Every chart on a page, in the browser (tests and benchmarks): a st.plotly_chart or a figure drawn in place

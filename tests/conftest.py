@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import os
 import re
@@ -220,16 +221,16 @@ def pytest_runtest_makereport(item, call):
     return report
 
 
-@pytest.fixture(scope="session")
-def server_url():
-    """The real app served by `streamlit run` on a free local port."""
+@contextlib.contextmanager
+def served(log: Path, *options: str):
+    """The app served by `streamlit run` (with ``options``) on a free local port: its URL."""
     port = _free_port()
-    log = server_log()
     log.parent.mkdir(parents=True, exist_ok=True)
     with open(log, "w") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-             "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+             "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
+             *options],
             cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env=SERVER_ENV,
         )
         url = f"http://127.0.0.1:{port}"
@@ -245,12 +246,21 @@ def server_url():
                 proc.kill()
                 pytest.fail(f"streamlit server did not start; see {log}")
             time.sleep(0.2)
-        yield url
-        proc.terminate()
         try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+            yield url
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+@pytest.fixture(scope="session")
+def server_url():
+    """The real app served by `streamlit run` on a free local port."""
+    with served(server_log()) as url:
+        yield url
 
 
 FULL = pytest.mark.full  # CI runs a sample of the check; `pytest -m full` the rest (README: the test command)

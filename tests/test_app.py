@@ -163,7 +163,8 @@ def test_a_figure_drawn_in_place_names_the_code_that_draws_it_instead_of_carryin
     assert len(sent) == 4 and all(len(p.js_content) < 600 and ui.FIGURE_MODULE in p.js_content for p in sent)
     module = (ROOT / "static" / ui.FIGURE_MODULE).read_text()
     assert "export function drawFigure(" in module and "const drawInPlace = async" in module
-    assert "drawInPlace" not in ui.LIVE_FIGURE_JS and "drawFigure" in ui.LIVE_FIGURE_JS  # the Playground's, too
+    assert "drawInPlace" not in ui.figure_loader(True)  # the Playground's live figure starts with it, too
+    assert module in ui.figure_loader(False)  # a server without the app's config: the code in every message
     config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
     assert config["server"]["enableStaticServing"] is True
     # a figure's message is kept by the browser (and a reference sent for it) from this size on: figures of 2 kB

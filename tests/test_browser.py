@@ -188,6 +188,28 @@ def test_the_code_that_draws_the_figures_is_loaded_once_a_page(server_url, page)
     assert page.console_errors == []
 
 
+def test_a_server_that_serves_no_static_files_still_draws_every_figure(browser, tmp_path):
+    """Where a host turns static files off (server.enableStaticServing, e.g. by an environment variable), each
+    figure's message carries the code that draws it (nnviz.ui.figure_loader), as before."""
+    from conftest import served
+
+    from nnviz.ui import FIGURE_MODULE
+
+    context = new_context(browser, viewport={"width": 1600, "height": 1000})
+    page = context.new_page()
+    fetched, errors = [], []
+    page.on("request", lambda request: FIGURE_MODULE in request.url and fetched.append(request.url))
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    try:
+        with served(tmp_path / "server.log", "--server.enableStaticServing", "false") as url:
+            page.goto(f"{url}/softmax")
+            wait_until_idle(page)
+            drawn = "() => [...document.querySelectorAll('.nnviz-figure')].filter(c => c.querySelector('g.trace'))"
+            assert page.evaluate(drawn + ".length") == 4 and fetched == [] and errors == []
+    finally:
+        context.close()
+
+
 def test_a_slider_press_starts_no_fade_of_the_sections_it_reruns(server_url, page):
     """ui.PAGE_CSS: the elements a fragment rerun marks stale keep their opacity, so a press starts (and cancels) no
     opacity transition per element, each of which had taken its element, charts included, to a layer of its own."""
