@@ -531,3 +531,25 @@ def test_a_colorscale_by_name_is_refused_where_figures_are_validated():
         figure([{"type": "scatter", "x": [0], "y": [0], "marker": {"color": [0], "colorscale": "Viridis"}}],
                base_layout())
     assert figure([{"type": "heatmap", "z": [[0, 1]], "colorscale": BLUES}], base_layout()).data[0].zmax is None
+
+
+def test_a_3d_scene_keeps_its_font_sizes_in_lecture_mode_and_its_legend_stands_under_it():
+    """Gradient descent's 3-D surface in Lecture mode: its ticks, scaled to 22 px, came out ~30 px high in
+    perspective, bold, cut at the figure's bottom ('−ɔ'), and the legend 0.22 of the height below the scene left
+    the surface a third of the figure (a helper's review). The scene's fonts keep their size and turn dark."""
+    from nnviz import gradient_descent as gd
+    from nnviz.figures.gradient_descent import surface_figure
+    from nnviz.figures.style import DARK_TEXT, FONT_SIZE, LECTURE_FONT_FACTOR
+
+    surface = gd.SURFACES["ravine"]
+    w1, w2, loss = gd.loss_grid(surface.loss, surface.box, 20)
+    paths = {"η = 0.1": gd.descend(surface.loss, surface.grad, np.array(surface.start), 0.1, 10)}
+    fig = surface_figure(w1, w2, loss, paths, surface.box)
+    lecture = scaled_fonts(fig, LECTURE_FONT_FACTOR)
+    for name in ("xaxis", "yaxis", "zaxis"):
+        drawn, projected = fig.layout.scene[name], lecture.layout.scene[name]
+        assert projected.tickfont.size == drawn.tickfont.size == FONT_SIZE
+        assert projected.title.font.size == drawn.title.font.size > FONT_SIZE
+        assert projected.tickfont.color == projected.title.font.color == DARK_TEXT
+    assert -0.05 < fig.layout.legend.y < 0 and lecture.layout.legend.y > -0.05
+    assert lecture.layout.legend.font.size == round(fig.layout.legend.font.size * LECTURE_FONT_FACTOR)  # 2-D text

@@ -267,13 +267,17 @@ def surface_figure(w1: np.ndarray, w2: np.ndarray, loss: np.ndarray, trajectorie
                      "z": transform(losses), "name": label, "line": {"color": line_style(i + 1)["color"], "width": 6},
                      "marker": {"size": 3}})
     z_title = "log₁₀ L" if log_contours else "L"
+
+    def scene_axis(title: str) -> dict:  # the same size in Lecture mode (style.scaled_fonts: 3-D text)
+        return {"title": {"text": title, "font": {"size": FONT_SIZE + 4}}, "tickfont": {"size": FONT_SIZE}, "nticks": 5}
+
     layout = base_layout(height=560, legend_below=True,
-                         scene={"xaxis": {"title": {"text": "w₁"}, "nticks": 5},
-                                "yaxis": {"title": {"text": "w₂"}, "nticks": 5},
-                                "zaxis": {"title": {"text": z_title}, "nticks": 5},
+                         scene={"xaxis": scene_axis("w₁"), "yaxis": scene_axis("w₂"), "zaxis": scene_axis(z_title),
                                 "aspectmode": "manual", "aspectratio": {"x": 1, "y": 1, "z": 0.6},
                                 "camera": {"eye": {"x": 1.2, "y": -1.2, "z": 0.8}}})
     layout["margin"] = {"l": 0, "r": 0, "t": 20, "b": 40}
+    # no x axis' ticks and title under a scene: the legend just below it (at -0.22 it took a third of the height)
+    layout["legend"]["y"] = -0.02
     return figure(data, layout)
 
 

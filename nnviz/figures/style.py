@@ -311,7 +311,8 @@ def scaled_fonts(fig: go.Figure, factor: float, height_factor: float = 1.0,
             for key, value in node.items():
                 if key.endswith("font") and isinstance(value, dict) and "size" in value:
                     value["size"] = max(round(value["size"] * factor), min_size)
-                scale(value)
+                if not key.startswith("scene"):  # 3-D text keeps its size: see below
+                    scale(value)
         elif isinstance(node, list):
             for item in node:
                 scale(item)
@@ -341,6 +342,15 @@ def scaled_fonts(fig: go.Figure, factor: float, height_factor: float = 1.0,
             axis_spec["nticks"] = min(axis_spec.get("nticks", 3), 3)
         title = axis_spec.get("title") or {}
         axis_spec["title"] = {**title, "font": {**title.get("font", {}), "color": DARK_TEXT}}
+    # A 3-D scene draws its text in perspective, larger than its size says and not in proportion to it (ticks of
+    # 19 px came out ~30 px high, bold and cut at the figure's edge, where 16 px look 20 px): its fonts keep their
+    # size (gradient_descent.surface_figure gives them one) and only turn dark.
+    for scene in (layout[key] for key in layout if key.startswith("scene")):
+        for name in ("xaxis", "yaxis", "zaxis"):
+            axis_spec = scene.setdefault(name, {})
+            axis_spec["tickfont"] = {**axis_spec.get("tickfont", {}), "color": DARK_TEXT}
+            title = axis_spec.get("title") or {}
+            axis_spec["title"] = {**title, "font": {**title.get("font", {}), "color": DARK_TEXT}}
     # a legend below the plot moves down with the larger ticks and axis title (its y is a share of the plot's
     # height, which grows less than the fonts), and the bottom margin makes room for it
     margin = layout.setdefault("margin", {})
