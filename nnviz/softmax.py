@@ -104,9 +104,10 @@ def log_softmax(logits: Array, temperature: float = 1.0) -> Array:
 def cross_entropy(logits: Array, true_class: int, temperature: float = 1.0) -> float:
     """L = −ln p_y for the true class y, computed from the logits via log-softmax.
 
-    This is what ``sparse_categorical_crossentropy(y, z, from_logits=True)`` computes.
+    This is what ``sparse_categorical_crossentropy(y, z, from_logits=True)`` computes. Never below 0, not even
+    −0.0 (shown as "-0.0000" where p_y rounds to 1).
     """
-    return float(-log_softmax(logits, temperature)[true_class])
+    return max(0.0, float(-log_softmax(logits, temperature)[true_class]))
 
 
 def one_hot(true_class: int, n_classes: int) -> Array:

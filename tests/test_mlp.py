@@ -267,3 +267,12 @@ def test_the_curves_of_a_queued_run_span_its_epochs_and_a_loss_from_zero():
     assert list(fig.layout.yaxis.range) == [0, 2.5] and list(fig.layout.xaxis.range) == [0, 2.05]
     trained = nn.TrainingHistory(steps={"epoch": [0.5], "loss": [9.0], "accuracy": [0.5]})
     assert training_curves_figure(trained, [], total_epochs=2).layout.yaxis.range is None  # data: plotly's own
+
+
+def test_a_digits_probabilities_stand_over_an_axis_of_classes():
+    """Under the bars of a drawn digit's probabilities the axis read 'softmax output' (a helper's review): it is
+    the classes, the digits 0-9."""
+    from nnviz.figures.mnist import probability_bars
+
+    fig = probability_bars(np.full(10, 0.1), [str(k) for k in range(10)])
+    assert fig.layout.xaxis.title.text == "class (the digit)" and fig.layout.yaxis.title.text == "probability"

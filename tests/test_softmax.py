@@ -328,3 +328,29 @@ def test_the_page_s_logits_at_c_minus_100_are_subnormal_and_wrong_in_the_fourth_
     assert lowest < -100 < S.naive_softmax_subnormal_shift(z)
     naive = S.naive_softmax(z - 100)
     assert not S.is_broken(naive) and np.max(np.abs(naive - S.softmax(z - 100))) > 1e-4
+
+
+def test_a_certain_right_answer_costs_zero_shown_without_a_sign():
+    """T = 0.05 and logits 10, 0, -10 with true class 0: the loss metric read '-0.0000' (−ln 1 = −0.0) and the true
+    class's gradient bar '+0.000', a push down, where p_y − 1 < 0 had rounded to 0 (a helper's review)."""
+    from nnviz.figures.softmax import gradient_figure
+
+    logits = np.array([10.0, 0.0, -10.0])
+    loss = S.cross_entropy(logits, 0, 0.05)
+    assert f"{loss:.4f}" == "0.0000" and math.copysign(1.0, loss) == 1.0
+    assert all(S.cross_entropy(z, k, t) >= 0 for z in map(np.array, EXTREME_LOGITS) for k in range(len(z))
+               for t in TEMPERATURES)
+    bars = gradient_figure(S.cross_entropy_grad(logits, 0, 0.05), 0).data[0]
+    assert list(bars.text) == ["0.000", "0.000", "0.000"]
+
+
+def test_with_many_classes_every_gradient_bar_gets_a_value_of_the_same_width():
+    """Ten classes in Lecture mode: '+3.193' did not fit its bar and was left out while '−3.333' was written, so the
+    largest push down had no number; with more than five classes they have two decimals (all ten written, seen in
+    Chromium at 1280x720)."""
+    from nnviz.figures.softmax import gradient_figure
+
+    logits = np.array([2.0, 1.0, 0.1, -1.0, 0.5, -0.5, 1.5, -2.0, 0.0, 3.0])
+    texts = list(gradient_figure(S.cross_entropy_grad(logits, 7, 0.3), 7).data[0].text)
+    assert texts[7] == "-3.33" and texts[9] == "+3.19" and all(len(t.lstrip("+-")) == 4 for t in texts)
+    assert list(gradient_figure(S.cross_entropy_grad(logits[:3], 2, 1.0), 2).data[0].text)[2].startswith("-0.")

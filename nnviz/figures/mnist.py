@@ -217,8 +217,9 @@ def confusion_figure(confusion: Array, class_names: Sequence[str]) -> go.Figure:
 
 
 def probability_bars(probs: Array, class_names: Sequence[str], true_class: int | None = None,
-                     title: str = "softmax output") -> go.Figure:
-    """One image's softmax output as bars; the predicted class highlighted, the true one outlined."""
+                     title: str = "class (the digit)") -> go.Figure:
+    """One image's softmax output as bars over the classes; the predicted class highlighted, the true one
+    outlined."""
     probs = np.asarray(probs, dtype=float)
     predicted = int(np.argmax(probs))
     colors = [VERMILION if (k == predicted and true_class is not None and k != true_class) else

@@ -42,6 +42,13 @@ def _class_axis(layout_axis: dict, n: int) -> None:
         layout_axis["title"] = axis("class")["title"]
 
 
+def signed(value: float, digits: int) -> str:
+    """``value`` with its sign and ``digits`` decimals; one that rounds to 0 without a sign ('+0.000' read as a push
+    down where p_y − 1 < 0 had rounded to 0)."""
+    text = f"{value:+.{digits}f}"
+    return f"{0.0:.{digits}f}" if float(text) == 0 else text
+
+
 def _bars(names, values, colors, text, hover: str, panel: str = "") -> dict:
     return {"type": "bar", "x": names, "y": values, "marker": {"color": colors}, "text": text,
             "textposition": "outside", "cliponaxis": False, "hovertemplate": hover,
@@ -103,7 +110,10 @@ def gradient_figure(grad: np.ndarray, true_class: int) -> go.Figure:
     names = class_names(len(grad))
     colors = [VERMILION if k == true_class else BLUE for k in range(len(grad))]
     limit = max(1.0, float(np.max(np.abs(grad))) * 1.25)
-    data = [_bars(names, grad, colors, [f"{g:+.3f}" for g in grad], "%{x}: ∂L/∂z = %{y:.4g}<extra></extra>")]
+    # with many classes two decimals: in Lecture mode's narrow bars '+3.193' did not fit and was left out, '−3.333'
+    # (narrower) was written, so the largest push had no number (a helper's review)
+    digits = 2 if len(grad) > MANY_CLASSES else 3
+    data = [_bars(names, grad, colors, [signed(g, digits) for g in grad], "%{x}: ∂L/∂z = %{y:.4g}<extra></extra>")]
     layout = base_layout(height=380, xaxis=axis(""), uniformtext={"minsize": BAR_TEXT_MIN, "mode": "hide"},
                          yaxis=axis("∂L / ∂z" + subscript("k"), range=[-limit, limit], zerolinecolor=BLACK, zerolinewidth=2))
     _class_axis(layout["xaxis"], len(grad))
