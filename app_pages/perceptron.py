@@ -8,6 +8,7 @@ from nnviz import notebooks, ui
 from nnviz import perceptron as perc
 from nnviz.data import PERCEPTRON_DATASETS, TRUTH_TABLE_INPUTS, logic_gate
 from nnviz.figures import perceptron as figs
+from nnviz.formatting import latex_number
 from nnviz.keras_code import perceptron_code
 
 MAX_EPOCHS = 100
@@ -107,7 +108,7 @@ def one_neuron() -> None:
                                      "step H(z)" if f_symbol == "H" else "sigmoid σ(z)"), key="neuron_diagram")
     equals = "=" if f_symbol == "H" or output == round(output, 3) else r"\approx"
     st.latex(rf"\begin{{aligned}} z &= \mathbf{{w}}\cdot\mathbf{{x}} + b {weighted_sum_lines(w, x, bias, z)} \\ "
-             rf"\hat y &= {f_symbol}(z) = {f_symbol}({z:.2f}) {equals} {output:.3g} \end{{aligned}}")
+             rf"\hat y &= {f_symbol}(z) = {f_symbol}({z:.2f}) {equals} {latex_number(output, 3)} \end{{aligned}}")
     st.markdown(
         "A neuron multiplies each input by a **weight**, adds a **bias** and passes the sum $z$ through an "
         "**activation function**. The perceptron (Rosenblatt, 1957) uses the step $H(z) = 1$ if $z \\ge 0$, else 0: "

@@ -21,7 +21,7 @@ import numpy as np
 
 from nnviz import activations as act
 from nnviz import network as nw
-from nnviz.formatting import compact
+from nnviz.formatting import compact, latex_number
 
 Array = np.ndarray
 
@@ -123,13 +123,14 @@ def parameter_names(spec: nw.NetworkSpec) -> list[str]:
 
 
 def number_text(v: float) -> str:
-    """A number for a formula: 4 significant digits (−0 written as 0)."""
+    """A number for a table: 4 significant digits (−0 written as 0)."""
     return f"{v + 0.0:.4g}"
 
 
 def _factor(v: float) -> str:
-    s = number_text(v)
-    return f"({s})" if v < 0 else s
+    """A number as a factor of a product (or a power): in parentheses if negative or a power of ten."""
+    s = latex_number(v)
+    return f"({s})" if v < 0 or "cdot" in s else s
 
 
 @dataclass(frozen=True)
@@ -219,8 +220,8 @@ def _output_delta_step(bp: BackwardPass, k: int) -> BackwardStep:
         formula = (rf"\delta^{{({L})}}_{k + 1} = \sum_m \frac{{\partial \ell}}{{\partial p_m}}"
                    rf"\frac{{\partial p_m}}{{\partial z_{k + 1}}} = p_{k + 1} - y_{k + 1}")
     a_sym, y_sym = ("a", "y") if spec.output_activation == "sigmoid" else (f"p_{k + 1}", f"y_{k + 1}")
-    arithmetic = (rf"\delta^{{({L})}}_{k + 1} = {a_sym} - {y_sym} = {number_text(a)} - {number_text(y)}"
-                  rf" = {number_text(delta[0])}")
+    arithmetic = (rf"\delta^{{({L})}}_{k + 1} = {a_sym} - {y_sym} = {latex_number(a)} - {latex_number(y)}"
+                  rf" = {latex_number(delta[0])}")
     if len(delta) > 1:
         arithmetic = r"\begin{gathered}" + arithmetic + _batch_suffix(delta) + r"\end{gathered}"
     return BackwardStep("delta", L, k, f"δ of output unit {k + 1}", formula, arithmetic,
@@ -240,10 +241,10 @@ def _f_prime_line(spec: nw.NetworkSpec, layer: int, z: float, a: float, f_prime:
     key = spec.hidden_activation[layer - 1]
     symbol = _f_prime_symbol(spec, layer) + "(z)"
     if key == "sigmoid":
-        return rf"{symbol} &= a(1 - a) = {number_text(a)}\,(1 - {number_text(a)}) = {number_text(f_prime)}"
+        return rf"{symbol} &= a(1 - a) = {latex_number(a)}\,(1 - {latex_number(a)}) = {latex_number(f_prime)}"
     if key == "tanh":
-        return rf"{symbol} &= 1 - a^2 = 1 - {_factor(a)}^2 = {number_text(f_prime)}"
-    return rf"{symbol} &= [z > 0] = [{number_text(z)} > 0] = {number_text(f_prime)}"
+        return rf"{symbol} &= 1 - a^2 = 1 - {_factor(a)}^2 = {latex_number(f_prime)}"
+    return rf"{symbol} &= [z > 0] = [{latex_number(z)} > 0] = {latex_number(f_prime)}"
 
 
 TERMS_PER_LINE = 2
@@ -264,10 +265,10 @@ def _hidden_delta_step(bp: BackwardPass, layer: int, j: int) -> BackwardStep:
     formula = (rf"\delta^{{({layer})}}_{{{j + 1}}} = \Big(\sum_k w^{{({layer + 1})}}_{{{j + 1}k}}\,"
                rf"\delta^{{({layer + 1})}}_k\Big)\cdot {fp}(z^{{({layer})}}_{{{j + 1}}})")
     lines = [rf"\textstyle\sum_k w_{{{j + 1}k}}\,\delta_k &= " + r"\\ &\quad + ".join(rows)
-             + f" = {number_text(total)}",
+             + f" = {latex_number(total)}",
              _f_prime_line(spec, layer, z, a, f_prime),
-             (rf"\delta^{{({layer})}}_{{{j + 1}}} &= {_factor(total)}\cdot {number_text(f_prime)}"
-              rf" = {number_text(delta[0])}")]
+             (rf"\delta^{{({layer})}}_{{{j + 1}}} &= {_factor(total)}\cdot {latex_number(f_prime)}"
+              rf" = {latex_number(delta[0])}")]
     arithmetic = r"\begin{aligned}" + r"\\ ".join(lines) + _batch_suffix(delta, aligned=True) + r"\end{aligned}"
     return BackwardStep("delta", layer, j, f"δ of unit {j + 1} in {layer_name(spec, layer)}", formula,
                         arithmetic, {f"δ({layer})_{j + 1}": float(delta[0])})
@@ -286,7 +287,7 @@ def _weights_step(bp: BackwardPass, layer: int, j: int) -> BackwardStep:
                    rf"\cdot {source}_i \qquad \frac{{\partial L}}{{\partial b^{{({layer})}}_{{{j + 1}}}}}"
                    rf" = \delta^{{({layer})}}_{{{j + 1}}}")
         lines = [rf"\frac{{\partial L}}{{\partial w^{{({layer})}}_{{{i + 1}{j + 1}}}}} = {_factor(delta[0])}\cdot"
-                 rf"{_factor(a_prev[0, i])} = {number_text(d_w[i])}" for i in range(len(d_w))]
+                 rf"{_factor(a_prev[0, i])} = {latex_number(d_w[i])}" for i in range(len(d_w))]
     else:
         formula = (rf"\frac{{\partial L}}{{\partial w^{{({layer})}}_{{i{j + 1}}}}} = \frac{{1}}{{{batch}}}\sum_n"
                    rf"\delta^{{({layer})}}_{{{j + 1},n}}\cdot {source}_{{i,n}} \qquad"
@@ -296,10 +297,10 @@ def _weights_step(bp: BackwardPass, layer: int, j: int) -> BackwardStep:
         products = [rf"{_factor(d)}\cdot{_factor(a)}" for d, a in zip(delta, a_prev[:, 0])]
         lines = [rf"\frac{{\partial L}}{{\partial w^{{({layer})}}_{{1{j + 1}}}}} = \tfrac{{1}}{{{batch}}}("
                  + " + ".join(products[:2]) + r"\\ &\qquad + " + " + ".join(products[2:])
-                 + rf") = {number_text(d_w[0])}"]
-        lines += [rf"\frac{{\partial L}}{{\partial w^{{({layer})}}_{{{i + 1}{j + 1}}}}} = {number_text(d_w[i])}"
+                 + rf") = {latex_number(d_w[0])}"]
+        lines += [rf"\frac{{\partial L}}{{\partial w^{{({layer})}}_{{{i + 1}{j + 1}}}}} = {latex_number(d_w[i])}"
                   for i in range(1, len(d_w))]
-    lines.append(rf"\frac{{\partial L}}{{\partial b^{{({layer})}}_{{{j + 1}}}}} = {number_text(d_b)}")
+    lines.append(rf"\frac{{\partial L}}{{\partial b^{{({layer})}}_{{{j + 1}}}}} = {latex_number(d_b)}")
     arithmetic = r"\begin{aligned}&" + r"\\ &".join(lines) + r"\end{aligned}"
     values = {weight_name(layer, i, j): float(d_w[i]) for i in range(len(d_w))}
     values[bias_name(layer, j)] = float(d_b)

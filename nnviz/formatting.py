@@ -15,6 +15,13 @@ def power_of_ten(x: float) -> str:
     return f"{mantissa}·10{str(int(exponent)).translate(SUPERSCRIPT)}"
 
 
+def latex_number(x: float, digits: int = 4) -> str:
+    """``x`` to ``digits`` significant digits for a LaTeX formula, a power of ten written as one (5.394 · 10⁻⁵):
+    LaTeX sets '5.394e-05' as 5.394·e − 05, a product and a difference. −0 is written 0."""
+    mantissa, _, exponent = f"{x + 0.0:.{digits}g}".partition("e")
+    return rf"{mantissa} \cdot 10^{{{int(exponent)}}}" if exponent else mantissa
+
+
 def compact(x: float, width: int = 6) -> str:
     """3 significant digits, or 1 with its power of ten where those take more than ``width`` characters: for a small
     place (a unit's circle, a diagram's output), e.g. 0.535, 2e-217 (not 2.05e-217), 1e+05."""

@@ -25,7 +25,7 @@ import numpy as np
 
 from nnviz import activations as act
 from nnviz import network as nw
-from nnviz.formatting import count, shortened
+from nnviz.formatting import count, latex_number, shortened
 
 Array = np.ndarray
 
@@ -649,9 +649,9 @@ def unit_formula(state: PlaygroundState, layer: int, unit: int) -> str:
     w = state.network.weights[layer - 1][:, unit]
     b = float(state.network.biases[layer - 1][unit])
     sources = ([_latex_feature(f) for f in config.features] if layer == 1
-               else [rf"h^{{{layer - 1}}}_{{{i + 1}}}" for i in range(len(w))])
-    terms = " ".join(f"{'-' if v < 0 else '+'} {abs(v):.3g}\\,{s}" for v, s in zip(w, sources)).lstrip("+ ")
-    total = f"{terms} {'-' if b < 0 else '+'} {abs(b):.3g}"
+               else [rf"h^{{({layer - 1})}}_{{{i + 1}}}" for i in range(len(w))])  # (2): layer 2, not a square
+    terms = " ".join(f"{'-' if v < 0 else '+'} {latex_number(abs(v), 3)}\\,{s}" for v, s in zip(w, sources))
+    total = f"{terms.lstrip('+ ')} {'-' if b < 0 else '+'} {latex_number(abs(b), 3)}"
     output = layer == len(config.hidden) + 1
     if output and config.spec.output_activation == "softmax":
         return rf"z_{{{unit}}} = {total}, \quad p_{{{unit}}} = \mathrm{{softmax}}(z)_{{{unit}}}"

@@ -469,3 +469,16 @@ def test_the_spread_figure_keeps_its_panels_apart_and_stacks_them_on_a_phone():
     assert bottom[1] < top[0]  # the gradients' panel under the activations'
     assert [(a["x"], a["y"]) for a in narrow["annotations"]] == [(0.5, top[1]), (0.5, bottom[1])]
     assert narrow["legend"]["orientation"] == "h" and narrow["height"] > layout["height"]
+
+
+def test_a_power_of_ten_in_the_steps_arithmetic_is_written_as_one():
+    """With 4 hidden layers (the page's own suggestion) step 21 read 'δ = 0.0003047 · 0.177 = 5.394e − 05': LaTeX
+    sets 'e' as a variable and '-05' as a difference (a helper's review). Every number is LaTeX's 5.394 · 10^{-5}."""
+    from nnviz.formatting import latex_number
+
+    assert [latex_number(v) for v in (5.394e-05, -5.418e-10, 0.1234567, -0.0, 2e20)] == [
+        r"5.394 \cdot 10^{-5}", r"-5.418 \cdot 10^{-10}", "0.1235", "0", r"2 \cdot 10^{20}"]
+    bp = pass_for(bpm.BackpropSetup(hidden_layers=4, seed=0))
+    texts = [t for s in bp.steps for t in (s.formula, s.arithmetic)]
+    assert not any(re.search(r"\de[-+]\d", t) for t in texts)
+    assert any(r"\cdot 10^{-" in t for t in texts)  # this network's small δs are there, written so

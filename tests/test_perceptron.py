@@ -14,6 +14,7 @@ from nnviz.figures.perceptron import (
     boundary_segment,
     decision_boundary_figure,
     half_plane_polygon,
+    neuron_diagram,
     xor_regions_figure,
 )
 from nnviz.figures.playground import CLASS_COLORS, diverging_hex
@@ -238,3 +239,13 @@ def test_the_classes_have_the_playgrounds_and_the_notebooks_colours():
 
 def _hue(hex_colour: str) -> float:
     return colorsys.rgb_to_hsv(*(int(hex_colour[i:i + 2], 16) / 255 for i in (1, 3, 5)))[0]
+
+
+@pytest.mark.parametrize(("output", "activation", "label"), [(0.99975, "sigmoid σ(z)", "ŷ ≈ 1"),
+                                                            (0.3781, "sigmoid σ(z)", "ŷ ≈ 0.378"),
+                                                            (1.0, "step H(z)", "ŷ = 1"), (0.0, "step H(z)", "ŷ = 0")])
+def test_the_neurons_output_is_written_approximately_where_it_is_rounded(output, activation, label):
+    """z = 20.7 through a sigmoid read 'ŷ = 1' in the diagram (a helper's review): a sigmoid never reaches 1. The
+    formula under it already said σ(20.70) ≈ 1."""
+    fig = neuron_diagram([1.0, 2.0], [0.5, -0.5], 0.0, -0.5, output, activation)
+    assert any(a.text == f"<b>{label}</b>" for a in fig.layout.annotations)

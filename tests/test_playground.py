@@ -286,8 +286,18 @@ def test_unit_formula_has_the_units_weights_and_inputs():
     assert formula.startswith(r"a = \tanh\left(") and r"\,x_1" in formula and r"\,\sin x_2" in formula
     assert f"{abs(w[0]):.3g}" in formula and f"{abs(b):.3g}" in formula
     assert pg.unit_formula(state, 0, 1) == r"a = \sin x_2"
-    assert pg.unit_formula(state, 2, 0).startswith(r"a = \sigma\left(") and "h^{1}_{2}" in pg.unit_formula(state, 2, 0)
+    assert pg.unit_formula(state, 2, 0).startswith(r"a = \sigma\left(") and "h^{(1)}_{2}" in pg.unit_formula(state, 2, 0)
     assert pg.unit_label(state.config, 2, 0) == "output" and pg.unit_label(state.config, 0, 1) == "sin x₂"
+
+
+def test_a_units_formula_names_the_layer_in_parentheses_and_writes_powers_of_ten_as_such():
+    """'0.935 h₁²' read as h₁ squared, on a page whose inputs include x₁² (a helper's review): the layer is (2), as
+    δ⁽²⁾ on the Backpropagation page. A weight of 1.5e-05 was written so in LaTeX: 1.5·e − 05."""
+    state, _ = trained(0, hidden=(2,), features=("x1", "sinx2"))
+    state.network.weights[1][0, 0] = -1.5e-05
+    formula = pg.unit_formula(state, 2, 0)
+    assert "h^{(1)}_{1}" in formula and "h^{(1)}_{2}" in formula and "h^{1}" not in formula
+    assert r"- 1.5 \cdot 10^{-5}\,h^{(1)}_{1}" in formula and "e-" not in formula
 
 
 def test_clicks_add_and_erase_points_and_never_leave_one_class():

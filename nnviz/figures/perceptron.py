@@ -213,7 +213,9 @@ def neuron_diagram(x: Sequence[float], w: Sequence[float], b: float, z: float, o
     output_arrow = {"x": 4.9, "y": 0, "ax": 3.55, "ay": 0, "xref": "x", "yref": "y", "axref": "x", "ayref": "y",
                     "showarrow": True, "arrowhead": 3, "arrowwidth": 3, "arrowcolor": GREY, "text": ""}
     # over the arrow, centred in the room right of f: beside it, 'ŷ = 0.0163' ran out of the figure in Lecture mode
-    output_label = {"x": 4.5, "y": 0.12, "yanchor": "bottom", "text": f"<b>ŷ = {compact(output)}</b>",
+    shown = compact(output)  # ≈ where it is rounded, as in the formula under the diagram: a sigmoid's 0.9997 read ŷ = 1
+    output_label = {"x": 4.5, "y": 0.12, "yanchor": "bottom",
+                    "text": f"<b>ŷ {'=' if float(shown) == output else '≈'} {shown}</b>",
                     "showarrow": False, "font": {"size": FONT_SIZE + 2}}
     # On a phone the two labels under Σ and f ran into one ('z = -1.00 step H(z)') and the lower edges crossed z's:
     # z starts right of where the edges pass at its height, the activation's name stands above f, and ŷ ends at the
