@@ -204,7 +204,8 @@ def view_options(data: pg.Data) -> None:
     st.session_state[DATA_KEY] = data  # for the click handler, which runs before the next run
     t1, t2, t3 = st.columns([1, 1, 2], vertical_alignment="center")
     t1.toggle("show the test points", key="pg_show_test", **ui.reruns(LIVE_SECTION), **ui.URL)
-    t2.toggle("discretize output", key="pg_discretize", help="Colour each point of the plane by its predicted class.",
+    t2.toggle("discretize output", key="pg_discretize", disabled=not data.classes,  # a regression has no classes
+              help="Colour each point of the plane by its predicted class (classification only).",
               **ui.reruns(LIVE_SECTION), **ui.URL)
     if data.classes:
         actions = ["off", *[f"add{k}" for k in range(data.classes)], "erase"]
@@ -352,8 +353,7 @@ def unit_view(state: pg.PlaygroundState, layers: list) -> None:
     picture.image(np.repeat(np.repeat(rgb[::-1], 5, axis=0), 5, axis=1), width="stretch",
                   caption=f"{pg.unit_label(state.config, layer, unit)} over the plane (x₁ across, x₂ up)")
     with text:
-        st.markdown(f"**{pg.unit_label(state.config, layer, unit)}** — blue where it is positive (or high), "
-                    "orange where it is negative (or low), white near 0.")
+        st.markdown(f"**{pg.unit_label(state.config, layer, unit)}** — {pg.unit_colours(state.config, layer)}")
         st.latex(pg.unit_formula(state, layer, unit))
 
 

@@ -632,32 +632,56 @@ def keras_check_job(state: PlaygroundState, data: Data) -> dict:
 
 
 def unit_label(config: PlaygroundConfig, layer: int, unit: int) -> str:
-    """'x₁²' for an input, 'hidden 2, unit 3', or 'output' / 'output, class 2'."""
+    """'x₁²' for an input, 'hidden 2, unit 3', 'output', or for a softmax output (one picture of all its units)
+    'output, the likeliest class'."""
     n_layers = len(config.hidden) + 1
     if layer == 0:
         return FEATURES[config.features[unit]][0]
     if layer == n_layers:
-        return "output" if config.spec.sizes[-1] == 1 else f"output, class {unit}"
+        return "output" if config.spec.sizes[-1] == 1 else "output, the likeliest class"
     return f"hidden {layer}, unit {unit + 1}"
 
 
+def unit_colours(config: PlaygroundConfig, layer: int) -> str:
+    """What the colours of a unit's picture mean (figures.playground.unit_pictures draws them): a sigmoid's (0, 1)
+    is stretched over the whole scale, so its white is 0.5, not 0 (a sigmoid is never negative)."""
+    n_layers = len(config.hidden) + 1
+    output = layer == n_layers
+    if output and config.spec.output_activation == "softmax":
+        return ("each point in the colour of the class with the largest pᵢ there, paler where the network is less "
+                "sure (white where the classes are equally likely).")
+    name = config.spec.output_activation if output else (config.activation if layer else "input")
+    if name == "sigmoid":
+        return "blue where it is near 1, orange where it is near 0, white at 0.5."
+    if name == "relu":
+        return "blue where it is positive (the darkest at its largest on the plane), white where it is 0."
+    return "blue where it is positive, orange where it is negative, white near 0."
+
+
 def unit_formula(state: PlaygroundState, layer: int, unit: int) -> str:
-    """a = f(Σᵢ wᵢ aᵢ + b) for the unit, with its current weights and the names of its inputs (LaTeX)."""
+    """a = f(Σᵢ wᵢ aᵢ + b) for the unit, with its current weights and the names of its inputs (LaTeX). A softmax
+    output is one picture of all its units (``unit_label``): each one's z, then p = softmax(z)."""
     config = state.config
     if layer == 0:
         return rf"a = {_latex_feature(config.features[unit])}"
-    w = state.network.weights[layer - 1][:, unit]
-    b = float(state.network.biases[layer - 1][unit])
-    sources = ([_latex_feature(f) for f in config.features] if layer == 1
-               else [rf"h^{{({layer - 1})}}_{{{i + 1}}}" for i in range(len(w))])  # (2): layer 2, not a square
-    terms = " ".join(f"{'-' if v < 0 else '+'} {latex_number(abs(v), 3)}\\,{s}" for v, s in zip(w, sources))
-    total = f"{terms.lstrip('+ ')} {'-' if b < 0 else '+'} {latex_number(abs(b), 3)}"
     output = layer == len(config.hidden) + 1
     if output and config.spec.output_activation == "softmax":
-        return rf"z_{{{unit}}} = {total}, \quad p_{{{unit}}} = \mathrm{{softmax}}(z)_{{{unit}}}"
+        lines = [rf"z_{{{k}}} &= {_weighted_sum(state, layer, k)}" for k in range(config.spec.sizes[-1])]
+        return r"\begin{aligned}" + r" \\ ".join(lines) + r" \\ p &= \mathrm{softmax}(z) \end{aligned}"
     name = config.spec.output_activation if output else config.activation
     f = act.LATEX_NAMES.get(name, "")
+    total = _weighted_sum(state, layer, unit)
     return rf"a = {f}\left({total}\right)" if f else rf"a = {total}"
+
+
+def _weighted_sum(state: PlaygroundState, layer: int, unit: int) -> str:
+    """Σᵢ wᵢ aᵢ + b of a unit, with its current weights and the names of its inputs (LaTeX)."""
+    w = state.network.weights[layer - 1][:, unit]
+    b = float(state.network.biases[layer - 1][unit])
+    sources = ([_latex_feature(f) for f in state.config.features] if layer == 1
+               else [rf"h^{{({layer - 1})}}_{{{i + 1}}}" for i in range(len(w))])  # (2): layer 2, not a square
+    terms = " ".join(f"{'-' if v < 0 else '+'} {latex_number(abs(v), 3)}\\,{s}" for v, s in zip(w, sources))
+    return f"{terms.lstrip('+ ')} {'-' if b < 0 else '+'} {latex_number(abs(b), 3)}"
 
 
 def _latex_feature(key: str) -> str:

@@ -95,9 +95,12 @@ def test_three_blobs_and_regression_render(at):
     at.session_state["pg_state"] = pg.train(state(at), data, 100)
     step(at)
     assert float(metric(at, "test accuracy").rstrip("%")) >= 95
+    assert not at.toggle(key="pg_discretize").disabled
     at.selectbox(key="pg_dataset").set_value("plane").run()
     assert state(at).config.spec.loss == "mse"
     assert "test accuracy" not in [m.label for m in at.metric]
+    # a regression has no classes: discretizing did nothing there, with its toggle on (a helper's review)
+    assert at.toggle(key="pg_discretize").disabled
     step(at)
 
 

@@ -300,6 +300,31 @@ def test_a_units_formula_names_the_layer_in_parentheses_and_writes_powers_of_ten
     assert r"- 1.5 \cdot 10^{-5}\,h^{(1)}_{1}" in formula and "e-" not in formula
 
 
+def test_the_unit_view_of_a_softmax_output_says_it_is_the_likeliest_class_and_gives_every_z():
+    """Three blobs: the output's picture (the colour of the likeliest class) was titled 'output, class 0' with
+    z₀ = …, p₀ = softmax(z)₀ and 'blue where positive, orange where negative, white near 0' (a helper's review)."""
+    state, _ = trained(0, dataset="blobs3", hidden=(2,))
+    assert pg.unit_label(state.config, 2, 0) == "output, the likeliest class"
+    formula = pg.unit_formula(state, 2, 0)
+    assert all(f"z_{{{k}}} &= " in formula for k in range(3)) and r"p &= \mathrm{softmax}(z)" in formula
+    assert "likeliest" not in pg.unit_colours(state.config, 1) and "class" in pg.unit_colours(state.config, 2)
+
+
+@pytest.mark.parametrize(("settings", "layer", "white"), [
+    ({"activation": "sigmoid", "hidden": (2,)}, 1, "white at 0.5"),  # a sigmoid unit: 2a − 1 drawn
+    ({"hidden": (2,)}, 2, "white at 0.5"),  # two classes: one sigmoid output
+    ({"activation": "tanh", "hidden": (2,)}, 1, "white near 0"),
+    ({"activation": "relu", "hidden": (2,)}, 1, "white where it is 0"),
+    ({"hidden": (2,)}, 0, "white near 0"),  # an input
+    ({"dataset": "plane", "hidden": (2,)}, 2, "white near 0"),  # regression: a linear output
+])
+def test_a_units_picture_says_where_its_white_is(settings, layer, white):
+    """A sigmoid unit's picture maps a to 2a − 1: its white is a = 0.5, but the caption said 'white near 0' for
+    every unit (a helper's review); a sigmoid is never negative."""
+    state, _ = trained(0, **settings)
+    assert white in pg.unit_colours(state.config, layer)
+
+
 def test_clicks_add_and_erase_points_and_never_leave_one_class():
     data = pg.make_data(pg.PlaygroundConfig())
     n = len(data.train_points) + len(data.test_points)
