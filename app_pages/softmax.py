@@ -271,9 +271,14 @@ def naive_and_stable() -> None:
     else:
         lowest, highest = sm.naive_softmax_safe_shifts(now.logits, temperature)
         subnormal = sm.naive_softmax_subnormal_shift(now.logits, temperature)
-        st.success(f"Both formulas agree for these logits. Drag c above {highest:.0f} to see the naive formula "
-                   f"overflow (NaN); below {subnormal:.0f} its e^(…) leave float32's normal range and lose digits "
-                   f"(the numbers can go wrong), and below {lowest:.0f} they all round to 0 (NaN).")
+        if shift < subnormal:  # said as 'below -89 they leave the normal range' at c = -90 (a helper's review)
+            st.success(f"Both formulas still agree to 4 decimals, but the naive formula's e^(…) have already left "
+                       f"float32's normal range (every (z + c)/T < {sm.FLOAT32_EXP_SUBNORMAL:.1f}): only a few digits "
+                       f"are left. Below c = {lowest:.0f} they all round to 0 (NaN).")
+        else:
+            st.success(f"Both formulas agree for these logits. Drag c above {highest:.0f} to see the naive formula "
+                       f"overflow (NaN); below {subnormal:.0f} its e^(…) leave float32's normal range and lose "
+                       f"digits (the numbers can go wrong), and below {lowest:.0f} they all round to 0 (NaN).")
 
 
 logits_to_probabilities()

@@ -96,6 +96,8 @@ def test_naive_formula_fails_exactly_where_the_page_says(at):
     assert "The naive formula broke down" in texts(at)
     at.slider(key="sm_shift").set_value(-80.0).run()
     assert "Both formulas agree" in texts(at)
+    at.slider(key="sm_shift").set_value(-90.0).run()  # past -89: subnormal, and still right to 4 decimals
+    assert "have already left float32's normal range" in texts(at) and "below -89" not in texts(at)
     at.slider(key="sm_shift").set_value(-100.0).run()  # subnormal floats: finite but imprecise
     assert "still returns numbers, but wrong ones" in texts(at)
     at.slider(key="sm_shift").set_value(-110.0).run()  # every e^z underflows to 0: 0/0
