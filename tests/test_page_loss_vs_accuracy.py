@@ -31,7 +31,18 @@ def test_sweep_is_flat_for_accuracy_and_not_for_cross_entropy(at):
         assert len(np.unique(series["accuracy"])) > 3  # plateaus with jumps, not a constant
         assert np.all(series[f"d(cross-entropy) / d{name}"] != 0)
         assert np.ptp(series["cross-entropy"]) > 0.5
-    assert metric(at, "swept w2 values with d(accuracy)/dw2 = 0") == "100%"  # the last weight swept
+    assert metric(at, "swept w2 values with d(accuracy)/dw2 = 0") == "201 of 201"  # the last weight swept
+
+
+def test_a_swept_value_on_a_jump_has_no_derivative_and_is_counted(at):
+    """With the other weight and b at 0 every z is 0 at w1 = 0, a swept value: the finite difference there, 62,500,
+    ran off the panel beside the 'a jump: undefined' mark, and the metric read '100%' for 200 of 201 (a helper's
+    review). The derivative is undefined there (not drawn), and the metric counts."""
+    at.slider(key="la_other").set_value(0.0).run()
+    at.slider(key="la_bias").set_value(0.0).run()
+    d_accuracy = sweep_series(at)["d(accuracy) / dw1"]
+    assert np.nanmax(np.abs(d_accuracy)) == 0 and np.sum(np.isnan(d_accuracy)) >= 1
+    assert metric(at, "swept w1 values with d(accuracy)/dw1 = 0") == "200 of 201"
 
 
 def test_accuracy_derivative_breaks_and_is_marked_at_every_jump(at):
@@ -113,6 +124,20 @@ def test_the_training_text_says_what_the_curves_did_and_nothing_at_a_rate_of_zer
     shown = texts(at)
     assert "took the accuracy" not in shown and "η = 0: no weight moves" in shown
     assert metric(at, "gradient descent on cross-entropy (sigmoid)") == f"{before} → {before}"
+
+
+def test_the_training_text_says_the_accuracy_dipped_only_where_it_did(at):
+    """At η = 0.2 over 3 epochs the accuracy rose at every epoch (47.5 → 65 → 70 → 71.25 %) beside '(not up at
+    every epoch …)', under an epoch axis with ticks at 0.5, 1.5, 2.5 (a helper's review)."""
+    def cross_entropy_curve():
+        return values(next(t for t in figures(at)["la_training"]["data"]
+                           if t["name"] == "gradient descent on cross-entropy (sigmoid)")["y"])
+
+    assert np.any(np.diff(cross_entropy_curve()) < 0) and "not up at every epoch" in texts(at)  # the defaults dip
+    at.slider(key="la_lr").set_value(0.2).run()
+    at.slider(key="la_epochs").set_value(3).run()
+    assert np.all(np.diff(cross_entropy_curve()) >= 0) and "not up at every epoch" not in texts(at)
+    assert figures(at)["la_training"]["layout"]["xaxis"]["dtick"] == 1  # whole epochs
 
 
 def test_mse_barely_pushes_a_confidently_wrong_prediction(at):

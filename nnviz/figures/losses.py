@@ -89,8 +89,10 @@ def training_figure(histories: dict[str, np.ndarray]) -> go.Figure:
     data = [{"type": "scatter", "mode": "lines", "x": np.arange(len(acc)), "y": acc, "name": label,
              "line": {"color": TRAINING_STYLES[i % 3][0], "width": 4, "dash": TRAINING_STYLES[i % 3][1]}}
             for i, (label, acc) in enumerate(histories.items())]
-    layout = base_layout(height=380, legend_below=True, xaxis=axis("epoch"), yaxis=axis("accuracy (the metric)",
-                                                                                          range=[0, 1.02]))
+    epochs = max(len(acc) for acc in histories.values()) - 1
+    # whole epochs: over a few, plotly's own ticks fell on 0.5, 1.5, …
+    layout = base_layout(height=380, legend_below=True, xaxis=axis("epoch", **({"dtick": 1} if epochs <= 8 else {})),
+                         yaxis=axis("accuracy (the metric)", range=[0, 1.02]))
     layout["legend"]["y"] = -0.25
     layout["margin"]["b"] = 100
     return figure(data, layout)
