@@ -341,3 +341,25 @@ def test_collapse_demo_linear_stack_equals_its_single_affine_map():
     assert np.max(np.abs(np.diff(demo.nonlinear, 2))) > 1e-3  # ReLU bends it
     flat = A.collapse_demo(x, 4, 8, 3, A.LINEAR)
     np.testing.assert_allclose(flat.nonlinear, flat.linear)
+
+
+def test_an_activation_function_has_one_colour_on_every_figure_whatever_is_drawn_beside_it():
+    """At the page's defaults ReLU was green in the curves (sigmoid, tanh, ReLU) and orange in the deep chains
+    (sigmoid, ReLU): a lecturer's 'the orange curve' named two functions (a helper's review)."""
+    from nnviz.figures.activations import activation_figure, chain_gradient_figure
+
+    x = np.linspace(-3, 3, 50)
+
+    def colours(fig) -> dict:  # the label of each function's traces -> their colour (one per function)
+        found = {}
+        for trace in fig.data:
+            found.setdefault(trace.name, set()).add(trace.line.color)
+        assert all(len(c) == 1 for c in found.values())
+        return {name: c.pop() for name, c in found.items()}
+
+    curves = activation_figure(x, [A.get(k) for k in ("sigmoid", "tanh", "relu")], side_by_side=False)
+    chains = chain_gradient_figure({A.get(k).label: A.chain_gradients(A.get(k), 5, 0.5, 1.0) for k in ("sigmoid", "relu")})
+    others = chain_gradient_figure({A.get(k).label: A.chain_gradients(A.get(k), 5, 0.5, 1.0) for k in ("relu", "tanh")})
+    relu = A.get("relu").label
+    assert colours(curves)[relu] == colours(chains)[relu] == colours(others)[relu]
+    assert colours(curves)[A.get("tanh").label] == colours(others)[A.get("tanh").label] != colours(curves)[relu]

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from nnviz.activations import Activation, saturated_intervals
+from nnviz.activations import ACTIVATIONS, Activation, saturated_intervals
 from nnviz.figures.style import (
     BLACK,
     BLUE,
@@ -63,6 +63,17 @@ def activation_figure(
     if side_by_side:
         return _side_by_side_figure(x, activations, saturation_tol)
     return _overlay_figure(x, activations, saturation_tol)
+
+
+# the most used first, the most distinct colours (style.PALETTE: blue, orange, green, …); then dashed ones
+_STYLE_ORDER = {ACTIVATIONS[key].label: i for i, key in enumerate(
+    ("sigmoid", "relu", "tanh", "leaky_relu", "elu", "selu", "step", "softplus", "gelu", "swish"))}
+
+
+def activation_style(label: str) -> dict:
+    """The line style of the activation function named ``label``, whichever others are drawn beside it: the same
+    on every figure of the page (ReLU was green in one figure and orange in the next, a helper's review)."""
+    return line_style(_STYLE_ORDER.get(label, len(_STYLE_ORDER)))
 
 
 def _side_by_side_figure(x: np.ndarray, activations: Sequence[Activation], tol: float) -> go.Figure:
@@ -144,8 +155,8 @@ def _overlay_figure(x: np.ndarray, activations: Sequence[Activation], tol: float
     # ticks clear of the panels' lower left corner: 240 px panels at x from -20 wrote f's '-5' on x's '-20'
     layout["yaxis"].update(_padded_range(values))
     layout["yaxis2"].update(_padded_range(slopes))
-    for i, (act, y, dydx) in enumerate(zip(activations, values, slopes)):
-        style = line_style(i)
+    for act, y, dydx in zip(activations, values, slopes):
+        style = activation_style(act.label)
         data.append(_line(x, y, act.label, style, 0, legendgroup=act.key, showlegend=True))
         data.append(_line(x, dydx, act.label, style, 1, legendgroup=act.key, showlegend=False))
         xs: list = []
@@ -194,10 +205,10 @@ def chain_gradient_figure(series: dict[str, np.ndarray]) -> go.Figure:
     Exact zeros (a dead ReLU, a step) cannot sit on a log axis: they are left out of the line.
     """
     data = []
-    for i, (label, grads) in enumerate(series.items()):
+    for label, grads in series.items():
         magnitude = np.abs(np.asarray(grads, dtype=float))
         data.append(_line(np.arange(1, len(grads) + 1), np.where(magnitude > 0, magnitude, np.nan), label,
-                          line_style(i), mode="lines+markers",
+                          activation_style(label), mode="lines+markers",
                           hovertemplate="k = %{x}: |∂a/∂x| = %{y:.3g}<extra>" + label + "</extra>"))
     depth = max((len(g) for g in series.values()), default=1)
     layout = base_layout(height=420, legend_below=True,
