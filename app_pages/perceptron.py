@@ -165,7 +165,7 @@ st.header("The perceptron learning rule, step by step")
 st.latex(r"\begin{gathered}\hat y = H(\mathbf{w}\cdot\mathbf{x} + b) \\ "  # a line each: one was cut on a phone
          r"\mathbf{w} \leftarrow \mathbf{w} + \eta\,(y - \hat y)\,\mathbf{x} \\ b \leftarrow b + \eta\,(y - \hat y)"
          r"\end{gathered}")
-st.markdown("Show the perceptron one sample at a time. When it is right ($y = \\hat y$) nothing changes; when it is "
+st.markdown("Show the perceptron one sample at a time. When it is right $(y = \\hat y)$ nothing changes; when it is "
             "wrong the line moves towards getting that sample right. One **epoch** is one pass over all samples "
             "(in a shuffled order fixed by the seed).")
 settings = st.columns(3)

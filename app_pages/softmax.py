@@ -134,7 +134,8 @@ def temperature_curves() -> None:
                        key="sm_temperature_fig")
     with text:
         st.markdown(
-            "Dividing the logits by $T$ before the softmax **sharpens** ($T < 1$) or **flattens** ($T > 1$) "
+            # the brackets inside the formulas: a line broke between '(' and the formula (moment 16, a helper's review)
+            "Dividing the logits by $T$ before the softmax **sharpens** $(T < 1)$ or **flattens** $(T > 1)$ "
             "the probabilities. As $T \\to 0$ softmax becomes argmax (all probability on the largest logit); "
             "as $T \\to \\infty$ it becomes uniform.\n\n"
             "The **predicted class** is the argmax, and it is the same at every temperature: "

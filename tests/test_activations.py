@@ -363,3 +363,13 @@ def test_an_activation_function_has_one_colour_on_every_figure_whatever_is_drawn
     relu = A.get("relu").label
     assert colours(curves)[relu] == colours(chains)[relu] == colours(others)[relu]
     assert colours(curves)[A.get("tanh").label] == colours(others)[A.get("tanh").label] != colours(curves)[relu]
+
+
+def test_on_a_phone_the_saturation_strips_title_is_on_two_lines():
+    """'saturated: |f′(x)| < 0.05', centred under the right column of a phone, ran out of the figure ('< 0.0', a
+    helper's review): there it breaks after 'saturated:'."""
+    from nnviz.figures.activations import activation_figure
+
+    fig = activation_figure(np.linspace(-6, 6, 50), [A.get("step"), A.get("sigmoid")], side_by_side=False)
+    assert fig.layout.meta["narrow"]["layout"]["xaxis3"]["title"]["text"] == "saturated:<br>|f′(x)| < 0.05"
+    assert fig.layout.xaxis3.title.text == "saturated: |f′(x)| < 0.05"  # wider places: one line

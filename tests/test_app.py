@@ -169,3 +169,12 @@ def test_a_figure_drawn_in_place_names_the_code_that_draws_it_instead_of_carryin
     assert config["server"]["enableStaticServing"] is True
     # a figure's message is kept by the browser (and a reference sent for it) from this size on: figures of 2 kB
     assert config["global"]["minCachedMessageSize"] <= 2000 < min(len(p.SerializeToString()) for p in sent)
+
+
+@pytest.mark.parametrize("page", [*NUMPY_PAGES, "app_pages/playground.py", "app_pages/mnist.py"])
+def test_no_bracket_is_left_alone_before_a_formula(page):
+    """'**flattens** ($T > 1$)': the line broke between '(' and the formula, a '(' alone at a line's end in lecture
+    moment 16 (a helper's review). Brackets around a formula go inside it: $(T > 1)$."""
+    at = app_test(page)
+    texts = [m.value for m in (*at.markdown, *at.caption)]
+    assert not [t for t in texts if "($" in t]

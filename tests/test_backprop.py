@@ -482,3 +482,15 @@ def test_a_power_of_ten_in_the_steps_arithmetic_is_written_as_one():
     texts = [t for s in bp.steps for t in (s.formula, s.arithmetic)]
     assert not any(re.search(r"\de[-+]\d", t) for t in texts)
     assert any(r"\cdot 10^{-" in t for t in texts)  # this network's small δs are there, written so
+
+
+def test_on_a_phone_the_one_step_figures_legend_stands_under_its_axis_title():
+    """Lecture moment 11 opened on a phone: the three legend entries, one under the other there, lay on 'learning
+    rate η' (a helper's review). On a phone the legend stands at the figure's bottom, with room made for it."""
+    from nnviz.figures.backprop import one_step_figure
+
+    rates = np.geomspace(1e-3, 100, 30)
+    fig = one_step_figure(rates, 0.7 + 0.01 * rates, 0.7, 1.0, 0.71)
+    narrow = fig.layout.meta["narrow"]["layout"]
+    assert narrow["legend"]["yref"] == "container" and narrow["legend"]["y"] == 0
+    assert narrow["margin"]["b"] >= fig.layout.margin.b + 3 * 20 and narrow["height"] > fig.layout.height

@@ -34,6 +34,7 @@ from nnviz.figures.style import (
     vertical_bands,
     vertical_marker,
     wider_gap_when_narrow,
+    with_narrow_keys,
 )
 from nnviz.formatting import count
 
@@ -166,7 +167,13 @@ def _overlay_figure(x: np.ndarray, activations: Sequence[Activation], tol: float
                                                                                  for v in xs] or [act.label],
                      "xaxis": "x3", "yaxis": "y3", "line": {"color": style["color"], "width": 14},
                      "name": act.label, "legendgroup": act.key, "showlegend": False, "hoverinfo": "skip"})
-    return figure(data, titles_off_when_narrow(wider_gap_when_narrow(layout), ["yaxis2"]))
+    layout = titles_off_when_narrow(wider_gap_when_narrow(layout), ["yaxis2"])
+    # on a phone the strip's title on two lines: on one, centred under the right column, it ran out of the figure
+    # ('saturated: |f′(x)| < 0.0', a helper's review)
+    strip_axis = layout["meta"]["narrow"]["layout"]["xaxis3"]
+    layout = with_narrow_keys(layout, {"xaxis3": {**strip_axis, "title": {
+        **strip_axis["title"], "text": strip_axis["title"]["text"].replace(": ", ":<br>")}}})
+    return figure(data, layout)
 
 
 def _padded_range(series: Sequence[np.ndarray]) -> dict:

@@ -27,6 +27,7 @@ from nnviz.figures.style import (
     bracketing_log_axis,
     figure,
     lecture_height_factor,
+    legend_below_when_narrow,
     line_style,
     log_ticks,
     one_under_the_other,
@@ -368,7 +369,8 @@ def one_step_figure(rates: np.ndarray, losses: np.ndarray, loss_before: float, c
                          xaxis=axis("learning rate η", type="log", range=x_range, **log_ticks(rates)),
                          yaxis=axis("loss L on the batch", range=[0, top], **ticks_clear_of_the_corner(0, top)),
                          **({"annotations": value} if value else {}))
-    return figure(data, layout)
+    # on a phone the three entries stand one under the other: under the plot they lay on 'learning rate η'
+    return figure(data, legend_below_when_narrow(layout, rows=3))
 
 
 def delta_by_layer_figure(mean_abs_delta: np.ndarray, labels: Sequence[str]) -> go.Figure:
