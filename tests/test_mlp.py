@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import sys
 import types
 
@@ -276,3 +277,40 @@ def test_a_digits_probabilities_stand_over_an_axis_of_classes():
 
     fig = probability_bars(np.full(10, 0.1), [str(k) for k in range(10)])
     assert fig.layout.xaxis.title.text == "class (the digit)" and fig.layout.yaxis.title.text == "probability"
+
+
+def _stacked(narrow: dict, n: int) -> bool:
+    """Whether a narrow layout puts panels 0..n-1 one under the other, each the full width."""
+    domains = [narrow["yaxis" + ("" if p == 0 else str(p + 1))]["domain"] for p in range(n)]
+    return (all(narrow["xaxis" + ("" if p == 0 else str(p + 1))]["domain"] == [0, 1] for p in range(n))
+            and all(lower[1] <= upper[0] for upper, lower in itertools.pairwise(domains)))
+
+
+def test_on_a_phone_the_mnist_figures_stand_their_panels_one_under_the_other():
+    """MNIST on a phone (a helper's review): the accuracy panel's axis lay on the loss curves; 'Look inside' read
+    'input imagehidden 1: 128 unitsoutput: softmax'; six images in a row were 25 px wide with their captions run
+    together. On a phone the curves and the layers stand one under the other, the images three to a row; wider
+    places are as before (the gallery compared as JSON before and after)."""
+    from nnviz.figures.mnist import activations_figure, images_with_probabilities, training_curves_figure
+
+    history = nn.TrainingHistory(stopped_by="nan", diverged_at=(1, 3), steps_per_epoch=10)
+    history.epochs = {"epoch": [1], **{k: [0.5] for k in nn.EPOCH_METRICS}}
+    history.steps = {"epoch": [0.5, 1.0], "loss": [1.0, 0.5], "accuracy": [0.6, 0.8]}
+    curves = training_curves_figure(history)
+    narrow = curves.layout.meta["narrow"]["layout"]
+    assert _stacked(narrow, 2) and narrow["legend"]["yref"] == "container"
+    assert [a["text"] for a in narrow["annotations"]].count("diverged") == 2  # the mark goes with its panels
+
+    names = [str(k) for k in range(10)]
+    inside = activations_figure([np.zeros(784), np.ones(128), np.full(10, 0.1)], np.zeros((28, 28)), names,
+                                ["hidden 1: 128 units"])
+    assert _stacked(inside.layout.meta["narrow"]["layout"], 3)
+
+    rng = np.random.default_rng(0)
+    gallery = images_with_probabilities(rng.integers(0, 255, (6, 28, 28)), rng.dirichlet(np.ones(10), 6),
+                                        np.arange(6), names)
+    narrow = gallery.layout.meta["narrow"]["layout"]
+    lefts = sorted({round(narrow["xaxis" + ("" if i == 0 else str(i + 1))]["domain"][0], 6) for i in range(6)})
+    assert len(lefts) == 3 and narrow["height"] > gallery.layout.height  # three columns, two rows
+    tops = sorted({a["y"] for a in narrow["annotations"]})
+    assert len(tops) == 2 and gallery.layout.xaxis.domain[1] < 0.2  # wider places: six in a row

@@ -12,6 +12,7 @@ from nnviz.figures.style import (
     BLUE,
     FONT_SIZE,
     GREY,
+    NARROW_BELOW,
     ORANGE,
     RED_BLUE,
     VERMILION,
@@ -19,8 +20,10 @@ from nnviz.figures.style import (
     axis_suffix,
     base_layout,
     figure,
+    legend_rows,
     line_style,
     log_ticks,
+    one_under_the_other,
     subplot_grid,
 )
 from nnviz.mlp import N_INPUTS, MLPConfig, TrainingHistory
@@ -166,6 +169,10 @@ def training_curves_figure(history: TrainingHistory, earlier: Sequence[tuple[str
         layout["yaxis"]["title"]["text"] = "loss (log scale)"
     if history.diverged_epoch is not None:
         _mark_divergence(layout, history.diverged_epoch)
+    # on a phone the panels one under the other: side by side the accuracy's axis lay on the loss curves
+    names = [trace["name"] for trace in data if trace["showlegend"]]
+    layout["meta"] = {"narrow": {"below": NARROW_BELOW, "layout": one_under_the_other(
+        layout, 2, panel_px=180, legend_rows=legend_rows(names))}}
     return figure(data, layout)
 
 
@@ -237,15 +244,13 @@ def probability_bars(probs: Array, class_names: Sequence[str], true_class: int |
 def images_with_probabilities(images: Array, probs: Array, labels: Array, class_names: Sequence[str],
                               captions: Sequence[str] | None = None, slots: int = 6) -> go.Figure:
     """A row of images, each above the bars of its softmax output (the prediction in colour: blue when
-    right, vermilion when wrong). At least ``slots`` panel widths, so one image is not blown up."""
+    right, vermilion when wrong). At least ``slots`` panel widths, so one image is not blown up. On a phone
+    (``layout.meta.narrow``) PHONE_GALLERY_COLUMNS to a row: six in a row were 25 px wide, their captions ran into
+    each other and the bars' class numbers into one ('0123456789')."""
     k = len(images)
-    cols = max(k, slots)
-    gap = 0.03
-    width = (1 - gap * (cols - 1)) / cols
     data, layout = [], base_layout(height=440, margin={"l": 10, "r": 10, "t": 50, "b": 40})
-    annotations = []
+    captions = list(captions) if captions else []
     for i in range(k):
-        x0 = i * (width + gap)
         img, bars = axis_suffix(i), axis_suffix(k + i)
         predicted = int(np.argmax(probs[i]))
         colors = [VERMILION if c == predicted and c != labels[i] else (BLUE if c == predicted else GREY)
@@ -256,21 +261,48 @@ def images_with_probabilities(images: Array, probs: Array, labels: Array, class_
                      "xaxis": f"x{bars}", "yaxis": f"y{bars}", "showlegend": False,
                      "customdata": list(class_names),
                      "hovertemplate": "%{customdata}: p = %{y:.3f}<extra></extra>"})
-        layout.update(_image_axes(img, x={"domain": [x0, x0 + width], "anchor": f"y{img}"},
-                                  y={"domain": [0.45, 1.0], "anchor": f"x{img}"}))
-        # Bars by class number (also for Fashion-MNIST's long names); hover gives the name.
-        layout[f"xaxis{bars}"] = axis("", domain=[x0, x0 + width], anchor=f"y{bars}", tickvals=list(range(10)),
-                                      ticktext=[str(c) for c in range(len(class_names))], tickangle=0,
-                                      tickfont={"size": FONT_SIZE - 5}, showgrid=False)
-        layout[f"yaxis{bars}"] = axis("", domain=[0.0, 0.38], anchor=f"x{bars}", range=[0, 1],
-                                      showticklabels=i == 0, tickfont={"size": FONT_SIZE - 4})
-        caption = captions[i] if captions else (f"true {class_names[labels[i]]}<br>"
-                                               f"said {class_names[predicted]} ({probs[i][predicted]:.0%})")
-        annotations.append({"text": caption, "x": x0 + width / 2, "y": 1.0, "xref": "paper", "yref": "paper",
-                            "xanchor": "center", "yanchor": "bottom", "showarrow": False,
-                            "font": {"size": FONT_SIZE - 3}})
-    layout["annotations"] = annotations
+        if len(captions) <= i:
+            captions.append(f"true {class_names[labels[i]]}<br>said {class_names[predicted]} ({probs[i][predicted]:.0%})")
+    layout.update(_gallery_grid(k, max(k, slots), 1, len(class_names), captions))
+    rows = -(-k // PHONE_GALLERY_COLUMNS)
+    narrow = _gallery_grid(k, PHONE_GALLERY_COLUMNS, rows, len(class_names), captions)
+    narrow.update(height=rows * PHONE_GALLERY_ROW_PX + 20, margin={"l": 10, "r": 10, "t": 10, "b": 10})
+    layout["meta"] = {"narrow": {"below": NARROW_BELOW, "layout": narrow}}
     return figure(data, layout)
+
+
+PHONE_GALLERY_COLUMNS = 3
+PHONE_GALLERY_ROW_PX = 250  # px: on a phone a row of the gallery: captions, images ~100 px wide, their bars
+
+
+def _gallery_grid(k: int, cols: int, rows: int, n_classes: int, captions: Sequence[str]) -> dict:
+    """The axes and captions of ``k`` images with their bars, ``cols`` to a row in ``rows`` rows: per row, the
+    captions' room (a fifth), the image (almost half) and its bars (a quarter) with their class numbers under it."""
+    gap = 0.03
+    width = (1 - gap * (cols - 1)) / cols
+    keys: dict = {"annotations": []}
+    for i in range(k):
+        row, col = divmod(i, cols)
+        top = 1 - row / rows  # the row's top, as a share of the plot's height
+        share = 1 / rows
+        x0 = col * (width + gap)
+        img, bars = axis_suffix(i), axis_suffix(k + i)
+        caption_top = top if rows == 1 else round(top - 0.2 * share, 9)  # one row: its captions in the top margin
+        image = [round(top - (0.55 if rows == 1 else 0.66) * share, 9), caption_top]
+        keys.update(_image_axes(img, x={"domain": [x0, x0 + width], "anchor": f"y{img}"},
+                                y={"domain": image, "anchor": f"x{img}"}))
+        # Bars by class number (also for Fashion-MNIST's long names); hover gives the name.
+        keys[f"xaxis{bars}"] = axis("", domain=[x0, x0 + width], anchor=f"y{bars}", tickvals=list(range(n_classes)),
+                                    ticktext=[str(c) for c in range(n_classes)], tickangle=0,
+                                    tickfont={"size": FONT_SIZE - 5}, showgrid=False)
+        keys[f"yaxis{bars}"] = axis("", domain=[round(top - share + (0.1 * share if rows > 1 else 0), 9),
+                                               round(top - (0.62 if rows == 1 else 0.72) * share, 9)],
+                                    anchor=f"x{bars}", range=[0, 1], showticklabels=col == 0,
+                                    tickfont={"size": FONT_SIZE - 4})
+        keys["annotations"].append({"text": captions[i], "x": x0 + width / 2, "y": caption_top, "xref": "paper",
+                                    "yref": "paper", "xanchor": "center", "yanchor": "bottom", "showarrow": False,
+                                    "font": {"size": FONT_SIZE - 3}})
+    return keys
 
 
 def per_class_accuracy_figure(per_class: Array, class_names: Sequence[str], overall: float) -> go.Figure:
@@ -341,6 +373,8 @@ def activations_figure(outputs: Sequence[Array], image: Array, class_names: Sequ
                  "showlegend": False, "hovertemplate": "%{x}: p = %{y:.3f}<extra></extra>"})
     layout[f"xaxis{out}"].update(type="category", tickmode="array", tickvals=list(class_names))
     layout[f"yaxis{out}"].update(range=[0, 1.08], tickvals=[0, 0.2, 0.4, 0.6, 0.8, 1])  # room: a bar of 1 met the title
+    # on a phone one under the other: side by side their titles ran into one ('input imagehidden 1: 128 units')
+    layout["meta"] = {"narrow": {"below": NARROW_BELOW, "layout": one_under_the_other(layout, panels, panel_px=160)}}
     return figure(data, layout)
 
 

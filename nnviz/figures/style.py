@@ -509,9 +509,11 @@ def one_under_the_other(layout: dict, n: int, *, panel_px: float, title_px: floa
     narrow = panels_one_under_the_other(layout, n, row_px=row, panel_px=panel_px, panel_top_px=title_px, plot_px=plot)
     titles = [{**copy.deepcopy(layout["annotations"][i]), "x": 0.5, "y": narrow[f"yaxis{axis_suffix(i)}"]["domain"][1]}
               for i in range(n)]
+    # other notes placed on a panel's axes go with it (the MNIST curves' 'diverged'); notes on the paper would not
+    on_axes = [copy.deepcopy(note) for note in layout["annotations"][n:] if note.get("xref", "paper") != "paper"]
     legend_px = legend_rows * LEGEND_ROW
     keys = {**narrow, "height": plot + legend_px + 20, "margin": {**layout["margin"], "t": 10, "b": 10 + legend_px},
-            "annotations": titles}
+            "annotations": titles + on_axes}
     if legend_rows:
         keys["legend"] = _at_the_bottom(layout.get("legend", {}))
     return keys
