@@ -56,13 +56,15 @@ class LiveProgress(keras.callbacks.Callback):
 
     def __init__(self, history: TrainingHistory, report: Callable[[Progress], None] | None = None,
                  interval: float = PROGRESS_INTERVAL, windows: int = WINDOWS_PER_EPOCH,
-                 stop_requested: Callable[[], bool] | None = None):
+                 stop_requested: Callable[[], bool] | None = None, samples: int | None = None,
+                 batch_size: int | None = None):
         super().__init__()
         self.history_so_far = history
         self.report = report
         self.interval = interval
         self.windows = windows
         self.stop_requested = stop_requested
+        self.samples, self.batch_size = samples, batch_size  # the epoch's images and batch size (see _seen)
 
     def on_train_begin(self, logs=None):
         self.start = time.perf_counter()
@@ -115,19 +117,28 @@ class LiveProgress(keras.callbacks.Callback):
     def _record_window(self, step: int, logs: dict) -> None:
         """Record the mean loss and accuracy of the batches since the last window's end.
 
-        Keras reports running means over the epoch so far, m_k after k batches; the batches
-        j+1..k then average (k·m_k − j·m_j) / (k − j). That gives a curve that follows the
-        training as it goes, instead of restarting its average at every epoch.
+        Keras reports running means over the images of the epoch so far, m_k after n_k images (k batches);
+        the batches j+1..k then average (n_k·m_k − n_j·m_j) / (n_k − n_j). That gives a curve that follows the
+        training as it goes, instead of restarting its average at every epoch. Weighted by images, not batches:
+        the last batch of an epoch is smaller (3,500 images in batches of 1024: 428), and counted as a whole batch
+        its window read 37.0 % where its images scored 55.8 % (a helper's review).
         """
         means = {}
+        n_k, n_j = self._seen(step), self._seen(self.recorded_step)
         for name in ("loss", "accuracy"):
             m_k = float(logs.get(name, np.nan))
             m_j = self.recorded_means.get(name, 0.0)
-            means[name] = (step * m_k - self.recorded_step * m_j) / (step - self.recorded_step)
+            means[name] = (n_k * m_k - n_j * m_j) / (n_k - n_j)
             self.recorded_means[name] = m_k
         middle = (self.recorded_step + step) / 2  # an average over batches j+1..k belongs to their middle
         self.recorded_step = step
         self.history_so_far.add_step(self.epoch + middle / self.steps, means)
+
+    def _seen(self, step: int) -> int:
+        """The images of the epoch its first ``step`` batches hold (batches, where the sizes are not known)."""
+        if self.samples is None or self.batch_size is None:
+            return step
+        return min(step * self.batch_size, self.samples)
 
     def _report(self, step: int, now: float):
         self.last_report = now
@@ -166,7 +177,8 @@ def train(model, config: MLPConfig, data, history: TrainingHistory,
     every epoch and step recorded before it. ``tensorboard``: a ``keras.callbacks.TensorBoard`` (or none).
     """
     history.stopped_by, history.diverged_at, history.diverged_logs, history.stopped_at = None, None, None, None
-    live_progress = LiveProgress(history, report, interval, windows, stop_requested)
+    live_progress = LiveProgress(history, report, interval, windows, stop_requested, samples=len(data.x_train),
+                                 batch_size=config.batch_size)
     namespace = {
         "keras": keras, "model": model, "live_progress": live_progress,
         "tensorboard": tensorboard or keras.callbacks.Callback(),  # a callback that does nothing

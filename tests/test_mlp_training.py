@@ -132,6 +132,20 @@ def test_the_live_curve_averages_fixed_windows_of_batches(mt, digits):
     assert np.array(per_batch.steps["loss"])[:5].std() > 0  # single batches, not a running mean
 
 
+def test_a_smaller_last_batch_weighs_by_its_images_in_the_live_curve(mt, digits):
+    """3,500 images in batches of 1024 (a Try-this preset): the last batch holds 428. Keras' running means are over
+    images, and recovering the windows as if every batch were whole drew the last one at 37.0 % where its images
+    scored 55.8 % (a helper's review). Weighted by their images, the windows average to Keras' epoch value."""
+    config = nn.MLPConfig((32,), epochs=1, batch_size=1024)
+    _, history = train(mt, config, digits)
+    n = len(digits.x_train)
+    images = np.array([1024, 1024, 1024, n - 3 * 1024])
+    assert len(history.steps["epoch"]) == 4 and images[-1] < 1024  # one window a batch
+    for name in ("loss", "accuracy"):
+        mean = np.average(history.steps[name], weights=images)
+        assert mean == pytest.approx(history.epochs[name][0], rel=1e-4), name
+
+
 def test_the_live_curve_does_not_depend_on_the_report_timing(mt, digits):
     """A page that redraws slowly (Lecture mode) or often records the same windows as one that never redraws.
 
