@@ -157,8 +157,9 @@ def one_weight() -> None:
     with controls:
         st.metric(f"loss after {len(trajectory_1d.losses) - 1} steps", f"{trajectory_1d.losses[-1]:.4g}")
         st.markdown(
-            f"Here $L(w) = (w - 3)^2$, so $L'(w) = 2(w - 3)$ and each step multiplies the distance to the minimum "
-            f"by $1 - 2\\eta = {1 - 2 * lr_1d:.2f}$: with η = {lr_1d:g} gradient descent **{regime}**."
+            f"Here $L(w) = (w - 3)^2$, so $L'(w) = 2(w - 3)$ and each step multiplies $w - 3$, the signed offset "
+            f"from the minimum, by $1 - 2\\eta = {1 - 2 * lr_1d:.2f}$: with η = {lr_1d:g} gradient descent "
+            f"**{regime}**."
         )
         note = divergence_note(f"η = {lr_1d:g}", trajectory_1d)
         if note:
@@ -218,7 +219,7 @@ def two_weights() -> None:
             if note:
                 st.warning(note)
         st.markdown(
-            "On a quadratic each step multiplies the distance to the minimum along a direction of curvature λ by "
+            "On a quadratic each step multiplies the offset from the minimum along a direction of curvature λ by "
             "$1 - \\eta\\lambda$: $w_k - w^* = (1 - \\eta\\lambda)^k\\,(w_0 - w^*)$. Between 0 and 1 the path "
             "walks straight in; between −1 and 0 it jumps across the minimum and back, closing in; beyond −1 "
             "(η > 2/λ) every jump is longer than the last. On the **round bowl** both directions have λ = 2, so "

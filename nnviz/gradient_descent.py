@@ -248,8 +248,19 @@ def quadratic_behaviour(learning_rate: float, curvatures, tolerance: float = 1e-
 
 def describe_rate(learning_rate: float, curvatures, sep: str = " → ") -> str:
     """'1 − ηλ = 0.5 → converges monotonically': the step factors and what they make GD do."""
-    factors = ", ".join(f"{f:.3g}".replace("-", "−") for f in step_factors(learning_rate, curvatures))
+    factors = ", ".join(factor_text(f) for f in step_factors(learning_rate, curvatures))
     return f"1 − ηλ = {factors}{sep}{quadratic_behaviour(learning_rate, curvatures)}"
+
+
+def factor_text(factor: float) -> str:
+    """A step factor 1 − ηλ to 3 significant digits, with more where those would round it to 1, −1 or 0, which
+    say the opposite of what it does: η = 0.0001 on the ravine read '1 − ηλ = 1 … converges' (1 would never move),
+    0.9999 is what it is (a helper's review)."""
+    for digits in range(3, 16):
+        text = f"{factor:.{digits}g}"
+        if float(text) == factor or float(text) not in (1.0, -1.0, 0.0):
+            break
+    return text.replace("-", "−")
 
 
 LOSS_PRECISION = 4 * np.finfo(float).eps  # L − L_min below this (× max(1, |L_min|)) is float64 round-off

@@ -22,6 +22,9 @@ def test_one_weight_presets_give_the_four_regimes(at):
     for preset, regime in expected.items():
         at.radio(key="gd1_preset").set_value(preset).run()
         assert f"gradient descent **{regime}**" in texts(at), preset
+        # the factor multiplies the signed offset w − 3; 'multiplies the distance … by −0.80' made a distance
+        # negative (a helper's review)
+        assert "multiplies $w - 3$, the signed offset" in texts(at) and "the distance" not in texts(at)
     assert "diverging" in texts(at)  # much too large: said so, not drawn as NaN
     steps = trace(figures(at)["gd_curve"], "steps")
     assert np.all(np.isfinite(values(steps["x"]))) and np.all(np.isfinite(values(steps["y"])))
