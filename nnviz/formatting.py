@@ -22,11 +22,20 @@ def latex_number(x: float, digits: int = 4) -> str:
     return rf"{mantissa} \cdot 10^{{{int(exponent)}}}" if exponent else mantissa
 
 
-def compact(x: float, width: int = 6) -> str:
-    """3 significant digits, or 1 with its power of ten where those take more than ``width`` characters: for a small
-    place (a unit's circle, a diagram's output), e.g. 0.535, 2e-217 (not 2.05e-217), 1e+05."""
-    text = f"{x + 0.0:.3g}"
-    return text if len(text) <= width else f"{x:.0e}"
+# Advance widths of a number's characters in the app's font (Source Sans), in em
+_NUMBER_EM = {**dict.fromkeys("0123456789+", 0.5), "-": 0.31, ".": 0.25, "e": 0.49}
+COMPACT_ROOM = 2.8  # em: as wide as '0.0896', what a unit's circle holds
+
+
+def compact(x: float, room: float = COMPACT_ROOM) -> str:
+    """3 significant digits, else 2, else 1 with its power of ten, the first as narrow as ``room`` em: for a small
+    place (a unit's circle, a diagram's output), e.g. 0.535, -0.09 (not -0.0896, wider than the circle, nor
+    -9e-02, which its z = -0.0898 beside it did not explain), 2e-217 (not 2.05e-217), 1e+05."""
+    for digits in (3, 2):
+        text = f"{x + 0.0:.{digits}g}"
+        if sum(_NUMBER_EM.get(c, 0.55) for c in text) <= room:
+            return text
+    return f"{x:.0e}"
 
 
 def count(n: int, noun: str) -> str:

@@ -379,6 +379,9 @@ def test_a_value_inside_a_unit_fits_its_circle():
     assert [compact(v) for v in (0.535, -0.939, 2.05e-217, 1e-54, 123456.0, 0.0, -0.0)] == [
         "0.535", "-0.939", "2e-217", "1e-54", "1e+05", "0", "0"]
     assert [compact(v) for v in (4.66e-15, 0.731, 1.0, 0.0123)] == ["5e-15", "0.731", "1", "0.0123"]
+    # a negative value between -0.1 and -0.01 keeps two digits where three do not fit: tanh(-0.0898) was drawn
+    # '-9e-02' beside its 'z = -0.0898' (a helper's review)
+    assert [compact(v) for v in (-0.0896, 0.0896, -0.535, -2.05e-217)] == ["-0.09", "0.0896", "-0.535", "-2e-217"]
 
 
 def _gradients_for_each_class(**setup) -> tuple[np.ndarray, np.ndarray]:
