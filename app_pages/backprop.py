@@ -119,7 +119,9 @@ def hand_weights(setup: bpm.BackpropSetup) -> None:
     def reset_all():
         st.session_state["bp_hand_set"] = ""
 
-    with st.expander("Set weights by hand", expanded=bool(st.session_state.get("bp_hand_set"))):
+    # open where weights are set by hand; from a link they are still only in the address (the field is made below)
+    hand_set = st.session_state.get("bp_hand_set") or st.query_params.get("bp_hand_set")
+    with st.expander("Set weights by hand", expanded=bool(hand_set)):
         st.caption("w(l)_ij joins unit i of layer l−1 to unit j of layer l; b(l)_j is the bias of unit j of layer l. "
                    "Every other weight is Glorot-uniform from the seed.")
         text = st.text_input("weights set by hand", "", key="bp_hand_set", placeholder="e.g. w(1)_11=0.5, b(2)_1=-1",
@@ -279,6 +281,11 @@ def sensitivity(bp: bpm.BackwardPass) -> None:
             "(3Blue1Brown's *sensitivity*). **Blue**: ∂L/∂w > 0, gradient descent makes the weight smaller; "
             "**orange-red**: ∂L/∂w < 0, it makes it larger. Weights from an activation near 0, or into a unit "
             "with a small δ, hardly matter for this example."
+            # on a mini-batch the edges' numbers are means over the batch, the units' δ example 1's: δ · a on an
+            # edge did not give its number, and nothing said why (a helper's review)
+            + (f"\n\nWith a mini-batch of {len(bp.x)} examples each edge's ∂L/∂w is the **mean over the "
+               "batch**, while each unit shows the δ of **example 1**: an edge's number is not that δ times "
+               "example 1's activation." if len(bp.x) > 1 else "")
         )
         rows = bpm.gradient_rows(bp)
         ui.data_table({"parameter": rows["parameter"], "value": [f"{v:.4g}" for v in rows["value"]],

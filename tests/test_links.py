@@ -481,3 +481,13 @@ def test_a_number_that_is_no_choice_is_still_named_in_the_notice():
     at = opened("playground", {"pg_rate": "0.5"})
     assert "pg_rate=0.5" in notice(at)
     assert at.select_slider(key="pg_rate").value == 0.03
+
+
+def test_a_link_with_weights_set_by_hand_opens_them():
+    """/backprop?bp_hand_set=w(2)_21=-3 opened with 'Set weights by hand' folded: the loss was 1.0514, not the
+    seed's 0.5210, and nothing on the screen said why (a helper's review). The link's field is only in the address
+    when the expander is drawn."""
+    at = opened("backprop", {"bp_hand_set": "w(2)_21=-3"})
+    assert at.text_input(key="bp_hand_set").value == "w(2)_21=-3"
+    assert next(e for e in at.expander if e.label == "Set weights by hand").proto.expanded
+    assert not next(e for e in opened("backprop", {}).expander if e.label == "Set weights by hand").proto.expanded

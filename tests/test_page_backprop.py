@@ -134,6 +134,14 @@ def test_gradient_table_and_sensitivity_view_show_every_gradient(at):
     assert labels[:9] == [f"{g:.3g}" for g in grads.weights[0].ravel()] + [f"{g:.3g}" for g in grads.weights[1].ravel()]
 
 
+def test_the_sensitivity_view_says_on_a_mini_batch_that_its_edges_are_means(at):
+    """With the mini-batch of 4 the edges show gradients averaged over the batch, the units example 1's δ: δ · a on
+    an edge did not give its number and nothing said why (a helper's review)."""
+    assert "mean over the batch" not in texts(at)  # one example: δ · a is the edge's number
+    at.radio(key="bp_batch").set_value(4).run()
+    assert "mini-batch of 4 examples each edge's ∂L/∂w is the **mean over the batch**" in texts(at)
+
+
 def test_hand_set_weight_changes_the_pass(at):
     at.selectbox(key="bp_hand_name").set_value("w(2)_11").run()
     at.number_input(key="bp_hand_value").set_value(5.0).run()
