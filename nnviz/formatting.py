@@ -38,6 +38,15 @@ def compact(x: float, room: float = COMPACT_ROOM) -> str:
     return f"{x:.0e}"
 
 
+def percent(p: float) -> str:
+    """A probability as a whole percent, never 100 % or 0 % where it is not 1 or 0: a wrong prediction 'said 0
+    (100%)' (a helper's review); '>99%' and '<1%' there."""
+    text = f"{p:.0%}"
+    if text == "100%" and p < 1:
+        return ">99%"
+    return "<1%" if text == "0%" and p > 0 else text
+
+
 def count(n: int, noun: str) -> str:
     """'1 epoch', '3 epochs': a number and its noun, in the plural where it needs one."""
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"

@@ -314,3 +314,13 @@ def test_on_a_phone_the_mnist_figures_stand_their_panels_one_under_the_other():
     assert len(lefts) == 3 and narrow["height"] > gallery.layout.height  # three columns, two rows
     tops = sorted({a["y"] for a in narrow["annotations"]})
     assert len(tops) == 2 and gallery.layout.xaxis.domain[1] < 0.2  # wider places: six in a row
+
+
+def test_a_wrong_prediction_is_never_said_to_be_100_percent_sure():
+    """'true 6, said 0 (100%)' under a confidently wrong test image: 0.9996 rounded (a helper's review)."""
+    from nnviz.figures.mnist import images_with_probabilities
+
+    probs = np.full((1, 10), 0.0004 / 9)
+    probs[0, 0] = 0.9996
+    fig = images_with_probabilities(np.zeros((1, 28, 28)), probs, np.array([6]), [str(k) for k in range(10)])
+    assert fig.layout.annotations[0].text == "true 6<br>said 0 (>99%)"

@@ -26,6 +26,7 @@ from nnviz.figures.style import (
     one_under_the_other,
     subplot_grid,
 )
+from nnviz.formatting import percent
 from nnviz.mlp import N_INPUTS, MLPConfig, TrainingHistory
 
 Array = np.ndarray
@@ -262,7 +263,8 @@ def images_with_probabilities(images: Array, probs: Array, labels: Array, class_
                      "customdata": list(class_names),
                      "hovertemplate": "%{customdata}: p = %{y:.3f}<extra></extra>"})
         if len(captions) <= i:
-            captions.append(f"true {class_names[labels[i]]}<br>said {class_names[predicted]} ({probs[i][predicted]:.0%})")
+            captions.append(f"true {class_names[labels[i]]}<br>said {class_names[predicted]} "
+                            f"({percent(probs[i][predicted])})")
     layout.update(_gallery_grid(k, max(k, slots), 1, len(class_names), captions))
     rows = -(-k // PHONE_GALLERY_COLUMNS)
     narrow = _gallery_grid(k, PHONE_GALLERY_COLUMNS, rows, len(class_names), captions)
