@@ -396,12 +396,3 @@ def at_shape(at) -> tuple:
     return (at.text_input(key="pg_shape").value, at.selectbox(key="pg_activation").value,
             tuple(key for key in pg.FEATURES if at.checkbox(key=f"pg_f_{key}").value))
 
-
-def test_the_loss_chart_shows_epoch_0_before_any_training(at):
-    """At epoch 0 the loss chart looked empty: its one point was in a line-only trace (a helper's review). A single
-    point is a marker; once trained, the curves are lines."""
-    for name in ("training loss", "test loss"):
-        curve = trace(figures(at)["pg_figure"], name)
-        assert len(curve["x"]) == 1 and curve["mode"] == "markers", name
-    step(at)
-    assert trace(figures(at)["pg_figure"], "training loss")["mode"] == "lines"

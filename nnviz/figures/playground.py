@@ -256,9 +256,7 @@ def playground_figure(layer_pictures: Sequence[Sequence[np.ndarray]], layer_titl
         layout["legend2"] = {**copy.deepcopy(layout["legend"]), "x": parts["loss"][0][0], "xanchor": "left"}
     for values, name, dash in ((train_loss, "training loss", "solid"), (test_loss, "test loss", "dash")):
         data.append({"type": "scatter", "x": epochs, "y": [v if np.isfinite(v) else None for v in values],
-                     # one point (epoch 0) is no line: a marker, or the chart looked empty (a helper's review)
-                     "mode": "lines" if len(values) > 1 else "markers", "name": name, "xaxis": f"x{curve}",
-                     "yaxis": f"y{curve}", "legend": loss_legend,
+                     "mode": "lines", "name": name, "xaxis": f"x{curve}", "yaxis": f"y{curve}", "legend": loss_legend,
                      "line": {"color": BLACK, "dash": dash, "width": 2},
                      "hovertemplate": f"epoch %{{x}}: {name} %{{y:.4f}}<extra></extra>"})
     if keras_loss:  # the same training in Keras, from epoch 0
