@@ -22,9 +22,15 @@ def latex_number(x: float, digits: int = 4) -> str:
     return rf"{mantissa} \cdot 10^{{{int(exponent)}}}" if exponent else mantissa
 
 
-# Advance widths of a number's characters in the app's font (Source Sans), in em
-_NUMBER_EM = {**dict.fromkeys("0123456789+", 0.5), "-": 0.31, ".": 0.25, "e": 0.49}
+# Advance widths of the characters of numbers and their labels ('z = -0.49', 'δ = 0.1') in the app's font (Source
+# Sans), in em; any other character counts 0.55
+_EM = {**dict.fromkeys("0123456789+=", 0.5), "-": 0.31, ".": 0.25, " ": 0.2, "e": 0.49, "δ": 0.55, "z": 0.43}
 COMPACT_ROOM = 2.8  # em: as wide as '0.0896', what a unit's circle holds
+
+
+def em_width(text: str) -> float:
+    """How wide plain ``text`` (a number or a label of numbers) is drawn, in em of its font."""
+    return sum(_EM.get(c, 0.55) for c in text)
 
 
 def compact(x: float, room: float = COMPACT_ROOM) -> str:
@@ -33,7 +39,7 @@ def compact(x: float, room: float = COMPACT_ROOM) -> str:
     -9e-02, which its z = -0.0898 beside it did not explain), 2e-217 (not 2.05e-217), 1e+05."""
     for digits in (3, 2):
         text = f"{x + 0.0:.{digits}g}"
-        if sum(_NUMBER_EM.get(c, 0.55) for c in text) <= room:
+        if em_width(text) <= room:
             return text
     return f"{x:.0e}"
 

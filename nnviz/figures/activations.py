@@ -16,7 +16,6 @@ from nnviz.figures.style import (
     GREY,
     LECTURE_FONT_FACTOR,
     LEGEND_ROW,
-    NARROW_BELOW,
     ORANGE,
     SHRINKS_TO_THE_VIEW,
     VERMILION,
@@ -95,9 +94,8 @@ def _side_by_side_figure(x: np.ndarray, activations: Sequence[Activation], tol: 
     layout.update(shapes=shapes, hovermode="x unified")
     # on a phone one under the other, each the figure's width: three to a row were 71 px wide, their titles ran into
     # each other
-    layout["meta"] = {"narrow": {"below": NARROW_BELOW,
-                                 "layout": one_under_the_other(layout, len(activations), panel_px=PHONE_PANEL_PX)}}
-    return figure(data, layout)
+    return figure(data, with_narrow_keys(layout, one_under_the_other(layout, len(activations),
+                                                                     panel_px=PHONE_PANEL_PX)))
 
 
 PHONE_PANEL_PX = 200  # px: a function's panel on a phone, where the panels stand one under the other

@@ -37,6 +37,7 @@ from nnviz.figures.style import (
     ticks_clear_of_the_corner,
     with_narrow_keys,
 )
+from nnviz.formatting import em_width
 
 NODE_SIZE = 54
 LABEL_CANDIDATES = (0.5, 0.42, 0.58, 0.35, 0.65, 0.28, 0.72, 0.22, 0.78)  # where on an edge its label may sit
@@ -83,14 +84,10 @@ class _Place(NamedTuple):
         return self.box(x, y, _number_width(text, scaled), LINE * scaled)
 
 
-# Advance widths in Source Sans (the app's font), in em: the labels are numbers
-_EM = {**dict.fromkeys("0123456789+=", 0.5), "-": 0.31, ".": 0.25, " ": 0.2, "e": 0.49, "δ": 0.55, "z": 0.43}
-
-
 def _number_width(text: str, size: float) -> float:
     """How wide a label of numbers is drawn in ``size`` px (bold a tenth wider), with 2 px to spare on each side;
     style.label_width's 0.62 em a character sizes the white boxes, generously, not the room labels need."""
-    return size * sum(_EM.get(c, 0.55) for c in plain_text(text)) * (1.1 if "<b>" in text else 1.0) + 4
+    return size * em_width(plain_text(text)) * (1.1 if "<b>" in text else 1.0) + 4
 
 
 def _overlap(a, b) -> bool:

@@ -12,7 +12,6 @@ from nnviz.figures.style import (
     BLUE,
     FONT_SIZE,
     GREY,
-    NARROW_BELOW,
     ORANGE,
     RED_BLUE,
     VERMILION,
@@ -25,6 +24,7 @@ from nnviz.figures.style import (
     log_ticks,
     one_under_the_other,
     subplot_grid,
+    with_narrow_keys,
 )
 from nnviz.formatting import percent
 from nnviz.mlp import N_INPUTS, MLPConfig, TrainingHistory
@@ -172,9 +172,8 @@ def training_curves_figure(history: TrainingHistory, earlier: Sequence[tuple[str
         _mark_divergence(layout, history.diverged_epoch)
     # on a phone the panels one under the other: side by side the accuracy's axis lay on the loss curves
     names = [trace["name"] for trace in data if trace["showlegend"]]
-    layout["meta"] = {"narrow": {"below": NARROW_BELOW, "layout": one_under_the_other(
-        layout, 2, panel_px=180, legend_rows=legend_rows(names))}}
-    return figure(data, layout)
+    return figure(data, with_narrow_keys(layout, one_under_the_other(layout, 2, panel_px=180,
+                                                                     legend_rows=legend_rows(names))))
 
 
 def _mark_divergence(layout: dict, epoch: float) -> None:
@@ -269,8 +268,7 @@ def images_with_probabilities(images: Array, probs: Array, labels: Array, class_
     rows = -(-k // PHONE_GALLERY_COLUMNS)
     narrow = _gallery_grid(k, PHONE_GALLERY_COLUMNS, rows, len(class_names), captions)
     narrow.update(height=rows * PHONE_GALLERY_ROW_PX + 20, margin={"l": 10, "r": 10, "t": 10, "b": 10})
-    layout["meta"] = {"narrow": {"below": NARROW_BELOW, "layout": narrow}}
-    return figure(data, layout)
+    return figure(data, with_narrow_keys(layout, narrow))
 
 
 PHONE_GALLERY_COLUMNS = 3
@@ -376,8 +374,7 @@ def activations_figure(outputs: Sequence[Array], image: Array, class_names: Sequ
     layout[f"xaxis{out}"].update(type="category", tickmode="array", tickvals=list(class_names))
     layout[f"yaxis{out}"].update(range=[0, 1.08], tickvals=[0, 0.2, 0.4, 0.6, 0.8, 1])  # room: a bar of 1 met the title
     # on a phone one under the other: side by side their titles ran into one ('input imagehidden 1: 128 units')
-    layout["meta"] = {"narrow": {"below": NARROW_BELOW, "layout": one_under_the_other(layout, panels, panel_px=160)}}
-    return figure(data, layout)
+    return figure(data, with_narrow_keys(layout, one_under_the_other(layout, panels, panel_px=160)))
 
 
 def preprocessing_figure(stages: Sequence[tuple[str, Array, bool]]) -> go.Figure:
