@@ -396,3 +396,25 @@ def at_shape(at) -> tuple:
     return (at.text_input(key="pg_shape").value, at.selectbox(key="pg_activation").value,
             tuple(key for key in pg.FEATURES if at.checkbox(key=f"pg_f_{key}").value))
 
+
+
+def test_the_loss_chart_shows_epoch_0_before_any_training(at):
+    """At epoch 0 the loss chart looked empty: its one point was in a line-only trace (a helper's review). A single
+    point is a marker, drawn whole on the axis, on a loss axis of three round ticks that holds it (plotly's autorange
+    around a lone marker ticked every 0.2 and, in Lecture mode, wrote the ticks over each other); once trained, the
+    curves are lines on an axis of plotly's own."""
+    fig = figures(at)["pg_figure"]
+    losses = []
+    for name in ("training loss", "test loss"):
+        curve = trace(fig, name)
+        assert len(curve["x"]) == 1 and curve["mode"] == "markers" and curve["cliponaxis"] is False, name
+        losses += curve["y"]
+    axis = fig["layout"]["yaxis3"]
+    low, high = axis["range"]
+    assert low == 0 and high == 2 * axis["dtick"] and 0 < max(losses) <= high / 1.1, (axis, losses)
+    assert axis["dtick"] / 10 ** np.floor(np.log10(axis["dtick"])) in (1, 2, 5)
+    step(at)
+    fig = figures(at)["pg_figure"]
+    assert trace(fig, "training loss")["mode"] == "lines"
+    assert "range" not in fig["layout"]["yaxis3"]
+

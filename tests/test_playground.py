@@ -476,3 +476,15 @@ def test_the_loss_curves_legend_stands_under_the_loss_curve():
     assert projected.layout.legend2.y == projected.layout.legend.y < wide.layout.legend.y
     for kwargs in ({}, {"stacked": True}):
         assert {t.legend for t in drawn(**kwargs).data if "loss" in (t.name or "")} <= {None, "legend"}
+
+
+@pytest.mark.parametrize(("losses", "expected"), [
+    ([0.69, 0.7], (1.0, 0.5)), ([1.3], (2.0, 1.0)), ([0.1], (0.2, 0.1)), ([2.3], (4.0, 2.0)), ([0.012], (0.02, 0.01)),
+    ([9.9], (20.0, 10.0))])
+def test_a_single_epochs_loss_axis_is_zero_a_round_step_and_twice_it(losses, expected):
+    axis = figs.single_point_range(losses)
+    assert (axis["range"][1], axis["dtick"]) == pytest.approx(expected)
+
+
+def test_a_single_epoch_without_a_finite_loss_leaves_the_axis_to_plotly():
+    assert figs.single_point_range([float("nan"), float("inf")]) == {} == figs.single_point_range([0.0])

@@ -248,7 +248,8 @@ def playground_figure(layer_pictures: Sequence[Sequence[np.ndarray]], layer_titl
     layout[f"xaxis{curve}"] = axis("epoch", domain=list(parts["loss"][0]), anchor=f"y{curve}",
                                    rangemode="nonnegative",  # whole epochs: at epoch 0 plotly ticked 0.2, 0.4 …
                                    **({"range": [0, max(epochs[-1], 1)], "dtick": 1} if epochs[-1] < 5 else {}))
-    layout[f"yaxis{curve}"] = axis("loss", domain=list(parts["loss"][1]), anchor=f"x{curve}", rangemode="tozero")
+    layout[f"yaxis{curve}"] = axis("loss", domain=list(parts["loss"][1]), anchor=f"x{curve}", rangemode="tozero",
+                                   **(single_point_range([*train_loss, *test_loss]) if len(epochs) == 1 else {}))
     # wide: the loss curve is under the network, left, and the legend under the plane, right: its lines get a legend of
     # their own under their panel ('— training loss - - test loss' stood under the plane, a helper's review)
     loss_legend = "legend2" if width_hint >= WIDE and not stacked else "legend"
@@ -256,8 +257,11 @@ def playground_figure(layer_pictures: Sequence[Sequence[np.ndarray]], layer_titl
         layout["legend2"] = {**copy.deepcopy(layout["legend"]), "x": parts["loss"][0][0], "xanchor": "left"}
     for values, name, dash in ((train_loss, "training loss", "solid"), (test_loss, "test loss", "dash")):
         data.append({"type": "scatter", "x": epochs, "y": [v if np.isfinite(v) else None for v in values],
-                     "mode": "lines", "name": name, "xaxis": f"x{curve}", "yaxis": f"y{curve}", "legend": loss_legend,
-                     "line": {"color": BLACK, "dash": dash, "width": 2},
+                     # one point (epoch 0, before any step) is no line: a marker, or the chart looked empty
+                     "mode": "lines" if len(epochs) > 1 else "markers", "name": name, "xaxis": f"x{curve}",
+                     "yaxis": f"y{curve}", "legend": loss_legend, "line": {"color": BLACK, "dash": dash, "width": 2},
+                     "marker": {"color": BLACK, "size": 8, "symbol": "circle" if dash == "solid" else "circle-open"},
+                     "cliponaxis": len(epochs) > 1,  # the marker on the axis at epoch 0 whole, not half
                      "hovertemplate": f"epoch %{{x}}: {name} %{{y:.4f}}<extra></extra>"})
     if keras_loss:  # the same training in Keras, from epoch 0
         data.append({"type": "scatter", "x": list(range(len(keras_loss))), "y": [float(v) for v in keras_loss],
@@ -269,6 +273,20 @@ def playground_figure(layer_pictures: Sequence[Sequence[np.ndarray]], layer_titl
         layout[name]["title"]["standoff"] = 4
     layout["annotations"] = annotations
     return figure(data, layout)
+
+
+def single_point_range(losses: Sequence[float]) -> dict:
+    """The loss axis of a chart with one epoch's points: 0, one tick and a top tick, the ticks a round step (1, 2
+    or 5 times a power of ten) and the largest loss under the top with a margin. Plotly's autorange around a lone
+    marker ticked a panel ~55 px high every 0.2, and in Lecture mode the ticks' 18 px labels lay on each other
+    (moment 14)."""
+    finite = [v for v in losses if np.isfinite(v)]
+    if not finite or max(finite) <= 0:
+        return {}
+    needed = max(finite) * 1.1 / 2  # two steps hold the largest loss and a tenth more
+    power = 10.0 ** np.floor(np.log10(needed))
+    step = float(next(m * power for m in (1, 2, 5, 10) if m * power >= needed))
+    return {"range": [0, 2 * step], "dtick": step, "autorange": False}
 
 
 def _text_width(text: str, font_px: float) -> float:
