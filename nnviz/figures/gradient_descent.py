@@ -17,7 +17,6 @@ from nnviz.figures.style import (
     GREY,
     LECTURE_FONT_FACTOR,
     LEGEND_ROW,
-    NARROW_BELOW,
     ORANGE,
     PHONE_PLOT_WIDTH,
     VERMILION,
@@ -32,6 +31,7 @@ from nnviz.figures.style import (
     panels_one_under_the_other,
     round_ticks,
     subscript,
+    with_narrow_keys,
 )
 from nnviz.formatting import power_of_ten
 from nnviz.gradient_descent import LOSS_PRECISION, Trajectory, precision_reached_at
@@ -205,9 +205,8 @@ def contour_figure(w1: np.ndarray, w2: np.ndarray, loss: np.ndarray, trajectorie
     layout["legend"].update({"yref": "container", "y": 0, "yanchor": "bottom"})
     layout["margin"].update({"t": top, "b": bottom})
     entries = [*trajectories, *(["minimum"] if minima else [])]
-    layout["meta"] = {"narrow": {"below": NARROW_BELOW, "layout": stacked_panels(
-        layout_axes, n, 28 * title_lines, layout["margin"], legend_rows(entries))}}
-    return figure(data, layout)
+    return figure(data, with_narrow_keys(layout, stacked_panels(layout_axes, n, 28 * title_lines, layout["margin"],
+                                                                legend_rows(entries))))
 
 
 PATH_LEGEND_ROW = 33  # px: a row of the paths' legend (its arrowheads make it taller than text)
