@@ -300,11 +300,11 @@ def test_small_multiples_carry_a_layout_that_stacks_them_on_a_phone():
     for its x axis below it; the side-by-side layout is left as it was."""
     from nnviz.figures.gradient_descent import (
         LEGEND_PAD,
-        NARROW_BELOW,
         PATH_LEGEND_ROW,
         PHONE_PLOT_WIDTH,
         contour_figure,
     )
+    from nnviz.figures.style import NARROW_BELOW
 
     bowl = gd.SURFACES["bowl"]
     paths = {f"η = {r:g}": gd.descend(bowl.loss, bowl.grad, bowl.start, r, 20) for r in (0.25, 0.8, 1.1)}
