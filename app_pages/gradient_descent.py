@@ -56,6 +56,11 @@ def rate_panels(surface: gd.Surface, rates: tuple, beta: float | None) -> list[t
     return panels
 
 
+def beside_its_losses(rates: tuple, in_3d: bool) -> bool:
+    """Whether the paths' figure stands beside their loss curves (one panel, half the width), not above them."""
+    return len(rates) == 1 and not in_3d
+
+
 @ui.cache_figure
 def surface_figures(key: str, rates: tuple, steps: int, w1: float, w2: float, beta: float | None, in_3d: bool,
                     lecture: bool = False):
@@ -69,7 +74,7 @@ def surface_figures(key: str, rates: tuple, steps: int, w1: float, w2: float, be
                                           # Lecture mode at 1280 px: the sidebar is folded, ~1080 px are left
                                           # (sized for ~770, with the sidebar open, the panels came out 170 px
                                           # square, smaller than in normal mode), and figures are drawn taller
-                                          width_hint=1080 if lecture else 1100,
+                                          width_hint=(1080 if lecture else 1100) // (2 if beside_its_losses(rates, in_3d) else 1),
                                           height_scale=ui.LECTURE_HEIGHT_FACTOR if lecture else 1.0)
     return path_figure, figs.loss_curves_figure(paths, lowest=surface.lowest_loss)
 
@@ -209,8 +214,14 @@ def two_weights() -> None:
     else:
         path_figure, losses_figure = surface_figures(surface_key, tuple(rates), steps_2d, start_w1, start_w2,
                                                      beta if momentum_on else None, show_3d, ui.lecture_mode())
-        ui.show_figure(path_figure, key="gd_3d" if show_3d else "gd_contour")
-        curves, notes = st.columns([2, 1])
+        if beside_its_losses(rates, show_3d):  # both on one screen (Lecture moment 8 showed the curves below it)
+            plot, curves = st.columns(2)
+            with plot:
+                ui.show_figure(path_figure, key="gd_contour")
+            notes = st.container()
+        else:
+            ui.show_figure(path_figure, key="gd_3d" if show_3d else "gd_contour")
+            curves, notes = st.columns([2, 1])
         with curves:
             ui.show_figure(losses_figure, key="gd_losses")
     with notes:

@@ -187,8 +187,8 @@ LECTURE_PLAN: tuple[Moment, ...] = (
     Moment("gradient_descent", "Too large a learning rate overshoots the minimum; 'much too large' diverges.",
            {"gd1_preset": "too large"}, focus="gd_curve"),
     # short: the moment bar's line wrapped to three lines here, the bar and header taking 180 of 720 px
-    # the step counts are in the loss curves under the paths, below the first screen (a helper's review): 'below'
-    Moment("gradient_descent", "The ravine: plain gradient descent zig-zags, momentum (β = 0.5) damps it; below, "
+    # the step counts are in the loss curves, beside the paths' one panel (gradient_descent.beside_its_losses)
+    Moment("gradient_descent", "The ravine: plain gradient descent zig-zags, momentum (β = 0.5) damps it; right, "
                                "it needs a third of the steps.",
            {"gd2_surface": "Elongated ravine (ill-conditioned)", "gd2_rates_ravine": "0.095",
             "gd2_momentum_on": "true", "gd2_beta": "0.5", "gd2_steps": "200"}, focus="gd_contour"),

@@ -661,6 +661,21 @@ def test_lecture_moment_10_shows_each_steps_numbers_on_the_screen_with_the_diagr
         assert exceptions_on(page) == []
 
 
+def test_the_ravine_moment_shows_the_loss_curves_beside_the_paths_on_the_screen(server_url, browser):
+    """Moment 8's line points at the step counts, which are in the loss curves: they were under the paths' one
+    panel, below the projector's screen. With one rate the panel and the curves stand side by side."""
+    number, moment = next((n, m) for n, m in enumerate(LECTURE_PLAN, start=1) if "ravine" in m.show)
+    query = urllib.parse.urlencode({**moment.settings, MOMENT_PARAM: number})
+    with on_the_projector(browser, f"{server_url}/{moment.page}?{query}") as page:
+        page.wait_for_timeout(1500)
+        paths = page.locator(".st-key-gd_contour .js-plotly-plot").bounding_box()
+        curves = page.locator(".st-key-gd_losses .js-plotly-plot").bounding_box()
+        assert curves["x"] >= paths["x"] + paths["width"] and abs(curves["y"] - paths["y"]) < 50, (paths, curves)
+        assert curves["y"] >= 0 and curves["y"] + curves["height"] <= 720 + 1, curves
+        assert "right" in moment.show
+        assert exceptions_on(page) == []
+
+
 def test_a_links_notice_of_ignored_settings_scrolls_away_and_leaves_the_moment_bar_small(server_url, browser):
     """A moment's link with a setting the page cannot take (bp_outputs=3: the value is '3 softmax units') showed its
     notice inside the bar that sticks to the window's top: a third of the projector's screen, over the diagram's top
