@@ -625,7 +625,7 @@ def parse_hand_values(text: str, limit: float) -> tuple[dict[str, float], list[s
         else:
             name = match.group(1).lower()
             values.pop(name, None)
-            values[name] = value
+            values[name] = value + 0.0  # -0 typed is 0 (else shown as "-0")
     return values, unreadable
 
 

@@ -242,7 +242,31 @@ def link_as_arrived(page) -> dict[str, list[str]] | None:
     # Streamlit 1.67 ignores invalid URL values, except a non-finite number (inf, nan, 1e400) for an integer
     # widget: int() of it raises OverflowError. Such values leave the link before the page runs.
     _drop_from_link([name for name, values in arrived.items() if any(map(_non_finite_number, values))])
+    _unsigned_zeros(arrived)
     return arrived
+
+
+def _unsigned_zeros(arrived: dict[str, list[str]]) -> None:
+    """A signed zero in a link ('-0', '-0.00') becomes '0', '0.00' in ``arrived``, in what Streamlit seeds widgets
+    from and in the address: a number widget took it as -0.0, and four pages wrote it '-0.00' (a helper's review)."""
+    query_params = _session_state().query_params
+    for name, values in arrived.items():
+        unsigned = [_unsigned_zero(text) for text in values]
+        if unsigned != values:
+            arrived[name] = unsigned
+            if name in query_params._initial_query_params:
+                query_params._initial_query_params[name] = unsigned
+            query_params.set_with_no_forward_msg(name, unsigned if len(unsigned) > 1 else unsigned[0])
+            query_params._send_query_param_msg()
+
+
+def _unsigned_zero(text: str) -> str:
+    """'0.0' for '-0.0' (any zero written with a minus sign), else ``text``."""
+    stripped = text.strip()
+    try:
+        return stripped[1:] if stripped.startswith("-") and float(stripped) == 0 else text
+    except (ValueError, OverflowError):
+        return text
 
 
 def _non_finite_number(text: str) -> bool:

@@ -9,7 +9,10 @@ address bar has it, opened in a new browser) is in test_browser.py.
 
 from __future__ import annotations
 
+import json
+import math
 import random
+import re
 import urllib.parse
 
 import numpy as np
@@ -18,6 +21,7 @@ from conftest import app_test, figures, trace
 from conftest import values as trace_values
 from widget_states import INPUT_KINDS, open_tab, tab_sets
 
+from nnviz import backprop as bpm
 from nnviz import gradient_descent as gd
 from nnviz import ui
 from nnviz.course import LECTURE_PLAN, MOMENT_PARAM, PAGES
@@ -168,6 +172,37 @@ def test_garbage_in_a_link_gives_defaults_and_a_notice_never_an_exception(page):
         shown = keyed_inputs(at)
         assert {name: shown[name].value for name in query if name in shown} == \
                {name: defaults[name] for name in query if name in shown}
+
+
+SIGNED_ZEROS = {
+    "perceptron": {"neuron_x0": "-0", "neuron_w0": "-0.00"},
+    "softmax": {"sm_logit_0": "-0", "sm_logit_1": "-0", "sm_logit_2": "-0e3"},
+    "loss_vs_accuracy": {"la_other": "-0", "la_bias": "-0", "la_current": "-0"},
+    "activations": {"neuron_w": "-0"},
+    "mnist": {"mn_momentum": "-0", "mn_hidden": "-0"},
+}
+
+
+@pytest.mark.parametrize("page", SIGNED_ZEROS)
+def test_a_zero_with_a_minus_sign_in_a_link_is_zero_on_the_page(page):
+    """'?neuron_w0=-0' was taken as -0.0 without a notice: the perceptron's diagram and formula, softmax's bars and
+    table, and the texts of two more pages wrote '-0.00', and the link kept '-0' (a helper's review)."""
+    query = SIGNED_ZEROS[page]
+    at = opened(page, query)
+    assert not at.exception and notice(at) == ""
+    shown = keyed_inputs(at)
+    for name in query:
+        value = shown[name].value
+        assert value == 0 and math.copysign(1, value) == 1, (name, value)
+        assert not at.query_params.get(name, ["0"])[0].startswith("-"), (name, at.query_params.get(name))
+    texts = json.dumps(figures(at), ensure_ascii=False) + " ".join(e.value for e in [*at.markdown, *at.caption])
+    assert not re.search(r"[-−]0(\.0+)?(?![.\d])", texts), re.search(r".{40}[-−]0(\.0+)?(?![.\d]).{20}", texts)
+
+
+def test_weights_set_by_hand_at_minus_zero_read_zero():
+    values, unreadable = bpm.parse_hand_values("w(1)_11=-0, b(2)_1=−0.0", 1000)
+    assert values == {"w(1)_11": 0, "b(2)_1": 0} and unreadable == []
+    assert all(math.copysign(1, v) == 1 for v in values.values())
 
 
 def test_a_value_out_of_range_or_unknown_is_named_in_the_notice():
