@@ -391,8 +391,9 @@ def playground_code(dataset: str, noise: int, train_percent: int, seed: int, fea
         'print(f"epoch {EPOCHS}: training loss {model.evaluate(x_train, y_train, verbose=0):.4g}, "',
         '      f"test loss {model.evaluate(x_test, y_test, verbose=0):.4g}")',
     ]
-    if loss != "mse":  # classes: the share of the test points the network puts in their class
-        pick = ("[:, 0] >= 0.5  # class 1 where its output p ≥ 0.5" if loss == "binary_crossentropy" else
+    if output_activation != "linear":  # classes (whatever the loss: two classes may train on the squared error):
+        # the share of the test points the network puts in their class
+        pick = ("[:, 0] >= 0.5  # class 1 where its output p ≥ 0.5" if output_activation == "sigmoid" else
                 ".argmax(axis=1)  # the class of the largest output")
         lines += [f"predicted = model.predict(x_test, verbose=0){pick}",
                   'print(f"test accuracy {np.mean(predicted == labels[test]):.1%}")']
