@@ -22,7 +22,7 @@ ELU_ALPHA = 1.0  # keras.activations.elu(x, alpha=1.0)
 SELU_ALPHA = 1.6732632423543772848170429916717
 SELU_SCALE = 1.0507009873554804934193349852946
 
-_erf = np.frompyfunc(math.erf, 1, 1)
+_erfc = np.frompyfunc(math.erfc, 1, 1)
 
 
 def step(x: Array) -> Array:
@@ -111,7 +111,9 @@ def softplus_grad(x: Array) -> Array:
 
 
 def _std_normal_cdf(x: Array) -> Array:
-    return 0.5 * (1.0 + np.asarray(_erf(np.asarray(x, dtype=float) / math.sqrt(2.0)), dtype=float))
+    """Φ(x) = erfc(−x/√2) / 2: to full precision in the left tail, where (1 + erf(x/√2)) / 2 cancels (GELU′ after 30
+    layers came out 1 % off, a helper's review; GELU(−10) was 0)."""
+    return 0.5 * np.asarray(_erfc(-np.asarray(x, dtype=float) / math.sqrt(2.0)), dtype=float)
 
 
 def gelu(x: Array) -> Array:
