@@ -287,9 +287,15 @@ def draw(data: pg.Data, interactive: bool, frame: int = 0) -> None:
                   help=f"on {len(data.test_points)} test points; "
                        f"{pg.accuracy(state, data.train_points, data.train_labels):.1%} on the training points")
     if state.diverged:
-        st.error(f"The training diverged at epoch {state.epoch}: the loss is no longer a number. The learning "
-                 f"rate ({state.config.learning_rate:g}) is probably too high for this network; lower it and "
-                 "press Reset.")
+        loss = state.train_loss[-1]
+        how = ("the loss is no longer a number" if not np.isfinite(loss) else
+               f"the loss has grown to {_loss_text(loss)}, over {pg.BLOWN_UP:,.0f} times its {_loss_text(state.train_loss[0])} "
+               "at the start")
+        rates = f"learning rate ({state.config.learning_rate:g})"
+        if state.config.regularization != "none":
+            rates += f" or the regularisation rate ({state.config.regularization_rate:g})"
+        st.error(f"The training diverged at epoch {state.epoch}: {how}. The {rates} is probably too high for this "
+                 "network; lower it and press Reset.")
     show_test = st.session_state.get("pg_show_test", False)
     pictures = pg.pictures(state)
     layers, output = figs.unit_pictures(pictures.inputs, pictures.hidden, pictures.output, state.config.activation,

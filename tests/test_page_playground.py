@@ -121,6 +121,18 @@ def test_every_edge_ends_on_a_unit_picture(at, dataset):
         assert min(abs(y - cy) for cx, cy in centres.values() if abs(cx - x) < 0.1) < spacing / 2, (x, y)
 
 
+def test_a_loss_that_blew_up_is_explained_with_both_rates(at):
+    for key, value in (("pg_dataset", "spiral"), ("pg_activation", "relu"), ("pg_reg", "l1")):
+        at.selectbox(key=key).set_value(value)
+    at.text_input(key="pg_shape").set_value("8,8,8,8,8,8")
+    at.select_slider(key="pg_rate").set_value(10.0)
+    at.select_slider(key="pg_reg_rate").set_value(10.0).run()
+    step(at, 3)
+    assert state(at).diverged and np.isfinite(state(at).train_loss[-1])
+    (said,) = [e.value for e in at.error if "diverged" in e.value]
+    assert "grown to" in said and "learning rate (10)" in said and "regularisation rate (10)" in said, said
+
+
 def test_divergence_stops_with_an_explanation(at):
     at.selectbox(key="pg_dataset").set_value("plane")
     at.selectbox(key="pg_activation").set_value("linear")

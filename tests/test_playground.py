@@ -167,6 +167,27 @@ def test_a_too_high_learning_rate_stops_with_diverged():
     assert again is state  # nothing more to do until Reset
 
 
+@pytest.mark.parametrize("settings", [
+    {"dataset": "spiral", "noise": 50, "train_percent": 10, "learning_rate": 10.0, "batch_size": 1,
+     "hidden": (8,) * 6, "activation": "relu", "regularization": "l1", "regularization_rate": 10.0},
+    {"dataset": "multi_gauss", "noise": 50, "train_percent": 10, "learning_rate": 10.0, "batch_size": 30,
+     "hidden": (8,) * 6, "activation": "linear", "optimizer": "adam"}])
+def test_a_loss_that_blows_up_without_overflowing_is_a_divergence(settings):
+    """A spiral sat at a training loss of 2.6e+104 for 130 epochs, every point class 0, and a regression at 2.3e+23,
+    without a word: only a loss that was no longer a number counted as diverged (a helper's review)."""
+    config = pg.PlaygroundConfig(**settings)
+    data = pg.make_data(config)
+    state = pg.train(pg.initial_state(config, data), data, 20)
+    assert state.diverged and state.epoch < 20
+    assert np.isfinite(state.train_loss[-1]) and state.train_loss[-1] > pg.BLOWN_UP * max(state.train_loss[0], 1)
+
+
+def test_blew_up_counts_from_the_start_or_from_1():
+    assert not pg.blew_up(5e5, 0.5) and pg.blew_up(2e6, 0.5)  # a start below 1 counts as 1
+    assert not pg.blew_up(1e8, 1110.0) and pg.blew_up(2e9, 1110.0)
+    assert pg.blew_up(float("nan"), 0.7) and pg.blew_up(float("inf"), 0.7)
+
+
 def test_pictures_cover_every_unit_on_the_grid():
     state, _ = trained(5, hidden=(3, 2))
     p = pg.pictures(state, n=20)
