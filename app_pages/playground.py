@@ -415,8 +415,15 @@ def keras_check(data: pg.Data) -> None:
     if stored and stored[0] == state.config:
         keras_train = np.array(stored[1]["train_loss"])
         same = min(len(keras_train) - 1, state.epochs_as_today)  # epochs that are the same training on both sides
-        gap = float(np.max(np.abs(keras_train[:same + 1] - np.array(state.train_loss[:same + 1]))))
-        if same == len(keras_train) - 1:
+        page_train = np.array(state.train_loss[:same + 1])
+        gap = float(np.max(np.abs(keras_train[:same + 1] - page_train)))
+        if same == len(keras_train) - 1 and gap > pg.SAME_TRAINING * float(np.max(np.abs(page_train))):
+            right.warning(f"Keras' training loss over its {count(same, 'epoch')} (× on the curve) parts from the "
+                          f"page's, by up to {gap:.2g}. At learning rate {state.config.learning_rate:g} this training "
+                          "is chaotic: the smallest rounding difference (float32 against float64, sums in another "
+                          "order) grows from step to step until the two are different trainings. At smaller rates "
+                          "they agree to float32's precision.")
+        elif same == len(keras_train) - 1:
             right.success(f"Keras' training loss over its {count(same, 'epoch')} (× on the curve) differs from the "
                           f"page's by at most {gap:.1e}: float32 against float64, the same training.")
         else:
@@ -454,7 +461,12 @@ def keras_notebook() -> notebooks.PageNotebook:
                            config.optimizer, config.learning_rate, config.batch_size, start.weights, start.biases,
                            state.epoch, own)
     return notebooks.playground_notebook(code, config.data.label, spec.sizes, state.epoch, own["name"] if own else None,
-                                         settings_mix(state), spec.output_activation)
+                                         settings_mix(state), spec.output_activation,
+                                         chaotic=config.learning_rate >= pg.CHAOTIC_RATE)
+
+
+CHAOTIC = (" At a learning rate this large the training can be chaotic: rounding differences grow from step to step, "
+           "and Keras' numbers can part from the page's (*Train the same in Keras* shows whether they do).")
 
 
 def keras_panel() -> None:
@@ -464,7 +476,8 @@ def keras_panel() -> None:
                    "epochs done here with today's settings: " +
                    (f"it prints the losses of that training. {mix} So they differ from the page's." if mix else
                     "it prints the training and test loss shown above, and the test accuracy where there are "
-                    "classes."),
+                    "classes." + (CHAOTIC if st.session_state[STATE_KEY].config.learning_rate >= pg.CHAOTIC_RATE
+                                  else "")),
                    keras_notebook)
 
 

@@ -348,10 +348,10 @@ fig.show()
 
 def playground_notebook(code: str, dataset_label: str, sizes: Sequence[int], epochs: int,
                         own_file: str | None = None, settings_mix: str = "",
-                        output_activation: str = "sigmoid") -> PageNotebook:
+                        output_activation: str = "sigmoid", chaotic: bool = False) -> PageNotebook:
     """``settings_mix``: the page's sentence on the settings changed during its training, if they were;
     ``output_activation``: the output layer's (sigmoid: two classes, softmax: one unit per class, linear: a
-    regression)."""
+    regression); ``chaotic``: a learning rate at which the page's and Keras' trainings can part."""
     shape = "-".join(str(n) for n in sizes)
     output = {"softmax": "The output layer has one unit per class; a softmax turns them into the probabilities of "
                          "the classes.",
@@ -410,7 +410,9 @@ fig.show()
         agreement=(f"it trains every epoch with the page's last settings. {settings_mix} So the numbers "
                    "it prints differ from the page's." if settings_mix else
                    f"the losses{' and the test accuracy' if classes else ''} it prints are the numbers the page "
-                   "showed."),
+                   "showed" + (" — unless the training is chaotic, as it can be at a learning rate this large: "
+                               "rounding differences then grow from step to step, and the numbers part."
+                               if chaotic else ".")),
     )
 
 

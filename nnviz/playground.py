@@ -475,6 +475,12 @@ def _trained_with(before: tuple[tuple[int, tuple], ...], epoch: int, key: tuple,
     return before if before and before[-1][1] == key and not restarted else (*before, (epoch, key))
 
 
+# Keras' training losses within this share of the page's largest are the same training (float32 against float64:
+# ~1e-7 at the page's default rate); beyond it, as at learning rates from ~CHAOTIC_RATE on, rounding differences
+# grew from step to step into another training (1.229 against 0.644 after 5 epochs at rate 10, a helper's review)
+SAME_TRAINING = 1e-3
+CHAOTIC_RATE = 1.0
+
 # A training loss this many times its value at epoch 0 (or 1, if that is larger) is a training that blew up: a
 # spiral at learning rate 10 with L1 at 10 sat at a loss of 2.6e+104 for 130 epochs, every point class 0, no word
 BLOWN_UP = 1e6

@@ -109,6 +109,16 @@ def test_a_playground_notebook_describes_its_own_output_layer():
     assert "a regression" in explained((2, 4, 1), "linear") and "probabilit" not in explained((2, 4, 1), "linear")
 
 
+def test_a_playground_notebook_at_a_chaotic_rate_does_not_promise_the_pages_numbers():
+    """At learning rate 10 its intro said the losses it prints are the page's; they came out 0.644 for 1.229."""
+    def intro(chaotic):
+        return " ".join(text for _, text in notebooks.playground_notebook("print(1)", "data", (2, 4, 1), 5,
+                                                                           chaotic=chaotic).cells()[:3])
+
+    assert "are the numbers the page showed." in intro(False) and "chaotic" not in intro(False)
+    assert "unless the training is chaotic" in intro(True)
+
+
 def executed(nb, folder) -> str:
     """Run the notebook top to bottom in a fresh kernel; return what its cells printed. Fails on an error."""
     folder.mkdir(parents=True, exist_ok=True)
