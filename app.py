@@ -5,6 +5,7 @@ import streamlit as st
 from nnviz import ui
 from nnviz.course import PAGES
 
+ui.lecture_mode_as_linked()  # before the sidebar reads it
 st.set_page_config(page_title="nnviz · Introduction to Neural Networks", page_icon="assets/icon.png", layout="wide",
                    initial_sidebar_state=ui.sidebar_state())
 

@@ -194,9 +194,8 @@ def two_weights() -> None:
             st.caption("Not a quadratic: the curvature changes from place to place, so there is no single "
                        "stability limit — a rate that is safe in one region can blow up in another.")
     with rate_controls:
-        rates = st.multiselect("learning rates η to compare (one panel each)", rate_options(surface),
-                               default=default_rates(surface), format_func=lambda v: f"{v:g}",
-                               key=f"gd2_rates_{surface_key}", **own, max_selections=4, **ui.URL)
+        rates = ui.number_multiselect("learning rates η to compare (one panel each)", rate_options(surface),
+                                      default_rates(surface), key=f"gd2_rates_{surface_key}", **own, max_selections=4)
         steps_2d = st.slider("steps", 5, 500, 60, key="gd2_steps", **own, **ui.URL)
         momentum_on = st.toggle("add momentum", key="gd2_momentum_on", **own, **ui.URL)
         beta = st.slider("momentum β", 0.0, 0.99, 0.8, step=0.01, key="gd2_beta", disabled=not momentum_on,

@@ -119,6 +119,22 @@ def _screen_size() -> None:
             on_small_change=lambda: None, height=0)
 
 
+LECTURE_MODE_WORDS = {"true": "true", "1": "true", "yes": "true", "on": "true", "": "true",
+                      "false": "false", "0": "false", "no": "false", "off": "false"}
+
+
+def lecture_mode_as_linked() -> None:
+    """Call first: a link's ``lecture_mode=1`` (yes, on, or the bare name) as ``true`` and 0, no, off as ``false``,
+    in the address and in what the sidebar's toggle is seeded from. Streamlit dropped them without a word, Lecture
+    mode off (a helper's review); any other value gets the page's notice."""
+    values = st.query_params.get_all(LECTURE_MODE_KEY)
+    words = [LECTURE_MODE_WORDS.get(text.strip().lower(), text) for text in values]
+    if words != values:
+        _rewrite_in_link(LECTURE_MODE_KEY, words)
+    # for the notice: the toggle drops them from the address before link_as_arrived reads it
+    _page_links().lecture_mode_asked = [text for text in words if text not in ("true", "false")]
+
+
 def sidebar_state() -> str:
     """The sidebar as a page opens: collapsed in Lecture mode (switched on, or asked for by the link:
     ?lecture_mode=true), so that the projector shows the page only. Streamlit applies it when it changes, so
@@ -191,6 +207,7 @@ class PageLinks:
         self.presets: dict[str, dict[str, object]] = {}  # 'Try this' button key -> the values it sets
         self.moment: dict[str, int | None] = {}  # the lecture-plan moment the page was opened as
         self.unwritten: set[str] = set()  # preset widgets not drawn before: after_page writes them into the link
+        self.lecture_mode_asked: list[str] = []  # a link's lecture_mode values that are no word for true or false
 
 
 def _page_links() -> PageLinks:
@@ -223,6 +240,8 @@ def link_as_arrived(page) -> dict[str, list[str]] | None:
     None on the page's own reruns, whose query string only echoes its widgets."""
     arrived = {key: st.query_params.get_all(key) for key in st.query_params}
     links = _page_links()
+    if links.lecture_mode_asked:
+        arrived[LECTURE_MODE_KEY] = links.lecture_mode_asked
     moment = moment_number(arrived.get(MOMENT_PARAM, []))
     if page.url_path == links.last_page and moment == links.moment.get(page.url_path):
         return None
@@ -249,15 +268,21 @@ def link_as_arrived(page) -> dict[str, list[str]] | None:
 def _unsigned_zeros(arrived: dict[str, list[str]]) -> None:
     """A signed zero in a link ('-0', '-0.00') becomes '0', '0.00' in ``arrived``, in what Streamlit seeds widgets
     from and in the address: a number widget took it as -0.0, and four pages wrote it '-0.00' (a helper's review)."""
-    query_params = _session_state().query_params
     for name, values in arrived.items():
         unsigned = [_unsigned_zero(text) for text in values]
         if unsigned != values:
             arrived[name] = unsigned
-            if name in query_params._initial_query_params:
-                query_params._initial_query_params[name] = unsigned
-            query_params.set_with_no_forward_msg(name, unsigned if len(unsigned) > 1 else unsigned[0])
-            query_params._send_query_param_msg()
+            _rewrite_in_link(name, unsigned)
+
+
+def _rewrite_in_link(name: str, values: list[str]) -> None:
+    """The link's parameter ``name`` as ``values``, in the address and in what Streamlit seeds a widget bound to
+    it from (the public st.query_params refuses to set a bound one)."""
+    query_params = _session_state().query_params
+    if name in query_params._initial_query_params:
+        query_params._initial_query_params[name] = values
+    query_params.set_with_no_forward_msg(name, values if len(values) > 1 else values[0])
+    query_params._send_query_param_msg()
 
 
 def _unsigned_zero(text: str) -> str:
@@ -300,19 +325,37 @@ def _asks_for_default(metadata, values: list[str]) -> bool:
 def number_choice(label: str, options: Sequence[float], value: float, *, key: str, **kwargs):
     """``st.select_slider`` over numbers, bound to the URL. Streamlit takes a link's value only as an option's text
     (``str``: "100.0", "1e-05"); a lecturer who types ``100`` or ``0.00001`` gets that option, not a notice."""
-    initial = _session_state().query_params._initial_query_params  # what the widget is seeded from
-    if key in initial:
-        initial[key] = [_option_text(text, options) for text in initial[key]]
+    _link_numbers_as_options(key, options, str)
     return st.select_slider(label, options, value, key=key, **URL, **kwargs)
 
 
-def _option_text(text: str, options: Sequence[float]) -> str:
-    """The text of the option equal to the number ``text`` is (as is, if none is or it is no number)."""
+def number_multiselect(label: str, options: Sequence[float], default: Sequence[float], *, key: str, **kwargs):
+    """``st.multiselect`` over numbers, each shown as ``f"{v:g}"`` and bound to the URL, which takes a number as
+    any equal text ('0.0950' or '.095' for 0.095 were refused, a helper's review)."""
+    _link_numbers_as_options(key, options, _number_text)
+    return st.multiselect(label, options, default=default, format_func=_number_text, key=key, **URL, **kwargs)
+
+
+def _number_text(value: float) -> str:
+    return f"{value:g}"
+
+
+def _link_numbers_as_options(key: str, options: Sequence[float], text_of) -> None:
+    """A link's values for the widget ``key`` rewritten, before Streamlit seeds it, as the texts (``text_of``) of
+    the options they equal: Streamlit takes an option only by that very text."""
+    initial = _session_state().query_params._initial_query_params  # what the widget is seeded from
+    if key in initial:
+        initial[key] = [_option_text(text, options, text_of) for text in initial[key]]
+
+
+def _option_text(text: str, options: Sequence[float], text_of=str) -> str:
+    """The text (``text_of``) of the option equal to the number ``text`` is (as is, if none is or it is no
+    number)."""
     try:
         number = float(text)
     except (ValueError, OverflowError):
         return text
-    return next((str(option) for option in options if float(option) == number), text)
+    return next((text_of(option) for option in options if float(option) == number), text)
 
 
 def ignored_link_settings(arrived: dict[str, list[str]], bound: dict[str, object],
@@ -328,8 +371,9 @@ def ignored_link_settings(arrived: dict[str, list[str]], bound: dict[str, object
             unknown = sorted(hide_names(values) - set(bound) - sections)
             if unknown:
                 ignored.append(shortened(f"hide={','.join(unknown)}") + " (nothing of that name on this page)")
-        elif name == LECTURE_MODE_KEY:
-            continue  # the sidebar's toggle: Streamlit corrects it like any bound widget
+        elif name == LECTURE_MODE_KEY:  # the sidebar's toggle (its words for true and false taken before)
+            if any(text not in ("true", "false") for text in values):
+                ignored.append(f"{shown} (Lecture mode is true or false)")
         elif name == MOMENT_PARAM:
             if moment_number(values) is None:
                 ignored.append(f"{shown} (the lecture plan has moments 1–{len(LECTURE_PLAN)})")
@@ -543,7 +587,11 @@ def after_page(page, arrived: dict[str, list[str]] | None, top, notice) -> None:
     defaults = links.defaults.setdefault(page.url_path, {})
     defaults.update({key: metadata.deserializer(None) for key, metadata in bound.items()})
     if arrived is not None:
-        links.hidden[page.url_path] = hide_names(arrived.get(HIDE_PARAM, []))
+        if HIDE_PARAM in arrived or page.url_path not in links.hidden:
+            links.hidden[page.url_path] = hide_names(arrived.get(HIDE_PARAM, []))
+        elif links.hidden[page.url_path]:  # back on a page a classroom link opened: still as the link had it (a
+            # trip to another page brought its hidden controls back, a helper's review), in the address too
+            st.query_params[HIDE_PARAM] = ",".join(sorted(links.hidden[page.url_path]))
         links.moment[page.url_path] = moment_number(arrived.get(MOMENT_PARAM, []))
         ignored = ignored_link_settings(arrived, bound, SECTION_NAMES)
         if ignored:

@@ -354,6 +354,39 @@ def test_a_classroom_link_hides_what_it_names_and_can_switch_lecture_mode_on():
     assert notice(at) == ""  # the notice is for the link as it arrived, not for every rerun
 
 
+def test_a_classroom_links_hidden_controls_stay_hidden_after_a_trip_to_another_page():
+    """To Perceptron and back, the softmax page of a classroom link showed the controls the link hid, and its address
+    had lost them (a helper's review)."""
+    at = opened("softmax", {ui.HIDE_PARAM: "sm_classes,keras", "sm_temperature": "0.3"})
+    for name in ("perceptron", "softmax"):
+        for key in [k for k in at.query_params if k.startswith(("sm_", "perc_", ui.HIDE_PARAM))]:
+            del at.query_params[key]  # a page switch leaves in the address only what the new page's widgets set
+        at.switch_page(SCRIPTS[name]).run()
+        assert not at.exception
+    styles = " ".join(h.value for h in at.get("html"))
+    assert ".st-key-sm_classes {display: none;}" in styles and ".st-key-keras {display: none;}" in styles
+    assert at.query_params[ui.HIDE_PARAM] == "keras,sm_classes"
+    assert at.slider(key="sm_temperature").value == 0.3
+
+
+@pytest.mark.parametrize(("text", "on"), [("1", True), ("yes", True), ("On", True), ("", True), ("TRUE", True),
+                                          ("0", False), ("off", False), ("false", False)])
+def test_a_link_may_switch_lecture_mode_with_any_usual_word(text, on):
+    """'lecture_mode=1', 'yes', 'on' or the bare name left Lecture mode off and said nothing (a helper's review)."""
+    at = opened("softmax", {"lecture_mode": text})
+    assert not at.exception and notice(at) == ""
+    assert at.session_state[ui.LECTURE_MODE_KEY] is on
+    assert at.query_params.get("lecture_mode", "false") == ("true" if on else "false")
+
+
+def test_a_lecture_mode_value_that_is_no_such_word_is_named_in_the_notice():
+    at = opened("softmax", {"lecture_mode": "maybe"})
+    assert "lecture_mode=maybe (Lecture mode is true or false)" in notice(at)
+    assert at.session_state[ui.LECTURE_MODE_KEY] is False
+    at.slider(key="sm_temperature").set_value(0.5).run()
+    assert notice(at) == ""
+
+
 def test_hide_css_takes_only_plain_names():
     css = ui.hide_css(ui.hide_names(["keras, sm_shift", "</style><script>", "a b", "x{y}"]))
     assert css == ".st-key-keras {display: none;}.st-key-sm_shift {display: none;}"
@@ -510,6 +543,17 @@ def test_a_number_choice_in_a_link_may_be_written_as_any_equal_number(page, quer
     assert not at.exception
     assert notice(at) == ""
     assert at.select_slider(key=key).value == value
+
+
+def test_rates_to_compare_in_a_link_may_be_written_as_any_equal_numbers():
+    """'gd2_rates_ravine=0.0950' and '.095' were refused where '0.095' was taken (a helper's review)."""
+    for texts in (["0.0950", "2.0"], [".095", "2"], ["9.5e-2", "2.00"]):
+        at = opened("gradient_descent", {"gd2_surface": "Elongated ravine (ill-conditioned)",
+                                         "gd2_rates_ravine": texts})
+        assert not at.exception and notice(at) == "", texts
+        assert at.multiselect(key="gd2_rates_ravine").value == [0.095, 2.0], texts
+    assert "gd2_rates_ravine=0.096" in notice(opened("gradient_descent", {
+        "gd2_surface": "Elongated ravine (ill-conditioned)", "gd2_rates_ravine": "0.096"}))
 
 
 def test_a_number_that_is_no_choice_is_still_named_in_the_notice():
