@@ -406,6 +406,32 @@ def test_the_links_in_the_readme_open_without_a_notice():
         assert not at.exception and notice(at) == "", (path, query, notice(at))
 
 
+def test_the_settings_the_readme_writes_into_its_text_open_without_a_notice():
+    """'bp_rate=100' stood in the README as a link's setting, and alone the page refused it: the rate is shown only
+    in the section 'One SGD step' (a helper's review). Every `name=value&…` in its text is tried on its page."""
+    import re
+
+    from conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text()
+    fragments = re.findall(r"`((?:[a-z][a-z0-9_]*=[^\s`&]+&?)+)`", readme)
+    tried = 0
+    for fragment in fragments:
+        query = urllib.parse.parse_qs(fragment.replace(" ", "%20"), keep_blank_values=True)
+        prefix = next(iter(query)).split("_")[0] + "_"  # the page: one whose settings have the first's prefix
+        pages = [page for page, names in PARAMETERS.items() if any(name.startswith(prefix) for name in names)]
+        if not pages:
+            continue
+        said = []
+        for page in pages:
+            at = opened(page, {name: values if len(values) > 1 else values[0] for name, values in query.items()})
+            assert not at.exception, (fragment, page)
+            said.append(notice(at))
+        assert "" in said, (fragment, said)  # one of those pages took it all
+        tried += 1
+    assert tried >= 5, fragments
+
+
 def test_the_lecture_plan_links_every_moment_in_order():
     at = app_test("app_pages/lecture_plan.py")
     assert not at.exception
