@@ -150,7 +150,11 @@ def sidebar_state() -> str:
 # fade, and a long one shows its spinner.
 PAGE_CSS = ("[data-testid='stElementContainer'][data-stale='true'] {opacity: 1 !important;}"
             f".st-key-{SCREEN_KEY} {{display: none;}}")  # no room for the screen-size component (a gap in the sidebar)
-LECTURE_CSS = "html { font-size: 20px; }"
+# the sidebar's group titles wrap: at Lecture mode's size 'Outputs and a real network' was cut to '… a real net…'
+LECTURE_CSS = ("html { font-size: 20px; }"
+               "[data-testid='stNavSectionHeader'] .stMarkdownEllipsis, [data-testid='stNavSectionHeader'] "
+               ".stMarkdownEllipsis * {white-space: normal !important; text-overflow: clip; overflow: visible;}"
+               "[data-testid='stNavSectionHeader'] {height: auto;}")
 # Streamlit's number inputs are <input type="number">, where Chromium drops a typed or pasted "−" (the minus sign the
 # pages typeset, which a student copies) and ",": "−3" became 3 and "0,5" became 5, silently. Before the input takes
 # them, "−" becomes "-" and, where the input takes decimals, "," a decimal point (in a seed "1,234" is 1234, as before).

@@ -609,6 +609,19 @@ def test_lecture_mode_at_1280x720_shows_everything_whole_and_readable(server_url
         assert exceptions_on(page) == []
 
 
+def test_the_sidebar_opened_in_lecture_mode_shows_every_title_whole(server_url, browser):
+    """A lecturer opens the collapsed sidebar to change pages: its group title 'Outputs and a real network' was cut
+    to 'Outputs and a real net…' at Lecture mode's text size (the issue named it). It wraps now."""
+    with on_the_projector(browser, f"{server_url}/softmax") as page:
+        page.locator("[data-testid='stExpandSidebarButton']").first.click()
+        page.wait_for_timeout(1000)
+        cut = page.evaluate("""() => [...document.querySelectorAll("[data-testid='stSidebarNav'] *")]
+            .filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.textContent)""")
+        assert cut == []
+        titles = page.locator("[data-testid='stNavSectionHeader']").all_inner_texts()
+        assert any("Outputs and a real network" in " ".join(t.split()) for t in titles), titles
+
+
 @pytest.mark.parametrize("number", sample_in_ci(range(1, len(LECTURE_PLAN) + 1), kept={2, 11}))  # CI time
 def test_every_moment_of_the_lecture_plan_is_whole_and_readable_on_the_projector(server_url, browser, number):
     """The states a lecturer projects: each moment's page with its settings, in Lecture mode at 1280x720 (moments 2,
