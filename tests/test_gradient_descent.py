@@ -351,3 +351,19 @@ def test_four_panel_titles_are_wrapped_to_fit_their_panels():
     titles = [a.text for a in contour_figure(w1, w2, loss, paths, bowl.box, panels=panels).layout.annotations]
     assert titles[0] == "η = 0.25<br>1 − ηλ = 0.5<br>converges<br>monotonically"
     assert max(len(line) for title in titles for line in title.split("<br>")) <= TITLE_CHARACTERS[4]
+
+
+def test_the_step_numbers_of_stars_close_together_go_to_either_side():
+    """On a 500-step axis the stars of η = 0.25 and η = 0.8 (steps 28 and 37) wrote their numbers into one another
+    (a helper's review read '237'); stars far apart keep theirs above them."""
+    from nnviz.figures.gradient_descent import loss_curves_figure
+
+    bowl = gd.SURFACES["bowl"]
+
+    def stars(steps):
+        paths = {f"η = {r:g}": gd.descend(bowl.loss, bowl.grad, np.array([3.0, 3.0]), r, steps) for r in (0.25, 0.8)}
+        return sorted((t.x[0], t.textposition) for t in loss_curves_figure(paths, lowest=bowl.lowest_loss).data
+                      if t.mode == "markers+text")
+
+    assert stars(500) == [(28, "top left"), (37, "top right")]
+    assert [position for _, position in stars(40)] == ["top center", "top center"]  # 9 of 40 steps apart

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import itertools
 import textwrap
 
 import numpy as np
@@ -318,6 +319,7 @@ def loss_curves_figure(trajectories: dict[str, Trajectory], x_title: str = "step
                          "hovertemplate": f"{label}: L − {L_MIN} < {power_of_ten(floor)} (machine precision) from step "
                                           f"{reached} on"
                                           "<extra></extra>"})
+    _spread_close_star_numbers([t for t in data if t.get("mode") == "markers+text"], x_end)
     if starred:  # one legend note for all the stars
         data.append({"type": "scatter", "mode": "markers", "x": [None], "y": [None], "legendrank": 2000,
                      "name": f"step where {L_MIN} was reached to machine precision<br>(L − {L_MIN} < {power_of_ten(floor)}):"
@@ -337,6 +339,27 @@ def loss_curves_figure(trajectories: dict[str, Trajectory], x_title: str = "step
     layout["legend"]["y"] = -0.28
     layout["margin"]["b"] = 100 + extra
     return figure(data, layout)
+
+
+STAR_NUMBER_GAP = 0.06  # a share of the step axis: stars closer than this have their numbers spread apart
+
+
+def _spread_close_star_numbers(stars: list[dict], x_end: float) -> None:
+    """Stars a few px apart wrote their step numbers into one ('7' and '23' read '237' on a 500-step axis, a
+    helper's review): in a run of stars each closer than ``STAR_NUMBER_GAP`` of the axis to the next, the first
+    number goes left of its star, the last right, any between above."""
+    stars = sorted(stars, key=lambda t: t["x"][0])
+    runs, run = [], stars[:1]
+    for before, star in itertools.pairwise(stars):
+        if star["x"][0] - before["x"][0] < STAR_NUMBER_GAP * max(x_end, 1):
+            run.append(star)
+        else:
+            runs.append(run)
+            run = [star]
+    runs.append(run)
+    for run in runs:
+        if len(run) > 1:
+            run[0]["textposition"], run[-1]["textposition"] = "top left", "top right"
 
 
 # too low, suggested, loss turns up, too high: the runs in learning_curves_figure use the same colours
