@@ -346,6 +346,8 @@ def parse_points_csv(raw: bytes, name: str = "upload.csv") -> tuple[OwnData | No
                 hint = " (write the minus as -, not −)" if "−" in row[j] else ""
                 return None, f"Line {line} of {name}: “{shortened(row[j].strip())}” is not a finite number{hint}."
             points[i, j] = value
+        if not row[2].strip():  # '1,2,' was a class of its own, named '' ('classes , x', a helper's review)
+            return None, f"Line {line} of {name} has no label: each row needs x₁, x₂ and its class."
         labels.append(row[2].strip())
     names = tuple(sorted(set(labels), key=lambda v: (_to_float(v) is None, _to_float(v) or 0.0, v)))
     numbers = [_to_float(v) for v in names]

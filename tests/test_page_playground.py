@@ -219,6 +219,8 @@ BAD_CSVS = {  # (the file, what the message says: line numbers are the file's, i
     "semicolons.csv": ("1;2;0\n3;4;1\n", "separated by semicolons: use commas"),
     "twins.csv": ("1,2,1\n3,4,1.0\n5,6,0\n", "writes one label two ways, “1” and “1.0”"),  # were two classes
     "minus.csv": ("−1,2,a\n1,2,b\n", "Line 1 of minus.csv: “−1” is not a finite number (write the minus as -, not −)"),
+    # a class named '' ('40 points, classes , x', a helper's review)
+    "no_label.csv": ("1,2,\n3,4,x\n5,6,y\n", "Line 1 of no_label.csv has no label"),
 }
 
 
