@@ -539,4 +539,6 @@ ui.try_this([
 ], "mnist")
 ui.keras_panel("A script that does what this page does for your settings: the model and `fit` parts are the very "
                "code the app executes (the app passes its live-chart callback as `live_progress`).",
-               lambda: notebooks.mnist_notebook(nn.full_code(settings, images.key), images.title, settings.describe()))
+               lambda: notebooks.mnist_notebook(nn.full_code(settings, images.key), images.title,
+                                                # the run's label leaves the epochs out (runs of one network differ in them)
+                                                f"{settings.describe()}, {count(settings.epochs, 'epoch')}"))

@@ -153,6 +153,13 @@ def test_the_mnist_notebook_trains_the_pages_network(deferred_downloads, tmp_pat
     panels.PAGE_CHECKS["mnist"](at, executed(nb, tmp_path))
 
 
+def test_the_mnist_notebooks_settings_line_names_the_epochs(deferred_downloads):
+    """It named the network, optimiser and batch, not how many epochs the script trains (a helper's review)."""
+    _, at = rendered("mnist")
+    at.slider(key="mn_epochs").set_value(3).run()
+    assert "3 epochs" in page_notebook(at, deferred_downloads).cells[0].source
+
+
 # The figure cells' other branches, run in this process (Keras is imported once): the step (no gradient), a
 # vertical perceptron line, a mini-batch of 4, gradients of 0, a softmax output over three classes, the largest step
 # size.
