@@ -244,7 +244,8 @@ def naive_and_stable() -> None:
     naive = sm.naive_softmax(big / temperature)
     stable = sm.softmax(big, temperature)
     st.markdown(
-        f"Logits used here: your logits **plus c = {shift:g}** from the slider above, divided by T "
+        # no 'from the slider above', no 'drag': a classroom link may hide that slider (a helper's review)
+        f"Logits used here: your logits **plus c = {shift:g}** (the shift of the section above), divided by T "
         f"(largest (z + c)/T = {np.max(big / temperature):.1f}). In float32, the type Keras computes in, "
         f"$e^{{x}}$ overflows to ∞ for $x > {sm.FLOAT32_EXP_OVERFLOW:.1f}$ and underflows to 0 for "
         f"$x < {sm.FLOAT32_EXP_UNDERFLOW:.1f}$."
@@ -277,8 +278,8 @@ def naive_and_stable() -> None:
                        f"float32's normal range (every (z + c)/T < {sm.FLOAT32_EXP_SUBNORMAL:.1f}): only a few digits "
                        f"are left. Below c = {lowest:.0f} they all round to 0 (NaN).")
         else:
-            st.success(f"Both formulas agree for these logits. Drag c above {highest:.0f} to see the naive formula "
-                       f"overflow (NaN); below {subnormal:.0f} its e^(…) leave float32's normal range and lose "
+            st.success(f"Both formulas agree for these logits. With c above {highest:.0f} the naive formula "
+                       f"overflows (NaN); below {subnormal:.0f} its e^(…) leave float32's normal range and lose "
                        f"digits (the numbers can go wrong), and below {lowest:.0f} they all round to 0 (NaN).")
 
 

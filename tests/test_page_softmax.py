@@ -88,8 +88,10 @@ def test_adding_a_constant_changes_nothing_even_at_1000(at):
 
 def test_naive_formula_fails_exactly_where_the_page_says(at):
     said = texts(at)  # 88.7 − ln Σe^z, −87.3 − max z, −104.0 − max z
-    assert "Drag c above 86 to see the naive formula overflow (NaN); below -89 its e^(…) leave float32's normal " \
+    # said without 'drag' or 'the slider above': a classroom link may hide the slider (a helper's review)
+    assert "With c above 86 the naive formula overflows (NaN); below -89 its e^(…) leave float32's normal " \
            "range and lose digits (the numbers can go wrong), and below -106 they all round to 0 (NaN)." in said
+    assert "slider above" not in said and "Drag c above" not in said
     at.slider(key="sm_shift").set_value(80.0).run()
     assert "Both formulas agree" in texts(at)
     at.slider(key="sm_shift").set_value(90.0).run()  # e^92 overflows float32
