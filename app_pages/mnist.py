@@ -207,8 +207,9 @@ def training_progress(state: nn.MnistPageState, polling: float | None) -> None:
                        "it goes on.")
     run = state.run
     if run is None:
+        # 'yours may do …': under lecture moment 19 (η = 10) the promise of 90 % read as this network's (a review)
         st.info("Press **Train a new network**. With the default settings it takes a few seconds and reaches "
-                "about 90 % on the test digits.")
+                "about 90 % on the test digits; other settings may do better, or much worse.")
         return
     compare = st.session_state.get("mn_compare", True)
     # the epochs this run will have: from its progress, or while queued from its settings (the axes were 0 … 6)
