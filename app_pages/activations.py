@@ -197,7 +197,7 @@ def deep_chains() -> None:
             return
         series = chain_series(tuple(compared), depth, chain_w, x0)
         ui.show_figure(chain_figure(tuple(compared), depth, chain_w, x0), key="chain")
-        ui.table({"activation": list(series), f"∂a/∂x after {depth} layers": [f"{g[-1]:.3g}" for g in series.values()]})
+        ui.table({"activation": list(series), act.chain_gradient_title(depth): [f"{g[-1]:.3g}" for g in series.values()]})
         dead = [name for name, grads in series.items() if grads[-1] == 0]
         if dead:
             st.caption(f"Exactly zero (not drawn on the log axis): {', '.join(dead)}.")

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from nnviz.formatting import count
+
 Array = np.ndarray
 
 LEAKY_RELU_SLOPE = 0.2  # keras.activations.leaky_relu(x, negative_slope=0.2)
@@ -336,6 +338,11 @@ def saturated_intervals(x: Array, dydx: Array, tol: float = 0.05) -> list[tuple[
 def neuron(x: Array, w: float, b: float, activation: Activation) -> Array:
     """One artificial neuron with a scalar input: a = f(w·x + b)."""
     return activation(w * np.asarray(x, dtype=float) + b)
+
+
+def chain_gradient_title(depth: int) -> str:
+    """The page's column and the Keras code's printout: '∂a/∂x after 1 layer', '… after 30 layers'."""
+    return f"∂a/∂x after {count(depth, 'layer')}"
 
 
 def chain_gradients(activation: Activation, depth: int, x0: float, w: float, b: float = 0.0) -> Array:

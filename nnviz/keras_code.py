@@ -10,7 +10,7 @@ import inspect
 import math
 from collections.abc import Sequence
 
-from nnviz.activations import Activation
+from nnviz.activations import Activation, chain_gradient_title
 
 IMPORTS = "import numpy as np\nimport tensorflow as tf\nfrom tensorflow import keras\n"
 
@@ -79,12 +79,13 @@ def activation_code(neuron: Activation, w: float, b: float, compared: Sequence[A
                 f"    for _ in range({depth}):",
                 f'        a = tf.cast({float_literal(chain_w)} * a >= 0, "float64")  # a_l = H(w·a_(l-1))',
                 "gradient = tape.gradient(a, x0)",
-                f'print(f"{a.label}: ∂a/∂x after {depth} layers = {{0.0 if gradient is None else float(gradient[0, 0]):.3g}}")',
+                f'print(f"{a.label}: {chain_gradient_title(depth)} = {{0.0 if gradient is None else float(gradient[0, 0]):.3g}}")',
             ]
     if trainable:
-        names = ", ".join(f'"{a.keras_name}"' for a in trainable)
+        # each printed under the page's name for it ('Swish / SiLU', not 'silu': a helper's review)
+        names = ", ".join(f'("{a.label}", "{a.keras_name}")' for a in trainable)
         lines += [
-            f"for name in [{names}]:",
+            f"for label, name in [{names}]:",
             "    chain = keras.Sequential(",
             '        [keras.Input(shape=(1,), dtype="float64")]',
             '        + [keras.layers.Dense(1, activation=name, use_bias=False, dtype="float64",',
@@ -93,7 +94,7 @@ def activation_code(neuron: Activation, w: float, b: float, compared: Sequence[A
             f'    x0 = tf.Variable([[{float_literal(x0)}]], dtype="float64")',
             "    with tf.GradientTape() as tape:",
             "        a = chain(x0)",
-            f'    print(f"{{name}}: ∂a/∂x after {depth} layers = {{float(tape.gradient(a, x0)[0, 0]):.3g}}")',
+            f'    print(f"{{label}}: {chain_gradient_title(depth)} = {{float(tape.gradient(a, x0)[0, 0]):.3g}}")',
         ]
     return "\n".join(lines) + "\n"
 

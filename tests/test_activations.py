@@ -385,3 +385,9 @@ def test_gelu_and_its_derivative_keep_their_precision_in_the_left_tail():
                             (-30.0, -1.472014178144456e-196, -4.416031690708495e-195)):
         assert A.gelu(np.array(x)) == pytest.approx(value, rel=1e-12, abs=0), x
         assert A.gelu_grad(np.array(x)) == pytest.approx(slope, rel=1e-12, abs=0), x
+
+
+def test_the_chains_gradient_is_titled_with_its_layers_counted():
+    """The page's column and the Keras code's printout read '∂a/∂x after 1 layers'."""
+    assert A.chain_gradient_title(1) == "∂a/∂x after 1 layer"
+    assert A.chain_gradient_title(30) == "∂a/∂x after 30 layers"

@@ -21,6 +21,7 @@ from conftest import HANG_FACTOR, app_test, figures, offline_env, train_on_page,
 from nbclient import NotebookClient
 from streamlit.runtime.media_file_manager import MediaFileManager
 
+from nnviz import activations as A
 from nnviz import notebooks
 from nnviz.course import PAGES, PAGES_BY_KEY
 
@@ -327,7 +328,7 @@ def test_the_activations_notebook_draws_the_pages_neuron_and_prints_the_step(set
         assert fig.layout[axis].title.text == page["layout"][axis]["title"]["text"]
     if "step" in settings.get("chain_acts", []):
         depth = settings["chain_depth"]
-        assert f"Step (Heaviside): ∂a/∂x after {depth} layers = 0\n" in out
+        assert f"Step (Heaviside): {A.chain_gradient_title(depth)} = 0\n" in out
         assert panels.table_column(at, "activation")[-1] == "Step (Heaviside)"
 
 

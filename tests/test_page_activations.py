@@ -188,7 +188,7 @@ def test_keras_panel_follows_the_neuron_and_the_chain(at):
     at.slider(key="chain_depth").set_value(12).run()
     code = at.code[0].value
     assert 'keras.layers.Dense(1, activation="selu")' in code and "np.array([[-1.5]])" in code
-    assert 'for name in ["tanh"]:' in code and "for _ in range(12)" in code
+    assert 'for label, name in [("Tanh", "tanh")]:' in code and "for _ in range(12)" in code
     assert "# Step (Heaviside): Keras has no such activation" in code
 
 
