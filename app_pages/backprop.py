@@ -480,12 +480,19 @@ def gradients_at_work() -> None:
 
 
 def keras_notebook() -> notebooks.PageNotebook:
-    _, bp = current_pass()
+    setup, bp = current_pass()
     spec = bp.spec
     code = backprop_code(spec.sizes, spec.hidden_activation[0], spec.output_activation, spec.loss,
                          bp.network.weights, bp.network.biases, bp.x, bp.y)
+    example = (f"the example x = ({bp.x[0][0]:g}, {bp.x[0][1]:g}), y = {setup.label}" if len(bp.x) == 1
+               else f"a mini-batch of {len(bp.x)} examples (seed {setup.seed})")
+    hand_set = {name: value for name, value in
+                bpm.parse_hand_values(st.session_state.get("bp_hand_set", ""), HAND_LIMIT)[0].items()
+                if name in bpm.parameter_names(spec)}  # those this network has
+    weights = f"weights from seed {setup.seed}" + (f", set by hand: {bpm.hand_values_text(hand_set)}" if hand_set
+                                                   else "")
     return notebooks.backprop_notebook(code, spec.sizes, spec.hidden_activation[0], spec.output_activation, spec.loss,
-                                       len(bp.x))
+                                       len(bp.x), f"{example}; {weights}")
 
 
 def keras_panel() -> None:

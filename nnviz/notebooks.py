@@ -258,12 +258,14 @@ fig.show()
 
 
 def backprop_notebook(code: str, sizes: Sequence[int], hidden_activation: str, output_activation: str,
-                      loss: str, n_examples: int) -> PageNotebook:
+                      loss: str, n_examples: int, data_and_weights: str = "") -> PageNotebook:
+    """``data_and_weights``: the page's example(s) and where its weights come from, for the settings line (it named
+    the network alone, not the inputs or the weights set by hand: a helper's review)."""
     shape = "-".join(str(n) for n in sizes)
     return PageNotebook(
         "backprop",
         f"a {shape} network ({hidden_activation} hidden, {output_activation} output), loss {loss}, "
-        f"{count(n_examples, 'example')}",
+        + (data_and_weights or count(n_examples, "example")),
         "## Backpropagation\n\n"
         "The forward pass computes every layer's $z^{(l)} = W^{(l)} a^{(l-1)} + b^{(l)}$ and "
         "$a^{(l)} = f(z^{(l)})$, then the loss $L$. The backward pass runs the chain rule from the loss back, "

@@ -161,6 +161,16 @@ def test_the_mnist_notebooks_settings_line_names_the_epochs(deferred_downloads):
     assert "3 epochs" in page_notebook(at, deferred_downloads).cells[0].source
 
 
+def test_the_backprop_notebooks_settings_line_names_the_example_and_the_weights_set_by_hand(deferred_downloads):
+    """It named the network alone: not the inputs, nor the weights set by hand (a helper's review)."""
+    _, at = rendered("backprop")
+    at.number_input(key="bp_x1").set_value(-3.0)
+    at.text_input(key="bp_hand_set").set_value("w(1)_11=5, w(9)_11=1").run()
+    first = page_notebook(at, deferred_downloads).cells[0].source
+    assert "the example x = (-3, " in first and "set by hand: w(1)_11=5" in first, first
+    assert "w(9)_11" not in first  # a weight this network does not have is not used
+
+
 # The figure cells' other branches, run in this process (Keras is imported once): the step (no gradient), a
 # vertical perceptron line, a mini-batch of 4, gradients of 0, a softmax output over three classes, the largest step
 # size.
