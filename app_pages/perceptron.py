@@ -246,7 +246,10 @@ def learning_rule() -> None:
         else:
             st.markdown(f"**Last sample** #{last.sample}: x = ({last.x[0]:.2f}, {last.x[1]:.2f}), "
                         f"y = {last.target}, ŷ = {last.output}"
-                        + (": right, so **nothing changes**." if last.error == 0 else ": wrong, so the line moves."))
+                        + (": right, so **nothing changes**." if last.error == 0 else
+                           ": wrong, so the line moves." if state.w.any() else
+                           f": wrong, so {'w and b change' if last.delta_w.any() else 'b changes'}; w = 0, so there is "
+                           "no line yet."))
         if not state.w.any():
             st.caption(f"w = 0: there is no line; every point gets class {1 if state.b >= 0 else 0} (z = b).")
         if learning_rate == 0:

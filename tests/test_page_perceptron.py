@@ -215,3 +215,16 @@ def test_every_widget_at_its_extremes_raises_nothing(at, end):
                     y = values(t["y"]) if isinstance(t["y"], dict) else np.array(
                         [v for v in t["y"] if v is not None], dtype=float)
                     assert np.all(np.isfinite(y)), (name, t.get("name"))
+
+
+def test_a_mistake_that_leaves_w_at_zero_does_not_say_the_line_moves(at):
+    """XOR's sample (0, 0) wrong at w = 0: only b changes and there is no line, yet the page said 'wrong, so the line
+    moves' (a student's review)."""
+    at.selectbox(key="perc_dataset").set_value("XOR").run()
+    said = []
+    for _ in range(4):
+        at.button(key="perc_step").click().run()
+        said += [m.value for m in at.markdown if m.value.startswith("**Last sample")]
+    assert any(s.endswith("x = (0.00, 0.00), y = 0, ŷ = 1: wrong, so b changes; w = 0, so there is no line yet.")
+               for s in said), said
+    assert any(s.endswith("wrong, so the line moves.") for s in said), said  # once w is not 0

@@ -249,3 +249,21 @@ def test_the_neurons_output_is_written_approximately_where_it_is_rounded(output,
     formula under it already said σ(20.70) ≈ 1."""
     fig = neuron_diagram([1.0, 2.0], [0.5, -0.5], 0.0, -0.5, output, activation)
     assert any(a.text == f"<b>{label}</b>" for a in fig.layout.annotations)
+
+
+def test_a_chart_without_its_line_says_why_and_what_every_point_gets():
+    """After the first update on Iris (w = (−4, −1.3), b = −1) the line left the view: the chart was all one colour
+    without 'boundary' in its legend and no word; with w = 0 (XOR's end) the scikit-learn comparison was empty
+    (a student's review)."""
+    X, y = np.array([[4.5, 1.0], [5.5, 1.5], [6.5, 2.0], [7.0, 2.5]]), np.array([0, 0, 1, 1])
+
+    def said(*args, **kwargs):
+        layout = decision_boundary_figure(X, y, *args, feature_names=("a", "b"), class_names=("no", "yes"),
+                                          **kwargs).to_dict()["layout"]
+        return [a["text"] for a in layout.get("annotations", []) if not a.get("showarrow")]
+
+    assert said(np.array([-4.0, -1.3]), -1.0) == [("the line w·x + b = 0 is outside this view:<br>every point here "
+                                                   "is predicted no")]
+    assert said(np.zeros(2), 0.5, other_line=(np.zeros(2), 0.0, "scikit-learn")) == [
+        "this page: no line (w = 0):<br>every point here is predicted yes<br>scikit-learn: no line (w = 0)"]
+    assert said(np.array([1.0, 0.0]), -6.0) == []  # the line in view: nothing to say

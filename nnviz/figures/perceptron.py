@@ -13,6 +13,7 @@ from nnviz.figures.style import (
     FONT_SIZE,
     GREY,
     HOLDS_TEXT,
+    LECTURE_FONT_FACTOR,
     ORANGE,
     VERMILION,
     axis,
@@ -122,18 +123,27 @@ def decision_boundary_figure(
             data.append({"type": "scatter", "mode": "lines", "x": [p[0] for p in segment],
                          "y": [p[1] for p in segment], "name": "line before the update",
                          "line": {"color": GREY, "width": 3, "dash": "dash"}})
+    unseen = []  # lines that are not in the view: said in it, or the chart looked broken (a student's review)
     if other_line is not None:
         segment = boundary_segment(np.asarray(other_line[0]), other_line[1], box)
         if segment:
             data.append({"type": "scatter", "mode": "lines", "x": [p[0] for p in segment],
                          "y": [p[1] for p in segment], "name": other_line[2],
                          "line": {"color": VERMILION, "width": 3, "dash": "dot"}})
+        else:  # (without the class its points get: scikit-learn calls z = 0 class 0, the shading is this page's)
+            unseen.append(f"{other_line[2]}: " + line_not_in_view(np.asarray(other_line[0]), other_line[1], box))
     annotations = []
     segment = boundary_segment(w, b, box)
     if segment:
         data.append({"type": "scatter", "mode": "lines", "x": [p[0] for p in segment], "y": [p[1] for p in segment],
                      "name": "boundary w·x + b = 0", "line": {"color": BLACK, "width": 3}})
         annotations.append(_weight_arrow(w, segment, box))
+    else:
+        unseen.insert(0, ("this page: " if other_line is not None else "") + line_not_in_view(w, b, box, class_names))
+    if unseen:  # above the plot, in a margin of its own (inside it, the text ran over the narrow plot's y ticks)
+        annotations.append({"text": "<br>".join(unseen), "xref": "paper", "yref": "paper", "x": 0.5, "y": 1.0,
+                            "xanchor": "center", "yanchor": "bottom", "yshift": 6, "showarrow": False,
+                            "align": "center", "font": {"size": FONT_SIZE, "color": BLACK}})
     if highlight is not None:
         data.append({"type": "scatter", "mode": "markers", "x": [X[highlight, 0]], "y": [X[highlight, 1]],
                      "name": "sample just used",
@@ -147,7 +157,21 @@ def decision_boundary_figure(
     )
     layout["legend"]["y"] = -0.18
     layout["margin"]["b"] = 120
+    if unseen:  # room for its lines, in Lecture mode's larger text too
+        lines = sum(text.count("<br>") + 1 for text in unseen)
+        layout["margin"]["t"] = layout["margin"].get("t", 0) + round(lines * FONT_SIZE * 1.3 * LECTURE_FONT_FACTOR)
     return figure(data, layout)
+
+
+def line_not_in_view(w: np.ndarray, b: float, box: Box, class_names: Sequence[str] | None = None) -> str:
+    """What a chart without its line says instead: 'no line (w = 0)' or 'the line is outside this view', and with
+    ``class_names`` the class this page predicts for every point in the view (z = w·x + b ≥ 0: class 1)."""
+    where = "no line (w = 0)" if not np.any(w) else "the line w·x + b = 0 is outside this view"
+    if class_names is None:
+        return where
+    centre = np.array([(box[0] + box[1]) / 2, (box[2] + box[3]) / 2])
+    # two lines: one was wider than a phone's figure
+    return f"{where}:<br>every point here is predicted {class_names[int(float(np.dot(w, centre)) + b >= 0)]}"
 
 
 def _weight_arrow(w: np.ndarray, segment, box: Box) -> dict:
