@@ -259,9 +259,12 @@ def step_arithmetic(bp: bpm.BackwardPass, step: int, setup: bpm.BackpropSetup) -
         if not ui.lecture_mode():
             st.latex(current.arithmetic)
         if current.kind == "delta" and current.layer == bp.spec.n_layers and setup.outputs > 1:
-            st.caption("With softmax and cross-entropy, ∂ℓ/∂p_m = −y_m/p_m and the softmax's own derivative "
-                       "∂p_m/∂z_k = p_m(1[m = k] − p_k) cancel to p_k − y_k: the same simple rule as a "
-                       "sigmoid with binary cross-entropy.")
+            # the classes count from 0, the units from 1: 'class 1' and y₂ = 1 read as a slip (a student's review)
+            st.caption(f"y is one-hot: y_k = 1 for the true class's unit, 0 for the others; the classes count from "
+                       f"0 and the units from 1, so class {setup.label} is unit {setup.label + 1} "
+                       f"(y_{setup.label + 1} = 1). With softmax and cross-entropy, ∂ℓ/∂p_m = −y_m/p_m and the "
+                       "softmax's own derivative ∂p_m/∂z_k = p_m(1[m = k] − p_k), where 1[m = k] is 1 if m = k and 0 "
+                       "otherwise, cancel to p_k − y_k: the same simple rule as a sigmoid with binary cross-entropy.")
     done = {name: value for s in bp.steps[:step] for name, value in s.values.items()}
     with table:
         st.markdown("**Computed so far**" + (" (δ of example 1; gradients averaged over the batch)"
@@ -394,7 +397,9 @@ def why_backprop(_bp: bpm.BackwardPass) -> None:
         f"{cost.backward / cost.forward:.2f}×, because the first layer's {sizes[0] * sizes[1]:,} weights, most of "
         "the network, need their ∂L/∂w but no δ goes back into the pixels. Finite differences need 2 forward "
         "passes **per parameter**: "
-        f"{cost.ratio:,.0f} times more work per example — and training needs the gradient thousands of times. "
+        # 'than what': a student divided by the backward pass alone and got twice the ratio (a student's review)
+        f"{cost.ratio:,.0f} times the work of a forward and a backward pass together, per example — and training "
+        "needs the gradient thousands of times. "
         "That is why every framework, Keras included, computes gradients by backpropagation "
         "(reverse-mode automatic differentiation)."
     )

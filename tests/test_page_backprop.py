@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 from conftest import HANG_FACTOR, app_test, figures, metric, set_to_extreme, texts, trace
@@ -57,6 +59,19 @@ def test_renders_every_section(at):
         assert at.code[0].language == "python" and "GradientTape" in at.code[0].value  # under every tab
     open_section(at, "Why backpropagation")
     assert "Backpropagation gets **every** gradient" in texts(at)
+
+
+def test_the_cost_of_finite_differences_says_what_it_is_compared_with(at):
+    """'101,133 times more work': a student divided by the backward pass alone and got about 201,000 (a review).
+    The ratio is to a forward and a backward pass together, and the text says so."""
+    open_section(at, "Why backpropagation")
+    shown = {m.label: m.value for m in at.metric}
+    forward, backward = (int(shown[name].replace(",", "")) for name in
+                         ("forward pass", "backward pass (all gradients)"))
+    finite = float(shown["finite differences"])
+    ratio = re.search(r"([\d,]+) times the work of a forward and a backward pass together", texts(at))
+    assert ratio, texts(at)
+    assert int(ratio.group(1).replace(",", "")) == pytest.approx(finite / (forward + backward), rel=2e-3)
 
 
 def test_stepping_through_shows_the_engines_deltas_and_gradients(at):
@@ -319,3 +334,13 @@ def test_the_deep_network_text_says_what_its_figure_shows(at, activation):
     assert "even with Glorot its spread shrinks slowly" in texts(at)
     layout = figures(at)["bp_spread"]["layout"]
     assert layout["yaxis"]["type"] == "log" and layout["yaxis2"]["type"] == "log"
+
+
+def test_a_softmax_outputs_delta_says_which_unit_is_the_true_class(at):
+    """'true class y = class 1' and then 'p₂ − y₂ = 0.351 − 1': the classes count from 0, the units from 1, and y_k
+    was never said to be one-hot (a student's review)."""
+    at.selectbox(key="bp_outputs").set_value(3).run()
+    at.button(key="bp_next").click().run()
+    said = " ".join(c.value for c in at.caption)
+    assert "y is one-hot" in said and "class 1 is unit 2 (y_2 = 1)" in said, said
+    assert "1[m = k] is 1 if m = k and 0 otherwise" in said
