@@ -450,7 +450,11 @@ def deep_view() -> None:
         st.markdown(
             "500 random inputs go forward through 10 layers, and the error comes back, for four ways to draw the "
             "first weights. **Too small**: the signal dies out forwards and the gradients vanish. **Too large**: "
-            "units saturate (sigmoid, tanh) or values explode (ReLU). **He** draws weights √2 times larger than "
+            # the figure shows large gradients there, not small ones: 'saturate' alone read as 'vanish' (a review)
+            "sigmoid and tanh units saturate (their outputs pile up near their limits), yet the large weights "
+            "multiply what comes back: tanh's gradients grow layer by layer going back (they explode), and "
+            "sigmoid's, though they shrink, stay the largest of the four; with ReLU the values themselves explode. "
+            "**He** draws weights √2 times larger than "
             "**Glorot**'s: ReLU zeroes half of its inputs, and He makes up for it, so ReLU's spread stays steady "
             "where Glorot's shrinks. Glorot suits layers that pass small signals on unchanged, as tanh does near 0; "
             "tanh squashes larger ones, so even with Glorot its spread shrinks slowly, layer by layer. Keras uses "

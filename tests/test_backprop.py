@@ -497,3 +497,15 @@ def test_on_a_phone_the_one_step_figures_legend_stands_under_its_axis_title():
     narrow = fig.layout.meta["narrow"]["layout"]
     assert narrow["legend"]["yref"] == "container" and narrow["legend"]["y"] == 0
     assert narrow["margin"]["b"] >= fig.layout.margin.b + 3 * 20 and narrow["height"] > fig.layout.height
+
+
+def test_too_large_weights_give_the_largest_gradients_as_the_deep_views_text_says():
+    """The text said only 'too large: units saturate' where the figure showed N(0, 1)'s gradients the highest curve
+    for sigmoid and tanh (a student's review). What it says now: tanh's grow going back, sigmoid's shrink yet stay
+    the largest of the four at every layer."""
+    tanh = bpm.layer_spread("tanh", "large")
+    assert tanh.activation_std[-1] > 0.9  # saturated: near ±1
+    assert tanh.gradient_std[0] > 10 * tanh.gradient_std[-1]  # grow going back, towards the input
+    sigmoid = {scheme: np.asarray(bpm.layer_spread("sigmoid", scheme).gradient_std) for scheme in bpm.INIT_SCHEMES}
+    assert sigmoid["large"][0] < sigmoid["large"][-1]  # they shrink going back
+    assert all(np.all(sigmoid["large"] > spread) for scheme, spread in sigmoid.items() if scheme != "large")
