@@ -43,8 +43,9 @@ def inputs() -> Inputs:
 # stay outside the fragment, drawn with the page. The number of classes reruns the page; T and a logit every
 # section; the shift c reruns sections 3 and 6, the true class section 4 and the
 # Keras panel. The inputs themselves (the logits, T, c) are not rerun: a slider keeps its value in the browser.
-USES_T_AND_LOGITS = ("sm_logits", "sm_steps", "sm_temperature_curves", "sm_shift", "sm_loss", "sm_two_class",
-                     "sm_stability", ui.KERAS_SECTION)
+USES_TRUE_CLASS = ("sm_loss", ui.KERAS_SECTION)
+USES_T_AND_LOGITS = ("sm_logits", "sm_steps", "sm_temperature_curves", "sm_shift", *USES_TRUE_CLASS, "sm_two_class",
+                     "sm_stability")
 
 
 # --- 1. Logits to probabilities ----------------------------------------------------------------------------------
@@ -105,7 +106,19 @@ def softmax_step_by_step() -> None:
 def temperature_and_argmax() -> None:
     st.header("Temperature, and argmax versus probabilities")
     temperature_buttons()
-    temperature_curves()
+    plot, text = st.columns([2, 1])
+    with plot:
+        temperature_curves()
+    with text:
+        st.markdown(
+            # the brackets inside the formulas: a line broke between '(' and the formula (moment 16, a helper's review)
+            "Dividing the logits by $T$ before the softmax **sharpens** $(T < 1)$ or **flattens** $(T > 1)$ "
+            "the probabilities. As $T \\to 0$ softmax becomes argmax (all probability on the largest logit); "
+            "as $T \\to \\infty$ it becomes uniform.\n\n"
+            "The **predicted class** is the argmax, and it is the same at every temperature: "
+            "the probabilities say *how sure* the network is, argmax only *which* class wins. "
+            "Softmax is a smooth, differentiable version of argmax — which is why it can be trained."
+        )
 
 
 # The temperature slider is at the page's top, two screens above this figure in Lecture mode: these set it from here.
@@ -126,24 +139,11 @@ def temperature_buttons() -> None:
 def temperature_curves() -> None:
     now = inputs()
     probs = now.probs
-    winner = int(np.argmax(probs))
-    plot, text = st.columns([2, 1])
-    with plot:
-        curves = sm.softmax_rows(now.logits / TEMPERATURES[:, None])  # row i: softmax(z / T_i)
-        ui.show_figure(figs.temperature_figure(TEMPERATURES, curves, now.temperature, winner),
-                       key="sm_temperature_fig")
-    with text:
-        st.markdown(
-            # the brackets inside the formulas: a line broke between '(' and the formula (moment 16, a helper's review)
-            "Dividing the logits by $T$ before the softmax **sharpens** $(T < 1)$ or **flattens** $(T > 1)$ "
-            "the probabilities. As $T \\to 0$ softmax becomes argmax (all probability on the largest logit); "
-            "as $T \\to \\infty$ it becomes uniform.\n\n"
-            "The **predicted class** is the argmax, and it is the same at every temperature: "
-            "the probabilities say *how sure* the network is, argmax only *which* class wins. "
-            "Softmax is a smooth, differentiable version of argmax — which is why it can be trained."
-        )
-        st.metric("entropy of p (nats)", f"{sm.entropy(probs):.3f}",
-                  help=f"0 = certain, ln {now.n_classes} = {np.log(now.n_classes):.3f} = uniform")
+    curves = sm.softmax_rows(now.logits / TEMPERATURES[:, None])  # row i: softmax(z / T_i)
+    ui.show_figure(figs.temperature_figure(TEMPERATURES, curves, now.temperature, int(np.argmax(probs))),
+                   key="sm_temperature_fig")
+    st.metric("entropy of p (nats)", f"{sm.entropy(probs):.3f}",
+              help=f"0 = certain, ln {now.n_classes} = {np.log(now.n_classes):.3f} = uniform")
 
 
 # --- 3. Shift invariance ---------------------------------------------------------------------------
@@ -168,23 +168,15 @@ def shift_change() -> None:
 
 
 # --- 4. Cross-entropy and its gradient --------------------------------------------------------------
+# The true class and the text beside the figure are drawn with the page: T and the logits rerun the loss and its
+# gradient alone.
 def cross_entropy() -> None:
     st.header("Cross-entropy loss and its gradient")
     st.latex(r"L = -\ln p_y \qquad \frac{\partial L}{\partial z_k} = \frac{p_k - y_k}{T}")
-    loss_and_gradient()
-
-
-@ui.section_fragment("sm_loss")
-def loss_and_gradient() -> None:
-    now = inputs()
     controls, plot = st.columns([1, 2])
     with controls:
-        true_class = st.selectbox("true class y", range(now.n_classes), format_func=lambda k: f"class {k}",
-                                  key="sm_true", **ui.reruns("sm_loss", ui.KERAS_SECTION), **ui.URL)
-        true_class = min(true_class, now.n_classes - 1)
-        loss = sm.cross_entropy(now.logits, true_class, now.temperature)
-        grad = sm.cross_entropy_grad(now.logits, true_class, now.temperature)
-        st.metric("cross-entropy L", f"{loss:.4f}")
+        st.selectbox("true class y", range(st.session_state["sm_classes"]), format_func=lambda k: f"class {k}",
+                     key="sm_true", **ui.reruns(*USES_TRUE_CLASS), **ui.URL)
         st.markdown(
             "With $T = 1$ the gradient is simply **p − y**: the true class gets $p_y - 1 < 0$ "
             "(gradient descent pushes its logit **up**), every other class gets $p_k > 0$ (pushed **down**). "
@@ -192,7 +184,20 @@ def loss_and_gradient() -> None:
             "a large loss and a large push."
         )
     with plot:
-        ui.show_figure(figs.gradient_figure(grad, true_class), key="sm_gradient")
+        loss_and_gradient()
+
+
+def true_class(now: Inputs) -> int:
+    return min(st.session_state["sm_true"], now.n_classes - 1)
+
+
+@ui.section_fragment("sm_loss")
+def loss_and_gradient() -> None:
+    now = inputs()
+    label = true_class(now)
+    st.metric("cross-entropy L", f"{sm.cross_entropy(now.logits, label, now.temperature):.4f}")
+    ui.show_figure(figs.gradient_figure(sm.cross_entropy_grad(now.logits, label, now.temperature), label),
+                   key="sm_gradient")
 
 
 # --- 5. Softmax vs sigmoid ----------------------------------------------------------------------------
@@ -201,31 +206,29 @@ def two_classes() -> None:
     # two short lines: in one, a phone's column cut it before the sigmoid, which is the point
     st.latex(r"\begin{aligned}p_1 &= \frac{e^{z_1/T}}{e^{z_0/T} + e^{z_1/T}} \\"
              r" &= \frac{1}{1 + e^{-(z_1 - z_0)/T}} = \sigma\!\left(\frac{z_1 - z_0}{T}\right)\end{aligned}")
-    sigmoid_of_the_gap()
+    plot, text = st.columns([2, 1])
+    with plot:
+        sigmoid_of_the_gap()
+    with text:
+        st.markdown("For a yes/no problem a single sigmoid unit (`Dense(1, activation=\"sigmoid\")` with "
+                    "`binary_crossentropy`) is the same model with one output fewer. Softmax generalises it to more "
+                    "classes that exclude each other.")
 
 
 @ui.section_fragment("sm_two_class")
 def sigmoid_of_the_gap() -> None:
-    plot, text = st.columns([2, 1])
     now = inputs()
     gap = float(now.logits[1] - now.logits[0]) / now.temperature  # the sigmoid's input: the gap at temperature T
     two_only = float(sm.two_class_softmax(np.array(gap)))
-    with plot:
-        gaps = np.linspace(min(-10.0, gap - 2), max(10.0, gap + 2), 201)
-        name = "your logits" if now.n_classes == 2 else "your z₀ and z₁ alone"
-        ui.show_figure(figs.two_class_figure(gaps, sm.two_class_softmax(gaps), act.sigmoid(gaps), gap, two_only,
-                                             name), key="sm_two_class")
-    # with more classes the point is z₀ and z₁ alone: the bars above share p among all the classes (one Markdown
-    # element either way: T reruns this section with seven others)
-    more = (f"\n\nWith {now.n_classes} classes the bars above give p₁ = {now.probs[1]:.3f}: the other classes take "
-            f"their share. With z₀ and z₁ alone it would be σ({gap:.2f}) = {two_only:.3f}, the point here."
-            if now.n_classes > 2 else "")
-    with text:
-        st.markdown(
-            f"Your first two logits give $(z_1 - z_0)/T = {gap:.2f}$. For a yes/no problem a single sigmoid unit "
-            "(`Dense(1, activation=\"sigmoid\")` with `binary_crossentropy`) is the same model with one output "
-            "fewer. Softmax generalises it to more classes that exclude each other." + more
-        )
+    # with more classes the point is z₀ and z₁ alone: the bars above share p among all the classes
+    more = (f" With {now.n_classes} classes the bars above give p₁ = {now.probs[1]:.3f}: the other classes take "
+            f"their share. With z₀ and z₁ alone it would be σ({gap:.2f}) = {two_only:.3f}, the point below."
+            if now.n_classes > 2 else f" So p₁ = σ({gap:.2f}) = {two_only:.3f}, the point below.")
+    st.markdown(f"Your first two logits give $(z_1 - z_0)/T = {gap:.2f}$.{more}")
+    gaps = np.linspace(min(-10.0, gap - 2), max(10.0, gap + 2), 201)
+    name = "your logits" if now.n_classes == 2 else "your z₀ and z₁ alone"
+    ui.show_figure(figs.two_class_figure(gaps, sm.two_class_softmax(gaps), act.sigmoid(gaps), gap, two_only, name),
+                   key="sm_two_class")
 
 
 # --- 6. Numerical stability ----------------------------------------------------------------------------
@@ -309,9 +312,8 @@ ui.try_this([
 
 def keras_notebook() -> notebooks.PageNotebook:
     now = inputs()
-    true_class = min(st.session_state["sm_true"], now.n_classes - 1)
-    logits, temperature = now.logits, now.temperature
-    return notebooks.softmax_notebook(softmax_code(logits, temperature, true_class), logits, temperature, true_class)
+    label, logits, temperature = true_class(now), now.logits, now.temperature
+    return notebooks.softmax_notebook(softmax_code(logits, temperature, label), logits, temperature, label)
 
 
 def keras() -> None:
