@@ -176,6 +176,27 @@ if (!window.__nnvizNumberTyping) {
 }
 """
 
+# The keys of the step and play buttons (STEP_SHORTCUT, ...) do nothing while the focus is in an <input>: Streamlit takes
+# them for typing. A checkbox, toggle or radio button clicked with the mouse keeps the focus, and so does a dropdown's
+# field after an option is clicked: a lecturer who ticked "show test data" pressed P and nothing played (a helper's
+# review). After such a click the focus leaves the field; toggled from the keyboard (Space), it stays.
+KEYS_AFTER_CLICKS_JS = r"""
+if (!window.__nnvizKeysAfterClicks) {
+  window.__nnvizKeysAfterClicks = true;
+  document.addEventListener("click", (event) => {
+    if (event.detail === 0) return;  // a click made with the keyboard (Space, Enter): the focus stays
+    const option = event.target instanceof Element && event.target.closest("[role='option']");
+    setTimeout(() => {  // once the widget has taken the click
+      const field = document.activeElement;
+      if (!(field instanceof HTMLInputElement)) return;
+      if (["checkbox", "radio"].includes(field.type) || (option && field.getAttribute("role") === "combobox")) {
+        field.blur();
+      }
+    }, 0);
+  }, true);
+}
+"""
+
 
 def sidebar() -> None:
     """The settings every page shares (drawn once, by app.py), and the page's style."""
@@ -184,7 +205,8 @@ def sidebar() -> None:
                   help="Larger text and figures for a projector in a lecture hall (in a link: ?lecture_mode=true). "
                        f"A screen narrower than {WIDE} px (a phone) shows the page at its usual sizes.")
         _screen_size()
-    st.html(f"<style>{PAGE_CSS}{LECTURE_CSS if lecture_mode() else ''}</style><script>{NUMBER_TYPING_JS}</script>",
+    st.html(f"<style>{PAGE_CSS}{LECTURE_CSS if lecture_mode() else ''}</style>"
+            f"<script>{NUMBER_TYPING_JS}{KEYS_AFTER_CLICKS_JS}</script>",
             unsafe_allow_javascript=True)  # one element: see try_this
 
 

@@ -403,6 +403,33 @@ def test_step_buttons_answer_their_keys_but_not_while_a_field_is_typed_in(server
     assert exceptions_on(page) == [] and page.console_errors == []
 
 
+def test_step_key_answers_after_a_toggle_or_a_dropdown_was_clicked(server_url, page):
+    """A lecturer ticks "show the test points" or picks another activation with the mouse, then presses S: the focus
+    had stayed in the toggle's or the dropdown's <input>, and Streamlit took the key for typing (a helper's review)."""
+    from playwright.sync_api import expect
+
+    from nnviz.ui import STEP_SHORTCUT
+
+    page.goto(f"{server_url}/playground")
+    wait_until_idle(page)
+    page.wait_for_timeout(1500)
+    epoch = metric_value(page, "epoch")
+    expect(epoch).to_have_text("0")
+    page.locator(".st-key-pg_show_test label").click()
+    wait_until_idle(page)
+    page.keyboard.press(STEP_SHORTCUT.lower())
+    expect(epoch).to_have_text("1", timeout=10_000 * HANG_FACTOR)
+    wait_until_idle(page)
+    page.locator(".st-key-pg_activation [role='combobox']").click()
+    page.get_by_role("option", name="sigmoid", exact=True).click()
+    wait_until_idle(page)
+    expect(page.locator(".st-key-pg_activation input")).to_have_value("sigmoid")
+    before = int(epoch.inner_text())
+    page.keyboard.press(STEP_SHORTCUT.lower())
+    expect(epoch).to_have_text(str(before + 1), timeout=10_000 * HANG_FACTOR)
+    assert exceptions_on(page) == [] and page.console_errors == []
+
+
 def test_step_pressed_as_fast_as_a_keyboard_repeats_leaves_the_page_working(server_url, page):
     """S ten times 50 ms apart, B three times, S three times: the browser had dropped a figure the server then sent
     by reference ("Connection error … Cached ForwardMsg MISS", every widget greyed until a reload; 3 of 5 tries)."""
