@@ -337,7 +337,9 @@ def chart_clicked() -> None:
     if points and action != "off":
         data = st.session_state[DATA_KEY]
         uploaded = st.session_state.get(OWN_KEY) if st.session_state.get("pg_dataset") == pg.OWN else None
-        own, problem = pg.edit_points(data, float(points[0]["x"]), float(points[0]["y"]), action, uploaded)
+        split = st.session_state[STATE_KEY].config  # the data's split, which the edited points keep
+        own, problem = pg.edit_points(data, float(points[0]["x"]), float(points[0]["y"]), action, uploaded,
+                                      seed=split.seed, train_percent=split.train_percent)
         if own is None:  # said beside the figure, which this click reruns (the upload's error box is not in it)
             st.session_state[EDIT_PROBLEM_KEY] = problem
             return

@@ -727,21 +727,24 @@ def own_from_points(points: Array, labels: Array, class_names: Sequence[str], sc
     return OwnData(name, points, labels, tuple(class_names), scale, digest)
 
 
-def edit_points(data: Data, x1: float, x2: float, action: str,
-                own: OwnData | None = None) -> tuple[OwnData | None, str | None]:
+def edit_points(data: Data, x1: float, x2: float, action: str, own: OwnData | None = None, *, seed: int,
+                train_percent: int) -> tuple[OwnData | None, str | None]:
     """All of ``data``'s points with one more of class k at (x₁, x₂) (``action`` 'add0', 'add1', …), or without
     those within ERASE_RADIUS of it (``action`` 'erase'). ``own``: the uploaded data ``data`` was made of, whose class
-    names and scale the edited points keep. Returns the points, or None and why nothing changed."""
+    names and scale the edited points keep. ``seed`` and ``train_percent``: the split's (make_data), which the edited
+    points keep (see ordered_for_split). Returns the points, or None and why nothing changed."""
     points = np.concatenate([data.train_points, data.test_points])
     labels = np.concatenate([data.train_labels, data.test_labels]).astype(int)
+    training = np.arange(len(points)) < len(data.train_points)
     if action == "erase":
         keep = np.hypot(points[:, 0] - x1, points[:, 1] - x2) > ERASE_RADIUS
         if keep.all():
             return None, "No point within reach of that click: nothing was erased."
-        points, labels = points[keep], labels[keep]
+        points, labels, training = points[keep], labels[keep], training[keep]
     else:
         points = np.vstack([points, [[float(np.clip(x1, -BOX, BOX)), float(np.clip(x2, -BOX, BOX))]]])
         labels = np.append(labels, int(action.removeprefix("add")))
+        training = np.append(training, training.sum() < round(len(points) * train_percent / 100))
     if action == "erase" and len(points) < MIN_ERASED_TO:
         return None, (f"That would leave {count(len(points), 'point')}; erasing stops at {MIN_ERASED_TO} (some to "
                       "train on, some to test): nothing was erased.")
@@ -750,7 +753,28 @@ def edit_points(data: Data, x1: float, x2: float, action: str,
     if len(points) > MAX_ROWS:
         return None, f"The playground takes at most {MAX_ROWS:,} points: nothing was added."
     names = own.class_names if own is not None else tuple(str(k) for k in range(data.classes))
-    return own_from_points(points, labels, names, own.scale if own is not None else 1.0), None
+    order = ordered_for_split(training, seed, train_percent)
+    return own_from_points(points[order], labels[order], names, own.scale if own is not None else 1.0), None
+
+
+def ordered_for_split(training: Array, seed: int, train_percent: int) -> Array:
+    """An order of points (indices) in which make_data's seeded split (the first train_percent % of
+    ``default_rng(seed).permutation``) makes the points marked ``training`` the training points: a click that adds
+    or erases a point moved others between training and test, as the whole set was split again (a helper's
+    review). Where the marked count is not the split's (an erase), the last marked points change sets, as few as
+    the counts need. In that order the CSV and the Keras code split them as the page does."""
+    n = len(training)
+    n_train = round(n * train_percent / 100)
+    marked, unmarked = np.flatnonzero(training), np.flatnonzero(~training)
+    if len(marked) > n_train:
+        marked, unmarked = marked[:n_train], np.concatenate([unmarked, marked[n_train:]])
+    elif len(marked) < n_train:
+        moved = n_train - len(marked)
+        marked, unmarked = np.concatenate([marked, unmarked[-moved:]]), unmarked[:-moved]
+    split = np.random.default_rng(seed).permutation(n)
+    order = np.empty(n, int)
+    order[split[:n_train]], order[split[n_train:]] = marked, unmarked
+    return order
 
 
 def points_csv(own: OwnData) -> str:

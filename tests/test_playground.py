@@ -346,25 +346,65 @@ def test_a_units_picture_says_where_its_white_is(settings, layer, white):
     assert white in pg.unit_colours(state.config, layer)
 
 
+SPLIT = {"seed": 0, "train_percent": 50}  # PlaygroundConfig's
+
+
+def as_set(points: np.ndarray) -> set:
+    return set(map(tuple, np.round(points, 9)))
+
+
+@pytest.mark.parametrize("seed, train_percent", [(0, 50), (7, 30), (3, 90)])
+def test_a_click_keeps_every_other_point_where_it_was_training_or_test(seed, train_percent):
+    """Each added or erased point split all the points again: points jumped between training and test at every
+    click (a helper's review). Added: every point stays in its set, the new one goes where the split's counts
+    need it. Erased: as few points change sets as the counts need; and the CSV, read again (the Keras code's
+    data), is split the same way."""
+    config = pg.PlaygroundConfig(seed=seed, train_percent=train_percent)
+    data = pg.make_data(config)
+    split = {"seed": seed, "train_percent": train_percent}
+    for k in range(5):  # one click after another, each on the data the one before made
+        own, problem = pg.edit_points(data, -5.0 + 2.3 * k, 4.0 - 1.7 * k, f"add{k % 2}", **split)
+        assert problem is None
+        edited_config = pg.PlaygroundConfig(dataset=pg.OWN, own_classes=2, own_digest=own.digest, **split)
+        after = pg.make_data(edited_config, own)
+        assert as_set(data.train_points) <= as_set(after.train_points)
+        assert as_set(data.test_points) <= as_set(after.test_points)
+        assert len(after.train_points) == round((k + 1 + pg.N_POINTS) * train_percent / 100)
+        data = after
+    own, problem = pg.edit_points(data, 0.0, 0.0, "erase", **split)
+    assert problem is None
+    after = pg.make_data(pg.PlaygroundConfig(dataset=pg.OWN, own_classes=2, own_digest=own.digest, **split), own)
+    kept_training = len(as_set(data.train_points) & as_set(own.points))
+    moved = len(as_set(after.train_points) - as_set(data.train_points))
+    moved += len(as_set(after.test_points) - as_set(data.test_points))
+    assert len(own.points) < len(data.train_points) + len(data.test_points)
+    assert moved == abs(kept_training - len(after.train_points))  # only what the split's counts ask for
+    again, _ = pg.parse_points_csv(pg.points_csv(own).encode(), "edited.csv")
+    read_back = pg.make_data(pg.PlaygroundConfig(dataset=pg.OWN, own_classes=2, own_digest=again.digest, **split),
+                             again)
+    np.testing.assert_allclose(read_back.train_points, after.train_points, atol=1e-5)
+
+
 def test_clicks_add_and_erase_points_and_never_leave_one_class():
     data = pg.make_data(pg.PlaygroundConfig())
     n = len(data.train_points) + len(data.test_points)
-    added, problem = pg.edit_points(data, 1.0, 2.0, "add1")
+    added, problem = pg.edit_points(data, 1.0, 2.0, "add1", **SPLIT)
     assert problem is None
-    assert len(added.points) == n + 1 and added.points[-1].tolist() == [1.0, 2.0] and added.labels[-1] == 1
+    new = np.flatnonzero((added.points == [1.0, 2.0]).all(axis=1))
+    assert len(added.points) == n + 1 and len(new) == 1 and added.labels[new[0]] == 1
     assert added.class_names == ("0", "1") and added.name == pg.EDITED_NAME
-    erased, _ = pg.edit_points(data, 0.0, 0.0, "erase")
+    erased, _ = pg.edit_points(data, 0.0, 0.0, "erase", **SPLIT)
     near = np.hypot(*np.concatenate([data.train_points, data.test_points]).T) <= pg.ERASE_RADIUS
     assert len(erased.points) == n - near.sum() and near.sum() > 0
     assert np.all(np.hypot(*erased.points.T) > pg.ERASE_RADIUS)
     few = pg.Data(np.array([[0.0, 0.0], [0.1, 0.0], [5.0, 5.0], [5.0, 4.9], [-5.0, 5.0]]), np.array([0, 0, 1, 1, 0]),
                   np.empty((0, 2)), np.empty(0, int), 2)
     # each refusal says why (one message, "fewer than two classes … nothing was erased", said it for every refusal)
-    assert pg.edit_points(few, 5.0, 5.0, "erase") == (None, ("That would leave 3 points; erasing stops at 4 (some to "
+    assert pg.edit_points(few, 5.0, 5.0, "erase", **SPLIT) == (None, ("That would leave 3 points; erasing stops at 4 (some to "
                                                              "train on, some to test): nothing was erased."))
-    assert pg.edit_points(few, 3.0, -3.0, "erase") == (None, "No point within reach of that click: nothing was erased.")
+    assert pg.edit_points(few, 3.0, -3.0, "erase", **SPLIT) == (None, "No point within reach of that click: nothing was erased.")
     two = pg.Data(np.array([[0.0, 0.0], [5.0, 5.0]]), np.array([0, 1]), np.empty((0, 2)), np.empty(0, int), 2)
-    assert pg.edit_points(two, 1.0, 1.0, "add0")[0].labels.tolist() == [0, 1, 0]  # an upload of two points grows
+    assert sorted(pg.edit_points(two, 1.0, 1.0, "add0", **SPLIT)[0].labels.tolist()) == [0, 0, 1]  # two points grow
     config = pg.PlaygroundConfig(dataset=pg.OWN, own_classes=2, own_digest=added.digest)
     again = pg.make_data(config, added)
     assert len(again.train_points) + len(again.test_points) == n + 1
@@ -378,7 +418,7 @@ def test_clicks_on_uploaded_points_keep_their_class_names_and_units():
     uploaded, _ = pg.parse_points_csv(b"x1,x2,kind\n-40,10,cat\n30,-20,dog\n20,20,cat\n-10,-50,dog\n", "pets.csv")
     assert uploaded.scale == pytest.approx(0.1) and uploaded.class_names == ("cat", "dog")
     config = pg.PlaygroundConfig(dataset=pg.OWN, own_classes=2, own_digest=uploaded.digest)
-    edited, _ = pg.edit_points(pg.make_data(config, uploaded), 1.0, 2.0, "add1", uploaded)
+    edited, _ = pg.edit_points(pg.make_data(config, uploaded), 1.0, 2.0, "add1", uploaded, **SPLIT)
     assert edited.class_names == ("cat", "dog") and edited.scale == uploaded.scale
     again, problem = pg.parse_points_csv(pg.points_csv(edited).encode(), "pets.csv")  # the download, uploaded again
     assert problem is None and again.class_names == ("cat", "dog") and again.scale == pytest.approx(0.1)
