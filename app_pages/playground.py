@@ -464,7 +464,7 @@ def keras_notebook() -> notebooks.PageNotebook:
                            state.epoch, own)
     return notebooks.playground_notebook(code, config.data.label, spec.sizes, state.epoch, own["name"] if own else None,
                                          settings_mix(state), spec.output_activation,
-                                         chaotic=config.learning_rate >= pg.CHAOTIC_RATE)
+                                         chaotic=config.chaotic)
 
 
 CHAOTIC = (" At a learning rate this large the training can be chaotic: rounding differences grow from step to step, "
@@ -478,8 +478,7 @@ def keras_panel() -> None:
                    "epochs done here with today's settings: " +
                    (f"it prints the losses of that training. {mix} So they differ from the page's." if mix else
                     "it prints the training and test loss shown above, and the test accuracy where there are "
-                    "classes." + (CHAOTIC if st.session_state[STATE_KEY].config.learning_rate >= pg.CHAOTIC_RATE
-                                  else "")),
+                    "classes." + (CHAOTIC if st.session_state[STATE_KEY].config.chaotic else "")),
                    keras_notebook)
 
 

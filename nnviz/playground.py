@@ -233,6 +233,11 @@ class PlaygroundConfig:
         loss = "binary_crossentropy" if self.binary_loss == "cross_entropy" else "mse"
         return nw.NetworkSpec((*sizes, 1), self.activation, "sigmoid", loss, l1, l2)
 
+    @property
+    def chaotic(self) -> bool:
+        """A learning rate at which the page's float64 training and Keras' float32 one can part (CHAOTIC_RATE)."""
+        return self.learning_rate >= CHAOTIC_RATE
+
     def data_key(self) -> tuple:
         """What a new data set is drawn for."""
         return self.dataset, self.noise, self.train_percent, self.seed, self.own_digest

@@ -549,3 +549,8 @@ def test_a_single_epochs_loss_axis_is_zero_a_round_step_and_twice_it(losses, exp
 
 def test_a_single_epoch_without_a_finite_loss_leaves_the_axis_to_plotly():
     assert figs.single_point_range([float("nan"), float("inf")]) == {} == figs.single_point_range([0.0])
+
+
+def test_a_config_is_chaotic_from_the_chaotic_rate_on():
+    assert pg.PlaygroundConfig(learning_rate=pg.CHAOTIC_RATE).chaotic
+    assert not pg.PlaygroundConfig(learning_rate=pg.CHAOTIC_RATE * 0.99).chaotic
