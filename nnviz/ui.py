@@ -119,8 +119,9 @@ def _screen_size() -> None:
             on_small_change=lambda: None, height=0)
 
 
-LECTURE_MODE_WORDS = {"true": "true", "1": "true", "yes": "true", "on": "true", "": "true",
-                      "false": "false", "0": "false", "no": "false", "off": "false"}
+LINK_TRUE, LINK_FALSE = "true", "false"  # a switch's values in a link, as Streamlit's bound toggle writes them
+LECTURE_MODE_WORDS = ({word: LINK_TRUE for word in ("true", "1", "yes", "on", "")}
+                      | {word: LINK_FALSE for word in ("false", "0", "no", "off")})
 
 
 def lecture_mode_as_linked() -> None:
@@ -132,14 +133,14 @@ def lecture_mode_as_linked() -> None:
     if words != values:
         _rewrite_in_link(LECTURE_MODE_KEY, words)
     # for the notice: the toggle drops them from the address before link_as_arrived reads it
-    _page_links().lecture_mode_asked = [text for text in words if text not in ("true", "false")]
+    _page_links().lecture_mode_asked = [text for text in words if text not in (LINK_TRUE, LINK_FALSE)]
 
 
 def sidebar_state() -> str:
     """The sidebar as a page opens: collapsed in Lecture mode (switched on, or asked for by the link:
     ?lecture_mode=true), so that the projector shows the page only. Streamlit applies it when it changes, so
     switching Lecture mode on collapses the sidebar once, and the lecturer can open it again."""
-    asked = st.query_params.get(LECTURE_MODE_KEY, "").lower() == "true"
+    asked = st.query_params.get(LECTURE_MODE_KEY, "").lower() == LINK_TRUE
     return "collapsed" if asked or lecture_mode_switched_on() else "auto"
 
 
@@ -398,7 +399,7 @@ def ignored_link_settings(arrived: dict[str, list[str]], bound: dict[str, object
             if unknown:
                 ignored.append(shortened(f"hide={','.join(unknown)}") + " (nothing of that name on this page)")
         elif name == LECTURE_MODE_KEY:  # the sidebar's toggle (its words for true and false taken before)
-            if any(text not in ("true", "false") for text in values):
+            if any(text not in (LINK_TRUE, LINK_FALSE) for text in values):
                 ignored.append(f"{shown} (Lecture mode is true or false)")
         elif name == MOMENT_PARAM:
             if moment_number(values) is None:
@@ -445,7 +446,7 @@ def moment_link(number: int, label: str | None = None, here: str | None = None) 
     # Lecture mode stays on: a link to another page gets it from the toggle (app.py's sidebar, bound to the URL),
     # which also writes it into the new address (with it in the link too it was there twice); a link to the page
     # already open replaces the query without it
-    lecture = {LECTURE_MODE_KEY: "true"} if lecture_mode_switched_on() and moment.page == here else {}
+    lecture = {LECTURE_MODE_KEY: LINK_TRUE} if lecture_mode_switched_on() and moment.page == here else {}
     st.page_link(page.script, label=label or f"{page.title}: {moment.show}", icon=page.icon,
                  query_params={**moment.settings, MOMENT_PARAM: str(number), **lecture})
 
@@ -576,7 +577,7 @@ def view_link(page) -> str:
     bound = _bound_widgets(page._script_hash)
     query = view_query({name: st.session_state[name] for name in bound if name in st.session_state}, bound)
     if lecture_mode_switched_on():
-        query[LECTURE_MODE_KEY] = "true"
+        query[LECTURE_MODE_KEY] = LINK_TRUE
     hidden = links.hidden.get(page.url_path)
     if hidden:
         query[HIDE_PARAM] = ",".join(sorted(hidden))
