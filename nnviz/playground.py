@@ -282,10 +282,20 @@ def make_data(config: PlaygroundConfig, own: OwnData | None = None) -> Data:
     else:
         points, labels = config.data.generate(N_POINTS, config.noise / 100, rng)
         points = np.clip(points, -BOX, BOX)  # wide noisy clouds would leave the pictures: keep them on the edge
-    order = rng.permutation(len(points))
-    n_train = round(len(points) * config.train_percent / 100)
-    train, test = order[:n_train], order[n_train:]
+    train, test = split(rng, len(points), config.train_percent)
     return Data(points[train], labels[train], points[test], labels[test], config.data.classes)
+
+
+def training_count(n: int, train_percent: int) -> int:
+    """How many of ``n`` points are for training."""
+    return round(n * train_percent / 100)
+
+
+def split(rng: np.random.Generator, n: int, train_percent: int) -> tuple[Array, Array]:
+    """The indices of the training and the test points: the first train_percent % of a shuffle, and the rest."""
+    order = rng.permutation(n)
+    n_train = training_count(n, train_percent)
+    return order[:n_train], order[n_train:]
 
 
 # --- Your own data: a CSV of x₁, x₂ and a class label ---------------------------------------------------------
@@ -749,7 +759,7 @@ def edit_points(data: Data, x1: float, x2: float, action: str, own: OwnData | No
     else:
         points = np.vstack([points, [[float(np.clip(x1, -BOX, BOX)), float(np.clip(x2, -BOX, BOX))]]])
         labels = np.append(labels, int(action.removeprefix("add")))
-        training = np.append(training, training.sum() < round(len(points) * train_percent / 100))
+        training = np.append(training, training.sum() < training_count(len(points), train_percent))
     if action == "erase" and len(points) < MIN_ERASED_TO:
         return None, (f"That would leave {count(len(points), 'point')}; erasing stops at {MIN_ERASED_TO} (some to "
                       "train on, some to test): nothing was erased.")
@@ -769,16 +779,16 @@ def ordered_for_split(training: Array, seed: int, train_percent: int) -> Array:
     review). Where the marked count is not the split's (an erase), the last marked points change sets, as few as
     the counts need. In that order the CSV and the Keras code split them as the page does."""
     n = len(training)
-    n_train = round(n * train_percent / 100)
+    n_train = training_count(n, train_percent)
     marked, unmarked = np.flatnonzero(training), np.flatnonzero(~training)
     if len(marked) > n_train:
         marked, unmarked = marked[:n_train], np.concatenate([unmarked, marked[n_train:]])
     elif len(marked) < n_train:
         moved = n_train - len(marked)
         marked, unmarked = np.concatenate([marked, unmarked[-moved:]]), unmarked[:-moved]
-    split = np.random.default_rng(seed).permutation(n)
+    train, test = split(np.random.default_rng(seed), n, train_percent)  # make_data's, for OWN points
     order = np.empty(n, int)
-    order[split[:n_train]], order[split[n_train:]] = marked, unmarked
+    order[train], order[test] = marked, unmarked
     return order
 
 

@@ -179,7 +179,7 @@ if (!window.__nnvizNumberTyping) {
 
 # The keys of the step and play buttons (STEP_SHORTCUT, ...) do nothing while the focus is in an <input>: Streamlit takes
 # them for typing. A checkbox, toggle or radio button clicked with the mouse keeps the focus, and so does a dropdown's
-# field after an option is clicked: a lecturer who ticked "show test data" pressed P and nothing played (a helper's
+# field after an option is clicked: a lecturer who ticked "show the test points" pressed P and nothing played (a helper's
 # review). After such a click the focus leaves the field; toggled from the keyboard (Space), it stays.
 KEYS_AFTER_CLICKS_JS = r"""
 if (!window.__nnvizKeysAfterClicks) {
