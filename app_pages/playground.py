@@ -166,6 +166,32 @@ def controls() -> pg.PlaygroundConfig:
                                **own_settings)
 
 
+SETTINGS_LABEL = "Settings: data, inputs, hidden layers, training"
+
+
+def placed_controls() -> pg.PlaygroundConfig:
+    """The settings; in Lecture mode folded into an expander with their summary under it, so that Play and the
+    figure are on the projector's first screen (unfolded, they filled 1.3 screens of 720 px above Play)."""
+    if not ui.lecture_mode():
+        return controls()
+    with st.expander(SETTINGS_LABEL):
+        config = controls()
+    st.caption(settings_line(config))
+    return config
+
+
+def settings_line(config: pg.PlaygroundConfig) -> str:
+    """The settings in one line: what the room sees training when they are folded away."""
+    inputs = ", ".join(pg.FEATURES[key][0] for key in config.features)
+    hidden = ",".join(map(str, config.hidden)) or "none"
+    regularization = ("" if config.regularization == "none" else
+                      f", {REGULARIZATION_LABELS[config.regularization]} {config.regularization_rate:g}")
+    return (f"{config.data.label}, noise {config.noise} %, {config.train_percent} % for training · inputs {inputs} · "
+            f"hidden layers {hidden}, {ACTIVATION_LABELS[config.activation]} · learning rate "
+            f"{config.learning_rate:g}, batch size {config.batch_size}, {OPTIMIZER_LABELS[config.optimizer]}"
+            f"{regularization}")
+
+
 @st.cache_resource(max_entries=64, show_spinner=False)
 def generated_data(dataset: str, noise: int, train_percent: int, seed: int) -> pg.Data:
     """Shared by all sessions: the arrays are never changed."""
@@ -484,7 +510,7 @@ def keras_panel() -> None:
 
 ui.page_header("playground")
 ui.prewarm_keras()  # this page has a Keras button: a worker starts loading TensorFlow now
-config = controls()
+config = placed_controls()
 data = data_for(config)
 current_state(config, data)
 buttons(data)

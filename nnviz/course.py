@@ -202,7 +202,7 @@ LECTURE_PLAN: tuple[Moment, ...] = (
            focus="la_sweep"),
     Moment("loss_vs_accuracy", "1 % positives: always saying 'no' is 99 % accurate and finds no patient.",
            {"la_share": "1"}, focus="la_share"),
-    # the inputs' boxes are 1.3 screens above the figure in Lecture mode: the step is a button in the bar
+    # the inputs' boxes are folded away in Lecture mode, above the figure: the step is a button in the bar
     # it opens at epoch 0, the Play button a screen above the figure: the line says which key trains (a helper's review)
     Moment("playground", "Circle, no hidden layer: press P and it fails on x₁ and x₂; add x₁² and x₂² and one unit "
                          "solves it.",

@@ -387,6 +387,30 @@ def test_lecture_mode_gives_the_output_plane_the_figures_height():
     assert [a["text"] for a in layout["annotations"]] == ["inputs", "hidden 1", "hidden 2", "output", "x₁", "x₂"]
 
 
+def test_lecture_mode_folds_the_settings_away_and_says_them_in_one_line():
+    """At 1280x720 the four columns of settings filled 1.3 screens above Play and the figure. In Lecture mode they
+    are folded into an expander, and one line under it tells the room what is training, and follows every change."""
+    at = app_test(PAGE)
+    settings = [e for e in at.expander if e.label.startswith("Settings")]
+    assert not settings and not [c for c in at.caption if "hidden layers" in c.value]  # unfolded otherwise
+    at.session_state["lecture_mode"] = True
+    at.run()
+    (settings,) = [e for e in at.expander if e.label.startswith("Settings")]
+    assert settings.slider(key="pg_batch") is not None and settings.text_input(key="pg_shape") is not None
+    (line,) = [c.value for c in at.caption if "hidden layers" in c.value]
+    assert line == ("Circle, noise 0 %, 50 % for training · inputs x₁, x₂ · hidden layers 4,2, tanh · learning rate "
+                    "0.03, batch size 10, SGD")
+    at.text_input(key="pg_shape").set_value("").run()
+    at.selectbox(key="pg_dataset").set_value("spiral").run()
+    at.checkbox(key="pg_f_x1sq").check().run()
+    at.selectbox(key="pg_reg").set_value("l2").run()
+    at.select_slider(key="pg_reg_rate").set_value(0.01).run()
+    assert not at.exception
+    (line,) = [c.value for c in at.caption if "hidden layers" in c.value]
+    assert line == ("Spiral, noise 0 %, 50 % for training · inputs x₁, x₂, x₁² · hidden layers none, tanh · learning "
+                    "rate 0.03, batch size 10, SGD, L2 0.01")
+
+
 def test_learning_rate_10_on_the_circle_shows_the_jumping_loss_also_after_the_first_experiment():
     """Try this #3 says the loss jumps around or stops being a number. It set only the data and the rate: after the
     first experiment (no hidden layer, x₁² and x₂²) the single unit converged. It sets the page's network too, and
