@@ -633,6 +633,12 @@ def test_lecture_mode_at_1280x720_shows_everything_whole_and_readable(server_url
         assert page.evaluate(sidebar_right) <= 0, "the sidebar is collapsed in Lecture mode"
         screenshot_whole_app(page, f"{name or 'home'}-lecture-1280x720")
         assert page.evaluate(READABLE) == {"cut": [], "small": [], "overlaps": [], "light": []}
+        folded = page.get_by_text("Settings: data, inputs, hidden layers, training")  # the Playground's
+        if folded.count():
+            folded.click()
+            page.wait_for_timeout(500)
+            assert page.get_by_text("units per hidden layer").is_visible()
+            assert page.evaluate(READABLE) == {"cut": [], "small": [], "overlaps": [], "light": []}
         assert exceptions_on(page) == []
 
 
