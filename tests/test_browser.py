@@ -1051,6 +1051,12 @@ def test_a_phone_shows_every_page_without_scrolling_sideways(server_url, browser
         if name == "perceptron":  # the neuron's weights were written over its inputs' circles ('w2 = -0.40')
             assert page.evaluate(WEIGHTS_ON_THE_INPUTS) == []
             assert page.evaluate(EDGES_THROUGH_LABELS) == []
+            # the Iris chart: its plot 120 px tall in a band of white, the legend 100 px under its axis
+            gaps = page.evaluate("""() => [...document.querySelectorAll('.st-key-perc_boundary .js-plotly-plot')]
+                .map(c => [c.querySelector('.nsewdrag').getBoundingClientRect(), c.querySelector('.xtitle').getBoundingClientRect(),
+                           c.querySelector('.legend').getBoundingClientRect(), c.getBoundingClientRect()])
+                .map(([plot, title, legend, chart]) => [legend.top - title.bottom, plot.top - chart.top])""")
+            assert gaps and all(0 <= below_axis <= 30 and above_plot <= 60 for below_axis, above_plot in gaps), gaps
     finally:
         context.close()
 

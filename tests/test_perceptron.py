@@ -267,3 +267,22 @@ def test_a_chart_without_its_line_says_why_and_what_every_point_gets():
     assert said(np.zeros(2), 0.5, other_line=(np.zeros(2), 0.0, "scikit-learn")) == [
         "this page: no line (w = 0):<br>every point here is predicted yes<br>scikit-learn: no line (w = 0)"]
     assert said(np.array([1.0, 0.0]), -6.0) == []  # the line in view: nothing to say
+
+
+@pytest.mark.parametrize("name", ["Iris petals: setosa vs rest", "XOR"])
+def test_on_a_phone_the_chart_is_as_tall_as_its_equal_scales_need_with_the_legend_right_under_it(name):
+    """On a phone the Iris chart kept the wide figure's 480 px: equal scales left its plot 120 px tall in a band of
+    white, the legend 100 px under it. Its layout for narrow places is the plot's height at a phone's width (the
+    data's aspect), the x axis, and the legend's rows."""
+    from nnviz.figures.style import LEGEND_ROW, PHONE_PLOT_WIDTH
+
+    d = PERCEPTRON_DATASETS[name](0)
+    w, b = np.array([1.0, 1.0]), -1.5
+    layout = decision_boundary_figure(d.X, d.y, w, b, wrong=perc.misclassified(d.X, d.y, w, b)).to_dict()["layout"]
+    narrow = layout["meta"]["narrow"]["layout"]
+    x_range, y_range = layout["xaxis"]["range"], layout["yaxis"]["range"]
+    plot_px = narrow["height"] - narrow["margin"]["t"] - narrow["margin"]["b"]
+    assert plot_px == pytest.approx(PHONE_PLOT_WIDTH * (y_range[1] - y_range[0]) / (x_range[1] - x_range[0]), abs=1)
+    # under the x axis, a row per entry (each too wide for two side by side): class 0, class 1, misclassified, line
+    assert narrow["margin"]["b"] - 4 * LEGEND_ROW == 70
+    assert narrow["legend"]["yref"] == "container" and narrow["legend"]["y"] == 0

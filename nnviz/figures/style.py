@@ -476,7 +476,7 @@ def legend_below_when_narrow(layout: dict, rows: int, below: int = NARROW_BELOW)
     puts the legend under the plot in ``rows`` rows and makes the figure that much taller: a legend beside the plot
     leaves it a sliver of a phone's width. Wider places keep the legend where ``layout`` has it."""
     legend_px = rows * LEGEND_ROW
-    legend = _at_the_bottom(layout.get("legend", {}))
+    legend = legend_at_the_bottom(layout.get("legend", {}))
     margin = {**copy.deepcopy(layout["margin"]), "b": layout["margin"]["b"] + legend_px}
     return with_narrow_keys(layout, {"legend": legend, "margin": margin, "height": layout["height"] + legend_px}, below)
 
@@ -515,11 +515,11 @@ def one_under_the_other(layout: dict, n: int, *, panel_px: float, title_px: floa
     keys = {**narrow, "height": plot + legend_px + 20, "margin": {**layout["margin"], "t": 10, "b": 10 + legend_px},
             "annotations": titles + on_axes}
     if legend_rows:
-        keys["legend"] = _at_the_bottom(layout.get("legend", {}))
+        keys["legend"] = legend_at_the_bottom(layout.get("legend", {}))
     return keys
 
 
-def _at_the_bottom(legend: dict) -> dict:
+def legend_at_the_bottom(legend: dict) -> dict:
     """A copy of ``legend`` drawn across the figure's bottom (a copy: a dict in two places of a layout would be scaled
     twice in Lecture mode)."""
     return {**copy.deepcopy(legend), "orientation": "h", "x": 0, "xanchor": "left", "yref": "container", "y": 0,
