@@ -212,9 +212,9 @@ def training_progress(state: nn.MnistPageState, polling: float | None) -> None:
                 "about 90 % on the test digits; other settings may do better, or much worse.")
         return
     compare = st.session_state.get("mn_compare", True)
-    # the epochs this run will have: from its progress, or while queued from its settings (the axes were 0 … 6)
-    total = progress.last_epoch if progress else (run.history.completed_epochs + run.config.epochs
-                                                  if state.job else None)
+    # the epochs this run will have: from its progress, or while queued from its settings (the axes were 0 … 6);
+    # after a Stop still those (the axis jumped to the epochs done, the curves stretched across it)
+    total = progress.last_epoch if progress else (state.planned_epochs or None)
     with curves:
         ui.show_figure(curves_figure(state, compare, total), key="mn_curves")
     if state.earlier:

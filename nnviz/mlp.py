@@ -462,6 +462,8 @@ class MnistPageState:
     drawing: int = 0  # a new number gives an empty canvas
     curves: tuple | None = field(default=None, repr=False)  # (what they show, the figure): see the page
     points_before_job: int = 0  # curve points the run had when its job was submitted (Continue keeps them)
+    # the epoch the run's last job was to reach: its curves' axis keeps it after a Stop (it jumped to the epochs done)
+    planned_epochs: int = 0
 
     def clear_drawing(self) -> None:
         """The next run draws an empty canvas (a canvas with a new key)."""
@@ -487,6 +489,7 @@ class MnistPageState:
                 kwargs["model_file"] = run.model_file
             else:
                 kwargs["checkpoint"] = {"weights": run.weights, "optimizer": run.optimizer_state}
+        self.planned_epochs = (run.history.completed_epochs if "history" in kwargs else 0) + config.epochs
         return kwargs
 
     @property

@@ -270,6 +270,22 @@ def test_the_curves_of_a_queued_run_span_its_epochs_and_a_loss_from_zero():
     assert training_curves_figure(trained, [], total_epochs=2).layout.yaxis.range is None  # data: plotly's own
 
 
+def test_the_curves_axis_reaches_the_epoch_planned_or_the_longest_run_drawn():
+    """After a Stop the axis keeps the epochs planned (it jumped to the epochs done, the curves stretched across it);
+    an earlier run of more epochs is not cut off by this run's shorter plan."""
+    from nnviz.figures.mnist import training_curves_figure
+
+    def run(epochs: int) -> nn.TrainingHistory:
+        done = list(range(1, epochs + 1))
+        return nn.TrainingHistory(steps={"epoch": done, "loss": [1.0] * epochs, "accuracy": [0.5] * epochs},
+                                  epochs={"epoch": done, "val_loss": [1.0] * epochs, "val_accuracy": [0.5] * epochs})
+
+    stopped = training_curves_figure(run(3), [], total_epochs=10).layout
+    assert list(stopped.xaxis.range) == list(stopped.xaxis2.range) == [0, 10.05]
+    longer_before = training_curves_figure(run(3), [("run 1", run(30))], total_epochs=5).layout
+    assert list(longer_before.xaxis.range) == [0, 30.05]
+
+
 def test_a_digits_probabilities_stand_over_an_axis_of_classes():
     """Under the bars of a drawn digit's probabilities the axis read 'softmax output' (a helper's review): it is
     the classes, the digits 0-9."""

@@ -202,11 +202,14 @@ def test_stop_keeps_the_completed_epochs_and_continue_trains_on():
         assert f"Training was stopped after {epochs} full epoch(s) by Stop" in texts(at)
     assert metric(at, "epochs trained") == str(epochs)
     assert metric(at, "test accuracy")  # the stopped network is evaluated
+    layout = figures(at)["mn_curves"]["layout"]  # the axes still show the 30 epochs planned: it stopped early
+    assert layout["xaxis"]["range"] == layout["xaxis2"]["range"] == [0, 30.05]
     set_widget(at, "mn_epochs", 2)
     assert not at.button(key="mn_continue").disabled
     train_on_page(at, "mn_continue")
     assert not at.exception
     assert metric(at, "epochs trained") == str(epochs + 2)
+    assert figures(at)["mn_curves"]["layout"]["xaxis"]["range"] == [0, epochs + 2.05]
     assert at.session_state["mn_state"].run.history.epochs["epoch"] == list(range(1, epochs + 3))
     assert np.all(np.diff(at.session_state["mn_state"].run.history.steps["epoch"]) > 0)  # one curve, onwards
     assert "Training was stopped" not in texts(at)

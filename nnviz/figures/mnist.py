@@ -129,7 +129,8 @@ LOG_LOSS_ABOVE = 100.0  # a loss above this (an exploding run) switches the loss
 def training_curves_figure(history: TrainingHistory, earlier: Sequence[tuple[str, TrainingHistory]] = (),
                            total_epochs: int | None = None, settings: str = "") -> go.Figure:
     """Loss and accuracy against epochs: training (the mean of each window of batches, drawn as it
-    trains) and validation (once per epoch), with earlier runs for comparison, and where this run diverged.
+    trains) and validation (once per epoch), with earlier runs for comparison, and where this run diverged. The
+    x axes go to ``total_epochs`` (the epochs this run is to reach) or the last epoch of a run drawn.
     ``settings`` (MLPConfig.describe) names this run's beside the earlier runs' (at η = 10 beside η = 0.1, 'this
     run' alone did not say which was which)."""
     layout = base_layout(height=400, legend_below=True)  # Lecture mode's 480 px fit under lecture moment 18's buttons
@@ -140,9 +141,10 @@ def training_curves_figure(history: TrainingHistory, earlier: Sequence[tuple[str
                                y_titles=["loss", "accuracy"], h_gap=0.1))
     layout["yaxis2"]["range"] = [0, 1.02]
     layout["yaxis2"]["tickformat"] = ".0%"
-    if total_epochs:
+    if total_epochs:  # the axis to the epoch planned, or as far as a run drawn goes
+        last = max(total_epochs, history.completed_epochs, *(run.completed_epochs for _, run in earlier))
         for suffix in ("", "2"):
-            layout[f"xaxis{suffix}"]["range"] = [0, max(total_epochs, history.completed_epochs) + 0.05]
+            layout[f"xaxis{suffix}"]["range"] = [0, last + 0.05]
     data = []
     this_run = f"this run ({settings})" if earlier and settings else "this run"
     runs = [(label, h, 2 + i) for i, (label, h) in enumerate(earlier)] + [(this_run, history, 0)]
