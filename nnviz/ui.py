@@ -27,7 +27,7 @@ import pyarrow as pa
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
-from nnviz import heap, notebooks
+from nnviz import heap, memo, notebooks
 from nnviz.course import LECTURE_PLAN, MOMENT_PARAM, OBJECTIVES, PAGES_BY_KEY
 from nnviz.figures.style import (
     LECTURE_FONT_FACTOR,
@@ -53,15 +53,21 @@ FIGURE_CACHE_ENTRIES = 64
 def cache_figure(builder):
     """Memoise a page's figure-building function per argument values.
 
-    Shared by all sessions (st.cache_resource: no copy per hit), which is safe because a
-    figure is never changed after it is built (``show_figure`` scales a copy). Use it for
-    figures that most widget changes leave alone, so a rerun rebuilds only what changed.
+    Shared by all sessions (no copy per hit), which is safe because a figure is never changed after it is built
+    (``show_figure`` scales a copy). Use it for figures that most widget changes leave alone, so a rerun rebuilds
+    only what changed. (A ``memo.Memo``, not st.cache_resource: see nnviz.memo.)
     """
     cached = _CACHED_BUILDERS.get(builder.__code__)
     if cached is None:
-        cached = st.cache_resource(max_entries=FIGURE_CACHE_ENTRIES, show_spinner=False)(builder)
+        cached = memo.Memo(builder, FIGURE_CACHE_ENTRIES)
         _CACHED_BUILDERS[builder.__code__] = cached
     return cached
+
+
+def clear_figure_caches() -> None:
+    """Forget every figure ``cache_figure`` keeps (tests that build the same figures another way)."""
+    for cached in _CACHED_BUILDERS.values():
+        cached.clear()
 
 
 # A page's script runs anew at every rerun, and so do its @cache_figure lines; making the cached function reads its

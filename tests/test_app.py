@@ -7,9 +7,9 @@ import subprocess
 import sys
 
 import pytest
-import streamlit as st
 from conftest import HANG_FACTOR, ROOT, app_test, figures
 
+from nnviz import ui
 from nnviz.course import OBJECTIVES, PAGES, pages_for_objective
 
 NUMPY_PAGES = ["app_pages/activations.py", "app_pages/softmax.py", "app_pages/perceptron.py",
@@ -100,7 +100,7 @@ def test_every_figure_is_sent_the_same_whether_plotly_validated_it_or_not(page, 
     sent = {}
     for validate in ("1", "0"):
         monkeypatch.setenv("NNVIZ_VALIDATE_FIGURES", validate)
-        st.cache_resource.clear()  # else the second pass gets the first one's figures from ui.cache_figure
+        ui.clear_figure_caches()  # else the second pass gets the first one's figures
         at = app_test(page)
         plain = figures(at)
         at.session_state["lecture_mode"] = True

@@ -473,13 +473,11 @@ def test_every_moment_of_the_lecture_plan_opens_its_page_as_planned(number):
 def test_each_moment_sends_the_same_figures_whether_plotly_validated_them_or_not(number, monkeypatch):
     """test_app's test of every page's defaults, for the states a lecturer projects (the figures the app builds
     without plotly's validation must reach the browser as the validated ones would)."""
-    import streamlit as st
-
     moment = LECTURE_PLAN[number - 1]
     sent = {}
     for validate in ("1", "0"):
         monkeypatch.setenv("NNVIZ_VALIDATE_FIGURES", validate)
-        st.cache_resource.clear()  # else the second pass gets the first one's figures from ui.cache_figure
+        ui.clear_figure_caches()  # else the second pass gets the first one's figures
         at = opened(moment.page, {**moment.settings, MOMENT_PARAM: str(number)})
         assert not at.exception
         sent[validate] = figures(at)
