@@ -23,6 +23,7 @@ UNIT_KEY = "pg_unit"  # (layer, unit) the student clicked
 KERAS_KEY = "pg_keras_result"  # (the config it was computed for, train_like_engine's result)
 OWN_KEY = "pg_own"  # the uploaded OwnData
 UPLOAD_ERROR_KEY = "pg_upload_error"
+FIGURE_KEY = "pg_figure"  # the figure when paused (where the Try-this presets scroll: the settings are far above it)
 LIVE_KEY = "pg_live"  # the live figure while playing
 NEXT_KEY = "pg_next"  # the browser has the last live frame and asks for the next
 FRAME_KEY = "pg_frame"  # frames drawn since Play
@@ -337,7 +338,7 @@ def draw(data: pg.Data, interactive: bool, frame: int = 0) -> None:
         **({"width_hint": 1080, "font_scale": ui.LECTURE_FONT_FACTOR} if ui.lecture_mode() else {}),
         stacked=ui.small_screen())
     if interactive:
-        ui.show_figure(fig, key="pg_figure", on_select=chart_clicked)
+        ui.show_figure(fig, key=FIGURE_KEY, on_select=chart_clicked)
         if problem := st.session_state.pop(EDIT_PROBLEM_KEY, None):
             st.toast(problem, icon=":material/block:")
         if st.session_state.pop(RERUN_PAGE_KEY, False):
@@ -354,7 +355,7 @@ def draw(data: pg.Data, interactive: bool, frame: int = 0) -> None:
 
 def chart_clicked() -> None:
     """A click on a unit's picture shows that unit; a click on the plane adds or erases points (edit mode)."""
-    points = st.session_state["pg_figure"].selection.points
+    points = st.session_state[FIGURE_KEY].selection.points
     handles = [p for p in points if p.get("customdata")]
     if handles:
         st.session_state[UNIT_KEY] = tuple(int(v) for v in handles[0]["customdata"])
@@ -521,14 +522,16 @@ ui.try_this([
     ui.Experiment("Circle, no hidden layer (empty shape), inputs x₁ and x₂ only: press Play. Why can it not separate "
                   "the classes? Now tick x₁² and x₂²: a single unit solves it.",
                   (("circle, no hidden layer", {"pg_dataset": "circle", "pg_shape": "", **ONLY_X1_X2}),
-                   ("+ x₁² and x₂²", {"pg_f_x1sq": True, "pg_f_x2sq": True}))),
+                   ("+ x₁² and x₂²", {"pg_f_x1sq": True, "pg_f_x2sq": True})), focus=FIGURE_KEY),
     ui.Experiment("Spiral: with 4,2 tanh units the test loss stays high. Try 8,8,8 with ReLU and Adam at 0.01.",
                   (("spiral, 4,2 tanh", {"pg_dataset": "spiral", **DEFAULT_NETWORK, "pg_rate": DEFAULT.learning_rate}),
                    ("8,8,8 ReLU, Adam 0.01", {"pg_dataset": "spiral", **DEFAULT_NETWORK, "pg_shape": "8,8,8",
-                                              "pg_activation": "relu", "pg_optimizer": "adam", "pg_rate": 0.01}))),
+                                              "pg_activation": "relu", "pg_optimizer": "adam", "pg_rate": 0.01})),
+                  focus=FIGURE_KEY),
     ui.Experiment("Learning rate 10 on the circle: the loss jumps around or stops being a number.",
-                  (("circle, η = 10", {"pg_dataset": "circle", **DEFAULT_NETWORK, "pg_rate": 10.0}),)),
+                  (("circle, η = 10", {"pg_dataset": "circle", **DEFAULT_NETWORK, "pg_rate": 10.0}),), focus=FIGURE_KEY),
     ui.Experiment("Three blobs: the softmax output colours each region by its class. How few hidden units do you need?",
-                  (("three blobs", {"pg_dataset": "blobs3", **DEFAULT_NETWORK, "pg_rate": DEFAULT.learning_rate}),)),
+                  (("three blobs", {"pg_dataset": "blobs3", **DEFAULT_NETWORK, "pg_rate": DEFAULT.learning_rate}),),
+                  focus=FIGURE_KEY),
 ], "playground")
 keras_panel()

@@ -302,11 +302,12 @@ ui.try_this([
     ui.Experiment("Choose a true class whose probability is small. How large is the loss, and which bar of the "
                   "gradient is largest?",
                   (("true class 2", {"sm_classes": 3, "sm_true": 2, "sm_temperature": 1.0,
-                                     **{f"sm_logit_{k}": DEFAULT_LOGITS[k] for k in range(3)}}),)),
+                                     **{f"sm_logit_{k}": DEFAULT_LOGITS[k] for k in range(3)}}),),
+                  focus="sm_true"),  # the loss and its gradient, not the number of classes at the page's top
     ui.Experiment("Drag c to +1000: the probabilities do not move, but the naive formula returns NaN.",
                   (("c = +1000", {"sm_shift": 1000.0}),)),
     ui.Experiment("With 2 classes, move z0 and z1 together by the same amount: the point on the sigmoid curve stays "
-                  "put.", (("2 classes", {"sm_classes": 2}),)),
+                  "put.", (("2 classes", {"sm_classes": 2}),), focus="sm_two_class"),
 ], "softmax")
 
 

@@ -843,7 +843,11 @@ def test_a_try_this_button_shows_what_it_changed(server_url, browser):
     scrolls to the first widget the button sets, with its figure beside it (each click, not only the first); a
     prompt with a focus scrolls to that: activations' figure is under its section's controls, which took the
     screen (only its legend showed)."""
+    # softmax's true class and two classes went to the number of classes at the page's top, the Playground's presets
+    # to its settings (folded away in Lecture mode: the view stayed on the buttons), 1,700 px above the figure
     for path, labels, shown in (("softmax", ("T = 0.05", "T = 5"), "sm_temperature"),
+                                ("softmax", ("true class 2",), "sm_true"), ("softmax", ("2 classes",), "sm_two_class"),
+                                ("playground", ("spiral, 4,2 tanh", "three blobs"), "pg_figure"),
                                 ("activations", ("sigmoid and tanh", "x from −20 to 20"), "act_curves")):
         with on_the_projector(browser, f"{server_url}/{path}") as page:
             for label in labels:
