@@ -504,7 +504,8 @@ export default function ({ data }) {
     const sticky = bar && document.querySelector(`.st-key-${data.top}`).parentElement;
     target.style.scrollMarginTop = sticky ? `${parseFloat(getComputedStyle(sticky).top) + sticky.offsetHeight + 8}px`
                                           : "4.5rem";
-    target.scrollIntoView({ block: "start" });
+    target.style.scrollMarginBottom = "8px";
+    target.scrollIntoView({ block: data.block });
   };
   const done = new AbortController();
   const page = document.querySelector("[data-testid='stMainBlockContainer']");
@@ -519,11 +520,13 @@ export default function ({ data }) {
 _SCROLL = st.components.v2.component("nnviz_scroll_to", html="<span></span>", js=_SCROLL_JS)
 
 
-def scroll_to(element_key: str, *, key: str) -> None:
-    """Once the page has drawn, the element of ``element_key`` (its row, on a wide screen) at the window's top. Its
-    class is st-key-<key> with what a class cannot hold written '-' (a preset's key 'gd1_lr_much too large')."""
+def scroll_to(element_key: str, *, key: str, block: str = "start") -> None:
+    """Once the page has drawn, the element of ``element_key`` (its row, on a wide screen) at the window's top; with
+    ``block="nearest"`` scrolled only as far as it takes to show it whole, the element the student clicked above it
+    still in view. Its class is st-key-<key> with what a class cannot hold written '-' (a preset's key
+    'gd1_lr_much too large')."""
     _SCROLL(data={"key": re.sub(r"[^A-Za-z0-9_-]", "-", element_key), "wide": WIDE, "bar": MOMENT_BAR_KEY,
-                  "top": PAGE_TOP_KEY}, key=key, height=0)
+                  "top": PAGE_TOP_KEY, "block": block}, key=key, height=0)
 
 
 def moment_bar(number: int) -> None:

@@ -1065,6 +1065,33 @@ def test_a_phone_shows_every_page_without_scrolling_sideways(server_url, browser
         context.close()
 
 
+def test_a_clicked_unit_is_shown_on_the_screen_with_the_figure(server_url, browser):
+    """A click on a unit's picture showed it large, with its formula, 550 px under the figure: out of sight on a
+    projector, so the click seemed to do nothing (a helper's review). The page scrolls as far as it takes to show it
+    whole, and no further."""
+    from playwright.sync_api import expect
+
+    with on_the_projector(browser, f"{server_url}/playground") as page:
+        figure = page.locator(".st-key-pg_figure")
+        figure.evaluate("e => e.scrollIntoView({block: 'start'})")
+        page.wait_for_timeout(800)
+        x, y = page.evaluate("""() => { const gd = document.querySelector('.st-key-pg_figure .js-plotly-plot');
+            const trace = gd._fullData.find(t => t.name === 'unit handles');
+            const i = trace.customdata.findIndex(c => c[0] === 1 && c[1] === 0);  // hidden 1, unit 1
+            const xa = gd._fullLayout[trace.xaxis.replace('x', 'xaxis')], ya = gd._fullLayout[trace.yaxis.replace('y', 'yaxis')];
+            const r = gd.getBoundingClientRect();
+            return [r.left + xa._offset + xa.l2p(trace.x[i]), r.top + ya._offset + ya.l2p(trace.y[i])]; }""")
+        view = page.locator(".st-key-pg_unit_view")
+        page.mouse.click(x, y)
+        expect(view).to_contain_text("hidden 1, unit 1", timeout=10_000 * HANG_FACTOR)
+        wait_until_idle(page)
+        page.wait_for_timeout(1500)
+        box = view.bounding_box()
+        assert 0 <= box["y"] and box["y"] + box["height"] <= 720 + 1, box
+        assert figure.bounding_box()["y"] + figure.bounding_box()["height"] > 0  # the figure partly in view still
+        assert exceptions_on(page) == []
+
+
 def test_the_playground_on_a_phone_stacks_its_plane_under_the_network_without_a_toolbar(server_url, browser):
     """On a phone its figure put the network, the plane and the loss side by side: the plane ~115 px wide, and Plotly's
     toolbar (always shown on a touch screen) over the 'output' title. The screen-size component tells the server the
