@@ -255,9 +255,9 @@ def step_arithmetic(bp: bpm.BackwardPass, step: int, setup: bpm.BackpropSetup) -
     # diagram (diagram_and_steps)
     formulas, table = (st.container(), st.columns([3, 2])[0]) if ui.lecture_mode() else st.columns([3, 2])
     with formulas:
-        st.latex(current.formula)
+        ui.latex(current.formula)
         if not ui.lecture_mode():
-            st.latex(current.arithmetic)
+            ui.latex(current.arithmetic)
         if current.kind == "delta" and current.layer == bp.spec.n_layers and setup.outputs > 1:
             # the classes count from 0, the units from 1: 'class 1' and y₂ = 1 read as a slip (a student's review)
             st.caption(f"y is one-hot: y_k = 1 for the true class's unit, 0 for the others; the classes count from "

@@ -256,7 +256,7 @@ def learning_rule() -> None:
             st.warning("η = 0: every Δw is 0, so the perceptron never learns. Move the learning rate up.")
     last = state.last
     if last is not None and last.error != 0:
-        st.latex(rf"\Delta\mathbf{{w}} = \eta\,(y - \hat y)\,\mathbf{{x}} = {last.learning_rate:g}\cdot({last.error:+d})"
+        ui.latex(rf"\Delta\mathbf{{w}} = \eta\,(y - \hat y)\,\mathbf{{x}} = {last.learning_rate:g}\cdot({last.error:+d})"
                  rf"\cdot({last.x[0]:.2f}, {last.x[1]:.2f}) = ({last.delta_w[0]:+.2f}, {last.delta_w[1]:+.2f}), \qquad "
                  rf"\Delta b = {last.delta_b:+.2f}")
     if state.errors_per_epoch:

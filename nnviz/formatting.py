@@ -72,3 +72,38 @@ def listed(items: list[str], most: int = 8, separator: str = "; ") -> str:
     """The first ``most`` items joined, then how many more: a message about 2,500 bad entries stays a line."""
     shown = separator.join(items[:most])
     return shown if len(items) <= most else f"{shown}{separator}… and {len(items) - most:,} more"
+
+
+def equals_per_line(formula: str) -> str:
+    """A LaTeX formula (an equation, equations apart by ``\\qquad``, or an ``aligned`` block) as an ``aligned`` block
+    with a line for each equation and for each '=' after an equation's first, aligned at the '=': on a phone a step's
+    'δ = … = … = a − y' ran off the column, its result cut away. An '=' inside braces (a fraction's) stays where it
+    is."""
+    block = re.fullmatch(r"\s*\\begin\{aligned\}(.*)\\end\{aligned\}\s*", formula, re.DOTALL)
+    equations = _split_at_top_level(block.group(1), "\\\\") if block else _split_at_top_level(formula, r"\qquad")
+    lines = []
+    for equation in equations:
+        sides = [side.strip() for side in _split_at_top_level(equation.replace("&", ""), "=")]
+        if len(sides) == 1:
+            lines.append("&" + sides[0])
+            continue
+        lines.append(f"{sides[0]} &= {sides[1]}")
+        lines.extend(f"&= {side}" for side in sides[2:])
+    return r"\begin{aligned}" + r" \\ ".join(lines) + r"\end{aligned}"
+
+
+def _split_at_top_level(text: str, separator: str) -> list[str]:
+    """``text`` split at each ``separator`` outside braces (an escaped brace, ``\\{``, counts for none)."""
+    parts, depth, start, i = [], 0, 0, 0
+    while i < len(text):
+        if depth == 0 and text.startswith(separator, i):
+            parts.append(text[start:i])
+            i = start = i + len(separator)
+            continue
+        if text[i] == "\\" and text[i + 1:i + 2] in ("{", "}", "\\"):
+            i += 2
+            continue
+        depth += {"{": 1, "}": -1}.get(text[i], 0)
+        i += 1
+    parts.append(text[start:])
+    return [part for part in parts if part.strip()]

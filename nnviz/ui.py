@@ -39,7 +39,7 @@ from nnviz.figures.style import (
     plotly_figure,
     scaled_fonts,
 )
-from nnviz.formatting import listed, shortened
+from nnviz.formatting import equals_per_line, listed, shortened
 
 heap.keep_large_blocks_mapped()  # the server's RSS would otherwise grow by steps over a lecture (nnviz.heap)
 
@@ -117,6 +117,12 @@ def small_screen() -> bool:
     """True when the browser said that its window is narrower than WIDE (a phone)."""
     state = st.session_state.get(SCREEN_KEY)
     return bool(state and state.get("small"))
+
+
+def latex(formula: str) -> None:
+    """A display formula; on a phone with each '=' on a line of its own (formatting.equals_per_line): a long chain of
+    equalities ran off the column there, its result cut away."""
+    st.latex(equals_per_line(formula) if small_screen() else formula)
 
 
 def _screen_size() -> None:

@@ -1048,9 +1048,7 @@ def test_a_phone_shows_every_page_without_scrolling_sideways(server_url, browser
         assert toolbars == 0
         # formulas whole: softmax's two-class formula was cut before its sigmoid, the perceptron's rule after ŷ, its
         # z = w·x + b with the numbers before its result (two products a line on a phone now)
-        cut = page.evaluate("() => [...document.querySelectorAll('.katex-display')].filter(e => "
-                            "e.scrollWidth > e.clientWidth + 2).map(e => e.textContent.slice(0, 20))")
-        assert cut == []
+        assert page.evaluate(FORMULAS_CUT) == []
         assert page.evaluate(RIGHT_TICKS_IN_THE_LEFT_PANEL) == []
         if name == "perceptron":  # the neuron's weights were written over its inputs' circles ('w2 = -0.40')
             assert page.evaluate(WEIGHTS_ON_THE_INPUTS) == []
@@ -1090,6 +1088,41 @@ def test_a_clicked_unit_is_shown_on_the_screen_with_the_figure(server_url, brows
         assert 0 <= box["y"] and box["y"] + box["height"] <= 720 + 1, box
         assert figure.bounding_box()["y"] + figure.bounding_box()["height"] > 0  # the figure partly in view still
         assert exceptions_on(page) == []
+
+
+FORMULAS_CUT = ("() => [...document.querySelectorAll('.katex-display')].filter(e => e.scrollWidth > e.clientWidth + 2)"
+                ".map(e => e.textContent.slice(0, 20))")
+
+
+def test_the_formulas_of_each_step_stay_whole_on_a_phone(server_url, browser):
+    """The backward pass's steps ran off a phone's column ('δ = … = a −', σ′(z)'s value, a δ's last digit), and so
+    did the perceptron's Δw after a wrong sample (a helper's review on a phone): only the page's first state was
+    checked. On a phone each '=' of a chain begins a line (ui.latex)."""
+    from playwright.sync_api import expect
+
+    context = phone_context(browser)
+    try:
+        page = context.new_page()
+        page.goto(f"{server_url}/backprop")
+        wait_until_idle(page)
+        step = page.get_by_role("button", name="Step ▶")
+        for shown in range(1, 6):
+            step.click()
+            expect(page.get_by_text(f"Step {shown}:", exact=False).first).to_be_visible(timeout=10_000 * HANG_FACTOR)
+            wait_until_idle(page)
+            assert page.evaluate(FORMULAS_CUT) == [], shown
+        page.goto(f"{server_url}/perceptron")
+        wait_until_idle(page)
+        delta_w = page.locator(".katex-display").filter(has_text="Δw")
+        for _ in range(8):  # until a sample is wrong: only then is Δw written
+            page.get_by_role("button", name="Step: 1 sample").click()
+            wait_until_idle(page)
+            if delta_w.count():
+                break
+        assert delta_w.count() and page.evaluate(FORMULAS_CUT) == []
+        assert exceptions_on(page) == []
+    finally:
+        context.close()
 
 
 def test_the_playground_on_a_phone_stacks_its_plane_under_the_network_without_a_toolbar(server_url, browser):

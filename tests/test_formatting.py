@@ -1,0 +1,29 @@
+"""nnviz.formatting: formulas written for a phone's column."""
+
+from __future__ import annotations
+
+import pytest
+
+from nnviz.formatting import equals_per_line
+
+pytestmark = pytest.mark.unit
+
+
+def test_each_equals_after_an_equations_first_begins_a_line_aligned_at_it():
+    """Backpropagation's first step, δ = ∂ℓ/∂a σ′(z) = … = a − y, ran off a phone's column at '= a −'."""
+    assert equals_per_line(r"\delta = \frac{a - y}{a(1 - a)}\cdot a(1 - a) = a - y") == (
+        r"\begin{aligned}\delta &= \frac{a - y}{a(1 - a)}\cdot a(1 - a) \\ &= a - y\end{aligned}")
+
+
+def test_an_equals_inside_braces_stays_and_escaped_braces_count_for_none():
+    assert equals_per_line(r"x_{i=1} = \frac{\{a = b\}}{2} = 3") == (
+        r"\begin{aligned}x_{i=1} &= \frac{\{a = b\}}{2} \\ &= 3\end{aligned}")
+
+
+def test_equations_apart_by_qquad_or_rows_of_an_aligned_block_each_get_their_lines():
+    """The perceptron's Δw = … = (+0.00, +0.00), ∆b = … was cut after its second '='; a backward step's aligned
+    rows σ′(z) &= a(1 − a) = 0.77 (1 − 0.77) = 0.177 kept their three parts on one line."""
+    assert equals_per_line(r"\Delta w = \eta x = (1, 2), \qquad \Delta b = 1") == (
+        r"\begin{aligned}\Delta w &= \eta x \\ &= (1, 2), \\ \Delta b &= 1\end{aligned}")
+    assert equals_per_line(r"\begin{aligned}s &= a(1 - a) = 0.177\\ &\frac{1}{2} = 0.5\\ \text{all}\end{aligned}") == (
+        r"\begin{aligned}s &= a(1 - a) \\ &= 0.177 \\ \frac{1}{2} &= 0.5 \\ &\text{all}\end{aligned}")
