@@ -367,3 +367,20 @@ def test_the_step_numbers_of_stars_close_together_go_to_either_side():
 
     assert stars(500) == [(28, "top left"), (37, "top right")]
     assert [position for _, position in stars(40)] == ["top center", "top center"]  # 9 of 40 steps apart
+
+
+def test_each_step_of_the_one_weight_curve_is_numbered_beside_its_point_outside_the_bowl():
+    """'Much too large' (η = 1.05 from w = −1): each number stood above its point, so '0' stood next to step 2's point
+    (the path comes back just above its start) and '2' was left out as too close to it (two helpers' reviews). The
+    numbers stand beside their points now, on the bowl's outer side: left of the minimum to the left, right of it to
+    the right; all of the first ten are written."""
+    from nnviz.figures.gradient_descent import curve_figure
+
+    trajectory = gd.descend(gd.curve_loss, gd.curve_grad, np.array(-1.0), 1.05, 10)
+    w_grid = np.linspace(*gd.curve_window(trajectory.points), 201)
+    fig = curve_figure(w_grid, gd.curve_loss(w_grid), trajectory, gd.curve_grad).to_dict()
+    (steps,) = [trace for trace in fig["data"] if trace["name"] == "steps"]
+    written = [int(text) for text in steps["text"] if text]
+    assert written == list(range(10))
+    sides = ["left" if w < gd.CURVE_MINIMUM else "right" for w in trajectory.points.ravel()[:len(steps["text"])]]
+    assert [position.split()[1] for position in steps["textposition"]] == sides == ["left", "right"] * 5 + ["left"]

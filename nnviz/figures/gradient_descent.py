@@ -98,11 +98,14 @@ def curve_figure(w_grid: np.ndarray, loss_grid: np.ndarray, trajectory: Trajecto
                  "line": {"color": GREY, "width": 2}, "hoverinfo": "skip"})
     shown_steps = steps_drawn(w_grid, loss_grid, trajectory)
     box = (float(w_grid[0]), float(w_grid[-1]), -0.05 * y_top, 1.05 * y_top)
-    numbered = {0, *_numbered_steps(np.column_stack([ws[:shown_steps], ls[:shown_steps]]), box, spacing=0.07,
+    numbered = {0, *_numbered_steps(np.column_stack([ws[:shown_steps], ls[:shown_steps]]), box, spacing=0.05,
                                     last=9)}
     data.append({"type": "scatter", "mode": "lines+markers+text", "x": ws[:shown_steps], "y": ls[:shown_steps],
                  "name": "steps", "text": [str(i) if i in numbered else "" for i in range(shown_steps)],
-                 "customdata": np.arange(shown_steps), "textposition": "top center",
+                 # each number beside its point, outside the bowl: above it, '0' stood next to step 2's point (an
+                 # overshooting path comes back close above its start), and '2' was left out as too close
+                 "textposition": ["middle left" if grad_at(w) < 0 else "middle right" for w in ws[:shown_steps]],
+                 "customdata": np.arange(shown_steps),
                  "line": {"color": ORANGE, "width": 2}, "marker": {"color": VERMILION, "size": 10},
                  "hovertemplate": "step %{customdata}: w = %{x:.4g}, L = %{y:.4g}<extra></extra>"})
     layout = base_layout(height=420, legend_below=True,
