@@ -358,7 +358,8 @@ def evaluation_section(run: nn.TrainedRun, data, seed: int) -> None:
     matrix, chosen = st.columns([3, 2], vertical_alignment="center")
     with matrix:
         st.markdown("**Confusion matrix.** Click a cell to see its images.")
-        ui.show_figure(figs.confusion_figure(evaluation.confusion, names), key="mn_confusion", on_select=choose_cell)
+        ui.show_figure(figs.confusion_figure(evaluation.confusion, names, narrow=ui.small_screen()), key="mn_confusion",
+                       on_select=choose_cell)
     with chosen:
         st.markdown("**Rows are the true class, columns the prediction.** The diagonal (blue) is right; every "
                     "other cell counts one kind of mistake. Choose a cell here or click it:")

@@ -340,3 +340,22 @@ def test_a_wrong_prediction_is_never_said_to_be_100_percent_sure():
     probs[0, 0] = 0.9996
     fig = images_with_probabilities(np.zeros((1, 28, 28)), probs, np.array([6]), [str(k) for k in range(10)])
     assert fig.layout.annotations[0].text == "true 6<br>said 0 (>99%)"
+
+
+@pytest.mark.parametrize("names", [[str(k) for k in range(10)], ["T-shirt/top", "Trouser", "Pullover"]])
+def test_on_a_phone_the_confusion_squares_are_no_wider_than_their_columns(names):
+    """The squares are markers of a size in px: at 34 px on a phone's 238 px of plot each overlapped the next column,
+    so that a count read as its neighbour's (a helper's review). Narrow, they fit their column, with a gap."""
+    from nnviz.figures.mnist import CONFUSION_CELL, confusion_figure
+    from nnviz.figures.style import PHONE_FIGURE_WIDTH
+
+    n = len(names)
+    confusion = np.eye(n, dtype=int) * 90 + 1
+    wide = confusion_figure(confusion, names).to_dict()
+    assert wide["data"][0]["marker"]["size"] == CONFUSION_CELL and wide["layout"]["height"] == 480
+    narrow = confusion_figure(confusion, names, narrow=True).to_dict()
+    margin = narrow["layout"]["margin"]
+    column = (PHONE_FIGURE_WIDTH - margin["l"] - margin["r"]) / n
+    assert narrow["data"][0]["marker"]["size"] <= column - 2
+    row = (narrow["layout"]["height"] - margin["t"] - margin["b"]) / n  # rows about as tall as the columns are wide
+    assert narrow["data"][0]["marker"]["size"] <= row <= 1.5 * column

@@ -13,6 +13,7 @@ from nnviz.figures.style import (
     FONT_SIZE,
     GREY,
     ORANGE,
+    PHONE_FIGURE_WIDTH,
     RED_BLUE,
     VERMILION,
     axis,
@@ -193,12 +194,21 @@ def _mark_divergence(layout: dict, epoch: float) -> None:
 # --- Evaluation -----------------------------------------------------------------------------------------
 
 
-def confusion_figure(confusion: Array, class_names: Sequence[str]) -> go.Figure:
+CONFUSION_CELL = 34  # px: a confusion matrix's square, where the figure is wide enough
+
+
+def confusion_figure(confusion: Array, class_names: Sequence[str], narrow: bool = False) -> go.Figure:
     """The confusion matrix as a grid of squares (rows: true class, columns: predicted), count in each.
 
-    Drawn with markers rather than a heatmap so that a click on a cell selects it in Streamlit.
+    Drawn with markers rather than a heatmap so that a click on a cell selects it in Streamlit. A marker's size is in
+    px, not in the axes' units: ``narrow`` (a phone's column) makes the squares as wide as a column there (at 34 px
+    each overlapped the next, so that a count read as its neighbour's) and the figure as tall as its rows.
     """
     n = len(class_names)
+    margin = {"l": 110, "r": 10, "t": 10, "b": 90}
+    cell = CONFUSION_CELL
+    if narrow:
+        cell = min(cell, (PHONE_FIGURE_WIDTH - margin["l"] - margin["r"]) // n - 2)
     true_idx, pred_idx = np.meshgrid(np.arange(n), np.arange(n), indexing="ij")
     counts = confusion.ravel()
     row_totals = np.maximum(confusion.sum(axis=1, keepdims=True), 1)
@@ -209,8 +219,9 @@ def confusion_figure(confusion: Array, class_names: Sequence[str]) -> go.Figure:
               (f"rgba(0,114,178,{0.15 + 0.5 * s:.2f})" if not off else "rgba(0,0,0,0.03)")
               for s, off, c in zip(share, off_diagonal, counts)]
     data = [{"type": "scatter", "x": pred_idx.ravel(), "y": true_idx.ravel(), "mode": "markers+text",
-             "text": [str(c) if c else "" for c in counts], "textfont": {"size": FONT_SIZE - 2, "color": BLACK},
-             "marker": {"symbol": "square", "size": 34, "color": colors, "line": {"width": 0}},
+             "text": [str(c) if c else "" for c in counts],
+             "textfont": {"size": FONT_SIZE - 2 if cell == CONFUSION_CELL else FONT_SIZE - 3, "color": BLACK},
+             "marker": {"symbol": "square", "size": cell, "color": colors, "line": {"width": 0}},
              # a click selects a cell; keep every cell as it was (plotly fades the others by default)
              "unselected": {"marker": {"opacity": 1}, "textfont": {"color": BLACK}},
              "selected": {"marker": {"opacity": 1}, "textfont": {"color": BLACK}},
@@ -218,7 +229,8 @@ def confusion_figure(confusion: Array, class_names: Sequence[str]) -> go.Figure:
              "hovertemplate": "true %{y}, predicted %{x}: %{customdata[2]} images<extra>click to see them</extra>",
              "showlegend": False}]
     ticks = {"tickvals": list(range(n)), "ticktext": list(class_names), "showgrid": False, "zeroline": False}
-    layout = base_layout(height=480, margin={"l": 110, "r": 10, "t": 10, "b": 90},
+    height = 480 if not narrow else n * (cell + 4) + margin["t"] + margin["b"]
+    layout = base_layout(height=height, margin=margin,
                          xaxis=axis("predicted class", range=[-0.6, n - 0.4], **ticks),
                          yaxis=axis("true class", range=[n - 0.4, -0.6], **ticks), clickmode="event+select",
                          dragmode=False)
