@@ -384,3 +384,24 @@ def test_each_step_of_the_one_weight_curve_is_numbered_beside_its_point_outside_
     assert written == list(range(10))
     sides = ["left" if w < gd.CURVE_MINIMUM else "right" for w in trajectory.points.ravel()[:len(steps["text"])]]
     assert [position.split()[1] for position in steps["textposition"]] == sides == ["left", "right"] * 5 + ["left"]
+
+
+@pytest.mark.parametrize("momentum", [False, True])
+def test_on_a_phone_the_loss_curves_keep_their_plot_and_the_legend_stands_under_the_axis(momentum):
+    """The legend below the loss curves was placed at a share of the plot's height: on a phone, with more rows, the
+    x title 'step' landed on its first row (a helper's review), and six paths' legend squeezed the plot. On a phone
+    the plot keeps its height, the axis its room, and the legend its rows at the figure's bottom."""
+    from nnviz.figures.gradient_descent import PHONE_LOSS_PLOT_PX, loss_curves_figure
+    from nnviz.figures.style import LEGEND_ROW, PHONE_X_AXIS_PX
+
+    surface = gd.SURFACES["bowl"]
+    paths = {f"η = {rate:g}": gd.descend(surface.loss, surface.grad, surface.start, rate, 60) for rate in (0.25, 0.8)}
+    if momentum:
+        paths |= {f"η = {rate:g}, β = 0.8": gd.descend(surface.loss, surface.grad, surface.start, rate, 60, momentum=0.8)
+                  for rate in (0.25, 0.8)}
+    layout = loss_curves_figure(paths).to_dict()["layout"]
+    narrow = layout["meta"]["narrow"]["layout"]
+    assert narrow["legend"]["yref"] == "container" and narrow["legend"]["y"] == 0
+    legend_px = narrow["margin"]["b"] - PHONE_X_AXIS_PX
+    assert legend_px >= (4 if momentum else 2) * LEGEND_ROW  # a row for each (two fit side by side without momentum)
+    assert narrow["height"] - narrow["margin"]["t"] - narrow["margin"]["b"] == PHONE_LOSS_PLOT_PX

@@ -17,6 +17,7 @@ from nnviz.figures.style import (
     LEGEND_ROW,
     ORANGE,
     PHONE_PLOT_WIDTH,
+    PHONE_X_AXIS_PX,
     VERMILION,
     axis,
     base_layout,
@@ -166,9 +167,6 @@ def decision_boundary_figure(
         layout["margin"]["t"] = layout["margin"].get("t", 0) + round(lines * FONT_SIZE * 1.3 * LECTURE_FONT_FACTOR)
     return figure(data, fitted_when_narrow(layout, box, [trace["name"] for trace in data
                                                          if trace.get("showlegend", True)]))
-
-
-PHONE_X_AXIS_PX = 70  # px under a phone's plot: the x ticks and the axis title
 
 
 def fitted_when_narrow(layout: dict, box: Box, legend_names: list[str]) -> dict:

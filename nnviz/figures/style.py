@@ -441,6 +441,7 @@ def figure_height(fig) -> int | None:
 NARROW_BELOW = 560  # px: a figure's place narrower than this is a phone's column (layout.meta.narrow)
 PHONE_FIGURE_WIDTH = 358  # px: a figure in a phone's column (390 px less the page's padding)
 PHONE_PLOT_WIDTH = PHONE_FIGURE_WIDTH - 90  # px: a phone's figure less base_layout's side margins
+PHONE_X_AXIS_PX = 70  # px under a phone's plot: the x ticks and the axis title
 LEGEND_ROW = 26  # px: one row of a horizontal legend (15 px text)
 LEGEND_SYMBOL = 40  # px: a legend entry's symbol and the gaps around it
 LEGEND_CHARACTER = 7  # px: about one character of a legend's 15 px text
