@@ -21,8 +21,6 @@ EDIT_PROBLEM_KEY = "pg_edit_problem"  # why a click on the plane changed nothing
 DATA_KEY = "pg_data"  # the current Data, for the click handler
 UNIT_KEY = "pg_unit"  # (layer, unit) the student clicked
 UNIT_VIEW_KEY = "pg_unit_view"  # the clicked unit's picture and formula, under the figure
-UNIT_CLICKS_KEY = "pg_unit_clicks"  # clicks on a unit so far: each scrolls its view into sight once
-UNIT_CLICKS_SHOWN_KEY = "pg_unit_clicks_shown"
 KERAS_KEY = "pg_keras_result"  # (the config it was computed for, train_like_engine's result)
 OWN_KEY = "pg_own"  # the uploaded OwnData
 UPLOAD_ERROR_KEY = "pg_upload_error"
@@ -348,10 +346,7 @@ def draw(data: pg.Data, interactive: bool, frame: int = 0) -> None:
             st.rerun(scope="app")
         with st.container(key=UNIT_VIEW_KEY):
             unit_view(state, layers)
-        clicks = st.session_state.get(UNIT_CLICKS_KEY, 0)
-        if clicks and st.session_state.get(UNIT_CLICKS_SHOWN_KEY) != clicks:  # a unit just clicked: its view was
-            st.session_state[UNIT_CLICKS_SHOWN_KEY] = clicks  # 550 px under the figure, out of sight (a review)
-            ui.scroll_to(UNIT_VIEW_KEY, key=f"pg_unit_scroll_{clicks}", block="nearest")
+        ui.scroll_if_asked()  # a click on a unit reruns this section only
         details(state, data)
         return
     figure_place = st.container()
@@ -367,7 +362,8 @@ def chart_clicked() -> None:
     handles = [p for p in points if p.get("customdata")]
     if handles:
         st.session_state[UNIT_KEY] = tuple(int(v) for v in handles[0]["customdata"])
-        st.session_state[UNIT_CLICKS_KEY] = st.session_state.get(UNIT_CLICKS_KEY, 0) + 1
+        # its view is 550 px under the figure, out of sight on a projector (a review): shown whole
+        ui.scroll_after_this_run(UNIT_VIEW_KEY, block="nearest")
         return
     action = st.session_state.get("pg_edit", "off")
     if points and action != "off":

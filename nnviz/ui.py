@@ -1054,7 +1054,23 @@ class Experiment:
     focus: str | None = None
 
 
-_TRY_THIS_SCROLL = "nnviz_try_this_scroll"  # session key: the element a Try-this button's page run scrolls to
+_SCROLL_ASKED = "nnviz_scroll_asked"  # session key: (element key or None, block, requests so far)
+
+
+def scroll_after_this_run(element_key: str, block: str = "start") -> None:
+    """In a widget's callback: the run it starts scrolls to the element of ``element_key`` (``scroll_to``), where
+    that run calls ``scroll_if_asked``."""
+    count = st.session_state.get(_SCROLL_ASKED, (None, block, 0))[2] + 1
+    st.session_state[_SCROLL_ASKED] = (element_key, block, count)
+
+
+def scroll_if_asked() -> None:
+    """The scroll a callback asked for (``scroll_after_this_run``), once: in the run the callback started (a new key
+    each time: a new component, whose script runs again)."""
+    target, block, count = st.session_state.get(_SCROLL_ASKED, (None, "start", 0))
+    if target:
+        st.session_state[_SCROLL_ASKED] = (None, block, count)
+        scroll_to(target, key=f"nnviz_scroll_{count}", block=block)
 
 
 def try_preset(values: Mapping[str, object], focus: str | None = None) -> None:
@@ -1062,8 +1078,7 @@ def try_preset(values: Mapping[str, object], focus: str | None = None) -> None:
     the first widget it sets, with its section beside it: from the box at the page's end the change was out of
     sight."""
     apply_preset(values)
-    count = st.session_state.get(_TRY_THIS_SCROLL, (None, 0))[1] + 1
-    st.session_state[_TRY_THIS_SCROLL] = (focus or next(iter(values)), count)
+    scroll_after_this_run(focus or next(iter(values)))
 
 
 def apply_preset(values: Mapping[str, object]) -> None:
@@ -1114,10 +1129,7 @@ def try_this(prompts: Sequence[str | Experiment], page_key: str) -> None:
                     # no hover text: the label says what it sets (a hover listing the widgets' keys and Python
                     # values, 'gd2_momentum_on = False', told a student nothing)
                     st.button(label, key=key, on_click=try_preset, args=(dict(values), prompt.focus))
-        target, count = st.session_state.get(_TRY_THIS_SCROLL, (None, 0))
-        if target:  # once, in the run the button started (a new key: a new component, whose script runs again)
-            st.session_state[_TRY_THIS_SCROLL] = (None, count)
-            scroll_to(target, key=f"nnviz_scroll_try_{count}")
+        scroll_if_asked()
 
 
 def keras_panel(intro: str, notebook: Callable[[], notebooks.PageNotebook]) -> None:
