@@ -20,15 +20,14 @@ from nnviz.figures.style import (
     LEGEND_ROW,
     ORANGE,
     PHONE_PLOT_WIDTH,
-    PHONE_X_AXIS_PX,
     VERMILION,
     axis,
     axis_suffix,
     base_layout,
     figure,
     grouped_legend_lines,
-    legend_at_the_bottom,
     legend_rows,
+    legend_under_the_plot_when_narrow,
     line_style,
     log_ticks,
     panels_one_under_the_other,
@@ -346,10 +345,7 @@ def loss_curves_figure(trajectories: dict[str, Trajectory], x_title: str = "step
     # on a phone the legend takes more rows, placed as a share of the plot's height: the x title 'step' landed on
     # its first row (a helper's review). There the legend stands at the figure's bottom, under room for the axis.
     phone_lines = grouped_legend_lines([t["name"] for t in data if t.get("showlegend", True)], PHONE_PLOT_WIDTH)
-    margin = {**layout["margin"], "b": PHONE_X_AXIS_PX + phone_lines * LEGEND_ROW}
-    layout = with_narrow_keys(layout, {"legend": legend_at_the_bottom(layout["legend"]), "margin": margin,
-                                       "height": layout["margin"]["t"] + PHONE_LOSS_PLOT_PX + margin["b"]})
-    return figure(data, layout)
+    return figure(data, legend_under_the_plot_when_narrow(layout, PHONE_LOSS_PLOT_PX, phone_lines))
 
 
 PHONE_LOSS_PLOT_PX = 240  # px: the loss curves' plot on a phone, whatever the legend's rows under it

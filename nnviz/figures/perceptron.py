@@ -14,16 +14,14 @@ from nnviz.figures.style import (
     GREY,
     HOLDS_TEXT,
     LECTURE_FONT_FACTOR,
-    LEGEND_ROW,
     ORANGE,
     PHONE_PLOT_WIDTH,
-    PHONE_X_AXIS_PX,
     VERMILION,
     axis,
     base_layout,
     figure,
-    legend_at_the_bottom,
     legend_rows,
+    legend_under_the_plot_when_narrow,
     ticks_clear_of_the_corner,
     with_narrow_keys,
 )
@@ -173,10 +171,8 @@ def fitted_when_narrow(layout: dict, box: Box, legend_names: list[str]) -> dict:
     """``layout`` (equal scales on both axes) with a layout for a phone's column that is as tall as the plot its
     width allows, the legend right under it: at the wide figure's height the plot (Iris: 120 px of 480) stood in a
     band of white, its legend 100 px below it."""
-    plot_px = PHONE_PLOT_WIDTH * (box[3] - box[2]) / (box[1] - box[0])
-    margin = {**layout["margin"], "b": PHONE_X_AXIS_PX + legend_rows(legend_names) * LEGEND_ROW}
-    return with_narrow_keys(layout, {"height": round(margin["t"] + plot_px + margin["b"]), "margin": margin,
-                                     "legend": legend_at_the_bottom(layout["legend"])})
+    return legend_under_the_plot_when_narrow(layout, PHONE_PLOT_WIDTH * (box[3] - box[2]) / (box[1] - box[0]),
+                                             legend_rows(legend_names))
 
 
 def line_not_in_view(w: np.ndarray, b: float, box: Box, class_names: Sequence[str] | None = None) -> str:

@@ -483,6 +483,17 @@ def legend_below_when_narrow(layout: dict, rows: int, below: int = NARROW_BELOW)
     return with_narrow_keys(layout, {"legend": legend, "margin": margin, "height": layout["height"] + legend_px}, below)
 
 
+def legend_under_the_plot_when_narrow(layout: dict, plot_px: float, legend_lines: int,
+                                      below: int = NARROW_BELOW) -> dict:
+    """``layout`` with a layout for narrow places (``layout.meta.narrow``) whose plot is ``plot_px`` tall, with room
+    under it for the x axis (PHONE_X_AXIS_PX) and then a legend of ``legend_lines`` rows at the figure's bottom: a
+    legend placed at a share of the plot's height, or a wide figure's height, left a phone's plot squeezed or in a band
+    of white, and the legend on the x title or far under it."""
+    margin = {**layout["margin"], "b": PHONE_X_AXIS_PX + legend_lines * LEGEND_ROW}
+    return with_narrow_keys(layout, {"legend": legend_at_the_bottom(layout["legend"]), "margin": margin,
+                                     "height": round(margin["t"] + plot_px + margin["b"])}, below)
+
+
 def panels_one_under_the_other(axes: dict, n: int, *, row_px: float, panel_px: float, panel_top_px: float,
                                plot_px: float, **y_keys) -> dict:
     """The axes of ``n`` side-by-side panels (``axes``: their xaxis/yaxis dicts, named by ``axis_suffix``) one under
