@@ -46,12 +46,18 @@ def surface_paths(key: str, rates: tuple, steps: int, w1: float, w2: float, beta
 
 
 def rate_panels(surface: gd.Surface, rates: tuple, beta: float | None) -> list[tuple[str, list[str]]]:
-    """One small multiple per rate: its title (with 1 − ηλ and the behaviour on a quadratic) and its paths."""
+    """One small multiple per rate: its title (with 1 − ηλ and the behaviour on a quadratic) and its paths.
+    With momentum the title says what each of the panel's two paths does: the factors 1 − ηλ are plain GD's, and
+    'diverges' alone stood over a momentum path that converged (η = 0.105 on the ravine; a review)."""
     panels = []
     for rate in rates:
         title = f"η = {rate:g}"
-        if surface.hessian_eigenvalues:  # what the factors 1 − ηλ say about plain GD (momentum changes them)
-            title += "\n" + gd.describe_rate(rate, surface.hessian_eigenvalues, sep="\n")
+        curvatures = surface.hessian_eigenvalues
+        if curvatures and beta is None:
+            title += "\n" + gd.describe_rate(rate, curvatures, sep="\n")
+        elif curvatures:
+            plain = gd.describe_rate(rate, curvatures, sep="\nplain: ")
+            title += f"\n{plain}\nβ = {beta:g}: {gd.momentum_behaviour(rate, curvatures, beta)}"
         panels.append((title, [f"η = {rate:g}"] + ([f"η = {rate:g}, β = {beta:g}"] if beta is not None else [])))
     return panels
 
@@ -240,8 +246,9 @@ def two_weights() -> None:
             "$w \\leftarrow w + v$: the steady push along the valley adds up, so the slow direction speeds up, and "
             "pushes that alternate across it (a zig-zag, where ηλ > 1) cancel; with a larger β the velocity itself "
             "swings across the valley before it settles. "
-            "The panel titles are about plain gradient descent: momentum changes the factors (on a quadratic it "
-            "converges for any $\\eta\\lambda < 2(1 + \\beta)$)."
+            "The factors in the panels' titles are plain gradient descent's; momentum changes them, and on a "
+            "quadratic it converges for any $0 < \\eta\\lambda < 2(1 + \\beta)$: the titles' last line says what "
+            "the path with momentum does."
         )
 
 

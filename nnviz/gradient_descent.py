@@ -246,6 +246,30 @@ def quadratic_behaviour(learning_rate: float, curvatures, tolerance: float = 1e-
     return "zig-zags but converges"
 
 
+def momentum_factor(learning_rate: float, curvature: float, beta: float) -> float:
+    """How much of the error along a direction of curvature λ momentum β leaves per step, in the long run.
+
+    On a quadratic, v ← βv − ηλe and e ← e + v give e_{k+1} = (1 + β − ηλ) e_k − β e_{k−1}, so the error
+    goes as r^k for the roots of r² − (1 + β − ηλ) r + β = 0: the factor is the larger |r| (β = 0: |1 − ηλ|).
+    """
+    roots = np.roots([1.0, -(1.0 + beta - learning_rate * curvature), beta])
+    return float(np.max(np.abs(roots)))
+
+
+def momentum_behaviour(learning_rate: float, curvatures, beta: float, tolerance: float = 1e-9) -> str:
+    """What gradient descent with momentum β (0 ≤ β < 1) does on a quadratic with these curvatures: it converges
+    when every factor (``momentum_factor``) is below 1, i.e. 0 < ηλ < 2(1 + β) for every λ; diverges when one is
+    above 1."""
+    if learning_rate <= 0:
+        return "does not move"
+    worst = max(momentum_factor(learning_rate, lam, beta) for lam in set(curvatures))
+    if worst > 1 + tolerance:
+        return "diverges"
+    if worst >= 1 - tolerance:
+        return "oscillates for ever"
+    return "converges"
+
+
 def describe_rate(learning_rate: float, curvatures, sep: str = " → ") -> str:
     """'1 − ηλ = 0.5 → converges monotonically': the step factors and what they make GD do."""
     factors = ", ".join(factor_text(f) for f in step_factors(learning_rate, curvatures))

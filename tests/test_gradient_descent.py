@@ -222,6 +222,31 @@ def test_describe_rate_names_the_factors_and_the_behaviour():
     assert [gd.factor_text(f) for f in (1.0, -1.0, 0.0, -1.0002, 1e-5)] == ["1", "−1", "0", "−1.0002", "1e−05"]
 
 
+@pytest.mark.parametrize("beta", [0.0, 0.5, 0.8, 0.95])
+@pytest.mark.parametrize("surface_key", ["bowl", "ravine"])
+def test_momentum_behaviour_is_what_the_momentum_path_does(surface_key, beta):
+    """'converges' exactly when the path with momentum closes in on the minimum: 0 < ηλ < 2(1 + β) for every λ
+    (η = 0.105 on the ravine: plain GD diverges, with β = 0.8 it converges)."""
+    surface = gd.SURFACES[surface_key]
+    curvatures = surface.hessian_eigenvalues
+    limit = 2 * (1 + beta) / max(curvatures)  # the largest η that converges with momentum
+    for rate in limit * np.array([0.1, 0.5, 0.9, 1.1, 1.5]):
+        behaviour = gd.momentum_behaviour(rate, curvatures, beta)
+        assert behaviour == ("converges" if rate < limit else "diverges"), (rate, beta)
+        path = gd.descend(surface.loss, surface.grad, surface.start, rate, 3000, beta)
+        gap = path.losses - surface.lowest_loss
+        if behaviour == "converges":
+            assert path.diverged_at is None and gap[-1] < 1e-6 * gap[0], (rate, beta, gap[-1])
+        else:
+            assert path.diverged_at is not None, (rate, beta)
+    if surface_key == "ravine":
+        assert (gd.quadratic_behaviour(0.105, curvatures), gd.momentum_behaviour(0.105, curvatures, 0.8)) == \
+            ("diverges", "converges")
+    assert gd.momentum_behaviour(0.0, curvatures, beta) == "does not move"
+    # β = 0 is plain gradient descent: the factor is |1 − ηλ|
+    assert gd.momentum_factor(0.3, 2.0, 0.0) == pytest.approx(0.4)
+
+
 def test_valley_minima_are_exact_so_l_minus_l_min_never_goes_negative():
     valleys = gd.SURFACES["valleys"]
     for minimum in valleys.minima:

@@ -100,7 +100,12 @@ def test_momentum_draws_each_rates_two_paths_in_its_panel(at):
     assert paths == {"η = 0.025": "x", "η = 0.025, β = 0.8": "x",
                      "η = 0.095": "x2", "η = 0.095, β = 0.8": "x2",
                      "η = 0.105": "x3", "η = 0.105, β = 0.8": "x3"}
-    assert "1 − ηλ = 0.895, −1.1<br>diverges" in fig["layout"]["annotations"][2]["text"]
+    # each path's behaviour: plain GD diverges at η = 0.105, momentum converges (the title said only 'diverges')
+    assert "1 − ηλ = 0.895, −1.1<br>plain: diverges<br>β = 0.8: converges" in fig["layout"]["annotations"][2]["text"]
+    at.slider(key="gd2_beta").set_value(0.0).run()  # momentum with β = 0 is plain GD
+    assert "plain: diverges<br>β = 0: diverges" in figures(at)["gd_contour"]["layout"]["annotations"][2]["text"]
+    at.toggle(key="gd2_momentum_on").set_value(False).run()
+    assert "1 − ηλ = 0.895, −1.1<br>diverges" in figures(at)["gd_contour"]["layout"]["annotations"][2]["text"]
 
 
 def test_ravine_limit_and_momentum(at):
