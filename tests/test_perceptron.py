@@ -251,6 +251,32 @@ def test_the_neurons_output_is_written_approximately_where_it_is_rounded(output,
     assert any(a.text == f"<b>{label}</b>" for a in fig.layout.annotations)
 
 
+@pytest.mark.parametrize("n", [2, 3, 4])
+def test_the_neurons_inputs_are_evenly_spaced_and_their_weights_a_line_apart_on_a_projector(n):
+    """With four inputs the bias's node sat 0.45 below x4 while the inputs were 0.67 apart, and 'w4 = …' and
+    'b = …' touched in Lecture mode (a review). Every node is as far from the next; in Lecture mode (fonts × 22/16,
+    the figure drawn taller) the weights' labels are a blank line apart, and none is written on its own input."""
+    from nnviz.figures.style import FONT_SIZE, LECTURE_FONT_FACTOR, lecture_height_factor
+
+    fig = neuron_diagram([1.0] * n, [0.8, -0.4, 0.5, 1.0][:n], -0.5, 0.3, 1.0, "step H(z)").to_dict()
+    nodes = next(t for t in fig["data"] if t.get("marker", {}).get("size") == 26)
+    assert np.allclose(np.diff(nodes["y"]), np.diff(nodes["y"])[0])  # the bias's node last, as far as the others
+    layout = fig["layout"]
+    height = layout["height"] * lecture_height_factor(layout["height"])
+    y_px = (height - layout["margin"]["t"] - layout["margin"]["b"]) / np.ptp(layout["yaxis"]["range"])
+    x_px = 700 / np.ptp(layout["xaxis"]["range"])  # Lecture mode's column at 1280 px (the narrowest it is drawn)
+    size = FONT_SIZE * LECTURE_FONT_FACTOR
+    weights = [a for a in layout["annotations"] if a["text"][:1] in "wb" and " = " in a["text"]]
+    assert len(weights) == n + 1
+    gaps = -np.diff([a["y"] for a in weights]) * y_px
+    assert np.all(gaps >= 2 * size), gaps
+    for label, node_y in zip(weights, nodes["y"]):
+        if abs(label["y"] - node_y) * y_px < size:  # beside its input: clear of the circle (26 px, 13 px radius)
+            # half the label's width: Source Sans' digits and letters are about half an em wide (label_width's
+            # 0.62 em, meant for bold text, is ~30 % wider than these labels are drawn)
+            assert label["x"] * x_px - 0.5 * size * len(label["text"]) / 2 > 13, label
+
+
 def test_a_chart_without_its_line_says_why_and_what_every_point_gets():
     """After the first update on Iris (w = (−4, −1.3), b = −1) the line left the view: the chart was all one colour
     without 'boundary' in its legend and no word; with w = 0 (XOR's end) the scikit-learn comparison was empty

@@ -212,8 +212,9 @@ def neuron_diagram(x: Sequence[float], w: Sequence[float], b: float, z: float, o
                    activation: str) -> go.Figure:
     """Inputs → weighted edges → Σ → activation → output. Edge width follows |w|, colour its sign."""
     n = len(x)
-    ys = np.linspace(1, -1, n) if n > 1 else np.array([0.0])
-    bias_y = -1.45
+    # the inputs and the bias's input evenly spaced, top to bottom: the bias sat 0.45 below the last input while
+    # four inputs were 0.67 apart, so 'w4 = …' and 'b = …' touched and b's label stood nearer x4 (a review)
+    *ys, bias_y = np.linspace(1, BIAS_Y, n + 1)
     max_w = max(1e-9, max(abs(v) for v in list(w) + [b]))
     data = []
     annotations, weight_labels, phone_weight_labels = [], [], []
@@ -223,7 +224,7 @@ def neuron_diagram(x: Sequence[float], w: Sequence[float], b: float, z: float, o
         data.append({"type": "scatter", "mode": "lines", "x": [0, 2], "y": [yi, 0], "hoverinfo": "skip",
                      "line": {"color": color, "width": 1 + 9 * abs(wi) / max_w}, "showlegend": False})
         name = "b" if label == "bias" else f"w{label[1:]}"
-        along = 0.35  # label the edge a third of the way from its input, where the edges are still apart
+        along = 0.42  # label the edge 2/5 of the way from its input: the edges still apart, the label clear of the circle
         weight_labels.append({"x": 2 * along, "y": yi * (1 - along), "text": f"{name} = {wi:+.2f}",
                               "showarrow": False, "font": {"size": FONT_SIZE, "color": BLACK},  # orange is faint
                               "bgcolor": "rgba(255,255,255,0.85)"})
@@ -259,14 +260,16 @@ def neuron_diagram(x: Sequence[float], w: Sequence[float], b: float, z: float, o
     phone_labels = [{**z_label, "x": PHONE_Z_FROM, "xanchor": "left"}, {**activation_label, "y": 0.65},
                     {**output_label, "x": 5.15, "xanchor": "right", "y": 0.28}]
     hidden = {"visible": False, "fixedrange": True}
+    # taller with four inputs: five edges' labels a line apart at Lecture mode's size (340 px: 34 px apart)
     # room on the left for the inputs' labels, also on a phone's narrow plot ("1 (bias input)" was cut there)
-    layout = base_layout(height=340, xaxis=hidden | {"range": [-2.1, 5.2]}, yaxis=hidden | {"range": [-1.75, 1.35]},
+    layout = base_layout(height=max(340, 80 + 64 * (n + 1)), xaxis=hidden | {"range": [-2.1, 5.2]}, yaxis=hidden | {"range": [-1.75, 1.35]},
                          annotations=weight_labels + annotations + [z_label, activation_label, output_arrow, output_label],
                          margin={"l": 10, "r": 10, "t": 10, "b": 10})
     phone_annotations = phone_weight_labels + annotations + phone_labels + [output_arrow]
     return figure(data, with_narrow_keys(layout, {"annotations": phone_annotations}))
 
 
+BIAS_Y = -1.45  # the bias's input, the lowest node of the neuron diagram
 PHONE_ALONG = 0.475  # where on its edge (a share of the way from its input to Σ) a weight is written on a phone
 # where z's label begins on a phone (x; Σ is at 2): right of the lowest edges at its height (the bias's at x = 1.42)
 PHONE_Z_FROM = 1.8
