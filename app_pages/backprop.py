@@ -104,6 +104,7 @@ def network_controls() -> None:
 
 
 HAND_LIMIT = 1000.0
+HAND_OPEN_KEY = "bp_hand_open"  # whether "Set weights by hand" is unfolded
 
 
 def hand_weights(setup: bpm.BackpropSetup) -> None:
@@ -121,7 +122,15 @@ def hand_weights(setup: bpm.BackpropSetup) -> None:
 
     # open where weights are set by hand; from a link they are still only in the address (the field is made below)
     hand_set = st.session_state.get("bp_hand_set") or st.query_params.get("bp_hand_set")
-    with st.expander("Set weights by hand", expanded=bool(hand_set)):
+    if hand_set and HAND_OPEN_KEY not in st.session_state:
+        st.session_state[HAND_OPEN_KEY] = True
+    # Its widgets are made only while it is open or weights are set by hand (then the field must stay, or they would
+    # be lost): folded and empty, they were a third of a network change's run, for nothing on the screen. A keyed
+    # expander knows whether it is open; unfolding it reruns this section, which then fills it.
+    expander = st.expander("Set weights by hand", key=HAND_OPEN_KEY, on_change="rerun")
+    if not (expander.open or hand_set):
+        return
+    with expander:
         st.caption("w(l)_ij joins unit i of layer l−1 to unit j of layer l; b(l)_j is the bias of unit j of layer l. "
                    "Every other weight is Glorot-uniform from the seed.")
         text = st.text_input("weights set by hand", "", key="bp_hand_set", placeholder="e.g. w(1)_11=0.5, b(2)_1=-1",
@@ -134,7 +143,10 @@ def hand_weights(setup: bpm.BackpropSetup) -> None:
         st.session_state["bp_hand_value"] = current[name]  # the table shows the value the network has
         c2.number_input("value", -HAND_LIMIT, HAND_LIMIT, step=0.1, key="bp_hand_value",
                         on_change=ui.then_rerun(remember_value, *USES_NETWORK))
-        c3.button("Reset all", key="bp_hand_reset", on_click=ui.then_rerun(reset_all, *USES_NETWORK), width="stretch")
+        # the whole page, not the network's sections: in their rerun the field kept showing the weights (and sent
+        # them back at the next change), and when they had come in a link it took them from the address again, so
+        # Reset all did nothing in the browser (Streamlit 1.67; AppTest, without fragments, did not show it)
+        c3.button("Reset all", key="bp_hand_reset", on_click=ui.then_rerun(reset_all), width="stretch")
         if unreadable:
             st.warning("Not used, as they could not be read: " + listed(unreadable) + ".")
         used = [other for other in values if other in current]

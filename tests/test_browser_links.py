@@ -252,3 +252,38 @@ def test_a_try_this_preset_of_a_widget_not_yet_drawn_is_in_the_address_bar(serve
         assert exceptions_on(page) == []
     finally:
         context.close()
+
+
+def test_weights_set_by_hand_from_a_link_are_reset_and_their_fold_made_only_when_needed(server_url, browser):
+    """'Reset all' under Backpropagation's weights set by hand did nothing in the browser: the network's sections
+    reran, the field kept the weights and sent them back, and from a link it took them from the address again
+    (AppTest, which runs without fragments, passed). Folded with no weight set, its widgets are not made at all;
+    unfolding makes them."""
+    context = new_context(browser, viewport={"width": 1600, "height": 1000})
+    try:
+        page = context.new_page()
+        page.goto(f"{server_url}/{PAGE_PATHS['backprop']}?bp_hand_set=w(1)_11%3D5")
+        wait_until_idle(page)
+        field = page.locator(".st-key-bp_hand_set input")
+        loss = page.locator("[data-testid='stMetricValue']").first
+        assert field.input_value() == "w(1)_11=5" and loss.inner_text() == "0.4999"  # the link's weight: open
+        page.locator(".st-key-bp_hand_reset button").click()
+        page.wait_for_function("() => !location.search.includes('bp_hand_set')", timeout=10_000 * HANG_FACTOR)
+        wait_until_idle(page)
+        assert field.input_value() == "" and loss.inner_text() == "0.5210"  # the seed's weights
+        fold = page.get_by_text("Set weights by hand", exact=True)
+        fold.click()  # folded with no weight set: its widgets go
+        page.wait_for_timeout(500)
+        wait_until_idle(page)
+        assert page.locator(".st-key-bp_hand_set").count() == 0
+        thumb = page.locator(".st-key-bp_units").get_by_role("slider")
+        thumb.focus()
+        thumb.press("ArrowRight")  # a change of the network: the weights stay the seed's
+        wait_until_idle(page)
+        assert "bp_hand_set" not in page.evaluate("location.search")
+        fold.click()
+        page.locator(".st-key-bp_hand_set input").wait_for(timeout=10_000 * HANG_FACTOR)
+        assert field.input_value() == ""
+        assert exceptions_on(page) == []
+    finally:
+        context.close()

@@ -31,7 +31,7 @@ import zlib
 import numpy as np
 import pytest
 from conftest import app_test, figures, train_on_page, values, wait_for_training
-from widget_states import choose_value, find_widget, input_widgets, open_tab, set_widget, tab_sets, widget_id
+from widget_states import choose_value, find_widget, input_widgets, open_tab, set_widget, tab_sets, unfold, widget_id
 
 from nnviz.course import PAGES
 
@@ -161,6 +161,7 @@ def check_run(at) -> tuple[str | None, list[str]]:
 def replay(page: str, steps: list[tuple[str, object]]):
     """Repeat a failing sequence of (widget id, value) on a fresh AppTest; returns it for inspection."""
     at = app_test(page)
+    unfold(at)
     for wid, value in steps:
         if wid.startswith("click:"):
             at.button(key=wid.removeprefix("click:")).click().run(timeout=TRAIN_TIMEOUT)
@@ -247,6 +248,7 @@ def page_rng(page: str, salt: int = 0) -> np.random.Generator:
 def test_fuzz_page(page):
     started = time.perf_counter()
     at = app_test(page)
+    unfold(at)  # the widgets made only while their expander is open get fuzzed too
     steps: list = []
     problem, _ = check_run(at)
     assert problem is None, f"{page} on first render: {problem}"

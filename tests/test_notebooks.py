@@ -20,6 +20,7 @@ import test_keras_panels as panels
 from conftest import HANG_FACTOR, app_test, figures, offline_env, train_on_page, values
 from nbclient import NotebookClient
 from streamlit.runtime.media_file_manager import MediaFileManager
+from widget_states import unfold
 
 from nnviz import activations as A
 from nnviz import notebooks
@@ -164,6 +165,7 @@ def test_the_mnist_notebooks_settings_line_names_the_epochs(deferred_downloads):
 def test_the_backprop_notebooks_settings_line_names_the_example_and_the_weights_set_by_hand(deferred_downloads):
     """It named the network alone: not the inputs, nor the weights set by hand (a helper's review)."""
     _, at = rendered("backprop")
+    unfold(at)
     at.number_input(key="bp_x1").set_value(-3.0)
     at.text_input(key="bp_hand_set").set_value("w(1)_11=5, w(9)_11=1").run()
     first = page_notebook(at, deferred_downloads).cells[0].source

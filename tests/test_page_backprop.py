@@ -7,7 +7,7 @@ import re
 import numpy as np
 import pytest
 from conftest import HANG_FACTOR, app_test, figures, metric, set_to_extreme, texts, trace
-from widget_states import open_tab, tab_sets
+from widget_states import open_tab, tab_sets, unfold
 
 from nnviz import backprop as bpm
 from nnviz import network as nw
@@ -158,6 +158,7 @@ def test_the_sensitivity_view_says_on_a_mini_batch_that_its_edges_are_means(at):
 
 
 def test_hand_set_weight_changes_the_pass(at):
+    unfold(at)
     at.selectbox(key="bp_hand_name").set_value("w(2)_11").run()
     at.number_input(key="bp_hand_value").set_value(5.0).run()
     setup = bpm.BackpropSetup()
@@ -170,7 +171,23 @@ def test_hand_set_weight_changes_the_pass(at):
     assert at.text_input(key="bp_hand_set").value == ""
 
 
+def test_the_weights_set_by_hand_are_made_only_while_unfolded_or_in_use(at):
+    """Folded and empty, its widgets were made at every change of the network (a third of that run's server time)
+    for nothing on the screen. Unfolding makes them; folded with a weight set, they stay (the weight with them)."""
+    assert [w.key for w in at.text_input] == []
+    assert [e.label for e in at.expander if e.label == "Set weights by hand"] == ["Set weights by hand"]
+    unfold(at)
+    at.selectbox(key="bp_hand_name").set_value("w(2)_11").run()
+    at.number_input(key="bp_hand_value").set_value(5.0).run()
+    at.session_state["bp_hand_open"] = False
+    at.slider(key="bp_units").set_value(4).run()
+    assert at.text_input(key="bp_hand_set").value == "w(2)_11=5"
+    assert gradient_table(at)["w(2)_11"][0] == "5"
+    assert not next(e for e in at.expander if e.label == "Set weights by hand").proto.expanded
+
+
 def test_weights_typed_by_hand_apply_and_what_cannot_be_used_is_said(at):
+    unfold(at)
     at.text_input(key="bp_hand_set").set_value("w(2)_11 = 5; b(1)_2=x, w(9)_11=1, junk").run()
     assert not at.exception
     assert gradient_table(at)["w(2)_11"][0] == "5"
@@ -249,6 +266,7 @@ def test_gradient_tape_button_adds_keras_column(at):
 
 
 def test_relu_dead_units_and_huge_weights_are_explained(at):
+    unfold(at)
     at.selectbox(key="bp_activation").set_value("relu").run()
     at.selectbox(key="bp_hand_name").set_value("b(1)_1").run()
     at.number_input(key="bp_hand_value").set_value(-1000.0).run()
@@ -260,6 +278,7 @@ def test_relu_dead_units_and_huge_weights_are_explained(at):
 
 
 def test_a_dead_relu_s_zero_delta_is_written_0_not_minus_0(at):
+    unfold(at)
     at.selectbox(key="bp_activation").set_value("relu").run()
     at.selectbox(key="bp_hand_name").set_value("b(1)_1").run()
     at.number_input(key="bp_hand_value").set_value(-1000.0).run()  # hidden unit 1 dead: its δ is 0 (−0 from w·δ·0)
@@ -271,6 +290,7 @@ def test_a_dead_relu_s_zero_delta_is_written_0_not_minus_0(at):
 @pytest.mark.parametrize("section", SECTIONS)
 @pytest.mark.parametrize("end", ["min", "max"])
 def test_every_widget_at_its_extremes(at, end, section):
+    unfold(at)  # the weights set by hand too
     open_section(at, section)
     set_to_extreme(at, end)
     at.run()

@@ -66,6 +66,19 @@ def open_tab(at, key: str, label: str) -> None:
     at.run()
 
 
+# Expanders whose widgets are made only while they are open (keyed, so whether one is open is in the session's
+# state; folded, their widgets are not in a run): Backpropagation's "Set weights by hand". Tests that set every
+# widget of a page open them first.
+FOLDED = ("bp_hand_open",)
+
+
+def unfold(at) -> None:
+    """Open every expander of FOLDED, as a click on each does, and rerun (a key another page lacks is ignored)."""
+    for key in FOLDED:
+        at.session_state[key] = True
+    at.run()
+
+
 def find_widget(at, wid: str):
     for kind in INPUT_KINDS:
         for widget in at.get(kind):
