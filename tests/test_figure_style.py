@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 
 import numpy as np
 import plotly.graph_objects as go
@@ -321,6 +322,25 @@ def test_a_bracketing_log_axis_has_a_labelled_tick_at_or_past_each_end_of_the_va
     inner = log_ticks(values)["tickvals"]
     if {round(v / 10.0 ** np.floor(np.log10(v) + 1e-9)) for v in inner} == {1}:  # powers of ten: one step on
         assert np.allclose(np.diff(np.log10(ticks)), np.log10(inner[1] / inner[0]))
+
+
+@pytest.mark.parametrize("values, texts", [
+    ([1, 1e5], ["1", "10", "10²", "10³", "10⁴", "10⁵"]),  # was '100000' beside another surface's '10⁴'
+    ([1e-5, 100], ["10⁻⁵", "10⁻³", "10⁻¹", "10"]),
+    ([0.01, 100], ["0.01", "0.1", "1", "10", "100"]),  # no large or small ones: plain
+    ([2000, 50000], ["2·10³", "5·10³", "10⁴", "2·10⁴", "5·10⁴"]),
+])
+def test_a_log_axis_writes_all_its_ticks_as_powers_or_none(values, texts):
+    """Gradient descent's loss curves wrote '100000' on one surface and '10⁴' on the next (a review): a tick that
+    needs an exponent, or one of 10⁴ or more, writes every tick of its axis as a power of ten."""
+    def shown(text):
+        digits = dict(zip("−0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹"))
+        return re.sub(r"<sup>(.*?)</sup>", lambda m: "".join(digits[c] for c in plain_text(m.group(1))), text)
+
+    assert [shown(t) for t in log_ticks(values)["ticktext"]] == texts
+    powers = any("<sup>" in t for t in log_ticks(values)["ticktext"])  # the same on an axis with a tick more
+    wider = bracketing_log_axis(values)["ticktext"]
+    assert all("<sup>" in t or t in ("1", "10") for t in wider) if powers else not any("<sup>" in t for t in wider)
 
 
 def test_a_bracketing_log_axis_continues_the_1_2_5_series():

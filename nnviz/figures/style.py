@@ -79,9 +79,20 @@ def log_ticks(values, most: int = 6) -> dict:
         ticks = ticks[::-(-len(ticks) // most)]
     if len(ticks) < 2:
         return {}
+    return {"tickvals": ticks, "ticktext": log_tick_texts(ticks)}
+
+
+POWERS_FROM = 1e4  # a log axis with a tick this large writes every tick as a power: "100000" beside "10⁻⁵" read badly
+
+
+def log_tick_texts(ticks: Sequence[float]) -> list[str]:
+    """The ticks as written: plainly ('0.01', '200'), or all as powers of ten ('10⁻⁵', '2·10³', '1', '10') where
+    one would need an exponent or is ≥ POWERS_FROM. Gradient descent's loss curves wrote '100000' on one surface and
+    '10⁴' on the next (a review)."""
     plain = [f"{t:g}" for t in ticks]
-    return {"tickvals": ticks, "ticktext": [_power_of_ten_text(t) for t in ticks] if any("e" in p for p in plain)
-            else plain}
+    if any("e" in p for p in plain) or max(ticks, default=0) >= POWERS_FROM:
+        return [_power_of_ten_text(t) for t in ticks]
+    return plain
 
 
 def bracketing_log_axis(values, most: int = 6) -> dict:
@@ -99,11 +110,10 @@ def bracketing_log_axis(values, most: int = 6) -> dict:
         vals.insert(0, below)
     if array.max() > vals[-1] * (1 + 1e-12) and np.isfinite(above):
         vals.append(above)
-    plain = [f"{t:g}" for t in vals]
     low, high = np.log10(vals[0]), np.log10(vals[-1])
     pad = 0.03 * (high - low)  # a marker on the outer tick is drawn whole
     return {"type": "log", "range": [float(low - pad), float(high + pad)], "tickvals": vals,
-            "ticktext": [_power_of_ten_text(t) for t in vals] if any("e" in p for p in plain) else plain}
+            "ticktext": log_tick_texts(vals)}
 
 
 def _next_log_tick(ticks: list[float], up: bool) -> float:
