@@ -224,7 +224,7 @@ def neuron_diagram(x: Sequence[float], w: Sequence[float], b: float, z: float, o
         data.append({"type": "scatter", "mode": "lines", "x": [0, 2], "y": [yi, 0], "hoverinfo": "skip",
                      "line": {"color": color, "width": 1 + 9 * abs(wi) / max_w}, "showlegend": False})
         name = "b" if label == "bias" else f"w{label[1:]}"
-        along = 0.42  # label the edge 2/5 of the way from its input: the edges still apart, the label clear of the circle
+        along = 0.42  # 2/5 of the way from its input: the edges still apart, the label clear of the input's circle
         weight_labels.append({"x": 2 * along, "y": yi * (1 - along), "text": f"{name} = {wi:+.2f}",
                               "showarrow": False, "font": {"size": FONT_SIZE, "color": BLACK},  # orange is faint
                               "bgcolor": "rgba(255,255,255,0.85)"})
@@ -262,7 +262,8 @@ def neuron_diagram(x: Sequence[float], w: Sequence[float], b: float, z: float, o
     hidden = {"visible": False, "fixedrange": True}
     # taller with four inputs: five edges' labels a line apart at Lecture mode's size (340 px: 34 px apart)
     # room on the left for the inputs' labels, also on a phone's narrow plot ("1 (bias input)" was cut there)
-    layout = base_layout(height=max(340, 80 + 64 * (n + 1)), xaxis=hidden | {"range": [-2.1, 5.2]}, yaxis=hidden | {"range": [-1.75, 1.35]},
+    layout = base_layout(height=max(340, 80 + 64 * (n + 1)), xaxis=hidden | {"range": [-2.1, 5.2]},
+                         yaxis=hidden | {"range": [-1.75, 1.35]},
                          annotations=weight_labels + annotations + [z_label, activation_label, output_arrow, output_label],
                          margin={"l": 10, "r": 10, "t": 10, "b": 10})
     phone_annotations = phone_weight_labels + annotations + phone_labels + [output_arrow]
