@@ -57,7 +57,9 @@ def rate_panels(surface: gd.Surface, rates: tuple, beta: float | None) -> list[t
             title += "\n" + gd.describe_rate(rate, curvatures, sep="\n")
         elif curvatures:
             plain = gd.describe_rate(rate, curvatures, sep="\nplain: ")
-            title += f"\n{plain}\nβ = {beta:g}: {gd.momentum_behaviour(rate, curvatures, beta)}"
+            # one panel: both on one line (a line more pushed lecture moment 8's figure past a projector's screen)
+            between = "; " if len(rates) == 1 else "\n"
+            title += f"\n{plain}{between}β = {beta:g}: {gd.momentum_behaviour(rate, curvatures, beta)}"
         panels.append((title, [f"η = {rate:g}"] + ([f"η = {rate:g}, β = {beta:g}"] if beta is not None else [])))
     return panels
 

@@ -163,8 +163,12 @@ def sidebar_state() -> str:
 # fade, and a long one shows its spinner.
 PAGE_CSS = ("[data-testid='stElementContainer'][data-stale='true'] {opacity: 1 !important;}"
             f".st-key-{SCREEN_KEY} {{display: none;}}")  # no room for the screen-size component (a gap in the sidebar)
-# the sidebar's group titles wrap: at Lecture mode's size 'Outputs and a real network' was cut to '… a real net…'
+# the sidebar's group titles wrap: at Lecture mode's size 'Outputs and a real network' was cut to '… a real net…';
+# captions nearly as dark as the text: at Streamlit's 0.6 opacity the explanations in them (scikit-learn's tie-break,
+# each function's note) were grey on a projector (a review)
+LECTURE_CAPTION_OPACITY = 0.85
 LECTURE_CSS = ("html { font-size: 20px; }"
+               f"[data-testid='stCaptionContainer'] {{opacity: {LECTURE_CAPTION_OPACITY};}}"
                "[data-testid='stNavSectionHeader'] .stMarkdownEllipsis, [data-testid='stNavSectionHeader'] "
                ".stMarkdownEllipsis * {white-space: normal !important; text-overflow: clip; overflow: visible;}"
                "[data-testid='stNavSectionHeader'] {height: auto;}")

@@ -633,6 +633,10 @@ def test_lecture_mode_at_1280x720_shows_everything_whole_and_readable(server_url
         assert page.evaluate(sidebar_right) <= 0, "the sidebar is collapsed in Lecture mode"
         screenshot_whole_app(page, f"{name or 'home'}-lecture-1280x720")
         assert page.evaluate(READABLE) == {"cut": [], "small": [], "overlaps": [], "light": []}
+        # captions hold explanations: at Streamlit's 0.6 opacity they were grey on a projector
+        faint = page.evaluate("""() => [...document.querySelectorAll("[data-testid='stCaptionContainer']")]
+            .filter(e => e.offsetParent && parseFloat(getComputedStyle(e).opacity) < 0.85).map(e => e.innerText.slice(0, 40))""")
+        assert faint == []
         folded = page.get_by_text("Settings: data, inputs, hidden layers, training")  # the Playground's
         if folded.count():
             folded.click()

@@ -106,6 +106,11 @@ def test_momentum_draws_each_rates_two_paths_in_its_panel(at):
     assert "plain: diverges<br>β = 0: diverges" in figures(at)["gd_contour"]["layout"]["annotations"][2]["text"]
     at.toggle(key="gd2_momentum_on").set_value(False).run()
     assert "1 − ηλ = 0.895, −1.1<br>diverges" in figures(at)["gd_contour"]["layout"]["annotations"][2]["text"]
+    # one panel: both behaviours on one line, the title as tall as without momentum (lecture moment 8 fits a screen)
+    at.multiselect(key="gd2_rates_ravine").set_value([0.095])
+    at.toggle(key="gd2_momentum_on").set_value(True).run()
+    assert figures(at)["gd_contour"]["layout"]["annotations"][0]["text"] == \
+        "η = 0.095<br>1 − ηλ = 0.905, −0.9<br>plain: zig-zags but converges; β = 0: converges"
 
 
 def test_ravine_limit_and_momentum(at):
