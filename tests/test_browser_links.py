@@ -122,6 +122,10 @@ def test_a_link_taken_from_the_address_bar_opens_the_same_view_in_a_new_browser(
         query = urllib.parse.urlsplit(link).query
         page.goto(f"{link.split('?')[0]}?{query}&hide={','.join(moved[:2])},keras&lecture_mode=true")
         wait_until_idle(page)
+        folded = page.get_by_text("Settings: data, inputs, hidden layers, training")  # the Playground's, in Lecture
+        if folded.count():  # mode (b0a8b03): what is hidden stays hidden when it is unfolded, the rest shows
+            folded.click()
+            page.wait_for_timeout(500)
         for key in (*moved[:2], "keras"):
             assert page.locator(f".st-key-{key}").is_hidden(), key
         assert page.locator(f".st-key-{moved[2] if len(moved) > 2 else 'objectives'}").is_visible()
