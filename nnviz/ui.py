@@ -36,6 +36,7 @@ from nnviz.figures.style import (
     figure_json,
     has_narrow_layout,
     lecture_height_factor,
+    lecture_view_height,
     plotly_figure,
     scaled_fonts,
 )
@@ -758,7 +759,7 @@ def for_the_screen(fig: go.Figure) -> go.Figure:
     """The figure as drawn: a copy with larger fonts and height in lecture mode, else the figure itself."""
     if not lecture_mode():
         return fig
-    return scaled_fonts(fig, LECTURE_FONT_FACTOR, lecture_height_factor(figure_height(fig)))
+    return scaled_fonts(fig, LECTURE_FONT_FACTOR, lecture_height_factor(figure_height(fig), lecture_view_height(fig)))
 
 
 def show_figure(fig: go.Figure, *, key: str | None = None, on_select=None):

@@ -150,6 +150,22 @@ def test_lecture_mode_figures_grow_or_shrink_a_little_to_fit_a_projector_unless_
     assert ui.lecture_height_factor(None) == ui.LECTURE_HEIGHT_FACTOR
 
 
+def test_a_figure_can_ask_for_less_of_the_projector_and_the_mnist_curves_do(monkeypatch):
+    """``with_lecture_view``: the training curves are drawn 410 px tall in Lecture mode, not 1.2 x 400 = 480 (lecture
+    moment 18: the progress bar under them was below a 720 px screen); other figures keep the rule above."""
+    from nnviz import ui
+    from nnviz.figures.mnist import CURVES_LECTURE_PX, training_curves_figure
+    from nnviz.figures.style import base_layout, figure, figure_height, with_lecture_view
+    from nnviz.mlp import TrainingHistory
+
+    monkeypatch.setattr(ui, "lecture_mode", lambda: True)
+    curves = training_curves_figure(TrainingHistory(), total_epochs=5)
+    assert figure_height(curves) == 400 and figure_height(ui.for_the_screen(curves)) == CURVES_LECTURE_PX == 410
+    plain = figure([], base_layout(height=400))
+    assert figure_height(ui.for_the_screen(plain)) == 480
+    assert figure_height(ui.for_the_screen(figure([], with_lecture_view(base_layout(height=300), 500)))) == 360
+
+
 def test_a_figure_drawn_in_place_names_the_code_that_draws_it_instead_of_carrying_it():
     """Each figure's message carried the 5.6 kB that draws it (a fifth to a third of what a slider's redraw sent):
     it now carries a loader of static/nnviz_figure.js, which the server serves (server.enableStaticServing) and the

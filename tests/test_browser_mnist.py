@@ -20,6 +20,7 @@ from playwright.sync_api import expect
 from test_browser import SCREENSHOTS, exceptions_on, screenshot_whole_app, wait_until_idle
 from test_mlp_training import window_sizes
 
+from nnviz.course import LECTURE_PLAN, MOMENT_PARAM
 from nnviz.ui import CHART_SELECTOR
 
 TRAINING_TIMEOUT = 120_000 * HANG_FACTOR  # ms: the first training in the server also imports TensorFlow
@@ -29,13 +30,13 @@ PROGRESS = "[data-testid='stProgress']"
 # --- helpers ------------------------------------------------------------------------------------------------
 
 
-def open_mnist(browser, server_url, width: int = 1600, height: int = 1000):
+def open_mnist(browser, server_url, width: int = 1600, height: int = 1000, query: str = ""):
     context = new_context(browser, viewport={"width": width, "height": height}, device_scale_factor=1,
                                   accept_downloads=True)
     page = context.new_page()
     page.page_errors = []
     page.on("pageerror", lambda e: page.page_errors.append(str(e)))
-    page.goto(f"{server_url}/mnist")
+    page.goto(f"{server_url}/mnist{query}")
     wait_until_idle(page)
     return context, page
 
@@ -594,6 +595,28 @@ def test_every_widget_at_its_extremes(browser, server_url):
 
 
 # --- Lecture mode on a projector, and a diverging training ------------------------------------------------
+
+
+def test_lecture_moment_18_shows_the_curves_and_the_progress_on_the_projector(browser, server_url):
+    """The lecture plan's "press Train and watch the curves", at 1280×720: the page opens at the Train button under
+    the moment bar, and while the network trains the curves and the progress bar under them (the epoch and the time
+    left) are on the screen. At 480 px the curves pushed the progress bar 19 px below it."""
+    number = next(n for n, m in enumerate(LECTURE_PLAN, start=1) if m.page == "mnist" and not m.settings)
+    context, page = open_mnist(browser, server_url, 1280, 720, f"?lecture_mode=true&{MOMENT_PARAM}={number}&mn_epochs=30")
+    try:
+        button(page, "mn_train").click()
+        page.locator(PROGRESS).filter(has_text="Epoch").wait_for(timeout=TRAINING_TIMEOUT)
+        bar = page.locator(".st-key-moment_bar").bounding_box()
+        curves = page.locator(".st-key-mn_curves .js-plotly-plot").bounding_box()
+        progress = page.locator(PROGRESS).bounding_box()
+        screenshot_whole_app(page, "mnist_lecture_moment_training")
+        assert bar["y"] + bar["height"] <= curves["y"] and curves["y"] + curves["height"] <= progress["y"]
+        assert progress["y"] + progress["height"] <= 720, (curves, progress)
+        button(page, "mn_stop").click()
+        wait_until_trained(page)
+        assert_clean(page, "after the moment's training")
+    finally:
+        context.close()
 
 
 @FULL  # CI time: a training of its own; AppTest's divergence test stays in CI

@@ -25,6 +25,7 @@ from nnviz.figures.style import (
     log_ticks,
     one_under_the_other,
     subplot_grid,
+    with_lecture_view,
     with_narrow_keys,
 )
 from nnviz.formatting import percent
@@ -124,6 +125,9 @@ def network_figure(config: MLPConfig, class_names: Sequence[str]) -> go.Figure:
 
 # --- Training curves ------------------------------------------------------------------------------------
 
+# px: the curves' height in Lecture mode. Lecture moment 18 opens the page at the Train button, under the moment bar:
+# at 480 px (1.2 times 400) the progress bar under the curves, the epoch and the time left, was below a 720 px screen
+CURVES_LECTURE_PX = 410
 LOG_LOSS_ABOVE = 100.0  # a loss above this (an exploding run) switches the loss panel to a log scale
 
 
@@ -134,7 +138,7 @@ def training_curves_figure(history: TrainingHistory, earlier: Sequence[tuple[str
     x axes go to ``total_epochs`` (the epochs this run is to reach) or the last epoch of a run drawn.
     ``settings`` (MLPConfig.describe) names this run's beside the earlier runs' (at η = 10 beside η = 0.1, 'this
     run' alone did not say which was which)."""
-    layout = base_layout(height=400, legend_below=True)  # Lecture mode's 480 px fit under lecture moment 18's buttons
+    layout = base_layout(height=400, legend_below=True)
     # At the figure's bottom edge, the plot pushed up to make room: clear of the 'epoch' titles whatever the
     # fonts (Lecture mode) and the number of runs (the legend's height).
     layout["legend"].update(yref="container", y=0, yanchor="bottom")
@@ -175,6 +179,7 @@ def training_curves_figure(history: TrainingHistory, earlier: Sequence[tuple[str
         _mark_divergence(layout, history.diverged_epoch)
     # on a phone the panels one under the other: side by side the accuracy's axis lay on the loss curves
     names = [trace["name"] for trace in data if trace["showlegend"]]
+    layout = with_lecture_view(layout, CURVES_LECTURE_PX)
     return figure(data, with_narrow_keys(layout, one_under_the_other(layout, 2, panel_px=180,
                                                                      legend_rows=legend_rows(names))))
 

@@ -265,14 +265,27 @@ LECTURE_VIEW_HEIGHT = 560
 SHRINKS_TO_THE_VIEW = 640
 
 
-def lecture_height_factor(height: int | None) -> float:
+def lecture_height_factor(height: int | None, view: int = LECTURE_VIEW_HEIGHT) -> float:
     """How much taller Lecture mode draws a figure ``height`` px high: 1.2 times, but no taller than the projector's
-    view (LECTURE_VIEW_HEIGHT); one up to SHRINKS_TO_THE_VIEW shrinks to it, a taller one keeps its height."""
+    view (``view`` px, LECTURE_VIEW_HEIGHT unless the figure sets less: ``with_lecture_view``); one up to
+    SHRINKS_TO_THE_VIEW shrinks to it, a taller one keeps its height."""
     if not height:
         return LECTURE_HEIGHT_FACTOR
     if height > SHRINKS_TO_THE_VIEW:
         return 1.0
-    return min(LECTURE_HEIGHT_FACTOR, LECTURE_VIEW_HEIGHT / height)
+    return min(LECTURE_HEIGHT_FACTOR, view / height)
+
+
+def with_lecture_view(layout: dict, px: int) -> dict:
+    """``layout`` of a figure drawn at most ``px`` tall in Lecture mode (less than LECTURE_VIEW_HEIGHT: what must be
+    on the projector's screen with it, under it, needs the rest)."""
+    return {**layout, "meta": {**layout.get("meta", {}), "lecture_view": px}}
+
+
+def lecture_view_height(fig) -> int:
+    """The most px the figure may take in Lecture mode (``with_lecture_view``; LECTURE_VIEW_HEIGHT if it sets none)."""
+    meta = _layout_value(fig, "meta")
+    return meta.get("lecture_view", LECTURE_VIEW_HEIGHT) if isinstance(meta, dict) else LECTURE_VIEW_HEIGHT
 
 
 # A trace's "meta" for markers drawn around their text (a diagram's units): in Lecture mode they grow with the text,
@@ -373,7 +386,7 @@ def scaled_fonts(fig: go.Figure, factor: float, height_factor: float = 1.0,
         margin["b"] = round(margin.get("b", 60) * factor)
     elif any(legend.get("orientation") == "h" and legend.get("yref") == "container" for legend in legends):
         margin["t"] = round(margin.get("t", 40) * factor)  # above the panels' titles
-    layout["height"] = int(layout.get("height", FIGURE_HEIGHT) * height_factor)
+    layout["height"] = round(layout.get("height", FIGURE_HEIGHT) * height_factor)  # 400 × 410/400 is 409.999…
     return figure(spec["data"], layout)
 
 
