@@ -159,6 +159,9 @@ def one_weight() -> None:
         preset = st.radio("try a learning rate", list(PRESETS), horizontal=True, key="gd1_preset", index=1,
                           on_change=ui.then_rerun(rate_of_the_chosen_preset, "gd_one_weight"), **ui.URL)
         lr_1d = ui.number_choice("learning rate η", CURVE_RATES, PRESETS[preset], key=f"gd1_lr_{preset}", **own)
+        if lr_1d != PRESETS[preset]:  # the radio still shows the preset ('too small' at η = 0.9, which oscillates)
+            st.caption(f"Your own η, not the preset '{preset}' (η = {PRESETS[preset]:g}): what it does is said "
+                       "below.")
         steps_1d = st.slider("steps", 1, 50, 10, key="gd1_steps", **own, **ui.URL)
         start_1d = st.slider("starting weight w₀", -2.0, 8.0, -1.0, step=0.5, key="gd1_start", **own, **ui.URL)
     trajectory_1d = gd.descend(gd.curve_loss, gd.curve_grad, np.array(start_1d), lr_1d, steps_1d)

@@ -41,6 +41,19 @@ def test_a_preset_chosen_again_shows_its_own_rate_not_one_moved_to_before(at):
     assert "gradient descent **diverges**" in texts(at)
 
 
+def test_a_rate_moved_off_its_preset_says_so_under_the_slider(at):
+    """'too small' still chosen at η = 0.9, which oscillates: the page says the rate is no longer the preset's."""
+    note = "Your own η, not the preset"
+    assert note not in texts(at)
+    at.radio(key="gd1_preset").set_value("too small").run()
+    assert note not in texts(at)
+    at.select_slider(key="gd1_lr_too small").set_value(0.9).run()
+    assert "Your own η, not the preset 'too small' (η = 0.05)" in texts(at)
+    assert "gradient descent **oscillates but converges**" in texts(at)
+    at.select_slider(key="gd1_lr_too small").set_value(0.05).run()
+    assert note not in texts(at)
+
+
 def test_one_weight_path_follows_the_update_rule(at):
     at.slider(key="gd1_steps").set_value(3).run()
     w = values(trace(figures(at)["gd_curve"], "steps")["x"])
