@@ -997,15 +997,18 @@ RIGHT_TICKS_IN_THE_LEFT_PANEL = """() => [...document.querySelectorAll('.js-plot
   }).map(c => c.closest("[class*='st-key-']").className.match(/st-key-[\\w-]+/)[0])"""
 
 
-# The neuron diagram's weight labels that overlap one of its circles (the inputs, Σ and f)
-WEIGHTS_ON_THE_INPUTS = """() => {
+# The neuron diagram's weight labels (their white boxes) less than 5 px from one of its circles (the inputs, Σ and f):
+# on a phone '-0.40' was written 3 px from Σ, its box against the circle
+WEIGHTS_AGAINST_THE_CIRCLES = """() => {
   const chart = document.querySelector('.st-key-neuron_diagram .js-plotly-plot');
   const circles = [...chart.querySelectorAll('.scatterlayer .points path')].map(c => c.getBoundingClientRect());
-  return [...chart.querySelectorAll('.annotation-text')].filter(t => /^[+-]?[0-9]/.test(t.textContent.trim()) ||
-      /^[wb][0-9]* =/.test(t.textContent.trim())).filter(t => { const r = t.getBoundingClientRect();
-    return circles.some(c => Math.min(r.right, c.right) - Math.max(r.left, c.left) > 2
-                          && Math.min(r.bottom, c.bottom) - Math.max(r.top, c.top) > 2); })
-    .map(t => t.textContent);
+  return [...chart.querySelectorAll('.annotation')].filter(a => /^[+-][0-9]/.test(a.textContent.trim()) ||
+      /^[wb][0-9]* =/.test(a.textContent.trim())).filter(a => { const r = a.querySelector('rect.bg').getBoundingClientRect();
+    return circles.some(c => {
+      const cx = (c.left + c.right) / 2, cy = (c.top + c.bottom) / 2;  // the nearest point of the box to the centre
+      const nx = Math.max(r.left, Math.min(cx, r.right)), ny = Math.max(r.top, Math.min(cy, r.bottom));
+      return Math.hypot(nx - cx, ny - cy) - (c.right - c.left) / 2 < 5; }); })
+    .map(a => a.textContent.trim());
 }"""
 
 
@@ -1055,7 +1058,7 @@ def test_a_phone_shows_every_page_without_scrolling_sideways(server_url, browser
         assert page.evaluate(FORMULAS_CUT) == []
         assert page.evaluate(RIGHT_TICKS_IN_THE_LEFT_PANEL) == []
         if name == "perceptron":  # the neuron's weights were written over its inputs' circles ('w2 = -0.40')
-            assert page.evaluate(WEIGHTS_ON_THE_INPUTS) == []
+            assert page.evaluate(WEIGHTS_AGAINST_THE_CIRCLES) == []
             assert page.evaluate(EDGES_THROUGH_LABELS) == []
             # the Iris chart: its plot 120 px tall in a band of white, the legend 100 px under its axis
             gaps = page.evaluate("""() => [...document.querySelectorAll('.st-key-perc_boundary .js-plotly-plot')]

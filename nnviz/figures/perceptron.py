@@ -229,7 +229,7 @@ def neuron_diagram(x: Sequence[float], w: Sequence[float], b: float, z: float, o
                               "showarrow": False, "font": {"size": FONT_SIZE, "color": BLACK},  # orange is faint
                               "bgcolor": "rgba(255,255,255,0.85)"})
         # on a phone the edges are ~90 px long and 'w2 = -0.40' covered the input's circle: the value alone,
-        # half-way, between the circles
+        # between the circles
         phone_weight_labels.append({**weight_labels[-1], "x": 2 * PHONE_ALONG, "y": yi * (1 - PHONE_ALONG),
                                     "text": f"{wi:+.2f}"})  # with_narrow_keys copies them
         # the input's label, 18 px left of its centre: clear of its circle (26 px) at any width
@@ -271,7 +271,9 @@ def neuron_diagram(x: Sequence[float], w: Sequence[float], b: float, z: float, o
 
 
 BIAS_Y = -1.45  # the bias's input, the lowest node of the neuron diagram
-PHONE_ALONG = 0.475  # where on its edge (a share of the way from its input to Σ) a weight is written on a phone
+# where on its edge (a share of the way from its input to Σ) a weight is written on a phone: between the circles, its
+# box 6 px or more from each with two to four inputs (at 0.475 '-0.40' stood 3 px from Σ)
+PHONE_ALONG = 0.43
 # where z's label begins on a phone (x; Σ is at 2): right of the lowest edges at its height (the bias's at x = 1.42)
 PHONE_Z_FROM = 1.8
 
