@@ -387,8 +387,8 @@ def evaluation_section(run: nn.TrainedRun, data, seed: int) -> None:
     else:
         st.success("No test image is wrong.")
     st.subheader("Accuracy per class")
-    ui.show_figure(figs.per_class_accuracy_figure(evaluation.per_class_accuracy, names, evaluation.accuracy),
-                   key="mn_per_class")
+    ui.show_figure(figs.per_class_accuracy_figure(evaluation.per_class_accuracy, names, evaluation.accuracy,
+                                                  narrow=ui.small_screen()), key="mn_per_class")
 
 
 

@@ -332,6 +332,26 @@ def test_on_a_phone_the_mnist_figures_stand_their_panels_one_under_the_other():
     assert len(tops) == 2 and gallery.layout.xaxis.domain[1] < 0.2  # wider places: six in a row
 
 
+def test_on_a_phone_the_curves_panels_are_a_blank_line_apart_and_the_class_accuracies_level_and_readable():
+    """A review at 390x844: the loss panel's x title 'epoch' stood right over the title 'accuracy' of the panel under
+    it, read as one label 'epoch accuracy'; the bars' labels were turned on their side at 9 px ('100%')."""
+    from nnviz.figures.mnist import PHONE_BAR_FONT, per_class_accuracy_figure, training_curves_figure
+
+    narrow = training_curves_figure(nn.TrainingHistory(), total_epochs=2).layout.meta["narrow"]["layout"]
+    plot_px = narrow["height"] - narrow["margin"]["t"] - narrow["margin"]["b"]
+    loss_bottom, accuracy_top = narrow["yaxis"]["domain"][0], narrow["yaxis2"]["domain"][1]
+    # the loss panel's x axis (ticks and title: 64 px), then 50 px for the title above the accuracy panel
+    assert (loss_bottom - accuracy_top) * plot_px >= 64 + 50 - 1
+
+    accuracies = np.array([1.0, 0.99, 0.87])
+    wide = per_class_accuracy_figure(accuracies, ["0", "1", "2"], 0.95)
+    phone = per_class_accuracy_figure(accuracies, ["0", "1", "2"], 0.95, narrow=True)
+    assert list(wide.data[0].text) == ["100%", "99%", "87%"] and list(phone.data[0].text) == ["100", "99", "87"]
+    assert phone.data[0].textangle == wide.data[0].textangle == 0
+    assert phone.layout.uniformtext.minsize == phone.data[0].textfont.size == PHONE_BAR_FONT >= 12
+    assert wide.layout.uniformtext.minsize is None
+
+
 def test_a_wrong_prediction_is_never_said_to_be_100_percent_sure():
     """'true 6, said 0 (100%)' under a confidently wrong test image: 0.9996 rounded (a helper's review)."""
     from nnviz.figures.mnist import images_with_probabilities

@@ -177,10 +177,11 @@ def training_curves_figure(history: TrainingHistory, earlier: Sequence[tuple[str
         layout["yaxis"]["title"]["text"] = "loss (log scale)"
     if history.diverged_epoch is not None:
         _mark_divergence(layout, history.diverged_epoch)
-    # on a phone the panels one under the other: side by side the accuracy's axis lay on the loss curves
+    # on a phone the panels one under the other: side by side the accuracy's axis lay on the loss curves; a blank line
+    # between the loss panel's 'epoch' and the title 'accuracy' under it, which read as one label (a review)
     names = [trace["name"] for trace in data if trace["showlegend"]]
     layout = with_lecture_view(layout, CURVES_LECTURE_PX)
-    return figure(data, with_narrow_keys(layout, one_under_the_other(layout, 2, panel_px=180,
+    return figure(data, with_narrow_keys(layout, one_under_the_other(layout, 2, panel_px=180, title_px=50,
                                                                      legend_rows=legend_rows(names))))
 
 
@@ -324,17 +325,26 @@ def _gallery_grid(k: int, cols: int, rows: int, n_classes: int, captions: Sequen
     return keys
 
 
-def per_class_accuracy_figure(per_class: Array, class_names: Sequence[str], overall: float) -> go.Figure:
-    """Accuracy on each class's test images (its recall), with the overall accuracy as a line."""
+PHONE_BAR_FONT = 12  # px: the bars' labels on a phone
+
+
+def per_class_accuracy_figure(per_class: Array, class_names: Sequence[str], overall: float,
+                              narrow: bool = False) -> go.Figure:
+    """Accuracy on each class's test images (its recall), with the overall accuracy as a line. ``narrow`` (a phone's
+    column, bars ~21 px wide): each bar's label without its '%' (the axis says it), level and at a readable size;
+    '100%' was turned on its side and shrunk to 9 px there (a review)."""
+    text = [f"{a * 100:.0f}" if narrow else f"{a:.0%}" for a in per_class]
     data = [{"type": "bar", "x": list(class_names), "y": per_class, "marker": {"color": BLUE}, "name": "per class",
              # at the bars' feet: at their tops the overall line (~90 %) ran through the labels of the best classes
-             "text": [f"{a:.0%}" for a in per_class], "textposition": "inside", "insidetextanchor": "start",
-             "textfont": {"color": "white"},
+             "text": text, "textposition": "inside", "insidetextanchor": "start", "textangle": 0,
+             "textfont": {"color": "white", **({"size": PHONE_BAR_FONT} if narrow else {})},
              "hovertemplate": "%{x}: %{y:.1%} of its test images right<extra></extra>"},
             {"type": "scatter", "x": list(class_names), "y": [overall] * len(class_names), "mode": "lines",
              "name": f"overall {overall:.1%}", "line": {"color": ORANGE, "dash": "dash", "width": 3}}]
     layout = base_layout(height=360, legend_below=True, xaxis=axis("class", type="category"),
                          yaxis=axis("accuracy on this class", range=[0, 1.12], tickformat=".0%"))
+    if narrow:  # every label at that size: Plotly shrank '100', a px too wide for its bar, to 10 px
+        layout["uniformtext"] = {"mode": "show", "minsize": PHONE_BAR_FONT}
     return figure(data, layout)
 
 
