@@ -375,6 +375,30 @@ def test_on_a_phone_the_saturation_strips_title_is_on_two_lines():
     assert fig.layout.xaxis3.title.text == "saturated: |f′(x)| < 0.05"  # wider places: one line
 
 
+def test_on_a_phone_the_legend_has_room_for_its_rows_above_the_panels():
+    """At 390x844 the legend of 'Step (Heaviside)' and 'Sigmoid (logistic)' took two rows beside its title, and the
+    second lay on the panels' titles: the room above the panels was Lecture mode's, one row (a review). On a phone
+    the figure is taller by the rows it needs there; wider places keep their layout."""
+    from nnviz.figures.activations import (
+        LEGEND_TOP,
+        PHONE_LEGEND_FROM_TOP,
+        PHONE_LEGEND_ROW,
+        PHONE_LEGEND_WIDTH,
+        activation_figure,
+    )
+    from nnviz.figures.style import grouped_legend_lines
+
+    for keys in (("step", "sigmoid"), ("sigmoid", "tanh", "relu"), tuple(A.ACTIVATIONS)):
+        fig = activation_figure(np.linspace(-6, 6, 50), [A.get(k) for k in keys], side_by_side=False)
+        narrow = fig.layout.meta["narrow"]["layout"]
+        rows = grouped_legend_lines([A.get(k).label for k in keys], PHONE_LEGEND_WIDTH)
+        top = narrow.get("margin", {}).get("t", fig.layout.margin.t)
+        assert top >= LEGEND_TOP + PHONE_LEGEND_FROM_TOP + rows * PHONE_LEGEND_ROW, keys
+        assert narrow.get("height", fig.layout.height) - top == fig.layout.height - fig.layout.margin.t  # same plot
+    two = activation_figure(np.linspace(-6, 6, 50), [A.get("step"), A.get("sigmoid")], side_by_side=False)
+    assert two.layout.meta["narrow"]["layout"]["margin"]["t"] > two.layout.margin.t == 70
+
+
 def test_gelu_and_its_derivative_keep_their_precision_in_the_left_tail():
     """Φ(x) as (1 + erf(x/√2)) / 2 cancels for negative x: GELU(−10) came out 0 and GELU′(−8) 3·10⁻⁴ off, so the
     activations page's ∂a/∂x after 30 GELU layers was 1 % off Keras' (a helper's review). References: 50-digit

@@ -1034,7 +1034,7 @@ EDGES_THROUGH_LABELS = """() => {
 }"""
 
 
-@pytest.mark.parametrize("name", sample_in_ci([k for k in PAGE_PATHS if k != "home"], kept={"perceptron"}))
+@pytest.mark.parametrize("name", sample_in_ci([k for k in PAGE_PATHS if k != "home"], kept={"perceptron", "activations"}))
 def test_a_phone_shows_every_page_without_scrolling_sideways(server_url, browser, name):
     """... and without Plotly's toolbar on the figures drawn in place: a screen without hover shows it all the time,
     over titles, legends and labels (seven pages)."""
@@ -1066,6 +1066,13 @@ def test_a_phone_shows_every_page_without_scrolling_sideways(server_url, browser
                            c.querySelector('.legend').getBoundingClientRect(), c.getBoundingClientRect()])
                 .map(([plot, title, legend, chart]) => [legend.top - title.bottom, plot.top - chart.top])""")
             assert gaps and all(0 <= below_axis <= 30 and above_plot <= 60 for below_axis, above_plot in gaps), gaps
+        if name == "activations":  # the legend's second row lay on the panels' titles 'f(x)', 'derivative f′(x)'
+            gaps = page.evaluate("""() => ['act_curves', 'act_step'].map(k => {
+                const chart = document.querySelector(`.st-key-${k} .js-plotly-plot`);
+                const legend = chart.querySelector('.legend').getBoundingClientRect();
+                const titles = [...chart.querySelectorAll('.annotation')].map(a => a.getBoundingClientRect().top);
+                return Math.min(...titles) - legend.bottom; })""")
+            assert all(gap >= 4 for gap in gaps), gaps
     finally:
         context.close()
 

@@ -17,12 +17,14 @@ from nnviz.figures.style import (
     LECTURE_FONT_FACTOR,
     LEGEND_ROW,
     ORANGE,
+    PHONE_FIGURE_WIDTH,
     SHRINKS_TO_THE_VIEW,
     VERMILION,
     axis,
     axis_suffix,
     base_layout,
     figure,
+    grouped_legend_lines,
     legend_rows,
     line_style,
     log_ticks,
@@ -113,6 +115,13 @@ STRIP_FOOT = 0.4
 LECTURE_LEGEND_WIDTH = round((1080 - 90) / LECTURE_FONT_FACTOR)
 
 
+LEGEND_TOP = 34  # px: the figure's top margin less its legend's rows (the panels' titles and a gap)
+# px: a phone's room for the legend's entries: the figure's width less the plot's left margin and the title 'function:'
+PHONE_LEGEND_WIDTH = PHONE_FIGURE_WIDTH - 70 - 75
+PHONE_LEGEND_ROW = 33  # px: a row of this legend as Chromium draws it (style.LEGEND_ROW's 26 px is too few here)
+PHONE_LEGEND_FROM_TOP = 14  # px: the legend's top under the figure's (y = 0.98 of a ~660 px figure)
+
+
 # px: the height of the f and f' panels, at most and at least; between the two, as much as keeps the whole figure
 # SHRINKS_TO_THE_VIEW tall, which Lecture mode draws whole under a lecture moment's bar (at 707 px, the strip of three
 # functions was under the projector's edge)
@@ -125,7 +134,7 @@ def _overlay_figure(x: np.ndarray, activations: Sequence[Activation], tol: float
     # the legend sits above the panel titles, its title on its left, in as many rows as Lecture mode needs (with 7
     # or more functions a fixed 90 px made it a scroll box that hid its first row)
     rows = legend_rows(["function:", *(a.label for a in activations)], LECTURE_LEGEND_WIDTH)
-    margin = {"l": 70, "r": 20, "t": 34 + round(rows * LEGEND_ROW * LECTURE_FONT_FACTOR), "b": 70}
+    margin = {"l": 70, "r": 20, "t": LEGEND_TOP + round(rows * LEGEND_ROW * LECTURE_FONT_FACTOR), "b": 70}
     lowest, highest = OVERLAY_PANELS_PX
     panels_px = min(highest, max(lowest, SHRINKS_TO_THE_VIEW - margin["t"] - margin["b"] - gap_px - strip_px))
     plot_px = panels_px + gap_px + strip_px
@@ -166,6 +175,12 @@ def _overlay_figure(x: np.ndarray, activations: Sequence[Activation], tol: float
                      "xaxis": "x3", "yaxis": "y3", "line": {"color": style["color"], "width": 14},
                      "name": act.label, "legendgroup": act.key, "showlegend": False, "hoverinfo": "skip"})
     layout = titles_off_when_narrow(wider_gap_when_narrow(layout), ["yaxis2"])
+    # on a phone the legend's entries, beside its title, wrap into more rows than Lecture mode's width gives: room for
+    # them above the panels' titles, the figure that much taller (a second row lay on 'f(x)', a review at 390x844)
+    phone_top = LEGEND_TOP + PHONE_LEGEND_FROM_TOP + grouped_legend_lines(labels, PHONE_LEGEND_WIDTH) * PHONE_LEGEND_ROW
+    if phone_top > margin["t"]:
+        layout = with_narrow_keys(layout, {"margin": {**margin, "t": phone_top},
+                                           "height": layout["height"] + phone_top - margin["t"]})
     # on a phone the strip's title on two lines: on one, centred under the right column, it ran out of the figure
     # ('saturated: |f′(x)| < 0.0', a helper's review)
     strip_axis = layout["meta"]["narrow"]["layout"]["xaxis3"]
