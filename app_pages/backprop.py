@@ -41,14 +41,14 @@ def _rebuilt(spec, flat, x, y) -> bpm.BackwardPass:
 
 
 @ui.cache_figure
-def diagram_figure(spec, flat, x, y, step: int, example: int):
-    return figs.network_figure(bpm.diagram(_rebuilt(spec, flat, x, y), step, example))
+def diagram_figure(spec, flat, x, y, step: int, example: int, narrow: bool):
+    return figs.network_figure(bpm.diagram(_rebuilt(spec, flat, x, y), step, example), narrow=narrow)
 
 
 @ui.cache_figure
-def sensitivity_figure(spec, flat, x, y):
+def sensitivity_figure(spec, flat, x, y, narrow: bool):
     bp = _rebuilt(spec, flat, x, y)
-    return figs.network_figure(bpm.diagram(bp, len(bp.steps), sensitivity=True))
+    return figs.network_figure(bpm.diagram(bp, len(bp.steps), sensitivity=True), narrow=narrow)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -252,7 +252,7 @@ def diagram_and_steps() -> None:
         metrics.metric("loss L" + (" (mean of 4)" if setup.batch > 1 else ""), f"{bp.loss:.4f}")
         metrics.metric(f"step (of {len(bp.steps)})", str(step))  # short: the value must fit half a column
     with plot:
-        ui.show_figure(diagram_figure(*_pass_key(bp), step, example), key="bp_diagram")
+        ui.show_figure(diagram_figure(*_pass_key(bp), step, example, ui.small_screen()), key="bp_diagram")
     if step:
         step_arithmetic(bp, step, setup)
     for note in bpm.problems(bp):
@@ -289,7 +289,7 @@ def step_arithmetic(bp: bpm.BackwardPass, step: int, setup: bpm.BackpropSetup) -
 def sensitivity(bp: bpm.BackwardPass) -> None:
     plot, text = st.columns([3, 2])
     with plot:
-        ui.show_figure(sensitivity_figure(*_pass_key(bp)), key="bp_sensitivity")
+        ui.show_figure(sensitivity_figure(*_pass_key(bp), ui.small_screen()), key="bp_sensitivity")
     with text:
         st.markdown(
             "Each edge shows its **∂L/∂w**: the thicker, the more the loss changes when that weight moves "

@@ -1108,10 +1108,24 @@ FORMULAS_CUT = ("() => [...document.querySelectorAll('.katex-display')].filter(e
                 ".map(e => e.textContent.slice(0, 20))")
 
 
+# The texts of the figure in the element with this key that stand side by side less than 2 px apart (or on each
+# other): on a phone the backprop diagram's weights were placed for Lecture mode's wider column ('0.00686' ran into
+# 'δ = -0.00686', '0.0461' into 'z = -0.939', a review at 390x844)
+TEXTS_TOUCHING = """key => {
+  const chart = document.querySelector(`.st-key-${key} .js-plotly-plot`);
+  const texts = [...chart.querySelectorAll('.textpoint text, .annotation-text')].filter(t => t.textContent.trim())
+    .map(t => [t.textContent, t.getBoundingClientRect()]);
+  return texts.flatMap(([a, r], i) => texts.slice(i + 1).filter(([, q]) =>
+      Math.max(r.left - q.right, q.left - r.right) < 2 && Math.max(r.top - q.bottom, q.top - r.bottom) < 0)
+    .map(([b]) => `'${a}' against '${b}'`));
+}"""
+
+
 def test_the_formulas_of_each_step_stay_whole_on_a_phone(server_url, browser):
     """The backward pass's steps ran off a phone's column ('δ = … = a −', σ′(z)'s value, a δ's last digit), and so
     did the perceptron's Δw after a wrong sample (a helper's review on a phone): only the page's first state was
-    checked. On a phone each '=' of a chain begins a line (ui.latex)."""
+    checked. On a phone each '=' of a chain begins a line (ui.latex). The diagram's labels keep apart at each step,
+    and in the sensitivity view (TEXTS_TOUCHING)."""
     from playwright.sync_api import expect
 
     context = phone_context(browser)
@@ -1125,6 +1139,10 @@ def test_the_formulas_of_each_step_stay_whole_on_a_phone(server_url, browser):
             expect(page.get_by_text(f"Step {shown}:", exact=False).first).to_be_visible(timeout=10_000 * HANG_FACTOR)
             wait_until_idle(page)
             assert page.evaluate(FORMULAS_CUT) == [], shown
+            assert page.evaluate(TEXTS_TOUCHING, "bp_diagram") == [], shown
+        page.get_by_role("tab", name="Which weights matter").click()
+        page.locator(".st-key-bp_sensitivity .js-plotly-plot").wait_for()
+        assert page.evaluate(TEXTS_TOUCHING, "bp_sensitivity") == []
         page.goto(f"{server_url}/perceptron")
         wait_until_idle(page)
         delta_w = page.locator(".katex-display").filter(has_text="Δw")

@@ -19,6 +19,7 @@ from nnviz.figures.style import (
     LECTURE_FONT_FACTOR,
     LECTURE_VIEW_HEIGHT,
     ORANGE,
+    PHONE_FIGURE_WIDTH,
     PHONE_PLOT_WIDTH,
     TEXT_BOX,
     VERMILION,
@@ -231,11 +232,20 @@ def _rows(tallest: int, note: bool, least_height: int) -> _Rows:
                  top + (offset + label / 2 + 8 + title / 2) / px_y, height, px_y)
 
 
-def network_figure(d: Diagram, height: int = 460) -> go.Figure:
+def _phone_place(rows: _Rows, x_span: float, note: bool) -> _Place:
+    """The diagram's scale on a phone: its column's width (PHONE_FIGURE_WIDTH) at the height ``rows`` gives it, in the
+    page's own fonts. Narrower than Lecture mode's column even with its fonts: labels placed there touched here."""
+    plot = rows.height - 2 * MARGIN - (2 * EDGE_SIZE if note else 0)
+    return _Place((PHONE_FIGURE_WIDTH - 2 * MARGIN) / x_span, plot / (rows.y_range[1] - rows.y_range[0]), 1.0)
+
+
+def network_figure(d: Diagram, height: int = 460, narrow: bool = False) -> go.Figure:
     """Nodes show a (inside), z (below) and δ (above, once reached); edges show w, or in the sensitivity
     view ∂L/∂w with colour = sign and width ∝ |∂L/∂w|. The current step's node and edges are lit. Every label
     but the titles is on a white box (style.text_boxes): with only a thin white halo, a thick edge (up to 12 px)
     ran through its own label.
+
+    ``narrow``: a phone's column, where the labels are placed instead (``_phone_place``).
 
     An edge's label is written only where it covers no unit and no other label at PLACE_WIDTH (4 hidden layers of
     4 units and 3 outputs have 68 edges); every edge shows its value on hover, and a note under the diagram says so
@@ -257,7 +267,9 @@ def network_figure(d: Diagram, height: int = 460) -> go.Figure:
     node_y = [pos[n.layer][n.unit][1] for n in nodes]
     for note in (False, True):  # a note under the diagram, if labels are left out, takes room from it
         rows = _rows(tallest, note, height)
-        place = _Place(usable_width / (n_layers - 1 + LEFT + right), rows.px_y, LECTURE_FONT_FACTOR)
+        x_span = n_layers - 1 + LEFT + right
+        place = _phone_place(rows, x_span, note) if narrow else _Place(usable_width / x_span, rows.px_y,
+                                                                        LECTURE_FONT_FACTOR)
         if max(_number_width(t, EDGE_SIZE * place.font) for t in z_texts) > place.px_x - 4:  # beside the next layer's
             z_texts = [t.removeprefix("z = ") for t in z_texts]
         # decided for any δ, not those reached so far: they do not change form in the middle of the backward pass
