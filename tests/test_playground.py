@@ -508,6 +508,10 @@ def test_on_a_phone_the_plane_and_the_loss_stand_under_the_network():
     assert fig.layout.yaxis3.domain[1] < fig.layout.yaxis2.domain[0]  # the loss curve under it
     assert fig.layout.xaxis2.domain[1] - fig.layout.xaxis2.domain[0] > 0.8
     assert max(handles.x) > 0.8  # the network uses the width
+    # the loss curve tall enough for its ticks and its title beside them (at 89 px 'loss' stood against '0.5')
+    plot_px = fig.layout.height - fig.layout.margin.t - fig.layout.margin.b
+    assert (fig.layout.yaxis3.domain[1] - fig.layout.yaxis3.domain[0]) * plot_px >= 120
+    assert fig.layout.yaxis3.title.standoff >= 8
 
 
 def test_the_loss_curves_legend_stands_under_the_loss_curve():

@@ -100,9 +100,10 @@ PARTS = {False: {"network": (NETWORK_RIGHT, 0.0, 1.0), "plane": ((0.62, 0.98), (
                  "loss": ((0.62, 0.98), (0.0, 0.2))},
          True: {"network": (0.44, 0.3, 1.0), "plane": ((0.52, 1.0), (0.0, 1.0)), "loss": ((0.07, 0.44), (0.0, 0.2))}}
 # A phone (stacked=True): the network the whole width on top, the plane under it, the loss curve at the bottom (side by
-# side, the plane was ~115 px wide on a phone)
-STACKED_PARTS = {"network": (0.98, 0.66, 1.0), "plane": ((0.13, 0.98), (0.22, 0.6)), "loss": ((0.13, 0.98), (0.0, 0.12))}
-STACKED_HEIGHT = 900  # px: the plane about as tall as a phone's figure is wide
+# side, the plane was ~115 px wide on a phone); the loss curve 128 px tall (at 89 px its title 'loss' stood against
+# the tick '0.5', a review at 390x844)
+STACKED_PARTS = {"network": (0.98, 0.7, 1.0), "plane": ((0.13, 0.98), (0.26, 0.62)), "loss": ((0.13, 0.98), (0.0, 0.16))}
+STACKED_HEIGHT = 960  # px: the plane about as tall as a phone's figure is wide
 MAX_CURVE_POINTS = 300  # per loss curve: the frame's data stays small however long the training
 
 
@@ -270,7 +271,7 @@ def playground_figure(layer_pictures: Sequence[Sequence[np.ndarray]], layer_titl
                      "marker": {"color": ORANGE, "size": 7, "symbol": "x"},
                      "hovertemplate": "epoch %{x}: Keras training loss %{y:.4f}<extra></extra>"})
     for name in (f"yaxis{out}", f"yaxis{curve}"):  # the title close to the ticks (Streamlit's theme: 32 px off)
-        layout[name]["title"]["standoff"] = 4
+        layout[name]["title"]["standoff"] = 8 if stacked else 4  # a phone's parts have the room left of them
     layout["annotations"] = annotations
     return figure(data, layout)
 
