@@ -11,6 +11,7 @@ from nnviz import data
 from nnviz import perceptron as perc
 from nnviz.data import PERCEPTRON_DATASETS
 from nnviz.figures.perceptron import (
+    WEIGHT_LABEL,
     boundary_segment,
     decision_boundary_figure,
     half_plane_polygon,
@@ -286,13 +287,34 @@ def test_a_chart_without_its_line_says_why_and_what_every_point_gets():
     def said(*args, **kwargs):
         layout = decision_boundary_figure(X, y, *args, feature_names=("a", "b"), class_names=("no", "yes"),
                                           **kwargs).to_dict()["layout"]
-        return [a["text"] for a in layout.get("annotations", []) if not a.get("showarrow")]
+        return [a["text"] for a in layout.get("annotations", []) if not a.get("showarrow") and a.get("name") != WEIGHT_LABEL]
 
     assert said(np.array([-4.0, -1.3]), -1.0) == [("the line w·x + b = 0 is outside this view:<br>every point here "
                                                    "is predicted no")]
     assert said(np.zeros(2), 0.5, other_line=(np.zeros(2), 0.0, "scikit-learn")) == [
         "this page: no line (w = 0):<br>every point here is predicted yes<br>scikit-learn: no line (w = 0)"]
     assert said(np.array([1.0, 0.0]), -6.0) == []  # the line in view: nothing to say
+
+
+def test_w_is_written_beyond_its_arrows_tip_not_on_the_boundary_line():
+    """The arrow's own text sat at its tail, the middle of the boundary: 'w' stood on the line (a review, on a phone
+    and in Lecture mode). It is written at the tip, anchored on the tip's side; on a phone the arrow is longer, with a
+    smaller head (its head was all of it)."""
+    X, y = np.array([[4.5, 1.0], [5.5, 1.5], [6.5, 2.0], [7.0, 2.5]]), np.array([0, 0, 1, 1])
+    for w, b in ((np.array([1.0, 1.0]), -7.5), (np.array([-1.0, 2.0]), 3.0), (np.array([1.0, 0.0]), -6.0)):
+        layout = decision_boundary_figure(X, y, w, b, feature_names=("a", "b"), class_names=("no", "yes")).layout
+        arrow, label = layout.annotations[:2]
+        assert arrow.showarrow and arrow.text == "" and label.name == WEIGHT_LABEL and label.text == "<b>w</b>"
+        assert (label.x, label.y) == (arrow.x, arrow.y) and float(np.dot(w, [arrow.x, arrow.y]) + b) > 0
+        anchors = {"x": {-1: "right", 0: "center", 1: "left"}, "y": {-1: "top", 0: "middle", 1: "bottom"}}
+        unit = w / np.linalg.norm(w)
+        assert label.xanchor == anchors["x"][int(np.sign(unit[0])) if abs(unit[0]) >= 0.38 else 0]
+        assert label.yanchor == anchors["y"][int(np.sign(unit[1])) if abs(unit[1]) >= 0.38 else 0]
+        phone_arrow, phone_label = layout.meta["narrow"]["layout"]["annotations"][:2]
+        tail = np.array([arrow.ax, arrow.ay])
+        assert np.linalg.norm(np.array([phone_arrow["x"], phone_arrow["y"]]) - tail) > \
+            np.linalg.norm(np.array([arrow.x, arrow.y]) - tail)
+        assert phone_arrow["arrowsize"] == 1.0 < arrow.arrowsize and phone_label["name"] == WEIGHT_LABEL
 
 
 @pytest.mark.parametrize("name", ["Iris petals: setosa vs rest", "XOR"])

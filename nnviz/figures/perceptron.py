@@ -140,7 +140,7 @@ def decision_boundary_figure(
     if segment:
         data.append({"type": "scatter", "mode": "lines", "x": [p[0] for p in segment], "y": [p[1] for p in segment],
                      "name": "boundary w·x + b = 0", "line": {"color": BLACK, "width": 3}})
-        annotations.append(_weight_arrow(w, segment, box))
+        annotations += _weight_arrow(w, segment, box)
     else:
         unseen.insert(0, ("this page: " if other_line is not None else "") + line_not_in_view(w, b, box, class_names))
     if unseen:  # above the plot, in a margin of its own (inside it, the text ran over the narrow plot's y ticks)
@@ -163,8 +163,11 @@ def decision_boundary_figure(
     if unseen:  # room for its lines, in Lecture mode's larger text too
         lines = sum(text.count("<br>") + 1 for text in unseen)
         layout["margin"]["t"] = layout["margin"].get("t", 0) + round(lines * FONT_SIZE * 1.3 * LECTURE_FONT_FACTOR)
-    return figure(data, fitted_when_narrow(layout, box, [trace["name"] for trace in data
-                                                         if trace.get("showlegend", True)]))
+    layout = fitted_when_narrow(layout, box, [trace["name"] for trace in data if trace.get("showlegend", True)])
+    if segment:  # on a phone the arrow was ~20 px long, its head all of it (a review): longer, a smaller head
+        phone_arrow = _weight_arrow(w, segment, box, PHONE_ARROW_LENGTH, arrow_size=1.0)
+        layout = with_narrow_keys(layout, {"annotations": [*phone_arrow, *annotations[len(phone_arrow):]]})
+    return figure(data, layout)
 
 
 def fitted_when_narrow(layout: dict, box: Box, legend_names: list[str]) -> dict:
@@ -186,16 +189,32 @@ def line_not_in_view(w: np.ndarray, b: float, box: Box, class_names: Sequence[st
     return f"{where}:<br>every point here is predicted {class_names[int(float(np.dot(w, centre)) + b >= 0)]}"
 
 
-def _weight_arrow(w: np.ndarray, segment, box: Box) -> dict:
-    """An arrow along w from the middle of the boundary: it points to the side classified 1."""
+WEIGHT_LABEL = "weight arrow's label"  # the name of the 'w' at the arrow's tip (not a note about the line)
+
+
+ARROW_LENGTH, PHONE_ARROW_LENGTH = 0.18, 0.3  # w's arrow, as a share of the plot's shorter side
+
+
+def _weight_arrow(w: np.ndarray, segment, box: Box, length: float = ARROW_LENGTH, arrow_size: float = 1.5) -> list[dict]:
+    """An arrow along w from the middle of the boundary, ``length`` of the plot's shorter side: it points to the side
+    classified 1; 'w' is written beyond its tip (at its tail, the arrow's own text stood on the boundary line, a
+    review)."""
     mid = np.mean(np.asarray(segment), axis=0)
-    size = 0.18 * min(box[1] - box[0], box[3] - box[2])
-    tip = mid + size * w / np.linalg.norm(w)
-    tip = np.clip(tip, [box[0], box[2]], [box[1], box[3]])  # keep the arrow inside the plot
-    return {"x": tip[0], "y": tip[1], "ax": mid[0], "ay": mid[1], "xref": "x", "yref": "y", "axref": "x",
-            "ayref": "y", "showarrow": True, "arrowhead": 3, "arrowsize": 1.5, "arrowwidth": 3,
-            "arrowcolor": VERMILION, "text": "w", "font": {"size": FONT_SIZE + 2, "color": VERMILION},
-            "xanchor": "left", "yanchor": "bottom"}
+    size = length * min(box[1] - box[0], box[3] - box[2])
+    direction = w / np.linalg.norm(w)
+    tip = np.clip(mid + size * direction, [box[0], box[2]], [box[1], box[3]])  # keep the arrow inside the plot
+    arrow = {"x": tip[0], "y": tip[1], "ax": mid[0], "ay": mid[1], "xref": "x", "yref": "y", "axref": "x",
+             "ayref": "y", "showarrow": True, "arrowhead": 3, "arrowsize": arrow_size, "arrowwidth": 3,
+             "arrowcolor": VERMILION, "text": ""}
+    # beyond the tip, the way the arrow points: its anchor the label's side nearest the tip
+    x_anchor = "center" if abs(direction[0]) < 0.38 else "left" if direction[0] > 0 else "right"
+    y_anchor = "middle" if abs(direction[1]) < 0.38 else "bottom" if direction[1] > 0 else "top"
+    label = {"x": tip[0], "y": tip[1], "xref": "x", "yref": "y", "showarrow": False, "text": "<b>w</b>",
+             "name": WEIGHT_LABEL, "xanchor": x_anchor, "yanchor": y_anchor,
+             "xshift": 4 * float(np.sign(direction[0])) * (x_anchor != "center"),
+             "yshift": 4 * float(np.sign(direction[1])) * (y_anchor != "middle"),
+             "font": {"size": FONT_SIZE + 2, "color": VERMILION}}
+    return [arrow, label]
 
 
 def errors_per_epoch_figure(errors: Sequence[int]) -> go.Figure:
