@@ -150,9 +150,12 @@ if norm > 0:
     middle -= (middle @ n + b / norm) * n  # the line's point nearest the frame's middle: the arrow w starts there
     tip = np.clip(middle + 0.18 * min(x1 - x0, y1 - y0) * n, [x0, y0], [x1, y1])
     if x0 <= middle[0] <= x1 and y0 <= middle[1] <= y1:
-        fig.add_annotation(x=tip[0], y=tip[1], ax=middle[0], ay=middle[1], axref="x", ayref="y", text="w",
-                           arrowhead=3, arrowsize=1.5, arrowwidth=3, arrowcolor="{VERMILION}",
-                           font=dict(size=18, color="{VERMILION}"), xanchor="left", yanchor="bottom")
+        fig.add_annotation(x=tip[0], y=tip[1], ax=middle[0], ay=middle[1], axref="x", ayref="y", text="",
+                           arrowhead=3, arrowsize=1.5, arrowwidth=3, arrowcolor="{VERMILION}")
+        # 'w' beyond the arrow's tip, on the side it points to (at its tail it would stand on the line)
+        fig.add_annotation(x=tip[0], y=tip[1], text="<b>w</b>", showarrow=False, font=dict(size=18, color="{VERMILION}"),
+                           xanchor="left" if n[0] > 0.38 else "right" if n[0] < -0.38 else "center",
+                           yanchor="bottom" if n[1] > 0.38 else "top" if n[1] < -0.38 else "middle")
 fig.update_layout(title=f"misclassified: {{wrong.sum()}} of {{len(y)}}",
                   xaxis=dict(title="{axes[0]}", range=[x0, x1], zeroline=False, constrain="domain"),
                   yaxis=dict(title="{axes[1]}", range=[y0, y1], zeroline=False, scaleanchor="x", constrain="domain"),

@@ -424,8 +424,9 @@ def test_the_perceptron_notebook_draws_the_pages_figure(settings, deferred_downl
     if settings["perc_w1"] or settings["perc_w2"]:
         regions = [(t.fillcolor, t.opacity) for t in fig.data if t.fill == "toself"]
         assert regions == [(t["fillcolor"], t["opacity"]) for t in page["data"] if t.get("fill") == "toself"]
-        assert [(a.text, a.arrowcolor) for a in fig.layout.annotations] == \
-            [(a["text"], a["arrowcolor"]) for a in page["layout"].get("annotations", [])]
+        assert [(a.text, a.arrowcolor, a.xanchor, a.yanchor) for a in fig.layout.annotations] == \
+            [(a["text"], a.get("arrowcolor"), a.get("xanchor"), a.get("yanchor"))
+             for a in page["layout"].get("annotations", [])]
     for axis in ("xaxis", "yaxis"):
         assert list(fig.layout[axis].range) == pytest.approx(page["layout"][axis]["range"])
         assert fig.layout[axis].title.text == page["layout"][axis]["title"]["text"]
