@@ -762,6 +762,13 @@ def for_the_screen(fig: go.Figure) -> go.Figure:
     return scaled_fonts(fig, LECTURE_FONT_FACTOR, lecture_height_factor(figure_height(fig), lecture_view_height(fig)))
 
 
+# Plotly's mode bar, shown on hover, without the buttons no figure here needs (selecting points by box or lasso,
+# zooming by steps, autoscale beside reset) or should offer (uploading the chart to Plotly's cloud): its 11 buttons
+# spanned a third of a figure's width and lay over panels' titles ('accuracy' on the MNIST curves, a review)
+MODE_BAR = {"modeBarButtonsToRemove": ["select2d", "lasso2d", "zoomIn2d", "zoomOut2d", "autoScale2d",
+                                       "sendChartToCloud"]}
+
+
 def show_figure(fig: go.Figure, *, key: str | None = None, on_select=None):
     """Draw a plotly figure, scaled up in lecture mode.
 
@@ -775,7 +782,7 @@ def show_figure(fig: go.Figure, *, key: str | None = None, on_select=None):
     fig = plotly_figure(for_the_screen(fig))
     selection = {"on_select": on_select, "selection_mode": "points"} if on_select else {}
     # no mode bar on a phone: a touch screen shows it all the time, over the figure's titles (as in place, see below)
-    config = {"displaylogo": False, **({"displayModeBar": False} if small_screen() else {})}
+    config = {"displaylogo": False, **MODE_BAR, **({"displayModeBar": False} if small_screen() else {})}
     return st.plotly_chart(fig, width="stretch", key=key, config=config, **selection)
 
 
@@ -865,7 +872,7 @@ def drawn(fig: go.Figure) -> tuple[int | str, str]:
     return made
 
 
-_IN_PLACE_CONFIG = {"displaylogo": False, "responsive": True}
+_IN_PLACE_CONFIG = {"displaylogo": False, "responsive": True, **MODE_BAR}
 
 
 def _in_place(fig: go.Figure, key: str, component, data: dict, **kwargs):

@@ -1077,6 +1077,28 @@ def test_a_phone_shows_every_page_without_scrolling_sideways(server_url, browser
         context.close()
 
 
+def test_a_figures_mode_bar_offers_only_what_a_student_needs(server_url, browser):
+    """Plotly's mode bar, shown on hover, had 11 buttons over a third of a figure's width, on panels' titles (the
+    MNIST curves' 'accuracy', a review), among them 'Share chart...', which uploads the chart to Plotly's cloud. A
+    figure drawn in place (softmax's temperature curves) and a st.plotly_chart (the Playground's) offer the image,
+    zoom, pan, reset and the whole screen."""
+    context = new_context(browser, viewport={"width": 1600, "height": 1000}, device_scale_factor=1)
+    try:
+        page = context.new_page()
+        for path, key in (("softmax", "sm_temperature_fig"), ("playground", "pg_figure")):
+            page.goto(f"{server_url}/{path}")
+            wait_until_idle(page)
+            chart = page.locator(f".st-key-{key} .js-plotly-plot").first
+            chart.scroll_into_view_if_needed()
+            chart.hover()
+            titles = page.locator(f".st-key-{key} .modebar-btn").evaluate_all(
+                "buttons => buttons.map(b => b.getAttribute('data-title'))")
+            assert titles[:4] == ["Download plot as a PNG", "Zoom", "Pan", "Reset axes"], (path, titles)
+            assert len(titles) == 5 and "Share chart..." not in titles, (path, titles)
+    finally:
+        context.close()
+
+
 def test_a_clicked_unit_is_shown_on_the_screen_with_the_figure(server_url, browser):
     """A click on a unit's picture showed it large, with its formula, 550 px under the figure: out of sight on a
     projector, so the click seemed to do nothing (a helper's review). The page scrolls as far as it takes to show it
