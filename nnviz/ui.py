@@ -204,13 +204,17 @@ if (!window.__nnvizKeysAfterClicks) {
   document.addEventListener("click", (event) => {
     if (event.detail === 0) return;  // a click made with the keyboard (Space, Enter): the focus stays
     const option = event.target instanceof Element && event.target.closest("[role='option']");
-    setTimeout(() => {  // once the widget has taken the click
+    const leave = () => {
       const field = document.activeElement;
       if (!(field instanceof HTMLInputElement)) return;
-      if (["checkbox", "radio"].includes(field.type) || (option && field.getAttribute("role") === "combobox")) {
-        field.blur();
-      }
-    }, 0);
+      // a dropdown's field whose menu is closed (one opened since, by another click, keeps its focus)
+      const closedDropdown = option && field.getAttribute("role") === "combobox"
+        && field.getAttribute("aria-expanded") !== "true";
+      if (["checkbox", "radio"].includes(field.type) || closedDropdown) field.blur();
+    };
+    // once the widget has taken the click, and again a little later: on a busy machine a dropdown's field took the
+    // focus back after the first try (the step key then typed into it: CI, 2026-12-06)
+    for (const ms of [0, 150, 400]) setTimeout(leave, ms);
   }, true);
 }
 """
