@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from nnviz.course import PAGES_BY_KEY
 from nnviz.figures.backprop import NEGATIVE, POSITIVE
 from nnviz.figures.losses import TRAINING_STYLES
-from nnviz.figures.perceptron import CLASS_COLORS
+from nnviz.figures.perceptron import ARROW_LENGTH, CLASS_COLORS, LABEL_SIDE
 from nnviz.figures.playground import CLASS_COLORS as PLAYGROUND_CLASS_COLORS
 from nnviz.figures.softmax import P_AXIS_TOP
 from nnviz.figures.style import BLUE, GREY, ORANGE, VERMILION, line_style
@@ -148,14 +148,14 @@ if norm > 0:
                     line=dict(color="black", width=3))
     middle = np.array([(x0 + x1) / 2, (y0 + y1) / 2])
     middle -= (middle @ n + b / norm) * n  # the line's point nearest the frame's middle: the arrow w starts there
-    tip = np.clip(middle + 0.18 * min(x1 - x0, y1 - y0) * n, [x0, y0], [x1, y1])
+    tip = np.clip(middle + {ARROW_LENGTH} * min(x1 - x0, y1 - y0) * n, [x0, y0], [x1, y1])
     if x0 <= middle[0] <= x1 and y0 <= middle[1] <= y1:
         fig.add_annotation(x=tip[0], y=tip[1], ax=middle[0], ay=middle[1], axref="x", ayref="y", text="",
                            arrowhead=3, arrowsize=1.5, arrowwidth=3, arrowcolor="{VERMILION}")
         # 'w' beyond the arrow's tip, on the side it points to (at its tail it would stand on the line)
         fig.add_annotation(x=tip[0], y=tip[1], text="<b>w</b>", showarrow=False, font=dict(size=18, color="{VERMILION}"),
-                           xanchor="left" if n[0] > 0.38 else "right" if n[0] < -0.38 else "center",
-                           yanchor="bottom" if n[1] > 0.38 else "top" if n[1] < -0.38 else "middle")
+                           xanchor="left" if n[0] > {LABEL_SIDE} else "right" if n[0] < -{LABEL_SIDE} else "center",
+                           yanchor="bottom" if n[1] > {LABEL_SIDE} else "top" if n[1] < -{LABEL_SIDE} else "middle")
 fig.update_layout(title=f"misclassified: {{wrong.sum()}} of {{len(y)}}",
                   xaxis=dict(title="{axes[0]}", range=[x0, x1], zeroline=False, constrain="domain"),
                   yaxis=dict(title="{axes[1]}", range=[y0, y1], zeroline=False, scaleanchor="x", constrain="domain"),

@@ -193,6 +193,8 @@ WEIGHT_LABEL = "weight arrow's label"  # the name of the 'w' at the arrow's tip 
 
 
 ARROW_LENGTH, PHONE_ARROW_LENGTH = 0.18, 0.3  # w's arrow, as a share of the plot's shorter side
+# where w's direction (a unit vector) has less than this along an axis, 'w' is centred on that axis at the tip
+LABEL_SIDE = 0.38
 
 
 def _weight_arrow(w: np.ndarray, segment, box: Box, length: float = ARROW_LENGTH, arrow_size: float = 1.5) -> list[dict]:
@@ -207,8 +209,8 @@ def _weight_arrow(w: np.ndarray, segment, box: Box, length: float = ARROW_LENGTH
              "ayref": "y", "showarrow": True, "arrowhead": 3, "arrowsize": arrow_size, "arrowwidth": 3,
              "arrowcolor": VERMILION, "text": ""}
     # beyond the tip, the way the arrow points: its anchor the label's side nearest the tip
-    x_anchor = "center" if abs(direction[0]) < 0.38 else "left" if direction[0] > 0 else "right"
-    y_anchor = "middle" if abs(direction[1]) < 0.38 else "bottom" if direction[1] > 0 else "top"
+    x_anchor = "center" if abs(direction[0]) < LABEL_SIDE else "left" if direction[0] > 0 else "right"
+    y_anchor = "middle" if abs(direction[1]) < LABEL_SIDE else "bottom" if direction[1] > 0 else "top"
     label = {"x": tip[0], "y": tip[1], "xref": "x", "yref": "y", "showarrow": False, "text": "<b>w</b>",
              "name": WEIGHT_LABEL, "xanchor": x_anchor, "yanchor": y_anchor,
              "xshift": 4 * float(np.sign(direction[0])) * (x_anchor != "center"),
