@@ -319,6 +319,26 @@ def test_contour_panels_are_drawn_at_equal_scale_one_rate_each():
     assert single["yaxis"]["scaleanchor"] == "x"
 
 
+def test_a_step_number_near_a_panels_right_or_top_edge_is_written_inside_the_panel():
+    """η = 1.1 on the bowl (the page's third panel) reaches w₁ = 2.99 at step 5, 0.01 from the panel's edge: its
+    number goes to the left of the point, where plotly does not cut it; elsewhere numbers stay above and right."""
+    from nnviz.figures.gradient_descent import NUMBER_ROOM, contour_figure
+
+    bowl = gd.SURFACES["bowl"]
+    x0, x1, y0, y1 = bowl.box
+    paths = {f"η = {r:g}": gd.descend(bowl.loss, bowl.grad, bowl.start, r, 20) for r in (0.25, 0.8, 1.1)}
+    w1, w2, loss = gd.loss_grid(bowl.loss, bowl.box, 20)
+    panels = [(f"η = {r:g}", [f"η = {r:g}"]) for r in (0.25, 0.8, 1.1)]
+    fig = contour_figure(w1, w2, loss, paths, bowl.box, bowl.minima, panels=panels)
+    placed = [(float(x), float(y), text, side) for t in fig.data if getattr(t, "mode", None) == "text"
+              for x, y, text, side in zip(t.x, t.y, t.text, t.textposition)]
+    assert ("5", "top left") in [(text, side) for x, y, text, side in placed if x > 2.9]
+    for x, y, text, side in placed:
+        near_right, near_top = x > x1 - NUMBER_ROOM * (x1 - x0), y > y1 - NUMBER_ROOM * (y1 - y0)
+        assert side == f"{'bottom' if near_top else 'top'} {'left' if near_right else 'right'}", (x, y, text, side)
+    assert sum(side == "top right" for *_, side in placed) >= 5  # the usual place, for most
+
+
 def test_small_multiples_carry_a_layout_that_stacks_them_on_a_phone():
     """layout.meta.narrow (drawn by nnviz.ui's figures in place below its width): one panel under the other, each
     square at a phone's plotting width with its own tick labels and y title, its title's lines above it and room
