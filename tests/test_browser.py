@@ -575,7 +575,9 @@ def test_playground_adds_a_point_where_the_plane_is_clicked(server_url, page):
 
 
 # Lecture mode on a projector (1280×720): what a room must be able to read. In every figure: no text under 18 px,
-# no two texts on top of each other, dark axis text; outside the figures: no metric or widget label cut short.
+# no two texts on top of each other, dark axis text, no number or label beside a point cut by the edge of its plot
+# (plotly clips a trace's text there: gradient descent's '5' was cut in half); outside the figures: no metric or
+# widget label cut short.
 READABLE = r"""() => {
   const key = e => [...(e.closest("[class*='st-key-']") || {classList: []}).classList].find(c => c.startsWith('st-key-'));
   const cut = [...document.querySelectorAll(
@@ -608,8 +610,21 @@ READABLE = r"""() => {
       if (dx > 2 && dy > 2) overlaps.push(`${key(svg)}: '${a}' on '${b}'`);
     }
   }
-  return {cut, small, overlaps, light};
+  const clipped = [];
+  for (const gd of document.querySelectorAll('.js-plotly-plot')) {
+    for (const t of gd.querySelectorAll('g.textpoint text')) {
+      const inClip = t.closest('g.overplot [clip-path]');  // the trace's text is clipped to its subplot
+      const subplot = [...(t.closest('g.subplot') || {classList: []}).classList].find(c => c !== 'subplot');
+      const area = subplot && gd.querySelector(`.draglayer .${subplot} .nsewdrag`);  // the plotting area
+      if (!t.textContent.trim() || !inClip || !area) continue;
+      const a = area.getBoundingClientRect(), r = t.getBoundingClientRect();
+      const outside = Math.max(a.left - r.left, r.right - a.right, a.top - r.top, r.bottom - a.bottom);
+      if (outside > 1) clipped.push(`${key(gd)} ${subplot}: '${t.textContent.slice(0, 20)}' cut by ${Math.round(outside)} px`);
+    }
+  }
+  return {cut, small, overlaps, light, clipped};
 }"""
+ALL_READABLE = {"cut": [], "small": [], "overlaps": [], "light": [], "clipped": []}
 
 
 @contextlib.contextmanager
@@ -632,7 +647,7 @@ def test_lecture_mode_at_1280x720_shows_everything_whole_and_readable(server_url
         sidebar_right = "() => document.querySelector(\"[data-testid='stSidebar']\").getBoundingClientRect().right"
         assert page.evaluate(sidebar_right) <= 0, "the sidebar is collapsed in Lecture mode"
         screenshot_whole_app(page, f"{name or 'home'}-lecture-1280x720")
-        assert page.evaluate(READABLE) == {"cut": [], "small": [], "overlaps": [], "light": []}
+        assert page.evaluate(READABLE) == ALL_READABLE
         # captions hold explanations: at Streamlit's 0.6 opacity they were grey on a projector
         faint = page.evaluate("""() => [...document.querySelectorAll("[data-testid='stCaptionContainer']")]
             .filter(e => e.offsetParent && parseFloat(getComputedStyle(e).opacity) < 0.85).map(e => e.innerText.slice(0, 40))""")
@@ -642,7 +657,7 @@ def test_lecture_mode_at_1280x720_shows_everything_whole_and_readable(server_url
             folded.click()
             page.wait_for_timeout(500)
             assert page.get_by_text("units per hidden layer").is_visible()
-            assert page.evaluate(READABLE) == {"cut": [], "small": [], "overlaps": [], "light": []}
+            assert page.evaluate(READABLE) == ALL_READABLE
         assert exceptions_on(page) == []
 
 
@@ -666,7 +681,7 @@ def test_every_moment_of_the_lecture_plan_is_whole_and_readable_on_the_projector
     moment = LECTURE_PLAN[number - 1]
     query = urllib.parse.urlencode({**moment.settings, MOMENT_PARAM: number})
     with on_the_projector(browser, f"{server_url}/{moment.page}?{query}") as page:
-        assert page.evaluate(READABLE) == {"cut": [], "small": [], "overlaps": [], "light": []}
+        assert page.evaluate(READABLE) == ALL_READABLE
         assert exceptions_on(page) == []
         # opened scrolled to the moment's element, below the moment bar, which stays at the top of the window
         page.wait_for_timeout(1500)  # it scrolls again while the figures above it draw
@@ -816,7 +831,7 @@ def test_a_moments_step_button_in_the_bar_sets_it_and_keeps_the_figure_in_view(s
             assert f"{name}=true" in page.evaluate("location.search")
         focus = page.locator(f".st-key-{moment.focus}").first.bounding_box()
         assert bar["y"] + bar["height"] <= focus["y"] and focus["y"] + focus["height"] <= 720 + 1, (bar, focus)
-        assert page.evaluate(READABLE) == {"cut": [], "small": [], "overlaps": [], "light": []}
+        assert page.evaluate(READABLE) == ALL_READABLE
         assert exceptions_on(page) == []
 
 
@@ -895,7 +910,7 @@ def test_every_try_this_button_leaves_its_page_whole_and_readable_on_the_project
             page.locator(f".st-key-{key} button").first.click()
             wait_until_idle(page)
             page.wait_for_timeout(500)  # charts settle to their width
-            assert (key, page.evaluate(READABLE)) == (key, {"cut": [], "small": [], "overlaps": [], "light": []})
+            assert (key, page.evaluate(READABLE)) == (key, ALL_READABLE)
             assert exceptions_on(page) == []
 
 
@@ -925,7 +940,7 @@ def test_the_largest_backprop_network_stays_readable_in_lecture_mode(server_url,
 
     with on_the_projector(browser, f"{server_url}/backprop?{LARGEST_NETWORK}") as page:
         screenshot_whole_app(page, "backprop-largest-network-lecture-1280x720")
-        assert page.evaluate(READABLE) == {"cut": [], "small": [], "overlaps": [], "light": []}
+        assert page.evaluate(READABLE) == ALL_READABLE
         diagram = page.locator(".st-key-bp_diagram")
         expect(diagram.get_by_text("Hover over an edge for a weight not written on it.")).to_be_visible()
         assert page.evaluate(DIAGRAM_TEXT_INSIDE), "every text of the diagram lies inside it (the output layer's δ was cut)"
