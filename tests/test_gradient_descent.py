@@ -418,7 +418,7 @@ def test_each_step_of_the_one_weight_curve_is_numbered_beside_its_point_outside_
     """'Much too large' (η = 1.05 from w = −1): each number stood above its point, so '0' stood next to step 2's point
     (the path comes back just above its start) and '2' was left out as too close to it (two helpers' reviews). The
     numbers stand beside their points now, on the bowl's outer side: left of the minimum to the left, right of it to
-    the right; all of the first ten are written."""
+    the right; all of the first ten are written, and the last (step 10: the loss the page gives after 10 steps)."""
     from nnviz.figures.gradient_descent import curve_figure
 
     trajectory = gd.descend(gd.curve_loss, gd.curve_grad, np.array(-1.0), 1.05, 10)
@@ -426,9 +426,24 @@ def test_each_step_of_the_one_weight_curve_is_numbered_beside_its_point_outside_
     fig = curve_figure(w_grid, gd.curve_loss(w_grid), trajectory, gd.curve_grad).to_dict()
     (steps,) = [trace for trace in fig["data"] if trace["name"] == "steps"]
     written = [int(text) for text in steps["text"] if text]
-    assert written == list(range(10))
+    assert written == list(range(11))
     sides = ["left" if w < gd.CURVE_MINIMUM else "right" for w in trajectory.points.ravel()[:len(steps["text"])]]
-    assert [position.split()[1] for position in steps["textposition"]] == sides == ["left", "right"] * 5 + ["left"]
+    assert sides == ["left", "right"] * 5 + ["left"]
+    # step 10 (w = −7.37) is 0.83 from the plot's left edge: its number above it and inward, where plotly does not cut it
+    assert steps["textposition"] == [f"middle {side}" for side in sides[:-1]] + ["top right"]
+
+
+def test_the_last_step_of_the_one_weight_curve_is_numbered_only_where_it_stands_apart():
+    """'Too small' (η = 0.05, 10 steps) creeps down the bowl: its last point lies among steps 8 and 9 and keeps no
+    number of its own; 'good' (η = 0.3) comes to rest at the minimum among steps 4 to 9: no '10' there either."""
+    from nnviz.figures.gradient_descent import curve_figure
+
+    for rate in (0.05, 0.3):
+        trajectory = gd.descend(gd.curve_loss, gd.curve_grad, np.array(-1.0), rate, 10)
+        w_grid = np.linspace(*gd.curve_window(trajectory.points), 201)
+        fig = curve_figure(w_grid, gd.curve_loss(w_grid), trajectory, gd.curve_grad).to_dict()
+        (steps,) = [trace for trace in fig["data"] if trace["name"] == "steps"]
+        assert steps["text"][-1] == "", rate
 
 
 @pytest.mark.parametrize("momentum", [False, True])

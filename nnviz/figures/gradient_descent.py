@@ -99,13 +99,13 @@ def curve_figure(w_grid: np.ndarray, loss_grid: np.ndarray, trajectory: Trajecto
                  "line": {"color": GREY, "width": 2}, "hoverinfo": "skip"})
     shown_steps = steps_drawn(w_grid, loss_grid, trajectory)
     box = (float(w_grid[0]), float(w_grid[-1]), -0.05 * y_top, 1.05 * y_top)
-    numbered = {0, *_numbered_steps(np.column_stack([ws[:shown_steps], ls[:shown_steps]]), box, spacing=0.05,
-                                    last=9)}
+    drawn = np.column_stack([ws[:shown_steps], ls[:shown_steps]])
+    numbered = {0, *_numbered_steps(drawn, box, spacing=0.05, last=9), *_final_step(drawn, box, spacing=0.05)}
     data.append({"type": "scatter", "mode": "lines+markers+text", "x": ws[:shown_steps], "y": ls[:shown_steps],
                  "name": "steps", "text": [str(i) if i in numbered else "" for i in range(shown_steps)],
                  # each number beside its point, outside the bowl: above it, '0' stood next to step 2's point (an
                  # overshooting path comes back close above its start), and '2' was left out as too close
-                 "textposition": ["middle left" if grad_at(w) < 0 else "middle right" for w in ws[:shown_steps]],
+                 "textposition": [curve_number_position(w, grad_at(w), w_grid) for w in ws[:shown_steps]],
                  "customdata": np.arange(shown_steps),
                  "line": {"color": ORANGE, "width": 2}, "marker": {"color": VERMILION, "size": 10},
                  "hovertemplate": "step %{customdata}: w = %{x:.4g}, L = %{y:.4g}<extra></extra>"})
@@ -240,6 +240,30 @@ def stacked_panels(axes: dict, n: int, title_px: int, margin: dict, legend_lines
 def _wrap(title: str, width: int) -> list[str]:
     """The lines of a title, each broken at spaces into lines of at most ``width`` characters."""
     return [part for line in title.split("\n") for part in (textwrap.wrap(line, width, break_on_hyphens=False) or [""])]
+
+
+CURVE_NUMBER_ROOM = 0.06  # share of the one-weight plot's width that a step's number takes beside its point
+
+
+def curve_number_position(w: float, slope: float, w_grid: np.ndarray) -> str:
+    """Where a step's number goes on the one-weight curve: beside its point on the bowl's outer side (left where the
+    slope is negative), but above it and inward within CURVE_NUMBER_ROOM of the plot's edge, where plotly would cut
+    it ('much too large' reaches w = −7.37 at its step 10, 0.83 from the left edge: 4 % of the plot's width)."""
+    span = float(w_grid[-1] - w_grid[0])
+    if slope < 0:
+        return "top right" if w - float(w_grid[0]) < CURVE_NUMBER_ROOM * span else "middle left"
+    return "top left" if float(w_grid[-1]) - w < CURVE_NUMBER_ROOM * span else "middle right"
+
+
+def _final_step(points: np.ndarray, box, spacing: float) -> list[int]:
+    """The path's last point, if it lies in the box and at least ``spacing`` from every earlier point: the step that
+    "loss after N steps" gives, numbered also beyond the first ones (η = 1.05's step 10, loss 107.6, high on the
+    bowl's wall). Left out where the path has come to rest among earlier steps."""
+    last = len(points) - 1
+    size = np.array([box[1] - box[0], box[3] - box[2]], dtype=float)
+    inside = box[0] <= points[last, 0] <= box[1] and box[2] <= points[last, 1] <= box[3]
+    apart = last > 0 and np.min(np.hypot(*((points[:last] - points[last]) / size).T)) >= spacing
+    return [last] if inside and apart else []
 
 
 NUMBER_ROOM = 0.1  # share of a panel's width and height that a step's number takes beside its point
