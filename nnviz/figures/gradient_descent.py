@@ -105,7 +105,7 @@ def curve_figure(w_grid: np.ndarray, loss_grid: np.ndarray, trajectory: Trajecto
                  "name": "steps", "text": [str(i) if i in numbered else "" for i in range(shown_steps)],
                  # each number beside its point, outside the bowl: above it, '0' stood next to step 2's point (an
                  # overshooting path comes back close above its start), and '2' was left out as too close
-                 "textposition": [curve_number_position(w, grad_at(w), w_grid) for w in ws[:shown_steps]],
+                 "textposition": [curve_number_position(w, grad_at(w), box) for w in ws[:shown_steps]],
                  "customdata": np.arange(shown_steps),
                  "line": {"color": ORANGE, "width": 2}, "marker": {"color": VERMILION, "size": 10},
                  "hovertemplate": "step %{customdata}: w = %{x:.4g}, L = %{y:.4g}<extra></extra>"})
@@ -245,14 +245,14 @@ def _wrap(title: str, width: int) -> list[str]:
 CURVE_NUMBER_ROOM = 0.06  # share of the one-weight plot's width that a step's number takes beside its point
 
 
-def curve_number_position(w: float, slope: float, w_grid: np.ndarray) -> str:
+def curve_number_position(w: float, slope: float, box) -> str:
     """Where a step's number goes on the one-weight curve: beside its point on the bowl's outer side (left where the
     slope is negative), but above it and inward within CURVE_NUMBER_ROOM of the plot's edge, where plotly would cut
     it ('much too large' reaches w = −7.37 at its step 10, 0.83 from the left edge: 4 % of the plot's width)."""
-    span = float(w_grid[-1] - w_grid[0])
+    room = CURVE_NUMBER_ROOM * (box[1] - box[0])
     if slope < 0:
-        return "top right" if w - float(w_grid[0]) < CURVE_NUMBER_ROOM * span else "middle left"
-    return "top left" if float(w_grid[-1]) - w < CURVE_NUMBER_ROOM * span else "middle right"
+        return "top right" if w - box[0] < room else "middle left"
+    return "top left" if box[1] - w < room else "middle right"
 
 
 def _final_step(points: np.ndarray, box, spacing: float) -> list[int]:
@@ -260,10 +260,8 @@ def _final_step(points: np.ndarray, box, spacing: float) -> list[int]:
     "loss after N steps" gives, numbered also beyond the first ones (η = 1.05's step 10, loss 107.6, high on the
     bowl's wall). Left out where the path has come to rest among earlier steps."""
     last = len(points) - 1
-    size = np.array([box[1] - box[0], box[3] - box[2]], dtype=float)
-    inside = box[0] <= points[last, 0] <= box[1] and box[2] <= points[last, 1] <= box[3]
-    apart = last > 0 and np.min(np.hypot(*((points[:last] - points[last]) / size).T)) >= spacing
-    return [last] if inside and apart else []
+    apart = last > 0 and np.min(np.hypot(*((points[:last] - points[last]) / _box_size(box)).T)) >= spacing
+    return [last] if _in_box(points[last], box) and apart else []
 
 
 NUMBER_ROOM = 0.1  # share of a panel's width and height that a step's number takes beside its point
@@ -283,15 +281,23 @@ def _numbered_steps(points: np.ndarray, box, spacing: float = 0.12, last: int = 
     """Steps 1 … ``last`` that lie in the box and at least ``spacing`` (a share of the box's width and
     height) from every point numbered before them and from the start: numbers never sit on each other, also
     where a path comes back or converges, and also on a narrow panel of a projector's screen."""
-    size = np.array([box[1] - box[0], box[3] - box[2]], dtype=float)
+    size = _box_size(box)
     numbered, taken = [], [points[0] / size]
     for k in range(1, min(last + 1, len(points))):
-        inside = box[0] <= points[k, 0] <= box[1] and box[2] <= points[k, 1] <= box[3]
         here = points[k] / size
-        if inside and all(np.hypot(*(here - other)) >= spacing for other in taken):
+        if _in_box(points[k], box) and all(np.hypot(*(here - other)) >= spacing for other in taken):
             numbered.append(k)
             taken.append(here)
     return numbered
+
+
+def _box_size(box) -> np.ndarray:
+    """The box's (width, height): what distances between steps are measured in shares of."""
+    return np.array([box[1] - box[0], box[3] - box[2]], dtype=float)
+
+
+def _in_box(point: np.ndarray, box) -> bool:
+    return box[0] <= point[0] <= box[1] and box[2] <= point[1] <= box[3]
 
 
 def surface_figure(w1: np.ndarray, w2: np.ndarray, loss: np.ndarray, trajectories: dict[str, Trajectory],
