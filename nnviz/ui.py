@@ -163,7 +163,10 @@ def sidebar_state() -> str:
 # issue #15, sixteenth session). Stale elements keep their opacity: no run of these pages is slow enough to show the
 # fade, and a long one shows its spinner.
 PAGE_CSS = ("[data-testid='stElementContainer'][data-stale='true'] {opacity: 1 !important;}"
-            f".st-key-{SCREEN_KEY} {{display: none;}}")  # no room for the screen-size component (a gap in the sidebar)
+            f".st-key-{SCREEN_KEY} {{display: none;}}"  # no room for the screen-size component (a gap in the sidebar)
+            # tabs that do not fit go on a second row: in one row that scrolls, a phone showed Backpropagation's first
+            # three, 'Check the gradient' cut, the other two behind a small arrow
+            ".stTabs [role='tablist'] {flex-wrap: wrap; row-gap: 0.25rem;}")
 # the sidebar's group titles wrap: at Lecture mode's size 'Outputs and a real network' was cut to '… a real net…';
 # captions nearly as dark as the text: at Streamlit's 0.6 opacity the explanations in them (scikit-learn's tie-break,
 # each function's note) were grey on a projector (a review)

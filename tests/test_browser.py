@@ -1077,6 +1077,9 @@ def test_a_phone_shows_every_page_without_scrolling_sideways(server_url, browser
         # z = w·x + b with the numbers before its result (two products a line on a phone now)
         assert page.evaluate(FORMULAS_CUT) == []
         assert page.evaluate(RIGHT_TICKS_IN_THE_LEFT_PANEL) == []
+        # every tab in sight (Backpropagation's five were one row that scrolled: two hidden, one cut)
+        assert page.evaluate("() => [...document.querySelectorAll('[role=tab]')].filter(t => "
+                             "t.getBoundingClientRect().right > innerWidth + 1).map(t => t.innerText)") == []
         # what the projector's check asks of every page, but the text sizes and colours (a phone's are the usual)
         readable = page.evaluate(READABLE)
         assert {k: readable[k] for k in ("cut", "overlaps", "clipped")} == {"cut": [], "overlaps": [], "clipped": []}
