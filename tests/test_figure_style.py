@@ -461,6 +461,9 @@ def test_a_right_panels_y_title_is_dropped_on_a_phone_only():
         assert narrow["below"] == NARROW_BELOW and narrow["layout"]["yaxis2"]["title"]["text"] == ""
         assert {k: v for k, v in narrow["layout"]["yaxis2"].items() if k != "title"} == {
             k: v for k, v in layout["yaxis2"].items() if k != "title"}
+    # softmax's left panel too: its 'z' stood 30 px left of its tick labels, and the panel's title says 'logits z'
+    bars = figures["p"].to_dict()["layout"]
+    assert bars["yaxis"]["title"]["text"] == "z" and bars["meta"]["narrow"]["layout"]["yaxis"]["title"]["text"] == ""
     both = titles_off_when_narrow(legend_below_when_narrow({"height": 400, "margin": {"b": 40}, "yaxis2": {}}, 2),
                                   ["yaxis2"])
     assert set(both["meta"]["narrow"]["layout"]) == {"legend", "margin", "height", "yaxis2"}

@@ -73,7 +73,8 @@ def logits_and_probabilities_figure(logits: np.ndarray, probs: np.ndarray) -> go
     layout["uniformtext"] = {"minsize": BAR_TEXT_MIN, "mode": "hide"}  # many classes: narrow bars, no shrunk values
     for key in ("xaxis", "xaxis2"):
         _class_axis(layout[key], len(probs))
-    return figure(data, titles_off_when_narrow(layout, ["yaxis2"]))
+    # on a phone neither y title (each panel's title names its values): 'z' stood 30 px left of its tick labels
+    return figure(data, titles_off_when_narrow(layout, ["yaxis", "yaxis2"]))
 
 
 OTHER_CLASS_COLORS = (BLUE, GREEN, PURPLE, SKY, BLACK)  # no orange: it marks the argmax, as in the bars
