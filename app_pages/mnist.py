@@ -405,7 +405,7 @@ def inside_section(run: nn.TrainedRun) -> None:
                     "Blue pixels are evidence for that class, red against.")
     templates = list(names) if not run.config.hidden_units else None
     ui.show_figure(figs.first_layer_weights_figure(W1, min(16, W1.shape[1]), cols=8 if W1.shape[1] > 10 else 5,
-                                                   titles=templates), key="mn_weights")
+                                                   titles=templates, narrow=ui.small_screen()), key="mn_weights")
     pick, _ = st.columns([1, 2])
     index = int(pick.number_input(f"a test image (0–{len(test_images) - 1})", 0, len(test_images) - 1, 0,
                                   key="mn_inspect", persist_state="session", **ui.reruns("mn_inside")))

@@ -362,6 +362,36 @@ def test_a_wrong_prediction_is_never_said_to_be_100_percent_sure():
     assert fig.layout.annotations[0].text == "true 6<br>said 0 (>99%)"
 
 
+@pytest.mark.parametrize("units, titles", [(16, None), (10, [str(k) for k in range(10)])])
+def test_on_a_phone_the_first_layers_weights_are_four_tiles_to_a_row_as_wide_as_the_column(units, titles):
+    """Eight to a row, a phone drew each unit's 28 × 28 weights 28 px wide, the colour bar beside them taking a fifth
+    of the width. Narrow: four to a row, the colour bar under them, the figure as tall as square pixels need."""
+    from conftest import values
+
+    from nnviz.figures.mnist import PHONE_WEIGHT_COLUMNS, first_layer_weights_figure
+    from nnviz.figures.style import PHONE_FIGURE_WIDTH
+
+    W = np.random.default_rng(0).normal(size=(784, 32))
+    wide = first_layer_weights_figure(W, units, cols=8, titles=titles).to_dict()
+    narrow = first_layer_weights_figure(W, units, cols=8, titles=titles, narrow=True).to_dict()
+    gap = 8 if titles else 2
+    assert values(wide["data"][0]["z"]).shape[1] == 8 * (28 + gap) - gap
+    z_rows, z_cols = values(narrow["data"][0]["z"]).shape
+    assert z_cols == PHONE_WEIGHT_COLUMNS * (28 + gap) - gap
+    assert z_rows == -(-units // PHONE_WEIGHT_COLUMNS) * (28 + gap) - gap
+    assert narrow["data"][0]["colorbar"]["orientation"] == "h" and "orientation" not in wide["data"][0]["colorbar"]
+    layout = narrow["layout"]
+    margin = layout["margin"]
+    px_per_weight = (PHONE_FIGURE_WIDTH - margin["l"] - margin["r"]) / z_cols
+    assert px_per_weight * 28 >= 60  # a tile: 28 px wide before
+    plot_height = layout["height"] - margin["t"] - margin["b"] - (30 if titles else 0)
+    assert plot_height == pytest.approx(px_per_weight * z_rows, abs=1)  # square pixels fill the plot's height
+    # the tiles' titles (the classes) are over their own tiles in the new grid
+    if titles:
+        assert [(a["x"], a["y"]) for a in layout["annotations"][:5]] == [
+            (13.5, -0.5), (49.5, -0.5), (85.5, -0.5), (121.5, -0.5), (13.5, 35.5)]
+
+
 @pytest.mark.parametrize("names", [[str(k) for k in range(10)], ["T-shirt/top", "Trouser", "Pullover"]])
 def test_on_a_phone_the_confusion_squares_are_no_wider_than_their_columns(names):
     """The squares are markers of a size in px: at 34 px on a phone's 238 px of plot each overlapped the next column,

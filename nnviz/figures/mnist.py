@@ -351,22 +351,36 @@ def per_class_accuracy_figure(per_class: Array, class_names: Sequence[str], over
 # --- Inside the network -----------------------------------------------------------------------------------
 
 
+# tiles to a row of the weights' mosaic on a phone: eight were 28 px wide there, each 28 × 28 weights in a speck
+PHONE_WEIGHT_COLUMNS = 4
+PHONE_COLORBAR_PX = 80  # px under the mosaic on a phone: the colour bar lying there, its title and ticks
+
+
 def first_layer_weights_figure(W: Array, units: int = 16, cols: int = 8,
-                               titles: Sequence[str] | None = None) -> go.Figure:
+                               titles: Sequence[str] | None = None, narrow: bool = False) -> go.Figure:
     """The weights into the first ``units`` units of the first Dense layer, each as a 28×28 image:
     what pattern of pixels excites (blue) or inhibits (red) that unit. ``titles`` name the tiles
-    (e.g. the classes, when the first Dense layer is the output layer)."""
+    (e.g. the classes, when the first Dense layer is the output layer). ``narrow`` (a phone's column):
+    PHONE_WEIGHT_COLUMNS tiles to a row at most, as wide as the column allows, the colour bar under them."""
     W = np.asarray(W)
     shown = W[:, :units].T.reshape(-1, 28, 28).astype(np.float32)
     limit = float(np.nanmax(np.abs(shown))) or 1.0
     gap = 8 if titles else 2
+    cols = min(cols, PHONE_WEIGHT_COLUMNS) if narrow else cols
     tiles = mosaic(shown, cols, gap=gap)
-    data = [{"type": "heatmap", "z": tiles, "colorscale": WEIGHTS_SCALE, "zmid": 0, "zmin": -limit, "zmax": limit,
-             "colorbar": {"title": {"text": "weight"}, "thickness": 14},
-             "hovertemplate": "weight %{z:.3f}<extra></extra>"}]
+    colorbar = {"title": {"text": "weight"}, "thickness": 14}
     rows = -(-len(shown) // cols)
-    layout = base_layout(height=60 + 115 * rows + (30 * rows if titles else 0),
-                         margin={"l": 10, "r": 10, "t": 30 if titles else 10, "b": 10})
+    title_px = 30 if titles else 0
+    margin = {"l": 10, "r": 10, "t": 30 if titles else 10, "b": 10}
+    height = 60 + 115 * rows + title_px * rows
+    if narrow:  # the plot as wide as the column, its height from the mosaic's shape (square pixels)
+        colorbar.update(orientation="h", y=-0.02, yanchor="top", len=0.9, title={"text": "weight", "side": "top"})
+        margin["b"] = PHONE_COLORBAR_PX
+        plot_width = PHONE_FIGURE_WIDTH - margin["l"] - margin["r"]
+        height = round(plot_width * tiles.shape[0] / tiles.shape[1]) + title_px + margin["t"] + margin["b"]
+    data = [{"type": "heatmap", "z": tiles, "colorscale": WEIGHTS_SCALE, "zmid": 0, "zmin": -limit, "zmax": limit,
+             "colorbar": colorbar, "hovertemplate": "weight %{z:.3f}<extra></extra>"}]
+    layout = base_layout(height=height, margin=margin)
     layout.update(_image_axes())
     if titles:
         layout["annotations"] = [
