@@ -142,7 +142,8 @@ def lecture_mode_as_linked() -> None:
     in the address and in what the sidebar's toggle is seeded from. Streamlit dropped them without a word, Lecture
     mode off (a helper's review); any other value gets the page's notice."""
     values = st.query_params.get_all(LECTURE_MODE_KEY)
-    words = [LECTURE_MODE_WORDS.get(text.strip().lower(), text) for text in values]
+    # once each: a lecture-plan link carries it, and the toggle bound to the address adds it again on the way
+    words = list(dict.fromkeys(LECTURE_MODE_WORDS.get(text.strip().lower(), text) for text in values))
     if words != values:
         _rewrite_in_link(LECTURE_MODE_KEY, words)
     # for the notice: the toggle drops them from the address before link_as_arrived reads it
@@ -462,15 +463,14 @@ def streamlit_page(page) -> st.Page:
     return st.Page(page.script, title=page.title, icon=page.icon, url_path=page.key)
 
 
-def moment_link(number: int, label: str | None = None, here: str | None = None) -> None:
-    """A link to moment ``number`` (1-based) of the lecture plan: its page with its settings (from the page ``here``,
-    if given: that page's key)."""
+def moment_link(number: int, label: str | None = None) -> None:
+    """A link to moment ``number`` (1-based) of the lecture plan: its page with its settings."""
     moment = LECTURE_PLAN[number - 1]
     page = PAGES_BY_KEY[moment.page]
-    # Lecture mode stays on: a link to another page gets it from the toggle (app.py's sidebar, bound to the URL),
-    # which also writes it into the new address (with it in the link too it was there twice); a link to the page
-    # already open replaces the query without it
-    lecture = {LECTURE_MODE_KEY: LINK_TRUE} if lecture_mode_switched_on() and moment.page == here else {}
+    # Lecture mode stays on, also where the lecturer opens the link in a new tab (say every moment of the plan in
+    # one before the lecture): the new tab is a new session, whose toggle only the link can switch on. Followed in
+    # the same tab the toggle (bound to the address) adds it again: lecture_mode_as_linked keeps one.
+    lecture = {LECTURE_MODE_KEY: LINK_TRUE} if lecture_mode_switched_on() else {}
     st.page_link(page.script, label=label or f"{page.title}: {moment.show}", icon=page.icon,
                  query_params={**moment.settings, MOMENT_PARAM: str(number), **lecture})
 
@@ -558,14 +558,14 @@ def moment_bar(number: int) -> None:
     before, here, after = columns[0], columns[1], columns[-1]
     with before:
         if number > 1:
-            moment_link(number - 1, label="◀ Previous", here=moment.page)
+            moment_link(number - 1, label="◀ Previous")
     here.caption(f"Lecture plan, moment {number} of {len(LECTURE_PLAN)}: {moment.show}")
     for j, (label, values) in enumerate(moment.steps):  # back to the moment's element after it (as Try this does)
         columns[2].button(label, key=f"moment_{number}_step_{j}", on_click=try_preset,
                           args=(dict(values), moment.focus))
     with after:
         if number < len(LECTURE_PLAN):
-            moment_link(number + 1, label="Next ▶", here=moment.page)
+            moment_link(number + 1, label="Next ▶")
 
 
 def moment_number(values: list[str]) -> int | None:

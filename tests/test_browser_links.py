@@ -174,6 +174,36 @@ def test_previous_and_next_on_the_same_page_set_the_moment_and_the_address_bar_f
         context.close()
 
 
+def test_a_lecture_plan_link_opened_in_a_new_tab_opens_in_lecture_mode(server_url, browser):
+    """A lecturer opens the moments in tabs before the lecture (a middle click): each tab is a new session, whose
+    Lecture mode came from the toggle's default, off. In Lecture mode the plan's links carry lecture_mode=true;
+    followed in the same tab the address has it once (the toggle, bound to it, adds it again on the way)."""
+    from nnviz.course import LECTURE_PLAN
+
+    context = new_context(browser, viewport={"width": 1280, "height": 720})
+    try:
+        page = context.new_page()
+        page.goto(f"{server_url}/lecture_plan?lecture_mode=true")
+        wait_until_idle(page)
+        links = page.locator("[data-testid='stPageLink'] a")
+        hrefs = [links.nth(k).get_attribute("href") for k in range(links.count())]
+        assert len(hrefs) == len(LECTURE_PLAN) and all("lecture_mode=true" in h for h in hrefs), hrefs
+        tab = context.new_page()
+        tab.goto(urllib.parse.urljoin(f"{server_url}/", hrefs[6]))
+        wait_until_idle(tab)
+        assert tab.locator(".st-key-lecture_mode input").is_checked()
+        assert tab.evaluate("getComputedStyle(document.documentElement).fontSize") == "20px"
+        links.nth(6).click()
+        page.wait_for_url(lambda url: "moment=7" in url)
+        wait_until_idle(page)
+        page.wait_for_function("() => new URLSearchParams(location.search).getAll('lecture_mode').length === 1",
+                               timeout=10_000 * HANG_FACTOR)
+        assert page.locator(".st-key-lecture_mode input").is_checked()
+        assert exceptions_on(page) == [] and exceptions_on(tab) == []
+    finally:
+        context.close()
+
+
 def test_a_figure_of_equal_scales_keeps_its_ranges_when_the_next_moment_changes_its_data(server_url, browser):
     """Moment 1 (iris) → Next → moment 2 (AND) on the same page: the boundary plot, updated in place, kept iris's plot
     area and widened AND's x range to −1.2 … 2.2 (opened directly: −0.5 … 1.5)."""
