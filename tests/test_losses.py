@@ -119,3 +119,41 @@ def test_the_pushes_on_the_logit_are_what_gradient_tape_finds():
     push_bce, push_mse = L.logit_pushes(P_POSITIVE)
     np.testing.assert_allclose(push_bce, np.abs(tape.gradient(bce, z).numpy()[:, 0]), rtol=1e-6)
     np.testing.assert_allclose(push_mse, np.abs(tape.gradient(mse, z).numpy()[:, 0]), rtol=1e-6)
+
+
+def test_the_sweep_puts_each_metric_above_its_derivative_and_beside_it_on_a_phone():
+    """Three rows of two were ~110 px each on a projector (Lecture mode draws the figure 560 px tall) and a row's
+    titles sat nearer the panel above ('MSE' read as the cross-entropy panel's x title). Two rows of three: the
+    metrics on top, each derivative under its metric, every panel over two fifths of the height; on a phone still a
+    row per metric, its derivative beside it (two columns fit there)."""
+    from nnviz.figures.losses import sweep_figure
+    from nnviz.figures.style import axis_suffix
+
+    values = np.linspace(-3, 3, 31)
+    sweep = {k: np.zeros(31) for k in ("accuracy", "d_accuracy", "bce", "d_bce", "mse", "d_mse")}
+    sweep["accuracy_jumps"] = np.array([0.5])
+    fig = sweep_figure(values, sweep, 0.0, "w1").to_dict()
+    layout, narrow = fig["layout"], fig["layout"]["meta"]["narrow"]["layout"]
+
+    def axes(keys: dict, name: str) -> tuple[list, list]:
+        trace = next(t for t in fig["data"] if t["name"] == name)
+        return (keys[f"xaxis{trace['xaxis'][1:]}"]["domain"], keys[f"yaxis{trace['yaxis'][1:]}"]["domain"])
+
+    metrics = ["accuracy", "cross-entropy", "MSE"]
+    for k, metric in enumerate(metrics):
+        (x, y), (dx, dy) = axes(layout, metric), axes(layout, f"d({metric}) / dw1")
+        assert x == dx and dy[1] < y[0]  # under its metric
+        assert y[1] - y[0] > 0.4 and dy[1] - dy[0] > 0.4
+        if k:
+            assert x[0] > axes(layout, metrics[k - 1])[0][1]  # left to right in the page's order
+        (x, y), (dx, dy) = axes(narrow, metric), axes(narrow, f"d({metric}) / dw1")
+        assert y == dy and x[1] < dx[0]  # beside it on a phone
+    # each title right above its own panel, in both layouts
+    for keys in (layout, narrow):
+        for note in (a for a in keys["annotations"] if a.get("xref") == "paper"):
+            x, y = axes(keys, note["text"])
+            assert note["y"] == pytest.approx(y[1]) and x[0] <= note["x"] <= x[1] + 0.05, note["text"]
+    # tick labels and the x title under the bottom row only
+    shown = {t["name"] for t in fig["data"][:6]
+             if layout[f"xaxis{axis_suffix(int(t['xaxis'][1:] or 1) - 1)}"]["showticklabels"]}
+    assert shown == {f"d({m}) / dw1" for m in metrics}

@@ -20,6 +20,7 @@ from nnviz.figures.style import (
     titles_off_when_narrow,
     vertical_marker,
     wider_gap_when_narrow,
+    with_narrow_keys,
 )
 from nnviz.losses import logit_pushes, losses_for_a_positive
 
@@ -28,46 +29,76 @@ METRIC_STYLE = {"accuracy": ("accuracy", VERMILION), "bce": ("cross-entropy", BL
 TRAINING_STYLES = ((BLUE, "solid"), (VERMILION, "dash"), (ORANGE, "dot"))
 
 
+SWEEP_HEIGHT = 480  # px: two rows of panels (Lecture mode: LECTURE_VIEW_HEIGHT)
+SWEEP_PHONE_HEIGHT = 640  # px: three rows on a phone
+
+
 def sweep_figure(values: np.ndarray, sweep: dict[str, np.ndarray], current: float, weight_name: str) -> go.Figure:
-    """Each metric (rows) and its derivative (right column) as one weight sweeps ``values``."""
-    titles = []
-    for key in METRIC_STYLE:
-        label = METRIC_STYLE[key][0]
-        titles += [label, f"d({label}) / d{weight_name}"]
-    layout = base_layout(height=640, showlegend=False,
-                         **subplot_grid(3, 2, titles, v_gap=0.1, h_gap=0.1))
-    layout[f"xaxis{axis_suffix(4)}"]["title"]["text"] = f"weight {weight_name}"
-    layout[f"xaxis{axis_suffix(5)}"]["title"]["text"] = f"weight {weight_name}"
-    for panel in range(6):  # every panel sweeps the same range: its ticks once, under the bottom row, where the
-        x_axis = layout[f"xaxis{axis_suffix(panel)}"]  # rows above would put them under the next row's title
-        x_axis["range"] = [float(values[0]), float(values[-1])]
-        x_axis["showticklabels"] = panel >= 4
+    """Each metric (top row: accuracy, cross-entropy, MSE) above its derivative as one weight sweeps ``values``; on a
+    phone (its layout for narrow places) a row per metric, its derivative beside it: two columns fit there.
+
+    Three rows of two in the page's figure column were ~110 px each on a projector's 1280 × 720 screen, each title
+    nearer the panel above it than its own."""
+    labels = [label for label, _ in METRIC_STYLE.values()]
+    titles = {(m, 0): label for m, label in enumerate(labels)} | {
+        (m, 1): f"d({label}) / d{weight_name}" for m, label in enumerate(labels)}
+    layout = base_layout(height=SWEEP_HEIGHT, showlegend=False,
+                         **_sweep_panels(titles, values, weight_name, cols=3, place=lambda m, d: 3 * d + m))
     data, shapes = [], []
-    for row, (key, (label, color)) in enumerate(METRIC_STYLE.items()):
-        for col, series in enumerate((sweep[key], sweep[f"d_{key}"])):
-            panel = 2 * row + col
-            suffix = axis_suffix(panel)
+    for metric, (key, (label, color)) in enumerate(METRIC_STYLE.items()):
+        for derivative, series in enumerate((sweep[key], sweep[f"d_{key}"])):
+            suffix = axis_suffix(_sweep_panel(metric, derivative))
             x, y = values, series
-            if key == "accuracy" and col == 1:  # 0 between the jumps, undefined at them: the line breaks there
+            if key == "accuracy" and derivative:  # 0 between the jumps, undefined at them: the line breaks there
                 x, y = _broken_at(values, series, sweep["accuracy_jumps"])
-            data.append({"type": "scatter", "mode": "lines", "x": x, "y": y, "name": titles[panel],
-                         "line": {"color": color, "width": 3, "shape": "hv" if key == "accuracy" and col == 0 else "linear"},
+            name = titles[metric, derivative]
+            data.append({"type": "scatter", "mode": "lines", "x": x, "y": y, "name": name,
+                         "line": {"color": color, "width": 3,
+                                  "shape": "hv" if key == "accuracy" and not derivative else "linear"},
                          "xaxis": f"x{suffix}", "yaxis": f"y{suffix}",
-                         "hovertemplate": f"{weight_name} = %{{x:.2f}}: %{{y:.4g}}<extra>{titles[panel]}</extra>"})
-            shapes.append(vertical_marker(current, "", GREY, panel)[0])
-    jumps = sweep["accuracy_jumps"]
+                         "hovertemplate": f"{weight_name} = %{{x:.2f}}: %{{y:.4g}}<extra>{name}</extra>"})
+            shapes.append(vertical_marker(current, "", GREY, _sweep_panel(metric, derivative))[0])
+    jumps, on_jumps = sweep["accuracy_jumps"], axis_suffix(_sweep_panel(0, 1))
     data.append({"type": "scatter", "mode": "markers", "x": jumps, "y": np.zeros(len(jumps)),
-                 "name": "undefined: accuracy jumps", "xaxis": f"x{axis_suffix(1)}", "yaxis": f"y{axis_suffix(1)}",
+                 "name": "undefined: accuracy jumps", "xaxis": f"x{on_jumps}", "yaxis": f"y{on_jumps}",
                  "marker": {"symbol": "line-ns", "size": 22, "color": VERMILION, "line": {"width": 2, "color": BLACK}},
                  "hovertemplate": f"{weight_name} = %{{x:.3f}}: accuracy jumps, its derivative is undefined"
                                   "<extra></extra>"})
-    layout[f"yaxis{axis_suffix(1)}"].update(range=[-1, 1], tickvals=[0])  # a flat 0 line with its gaps
-    layout["annotations"].append({"text": "| a jump: undefined", "showarrow": False,
-                                  "xref": f"x{axis_suffix(1)} domain", "yref": f"y{axis_suffix(1)}", "x": 0.5,
-                                  "y": -0.55, "font": {"size": 14, "color": BLACK},
-                                  "bgcolor": "white"})  # the marked weight's line passes behind it
+    jump_note = {"text": "| a jump: undefined", "showarrow": False, "xref": f"x{on_jumps} domain",
+                 "yref": f"y{on_jumps}", "x": 0.5, "y": -0.55, "font": {"size": 14, "color": BLACK},
+                 "bgcolor": "white"}  # the marked weight's line passes behind it
+    phone = _sweep_panels(titles, values, weight_name, cols=2, place=lambda m, d: 2 * m + d)
+    phone.update(wider_gap_when_narrow({"margin": layout["margin"], **phone})["meta"]["narrow"]["layout"])
+    for keys in (layout, phone):
+        keys[f"yaxis{on_jumps}"].update(range=[-1, 1], tickvals=[0])  # a flat 0 line with its gaps
+        keys["annotations"].append(jump_note)
     layout.update(shapes=shapes)
-    return figure(data, wider_gap_when_narrow(layout))
+    return figure(data, with_narrow_keys(layout, {**phone, "height": SWEEP_PHONE_HEIGHT}))
+
+
+def _sweep_panel(metric: int, derivative: int) -> int:
+    """The panel (its axes' number, as plotly numbers them from 0) of a metric or its derivative (1), in either grid."""
+    return 3 * derivative + metric
+
+
+def _sweep_panels(titles: dict, values: np.ndarray, weight_name: str, cols: int, place) -> dict:
+    """Layout keys of the sweep's six panels in a grid ``cols`` wide: the panel of (metric m, derivative d) in the
+    grid's cell ``place(m, d)`` (row-major), its axes named by ``_sweep_panel``, so that the traces find them in every
+    grid. The swept range on every x axis, its tick labels and title only under the bottom row (rows above would put
+    them under the next row's titles)."""
+    rows = 6 // cols
+    cells = {place(m, d): (m, d) for m, d in titles}
+    grid = subplot_grid(rows, cols, [titles[cells[q]] for q in range(6)], v_gap=0.15 if rows == 2 else 0.1,
+                        h_gap=0.1)
+    keys = {"annotations": grid["annotations"]}
+    for q, (m, d) in cells.items():
+        old, new = axis_suffix(q), axis_suffix(_sweep_panel(m, d))
+        bottom = q >= 6 - cols
+        keys[f"xaxis{new}"] = {**grid[f"xaxis{old}"], "anchor": f"y{new}", "range": [float(values[0]), float(values[-1])],
+                               "showticklabels": bottom,
+                               "title": {**grid[f"xaxis{old}"]["title"], "text": f"weight {weight_name}" if bottom else ""}}
+        keys[f"yaxis{new}"] = {**grid[f"yaxis{old}"], "anchor": f"x{new}"}
+    return keys
 
 
 def _broken_at(values: np.ndarray, series: np.ndarray, jumps: np.ndarray) -> tuple[list, list]:
