@@ -665,6 +665,28 @@ def test_lecture_mode_at_1280x720_shows_everything_whole_and_readable(server_url
         assert exceptions_on(page) == []
 
 
+def test_long_notes_beside_a_figure_go_under_it_on_the_projector(server_url, browser):
+    """Gradient descent's notes on the two-weight paths, in the third of the width beside the loss curves, ran a
+    screen and a half down at Lecture mode's text size (a helper's review at 1280x720): they go under the curves,
+    as wide as the page. At 1600x1000 they stay beside them."""
+    notes = """() => { const p = [...document.querySelectorAll("[data-testid='stMarkdownContainer']")]
+        .find(e => e.innerText.startsWith('On a quadratic each step')); const r = p.getBoundingClientRect();
+        const c = document.querySelector('.st-key-gd_losses').getBoundingClientRect();
+        return {width: r.width, below: r.top >= c.bottom - 1}; }"""
+    with on_the_projector(browser, f"{server_url}/{PAGE_PATHS['gradient_descent']}") as page:
+        shown = page.evaluate(notes)
+        assert shown["width"] > 900 and shown["below"], shown
+    context = new_context(browser, viewport={"width": 1600, "height": 1000})
+    try:
+        page = context.new_page()
+        page.goto(f"{server_url}/{PAGE_PATHS['gradient_descent']}")
+        wait_until_idle(page)
+        shown = page.evaluate(notes)
+        assert shown["width"] < 500 and not shown["below"], shown
+    finally:
+        context.close()
+
+
 def test_the_sidebar_opened_in_lecture_mode_shows_every_title_whole(server_url, browser):
     """A lecturer opens the collapsed sidebar to change pages: its group title 'Outputs and a real network' was cut
     to 'Outputs and a real net…' at Lecture mode's text size (the issue named it). It wraps now."""
