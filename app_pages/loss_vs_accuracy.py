@@ -157,8 +157,9 @@ def which_loss() -> None:
     own = ui.reruns("la_which_loss")  # its widgets rerun this section alone
     plot, controls = ui.section("Which loss for classification: cross-entropy or MSE?", [2, 1])
     with controls:
-        p_marked = st.slider("predicted probability p for a positive example (y = 1)", 0.01, 0.99, 0.05, step=0.01,
-                             key="la_p", **own, **ui.URL)
+        # '(y = 1)' kept on one line (no-break spaces): a projector broke it after '(y' (a helper's review)
+        p_marked = st.slider("predicted probability p for a positive example (y\u00a0=\u00a01)", 0.01, 0.99, 0.05,
+                             step=0.01, key="la_p", **own, **ui.URL)
         push_bce, push_mse = L.logit_pushes(p_marked)
         st.metric("push from cross-entropy |p − 1|", f"{push_bce:.3f}")
         st.metric("push from MSE |2(p − 1)p(1 − p)|", f"{push_mse:.3f}")
