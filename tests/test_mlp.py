@@ -362,6 +362,24 @@ def test_a_wrong_prediction_is_never_said_to_be_100_percent_sure():
     assert fig.layout.annotations[0].text == "true 6<br>said 0 (>99%)"
 
 
+def test_on_a_phone_the_data_gallery_is_as_tall_as_its_digits_need():
+    """The gallery's 520 px on a phone held a mosaic ~290 px tall (square pixels in a 230 px wide plot) between
+    white bands, its 110 px left margin kept for names a digit does not need. Narrow: the margin made by the names
+    (the axis grows it), the figure as tall as the mosaic is drawn; longer names (Fashion-MNIST's) leave it less."""
+    from nnviz.figures.mnist import gallery_figure
+
+    rng = np.random.default_rng(0)
+    images, labels = rng.integers(0, 255, (200, 28, 28), dtype=np.uint8), np.repeat(np.arange(10), 20)
+    digits = gallery_figure(images, labels, [str(k) for k in range(10)]).to_dict()["layout"]
+    fashion = gallery_figure(images, labels, ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal",
+                                              "Shirt", "Sneaker", "Bag", "Ankle boot"]).to_dict()["layout"]
+    assert digits["height"] == fashion["height"] == 520 and "narrow" in digits["meta"]
+    phone_digits, phone_fashion = digits["meta"]["narrow"]["layout"], fashion["meta"]["narrow"]["layout"]
+    assert phone_digits["margin"]["l"] == phone_fashion["margin"]["l"] == 10
+    assert 380 <= phone_digits["height"] < 520  # 10 rows of 8 at ~37 px: the digits as large as the width allows
+    assert phone_fashion["height"] < phone_digits["height"] - 60
+
+
 @pytest.mark.parametrize("units, titles", [(16, None), (10, [str(k) for k in range(10)])])
 def test_on_a_phone_the_first_layers_weights_are_four_tiles_to_a_row_as_wide_as_the_column(units, titles):
     """Eight to a row, a phone drew each unit's 28 × 28 weights 28 px wide, the colour bar beside them taking a fifth

@@ -20,6 +20,7 @@ from nnviz.figures.style import (
     axis_suffix,
     base_layout,
     figure,
+    label_width,
     legend_rows,
     line_style,
     log_ticks,
@@ -74,8 +75,14 @@ def gallery_figure(images: Array, labels: Array, class_names: Sequence[str], per
     layout = base_layout(height=520, margin={"l": 110, "r": 10, "t": 10, "b": 10})
     layout.update(_image_axes(y={"visible": True, "tickvals": centres, "ticktext": list(class_names),
                                  "tickfont": {"size": FONT_SIZE - 1}, "showgrid": False, "zeroline": False}))
+    # on a phone the mosaic is narrower than 520 px of square pixels are tall: as tall as it is drawn there (it stood in
+    # 230 px of white), the class names' room measured (the y axis makes it: automargin)
+    names_px = max(label_width(str(name), FONT_SIZE - 1) for name in class_names) + 8  # and the ticks
+    plot_width = PHONE_FIGURE_WIDTH - names_px - 10
+    phone = {"margin": {**layout["margin"], "l": 10},
+             "height": round(plot_width * tiles.shape[0] / tiles.shape[1]) + 20}
     return figure([{"type": "heatmap", "z": tiles, "colorscale": INK, "zmin": 0, "zmax": 255, "showscale": False,
-                    "hovertemplate": "pixel value %{z:.0f}<extra></extra>"}], layout)
+                    "hovertemplate": "pixel value %{z:.0f}<extra></extra>"}], with_narrow_keys(layout, phone))
 
 
 # --- The network ----------------------------------------------------------------------------------------
