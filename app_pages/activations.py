@@ -222,7 +222,8 @@ def depth_without_activation() -> None:
         st.markdown(
             "Without an activation (orange: the same weights, nothing between the layers), each layer computes "
             "$W x + b$, and a linear map of a linear map is linear (formula below the plot): all "
-            f"{n_hidden + 1} layers equal **one** layer $y = {demo.w:.3f}\\,x {demo.b:+.3f}$, a straight line, "
+            f"{n_hidden + 1} layers ({n_hidden} hidden and the output) equal **one** layer "
+            f"$y = {demo.w:.3f}\\,x {demo.b:+.3f}$, a straight line, "
             "however deep." + chosen
         )
         st.metric("largest gap: linear stack vs one layer", f"{np.max(np.abs(demo.linear - demo.collapsed)):.1e}")

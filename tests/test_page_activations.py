@@ -153,6 +153,8 @@ def test_the_collapse_text_says_which_network_is_one_layer(at):
     naming the orange copy without activation it meant (a helper's review)."""
     said = texts(at)
     assert "Without an activation (orange: the same weights" in said and "With ReLU between them" in said
+    # the count beside the slider's 'hidden layers 3': 'all 4 layers' read as a disagreement (a helper's review)
+    assert "all 4 layers (3 hidden and the output) equal **one** layer" in said
     at.selectbox(key="collapse_act").set_value("linear").run()
     said = texts(at)
     assert "Without an activation (orange" in said and "between them" not in said
