@@ -98,7 +98,7 @@ WIDE = 900  # px: a figure at least this wide (Lecture mode's 1080) is laid out 
 # 1280x720 it was 272 px with ~110 px empty beside it).
 PARTS = {False: {"network": (NETWORK_RIGHT, 0.0, 1.0), "plane": ((0.62, 0.98), (0.42, 1.0)),
                  "loss": ((0.62, 0.98), (0.0, 0.2))},
-         True: {"network": (0.44, 0.3, 1.0), "plane": ((0.52, 1.0), (0.0, 1.0)), "loss": ((0.07, 0.44), (0.0, 0.2))}}
+         True: {"network": (0.44, 0.36, 1.0), "plane": ((0.52, 1.0), (0.0, 1.0)), "loss": ((0.07, 0.44), (0.0, 0.25))}}
 # A phone (stacked=True): the network the whole width on top, the plane under it, the loss curve at the bottom (side by
 # side, the plane was ~115 px wide on a phone); the loss curve 128 px tall (at 89 px its title 'loss' stood against
 # the tick '0.5', a review at 390x844)
