@@ -43,7 +43,7 @@ def sweep_figure(values: np.ndarray, sweep: dict[str, np.ndarray], current: floa
     titles = {(m, 0): label for m, label in enumerate(labels)} | {
         (m, 1): f"d({label}) / d{weight_name}" for m, label in enumerate(labels)}
     layout = base_layout(height=SWEEP_HEIGHT, showlegend=False,
-                         **_sweep_panels(titles, values, weight_name, cols=3, place=lambda m, d: 3 * d + m))
+                         **_sweep_panels(titles, values, weight_name, cols=3, place=_sweep_panel, v_gap=0.15))
     data, shapes = [], []
     for metric, (key, (label, color)) in enumerate(METRIC_STYLE.items()):
         for derivative, series in enumerate((sweep[key], sweep[f"d_{key}"])):
@@ -67,7 +67,7 @@ def sweep_figure(values: np.ndarray, sweep: dict[str, np.ndarray], current: floa
     jump_note = {"text": "| a jump: undefined", "showarrow": False, "xref": f"x{on_jumps} domain",
                  "yref": f"y{on_jumps}", "x": 0.5, "y": -0.55, "font": {"size": 14, "color": BLACK},
                  "bgcolor": "white"}  # the marked weight's line passes behind it
-    phone = _sweep_panels(titles, values, weight_name, cols=2, place=lambda m, d: 2 * m + d)
+    phone = _sweep_panels(titles, values, weight_name, cols=2, place=lambda m, d: 2 * m + d, v_gap=0.1)
     phone.update(wider_gap_when_narrow({"margin": layout["margin"], **phone})["meta"]["narrow"]["layout"])
     for keys in (layout, phone):
         keys[f"yaxis{on_jumps}"].update(range=[-1, 1], tickvals=[0])  # a flat 0 line with its gaps
@@ -81,15 +81,14 @@ def _sweep_panel(metric: int, derivative: int) -> int:
     return 3 * derivative + metric
 
 
-def _sweep_panels(titles: dict, values: np.ndarray, weight_name: str, cols: int, place) -> dict:
-    """Layout keys of the sweep's six panels in a grid ``cols`` wide: the panel of (metric m, derivative d) in the
+def _sweep_panels(titles: dict, values: np.ndarray, weight_name: str, cols: int, place, v_gap: float) -> dict:
+    """Layout keys of the sweep's six panels in a grid ``cols`` wide (``v_gap`` between its rows): the panel of (metric m, derivative d) in the
     grid's cell ``place(m, d)`` (row-major), its axes named by ``_sweep_panel``, so that the traces find them in every
     grid. The swept range on every x axis, its tick labels and title only under the bottom row (rows above would put
     them under the next row's titles)."""
     rows = 6 // cols
     cells = {place(m, d): (m, d) for m, d in titles}
-    grid = subplot_grid(rows, cols, [titles[cells[q]] for q in range(6)], v_gap=0.15 if rows == 2 else 0.1,
-                        h_gap=0.1)
+    grid = subplot_grid(rows, cols, [titles[cells[q]] for q in range(6)], v_gap=v_gap, h_gap=0.1)
     keys = {"annotations": grid["annotations"]}
     for q, (m, d) in cells.items():
         old, new = axis_suffix(q), axis_suffix(_sweep_panel(m, d))

@@ -53,6 +53,11 @@ def mosaic(images: Array, cols: int, gap: int = 2, fill: float = np.nan, dtype=n
     return out
 
 
+def _square_pixels_px(tiles: Array, plot_width: float) -> int:
+    """How tall a mosaic ``tiles`` is drawn ``plot_width`` px wide with square pixels (as _image_axes draws it)."""
+    return round(plot_width * tiles.shape[0] / tiles.shape[1])
+
+
 def _image_axes(suffix: str = "", **extra) -> go.Figure:
     """Hidden x/y axes for an image panel, y pointing down, square pixels."""
     return {
@@ -77,10 +82,10 @@ def gallery_figure(images: Array, labels: Array, class_names: Sequence[str], per
                                  "tickfont": {"size": FONT_SIZE - 1}, "showgrid": False, "zeroline": False}))
     # on a phone the mosaic is narrower than 520 px of square pixels are tall: as tall as it is drawn there (it stood in
     # 230 px of white), the class names' room measured (the y axis makes it: automargin)
+    margin = {**layout["margin"], "l": 10}
     names_px = max(label_width(str(name), FONT_SIZE - 1) for name in class_names) + 8  # and the ticks
-    plot_width = PHONE_FIGURE_WIDTH - names_px - 10
-    phone = {"margin": {**layout["margin"], "l": 10},
-             "height": round(plot_width * tiles.shape[0] / tiles.shape[1]) + 20}
+    plot_width = PHONE_FIGURE_WIDTH - names_px - margin["r"]
+    phone = {"margin": margin, "height": _square_pixels_px(tiles, plot_width) + margin["t"] + margin["b"]}
     return figure([{"type": "heatmap", "z": tiles, "colorscale": INK, "zmin": 0, "zmax": 255, "showscale": False,
                     "hovertemplate": "pixel value %{z:.0f}<extra></extra>"}], with_narrow_keys(layout, phone))
 
@@ -384,7 +389,7 @@ def first_layer_weights_figure(W: Array, units: int = 16, cols: int = 8,
         colorbar.update(orientation="h", y=-0.02, yanchor="top", len=0.9, title={"text": "weight", "side": "top"})
         margin["b"] = PHONE_COLORBAR_PX
         plot_width = PHONE_FIGURE_WIDTH - margin["l"] - margin["r"]
-        height = round(plot_width * tiles.shape[0] / tiles.shape[1]) + title_px + margin["t"] + margin["b"]
+        height = _square_pixels_px(tiles, plot_width) + title_px + margin["t"] + margin["b"]
     data = [{"type": "heatmap", "z": tiles, "colorscale": WEIGHTS_SCALE, "zmid": 0, "zmin": -limit, "zmax": limit,
              "colorbar": colorbar, "hovertemplate": "weight %{z:.3f}<extra></extra>"}]
     layout = base_layout(height=height, margin=margin)
