@@ -117,8 +117,9 @@ def test_the_app_sends_its_figures_from_their_dicts_and_builds_plotly_objects_on
 
     def made() -> go.Figure:
         fig = a_figure()
+        # an axis range is one of the keys plotly leaves as a list, not a typed array
         return figure([*fig.to_dict()["data"], {"type": "bar", "x": np.arange(3), "y": np.array([0.5, 1.0, 2.0])}],
-                      fig.to_dict()["layout"])
+                      fig.to_dict()["layout"] | {"xaxis2": {"range": np.array([0.0, 2.5])}})
 
     validated = made()
     monkeypatch.setenv("NNVIZ_VALIDATE_FIGURES", "0")

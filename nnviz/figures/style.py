@@ -665,13 +665,15 @@ def figure_json(fig: go.Figure) -> str:
 
 
 _CONTAINERS = (dict, list, tuple, np.ndarray)
+_skipped_key = functools.cache(is_skipped_key)  # plotly's test, once per key name (it scans a list at every call)
 
 
 def _typed_arrays(node):
     """``node`` with each numpy array replaced by Plotly's typed-array spec (base64), as plotly's own ``to_dict``
     does, copying only the dicts and lists on the way to one (``node`` is left as it was)."""
     if isinstance(node, dict):
-        return {key: value if is_skipped_key(key) else _typed_arrays(value) for key, value in node.items()}
+        return {key: _typed_arrays(value) if isinstance(value, _CONTAINERS) and not _skipped_key(key) else value
+                for key, value in node.items()}
     if isinstance(node, np.ndarray):
         return _typed_array(node)
     if isinstance(node, (list, tuple)) and any(isinstance(item, _CONTAINERS) for item in node):
