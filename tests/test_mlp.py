@@ -410,6 +410,18 @@ def test_on_a_phone_the_first_layers_weights_are_four_tiles_to_a_row_as_wide_as_
             (13.5, -0.5), (49.5, -0.5), (85.5, -0.5), (121.5, -0.5), (13.5, 35.5)]
 
 
+def test_the_lines_between_the_weights_tiles_have_no_hover_label():
+    """The white lines between the tiles are NaN: the mouse on one showed 'weight NaN' (seen in Lecture mode)."""
+    from conftest import values
+
+    from nnviz.figures.mnist import first_layer_weights_figure
+
+    trace = first_layer_weights_figure(np.ones((784, 4)), 4, cols=2).to_dict()["data"][0]
+    z = values(trace["z"])
+    assert np.isnan(z[28]).all() and np.isfinite(z[:28, :28]).all()  # the line under the first row of tiles
+    assert trace["hoverongaps"] is False
+
+
 @pytest.mark.parametrize("names", [[str(k) for k in range(10)], ["T-shirt/top", "Trouser", "Pullover"]])
 def test_on_a_phone_the_confusion_squares_are_no_wider_than_their_columns(names):
     """The squares are markers of a size in px: at 34 px on a phone's 238 px of plot each overlapped the next column,

@@ -391,7 +391,8 @@ def first_layer_weights_figure(W: Array, units: int = 16, cols: int = 8,
         plot_width = PHONE_FIGURE_WIDTH - margin["l"] - margin["r"]
         height = _square_pixels_px(tiles, plot_width) + title_px + margin["t"] + margin["b"]
     data = [{"type": "heatmap", "z": tiles, "colorscale": WEIGHTS_SCALE, "zmid": 0, "zmin": -limit, "zmax": limit,
-             "colorbar": colorbar, "hovertemplate": "weight %{z:.3f}<extra></extra>"}]
+             "colorbar": colorbar, "hovertemplate": "weight %{z:.3f}<extra></extra>",
+             "hoverongaps": False}]  # the white lines between the tiles (NaN) said 'weight NaN'
     layout = base_layout(height=height, margin=margin)
     layout.update(_image_axes())
     if titles:
