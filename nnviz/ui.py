@@ -176,7 +176,12 @@ LECTURE_CSS = ("html { font-size: 20px; }"
                f"[data-testid='stCaptionContainer'] {{opacity: {LECTURE_CAPTION_OPACITY};}}"
                "[data-testid='stNavSectionHeader'] .stMarkdownEllipsis, [data-testid='stNavSectionHeader'] "
                ".stMarkdownEllipsis * {white-space: normal !important; text-overflow: clip; overflow: visible;}"
-               "[data-testid='stNavSectionHeader'] {height: auto;}")
+               "[data-testid='stNavSectionHeader'] {height: auto;}"
+               # Plotly's toolbar shows while the mouse is anywhere over a figure, on the figure's top right: a
+               # lecturer pointing at a curve hid the top right panel's title under it ('true 4' of MNIST's last
+               # mistake, 'output: softmax', 'MSE', 13 figures). Here it shows when the mouse is over it (the corner)
+               ".nnviz-figure:not(:fullscreen) .plotly:hover .modebar--hover .modebar-group {opacity: 0;}"
+               ".nnviz-figure:not(:fullscreen) .plotly:hover .modebar--hover:hover .modebar-group {opacity: 1;}")
 # Streamlit's number inputs are <input type="number">, where Chromium drops a typed or pasted "−" (the minus sign the
 # pages typeset, which a student copies) and ",": "−3" became 3 and "0,5" became 5, silently. Before the input takes
 # them, "−" becomes "-" and, where the input takes decimals, "," a decimal point (in a seed "1,234" is 1234, as before).

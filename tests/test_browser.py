@@ -1147,6 +1147,33 @@ def test_a_figures_mode_bar_offers_only_what_a_student_needs(server_url, browser
         context.close()
 
 
+MODE_BAR_OPACITY = "gd => getComputedStyle(gd.querySelector('.modebar-group')).opacity"
+
+
+def test_in_lecture_mode_a_figures_mode_bar_shows_in_its_corner_only(server_url, browser):
+    """Plotly shows its toolbar while the mouse is anywhere over a figure, on the top right panel's title: a lecturer
+    pointing at a curve hid 'true 4' (MNIST's last mistake), 'MSE' and 11 other figures' titles. In Lecture mode it
+    shows when the mouse is over its corner; at a desk, over the whole figure, as Plotly does."""
+    for lecture in (True, False):
+        context = new_context(browser, viewport={"width": 1280, "height": 720}, device_scale_factor=1)
+        try:
+            page = context.new_page()
+            page.goto(f"{server_url}/softmax{'?lecture_mode=true' if lecture else ''}")
+            wait_until_idle(page)
+            chart = page.locator(".st-key-sm_bars .js-plotly-plot")
+            chart.scroll_into_view_if_needed()
+            box = chart.bounding_box()
+            page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] * 0.6)
+            page.wait_for_timeout(600)  # Plotly fades the toolbar in over 0.3 s
+            assert chart.evaluate(MODE_BAR_OPACITY) == ("0" if lecture else "1"), lecture
+            corner = chart.locator(".modebar-btn").last.bounding_box()
+            page.mouse.move(corner["x"] + corner["width"] / 2, corner["y"] + corner["height"] / 2)
+            page.wait_for_timeout(600)
+            assert chart.evaluate(MODE_BAR_OPACITY) == "1", lecture
+        finally:
+            context.close()
+
+
 def test_a_clicked_unit_is_shown_on_the_screen_with_the_figure(server_url, browser):
     """A click on a unit's picture showed it large, with its formula, 550 px under the figure: out of sight on a
     projector, so the click seemed to do nothing (a helper's review). The page scrolls as far as it takes to show it
