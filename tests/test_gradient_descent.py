@@ -446,6 +446,22 @@ def test_the_last_step_of_the_one_weight_curve_is_numbered_only_where_it_stands_
         assert steps["text"][-1] == "", rate
 
 
+@pytest.mark.parametrize("rate", [0.05, 0.1, 0.2, 0.3])
+@pytest.mark.parametrize("start", [-2.0, -1.0, 8.0])
+def test_a_path_that_slows_down_on_the_curve_is_numbered_without_gaps(rate, start):
+    """Near the minimum the steps crowd: '3' was left out as too close to step 2, and '4', far enough from '2', stood
+    beside step 3's point, where it read as that point's number (Lecture mode, the default η = 0.3: 0, 1, 2, 4). A
+    number is written only where its point stands apart from every step before it: 0, 1, 2, … with no gap."""
+    from nnviz.figures.gradient_descent import curve_figure
+
+    trajectory = gd.descend(gd.curve_loss, gd.curve_grad, np.array(start), rate, 10)
+    w_grid = np.linspace(*gd.curve_window(trajectory.points), 201)
+    fig = curve_figure(w_grid, gd.curve_loss(w_grid), trajectory, gd.curve_grad).to_dict()
+    (steps,) = [trace for trace in fig["data"] if trace["name"] == "steps"]
+    written = [int(text) for text in steps["text"] if text]
+    assert written == list(range(len(written))) and len(written) >= 3, written
+
+
 @pytest.mark.parametrize("momentum", [False, True])
 def test_on_a_phone_the_loss_curves_keep_their_plot_and_the_legend_stands_under_the_axis(momentum):
     """The legend below the loss curves was placed at a share of the plot's height: on a phone, with more rows, the

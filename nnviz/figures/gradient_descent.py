@@ -100,7 +100,8 @@ def curve_figure(w_grid: np.ndarray, loss_grid: np.ndarray, trajectory: Trajecto
     shown_steps = steps_drawn(w_grid, loss_grid, trajectory)
     box = (float(w_grid[0]), float(w_grid[-1]), -0.05 * y_top, 1.05 * y_top)
     drawn = np.column_stack([ws[:shown_steps], ls[:shown_steps]])
-    numbered = {0, *_numbered_steps(drawn, box, spacing=0.05, last=9), *_final_step(drawn, box, spacing=0.05)}
+    numbered = {0, *_numbered_steps(drawn, box, spacing=0.05, last=9, apart_from_every_step=True),
+                *_final_step(drawn, box, spacing=0.05)}
     data.append({"type": "scatter", "mode": "lines+markers+text", "x": ws[:shown_steps], "y": ls[:shown_steps],
                  "name": "steps", "text": [str(i) if i in numbered else "" for i in range(shown_steps)],
                  # each number beside its point, outside the bowl: above it, '0' stood next to step 2's point (an
@@ -277,16 +278,22 @@ def number_position(point: np.ndarray, box) -> str:
     return f"{vertical} {horizontal}"
 
 
-def _numbered_steps(points: np.ndarray, box, spacing: float = 0.12, last: int = LABELLED_STEPS) -> list[int]:
+def _numbered_steps(points: np.ndarray, box, spacing: float = 0.12, last: int = LABELLED_STEPS,
+                    apart_from_every_step: bool = False) -> list[int]:
     """Steps 1 … ``last`` that lie in the box and at least ``spacing`` (a share of the box's width and
     height) from every point numbered before them and from the start: numbers never sit on each other, also
-    where a path comes back or converges, and also on a narrow panel of a projector's screen."""
+    where a path comes back or converges, and also on a narrow panel of a projector's screen. With
+    ``apart_from_every_step``, from every step before them, numbered or not: on the one-weight curve a number beside
+    an unnumbered point read as that point's (near the minimum '4' stood by step 3, '3' left out as too close to 2);
+    a path on a surface has arrowheads that give its order."""
     size = _box_size(box)
     numbered, taken = [], [points[0] / size]
     for k in range(1, min(last + 1, len(points))):
         here = points[k] / size
         if _in_box(points[k], box) and all(np.hypot(*(here - other)) >= spacing for other in taken):
             numbered.append(k)
+            taken.append(here)
+        elif apart_from_every_step:
             taken.append(here)
     return numbered
 
