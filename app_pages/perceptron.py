@@ -47,9 +47,15 @@ def xor_figures(steepness: float):
     xor = logic_gate("XOR")
     grid, step_out = perc.xor_over_square()
     _, sigmoid_out = perc.xor_over_square(steepness)
+    verdict = "the same, but smooth" if perc.computes_xor(steepness) else "too flat: 0 everywhere"
     return (figs.xor_regions_figure(grid, step_out, xor.X, xor.y, "step neurons: two lines, one region"),
-            figs.xor_regions_figure(grid, sigmoid_out, xor.X, xor.y,
-                                    f"sigmoid neurons, s = {steepness:g}: the same, but smooth"))
+            figs.xor_regions_figure(grid, sigmoid_out, xor.X, xor.y, f"sigmoid neurons, s = {steepness:g}: {verdict}"))
+
+
+STEEPNESS = {"min_value": 1.0, "max_value": 20.0, "step": 0.5}  # the slider's range
+# the flattest sigmoids on the slider that still give XOR (2.5: every output under 0.5 below it)
+FLATTEST_XOR_STEEPNESS = min(s for s in np.arange(STEEPNESS["min_value"], STEEPNESS["max_value"] + STEEPNESS["step"],
+                                         STEEPNESS["step"]) if perc.computes_xor(float(s)))
 
 
 @ui.cache_figure
@@ -303,7 +309,7 @@ def xor_with_two_layers() -> None:
         ui.table({name: [int(v) for v in column] for name, column in (
             ("x₁", TRUTH_TABLE_INPUTS[:, 0]), ("x₂", TRUTH_TABLE_INPUTS[:, 1]), ("h₁ = OR", hidden[:, 0]),
             ("h₂ = AND", hidden[:, 1]), ("network ŷ", out), ("XOR", xor.y))})
-    steep = st.slider("steepness s of the sigmoid neurons σ(s·z)", 1.0, 20.0, 5.0, step=0.5, key="xor_steepness", **own,
+    steep = st.slider("steepness s of the sigmoid neurons σ(s·z)", value=5.0, key="xor_steepness", **STEEPNESS, **own,
                       **ui.URL)
     step_figure, sigmoid_figure = xor_figures(steep)
     left, right = st.columns(2)
@@ -311,10 +317,18 @@ def xor_with_two_layers() -> None:
         ui.show_figure(step_figure, key="xor_step")
     with right:
         ui.show_figure(sigmoid_figure, key="xor_sigmoid")
+    if perc.computes_xor(steep):
+        smooth = ("With sigmoid neurons the same weights give a smooth version of the same regions (sharper as $s$ "
+                  "grows). ")
+    else:
+        outputs = perc.two_layer_xor(TRUTH_TABLE_INPUTS, steep)[1]
+        smooth = (f"At $s = {steep:g}$ the sigmoids are too flat: the output is {outputs.min():.2f} to "
+                  f"{outputs.max():.2f} at the four points, all under 0.5, so the network says 0 everywhere: no XOR. "
+                  f"From $s = {FLATTEST_XOR_STEEPNESS:g}$ on the same weights give a smooth version of the step neurons' "
+                  "regions. ")
     st.markdown(
-        "With sigmoid neurons the same weights give a smooth version of the same regions (sharper as $s$ grows). "
-        "Smooth means **differentiable**: gradient descent and backpropagation can *learn* such weights from data "
-        "instead of us setting them by hand. That is the step from perceptrons to multi-layer networks."
+        smooth + "Smooth means **differentiable**: gradient descent and backpropagation can *learn* such weights from "
+        "data instead of us setting them by hand. That is the step from perceptrons to multi-layer networks."
     )
 
 

@@ -165,6 +165,13 @@ def two_layer_xor(X: Array, scale: float | None = None) -> tuple[Array, Array]:
 XOR_WEIGHTS = (np.array([[1.0, 1.0], [1.0, 1.0]]), np.array([-0.5, -1.5]), np.array([1.0, -1.0]), -0.5)
 
 
+def computes_xor(scale: float | None = None) -> bool:
+    """Whether the two-layer network (``scale`` as in ``two_layer_xor``) gives XOR at the four corners when its
+    output is read as 1 from 0.5 on. Sigmoids too flat (σ(s·z) with s ≤ 2) leave every output under 0.5: 0 everywhere."""
+    corners = np.array([[0, 0], [0, 1], [1, 0], [1, 1]])
+    return bool(np.array_equal(two_layer_xor(corners, scale)[1] >= 0.5, corners[:, 0] != corners[:, 1]))
+
+
 def sklearn_perceptron(X: Array, y: Array, seed: int, max_epochs: int = 100) -> tuple[Array, float, Array]:
     """scikit-learn's Perceptron on the same data (η = 1, from w = 0, shuffled with ``seed``).
 

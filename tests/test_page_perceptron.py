@@ -116,6 +116,24 @@ def test_learning_state_survives_other_widgets_and_resets_on_new_data(at):
     assert not at.toast and metric(at, "epochs done") == "0"
 
 
+@pytest.mark.parametrize("steepness, solved", [(1.0, False), (2.0, False), (2.5, True), (5.0, True)])
+def test_sigmoids_too_flat_for_xor_are_said_to_be(at, steepness, solved):
+    """At s = 1 the sigmoid network's output is 0.42-0.44 at all four points: it says 0 everywhere, while the figure's
+    title said 'the same, but smooth' (a helper's review). Below s = 2.5 title and text say it gives no XOR."""
+    at.slider(key="xor_steepness").set_value(steepness).run()
+    assert not at.exception
+    title = figures(at)["xor_sigmoid"]["layout"]["title"]["text"]
+    assert perc.computes_xor(steepness) is solved
+    if solved:
+        assert title.endswith("the same, but smooth") and "too flat" not in texts(at)
+    else:
+        outputs = perc.two_layer_xor(np.array([[0, 0], [0, 1], [1, 0], [1, 1]]), steepness)[1]
+        assert (outputs < 0.5).all()
+        assert title == f"sigmoid neurons, s = {steepness:g}: too flat: 0 everywhere"
+        assert (f"the output is {outputs.min():.2f} to {outputs.max():.2f} at the four points, all under 0.5" in texts(at)
+                and "From $s = 2.5$ on" in texts(at))
+
+
 def test_runs_to_convergence_on_and_but_not_on_xor(at):
     choose(at, "AND")
     at.button(key="perc_run").click().run()
