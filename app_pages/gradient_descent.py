@@ -132,8 +132,10 @@ def default_rates(surface: gd.Surface) -> list[float]:
 
 def divergence_note(label: str, trajectory: gd.Trajectory) -> str | None:
     if trajectory.diverged_at is not None:
-        return (f"**{label}** diverged at step {trajectory.diverged_at}: the loss blew up "
-                f"(from {trajectory.losses[0]:.3g} to over {gd.DIVERGENCE_FACTOR:.0e} times that), so the path stops there.")
+        # the step where it blew up is not kept: the path ends, and "loss after k steps" counts, one step before
+        return (f"**{label}** diverged at step {trajectory.diverged_at}: there the loss blew up "
+                f"(from {trajectory.losses[0]:.3g} to over {gd.DIVERGENCE_FACTOR:.0e} times that), so the path ends "
+                f"at step {len(trajectory.losses) - 1}, the last before it.")
     if trajectory.diverging:
         return (f"**{label}** is diverging: after {len(trajectory.losses) - 1} steps the loss is "
                 f"{trajectory.losses[-1]:.3g}, higher than where it started ({trajectory.losses[0]:.3g}).")

@@ -145,6 +145,20 @@ def test_far_divergence_stops_the_path_and_keeps_the_plot_finite(at):
     assert np.max(np.abs(values(path["x"]))) <= 2 + 4  # clipped to the box plus a margin
 
 
+def test_a_diverged_one_weight_path_says_where_it_ends_as_its_metric_does(at):
+    """η = 3 from w = 8 blows up at step 5: the note said 'diverged at step 5 … the path stops there' beside 'loss
+    after 4 steps' and a steps slider at 50 (a helper's review). The note names the step the path ends at: the
+    metric's."""
+    at.slider(key="gd1_start").set_value(8.0)
+    at.slider(key="gd1_steps").set_value(50)
+    at.select_slider(key="gd1_lr_good").set_value(3.0).run()
+    assert not at.exception
+    steps = next(m.label for m in at.metric if m.label.startswith("loss after"))
+    assert steps == "loss after 4 steps"
+    assert "**η = 3** diverged at step 5: there the loss blew up" in texts(at)
+    assert "so the path ends at step 4, the last before it." in texts(at)
+
+
 def test_three_d_toggle_draws_a_surface(at):
     at.toggle(key="gd2_3d").set_value(True).run()
     fig = figures(at)["gd_3d"]
