@@ -249,7 +249,8 @@ _, before = model.evaluate(X, y, verbose=0)
 # one full-batch step per epoch; history.history["accuracy"]: each epoch's accuracy, measured before its step
 history = model.fit(X, y, batch_size=len(X), epochs={int(epochs)}, shuffle=False, verbose=0)
 _, after = model.evaluate(X, y, verbose=0)
-# Keras reports accuracy in float32 (71 of 80 is 0.8874999…, printed 88.7 %): as a count of the points it is exact
+# Keras reports accuracy in float32, which can fall just under the true share (71 of 80 points, say, comes back as
+# 0.8874999… and prints as 88.7 %, not 88.8 %): rounded to a count of the points it is exact
 before, after = round(before * len(X)) / len(X), round(after * len(X)) / len(X)
 print(f"gradient descent on cross-entropy (sigmoid): {{before:.1%}} → {{after:.1%}}")
 
