@@ -522,6 +522,11 @@ SLIDER_SESSIONS = [
 TRAINERS = [(1, 0, 1), (2, 1, 2), (3, 2, 3)]
 MIN_PRESSES, MAX_PRESSES = 12, 60
 PRESSES_AFTER_TRAINING = 4  # each slider session goes on a little after the trainings: the load without them
+# Seconds a slider session waits after each redraw before its next press: a student looks at the chart. 0 (the
+# default, every run before the thirty-fourth session): the next press as soon as the last is drawn, so that a
+# faster server makes its browsers press more often and load their shared cores more (133 presses against 89 in
+# the same time), and the browsers' own queue sets their times. The same pace for both designs.
+THINK_S = float(os.environ.get("NNVIZ_LOAD_THINK_S", "0"))
 
 # The press's key went down (a starved browser can dispatch it well after Playwright sent it), a chart shows
 # something else than at that moment, the run is over and every chart is drawn. Not "any change after t0": under
@@ -813,6 +818,8 @@ async def slider_mover(session: Session, key: str, everyone_ready: asyncio.Barri
         session.rerun_s.append(Press(await measured_press(page, thumb, press), during_training, mark, at))
         seen.append(await thumb.get_attribute("aria-valuetext"))
         presses += 1
+        if THINK_S:
+            await page.wait_for_timeout(THINK_S * 1000)
     assert await exceptions(page) == [], f"{session.name}: exception"
     # its own slider went back and forth between its own two values; the other session's slider is untouched
     assert seen[1::2] == [start_value] * len(seen[1::2]), f"{session.name}: {seen}"
@@ -1054,7 +1061,7 @@ def ten_session_scenario(server: Server, design: Design) -> dict:
            "rss_mb": {"before": round(rss_before, 1), "after": round(rss_after, 1)},
            "server_process_cpu_s": round(server_cpu_s, 1), "worker_cpu_s": round(workers.cpu_s, 1),
            "cpus": ({"server": sorted(SERVER_CPUS), "browsers": sorted(BROWSER_CPUS)} if SPLIT_CPUS
-                    else f"shared ({len(ALL_CPUS)})"), "browser_nice": BROWSER_NICE,
+                    else f"shared ({len(ALL_CPUS)})"), "browser_nice": BROWSER_NICE, "think_s": THINK_S,
            "seconds": round(seconds, 1), "warm_up_seconds": round(warm_up_s, 1),
            "load_before": load_before, "load_after": machine_load(),
            "all_rerun_s": [round(t, 3) for t in times], "all_server_side_s": [round(t, 3) for t in server_side],
