@@ -260,6 +260,22 @@ def test_the_curves_name_this_runs_settings_beside_earlier_runs():
     assert alone == {"this run: training", "this run: validation"}
 
 
+def test_each_runs_training_and_validation_share_its_colour_the_validation_dashed():
+    """This run's validation was orange beside its blue training, and each earlier run green and green: a student
+    paired this run's validation with the earlier run (a helper's review). One colour a run, validation dashed."""
+    from nnviz.figures.mnist import training_curves_figure
+
+    history = nn.TrainingHistory(steps={"epoch": [0.5, 1.0], "loss": [1.0, 0.5], "accuracy": [0.5, 0.8]},
+                                 epochs={"epoch": [1], "val_loss": [0.6], "val_accuracy": [0.8]})
+    traces = training_curves_figure(history, [("run 1", history), ("run 2", history)]).data
+    colours: dict[str, set] = {}
+    for t in traces:
+        run, kind = t.name.rsplit(": ", 1)
+        colours.setdefault(run, set()).add(t.line.color)
+        assert (t.line.dash == "dash") == (kind == "validation"), t.name
+    assert all(len(c) == 1 for c in colours.values()) and len({c.pop() for c in colours.values()}) == 3, colours
+
+
 def test_the_curves_of_a_queued_run_span_its_epochs_and_a_loss_from_zero():
     """While a training waits for a worker its figure had plotly's axes for no data: loss −1 … 4, epochs 0 … 6."""
     from nnviz.figures.mnist import training_curves_figure

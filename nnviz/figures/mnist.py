@@ -169,8 +169,10 @@ def training_curves_figure(history: TrainingHistory, earlier: Sequence[tuple[str
         current = style_index == 0
         for panel, metric in enumerate(("loss", "accuracy")):
             suffix = axis_suffix(panel)
+            # a run's two lines in its colour, validation dashed: this run's validation in a colour of its own was
+            # paired with an earlier run's training by eye (a helper's review: blue and orange beside green and green)
             style = line_style(style_index, width=3 if current else 2)
-            val_style = {**line_style(1 if current else style_index, width=3 if current else 2), "dash": "dash"}
+            val_style = {**style, "dash": "dash"}
             data.append({"type": "scatter", "x": run.steps["epoch"], "y": run.steps[metric], "mode": "lines",
                          "name": f"{label}: training", "legendgroup": f"{label}-train", "showlegend": panel == 0,
                          "line": style, "xaxis": f"x{suffix}", "yaxis": f"y{suffix}",
