@@ -157,3 +157,13 @@ def test_the_sweep_puts_each_metric_above_its_derivative_and_beside_it_on_a_phon
     shown = {t["name"] for t in fig["data"][:6]
              if layout[f"xaxis{axis_suffix(int(t['xaxis'][1:] or 1) - 1)}"]["showticklabels"]}
     assert shown == {f"d({m}) / dw1" for m in metrics}
+
+
+def test_the_marked_predictions_label_stands_on_white_over_the_curves():
+    """At p = 0.01 both panels' cross-entropy curves run through the 'p = 0.01' label at the panels' top left (a
+    helper's review): the label is drawn on white, in both panels."""
+    from nnviz.figures.losses import bce_vs_mse_figure
+
+    notes = [a for a in bce_vs_mse_figure(np.linspace(0.001, 0.999, 99), 0.01).to_dict()["layout"]["annotations"]
+             if a["text"].strip() == "p = 0.01"]
+    assert len(notes) == 2 and all(a["bgcolor"] == "white" for a in notes)
