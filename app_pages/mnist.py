@@ -413,8 +413,9 @@ def inside_section(run: nn.TrainedRun) -> None:
     layer_names = [f"hidden {i + 1}: {u} units" for i, u in enumerate(run.config.hidden_units)]
     ui.show_figure(figs.activations_figure([o[0] for o in outputs], test_images[index], names, layer_names),
                    key="mn_activations")
+    silent = nn.silent_layers_note(layer_names, [o[0] for o in outputs[1:-1]], run.config.activation)
     st.caption(f"True class: {names[evaluation.labels[index]]}. Each bar is one unit's output "
-               f"a = f(w · a_prev + b); the last panel is the softmax output.")
+               f"a = f(w · a_prev + b); the last panel is the softmax output. {silent}".rstrip())
 
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -228,6 +229,19 @@ def layer_outputs(weights: list[Array], activation: str, images: Array) -> list[
         a = softmax_rows(z) if i == len(pairs) - 1 else f(z)
         outputs.append(a)
     return outputs
+
+
+def silent_layers_note(layer_names: Sequence[str], hidden_outputs: Sequence[Array], activation: str) -> str:
+    """A sentence for the hidden layers whose every unit outputs 0 for the image shown (``layer_names`` as
+    'hidden 1: 128 units'), with why where the activation is ReLU; "" when none is. After too large steps a
+    layer of dead ReLUs drew an empty panel that said nothing (a helper's review at η = 10)."""
+    silent = [name.split(":")[0] for name, values in zip(layer_names, hidden_outputs) if not np.any(values)]
+    if not silent:
+        return ""
+    why = (" With ReLU a unit outputs 0 wherever its weighted sum is negative; a unit at 0 for every image is dead: "
+           "no gradient flows through it, so it no longer learns (too large steps can leave whole layers so)."
+           if activation == "relu" else "")
+    return f"In {' and '.join(silent)} every unit outputs 0 for this image.{why}"
 
 
 def predict_proba(weights: list[Array], activation: str, images: Array, batch: int = 2048) -> Array:

@@ -276,6 +276,25 @@ def test_each_runs_training_and_validation_share_its_colour_the_validation_dashe
     assert all(len(c) == 1 for c in colours.values()) and len({c.pop() for c in colours.values()}) == 3, colours
 
 
+def test_a_hidden_layer_whose_units_all_output_zero_is_said_so_in_its_panel_and_under_it():
+    """After η = 10 every ReLU of hidden 1 gave 0: its panel was empty, its axis −1 to 1, and nothing said why (a
+    helper's review). The panel says 'all 128 units: 0' on an axis from 0; the caption says which layer and, for
+    ReLU, why; a layer with a unit above 0 is left as it was."""
+    from nnviz.figures.mnist import activations_figure
+
+    names = ["hidden 1: 8 units", "hidden 2: 4 units"]
+    hidden = [np.zeros(8), np.array([0.0, 0.3, 0.0, 0.0])]
+    layout = activations_figure([np.zeros(784), *hidden, np.full(10, 0.1)], np.zeros((28, 28)),
+                                [str(k) for k in range(10)], names).to_dict()["layout"]
+    assert [a["text"] for a in layout["annotations"]][-1] == "all 8 units: 0"
+    assert list(layout["yaxis2"]["range"]) == [0, 1] and "range" not in layout["yaxis3"]
+    assert "all 8 units: 0" in [a["text"] for a in layout["meta"]["narrow"]["layout"]["annotations"]]  # on a phone
+    note = nn.silent_layers_note(names, hidden, "relu")
+    assert note.startswith("In hidden 1 every unit outputs 0 for this image. With ReLU") and "hidden 2" not in note
+    assert nn.silent_layers_note(names, hidden, "tanh") == "In hidden 1 every unit outputs 0 for this image."
+    assert nn.silent_layers_note(names, [np.ones(8), hidden[1]], "relu") == ""
+
+
 def test_the_curves_of_a_queued_run_span_its_epochs_and_a_loss_from_zero():
     """While a training waits for a worker its figure had plotly's axes for no data: loss −1 … 4, epochs 0 … 6."""
     from nnviz.figures.mnist import training_curves_figure

@@ -423,6 +423,11 @@ def activations_figure(outputs: Sequence[Array], image: Array, class_names: Sequ
                      "xaxis": f"x{suffix}", "yaxis": f"y{suffix}", "showlegend": False,
                      "hovertemplate": "unit %{x}: %{y:.3f}<extra></extra>"})
         layout[f"xaxis{suffix}"]["title"] = {"text": "unit", "font": {"size": FONT_SIZE - 2}}
+        if not np.any(values):  # every unit 0 (dead ReLUs after too large steps): an empty panel from −1 to 1 said nothing
+            layout[f"yaxis{suffix}"]["range"] = [0, 1]
+            layout["annotations"].append({"text": f"all {len(values)} units: 0", "showarrow": False,
+                                          "xref": f"x{suffix} domain", "yref": f"y{suffix} domain", "x": 0.5,
+                                          "y": 0.5, "font": {"size": FONT_SIZE, "color": BLACK}})
     out = axis_suffix(panels - 1)
     probs = outputs[-1]
     predicted = int(np.argmax(probs))
