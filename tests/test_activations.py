@@ -415,3 +415,13 @@ def test_the_chains_gradient_is_titled_with_its_layers_counted():
     """The page's column and the Keras code's printout read '∂a/∂x after 1 layers'."""
     assert A.chain_gradient_title(1) == "∂a/∂x after 1 layer"
     assert A.chain_gradient_title(30) == "∂a/∂x after 30 layers"
+
+
+@pytest.mark.parametrize("depth, dtick", [(1, 1), (3, 1), (10, 1), (30, None)])
+def test_the_chains_depth_axis_ticks_whole_layers(depth, dtick):
+    """At one layer plotly's own ticks read '0.6 0.8 1 1.2 1.4' layers (a helper's review): up to ten layers a tick a
+    layer; beyond, plotly's own (5, 10, 15 …) are whole already."""
+    from nnviz.figures.activations import chain_gradient_figure
+
+    fig = chain_gradient_figure({"sigmoid": A.chain_gradients(A.get("sigmoid"), depth, 0.5, 1.0)})
+    assert fig.to_dict()["layout"]["xaxis"].get("dtick") == dtick

@@ -232,7 +232,8 @@ def chain_gradient_figure(series: dict[str, np.ndarray]) -> go.Figure:
                           hovertemplate="k = %{x}: |∂a/∂x| = %{y:.3g}<extra>" + label + "</extra>"))
     depth = max((len(g) for g in series.values()), default=1)
     layout = base_layout(height=420, legend_below=True,
-                         xaxis=axis("number of layers k", range=[0.5, depth + 0.5]),
+                         # whole layers: over one or a few, plotly's own ticks read '0.6 … 1.4 layers'
+                         xaxis=axis("number of layers k", range=[0.5, depth + 0.5], **({"dtick": 1} if depth <= 10 else {})),
                          yaxis=axis("|∂aₖ / ∂x|  (log scale)", type="log", exponentformat="power",
                                     **log_ticks(np.abs(np.concatenate([np.ravel(g) for g in series.values()] or [[]])))))
     return figure(data, layout)
