@@ -411,9 +411,9 @@ def inside_section(run: nn.TrainedRun) -> None:
                                   key="mn_inspect", persist_state="session", **ui.reruns("mn_inside")))
     outputs = nn.layer_outputs(run.weights, run.config.activation, test_images[index:index + 1])
     layer_names = [f"hidden {i + 1}: {u} units" for i, u in enumerate(run.config.hidden_units)]
-    ui.show_figure(figs.activations_figure([o[0] for o in outputs], test_images[index], names, layer_names),
-                   key="mn_activations")
-    silent = nn.silent_layers_note(layer_names, [o[0] for o in outputs[1:-1]], run.config.activation)
+    shown = [o[0] for o in outputs]  # the one image's row of each layer
+    ui.show_figure(figs.activations_figure(shown, test_images[index], names, layer_names), key="mn_activations")
+    silent = nn.silent_layers_note(layer_names, shown[1:-1], run.config.activation)
     st.caption(f"True class: {names[evaluation.labels[index]]}. Each bar is one unit's output "
                f"a = f(w · a_prev + b); the last panel is the softmax output. {silent}".rstrip())
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from nnviz.activations import sigmoid, step
+from nnviz.data import logic_gate
 
 Array = np.ndarray
 
@@ -168,8 +169,8 @@ XOR_WEIGHTS = (np.array([[1.0, 1.0], [1.0, 1.0]]), np.array([-0.5, -1.5]), np.ar
 def computes_xor(scale: float | None = None) -> bool:
     """Whether the two-layer network (``scale`` as in ``two_layer_xor``) gives XOR at the four corners when its
     output is read as 1 from 0.5 on. Sigmoids too flat (σ(s·z) with s ≤ 2) leave every output under 0.5: 0 everywhere."""
-    corners = np.array([[0, 0], [0, 1], [1, 0], [1, 1]])
-    return bool(np.array_equal(two_layer_xor(corners, scale)[1] >= 0.5, corners[:, 0] != corners[:, 1]))
+    xor = logic_gate("XOR")
+    return bool(np.array_equal(two_layer_xor(xor.X, scale)[1] >= 0.5, xor.y == 1))
 
 
 def sklearn_perceptron(X: Array, y: Array, seed: int, max_epochs: int = 100) -> tuple[Array, float, Array]:
