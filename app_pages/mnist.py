@@ -18,11 +18,6 @@ from nnviz.formatting import count
 
 STATE_KEY = "mn_state"
 TRAINING_JOB = "nnviz.mlp_training:training_job"  # by name: importing mlp_training would import TensorFlow here
-# How often the training section redraws while a job is queued or running: often until the job's first curve point
-# is drawn (a click on Train shows it within ~0.7 s), then once a second. Each poll resends the section and redraws
-# its curves: ~0.1 s of the student's browser's CPU and ~7 ms of the server's, for every student training at once.
-FIRST_POINT_POLL_SECONDS = 0.4
-POLL_SECONDS = 1.0
 UNIT_CHOICES = (8, 16, 32, 64, 128, 256, 512)
 DEFAULT_UNITS = (128, 64, 32, 32)  # per hidden layer
 RATES = (0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
@@ -148,6 +143,8 @@ def start_training(state: nn.MnistPageState, config: nn.MLPConfig, data, new: bo
     kwargs = state.start(config, data, new)
     try:
         state.job = service.submit(ui.session_id(), TRAINING_JOB, kwargs)
+        # every worker busy: the page's first run already polls at the queue's pace
+        state.job_queued = service.status(state.job).state == ts.QUEUED
     except ts.JobPending:  # one came in between: rare, and the next press works
         state.failure = ui.JOB_PENDING_NOTE
 
@@ -162,6 +159,7 @@ def follow_job(state: nn.MnistPageState):
     Returns its last progress report (None before the first)."""
     service = ui.training_service()
     view = service.status(state.job)
+    state.job_queued = view.state == ts.QUEUED
     if view.progress:
         state.follow(view.progress)
     if view.finished:
@@ -187,13 +185,6 @@ def follow_job(state: nn.MnistPageState):
                                             f"{progress.step}/{progress.steps} · {progress.elapsed:.0f} s elapsed · "
                                             f"{left}")
     return progress
-
-
-def poll_seconds(state: nn.MnistPageState) -> float | None:
-    """How often the training section polls its job: None when there is none."""
-    if state.job is None:
-        return None
-    return POLL_SECONDS if state.job_has_a_point else FIRST_POINT_POLL_SECONDS
 
 
 def training_progress(state: nn.MnistPageState, polling: float | None) -> None:
@@ -222,8 +213,9 @@ def training_progress(state: nn.MnistPageState, polling: float | None) -> None:
                     persist_state="session")
     training_messages(state)
     training_metrics(run.history)
-    if polling is not None and poll_seconds(state) not in (polling, None):
-        # the first point is drawn: the page runs again to set the fragment's new interval (only a page run can)
+    if polling is not None and state.poll_seconds not in (polling, None):
+        # the job left the queue or drew its first point: the page runs again to set the fragment's new interval
+        # (only a page run can)
         st.rerun(scope="app")
 
 
@@ -324,7 +316,7 @@ def training_section(state: nn.MnistPageState, config: nn.MLPConfig, data) -> No
                    "settings shown now apply to the next training.")
     if state.failure and not (run is not None and run.history.stopped_by == "failed"):
         st.warning(state.failure)  # the press found a Keras job of this session still running
-    polling = poll_seconds(state)
+    polling = state.poll_seconds
     st.fragment(training_progress, run_every=polling)(state, polling)
 
 

@@ -460,6 +460,13 @@ class TrainedRun:
 
 
 KEEP_EARLIER_RUNS = 4
+# How often the MNIST page's training section polls its job (MnistPageState.poll_seconds). Every poll redraws the
+# section, and the browser's Streamlit re-renders the whole page: ~0.1 s of the student's CPU, for every student
+# training at once. Often until the job's first curve point (a click on Train shows it within ~0.7 s), then once a
+# second; seldom while the job waits for a worker, as its place in the queue changes only when a training ends.
+FIRST_POINT_POLL_SECONDS = 0.4
+POLL_SECONDS = 1.0
+QUEUED_POLL_SECONDS = 2.0
 
 
 @dataclass
@@ -471,6 +478,7 @@ class MnistPageState:
     earlier: list[tuple[str, TrainingHistory]] = field(default_factory=list)
     runs_made: int = 0
     job: str | None = None
+    job_queued: bool = False  # the job waits for a worker (as the service last said)
     failure: str | None = None  # why the last training job did not finish
     download_failures: dict[str, str] = field(default_factory=dict)  # dataset key -> notice
     drawing: int = 0  # a new number gives an empty canvas
@@ -510,6 +518,15 @@ class MnistPageState:
     def job_has_a_point(self) -> bool:
         """Whether the job has added a point to the run's training curve yet."""
         return self.run is not None and len(self.run.history.steps["epoch"]) > self.points_before_job
+
+    @property
+    def poll_seconds(self) -> float | None:
+        """How often the page polls its job: None when there is none."""
+        if self.job is None:
+            return None
+        if self.job_queued:
+            return QUEUED_POLL_SECONDS
+        return POLL_SECONDS if self.job_has_a_point else FIRST_POINT_POLL_SECONDS
 
     def follow(self, progress: dict) -> None:
         """Take a progress report of the running job: the history so far and, after an epoch, its weights."""

@@ -213,6 +213,25 @@ def test_the_page_state_knows_when_a_job_has_drawn_its_first_point():
     state.run.history, state.run.optimizer_state = history, [np.zeros(1)]
     state.start(nn.MLPConfig(), dataset, new=False)
     assert not state.job_has_a_point
+
+
+def test_the_page_polls_a_queued_job_seldom_a_new_one_often_then_once_a_second():
+    """The MNIST page's polling interval (each poll re-renders the student's page, ~0.1 s of CPU): none without a
+    job, seldom while it waits for a worker, often until its first curve point, then once a second."""
+    dataset = types.SimpleNamespace(key="digits")
+    state = nn.MnistPageState()
+    assert state.poll_seconds is None
+    state.start(nn.MLPConfig(), dataset, new=True)
+    state.job, state.job_queued = "job-1", True
+    assert state.poll_seconds == nn.QUEUED_POLL_SECONDS > nn.POLL_SECONDS
+    state.job_queued = False  # a worker took it
+    assert state.poll_seconds == nn.FIRST_POINT_POLL_SECONDS < nn.POLL_SECONDS
+    history = nn.TrainingHistory()
+    history.steps = {"epoch": [0.05], "loss": [2.0], "accuracy": [0.3]}
+    state.follow({"history": history})
+    assert state.poll_seconds == nn.POLL_SECONDS
+    state.finish({"history": history, "weights": None, "model_file": None, "tensorboard_logs": None})
+    assert state.poll_seconds is None
     state.follow({"history": nn.TrainingHistory(steps={"epoch": [0.1, 1.0, 1.1], "loss": [2.0, 0.5, 0.4],
                                                        "accuracy": [0.3, 0.9, 0.9]})})
     assert state.job_has_a_point
