@@ -176,7 +176,9 @@ def follow_job(state: nn.MnistPageState):
         st.info(ui.queue_note(view))
     progress = (view.progress or {}).get("progress")
     if progress is None:
-        st.progress(0.0, text="Starting … (a Keras worker builds the network)")
+        # queued: the note above says for how long; "Starting …" read as if a worker were at it
+        st.progress(0.0, text="Waiting for a Keras worker …" if state.job_queued else
+                    "Starting … (a Keras worker builds the network)")
     else:
         # The first batches include TensorFlow's set-up, so early estimates of the time left are wild.
         left = f"about {progress.remaining:.0f} s left" if progress.elapsed >= 1 and progress.fraction >= 0.05 \

@@ -428,6 +428,7 @@ def test_a_busy_pool_shows_the_place_in_the_queue_then_trains(at, monkeypatch):
         assert "Every Keras worker of this server is busy: yours is next. Estimated wait: about" in shown
         # it polls at the queue's pace from the page's first run after the click (each poll costs its browser)
         assert at.session_state["mn_state"].poll_seconds == nn.QUEUED_POLL_SECONDS
+        assert [bar.text for bar in at.get("progress")] == ["Waiting for a Keras worker …"]
         wait_for_training(at)
         assert service.status(other).state == ts.DONE  # the other session's job was not disturbed
         assert not at.exception and metric(at, "epochs trained") == "1"
