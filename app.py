@@ -17,7 +17,7 @@ for page in PAGES:
         sections.setdefault(page.section, []).append(ui.streamlit_page(page))
 
 navigation = st.navigation(sections)
-ui.sidebar()
+ui.sidebar(navigation.url_path)
 arrived = ui.link_as_arrived(navigation)  # read before the page's widgets correct the URL
 top = st.container(key=ui.PAGE_TOP_KEY)  # above the page: the lecture plan's Previous / Next (it sticks)
 notice = st.container()  # under it: what of a link the page ignored (it scrolls away with the page)

@@ -335,8 +335,10 @@ def draw(data: pg.Data, interactive: bool, frame: int = 0) -> None:
         state.train_loss, state.test_loss, data.classes, keras_losses(state),
         clickable_plane=interactive and st.session_state.get("pg_edit", "off") != "off",
         input_names=[pg.unit_label(state.config, 0, unit) for unit in range(len(pictures.inputs))],
-        # the narrowest it is drawn at: a projector's 1080 px in Lecture mode, else a phone's
-        **({"width_hint": 1080, "font_scale": ui.LECTURE_FONT_FACTOR} if ui.lecture_mode() else {}),
+        # the narrowest it is drawn at: a projector's 1080 px in Lecture mode, a large screen's column (the plane the
+        # figure's whole height: beside the loss curve it was ~230 px on a 1600x1000 screen), else a phone's
+        **({"width_hint": 1080, "font_scale": ui.LECTURE_FONT_FACTOR} if ui.lecture_mode() else
+           {"width_hint": figs.WIDE} if ui.large_screen() else {}),
         stacked=ui.small_screen())
     if interactive:
         ui.show_figure(fig, key=FIGURE_KEY, on_select=chart_clicked)

@@ -90,18 +90,25 @@ def lecture_mode() -> bool:
 
 
 WIDE = 640  # px of the window's width: Streamlit stacks columns below it; narrower is a small screen (a phone)
-# Tells the server when the window is narrower than data.below (on mounting, and when a resize crosses it); only a
-# change is sent, so a wide screen costs no rerun
+# From this window width the main column is at least 900 px wide with the sidebar open (the window less 460 px: 1140
+# at 1600, 906 at 1366, 820 at 1280): a "large" screen, where a page may lay a figure out wide (figures.playground.WIDE)
+LARGE = 1360
+PAGES_WITH_LARGE_LAYOUTS = ("playground",)  # the pages that tell a large screen from a medium one
+# Tells the server the window's size, "small" (narrower than data.below), "medium" or "large" (from data.large_from),
+# on mounting and when a resize crosses a bound; only a change is sent, so a large screen costs no rerun. A page that
+# does not tell medium from large (large_from 0) sends only a change of small: switching pages costs no rerun either.
 _SCREEN_JS = """
 export default function ({ data, setStateValue }) {
   const screen = window.__nnvizScreen = window.__nnvizScreen || {};
   Object.assign(screen, {data, setStateValue});
-  screen.told = data.small;
+  screen.told = data.size;
   const tell = () => {
-    const small = window.innerWidth < screen.data.below;
-    if (small !== screen.told) {
-      screen.told = small;
-      screen.setStateValue("small", small);
+    const d = screen.data, width = window.innerWidth;
+    let size = width < d.below ? "small" : d.large_from && width < d.large_from ? "medium" : "large";
+    if (!d.large_from && size !== "small" && screen.told !== "small") size = screen.told;
+    if (size !== screen.told) {
+      screen.told = size;
+      screen.setStateValue("size", size);
     }
   };
   if (!screen.listening) {
@@ -114,10 +121,21 @@ export default function ({ data, setStateValue }) {
 _SCREEN = st.components.v2.component("nnviz_screen", js=_SCREEN_JS)
 
 
+def screen_size() -> str:
+    """What the browser said of its window: "small" (a phone), "medium" or "large" (see LARGE); "large" until it
+    has said."""
+    state = st.session_state.get(SCREEN_KEY)
+    return (state and state.get("size")) or "large"
+
+
 def small_screen() -> bool:
     """True when the browser said that its window is narrower than WIDE (a phone)."""
-    state = st.session_state.get(SCREEN_KEY)
-    return bool(state and state.get("small"))
+    return screen_size() == "small"
+
+
+def large_screen() -> bool:
+    """True unless the browser said that its window is narrower than LARGE (on the pages that ask)."""
+    return screen_size() == "large"
 
 
 def latex(formula: str) -> None:
@@ -126,10 +144,12 @@ def latex(formula: str) -> None:
     st.latex(equals_per_line(formula) if small_screen() else formula)
 
 
-def _screen_size() -> None:
-    """Mount the component that tells the server whether the screen is small (a change reruns the page)."""
-    _SCREEN(key=SCREEN_KEY, data={"below": WIDE, "small": small_screen()}, default={"small": False},
-            on_small_change=lambda: None, height=0)
+def _screen_size(page_path: str) -> None:
+    """Mount the component that tells the server the screen's size (a change reruns the page)."""
+    # in Lecture mode those pages are drawn for a projector's width whatever the screen: no need to ask
+    large_from = LARGE if page_path in PAGES_WITH_LARGE_LAYOUTS and not lecture_mode() else 0
+    _SCREEN(key=SCREEN_KEY, data={"below": WIDE, "large_from": large_from, "size": screen_size()},
+            default={"size": "large"}, on_size_change=lambda: None, height=0)
 
 
 LINK_TRUE, LINK_FALSE = "true", "false"  # a switch's values in a link, as Streamlit's bound toggle writes them
@@ -229,13 +249,13 @@ if (!window.__nnvizKeysAfterClicks) {
 """
 
 
-def sidebar() -> None:
-    """The settings every page shares (drawn once, by app.py), and the page's style."""
+def sidebar(page_path: str) -> None:
+    """The settings every page shares (drawn once, by app.py, for the page at ``page_path``), and the page's style."""
     with st.sidebar:
         st.toggle("Lecture mode", key=LECTURE_MODE_KEY, bind="query-params",
                   help="Larger text and figures for a projector in a lecture hall (in a link: ?lecture_mode=true). "
                        f"A screen narrower than {WIDE} px (a phone) shows the page at its usual sizes.")
-        _screen_size()
+        _screen_size(page_path)
     st.html(f"<style>{PAGE_CSS}{LECTURE_CSS if lecture_mode() else ''}</style>"
             f"<script>{NUMBER_TYPING_JS}{KEYS_AFTER_CLICKS_JS}</script>",
             unsafe_allow_javascript=True)  # one element: see try_this

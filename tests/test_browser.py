@@ -565,9 +565,13 @@ def test_playground_adds_a_point_where_the_plane_is_clicked(server_url, page):
     # then the wrong thing, under the uploader)
     page.get_by_text("erases points", exact=True).click()
     wait_until_idle(page)
+    # the plane in view again (after the radio button): its lower corner, where the wide layout puts it, was below
+    # the window, and a click there reached nothing
+    page.locator(".js-plotly-plot").first.scroll_into_view_if_needed()
     x, y = page.evaluate("""() => { const gd = document.querySelector('.js-plotly-plot');
         const xa = gd._fullLayout.xaxis2, ya = gd._fullLayout.yaxis2, r = gd.getBoundingClientRect();
         return [r.left + xa._offset + xa.l2p(-5.6), r.top + ya._offset + ya.l2p(-5.6)]; }""")
+    assert 0 < y < page.viewport_size["height"], y
     page.mouse.click(x, y)
     expect(page.get_by_test_id("stToast").filter(has_text="No point within reach of that click")).to_be_visible(
         timeout=10_000 * HANG_FACTOR)
@@ -1252,6 +1256,37 @@ def test_the_formulas_of_each_step_stay_whole_on_a_phone(server_url, browser):
         assert exceptions_on(page) == []
     finally:
         context.close()
+
+
+def test_the_playground_on_a_large_screen_gives_its_plane_the_figures_whole_height(server_url, browser):
+    """At 1600x1000 the plane stood beside the network above the loss curve, ~230 px square in a 1140 px wide figure
+    (the layout that also had to serve a 640 px window). A large screen (the column >= 900 px with the sidebar open)
+    says so and gets the wide layout: the plane the figure's whole height, the loss curve under the network. A medium
+    one (1280 px: an 820 px column) keeps the other."""
+    plane = """() => { const c = document.querySelector('.st-key-pg_figure .js-plotly-plot'), l = c && c._fullLayout;
+        if (!l || !l.xaxis2) return {side: 0};
+        return {side: Math.round(l.xaxis2._length), plane_low: l.yaxis2.domain[0], loss_right: l.xaxis3.domain[1],
+                plane_left: l.xaxis2.domain[0]}; }"""
+    for width, height, large in ((1600, 1000, True), (1280, 800, False)):
+        context = new_context(browser, viewport={"width": width, "height": height}, device_scale_factor=1)
+        try:
+            page = context.new_page()
+            page.goto(f"{server_url}/{PAGE_PATHS['playground']}")
+            # a medium screen's first run (drawn for a large one) is followed by one that knows it
+            expected = "s.side >= 400" if large else "s.plane_low > 0.3"
+            page.wait_for_function(f"() => {{ const s = ({plane})(); return {expected}; }}",
+                                   timeout=30_000 * HANG_FACTOR)
+            wait_until_idle(page)
+            shown = page.evaluate(plane)
+            if large:
+                assert shown["side"] >= 400 and shown["plane_low"] == 0 and shown["loss_right"] < shown["plane_left"], \
+                    shown
+            else:
+                assert 150 <= shown["side"] < 300 and shown["plane_low"] > 0.3, shown
+            assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth + 1")
+            assert exceptions_on(page) == []
+        finally:
+            context.close()
 
 
 def test_the_playground_on_a_phone_stacks_its_plane_under_the_network_without_a_toolbar(server_url, browser):

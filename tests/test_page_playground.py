@@ -370,10 +370,21 @@ def test_playing_into_divergence_pauses_with_an_explanation(at):
     assert any("diverged" in e.value for e in at.error)
 
 
-def test_lecture_mode_gives_the_output_plane_the_figures_height():
-    """A projector is wide: in Lecture mode the figure is laid out for 1080 px (the plane its whole height, the
-    layers' titles on one line); otherwise for a phone's width. It grows, but fits a 1280x720 projector's view."""
+def test_a_large_screen_and_lecture_mode_give_the_output_plane_the_figures_height(monkeypatch):
+    """A large screen (its column >= 900 px; what the server assumes until the browser says) and a projector (Lecture
+    mode: laid out for 1080 px) get the wide layout: the plane the figure's whole height, the layers' titles on one
+    line. A medium screen gets the layout for a phone's width: the plane above the loss curve. Lecture mode's figure
+    grows, but fits a 1280x720 projector's view."""
+    from nnviz import ui
+
+    wide_titles = ["inputs", "hidden 1", "hidden 2", "output", "x₁", "x₂"]
     at = app_test(PAGE)
+    layout = figures(at)["pg_figure"]["layout"]
+    assert layout["height"] == 560
+    assert layout["yaxis2"]["domain"] == [0.0, 1.0]
+    assert [a["text"] for a in layout["annotations"]] == wide_titles
+    monkeypatch.setattr(ui, "screen_size", lambda: "medium")
+    at.run()
     layout = figures(at)["pg_figure"]["layout"]
     assert layout["height"] == 560
     assert layout["yaxis2"]["domain"] == [0.42, 1.0]
@@ -384,7 +395,7 @@ def test_lecture_mode_gives_the_output_plane_the_figures_height():
     layout = figures(at)["pg_figure"]["layout"]
     assert layout["height"] == 560  # 1.2 x 560 = 672 would not fit under Streamlit's header and the moment bar
     assert layout["yaxis2"]["domain"] == [0.0, 1.0]
-    assert [a["text"] for a in layout["annotations"]] == ["inputs", "hidden 1", "hidden 2", "output", "x₁", "x₂"]
+    assert [a["text"] for a in layout["annotations"]] == wide_titles
 
 
 def test_lecture_mode_folds_the_settings_away_and_says_them_in_one_line():

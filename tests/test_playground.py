@@ -543,6 +543,24 @@ def test_the_loss_curves_legend_stands_under_the_loss_curve():
         assert {t.legend for t in drawn(**kwargs).data if "loss" in (t.name or "")} <= {None, "legend"}
 
 
+def test_the_planes_click_handles_tile_the_largest_plane():
+    """A click anywhere on the plane lands on a handle: on a large screen's plane (the wide layout's, the figure's
+    whole height less its margins, ~424 px) 12 px circles 14.1 px apart left holes where a click did nothing."""
+    state, data = trained(2, hidden=(4,))
+    p = pg.pictures(state, n=8)
+    layers, out = figs.unit_pictures(p.inputs, p.hidden, p.output, "tanh", 2)
+    fig = figs.playground_figure(layers, ["inputs", "hidden 1", "output"], state.network.weights, out,
+                                 data.train_points, data.train_labels, None, None, state.train_loss, state.test_loss,
+                                 2, clickable_plane=True, width_hint=figs.WIDE)
+    handles = next(t for t in fig.data if t.name == "plane handles")
+    grid = np.unique(handles.x)
+    assert len(grid) == figs.PLANE_HANDLES and np.allclose(np.diff(grid), grid[1] - grid[0])
+    plane_px = fig.layout.height - fig.layout.margin.t - fig.layout.margin.b  # the plane spans the whole height
+    assert tuple(fig.layout.yaxis2.domain) == (0, 1) and tuple(fig.layout.xaxis2.range) == (-6, 6)
+    spacing_px = (grid[1] - grid[0]) / 12 * plane_px
+    assert handles.marker.symbol == "square" and handles.marker.size >= spacing_px
+
+
 @pytest.mark.parametrize(("losses", "expected"), [
     ([0.69, 0.7], (1.0, 0.5)), ([1.3], (2.0, 1.0)), ([0.1], (0.2, 0.1)), ([2.3], (4.0, 2.0)), ([0.012], (0.02, 0.01)),
     ([9.9], (20.0, 10.0))])

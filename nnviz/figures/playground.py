@@ -104,6 +104,10 @@ PARTS = {False: {"network": (NETWORK_RIGHT, 0.0, 1.0), "plane": ((0.62, 0.98), (
 # the tick '0.5', a review at 390x844)
 STACKED_PARTS = {"network": (0.98, 0.7, 1.0), "plane": ((0.13, 0.98), (0.26, 0.62)), "loss": ((0.13, 0.98), (0.0, 0.16))}
 STACKED_HEIGHT = 960  # px: the plane about as tall as a phone's figure is wide
+# A click on the plane lands on one of PLANE_HANDLES² invisible squares HANDLE_PX wide. They must tile the largest
+# plane drawn (424 px: a large screen's, 379 in Lecture mode), 14.1 px between centres there: 12 px circles left
+# holes between four of them, where a click did nothing (erasing at (-5.6, -5.6), a browser test)
+PLANE_HANDLES, HANDLE_PX = 30, 16
 MAX_CURVE_POINTS = 300  # per loss curve: the frame's data stays small however long the training
 
 
@@ -233,11 +237,11 @@ def playground_figure(layer_pictures: Sequence[Sequence[np.ndarray]], layer_titl
                          "customdata": labels.tolist(),
                          "hovertemplate": f"{label}: y = %{{customdata:.2f}}<extra></extra>"})
     if clickable_plane:  # invisible points on a grid: a click on the plane selects the nearest (adds a point there)
-        grid = np.linspace(-5.8, 5.8, 30)
+        grid = np.linspace(-5.8, 5.8, PLANE_HANDLES)
         gx, gy = np.meshgrid(grid, grid)
         data.append({"type": "scatter", "x": gx.ravel().round(2).tolist(), "y": gy.ravel().round(2).tolist(),
                      "mode": "markers", "name": "plane handles", "showlegend": False, "xaxis": f"x{out}",
-                     "yaxis": f"y{out}", "marker": {"size": 12, "opacity": 0},
+                     "yaxis": f"y{out}", "marker": {"size": HANDLE_PX, "symbol": "square", "opacity": 0},
                      "hovertemplate": "click: (%{x:.1f}, %{y:.1f})<extra></extra>"})
     # the loss curves
     curve = "3"
