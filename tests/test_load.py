@@ -12,10 +12,11 @@ TensorFlow. The tests, in the order they run:
    sliders on the numpy pages while the time of every rerun is measured. Every session finishes with its own
    numbers, nothing raises, the server stays up. The same scenario runs first against the in-process design
    (a server started from a `git worktree` of commit 7afc533, where trainings ran one at a time inside the
-   server), then against this one: the slider sessions' p95 rerun must be at most half the old one's. Both
-   figures, with the server-side times (from the websocket frames) and the machine's load, go to
-   tests/artifacts/load_results.json. The server (with its workers) runs on core 0 and the browsers on the
-   others, as if on machines of their own (see SPLIT_CPUS).
+   server), then against this one: the slider sessions' p95 rerun in the server must be at most half the old
+   one's. Both designs' figures, in the server, over the websocket and in the browsers, with the machine's load, go
+   to tests/artifacts/load_results.json. The browsers share the cores at nice 19 (BROWSER_NICE), or with
+   NNVIZ_LOAD_SPLIT_CPUS=1 the server (with its workers) runs on core 0 and the browsers on the others, as if on
+   machines of their own (see SPLIT_CPUS).
 3. kill -9 of a worker in the middle of a training while another session trains and a third moves a slider:
    the killed session says so and keeps its last completed epoch, Continue trains on (in a new worker), and
    the other two sessions never notice.
