@@ -244,7 +244,7 @@ def test_a_lecture_mode_link_opened_on_a_phone_shows_the_page_at_its_usual_sizes
         page.goto(f"{server_url}/{PAGE_PATHS['backprop']}?lecture_mode=true")
         # the first run draws for the projector (the server does not know the screen yet), the run the screen-size
         # component asks for draws for the phone: its data says what the server knows (16 px: also before any style)
-        page.wait_for_function("() => window.__nnvizScreen && window.__nnvizScreen.data.small === true",
+        page.wait_for_function("() => window.__nnvizScreen && window.__nnvizScreen.data.size === 'small'",
                                timeout=10_000 * HANG_FACTOR)
         wait_until_idle(page)
         assert page.evaluate(root_font) == "16px"
@@ -257,7 +257,7 @@ def test_a_lecture_mode_link_opened_on_a_phone_shows_the_page_at_its_usual_sizes
         page.locator("[data-testid='stExpandSidebarButton']").click()
         assert "lecture_mode=true" in copied_link(page)
         page.set_viewport_size({"width": 1280, "height": 720})
-        page.wait_for_function("() => window.__nnvizScreen.data.small === false", timeout=10_000 * HANG_FACTOR)
+        page.wait_for_function("() => window.__nnvizScreen.data.size !== 'small'", timeout=10_000 * HANG_FACTOR)
         page.wait_for_function(f"() => ({root_font})() === '20px'", timeout=10_000 * HANG_FACTOR)
         wait_until_idle(page)
         assert exceptions_on(page) == []
