@@ -118,22 +118,26 @@ def machine_load() -> dict:
 # --- the server ----------------------------------------------------------------------------------------------
 
 
-def process_state(pid: int) -> str | None:
-    """The one-letter state of a process (R, S, Z, …), None if it is gone."""
+def proc_stat(pid: int) -> tuple[str, list[str]] | None:
+    """A process's command name and the fields of /proc/<pid>/stat after it (proc(5)'s third on: state, ppid, …);
+    None if it is gone."""
     try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
+        head, rest = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)
     except OSError:
         return None
-    return stat.rsplit(")", 1)[1].split()[0]
+    return head.split("(", 1)[1], rest.split()
+
+
+def process_state(pid: int) -> str | None:
+    """The one-letter state of a process (R, S, Z, …), None if it is gone."""
+    stat = proc_stat(pid)
+    return stat and stat[1][0]
 
 
 def cpu_ticks(pid: int) -> int | None:
     """utime + stime of a process, in clock ticks; None if it is gone."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return None
-    return int(fields[11]) + int(fields[12])
+    stat = proc_stat(pid)
+    return stat and int(stat[1][11]) + int(stat[1][12])
 
 
 class Server:
@@ -924,19 +928,15 @@ def low_priority_chromium() -> str:
 def chromium_nice_levels() -> dict[int, int]:
     """Niceness -> number of Chromium processes running now (from /proc)."""
     levels: dict[int, int] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            text = stat.read_text()
-        except OSError:  # ended meanwhile
-            continue
-        name, rest = text[text.index("(") + 1:text.rindex(")")], text[text.rindex(")") + 2:].split()
-        if name.startswith("chromium"):
-            nice = int(rest[16])  # field 19 of proc(5), after pid and comm
+    for entry in Path("/proc").iterdir():
+        stat = proc_stat(int(entry.name)) if entry.name.isdigit() else None  # None too if it ended meanwhile
+        if stat and stat[0].startswith("chromium"):
+            nice = int(stat[1][16])  # proc(5)'s field 19
             levels[nice] = levels.get(nice, 0) + 1
     return levels
 
 
-async def ten_sessions(url: str, design: Design) -> tuple[list[Session], list[float], float]:
+async def ten_sessions(url: str, design: Design) -> tuple[list[Session], list[float], float, dict[int, int]]:
     from playwright.async_api import async_playwright
 
     if SPLIT_CPUS:  # this thread starts the Playwright driver, which starts Chromium: both inherit it
