@@ -75,6 +75,8 @@ class SessionClient:
                 self.exceptions.append(element.exception.message)
             elif which == "bidi_component" and element.bidi_component.json:
                 frame = json.loads(element.bidi_component.json).get("frame")
+                if frame is None:  # another component (the screen size's): a browser answers it once, not per run
+                    return
                 threading.Timer(self.draw_seconds, self._ask_next,
                                 (element.bidi_component.id, frame, msg.delta.fragment_id)).start()
 
