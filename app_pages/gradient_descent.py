@@ -133,9 +133,12 @@ def default_rates(surface: gd.Surface) -> list[float]:
 def divergence_note(label: str, trajectory: gd.Trajectory) -> str | None:
     if trajectory.diverged_at is not None:
         # the step where it blew up is not kept: the path ends, and "loss after k steps" counts, one step before
-        return (f"**{label}** diverged at step {trajectory.diverged_at}: there the loss blew up "
-                f"(from {trajectory.losses[0]:.3g} to over {gd.DIVERGENCE_FACTOR:.0e} times that), so the path ends "
-                f"at step {len(trajectory.losses) - 1}, the last before it.")
+        # the limit itself, as the run applies it: '1e+06 times 2.25' was not it (its + 1), and step 38 of η = 1.1
+        # on the round bowl was already over that (a helper's review)
+        start = trajectory.losses[0]
+        return (f"**{label}** diverged at step {trajectory.diverged_at}: there the loss blew up, past "
+                f"{gd.divergence_limit(start):,.0f} (a million times the starting loss plus one: "
+                f"10⁶ × ({start:.3g} + 1)), so the path ends at step {len(trajectory.losses) - 1}, the last before it.")
     if trajectory.diverging:
         return (f"**{label}** is diverging: after {len(trajectory.losses) - 1} steps the loss is "
                 f"{trajectory.losses[-1]:.3g}, higher than where it started ({trajectory.losses[0]:.3g}).")

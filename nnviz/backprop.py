@@ -503,6 +503,7 @@ class Node:
     above: str  # δ = … once the backward pass reached it
     hover: str
     lit: bool = False
+    delta: float | None = None  # its δ, once the backward pass reached it (``above`` writes it)
 
 
 @dataclass(frozen=True)
@@ -535,7 +536,12 @@ def node_name(spec: nw.NetworkSpec, layer: int, unit: int) -> str:
         return f"x{sub}"
     if layer == spec.n_layers:
         return f"o{sub}"
-    return f"h{str(layer).translate(SUPERSCRIPT)}{sub}"
+    return f"{hidden_layer_name(layer)}{sub}"
+
+
+def hidden_layer_name(layer: int) -> str:
+    """h¹ for hidden layer 1: what its units' names (h¹₂) start with."""
+    return f"h{str(layer).translate(SUPERSCRIPT)}"
 
 
 def _short(v: float) -> str:
@@ -565,7 +571,8 @@ def diagram(bp: BackwardPass, steps_done: int = 0, example: int = 0, sensitivity
             shown = (layer, unit) in reached or sensitivity
             lit = current is not None and current.kind == "delta" and (current.layer, current.unit) == (layer, unit)
             nodes.append(Node(layer, unit, name, compact(a), f"z = {_short(z)}", f"δ = {_short(delta)}" if shown else "",
-                              f"{name}: z = {z:.4g}, a = {a:.4g}" + (f", δ = {delta:.4g}" if shown else ""), lit))
+                              f"{name}: z = {z:.4g}, a = {a:.4g}" + (f", δ = {delta:.4g}" if shown else ""), lit,
+                              float(delta) if shown else None))
     edges = []
     for layer in range(1, spec.n_layers + 1):
         w = bp.network.weights[layer - 1]

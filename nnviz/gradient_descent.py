@@ -14,7 +14,7 @@ import numpy as np
 
 Array = np.ndarray
 
-DIVERGENCE_FACTOR = 1e6  # a loss this many times the starting loss (or ∞/NaN) counts as diverged
+DIVERGENCE_FACTOR = 1e6  # a loss above this many times (the starting loss + 1), or ∞/NaN, counts as diverged
 
 
 @dataclass(frozen=True)
@@ -146,6 +146,12 @@ class Trajectory:
         return self.diverged_at is not None or self.losses[-1] > self.losses[0]
 
 
+def divergence_limit(start_loss: float) -> float:
+    """The loss above which a path counts as diverged: DIVERGENCE_FACTOR × (|L(w₀)| + 1) (the + 1: a start at the
+    minimum, L = 0, would otherwise stop at the first step that is not exactly 0)."""
+    return DIVERGENCE_FACTOR * (abs(start_loss) + 1.0)
+
+
 def descend(
     loss: Callable[[Array], Array],
     grad: Callable[[Array], Array],
@@ -158,12 +164,12 @@ def descend(
 
     v ← β v − η ∇L(w),  w ← w + v   (β = 0 is plain gradient descent: w ← w − η ∇L(w)).
     Stops early, and says when, if the loss becomes ∞/NaN or grows beyond
-    ``DIVERGENCE_FACTOR`` × the starting loss (+1): the path is diverging.
+    ``divergence_limit`` (a million times the starting loss, + 1): the path is diverging.
     """
     w = np.asarray(start, dtype=float).copy()
     velocity = np.zeros_like(w)
     points, losses = [w.copy()], [float(loss(w))]
-    limit = DIVERGENCE_FACTOR * (abs(losses[0]) + 1.0)
+    limit = divergence_limit(losses[0])
     with np.errstate(over="ignore", invalid="ignore"):
         for step in range(1, steps + 1):
             velocity = momentum * velocity - learning_rate * grad(w)

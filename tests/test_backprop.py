@@ -347,6 +347,35 @@ def test_the_deltas_of_neighbouring_layers_do_not_run_into_each_other():
     assert all("δ" in h for h in next(t for t in fig.data if t.name == "deltas").hovertext)  # the hover names it
 
 
+@pytest.mark.parametrize(("layers", "units", "outputs"), [(4, 4, 1), (4, 4, 3), (3, 4, 2), (1, 3, 1)])
+def test_on_a_phone_the_deltas_fit_between_the_layers_and_the_inputs_in_the_figure(layers, units, outputs):
+    """On a phone (390x844), 4 hidden layers of 4 units: neighbouring δs ran together ('0.000456-0.00352'), the
+    inputs' circles were cut at the figure's left edge and the second note under the diagram was cut after
+    'Orange, al' (a helper's review). There a δ keeps the digits that fit the room between two layers (hover has
+    them all), the inputs have room for their circles, and the notes stand one under the other."""
+    from nnviz.figures import backprop as fb
+    from nnviz.figures.style import PHONE_FIGURE_WIDTH
+
+    bp = pass_for(bpm.BackpropSetup(hidden_layers=layers, hidden_units=units, outputs=outputs, batch=4, seed=3))
+    d = bpm.diagram(bp, len(bp.steps), sensitivity=True)
+    fig = fb.network_figure(d, narrow=True)
+    deltas = next(t for t in fig.data if t.name == "deltas")
+    left, right = fig.layout.xaxis.range
+    px_per_layer = (PHONE_FIGURE_WIDTH - 2 * fb.MARGIN) / (right - left)
+    assert len(deltas.text) == sum(bp.spec.sizes[1:])
+    assert max(fb._number_width(t, fb.DELTA_SIZE) for t in deltas.text) <= px_per_layer - 4
+    for text, node in zip(deltas.text, [n for n in d.nodes if n.layer > 0]):  # each the δ it stands for
+        assert float(text.removeprefix("<b>").removesuffix("</b>").removeprefix("δ = ")) == pytest.approx(
+            node.delta, rel=0.5, abs=1e-12)
+    assert -left * px_per_layer >= fb.NODE_SIZE / 2 + 1
+    for note in fig.layout.annotations:
+        assert all(len(line) <= 52 for line in note.text.split("<br>")), note.text  # ~330 px in 13 px text
+    labels = next(t for t in fig.data if t.name == "labels")
+    titles = list(labels.text[-len(bp.spec.sizes):])  # each layer's title fits between its neighbours
+    assert max(fb._number_width(t, fb.EDGE_SIZE) for t in titles[1:-1]) <= px_per_layer - 4, titles
+    assert titles[1] == ("<b>h¹</b>" if layers == 4 else "<b>hidden 1</b>")  # short as its units' names begin: h¹₁
+
+
 @pytest.mark.parametrize(("layers", "units", "outputs"), [(4, 4, 1), (4, 4, 3), (4, 3, 1), (3, 4, 2), (1, 3, 1)])
 def test_an_edge_label_keeps_clear_of_every_unit(layers, units, outputs):
     """With 4 hidden layers of 4 units in Lecture mode, '0.2' sat 2 px from the units on either side of its edge,

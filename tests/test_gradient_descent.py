@@ -116,6 +116,20 @@ def test_divergence_is_detected_with_the_step_and_no_nan_kept():
     assert len(t.points) == t.diverged_at  # the steps before it
 
 
+def test_a_path_stops_at_the_first_step_past_the_divergence_limit():
+    """The round bowl at η = 1.1: every loss kept is within divergence_limit (10⁶ × (L₀ + 1)), the first step past
+    it is where it diverged. The page's note had said '1e+06 times' L₀, which step 38 (2.3·10⁶ = 10⁶ × 2.25·1.04)
+    already exceeded."""
+    bowl = gd.SURFACES["bowl"]
+    t = gd.descend(bowl.loss, bowl.grad, bowl.start, 1.1, 60)
+    limit = gd.divergence_limit(t.losses[0])
+    assert limit == 1e6 * (t.losses[0] + 1)
+    assert t.diverged_at == len(t.losses) and np.all(t.losses <= limit)
+    assert t.losses[-1] > gd.DIVERGENCE_FACTOR * t.losses[0]  # over 10⁶ × L₀: not the limit the note gave
+    past = gd.descend(bowl.loss, bowl.grad, bowl.start, 1.1, t.diverged_at + 5)
+    assert past.diverged_at == t.diverged_at and float(bowl.loss(t.points[-1] - 1.1 * bowl.grad(t.points[-1]))) > limit
+
+
 def test_momentum_helps_in_the_ravine():
     ravine = gd.SURFACES["ravine"]
     plain = gd.descend(ravine.loss, ravine.grad, ravine.start, 0.05, 60)

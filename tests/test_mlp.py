@@ -493,3 +493,37 @@ def test_on_a_phone_the_confusion_squares_are_no_wider_than_their_columns(names)
     assert narrow["data"][0]["marker"]["size"] <= column - 2
     row = (narrow["layout"]["height"] - margin["t"] - margin["b"]) / n  # rows about as tall as the columns are wide
     assert narrow["data"][0]["marker"]["size"] <= row <= 1.5 * column
+
+
+@pytest.mark.parametrize("hidden", [(), (128,), (128, 64), (512, 256, 128), (128, 64, 32, 32)])
+def test_the_network_diagrams_layer_names_fit_their_columns_on_a_phone(hidden):
+    """With four hidden layers a phone's column ran the names under the layers together: '784 pixels128 units',
+    '10 drawn10 drawn10 drawn' (a helper's review). Where a name's lines are wider than a layer's column, a phone
+    draws short names (the layer and its units) and says once, under them, what they stand for."""
+    from nnviz.figures.mnist import MAX_DRAWN_UNITS, network_figure
+    from nnviz.figures.style import FONT_SIZE, PHONE_FIGURE_WIDTH, label_width
+
+    config = nn.MLPConfig(hidden_units=hidden)
+    layout = network_figure(config, [str(k) for k in range(10)]).to_dict()["layout"]
+    sizes = [784, *hidden, 10]
+    pitch = (PHONE_FIGURE_WIDTH - 40) / len(sizes)  # px per layer in a phone's column
+    narrow = layout.get("meta", {}).get("narrow", {}).get("layout", {})
+    shown = narrow.get("annotations", layout["annotations"])
+    under_layers = [a for a in shown if a["y"] == -1.12]
+    assert [a["x"] for a in under_layers] == list(range(len(sizes)))
+    widths = []
+    for a, units in zip(under_layers, sizes):
+        lines = a["text"].split("<br>")
+        assert str(units) in " ".join(lines)  # each layer's units are still written under it
+        widths.append(max(label_width(line, a["font"]["size"]) for line in lines))
+    # neighbours clear of each other, the outer two inside the figure (0.4 layer and 20 px of margin beyond them)
+    assert all((left + right) / 2 <= pitch for left, right in itertools.pairwise(widths)), (widths, pitch)
+    assert max(widths[0], widths[-1]) / 2 <= 0.4 * pitch + 20
+    notes = [a for a in shown if a["y"] != -1.12]
+    assert len(notes) == (1 if narrow else 0)
+    if narrow:  # the note says what the short names stand for, in lines a phone's column holds
+        assert f"at most {MAX_DRAWN_UNITS}" in notes[0]["text"] and config.activation in notes[0]["text"]
+        assert max(label_width(line, FONT_SIZE - 2) for line in notes[0]["text"].split("<br>")) <= PHONE_FIGURE_WIDTH - 40
+    # outside a phone the names are the full ones
+    assert [a["text"].split("<br>")[0] for a in layout["annotations"]] == \
+        ["input", *(f"hidden {i}" for i in range(1, len(hidden) + 1)), "output"]

@@ -157,6 +157,8 @@ def test_a_diverged_one_weight_path_says_where_it_ends_as_its_metric_does(at):
     assert steps == "loss after 4 steps"
     assert "**η = 3** diverged at step 5: there the loss blew up" in texts(at)
     assert "so the path ends at step 4, the last before it." in texts(at)
+    # the limit it names is the one the run applies: 10⁶ × (L(8) + 1) = 10⁶ × 26 ('1e+06 times that' said 10⁶ × 25)
+    assert "past 26,000,000 (a million times the starting loss plus one: 10⁶ × (25 + 1))" in texts(at)
 
 
 def test_three_d_toggle_draws_a_surface(at):

@@ -9,7 +9,7 @@ from typing import NamedTuple
 import numpy as np
 import plotly.graph_objects as go
 
-from nnviz.backprop import Diagram
+from nnviz.backprop import Diagram, hidden_layer_name
 from nnviz.figures.style import (
     BLACK,
     BLUE,
@@ -38,7 +38,7 @@ from nnviz.figures.style import (
     ticks_clear_of_the_corner,
     with_narrow_keys,
 )
-from nnviz.formatting import em_width
+from nnviz.formatting import compact, em_width
 
 NODE_SIZE = 54
 LABEL_CANDIDATES = (0.5, 0.42, 0.58, 0.35, 0.65, 0.28, 0.72, 0.22, 0.78)  # where on an edge its label may sit
@@ -110,6 +110,15 @@ def _right_room(d: Diagram, z_texts: list[str], usable_width: float) -> float:
                   for n in d.nodes if n.layer == last]) + 4
     # room * px_x >= half, with px_x = usable_width / (last + LEFT + room)
     return max(0.3, half * (last + LEFT) / (usable_width - half))
+
+
+def _left_room(n_layers: int, right: float, usable_width: float, font: float) -> float:
+    """The x range's room left of the inputs, in layers: at least LEFT, and enough for an input unit's circle (its
+    outline and 2 px more) at ``usable_width`` px. On a phone four hidden layers left 26 px for a 28 px half unit:
+    x₁ and x₂ were cut at the figure's edge (a helper's review)."""
+    half = NODE_SIZE * font / 2 + 3
+    # room * px_x >= half, with px_x = usable_width / (n_layers - 1 + room + right)
+    return max(LEFT, half * (n_layers - 1 + right) / (usable_width - half))
 
 
 def _edge_label_spots(d: Diagram, segments, obstacles: list, place: _Place) -> list[tuple[float, float] | None]:
@@ -265,9 +274,11 @@ def network_figure(d: Diagram, height: int = 460, narrow: bool = False) -> go.Fi
     segments = [(pos[e.layer - 1][e.i], pos[e.layer][e.j]) for e in d.edges]
     node_x = [pos[n.layer][n.unit][0] for n in nodes]
     node_y = [pos[n.layer][n.unit][1] for n in nodes]
+    left = _left_room(n_layers, right, PHONE_FIGURE_WIDTH - 2 * MARGIN if narrow else usable_width,
+                      1.0 if narrow else LECTURE_FONT_FACTOR)
     for note in (False, True):  # a note under the diagram, if labels are left out, takes room from it
         rows = _rows(tallest, note, height)
-        x_span = n_layers - 1 + LEFT + right
+        x_span = n_layers - 1 + left + right
         place = _phone_place(rows, x_span, note) if narrow else _Place(usable_width / x_span, rows.px_y,
                                                                         LECTURE_FONT_FACTOR)
         if max(_number_width(t, EDGE_SIZE * place.font) for t in z_texts) > place.px_x - 4:  # beside the next layer's
@@ -276,6 +287,11 @@ def network_figure(d: Diagram, height: int = 460, narrow: bool = False) -> go.Fi
         if _number_width(f"<b>{WIDEST_DELTA}</b>", DELTA_SIZE * place.font) > place.px_x - 4:
             delta_texts = [t.removeprefix(DELTA_PREFIX) for t in delta_texts]
             delta_room = DELTA_ROOM.removeprefix(DELTA_PREFIX)
+        # still too wide (a phone's column, four hidden layers: '0.000456-0.00352' ran together, a helper's review):
+        # as many digits as the room between two layers holds, down to one with its power of ten (hover has all)
+        if _number_width(f"<b>{WIDEST_DELTA.removeprefix(DELTA_PREFIX)}</b>", DELTA_SIZE * place.font) > place.px_x - 4:
+            room = (place.px_x - 8) / (DELTA_SIZE * place.font * 1.1)  # em, as _number_width counts a bold label
+            delta_texts = [compact(n.delta, room) if n.delta is not None else "" for n in nodes]
         dy, unit_px = rows.offset, NODE_SIZE * place.font
         obstacles = [(x * place.px_x, y * place.px_y, unit_px / 2 + 1 + UNIT_CLEARANCE)  # + 1: half the outline
                      for x, y in zip(node_x, node_y)]
@@ -300,6 +316,8 @@ def network_figure(d: Diagram, height: int = 460, narrow: bool = False) -> go.Fi
     labelled = [(e, spot) for e, spot in zip(d.edges, spots) if spot is not None]
     unlabelled = [(e, seg) for e, seg, spot in zip(d.edges, segments, spots) if spot is None]
     titles = ["inputs"] + [f"hidden {k}" for k in range(1, n_layers - 1)] + ["output"]
+    if _number_width(f"<b>{titles[1]}</b>", EDGE_SIZE * place.font) > place.px_x - 4:  # "hidden 1hidden 2" on a phone
+        titles[1:-1] = [hidden_layer_name(k) for k in range(1, n_layers - 1)]
     labels = (  # edge labels, then z under each unit, then the layer titles
         [x for _, (x, _) in labelled] + node_x + list(range(n_layers)),
         [y for _, (_, y) in labelled] + [y - dy for y in node_y] + [rows.title_y] * n_layers,
@@ -334,15 +352,20 @@ def network_figure(d: Diagram, height: int = 460, narrow: bool = False) -> go.Fi
                  "hoverinfo": "skip", "showlegend": False, "meta": HOLDS_TEXT})  # as large as the units it rings
     layout = base_layout(
         height=rows.height, hovermode="closest", margin={"l": MARGIN, "r": MARGIN, "t": MARGIN, "b": MARGIN},
-        xaxis={"visible": False, "range": [-LEFT, n_layers - 1 + right], "fixedrange": True},
+        xaxis={"visible": False, "range": [-left, n_layers - 1 + right], "fixedrange": True},
         yaxis={"visible": False, "range": rows.y_range, "fixedrange": True},
     )
     notes = [note for note, needed in ((UNLABELLED_NOTE, unlabelled), (DELTA_NOTE, reached and delta_room != DELTA_ROOM))
              if needed]
     if notes:
         layout["margin"]["b"] = MARGIN + 2 * EDGE_SIZE
-        layout["annotations"] = [{"text": " ".join(notes), "x": 0, "y": 0, "xref": "paper", "yref": "paper",
-                                  "xanchor": "left", "yanchor": "top", "yshift": -4, "showarrow": False,
+        if narrow and len(notes) > 1:  # one under the other: on one line a phone's column cut the second
+            extra = round(LINE * EDGE_SIZE) * (len(notes) - 1)
+            layout["margin"]["b"] += extra
+            layout["height"] += extra
+        layout["annotations"] = [{"text": ("<br>" if narrow else " ").join(notes), "x": 0, "y": 0, "xref": "paper",
+                                  "yref": "paper",
+                                  "xanchor": "left", "yanchor": "top", "yshift": -4, "showarrow": False, "align": "left",
                                   "font": {"size": EDGE_SIZE, "color": NAME_COLOR}}]
     return figure(data, layout)
 

@@ -132,7 +132,25 @@ def network_figure(config: MLPConfig, class_names: Sequence[str]) -> go.Figure:
     layout = base_layout(height=480, margin={"l": 20, "r": 20, "t": 10, "b": 10}, annotations=annotations,
                          xaxis={"visible": False, "range": [-0.4, len(sizes) - 0.4]},
                          yaxis={"visible": False, "range": [-2.05, 1.1]})
+    # on a phone, where a layer's lines are wider than its column ('784 pixels128 units', '10 drawn10 drawn' with
+    # four hidden layers, a helper's review): short names under the layers, what they stand for once, under them all
+    pitch = (PHONE_FIGURE_WIDTH - 40) / len(sizes)  # px per layer: the x range is len(sizes) layers wide
+    if max(label_width(line, FONT_SIZE - 2) for name in names for line in name.split("<br>")) > pitch:
+        layout = with_narrow_keys(layout, {"annotations": _short_layer_names(config, sizes, annotations)})
     return figure(data, layout)
+
+
+def _short_layer_names(config: MLPConfig, sizes: Sequence[int], annotations: list[dict]) -> list[dict]:
+    """The layer names of ``network_figure`` for a phone: 'h2' and its units under each layer, then one line that
+    says what h1 … hk are and how many units are drawn."""
+    last = len(sizes) - 1
+    short = ["input<br>784"] + [f"h{i}<br>{units}" for i, units in enumerate(config.hidden_units, start=1)] + \
+        [f"output<br>{sizes[-1]}"]
+    hidden = {2: "h1: the hidden layer", 3: "h1, h2: the hidden layers"}.get(last, f"h1 … h{last - 1}: the hidden layers")
+    note = (f"{hidden} ({config.activation});<br>under each layer its number of units"
+            f"<br><i>(at most {MAX_DRAWN_UNITS} of them drawn)</i>")
+    return [{**a, "text": text} for a, text in zip(annotations, short)] + [
+        {"x": last / 2, "y": -1.55, "text": note, "showarrow": False, "yanchor": "top", "font": {"size": FONT_SIZE - 2}}]
 
 
 # --- Training curves ------------------------------------------------------------------------------------
