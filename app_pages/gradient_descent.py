@@ -356,6 +356,7 @@ else:
                                                           for h in histories.values()]})
 
 # --- Try this and Keras ------------------------------------------------------------------------------------
+RAVINE_AT_0_05 = {"gd2_surface": "ravine", "gd2_rates_ravine": [0.05], "gd2_steps": 400}
 ui.try_this([
     ui.Experiment("One weight: try each preset. Where does 'too large' land after each step, and why does it still "
                   "converge?", tuple((name, {"gd1_preset": name, f"gd1_lr_{name}": PRESETS[name]})
@@ -368,10 +369,11 @@ ui.try_this([
                   "how many steps does it save? Now β = 0.99: too much momentum overshoots and circles.",
                   # 400 steps: plain GD reaches its precision mark at step 349, momentum at 157 (at η = 0.025 plain
                   # GD needs ~750, beyond the slider: nothing to compare with)
-                  (("ravine, η = 0.05", {"gd2_surface": "ravine", "gd2_rates_ravine": [0.05],
-                                         "gd2_momentum_on": False, "gd2_steps": 400}),
-                   ("momentum β = 0.8", {"gd2_momentum_on": True, "gd2_beta": 0.8}),
-                   ("β = 0.99", {"gd2_momentum_on": True, "gd2_beta": 0.99}))),
+                  # each button sets the ravine too: pressed first, β = 0.8 switched momentum on over whatever surface
+                  # was shown (the round bowl, a helper's review)
+                  (("ravine, η = 0.05", {**RAVINE_AT_0_05, "gd2_momentum_on": False}),
+                   ("momentum β = 0.8", {**RAVINE_AT_0_05, "gd2_momentum_on": True, "gd2_beta": 0.8}),
+                   ("β = 0.99", {**RAVINE_AT_0_05, "gd2_momentum_on": True, "gd2_beta": 0.99}))),
     ui.Experiment("Two valleys: start at w₁ = 0.1 and at w₁ = −0.1. Which minimum do you end in? Is it the lower one?",
                   (("start w₁ = 0.1", {"gd2_surface": "valleys", "gd2_w1_valleys": 0.1, "gd2_momentum_on": False}),
                    ("start w₁ = −0.1", {"gd2_surface": "valleys", "gd2_w1_valleys": -0.1,

@@ -402,12 +402,14 @@ def unit_view(state: pg.PlaygroundState, layers: list) -> None:
 def details(state: pg.PlaygroundState, data: pg.Data, hints: bool = True) -> None:
     """The confusion matrix of the test points and the challenges, updated with every frame: one markdown
     element each (every element is re-sent with each live frame, and each costs the browser time)."""
-    matrix, goals = st.columns([1, 2])
+    # four classes need half the width (at 1280x720 in Lecture mode three headed 'predicted k' ran 65 px into the
+    # challenges, a helper's review): the classes' numbers head the columns, the corner says which way is which
+    matrix, goals = st.columns([1, 2] if data.classes <= 3 else [1, 1])
     if data.classes:
         counts = pg.confusion(state, data.test_points, data.test_labels, data.classes)
-        header = " | ".join(f"predicted {k}" for k in range(data.classes))
+        header = " | ".join(f"**{k}**" for k in range(data.classes))
         rows = "\n".join(f"| **true {k}** | " + " | ".join(f"{n:,}" for n in row) + " |" for k, row in enumerate(counts))
-        matrix.markdown(f"**Test points by true and predicted class**\n\n| | {header} |\n|---|"
+        matrix.markdown(f"**Test points by true and predicted class**\n\n| true ↓ predicted → | {header} |\n|---|"
                         + "---:|" * data.classes + "\n" + rows)
     lines = []
     for challenge in pg.CHALLENGES:

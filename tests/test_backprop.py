@@ -282,6 +282,28 @@ def test_every_label_of_the_diagram_but_the_titles_lies_on_a_box_over_the_edges(
         assert all(width >= 0.55 * size * len(t) for width, t in zip(box.marker.size, shown))
 
 
+def test_the_sensitivity_view_draws_a_zero_gradient_grey_not_as_a_positive_one():
+    """With ReLU (the page's 'ReLU' preset) the weights into a unit that is off have ∂L/∂w = 0 exactly; they were
+    drawn blue, the colour the text gives ∂L/∂w > 0 (a helper's review in Lecture mode)."""
+    from nnviz.figures.backprop import NEGATIVE, POSITIVE, _positions, network_figure
+    from nnviz.figures.style import GREY
+
+    bp = pass_for(bpm.BackpropSetup(activation="relu"))
+    d = bpm.diagram(bp, len(bp.steps), sensitivity=True)
+    assert any(e.weight == 0 for e in d.edges) and any(e.weight > 0 for e in d.edges)
+    fig = network_figure(d)
+    colour_of = {}  # each edge's end points -> the colour of the trace that draws it
+    for trace in (t for t in fig.data if t.mode == "lines"):
+        xs, ys = list(trace.x), list(trace.y)
+        for k in range(0, len(xs), 3):
+            colour_of[(xs[k], ys[k], xs[k + 1], ys[k + 1])] = trace.line.color
+    pos = _positions(d.sizes)
+    for e in d.edges:
+        (x0, y0), (x1, y1) = pos[e.layer - 1][e.i], pos[e.layer][e.j]
+        expected = POSITIVE if e.weight > 0 else NEGATIVE if e.weight < 0 else GREY
+        assert colour_of[(x0, y0, x1, y1)] == expected, (e.hover, e.weight)
+
+
 def test_the_diagram_writes_a_weight_only_where_it_fits_and_every_other_on_hover():
     """The default network labels every edge; the largest (4 × 4, 3 outputs: 68 edges) labels those that cover
     nothing at Lecture mode's size, puts every other edge's value on an invisible point for hover, and says so under

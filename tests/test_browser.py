@@ -588,6 +588,12 @@ READABLE = r"""() => {
       "[data-testid='stMetricLabel'], [data-testid='stMetricValue'], [data-testid='stWidgetLabel']")]
     .filter(e => e.offsetParent && [e, ...e.querySelectorAll('*')].some(x => x.scrollWidth > x.clientWidth + 1))
     .map(e => e.innerText.slice(0, 40));
+  // a markdown table wider than its column runs over what stands beside it (the Playground's confusion matrix of
+  // three classes lay on the challenges)
+  for (const table of document.querySelectorAll("[data-testid='stMarkdownContainer'] table"))
+    if (table.offsetParent && table.getBoundingClientRect().width >
+        table.closest("[data-testid='stMarkdownContainer']").getBoundingClientRect().width + 1)
+      cut.push(`table: ${table.innerText.slice(0, 40)}`);
   const small = [], overlaps = [], light = [];
   for (const svg of document.querySelectorAll('.js-plotly-plot .main-svg')) {
     const texts = [...svg.querySelectorAll('text')].filter(t => t.textContent.trim() && t.getBBox().width > 0);
@@ -667,6 +673,17 @@ def test_lecture_mode_at_1280x720_shows_everything_whole_and_readable(server_url
             assert page.get_by_text("units per hidden layer").is_visible()
             assert page.evaluate(READABLE) == ALL_READABLE
         assert exceptions_on(page) == []
+
+
+def test_the_playgrounds_confusion_matrix_of_three_classes_fits_its_column_on_the_projector(server_url, browser):
+    """Three blobs in Lecture mode at 1280x720: the table headed 'predicted 0 … 2' was 415 px wide in a 350 px
+    column and lay on the challenges beside it (a helper's review)."""
+    from playwright.sync_api import expect
+
+    three = "Three+blobs+%283+classes%29"
+    with on_the_projector(browser, f"{server_url}/{PAGE_PATHS['playground']}?pg_dataset={three}") as page:
+        expect(page.get_by_text("true 2", exact=True)).to_be_visible()
+        assert page.evaluate(READABLE) == ALL_READABLE
 
 
 def test_long_notes_beside_a_figure_go_under_it_on_the_projector(server_url, browser):

@@ -294,3 +294,15 @@ def test_the_momentum_experiment_has_two_step_counts_to_compare(at):
     names = [t["name"] for t in figures(at)["gd_losses"]["data"]]
     reached = {name.split(":")[0]: int(name.rsplit(" ", 1)[1]) for name in names if "reached to machine precision at step" in name}
     assert reached == {"η = 0.05": 349, "η = 0.05, β = 0.8": 157}
+
+
+@pytest.mark.parametrize(("button", "beta"), [(1, 0.8), (2, 0.99)])
+def test_each_momentum_button_shows_the_ravine_the_experiment_is_about(at, button, beta):
+    """Pressed first, 'momentum β = 0.8' and 'β = 0.99' switched momentum on over the round bowl at η = 0.25, 0.8,
+    1.1, not the ravine at η = 0.05 the experiment's text talks about (a helper's review in Lecture mode)."""
+    at.button(key=f"try_gradient_descent_3_{button}").click().run()
+    assert not at.exception
+    assert at.selectbox(key="gd2_surface").value == "ravine" and at.multiselect(key="gd2_rates_ravine").value == [0.05]
+    assert at.toggle(key="gd2_momentum_on").value and at.slider(key="gd2_beta").value == beta
+    names = [t["name"] for t in figures(at)["gd_losses"]["data"]]
+    assert any(name.startswith(f"η = 0.05, β = {beta:g}") for name in names), names

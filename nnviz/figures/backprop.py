@@ -304,8 +304,9 @@ def network_figure(d: Diagram, height: int = 460, narrow: bool = False) -> go.Fi
     largest = max((abs(e.weight) for e in d.edges), default=0.0) or 1.0
     groups: dict[tuple[str, float], tuple[list, list]] = {}
     for e, ((x0, y0), (x1, y1)) in zip(d.edges, segments):
-        if d.sensitivity:
-            color, width = (POSITIVE if e.weight >= 0 else NEGATIVE), _edge_width(e.weight, largest)
+        if d.sensitivity:  # ∂L/∂w = 0 (into a dead ReLU) pushes neither way: grey, not the blue of > 0
+            color = POSITIVE if e.weight > 0 else NEGATIVE if e.weight < 0 else GREY
+            width = _edge_width(e.weight, largest)
         else:
             color, width = GREY, 2.0
         if e.lit:
