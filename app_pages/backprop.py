@@ -534,11 +534,14 @@ ui.try_this([
      "is the output too high (δ > 0) or too low (δ < 0)?"),
     ui.Experiment("With one example and one sigmoid output, set the true class to the other one: every δ and every "
                   "gradient flips sign. Why? (With 3 softmax outputs or 4 examples not all do.)",
-                  (("true class 0", {"bp_outputs": 1, "bp_batch": 1, "bp_label": 0}),
-                   ("true class 1", {"bp_outputs": 1, "bp_batch": 1, "bp_label": 1}))),
+                  # to the diagram with every δ and gradient: the page stayed at the true class's box, 1.5 screens
+                  # above them on a projector (a helper's review)
+                  (("true class 0", {"bp_outputs": 1, "bp_batch": 1, "bp_label": 0, SECTION_KEY: "Which weights matter"}),
+                   ("true class 1", {"bp_outputs": 1, "bp_batch": 1, "bp_label": 1, SECTION_KEY: "Which weights matter"})),
+                  focus="bp_sensitivity"),
     ui.Experiment("Choose ReLU and a seed where a hidden unit has z < 0: its δ is exactly 0, and so is every gradient "
                   "into it.", (("ReLU", {"bp_activation": "relu"}),)),
     ui.Experiment("With the mini-batch of 4, raise η under *One SGD step* until the loss goes up instead of down.",
-                  (("4 examples, One SGD step", {"bp_batch": 4, "bp_section": "One SGD step"}),)),
+                  (("4 examples, One SGD step", {"bp_batch": 4, SECTION_KEY: "One SGD step"}),), focus="bp_rate_curve"),
 ], "backprop")
 keras_panel()

@@ -305,7 +305,7 @@ ui.try_this([
                                      **{f"sm_logit_{k}": DEFAULT_LOGITS[k] for k in range(3)}}),),
                   focus="sm_true"),  # the loss and its gradient, not the number of classes at the page's top
     ui.Experiment("Drag c to +1000: the probabilities do not move, but the naive formula returns NaN.",
-                  (("c = +1000", {"sm_shift": 1000.0}),)),
+                  (("c = +1000", {"sm_shift": 1000.0}),), focus="sm_numerical_stability"),  # the NaN, 2 screens down
     ui.Experiment("With 2 classes, move z0 and z1 together by the same amount: the point on the sigmoid curve stays "
                   "put.", (("2 classes", {"sm_classes": 2}),), focus="sm_two_class"),
 ], "softmax")

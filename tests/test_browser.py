@@ -938,6 +938,25 @@ def test_a_try_this_button_shows_what_it_changed(server_url, browser):
         assert 60 <= box["y"] and box["y"] + box["height"] <= 720, box
 
 
+def test_a_try_this_button_scrolls_to_the_result_its_prompt_asks_about(server_url, browser):
+    """Three presets scrolled to the widget they set, a screen or two above what their prompt is about (a helper's
+    review at 1280x720): softmax's c = +1000 to the NaN of the numerical-stability table, backprop's true class to
+    the diagram of every δ and gradient, its One SGD step to the loss against η. Each now opens with that at the top
+    of the screen."""
+    for path, label, shown in (("softmax", "c = +1000", "sm_numerical_stability"),
+                               ("backprop", "true class 0", "bp_sensitivity"),
+                               ("backprop", "4 examples, One SGD step", "bp_rate_curve")):
+        with on_the_projector(browser, f"{server_url}/{path}") as page:
+            button = page.locator(".st-key-try_this").get_by_role("button", name=label, exact=True)
+            button.scroll_into_view_if_needed()
+            button.click()
+            wait_until_idle(page)
+            page.wait_for_timeout(1000)
+            box = page.locator(f".st-key-{shown}").first.bounding_box()
+            assert box is not None and 40 <= box["y"] <= 300, (label, box)
+            assert exceptions_on(page) == []
+
+
 TRY_THIS_BUTTONS = """() => [...document.querySelectorAll("[class*='st-key-try_']")]
     .map(e => [...e.classList].find(c => c.startsWith('st-key-try_')).slice('st-key-'.length))
     .filter(k => k !== 'try_this')"""
