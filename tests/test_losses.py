@@ -167,3 +167,22 @@ def test_the_marked_predictions_label_stands_on_white_over_the_curves():
     notes = [a for a in bce_vs_mse_figure(np.linspace(0.001, 0.999, 99), 0.01).to_dict()["layout"]["annotations"]
              if a["text"].strip() == "p = 0.01"]
     assert len(notes) == 2 and all(a["bgcolor"] == "white" for a in notes)
+
+
+@pytest.mark.parametrize("marked", [0.01, 0.05, 0.3, 0.7, 0.99])
+def test_the_marked_predictions_label_stands_where_no_curve_runs_beside_its_line(marked):
+    """On white, the label still hid the cross-entropy curves at p = 0.01 and 0.05 (a helper's review at 1280x720):
+    it stands at the height where, beside the line, no curve comes within half its height (a phone's panel wide);
+    beside a line near p = 1 it stands on the line's left, inside the panel."""
+    from nnviz import losses as L
+    from nnviz.figures.losses import LOSS_RANGE, MARKER_LABEL_SPAN, PUSH_RANGE, bce_vs_mse_figure
+
+    p = np.linspace(0.005, 0.995, 199)
+    notes = [a for a in bce_vs_mse_figure(p, marked).to_dict()["layout"]["annotations"] if "p = " in a["text"]]
+    for note, curves, (low, high) in zip(notes, (L.losses_for_a_positive(p), L.logit_pushes(p)), (LOSS_RANGE, PUSH_RANGE)):
+        left = note["xanchor"] == "left"
+        assert left == (marked + MARKER_LABEL_SPAN <= 1)
+        start = marked + 0.02 if left else marked - MARKER_LABEL_SPAN  # the label's box, clear of its line
+        beside = (p >= start) & (p <= start + MARKER_LABEL_SPAN - 0.02)
+        nearest = min(np.min(np.abs((np.clip(c[beside], low, high) - low) / (high - low) - note["y"])) for c in curves)
+        assert nearest >= 0.04, (marked, note["y"], nearest)

@@ -135,7 +135,7 @@ def bce_vs_mse_figure(p: np.ndarray, current: float | None = None) -> go.Figure:
     layout = base_layout(height=420, legend_below=True,
                          **subplot_grid(1, 2, ["loss for y = 1", "push on z: |∂L/∂z|"],  # short enough for a
                                         x_title="prediction p", y_titles=["loss", "|∂L/∂z|"], h_gap=0.18))  # phone
-    layout["yaxis"]["range"] = [0, 5]
+    layout["yaxis"]["range"] = LOSS_RANGE
     layout["legend"]["y"] = -0.25
     layout["margin"]["b"] = 110
     data = []
@@ -144,9 +144,31 @@ def bce_vs_mse_figure(p: np.ndarray, current: float | None = None) -> go.Figure:
                      "line": {"color": color, "width": 4}})
         data.append({"type": "scatter", "mode": "lines", "x": p, "y": push, "name": name, "legendgroup": name,
                      "showlegend": False, "line": {"color": color, "width": 4}, "xaxis": "x2", "yaxis": "y2"})
+    layout["yaxis2"]["range"] = PUSH_RANGE
     if current is not None:
         shapes, notes = zip(*(vertical_marker(current, f" p = {current:.2f}", VERMILION, panel) for panel in (0, 1)))
-        for note in notes:  # inside the panel, below its title; on white: near p = 0 both panels' curves run
-            note.update(y=0.98, yanchor="top", bgcolor="white")  # through it (p = 0.01, a helper's review)
+        for note, curves, y_range in zip(notes, ((bce, mse), (push_bce, push_mse)), (LOSS_RANGE, PUSH_RANGE)):
+            # inside the panel, where no curve runs beside the line (on white, in case one still does): at the top,
+            # near p = 0 both panels' cross-entropy curves ran through it (p = 0.01, two helpers' reviews)
+            right = current > 1 - MARKER_LABEL_SPAN  # beside a line near p = 1: its left, inside the panel
+            height = free_label_height(p, curves, y_range, current - MARKER_LABEL_SPAN if right else current)
+            note.update(y=height, yanchor="middle", bgcolor="white", xanchor="right" if right else "left",
+                        text=f"p = {current:.2f} " if right else note["text"])
         layout.update(shapes=list(shapes), annotations=layout["annotations"] + list(notes))
     return figure(data, titles_off_when_narrow(layout, ["yaxis2"]))
+
+
+LOSS_RANGE, PUSH_RANGE = [0, 5], [0, 1.05]  # the loss panel's y range; the push panel's (|∂L/∂z| ≤ 1 for y = 1)
+MARKER_LABEL_SPAN = 0.35  # of p: how far the marker's label ' p = 0.01' reaches beside its line (a phone's panel)
+MARKER_LABEL_HEIGHTS = tuple(np.linspace(0.93, 0.1, 12).round(3))  # of the panel's height: the label's middle
+
+
+def free_label_height(p: np.ndarray, curves, y_range, start: float, span: float = MARKER_LABEL_SPAN) -> float:
+    """Of MARKER_LABEL_HEIGHTS, the one farthest (as a share of the panel's height) from every curve over the
+    p's from ``start`` to ``start + span``, where the label stands; the top one where it ties."""
+    beside = (p >= start) & (p <= start + span)
+    shares = [(np.clip(np.asarray(c, dtype=float)[beside], *y_range) - y_range[0]) / (y_range[1] - y_range[0])
+              for c in curves]
+    clearance = [min((float(np.min(np.abs(s - h))) for s in shares if s.size), default=1.0)
+                 for h in MARKER_LABEL_HEIGHTS]
+    return float(MARKER_LABEL_HEIGHTS[int(np.argmax(np.round(clearance, 3)))])
