@@ -1093,6 +1093,17 @@ WEIGHTS_AGAINST_THE_CIRCLES = """() => {
 }"""
 
 
+# The neuron diagram's output arrow: how far its tail starts right of f's circle, px (on a phone it began inside it,
+# through the circle's right half)
+ARROW_FROM_F = """() => {
+  const chart = document.querySelector('.st-key-neuron_diagram .js-plotly-plot');
+  const f = [...chart.querySelectorAll('.scatterlayer .points path')].map(c => c.getBoundingClientRect())
+    .reduce((a, b) => (b.right > a.right ? b : a));  // the rightmost circle: f
+  const arrow = chart.querySelector('.annotation-arrow-g path').getBoundingClientRect();
+  return arrow.left - f.right;
+}"""
+
+
 # The neuron diagram's labels that an edge runs through, or that touch another label (its weights, which sit on their
 # edges, left out): on a phone the bias's edge crossed 'z = -1.00', which ran into 'step H(z)' as one phrase
 EDGES_THROUGH_LABELS = """() => {
@@ -1148,6 +1159,7 @@ def test_a_phone_shows_every_page_without_scrolling_sideways(server_url, browser
         if name == "perceptron":  # the neuron's weights were written over its inputs' circles ('w2 = -0.40')
             assert page.evaluate(WEIGHTS_AGAINST_THE_CIRCLES) == []
             assert page.evaluate(EDGES_THROUGH_LABELS) == []
+            assert page.evaluate(ARROW_FROM_F) >= 2
             # the Iris chart: its plot 120 px tall in a band of white, the legend 100 px under its axis
             gaps = page.evaluate("""() => [...document.querySelectorAll('.st-key-perc_boundary .js-plotly-plot')]
                 .map(c => [c.querySelector('.nsewdrag').getBoundingClientRect(), c.querySelector('.xtitle').getBoundingClientRect(),

@@ -268,8 +268,11 @@ def neuron_diagram(x: Sequence[float], w: Sequence[float], b: float, z: float, o
                  "hoverinfo": "skip", "showlegend": False})
     z_label = {"x": 2, "y": -0.42, "text": f"z = {z:+.2f}", "showarrow": False, "font": {"size": FONT_SIZE + 1}}
     activation_label = {"x": 3.3, "y": -0.42, "text": activation, "showarrow": False, "font": {"size": FONT_SIZE}}
-    output_arrow = {"x": 4.9, "y": 0, "ax": 3.55, "ay": 0, "xref": "x", "yref": "y", "axref": "x", "ayref": "y",
-                    "showarrow": True, "arrowhead": 3, "arrowwidth": 3, "arrowcolor": GREY, "text": ""}
+    # its tail clear of f's circle (radius 27 px, 37 in Lecture mode): at x = 3.55 it began inside it, and on a phone
+    # (46 px a unit) the arrow ran through the circle's right half (a helper's review); plotly's startstandoff does
+    # not shorten an arrow without a start head, so the tail is placed for each width
+    output_arrow = {"x": 4.9, "y": 0, "ax": 3.3 + OUTPUT_ARROW_FROM_F, "ay": 0, "xref": "x", "yref": "y", "axref": "x",
+                    "ayref": "y", "showarrow": True, "arrowhead": 3, "arrowwidth": 3, "arrowcolor": GREY, "text": ""}
     # over the arrow, centred in the room right of f: beside it, 'ŷ = 0.0163' ran out of the figure in Lecture mode
     shown = compact(output)  # ≈ where it is rounded, as in the formula under the diagram: a sigmoid's 0.9997 read ŷ = 1
     output_label = {"x": 4.5, "y": 0.12, "yanchor": "bottom",
@@ -287,11 +290,15 @@ def neuron_diagram(x: Sequence[float], w: Sequence[float], b: float, z: float, o
                          yaxis=hidden | {"range": [-1.75, 1.35]},
                          annotations=weight_labels + annotations + [z_label, activation_label, output_arrow, output_label],
                          margin={"l": 10, "r": 10, "t": 10, "b": 10})
-    phone_annotations = phone_weight_labels + annotations + phone_labels + [output_arrow]
+    phone_annotations = phone_weight_labels + annotations + phone_labels + [
+        {**output_arrow, "ax": 3.3 + PHONE_OUTPUT_ARROW_FROM_F}]
     return figure(data, with_narrow_keys(layout, {"annotations": phone_annotations}))
 
 
 BIAS_Y = -1.45  # the bias's input, the lowest node of the neuron diagram
+# x from f's centre to the output arrow's tail: 43 px at a desktop's ~96 px a unit (Lecture mode's wider figure: more),
+# 32 px on a phone's 46 px a unit; f's radius is 27 px (37 in Lecture mode)
+OUTPUT_ARROW_FROM_F, PHONE_OUTPUT_ARROW_FROM_F = 0.45, 0.7
 # where on its edge (a share of the way from its input to Σ) a weight is written on a phone: between the circles, its
 # box 6 px or more from each with two to four inputs (at 0.475 '-0.40' stood 3 px from Σ)
 PHONE_ALONG = 0.43
