@@ -257,21 +257,21 @@ def neuron_diagram(x: Sequence[float], w: Sequence[float], b: float, z: float, o
         annotations.append({"x": 0, "xshift": -18, "y": yi, "xanchor": "right", "showarrow": False,
                             "text": "1 (bias)" if label == "bias" else f"{label} = {xi:.2f}",
                             "font": {"size": FONT_SIZE}})
-    data.append({"type": "scatter", "mode": "lines", "x": [2, 3.3], "y": [0, 0], "line": {"color": GREY, "width": 3},
+    data.append({"type": "scatter", "mode": "lines", "x": [2, F_X], "y": [0, 0], "line": {"color": GREY, "width": 3},
                  "hoverinfo": "skip", "showlegend": False})
     data.append({"type": "scatter", "mode": "markers+text", "x": [0] * n + [0], "y": list(ys) + [bias_y],
                  "marker": {"size": 26, "color": "white", "line": {"color": BLACK, "width": 2}},
                  "hoverinfo": "skip", "showlegend": False})
-    data.append({"type": "scatter", "mode": "markers+text", "x": [2, 3.3], "y": [0, 0],
+    data.append({"type": "scatter", "mode": "markers+text", "x": [2, F_X], "y": [0, 0],
                  "text": ["Σ", "f"], "textfont": {"size": FONT_SIZE + 6}, "meta": HOLDS_TEXT,
                  "marker": {"size": 54, "color": "#F0F4F8", "line": {"color": BLACK, "width": 2}},
                  "hoverinfo": "skip", "showlegend": False})
     z_label = {"x": 2, "y": -0.42, "text": f"z = {z:+.2f}", "showarrow": False, "font": {"size": FONT_SIZE + 1}}
-    activation_label = {"x": 3.3, "y": -0.42, "text": activation, "showarrow": False, "font": {"size": FONT_SIZE}}
+    activation_label = {"x": F_X, "y": -0.42, "text": activation, "showarrow": False, "font": {"size": FONT_SIZE}}
     # its tail clear of f's circle (radius 27 px, 37 in Lecture mode): at x = 3.55 it began inside it, and on a phone
     # (46 px a unit) the arrow ran through the circle's right half (a helper's review); plotly's startstandoff does
     # not shorten an arrow without a start head, so the tail is placed for each width
-    output_arrow = {"x": 4.9, "y": 0, "ax": 3.3 + OUTPUT_ARROW_FROM_F, "ay": 0, "xref": "x", "yref": "y", "axref": "x",
+    output_arrow = {"x": 4.9, "y": 0, "ax": F_X + OUTPUT_ARROW_FROM_F, "ay": 0, "xref": "x", "yref": "y", "axref": "x",
                     "ayref": "y", "showarrow": True, "arrowhead": 3, "arrowwidth": 3, "arrowcolor": GREY, "text": ""}
     # over the arrow, centred in the room right of f: beside it, 'ŷ = 0.0163' ran out of the figure in Lecture mode
     shown = compact(output)  # ≈ where it is rounded, as in the formula under the diagram: a sigmoid's 0.9997 read ŷ = 1
@@ -291,11 +291,12 @@ def neuron_diagram(x: Sequence[float], w: Sequence[float], b: float, z: float, o
                          annotations=weight_labels + annotations + [z_label, activation_label, output_arrow, output_label],
                          margin={"l": 10, "r": 10, "t": 10, "b": 10})
     phone_annotations = phone_weight_labels + annotations + phone_labels + [
-        {**output_arrow, "ax": 3.3 + PHONE_OUTPUT_ARROW_FROM_F}]
+        {**output_arrow, "ax": F_X + PHONE_OUTPUT_ARROW_FROM_F}]
     return figure(data, with_narrow_keys(layout, {"annotations": phone_annotations}))
 
 
 BIAS_Y = -1.45  # the bias's input, the lowest node of the neuron diagram
+F_X = 3.3  # the activation f's unit, right of Σ (at x = 2)
 # x from f's centre to the output arrow's tail: 43 px at a desktop's ~96 px a unit (Lecture mode's wider figure: more),
 # 32 px on a phone's 46 px a unit; f's radius is 27 px (37 in Lecture mode)
 OUTPUT_ARROW_FROM_F, PHONE_OUTPUT_ARROW_FROM_F = 0.45, 0.7
