@@ -296,7 +296,7 @@ def sensitivity(bp: bpm.BackwardPass) -> None:
             "(3Blue1Brown's *sensitivity*). **Blue**: ∂L/∂w > 0, gradient descent makes the weight smaller; "
             "**orange-red**: ∂L/∂w < 0, it makes it larger; **grey**: exactly 0 (into a ReLU unit that is "
             "off), it does not move. Weights from an activation near 0, or into a unit "
-            "with a small δ, hardly matter for this example."
+            "with a small δ, hardly matter for this example. The table lists the largest |∂L/∂θ| first."
             # on a mini-batch the edges' numbers are means over the batch, the units' δ example 1's: δ · a on an
             # edge did not give its number, and nothing said why (a helper's review)
             + (f"\n\nWith a mini-batch of {len(bp.x)} examples each edge's ∂L/∂w is the **mean over the "

@@ -44,6 +44,17 @@ def train_three_ways(seed: int, learning_rate: float, epochs: int):
             for label, objective in WAYS}
 
 
+# The sweep's data and the weights it holds, as the page opens.
+SWEPT_DEFAULTS = {"la_seed": 0, "la_index": 0, "la_other": 1.0, "la_bias": -6.0}
+
+
+def lowest_loss_preset() -> dict:
+    """The page's default sweep of w1, with w1 marked where its cross-entropy is lowest (for 'Try this')."""
+    defaults = SWEPT_DEFAULTS
+    losses = sweep(defaults["la_seed"], defaults["la_index"], defaults["la_other"], defaults["la_bias"])["bce"]
+    return {**defaults, "la_current": round(float(SWEEP[np.argmin(losses)]), 2)}
+
+
 # Every section reruns on its own (ui.section_fragment). The seed is every section's: it reruns the page; the
 # marked weights of section 1 also rerun section 2, and the training settings the Keras panel.
 # --- 1. Sweep a weight ----------------------------------------------------------------------------------
@@ -51,12 +62,15 @@ def train_three_ways(seed: int, learning_rate: float, epochs: int):
 def sweep_a_weight() -> None:
     controls, plot = ui.section("Sweep one weight: accuracy is flat, the loss is smooth")
     with controls:
-        seed = int(st.number_input("seed (data)", 0, 9999, 0, key="la_seed", **ui.reruns(), **ui.URL))
+        seed = int(st.number_input("seed (data)", 0, 9999, SWEPT_DEFAULTS["la_seed"], key="la_seed", **ui.reruns(),
+                                   **ui.URL))
         also_gradient = ui.reruns("la_sweep", "la_gradient")  # the marked weights are section 2's too
         index = st.radio("weight to sweep", [0, 1], format_func=lambda i: f"w{i + 1}", horizontal=True,
                          key="la_index", **also_gradient, **ui.URL)
-        other = st.slider("the other weight", -3.0, 3.0, 1.0, step=0.1, key="la_other", **also_gradient, **ui.URL)
-        bias = st.slider("bias b", -10.0, 5.0, -6.0, step=0.1, key="la_bias", **also_gradient, **ui.URL)
+        other = st.slider("the other weight", -3.0, 3.0, SWEPT_DEFAULTS["la_other"], step=0.1, key="la_other",
+                          **also_gradient, **ui.URL)
+        bias = st.slider("bias b", -10.0, 5.0, SWEPT_DEFAULTS["la_bias"], step=0.1, key="la_bias", **also_gradient,
+                         **ui.URL)
         current = st.slider(f"w{index + 1} (marked)", float(SWEEP[0]), float(SWEEP[-1]), 1.0, step=0.05,
                             key="la_current", **also_gradient, **ui.URL)
     result = sweep(seed, index, other, bias)
@@ -203,7 +217,7 @@ accuracy_can_mislead()
 
 ui.try_this([
     ui.Experiment("Sweep w1 and hover on the accuracy plot: how wide are its plateaus? Where is cross-entropy lowest, "
-                  "and is accuracy highest there too?", (("sweep w1", {"la_index": 0}),)),
+                  "and is accuracy highest there too?", (("mark w1's lowest loss", lowest_loss_preset()),)),
     ui.Experiment("Set the learning rate to 3 and the epochs to 200: does gradient descent on accuracy ever move?",
                   (("η = 3, 200 epochs", {"la_lr": 3.0, "la_epochs": 200}),)),
     ui.Experiment("Move p towards 0.01: which loss pushes harder on a confidently wrong prediction? And at p = 0.5?",

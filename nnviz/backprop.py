@@ -327,9 +327,12 @@ def backward_pass(network: nw.Network, x: Array, y: Array) -> BackwardPass:
 
 
 def gradient_rows(bp: BackwardPass) -> dict[str, list]:
-    """Every parameter with its value and ∂L/∂θ (the 'which weights matter' table)."""
-    names = parameter_names(bp.spec)
-    return {"parameter": names, "value": list(bp.network.flat), "∂L/∂θ": list(bp.gradients.flat)}
+    """Every parameter with its value and ∂L/∂θ (the 'which weights matter' table), the largest |∂L/∂θ| first
+    (ties and NaN in the parameters' order, NaN last): the table's top rows are the diagram's thickest edges, and in
+    Lecture mode the table shows only its first seven."""
+    names, values, gradients = parameter_names(bp.spec), bp.network.flat, bp.gradients.flat
+    order = np.argsort(-np.abs(gradients), kind="stable")
+    return {"parameter": [names[i] for i in order], "value": list(values[order]), "∂L/∂θ": list(gradients[order])}
 
 
 # --- Health of the pass: dead, saturated, non-finite ----------------------------------------------------

@@ -177,6 +177,17 @@ def test_parameter_names_follow_the_flat_order():
     assert len(names) == nw.parameter_count(spec.sizes) == 2 * 3 + 3 + 3 * 2 + 2
 
 
+@pytest.mark.parametrize("setup", SETUPS)
+def test_the_gradient_table_lists_every_parameter_the_largest_gradient_first(setup):
+    bp = pass_for(setup)
+    rows = bpm.gradient_rows(bp)
+    by_name = dict(zip(bpm.parameter_names(bp.spec), zip(bp.network.flat, bp.gradients.flat)))
+    assert sorted(rows["parameter"]) == sorted(by_name)  # each once
+    assert [by_name[name] for name in rows["parameter"]] == list(zip(rows["value"], rows["∂L/∂θ"]))
+    sizes = np.abs(rows["∂L/∂θ"])
+    assert np.all(np.diff(sizes) <= 0) and sizes[0] == np.max(np.abs(bp.gradients.flat))
+
+
 def test_gradient_check_agrees_with_backprop():
     for setup in SETUPS:
         check = bpm.gradient_check(pass_for(setup))

@@ -279,6 +279,18 @@ def test_every_try_this_button_sets_what_it_names(page):
     presets = {key: values for key, values in at.session_state[ui.LINKS_KEY].presets.items()
                if key.startswith(f"try_{page}_")}
     assert len(presets) >= 3
+    # On the page as it opens, each experiment has a button that changes something: "sweep w1" set the weight the
+    # page sweeps anyway, so in a lecture its click only scrolled. (A second button may bring back the default, as
+    # "true class 1" or MNIST's "η = 0.1" beside its "η = 10".)
+    shown = keyed_inputs(at)
+    fresh = {name: shown[name].value if name in shown else at.session_state[name]
+             for values in presets.values() for name in values if name in shown or name in at.session_state}
+    changes = {}
+    for key, values in presets.items():
+        experiment = key.rsplit("_", 1)[0]
+        changes[experiment] = changes.get(experiment, False) or any(
+            name not in fresh or fresh[name] != value for name, value in values.items())
+    assert all(changes.values()), [experiment for experiment, changed in changes.items() if not changed]
     for key, values in presets.items():
         assert not at.button(key=key).help  # it listed widget keys and Python values ('gd2_momentum_on = False')
         at.button(key=key).click().run()
