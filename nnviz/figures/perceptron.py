@@ -215,7 +215,8 @@ def _weight_arrow(w: np.ndarray, segment, box: Box, length: float = ARROW_LENGTH
              "name": WEIGHT_LABEL, "xanchor": x_anchor, "yanchor": y_anchor,
              "xshift": 4 * float(np.sign(direction[0])) * (x_anchor != "center"),
              "yshift": 4 * float(np.sign(direction[1])) * (y_anchor != "middle"),
-             "font": {"size": FONT_SIZE + 2, "color": VERMILION}}
+             "font": {"size": FONT_SIZE + 2, "color": VERMILION},
+             "bgcolor": "rgba(255,255,255,0.85)"}  # a comparison line (scikit-learn's) may run through it
     return [arrow, label]
 
 
