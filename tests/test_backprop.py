@@ -433,6 +433,18 @@ def test_an_edge_label_keeps_clear_of_every_unit(layers, units, outputs):
     assert written > 0 and nearest >= fb.UNIT_CLEARANCE, nearest
 
 
+def test_the_room_for_a_bold_label_is_what_its_width_counts():
+    from nnviz.figures import backprop as fb
+    from nnviz.formatting import em_width
+
+    for width, size in ((60.0, 14.0), (120.0, 18.9)):
+        room = fb._bold_em_room(width, size)
+        text = "8" * 40
+        fitting = next(k for k in range(40, 0, -1) if em_width(text[:k]) <= room)
+        assert fb._number_width(f"<b>{text[:fitting]}</b>", size) <= width < fb._number_width(
+            f"<b>{text[:fitting + 1]}</b>", size)
+
+
 def test_a_value_inside_a_unit_fits_its_circle():
     """A saturated unit's activation (hand-set weights of ±1000) was written as '2.05e-217', wider than the unit;
     the perceptron's ŷ = 4.66e-15 ran out of its diagram in Lecture mode."""

@@ -85,10 +85,18 @@ class _Place(NamedTuple):
         return self.box(x, y, _number_width(text, scaled), LINE * scaled)
 
 
+BOLD_WIDER, LABEL_SPARE = 1.1, 4  # a bold label is a tenth wider; 2 px to spare on each side of a label
+
+
 def _number_width(text: str, size: float) -> float:
     """How wide a label of numbers is drawn in ``size`` px (bold a tenth wider), with 2 px to spare on each side;
     style.label_width's 0.62 em a character sizes the white boxes, generously, not the room labels need."""
-    return size * em_width(plain_text(text)) * (1.1 if "<b>" in text else 1.0) + 4
+    return size * em_width(plain_text(text)) * (BOLD_WIDER if "<b>" in text else 1.0) + LABEL_SPARE
+
+
+def _bold_em_room(width: float, size: float) -> float:
+    """How many em of a bold label in ``size`` px fit ``width`` px, as ``_number_width`` counts them (its inverse)."""
+    return (width - LABEL_SPARE) / (size * BOLD_WIDER)
 
 
 def _overlap(a, b) -> bool:
@@ -290,7 +298,7 @@ def network_figure(d: Diagram, height: int = 460, narrow: bool = False) -> go.Fi
         # still too wide (a phone's column, four hidden layers: '0.000456-0.00352' ran together, a helper's review):
         # as many digits as the room between two layers holds, down to one with its power of ten (hover has all)
         if _number_width(f"<b>{WIDEST_DELTA.removeprefix(DELTA_PREFIX)}</b>", DELTA_SIZE * place.font) > place.px_x - 4:
-            room = (place.px_x - 8) / (DELTA_SIZE * place.font * 1.1)  # em, as _number_width counts a bold label
+            room = _bold_em_room(place.px_x - 4, DELTA_SIZE * place.font)
             delta_texts = [compact(n.delta, room) if n.delta is not None else "" for n in nodes]
         dy, unit_px = rows.offset, NODE_SIZE * place.font
         obstacles = [(x * place.px_x, y * place.px_y, unit_px / 2 + 1 + UNIT_CLEARANCE)  # + 1: half the outline
