@@ -146,10 +146,10 @@ def decision_boundary() -> None:
     data = load_dataset(dataset_name, seed)
     line_w = np.array([w1, w2])
     wrong = perc.misclassified(data.X, data.y, line_w, b)
-    with plot:
-        ui.show_figure(boundary_figure(dataset_name, seed, (w1, w2), b), key="perc_boundary")
     with controls:
         st.metric("misclassified", f"{int(wrong.sum())} of {len(data.y)}")
+    with plot:  # the text under the figure it explains: under the controls it left the figure's column blank
+        ui.show_figure(boundary_figure(dataset_name, seed, (w1, w2), b), key="perc_boundary")
         st.markdown(
             f"The perceptron says **{data.class_names[1]}** where $w_1x_1 + w_2x_2 + b \\ge 0$ (blue side) and "
             f"**{data.class_names[0]}** elsewhere. The boundary $w_1x_1 + w_2x_2 + b = 0$ is a straight line; "
