@@ -74,8 +74,15 @@ def sweep_a_weight() -> None:
         current = st.slider(f"w{index + 1} (marked)", float(SWEEP[0]), float(SWEEP[-1]), 1.0, step=0.05,
                             key="la_current", **also_gradient, **ui.URL)
     result = sweep(seed, index, other, bias)
-    with plot:
+    with plot:  # the text under the figure it explains: under the controls it left the figure's column blank
         ui.show_figure(sweep_figure(seed, index, other, bias, current), key="la_sweep")
+        st.markdown(
+            "A classifier $p = \\sigma(w_1x_1 + w_2x_2 + b)$ on 80 seeded points. **Accuracy** only changes when a "
+            "point crosses the boundary: it is flat with jumps, so its derivative is 0 almost everywhere and undefined "
+            "at the jumps. Gradient descent has **nothing to follow**. **Cross-entropy** and **MSE** change smoothly "
+            "with every weight: their derivative says which way is better (MSE's becomes tiny where the sigmoid "
+            "saturates — see *Which loss* below)."
+        )
     with controls:
         flat, on_jump = int(np.sum(result["d_accuracy"] == 0)), int(np.sum(np.isnan(result["d_accuracy"])))
         # a count, not a share: 200 of 201 was rounded to '100%' (a helper's review)
@@ -84,13 +91,6 @@ def sweep_a_weight() -> None:
                        "derivative is exactly 0. " + (f"At {count(on_jump, 'value')} the sweep lands exactly on a "
                                                       "jump, where it is undefined." if on_jump else
                                                       "None lands exactly on a jump, where it is undefined."))
-        st.markdown(
-            "A classifier $p = \\sigma(w_1x_1 + w_2x_2 + b)$ on 80 seeded points. **Accuracy** only changes when a "
-            "point crosses the boundary: it is flat with jumps, so its derivative is 0 almost everywhere and undefined "
-            "at the jumps. Gradient descent has **nothing to follow**. **Cross-entropy** and **MSE** change smoothly "
-            "with every weight: their derivative says which way is better (MSE's becomes tiny where the sigmoid "
-            "saturates — see *Which loss* below)."
-        )
 
 
 # --- 2. Step vs sigmoid ------------------------------------------------------------------------------------
