@@ -239,13 +239,15 @@ def learning_rule() -> None:
         previous = (tuple(state.previous[0]), state.previous[1]) if state.previous else None
         ui.show_figure(boundary_figure(dataset_name, seed, tuple(state.w), state.b, previous,
                                        state.last.sample if state.last else None), key="perc_learning")
-    with text_col:
-        run_outcome(state)  # first beside the figure: under it, after Run to the end, it lay below a projector's screen
-        st.metric("w1, w2", f"{state.w[0]:.2f}, {state.w[1]:.2f}")
-        metrics = st.container(horizontal=True)  # two to a row: the labels stay whole in Lecture mode at 1280 px
+        # under the figure, in a row that wraps: in the text's column they made it twice the figure's height after
+        # Run to the end, and left ~650x450 px blank under the figure in Lecture mode at 1280x720
+        metrics = st.container(horizontal=True)
+        metrics.metric("w1, w2", f"{state.w[0]:.2f}, {state.w[1]:.2f}")
         metrics.metric("b", f"{state.b:.2f}")
         metrics.metric("epochs done", state.epoch)
-        st.metric("mistakes so far", state.updates)
+        metrics.metric("mistakes so far", state.updates)
+    with text_col:
+        run_outcome(state)  # first beside the figure: under it, after Run to the end, it lay below a projector's screen
         last = state.last
         if last is None:
             st.info("Press **Step: 1 sample** to show the perceptron its first sample.")
