@@ -243,31 +243,31 @@ def neuron_diagram(x: Sequence[float], w: Sequence[float], b: float, z: float, o
     for xi, wi, yi, label in [(xv, wv, yv, f"x{k + 1}") for k, (xv, wv, yv) in enumerate(zip(x, w, ys))] + \
             [(1.0, b, bias_y, "bias")]:
         color = BLUE if wi >= 0 else ORANGE  # towards class 1 (blue) or class 0 (orange), as on the Playground
-        data.append({"type": "scatter", "mode": "lines", "x": [0, 2], "y": [yi, 0], "hoverinfo": "skip",
+        data.append({"type": "scatter", "mode": "lines", "x": [0, SUM_X], "y": [yi, 0], "hoverinfo": "skip",
                      "line": {"color": color, "width": 1 + 9 * abs(wi) / max_w}, "showlegend": False})
         name = "b" if label == "bias" else f"w{label[1:]}"
         along = 0.42  # 2/5 of the way from its input: the edges still apart, the label clear of the input's circle
-        weight_labels.append({"x": 2 * along, "y": yi * (1 - along), "text": f"{name} = {wi:+.2f}",
+        weight_labels.append({"x": SUM_X * along, "y": yi * (1 - along), "text": f"{name} = {wi:+.2f}",
                               "showarrow": False, "font": {"size": FONT_SIZE, "color": BLACK},  # orange is faint
                               "bgcolor": "rgba(255,255,255,0.85)"})
         # on a phone the edges are ~90 px long and 'w2 = -0.40' covered the input's circle: the value alone,
         # between the circles
-        phone_weight_labels.append({**weight_labels[-1], "x": 2 * PHONE_ALONG, "y": yi * (1 - PHONE_ALONG),
+        phone_weight_labels.append({**weight_labels[-1], "x": SUM_X * PHONE_ALONG, "y": yi * (1 - PHONE_ALONG),
                                     "text": f"{wi:+.2f}"})  # with_narrow_keys copies them
         # the input's label, 18 px left of its centre: clear of its circle (26 px) at any width
         annotations.append({"x": 0, "xshift": -18, "y": yi, "xanchor": "right", "showarrow": False,
                             "text": "1 (bias)" if label == "bias" else f"{label} = {xi:.2f}",
                             "font": {"size": FONT_SIZE}})
-    data.append({"type": "scatter", "mode": "lines", "x": [2, F_X], "y": [0, 0], "line": {"color": GREY, "width": 3},
+    data.append({"type": "scatter", "mode": "lines", "x": [SUM_X, F_X], "y": [0, 0], "line": {"color": GREY, "width": 3},
                  "hoverinfo": "skip", "showlegend": False})
     data.append({"type": "scatter", "mode": "markers+text", "x": [0] * n + [0], "y": list(ys) + [bias_y],
                  "marker": {"size": 26, "color": "white", "line": {"color": BLACK, "width": 2}},
                  "hoverinfo": "skip", "showlegend": False})
-    data.append({"type": "scatter", "mode": "markers+text", "x": [2, F_X], "y": [0, 0],
+    data.append({"type": "scatter", "mode": "markers+text", "x": [SUM_X, F_X], "y": [0, 0],
                  "text": ["Σ", "f"], "textfont": {"size": FONT_SIZE + 6}, "meta": HOLDS_TEXT,
                  "marker": {"size": 54, "color": "#F0F4F8", "line": {"color": BLACK, "width": 2}},
                  "hoverinfo": "skip", "showlegend": False})
-    z_label = {"x": 2, "y": -0.42, "text": f"z = {z:+.2f}", "showarrow": False, "font": {"size": FONT_SIZE + 1}}
+    z_label = {"x": SUM_X, "y": -0.42, "text": f"z = {z:+.2f}", "showarrow": False, "font": {"size": FONT_SIZE + 1}}
     activation_label = {"x": F_X, "y": -0.42, "text": activation, "showarrow": False, "font": {"size": FONT_SIZE}}
     # its tail clear of f's circle (radius 27 px, 37 in Lecture mode): at x = 3.55 it began inside it, and on a phone
     # (46 px a unit) the arrow ran through the circle's right half (a helper's review); plotly's startstandoff does
@@ -297,14 +297,15 @@ def neuron_diagram(x: Sequence[float], w: Sequence[float], b: float, z: float, o
 
 
 BIAS_Y = -1.45  # the bias's input, the lowest node of the neuron diagram
-F_X = 3.3  # the activation f's unit, right of Σ (at x = 2)
+SUM_X = 2  # Σ's unit: every input's edge ends there
+F_X = 3.3  # the activation f's unit, right of Σ
 # x from f's centre to the output arrow's tail: 43 px at a desktop's ~96 px a unit (Lecture mode's wider figure: more),
 # 32 px on a phone's 46 px a unit; f's radius is 27 px (37 in Lecture mode)
 OUTPUT_ARROW_FROM_F, PHONE_OUTPUT_ARROW_FROM_F = 0.45, 0.7
 # where on its edge (a share of the way from its input to Σ) a weight is written on a phone: between the circles, its
 # box 6 px or more from each with two to four inputs (at 0.475 '-0.40' stood 3 px from Σ)
 PHONE_ALONG = 0.43
-# where z's label begins on a phone (x; Σ is at 2): right of the lowest edges at its height (the bias's at x = 1.42)
+# where z's label begins on a phone (x; Σ is at SUM_X): right of the lowest edges at its height (the bias's at x = 1.42)
 PHONE_Z_FROM = 1.8
 
 
