@@ -116,8 +116,9 @@ LECTURE_LEGEND_WIDTH = round((1080 - 90) / LECTURE_FONT_FACTOR)
 
 
 LEGEND_TOP = 34  # px: the figure's top margin less its legend's rows (the panels' titles and a gap)
+OVERLAY_LEFT = 70  # px: the overlay figure's left margin (the f(x) panel's tick labels and axis title)
 # px: a phone's room for the legend's entries: the figure's width less the plot's left margin and the title 'function:'
-PHONE_LEGEND_WIDTH = PHONE_FIGURE_WIDTH - 70 - 75
+PHONE_LEGEND_WIDTH = PHONE_FIGURE_WIDTH - OVERLAY_LEFT - 75
 PHONE_LEGEND_ROW = 33  # px: a row of this legend as Chromium draws it (style.LEGEND_ROW's 26 px is too few here)
 PHONE_LEGEND_FROM_TOP = 14  # px: the legend's top under the figure's (y = 0.98 of a ~660 px figure)
 
@@ -134,7 +135,7 @@ def _overlay_figure(x: np.ndarray, activations: Sequence[Activation], tol: float
     # the legend sits above the panel titles, its title on its left, in as many rows as Lecture mode needs (with 7
     # or more functions a fixed 90 px made it a scroll box that hid its first row)
     rows = legend_rows(["function:", *(a.label for a in activations)], LECTURE_LEGEND_WIDTH)
-    margin = {"l": 70, "r": 20, "t": LEGEND_TOP + round(rows * LEGEND_ROW * LECTURE_FONT_FACTOR), "b": 70}
+    margin = {"l": OVERLAY_LEFT, "r": 20, "t": LEGEND_TOP + round(rows * LEGEND_ROW * LECTURE_FONT_FACTOR), "b": 70}
     lowest, highest = OVERLAY_PANELS_PX
     panels_px = min(highest, max(lowest, SHRINKS_TO_THE_VIEW - margin["t"] - margin["b"] - gap_px - strip_px))
     plot_px = panels_px + gap_px + strip_px
