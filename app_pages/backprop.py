@@ -97,7 +97,8 @@ def network_controls() -> None:
     with c4:
         n_classes = max(outputs, 2)
         st.selectbox("true class y", range(n_classes), index=1, key="bp_label", format_func=lambda k: f"class {k}",
-                     **NETWORK)
+                     help="Your example's class. In a mini-batch of 4 the other three take the classes after it, in "
+                          "turn (the list of examples above the diagram gives each one's).", **NETWORK)
         st.number_input("weights' seed", 0, 10_000, 0, key="bp_seed", **NETWORK)
     with c5:
         st.radio("examples", bpm.BATCH_CHOICES, key="bp_batch", format_func=BATCH_LABELS.get, **NETWORK)
@@ -233,8 +234,10 @@ def diagram_and_steps() -> None:
         example = 0
         if setup.batch > 1:
             example = st.selectbox("example shown on the diagram", range(setup.batch), key="bp_example",
-                                   format_func=lambda n: f"example {n + 1}: x = ({bp.x[n, 0]:g}, {bp.x[n, 1]:g})",
+                                   format_func=lambda n: f"example {n + 1}: x = ({bp.x[n, 0]:g}, {bp.x[n, 1]:g}), "
+                                                         f"class {setup.example_class(n)}",
                                    **ui.URL, **ui.reruns("bp_forward"))
+        steps = bpm.backward_steps(bp, example) if example else bp.steps  # the δs of the example on the diagram
         # the metrics, then the step; in Lecture mode the step and its numbers first: under the diagram, and under
         # the metrics, the numbers were below a projector's screen (lecture moment 10)
         metrics = st.container(horizontal=True) if not ui.lecture_mode() else None
@@ -242,11 +245,11 @@ def diagram_and_steps() -> None:
             st.markdown("The diagram shows the **forward pass**: $a$ inside each unit, $z$ below it, each "
                         "weight on its edge. Press **Step ▶** to start the backward pass.")
         else:
-            st.markdown(f"**Step {step}: {bp.steps[step - 1].title}**")
+            st.markdown(f"**Step {step}: {steps[step - 1].title}**")
         if ui.lecture_mode():  # at step 0 too: the same elements at every step, so that the metrics keep their place
             with st.container(key=STEP_NUMBERS_KEY):
                 if step:
-                    st.markdown("  \n".join(f"${equation}$" for equation in bp.steps[step - 1].equations))
+                    st.markdown("  \n".join(f"${equation}$" for equation in steps[step - 1].equations))
         if metrics is None:
             metrics = st.container(horizontal=True)
         metrics.metric("loss L" + (" (mean of 4)" if setup.batch > 1 else ""), f"{bp.loss:.4f}")
@@ -254,15 +257,15 @@ def diagram_and_steps() -> None:
     with plot:
         ui.show_figure(diagram_figure(*_pass_key(bp), step, example, ui.small_screen()), key="bp_diagram")
     if step:
-        step_arithmetic(bp, step, setup)
+        step_arithmetic(bp, steps[step - 1], steps[:step], setup, example)
     for note in bpm.problems(bp):
         st.warning(note)
 
 
-def step_arithmetic(bp: bpm.BackwardPass, step: int, setup: bpm.BackpropSetup) -> None:
-    """The current step's chain-rule product, in symbols and with the numbers, beside all values so far
-    (full width below the diagram: the lines are too long for a column, above all in lecture mode)."""
-    current = bp.steps[step - 1]
+def step_arithmetic(bp: bpm.BackwardPass, current: bpm.BackwardStep, done_steps: list[bpm.BackwardStep],
+                    setup: bpm.BackpropSetup, example: int) -> None:
+    """The current step's chain-rule product, in symbols and with the numbers of ``example``, beside all values so
+    far (full width below the diagram: the lines are too long for a column, above all in lecture mode)."""
     # in lecture mode the formulas are too large for a column beside the table, and the numbers stand beside the
     # diagram (diagram_and_steps)
     formulas, table = (st.container(), st.columns([3, 2])[0]) if ui.lecture_mode() else st.columns([3, 2])
@@ -272,14 +275,15 @@ def step_arithmetic(bp: bpm.BackwardPass, step: int, setup: bpm.BackpropSetup) -
             ui.latex(current.arithmetic)
         if current.kind == "delta" and current.layer == bp.spec.n_layers and setup.outputs > 1:
             # the classes count from 0, the units from 1: 'class 1' and y₂ = 1 read as a slip (a student's review)
+            label = setup.example_class(example)
             st.caption(f"y is one-hot: y_k = 1 for the true class's unit, 0 for the others; the classes count from "
-                       f"0 and the units from 1, so class {setup.label} is unit {setup.label + 1} "
-                       f"(y_{setup.label + 1} = 1). With softmax and cross-entropy, ∂ℓ/∂p_m = −y_m/p_m and the "
+                       f"0 and the units from 1, so class {label} is unit {label + 1} "
+                       f"(y_{label + 1} = 1). With softmax and cross-entropy, ∂ℓ/∂p_m = −y_m/p_m and the "
                        "softmax's own derivative ∂p_m/∂z_k = p_m(1[m = k] − p_k), where 1[m = k] is 1 if m = k and 0 "
                        "otherwise, cancel to p_k − y_k: the same simple rule as a sigmoid with binary cross-entropy.")
-    done = {name: value for s in bp.steps[:step] for name, value in s.values.items()}
+    done = {name: value for s in done_steps for name, value in s.values.items()}
     with table:
-        st.markdown("**Computed so far**" + (" (δ of example 1; gradients averaged over the batch)"
+        st.markdown("**Computed so far**" + (f" (δ of example {example + 1}; gradients averaged over the batch)"
                                              if setup.batch > 1 else ""))
         ui.data_table({"quantity": [("∂L/∂" + k) if not k.startswith("δ") else k for k in done],
                        "value": [bpm.number_text(v) for v in done.values()]},
@@ -294,8 +298,9 @@ def sensitivity(bp: bpm.BackwardPass) -> None:
         st.markdown(
             "Each edge shows its **∂L/∂w**: the thicker, the more the loss changes when that weight moves "
             "(3Blue1Brown's *sensitivity*). **Blue**: ∂L/∂w > 0, gradient descent makes the weight smaller; "
-            "**orange-red**: ∂L/∂w < 0, it makes it larger; **grey**: exactly 0 (into a ReLU unit that is "
-            "off), it does not move. Weights from an activation near 0, or into a unit "
+            "**orange-red**: ∂L/∂w < 0, it makes it larger; **grey**: exactly 0, it does not move: into a ReLU "
+            "unit that is off (its δ is 0) or out of one (its activation is 0). Weights from an activation near 0, "
+            "or into a unit "
             "with a small δ, hardly matter for this example. The table lists the largest |∂L/∂θ| first."
             # on a mini-batch the edges' numbers are means over the batch, the units' δ example 1's: δ · a on an
             # edge did not give its number, and nothing said why (a helper's review)

@@ -74,12 +74,16 @@ class BackpropSetup:
     def n_classes(self) -> int:
         return max(self.outputs, 2)
 
+    def example_class(self, n: int) -> int:
+        """The true class of example ``n`` (0-based) of the mini-batch: the student's, then the classes after it."""
+        return (self.label + n) % self.n_classes
+
     def examples(self) -> tuple[Array, Array]:
         """Inputs (batch, 2) and targets (batch, outputs): y is 0/1 for a sigmoid, one-hot for softmax.
 
         The other examples of the mini-batch take the classes after the student's, in turn."""
         points = [(self.x1, self.x2), *OTHER_EXAMPLES][: self.batch]
-        labels = [(self.label + i) % self.n_classes for i in range(self.batch)]
+        labels = [self.example_class(i) for i in range(self.batch)]
         x = np.array(points, dtype=float)
         if self.outputs == 1:
             return x, np.array(labels, dtype=float).reshape(-1, 1)
@@ -138,7 +142,8 @@ class BackwardStep:
     """One step of the backward pass: a δ of one unit, or the gradients of the weights into one unit.
 
     ``formula`` is the chain-rule product in symbols, ``arithmetic`` the same with the numbers put in
-    (LaTeX; for a mini-batch, those of example 1), ``values`` what the step computes (names → numbers).
+    (LaTeX; for a mini-batch, those of one example, see ``backward_steps``), ``values`` what the step computes
+    (names → numbers: that example's δ, the batch's mean gradients).
     """
 
     kind: str  # "delta" or "weights"
@@ -208,10 +213,11 @@ def _f_prime_symbol(spec: nw.NetworkSpec, layer: int) -> str:
     return f"{name}'" if name else "f'"
 
 
-def _output_delta_step(bp: BackwardPass, k: int) -> BackwardStep:
+def _output_delta_step(bp: BackwardPass, k: int, n: int) -> BackwardStep:
+    """δ of output unit ``k`` for example ``n`` of the batch."""
     spec, L = bp.spec, bp.spec.n_layers
-    a = bp.forward.output[0, k]
-    y = bp.y[0, k]
+    a = bp.forward.output[n, k]
+    y = bp.y[n, k]
     delta = bp.gradients.deltas[-1][:, k]
     if spec.output_activation == "sigmoid":
         formula = (rf"\delta^{{({L})}} = \frac{{\partial \ell}}{{\partial a}}\,\sigma'(z) = "
@@ -221,15 +227,15 @@ def _output_delta_step(bp: BackwardPass, k: int) -> BackwardStep:
                    rf"\frac{{\partial p_m}}{{\partial z_{k + 1}}} = p_{k + 1} - y_{k + 1}")
     a_sym, y_sym = ("a", "y") if spec.output_activation == "sigmoid" else (f"p_{k + 1}", f"y_{k + 1}")
     arithmetic = (rf"\delta^{{({L})}}_{k + 1} = {a_sym} - {y_sym} = {latex_number(a)} - {latex_number(y)}"
-                  rf" = {latex_number(delta[0])}")
+                  rf" = {latex_number(delta[n])}")
     if len(delta) > 1:
         arithmetic = r"\begin{gathered}" + arithmetic + _batch_suffix(delta) + r"\end{gathered}"
     return BackwardStep("delta", L, k, f"δ of output unit {k + 1}", formula, arithmetic,
-                        {f"δ({L})_{k + 1}": float(delta[0])})
+                        {f"δ({L})_{k + 1}": float(delta[n])})
 
 
 def _batch_suffix(per_example: Array, aligned: bool = False) -> str:
-    """For a mini-batch: a line with every example's value after example 1's arithmetic."""
+    """For a mini-batch: a line with every example's value after one example's arithmetic."""
     if len(per_example) == 1:
         return ""
     values = r"\text{examples 1–" + str(len(per_example)) + r": }" + ", ".join(_short(v) for v in per_example)
@@ -250,12 +256,13 @@ def _f_prime_line(spec: nw.NetworkSpec, layer: int, z: float, a: float, f_prime:
 TERMS_PER_LINE = 2
 
 
-def _hidden_delta_step(bp: BackwardPass, layer: int, j: int) -> BackwardStep:
+def _hidden_delta_step(bp: BackwardPass, layer: int, j: int, n: int) -> BackwardStep:
+    """δ of unit ``j`` of hidden layer ``layer`` for example ``n`` of the batch."""
     spec = bp.spec
     w_next = bp.network.weights[layer]  # W^(layer+1): (n_layer, n_next)
-    delta_next = bp.gradients.deltas[layer][0]
-    z = bp.forward.zs[layer - 1][0, j]
-    a = bp.forward.activations[layer][0, j]
+    delta_next = bp.gradients.deltas[layer][n]
+    z = bp.forward.zs[layer - 1][n, j]
+    a = bp.forward.activations[layer][n, j]
     f_prime = float(spec.layer_activations[layer - 1].grad(np.array(z)))
     delta = bp.gradients.deltas[layer - 1][:, j]
     total = float(w_next[j] @ delta_next)
@@ -268,10 +275,10 @@ def _hidden_delta_step(bp: BackwardPass, layer: int, j: int) -> BackwardStep:
              + f" = {latex_number(total)}",
              _f_prime_line(spec, layer, z, a, f_prime),
              (rf"\delta^{{({layer})}}_{{{j + 1}}} &= {_factor(total)}\cdot {latex_number(f_prime)}"
-              rf" = {latex_number(delta[0])}")]
+              rf" = {latex_number(delta[n])}")]
     arithmetic = r"\begin{aligned}" + r"\\ ".join(lines) + _batch_suffix(delta, aligned=True) + r"\end{aligned}"
     return BackwardStep("delta", layer, j, f"δ of unit {j + 1} in {layer_name(spec, layer)}", formula,
-                        arithmetic, {f"δ({layer})_{j + 1}": float(delta[0])})
+                        arithmetic, {f"δ({layer})_{j + 1}": float(delta[n])})
 
 
 def _weights_step(bp: BackwardPass, layer: int, j: int) -> BackwardStep:
@@ -315,15 +322,24 @@ def backward_pass(network: nw.Network, x: Array, y: Array) -> BackwardPass:
     grads = nw.backward(network, fwd, y)
     bp = BackwardPass(network, np.asarray(x, float), np.asarray(y, float), fwd, grads,
                       nw.loss(network, fwd, y), [])
-    spec = network.spec
+    bp.steps.extend(backward_steps(bp))
+    return bp
+
+
+def backward_steps(bp: BackwardPass, example: int = 0) -> list[BackwardStep]:
+    """The steps of the backward pass with the δs of ``example`` (0-based) of the batch worked out: layer by layer
+    from the output, first every δ of the layer, then the gradients of its weights (the batch's mean). The diagram
+    shows one example; its steps must work out the same numbers (they were example 1's beside example 2's diagram,
+    a student's review)."""
+    spec = bp.spec
     steps: list[BackwardStep] = []
     for layer in range(spec.n_layers, 0, -1):
         for j in range(spec.sizes[layer]):
-            steps.append(_output_delta_step(bp, j) if layer == spec.n_layers else _hidden_delta_step(bp, layer, j))
+            steps.append(_output_delta_step(bp, j, example) if layer == spec.n_layers
+                         else _hidden_delta_step(bp, layer, j, example))
         for j in range(spec.sizes[layer]):
             steps.append(_weights_step(bp, layer, j))
-    bp.steps.extend(steps)
-    return bp
+    return steps
 
 
 def gradient_rows(bp: BackwardPass) -> dict[str, list]:

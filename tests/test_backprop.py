@@ -46,21 +46,23 @@ def test_step_values_are_the_engines_deltas_and_gradients(setup):
     net = bpm.seeded_network(setup)
     fwd = nw.forward(net, bp.x)
     grads = nw.backward(net, fwd, bp.y)
-    for step in bp.steps:
-        for name, value in step.values.items():
-            if step.kind == "delta":
-                assert value == pytest.approx(grads.deltas[step.layer - 1][0, step.unit], abs=1e-15), name
-            elif name.startswith("b"):
-                assert value == pytest.approx(grads.biases[step.layer - 1][step.unit], abs=1e-15), name
-            else:
-                i = int(name[-2]) - 1
-                assert value == pytest.approx(grads.weights[step.layer - 1][i, step.unit], abs=1e-15), name
+    assert bpm.backward_steps(bp) == bp.steps
+    for example in range(len(bp.x)):  # the δs of the example the diagram shows (example 1's were shown for all)
+        for step in bpm.backward_steps(bp, example):
+            for name, value in step.values.items():
+                if step.kind == "delta":
+                    assert value == pytest.approx(grads.deltas[step.layer - 1][example, step.unit], abs=1e-15), name
+                elif name.startswith("b"):
+                    assert value == pytest.approx(grads.biases[step.layer - 1][step.unit], abs=1e-15), name
+                else:
+                    i = int(name[-2]) - 1
+                    assert value == pytest.approx(grads.weights[step.layer - 1][i, step.unit], abs=1e-15), name
 
 
 @pytest.mark.parametrize("setup", SETUPS)
 def test_the_arithmetic_line_ends_in_the_value_it_computes(setup):
     bp = pass_for(setup)
-    for step in bp.steps:
+    for step in (s for example in range(len(bp.x)) for s in bpm.backward_steps(bp, example)):
         if step.kind == "delta":
             lines = step.arithmetic.replace(r"\begin{aligned}", "").replace(r"\begin{gathered}", "").split(r"\\")
             (result_line,) = [line for line in lines if line.strip().startswith(r"\delta")]
@@ -128,6 +130,7 @@ def test_examples_of_the_batch_take_the_next_classes():
     assert y.argmax(axis=1).tolist() == [2, 0, 1, 2]
     x, y = bpm.BackpropSetup(batch=4, label=1).examples()
     assert y.ravel().tolist() == [1, 0, 1, 0]
+    assert [bpm.BackpropSetup(outputs=3, batch=4, label=2).example_class(n) for n in range(4)] == [2, 0, 1, 2]
 
 
 @pytest.mark.parametrize("bad", [{"hidden_layers": 0}, {"hidden_units": 5}, {"activation": "elu"},

@@ -138,6 +138,15 @@ def test_mini_batch_softmax_and_more_layers(at):
     at.selectbox(key="bp_example").set_value(2).run()  # the diagram shows example 3
     units = trace(figures(at)["bp_diagram"], "units")
     assert [t.split("<br>")[1] for t in units["text"][:2]] == [f"{v:.3g}" for v in fwd.activations[0][2]]
+    # and the step works out example 3's δ, not example 1's beside it (a student's review): p − y with its p and
+    # its y (class 1 = unit 2: the classes after the student's class 2, in turn)
+    assert at.selectbox(key="bp_example").format_func(2) == "example 3: x = (-1, 1), class 1"
+    arithmetic = next(m.value for m in at.latex if "p_1 - y_1 =" in m.value)
+    assert f"p_1 - y_1 = {fwd.output[2, 0]:.4f} - 0 = {grads.deltas[-1][2, 0]:.4f}" in arithmetic, arithmetic
+    assert "class 1 is unit 2 (y_2 = 1)" in " ".join(c.value for c in at.caption)
+    at.button(key="bp_all").click().run()
+    assert "(δ of example 3;" in texts(at)
+    assert so_far(at)["δ(1)_2"] == f"{grads.deltas[0][2, 1]:.4g}"
 
 
 def test_gradient_table_and_sensitivity_view_show_every_gradient(at):
