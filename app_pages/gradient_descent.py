@@ -130,6 +130,43 @@ def default_rates(surface: gd.Surface) -> list[float]:
     return [round(surface.stability_limit * f, 6) for f in (0.25, 0.95, 1.05)]
 
 
+QUADRATIC_NOTE = (
+    "On a quadratic each step multiplies the offset from the minimum along a direction of curvature λ by "
+    "$1 - \\eta\\lambda$: $w_k - w^* = (1 - \\eta\\lambda)^k\\,(w_0 - w^*)$. Between 0 and 1 the path "
+    "walks straight in; between −1 and 0 it jumps across the minimum and back, closing in; beyond −1 "
+    "(η > 2/λ) every jump is longer than the last. On the **round bowl** both directions have λ = 2, so "
+    "every path runs along one line through the minimum: only the panels tell them apart. "
+    "In the **ravine** the limit is set by the steep direction (λ = 20), "
+    "so along the shallow direction (λ = 1) the steps are tiny and progress crawls: "
+    "ill-conditioning. ")
+MOMENTUM_NOTE = (
+    "**Momentum** keeps a running velocity $v \\leftarrow \\beta v - \\eta\\nabla L$, "
+    "$w \\leftarrow w + v$: the steady push along the valley adds up, so the slow direction speeds up, and "
+    "pushes that alternate across it (a zig-zag, where ηλ > 1) cancel; with a larger β the velocity itself "
+    "swings across the valley before it settles. ")
+MOMENTUM_FACTORS_NOTE = (
+    "The factors in the panels' titles are plain gradient descent's; momentum changes them, and on a "
+    "quadratic it converges for any $0 < \\eta\\lambda < 2(1 + \\beta)$: the titles' last line says what "
+    "the path with momentum does.")
+
+
+def not_a_quadratic_note(surface: gd.Surface) -> str:
+    """What the paths on a surface that is not a quadratic do: the quadratic's note (1 − ηλ, the bowl and the
+    ravine) stood beside the two valleys' paths (a student's review)."""
+    limits = " and ".join(f"{limit:.2g}" for limit in surface.limits_at_minima())
+    where = "each minimum" if len(surface.minima) > 1 else "its minimum"
+    note = (f"This surface is not a quadratic, but near {where} it is close to one: with the largest curvature λ "
+            f"there, a rate above 2/λ ({limits}) cannot settle into it: the path keeps jumping across it and back"
+            + (", and a larger rate throws it over the ridge into the other valley too. " if len(surface.minima) > 1
+               else ". "))
+    if len(surface.minima) > 1:
+        gap = max(float(surface.loss(np.array(m))) for m in surface.minima) - surface.lowest_loss
+        note += ("Gradient descent only sees the slope where it stands, so a path settles into the valley it starts "
+                 "in, which need not hold the lower minimum: the curves plot $L - L_{\\min}$ from the lower one, so a path "
+                 f"that settles in the other levels off at {gap:.2g} instead of falling to machine precision. ")
+    return note + surface.note
+
+
 def divergence_note(label: str, trajectory: gd.Trajectory) -> str | None:
     if trajectory.diverged_at is not None:
         # the step where it blew up is not kept: the path ends, and "loss after k steps" counts, one step before
@@ -246,22 +283,8 @@ def two_weights() -> None:
             note = divergence_note(label, path)
             if note:
                 st.warning(note)
-        st.markdown(
-            "On a quadratic each step multiplies the offset from the minimum along a direction of curvature λ by "
-            "$1 - \\eta\\lambda$: $w_k - w^* = (1 - \\eta\\lambda)^k\\,(w_0 - w^*)$. Between 0 and 1 the path "
-            "walks straight in; between −1 and 0 it jumps across the minimum and back, closing in; beyond −1 "
-            "(η > 2/λ) every jump is longer than the last. On the **round bowl** both directions have λ = 2, so "
-            "every path runs along one line through the minimum: only the panels tell them apart. "
-            "In the **ravine** the limit is set by the steep direction (λ = 20), "
-            "so along the shallow direction (λ = 1) the steps are tiny and progress crawls: "
-            "ill-conditioning. **Momentum** keeps a running velocity $v \\leftarrow \\beta v - \\eta\\nabla L$, "
-            "$w \\leftarrow w + v$: the steady push along the valley adds up, so the slow direction speeds up, and "
-            "pushes that alternate across it (a zig-zag, where ηλ > 1) cancel; with a larger β the velocity itself "
-            "swings across the valley before it settles. "
-            "The factors in the panels' titles are plain gradient descent's; momentum changes them, and on a "
-            "quadratic it converges for any $0 < \\eta\\lambda < 2(1 + \\beta)$: the titles' last line says what "
-            "the path with momentum does."
-        )
+        st.markdown((QUADRATIC_NOTE if surface.stability_limit else not_a_quadratic_note(surface)) + MOMENTUM_NOTE
+                    + (MOMENTUM_FACTORS_NOTE if surface.stability_limit else ""))
 
 
 # --- 3. Batch, mini-batch, stochastic ---------------------------------------------------------------------

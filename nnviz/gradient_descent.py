@@ -31,6 +31,7 @@ class Surface:
     formula: str  # LaTeX
     hessian_eigenvalues: tuple[float, ...] | None = None  # for quadratics: the curvatures λ
     log_contours: bool = False
+    note: str = ""  # what paths on it show, where it is not a quadratic (the page's note on the paths ends with it)
 
     @property
     def lowest_loss(self) -> float:
@@ -41,6 +42,21 @@ class Surface:
     def stability_limit(self) -> float | None:
         """η < 2 / λ_max keeps gradient descent on a quadratic from diverging."""
         return 2.0 / max(self.hessian_eigenvalues) if self.hessian_eigenvalues else None
+
+    def limits_at_minima(self) -> list[float]:
+        """For each minimum, 2 / λ_max of the Hessian there: near a minimum any smooth surface is close to a
+        quadratic, so gradient descent with a larger η cannot settle into it (the Hessian from central differences
+        of the gradient)."""
+        return [2.0 / float(np.max(np.linalg.eigvalsh(hessian(self.grad, m)))) for m in self.minima]
+
+
+def hessian(grad: Callable[[Array], Array], w, h: float = 1e-5) -> Array:
+    """The Hessian of L at ``w`` from central differences of its gradient: H_ij ≈ (∂_i L(w + h e_j) − ∂_i L(w −
+    h e_j)) / 2h, made symmetric."""
+    w = np.asarray(w, dtype=float)
+    columns = [(grad(w + h * e) - grad(w - h * e)) / (2 * h) for e in np.eye(len(w))]
+    H = np.array(columns).T
+    return (H + H.T) / 2
 
 
 def _quadratic(a: float, b: float) -> tuple[Callable, Callable]:
@@ -127,6 +143,8 @@ SURFACES: dict[str, Surface] = {
             minima=((1.0, 1.0),),
             formula=r"L = (1 - w_1)^2 + 100\,(w_2 - w_1^2)^2",
             log_contours=True,
+            note="Its valley's floor is curved and almost flat between steep walls: a rate small enough for the "
+                 "walls crawls along the floor.",
         ),
     )
 }

@@ -194,6 +194,37 @@ def test_paths_leaving_the_plot_are_cut_on_the_box_edge_along_their_last_segment
     np.testing.assert_array_equal(_cut_at_box(inside, box), inside)
 
 
+@pytest.mark.parametrize("key", list(gd.SURFACES))
+def test_the_limit_at_each_minimum_is_two_over_tensorflows_largest_curvature_there(key):
+    surface = gd.SURFACES[key]
+    limits = surface.limits_at_minima()
+    assert len(limits) == len(surface.minima)
+    for minimum, limit in zip(surface.minima, limits):
+        w = tf.Variable(np.array(minimum, dtype=np.float64))
+        with tf.GradientTape() as outer:
+            with tf.GradientTape() as inner:
+                loss = tf_loss(key, w)
+            gradient = inner.gradient(loss, w)
+        hessian = outer.jacobian(gradient, w).numpy()
+        assert limit == pytest.approx(2 / np.max(np.linalg.eigvalsh(hessian)), rel=1e-6)
+    if surface.stability_limit:  # a quadratic: the same everywhere
+        assert limits == [pytest.approx(surface.stability_limit, rel=1e-6)]
+
+
+def test_a_narrow_range_of_losses_lies_between_labelled_ticks():
+    """From w₁ = 0.1 on the two valleys every curve levelled off at 0.6, under an axis labelled 1 and 2 only (a
+    student's review); a wide range keeps at most 4 ticks."""
+    from nnviz.figures.gradient_descent import loss_axis_ticks
+
+    for values in (np.linspace(0.6, 2.4, 50), np.linspace(0.11, 0.9, 50), np.geomspace(0.3, 1.5, 9)):
+        ticks = loss_axis_ticks(values)
+        assert ticks["type"] == "log" and len(ticks["tickvals"]) <= 4
+        assert ticks["tickvals"][0] <= values.min() and values.max() <= ticks["tickvals"][-1], ticks
+    for values in (np.geomspace(1e-16, 10, 50), np.geomspace(3e-3, 0.04, 9)):  # three or four ticks among them
+        ticks = loss_axis_ticks(values)
+        assert 3 <= len(ticks["tickvals"]) <= 4 and "range" not in ticks
+
+
 def test_valleys_lowest_loss_is_negative_and_loss_curves_are_offset():
     from nnviz.figures.gradient_descent import loss_curves_figure
 

@@ -136,6 +136,23 @@ def test_ravine_limit_and_momentum(at):
     assert losses["η = 0.025, β = 0.8"][-1] < losses["η = 0.025"][-1] * 1e-2  # plain GD crawls
 
 
+def test_the_note_beside_the_paths_is_about_the_surface_shown(at):
+    """The quadratic's note (1 − ηλ, the bowl and the ravine) stood beside the two valleys' paths, and nothing said
+    why a path levelled off above L_min (a student's review)."""
+    assert "On a quadratic each step" in texts(at)  # the round bowl
+    at.button(key="try_gradient_descent_4_0").click().run()  # the two valleys, from w₁ = 0.1
+    said = texts(at)
+    assert "On a quadratic each step" not in said and "The factors in the panels' titles" not in said
+    valleys = gd.SURFACES["valleys"]
+    assert f"({valleys.limits_at_minima()[0]:.2g} and {valleys.limits_at_minima()[1]:.2g})" == "(0.23 and 0.28)"
+    assert "a rate above 2/λ (0.23 and 0.28) cannot settle into it" in said
+    assert "levels off at 0.6 instead of falling to machine precision" in said
+    ends = [values(t["y"])[-1] for t in figures(at)["gd_losses"]["data"] if t.get("mode") == "lines"]
+    assert ends and all(end == pytest.approx(0.6, abs=0.05) for end in ends), ends  # the gap said above
+    at.selectbox(key="gd2_surface").set_value("rosenbrock").run()
+    assert "(0.002) cannot settle into it" in texts(at) and "crawls along the floor" in texts(at)
+
+
 def test_far_divergence_stops_the_path_and_keeps_the_plot_finite(at):
     at.selectbox(key="gd2_surface").set_value("rosenbrock").run()
     at.multiselect(key="gd2_rates_rosenbrock").set_value([2.0]).run()

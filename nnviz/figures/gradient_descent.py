@@ -24,6 +24,7 @@ from nnviz.figures.style import (
     axis,
     axis_suffix,
     base_layout,
+    bracketing_log_axis,
     figure,
     grouped_legend_lines,
     legend_rows,
@@ -341,6 +342,17 @@ def surface_figure(w1: np.ndarray, w2: np.ndarray, loss: np.ndarray, trajectorie
 LOSS_LEGEND_WIDTH = round((700 - 90) / LECTURE_FONT_FACTOR)
 
 
+def loss_axis_ticks(values) -> dict:
+    """The loss curves' log axis: at most 4 ticks (the legend below leaves the plot ~150 px in Lecture mode, where 6
+    ticks' labels with their exponents touched); where only two of them fall among the values, one more on each side
+    (bracketing_log_axis), so that no curve runs outside the labelled ticks: from w₁ = 0.1 on the two valleys every
+    curve levelled off at 0.6 under the lowest tick, 1, of an axis labelled 1 and 2 (a student's review)."""
+    ticks = log_ticks(values, most=4)
+    if len(ticks.get("tickvals", ())) > 2:
+        return {"type": "log", **ticks}
+    return bracketing_log_axis(values, most=4)
+
+
 def loss_curves_figure(trajectories: dict[str, Trajectory], x_title: str = "step",
                        x_scale: dict[str, float] | None = None, lowest: float = 0.0) -> go.Figure:
     """L − ``lowest`` against step (log scale) for each path. A curve stops where L − L_min reaches
@@ -390,7 +402,7 @@ def loss_curves_figure(trajectories: dict[str, Trajectory], x_title: str = "step
     layout = base_layout(height=380 + extra, legend_below=True, xaxis=axis(x_title, range=[0, x_end * 1.02]),
                          # at most 4 ticks: the legend below leaves the plot ~150 px in Lecture mode, where 6 ticks'
                          # labels with their exponents touched
-                         yaxis=axis(y_title, type="log", exponentformat="power", **log_ticks(shown_y, most=4)))
+                         yaxis=axis(y_title, exponentformat="power", **loss_axis_ticks(shown_y)))
     layout["legend"]["y"] = -0.28
     layout["margin"]["b"] = 100 + extra
     # on a phone the legend takes more rows, placed as a share of the plot's height: the x title 'step' landed on
