@@ -6,9 +6,9 @@ import streamlit as st
 from nnviz import activations as act
 from nnviz import notebooks, ui
 from nnviz import perceptron as perc
-from nnviz.data import PERCEPTRON_DATASETS, TRUTH_TABLE_INPUTS, logic_gate
+from nnviz.data import PERCEPTRON_DATASETS, TRUTH_TABLE_INPUTS, Dataset2D, logic_gate
 from nnviz.figures import perceptron as figs
-from nnviz.formatting import latex_number
+from nnviz.formatting import count, latex_number
 from nnviz.keras_code import perceptron_code
 
 MAX_EPOCHS = 100
@@ -131,6 +131,17 @@ def the_line() -> tuple[np.ndarray, float]:
     return np.array([state["perc_w1"], state["perc_w2"]]), state["perc_b"]
 
 
+def on_the_line_note(data: Dataset2D, w: np.ndarray, b: float) -> None:
+    """Which samples of ``data`` lie exactly on the line, and why they count as class 1: AND's run ends with (1, 1) on its line,
+    right only because H(0) = 1, and nothing said so (a student's review)."""
+    on_line = perc.on_the_line(data.X, w, b)
+    if on_line.any():
+        points = ", ".join(f"({x1:g}, {x2:g})" for x1, x2 in data.X[on_line][:3]) + (" …" if on_line.sum() > 3 else "")
+        st.caption(f"{count(int(on_line.sum()), 'sample')} on the line itself, z = 0: {points}. The step function "
+                   f"says H(0) = 1, so {'it counts' if on_line.sum() == 1 else 'they count'} as "
+                   f"**{data.class_names[1]}**.")
+
+
 @ui.section_fragment("perc_line")
 def decision_boundary() -> None:
     controls, plot = ui.section("A perceptron draws a straight line")
@@ -157,6 +168,7 @@ def decision_boundary() -> None:
         )
         if not line_w.any():
             st.info(f"With w = 0 there is no line: every point gets class {1 if b >= 0 else 0} (z = b).")
+        on_the_line_note(data, line_w, b)
         if data.note:
             st.caption(data.note)
 
@@ -217,7 +229,10 @@ def learning_rule() -> None:
         st.rerun()  # the whole page: the fragment's timer is set when the page runs
     if buttons.button("Step: 1 sample", key="perc_step", width="stretch", shortcut=ui.STEP_SHORTCUT):
         run["state"] = advance(run["state"], whole_epoch=False)
-    if buttons.button("Step: 1 epoch", key="perc_epoch", width="stretch"):
+    # after single steps it finishes the epoch they began: a student expected four samples of AND and saw two
+    if buttons.button("Step: 1 epoch", key="perc_epoch", width="stretch",
+                      help="To the end of the current epoch: a whole epoch from its start, the samples it has left "
+                           "after single steps."):
         run["state"] = advance(run["state"], whole_epoch=True)
     if buttons.button("Run to the end", key="perc_run", width="stretch",
                       help=f"Until an epoch makes no mistake, or {MAX_EPOCHS} epochs."):
@@ -260,6 +275,7 @@ def learning_rule() -> None:
                            "no line yet."))
         if not state.w.any():
             st.caption(f"w = 0: there is no line; every point gets class {1 if state.b >= 0 else 0} (z = b).")
+        on_the_line_note(data, state.w, state.b)
         if learning_rate == 0:
             st.warning("η = 0: every Δw is 0, so the perceptron never learns. Move the learning rate up.")
     last = state.last

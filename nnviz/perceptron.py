@@ -39,6 +39,14 @@ def misclassified(X: Array, y: Array, w: Array, b: float) -> Array:
     return predict(X, w, b) != np.asarray(y)
 
 
+def on_the_line(X: Array, w: Array, b: float) -> Array:
+    """Boolean mask of the points exactly on the boundary, z = w·x + b = 0 (as weighted_sum rounds it), where H(0) = 1 decides
+    their class: AND's learning rule stops at w = (1, 2), b = −3, with (1, 1) on its line. None while w = 0."""
+    if not np.any(w):
+        return np.zeros(len(X), dtype=bool)
+    return weighted_sum(X, w, b) == 0  # rounded to 9 decimals there
+
+
 @dataclass(frozen=True)
 class Update:
     """What one step of the learning rule did with one sample."""

@@ -139,6 +139,10 @@ def test_runs_to_convergence_on_and_but_not_on_xor(at):
     at.button(key="perc_run").click().run()
     assert "Converged" in texts(at)
     assert figures(at)["perc_errors"]["data"][0]["y"][-1] == 0
+    # it stops at w = (1, 2), b = −3: (1, 1) on the line, right only because H(0) = 1 (a student's review)
+    assert (metric(at, "w1, w2"), metric(at, "b")) == ("1.00, 2.00", "-3.00")
+    said = " ".join(c.value for c in at.caption)
+    assert "1 sample on the line itself, z = 0: (1, 1). The step function says H(0) = 1, so it counts as" in said
     choose(at, "XOR")
     at.button(key="perc_run").click().run()
     shown = texts(at)

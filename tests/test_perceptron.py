@@ -336,3 +336,17 @@ def test_on_a_phone_the_chart_is_as_tall_as_its_equal_scales_need_with_the_legen
     # under the x axis, a row per entry (each too wide for two side by side): class 0, class 1, misclassified, line
     assert narrow["margin"]["b"] - 4 * LEGEND_ROW == 70
     assert narrow["legend"]["yref"] == "container" and narrow["legend"]["y"] == 0
+
+
+def test_the_points_on_the_line_are_those_with_z_exactly_zero():
+    X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+    assert perc.on_the_line(X, np.array([1.0, 2.0]), -3.0).tolist() == [False, False, False, True]
+    assert perc.on_the_line(X, np.array([0.1, 0.2]), -0.3).tolist() == [False, False, False, True]  # 0.1 + 0.2 − 0.3
+    assert not perc.on_the_line(X, np.zeros(2), 0.0).any()  # no line while w = 0
+
+
+@pytest.mark.parametrize(("errors", "dtick"), [((2, 2, 1, 3, 0), 1), ((6,), 1), ((7, 40, 3), 7), ((), 1)])
+def test_mistakes_per_epoch_are_counted_in_whole_numbers(errors, dtick):
+    from nnviz.figures.perceptron import errors_per_epoch_figure
+
+    assert errors_per_epoch_figure(errors).layout.yaxis.dtick == dtick

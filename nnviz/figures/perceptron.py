@@ -227,7 +227,9 @@ def errors_per_epoch_figure(errors: Sequence[int]) -> go.Figure:
     data = [{"type": "bar", "x": epochs, "y": list(errors), "marker": {"color": VERMILION},
              "hovertemplate": "epoch %{x}: %{y} mistakes<extra></extra>"}]
     layout = base_layout(height=300, xaxis=axis("epoch", dtick=max(1, len(errors) // 10)),
-                         yaxis=axis("mistakes in the epoch", rangemode="tozero"))
+                         # whole numbers: at Lecture mode's height plotly wrote 0.5, 1.5 and 2.5 mistakes
+                         yaxis=axis("mistakes in the epoch", rangemode="tozero",
+                                    dtick=max(1, -(-max(errors, default=1) // 6))))
     return figure(data, layout)
 
 
