@@ -160,7 +160,8 @@ def train_three_ways_section() -> None:
         f"All three start from the same poor line. Gradient descent on **cross-entropy** took the accuracy from "
         f"{bce[0]:.1%} to {bce[-1]:.1%}{dips}, "
         "although accuracy is never what it optimises. Trying to climb **accuracy** directly, or training a **step** "
-        "neuron, never moves: every gradient is exactly 0. *What we optimise* (a smooth loss) and *what we report* "
+        "neuron, never moves: every gradient is exactly 0 (their two flat lines lie one on the other, dashed and "
+        "dotted). *What we optimise* (a smooth loss) and *what we report* "
         "(accuracy) are different jobs."
     )
 

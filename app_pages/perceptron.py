@@ -371,8 +371,8 @@ with text:
            "it never stopped: each ends with the line of its last update, and the two shuffle the samples "
            "differently")
     st.caption(f"Same family of models (a line); the lines can differ because {why}. At a tie, z = 0, "
-               "scikit-learn predicts class 0 and this page class 1 (H(0) = 1): with w = 0, b = 0 (where XOR often "
-               "ends) that flips every prediction.")
+               "scikit-learn predicts class 0 and this page class 1 (H(0) = 1): with w = 0, b = 0 (where a run on XOR "
+               "often ends) that flips every prediction.")
 
 ui.try_this([
     ui.Experiment("Dataset AND: set w1 = w2 = 1 and find a bias that makes 0 mistakes. Which range of b works? Now try "

@@ -111,6 +111,9 @@ def test_training_on_the_loss_learns_the_others_are_stuck(at):
     assert ce[-1] > ce[0] + 0.2
     for stuck in ("gradient descent on accuracy", "step neuron, gradient descent on MSE"):
         assert np.all(curves[stuck] == curves[stuck][0]), stuck
+    # one on the other, as the text says: two legend entries and one line to see (a student's review)
+    assert np.array_equal(curves["gradient descent on accuracy"], curves["step neuron, gradient descent on MSE"])
+    assert "their two flat lines lie one on the other" in texts(at)
     assert metric(at, "gradient descent on accuracy").split(" → ")[0] == metric(at, "gradient descent on accuracy").split(" → ")[1]
 
 
