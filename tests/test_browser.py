@@ -670,7 +670,7 @@ def test_lecture_mode_at_1280x720_shows_everything_whole_and_readable(server_url
         if folded.count():
             folded.click()
             page.wait_for_timeout(500)
-            assert page.get_by_text("units per hidden layer").is_visible()
+            assert page.get_by_text("units per hidden layer", exact=True).is_visible()
             assert page.evaluate(READABLE) == ALL_READABLE
         assert exceptions_on(page) == []
 
