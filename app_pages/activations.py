@@ -76,6 +76,12 @@ def x_range() -> tuple[float, float]:
     return (lo, hi) if hi - lo >= 1.0 else DEFAULT_RANGE
 
 
+def display_fractions(latex: str) -> str:
+    """``latex`` with its fractions set as in a display (\\dfrac): inline, in the formula table, σ's and tanh's e^−x
+    were ~5 px tall on a projector (a lecturer's review)."""
+    return latex.replace(r"\frac", r"\dfrac")
+
+
 # Each section with widgets of its own reruns on its own (ui.section_fragment). The range of x is every
 # section's: it reruns the page. The neuron's and the chain's widgets also rerun the Keras panel.
 @ui.section_fragment("act_functions")
@@ -109,7 +115,8 @@ def functions_and_derivatives() -> None:
         return
     ui.show_figure(curves_figure(tuple(chosen), lo, hi, side_by_side), key="act_curves")
     rows = ["| function | formula | output range | derivative |", "|---|---|---|---|"]
-    rows += [f"| {a.label} | ${a.formula}$ | ${a.output_range}$ | ${a.derivative}$ |" for a in selected]
+    rows += [f"| {a.label} | ${display_fractions(a.formula)}$ | ${a.output_range}$ | "
+             f"${display_fractions(a.derivative)}$ |" for a in selected]
     st.html(FORMULA_TABLE_CSS)
     with st.container(key=FORMULA_TABLE_KEY):
         st.markdown("\n".join(rows))

@@ -138,7 +138,7 @@ QUADRATIC_NOTE = (
     "every path runs along one line through the minimum: only the panels tell them apart. "
     "In the **ravine** the limit is set by the steep direction (λ = 20), "
     "so along the shallow direction (λ = 1) the steps are tiny and progress crawls: "
-    "ill-conditioning. ")
+    "ill-conditioning; the panels' titles give its two factors, the shallow direction's first. ")
 MOMENTUM_NOTE = (
     "**Momentum** keeps a running velocity $v \\leftarrow \\beta v - \\eta\\nabla L$, "
     "$w \\leftarrow w + v$: the steady push along the valley adds up, so the slow direction speeds up, and "

@@ -41,8 +41,13 @@ with self_study:
 with lecture:
     st.subheader("In a lecture")
     st.markdown(
-        "- Switch on **Lecture mode** in the sidebar: larger text and figures for the projector.\n"
+        "- The **Lecture plan** walks the session moment by moment: each opens a page in the state to show, with "
+        "Previous and Next.\n"
+        "- Switch on **Lecture mode** in the sidebar (the » at the top left when it is folded): larger text and "
+        "figures for the projector.\n"
         "- Everything except the MNIST download works offline: no network is needed in the hall.\n"
         "- Each page opens with the objective it serves; its **Try this** prompts make good "
         "questions to ask the room."
     )
+    # the lecturer's main tool, otherwise only in the sidebar, which Lecture mode folds (a lecturer's review)
+    st.page_link("app_pages/lecture_plan.py", label="Open the lecture plan", icon=":material/format_list_numbered:")

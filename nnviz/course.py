@@ -190,7 +190,7 @@ LECTURE_PLAN: tuple[Moment, ...] = (
     # the step counts are in the loss curves, beside the paths' one panel (gradient_descent.beside_its_losses)
     # '…damps it; right, it needs a third of the steps' read 'right' as an interjection (a review): the panel named
     Moment("gradient_descent", "The ravine: momentum (β = 0.5) damps plain gradient descent's zig-zag and needs a "
-                               "third of the steps (curves, right).",
+                               "third of the steps (see the loss curves).",
            {"gd2_surface": "Elongated ravine (ill-conditioned)", "gd2_rates_ravine": "0.095",
             "gd2_momentum_on": "true", "gd2_beta": "0.5", "gd2_steps": "200"}, focus="gd_contour"),
     Moment("gradient_descent", "Stochastic gradient descent: with batch size 1 each step follows one example.",

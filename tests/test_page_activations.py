@@ -18,6 +18,12 @@ def test_renders_all_sections(at):
     assert "In Keras" in [s.value for s in at.subheader]
 
 
+def test_the_formula_table_sets_its_fractions_full_size(at):
+    """Inline, σ's and tanh's e^−x were ~5 px tall on a projector (a lecturer's review)."""
+    table = next(m.value for m in at.markdown if m.value.startswith("| function |"))
+    assert r"\sigma(x) = \dfrac{1}{1 + e^{-x}}" in table and r"\frac" not in table
+
+
 def panel(fig: dict, xaxis: str) -> list[dict]:
     """The traces drawn in one panel: x = f(x), x2 = f'(x), x3 = the saturation strip."""
     return [t for t in fig["data"] if t.get("xaxis", "x") == xaxis]
