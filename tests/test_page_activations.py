@@ -145,12 +145,14 @@ def test_linear_stack_collapses_and_nonlinear_does_not(at):
     x = values(fig["data"][1]["x"])
     assert np.allclose(np.diff(linear, 2), 0, atol=1e-9)  # a straight line
     at.selectbox(key="collapse_act").set_value("linear").run()
-    nonlinear, linear, _ = (values(t["y"]) for t in figures(at)["collapse"]["data"])
-    np.testing.assert_allclose(nonlinear, linear)
-    # drawn under the 'no activation' line: the legend says why only one of them is seen (lecture plan moment 6)
-    assert figures(at)["collapse"]["data"][0]["name"] == "3 hidden layers with None (linear) = no activation"
-    chosen = figures(at)["collapse"]["data"][0]  # and it is drawn dotted over the wider orange line, not hidden
-    assert chosen["line"]["dash"] == "dot" and chosen["zorder"] == 1
+    # None (linear) is the network without activation: one entry for it, not a second line drawn over the same one
+    # (lecture plan moment 6: three entries, one line to see, a lecturer's review)
+    linear_net, one_layer = figures(at)["collapse"]["data"]
+    assert linear_net["name"] == "3 hidden layers with None (linear): no activation"
+    assert one_layer["name"] == "one layer y = Wx + b (collapsed): the same line" and one_layer["line"]["dash"] == "dash"
+    np.testing.assert_allclose(values(linear_net["y"]), linear)
+    np.testing.assert_allclose(values(one_layer["y"]), collapsed)
+    assert "yaxis2" not in figures(at)["collapse"]["layout"]  # no empty right axis for a line that is not there
     assert len(x) == len(linear)
 
 

@@ -243,21 +243,20 @@ def chain_gradient_figure(series: dict[str, np.ndarray]) -> go.Figure:
 def linear_collapse_figure(x: np.ndarray, linear_out: np.ndarray, collapsed_out: np.ndarray,
                            nonlinear_out: np.ndarray, activation: Activation, n_hidden: int) -> go.Figure:
     """The same weights with and without an activation, and the one affine map the linear stack equals."""
-    name = f"{count(n_hidden, 'hidden layer')} with {activation.label}"
+    layers = count(n_hidden, 'hidden layer')
+    collapsed = _line(x, collapsed_out, "one layer y = Wx + b (collapsed)", {"color": BLACK, "width": 2, "dash": "dash"})
     if activation.key != "linear":  # its own axis: a deep sigmoid stack's output can span 0.01 where the linear one 5
-        chosen = _line(x, nonlinear_out, name + " (right axis)", {"color": BLUE, "width": 4}, yaxis="y2")
-    else:  # the same line as the 'no activation' one: dotted over it, not hidden under its width
-        chosen = _line(x, nonlinear_out, name + " = no activation", {"color": BLUE, "width": 4, "dash": "dot"},
-                       zorder=1)
-    data = [
-        chosen,
-        _line(x, linear_out, f"{count(n_hidden, 'hidden layer')}, no activation", {"color": ORANGE, "width": 6}),
-        _line(x, collapsed_out, "one layer y = Wx + b (collapsed)", {"color": BLACK, "width": 2, "dash": "dash"}),
-    ]
+        data = [_line(x, nonlinear_out, f"{layers} with {activation.label} (right axis)", {"color": BLUE, "width": 4},
+                      yaxis="y2"),
+                _line(x, linear_out, f"{layers}, no activation", {"color": ORANGE, "width": 6}), collapsed]
+    else:  # None (linear) is no activation: one network, not two entries for one line (a lecturer's review)
+        data = [_line(x, linear_out, f"{layers} with {activation.label}: no activation", {"color": ORANGE, "width": 6}),
+                {**collapsed, "name": "one layer y = Wx + b (collapsed): the same line"}]
     layout = base_layout(height=420, legend_below=True, hovermode="x unified",
-                         xaxis=axis("network input x"), yaxis=axis("output y, no activation"),
-                         yaxis2=axis(f"output y, {activation.label}", overlaying="y", side="right", showgrid=False,
-                                     tickmode="auto", nticks=6))  # its own round ticks (not 1.508, 1.758, …)
-    layout["yaxis2"]["title"]["font"]["color"] = BLUE
-    layout["margin"]["r"] = 80
+                         xaxis=axis("network input x"), yaxis=axis("output y, no activation"))
+    if activation.key != "linear":
+        layout["yaxis2"] = axis(f"output y, {activation.label}", overlaying="y", side="right", showgrid=False,
+                                tickmode="auto", nticks=6)  # its own round ticks (not 1.508, 1.758, …)
+        layout["yaxis2"]["title"]["font"]["color"] = BLUE
+        layout["margin"]["r"] = 80
     return figure(data, layout)
