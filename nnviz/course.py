@@ -205,11 +205,11 @@ LECTURE_PLAN: tuple[Moment, ...] = (
            {"la_share": "1"}, focus="la_share"),
     # the inputs' boxes are folded away in Lecture mode, above the figure: the step is a button in the bar
     # it opens at epoch 0, the Play button a screen above the figure: the line says which key trains (a helper's review)
-    Moment("playground", "Circle, no hidden layer: press P and it fails on x₁ and x₂; add x₁² and x₂² and one unit "
+    Moment("playground", "Circle, no hidden layer: press Play (P) and it fails on x₁ and x₂; add x₁² and x₂² and one unit "
                          "solves it.",
            {"pg_dataset": "Circle", "pg_shape": ""}, focus="pg_figure",
            steps=(("Add x₁² and x₂²", {"pg_f_x1sq": True, "pg_f_x2sq": True}),)),
-    Moment("playground", "The spiral needs depth: press P to train 8,8,8 ReLU units with Adam.",
+    Moment("playground", "The spiral needs depth: press Play (P) to train 8,8,8 ReLU units with Adam.",
            {"pg_dataset": "Spiral", "pg_shape": "8,8,8", "pg_activation": "ReLU", "pg_optimizer": "Adam",
             "pg_rate": "0.01"}, focus="pg_figure"),
     Moment("softmax", "Temperature: T → 0 gives argmax; a larger T flattens p towards uniform; the argmax never "
