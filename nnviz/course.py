@@ -205,7 +205,7 @@ LECTURE_PLAN: tuple[Moment, ...] = (
            {"la_share": "1"}, focus="la_share"),
     # the inputs' boxes are folded away in Lecture mode, above the figure: the step is a button in the bar
     # it opens at epoch 0, the Play button a screen above the figure: the line says which key trains (a helper's review)
-    Moment("playground", "Circle, no hidden layer: press Play (P) and it fails on x₁ and x₂; add x₁² and x₂² and one unit "
+    Moment("playground", "Circle, no hidden layer: Play (P) fails on x₁ and x₂; add x₁² and x₂² and one unit "
                          "solves it.",
            {"pg_dataset": "Circle", "pg_shape": ""}, focus="pg_figure",
            steps=(("Add x₁² and x₂²", {"pg_f_x1sq": True, "pg_f_x2sq": True}),)),
