@@ -108,11 +108,6 @@ def batch_labels(batch_size: int) -> tuple[str, str, str]:
 def batch_figures(seed: int, batch_size: int, learning_rate: float, epochs: int):
     _, _, box, w_axis, b_axis, grid_loss = logistic_problem(seed)
     runs = batch_runs(seed, batch_size, learning_rate, epochs)
-    # a mini-batch of 1 or of all samples is the other method's path: drawn once, under the name that says both (the
-    # legend named a green path that lay hidden under the orange one, a lecturer's review); the table keeps all three
-    full, _, stochastic = batch_labels(batch_size)
-    twin = {1: stochastic, LOGISTIC_POINTS: full}.get(batch_size)
-    runs = {label: run for label, run in runs.items() if label != twin}
     trajectories = {label: run[0] for label, run in runs.items()}
     return (figs.contour_figure(w_axis, b_axis, grid_loss, trajectories, box, width_hint=650,
                                 axis_titles=("weight w", "bias b")),

@@ -450,11 +450,12 @@ def test_the_settings_the_readme_writes_into_its_text_open_without_a_notice():
 
 def test_a_playground_moment_says_which_key_trains_its_network():
     """Moments 14 and 15 open at epoch 0 with the Play button a screen above the figure; their lines spoke of what the
-    training shows without saying how to start it (a helper's review)."""
+    training shows without saying how to start it (a helper's review); 'press P' alone meant nothing on a phone (a
+    lecturer's review): the button and its key."""
     moments = [m for m in LECTURE_PLAN if m.page == "playground"]
     assert len(moments) >= 2
     for moment in moments:
-        assert f"press {ui.PLAY_SHORTCUT}" in moment.show, moment.show
+        assert f"Play ({ui.PLAY_SHORTCUT})" in moment.show, moment.show
 
 
 def test_the_lecture_plan_links_every_moment_in_order():
