@@ -154,16 +154,16 @@ def not_a_quadratic_note(surface: gd.Surface) -> str:
     """What the paths on a surface that is not a quadratic do: the quadratic's note (1 − ηλ, the bowl and the
     ravine) stood beside the two valleys' paths (a student's review)."""
     limits = " and ".join(f"{limit:.2g}" for limit in surface.limits_at_minima())
-    where = "each minimum" if len(surface.minima) > 1 else "its minimum"
-    note = (f"This surface is not a quadratic, but near {where} it is close to one: with the largest curvature λ "
-            f"there, a rate above 2/λ ({limits}) cannot settle into it: the path keeps jumping across it and back"
-            + (", and a larger rate throws it over the ridge into the other valley too. " if len(surface.minima) > 1
-               else ". "))
-    if len(surface.minima) > 1:
+    several = len(surface.minima) > 1
+    note = (f"This surface is not a quadratic, but near {'each' if several else 'its'} minimum it is close to one: "
+            f"with the largest curvature λ there, a rate above 2/λ ({limits}) cannot settle into it: the path keeps "
+            "jumping across it and back"
+            + (", and a larger rate throws it over the ridge into the other valley too. " if several else ". "))
+    if several:
         gap = max(float(surface.loss(np.array(m))) for m in surface.minima) - surface.lowest_loss
         note += ("Gradient descent only sees the slope where it stands, so a path settles into the valley it starts "
-                 "in, which need not hold the lower minimum: the curves plot $L - L_{\\min}$ from the lower one, so a path "
-                 f"that settles in the other levels off at {gap:.2g} instead of falling to machine precision. ")
+                 "in, which need not hold the lower minimum: the curves plot $L - L_{\\min}$ from the lower one, so "
+                 f"a path that settles in the other levels off at {gap:.2g} instead of falling to machine precision. ")
     return note + surface.note
 
 

@@ -132,14 +132,14 @@ def the_line() -> tuple[np.ndarray, float]:
 
 
 def on_the_line_note(data: Dataset2D, w: np.ndarray, b: float) -> None:
-    """Which samples of ``data`` lie exactly on the line, and why they count as class 1: AND's run ends with (1, 1) on its line,
-    right only because H(0) = 1, and nothing said so (a student's review)."""
+    """Which samples of ``data`` lie exactly on the line, and why they count as class 1: AND's run ends with (1, 1)
+    on its line, right only because H(0) = 1, and nothing said so (a student's review)."""
     on_line = perc.on_the_line(data.X, w, b)
-    if on_line.any():
-        points = ", ".join(f"({x1:g}, {x2:g})" for x1, x2 in data.X[on_line][:3]) + (" …" if on_line.sum() > 3 else "")
-        st.caption(f"{count(int(on_line.sum()), 'sample')} on the line itself, z = 0: {points}. The step function "
-                   f"says H(0) = 1, so {'it counts' if on_line.sum() == 1 else 'they count'} as "
-                   f"**{data.class_names[1]}**.")
+    n = int(on_line.sum())
+    if n:
+        points = ", ".join(f"({x1:g}, {x2:g})" for x1, x2 in data.X[on_line][:3]) + (" …" if n > 3 else "")
+        st.caption(f"{count(n, 'sample')} on the line itself, z = 0: {points}. The step function says H(0) = 1, so "
+                   f"{'it counts' if n == 1 else 'they count'} as **{data.class_names[1]}**.")
 
 
 @ui.section_fragment("perc_line")

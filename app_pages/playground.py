@@ -528,8 +528,8 @@ view_options(data)
 playground(data)
 keras_check(data)
 ui.try_this([
-    ui.Experiment("Circle, no hidden layer (units per hidden layer left empty), inputs x₁ and x₂ only: press Play. Why can it not separate "
-                  "the classes? Now tick x₁² and x₂²: a single unit solves it.",
+    ui.Experiment("Circle, no hidden layer (units per hidden layer left empty), inputs x₁ and x₂ only: press Play. "
+                  "Why can it not separate the classes? Now tick x₁² and x₂²: a single unit solves it.",
                   (("circle, no hidden layer", {"pg_dataset": "circle", "pg_shape": "", **ONLY_X1_X2}),
                    ("+ x₁² and x₂²", {"pg_f_x1sq": True, "pg_f_x2sq": True})), focus=FIGURE_KEY),
     ui.Experiment("Spiral: with 4,2 tanh units the test loss stays high. Try 8,8,8 with ReLU and Adam at 0.01.",

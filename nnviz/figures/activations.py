@@ -245,18 +245,18 @@ def linear_collapse_figure(x: np.ndarray, linear_out: np.ndarray, collapsed_out:
     """The same weights with and without an activation, and the one affine map the linear stack equals."""
     layers = count(n_hidden, 'hidden layer')
     collapsed = _line(x, collapsed_out, "one layer y = Wx + b (collapsed)", {"color": BLACK, "width": 2, "dash": "dash"})
-    if activation.key != "linear":  # its own axis: a deep sigmoid stack's output can span 0.01 where the linear one 5
-        data = [_line(x, nonlinear_out, f"{layers} with {activation.label} (right axis)", {"color": BLUE, "width": 4},
-                      yaxis="y2"),
-                _line(x, linear_out, f"{layers}, no activation", {"color": ORANGE, "width": 6}), collapsed]
-    else:  # None (linear) is no activation: one network, not two entries for one line (a lecturer's review)
-        data = [_line(x, linear_out, f"{layers} with {activation.label}: no activation", {"color": ORANGE, "width": 6}),
-                {**collapsed, "name": "one layer y = Wx + b (collapsed): the same line"}]
     layout = base_layout(height=420, legend_below=True, hovermode="x unified",
                          xaxis=axis("network input x"), yaxis=axis("output y, no activation"))
-    if activation.key != "linear":
-        layout["yaxis2"] = axis(f"output y, {activation.label}", overlaying="y", side="right", showgrid=False,
-                                tickmode="auto", nticks=6)  # its own round ticks (not 1.508, 1.758, …)
-        layout["yaxis2"]["title"]["font"]["color"] = BLUE
-        layout["margin"]["r"] = 80
+    if activation.key == "linear":  # None (linear) is no activation: one network, not two entries for one line
+        data = [_line(x, linear_out, f"{layers} with {activation.label}: no activation", {"color": ORANGE, "width": 6}),
+                {**collapsed, "name": "one layer y = Wx + b (collapsed): the same line"}]  # (a lecturer's review)
+        return figure(data, layout)
+    # the chosen activation's network on its own axis: a deep sigmoid stack's output can span 0.01 where the linear 5
+    data = [_line(x, nonlinear_out, f"{layers} with {activation.label} (right axis)", {"color": BLUE, "width": 4},
+                  yaxis="y2"),
+            _line(x, linear_out, f"{layers}, no activation", {"color": ORANGE, "width": 6}), collapsed]
+    layout["yaxis2"] = axis(f"output y, {activation.label}", overlaying="y", side="right", showgrid=False,
+                            tickmode="auto", nticks=6)  # its own round ticks (not 1.508, 1.758, …)
+    layout["yaxis2"]["title"]["font"]["color"] = BLUE
+    layout["margin"]["r"] = 80
     return figure(data, layout)
