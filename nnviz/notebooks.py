@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from nnviz.course import PAGES_BY_KEY
 from nnviz.figures.backprop import NEGATIVE, POSITIVE
+from nnviz.figures.gradient_descent import RETRACED_DASH
 from nnviz.figures.losses import TRAINING_STYLES
 from nnviz.figures.perceptron import ARROW_LENGTH, CLASS_COLORS, LABEL_SIDE
 from nnviz.figures.playground import CLASS_COLORS as PLAYGROUND_CLASS_COLORS
@@ -240,15 +241,19 @@ surface = np.mean(np.logaddexp(0, z) - y.ravel() * z, axis=-1)  # binary cross-e
 fig = go.Figure(go.Contour(x=ws, y=bs, z=surface, colorscale="Blues", reversescale=True, ncontours=25, opacity=0.85,
                            contours_coloring="heatmap", line=dict(color="white", width=0.5), showscale=False,
                            name="loss"))
+drawn = []
 for method, path in paths.items():
+    # a mini-batch of 1 (or of all the points) takes stochastic (full-batch) GD's path: dashed over it, as on the page
+    retraced = any(np.array_equal(path, earlier) for earlier in drawn)
+    drawn.append(path)
     outside = np.any((path < low - 0.25 * (high - low)) | (path > high + 0.25 * (high - low)), axis=1)
     if outside.any():  # as on the page: drawn up to where it leaves the frame (and a margin)
         path = path[:np.argmax(outside) + 1]
     short = len(path) <= 100  # arrowheads show the way along a short path; dots along a long one
     fig.add_scatter(x=path[:, 0], y=path[:, 1], mode="lines+markers", name=NAMES[method],
-                    line=dict(color=COLOURS[method], width=3),
-                    marker=dict(color=COLOURS[method], size=11 if short else 6, symbol="arrow" if short else "circle",
-                                angleref="previous"))
+                    line=dict(color=COLOURS[method], width=3, dash="{RETRACED_DASH}" if retraced else "solid"),
+                    marker=dict(color=COLOURS[method], size=(11 if short else 6) // (2 if retraced else 1),
+                                symbol="arrow" if short else "circle", angleref="previous"))
 fig.add_scatter(x=[{float_literal(start[0])}], y=[{float_literal(start[1])}], mode="markers", showlegend=False,  # the start (ring)
                 marker=dict(size=16, symbol="circle-open", color="black", line_width=3))
 fig.update_layout(title="The paths of the three methods on the loss surface",

@@ -271,8 +271,8 @@ def test_the_gradient_descent_notebook_draws_the_pages_paths(settings, deferred_
     page_paths = [t for t in page["data"] if t.get("name") and t.get("mode") == "lines+markers"]
     paths = [t for t in fig.data if t.type == "scatter" and t.showlegend is not False]
     assert [t.name for t in paths] == [t["name"] for t in page_paths]
-    assert [(t.line.color, t.marker.color) for t in paths] == \
-        [(t["line"]["color"], t["marker"]["color"]) for t in page_paths]
+    assert [(t.line.color, t.marker.color, t.line.dash) for t in paths] == \
+        [(t["line"]["color"], t["marker"]["color"], t["line"]["dash"]) for t in page_paths]  # a retraced path dashed
     for notebook_path, page_path in zip(paths, page_paths):  # the same steps (Keras in float32, the page float64)
         steps = values(page_path["text"]).astype(int)
         if np.all(np.diff(steps) == 1):  # every step drawn (the page thins a path of over 400 steps)

@@ -7,7 +7,7 @@ import pytest
 from conftest import HANG_FACTOR, app_test, figures, set_to_extreme, slowdown, texts, trace, values
 
 from nnviz import gradient_descent as gd
-from nnviz.figures.gradient_descent import L_MIN
+from nnviz.figures.gradient_descent import L_MIN, RETRACED_DASH
 
 PAGE = "app_pages/gradient_descent.py"
 
@@ -198,7 +198,8 @@ def test_batch_size_sets_the_steps_per_epoch(at):
 @pytest.mark.parametrize("size, other", [(1, "stochastic (1)"), (200, "full batch (200)")])
 def test_a_mini_batch_of_one_or_of_all_samples_says_it_takes_the_others_path(at, size, other):
     """Lecture plan moment 9 sets a batch of 1: the mini-batch path lies exactly under the stochastic one, and a
-    student who found three names in the legend saw two paths."""
+    student who found three names in the legend saw two paths. The later of the two is drawn dashed (its arrowheads
+    or dots half size), so that the one under it shows between the dashes, on the paths and on the loss curves."""
     at.slider(key="gd3_batch").set_value(size).run()
     paths = {t["name"]: t for t in figures(at)["gd_batches"]["data"] if t.get("mode") == "lines+markers"}
     name = f"mini-batch ({size}) = {other.split(' (')[0]}"
@@ -206,8 +207,16 @@ def test_a_mini_batch_of_one_or_of_all_samples_says_it_takes_the_others_path(at,
     for axis in ("x", "y"):
         assert np.array_equal(values(paths[name][axis]), values(paths[other][axis]))
     assert at.table[0].value["method"][1] == name
+    later, earlier = ("stochastic (1)", name) if size == 1 else (name, other)  # drawn in the legend's order
+    curves = {t["name"]: t for t in figures(at)["gd_batch_losses"]["data"] if t.get("mode") == "lines"}
+    for figure in (paths, curves):
+        assert figure[later]["line"]["dash"] == RETRACED_DASH
+        assert {figure[label]["line"]["dash"] for label in set(figure) - {later}} == {"solid"}
+    assert paths[later]["marker"]["size"] == paths[earlier]["marker"]["size"] // 2
     at.slider(key="gd3_batch").set_value(2).run()
-    assert "mini-batch (2)" in {t.get("name") for t in figures(at)["gd_batches"]["data"]}
+    paths = {t["name"]: t for t in figures(at)["gd_batches"]["data"] if t.get("mode") == "lines+markers"}
+    assert "mini-batch (2)" in paths
+    assert {t["line"]["dash"] for t in paths.values()} == {"solid"}
 
 
 def test_empty_rate_selection_is_explained(at):

@@ -120,6 +120,22 @@ def curve_figure(w_grid: np.ndarray, loss_grid: np.ndarray, trajectory: Trajecto
 PANEL_GAP = 0.03  # between small multiples, as a fraction of the figure's plotting width
 LABELLED_STEPS = 5  # the first steps of each path get their number, so that its order can be read
 SPARSE_PATH = 100  # paths with at most this many points are drawn with arrowheads and numbered steps
+RETRACED_DASH = "6px,6px"  # a path that retraces an earlier one: dashes as long as the gaps that show the other
+
+
+def retracing(trajectories: dict[str, Trajectory], x_scale: dict[str, float] | None = None) -> set[str]:
+    """The labels of the paths whose points (and step scale) equal an earlier path's: a mini-batch of 1 takes
+    stochastic GD's path, one of all the samples full-batch GD's. Drawn dashed over the other, so that each path the
+    legend names can be seen."""
+    scale = x_scale or {}
+    paths = list(trajectories.items())
+    return {label for i, (label, t) in enumerate(paths)
+            if any(np.array_equal(t.points, earlier.points) and scale.get(label, 1.0) == scale.get(other, 1.0)
+                   for other, earlier in paths[:i])}
+
+
+def _retraced_style(style: dict) -> dict:
+    return {**style, "dash": RETRACED_DASH}
 TITLE_CHARACTERS = {1: 60, 2: 40, 3: 26, 4: 18}  # longest title line for 1 … 4 panels side by side
 # side-by-side panels' x ticks (1, 2 or 5 × 10^k, 3–6 of them), none within 8 % of a panel's edge: no '3−3' where
 # one panel's last tick meets the next one's first
@@ -150,7 +166,9 @@ def contour_figure(w1: np.ndarray, w2: np.ndarray, loss: np.ndarray, trajectorie
     titled = any(title for title, _ in panels)
     title_lines = max((title.count("\n") + 1 for title, _ in panels if title), default=0)
     z = (np.log10(loss - loss.min() + 1e-3) if log_contours else loss).astype(np.float32)  # half the bytes
+    retraced = retracing(trajectories)
     colors = {label: line_style(i + 1, width=3) for i, label in enumerate(trajectories)}
+    colors = {label: _retraced_style(style) if label in retraced else style for label, style in colors.items()}
     width = (1 - PANEL_GAP * (n - 1)) / n
     data, annotations, layout_axes = [], [], {}
     for p, (title, labels) in enumerate(panels):
@@ -171,6 +189,8 @@ def contour_figure(w1: np.ndarray, w2: np.ndarray, loss: np.ndarray, trajectorie
             sparse = len(points) <= SPARSE_PATH
             marker = ({"size": 11, "symbol": "arrow", "angleref": "previous", "line": {"width": 0.5, "color": "white"}}
                       if sparse else {"size": 6})
+            if label in retraced:  # small enough to leave the path under it its own arrowheads or dots
+                marker = {**marker, "size": marker["size"] // 2}
             data.append({"type": "scatter", "mode": "lines+markers", "x": points[:, 0], "y": points[:, 1],
                          "name": label, "legendgroup": label, "line": style,
                          "marker": {**marker, "color": style["color"]}, "customdata": losses,
@@ -362,9 +382,12 @@ def loss_curves_figure(trajectories: dict[str, Trajectory], x_title: str = "step
     data, floor, starred, numbered = [], LOSS_PRECISION * max(1.0, abs(lowest)), False, set()
     x_end = max(((len(t.losses) - 1) * (x_scale or {}).get(label, 1.0) for label, t in trajectories.items()),
                 default=1)
+    retraced = retracing(trajectories, x_scale)
     for i, (label, trajectory) in enumerate(trajectories.items()):
         factor = (x_scale or {}).get(label, 1.0)
         style = line_style(i + 1, width=3)
+        if label in retraced:
+            style = _retraced_style(style)
         reached = precision_reached_at(trajectory.losses, lowest)
         shown = trajectory.losses if reached is None else trajectory.losses[:reached + 1]
         steps, _, losses = _thin(trajectory.points[:len(shown)], shown)
