@@ -8,7 +8,7 @@ from nnviz import losses as L
 from nnviz import notebooks, ui
 from nnviz.data import blobs
 from nnviz.figures import losses as figs
-from nnviz.formatting import count
+from nnviz.formatting import count, share_percent
 from nnviz.keras_code import loss_metric_code
 
 SWEEP = np.linspace(-4.0, 6.0, 201)
@@ -148,7 +148,7 @@ def train_three_ways_section() -> None:
         ui.show_figure(figs.training_figure(histories), key="la_training")
     with controls:
         for label, acc in histories.items():
-            st.metric(label, f"{acc[0]:.1%} → {acc[-1]:.1%}")
+            st.metric(label, f"{share_percent(acc[0])} → {share_percent(acc[-1])}")
     if learning_rate == 0:  # nothing moves, whatever the loss: the sentence below would not hold
         st.info("η = 0: no weight moves, so none of the three changes. Raise η to see cross-entropy's accuracy climb.")
         return
@@ -158,7 +158,7 @@ def train_three_ways_section() -> None:
             if np.any(np.diff(bce) < 0) else "")
     st.markdown(
         f"All three start from the same poor line. Gradient descent on **cross-entropy** took the accuracy from "
-        f"{bce[0]:.1%} to {bce[-1]:.1%}{dips}, "
+        f"{share_percent(bce[0])} to {share_percent(bce[-1])}{dips}, "
         "although accuracy is never what it optimises. Trying to climb **accuracy** directly, or training a **step** "
         "neuron, never moves: every gradient is exactly 0 (their two flat lines lie one on the other, dashed and "
         "dotted). *What we optimise* (a smooth loss) and *what we report* "

@@ -53,6 +53,13 @@ def percent(p: float) -> str:
     return "<1%" if text == "0%" and p > 0 else text
 
 
+def share_percent(share: float) -> str:
+    """A share of a few points (k of 80) as a percent with the digits it has: 65/80 -> '81.25%', 70/80 -> '87.5%'.
+    Rounded to one decimal, 81.25 came out '81.2%' (round half to even) and 83.75 '83.8%', which a student working
+    k/80 out by hand cannot follow. The Keras code prints it as ``f"{100 * share:g}%"``, the same text."""
+    return f"{100 * share:g}%"
+
+
 def count(n: int, noun: str) -> str:
     """'1 epoch', '3 epochs': a number and its noun, in the plural where it needs one."""
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"

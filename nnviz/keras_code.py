@@ -250,9 +250,9 @@ _, before = model.evaluate(X, y, verbose=0)
 history = model.fit(X, y, batch_size=len(X), epochs={int(epochs)}, shuffle=False, verbose=0)
 _, after = model.evaluate(X, y, verbose=0)
 # Keras reports accuracy in float32, which can fall just under the true share (71 of 80 points, say, comes back as
-# 0.8874999… and prints as 88.7 %, not 88.8 %): rounded to a count of the points it is exact
+# 0.8874999…, not 0.8875): rounded to a count of the points it is exact, and prints with the digits it has (88.75%)
 before, after = round(before * len(X)) / len(X), round(after * len(X)) / len(X)
-print(f"gradient descent on cross-entropy (sigmoid): {{before:.1%}} → {{after:.1%}}")
+print(f"gradient descent on cross-entropy (sigmoid): {{100 * before:g}}% → {{100 * after:g}}%")
 
 # The other two ways cannot be written in Keras at all: accuracy and a step have no gradient
 # (GradientTape returns None), so fit() has nothing to follow.

@@ -348,7 +348,7 @@ for name, colour, dash in ({stays}):
     # no gradient: their weights, so their accuracy, stay where they start
     fig.add_scatter(x=epoch, y=np.full(len(epoch), before), mode="lines", name=name,
                     line=dict(color=colour, width=4, dash=dash))
-fig.update_layout(title=f"Accuracy per epoch: {{before:.1%}} → {{after:.1%}} on cross-entropy", xaxis_title="epoch",
+fig.update_layout(title=f"Accuracy per epoch: {{100 * before:g}}% → {{100 * after:g}}% on cross-entropy", xaxis_title="epoch",
                   yaxis_title="accuracy (the metric)", yaxis_range=[0, 1.02], legend=dict(orientation="h", y=-0.2, x=0),
                   {FIGURE_LAYOUT})
 fig.show()

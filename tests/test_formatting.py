@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from nnviz.formatting import equals_per_line
+from nnviz.formatting import equals_per_line, share_percent
 
 pytestmark = pytest.mark.unit
 
@@ -27,3 +27,9 @@ def test_equations_apart_by_qquad_or_rows_of_an_aligned_block_each_get_their_lin
         r"\begin{aligned}\Delta w &= \eta x \\ &= (1, 2), \\ \Delta b &= 1\end{aligned}")
     assert equals_per_line(r"\begin{aligned}s &= a(1 - a) = 0.177\\ &\frac{1}{2} = 0.5\\ \text{all}\end{aligned}") == (
         r"\begin{aligned}s &= a(1 - a) \\ &= 0.177 \\ \frac{1}{2} &= 0.5 \\ &\text{all}\end{aligned}")
+
+
+@pytest.mark.parametrize("k, shown", [(65, "81.25%"), (67, "83.75%"), (70, "87.5%"), (80, "100%"), (0, "0%"),
+                                      (1, "1.25%")])
+def test_a_share_of_80_points_keeps_its_digits(k, shown):
+    assert share_percent(k / 80) == shown

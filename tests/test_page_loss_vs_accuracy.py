@@ -129,6 +129,15 @@ def test_the_training_text_says_what_the_curves_did_and_nothing_at_a_rate_of_zer
     assert metric(at, "gradient descent on cross-entropy (sigmoid)") == f"{before} → {before}"
 
 
+def test_accuracies_on_the_80_points_are_shown_with_the_digits_they_have(at):
+    """71 of 80 is 88.75 %: rounded to one decimal (half to even) 57/80 read '71.2%' and 67/80 '83.8%', which a student
+    working the counts out by hand cannot follow (a lecturer's note)."""
+    at.slider(key="la_lr").set_value(0.2).run()
+    at.slider(key="la_epochs").set_value(3).run()  # 47.5 → 65 → 70 → 71.25 %
+    assert metric(at, "gradient descent on cross-entropy (sigmoid)") == "47.5% → 71.25%"
+    assert "took the accuracy from 47.5% to 71.25%" in texts(at)
+
+
 def test_the_training_text_says_the_accuracy_dipped_only_where_it_did(at):
     """At η = 0.2 over 3 epochs the accuracy rose at every epoch (47.5 → 65 → 70 → 71.25 %) beside '(not up at
     every epoch …)', under an epoch axis with ticks at 0.5, 1.5, 2.5 (a helper's review)."""
