@@ -38,8 +38,8 @@ def own_fit(name: str, seed: int):
 
 
 @ui.cache_figure
-def neuron_figure(x: tuple, w: tuple, bias: float, z: float, output: float, activation: str):
-    return figs.neuron_diagram(x, w, bias, z, output, activation)
+def neuron_figure(x: tuple, w: tuple, bias: float, z: float, output: float, activation: str, reveal: bool):
+    return figs.neuron_diagram(x, w, bias, z, output, activation, reveal)
 
 
 @ui.cache_figure
@@ -79,14 +79,16 @@ def comparison_figure(name: str, seed: int):
                                          other_line=(sk_w, sk_b, "scikit-learn's Perceptron"))
 
 
-def weighted_sum_lines(w: np.ndarray, x: np.ndarray, bias: float, z: float) -> str:
-    """'= (w₁)(x₁) + … + (b) = z' for the aligned formula of z: on one line, or on a phone two products a line
-    (one line of three inputs' numbers was 563 px wide in a phone's 358 px column, its result out of sight)."""
+def weighted_sum_lines(w: np.ndarray, x: np.ndarray, bias: float, z: float, reveal: bool) -> str:
+    """'= (w₁)(x₁) + … + (b) = z' for the aligned formula of z ('= ?' at the end without ``reveal``): on one line, or
+    on a phone two products a line (one line of three inputs' numbers was 563 px wide in a phone's 358 px column,
+    its result out of sight)."""
     products = [f"({wi:g})({xi:g})" for wi, xi in zip(w, x)] + [f"({bias:g})"]
+    result = f"{z:.2f}" if reveal else "{?}"  # braces: an ordinary symbol, spaced after "=" as a number is
     if not ui.small_screen():
-        return "= " + " + ".join(products) + f" = {z:.2f}"
+        return "= " + " + ".join(products) + f" = {result}"
     rows = [" + ".join(products[i:i + 2]) for i in range(0, len(products), 2)]
-    return r" \\ &= " + r" \\ &\quad + ".join(rows) + rf" \\ &= {z:.2f}"
+    return r" \\ &= " + r" \\ &\quad + ".join(rows) + rf" \\ &= {result}"
 
 
 # Sections 1, 2 and 4 rerun on their own (ui.section_fragment); the line's weights also rerun the Keras panel,
@@ -105,16 +107,20 @@ def one_neuron() -> None:
         w = np.array([x_cols[1].slider(f"w{k + 1}", -3.0, 3.0, DEFAULT_WEIGHTS[k], step=0.1, key=f"neuron_w{k}", **own,
                                        **ui.URL) for k in range(n_inputs)])
         bias = st.slider("bias b", -3.0, 3.0, -0.5, step=0.1, key="neuron_bias", **own, **ui.URL)
+        reveal = st.toggle("show z and ŷ", True, key="neuron_show", **own, **ui.URL,
+                           help="Off: the diagram and the formula leave z and ŷ as ?, for the class to work them out "
+                                "from the inputs and weights first.")
     z = float(perc.weighted_sum(x[None, :], w, bias)[0])
     f = act.step if activation_name.startswith("step") else act.sigmoid
     output = float(f(np.array(z)))
     f_symbol = "H" if activation_name.startswith("step") else r"\sigma"
     with diagram:
         ui.show_figure(neuron_figure(tuple(x), tuple(w), bias, z, output,
-                                     "step H(z)" if f_symbol == "H" else "sigmoid σ(z)"), key="neuron_diagram")
+                                     "step H(z)" if f_symbol == "H" else "sigmoid σ(z)", reveal), key="neuron_diagram")
     equals = "=" if f_symbol == "H" or output == round(output, 3) else r"\approx"
-    st.latex(rf"\begin{{aligned}} z &= \mathbf{{w}}\cdot\mathbf{{x}} + b {weighted_sum_lines(w, x, bias, z)} \\ "
-             rf"\hat y &= {f_symbol}(z) = {f_symbol}({z:.2f}) {equals} {latex_number(output, 3)} \end{{aligned}}")
+    result = rf"{f_symbol}({z:.2f}) {equals} {latex_number(output, 3)}" if reveal else "{?}"
+    st.latex(rf"\begin{{aligned}} z &= \mathbf{{w}}\cdot\mathbf{{x}} + b {weighted_sum_lines(w, x, bias, z, reveal)} "
+             rf"\\ \hat y &= {f_symbol}(z) = {result} \end{{aligned}}")
     st.markdown(
         "A neuron multiplies each input by a **weight**, adds a **bias** and passes the sum $z$ through an "
         "**activation function**. The perceptron (Rosenblatt, 1957) uses the step $H(z) = 1$ if $z \\ge 0$, else 0: "

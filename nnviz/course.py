@@ -171,8 +171,9 @@ class Moment:
 MOMENT_PARAM = "moment"  # ?moment=3: the page was opened as moment 3 of LECTURE_PLAN (Previous / Next follow it)
 
 LECTURE_PLAN: tuple[Moment, ...] = (
-    Moment("perceptron", "One neuron: weights, a bias and the step function. Move x and w; predict ŷ first.",
-           focus="neuron_diagram"),
+    # it opens with z and ŷ hidden: the diagram showed ŷ before the class could predict it (a lecturer's review)
+    Moment("perceptron", "One neuron: weights, a bias and the step function. Work out z and ŷ, then show them.",
+           {"neuron_show": "false"}, focus="neuron_diagram", steps=(("Show z and ŷ", {"neuron_show": True}),)),
     # b = -0.5: the line in the plot, on the wrong side of (0, 1) and (1, 0) (at b = -3 it lay outside the plot)
     Moment("perceptron", "A perceptron draws a straight line: find a bias that separates AND with w1 = w2 = 1.",
            {"perc_dataset": "AND", "perc_w1": "1", "perc_w2": "1", "perc_b": "-0.5"}, focus="perc_boundary"),

@@ -34,8 +34,8 @@ SCRIPTS = {p.key: p.script for p in PAGES if p.script}
 # softmax's logits 3-9, the MNIST page's units of layers 2-4, a surface's start point, the Backpropagation page's
 # other tabs) follow the same pattern of names.
 PARAMETERS = {
-    "perceptron": ["neuron_activation", "neuron_bias", "neuron_n", "neuron_w0", "neuron_w1", "neuron_w2",
-                   "neuron_x0", "neuron_x1", "neuron_x2", "perc_b", "perc_dataset", "perc_lr", "perc_seed",
+    "perceptron": ["neuron_activation", "neuron_bias", "neuron_n", "neuron_show", "neuron_w0", "neuron_w1",
+                   "neuron_w2", "neuron_x0", "neuron_x1", "neuron_x2", "perc_b", "perc_dataset", "perc_lr", "perc_seed",
                    "perc_speed", "perc_start", "perc_w1", "perc_w2", "xor_steepness"],
     "activations": ["act_choice", "act_layout", "act_range", "chain_acts", "chain_depth", "chain_w", "chain_x0",
                     "collapse_act", "collapse_layers", "collapse_seed", "neuron_act", "neuron_b", "neuron_w"],

@@ -234,8 +234,9 @@ def errors_per_epoch_figure(errors: Sequence[int]) -> go.Figure:
 
 
 def neuron_diagram(x: Sequence[float], w: Sequence[float], b: float, z: float, output: float,
-                   activation: str) -> go.Figure:
-    """Inputs → weighted edges → Σ → activation → output. Edge width follows |w|, colour its sign."""
+                   activation: str, reveal: bool = True) -> go.Figure:
+    """Inputs → weighted edges → Σ → activation → output. Edge width follows |w|, colour its sign. Without
+    ``reveal``, z and ŷ read '?': the class works them out from the inputs and weights first."""
     n = len(x)
     # the inputs and the bias's input evenly spaced, top to bottom: the bias sat 0.45 below the last input while
     # four inputs were 0.67 apart, so 'w4 = …' and 'b = …' touched and b's label stood nearer x4 (a review)
@@ -270,7 +271,8 @@ def neuron_diagram(x: Sequence[float], w: Sequence[float], b: float, z: float, o
                  "text": ["Σ", "f"], "textfont": {"size": FONT_SIZE + 6}, "meta": HOLDS_TEXT,
                  "marker": {"size": 54, "color": "#F0F4F8", "line": {"color": BLACK, "width": 2}},
                  "hoverinfo": "skip", "showlegend": False})
-    z_label = {"x": SUM_X, "y": -0.42, "text": f"z = {z:+.2f}", "showarrow": False, "font": {"size": FONT_SIZE + 1}}
+    z_label = {"x": SUM_X, "y": -0.42, "text": f"z = {z:+.2f}" if reveal else "z = ?", "showarrow": False,
+               "font": {"size": FONT_SIZE + 1}}
     activation_label = {"x": F_X, "y": -0.42, "text": activation, "showarrow": False, "font": {"size": FONT_SIZE}}
     # its tail clear of f's circle (radius 27 px, 37 in Lecture mode): at x = 3.55 it began inside it, and on a phone
     # (46 px a unit) the arrow ran through the circle's right half (a helper's review); plotly's startstandoff does
@@ -280,7 +282,7 @@ def neuron_diagram(x: Sequence[float], w: Sequence[float], b: float, z: float, o
     # over the arrow, centred in the room right of f: beside it, 'ŷ = 0.0163' ran out of the figure in Lecture mode
     shown = compact(output)  # ≈ where it is rounded, as in the formula under the diagram: a sigmoid's 0.9997 read ŷ = 1
     output_label = {"x": 4.5, "y": 0.12, "yanchor": "bottom",
-                    "text": f"<b>ŷ {'=' if float(shown) == output else '≈'} {shown}</b>",
+                    "text": f"<b>ŷ {'=' if float(shown) == output else '≈'} {shown}</b>" if reveal else "<b>ŷ = ?</b>",
                     "showarrow": False, "font": {"size": FONT_SIZE + 2}}
     # On a phone the two labels under Σ and f ran into one ('z = -1.00 step H(z)') and the lower edges crossed z's:
     # z starts right of where the edges pass at its height, the activation's name stands above f, and ŷ ends at the
