@@ -346,6 +346,9 @@ def one_sgd_step(bp: bpm.BackwardPass) -> None:
                   height=250, key="bp_new_weights")
 
 
+ROUNDING_DIFFERENCE = 1e-6  # a finite difference with h = 1e-6 is off by ~1e-10 in float64; more is not rounding
+
+
 def check_gradient(bp: bpm.BackwardPass) -> None:
     st.markdown(
         "Backpropagation is exact calculus, so it can be checked numerically: nudge one parameter by "
@@ -361,7 +364,15 @@ def check_gradient(bp: bpm.BackwardPass) -> None:
     if tape is not None:
         table["tf.GradientTape"] = [f"{v + 0.0:.6g}" for v in tape]
     ui.data_table(table, height=250, key="bp_check")
-    st.caption(f"Largest |difference|: {max(check['|difference|']):.1e} (rounding in the finite difference).")
+    largest, kinks = max(check["|difference|"]), bpm.relu_kinks(bp)
+    if kinks and largest > ROUNDING_DIFFERENCE:
+        st.caption(f"Largest |difference|: {largest:.1e}, at ReLU's kink: {', '.join(kinks)} "
+                   f"{'is' if len(kinks) == 1 else 'are'} 0, where ReLU has no slope. Backpropagation (and TensorFlow) "
+                   "take ReLU′(0) = 0; the finite difference steps across the kink and measures the mean of the "
+                   "slopes on either side, ½. So they disagree there: neither is wrong. Elsewhere the differences "
+                   "are rounding.")
+    else:
+        st.caption(f"Largest |difference|: {largest:.1e} (rounding in the finite difference).")
     if tape is not None:
         gap = float(np.max(np.abs(tape - np.asarray(check["backprop"]))))
         st.success(f"tf.GradientTape computes the same gradients as the backpropagation above: largest "
@@ -535,8 +546,11 @@ forward_and_backward()
 st.header("What the gradients are for")
 gradients_at_work()
 ui.try_this([
-    ("Step through the backward pass and predict the sign of each δ before you press Step: "
-     "is the output too high (δ > 0) or too low (δ < 0)?"),
+    # the output's question alone read as the rule for every δ; a hidden δ's sign comes from the weights too (a
+    # student's review: with tanh the output's δ was negative and every hidden one positive)
+    ("Step through the backward pass and predict the sign of each δ before you press Step: the output's from "
+     "whether it is too high (δ > 0) or too low (δ < 0), a hidden unit's from the weights out of it times the δs "
+     "they lead to (f′(z) is never negative here)."),
     ui.Experiment("With one example and one sigmoid output, set the true class to the other one: every δ and every "
                   "gradient flips sign. Why? (With 3 softmax outputs or 4 examples not all do.)",
                   # to the diagram with every δ and gradient: the page stayed at the true class's box, 1.5 screens

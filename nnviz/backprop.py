@@ -410,6 +410,19 @@ def loss_after_one_step(bp: BackwardPass, learning_rates: Array) -> Array:
 FD_STEP = 1e-6
 
 
+KINK_ZONE = 1e-4  # |z| this near ReLU's kink: a parameter's nudge of ±h (times an activation) below it may cross it
+
+
+def relu_kinks(bp: BackwardPass) -> list[str]:
+    """The hidden ReLU units (as 'z(l)_k') whose z lies at the kink, |z| < ``KINK_ZONE``, for an example of the batch.
+    ReLU has no derivative at 0: backpropagation takes ReLU′(0) = 0, as TensorFlow does, while a central difference
+    across the kink measures the mean of the slopes on either side (½), so the two can disagree there. A dead layer
+    under zero biases puts every unit above it at z = 0 exactly."""
+    return [f"z({layer})_{k + 1}"
+            for layer, (name, z) in enumerate(zip(bp.spec.hidden_activation, bp.forward.zs), start=1)
+            if name == "relu" for k in np.flatnonzero(np.any(np.abs(z) < KINK_ZONE, axis=0))]
+
+
 def gradient_check(bp: BackwardPass, h: float = FD_STEP) -> dict[str, list]:
     """Each analytic ∂L/∂θ beside its central difference (L(θ + h) − L(θ − h)) / 2h."""
     numeric = np.concatenate([g.ravel() for g in nw.numerical_gradients(bp.network, bp.x, bp.y, h)])

@@ -262,6 +262,21 @@ def test_gradient_check_table_is_backprop_beside_finite_differences(at):
     np.testing.assert_allclose(backprop, numeric, rtol=1e-4, atol=1e-8)
 
 
+def test_the_gradient_check_names_relus_kink_where_backprop_and_the_finite_difference_disagree(at):
+    """Four ReLU layers, seed 2: a gap of 0.21 was captioned 'rounding in the finite difference' under a text saying
+    backpropagation can be checked numerically (a student's review). It is ReLU's kink: z = 0 exactly."""
+    open_section(at, "Check the gradient")
+    assert any("rounding in the finite difference" in c.value for c in at.caption)
+    unfold(at)
+    at.slider(key="bp_layers").set_value(4)
+    at.selectbox(key="bp_activation").set_value("relu")
+    at.number_input(key="bp_seed").set_value(2).run()
+    assert not at.exception
+    caption = next(c.value for c in at.caption if "Largest |difference|" in c.value)
+    assert caption.startswith("Largest |difference|: 2.1e-01, at ReLU's kink: z(3)_1, z(3)_2, z(3)_3, z(4)_1")
+    assert "take ReLU′(0) = 0" in caption and "rounding in the finite difference" not in caption
+
+
 def test_gradient_tape_button_adds_keras_column(at):
     open_section(at, "Check the gradient")
     at.button(key="bp_tape_button").click().run(timeout=120 * HANG_FACTOR)
