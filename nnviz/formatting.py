@@ -22,6 +22,20 @@ def latex_number(x: float, digits: int = 4) -> str:
     return rf"{mantissa} \cdot 10^{{{int(exponent)}}}" if exponent else mantissa
 
 
+def digits_that_add_up(values, combine, result: float, digits: int = 4, most: int = 7) -> int | None:
+    """The fewest significant digits, from ``digits`` up to ``most``, to write ``values`` with so that ``combine`` of
+    the numbers as written gives ``result`` as written (to ``digits``): a student who works the equation out by hand
+    gets the number shown. Products of numbers rounded to 4 digits are off by a unit of the 4th now and then; a sum
+    of terms that nearly cancel, by far more (0.8701·0.06478 + 0.6317·(−0.1199) + (−0.9945)·(−0.01962) gives
+    0.0001363 where the exact sum is 0.0001473). None where no number of digits does it: write ≈ then."""
+    target = f"{result + 0.0:.{digits}g}"
+    for d in range(digits, most + 1):
+        written = [float(f"{v + 0.0:.{d}g}") for v in values]
+        if f"{combine(written) + 0.0:.{digits}g}" == target:
+            return d
+    return None
+
+
 # Advance widths of the characters of numbers and their labels ('z = -0.49', 'δ = 0.1') in the app's font (Source
 # Sans), in em; any other character counts 0.55
 _EM = {**dict.fromkeys("0123456789+=", 0.5), "-": 0.31, ".": 0.25, " ": 0.2, "e": 0.49, "δ": 0.55, "z": 0.43}

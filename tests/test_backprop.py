@@ -91,6 +91,60 @@ def test_the_equations_set_inline_are_the_arithmetic_one_to_a_line(setup):
             assert numbers_in(result)[-1] == pytest.approx(next(iter(step.values.values())), rel=1e-3, abs=1e-4)
 
 
+# States a student checked by hand (a review): sums of nearly cancelling terms, one example's and a mini-batch's
+CHECKED_BY_HAND = SETUPS + [
+    bpm.BackpropSetup(hidden_layers=2, activation="tanh"),
+    bpm.BackpropSetup(hidden_layers=2, hidden_units=4, seed=7, batch=4),
+    bpm.BackpropSetup(hidden_layers=2, hidden_units=2, seed=2, batch=4),
+    bpm.BackpropSetup(hidden_layers=2, hidden_units=2, activation="relu"),
+] + [bpm.BackpropSetup(hidden_layers=layers, activation=activation, outputs=outputs, batch=batch, seed=seed)
+     for layers, activation, outputs, batch, seed in
+     [(1, "tanh", 3, 1, 11), (3, "sigmoid", 2, 4, 5), (2, "relu", 1, 4, 9), (3, "tanh", 1, 1, 4)]]
+
+
+def as_python(latex: str) -> str:
+    """The numbers and operations of a step's worked line as a Python expression."""
+    expression = re.sub(r"\s*\\cdot 10\^\{(-?\d+)\}", r"e\1", latex)  # 5.394 \cdot 10^{-5} -> 5.394e-5
+    for old, new in ((r"\tfrac{1}{4}", "(1/4)*"), (r"\cdot", "*"), (r"\,", "*"), ("^", "**"), ("&", ""),
+                     (r"\quad", ""), (r"\qquad", "")):
+        expression = expression.replace(old, new)
+    return expression
+
+
+def worked_equations(arithmetic: str) -> list[tuple[str, str, str]]:
+    """(numbers and operations, sign, result) of each line of a step that works something out with numbers."""
+    text = re.sub(r"\\\\ &\\q?quad \+", " +", arithmetic)  # a sum's continuation lines, one line again
+    for marker in (r"\begin{aligned}", r"\end{aligned}", r"\begin{gathered}", r"\end{gathered}"):
+        text = text.replace(marker, "")
+    equations = []
+    for line in text.split(r"\\"):
+        if r"\text" in line or "[" in line:  # a list of examples' values; ReLU′'s [z > 0]
+            continue
+        parts = re.split(r"(=|\\approx)", line)
+        if len(parts) >= 5 and not re.search(r"[a-z{]", as_python(parts[-3]).replace("e-", "").replace("e", "")):
+            equations.append((parts[-3], parts[-2], parts[-1]))
+    return equations
+
+
+@pytest.mark.parametrize("setup", CHECKED_BY_HAND)
+def test_each_worked_line_gives_the_result_it_writes_or_says_approximately(setup):
+    """A student working a step out from the numbers as written gets the number written after '=' (to its 4
+    digits): a sum of three products was shown as 0.0001473 where its written terms give 0.0001363, and
+    (−0.01877)·0.5 as −0.009387. Where the written numbers miss by a unit or two of the 4th digit, the line says ≈;
+    where they would miss by more, they are written with more digits. Every example's steps."""
+    bp, worked = pass_for(setup), 0
+    for step in (s for example in range(len(bp.x)) for s in bpm.backward_steps(bp, example)):
+        for expression, sign, result in worked_equations(step.arithmetic):
+            value, written = eval(as_python(expression)), float(eval(as_python(result)))
+            if sign == "=":
+                assert f"{value + 0.0:.4g}" == f"{written + 0.0:.4g}", (step.title, expression, result)
+            else:  # rounding: a unit or two of the result's 4th digit (and half a unit, the result's own), never more
+                unit = 10.0 ** (np.floor(np.log10(abs(written))) - 3) if written else 1e-4
+                assert abs(value - written) <= 2.5 * unit, (step.title, expression, result)
+            worked += 1
+    assert worked >= len(bp.steps)  # every δ step has one at least, every weights step one a weight
+
+
 def test_a_fraction_set_inline_is_written_with_a_slash_its_braces_kept_whole():
     assert bpm._slashed_fractions(r"\frac{\partial L}{\partial w^{(2)}_{11}} = \tfrac{1}{4}(a)") == (
         r"\partial L/\partial w^{(2)}_{11} = \tfrac{1}{4}(a)")
