@@ -90,16 +90,18 @@ def probabilities() -> None:
 def softmax_step_by_step() -> None:
     now = inputs()
     steps = sm.softmax_steps(now.logits, now.temperature)
+    decimals = sm.written_decimals(steps)
     ui.table({
         "class": [f"class {k}" for k in range(now.n_classes)],
         "z": [f"{v:.2f}" for v in steps.logits],
         "z / T": [f"{v:.3f}" for v in steps.scaled],
         "z/T − m": [f"{v:.3f}" for v in steps.shifted],
-        "e^(z/T − m)": [f"{v:.4g}" for v in steps.exps],
+        "e^(z/T − m)": [f"{v:.{decimals}f}" for v in steps.exps],
         "÷ sum → p": [f"{v:.4f}" for v in steps.probs],
     })
-    st.caption(f"Sum of the exponentials: {steps.total:.4g}. Each probability is its exponential divided by this sum, "
-               "so all are positive and they add up to 1.")
+    tiny = " (a tiny one shows as 0.0000)" if np.any(steps.probs < 0.00005) else ""
+    st.caption(f"Sum of the exponentials: {steps.total:.{decimals}f}. Each probability is its exponential divided by "
+               f"this sum, so all are positive{tiny} and they add up to 1.")
 
 
 # --- 2. Temperature and argmax -----------------------------------------------------------------------------------

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 from conftest import figures, set_to_extreme, texts, trace, values
@@ -59,8 +61,26 @@ def test_step_table_shows_the_exp_and_normalise_steps(at):
     table = at.table[0].value
     steps = sm.softmax_steps([2.0, 1.0, 0.1])
     assert list(table["z/T − m"]) == [f"{v:.3f}" for v in steps.shifted]
-    assert list(table["e^(z/T − m)"]) == [f"{v:.4g}" for v in steps.exps]
+    assert list(table["e^(z/T − m)"]) == [f"{v:.5f}" for v in steps.exps]
     assert list(table["÷ sum → p"]) == [f"{v:.4f}" for v in steps.probs]
+
+
+def sum_of_the_exponentials(at) -> float:
+    caption = next(c.value for c in at.caption if c.value.startswith("Sum of the exponentials"))
+    return float(re.match(r"Sum of the exponentials: ([\d.]+)\.", caption).group(1))
+
+
+@pytest.mark.parametrize("settings", [{}, {"sm_classes": 9, "sm_temperature": 0.2}, {"sm_temperature": 3.0}])
+def test_each_exponential_divided_by_the_sum_as_written_gives_its_p_as_written(at, settings):
+    """With 4 significant digits 0.3679 / 1.517 = 0.2425 beside p = 0.2424, and nine classes at T = 0.2 gave a sum of
+    '1.09' (1.0895) beside p = 0.9179 (1 / 1.09 = 0.9174): a student's review."""
+    for key, value in settings.items():
+        at.slider(key=key).set_value(value)
+    at.run()
+    table, total = at.table[0].value, sum_of_the_exponentials(at)
+    assert [f"{float(e) / total:.4f}" for e in table["e^(z/T − m)"]] == list(table["÷ sum → p"])
+    tiny = any(p == "0.0000" for p in table["÷ sum → p"])
+    assert ("a tiny one shows as 0.0000" in next(c.value for c in at.caption if c.value.startswith("Sum"))) == tiny
 
 
 def test_temperature_sharpens_and_flattens_but_keeps_the_argmax(at):
