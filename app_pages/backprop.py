@@ -299,7 +299,8 @@ def sensitivity(bp: bpm.BackwardPass) -> None:
             "Each edge shows its **∂L/∂w**: the thicker, the more the loss changes when that weight moves "
             "(3Blue1Brown's *sensitivity*). **Blue**: ∂L/∂w > 0, gradient descent makes the weight smaller; "
             "**orange-red**: ∂L/∂w < 0, it makes it larger; **grey**: exactly 0, it does not move: into a ReLU "
-            "unit that is off (its δ is 0) or out of one (its activation is 0). Weights from an activation near 0, "
+            "unit that is off (its δ is 0) or out of one (its activation is 0). Each unit's δ is coloured by its sign "
+            "the same way. Weights from an activation near 0, "
             "or into a unit "
             "with a small δ, hardly matter for this example. The table lists the largest |∂L/∂θ| first."
             # on a mini-batch the edges' numbers are means over the batch, the units' δ example 1's: δ · a on an

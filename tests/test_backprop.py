@@ -309,6 +309,27 @@ def test_glorot_keeps_tanh_gradients_steady_where_small_weights_make_them_vanish
     assert large.activation_std[-1] > 1e5
 
 
+@pytest.mark.parametrize("setup", SETUPS)
+def test_each_delta_is_written_in_its_signs_colour_as_the_sensitivity_view_colours_a_gradient(setup):
+    """Every δ was vermilion, the colour the 'which weights matter' view gives a negative ∂L/∂w: a positive δ there
+    read as negative (a student's review)."""
+    from nnviz.figures.backprop import NEGATIVE, POSITIVE, network_figure
+    from nnviz.figures.style import BLACK
+
+    bp = pass_for(setup)
+    diagram = bpm.diagram(bp, len(bp.steps))
+    deltas = next(t for t in network_figure(diagram).data if t.name == "deltas")
+    values = [n.delta for n in diagram.nodes if n.above]
+    assert len(values) == len(deltas.text) == sum(setup_sizes(setup)[1:])
+    assert list(deltas.textfont.color) == [POSITIVE if d > 0 else NEGATIVE if d < 0 else BLACK for d in values]
+    assert (NEGATIVE in deltas.textfont.color, POSITIVE in deltas.textfont.color) == {
+        0: (True, False), 1: (True, True), 2: (True, True)}[SETUPS.index(setup)]  # the setups' signs, both there
+
+
+def setup_sizes(setup: bpm.BackpropSetup) -> list[int]:
+    return [2] + [setup.hidden_units] * setup.hidden_layers + [setup.outputs]
+
+
 def test_diagram_shows_delta_only_where_the_backward_pass_has_been():
     bp = pass_for(SETUPS[0])
     d0 = bpm.diagram(bp, 0)

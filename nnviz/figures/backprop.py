@@ -50,7 +50,7 @@ MARGIN = 10  # px around the plot
 LINE = 1.3  # a line of text is drawn this many times its font size high
 LEFT = 0.45  # the x range's room left of the inputs, in layers (the input units' half width)
 UNLABELLED_NOTE = "Hover over an edge for a weight not written on it."
-DELTA_NOTE = "Orange, above a unit: its δ."  # when the δs drop their "δ = "
+DELTA_NOTE = "Above a unit: its δ (blue > 0, orange-red < 0)."  # when the δs drop their "δ = "
 DELTA_PREFIX = "δ = "
 WIDEST_DELTA = "δ = -0.000123"  # a δ written to 3 significant digits is at most this wide: whether δs keep "δ = "
 DELTA_ROOM = "δ = -0.123"  # as wide as a δ: the room kept for one the backward pass has not reached yet
@@ -207,7 +207,7 @@ def _edge_width(value: float, largest: float) -> float:
     return 1.0 + 11.0 * round(4 * abs(value) / largest) / 4
 
 
-def _text_trace(name: str, x: list, y: list, text: list, color: str, size: int, hover: list) -> dict:
+def _text_trace(name: str, x: list, y: list, text: list, color: str | list[str], size: int, hover: list) -> dict:
     return {"type": "scatter", "x": x, "y": y, "mode": "text", "text": text, "name": name,
             "textfont": {"size": size, "color": color},  # on white boxes (style.text_boxes) over the lines
             "hovertext": hover, "hoverinfo": "text", "showlegend": False}
@@ -348,7 +348,11 @@ def network_figure(d: Diagram, height: int = 460, narrow: bool = False) -> go.Fi
     data.append(text_boxes(*(part[:n_boxed] for part in labels[:3]), EDGE_SIZE))
     data.append(text_boxes(*deltas, DELTA_SIZE))
     data.append(_text_trace("labels", *labels[:3], BLACK, EDGE_SIZE, labels[3]))
-    data.append(_text_trace("deltas", *deltas, VERMILION, DELTA_SIZE, [n.hover for n, _ in reached]))
+    # by its sign, as the sensitivity view colours ∂L/∂w: all in vermilion, a positive δ read as negative there
+    # (a student's review)
+    delta_colors = [POSITIVE if n.delta is not None and n.delta > 0 else NEGATIVE if n.delta else BLACK
+                    for n, _ in reached]
+    data.append(_text_trace("deltas", *deltas, delta_colors, DELTA_SIZE, [n.hover for n, _ in reached]))
     data.append({"type": "scatter", "x": node_x, "y": node_y, "mode": "markers+text",
                  "text": [f"<span style='color:{NAME_COLOR}'>{n.name}</span><br>{n.value}" for n in nodes],
                  "textfont": {"size": NODE_TEXT_SIZE, "color": BLACK}, "hovertext": [n.hover for n in nodes],
