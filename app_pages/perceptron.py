@@ -262,9 +262,9 @@ def learning_rule() -> None:
                                        state.last.sample if state.last else None), key="perc_learning")
         # under the figure, in a row that wraps: in the text's column they made it twice the figure's height after
         # Run to the end, and left ~650x450 px blank under the figure in Lecture mode at 1280x720
-        metrics = st.container(horizontal=True)
-        metrics.metric("w1, w2", f"{state.w[0]:.2f}, {state.w[1]:.2f}")
-        metrics.metric("b", f"{state.b:.2f}")
+        metrics, d = st.container(horizontal=True), perc.rule_decimals(learning_rate)
+        metrics.metric("w1, w2", f"{state.w[0]:.{d}f}, {state.w[1]:.{d}f}")
+        metrics.metric("b", f"{state.b:.{d}f}")
         metrics.metric("epochs done", state.epoch)
         metrics.metric("mistakes so far", state.updates)
     with text_col:
@@ -277,8 +277,8 @@ def learning_rule() -> None:
                         f"y = {last.target}, ŷ = {last.output}"
                         + (": right, so **nothing changes**." if last.error == 0 else
                            ": wrong, so the line moves." if state.w.any() else
-                           f": wrong, so {'w and b change' if last.delta_w.any() else 'b changes'}; w = 0, so there is "
-                           "no line yet."))
+                           f": wrong, so {'w and b change' if last.delta_w.any() else 'b changes'}; w = 0 now, so there is "
+                           "no line."))
         if not state.w.any():
             st.caption(f"w = 0: there is no line; every point gets class {1 if state.b >= 0 else 0} (z = b).")
         on_the_line_note(data, state.w, state.b)
@@ -286,9 +286,10 @@ def learning_rule() -> None:
             st.warning("η = 0: every Δw is 0, so the perceptron never learns. Move the learning rate up.")
     last = state.last
     if last is not None and last.error != 0:
+        d = perc.rule_decimals(last.learning_rate)
         ui.latex(rf"\Delta\mathbf{{w}} = \eta\,(y - \hat y)\,\mathbf{{x}} = {last.learning_rate:g}\cdot({last.error:+d})"
-                 rf"\cdot({last.x[0]:.2f}, {last.x[1]:.2f}) = ({last.delta_w[0]:+.2f}, {last.delta_w[1]:+.2f}), \qquad "
-                 rf"\Delta b = {last.delta_b:+.2f}")
+                 rf"\cdot({last.x[0]:.2f}, {last.x[1]:.2f}) = ({last.delta_w[0]:+.{d}f}, {last.delta_w[1]:+.{d}f}), "
+                 rf"\qquad \Delta b = {last.delta_b:+.{d}f}")
     if state.errors_per_epoch:
         ui.show_figure(figs.errors_per_epoch_figure(state.errors_per_epoch), key="perc_errors")
 
@@ -387,7 +388,7 @@ ui.try_this([
     # these two to the learning rule's buttons, which the prompts name (the data set's box is a section higher)
     ui.Experiment("Step through the rule on AND one sample at a time: predict before each click whether the line "
                   "will move.", (("AND", {"perc_dataset": "AND"}),), focus="perc_step"),
-    ui.Experiment("Run XOR to the end: watch the mistakes per epoch. Do they ever reach 0?",
+    ui.Experiment("Choose XOR and press Run to the end: watch the mistakes per epoch. Do they ever reach 0?",
                   (("XOR", {"perc_dataset": "XOR"}),), focus="perc_run"),
     ui.Experiment("Set the learning rate to 0.1 and to 2 and run the separable blobs from w = 0: does η change the "
                   "final line?",

@@ -38,11 +38,14 @@ def logic_gate(name: str) -> Dataset2D:
 BLOB_CENTRES = np.array([[1.0, 2.5], [3.0, 3.5]])  # class 0, class 1; the best boundary needs a bias
 
 
-def blobs(n: int, seed: int, spread: float, margin: float | None = None) -> tuple[Array, Array]:
+def blobs(n: int, seed: int, spread: float, margin: float | None = None,
+          decimals: int | None = None) -> tuple[Array, Array]:
     """Two Gaussian clouds around ``BLOB_CENTRES``, n // 2 points each (class 0 first).
 
     With a ``margin``, points closer than it to the perpendicular bisector of the two centres
     (or on its wrong side) are redrawn, so the set is linearly separable by construction.
+    With ``decimals``, the coordinates are rounded to that many: the perceptron's rule then adds
+    numbers a student can add by hand.
     """
     rng = np.random.default_rng(seed)
     normal = (BLOB_CENTRES[1] - BLOB_CENTRES[0]) / np.linalg.norm(BLOB_CENTRES[1] - BLOB_CENTRES[0])
@@ -57,19 +60,24 @@ def blobs(n: int, seed: int, spread: float, margin: float | None = None) -> tupl
                 draw = draw[signed >= margin]
             points = np.vstack([points, draw])
         clouds.append(points[:size])
-    return np.vstack(clouds), np.r_[np.zeros(n // 2, int), np.ones(n - n // 2, int)]
+    X = np.vstack(clouds)
+    return (X if decimals is None else X.round(decimals)), np.r_[np.zeros(n // 2, int), np.ones(n - n // 2, int)]
+
+
+# the perceptron's blobs: two decimals, as their coordinates are written (with η's two, a step's Δw has four at most)
+PERCEPTRON_DECIMALS = 2
 
 
 def separable_blobs(n: int = 40, seed: int = 0) -> Dataset2D:
     """Two clouds with a gap between them: linearly separable."""
-    X, y = blobs(n, seed, spread=0.6, margin=0.25)
+    X, y = blobs(n, seed, spread=0.6, margin=0.25, decimals=PERCEPTRON_DECIMALS)
     return Dataset2D("separable blobs", X, y, ("x₁", "x₂"), ("class 0", "class 1"), separable=True,
                      note="Linearly separable: the perceptron is guaranteed to converge.")
 
 
 def noisy_blobs(n: int = 60, seed: int = 0) -> Dataset2D:
     """Two overlapping clouds: no line gets every point right."""
-    X, y = blobs(n, seed, spread=1.0)
+    X, y = blobs(n, seed, spread=1.0, decimals=PERCEPTRON_DECIMALS)
     return Dataset2D("noisy blobs", X, y, ("x₁", "x₂"), ("class 0", "class 1"), separable=False,
                      note="The clouds overlap: no line classifies every point, so the rule never settles.")
 

@@ -140,8 +140,8 @@ logits_model.compile(optimizer="sgd", loss=keras.losses.SparseCategoricalCrossen
 
 # How each perceptron dataset is made, as code a student can run: (nnviz.data builder, call of the snippet).
 GATES = ("AND", "OR", "XOR")
-BLOB_CALLS = {"Separable blobs": "blobs(40, {seed}, spread=0.6, margin=0.25)",
-              "Noisy, overlapping blobs": "blobs(60, {seed}, spread=1.0)"}
+BLOB_CALLS = {"Separable blobs": "blobs(40, {seed}, spread=0.6, margin=0.25, decimals=2)",
+              "Noisy, overlapping blobs": "blobs(60, {seed}, spread=1.0, decimals=2)"}
 
 
 def blobs_source() -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 from conftest import figures, metric, set_to_extreme, texts, trace, values
@@ -73,6 +75,34 @@ def test_sliders_move_the_boundary_and_count_mistakes(at):
         assert x1 + x2 - 1.5 == pytest.approx(0, abs=1e-9)
     at.slider(key="perc_b").set_value(-0.5).run()  # now OR: (0,1) and (1,0) are wrong for AND
     assert metric(at, "misclassified") == "2 of 4"
+
+
+@pytest.mark.parametrize("lr", [0.1, 0.05, 1.0])
+def test_the_rules_numbers_add_up_as_written_step_after_step(at, lr):
+    """Separable blobs at η = 0.1 from w = 0 (a Try-this preset): w was written to 2 decimals, each step's Δw too, and
+    (−0.15, −0.26) + (+0.31, +0.41) read (0.16, 0.16): off by 0.01 at every other step for a student adding by hand
+    (a review). The blobs now have two decimals and the rule is written to η's decimals more."""
+    at.radio(key="perc_start").set_value("w = 0, b = 0")
+    choose(at, "Separable blobs", lr=lr)
+    def written():
+        w1, w2 = (float(v) for v in metric(at, "w1, w2").split(", "))
+        return np.array([w1, w2, float(metric(at, "b"))])
+
+    before, checked = written(), 0
+    for _ in range(25):
+        at.button(key="perc_step").click().run()
+        after = written()
+        rule = " ".join(latex.value for latex in at.latex if r"\Delta\mathbf{w}" in latex.value)
+        if rule and not np.array_equal(after, before):
+            x1, x2 = (float(v) for v in re.search(r"\\cdot\(([-\d.]+), ([-\d.]+)\) =", rule).groups())
+            dw1, dw2 = (float(v) for v in re.search(r"= \(([-+\d.]+), ([-+\d.]+)\), ", rule).groups())
+            db = float(re.search(r"\\Delta b = ([-+\d.]+)", rule).group(1))
+            sign = 1 if dw1 * x1 > 0 or dw2 * x2 > 0 else -1
+            assert (dw1, dw2) == pytest.approx((sign * lr * x1, sign * lr * x2), abs=1e-12)  # η(y − ŷ)x as written
+            np.testing.assert_allclose(before + [dw1, dw2, db], after, atol=1e-9)  # old + Δ = new, as written
+            checked += 1
+        before = after
+    assert checked >= 3
 
 
 def test_step_one_sample_applies_the_rule(at):
@@ -264,6 +294,6 @@ def test_a_mistake_that_leaves_w_at_zero_does_not_say_the_line_moves(at):
     for _ in range(4):
         at.button(key="perc_step").click().run()
         said += [m.value for m in at.markdown if m.value.startswith("**Last sample")]
-    assert any(s.endswith("x = (0.00, 0.00), y = 0, ŷ = 1: wrong, so b changes; w = 0, so there is no line yet.")
+    assert any(s.endswith("x = (0.00, 0.00), y = 0, ŷ = 1: wrong, so b changes; w = 0 now, so there is no line.")
                for s in said), said
     assert any(s.endswith("wrong, so the line moves.") for s in said), said  # once w is not 0
