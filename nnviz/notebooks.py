@@ -189,11 +189,11 @@ def activation_notebook(code: str, label: str, keras_name: str | None, w: float,
         f"""import plotly.graph_objects as go
 
 grid = np.linspace({float_literal(lo)}, {float_literal(hi)}, 401, dtype="float32").reshape(-1, 1)  # the page's x
-fig = go.Figure([
-    go.Scatter(x=grid.ravel(), y=np.ravel({reference.format("grid")}), mode="lines",
-               name="f(x), {label}  (w = 1, b = 0)", line=dict(color="{GREY}", width=3, dash="dash")),
+fig = go.Figure([  # f(x) dashed over the neuron: at w = 1, b = 0 they are one line, and both show
     go.Scatter(x=grid.ravel(), y=np.ravel({output.format("grid")}), mode="lines", name="{neuron_name}",
-               line=dict(color="{BLUE}", width=4)),
+               line=dict(color="{BLUE}", width=4), legendrank=2),
+    go.Scatter(x=grid.ravel(), y=np.ravel({reference.format("grid")}), mode="lines",
+               name="f(x), {label}  (w = 1, b = 0)", line=dict(color="{GREY}", width=3, dash="dash"), legendrank=1),
 ])
 w, b = {float_literal(w)}, {float_literal(b)}  # the neuron's weight and bias
 if w != 0 and {float_literal(lo)} <= -b / w <= {float_literal(hi)}:  # where w·x + b = 0 the neuron switches: marked if on the plot

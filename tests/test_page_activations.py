@@ -103,18 +103,29 @@ def test_neuron_weight_and_bias_move_the_curve(at):
     at.slider(key="neuron_w").set_value(2.0)
     at.slider(key="neuron_b").set_value(3.0).run()
     fig = figures(at)["neuron"]
-    curve = fig["data"][1]
+    curve = next(t for t in fig["data"] if t["name"].startswith("a = f("))
     x = values(curve["x"])
     np.testing.assert_allclose(values(curve["y"]), act.sigmoid(2.0 * x + 3.0))
     assert fig["layout"]["shapes"][0]["x0"] == pytest.approx(-1.5)
     assert "−b/w: -1.50" in texts(at).replace("switch point x = ", "")
 
 
+def test_the_neurons_reference_curve_is_drawn_over_its_curve_where_they_coincide(at):
+    """At w = 1, b = 0 (the page's start) a = f(x): the grey dashed reference lay under the blue curve, and its legend
+    entry named a line nobody could see (a student's review). Drawn over it, dashed, both show; the legend keeps it
+    first."""
+    fig = figures(at)["neuron"]
+    curve, reference = fig["data"]
+    assert curve["name"].startswith("a = f(1·x + 0)") and reference["name"].startswith("f(x), ")
+    np.testing.assert_array_equal(values(curve["y"]), values(reference["y"]))
+    assert reference["line"]["dash"] == "dash" and reference["legendrank"] < curve["legendrank"]
+
+
 def test_neuron_with_zero_weight_is_explained_not_crashed(at):
     at.slider(key="neuron_w").set_value(0.0).run()
     assert not at.exception
     assert "the input is ignored" in texts(at)
-    curve = figures(at)["neuron"]["data"][1]
+    curve = next(t for t in figures(at)["neuron"]["data"] if t["name"].startswith("a = f("))
     np.testing.assert_allclose(values(curve["y"]), 0.5)  # σ(0·x + 0)
 
 

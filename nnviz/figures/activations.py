@@ -206,10 +206,14 @@ def _padded_range(series: Sequence[np.ndarray]) -> dict:
 
 def neuron_figure(x: np.ndarray, output: np.ndarray, reference: np.ndarray, activation: Activation,
                   w: float, b: float) -> go.Figure:
-    """a = f(w·x + b) against the reference f(x); the dotted line marks where w·x + b = 0."""
+    """a = f(w·x + b) against the reference f(x); the dotted line marks where w·x + b = 0. The dashed reference is
+    drawn over the neuron's curve, the legend naming it first: at w = 1, b = 0 the two are one line, and under it the
+    reference its legend names could not be seen (a student's review)."""
     data = [
-        _line(x, reference, f"f(x), {activation.label}  (w = 1, b = 0)", {"color": GREY, "width": 3, "dash": "dash"}),
-        _line(x, output, f"a = f({w:g}·x {'+' if b >= 0 else '−'} {abs(b):g})", {"color": BLUE, "width": 4}),
+        {**_line(x, output, f"a = f({w:g}·x {'+' if b >= 0 else '−'} {abs(b):g})", {"color": BLUE, "width": 4}),
+         "legendrank": 2},
+        {**_line(x, reference, f"f(x), {activation.label}  (w = 1, b = 0)", {"color": GREY, "width": 3, "dash": "dash"}),
+         "legendrank": 1},
     ]
     layout = base_layout(height=400, legend_below=True, hovermode="x unified",
                          xaxis=axis("input x"), yaxis=axis("output a"))
