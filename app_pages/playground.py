@@ -10,7 +10,7 @@ import streamlit as st
 from nnviz import notebooks, ui
 from nnviz import playground as pg
 from nnviz.figures import playground as figs
-from nnviz.formatting import count, plain_markdown, shortened
+from nnviz.formatting import count, loss_text, plain_markdown, shortened
 from nnviz.keras_code import playground_code
 
 STATE_KEY = "pg_state"  # the PlaygroundState
@@ -308,8 +308,8 @@ def draw(data: pg.Data, interactive: bool, frame: int = 0) -> None:
     state = st.session_state[STATE_KEY]
     m1, m2, m3, m4 = st.columns(4)
     m1.metric("epoch", f"{state.epoch:,}")
-    m2.metric("training loss", _loss_text(state.train_loss[-1]))
-    m3.metric("test loss", _loss_text(state.test_loss[-1]))
+    m2.metric("training loss", loss_text(state.train_loss[-1]))
+    m3.metric("test loss", loss_text(state.test_loss[-1]))
     if data.classes:
         m4.metric("test accuracy", f"{pg.accuracy(state, data.test_points, data.test_labels):.1%}",
                   help=f"on {len(data.test_points)} test points; "
@@ -317,7 +317,7 @@ def draw(data: pg.Data, interactive: bool, frame: int = 0) -> None:
     if state.diverged:
         loss = state.train_loss[-1]
         how = ("the loss is no longer a number" if not np.isfinite(loss) else
-               f"the loss has grown to {_loss_text(loss)}, over {pg.BLOWN_UP:,.0f} times its {_loss_text(state.train_loss[0])} "
+               f"the loss has grown to {loss_text(loss)}, over {pg.BLOWN_UP:,.0f} times its {loss_text(state.train_loss[0])} "
                "at the start")
         rates = f"learning rate ({state.config.learning_rate:g})"
         if state.config.regularization != "none":
@@ -422,12 +422,6 @@ def details(state: pg.PlaygroundState, data: pg.Data, hints: bool = True) -> Non
             st.markdown("\n".join(f"- **{c.title}**: {c.hint}" for c in pg.CHALLENGES))
 
 
-def _loss_text(value: float) -> str:
-    """Four significant digits: a solved problem's loss (3.2e-05) is not 0.0000 (moment 15). The Keras panel's code
-    prints it so too."""
-    return f"{value:.4g}" if np.isfinite(value) else "not a number"
-
-
 def keras_losses(state: pg.PlaygroundState) -> list[float] | None:
     """Keras' training losses of the same training, if they were computed for these very settings."""
     stored = st.session_state.get(KERAS_KEY)
@@ -439,7 +433,7 @@ def keras_check(data: pg.Data) -> None:
     state = st.session_state[STATE_KEY]
     epochs = min(max(state.epoch, 1), pg.KERAS_CHECK_MAX_EPOCHS)
     left, right = st.columns([1, 2], vertical_alignment="center")
-    if left.button(f"Train the same in Keras ({epochs} epoch{'s' if epochs > 1 else ''})", key="pg_keras",
+    if left.button(f"Train the same in Keras ({count(epochs, 'epoch')})", key="pg_keras",
                    help="Loads TensorFlow (a few seconds the first time) and trains the same data, network, starting "
                         "weights, optimiser and batches with model.fit; its losses appear as × on the loss curve."):
         from nnviz import keras_jobs
@@ -470,7 +464,7 @@ def keras_check(data: pg.Data) -> None:
             right.info(f"{agrees}{settings_mix(state)} Keras trained every epoch with today's settings "
                        "(× on the curve).")
     else:
-        right.caption(f"Keras trains the first {count(epochs, 'epoch')} with the current settings (from the starting "
+        right.caption(f"Keras trains the first {'epoch' if epochs == 1 else count(epochs, 'epoch')} with the current settings (from the starting "
                       "weights) and its losses are drawn over the page's.")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 
 SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
@@ -72,6 +73,13 @@ def share_percent(share: float) -> str:
     Rounded to one decimal, 81.25 came out '81.2%' (round half to even) and 83.75 '83.8%', which a student working
     k/80 out by hand cannot follow. The Keras code prints it as ``f"{100 * share:g}%"``, the same text."""
     return f"{100 * share:g}%"
+
+
+def loss_text(value: float) -> str:
+    """A loss to four significant digits: a solved problem's loss (3.2e-05) is not 0.0000 (the Playground's moment
+    15); trailing zeros kept, so that 0.8430 beside 0.8444 does not read as less precise ('0.843': a student's
+    review). The Playground's Keras code prints it so too (``:#.4g``)."""
+    return f"{value:#.4g}" if math.isfinite(value) else "not a number"
 
 
 def count(n: int, noun: str) -> str:

@@ -390,8 +390,8 @@ def playground_code(dataset: str, noise: int, train_percent: int, seed: int, fea
         f"    order = np.random.default_rng({int(seed)} * 100003 + epoch).permutation(len(x_train))",
         (f"    model.fit(x_train[order], y_train[order], batch_size={int(batch_size)}, epochs=1, shuffle=False, "
         "verbose=0)"),
-        'print(f"epoch {EPOCHS}: training loss {model.evaluate(x_train, y_train, verbose=0):.4g}, "',
-        '      f"test loss {model.evaluate(x_test, y_test, verbose=0):.4g}")',
+        'print(f"epoch {EPOCHS}: training loss {model.evaluate(x_train, y_train, verbose=0):#.4g}, "',
+        '      f"test loss {model.evaluate(x_test, y_test, verbose=0):#.4g}")',
     ]
     if output_activation != "linear":  # classes (whatever the loss: two classes may train on the squared error):
         # the share of the test points the network puts in their class

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from nnviz.formatting import equals_per_line, share_percent
+from nnviz.formatting import equals_per_line, loss_text, share_percent
 
 pytestmark = pytest.mark.unit
 
@@ -33,3 +33,9 @@ def test_equations_apart_by_qquad_or_rows_of_an_aligned_block_each_get_their_lin
                                       (1, "1.25%")])
 def test_a_share_of_80_points_keeps_its_digits(k, shown):
     assert share_percent(k / 80) == shown
+
+
+@pytest.mark.parametrize("value, shown", [(0.843, "0.8430"), (0.84437, "0.8444"), (3.2e-05, "3.200e-05"),
+                                          (12.0, "12.00"), (float("nan"), "not a number"), (float("inf"), "not a number")])
+def test_a_loss_keeps_four_digits_trailing_zeros_included(value, shown):
+    assert loss_text(value) == shown

@@ -30,7 +30,7 @@ def test_renders_the_default_network_untrained(at):
     data = pg.make_data(config)
     expected = pg.initial_state(config, data)
     assert metric(at, "epoch") == "0"
-    assert metric(at, "training loss") == f"{expected.train_loss[0]:.4g}"
+    assert metric(at, "training loss") == f"{expected.train_loss[0]:#.4g}"
     fig = figures(at)["pg_figure"]
     images = {t["name"]: t for t in fig["data"] if t["type"] == "image"}
     assert set(images) == {"units", "output"}  # every unit's picture pasted into one, and the big output
@@ -49,7 +49,7 @@ def test_step_trains_one_epoch_and_the_loss_falls_on_the_circle(at):
     step(at, 1)
     curve = loss_curve(at)
     assert len(curve) == 102 and curve[-1] < 0.5 * curve[0]
-    assert metric(at, "training loss") == f"{state(at).train_loss[-1]:.4g}"
+    assert metric(at, "training loss") == f"{state(at).train_loss[-1]:#.4g}"
     assert metric(at, "test accuracy") == f"{pg.accuracy(state(at), data.test_points, data.test_labels):.1%}"
 
 
@@ -270,7 +270,7 @@ def test_the_keras_code_for_own_points_reads_the_file_as_the_page_did(tmp_path):
     (tmp_path / "panel.py").write_text(code + "\n" + picture.replace("fig.show()", "print('picture of', len(fig.data))"))
     out = subprocess.run([sys.executable, "panel.py"], cwd=tmp_path, capture_output=True, text=True, timeout=240 * HANG_FACTOR, check=False)
     assert out.returncode == 0, out.stderr[-2000:]
-    assert f"training loss {done.train_loss[-1]:.4g}, test loss {done.test_loss[-1]:.4g}" in out.stdout
+    assert f"training loss {done.train_loss[-1]:#.4g}, test loss {done.test_loss[-1]:#.4g}" in out.stdout
     assert "picture of 3" in out.stdout  # the output over the plane and the training points of each class
 
 
@@ -458,6 +458,10 @@ def test_the_loss_chart_shows_epoch_0_before_any_training(at):
         curve = trace(fig, name)
         assert len(curve["x"]) == 1 and curve["mode"] == "markers" and curve["cliponaxis"] is False, name
         losses += curve["y"]
+    # the test loss's ring around the training loss's dot: 0.7656 and 0.7702 lay one on the other (a student's review)
+    dot, ring = (trace(fig, name)["marker"] for name in ("training loss", "test loss"))
+    assert ring["symbol"] == "circle-open" and ring["size"] >= dot["size"] + 2 * ring["line"]["width"] + 2
+    assert any(c.value.startswith("Keras trains the first epoch with") for c in at.caption)  # not 'the first 1 epoch'
     axis = fig["layout"]["yaxis3"]
     low, high = axis["range"]
     assert low == 0 and high == 2 * axis["dtick"] and 0 < max(losses) <= high / 1.1, (axis, losses)

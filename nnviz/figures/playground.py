@@ -265,7 +265,10 @@ def playground_figure(layer_pictures: Sequence[Sequence[np.ndarray]], layer_titl
                      # one point (epoch 0, before any step) is no line: a marker, or the chart looked empty
                      "mode": "lines" if len(epochs) > 1 else "markers", "name": name, "xaxis": f"x{curve}",
                      "yaxis": f"y{curve}", "legend": loss_legend, "line": {"color": BLACK, "dash": dash, "width": 2},
-                     "marker": {"color": BLACK, "size": 8, "symbol": "circle" if dash == "solid" else "circle-open"},
+                     # the test loss's ring larger than the training loss's dot: at epoch 0 the two are often a
+                     # hair apart, and a ring of the dot's size lay hidden under it (a student's review)
+                     "marker": ({"color": BLACK, "size": 8, "symbol": "circle"} if dash == "solid" else
+                                {"color": BLACK, "size": 14, "symbol": "circle-open", "line": {"width": 2}}),
                      "cliponaxis": len(epochs) > 1,  # the marker on the axis at epoch 0 whole, not half
                      "hovertemplate": f"epoch %{{x}}: {name} %{{y:.4f}}<extra></extra>"})
     if keras_loss:  # the same training in Keras, from epoch 0
