@@ -162,7 +162,7 @@ def test_two_classes_point_is_the_probability_of_the_bars_at_any_temperature(at)
     # what the axis and the legend name is what is plotted: the gap divided by T (they said z₁ − z₀, which is −1)
     fig = figures(at)["sm_two_class"]
     assert fig["layout"]["xaxis"]["title"]["text"].endswith("(z₁ − z₀)/T")
-    assert [t["name"] for t in fig["data"]] == ["σ((z₁ − z₀)/T)", "softmax(z/T)₁", "your logits"]
+    assert [t["name"] for t in fig["data"]] == ["σ((z₁ − z₀)/T)", "softmax([z₀, z₁]/T)₁", "your logits"]
 
 
 def test_keras_panel_follows_classes_and_temperature(at):

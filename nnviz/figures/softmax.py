@@ -128,7 +128,8 @@ def two_class_figure(gaps: np.ndarray, p_softmax: np.ndarray, p_sigmoid: np.ndar
     data = [
         {"type": "scatter", "mode": "lines", "x": gaps, "y": p_sigmoid, "name": "σ((z₁ − z₀)/T)",
          "line": {"color": ORANGE, "width": 9}},
-        {"type": "scatter", "mode": "lines", "x": gaps, "y": p_softmax, "name": "softmax(z/T)₁",
+        # [z₀, z₁]: with more classes the bars above give another p₁, and 'softmax(z/T)₁' read as theirs (a review)
+        {"type": "scatter", "mode": "lines", "x": gaps, "y": p_softmax, "name": "softmax([z₀, z₁]/T)₁",
          "line": {"color": BLUE, "width": 3, "dash": "dash"}},
         {"type": "scatter", "mode": "markers", "x": [current_gap], "y": [current_p], "name": point_name,
          "marker": {"color": VERMILION, "size": 16, "symbol": "diamond"}},
