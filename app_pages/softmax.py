@@ -255,9 +255,10 @@ def naive_and_stable() -> None:
         f"$e^{{x}}$ overflows to ∞ for $x > {sm.FLOAT32_EXP_OVERFLOW:.1f}$ and underflows to 0 for "
         f"$x < {sm.FLOAT32_EXP_UNDERFLOW:.1f}$."
     )
+    phone = ui.small_screen()  # its four columns in a phone's 358 px: 'class 0' and '(z + c)/T' broke over two lines
     ui.table({
-        "class": [f"class {k}" for k in range(now.n_classes)],
-        "(z + c)/T": [f"{v:.1f}" for v in big / temperature],
+        "class": [f"{k}" if phone else f"class {k}" for k in range(now.n_classes)],
+        "(z+c)/T" if phone else "(z + c)/T": [f"{v:.1f}" for v in big / temperature],
         "naive e^x / Σ e^x (float32)": ["NaN" if np.isnan(v) else f"{v:.4f}" for v in naive],  # as the text says
         "stable, max subtracted": [f"{v:.4f}" for v in stable],
     })

@@ -9,6 +9,7 @@ import pytest
 from conftest import figures, set_to_extreme, texts, trace, values
 
 from nnviz import softmax as sm
+from nnviz import ui
 
 PAGE = "app_pages/softmax.py"
 
@@ -163,6 +164,18 @@ def test_two_classes_point_is_the_probability_of_the_bars_at_any_temperature(at)
     fig = figures(at)["sm_two_class"]
     assert fig["layout"]["xaxis"]["title"]["text"].endswith("(z₁ − z₀)/T")
     assert [t["name"] for t in fig["data"]] == ["σ((z₁ − z₀)/T)", "softmax([z₀, z₁]/T)₁", "your logits"]
+
+
+def test_on_a_phone_the_stability_table_writes_its_classes_and_logits_short(at, monkeypatch):
+    """In a phone's 358 px column 'class 0' and '(z + c)/T' broke over two lines (a lecturer's look at a phone)."""
+    def stability_table():
+        return next(t.value for t in at.table if "stable, max subtracted" in t.value.columns)
+
+    assert list(stability_table()["class"]) == ["class 0", "class 1", "class 2"]
+    monkeypatch.setattr(ui, "screen_size", lambda: "small")
+    at.run()
+    table = stability_table()
+    assert list(table["class"]) == ["0", "1", "2"] and list(table.columns)[:2] == ["class", "(z+c)/T"]
 
 
 def test_keras_panel_follows_classes_and_temperature(at):
