@@ -271,7 +271,11 @@ def step_arithmetic(bp: bpm.BackwardPass, current: bpm.BackwardStep, done_steps:
     formulas, table = (st.container(), st.columns([3, 2])[0]) if ui.lecture_mode() else st.columns([3, 2])
     with formulas:
         ui.latex(current.formula)
-        if not ui.lecture_mode():
+        if ui.small_screen() and not ui.lecture_mode():
+            # set inline, each equation wraps at its = and + signs: as a display formula, a sum written to the digits
+            # that add up was 2-3 phone widths wide, its results out of sight (a review on a phone)
+            st.markdown("  \n".join(f"${equation}$" for equation in current.equations))
+        elif not ui.lecture_mode():
             ui.latex(current.arithmetic)
         if current.kind == "delta" and current.layer == bp.spec.n_layers and setup.outputs > 1:
             # the classes count from 0, the units from 1: 'class 1' and y₂ = 1 read as a slip (a student's review)

@@ -11,6 +11,7 @@ from widget_states import open_tab, tab_sets, unfold
 
 from nnviz import backprop as bpm
 from nnviz import network as nw
+from nnviz import ui
 
 PAGE = "app_pages/backprop.py"
 SECTION_KEY = "bp_section"
@@ -260,6 +261,23 @@ def test_gradient_check_table_is_backprop_beside_finite_differences(at):
     backprop = table["backprop"].astype(float).to_numpy()
     numeric = table["finite difference"].astype(float).to_numpy()
     np.testing.assert_allclose(backprop, numeric, rtol=1e-4, atol=1e-8)
+
+
+def test_on_a_phone_a_steps_numbers_are_set_inline_to_wrap(at, monkeypatch):
+    """A sum written to the digits that add up was a display formula 725-1002 px wide in a phone's 358 px column, its
+    results out of sight (a review on a phone): there each equation is set inline, where it wraps at = and +."""
+    unfold(at)
+    at.slider(key="bp_layers").set_value(2)
+    at.selectbox(key="bp_activation").set_value("tanh").run()
+    at.slider(key="bp_step").set_value(10).run()
+    setup = bpm.BackpropSetup(hidden_layers=2, activation="tanh")
+    step = bpm.backward_pass(bpm.seeded_network(setup), *setup.examples()).steps[9]
+    assert any(step.arithmetic in latex.value for latex in at.latex)
+    monkeypatch.setattr(ui, "screen_size", lambda: "small")
+    at.run()
+    assert not any(step.arithmetic in latex.value for latex in at.latex)
+    inline = "  \n".join(f"${equation}$" for equation in step.equations)
+    assert inline in [m.value for m in at.markdown] and "0.8701448" in inline
 
 
 def test_the_gradient_check_names_relus_kink_where_backprop_and_the_finite_difference_disagree(at):
