@@ -191,7 +191,8 @@ class BackwardStep:
                 equations[-1] += " + " + row[continued.end():].strip()
             elif row:
                 equations.append(row.replace("&", "").strip())
-        return [_slashed_fractions(e) for e in equations]
+        # a power of ten kept whole: set inline, '= 8.215 ·' ended a line and '10⁻⁵' began the next (a review)
+        return [re.sub(r"(-?[\d.]+ \\cdot 10\^\{-?\d+\})", r"{\1}", _slashed_fractions(e)) for e in equations]
 
 
 def _slashed_fractions(latex: str) -> str:

@@ -81,6 +81,7 @@ def test_the_equations_set_inline_are_the_arithmetic_one_to_a_line(setup):
         joined = " ".join(equations)
         assert "&" not in joined and r"\\" not in joined and r"\frac{" not in joined, step.title
         assert numbers_in(joined) == numbers_in(step.arithmetic), step.title
+
         if step.kind == "weights":
             assert len(equations) == len(step.values)
             for equation, value in zip(equations, step.values.values()):
@@ -143,6 +144,13 @@ def test_each_worked_line_gives_the_result_it_writes_or_says_approximately(setup
                 assert abs(value - written) <= 2.5 * unit, (step.title, expression, result)
             worked += 1
     assert worked >= len(bp.steps)  # every δ step has one at least, every weights step one a weight
+
+
+def test_set_inline_a_power_of_ten_is_one_group_that_does_not_break():
+    """Lecture mode beside the diagram: '= 8.215 ·' ended a line and '10⁻⁵' began the next (a review)."""
+    setup = bpm.BackpropSetup(hidden_layers=2, hidden_units=4, seed=7, batch=4)
+    (equation, *_) = pass_for(setup).steps[9].equations
+    assert equation.endswith(r"= {8.215 \cdot 10^{-5}}")
 
 
 def test_a_fraction_set_inline_is_written_with_a_slash_its_braces_kept_whole():
