@@ -100,8 +100,11 @@ def softmax_step_by_step() -> None:
         "÷ sum → p": [f"{v:.4f}" for v in steps.probs],
     })
     tiny = " (a tiny one shows as 0.0000)" if np.any(steps.probs < 0.00005) else ""
-    st.caption(f"Sum of the exponentials: {steps.total:.{decimals}f}. Each probability is its exponential divided by "
-               f"this sum, so all are positive{tiny} and they add up to 1.")
+    column = sum(round(float(e), decimals) for e in steps.exps)  # the column as written: a unit off, now and then
+    rounded = (f" (the column as written adds up to {column:.{decimals}f}: each is rounded)"
+               if f"{column:.{decimals}f}" != f"{steps.total:.{decimals}f}" else "")
+    st.caption(f"Sum of the exponentials: {steps.total:.{decimals}f}{rounded}. Each probability is its exponential "
+               f"divided by this sum, so all are positive{tiny} and they add up to 1.")
 
 
 # --- 2. Temperature and argmax -----------------------------------------------------------------------------------

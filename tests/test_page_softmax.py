@@ -68,7 +68,7 @@ def test_step_table_shows_the_exp_and_normalise_steps(at):
 
 def sum_of_the_exponentials(at) -> float:
     caption = next(c.value for c in at.caption if c.value.startswith("Sum of the exponentials"))
-    return float(re.match(r"Sum of the exponentials: ([\d.]+)\.", caption).group(1))
+    return float(re.match(r"Sum of the exponentials: (\d+\.\d+)", caption).group(1))
 
 
 @pytest.mark.parametrize("settings", [{}, {"sm_classes": 9, "sm_temperature": 0.2}, {"sm_temperature": 3.0}])
@@ -80,6 +80,10 @@ def test_each_exponential_divided_by_the_sum_as_written_gives_its_p_as_written(a
     at.run()
     table, total = at.table[0].value, sum_of_the_exponentials(at)
     assert [f"{float(e) / total:.4f}" for e in table["e^(z/T − m)"]] == list(table["÷ sum → p"])
+    decimals = len(table["e^(z/T − m)"][0].split(".")[1])
+    column = f"{sum(float(e) for e in table['e^(z/T − m)']):.{decimals}f}"  # a student adding the column up
+    caption = next(c.value for c in at.caption if c.value.startswith("Sum"))
+    assert column == f"{total:.{decimals}f}" or f"the column as written adds up to {column}: each is rounded" in caption
     tiny = any(p == "0.0000" for p in table["÷ sum → p"])
     assert ("a tiny one shows as 0.0000" in next(c.value for c in at.caption if c.value.startswith("Sum"))) == tiny
 
