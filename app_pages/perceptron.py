@@ -277,8 +277,8 @@ def learning_rule() -> None:
                         f"y = {last.target}, ŷ = {last.output}"
                         + (": right, so **nothing changes**." if last.error == 0 else
                            ": wrong, so the line moves." if state.w.any() else
-                           f": wrong, so {'w and b change' if last.delta_w.any() else 'b changes'}; w = 0 now, so there is "
-                           "no line."))
+                           f": wrong, so {'w and b change' if last.delta_w.any() else 'b changes'}; w = 0 now, so "
+                           "there is no line."))
         if not state.w.any():
             st.caption(f"w = 0: there is no line; every point gets class {1 if state.b >= 0 else 0} (z = b).")
         on_the_line_note(data, state.w, state.b)
@@ -288,7 +288,8 @@ def learning_rule() -> None:
     if last is not None and last.error != 0:
         d = perc.rule_decimals(last.learning_rate)
         ui.latex(rf"\Delta\mathbf{{w}} = \eta\,(y - \hat y)\,\mathbf{{x}} = {last.learning_rate:g}\cdot({last.error:+d})"
-                 rf"\cdot({last.x[0]:.2f}, {last.x[1]:.2f}) = ({last.delta_w[0]:+.{d}f}, {last.delta_w[1]:+.{d}f}), "
+                 rf"\cdot({last.x[0]:.2f}, {last.x[1]:.2f}) = "
+                 rf"({last.delta_w[0]:+.{d}f}, {last.delta_w[1]:+.{d}f}), "
                  rf"\qquad \Delta b = {last.delta_b:+.{d}f}")
     if state.errors_per_epoch:
         ui.show_figure(figs.errors_per_epoch_figure(state.errors_per_epoch), key="perc_errors")

@@ -464,8 +464,9 @@ def keras_check(data: pg.Data) -> None:
             right.info(f"{agrees}{settings_mix(state)} Keras trained every epoch with today's settings "
                        "(× on the curve).")
     else:
-        right.caption(f"Keras trains the first {'epoch' if epochs == 1 else count(epochs, 'epoch')} with the current settings (from the starting "
-                      "weights) and its losses are drawn over the page's.")
+        first = "epoch" if epochs == 1 else count(epochs, "epoch")
+        right.caption(f"Keras trains the first {first} with the current settings (from the starting weights) and its "
+                      "losses are drawn over the page's.")
 
 
 def settings_mix(state: pg.PlaygroundState) -> str:

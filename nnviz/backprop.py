@@ -156,9 +156,10 @@ def _worked(values, combine, result: float) -> tuple[int, str]:
 ROUNDING_UNITS = 2  # a miss of up to this many units of the 4th digit is rounding: written '≈'
 
 
-def _sum_of_products(v) -> float:
-    """v = [a₁, b₁, a₂, b₂, …] → Σ aₖbₖ."""
-    return sum(a * b for a, b in zip(v[0::2], v[1::2]))
+def _worked_products(firsts, seconds, result: float, scale: float = 1.0) -> tuple[int, str]:
+    """``_worked`` for the line scale · Σ aₖbₖ = ``result``, aₖ from ``firsts`` and bₖ from ``seconds``."""
+    return _worked([v for pair in zip(firsts, seconds) for v in pair],
+                   lambda v: scale * sum(a * b for a, b in zip(v[0::2], v[1::2])), result)
 
 
 @dataclass(frozen=True)
@@ -295,10 +296,9 @@ def _hidden_delta_step(bp: BackwardPass, layer: int, j: int, n: int) -> Backward
     f_prime = float(spec.layer_activations[layer - 1].grad(np.array(z)))
     delta = bp.gradients.deltas[layer - 1][:, j]
     total = float(w_next[j] @ delta_next)
-    sum_digits, sum_equals = _worked([v for pair in zip(w_next[j], delta_next) for v in pair], _sum_of_products,
-                                     total)
+    sum_digits, sum_equals = _worked_products(w_next[j], delta_next, total)
     terms = [rf"{_factor(w, sum_digits)}\cdot{_factor(d, sum_digits)}" for w, d in zip(w_next[j], delta_next)]
-    digits, equals = _worked([total, f_prime], lambda v: v[0] * v[1], delta[n])
+    digits, equals = _worked_products([total], [f_prime], delta[n])
     rows = [" + ".join(terms[k:k + TERMS_PER_LINE]) for k in range(0, len(terms), TERMS_PER_LINE)]
     fp = _f_prime_symbol(spec, layer)
     formula = (rf"\delta^{{({layer})}}_{{{j + 1}}} = \Big(\sum_k w^{{({layer + 1})}}_{{{j + 1}k}}\,"
@@ -327,7 +327,7 @@ def _weights_step(bp: BackwardPass, layer: int, j: int) -> BackwardStep:
                    rf" = \delta^{{({layer})}}_{{{j + 1}}}")
         lines = []
         for i in range(len(d_w)):
-            digits, equals = _worked([delta[0], a_prev[0, i]], lambda v: v[0] * v[1], d_w[i])
+            digits, equals = _worked_products([delta[0]], [a_prev[0, i]], d_w[i])
             lines.append(rf"\frac{{\partial L}}{{\partial w^{{({layer})}}_{{{i + 1}{j + 1}}}}} = "
                          rf"{_factor(delta[0], digits)}\cdot{_factor(a_prev[0, i], digits)} {equals} "
                          rf"{latex_number(d_w[i])}")
@@ -337,8 +337,7 @@ def _weights_step(bp: BackwardPass, layer: int, j: int) -> BackwardStep:
                    rf"\frac{{\partial L}}{{\partial b^{{({layer})}}_{{{j + 1}}}}} = \frac{{1}}{{{batch}}}\sum_n"
                    rf"\delta^{{({layer})}}_{{{j + 1},n}}")
         # example by example for the first weight only: four products a line would not fit the column
-        digits, equals = _worked([v for pair in zip(delta, a_prev[:, 0]) for v in pair],
-                                 lambda v: _sum_of_products(v) / batch, d_w[0])
+        digits, equals = _worked_products(delta, a_prev[:, 0], d_w[0], 1 / batch)
         products = [rf"{_factor(d, digits)}\cdot{_factor(a, digits)}" for d, a in zip(delta, a_prev[:, 0])]
         lines = [rf"\frac{{\partial L}}{{\partial w^{{({layer})}}_{{1{j + 1}}}}} = \tfrac{{1}}{{{batch}}}("
                  + " + ".join(products[:2]) + r"\\ &\qquad + " + " + ".join(products[2:])

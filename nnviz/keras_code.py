@@ -11,6 +11,7 @@ import math
 from collections.abc import Sequence
 
 from nnviz.activations import Activation, chain_gradient_title
+from nnviz.data import PERCEPTRON_DECIMALS
 
 IMPORTS = "import numpy as np\nimport tensorflow as tf\nfrom tensorflow import keras\n"
 
@@ -140,8 +141,9 @@ logits_model.compile(optimizer="sgd", loss=keras.losses.SparseCategoricalCrossen
 
 # How each perceptron dataset is made, as code a student can run: (nnviz.data builder, call of the snippet).
 GATES = ("AND", "OR", "XOR")
-BLOB_CALLS = {"Separable blobs": "blobs(40, {seed}, spread=0.6, margin=0.25, decimals=2)",
-              "Noisy, overlapping blobs": "blobs(60, {seed}, spread=1.0, decimals=2)"}
+# {seed} is filled in with the page's seed later; the decimals are nnviz.data.PERCEPTRON_DECIMALS
+BLOB_CALLS = {"Separable blobs": f"blobs(40, {{seed}}, spread=0.6, margin=0.25, decimals={PERCEPTRON_DECIMALS})",
+              "Noisy, overlapping blobs": f"blobs(60, {{seed}}, spread=1.0, decimals={PERCEPTRON_DECIMALS})"}
 
 
 def blobs_source() -> str:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from nnviz.activations import sigmoid, step
-from nnviz.data import logic_gate
+from nnviz.data import PERCEPTRON_DECIMALS, logic_gate
 
 Array = np.ndarray
 
@@ -120,13 +120,13 @@ def learning_step(state: PerceptronState, X: Array, y: Array, learning_rate: flo
     return new
 
 
-def rule_decimals(learning_rate: float, data_decimals: int = 2) -> int:
-    """The decimals every number of the learning rule has, with data written to ``data_decimals`` (the blobs' 2,
-    iris' 1, the gates' 0) and a start on a 0.1 grid: Δw = η(y − ŷ)x adds η's decimals to the data's (η = 0.1: 3,
+def rule_decimals(learning_rate: float) -> int:
+    """The decimals every number of the learning rule has, with data of at most ``PERCEPTRON_DECIMALS`` (the blobs'
+    2, iris' 1, the gates' 0) and a start on a 0.1 grid: Δw = η(y − ŷ)x adds η's decimals to the data's (η = 0.1: 3,
     0.05: 4), and w and b are sums of such steps. Written to these, old w + Δw is the new w as written; to 2, a
     student adding them by hand at η = 0.1 was off by 0.01 at every other step (a review)."""
     eta = f"{learning_rate:g}"
-    return max(2, data_decimals + (len(eta.split(".")[1]) if "." in eta else 0))
+    return max(2, PERCEPTRON_DECIMALS + (len(eta.split(".")[1]) if "." in eta else 0))
 
 
 def learning_epoch(state: PerceptronState, X: Array, y: Array, learning_rate: float, seed: int) -> PerceptronState:

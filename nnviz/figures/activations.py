@@ -212,8 +212,8 @@ def neuron_figure(x: np.ndarray, output: np.ndarray, reference: np.ndarray, acti
     data = [
         {**_line(x, output, f"a = f({w:g}·x {'+' if b >= 0 else '−'} {abs(b):g})", {"color": BLUE, "width": 4}),
          "legendrank": 2},
-        {**_line(x, reference, f"f(x), {activation.label}  (w = 1, b = 0)", {"color": GREY, "width": 3, "dash": "dash"}),
-         "legendrank": 1},
+        {**_line(x, reference, f"f(x), {activation.label}  (w = 1, b = 0)",
+                 {"color": GREY, "width": 3, "dash": "dash"}), "legendrank": 1},
     ]
     layout = base_layout(height=400, legend_below=True, hovermode="x unified",
                          xaxis=axis("input x"), yaxis=axis("output a"))
