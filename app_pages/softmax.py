@@ -10,6 +10,7 @@ from nnviz import activations as act
 from nnviz import notebooks, ui
 from nnviz import softmax as sm
 from nnviz.figures import softmax as figs
+from nnviz.formatting import SUBSCRIPT
 from nnviz.keras_code import softmax_code
 
 DEFAULT_LOGITS = (2.0, 1.0, 0.1, -1.0, 0.5, -0.5, 1.5, -2.0, 0.0, 3.0)
@@ -200,7 +201,10 @@ def true_class(now: Inputs) -> int:
 def loss_and_gradient() -> None:
     now = inputs()
     label = true_class(now)
-    st.metric("cross-entropy L", f"{sm.cross_entropy(now.logits, label, now.temperature):.4f}")
+    loss = sm.cross_entropy(now.logits, label, now.temperature)
+    # p_y with the digits that give L (0.0986 gave 2.3167 beside L = 2.3170), in the label: no element more per T
+    st.metric(f"cross-entropy L = −ln p{str(label).translate(SUBSCRIPT)} = −ln {sm.loss_probability_text(loss)}",
+              f"{loss:.{sm.LOSS_DECIMALS}f}")
     ui.show_figure(figs.gradient_figure(sm.cross_entropy_grad(now.logits, label, now.temperature), label),
                    key="sm_gradient")
 

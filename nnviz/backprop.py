@@ -21,7 +21,7 @@ import numpy as np
 
 from nnviz import activations as act
 from nnviz import network as nw
-from nnviz.formatting import compact, digits_that_add_up, latex_number
+from nnviz.formatting import SUBSCRIPT, SUPERSCRIPT, compact, digits_that_add_up, latex_number
 
 Array = np.ndarray
 
@@ -592,10 +592,6 @@ class Diagram:
     nodes: list[Node]
     edges: list[Edge]
     sensitivity: bool  # edges coloured by the sign and sized by |∂L/∂w|
-
-
-SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
-SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
 def node_name(spec: nw.NetworkSpec, layer: int, unit: int) -> str:

@@ -4,16 +4,23 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 
 SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
 
 def power_of_ten(x: float) -> str:
     """A number as 'm·10ᵏ' with one decimal, e.g. 3.9·10¹⁹ (plain '12.3' when 0.01 ≤ |x| < 1000)."""
     if x == 0 or 0.01 <= abs(x) < 1000:
         return f"{x:.3g}"
-    mantissa, exponent = f"{x:.1e}".split("e")
-    return f"{mantissa}·10{str(int(exponent)).translate(SUPERSCRIPT)}"
+    return exponent_as_power(f"{x:.1e}")
+
+
+def exponent_as_power(text: str) -> str:
+    """A number written by Python ('1.93e-174', '0.25') with its exponent as a power of ten: 1.93·10⁻¹⁷⁴, 0.25."""
+    mantissa, _, exponent = text.partition("e")
+    return f"{mantissa}·10{str(int(exponent)).translate(SUPERSCRIPT)}" if exponent else mantissa
 
 
 def latex_number(x: float, digits: int = 4) -> str:
@@ -23,16 +30,19 @@ def latex_number(x: float, digits: int = 4) -> str:
     return rf"{mantissa} \cdot 10^{{{int(exponent)}}}" if exponent else mantissa
 
 
-def digits_that_add_up(values, combine, result: float, digits: int = 4, most: int = 7) -> int | None:
+def digits_that_add_up(values, combine, result: float, digits: int = 4, most: int = 7,
+                       written: Callable[[float], str] | None = None) -> int | None:
     """The fewest significant digits, from ``digits`` up to ``most``, to write ``values`` with so that ``combine`` of
-    the numbers as written gives ``result`` as written (to ``digits``): a student who works the equation out by hand
-    gets the number shown. Products of numbers rounded to 4 digits are off by a unit of the 4th now and then; a sum
-    of terms that nearly cancel, by far more (0.8701·0.06478 + 0.6317·(−0.1199) + (−0.9945)·(−0.01962) gives
-    0.0001363 where the exact sum is 0.0001473). None where no number of digits does it: write ≈ then."""
-    target = f"{result + 0.0:.{digits}g}"
+    the numbers as written gives ``result`` as written (to ``digits``, or as ``written`` writes it): a student who
+    works the equation out by hand gets the number shown. Products of numbers rounded to 4 digits are off by a unit
+    of the 4th now and then; a sum of terms that nearly cancel, by far more (0.8701·0.06478 + 0.6317·(−0.1199) +
+    (−0.9945)·(−0.01962) gives 0.0001363 where the exact sum is 0.0001473). None where no number of digits does it:
+    write ≈ then."""
+    write = written or (lambda x: f"{x + 0.0:.{digits}g}")
+    target = write(result)
     for d in range(digits, most + 1):
-        written = [float(f"{v + 0.0:.{d}g}") for v in values]
-        if f"{combine(written) + 0.0:.{digits}g}" == target:
+        as_written = [float(f"{v + 0.0:.{d}g}") for v in values]
+        if write(combine(as_written)) == target:
             return d
     return None
 

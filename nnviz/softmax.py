@@ -7,9 +7,12 @@ kept only to show what goes wrong without that trick.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
+
+from nnviz.formatting import digits_that_add_up, exponent_as_power
 
 Array = np.ndarray
 
@@ -120,6 +123,21 @@ def cross_entropy(logits: Array, true_class: int, temperature: float = 1.0) -> f
     −0.0 (shown as "-0.0000" where p_y rounds to 1).
     """
     return max(0.0, float(-log_softmax(logits, temperature)[true_class]))
+
+
+LOSS_DECIMALS = 4  # the loss as the page writes it
+
+
+def loss_probability_text(loss: float) -> str:
+    """p_y = e^(−L) written with the fewest significant digits (4 or more) whose −ln, to LOSS_DECIMALS decimals, is
+    the loss as written, so that a student who takes −ln of it gets the loss shown: p = 0.0986 gave 2.3167 beside
+    L = 2.3170 (a review), 0.09857 gives it. A power of ten is written as one (1.934·10⁻¹⁷⁴); '≈ ' in front
+    where even 9 digits do not do it (a loss on a rounding boundary)."""
+    probability = float(np.exp(-loss))
+    digits = digits_that_add_up([probability], lambda written: max(0.0, -math.log(written[0])), loss, most=9,
+                                written=lambda x: f"{x:.{LOSS_DECIMALS}f}")
+    text = exponent_as_power(f"{probability:.{digits or 9}g}")
+    return text if digits else f"≈ {text}"
 
 
 def one_hot(true_class: int, n_classes: int) -> Array:

@@ -131,6 +131,26 @@ def test_naive_formula_fails_exactly_where_the_page_says(at):
     assert "The naive formula broke down" in texts(at)
 
 
+@pytest.mark.parametrize("settings", [{}, {"sm_true": 2}, {"sm_temperature": 0.05, "sm_true": 2},
+                                      {"sm_classes": 10, "sm_temperature": 0.35, "sm_true": 7}])
+def test_the_loss_s_label_writes_a_p_whose_minus_ln_is_the_loss_shown(at, settings):
+    """A student takes −ln of the probability to check L: the label writes p_y with the digits that give it."""
+    if "sm_classes" in settings:
+        at.slider(key="sm_classes").set_value(settings["sm_classes"]).run()
+    if "sm_temperature" in settings:
+        at.slider(key="sm_temperature").set_value(settings["sm_temperature"]).run()
+    if "sm_true" in settings:
+        at.selectbox(key="sm_true").set_value(settings["sm_true"]).run()
+    (loss,) = [m for m in at.metric if m.label.startswith("cross-entropy L")]
+    label = settings.get("sm_true", 0)
+    prefix = f"cross-entropy L = −ln p{str(label).translate(str.maketrans('0123456789', '₀₁₂₃₄₅₆₇₈₉'))} = −ln "
+    assert loss.label.startswith(prefix), loss.label
+    written = loss.label.removeprefix(prefix)
+    mantissa, _, power = written.partition("·10")
+    p = float(mantissa) * 10.0 ** int(power.translate(str.maketrans("⁻⁰¹²³⁴⁵⁶⁷⁸⁹", "-0123456789")) or 0)
+    assert f"{max(0.0, -np.log(p)):.4f}" == loss.value
+
+
 def test_cross_entropy_and_gradient_for_the_true_class(at):
     at.selectbox(key="sm_true").set_value(2).run()
     logits = np.array([2.0, 1.0, 0.1])
