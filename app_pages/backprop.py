@@ -314,8 +314,8 @@ def sensitivity(bp: bpm.BackwardPass) -> None:
                "example 1's activation." if len(bp.x) > 1 else "")
         )
         rows = bpm.gradient_rows(bp)
-        ui.data_table({"parameter": rows["parameter"], "value": [f"{v:.4g}" for v in rows["value"]],
-                       "∂L/∂θ": [f"{v + 0.0:.4g}" for v in rows["∂L/∂θ"]]},
+        ui.data_table({"parameter": rows["parameter"], "value": [bpm.number_text(v) for v in rows["value"]],
+                       "∂L/∂θ": [bpm.number_text(v) for v in rows["∂L/∂θ"]]},
                       height=300, key="bp_gradients")
 
 
@@ -345,9 +345,9 @@ def one_sgd_step(bp: bpm.BackwardPass) -> None:
         ui.show_figure(one_step_figure(*_pass_key(bp), rate, result.loss_before, result.loss_after),
                        key="bp_rate_curve")
     names = bpm.parameter_names(bp.spec)
-    ui.data_table({"parameter": names, "θ": [f"{v:.4g}" for v in result.before.flat],
-                   "∂L/∂θ": [f"{v + 0.0:.4g}" for v in bp.gradients.flat],
-                   "θ − η ∂L/∂θ": [f"{v:.4g}" for v in result.after.flat]},
+    ui.data_table({"parameter": names, "θ": [bpm.number_text(v) for v in result.before.flat],
+                   "∂L/∂θ": [bpm.number_text(v) for v in bp.gradients.flat],
+                   "θ − η ∂L/∂θ": [bpm.number_text(v) for v in result.after.flat]},
                   height=250, key="bp_new_weights")
 
 

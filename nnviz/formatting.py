@@ -49,7 +49,8 @@ def digits_that_add_up(values, combine, result: float, digits: int = 4, most: in
 
 # Advance widths of the characters of numbers and their labels ('z = -0.49', 'δ = 0.1') in the app's font (Source
 # Sans), in em; any other character counts 0.55
-_EM = {**dict.fromkeys("0123456789+=", 0.5), "-": 0.31, ".": 0.25, " ": 0.2, "e": 0.49, "δ": 0.55, "z": 0.43}
+_EM = {**dict.fromkeys("0123456789+=", 0.5), "-": 0.31, ".": 0.25, " ": 0.2, "e": 0.49, "δ": 0.55, "z": 0.43,
+       "·": 0.25, **dict.fromkeys("⁻⁰¹²³⁴⁵⁶⁷⁸⁹", 0.37)}
 COMPACT_ROOM = 2.8  # em: as wide as '0.0896', what a unit's circle holds
 
 

@@ -334,6 +334,28 @@ def test_each_delta_is_written_in_its_signs_colour_as_the_sensitivity_view_colou
         0: (True, False), 1: (True, True), 2: (True, True)}[SETUPS.index(setup)]  # the setups' signs, both there
 
 
+def shown_number(text: str) -> float:
+    """A number as the diagram writes it ('0.535', '-6.78·10⁻⁵') as a float."""
+    mantissa, _, power = text.partition("·10")
+    return float(mantissa) * 10.0 ** int(power.translate(str.maketrans("⁻⁰¹²³⁴⁵⁶⁷⁸⁹", "-0123456789")) or 0)
+
+
+def test_the_diagram_writes_a_power_of_ten_as_the_equations_do():
+    """'∂L/∂w = 6.78e-05' on an edge beside '6.781·10⁻⁵' in its equation (a review): the diagram's labels and hovers
+    write the power of ten as the equations do, and each such label is the number it stands for."""
+    setup = bpm.BackpropSetup(hidden_layers=1, hidden_units=4, activation="sigmoid", outputs=1, batch=4, seed=3)
+    bp = pass_for(setup)
+    plain, sensitivity = bpm.diagram(bp, len(bp.steps)), bpm.diagram(bp, len(bp.steps), sensitivity=True)
+    texts = ([t for n in plain.nodes for t in (n.above, n.below, n.hover)]
+             + [t for e in sensitivity.edges for t in (e.label, e.hover)])
+    assert not [t for t in texts if re.search(r"\de[-+]\d", t)]
+    powers = [e for e in sensitivity.edges if "·10" in e.label]
+    assert powers  # this network has gradients below 10⁻⁴
+    for edge in powers:
+        assert shown_number(edge.label) == pytest.approx(edge.weight, rel=5e-3)
+        assert shown_number(edge.hover.split("∂L/∂w = ")[1]) == pytest.approx(edge.weight, rel=5e-4)
+
+
 def setup_sizes(setup: bpm.BackpropSetup) -> list[int]:
     return [2] + [setup.hidden_units] * setup.hidden_layers + [setup.outputs]
 
@@ -484,7 +506,7 @@ def test_on_a_phone_the_deltas_fit_between_the_layers_and_the_inputs_in_the_figu
     assert len(deltas.text) == sum(bp.spec.sizes[1:])
     assert max(fb._number_width(t, fb.DELTA_SIZE) for t in deltas.text) <= px_per_layer - 4
     for text, node in zip(deltas.text, [n for n in d.nodes if n.layer > 0]):  # each the δ it stands for
-        assert float(text.removeprefix("<b>").removesuffix("</b>").removeprefix("δ = ")) == pytest.approx(
+        assert shown_number(text.removeprefix("<b>").removesuffix("</b>").removeprefix("δ = ")) == pytest.approx(
             node.delta, rel=0.5, abs=1e-12)
     assert -left * px_per_layer >= fb.NODE_SIZE / 2 + 1
     for note in fig.layout.annotations:
