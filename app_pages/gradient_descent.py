@@ -7,6 +7,7 @@ from nnviz import gradient_descent as gd
 from nnviz import keras_training as kt
 from nnviz import notebooks, ui
 from nnviz.figures import gradient_descent as figs
+from nnviz.formatting import digits_that_add_up
 from nnviz.keras_code import sgd_code
 
 LOGISTIC_POINTS = 200  # the mini-batch section's logistic regression
@@ -153,8 +154,11 @@ MOMENTUM_FACTORS_NOTE = (
 def not_a_quadratic_note(surface: gd.Surface) -> str:
     """What the paths on a surface that is not a quadratic do: the quadratic's note (1 − ηλ, the bowl and the
     ravine) stood beside the two valleys' paths (a student's review)."""
-    limits = " and ".join(f"{limit:.2g}" for limit in surface.limits_at_minima())
     several = len(surface.minima) > 1
+    # with two minima, which limit is whose: '(0.23 and 0.28)' did not say (a student's review)
+    where = [f" at the minimum w = ({w1:.2f}, {w2:.2f})".replace("-", "−") if several else ""
+             for w1, w2 in surface.minima]
+    limits = "; ".join(f"{limit:.2g}{at}" for limit, at in zip(surface.limits_at_minima(), where))
     note = (f"This surface is not a quadratic, but near {'each' if several else 'its'} minimum it is close to one: "
             f"with the largest curvature λ there, a rate above 2/λ ({limits}) cannot settle into it: the path keeps "
             "jumping across it and back"
@@ -172,14 +176,29 @@ def divergence_note(label: str, trajectory: gd.Trajectory) -> str | None:
         # the step where it blew up is not kept: the path ends, and "loss after k steps" counts, one step before
         # the limit itself, as the run applies it: '1e+06 times 2.25' was not it (its + 1), and step 38 of η = 1.1
         # on the round bowl was already over that (a helper's review)
-        start = trajectory.losses[0]
+        start, limit = trajectory.losses[0], gd.divergence_limit(trajectory.losses[0])
+        # the start with the digits that give the limit as written: '4,260,006 (10⁶ × (3.26 + 1))' (a review)
+        digits = digits_that_add_up([abs(start)], lambda written: gd.divergence_limit(written[0]), limit, digits=3,
+                                    most=12, written=lambda x: f"{x:,.0f}")
+        size = f"{abs(start):.{digits or 12}g}" if start >= 0 else f"|−{abs(start):.{digits or 12}g}|"
         return (f"**{label}** diverged at step {trajectory.diverged_at}: there the loss blew up, past "
-                f"{gd.divergence_limit(start):,.0f} (a million times the starting loss plus one: "
-                f"10⁶ × ({start:.3g} + 1)), so the path ends at step {len(trajectory.losses) - 1}, the last before it.")
+                f"{limit:,.0f} (a million times the starting loss plus one: 10⁶ × ({size} + 1)), so the path ends "
+                f"at step {len(trajectory.losses) - 1}, the last before it.")
     if trajectory.diverging:
         return (f"**{label}** is diverging: after {len(trajectory.losses) - 1} steps the loss is "
                 f"{trajectory.losses[-1]:.3g}, higher than where it started ({trajectory.losses[0]:.3g}).")
     return None
+
+
+def batch_path_note(label: str, trajectory: gd.Trajectory) -> str | None:
+    """What the batch section's figure does not show: a path that diverges, or leaves the plot (at η = 5 the
+    stochastic path left it at step 1 and only a line off its edge was drawn, a student's review)."""
+    note = divergence_note(label, trajectory)
+    outside = figs.first_step_outside(trajectory.points, BATCH_BOX)
+    if outside is None:
+        return note
+    cut = f"at step {outside:,} and is drawn up to the plot's edge; the loss curves show every step."
+    return f"{note} Its path leaves the plot {cut}" if note else f"**{label}** leaves the plot {cut}"
 
 
 # --- 1. One weight ---------------------------------------------------------------------------------
@@ -307,6 +326,10 @@ def batches() -> None:
         ui.table({"method": list(runs), "samples per step": [LOGISTIC_POINTS, batch_size, 1],
                   "steps per epoch": [run[1] for run in runs.values()],
                   "loss after training": [f"{run[0].losses[-1]:.3f}" for run in runs.values()]})
+        for label, (trajectory, _) in runs.items():
+            note = batch_path_note(label, trajectory)
+            if note:
+                st.warning(note)
         st.markdown(  # beside the two figures stacked in the other column, not under them
             f"The problem: logistic regression $p = \\sigma(w x + b)$ on {LOGISTIC_POINTS} seeded points; the "
             f"contours are its cross-entropy over $(w, b)$. **Full-batch** GD averages the gradient over all "

@@ -144,7 +144,7 @@ SURFACES: dict[str, Surface] = {
             formula=r"L = (1 - w_1)^2 + 100\,(w_2 - w_1^2)^2",
             log_contours=True,
             note="Its valley's floor is curved and almost flat between steep walls: a rate small enough for the "
-                 "walls crawls along the floor.",
+                 "walls crawls along the floor. ",
         ),
     )
 }

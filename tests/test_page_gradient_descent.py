@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 from conftest import HANG_FACTOR, app_test, figures, set_to_extreme, slowdown, texts, trace, values
@@ -144,13 +146,15 @@ def test_the_note_beside_the_paths_is_about_the_surface_shown(at):
     said = texts(at)
     assert "On a quadratic each step" not in said and "The factors in the panels' titles" not in said
     valleys = gd.SURFACES["valleys"]
-    assert f"({valleys.limits_at_minima()[0]:.2g} and {valleys.limits_at_minima()[1]:.2g})" == "(0.23 and 0.28)"
-    assert "a rate above 2/λ (0.23 and 0.28) cannot settle into it" in said
+    assert [f"{limit:.2g}" for limit in valleys.limits_at_minima()] == ["0.23", "0.28"]
+    # which limit is whose (a student's review): the left minimum's curvature is the larger
+    assert ("a rate above 2/λ (0.23 at the minimum w = (−1.04, 0.00); 0.28 at the minimum w = (0.96, 0.00)) "
+            "cannot settle into it") in said
     assert "levels off at 0.6 instead of falling to machine precision" in said
     ends = [values(t["y"])[-1] for t in figures(at)["gd_losses"]["data"] if t.get("mode") == "lines"]
     assert ends and all(end == pytest.approx(0.6, abs=0.05) for end in ends), ends  # the gap said above
     at.selectbox(key="gd2_surface").set_value("rosenbrock").run()
-    assert "(0.002) cannot settle into it" in texts(at) and "crawls along the floor" in texts(at)
+    assert "(0.002) cannot settle into it" in texts(at) and "crawls along the floor. **Momentum**" in texts(at)
 
 
 def test_far_divergence_stops_the_path_and_keeps_the_plot_finite(at):
@@ -176,6 +180,33 @@ def test_a_diverged_one_weight_path_says_where_it_ends_as_its_metric_does(at):
     assert "so the path ends at step 4, the last before it." in texts(at)
     # the limit it names is the one the run applies: 10⁶ × (L(8) + 1) = 10⁶ × 26 ('1e+06 times that' said 10⁶ × 25)
     assert "past 26,000,000 (a million times the starting loss plus one: 10⁶ × (25 + 1))" in texts(at)
+
+
+def test_a_divergence_note_writes_the_start_with_the_digits_that_give_its_limit(at):
+    """'past 4,260,006 (… 10⁶ × (3.26 + 1))': 10⁶ × 4.26 is 4,260,000 (a student's review). The starting loss is
+    3.26000625: written with the digits that give the limit."""
+    at.selectbox(key="gd2_surface").set_value("valleys").run()
+    at.toggle(key="gd2_momentum_on").set_value(True).run()
+    said = texts(at)
+    limit, start = re.search(r"past ([\d,]+) \(a million times the starting loss plus one: 10⁶ × \(([\d.]+) \+ 1\)\)",
+                             said).groups()
+    assert limit == "4,260,006" and f"{1e6 * (float(start) + 1):,.0f}" == limit
+
+
+@pytest.mark.parametrize("lr, batch, warned", [(5.0, 200, ["stochastic (1)"]), (0.5, 16, [])])
+def test_the_batch_section_says_when_a_path_leaves_its_plot(at, lr, batch, warned):
+    """At η = 5 the stochastic path left the plot at step 1, drawn as one line off its edge, with a loss above its
+    start, and nothing said so (a student's review)."""
+    at.slider(key="gd3_batch").set_value(batch)
+    at.slider(key="gd3_epochs").set_value(20)
+    at.select_slider(key="gd3_lr").set_value(lr).run()
+    batch_methods = ("full batch", "mini-batch", "stochastic")
+    notes = [w.value for w in at.warning if w.value.split("**")[1].startswith(batch_methods)]
+    assert [n.split("**")[1] for n in notes] == warned
+    if warned:
+        assert notes[0].startswith("**stochastic (1)** is diverging: after 4000 steps the loss is 2.48, higher than "
+                                   "where it started (1.39). Its path leaves the plot at step 1 and is drawn up to "
+                                   "the plot's edge"), notes[0]
 
 
 def test_three_d_toggle_draws_a_surface(at):

@@ -52,17 +52,31 @@ def _thin(points: np.ndarray, losses: np.ndarray) -> tuple[np.ndarray, np.ndarra
     return steps, points, losses
 
 
-def _cut_at_box(points: np.ndarray, box, margin: float = 0.25) -> np.ndarray:
-    """The path up to where it leaves the box (grown by ``margin`` of its size on each side), ending
-    exactly on the box's edge along its last segment: no coordinates like 1e150 sent to the browser,
-    and no bending of the path as per-coordinate clipping would do."""
+PLOT_MARGIN = 0.25  # a path is drawn this far (a share of the box's size) past each side of its box
+
+
+def _grown_box(box, margin: float = PLOT_MARGIN) -> tuple[np.ndarray, np.ndarray]:
     x0, x1, y0, y1 = box
     dx, dy = (x1 - x0) * margin, (y1 - y0) * margin
-    lo, hi = np.array([x0 - dx, y0 - dy]), np.array([x1 + dx, y1 + dy])
+    return np.array([x0 - dx, y0 - dy]), np.array([x1 + dx, y1 + dy])
+
+
+def first_step_outside(points: np.ndarray, box) -> int | None:
+    """The first step (row of ``points``) off the contour plot, where ``contour_figure`` cuts the path; None if
+    every step is on it."""
+    lo, hi = _grown_box(box)
     outside = np.any((points < lo) | (points > hi), axis=1)
-    if not outside.any():
+    return int(np.argmax(outside)) if outside.any() else None
+
+
+def _cut_at_box(points: np.ndarray, box) -> np.ndarray:
+    """The path up to where it leaves the box (grown by PLOT_MARGIN of its size on each side), ending
+    exactly on the box's edge along its last segment: no coordinates like 1e150 sent to the browser,
+    and no bending of the path as per-coordinate clipping would do."""
+    lo, hi = _grown_box(box)
+    first = first_step_outside(points, box)
+    if first is None:
         return points
-    first = int(np.argmax(outside))
     if first == 0:
         return points[:1]
     a, b = points[first - 1], points[first]
