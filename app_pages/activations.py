@@ -6,6 +6,7 @@ import streamlit as st
 from nnviz import activations as act
 from nnviz import notebooks, ui
 from nnviz.figures import activations as figs
+from nnviz.formatting import scientific, significant
 from nnviz.keras_code import NEURON_INPUTS, activation_code
 
 N_POINTS = 401
@@ -204,7 +205,8 @@ def deep_chains() -> None:
             return
         series = chain_series(tuple(compared), depth, chain_w, x0)
         ui.show_figure(chain_figure(tuple(compared), depth, chain_w, x0), key="chain")
-        ui.table({"activation": list(series), act.chain_gradient_title(depth): [f"{g[-1]:.3g}" for g in series.values()]})
+        ui.table({"activation": list(series),
+                  act.chain_gradient_title(depth): [significant(g[-1], 3) for g in series.values()]})
         dead = [name for name, grads in series.items() if grads[-1] == 0]
         if dead:
             st.caption(f"Exactly zero (not drawn on the log axis): {', '.join(dead)}.")
@@ -233,7 +235,7 @@ def depth_without_activation() -> None:
             f"$y = {demo.w:.3f}\\,x {demo.b:+.3f}$, a straight line, "
             "however deep." + chosen
         )
-        st.metric("largest gap: linear stack vs one layer", f"{np.max(np.abs(demo.linear - demo.collapsed)):.1e}")
+        st.metric("largest gap: linear stack vs one layer", scientific(np.max(np.abs(demo.linear - demo.collapsed))))
     with plot:
         ui.show_figure(collapse_figure(n_hidden, collapse_key, int(seed), lo, hi), key="collapse")
         # on two lines: on one (~385 px) it was cut at the right of a phone's 358 px

@@ -11,7 +11,7 @@ from nnviz import network as nw
 from nnviz import notebooks, ui
 from nnviz.course import PAGES_BY_KEY
 from nnviz.figures import backprop as figs
-from nnviz.formatting import listed
+from nnviz.formatting import listed, significant
 from nnviz.keras_code import backprop_code
 from nnviz.mlp import N_CLASSES, N_INPUTS, MLPConfig
 
@@ -290,7 +290,7 @@ def step_arithmetic(bp: bpm.BackwardPass, current: bpm.BackwardStep, done_steps:
         st.markdown("**Computed so far**" + (f" (δ of example {example + 1}; gradients averaged over the batch)"
                                              if setup.batch > 1 else ""))
         ui.data_table({"quantity": [("∂L/∂" + k) if not k.startswith("δ") else k for k in done],
-                       "value": [bpm.number_text(v) for v in done.values()]},
+                       "value": [significant(v) for v in done.values()]},
                       height=min(35 * (len(done) + 1) + 3, 300), key="bp_so_far")
 
 
@@ -314,8 +314,8 @@ def sensitivity(bp: bpm.BackwardPass) -> None:
                "example 1's activation." if len(bp.x) > 1 else "")
         )
         rows = bpm.gradient_rows(bp)
-        ui.data_table({"parameter": rows["parameter"], "value": [bpm.number_text(v) for v in rows["value"]],
-                       "∂L/∂θ": [bpm.number_text(v) for v in rows["∂L/∂θ"]]},
+        ui.data_table({"parameter": rows["parameter"], "value": [significant(v) for v in rows["value"]],
+                       "∂L/∂θ": [significant(v) for v in rows["∂L/∂θ"]]},
                       height=300, key="bp_gradients")
 
 
@@ -345,9 +345,9 @@ def one_sgd_step(bp: bpm.BackwardPass) -> None:
         ui.show_figure(one_step_figure(*_pass_key(bp), rate, result.loss_before, result.loss_after),
                        key="bp_rate_curve")
     names = bpm.parameter_names(bp.spec)
-    ui.data_table({"parameter": names, "θ": [bpm.number_text(v) for v in result.before.flat],
-                   "∂L/∂θ": [bpm.number_text(v) for v in bp.gradients.flat],
-                   "θ − η ∂L/∂θ": [bpm.number_text(v) for v in result.after.flat]},
+    ui.data_table({"parameter": names, "θ": [significant(v) for v in result.before.flat],
+                   "∂L/∂θ": [significant(v) for v in bp.gradients.flat],
+                   "θ − η ∂L/∂θ": [significant(v) for v in result.after.flat]},
                   height=250, key="bp_new_weights")
 
 

@@ -7,7 +7,7 @@ from nnviz import gradient_descent as gd
 from nnviz import keras_training as kt
 from nnviz import notebooks, ui
 from nnviz.figures import gradient_descent as figs
-from nnviz.formatting import digits_that_add_up
+from nnviz.formatting import digits_that_add_up, significant
 from nnviz.keras_code import sgd_code
 
 LOGISTIC_POINTS = 200  # the mini-batch section's logistic regression
@@ -186,7 +186,8 @@ def divergence_note(label: str, trajectory: gd.Trajectory) -> str | None:
                 f"at step {len(trajectory.losses) - 1}, the last before it.")
     if trajectory.diverging:
         return (f"**{label}** is diverging: after {len(trajectory.losses) - 1} steps the loss is "
-                f"{trajectory.losses[-1]:.3g}, higher than where it started ({trajectory.losses[0]:.3g}).")
+                f"{significant(trajectory.losses[-1], 3)}, higher than where it started "
+                f"({significant(trajectory.losses[0], 3)}).")
     return None
 
 
@@ -232,7 +233,7 @@ def one_weight() -> None:
         loss_grid = gd.curve_loss(w_grid)
         ui.show_figure(figs.curve_figure(w_grid, loss_grid, trajectory_1d, gd.curve_grad), key="gd_curve")
     with controls:
-        st.metric(f"loss after {len(trajectory_1d.losses) - 1} steps", f"{trajectory_1d.losses[-1]:.4g}")
+        st.metric(f"loss after {len(trajectory_1d.losses) - 1} steps", significant(trajectory_1d.losses[-1]))
         st.markdown(
             f"Here $L(w) = (w - 3)^2$, so $L'(w) = 2(w - 3)$ and each step multiplies $w - 3$, the signed offset "
             f"from the minimum, by $1 - 2\\eta = {1 - 2 * lr_1d:.2f}$: with η = {lr_1d:g} gradient descent "
@@ -381,13 +382,15 @@ else:
                                                        average=(*kt.moving_average(rates_swept, losses_swept),
                                                                 kt.SMOOTHING)), key="gd_sweep")
     with text:
-        st.metric("suggested learning rate", f"{suggestion.suggested:.2g}")
+        st.metric("suggested learning rate", significant(suggestion.suggested, 2))
         st.markdown(f"The loss's moving average (black) turns up — starts to climb — near "
-                    f"η = {suggestion.turning_point:.2g}; about 10× below it, {suggestion.suggested:.2g}, is the "
-                    f"suggestion. Compare it with {suggestion.too_low:.2g} (100× lower still) and "
-                    f"{suggestion.too_high:.2g} (past the turn, where the loss climbs):")
+                    f"η = {significant(suggestion.turning_point, 2)}; about 10× below it, "
+                    f"{significant(suggestion.suggested, 2)}, is the "
+                    f"suggestion. Compare it with {significant(suggestion.too_low, 2)} (100× lower still) and "
+                    f"{significant(suggestion.too_high, 2)} (past the turn, where the loss climbs):")
         if stop:
-            st.caption(f"The sweep stopped at η = {rates_swept[-1]:.2g}, of the planned 10⁻⁴ … 10: {stop} "
+            st.caption(f"The sweep stopped at η = {significant(rates_swept[-1], 2)}, of the planned 10⁻⁴ … 10: "
+                       f"{stop} "
                        "(shaded: not swept).")
         if st.button("Train 10 epochs with each of the three", key="gd4_compare"):
             histories = ui.run_job("Training three models …", kt.compare_rates, share=True, seed=sweep_seed,

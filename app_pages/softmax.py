@@ -10,7 +10,7 @@ from nnviz import activations as act
 from nnviz import notebooks, ui
 from nnviz import softmax as sm
 from nnviz.figures import softmax as figs
-from nnviz.formatting import SUBSCRIPT
+from nnviz.formatting import SUBSCRIPT, scientific
 from nnviz.keras_code import softmax_code
 
 DEFAULT_LOGITS = (2.0, 1.0, 0.1, -1.0, 0.5, -0.5, 1.5, -2.0, 0.0, 3.0)
@@ -170,7 +170,7 @@ def shift_invariance() -> None:
 def shift_change() -> None:
     now = inputs()
     shifted_probs = sm.softmax(now.logits + st.session_state["sm_shift"], now.temperature)
-    st.metric("largest change in any probability", f"{np.max(np.abs(shifted_probs - now.probs)):.1e}")
+    st.metric("largest change in any probability", scientific(np.max(np.abs(shifted_probs - now.probs))))
 
 
 # --- 4. Cross-entropy and its gradient --------------------------------------------------------------

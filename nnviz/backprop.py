@@ -21,7 +21,7 @@ import numpy as np
 
 from nnviz import activations as act
 from nnviz import network as nw
-from nnviz.formatting import SUBSCRIPT, SUPERSCRIPT, compact, digits_that_add_up, exponent_as_power, latex_number
+from nnviz.formatting import SUBSCRIPT, SUPERSCRIPT, compact, digits_that_add_up, latex_number, significant
 
 Array = np.ndarray
 
@@ -124,12 +124,6 @@ def parameter_names(spec: nw.NetworkSpec) -> list[str]:
 
 
 # --- The backward pass, one step at a time ------------------------------------------------------------
-
-
-def number_text(v: float, digits: int = 4) -> str:
-    """A number for a table or a label: ``digits`` significant digits (−0 written as 0), a power of ten written as
-    the equations write it: 6.781·10⁻⁵, not 6.781e-05 (the diagram beside them wrote 6.78e-05, a review)."""
-    return exponent_as_power(f"{v + 0.0:.{digits}g}")
 
 
 def _factor(v: float, digits: int = 4) -> str:
@@ -612,7 +606,7 @@ def hidden_layer_name(layer: int) -> str:
 
 
 def _short(v: float) -> str:
-    return number_text(v, 3)
+    return significant(v, 3)  # a power of ten as the equations write it: 6.78·10⁻⁵ beside their 6.781·10⁻⁵
 
 
 def diagram(bp: BackwardPass, steps_done: int = 0, example: int = 0, sensitivity: bool = False) -> Diagram:
@@ -631,15 +625,15 @@ def diagram(bp: BackwardPass, steps_done: int = 0, example: int = 0, sensitivity
             a = bp.forward.activations[layer][example, unit]
             name = node_name(spec, layer, unit)
             if layer == 0:
-                nodes.append(Node(layer, unit, name, compact(a), "", "", f"{name} = {number_text(a)}"))
+                nodes.append(Node(layer, unit, name, compact(a), "", "", f"{name} = {significant(a)}"))
                 continue
             z = bp.forward.zs[layer - 1][example, unit]
             delta = bp.gradients.deltas[layer - 1][example, unit]
             shown = (layer, unit) in reached or sensitivity
             lit = current is not None and current.kind == "delta" and (current.layer, current.unit) == (layer, unit)
             nodes.append(Node(layer, unit, name, compact(a), f"z = {_short(z)}", f"δ = {_short(delta)}" if shown else "",
-                              f"{name}: z = {number_text(z)}, a = {number_text(a)}"
-                              + (f", δ = {number_text(delta)}" if shown else ""), lit,
+                              f"{name}: z = {significant(z)}, a = {significant(a)}"
+                              + (f", δ = {significant(delta)}" if shown else ""), lit,
                               float(delta) if shown else None))
     edges = []
     for layer in range(1, spec.n_layers + 1):
@@ -653,8 +647,8 @@ def diagram(bp: BackwardPass, steps_done: int = 0, example: int = 0, sensitivity
                     (current.kind == "weights" and (current.layer, current.unit) == (layer, j))
                     or (current.kind == "delta" and current.layer == layer - 1 and current.unit == i))
                 label = _short(g[i, j]) if sensitivity else _short(w[i, j])
-                gradient = f", ∂L/∂w = {number_text(g[i, j])}" if has_grad else ""
-                hover = f"{name} = {number_text(w[i, j])}{gradient}"
+                gradient = f", ∂L/∂w = {significant(g[i, j])}" if has_grad else ""
+                hover = f"{name} = {significant(w[i, j])}{gradient}"
                 edges.append(Edge(layer, i, j, label, hover, float(g[i, j] if sensitivity else w[i, j]), lit))
     return Diagram(spec.sizes, nodes, edges, sensitivity)
 

@@ -17,6 +17,18 @@ def power_of_ten(x: float) -> str:
     return exponent_as_power(f"{x:.1e}")
 
 
+def significant(x: float, digits: int = 4) -> str:
+    """``x`` to ``digits`` significant digits (−0 written as 0), a power of ten written as one: 6.781·10⁻⁵, not
+    Python's 6.781e-05."""
+    return exponent_as_power(f"{x + 0.0:.{digits}g}")
+
+
+def scientific(x: float, decimals: int = 1) -> str:
+    """``x`` in scientific notation as a page writes it, 2.2·10⁻¹⁵ (Python's 2.2e-15 reads as 2.2 times e on a
+    projector), and 0 as 0."""
+    return "0" if x == 0 else exponent_as_power(f"{x:.{decimals}e}")
+
+
 def exponent_as_power(text: str) -> str:
     """A number written by Python ('1.93e-174', '0.25') with its exponent as a power of ten: 1.93·10⁻¹⁷⁴, 0.25."""
     mantissa, _, exponent = text.partition("e")

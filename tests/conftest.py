@@ -368,6 +368,12 @@ def metric(at, label: str) -> str:
     return matches[0]
 
 
+def shown_number(text: str) -> float:
+    """A number as the app writes it ('0.09857', '-6.78·10⁻⁵', '0') as a float."""
+    mantissa, _, power = text.strip().partition("·10")
+    return float(mantissa) * 10.0 ** int(power.translate(str.maketrans("⁻⁰¹²³⁴⁵⁶⁷⁸⁹", "-0123456789")) or 0)
+
+
 def texts(at) -> str:
     """All markdown, captions, alerts and metrics of a run, joined: to assert on what a user reads."""
     parts = [e.value for kind in ("markdown", "caption", "info", "warning", "error", "success") for e in at.get(kind)]

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 
 import pytest
-from conftest import HANG_FACTOR, ROOT, app_test, figures
+from conftest import HANG_FACTOR, ROOT, app_test, figures, texts
 
 from nnviz import ui
 from nnviz.course import OBJECTIVES, PAGES, pages_for_objective
@@ -195,3 +196,13 @@ def test_no_bracket_is_left_alone_before_a_formula(page):
     at = app_test(page)
     texts = [m.value for m in (*at.markdown, *at.caption)]
     assert not [t for t in texts if "($" in t]
+
+
+@pytest.mark.parametrize("page", [*NUMPY_PAGES, "app_pages/playground.py", "app_pages/mnist.py"])
+def test_no_number_is_written_in_python_s_e_notation(page):
+    """'loss after 10 steps: 1.759e-07' on a projector reads as 1.759 times e minus 7, and beside an equation's
+    6.781·10⁻⁵ as another number (a lecturer's review): texts, metrics and tables write a power of ten as one."""
+    at = app_test(page)
+    cells = [str(v) for table in at.table for v in table.value.to_numpy().ravel()]
+    shown = "\n".join([texts(at), *cells])
+    assert not re.findall(r".{0,30}\de[-+]?\d.{0,10}", shown)

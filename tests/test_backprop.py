@@ -6,6 +6,7 @@ import re
 
 import numpy as np
 import pytest
+from conftest import shown_number
 
 from nnviz import backprop as bpm
 from nnviz import network as nw
@@ -332,12 +333,6 @@ def test_each_delta_is_written_in_its_signs_colour_as_the_sensitivity_view_colou
     assert list(deltas.textfont.color) == [POSITIVE if d > 0 else NEGATIVE if d < 0 else BLACK for d in values]
     assert (NEGATIVE in deltas.textfont.color, POSITIVE in deltas.textfont.color) == {
         0: (True, False), 1: (True, True), 2: (True, True)}[SETUPS.index(setup)]  # the setups' signs, both there
-
-
-def shown_number(text: str) -> float:
-    """A number as the diagram writes it ('0.535', '-6.78·10⁻⁵') as a float."""
-    mantissa, _, power = text.partition("·10")
-    return float(mantissa) * 10.0 ** int(power.translate(str.maketrans("⁻⁰¹²³⁴⁵⁶⁷⁸⁹", "-0123456789")) or 0)
 
 
 def test_the_diagram_writes_a_power_of_ten_as_the_equations_do():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from nnviz.formatting import equals_per_line, loss_text, share_percent
+from nnviz.formatting import equals_per_line, exponent_as_power, loss_text, scientific, share_percent, significant
 
 pytestmark = pytest.mark.unit
 
@@ -39,3 +39,11 @@ def test_a_share_of_80_points_keeps_its_digits(k, shown):
                                           (12.0, "12.00"), (float("nan"), "not a number"), (float("inf"), "not a number")])
 def test_a_loss_keeps_four_digits_trailing_zeros_included(value, shown):
     assert loss_text(value) == shown
+
+
+def test_a_power_of_ten_is_written_as_one_never_in_python_s_e_notation():
+    assert [significant(v) for v in (1.759e-07, -6.781e-05, 0.03668, -0.0, 2e20)] == [
+        "1.759·10⁻⁷", "-6.781·10⁻⁵", "0.03668", "0", "2·10²⁰"]
+    assert significant(6.7812e-05, 3) == "6.78·10⁻⁵"
+    assert [scientific(v) for v in (2.2e-15, 0.0, 1234.0)] == ["2.2·10⁻¹⁵", "0", "1.2·10³"]
+    assert exponent_as_power("0.25") == "0.25"

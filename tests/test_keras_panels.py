@@ -15,7 +15,7 @@ import re
 
 import numpy as np
 import pytest
-from conftest import app_test, figures, metric, trace, values
+from conftest import app_test, figures, metric, shown_number, trace, values
 
 from nnviz import gradient_descent as gd
 
@@ -101,9 +101,9 @@ def check_activations(at, out: str) -> None:
     for a in compared:
         if a.keras_name is None:  # the step: the code says why Keras has none, and prints the page's 0
             assert f"# {a.label}: Keras has no such activation" in at.code[-1].value
-            assert float(shown[a.label]) == 0
+            assert shown_number(shown[a.label]) == 0
         printed = float(keras_lines[a.label].rsplit("=", 1)[1])  # under the page's name for it
-        assert printed == pytest.approx(float(shown[a.label]), rel=6e-3, abs=1e-300), a.key
+        assert printed == pytest.approx(shown_number(shown[a.label]), rel=6e-3, abs=1e-300), a.key
 
 
 # --- Gradient descent ----------------------------------------------------------------------------------------

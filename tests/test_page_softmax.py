@@ -6,7 +6,7 @@ import re
 
 import numpy as np
 import pytest
-from conftest import figures, set_to_extreme, texts, trace, values
+from conftest import figures, set_to_extreme, shown_number, texts, trace, values
 
 from nnviz import softmax as sm
 from nnviz import ui
@@ -104,7 +104,7 @@ def test_adding_a_constant_changes_nothing_even_at_1000(at):
     before = shown_probs(at)
     at.slider(key="sm_shift").set_value(1000.0).run()
     np.testing.assert_allclose(shown_probs(at), before)  # the bars use the logits without c
-    assert float(metric(at, "largest change")) < 1e-12
+    assert shown_number(metric(at, "largest change")) < 1e-12
     stability = at.table[1].value
     assert list(stability["naive e^x / Σ e^x (float32)"]) == ["NaN"] * 3  # as the text writes it
     assert list(stability["stable, max subtracted"]) == [f"{p:.4f}" for p in before]
@@ -145,9 +145,7 @@ def test_the_loss_s_label_writes_a_p_whose_minus_ln_is_the_loss_shown(at, settin
     label = settings.get("sm_true", 0)
     prefix = f"cross-entropy L = −ln p{str(label).translate(str.maketrans('0123456789', '₀₁₂₃₄₅₆₇₈₉'))} = −ln "
     assert loss.label.startswith(prefix), loss.label
-    written = loss.label.removeprefix(prefix)
-    mantissa, _, power = written.partition("·10")
-    p = float(mantissa) * 10.0 ** int(power.translate(str.maketrans("⁻⁰¹²³⁴⁵⁶⁷⁸⁹", "-0123456789")) or 0)
+    p = shown_number(loss.label.removeprefix(prefix))
     assert f"{max(0.0, -np.log(p)):.4f}" == loss.value
 
 

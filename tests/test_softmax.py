@@ -18,6 +18,7 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
+from conftest import shown_number
 
 from nnviz import keras_code
 from nnviz import softmax as S
@@ -356,12 +357,6 @@ def test_with_many_classes_every_gradient_bar_gets_a_value_of_the_same_width():
     assert list(gradient_figure(S.cross_entropy_grad(logits[:3], 2, 1.0), 2).data[0].text)[2].startswith("-0.")
 
 
-def written_number(text: str) -> float:
-    """A number as the page writes it ('0.09857', '1.9152·10⁻¹⁷⁴') as a float."""
-    mantissa, _, power = text.partition("·10")
-    return float(mantissa) * 10.0 ** int(power.translate(str.maketrans("⁻⁰¹²³⁴⁵⁶⁷⁸⁹", "-0123456789")) or 0)
-
-
 def test_the_loss_s_probability_as_written_gives_the_loss_as_written():
     """−ln of the p the loss's label writes, to 4 decimals, is the loss shown: 0.0986 gave 2.3167 beside 2.3170."""
     rng = np.random.default_rng(3)
@@ -375,7 +370,7 @@ def test_the_loss_s_probability_as_written_gives_the_loss_as_written():
         if text.startswith("≈ "):
             approximate += 1
             continue
-        assert f"{max(0.0, -np.log(written_number(text))):.4f}" == f"{loss:.4f}", (logits, temperature, label, text)
-        assert written_number(text) == pytest.approx(S.softmax(logits, temperature)[label], rel=1e-3)
+        assert f"{max(0.0, -np.log(shown_number(text))):.4f}" == f"{loss:.4f}", (logits, temperature, label, text)
+        assert shown_number(text) == pytest.approx(S.softmax(logits, temperature)[label], rel=1e-3)
     assert approximate <= 3
     assert S.loss_probability_text(S.cross_entropy(np.array([2.0, 1.0, 0.1]), 2)) == "0.09857"  # not 0.0986
