@@ -150,6 +150,14 @@ def pages_for_objective(objective: str) -> list[PageInfo]:
     return [p for p in PAGES if objective in p.objectives]
 
 
+def objective_text(objective: str, page_key: str) -> str:
+    """The objective as a page lists it, with the other pages that serve it: an objective is the course's whole
+    sentence, and a page serves part of it (the activations page listed 'why softmax is used in the output layer'
+    and never spoke of softmax, a student's review)."""
+    others = [p.title for p in pages_for_objective(objective) if p.key != page_key and p.available]
+    return OBJECTIVES[objective] + (f" *(also on: {', '.join(others)})*" if others else "")
+
+
 # --- The lecture plan --------------------------------------------------------------------------------------------
 
 

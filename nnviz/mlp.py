@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
@@ -72,6 +73,19 @@ class MLPConfig:
             if self.optimizer == "sgd" else f"Adam η={self.learning_rate:g}"
         act_label = f" {self.activation}" if self.hidden_units else ""
         return f"{sizes}{act_label}, {opt}, batch {self.batch_size}"
+
+
+def distinguishing_settings(descriptions: Sequence[str]) -> list[str]:
+    """Of each run's description (``MLPConfig.describe``), the settings that not every run shares, in its order:
+    ['η=0.1', 'η=10'] for two runs that differ in their learning rate alone, '' for a run like all the others. Two
+    whole descriptions in a legend, each twice (training and validation), took four lines of a projector's screen
+    and left the curves 110 px (a lecturer's review)."""
+    # groups as describe writes them ('784→128→10 relu', 'SGD η=0.1 β=0.9', 'batch 32'), each of settings ('batch
+    # 32' one)
+    runs = [[re.split(r"\s+(?!\d)", group) for group in description.split(", ")] for description in descriptions]
+    shared = set.intersection(*({s for group in run for s in group} for run in runs)) if runs else set()
+    kept = [[" ".join(s for s in group if s not in shared) for group in run] for run in runs]
+    return [", ".join(group for group in run if group) for run in kept]
 
 
 # --- The Keras code -------------------------------------------------------------------------------------

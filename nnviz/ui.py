@@ -28,7 +28,7 @@ import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
 from nnviz import heap, memo, notebooks
-from nnviz.course import LECTURE_PLAN, MOMENT_PARAM, OBJECTIVES, PAGES_BY_KEY
+from nnviz.course import LECTURE_PLAN, MOMENT_PARAM, PAGES_BY_KEY, objective_text
 from nnviz.figures.style import (
     LECTURE_FONT_FACTOR,
     LECTURE_HEIGHT_FACTOR,  # noqa: F401 -- the pages read it as ui.LECTURE_HEIGHT_FACTOR
@@ -706,8 +706,8 @@ def page_header(page_key: str) -> None:
     with st.expander("Learning objectives and reading", expanded=False, key="objectives"):
         # one element: every element on a page costs each slider's redraw (Streamlit re-renders the whole page twice
         # a run, see try_this)
-        st.markdown("**Learning objectives served**\n" + "\n".join(f"- {OBJECTIVES[k]}" for k in page.objectives)
-                    + reading)
+        st.markdown("**Learning objectives served**\n"
+                    + "\n".join(f"- {objective_text(k, page_key)}" for k in page.objectives) + reading)
 
 
 # --- Sections that rerun on their own ----------------------------------------------------------------------------

@@ -206,3 +206,15 @@ def test_no_number_is_written_in_python_s_e_notation(page):
     cells = [str(v) for table in at.table for v in table.value.to_numpy().ravel()]
     shown = "\n".join([texts(at), *cells])
     assert not re.findall(r".{0,30}\de[-+]?\d.{0,10}", shown)
+
+
+def test_a_page_s_objectives_say_which_other_pages_serve_them():
+    """The activations page listed the course's objective 'why softmax is used in the output layer' and never spoke
+    of softmax (a student's review): each objective names the other pages that serve it."""
+    at = app_test("app_pages/activations.py")
+    served = at.expander[0].markdown[0].value
+    lines = {line.split(" *(also on: ")[0].removeprefix("- "): line for line in served.splitlines()}
+    assert "Softmax output" in lines[OBJECTIVES["activations"]]
+    for key in PAGES[1].objectives:  # the activations page's
+        others = [p.title for p in pages_for_objective(key) if p.key != "activations" and p.available]
+        assert lines[OBJECTIVES[key]].endswith(f" *(also on: {', '.join(others)})*"), key

@@ -468,6 +468,15 @@ def test_the_lecture_plan_links_every_moment_in_order():
         assert urllib.parse.parse_qs(link.proto.query_string)[MOMENT_PARAM] == [str(number)]
 
 
+def test_the_lecture_plan_asks_for_lecture_mode_only_while_it_is_off():
+    """In Lecture mode it still said 'Switch on Lecture mode first for the projector' (a lecturer's review)."""
+    at = app_test("app_pages/lecture_plan.py")
+    assert "Switch on **Lecture mode** first" in at.markdown[0].value
+    at.session_state["lecture_mode"] = True
+    at.run()
+    assert "Lecture mode" not in at.markdown[0].value and "◀ Previous" in at.markdown[0].value
+
+
 @pytest.mark.parametrize("number", range(1, len(LECTURE_PLAN) + 1))
 def test_every_moment_of_the_lecture_plan_opens_its_page_as_planned(number):
     moment = LECTURE_PLAN[number - 1]

@@ -272,11 +272,25 @@ def test_the_curves_name_this_runs_settings_beside_earlier_runs():
                                  epochs={"epoch": [1], "val_loss": [0.6], "val_accuracy": [0.8]})
     fast = nn.MLPConfig(learning_rate=10.0)
     earlier = [(f"run 1: {nn.MLPConfig().describe()}", history)]
-    names = {t.name for t in training_curves_figure(history, earlier, settings=fast.describe()).data}
-    assert f"this run ({fast.describe()}): training" in names and "SGD η=10" in fast.describe()
-    assert f"run 1: {nn.MLPConfig().describe()}: validation" in names
+    fig = training_curves_figure(history, earlier, settings=fast.describe())
+    # the settings in which they differ: the whole of both, each twice, took 4 lines of a projector (a review)
+    assert {t.name for t in fig.data} == {"this run (η=10): training", "this run (η=10): validation",
+                                          "run 1 (η=0.1): training", "run 1 (η=0.1): validation"}
+    hovers = {t.hovertemplate.split("<extra>")[1] for t in fig.data}  # all of each run's settings
+    assert hovers == {f"this run: {fast.describe()}</extra>", f"run 1: {nn.MLPConfig().describe()}</extra>"}
     alone = {t.name for t in training_curves_figure(history, settings=fast.describe()).data}
     assert alone == {"this run: training", "this run: validation"}
+    same = {t.name for t in training_curves_figure(history, earlier, settings=nn.MLPConfig().describe()).data}
+    assert same == {"this run: training", "this run: validation", "run 1: training", "run 1: validation"}
+
+
+def test_runs_are_told_apart_by_the_settings_they_do_not_share():
+    assert nn.distinguishing_settings(["784→128→10 relu, SGD η=0.1 β=0.9, batch 32",
+                                       "784→128→10 tanh, SGD η=0.1 β=0.9, batch 64"]) == ["relu, batch 32",
+                                                                                          "tanh, batch 64"]
+    assert nn.distinguishing_settings(["784→10, SGD η=0.1, batch 32", "784→128→10 relu, Adam η=0.001, batch 32"]) \
+        == ["784→10, SGD η=0.1", "784→128→10 relu, Adam η=0.001"]
+    assert nn.distinguishing_settings([nn.MLPConfig().describe()] * 2) == ["", ""]
 
 
 def test_each_runs_training_and_validation_share_its_colour_the_validation_dashed():

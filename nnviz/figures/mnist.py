@@ -30,7 +30,7 @@ from nnviz.figures.style import (
     with_narrow_keys,
 )
 from nnviz.formatting import percent
-from nnviz.mlp import N_INPUTS, MLPConfig, TrainingHistory
+from nnviz.mlp import N_INPUTS, MLPConfig, TrainingHistory, distinguishing_settings
 
 Array = np.ndarray
 
@@ -167,13 +167,15 @@ def training_curves_figure(history: TrainingHistory, earlier: Sequence[tuple[str
     trains) and validation (once per epoch), with earlier runs for comparison, and where this run diverged. The
     x axes go to ``total_epochs`` (the epochs this run is to reach) or the last epoch of a run drawn.
     ``settings`` (MLPConfig.describe) names this run's beside the earlier runs' (at η = 10 beside η = 0.1, 'this
-    run' alone did not say which was which)."""
+    run' alone did not say which was which): the legend names the settings in which the runs drawn differ, each
+    trace's hover all of them."""
     layout = base_layout(height=400, legend_below=True)
     # At the figure's bottom edge, the plot pushed up to make room: clear of the 'epoch' titles whatever the
     # fonts (Lecture mode) and the number of runs (the legend's height).
     layout["legend"].update(yref="container", y=0, yanchor="bottom")
-    layout.update(subplot_grid(1, 2, ["loss (cross-entropy)", "accuracy"], x_title="epoch",
-                               y_titles=["loss", "accuracy"], h_gap=0.1))
+    # no y title on the accuracy panel, whose title says it: in Lecture mode it ran into the loss panel's end
+    layout.update(subplot_grid(1, 2, ["loss (cross-entropy)", "accuracy"], x_title="epoch", y_titles=["loss"],
+                               h_gap=0.1))
     layout["yaxis2"]["range"] = [0, 1.02]
     layout["yaxis2"]["tickformat"] = ".0%"
     if total_epochs:  # the axis to the epoch planned, or as far as a run drawn goes
@@ -181,9 +183,13 @@ def training_curves_figure(history: TrainingHistory, earlier: Sequence[tuple[str
         for suffix in ("", "2"):
             layout[f"xaxis{suffix}"]["range"] = [0, last + 0.05]
     data = []
-    this_run = f"this run ({settings})" if earlier and settings else "this run"
-    runs = [(label, h, 2 + i) for i, (label, h) in enumerate(earlier)] + [(this_run, history, 0)]
-    for label, run, style_index in runs:
+    names_and_settings = [label.partition(": ")[::2] for label, _ in earlier] + [("this run", settings)]
+    differing = distinguishing_settings([described for _, described in names_and_settings])
+    runs = [(f"{name} ({differs})" if earlier and differs else name, f"{name}: {described}" if described else name,
+             h, style_index)
+            for (name, described), differs, (h, style_index) in zip(
+                names_and_settings, differing, [(h, 2 + i) for i, (_, h) in enumerate(earlier)] + [(history, 0)])]
+    for label, hover_label, run, style_index in runs:
         current = style_index == 0
         for panel, metric in enumerate(("loss", "accuracy")):
             suffix = axis_suffix(panel)
@@ -194,18 +200,19 @@ def training_curves_figure(history: TrainingHistory, earlier: Sequence[tuple[str
             data.append({"type": "scatter", "x": run.steps["epoch"], "y": run.steps[metric], "mode": "lines",
                          "name": f"{label}: training", "legendgroup": f"{label}-train", "showlegend": panel == 0,
                          "line": style, "xaxis": f"x{suffix}", "yaxis": f"y{suffix}",
-                         "hovertemplate": f"epoch %{{x:.2f}}<br>training {metric} %{{y:.4f}}<extra>{label}</extra>"})
+                         "hovertemplate": f"epoch %{{x:.2f}}<br>training {metric} %{{y:.4f}}<extra>{hover_label}</extra>"})
             data.append({"type": "scatter", "x": run.epochs["epoch"], "y": run.epochs[f"val_{metric}"],
                          "mode": "lines+markers", "name": f"{label}: validation", "legendgroup": f"{label}-val",
                          "showlegend": panel == 0, "line": val_style, "marker": {"size": 8},
                          "xaxis": f"x{suffix}", "yaxis": f"y{suffix}",
-                         "hovertemplate": f"epoch %{{x}}<br>validation {metric} %{{y:.4f}}<extra>{label}</extra>"})
-    losses = np.array([v for _, run, _ in runs for v in (*run.steps["loss"], *run.epochs["val_loss"])])
+                         "hovertemplate": f"epoch %{{x}}<br>validation {metric} %{{y:.4f}}<extra>{hover_label}</extra>"})
+    losses = np.array([v for *_, run, _ in runs for v in (*run.steps["loss"], *run.epochs["val_loss"])])
     if not np.isfinite(losses).any():  # nothing yet (queued): where the first points will come, not plotly's −1 … 4
         layout["yaxis"]["range"] = [0, 2.5]  # a 10-class network starts near ln 10 ≈ 2.3
     if np.any(losses[np.isfinite(losses)] > LOG_LOSS_ABOVE):  # an exploding run: 10⁻¹ and 10³⁰ on one axis
         # 10³⁰, not "1000000T"; round ticks near the loss too (plotly's own left 0.3 to 10 unlabelled, moment 19)
-        layout["yaxis"].update(type="log", exponentformat="power", **log_ticks(losses))
+        # at most 4 ticks: six decades in Lecture mode's short panel piled up (10⁴ over 10³ over 10², a review)
+        layout["yaxis"].update(type="log", exponentformat="power", **log_ticks(losses, most=4))
         layout["yaxis"]["title"]["text"] = "loss (log scale)"
     if history.diverged_epoch is not None:
         _mark_divergence(layout, history.diverged_epoch)
