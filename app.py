@@ -1,5 +1,7 @@
 """nnviz: an interactive companion to the course session "Introduction to Neural Networks"."""
 
+import contextlib
+
 import streamlit as st
 
 from nnviz import ui
@@ -21,5 +23,12 @@ ui.sidebar(navigation.url_path)
 arrived = ui.link_as_arrived(navigation)  # read before the page's widgets correct the URL
 top = st.container(key=ui.PAGE_TOP_KEY)  # above the page: the lecture plan's Previous / Next (it sticks)
 notice = st.container()  # under it: what of a link the page ignored (it scrolls away with the page)
-navigation.run()
+try:
+    navigation.run()
+except Exception:
+    # a page that fails still gets its lecture plan bar, so the lecturer can go on with Next (it vanished with
+    # the page, a lecturer's review); Streamlit shows the error
+    with contextlib.suppress(Exception):
+        ui.after_page(navigation, arrived, top, notice)
+    raise
 ui.after_page(navigation, arrived, top, notice)

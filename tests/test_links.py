@@ -495,6 +495,20 @@ def test_every_moment_of_the_lecture_plan_opens_its_page_as_planned(number):
     assert steps == expected
 
 
+def test_a_moment_whose_page_fails_keeps_its_previous_and_next(monkeypatch):
+    """A page that raised took the lecture plan's bar with it, so the lecturer could not go on with Next (a
+    lecturer's review, on a server whose modules were older than its page scripts). The error shows, and the bar."""
+    from nnviz import softmax
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a page that fails")
+
+    monkeypatch.setattr(softmax, "softmax_steps", broken)
+    at = opened("softmax", {**LECTURE_PLAN[15].settings, MOMENT_PARAM: "16"})
+    assert len(at.exception) == 1  # the page's error (its message redacted by the app's config)
+    assert {link.proto.label for link in at.get("page_link")} >= {"◀ Previous", "Next ▶"}
+
+
 @pytest.mark.parametrize("number", [n for n, m in enumerate(LECTURE_PLAN, start=1) if m.settings])
 def test_each_moment_sends_the_same_figures_whether_plotly_validated_them_or_not(number, monkeypatch):
     """test_app's test of every page's defaults, for the states a lecturer projects (the figures the app builds
