@@ -14,7 +14,7 @@ from nnviz import digit_image, mnist_data, notebooks, ui
 from nnviz import mlp as nn
 from nnviz import training_service as ts
 from nnviz.figures import mnist as figs
-from nnviz.formatting import count
+from nnviz.formatting import count, percent
 
 STATE_KEY = "mn_state"
 TRAINING_JOB = "nnviz.mlp_training:training_job"  # by name: importing mlp_training would import TensorFlow here
@@ -408,7 +408,12 @@ def inside_section(run: nn.TrainedRun) -> None:
     shown = [o[0] for o in outputs]  # the one image's row of each layer
     ui.show_figure(figs.activations_figure(shown, test_images[index], names, layer_names), key="mn_activations")
     silent = nn.silent_layers_note(layer_names, shown[1:-1], run.config.activation)
-    st.caption(f"True class: {names[evaluation.labels[index]]}. Each bar is one unit's output "
+    probabilities = shown[-1]
+    said = int(np.argmax(probabilities))
+    verdict = "right" if said == evaluation.labels[index] else "wrong"
+    # the prediction said here too: a student had to read it off the last panel's bars (a review)
+    st.caption(f"True class: {names[evaluation.labels[index]]}; the network says {names[said]} "
+               f"({percent(float(probabilities[said]))}, {verdict}). Each bar is one unit's output "
                f"a = f(w · a_prev + b); the last panel is the softmax output. {silent}".rstrip())
 
 

@@ -21,6 +21,7 @@ from conftest import (
 
 from nnviz import mlp as nn
 from nnviz import mnist_data
+from nnviz.formatting import percent as percent_text
 
 PAGE = "app_pages/mnist.py"
 TRAIN_TIMEOUT = 180 * HANG_FACTOR
@@ -176,6 +177,11 @@ def test_inspecting_another_test_digit(default_run):
     assert after[0]["z"] != before
     probs = values(after[-1]["y"])
     assert probs.sum() == pytest.approx(1, abs=1e-6)
+    # the caption says what the last panel's bars show: the class the network says, and how sure it is
+    said = int(np.argmax(probs))
+    caption = next(c.value for c in at.caption if c.value.startswith("True class"))
+    assert f"the network says {said} ({percent_text(float(probs[said]))}, " in caption
+    assert ("right)" if f"True class: {said};" in caption else "wrong)") in caption
 
 
 def test_stop_keeps_the_completed_epochs_and_continue_trains_on():

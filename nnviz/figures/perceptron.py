@@ -253,7 +253,9 @@ def neuron_diagram(x: Sequence[float], w: Sequence[float], b: float, z: float, o
         along = 0.42  # 2/5 of the way from its input: the edges still apart, the label clear of the input's circle
         weight_labels.append({"x": SUM_X * along, "y": yi * (1 - along), "text": f"{name} = {wi:+.2f}",
                               "showarrow": False, "font": {"size": FONT_SIZE, "color": BLACK},  # orange is faint
-                              "bgcolor": "rgba(255,255,255,0.85)"})
+                              # opaque, a little wider than the text: through 0.85 white the edge crossed
+                              # 'w2 = -0.40' legibly on a projector (a lecturer's review of moment 1)
+                              "bgcolor": "white", "borderpad": 3})
         # on a phone the edges are ~90 px long and 'w2 = -0.40' covered the input's circle: the value alone,
         # between the circles
         phone_weight_labels.append({**weight_labels[-1], "x": SUM_X * PHONE_ALONG, "y": yi * (1 - PHONE_ALONG),
