@@ -30,6 +30,7 @@ from streamlit.errors import StreamlitAPIException
 from nnviz import heap, memo, notebooks
 from nnviz.course import LECTURE_PLAN, MOMENT_PARAM, PAGES_BY_KEY, objective_text
 from nnviz.figures.style import (
+    DARK_TEXT,
     LECTURE_FONT_FACTOR,
     LECTURE_HEIGHT_FACTOR,  # noqa: F401 -- the pages read it as ui.LECTURE_HEIGHT_FACTOR
     figure_height,
@@ -201,7 +202,11 @@ LECTURE_CSS = ("html { font-size: 20px; }"
                # lecturer pointing at a curve hid the top right panel's title under it ('true 4' of MNIST's last
                # mistake, 'output: softmax', 'MSE', 13 figures). Here it shows when the mouse is over it (the corner)
                ".nnviz-figure:not(:fullscreen) .plotly:hover .modebar--hover .modebar-group {opacity: 0;}"
-               ".nnviz-figure:not(:fullscreen) .plotly:hover .modebar--hover:hover .modebar-group {opacity: 1;}")
+               ".nnviz-figure:not(:fullscreen) .plotly:hover .modebar--hover:hover .modebar-group {opacity: 1;}"
+               # an alert's text dark on its tinted box: the warning's mustard on cream (4.6:1) was weak on a
+               # projector (moment 3's 'After 100 epochs it still makes mistakes', a lecturer's review); the box's
+               # tint and icon still say which kind it is
+               f"[data-testid='stAlertContainer'] {{color: {DARK_TEXT};}}")
 # Streamlit's number inputs are <input type="number">, where Chromium drops a typed or pasted "−" (the minus sign the
 # pages typeset, which a student copies) and ",": "−3" became 3 and "0,5" became 5, silently. Before the input takes
 # them, "−" becomes "-" and, where the input takes decimals, "," a decimal point (in a seed "1,234" is 1234, as before).

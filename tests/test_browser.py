@@ -636,6 +636,15 @@ READABLE = r"""() => {
       if (outside > 1) clipped.push(`${key(gd)} ${subplot}: '${t.textContent.slice(0, 20)}' cut by ${Math.round(outside)} px`);
     }
   }
+  // an alert's text against its box: the warning's mustard on cream (4.6:1) was weak on a projector (a review)
+  const luminance = c => { const [r, g, b] = (c.match(/[\d.]+/g) || [0, 0, 0]).slice(0, 3).map(v => v / 255)
+    .map(v => v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4); return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+  for (const alert of document.querySelectorAll("[data-testid='stAlertContainer']")) {
+    if (!alert.offsetParent) continue;
+    const [fg, bg] = [getComputedStyle(alert.querySelector('p') || alert).color, getComputedStyle(alert).backgroundColor];
+    const [hi, lo] = [luminance(fg), luminance(bg)].sort((x, y) => y - x);
+    if ((hi + 0.05) / (lo + 0.05) < 7) light.push(`alert '${alert.innerText.slice(0, 30)}' (${fg} on ${bg})`);
+  }
   return {cut, small, overlaps, light, clipped};
 }"""
 ALL_READABLE = {"cut": [], "small": [], "overlaps": [], "light": [], "clipped": []}
