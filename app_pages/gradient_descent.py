@@ -171,7 +171,7 @@ def not_a_quadratic_note(surface: gd.Surface) -> str:
     return note + surface.note
 
 
-def divergence_note(label: str, trajectory: gd.Trajectory) -> str | None:
+def divergence_note(label: str, trajectory: gd.Trajectory, write=lambda loss: significant(loss, 3)) -> str | None:
     if trajectory.diverged_at is not None:
         # the step where it blew up is not kept: the path ends, and "loss after k steps" counts, one step before
         # the limit itself, as the run applies it: '1e+06 times 2.25' was not it (its + 1), and step 38 of η = 1.1
@@ -186,15 +186,14 @@ def divergence_note(label: str, trajectory: gd.Trajectory) -> str | None:
                 f"at step {len(trajectory.losses) - 1}, the last before it.")
     if trajectory.diverging:
         return (f"**{label}** is diverging: after {len(trajectory.losses) - 1} steps the loss is "
-                f"{significant(trajectory.losses[-1], 3)}, higher than where it started "
-                f"({significant(trajectory.losses[0], 3)}).")
+                f"{write(trajectory.losses[-1])}, higher than where it started ({write(trajectory.losses[0])}).")
     return None
 
 
 def batch_path_note(label: str, trajectory: gd.Trajectory) -> str | None:
     """What the batch section's figure does not show: a path that diverges, or leaves the plot (at η = 5 the
     stochastic path left it at step 1 and only a line off its edge was drawn, a student's review)."""
-    note = divergence_note(label, trajectory)
+    note = divergence_note(label, trajectory, write=lambda loss: f"{loss:.3f}")  # as the table beside it
     outside = figs.first_step_outside(trajectory.points, BATCH_BOX)
     if outside is None:
         return note

@@ -151,6 +151,9 @@ def test_the_note_beside_the_paths_is_about_the_surface_shown(at):
     assert ("a rate above 2/λ (0.23 at the minimum w = (−1.04, 0.00); 0.28 at the minimum w = (0.96, 0.00)) "
             "cannot settle into it") in said
     assert "levels off at 0.6 instead of falling to machine precision" in said
+    # the minus sign of the title's own 'L − L_min', and its subscript's markup whole (its '-'s are not minus signs)
+    assert figures(at)["gd_losses"]["layout"]["yaxis"]["title"]["text"] == \
+        f"L − {L_MIN} (log scale), {L_MIN} = −0.305"
     ends = [values(t["y"])[-1] for t in figures(at)["gd_losses"]["data"] if t.get("mode") == "lines"]
     assert ends and all(end == pytest.approx(0.6, abs=0.05) for end in ends), ends  # the gap said above
     at.selectbox(key="gd2_surface").set_value("rosenbrock").run()
@@ -204,8 +207,8 @@ def test_the_batch_section_says_when_a_path_leaves_its_plot(at, lr, batch, warne
     notes = [w.value for w in at.warning if w.value.split("**")[1].startswith(batch_methods)]
     assert [n.split("**")[1] for n in notes] == warned
     if warned:
-        assert notes[0].startswith("**stochastic (1)** is diverging: after 4000 steps the loss is 2.48, higher than "
-                                   "where it started (1.39). Its path leaves the plot at step 1 and is drawn up to "
+        assert notes[0].startswith("**stochastic (1)** is diverging: after 4000 steps the loss is 2.477, higher than "
+                                   "where it started (1.394). Its path leaves the plot at step 1 and is drawn up to "
                                    "the plot's edge"), notes[0]
 
 
