@@ -30,7 +30,7 @@ def scientific(x: float, decimals: int = 1) -> str:
 
 
 def exponent_as_power(text: str) -> str:
-    """A number written by Python ('1.93e-174', '0.25') with its exponent as a power of ten: 1.93·10⁻¹⁷⁴, 0.25."""
+    """A number as Python writes it ('1.93e-174', '0.25'), its exponent as a power of ten: 1.93·10⁻¹⁷⁴, 0.25."""
     mantissa, _, exponent = text.partition("e")
     return f"{mantissa}·10{str(int(exponent)).translate(SUPERSCRIPT)}" if exponent else mantissa
 

@@ -69,8 +69,8 @@ def check_softmax(at, out: str) -> None:
     np.testing.assert_allclose(printed_p, shown_p, atol=1.01e-4)
     assert metric(at, "predicted class (argmax)") == f"class {int(predicted)}"
 
-    assert printed_numbers(out, "cross-entropy L =")[0] == pytest.approx(float(next(m.value for m in at.metric if m.label.startswith("cross-entropy L"))),
-                                                                          abs=1.01e-4)
+    loss = next(m.value for m in at.metric if m.label.startswith("cross-entropy L"))  # 'cross-entropy L = −ln p₀ …'
+    assert printed_numbers(out, "cross-entropy L =")[0] == pytest.approx(float(loss), abs=1.01e-4)
     shown_gradient = values(figures(at)["sm_gradient"]["data"][0]["y"])
     np.testing.assert_allclose(printed_numbers(out, "∂L/∂z = (p − y) / T ="), shown_gradient, atol=1.01e-4)
 

@@ -143,7 +143,7 @@ def test_the_loss_s_label_writes_a_p_whose_minus_ln_is_the_loss_shown(at, settin
         at.selectbox(key="sm_true").set_value(settings["sm_true"]).run()
     (loss,) = [m for m in at.metric if m.label.startswith("cross-entropy L")]
     label = settings.get("sm_true", 0)
-    prefix = f"cross-entropy L = −ln p{str(label).translate(str.maketrans('0123456789', '₀₁₂₃₄₅₆₇₈₉'))} = −ln "
+    prefix = f"cross-entropy L = −ln p{'₀₁₂₃₄₅₆₇₈₉'[label]} = −ln "
     assert loss.label.startswith(prefix), loss.label
     p = shown_number(loss.label.removeprefix(prefix))
     assert f"{max(0.0, -np.log(p)):.4f}" == loss.value

@@ -430,7 +430,8 @@ def loss_curves_figure(trajectories: dict[str, Trajectory], x_title: str = "step
                              " the curve stops there",
                      "marker": {"symbol": "star", "size": 15, "color": "white", "line": {"width": 1.5, "color": BLACK}},
                      "hoverinfo": "skip"})
-    y_title = "loss (log scale)" if lowest == 0 else f"L − {L_MIN} (log scale), {L_MIN} = " + f"{lowest:.3g}".replace("-", "−")  # the title's own minus sign
+    lowest_text = f"{lowest:.3g}".replace("-", "−")  # the title's own minus sign
+    y_title = "loss (log scale)" if lowest == 0 else f"L − {L_MIN} (log scale), {L_MIN} = {lowest_text}"
     shown_y = np.concatenate([np.asarray(t["y"], dtype=float) for t in data if t.get("mode") == "lines"] or [[1.0]])
     # below the plot, the legend's rows beyond two take room of their own (in Lecture mode's text): with eight
     # paths (momentum on) they squeezed the plot until its y title was cut, L_min's value with it

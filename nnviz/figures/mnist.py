@@ -200,12 +200,14 @@ def training_curves_figure(history: TrainingHistory, earlier: Sequence[tuple[str
             data.append({"type": "scatter", "x": run.steps["epoch"], "y": run.steps[metric], "mode": "lines",
                          "name": f"{label}: training", "legendgroup": f"{label}-train", "showlegend": panel == 0,
                          "line": style, "xaxis": f"x{suffix}", "yaxis": f"y{suffix}",
-                         "hovertemplate": f"epoch %{{x:.2f}}<br>training {metric} %{{y:.4f}}<extra>{hover_label}</extra>"})
+                         "hovertemplate": (f"epoch %{{x:.2f}}<br>training {metric} %{{y:.4f}}"
+                                           f"<extra>{hover_label}</extra>")})
             data.append({"type": "scatter", "x": run.epochs["epoch"], "y": run.epochs[f"val_{metric}"],
                          "mode": "lines+markers", "name": f"{label}: validation", "legendgroup": f"{label}-val",
                          "showlegend": panel == 0, "line": val_style, "marker": {"size": 8},
                          "xaxis": f"x{suffix}", "yaxis": f"y{suffix}",
-                         "hovertemplate": f"epoch %{{x}}<br>validation {metric} %{{y:.4f}}<extra>{hover_label}</extra>"})
+                         "hovertemplate": (f"epoch %{{x}}<br>validation {metric} %{{y:.4f}}"
+                                           f"<extra>{hover_label}</extra>")})
     losses = np.array([v for *_, run, _ in runs for v in (*run.steps["loss"], *run.epochs["val_loss"])])
     if not np.isfinite(losses).any():  # nothing yet (queued): where the first points will come, not plotly's −1 … 4
         layout["yaxis"]["range"] = [0, 2.5]  # a 10-class network starts near ln 10 ≈ 2.3
