@@ -322,7 +322,7 @@ def test_divergence_is_stopped_and_explained():
     assert metric(at, "test accuracy") and not at.button(key="mn_continue").disabled
     assert "Continue is off" not in texts(at)
     names = {t["name"] for t in figures(at)["mn_curves"]["data"]}
-    assert any(n.startswith("run 1: 784→128→10 linear, SGD η=10") for n in names)  # kept for comparison
+    assert "run 1 (η=10): training" in names  # kept for comparison, named by the setting it differs in
 
 
 def test_try_this_names_settings_the_widgets_offer():
