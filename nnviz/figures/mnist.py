@@ -183,12 +183,12 @@ def training_curves_figure(history: TrainingHistory, earlier: Sequence[tuple[str
         for suffix in ("", "2"):
             layout[f"xaxis{suffix}"]["range"] = [0, last + 0.05]
     data = []
-    names_and_settings = [label.partition(": ")[::2] for label, _ in earlier] + [("this run", settings)]
-    differing = distinguishing_settings([described for _, described in names_and_settings])
+    # (name, its settings, history, style): the earlier runs' labels are 'run 1: <settings>'
+    drawn = [(*label.partition(": ")[::2], h, 2 + i) for i, (label, h) in enumerate(earlier)]
+    drawn.append(("this run", settings, history, 0))
+    differing = distinguishing_settings([described for _, described, *_ in drawn])
     runs = [(f"{name} ({differs})" if earlier and differs else name, f"{name}: {described}" if described else name,
-             h, style_index)
-            for (name, described), differs, (h, style_index) in zip(
-                names_and_settings, differing, [(h, 2 + i) for i, (_, h) in enumerate(earlier)] + [(history, 0)])]
+             h, style_index) for (name, described, h, style_index), differs in zip(drawn, differing)]
     for label, hover_label, run, style_index in runs:
         current = style_index == 0
         for panel, metric in enumerate(("loss", "accuracy")):
