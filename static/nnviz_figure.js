@@ -29,6 +29,24 @@ const narrowLayout = (narrow, width) => (narrow && width < narrow.below ? narrow
 const equalScales = (layout) => JSON.stringify(Object.entries(layout)
   .filter(([name, axis]) => /^[xy]axis/.test(name) && axis && (axis.scaleanchor || axis.constrain))
   .map(([name, axis]) => [name, axis.range, axis.domain]));
+// A narrow layout may say how tall its plot area is (meta.narrow.plot = {px} or {aspect: height per px of width}):
+// Python reckons that layout's height for a phone's column and text, and the legend and axes under the plot take
+// more in Lecture mode's text or a wider column (the perceptron's Iris plot was 170 x 77 px on a projector with the
+// sidebar open). Once drawn, the figure grows or shrinks to the plot asked for, no taller than the window leaves
+// under Streamlit's header and a lecture moment's bar.
+const fitNarrowPlot = (chart, plot) => {
+  const full = chart._fullLayout;
+  if (!plot || !full || !full._size) return;
+  const want = plot.aspect ? full._size.w * plot.aspect : plot.px;
+  const height = Math.round(Math.min(full.height - full._size.h + want, Math.max(window.innerHeight - 160, 300)));
+  if (Math.abs(height - full.height) < 3) return;
+  chart.__fitted = {width: chart.parentElement.clientWidth, height};
+  chart.__height = height;
+  chart.style.height = height + "px";
+  // drawn again, not relayout: a relayout of the height fixes the width too (autosize off), and the figure then
+  // kept a wide column's width in a narrow one
+  return window.Plotly.react(chart, chart.data, {...chart.layout, height}, chart.__config);
+};
 const drawInPlace = async (chart, data) => {
   if (chart.__figure === data.figure) return;
   chart.__figure = data.figure;
@@ -42,6 +60,10 @@ const drawInPlace = async (chart, data) => {
   const narrow = chart.__narrowSpec ? narrowLayout(chart.__narrowSpec, chart.parentElement.clientWidth) : null;
   chart.__narrow = Boolean(narrow);
   if (narrow) figure.layout = {...figure.layout, ...narrow};
+  const fitted = chart.__fitted;  // the height this column's plot was fitted to (fitNarrowPlot): drawn at it again
+  if (narrow && chart.__narrowSpec.plot && fitted && fitted.width === chart.parentElement.clientWidth) {
+    figure.layout.height = fitted.height;
+  }
   figure.layout.font = {family: getComputedStyle(chart).fontFamily, ...figure.layout.font};  // as st.plotly_chart
   chart.style.height = figure.layout.height + "px";
   chart.__height = figure.layout.height;
@@ -64,18 +86,21 @@ const drawInPlace = async (chart, data) => {
   const restText = JSON.stringify(rest);
   const drawn = chart.__drawnTraces || [];
   const scales = equalScales(figure.layout);
+  chart.__config = config;
+  let drawing;
   if (chart.__layoutRest === restText && figure.data.length === drawn.length && figure.data.every((t, i) => t === drawn[i])) {
     // only shapes moved (a marker line): relayout redraws them alone, where Plotly.react computes and draws every
     // trace and axis again (a shape may widen an axis' range), ~20 times longer. (Not for annotations: relayout
     // draws the whole figure again for those.)
-    Plotly.relayout(chart, {shapes: shapes || []});
+    drawing = Plotly.relayout(chart, {shapes: shapes || []});
   } else if (chart.__scales !== undefined && chart.__scales !== scales) {
     // axes of equal scale (scaleanchor) with other ranges: Plotly.react kept the plot area of the figure before and
     // widened the new ranges to fit it (the perceptron's AND drawn from -1.2 to 2.2 after iris, not -0.5 to 1.5)
-    Plotly.newPlot(chart, figure.data, figure.layout, config);
+    drawing = Plotly.newPlot(chart, figure.data, figure.layout, config);
   } else {
-    Plotly.react(chart, figure.data, figure.layout, config);
+    drawing = Plotly.react(chart, figure.data, figure.layout, config);
   }
+  if (narrow) drawing.then(() => chart.__figure === data.figure && fitNarrowPlot(chart, chart.__narrowSpec.plot));
   chart.__scales = scales;
   chart.__layoutRest = restText;
   chart.__drawnTraces = figure.data;
@@ -83,13 +108,17 @@ const drawInPlace = async (chart, data) => {
     let width = chart.parentElement.clientWidth;
     chart.__resizes = new ResizeObserver(() => {
       const now = chart.parentElement.clientWidth;
-      if (now === width || !now || !chart.isConnected) return;  // a hidden or removed chart is not resized
-      width = now;
+      if (!now || !chart.isConnected) return;  // a hidden or removed chart is not resized
+      // asked before the width's own check, also at the observer's first call: the column can change between the
+      // layout's choice and this observer (the sidebar opened as the page came: Iris kept its wide layout)
       if (Boolean(narrowLayout(chart.__narrowSpec, now)) !== chart.__narrow) {  // drawn again, the other way
+        width = now;
         chart.__figure = null;
         drawInPlace(chart, chart.__data);
-      } else {
-        Plotly.Plots.resize(chart).catch(() => {});
+      } else if (now !== width) {
+        width = now;
+        Plotly.Plots.resize(chart).then(() => chart.__narrow && fitNarrowPlot(chart, chart.__narrowSpec.plot))
+          .catch(() => {});
       }
     });
     chart.__resizes.observe(chart.parentElement);

@@ -730,6 +730,35 @@ def test_the_sidebar_opened_in_lecture_mode_shows_every_title_whole(server_url, 
         assert any("Outputs and a real network" in " ".join(t.split()) for t in titles), titles
 
 
+def test_the_perceptrons_plot_keeps_its_shape_in_lecture_mode_with_the_sidebar_open(server_url, browser):
+    """With the sidebar open the Iris figure's column is 510 px, narrow enough for its phone layout, whose height was
+    reckoned for a phone's text: Lecture mode's legend and x axis took all but 77 px of it (a plot 170 x 77 px, a
+    review). The browser now fits the figure to a plot of the data's shape in its column (layout.meta.narrow.plot),
+    whatever the legend takes. Then the sidebar is folded again, and the wide layout comes back."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
+    plot_area = """() => { const c = document.querySelector('.st-key-perc_boundary .js-plotly-plot');
+        const plot = c.querySelector('.nsewdrag').getBoundingClientRect();
+        return {plot: [Math.round(plot.width), Math.round(plot.height)], chart: c.getBoundingClientRect().width,
+                column: c.parentElement.clientWidth, bottom: c.getBoundingClientRect().height}; }"""
+    with on_the_projector(browser, f"{server_url}/perceptron") as page:
+        page.locator("[data-testid='stExpandSidebarButton']").first.click()
+        fitted = "s => s.column < 560 && s.plot[0] < s.column && s.plot[1] >= 150"
+        with contextlib.suppress(PlaywrightTimeoutError):  # the assertions below say what it was
+            page.wait_for_function(f"() => ({fitted})(({plot_area})())", timeout=5000 * HANG_FACTOR)
+        shown = page.evaluate(plot_area)
+        assert shown["column"] < 560 and shown["chart"] <= shown["column"] + 1, shown  # the narrow layout, in its column
+        width, height = shown["plot"]
+        assert 380 <= width < shown["column"] and 0.38 <= height / width <= 0.5, shown  # Iris: 3.4 cm of petal width over 7.67 of length
+        assert shown["bottom"] <= 560, shown  # on the projector's screen under the moment bar
+        assert page.evaluate(READABLE)["overlaps"] == []
+        page.locator("[data-testid='stSidebarCollapseButton'] button, [data-testid='stSidebarCollapseButton']").first.click()
+        page.wait_for_function(f"() => ({plot_area})().column > 600")
+        page.wait_for_timeout(1000)
+        wide = page.evaluate(plot_area)
+        assert wide["chart"] <= wide["column"] + 1 and wide["plot"][0] > width, wide
+
+
 @pytest.mark.parametrize("number", sample_in_ci(range(1, len(LECTURE_PLAN) + 1), kept={2, 11}))  # CI time
 def test_every_moment_of_the_lecture_plan_is_whole_and_readable_on_the_projector(server_url, browser, number):
     """The states a lecturer projects: each moment's page with its settings, in Lecture mode at 1280x720 (moments 2,

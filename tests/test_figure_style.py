@@ -194,6 +194,27 @@ def test_a_legend_beside_the_plot_goes_below_it_in_narrow_places_only():
     assert lecture["meta"]["narrow"]["layout"]["legend"]["font"]["size"] == round(1.5 * layout["legend"]["font"]["size"])
 
 
+def test_a_narrow_layout_says_how_tall_its_plot_is_so_the_browser_can_keep_it_in_any_column():
+    """``legend_under_the_plot_when_narrow`` reckons the narrow height for a phone; its ``meta.narrow.plot`` tells the
+    browser the plot to keep where the column or the text differs (Lecture mode with the sidebar open squeezed the
+    Iris plot to 77 px): {"aspect": height per px of width} for axes of equal scale, else {"px": its height}. Later
+    narrow keys keep it; the perceptron's figures give their data box's shape."""
+    from nnviz.figures.perceptron import decision_boundary_figure
+    from nnviz.figures.style import LEGEND_ROW, PHONE_X_AXIS_PX, legend_under_the_plot_when_narrow, with_narrow_keys
+
+    layout = base_layout(xaxis=axis("x"), legend_below=True)
+    fixed = legend_under_the_plot_when_narrow(layout, 200, 2)
+    assert fixed["meta"]["narrow"]["plot"] == {"px": 200}
+    assert fixed["meta"]["narrow"]["layout"]["height"] == layout["margin"]["t"] + 200 + PHONE_X_AXIS_PX + 2 * LEGEND_ROW
+    shaped = with_narrow_keys(legend_under_the_plot_when_narrow(layout, 134, 2, aspect=0.5), {"annotations": []})
+    assert shaped["meta"]["narrow"]["plot"] == {"aspect": 0.5} and shaped["meta"]["narrow"]["layout"]["annotations"] == []
+    X = np.array([[0.0, 0.0], [8.0, 2.0], [4.0, 1.0]])
+    wide = decision_boundary_figure(X, np.array([0, 1, 1]), np.array([1.0, -1.0]), 0.0).to_dict()["layout"]
+    x_range, y_range = wide["xaxis"]["range"], wide["yaxis"]["range"]
+    aspect = (y_range[1] - y_range[0]) / (x_range[1] - x_range[0])
+    assert wide["meta"]["narrow"]["plot"] == {"aspect": pytest.approx(aspect)} and 0.2 < aspect < 0.5
+
+
 def test_legend_rows_follow_plotly_one_row_if_all_fit_else_columns_as_wide_as_the_widest_entry():
     from nnviz.figures.style import PHONE_PLOT_WIDTH, legend_rows
 

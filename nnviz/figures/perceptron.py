@@ -174,8 +174,9 @@ def fitted_when_narrow(layout: dict, box: Box, legend_names: list[str]) -> dict:
     """``layout`` (equal scales on both axes) with a layout for a phone's column that is as tall as the plot its
     width allows, the legend right under it: at the wide figure's height the plot (Iris: 120 px of 480) stood in a
     band of white, its legend 100 px below it."""
-    return legend_under_the_plot_when_narrow(layout, PHONE_PLOT_WIDTH * (box[3] - box[2]) / (box[1] - box[0]),
-                                             legend_rows(legend_names))
+    aspect = (box[3] - box[2]) / (box[1] - box[0])
+    return legend_under_the_plot_when_narrow(layout, PHONE_PLOT_WIDTH * aspect, legend_rows(legend_names),
+                                             aspect=aspect)
 
 
 def line_not_in_view(w: np.ndarray, b: float, box: Box, class_names: Sequence[str] | None = None) -> str:

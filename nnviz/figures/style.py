@@ -507,14 +507,26 @@ def legend_below_when_narrow(layout: dict, rows: int, below: int = NARROW_BELOW)
 
 
 def legend_under_the_plot_when_narrow(layout: dict, plot_px: float, legend_lines: int,
-                                      below: int = NARROW_BELOW) -> dict:
+                                      below: int = NARROW_BELOW, *, aspect: float | None = None) -> dict:
     """``layout`` with a layout for narrow places (``layout.meta.narrow``) whose plot is ``plot_px`` tall, with room
     under it for the x axis (PHONE_X_AXIS_PX) and then a legend of ``legend_lines`` rows at the figure's bottom: a
     legend placed at a share of the plot's height, or a wide figure's height, left a phone's plot squeezed or in a band
-    of white, and the legend on the x title or far under it."""
+    of white, and the legend on the x title or far under it. ``aspect``: the plot's height per px of its width (axes
+    of equal scale), kept in any narrow place; ``plot_px`` is then a phone's. See ``with_narrow_plot``."""
     margin = {**layout["margin"], "b": PHONE_X_AXIS_PX + legend_lines * LEGEND_ROW}
-    return with_narrow_keys(layout, {"legend": legend_at_the_bottom(layout["legend"]), "margin": margin,
-                                     "height": round(margin["t"] + plot_px + margin["b"])}, below)
+    narrow = with_narrow_keys(layout, {"legend": legend_at_the_bottom(layout["legend"]), "margin": margin,
+                                       "height": round(margin["t"] + plot_px + margin["b"])}, below)
+    return with_narrow_plot(narrow, {"aspect": aspect} if aspect else {"px": round(plot_px)})
+
+
+def with_narrow_plot(layout: dict, plot: dict) -> dict:
+    """``layout`` (with a layout for narrow places) whose plot area, where that layout is drawn, is ``plot``
+    ({"px": its height} or {"aspect": its height per px of its width}) whatever the rest takes: the browser grows or
+    shrinks the figure to it once drawn (static/nnviz_figure.js, ``fitNarrowPlot``). The narrow layout's height is
+    reckoned for a phone's column and text; in Lecture mode's larger text, with the sidebar open on a projector, the
+    legend and the x axis took all but 77 px of the perceptron's Iris figure (a plot 170 × 77 px)."""
+    meta = layout["meta"]
+    return {**layout, "meta": {**meta, "narrow": {**meta["narrow"], "plot": dict(plot)}}}
 
 
 def panels_one_under_the_other(axes: dict, n: int, *, row_px: float, panel_px: float, panel_top_px: float,
@@ -567,7 +579,7 @@ def with_narrow_keys(layout: dict, keys: dict, below: int = NARROW_BELOW) -> dic
     copies: a dict in two places of a layout would be scaled twice in Lecture mode)."""
     meta = layout.get("meta", {})
     narrow = {**meta.get("narrow", {}).get("layout", {}), **copy.deepcopy(keys)}
-    return {**layout, "meta": {**meta, "narrow": {"below": below, "layout": narrow}}}
+    return {**layout, "meta": {**meta, "narrow": {**meta.get("narrow", {}), "below": below, "layout": narrow}}}
 
 
 def titles_off_when_narrow(layout: dict, axes: Sequence[str], below: int = NARROW_BELOW) -> dict:
