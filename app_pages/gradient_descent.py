@@ -7,7 +7,7 @@ from nnviz import gradient_descent as gd
 from nnviz import keras_training as kt
 from nnviz import notebooks, ui
 from nnviz.figures import gradient_descent as figs
-from nnviz.formatting import digits_that_add_up, significant
+from nnviz.formatting import digits_that_add_up, significant, with_minus_signs
 from nnviz.keras_code import sgd_code
 
 LOGISTIC_POINTS = 200  # the mini-batch section's logistic regression
@@ -156,7 +156,7 @@ def not_a_quadratic_note(surface: gd.Surface) -> str:
     ravine) stood beside the two valleys' paths (a student's review)."""
     several = len(surface.minima) > 1
     # with two minima, which limit is whose: '(0.23 and 0.28)' did not say (a student's review)
-    where = [f" at the minimum w = ({w1:.2f}, {w2:.2f})".replace("-", "−") if several else ""
+    where = [with_minus_signs(f" at the minimum w = ({w1:.2f}, {w2:.2f})") if several else ""
              for w1, w2 in surface.minima]
     limits = "; ".join(f"{limit:.2g}{at}" for limit, at in zip(surface.limits_at_minima(), where))
     note = (f"This surface is not a quadratic, but near {'each' if several else 'its'} minimum it is close to one: "

@@ -35,6 +35,13 @@ def exponent_as_power(text: str) -> str:
     return f"{mantissa}·10{str(int(exponent)).translate(SUPERSCRIPT)}" if exponent else mantissa
 
 
+def with_minus_signs(text: str) -> str:
+    """``text`` with each '-' written as the minus sign '−', as the formulas and figures write it (a hyphen is short
+    and low beside digits; on a projector −0.305 read as a dash). For numbers and text without markup: a '-' in
+    plotly's or Markdown's markup would change too."""
+    return text.replace("-", "−")
+
+
 def latex_number(x: float, digits: int = 4) -> str:
     """``x`` to ``digits`` significant digits for a LaTeX formula, a power of ten written as one (5.394 · 10⁻⁵):
     LaTeX sets '5.394e-05' as 5.394·e − 05, a product and a difference. −0 is written 0."""

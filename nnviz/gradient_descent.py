@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from nnviz.formatting import with_minus_signs
+
 Array = np.ndarray
 
 DIVERGENCE_FACTOR = 1e6  # a loss above this many times (the starting loss + 1), or ∞/NaN, counts as diverged
@@ -312,7 +314,7 @@ def factor_text(factor: float) -> str:
         text = f"{factor:.{digits}g}"
         if float(text) == factor or float(text) not in (1.0, -1.0, 0.0):
             break
-    return text.replace("-", "−")
+    return with_minus_signs(text)
 
 
 LOSS_PRECISION = 4 * np.finfo(float).eps  # L − L_min below this (× max(1, |L_min|)) is float64 round-off

@@ -47,3 +47,10 @@ def test_a_power_of_ten_is_written_as_one_never_in_python_s_e_notation():
     assert significant(6.7812e-05, 3) == "6.78·10⁻⁵"
     assert [scientific(v) for v in (2.2e-15, 0.0, 1234.0)] == ["2.2·10⁻¹⁵", "0", "1.2·10³"]
     assert exponent_as_power("0.25") == "0.25"
+
+
+def test_numbers_take_the_minus_sign_of_the_formulas():
+    from nnviz.formatting import with_minus_signs
+
+    assert with_minus_signs(f"L_min = {-0.305:.3g}, w = ({-1.5:.2f}, {2:.2f})") == "L_min = −0.305, w = (−1.50, 2.00)"
+    assert with_minus_signs("no sign, −1 already") == "no sign, −1 already"

@@ -36,7 +36,7 @@ from nnviz.figures.style import (
     subscript,
     with_narrow_keys,
 )
-from nnviz.formatting import power_of_ten
+from nnviz.formatting import power_of_ten, with_minus_signs
 from nnviz.gradient_descent import LOSS_PRECISION, Trajectory, precision_reached_at
 
 L_MIN = "L" + subscript("min")
@@ -430,7 +430,7 @@ def loss_curves_figure(trajectories: dict[str, Trajectory], x_title: str = "step
                              " the curve stops there",
                      "marker": {"symbol": "star", "size": 15, "color": "white", "line": {"width": 1.5, "color": BLACK}},
                      "hoverinfo": "skip"})
-    lowest_text = f"{lowest:.3g}".replace("-", "−")  # the title's own minus sign
+    lowest_text = with_minus_signs(f"{lowest:.3g}")  # the title's own minus sign
     y_title = "loss (log scale)" if lowest == 0 else f"L − {L_MIN} (log scale), {L_MIN} = {lowest_text}"
     shown_y = np.concatenate([np.asarray(t["y"], dtype=float) for t in data if t.get("mode") == "lines"] or [[1.0]])
     # below the plot, the legend's rows beyond two take room of their own (in Lecture mode's text): with eight
