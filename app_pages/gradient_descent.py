@@ -172,6 +172,8 @@ def not_a_quadratic_note(surface: gd.Surface) -> str:
 
 
 def divergence_note(label: str, trajectory: gd.Trajectory, write=lambda loss: significant(loss, 3)) -> str | None:
+    """What a path that ``diverged`` (its loss past gd.divergence_limit) or is ``diverging`` (ends higher than it
+    started) does, losses written by ``write``; None for a path that does neither."""
     if trajectory.diverged_at is not None:
         # the step where it blew up is not kept: the path ends, and "loss after k steps" counts, one step before
         # the limit itself, as the run applies it: '1e+06 times 2.25' was not it (its + 1), and step 38 of η = 1.1
@@ -180,7 +182,8 @@ def divergence_note(label: str, trajectory: gd.Trajectory, write=lambda loss: si
         # the start with the digits that give the limit as written: '4,260,006 (10⁶ × (3.26 + 1))' (a review)
         digits = digits_that_add_up([abs(start)], lambda written: gd.divergence_limit(written[0]), limit, digits=3,
                                     most=12, written=lambda x: f"{x:,.0f}")
-        size = f"{abs(start):.{digits or 12}g}" if start >= 0 else f"|−{abs(start):.{digits or 12}g}|"
+        size = significant(abs(start), digits or 12)
+        size = size if start >= 0 else f"|−{size}|"
         return (f"**{label}** diverged at step {trajectory.diverged_at}: there the loss blew up, past "
                 f"{limit:,.0f} (a million times the starting loss plus one: 10⁶ × ({size} + 1)), so the path ends "
                 f"at step {len(trajectory.losses) - 1}, the last before it.")
