@@ -14,7 +14,7 @@ from nnviz import digit_image, mnist_data, notebooks, ui
 from nnviz import mlp as nn
 from nnviz import training_service as ts
 from nnviz.figures import mnist as figs
-from nnviz.formatting import count, percent
+from nnviz.formatting import count, listed, percent
 
 STATE_KEY = "mn_state"
 TRAINING_JOB = "nnviz.mlp_training:training_job"  # by name: importing mlp_training would import TensorFlow here
@@ -310,9 +310,14 @@ def training_section(state: nn.MnistPageState, config: nn.MLPConfig, data) -> No
                    "step would be NaN as well (TerminateOnNaN would stop it at the first batch). Train a new network "
                    "with a lower learning rate.")
     elif run is not None and not same_network and not busy:
-        st.caption("You changed a setting since the last training: Continue goes on with the trained network "
-                   "exactly as it was built and compiled, so it needs the same settings (only the epochs may "
-                   "differ). Press Train to build a new network with these settings.")
+        # which one: under lecture moment 19 the η = 10 it names is a screen above Train (a lecturer's review)
+        changes = run.config.changes_to(config)
+        if run.dataset.key != data.key:
+            changes.insert(0, f"the data {run.dataset.title} → {data.title}")
+        st.caption(f"You changed {listed(changes, separator=', ') if changes else 'a setting'} since the last "
+                   "training: Continue goes on with the trained network exactly as it was built and compiled, so it "
+                   "needs the same settings (only the epochs may differ). Press Train to build a new network with "
+                   "these settings.")
     if busy and run is not None and not same_network:  # e.g. Reset this page, or a slider moved, while it trains
         st.caption(f"This training goes on with the settings it started with ({run.config.describe()}); the "
                    "settings shown now apply to the next training.")

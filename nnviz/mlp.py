@@ -66,6 +66,16 @@ class MLPConfig:
         network, data split and optimizer; only the number of epochs may differ."""
         return replace(self, epochs=other.epochs) == other
 
+    def changes_to(self, other: MLPConfig) -> list[str]:
+        """The settings that ``other`` changes, but the epochs, each as 'η 0.1 → 10': what keeps a trained network
+        from going on under ``other`` (``can_continue_as``)."""
+        shown = {"hidden_units": ("hidden layers", lambda units: ",".join(map(str, units)) or "none"),
+                 "activation": ("activation", str), "optimizer": ("optimizer", OPTIMIZERS.get),
+                 "learning_rate": ("η", "{:g}".format), "momentum": ("momentum β", "{:g}".format),
+                 "batch_size": ("batch size", str), "seed": ("seed", str)}
+        return [f"{name} {write(getattr(self, field))} → {write(getattr(other, field))}"
+                for field, (name, write) in shown.items() if getattr(self, field) != getattr(other, field)]
+
     def describe(self) -> str:
         """A short label for a run, e.g. '784→128→10 relu, SGD η=0.1 β=0.9, batch 32'."""
         sizes = "→".join(str(n) for n in (N_INPUTS, *self.hidden_units, N_CLASSES))

@@ -541,3 +541,17 @@ def test_the_network_diagrams_layer_names_fit_their_columns_on_a_phone(hidden):
     # outside a phone the names are the full ones
     assert [a["text"].split("<br>")[0] for a in layout["annotations"]] == \
         ["input", *(f"hidden {i}" for i in range(1, len(hidden) + 1)), "output"]
+
+
+def test_a_config_names_the_settings_another_changes_but_the_epochs():
+    """What the MNIST page names when Continue is off ('You changed η 0.1 → 10'): under lecture moment 19 the η it
+    sets is a screen above the Train button."""
+    from nnviz.mlp import MLPConfig
+
+    trained = MLPConfig()
+    assert trained.changes_to(MLPConfig(epochs=30)) == [] and trained.can_continue_as(MLPConfig(epochs=30))
+    assert trained.changes_to(MLPConfig(learning_rate=10.0)) == ["η 0.1 → 10"]
+    assert trained.changes_to(MLPConfig(hidden_units=(), optimizer="adam", learning_rate=0.001, seed=3)) == [
+        "hidden layers 128 → none", "optimizer SGD → Adam", "η 0.1 → 0.001", "seed 0 → 3"]
+    assert MLPConfig(hidden_units=(64, 32)).changes_to(MLPConfig(activation="tanh", batch_size=64)) == [
+        "hidden layers 64,32 → 128", "activation relu → tanh", "batch size 32 → 64"]

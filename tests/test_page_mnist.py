@@ -222,7 +222,7 @@ def test_stop_keeps_the_completed_epochs_and_continue_trains_on():
     # Another learning rate is another network: Continue is not offered for it.
     at.select_slider(key="mn_lr_sgd").set_value(0.01).run()
     assert at.button(key="mn_continue").disabled
-    assert "You changed a setting since the last training" in texts(at)
+    assert "You changed η 0.1 → 0.01 since the last training" in texts(at)  # which setting, and from what
 
 
 def test_a_training_goes_on_while_the_student_visits_another_page():
@@ -258,7 +258,7 @@ def test_settings_changed_while_it_trains_are_said_to_be_for_the_next_training()
     assert "This training goes on with the settings it started with (784→10, SGD η=0.1 β=0.9, batch 32)" in texts(at)
     at.button(key="mn_stop").click().run()
     wait_for_training(at)
-    assert "goes on with the settings" not in texts(at) and "You changed a setting since the last training" in texts(at)
+    assert "goes on with the settings" not in texts(at) and "You changed batch size 32 → 64 since the last" in texts(at)
 
 
 def test_a_worker_killed_mid_training_keeps_the_last_epoch_and_offers_a_retry():
