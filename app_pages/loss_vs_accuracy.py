@@ -8,7 +8,7 @@ from nnviz import losses as L
 from nnviz import notebooks, ui
 from nnviz.data import blobs
 from nnviz.figures import losses as figs
-from nnviz.formatting import count, share_percent
+from nnviz.formatting import count, share_percent, signed_value
 from nnviz.keras_code import loss_metric_code
 
 SWEEP = np.linspace(-4.0, 6.0, 201)
@@ -111,8 +111,8 @@ def step_vs_sigmoid() -> None:
         st.latex(r"\frac{\partial p}{\partial z} = \begin{cases}\sigma(z)(1 - \sigma(z)) & \text{sigmoid}\\ "
                  r"0 & \text{step}\end{cases}")
         ui.table({"neuron": ["sigmoid", "step"],
-                  "∂L/∂w₁ (app, chain rule)": [f"{grad_sigmoid[0]:+.4f}", f"{grad_step[0]:+.4f}"],
-                  "∂L/∂w₂ (app, chain rule)": [f"{grad_sigmoid[1]:+.4f}", f"{grad_step[1]:+.4f}"]})
+                  "∂L/∂w₁ (app, chain rule)": [signed_value(grad_sigmoid[0]), signed_value(grad_step[0])],
+                  "∂L/∂w₂ (app, chain rule)": [signed_value(grad_sigmoid[1]), signed_value(grad_step[1])]})
         st.caption(f"Gradients of the cross-entropy at the marked weights: w = ({w_marked[0]:.2f}, {w_marked[1]:.2f}), "
                    f"b = {bias:.2f}.")
     with right:
@@ -125,10 +125,13 @@ def step_vs_sigmoid() -> None:
         if tape is not None:
             (w1_t, w2_t), b_t, seed_t, grads = tape
             stale = (w1_t, w2_t, b_t, seed_t) != (*w_marked, bias, seed)
+            # written as the app's table beside it: numpy's '[-2.6723e-05 -2.5037e-01]' beside '-0.0000 | -0.2504'
+            # was one number in two notations (a student's review)
             ui.table({"neuron": ["sigmoid", "step (tf.cast(z ≥ 0))"],
-                      "GradientTape ∂L/∂w": [np.array2string(grads["sigmoid"], precision=4),
-                                             "None: no gradient at all" if grads["step"] is None
-                                             else np.array2string(grads["step"], precision=4)]})
+                      **{f"∂L/∂w{sub} (GradientTape)": [signed_value(grads["sigmoid"][i]),
+                                                         "None: no gradient" if grads["step"] is None
+                                                         else signed_value(grads["step"][i])]
+                         for i, sub in enumerate("₁₂")}})
             if stale:
                 st.caption("Computed for earlier weights: press the button again to update.")
             st.markdown("TensorFlow agrees: through a step there is no gradient (`None`), so `fit()` could not "

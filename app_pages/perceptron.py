@@ -47,7 +47,7 @@ def xor_figures(steepness: float):
     xor = logic_gate("XOR")
     grid, step_out = perc.xor_over_square()
     _, sigmoid_out = perc.xor_over_square(steepness)
-    verdict = "the same, but smooth" if perc.computes_xor(steepness) else "too flat: 0 everywhere"
+    verdict = "the same, but smooth" if perc.computes_xor(steepness) else "too flat, all < 0.5"
     return (figs.xor_regions_figure(grid, step_out, xor.X, xor.y, "step neurons: two lines, one region"),
             figs.xor_regions_figure(grid, sigmoid_out, xor.X, xor.y, f"sigmoid neurons, s = {steepness:g}: {verdict}"))
 
@@ -276,6 +276,7 @@ def learning_rule() -> None:
             st.markdown(f"**Last sample** #{last.sample}: x = ({last.x[0]:.2f}, {last.x[1]:.2f}), "
                         f"y = {last.target}, ŷ = {last.output}"
                         + (": right, so **nothing changes**." if last.error == 0 else
+                           ": wrong, but with η = 0 **nothing changes**." if last.learning_rate == 0 else
                            ": wrong, so the line moves." if state.w.any() else
                            f": wrong, so {'w and b change' if last.delta_w.any() else 'b changes'}; w = 0 now, so "
                            "there is no line."))

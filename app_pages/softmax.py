@@ -170,7 +170,10 @@ def shift_invariance() -> None:
 def shift_change() -> None:
     now = inputs()
     shifted_probs = sm.softmax(now.logits + st.session_state["sm_shift"], now.temperature)
-    st.metric("largest change in any probability", scientific(np.max(np.abs(shifted_probs - now.probs))))
+    change = np.max(np.abs(shifted_probs - now.probs))
+    st.metric("largest change in any probability", scientific(change))
+    if change:  # 4.2·10⁻¹⁵ under a header that says 'changes nothing' (a student's review)
+        st.caption("Exactly 0 in exact arithmetic: this is float64 rounding, as z + c keeps about 16 digits.")
 
 
 # --- 4. Cross-entropy and its gradient --------------------------------------------------------------
@@ -291,9 +294,11 @@ def naive_and_stable() -> None:
                        f"float32's normal range (every (z + c)/T < {sm.FLOAT32_EXP_SUBNORMAL:.1f}): only a few digits "
                        f"are left. Below c = {lowest:.0f} they all round to 0 (NaN).")
         else:
+            # 'overflows (NaN)' read wrong where only the sum overflows: each e^(…)/∞ is 0 (a student's review)
             st.success(f"Both formulas agree for these logits. With c above {highest:.0f} the naive formula "
-                       f"overflows (NaN); below {subnormal:.0f} its e^(…) leave float32's normal range and lose "
-                       f"digits (the numbers can go wrong), and below {lowest:.0f} they all round to 0 (NaN).")
+                       f"overflows (its sum of e^(…) reaches ∞: zeros or NaN); below {subnormal:.0f} its e^(…) "
+                       f"leave float32's normal range and lose digits (the numbers can go wrong), and below "
+                       f"{lowest:.0f} they all round to 0 (NaN).")
 
 
 logits_to_probabilities()

@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+FROM_SUPERSCRIPT = str.maketrans("⁻⁰¹²³⁴⁵⁶⁷⁸⁹", "-0123456789")
 
 
 def power_of_ten(x: float) -> str:
@@ -29,6 +30,16 @@ def scientific(x: float, decimals: int = 1) -> str:
     return "0" if x == 0 else exponent_as_power(f"{x:.{decimals}e}")
 
 
+def signed_value(x: float, decimals: int = 4) -> str:
+    """``x`` with its sign to ``decimals`` decimals ('+0.0123', '-0.2504'); one that those would write as ±0.0000
+    with its significant digits instead ('-2.672·10⁻⁵', beside TensorFlow's -2.6723e-05, read as a zero there: a
+    student's review), and 0 as 0."""
+    if x == 0:
+        return "0"
+    text = f"{x:+.{decimals}f}"
+    return text if float(text) != 0 else ("+" if x > 0 else "") + significant(x)
+
+
 def exponent_as_power(text: str) -> str:
     """A number as Python writes it ('1.93e-174', '0.25'), its exponent as a power of ten: 1.93·10⁻¹⁷⁴, 0.25."""
     mantissa, _, exponent = text.partition("e")
@@ -40,6 +51,13 @@ def with_minus_signs(text: str) -> str:
     and low beside digits; on a projector −0.305 read as a dash). For numbers and text without markup: a '-' in
     plotly's or Markdown's markup would change too."""
     return text.replace("-", "−")
+
+
+def written_value(text: str) -> float:
+    """The number a text of these helpers writes ('0.0896', '-2.672·10⁻⁵', '3·10⁻⁴') as a float: to tell whether
+    it is the value itself or rounded (= or ≈)."""
+    mantissa, _, power = text.partition("·10")
+    return float(mantissa) * 10.0 ** int(power.translate(FROM_SUPERSCRIPT) or 0)
 
 
 def latex_number(x: float, digits: int = 4) -> str:
@@ -81,12 +99,14 @@ def em_width(text: str) -> float:
 def compact(x: float, room: float = COMPACT_ROOM) -> str:
     """3 significant digits, else 2, else 1 with its power of ten, the first as narrow as ``room`` em: for a small
     place (a unit's circle, a diagram's output), e.g. 0.535, -0.09 (not -0.0896, wider than the circle, nor
-    -9e-02, which its z = -0.0898 beside it did not explain), 2e-217 (not 2.05e-217), 1e+05."""
+    -9·10⁻², which its z = -0.0898 beside it did not explain), 2·10⁻²¹⁷ (not 2.05·10⁻²¹⁷), 1·10⁵."""
     for digits in (3, 2):
         text = f"{x + 0.0:.{digits}g}"
-        if em_width(text) <= room:
+        if em_width(text) <= room and "e" not in text:
             return text
-    return f"{x:.0e}"
+    # as a power of ten, as the formulas beside write it: the perceptron's diagram read 'ŷ ≈ 3e-04' over its
+    # formula's 0.000335 (a student's review); 2·10⁻²¹⁷ is 0.4 em wider than 2e-217, on hand-set weights of ±1000 only
+    return exponent_as_power(f"{x:.0e}")
 
 
 def percent(p: float) -> str:

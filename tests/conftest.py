@@ -370,8 +370,9 @@ def metric(at, label: str) -> str:
 
 def shown_number(text: str) -> float:
     """A number as the app writes it ('0.09857', '-6.78·10⁻⁵', '0') as a float."""
-    mantissa, _, power = text.strip().partition("·10")
-    return float(mantissa) * 10.0 ** int(power.translate(str.maketrans("⁻⁰¹²³⁴⁵⁶⁷⁸⁹", "-0123456789")) or 0)
+    from nnviz.formatting import written_value
+
+    return written_value(text.strip())
 
 
 def texts(at) -> str:

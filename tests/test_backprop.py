@@ -554,11 +554,13 @@ def test_a_value_inside_a_unit_fits_its_circle():
     from nnviz.formatting import compact
 
     assert [compact(v) for v in (0.535, -0.939, 2.05e-217, 1e-54, 123456.0, 0.0, -0.0)] == [
-        "0.535", "-0.939", "2e-217", "1e-54", "1e+05", "0", "0"]
-    assert [compact(v) for v in (4.66e-15, 0.731, 1.0, 0.0123)] == ["5e-15", "0.731", "1", "0.0123"]
+        "0.535", "-0.939", "2·10⁻²¹⁷", "1·10⁻⁵⁴", "1·10⁵", "0", "0"]
+    # a power of ten as the formulas write it: the perceptron's 'ŷ ≈ 3e-04' (a student's review)
+    assert [compact(v) for v in (4.66e-15, 0.731, 1.0, 0.0123, 3.354e-4)] == ["5·10⁻¹⁵", "0.731", "1", "0.0123",
+                                                                            "3·10⁻⁴"]
     # a negative value between -0.1 and -0.01 keeps two digits where three do not fit: tanh(-0.0898) was drawn
     # '-9e-02' beside its 'z = -0.0898' (a helper's review)
-    assert [compact(v) for v in (-0.0896, 0.0896, -0.535, -2.05e-217)] == ["-0.09", "0.0896", "-0.535", "-2e-217"]
+    assert [compact(v) for v in (-0.0896, 0.0896, -0.535, -2.05e-217)] == ["-0.09", "0.0896", "-0.535", "-2·10⁻²¹⁷"]
 
 
 def _gradients_for_each_class(**setup) -> tuple[np.ndarray, np.ndarray]:

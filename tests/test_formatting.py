@@ -54,3 +54,11 @@ def test_numbers_take_the_minus_sign_of_the_formulas():
 
     assert with_minus_signs(f"L_min = {-0.305:.3g}, w = ({-1.5:.2f}, {2:.2f})") == "L_min = −0.305, w = (−1.50, 2.00)"
     assert with_minus_signs("no sign, −1 already") == "no sign, −1 already"
+
+
+def test_a_signed_value_keeps_its_digits_where_four_decimals_would_write_zero():
+    from nnviz.formatting import signed_value
+
+    assert [signed_value(x) for x in (0.01234, -0.25037, 0.0, -0.0)] == ["+0.0123", "-0.2504", "0", "0"]
+    assert signed_value(-2.6723e-05) == "-2.672·10⁻⁵" and signed_value(4e-7) == "+4·10⁻⁷"
+    assert signed_value(-0.00005) == "-0.0001"  # rounds away from zero: four decimals say it

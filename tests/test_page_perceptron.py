@@ -176,7 +176,7 @@ def test_sigmoids_too_flat_for_xor_are_said_to_be(at, steepness, solved):
     else:
         outputs = perc.two_layer_xor(np.array([[0, 0], [0, 1], [1, 0], [1, 1]]), steepness)[1]
         assert (outputs < 0.5).all()
-        assert title == f"sigmoid neurons, s = {steepness:g}: too flat: 0 everywhere"
+        assert title == f"sigmoid neurons, s = {steepness:g}: too flat, all < 0.5"
         assert (f"the output is {outputs.min():.2f} to {outputs.max():.2f} at the four points, all under 0.5" in texts(at)
                 and "From $s = 2.5$ on" in texts(at))
 
@@ -216,6 +216,12 @@ def test_learning_rate_zero_is_explained_and_learns_nothing(at):
     assert "η = 0" in texts(at)
     w, b = weights_shown(at)
     assert not w.any() and b == 0.0
+    # a wrong sample says that nothing changes, as its Δb = +0.00 below (it said 'so b changes', a student's review)
+    for _ in range(4):  # the epoch's last sample, (1, 1), was right: step to a wrong one
+        at.button(key="perc_step").click().run()
+        if ": wrong" in texts(at):
+            break
+    assert ": wrong, but with η = 0 **nothing changes**." in texts(at) and "so b changes" not in texts(at)
 
 
 def test_play_advances_one_sample_per_tick_until_paused(at):

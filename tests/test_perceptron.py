@@ -244,7 +244,10 @@ def _hue(hex_colour: str) -> float:
 
 @pytest.mark.parametrize(("output", "activation", "label"), [(0.99975, "sigmoid σ(z)", "ŷ ≈ 1"),
                                                             (0.3781, "sigmoid σ(z)", "ŷ ≈ 0.378"),
-                                                            (1.0, "step H(z)", "ŷ = 1"), (0.0, "step H(z)", "ŷ = 0")])
+                                                            (1.0, "step H(z)", "ŷ = 1"), (0.0, "step H(z)", "ŷ = 0"),
+                                                            # σ(−8): 'ŷ ≈ 3e-04' (a student's review), then an
+                                                            # exception once written as a power of ten
+                                                            (3.3535e-4, "sigmoid σ(z)", "ŷ ≈ 3·10⁻⁴")])
 def test_the_neurons_output_is_written_approximately_where_it_is_rounded(output, activation, label):
     """z = 20.7 through a sigmoid read 'ŷ = 1' in the diagram (a helper's review): a sigmoid never reaches 1. The
     formula under it already said σ(20.70) ≈ 1."""
@@ -345,7 +348,8 @@ def test_the_points_on_the_line_are_those_with_z_exactly_zero():
     assert not perc.on_the_line(X, np.zeros(2), 0.0).any()  # no line while w = 0
 
 
-@pytest.mark.parametrize(("errors", "dtick"), [((2, 2, 1, 3, 0), 1), ((6,), 1), ((7, 40, 3), 7), ((), 1)])
+@pytest.mark.parametrize(("errors", "dtick"), [((2, 2, 1, 3, 0), 1), ((6,), 1), ((7, 40, 3), 10), ((), 1),
+                                               ((100, 98, 100), 20)])
 def test_mistakes_per_epoch_are_counted_in_whole_numbers(errors, dtick):
     from nnviz.figures.perceptron import errors_per_epoch_figure
 
@@ -363,3 +367,10 @@ def test_the_neuron_s_weight_labels_hide_the_edge_under_them():
     assert all(a.bgcolor == "white" and a.borderpad >= 2 for a in labels)
     phone = [a for a in layout.meta["narrow"]["layout"]["annotations"] if a.get("text", "").startswith(("+", "-"))]
     assert len(phone) == 4 and all(a["bgcolor"] == "white" for a in phone)
+
+
+def test_mistakes_per_epoch_are_ticked_in_steps_of_one_two_or_five_times_a_power_of_ten():
+    """100 mistakes an epoch were ticked 0, 17, 34, … 102 (a sixth of the top, a student's review)."""
+    from nnviz.figures.perceptron import whole_tick_step
+
+    assert [whole_tick_step(top) for top in (0, 3, 6, 7, 12, 13, 30, 100, 1134)] == [1, 1, 1, 2, 2, 5, 5, 20, 200]

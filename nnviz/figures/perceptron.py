@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 
 import numpy as np
@@ -25,7 +26,7 @@ from nnviz.figures.style import (
     ticks_clear_of_the_corner,
     with_narrow_keys,
 )
-from nnviz.formatting import compact
+from nnviz.formatting import compact, written_value
 
 CLASS_COLORS = (ORANGE, BLUE)  # as on the Playground and in the notebooks: class 1 (yes, z ≥ 0) blue
 CLASS_SYMBOLS = ("circle", "square")
@@ -230,8 +231,15 @@ def errors_per_epoch_figure(errors: Sequence[int]) -> go.Figure:
     layout = base_layout(height=300, xaxis=axis("epoch", dtick=max(1, len(errors) // 10)),
                          # whole numbers: at Lecture mode's height plotly wrote 0.5, 1.5 and 2.5 mistakes
                          yaxis=axis("mistakes in the epoch", rangemode="tozero",
-                                    dtick=max(1, -(-max(errors, default=1) // 6))))
+                                    dtick=whole_tick_step(max(errors, default=1))))
     return figure(data, layout)
+
+
+def whole_tick_step(top: int, most: int = 6) -> int:
+    """The step between whole-number ticks from 0 to ``top``, at most ``most`` of them: 1, 2 or 5 times a power of
+    ten (a sixth of the top gave 0, 17, 34, … 102 for 100 mistakes an epoch, a student's review)."""
+    return next(step for power in itertools.count() for step in (10 ** power, 2 * 10 ** power, 5 * 10 ** power)
+                if top / step <= most)
 
 
 def neuron_diagram(x: Sequence[float], w: Sequence[float], b: float, z: float, output: float,
@@ -285,7 +293,7 @@ def neuron_diagram(x: Sequence[float], w: Sequence[float], b: float, z: float, o
     # over the arrow, centred in the room right of f: beside it, 'ŷ = 0.0163' ran out of the figure in Lecture mode
     shown = compact(output)  # ≈ where it is rounded, as in the formula under the diagram: a sigmoid's 0.9997 read ŷ = 1
     output_label = {"x": 4.5, "y": 0.12, "yanchor": "bottom",
-                    "text": f"<b>ŷ {'=' if float(shown) == output else '≈'} {shown}</b>" if reveal else "<b>ŷ = ?</b>",
+                    "text": f"<b>ŷ {'=' if written_value(shown) == output else '≈'} {shown}</b>" if reveal else "<b>ŷ = ?</b>",
                     "showarrow": False, "font": {"size": FONT_SIZE + 2}}
     # On a phone the two labels under Σ and f ran into one ('z = -1.00 step H(z)') and the lower edges crossed z's:
     # z starts right of where the edges pass at its height, the activation's name stands above f, and ŷ ends at the
