@@ -11,7 +11,7 @@ from nnviz import network as nw
 from nnviz import notebooks, ui
 from nnviz.course import PAGES_BY_KEY
 from nnviz.figures import backprop as figs
-from nnviz.formatting import listed, significant
+from nnviz.formatting import digits_that_add_up, listed, loss_text, significant
 from nnviz.keras_code import backprop_code
 from nnviz.mlp import N_CLASSES, N_INPUTS, MLPConfig
 
@@ -152,7 +152,7 @@ def hand_weights(setup: bpm.BackpropSetup) -> None:
             st.warning("Not used, as they could not be read: " + listed(unreadable) + ".")
         used = [other for other in values if other in current]
         if used:  # which layer each name is now: after a change of the layers, w(2)_11 may be the output's
-            st.caption("Set by hand: " + listed([f"{other} = {values[other]:g} ({layer_of(other, setup.spec)})"
+            st.caption("Set by hand: " + listed([f"{other} = {significant(values[other], 6)} ({layer_of(other, setup.spec)})"
                                                  for other in used], separator=", ") + ".")
         unused = [other for other in values if other not in current]
         if unused:
@@ -243,7 +243,8 @@ def diagram_and_steps() -> None:
         metrics = st.container(horizontal=True) if not ui.lecture_mode() else None
         if step == 0:
             st.markdown("The diagram shows the **forward pass**: $a$ inside each unit, $z$ below it, each "
-                        "weight on its edge. Press **Step ▶** to start the backward pass.")
+                        f"weight on its edge. {bpm.biases_note(bp.network)} Press **Step ▶** to start the backward "
+                        "pass.")
         else:
             st.markdown(f"**Step {step}: {steps[step - 1].title}**")
         if ui.lecture_mode():  # at step 0 too: the same elements at every step, so that the metrics keep their place
@@ -285,10 +286,12 @@ def step_arithmetic(bp: bpm.BackwardPass, current: bpm.BackwardStep, done_steps:
                        f"(y_{label + 1} = 1). With softmax and cross-entropy, ∂ℓ/∂p_m = −y_m/p_m and the "
                        "softmax's own derivative ∂p_m/∂z_k = p_m(1[m = k] − p_k), where 1[m = k] is 1 if m = k and 0 "
                        "otherwise, cancel to p_k − y_k: the same simple rule as a sigmoid with binary cross-entropy.")
-    done = {name: value for s in done_steps for name, value in s.values.items()}
+    # the latest step first: in the table's 300 px the newest values were below its fold from step 5 on, those of
+    # step 8 all three (a student's review)
+    done = {name: value for s in reversed(done_steps) for name, value in s.values.items()}
     with table:
-        st.markdown("**Computed so far**" + (f" (δ of example {example + 1}; gradients averaged over the batch)"
-                                             if setup.batch > 1 else ""))
+        st.markdown("**Computed so far**, the latest step first"
+                    + (f" (δ of example {example + 1}; gradients averaged over the batch)" if setup.batch > 1 else ""))
         ui.data_table({"quantity": [("∂L/∂" + k) if not k.startswith("δ") else k for k in done],
                        "value": [significant(v) for v in done.values()]},
                       height=min(35 * (len(done) + 1) + 3, 300), key="bp_so_far")
@@ -326,9 +329,10 @@ def one_sgd_step(bp: bpm.BackwardPass) -> None:
     with controls:
         rate = ui.number_choice("learning rate η", LEARNING_RATES, 1.0, key="bp_rate", **ui.reruns("bp_sgd"))
         result = bpm.sgd_step(bp, rate)
-        st.metric("loss before", f"{result.loss_before:.4f}")
+        st.metric("loss before", loss_text(result.loss_before))
         change = result.loss_after - result.loss_before
-        st.metric("loss after one step", f"{result.loss_after:.4f}" if np.isfinite(result.loss_after) else "overflow",
+        # four significant digits: at η = 100 on one example the loss after read 0.0000 (a student's review)
+        st.metric("loss after one step", loss_text(result.loss_after) if np.isfinite(result.loss_after) else "overflow",
                   delta=f"{change:+.4f}" if np.isfinite(change) else None, delta_color="inverse")
         if not np.isfinite(result.loss_after):
             st.error("This step is so large that the loss overflowed: the new weights are useless.")
@@ -345,10 +349,19 @@ def one_sgd_step(bp: bpm.BackwardPass) -> None:
         ui.show_figure(one_step_figure(*_pass_key(bp), rate, result.loss_before, result.loss_after),
                        key="bp_rate_curve")
     names = bpm.parameter_names(bp.spec)
-    ui.data_table({"parameter": names, "θ": [significant(v) for v in result.before.flat],
-                   "∂L/∂θ": [significant(v) for v in bp.gradients.flat],
+    # θ and ∂L/∂θ with the digits whose θ − η ∂L/∂θ gives the new value as written: at η = 100 a student worked
+    # −1.006 − 100·(−0.003428) = −0.6632 out beside the table's −0.6629
+    written = [step_inputs_written(theta, grad, rate, after)
+               for theta, grad, after in zip(result.before.flat, bp.gradients.flat, result.after.flat)]
+    ui.data_table({"parameter": names, "θ": [theta for theta, _ in written], "∂L/∂θ": [grad for _, grad in written],
                    "θ − η ∂L/∂θ": [significant(v) for v in result.after.flat]},
                   height=250, key="bp_new_weights")
+
+
+def step_inputs_written(theta: float, grad: float, rate: float, after: float) -> tuple[str, str]:
+    """θ and ∂L/∂θ to the fewest digits (4 or more) from which θ − η ∂L/∂θ comes out as ``after`` is written."""
+    digits = digits_that_add_up([theta, grad], lambda w: w[0] - rate * w[1], after) or 7
+    return significant(theta, digits), significant(grad, digits)
 
 
 ROUNDING_DIFFERENCE = 1e-6  # a finite difference with h = 1e-6 is off by ~1e-10 in float64; more is not rounding
@@ -357,31 +370,31 @@ ROUNDING_DIFFERENCE = 1e-6  # a finite difference with h = 1e-6 is off by ~1e-10
 def check_gradient(bp: bpm.BackwardPass) -> None:
     st.markdown(
         "Backpropagation is exact calculus, so it can be checked numerically: nudge one parameter by "
-        f"±h (h = {bpm.FD_STEP:g}) and measure how the loss changes, "
+        f"±h (h = {significant(bpm.FD_STEP)}) and measure how the loss changes, "
         r"$\frac{\partial L}{\partial \theta} \approx \frac{L(\theta + h) - L(\theta - h)}{2h}$ "
         "(two forward passes per parameter)."
     )
     check = bpm.gradient_check(bp)
     table = {"parameter": check["parameter"], "backprop": [f"{v + 0.0:.6g}" for v in check["backprop"]],
              "finite difference": [f"{v + 0.0:.6g}" for v in check["finite difference"]],
-             "|difference|": [f"{v:.1e}" for v in check["|difference|"]]}
+             "|difference|": [significant(v, 2) for v in check["|difference|"]]}
     tape = tape_result(bp)
     if tape is not None:
         table["tf.GradientTape"] = [f"{v + 0.0:.6g}" for v in tape]
     ui.data_table(table, height=250, key="bp_check")
     largest, kinks = max(check["|difference|"]), bpm.relu_kinks(bp)
     if kinks and largest > ROUNDING_DIFFERENCE:
-        st.caption(f"Largest |difference|: {largest:.1e}, at ReLU's kink: {', '.join(kinks)} "
+        st.caption(f"Largest |difference|: {significant(largest, 2)}, at ReLU's kink: {', '.join(kinks)} "
                    f"{'is' if len(kinks) == 1 else 'are'} 0, where ReLU has no slope. Backpropagation (and TensorFlow) "
                    "take ReLU′(0) = 0; the finite difference steps across the kink and measures the mean of the "
                    "slopes on either side, ½. So they disagree there: neither is wrong. Elsewhere the differences "
                    "are rounding.")
     else:
-        st.caption(f"Largest |difference|: {largest:.1e} (rounding in the finite difference).")
+        st.caption(f"Largest |difference|: {significant(largest, 2)} (rounding in the finite difference).")
     if tape is not None:
         gap = float(np.max(np.abs(tape - np.asarray(check["backprop"]))))
         st.success(f"tf.GradientTape computes the same gradients as the backpropagation above: largest "
-                   f"|difference| {gap:.1e}.")
+                   f"|difference| {significant(gap, 2)}.")
     if tape is None and st.button("Check with tf.GradientTape", key="bp_tape_button",
                                   help="Loads TensorFlow (a few seconds the first time) and lets Keras compute "
                                        "the same gradients."):
@@ -425,7 +438,7 @@ def why_backprop(_bp: bpm.BackwardPass) -> None:
     costs.metric("backward pass (all gradients)", f"{cost.backward:,}",
                  help="∂L/∂w: one multiply-add per weight, as in the forward pass; plus δ back through every weight "
                       "matrix but the first: at most 2 forward passes")
-    costs.metric("finite differences", f"{cost.finite_differences:.3g}", help="2 forward passes per parameter")
+    costs.metric("finite differences", significant(cost.finite_differences, 3), help="2 forward passes per parameter")
     st.markdown(
         f"Backpropagation gets **every** gradient for at most about 2 more forward passes; here "
         f"{cost.backward / cost.forward:.2f}×, because the first layer's {sizes[0] * sizes[1]:,} weights, most of "

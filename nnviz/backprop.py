@@ -21,7 +21,7 @@ import numpy as np
 
 from nnviz import activations as act
 from nnviz import network as nw
-from nnviz.formatting import SUBSCRIPT, SUPERSCRIPT, compact, digits_that_add_up, latex_number, significant
+from nnviz.formatting import SUBSCRIPT, SUPERSCRIPT, compact, digits_that_add_up, latex_number, listed, significant
 
 Array = np.ndarray
 
@@ -631,8 +631,10 @@ def diagram(bp: BackwardPass, steps_done: int = 0, example: int = 0, sensitivity
             delta = bp.gradients.deltas[layer - 1][example, unit]
             shown = (layer, unit) in reached or sensitivity
             lit = current is not None and current.kind == "delta" and (current.layer, current.unit) == (layer, unit)
+            bias = bp.network.biases[layer - 1][unit]  # on no edge: said in the hover (a student's review)
             nodes.append(Node(layer, unit, name, compact(a), f"z = {_short(z)}", f"δ = {_short(delta)}" if shown else "",
-                              f"{name}: z = {significant(z)}, a = {significant(a)}"
+                              f"{name}: z = {significant(z)} ({bias_name(layer, unit)} = {significant(bias)}), "
+                              f"a = {significant(a)}"
                               + (f", δ = {significant(delta)}" if shown else ""), lit,
                               float(delta) if shown else None))
     edges = []
@@ -651,6 +653,18 @@ def diagram(bp: BackwardPass, steps_done: int = 0, example: int = 0, sensitivity
                 hover = f"{name} = {significant(w[i, j])}{gradient}"
                 edges.append(Edge(layer, i, j, label, hover, float(g[i, j] if sensitivity else w[i, j]), lit))
     return Diagram(spec.sizes, nodes, edges, sensitivity)
+
+
+def biases_note(network: nw.Network) -> str:
+    """What the diagram's edges do not show: z = Σ w·a + b, and which biases b are not 0 (a student summed a unit's
+    edges to 2.06 beside its z = 1.56, the −0.5 of its bias set by hand nowhere on the diagram)."""
+    set_ = [f"{bias_name(layer + 1, j)} = {significant(b)}" for layer, biases in enumerate(network.biases)
+            for j, b in enumerate(biases) if b != 0]
+    if not set_:
+        return "Every bias is 0, so each z is the sum of its edges' w·a."
+    others = sum(len(biases) for biases in network.biases) - len(set_)
+    return ("Each z is the sum of its edges' w·a plus the unit's bias, shown when you point at the unit: "
+            f"{listed(set_, most=4, separator=', ')}{'; every other bias is 0' if others else ''}.")
 
 
 def delta_by_layer(bp: BackwardPass) -> Array:

@@ -128,8 +128,9 @@ def share_percent(share: float) -> str:
 def loss_text(value: float) -> str:
     """A loss to four significant digits: a solved problem's loss (3.2e-05) is not 0.0000 (the Playground's moment
     15); trailing zeros kept, so that 0.8430 beside 0.8444 does not read as less precise ('0.843': a student's
-    review). The Playground's Keras code prints it so too (``:#.4g``)."""
-    return f"{value:#.4g}" if math.isfinite(value) else "not a number"
+    review). The Playground's Keras code prints it so too (``:#.4g``), a power of ten in Python's notation where the
+    page writes one as the rest of the app (1.155·10⁻⁶, not 1.155e-06: a student's review)."""
+    return exponent_as_power(f"{value:#.4g}") if math.isfinite(value) else "not a number"
 
 
 def count(n: int, noun: str) -> str:

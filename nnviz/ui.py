@@ -7,6 +7,7 @@ interactive sections (figures through ``show_figure``), ``try_this`` and
 
 from __future__ import annotations
 
+import decimal
 import functools
 import math
 import os
@@ -405,10 +406,16 @@ def _asks_for_default(metadata, values: list[str]) -> bool:
 
 
 def number_choice(label: str, options: Sequence[float], value: float, *, key: str, **kwargs):
-    """``st.select_slider`` over numbers, bound to the URL. Streamlit takes a link's value only as an option's text
-    (``str``: "100.0", "1e-05"); a lecturer who types ``100`` or ``0.00001`` gets that option, not a notice."""
-    _link_numbers_as_options(key, options, str)
-    return st.select_slider(label, options, value, key=key, **URL, **kwargs)
+    """``st.select_slider`` over numbers, each written as a decimal ('0.00001', '10': Python's '1e-05' on the
+    Playground's rate slider read as 1 times e minus 5, a student's review), bound to the URL. Streamlit takes a
+    link's value only as an option's text; a lecturer who types ``1e-05``, ``100.0`` or ``.1`` gets that option."""
+    _link_numbers_as_options(key, options, decimal_text)
+    return st.select_slider(label, options, value, key=key, format_func=decimal_text, **URL, **kwargs)
+
+
+def decimal_text(value: float) -> str:
+    """A number written out as a decimal, without a trailing '.0': 0.00001, 0.1, 10, 32."""
+    return format(decimal.Decimal(repr(float(value))).normalize(), "f")
 
 
 def number_multiselect(label: str, options: Sequence[float], default: Sequence[float], *, key: str, **kwargs):

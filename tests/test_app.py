@@ -202,10 +202,23 @@ def test_no_bracket_is_left_alone_before_a_formula(page):
 def test_no_number_is_written_in_python_s_e_notation(page):
     """'loss after 10 steps: 1.759e-07' on a projector reads as 1.759 times e minus 7, and beside an equation's
     6.781·10⁻⁵ as another number (a lecturer's review): texts, metrics and tables write a power of ten as one."""
+    from widget_states import open_tab, tab_sets
+
     at = app_test(page)
-    cells = [str(v) for table in at.table for v in table.value.to_numpy().ravel()]
-    shown = "\n".join([texts(at), *cells])
-    assert not re.findall(r".{0,30}\de[-+]?\d.{0,10}", shown)
+    runs = [shown_text(at)]
+    for key, labels in tab_sets(at).items():  # only the open tab runs: Backpropagation's other four wrote
+        for label in labels:  # 'h = 1e-06', '8.5e-12' and '2.07e+10' (a student's review)
+            open_tab(at, key, label)
+            runs.append(shown_text(at))
+    assert not re.findall(r".{0,30}\de[-+]?\d.{0,10}", "\n".join(runs))
+
+
+def shown_text(at) -> str:
+    """What a run writes: its texts and metrics, its tables' and data tables' cells, its select sliders' options
+    (the Playground's rate slider wrote 1e-05)."""
+    cells = [str(v) for table in (*at.table, *at.dataframe) for v in table.value.to_numpy().ravel()]
+    options = [str(o) for slider in at.select_slider for o in slider.options]
+    return "\n".join([texts(at), *cells, *options])
 
 
 def test_a_page_s_objectives_say_which_other_pages_serve_them():

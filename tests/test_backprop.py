@@ -688,3 +688,26 @@ def test_too_large_weights_give_the_largest_gradients_as_the_deep_views_text_say
     sigmoid = {scheme: np.asarray(bpm.layer_spread("sigmoid", scheme).gradient_std) for scheme in bpm.INIT_SCHEMES}
     assert sigmoid["large"][0] < sigmoid["large"][-1]  # they shrink going back
     assert all(np.all(sigmoid["large"] > spread) for scheme, spread in sigmoid.items() if scheme != "large")
+
+
+def test_the_one_step_figure_keeps_room_for_its_marker_at_either_end_of_the_rates():
+    """At η = 100 the 'your η' diamond was cut at the plot's right edge (a student's review)."""
+    from nnviz.figures.backprop import one_step_figure
+
+    rates = np.geomspace(0.001, 100.0, 21)
+    inside = one_step_figure(rates, 0.7 + 0.01 * rates, 0.7, 1.0, 0.71).layout.xaxis.range
+    assert tuple(inside) == pytest.approx((-3.0, 2.0))
+    high = one_step_figure(rates, 0.7 + 0.01 * rates, 0.7, 100.0, 1.7).layout.xaxis.range
+    low = one_step_figure(rates, 0.7 + 0.01 * rates, 0.7, 0.001, 0.7).layout.xaxis.range
+    assert high[0] == pytest.approx(-3.0) and high[1] > 2.1 and low[0] < -3.1 and low[1] == pytest.approx(2.0)
+
+
+def test_the_mean_delta_bars_name_their_scale_and_write_powers_of_ten():
+    """Log for sigmoid and ReLU, linear for tanh, under one title 'mean |δ|' (a student's review)."""
+    from nnviz.figures.backprop import delta_by_layer_figure
+
+    spread = delta_by_layer_figure(np.array([4.6e-1, 3e-2, 5.2e-5]), ["1", "2", "3"])
+    assert spread.layout.yaxis.type == "log" and spread.layout.yaxis.title.text == "mean |δ| (log scale)"
+    assert list(spread.data[0].text) == ["0.46", "0.03", "5.2·10⁻⁵"]
+    even = delta_by_layer_figure(np.array([0.2, 0.1, 0.05]), ["1", "2", "3"])
+    assert even.layout.yaxis.type != "log" and even.layout.yaxis.title.text == "mean |δ|"

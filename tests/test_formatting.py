@@ -35,7 +35,7 @@ def test_a_share_of_80_points_keeps_its_digits(k, shown):
     assert share_percent(k / 80) == shown
 
 
-@pytest.mark.parametrize("value, shown", [(0.843, "0.8430"), (0.84437, "0.8444"), (3.2e-05, "3.200e-05"),
+@pytest.mark.parametrize("value, shown", [(0.843, "0.8430"), (0.84437, "0.8444"), (3.2e-05, "3.200·10⁻⁵"),
                                           (12.0, "12.00"), (float("nan"), "not a number"), (float("inf"), "not a number")])
 def test_a_loss_keeps_four_digits_trailing_zeros_included(value, shown):
     assert loss_text(value) == shown

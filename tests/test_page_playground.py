@@ -80,7 +80,9 @@ def test_a_bad_shape_or_no_input_keeps_a_working_network(at):
         assert any(("1–8 units" if text.isdigit() and text.isascii() else "whole numbers") in e.value
                    for e in at.error), text
     at.text_input(key="pg_shape").set_value("9").run()
-    assert any("1–8 units" in e.value for e in at.error)
+    assert any("1–8 units" in e.value and "leave the field empty" not in e.value for e in at.error)
+    at.text_input(key="pg_shape").set_value("0").run()  # no hidden layer, asked as 0 units
+    assert any("4,2; for no hidden layer, leave the field empty." in e.value for e in at.error)
     at.checkbox(key="pg_f_x1").uncheck()
     at.checkbox(key="pg_f_x2").uncheck().run()
     assert any("at least one input" in e.value for e in at.error)
@@ -488,3 +490,16 @@ def test_keras_parting_from_a_chaotic_training_is_said_not_called_the_same(at):
     assert np.max(np.abs(keras_curve - state(at).train_loss)) > pg.SAME_TRAINING * max(state(at).train_loss)
     assert not any("the same training" in s.value for s in at.success)
     assert any("parts from the page's" in w.value and "chaotic" in w.value for w in at.warning)
+
+
+def test_with_a_penalty_the_losses_say_they_include_it(at):
+    """Test accuracy 99.6 % beside a test loss of 0.54, 0.27 of it the L2 penalty, and nothing said so (a student's
+    review): the metrics are named 'test loss + L2' and their help says what it adds."""
+    assert {m.label for m in at.metric} >= {"training loss", "test loss"}
+    at.selectbox(key="pg_reg").set_value("l2").run()
+    at.select_slider(key="pg_reg_rate").set_value(0.03).run()
+    step(at)
+    shown = {m.label: m for m in at.metric}
+    assert "training loss + L2" in shown and "test loss + L2" in shown
+    assert "L2 penalty (rate × Σw² over the weights)" in shown["test loss + L2"].help
+    assert state(at).config.regularization_rate == 0.03

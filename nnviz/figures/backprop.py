@@ -38,7 +38,7 @@ from nnviz.figures.style import (
     ticks_clear_of_the_corner,
     with_narrow_keys,
 )
-from nnviz.formatting import compact, em_width
+from nnviz.formatting import compact, em_width, significant
 
 NODE_SIZE = 54
 LABEL_CANDIDATES = (0.5, 0.42, 0.58, 0.35, 0.65, 0.28, 0.72, 0.22, 0.78)  # where on an edge its label may sit
@@ -409,7 +409,10 @@ def one_step_figure(rates: np.ndarray, losses: np.ndarray, loss_before: float, c
          "marker": {"size": 14, "color": ORANGE, "symbol": "triangle-up" if above else "diamond"},
          "hovertemplate": f"your η = %{{x:.3g}}: L = {shown}<extra></extra>"},
     ]
-    x_range = [np.log10(min(rates[0], chosen)), np.log10(max(rates[-1], chosen))]  # no padding past the rates
+    # no padding past the rates, but room for the marker's half at an end (at η = 100 it was cut, a review)
+    pad = 0.04 * (np.log10(rates[-1]) - np.log10(rates[0]))
+    x_range = [np.log10(min(rates[0], chosen)) - (pad if chosen <= rates[0] else 0),
+               np.log10(max(rates[-1], chosen)) + (pad if chosen >= rates[-1] else 0)]
     layout = base_layout(height=360, legend_below=True,
                          xaxis=axis("learning rate η", type="log", range=x_range, **log_ticks(rates)),
                          yaxis=axis("loss L on the batch", range=[0, top], **ticks_clear_of_the_corner(0, top)),
@@ -421,12 +424,15 @@ def one_step_figure(rates: np.ndarray, losses: np.ndarray, loss_before: float, c
 def delta_by_layer_figure(mean_abs_delta: np.ndarray, labels: Sequence[str]) -> go.Figure:
     """Mean |δ| per layer of the page's network (log axis): how much error signal reaches each layer."""
     data = [{"type": "bar", "x": list(labels), "y": [float(v) for v in mean_abs_delta], "marker": {"color": BLUE},
-             "text": [f"{v:.2g}" for v in mean_abs_delta], "textposition": "outside",
+             "text": [significant(v, 2) for v in mean_abs_delta], "textposition": "outside",
              "textfont": {"size": FONT_SIZE - 1}, "hovertemplate": "%{x}: mean |δ| = %{y:.4g}<extra></extra>"}]
     positive = [v for v in mean_abs_delta if v > 0]
     log_axis = bool(positive) and max(positive) / min(positive) > 20
     layout = base_layout(height=320, xaxis=axis("layer"),
-                         yaxis=axis("mean |δ|", **({"type": "log", **log_ticks(positive)} if log_axis else {})))
+                         # the scale named: log for sigmoid and ReLU, linear for tanh, under one title, and a
+                         # student compared the bars' heights across them (a student's review)
+                         yaxis=axis("mean |δ| (log scale)" if log_axis else "mean |δ|",
+                                    **({"type": "log", **log_ticks(positive)} if log_axis else {})))
     return figure(data, layout)
 
 
