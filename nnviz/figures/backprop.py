@@ -405,7 +405,7 @@ def one_step_figure(rates: np.ndarray, losses: np.ndarray, loss_before: float, c
          "name": "loss before the step", "line": {"color": GREY, "dash": "dash", "width": 2},
          "hovertemplate": "before: L = %{y:.4g}<extra></extra>"},
         {"type": "scatter", "x": [chosen], "y": [top if above else float(chosen_loss)], "mode": "markers",
-         "name": "your η", "cliponaxis": not above,  # at the top: the whole triangle drawn
+         "name": "your η", "cliponaxis": False,  # whole: at the top (a triangle), on the x axis, at η = 100
          "marker": {"size": 14, "color": ORANGE, "symbol": "triangle-up" if above else "diamond"},
          "hovertemplate": f"your η = %{{x:.3g}}: L = {shown}<extra></extra>"},
     ]
