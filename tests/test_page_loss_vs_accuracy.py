@@ -168,6 +168,9 @@ def test_mse_barely_pushes_a_confidently_wrong_prediction(at):
     bce_push = float(metric(at, "push from cross-entropy |p − 1|"))
     mse_push = float(metric(at, "push from MSE |2(p − 1)p(1 − p)|"))
     assert bce_push == pytest.approx(0.98) and mse_push < 0.05
+    at.slider(key="la_p").set_value(0.99).run()  # a right prediction: small pushes, not 0.000 (a student's review)
+    assert metric(at, "push from MSE |2(p − 1)p(1 − p)|") == "0.000198"
+    assert metric(at, "push from cross-entropy |p − 1|") == "0.01"
 
 
 def test_always_no_scores_high_accuracy_on_imbalanced_data(at):
