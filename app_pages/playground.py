@@ -312,10 +312,11 @@ def draw(data: pg.Data, interactive: bool, frame: int = 0) -> None:
     m1.metric("epoch", f"{state.epoch:,}")
     # with a penalty on, the losses include it, as Keras reports them: test accuracy 99.6 % beside a test loss of
     # 0.54 (0.27 of it the L2 penalty) puzzled a student
-    penalty = "" if state.config.regularization == "none" else f" + {REGULARIZATION_LABELS[state.config.regularization]}"
-    included = (f"The loss plus the {REGULARIZATION_LABELS[state.config.regularization]} penalty "
-                f"(rate × Σ{'|w|' if state.config.regularization == 'l1' else 'w²'} over the weights), as Keras "
-                "reports it." if penalty else None)
+    regularization = state.config.regularization
+    penalty = "" if regularization == "none" else f" + {REGULARIZATION_LABELS[regularization]}"
+    included = (f"The loss plus the {REGULARIZATION_LABELS[regularization]} penalty (rate × "
+                f"Σ{'|w|' if regularization == 'l1' else 'w²'} over the weights), as Keras reports it."
+                if penalty else None)
     m2.metric(f"training loss{penalty}", loss_text(state.train_loss[-1]), help=included)
     m3.metric(f"test loss{penalty}", loss_text(state.test_loss[-1]), help=included)
     if data.classes:
