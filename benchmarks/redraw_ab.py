@@ -41,12 +41,14 @@ def compare(ref: str, pages: list[str], presses: int) -> dict:
                               (("ref", old), ("this", this))}
                     times: dict[str, list[float | None]] = {"ref": [], "this": []}
                     server_times: dict[str, list[float | None]] = {"ref": [], "this": []}
+                    server_cpu: dict[str, list[float | None]] = {"ref": [], "this": []}
                     for n in range(presses):
                         for side, srv in (("ref", old), ("this", this)):
                             _, page, thumb, _, keys = opened[side]
                             press = press_once(page, thumb, chart_key, srv, keys[n])
                             times[side].append(press["redraw_ms"])
                             server_times[side].append(press["server_run_ms"])
+                            server_cpu[side].append(press["server_run_cpu_ms"])
                     for context, *_ in opened.values():
                         context.close()
                     pairs = [b - a for a, b in zip(times["ref"], times["this"]) if a is not None and b is not None]
@@ -55,6 +57,7 @@ def compare(ref: str, pages: list[str], presses: int) -> dict:
                         **{f"{side}_p95_ms": percentile([t for t in ts if t is not None], 0.95)
                            for side, ts in times.items()},
                         **{f"{side}_server_run_median_ms": median(ts) for side, ts in server_times.items()},
+                        **{f"{side}_server_cpu_median_ms": median(ts) for side, ts in server_cpu.items()},
                         "paired_difference_median_ms": median(pairs), "samples": times,
                     }
         finally:
@@ -71,11 +74,12 @@ def main() -> None:
     args = parser.parse_args()
     results = compare(args.ref, args.pages.split(","), args.presses)
     print(f"{'page':22} {args.ref + ' median / p95':>26} {'this checkout':>20} {'this − ref (paired)':>22}"
-          f" {'server run: ref / this':>24}")
+          f" {'server run: ref / this':>24} {'its CPU':>12}")
     for name, r in results.items():
         print(f"{name:22} {r['ref_median_ms']:14.0f} / {r['ref_p95_ms']:4.0f} ms {r['this_median_ms']:9.0f} / "
               f"{r['this_p95_ms']:4.0f} ms {r['paired_difference_median_ms']:+18.0f} ms"
-              f" {r['ref_server_run_median_ms']:15.0f} / {r['this_server_run_median_ms']:3.0f} ms")
+              f" {r['ref_server_run_median_ms']:15.0f} / {r['this_server_run_median_ms']:3.0f} ms"
+              f" {r['ref_server_cpu_median_ms']:5.1f} / {r['this_server_cpu_median_ms']:4.1f} ms")
 
 
 if __name__ == "__main__":
