@@ -40,13 +40,15 @@ def inputs() -> Inputs:
     return Inputs(float(state["sm_temperature"]), np.array([state[f"sm_logit_{k}"] for k in range(state["sm_classes"])]))
 
 
-# Every section's numbers and figures rerun on their own (ui.section_fragment); its headers, formulas and fixed text
-# stay outside the fragment, drawn with the page. The number of classes reruns the page; T and a logit every
-# section; the shift c reruns sections 3 and 6, the true class section 4 and the
-# Keras panel. The inputs themselves (the logits, T, c) are not rerun: a slider keeps its value in the browser.
+# Every section's numbers and figures rerun without the page (fragments); its headers, formulas and fixed text stay
+# outside them, drawn with the page. The number of classes reruns the page; T and a logit every section's numbers;
+# the shift c those of sections 3 and 6 (SHIFTED), the true class section 4's and the Keras panel. Sections that
+# always rerun together are one fragment (ui.Places: RESULTS, the sections only T and the logits change). The inputs
+# themselves (the logits, T, c) are not rerun: a slider keeps its value in the browser.
+RESULTS = ui.Places("sm_results")  # sections 1, 2 and 5
+SHIFTED = ui.Places("sm_shifted")  # sections 3 and 6
 USES_TRUE_CLASS = ("sm_loss", ui.KERAS_SECTION)
-USES_T_AND_LOGITS = ("sm_logits", "sm_steps", "sm_temperature_curves", "sm_shift", *USES_TRUE_CLASS, "sm_two_class",
-                     "sm_stability")
+USES_T_AND_LOGITS = (RESULTS.key, SHIFTED.key, *USES_TRUE_CLASS)
 
 
 # --- 1. Logits to probabilities ----------------------------------------------------------------------------------
@@ -55,11 +57,11 @@ def logits_to_probabilities() -> None:
     with controls:
         logit_controls()
     with plot:
-        probabilities()
+        RESULTS.here(probabilities)
     st.latex(r"p_k = \mathrm{softmax}(z / T)_k = \frac{e^{z_k/T}}{\sum_j e^{z_j/T}}")
     st.markdown("Step by step for your logits (the largest value $m$ is subtracted first — see *Numerical stability* "
                 "below):")
-    softmax_step_by_step()
+    RESULTS.here(softmax_step_by_step)
 
 
 def logit_controls() -> None:
@@ -75,7 +77,6 @@ def logit_controls() -> None:
                           **ui.reruns(*USES_T_AND_LOGITS), **ui.URL)
 
 
-@ui.section_fragment("sm_logits")
 def probabilities() -> None:
     now = inputs()
     probs = now.probs
@@ -87,7 +88,6 @@ def probabilities() -> None:
     metrics.metric("sum of probabilities", f"{probs.sum():.3f}")
 
 
-@ui.section_fragment("sm_steps")
 def softmax_step_by_step() -> None:
     now = inputs()
     steps = sm.softmax_steps(now.logits, now.temperature)
@@ -114,7 +114,7 @@ def temperature_and_argmax() -> None:
     temperature_buttons()
     plot, text = st.columns([2, 1])
     with plot:
-        temperature_curves()
+        RESULTS.here(temperature_curves)
     with text:
         st.markdown(
             # the brackets inside the formulas: a line broke between '(' and the formula (moment 16, a helper's review)
@@ -141,7 +141,6 @@ def temperature_buttons() -> None:
                       on_click=ui.then_rerun(functools.partial(ui.apply_preset, {"sm_temperature": value})))
 
 
-@ui.section_fragment("sm_temperature_curves")
 def temperature_curves() -> None:
     now = inputs()
     probs = now.probs
@@ -157,16 +156,15 @@ def shift_invariance() -> None:
     controls, text = ui.section("Adding the same number to every logit changes nothing")
     with controls:
         st.slider("constant c added to all logits", -1000.0, 1000.0, 0.0, step=10.0, key="sm_shift",
-                  **ui.reruns("sm_shift", "sm_stability"), **ui.URL)
+                  **ui.reruns(SHIFTED.key), **ui.URL)
     with text:
         st.latex(r"\frac{e^{z_k + c}}{\sum_j e^{z_j + c}} = \frac{e^{c}\,e^{z_k}}{e^{c}\sum_j e^{z_j}}"
                  r" = \frac{e^{z_k}}{\sum_j e^{z_j}}")
-        shift_change()
+        SHIFTED.here(shift_change)
         st.markdown("Only the **differences** between logits matter. That is what makes the stable formula below "
                     "possible.")
 
 
-@ui.section_fragment("sm_shift")
 def shift_change() -> None:
     now = inputs()
     shifted_probs = sm.softmax(now.logits + st.session_state["sm_shift"], now.temperature)
@@ -220,14 +218,13 @@ def two_classes() -> None:
              r" &= \frac{1}{1 + e^{-(z_1 - z_0)/T}} = \sigma\!\left(\frac{z_1 - z_0}{T}\right)\end{aligned}")
     plot, text = st.columns([2, 1])
     with plot:
-        sigmoid_of_the_gap()
+        RESULTS.here(sigmoid_of_the_gap)
     with text:
         st.markdown("For a yes/no problem a single sigmoid unit (`Dense(1, activation=\"sigmoid\")` with "
                     "`binary_crossentropy`) is the same model with one output fewer. Softmax generalises it to more "
                     "classes that exclude each other.")
 
 
-@ui.section_fragment("sm_two_class")
 def sigmoid_of_the_gap() -> None:
     now = inputs()
     gap = float(now.logits[1] - now.logits[0]) / now.temperature  # the sigmoid's input: the gap at temperature T
@@ -247,10 +244,9 @@ def sigmoid_of_the_gap() -> None:
 def numerical_stability() -> None:
     with st.container(key="sm_numerical_stability"):  # lecture plan moment 17 opens scrolled to it
         st.header("Numerical stability: why subtract the largest logit")
-        naive_and_stable()
+        SHIFTED.here(naive_and_stable)
 
 
-@ui.section_fragment("sm_stability")
 def naive_and_stable() -> None:
     shift = st.session_state["sm_shift"]
     now = inputs()
@@ -307,6 +303,8 @@ shift_invariance()
 cross_entropy()
 two_classes()
 numerical_stability()
+RESULTS.fill()
+SHIFTED.fill()
 
 # --- Try this and Keras ------------------------------------------------------------------------------
 ui.try_this([

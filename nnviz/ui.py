@@ -26,6 +26,7 @@ import pandas  # noqa: F401
 import plotly.graph_objects as go
 import pyarrow as pa
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 from streamlit.errors import StreamlitAPIException
 
 from nnviz import heap, memo, notebooks
@@ -744,6 +745,32 @@ def section_fragment(key: str):
         return st.fragment(fn, key=key) if fragments_on() else fn
 
     return decorate
+
+
+class Places:
+    """Sections at several places of a page, rerun together as one fragment ``key``: for sections that always
+    rerun together (the same widgets are their inputs), drawn apart by the text between them.
+
+    ``here(section)`` makes an empty container where it is called; ``fill()``, called once every place is made,
+    runs the fragment, which draws each section in its container (Streamlit >= 1.67: a fragment may write to
+    containers made outside it). Streamlit copies a fragment's layout context at every rerun, about 0.15 ms a
+    fragment on this machine: softmax's temperature reran eight, 2.3 ms of its 26 ms (docs/PERFORMANCE.md). A
+    page's ``Places`` is made anew at every full run, with that run's containers."""
+
+    def __init__(self, key: str):
+        self.key = key
+        self._places: list[tuple[DeltaGenerator, Callable[[], None]]] = []
+
+    def here(self, section: Callable[[], None]) -> None:
+        self._places.append((st.container(), section))
+
+    def fill(self) -> None:
+        section_fragment(self.key)(self._draw_sections)()
+
+    def _draw_sections(self) -> None:
+        for container, section in self._places:
+            with container:
+                section()
 
 
 def _rerun_sections(sections: tuple[str, ...]) -> None:

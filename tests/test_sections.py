@@ -195,3 +195,51 @@ def test_a_rerun_of_a_section_the_page_does_not_have_reruns_the_page():
     at.button(key="go").click().run()
     assert not at.exception, [e.message for e in at.exception]
     assert [m.value for m in at.markdown] == ["the page ran"]
+
+
+def page_with_places() -> None:
+    """Two sections apart, with text between them, that one slider reruns together (ui.Places)."""
+    import streamlit as st
+
+    from nnviz import ui
+
+    sections = ui.Places("both")
+    st.slider("x", 0, 10, 1, key="x", **ui.reruns(sections.key))
+    st.markdown("before the first")
+    sections.here(lambda: st.metric("x", st.session_state["x"]))
+    st.markdown("between them")
+    sections.here(lambda: st.metric("2x", 2 * st.session_state["x"]))
+    st.markdown("after the second")
+    sections.fill()
+
+
+def in_order(at) -> list[str]:
+    """The main area's text and metrics, in the order they are drawn."""
+    found: list[str] = []
+
+    def walk(node) -> None:
+        children = getattr(node, "children", None)
+        if children:
+            for child in children.values():
+                walk(child)
+        elif node.type == "markdown":
+            found.append(node.value)
+        elif node.type == "metric":
+            found.append(f"{node.label} = {node.value}")
+
+    walk(at.main)
+    return found
+
+
+def test_places_are_drawn_where_they_were_made_and_rerun_as_one_section():
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_function(page_with_places, default_timeout=30)
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert in_order(at) == ["before the first", "x = 1", "between them", "2x = 2", "after the second"]
+    at.slider(key="x").set_value(4).run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert in_order(at) == ["x = 4", "2x = 8"]  # the fragment's rerun: both sections, and nothing else
+    at.run()
+    assert in_order(at) == ["before the first", "x = 4", "between them", "2x = 8", "after the second"]
