@@ -191,14 +191,17 @@ PAGE_CSS = ("[data-testid='stElementContainer'][data-stale='true'] {opacity: 1 !
             # tabs that do not fit go on a second row: in one row that scrolls, a phone showed Backpropagation's first
             # three, 'Check the gradient' cut, the other two behind a small arrow
             ".stTabs [role='tablist'] {flex-wrap: wrap; row-gap: 0.25rem;}")
-# the sidebar's group titles wrap: at Lecture mode's size 'Outputs and a real network' was cut to '… a real net…';
+# the sidebar's group titles, metrics and widget labels wrap: at Lecture mode's size 'Outputs and a real network' was
+# cut to '… a real net…', and with the sidebar open 'gradient descent on cross-entro…', '47.5% → 81…' and 'show the
+# test p…' (the main column 880 px wide at 1280x720);
 # captions nearly as dark as the text: at Streamlit's 0.6 opacity the explanations in them (scikit-learn's tie-break,
 # each function's note) were grey on a projector (a review)
 LECTURE_CAPTION_OPACITY = 0.85
+WRAPPED_IN_LECTURE_MODE = ", ".join(f"[data-testid='{name}'] .stMarkdownEllipsis{inner}" for name in (
+    "stNavSectionHeader", "stMetricLabel", "stMetricValue", "stWidgetLabel") for inner in ("", " *"))
 LECTURE_CSS = ("html { font-size: 20px; }"
                f"[data-testid='stCaptionContainer'] {{opacity: {LECTURE_CAPTION_OPACITY};}}"
-               "[data-testid='stNavSectionHeader'] .stMarkdownEllipsis, [data-testid='stNavSectionHeader'] "
-               ".stMarkdownEllipsis * {white-space: normal !important; text-overflow: clip; overflow: visible;}"
+               f"{WRAPPED_IN_LECTURE_MODE} {{white-space: normal !important; text-overflow: clip; overflow: visible;}}"
                "[data-testid='stNavSectionHeader'] {height: auto;}"
                # Plotly's toolbar shows while the mouse is anywhere over a figure, on the figure's top right: a
                # lecturer pointing at a curve hid the top right panel's title under it ('true 4' of MNIST's last
