@@ -576,3 +576,27 @@ def test_a_single_epoch_without_a_finite_loss_leaves_the_axis_to_plotly():
 def test_a_config_is_chaotic_from_the_chaotic_rate_on():
     assert pg.PlaygroundConfig(learning_rate=pg.CHAOTIC_RATE).chaotic
     assert not pg.PlaygroundConfig(learning_rate=pg.CHAOTIC_RATE * 0.99).chaotic
+
+
+def test_a_regressions_legend_says_which_colour_is_which_value():
+    """A regression's points and plane are coloured by value: its legend shows the colours of y = −1 and y = +1 (the
+    points alone did not say which colour was positive). Classification's legend names its classes instead."""
+    for key, classes in (("plane", 0), ("circle", 2)):
+        state, data = trained(1, dataset=key, hidden=(2,))
+        p = pg.pictures(state, n=8)
+        layers, out = figs.unit_pictures(p.inputs, p.hidden, p.output, "tanh", classes)
+        fig = figs.playground_figure(layers, ["inputs", "hidden 1", "output"], state.network.weights, out,
+                                     data.train_points, data.train_labels, None, None, state.train_loss,
+                                     state.test_loss, classes)
+        key_entries = {t.name: t.marker.color for t in fig.data if t.name and t.name.startswith("y = ")}
+        if classes:
+            assert key_entries == {}
+            continue
+        assert key_entries == {"y = −1": figs.diverging_hex(np.array([-1.0]))[0],
+                               "y = +1": figs.diverging_hex(np.array([1.0]))[0]}
+        points = next(t for t in fig.data if t.name == "training points")
+        lowest, highest = np.argmin(data.train_labels), np.argmax(data.train_labels)
+        # the points' colours run the key's way: the lowest value orange-ish, the highest blue-ish
+        assert points.marker.color[lowest] == figs.diverging_hex(data.train_labels[[lowest]])[0]
+        assert data.train_labels[lowest] < 0 < data.train_labels[highest]
+        assert all(t.showlegend is not False for t in fig.data if t.name in key_entries)

@@ -109,6 +109,9 @@ STACKED_HEIGHT = 960  # px: the plane about as tall as a phone's figure is wide
 # holes between four of them, where a click did nothing (erasing at (-5.6, -5.6), a browser test)
 PLANE_HANDLES, HANDLE_PX = 30, 16
 MAX_CURVE_POINTS = 300  # per loss curve: the frame's data stays small however long the training
+# A regression's legend: the colours of the values the plane and the points are drawn in (diverging_rgb's scale, whose
+# ends are ±1); its points alone did not say which colour was positive (a review)
+VALUE_KEY, VALUE_KEY_AT = ("−1", "+1"), (-1.0, 1.0)  # white, between them, is 0 (a third entry took a phone a third row, cut)
 
 
 def playground_figure(layer_pictures: Sequence[Sequence[np.ndarray]], layer_titles: Sequence[str],
@@ -236,6 +239,11 @@ def playground_figure(layer_pictures: Sequence[Sequence[np.ndarray]], layer_titl
                                     "line": {"color": GREY, "width": 1}},
                          "customdata": labels.tolist(),
                          "hovertemplate": f"{label}: y = %{{customdata:.2f}}<extra></extra>"})
+    if not classes:  # what the colours say (classification's legend names its classes' colours)
+        data += [{"type": "scatter", "x": [None], "y": [None], "mode": "markers", "name": f"y = {name}",
+                  "xaxis": f"x{out}", "yaxis": f"y{out}", "hoverinfo": "skip",
+                  "marker": {"color": colour, "size": 10, "line": {"color": GREY, "width": 1}}}
+                 for name, colour in zip(VALUE_KEY, diverging_hex(np.array(VALUE_KEY_AT)))]
     if clickable_plane:  # invisible points on a grid: a click on the plane selects the nearest (adds a point there)
         grid = np.linspace(-5.8, 5.8, PLANE_HANDLES)
         gx, gy = np.meshgrid(grid, grid)
