@@ -730,15 +730,17 @@ def test_the_sidebar_opened_in_lecture_mode_shows_every_title_whole(server_url, 
         assert any("Outputs and a real network" in " ".join(t.split()) for t in titles), titles
 
 
-@pytest.mark.parametrize("name", sample_in_ci(list(PAGE_PATHS), kept={"loss_vs_accuracy"}))  # CI time
-def test_the_sidebar_opened_in_lecture_mode_cuts_no_metric_or_widget_label(server_url, browser, name):
+@pytest.mark.parametrize("name", sample_in_ci(list(PAGE_PATHS), kept={"loss_vs_accuracy", "backprop"}))  # CI time
+def test_the_sidebar_opened_in_lecture_mode_leaves_everything_whole_and_readable(server_url, browser, name):
     """A lecturer who opens the sidebar to change pages may leave it open: the main column is then 880 px wide at
-    1280x720, and Lecture mode's text cut 'gradient descent on cross-entro…' and its value '47.5% → 81…' (Loss vs
-    accuracy), 'show the test p…' (Playground), 'largest gap: linear stack vs…' (Activations). They wrap now."""
+    1280x720. Lecture mode's text cut 'gradient descent on cross-entro…' and its value '47.5% → 81…' (Loss vs
+    accuracy), 'show the test p…' (Playground), 'largest gap: linear stack vs…' (Activations): they wrap now. Backprop's
+    sensitivity diagram, in 3/5 of the column, was 460 px wide, narrower than the 640 px its labels are placed for
+    ('0.0461' on 'z = -0.939'): on the projector it takes the column's width."""
     with on_the_projector(browser, f"{server_url}/{PAGE_PATHS[name]}") as page:
         page.locator("[data-testid='stExpandSidebarButton']").first.click()
         page.wait_for_timeout(1000)
-        assert page.evaluate(READABLE)["cut"] == []
+        assert page.evaluate(READABLE) == ALL_READABLE
 
 
 def test_the_perceptrons_plot_keeps_its_shape_in_lecture_mode_with_the_sidebar_open(server_url, browser):
