@@ -550,7 +550,9 @@ MOMENT_BAR_CSS = (f"@media (min-width: {WIDE}px) {{[data-testid='stLayoutWrapper
 # Scrolls the moment's element (or a Try-this button's first widget) into view once its page has drawn, leaving room
 # at the top for Streamlit's header and the moment bar; and again each time the page's height changes while figures
 # above it draw (at fixed times only, a figure that drew late left the page one section higher), until the lecturer
-# scrolls, clicks or types, or 8 s on.
+# scrolls, clicks or types, or a minute on (8 s after opening was too short on a loaded machine: the page was still
+# drawing then, and a figure drawn later pushed the moment down, 2026-12-07; so was "once its height has kept still
+# for 8 s", which failed the same way beside CI's run).
 _SCROLL_JS = """
 export default function ({ data }) {
   const scroll = () => {
@@ -573,7 +575,7 @@ export default function ({ data }) {
   for (const name of ["wheel", "touchstart", "mousedown", "keydown"])
     window.addEventListener(name, stop, { capture: true, signal: done.signal });
   setTimeout(() => { scroll(); if (page && !done.signal.aborted) observer.observe(page); }, 300);
-  setTimeout(stop, 8000);
+  setTimeout(stop, 60000);
 }
 """
 _SCROLL = st.components.v2.component("nnviz_scroll_to", html="<span></span>", js=_SCROLL_JS)
@@ -756,7 +758,7 @@ class Places:
 
     ``here(section)`` makes an empty container where it is called; ``fill()``, called once every place is made,
     runs the fragment, which draws each section in its container (Streamlit >= 1.67: a fragment may write to
-    containers made outside it). Streamlit copies a fragment's layout context at every rerun, about 0.15 ms a
+    containers made outside it). Streamlit copies a fragment's layout context at every rerun, about 0.3 ms a
     fragment on this machine: softmax's temperature reran eight, 2.3 ms of its 26 ms (docs/PERFORMANCE.md). A
     page's ``Places`` is made anew at every full run, with that run's containers."""
 

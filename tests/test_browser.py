@@ -888,6 +888,29 @@ def test_a_moment_stays_in_view_while_the_page_above_it_grows_until_the_lecturer
         assert focus_top(page) == pytest.approx(scrolled + 300, abs=2)  # pushed down with the page, not scrolled
 
 
+@pytest.mark.full  # 12 s of waiting
+def test_a_moment_stays_in_view_while_a_slow_page_is_still_drawing_after_8_s(server_url, browser):
+    """The scroll kept a moment in view for 8 s after the page opened: on a loaded machine the page was still drawing
+    then, and a figure drawn later pushed the moment down (2026-12-07). It now keeps it for a minute unless the
+    lecturer scrolls, clicks or types."""
+    number = 17
+    moment = LECTURE_PLAN[number - 1]
+    query = urllib.parse.urlencode({**moment.settings, MOMENT_PARAM: number})
+    grow = """height => { document.querySelector("[data-testid='stMain']").style.overflowAnchor = 'none';
+        let s = document.getElementById('late');
+        if (!s) { s = document.createElement('div'); s.id = 'late';
+                  document.querySelector("[data-testid='stMainBlockContainer']").prepend(s); }
+        s.style.height = `${height}px`; }"""
+    with on_the_projector(browser, f"{server_url}/{moment.page}?{query}") as page:
+        placed = page.locator(f".st-key-{moment.focus}").first.bounding_box()["y"]
+        for step in range(1, 6):  # a page that goes on drawing for 10 s more
+            page.evaluate(grow, 20 * step)
+            page.wait_for_timeout(2000)
+        page.evaluate(grow, 700)
+        page.wait_for_timeout(500)
+        assert page.locator(f".st-key-{moment.focus}").first.bounding_box()["y"] == pytest.approx(placed, abs=2)
+
+
 def test_next_to_a_moment_of_the_same_page_scrolls_to_it_again(server_url, browser):
     """Moments 14 and 15 both show the Playground's figure: scrolled up to Play on 14, Next left 15 at the page's
     top (the scroll had run for 14 and, its component unchanged, did not run again)."""
