@@ -298,9 +298,9 @@ def step_arithmetic(bp: bpm.BackwardPass, current: bpm.BackwardStep, done_steps:
 
 
 def sensitivity(bp: bpm.BackwardPass) -> None:
-    # on the projector the diagram the page's width, the text under it: in Lecture mode with the sidebar open its
-    # 3/5 of the column was 460 px, narrower than the 640 px its labels are placed for ('0.0461' lay on 'z = −0.939')
-    plot, text = (st.container(), st.container()) if ui.lecture_mode() else st.columns([3, 2])
+    # on the projector the diagram the page's width: in Lecture mode with the sidebar open its 3/5 of the column was
+    # 460 px, narrower than the 640 px its labels are placed for ('0.0461' lay on 'z = −0.939')
+    plot, text = ui.figure_and_notes([3, 2])
     with plot:
         ui.show_figure(sensitivity_figure(*_pass_key(bp), ui.small_screen()), key="bp_sensitivity")
     with text:

@@ -295,9 +295,9 @@ def two_weights() -> None:
             notes = st.container()
         else:
             ui.show_figure(path_figure, key="gd_3d" if show_3d else "gd_contour")
-            # in Lecture mode the notes under the curves, as wide as the page: in a third of the width, at its
-            # text size, they ran a screen and a half down beside the curves (a helper's review at 1280x720)
-            curves, notes = (st.container(), st.container()) if ui.lecture_mode() else st.columns([2, 1])
+            # in Lecture mode the notes under the curves: in a third of the width, at its text size, they ran a
+            # screen and a half down beside the curves (a helper's review at 1280x720)
+            curves, notes = ui.figure_and_notes([2, 1])
         with curves:
             ui.show_figure(losses_figure, key="gd_losses")
     with notes:

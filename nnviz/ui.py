@@ -814,6 +814,13 @@ def section(title: str, widths: int | Sequence[float] = (1, 2)) -> list:
     return st.columns(widths)
 
 
+def figure_and_notes(widths: Sequence[float]) -> list:
+    """A figure's column and its notes' column beside it (``st.columns(widths)``); in Lecture mode two containers,
+    the notes under the figure, both the page's width: beside it, at the projector's text size, notes ran a screen
+    and a half down (gradient descent), and a diagram got narrower than its labels are placed for (backprop)."""
+    return [st.container(), st.container()] if lecture_mode() else st.columns(widths)
+
+
 def table(columns: dict[str, Sequence]) -> None:
     """A static table of ``columns`` (name -> values), without an index column. Sent as an Arrow table: from a dict,
     st.table goes through pandas and looks at the index to decide whether to show it, ~2 ms a table at every
