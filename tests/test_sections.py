@@ -80,22 +80,25 @@ def shown(at) -> collections.Counter:
     """What the page's main area shows, each element as its type and message (a figure: its whole JSON). Input
     widgets are left out: their messages carry the values AppTest set, not what a section computed."""
     found: collections.Counter = collections.Counter()
-
-    def walk(node) -> None:
-        children = getattr(node, "children", None)
-        if children:
-            for child in children.values():
-                walk(child)
-        elif getattr(node, "proto", None) is not None and node.type not in INPUT_KINDS:
+    for node in elements(at.main):
+        if getattr(node, "proto", None) is not None and node.type not in INPUT_KINDS:
             proto = node.proto
             if getattr(proto, "deferred_file_id", ""):  # a download written on the click: a new id at every run
                 proto = type(proto)()
                 proto.CopyFrom(node.proto)
                 proto.ClearField("deferred_file_id")
             found[f"{node.type}: {proto}"] += 1
-
-    walk(at.main)
     return found
+
+
+def elements(node):
+    """The elements under ``node`` (an AppTest block), in the order the page draws them."""
+    children = getattr(node, "children", None)
+    if children:
+        for child in children.values():
+            yield from elements(child)
+    else:
+        yield node
 
 
 def another_value(widget):
@@ -215,20 +218,8 @@ def page_with_places() -> None:
 
 def in_order(at) -> list[str]:
     """The main area's text and metrics, in the order they are drawn."""
-    found: list[str] = []
-
-    def walk(node) -> None:
-        children = getattr(node, "children", None)
-        if children:
-            for child in children.values():
-                walk(child)
-        elif node.type == "markdown":
-            found.append(node.value)
-        elif node.type == "metric":
-            found.append(f"{node.label} = {node.value}")
-
-    walk(at.main)
-    return found
+    return [node.value if node.type == "markdown" else f"{node.label} = {node.value}"
+            for node in elements(at.main) if node.type in ("markdown", "metric")]
 
 
 def test_places_are_drawn_where_they_were_made_and_rerun_as_one_section():
