@@ -8,7 +8,7 @@ from nnviz import losses as L
 from nnviz import notebooks, ui
 from nnviz.data import blobs
 from nnviz.figures import losses as figs
-from nnviz.formatting import count, share_percent, signed_value, significant
+from nnviz.formatting import count, share_percent, signed_value, significant, with_minus_signs
 from nnviz.keras_code import loss_metric_code
 
 SWEEP = np.linspace(-4.0, 6.0, 201)
@@ -113,8 +113,8 @@ def step_vs_sigmoid() -> None:
         ui.table({"neuron": ["sigmoid", "step"],
                   "∂L/∂w₁ (app, chain rule)": [signed_value(grad_sigmoid[0]), signed_value(grad_step[0])],
                   "∂L/∂w₂ (app, chain rule)": [signed_value(grad_sigmoid[1]), signed_value(grad_step[1])]})
-        st.caption(f"Gradients of the cross-entropy at the marked weights: w = ({w_marked[0]:.2f}, {w_marked[1]:.2f}), "
-                   f"b = {bias:.2f}.")
+        st.caption(with_minus_signs(f"Gradients of the cross-entropy at the marked weights: w = ({w_marked[0]:.2f}, "
+                                    f"{w_marked[1]:.2f}), b = {bias:.2f}."))
     with right:
         st.markdown("Ask TensorFlow itself (loads TensorFlow the first time, a few seconds):")
         if st.button("Compute with tf.GradientTape", key="la_tape"):

@@ -10,7 +10,7 @@ from nnviz import activations as act
 from nnviz import notebooks, ui
 from nnviz import softmax as sm
 from nnviz.figures import softmax as figs
-from nnviz.formatting import SUBSCRIPT, scientific
+from nnviz.formatting import SUBSCRIPT, scientific, with_minus_signs
 from nnviz.keras_code import softmax_code
 
 DEFAULT_LOGITS = (2.0, 1.0, 0.1, -1.0, 0.5, -0.5, 1.5, -2.0, 0.0, 3.0)
@@ -233,7 +233,7 @@ def sigmoid_of_the_gap() -> None:
     more = (f" With {now.n_classes} classes the bars above give p₁ = {now.probs[1]:.3f}: the other classes take "
             f"their share. With z₀ and z₁ alone it would be σ({gap:.2f}) = {two_only:.3f}, the point below."
             if now.n_classes > 2 else f" So p₁ = σ({gap:.2f}) = {two_only:.3f}, the point below.")
-    st.markdown(f"Your first two logits give $(z_1 - z_0)/T = {gap:.2f}$.{more}")
+    st.markdown(f"Your first two logits give $(z_1 - z_0)/T = {gap:.2f}$.{with_minus_signs(more)}")
     gaps = np.linspace(min(-10.0, gap - 2), max(10.0, gap + 2), 201)
     name = "your logits" if now.n_classes == 2 else "your z₀ and z₁ alone"
     ui.show_figure(figs.two_class_figure(gaps, sm.two_class_softmax(gaps), act.sigmoid(gaps), gap, two_only, name),
@@ -256,8 +256,9 @@ def naive_and_stable() -> None:
     stable = sm.softmax(big, temperature)
     st.markdown(
         # no 'from the slider above', no 'drag': a classroom link may hide that slider (a helper's review)
-        f"Logits used here: your logits **plus c = {shift:g}** (the shift of the section above), divided by T "
-        f"(largest (z + c)/T = {np.max(big / temperature):.1f}). In float32, the type Keras computes in, "
+        f"Logits used here: your logits **plus c = {with_minus_signs(f'{shift:g}')}** (the shift of the section "
+        f"above), divided by T (largest (z + c)/T = {with_minus_signs(f'{np.max(big / temperature):.1f}')}). In "
+        f"float32, the type Keras computes in, "
         f"$e^{{x}}$ overflows to ∞ for $x > {sm.FLOAT32_EXP_OVERFLOW:.1f}$ and underflows to 0 for "
         f"$x < {sm.FLOAT32_EXP_UNDERFLOW:.1f}$."
     )
@@ -286,15 +287,15 @@ def naive_and_stable() -> None:
         lowest, highest = sm.naive_softmax_safe_shifts(now.logits, temperature)
         subnormal = sm.naive_softmax_subnormal_shift(now.logits, temperature)
         if shift < subnormal:  # said as 'below -89 they leave the normal range' at c = -90 (a helper's review)
-            st.success(f"Both formulas still agree to 4 decimals, but the naive formula's e^(…) have already left "
+            st.success(with_minus_signs(f"Both formulas still agree to 4 decimals, but the naive formula's e^(…) have already left "
                        f"float32's normal range (every (z + c)/T < {sm.FLOAT32_EXP_SUBNORMAL:.1f}): only a few digits "
-                       f"are left. Below c = {lowest:.0f} they all round to 0 (NaN).")
+                       f"are left. Below c = {lowest:.0f} they all round to 0 (NaN)."))
         else:
             # 'overflows (NaN)' read wrong where only the sum overflows: each e^(…)/∞ is 0 (a student's review)
-            st.success(f"Both formulas agree for these logits. With c above {highest:.0f} the naive formula "
+            st.success(with_minus_signs(f"Both formulas agree for these logits. With c above {highest:.0f} the naive formula "
                        f"overflows (its sum of e^(…) reaches ∞: zeros or NaN); below {subnormal:.0f} its e^(…) "
                        f"leave float32's normal range and lose digits (the numbers can go wrong), and below "
-                       f"{lowest:.0f} they all round to 0 (NaN).")
+                       f"{lowest:.0f} they all round to 0 (NaN)."))
 
 
 logits_to_probabilities()

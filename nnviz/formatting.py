@@ -14,30 +14,43 @@ FROM_SUPERSCRIPT = str.maketrans("⁻⁰¹²³⁴⁵⁶⁷⁸⁹", "-0123456789"
 def power_of_ten(x: float) -> str:
     """A number as 'm·10ᵏ' with one decimal, e.g. 3.9·10¹⁹ (plain '12.3' when 0.01 ≤ |x| < 1000)."""
     if x == 0 or 0.01 <= abs(x) < 1000:
-        return f"{x:.3g}"
-    return exponent_as_power(f"{x:.1e}")
+        return with_minus_signs(f"{x:.3g}")
+    return with_minus_signs(exponent_as_power(f"{x:.1e}"))
+
+
+MINUS = "−"  # U+2212, as the formulas (LaTeX), plotly's ticks and hover values write a negative number
+# a '-' that starts a number: not one inside a word or between numbers ('mini-batch', '10-20', '1e-05')
+_NEGATIVE = re.compile(r"(?<![\w)\]])-(?=\.?\d|∞)")
+
+
+def with_minus_signs(text: str) -> str:
+    """``text`` with the '-' of each negative number written as the minus sign '−' ('σ(-1.00)' → 'σ(−1.00)'): a
+    hyphen is short and low beside digits, and on a projector −0.305 read as a dash. Every number the app writes
+    for people goes through it (the formatters below, ``ui.table``'s cells, figures' labels), as the formulas and
+    plotly's own numbers write it; code, LaTeX and what a program reads back keep Python's '-'."""
+    return _NEGATIVE.sub(MINUS, text)
 
 
 def significant(x: float, digits: int = 4) -> str:
     """``x`` to ``digits`` significant digits (−0 written as 0), a power of ten written as one: 6.781·10⁻⁵, not
     Python's 6.781e-05."""
-    return exponent_as_power(f"{x + 0.0:.{digits}g}")
+    return with_minus_signs(exponent_as_power(f"{x + 0.0:.{digits}g}"))
 
 
 def scientific(x: float, decimals: int = 1) -> str:
     """``x`` in scientific notation as a page writes it, 2.2·10⁻¹⁵ (Python's 2.2e-15 reads as 2.2 times e on a
     projector), and 0 as 0."""
-    return "0" if x == 0 else exponent_as_power(f"{x:.{decimals}e}")
+    return "0" if x == 0 else with_minus_signs(exponent_as_power(f"{x:.{decimals}e}"))
 
 
 def signed_value(x: float, decimals: int = 4) -> str:
-    """``x`` with its sign to ``decimals`` decimals ('+0.0123', '-0.2504'); one that those would write as ±0.0000
-    with its significant digits instead ('-2.672·10⁻⁵', beside TensorFlow's -2.6723e-05, read as a zero there: a
+    """``x`` with its sign to ``decimals`` decimals ('+0.0123', '−0.2504'); one that those would write as ±0.0000
+    with its significant digits instead ('−2.672·10⁻⁵', beside TensorFlow's -2.6723e-05, read as a zero there: a
     student's review), and 0 as 0."""
     if x == 0:
         return "0"
     text = f"{x:+.{decimals}f}"
-    return text if float(text) != 0 else ("+" if x > 0 else "") + significant(x)
+    return with_minus_signs(text if float(text) != 0 else ("+" if x > 0 else "") + significant(x))
 
 
 def exponent_as_power(text: str) -> str:
@@ -46,17 +59,10 @@ def exponent_as_power(text: str) -> str:
     return f"{mantissa}·10{str(int(exponent)).translate(SUPERSCRIPT)}" if exponent else mantissa
 
 
-def with_minus_signs(text: str) -> str:
-    """``text`` with each '-' written as the minus sign '−', as the formulas and figures write it (a hyphen is short
-    and low beside digits; on a projector −0.305 read as a dash). For numbers and text without markup: a '-' in
-    plotly's or Markdown's markup would change too."""
-    return text.replace("-", "−")
-
-
 def written_value(text: str) -> float:
-    """The number a text of these helpers writes ('0.0896', '-2.672·10⁻⁵', '3·10⁻⁴') as a float: to tell whether
+    """The number a text of these helpers writes ('0.0896', '−2.672·10⁻⁵', '3·10⁻⁴') as a float: to tell whether
     it is the value itself or rounded (= or ≈)."""
-    mantissa, _, power = text.partition("·10")
+    mantissa, _, power = text.replace(MINUS, "-").partition("·10")
     return float(mantissa) * 10.0 ** int(power.translate(FROM_SUPERSCRIPT) or 0)
 
 
@@ -84,9 +90,9 @@ def digits_that_add_up(values, combine, result: float, digits: int = 4, most: in
     return None
 
 
-# Advance widths of the characters of numbers and their labels ('z = -0.49', 'δ = 0.1') in the app's font (Source
+# Advance widths of the characters of numbers and their labels ('z = −0.49', 'δ = 0.1') in the app's font (Source
 # Sans), in em; any other character counts 0.55
-_EM = {**dict.fromkeys("0123456789+=", 0.5), "-": 0.31, ".": 0.25, " ": 0.2, "e": 0.49, "δ": 0.55, "z": 0.43,
+_EM = {**dict.fromkeys("0123456789+=" + MINUS, 0.5), "-": 0.31, ".": 0.25, " ": 0.2, "e": 0.49, "δ": 0.55, "z": 0.43,
        "·": 0.25, **dict.fromkeys("⁻⁰¹²³⁴⁵⁶⁷⁸⁹", 0.37)}
 COMPACT_ROOM = 2.8  # em: as wide as '0.0896', what a unit's circle holds
 
@@ -98,15 +104,15 @@ def em_width(text: str) -> float:
 
 def compact(x: float, room: float = COMPACT_ROOM) -> str:
     """3 significant digits, else 2, else 1 with its power of ten, the first as narrow as ``room`` em: for a small
-    place (a unit's circle, a diagram's output), e.g. 0.535, -0.09 (not -0.0896, wider than the circle, nor
-    -9·10⁻², which its z = -0.0898 beside it did not explain), 2·10⁻²¹⁷ (not 2.05·10⁻²¹⁷), 1·10⁵."""
+    place (a unit's circle, a diagram's output), e.g. 0.535, −0.09 (not −0.0896, wider than the circle, nor
+    −9·10⁻², which its z = −0.0898 beside it did not explain), 2·10⁻²¹⁷ (not 2.05·10⁻²¹⁷), 1·10⁵."""
     for digits in (3, 2):
-        text = f"{x + 0.0:.{digits}g}"
+        text = with_minus_signs(f"{x + 0.0:.{digits}g}")
         if em_width(text) <= room and "e" not in text:
             return text
     # as a power of ten, as the formulas beside write it: the perceptron's diagram read 'ŷ ≈ 3e-04' over its
     # formula's 0.000335 (a student's review); 2·10⁻²¹⁷ is 0.4 em wider than 2e-217, on hand-set weights of ±1000 only
-    return exponent_as_power(f"{x:.0e}")
+    return with_minus_signs(exponent_as_power(f"{x:.0e}"))
 
 
 def percent(p: float) -> str:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from nnviz.formatting import with_minus_signs
+from nnviz.formatting import exponent_as_power, with_minus_signs
 
 Array = np.ndarray
 
@@ -309,12 +309,12 @@ def describe_rate(learning_rate: float, curvatures, sep: str = " → ") -> str:
 def factor_text(factor: float) -> str:
     """A step factor 1 − ηλ to 3 significant digits, with more where those would round it to 1, −1 or 0, which
     say the opposite of what it does: η = 0.0001 on the ravine read '1 − ηλ = 1 … converges' (1 would never move),
-    0.9999 is what it is (a helper's review)."""
+    0.9999 is what it is (a helper's review). A power of ten is written as one (1·10⁻⁵, not 1e-05)."""
     for digits in range(3, 16):
         text = f"{factor:.{digits}g}"
         if float(text) == factor or float(text) not in (1.0, -1.0, 0.0):
             break
-    return with_minus_signs(text)
+    return with_minus_signs(exponent_as_power(text))
 
 
 LOSS_PRECISION = 4 * np.finfo(float).eps  # L − L_min below this (× max(1, |L_min|)) is float64 round-off

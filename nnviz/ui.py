@@ -43,7 +43,7 @@ from nnviz.figures.style import (
     plotly_figure,
     scaled_fonts,
 )
-from nnviz.formatting import equals_per_line, listed, shortened
+from nnviz.formatting import equals_per_line, listed, shortened, with_minus_signs
 
 heap.keep_large_blocks_mapped()  # the server's RSS would otherwise grow by steps over a lecture (nnviz.heap)
 
@@ -822,10 +822,10 @@ def figure_and_notes(widths: Sequence[float]) -> list:
 
 
 def table(columns: dict[str, Sequence]) -> None:
-    """A static table of ``columns`` (name -> values), without an index column. Sent as an Arrow table: from a dict,
-    st.table goes through pandas and looks at the index to decide whether to show it, ~2 ms a table at every
-    rerun against 0.2 ms."""
-    st.table(pa.table(columns), hide_index=True)
+    """A static table of ``columns`` (name -> values), without an index column, its numbers written with minus signs
+    (formatting.with_minus_signs). Sent as an Arrow table: from a dict, st.table goes through pandas and looks at the
+    index to decide whether to show it, ~2 ms a table at every rerun against 0.2 ms."""
+    st.table(_arrow_table(columns), hide_index=True)
 
 
 def data_table(columns: dict[str, Sequence], *, key: str, height: int) -> None:
@@ -833,9 +833,16 @@ def data_table(columns: dict[str, Sequence], *, key: str, height: int) -> None:
     text grows with the page's: st.dataframe draws on a canvas in its own small font, unreadable on a projector."""
     if lecture_mode():
         with st.container(key=key):  # the key's class, as the dataframe's (a classroom link can hide it)
-            st.table(pa.table(columns), hide_index=True, height=height)
+            st.table(_arrow_table(columns), hide_index=True, height=height)
     else:
-        st.dataframe(pa.table(columns), hide_index=True, height=height, key=key)
+        st.dataframe(_arrow_table(columns), hide_index=True, height=height, key=key)
+
+
+def _arrow_table(columns: dict[str, Sequence]) -> pa.Table:
+    """``columns`` as an Arrow table, the numbers its texts write with minus signs (a column of floats is Streamlit's
+    to write)."""
+    return pa.table({name: [with_minus_signs(v) if isinstance(v, str) else v for v in values]
+                     for name, values in columns.items()})
 
 
 def for_the_screen(fig: go.Figure) -> go.Figure:

@@ -10,6 +10,7 @@ from conftest import shown_number
 
 from nnviz import backprop as bpm
 from nnviz import network as nw
+from nnviz.formatting import with_minus_signs
 
 pytestmark = pytest.mark.unit
 
@@ -359,11 +360,11 @@ def test_diagram_shows_delta_only_where_the_backward_pass_has_been():
     bp = pass_for(SETUPS[0])
     d0 = bpm.diagram(bp, 0)
     assert all(n.above == "" for n in d0.nodes)
-    assert [n.value for n in d0.nodes if n.layer == 1] == [f"{a:.3g}" for a in bp.forward.activations[1][0]]
-    assert [e.label for e in d0.edges if e.layer == 2] == [f"{w:.3g}" for w in bp.network.weights[1][:, 0]]
+    assert [n.value for n in d0.nodes if n.layer == 1] == [with_minus_signs(f"{a:.3g}") for a in bp.forward.activations[1][0]]
+    assert [e.label for e in d0.edges if e.layer == 2] == [with_minus_signs(f"{w:.3g}") for w in bp.network.weights[1][:, 0]]
     d1 = bpm.diagram(bp, 1)
     (out,) = [n for n in d1.nodes if n.layer == 2]
-    assert out.lit and out.above == f"δ = {bp.gradients.deltas[1][0, 0]:.3g}"
+    assert out.lit and out.above == with_minus_signs(f"δ = {bp.gradients.deltas[1][0, 0]:.3g}")
     d2 = bpm.diagram(bp, 2)  # the output unit's incoming weights
     assert [e.lit for e in d2.edges] == [e.layer == 2 for e in d2.edges]
     sens = bpm.diagram(bp, len(bp.steps), sensitivity=True)
@@ -499,7 +500,8 @@ def test_on_a_phone_the_deltas_fit_between_the_layers_and_the_inputs_in_the_figu
     left, right = fig.layout.xaxis.range
     px_per_layer = (PHONE_FIGURE_WIDTH - 2 * fb.MARGIN) / (right - left)
     assert len(deltas.text) == sum(bp.spec.sizes[1:])
-    assert max(fb._number_width(t, fb.DELTA_SIZE) for t in deltas.text) <= px_per_layer - 4
+    assert max(fb._number_width(t, deltas.textfont.size) for t in deltas.text) <= px_per_layer - 4 + 1e-9
+    assert deltas.textfont.size >= 0.9 * fb.DELTA_SIZE  # smaller type only as much as one digit's room takes
     for text, node in zip(deltas.text, [n for n in d.nodes if n.layer > 0]):  # each the δ it stands for
         assert shown_number(text.removeprefix("<b>").removesuffix("</b>").removeprefix("δ = ")) == pytest.approx(
             node.delta, rel=0.5, abs=1e-12)
@@ -554,13 +556,13 @@ def test_a_value_inside_a_unit_fits_its_circle():
     from nnviz.formatting import compact
 
     assert [compact(v) for v in (0.535, -0.939, 2.05e-217, 1e-54, 123456.0, 0.0, -0.0)] == [
-        "0.535", "-0.939", "2·10⁻²¹⁷", "1·10⁻⁵⁴", "1·10⁵", "0", "0"]
+        "0.535", "−0.939", "2·10⁻²¹⁷", "1·10⁻⁵⁴", "1·10⁵", "0", "0"]
     # a power of ten as the formulas write it: the perceptron's 'ŷ ≈ 3e-04' (a student's review)
     assert [compact(v) for v in (4.66e-15, 0.731, 1.0, 0.0123, 3.354e-4)] == ["5·10⁻¹⁵", "0.731", "1", "0.0123",
                                                                             "3·10⁻⁴"]
     # a negative value between -0.1 and -0.01 keeps two digits where three do not fit: tanh(-0.0898) was drawn
-    # '-9e-02' beside its 'z = -0.0898' (a helper's review)
-    assert [compact(v) for v in (-0.0896, 0.0896, -0.535, -2.05e-217)] == ["-0.09", "0.0896", "-0.535", "-2·10⁻²¹⁷"]
+    # '-9e-02' beside its 'z = -0.0898' (a helper's review); with the minus sign of the formulas
+    assert [compact(v) for v in (-0.0896, 0.0896, -0.535, -2.05e-217)] == ["−0.09", "0.0896", "−0.535", "−2·10⁻²¹⁷"]
 
 
 def _gradients_for_each_class(**setup) -> tuple[np.ndarray, np.ndarray]:

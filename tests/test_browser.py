@@ -65,6 +65,22 @@ def page(browser):
     context.close()
 
 
+# Text of ours (figures' SVG included) with a hyphen for a negative number's sign ('w2 = -0.40'): code, LaTeX (which
+# sets '-' as a minus), Streamlit's widgets and a metric's delta (Streamlit reads its sign from a '-') are left out
+HYPHENS_AS_MINUS_SIGNS = r"""() => {
+  const found = [], walker = document.createTreeWalker(document.querySelector("[data-testid='stMain']"),
+                                                      NodeFilter.SHOW_TEXT);
+  const notOurs = "pre, code, .katex, input, textarea, [data-testid='stSlider'], [data-testid='stNumberInput'], "
+    + "[data-testid='stSelectbox'], [data-testid='stMultiSelect'], [data-testid='stRadio'], [data-testid='stMetricDelta']";
+  for (let node; (node = walker.nextNode());) {
+    const text = node.textContent;
+    if (node.parentElement && !node.parentElement.closest(notOurs) && /(^|[^\w.)\]])-\.?\d/.test(text))
+      found.push(text.trim().slice(0, 80));
+  }
+  return found;
+}"""
+
+
 @pytest.mark.parametrize("name", list(PAGE_PATHS))
 def test_page_renders_with_charts_and_no_exception(server_url, page, name):
     page.goto(f"{server_url}/{PAGE_PATHS[name]}")
@@ -72,6 +88,8 @@ def test_page_renders_with_charts_and_no_exception(server_url, page, name):
     screenshot_whole_app(page, name)
     assert exceptions_on(page) == []
     assert page.console_errors == []
+    # a negative number is written with the minus sign of the formulas: a hyphen read as a dash on a projector
+    assert page.evaluate(HYPHENS_AS_MINUS_SIGNS) == []
     charts = page.locator(CHART_SELECTOR)
     if name != "home":
         # MNIST: data and network until trained; the playground is one figure with subplots (one redraw a frame);
@@ -1159,7 +1177,7 @@ RIGHT_TICKS_IN_THE_LEFT_PANEL = """() => [...document.querySelectorAll('.js-plot
 WEIGHTS_AGAINST_THE_CIRCLES = """() => {
   const chart = document.querySelector('.st-key-neuron_diagram .js-plotly-plot');
   const circles = [...chart.querySelectorAll('.scatterlayer .points path')].map(c => c.getBoundingClientRect());
-  return [...chart.querySelectorAll('.annotation')].filter(a => /^[+-][0-9]/.test(a.textContent.trim()) ||
+  return [...chart.querySelectorAll('.annotation')].filter(a => /^[+−-][0-9]/.test(a.textContent.trim()) ||
       /^[wb][0-9]* =/.test(a.textContent.trim())).filter(a => { const r = a.querySelector('rect.bg').getBoundingClientRect();
     return circles.some(c => {
       const cx = (c.left + c.right) / 2, cy = (c.top + c.bottom) / 2;  // the nearest point of the box to the centre
@@ -1189,7 +1207,7 @@ EDGES_THROUGH_LABELS = """() => {
     .map(t => t.x.map((x, i) => [origin.left + l.xaxis._offset + l.xaxis.l2p(x),
                                  origin.top + l.yaxis._offset + l.yaxis.l2p(t.y[i])]));
   const labels = [...chart.querySelectorAll('.annotation-text')].filter(t => t.textContent.trim()
-      && !/^[+-]?[0-9]/.test(t.textContent.trim()) && !/^[wb][0-9]* =/.test(t.textContent.trim()))
+      && !/^[+−-]?[0-9]/.test(t.textContent.trim()) && !/^[wb][0-9]* =/.test(t.textContent.trim()))
     .map(t => [t.textContent, t.getBoundingClientRect()]);
   const inside = ([x, y], r) => x > r.left + 1 && x < r.right - 1 && y > r.top + 1 && y < r.bottom - 1;
   const crossed = labels.filter(([, r]) => edges.some(([a, b]) =>

@@ -43,7 +43,7 @@ def test_a_loss_keeps_four_digits_trailing_zeros_included(value, shown):
 
 def test_a_power_of_ten_is_written_as_one_never_in_python_s_e_notation():
     assert [significant(v) for v in (1.759e-07, -6.781e-05, 0.03668, -0.0, 2e20)] == [
-        "1.759·10⁻⁷", "-6.781·10⁻⁵", "0.03668", "0", "2·10²⁰"]
+        "1.759·10⁻⁷", "−6.781·10⁻⁵", "0.03668", "0", "2·10²⁰"]
     assert significant(6.7812e-05, 3) == "6.78·10⁻⁵"
     assert [scientific(v) for v in (2.2e-15, 0.0, 1234.0)] == ["2.2·10⁻¹⁵", "0", "1.2·10³"]
     assert exponent_as_power("0.25") == "0.25"
@@ -54,11 +54,23 @@ def test_numbers_take_the_minus_sign_of_the_formulas():
 
     assert with_minus_signs(f"L_min = {-0.305:.3g}, w = ({-1.5:.2f}, {2:.2f})") == "L_min = −0.305, w = (−1.50, 2.00)"
     assert with_minus_signs("no sign, −1 already") == "no sign, −1 already"
+    # only a number's sign: not a hyphen in a word, between two numbers, in Python's exponent or after a bracket
+    assert with_minus_signs("σ(-1.00), -.5, -∞; mini-batch, 10-20, 1e-05, x[1]-2, (a)-1") == \
+        "σ(−1.00), −.5, −∞; mini-batch, 10-20, 1e-05, x[1]-2, (a)-1"
+
+
+def test_every_number_written_for_people_takes_the_minus_sign_and_reads_back():
+    from nnviz.formatting import compact, power_of_ten, written_value
+
+    written = [significant(-0.25037), scientific(-2.2e-15), power_of_ten(-3.9e19), power_of_ten(-0.5), compact(-0.0896),
+               compact(-2.05e-217)]
+    assert written == ["−0.2504", "−2.2·10⁻¹⁵", "−3.9·10¹⁹", "−0.5", "−0.09", "−2·10⁻²¹⁷"]
+    assert [written_value(t) for t in written] == pytest.approx([-0.2504, -2.2e-15, -3.9e19, -0.5, -0.09, -2e-217])
 
 
 def test_a_signed_value_keeps_its_digits_where_four_decimals_would_write_zero():
     from nnviz.formatting import signed_value
 
-    assert [signed_value(x) for x in (0.01234, -0.25037, 0.0, -0.0)] == ["+0.0123", "-0.2504", "0", "0"]
-    assert signed_value(-2.6723e-05) == "-2.672·10⁻⁵" and signed_value(4e-7) == "+4·10⁻⁷"
-    assert signed_value(-0.00005) == "-0.0001"  # rounds away from zero: four decimals say it
+    assert [signed_value(x) for x in (0.01234, -0.25037, 0.0, -0.0)] == ["+0.0123", "−0.2504", "0", "0"]
+    assert signed_value(-2.6723e-05) == "−2.672·10⁻⁵" and signed_value(4e-7) == "+4·10⁻⁷"
+    assert signed_value(-0.00005) == "−0.0001"  # rounds away from zero: four decimals say it

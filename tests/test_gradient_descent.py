@@ -264,7 +264,7 @@ def test_describe_rate_names_the_factors_and_the_behaviour():
     assert gd.describe_rate(0.095, (20.0, 1.0), sep="\n") == "1 − ηλ = 0.905, −0.9\nzig-zags but converges"
     # η = 0.0001 on the ravine read '1 − ηλ = 1 … converges' (a factor of 1 never moves; a helper's review)
     assert gd.describe_rate(0.0001, (20.0, 1.0)) == "1 − ηλ = 0.9999, 0.998 → converges monotonically"
-    assert [gd.factor_text(f) for f in (1.0, -1.0, 0.0, -1.0002, 1e-5)] == ["1", "−1", "0", "−1.0002", "1e−05"]
+    assert [gd.factor_text(f) for f in (1.0, -1.0, 0.0, -1.0002, 1e-5)] == ["1", "−1", "0", "−1.0002", "1·10⁻⁵"]
 
 
 @pytest.mark.parametrize("beta", [0.0, 0.5, 0.8, 0.95])

@@ -63,7 +63,7 @@ SOFTMAX_STATES = [
 
 
 def check_softmax(at, out: str) -> None:
-    shown_p = np.array([float(v) for v in table_column(at, "÷ sum → p")])
+    shown_p = np.array([shown_number(v) for v in table_column(at, "÷ sum → p")])
     printed = printed_numbers(out, "p =")
     *printed_p, predicted = printed
     np.testing.assert_allclose(printed_p, shown_p, atol=1.01e-4)
@@ -88,7 +88,7 @@ ACTIVATION_STATES = [
 
 
 def check_activations(at, out: str) -> None:
-    shown_a = [float(v) for v in table_column(at, "a = f(z)")]
+    shown_a = [shown_number(v) for v in table_column(at, "a = f(z)")]
     np.testing.assert_allclose(printed_numbers(out, "a ="), shown_a, atol=1.01e-4)
 
     from nnviz import activations as act
@@ -120,7 +120,7 @@ def check_gradient_descent(at, out: str) -> None:
     rate = at.select_slider(key="gd3_lr").value
     epochs = at.slider(key="gd3_epochs").value
     seed = int(at.number_input(key="gd3_seed").value)
-    shown_losses = [float(v) for v in table_column(at, "loss after training")]
+    shown_losses = [shown_number(v) for v in table_column(at, "loss after training")]
     x, y = gd.logistic_data(200, seed)
     paths = figures(at)["gd_batches"]
     for (method, size), shown_loss in zip((("full batch", 200), ("mini-batch", batch), ("stochastic", 1)),
@@ -183,7 +183,7 @@ def check_backprop(at, out: str) -> None:
     (table,) = [d.value for d in at.dataframe if "∂L/∂θ" in d.value.columns and "parameter" in d.value.columns]
     assert len(table) > 0
     for name, shown in zip(table["parameter"], table["∂L/∂θ"]):
-        assert printed_numbers(out, f"dL/d{name} =")[0] == pytest.approx(float(shown), rel=1e-3, abs=1e-12), name
+        assert printed_numbers(out, f"dL/d{name} =")[0] == pytest.approx(shown_number(shown), rel=1e-3, abs=1e-12), name
 
 
 # --- Playground ------------------------------------------------------------------------------------------------

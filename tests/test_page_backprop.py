@@ -12,7 +12,7 @@ from widget_states import open_tab, tab_sets, unfold
 from nnviz import backprop as bpm
 from nnviz import network as nw
 from nnviz import ui
-from nnviz.formatting import loss_text
+from nnviz.formatting import loss_text, with_minus_signs
 
 PAGE = "app_pages/backprop.py"
 SECTION_KEY = "bp_section"
@@ -81,22 +81,22 @@ def test_stepping_through_shows_the_engines_deltas_and_gradients(at):
     _net, fwd, grads, _ = engine(setup)
     at.button(key="bp_next").click().run()
     assert metric(at, "step (of 8)") == "1"
-    assert so_far(at) == {"δ(2)_1": f"{grads.deltas[1][0, 0]:.4g}"}
+    assert so_far(at) == {"δ(2)_1": with_minus_signs(f"{grads.deltas[1][0, 0]:.4g}")}
     latex = [e.value for e in at.latex]
     a, y = fwd.output[0, 0], 1.0
     assert any(f"= {a:.4g} - {y:.4g} = {grads.deltas[1][0, 0]:.4g}" in v for v in latex)
     at.button(key="bp_next").click().run()  # the gradients of the output unit's weights
     shown = so_far(at)
     for i in range(3):
-        assert shown[f"∂L/∂w(2)_{i + 1}1"] == f"{grads.weights[1][i, 0]:.4g}"
-    assert shown["∂L/∂b(2)_1"] == f"{grads.biases[1][0]:.4g}"
+        assert shown[f"∂L/∂w(2)_{i + 1}1"] == with_minus_signs(f"{grads.weights[1][i, 0]:.4g}")
+    assert shown["∂L/∂b(2)_1"] == with_minus_signs(f"{grads.biases[1][0]:.4g}")
     at.button(key="bp_all").click().run()
     shown = so_far(at)
     assert metric(at, "step (of 8)") == "8"
     for j in range(3):
-        assert shown[f"δ(1)_{j + 1}"] == f"{grads.deltas[0][0, j]:.4g}"
+        assert shown[f"δ(1)_{j + 1}"] == with_minus_signs(f"{grads.deltas[0][0, j]:.4g}")
         for i in range(2):
-            assert shown[f"∂L/∂w(1)_{i + 1}{j + 1}"] == f"{grads.weights[0][i, j]:.4g}"
+            assert shown[f"∂L/∂w(1)_{i + 1}{j + 1}"] == with_minus_signs(f"{grads.weights[0][i, j]:.4g}")
     at.button(key="bp_back").click().run()
     assert metric(at, "step (of 8)") == "7"
     assert "∂L/∂w(1)_13" not in so_far(at)
@@ -106,13 +106,13 @@ def test_the_diagram_follows_the_step(at):
     setup = bpm.BackpropSetup()
     net, fwd, grads, _ = engine(setup)
     units = trace(figures(at)["bp_diagram"], "units")
-    assert [t.split("<br>")[1] for t in units["text"][2:5]] == [f"{v:.3g}" for v in fwd.activations[1][0]]
+    assert [t.split("<br>")[1] for t in units["text"][2:5]] == [with_minus_signs(f"{v:.3g}") for v in fwd.activations[1][0]]
     assert units["text"][2].startswith("<span") and "h¹₁</span>" in units["text"][2]
     assert trace(figures(at)["bp_diagram"], "deltas")["text"] == []
     assert trace(figures(at)["bp_diagram"], "current unit")["x"] == []
     at.slider(key="bp_step").set_value(3).run()  # δ of hidden unit 1: its outgoing edge is lit
     deltas = trace(figures(at)["bp_diagram"], "deltas")["text"]
-    assert deltas == [f"<b>δ = {grads.deltas[0][0, 0]:.3g}</b>", f"<b>δ = {grads.deltas[1][0, 0]:.3g}</b>"]
+    assert deltas == [with_minus_signs(f"<b>δ = {g:.3g}</b>") for g in (grads.deltas[0][0, 0], grads.deltas[1][0, 0])]
     assert trace(figures(at)["bp_diagram"], "current unit")["x"] == [1.0]
     labels = trace(figures(at)["bp_diagram"], "labels")["text"]
     lit = [t for t in labels if t.startswith("<b>") and t[3:-4] not in ("inputs", "hidden 1", "output")]
@@ -132,14 +132,14 @@ def test_mini_batch_softmax_and_more_layers(at):
     at.button(key="bp_all").click().run()
     shown = so_far(at)
     assert len(shown) == 3 + 3 * 4 + 3 + 3 * 4 + 3 + 2 * 3 + 3
-    assert shown["∂L/∂w(3)_23"] == f"{grads.weights[2][1, 2]:.4g}"  # mean over the four examples
-    assert shown["δ(1)_2"] == f"{grads.deltas[0][0, 1]:.4g}"  # example 1's δ
+    assert shown["∂L/∂w(3)_23"] == with_minus_signs(f"{grads.weights[2][1, 2]:.4g}")  # mean over the four examples
+    assert shown["δ(1)_2"] == with_minus_signs(f"{grads.deltas[0][0, 1]:.4g}")  # example 1's δ
     assert "softmax's own derivative" not in texts(at)  # only at the output's δ step
     at.slider(key="bp_step").set_value(1).run()
     assert "cancel to p_k − y_k" in texts(at)
     at.selectbox(key="bp_example").set_value(2).run()  # the diagram shows example 3
     units = trace(figures(at)["bp_diagram"], "units")
-    assert [t.split("<br>")[1] for t in units["text"][:2]] == [f"{v:.3g}" for v in fwd.activations[0][2]]
+    assert [t.split("<br>")[1] for t in units["text"][:2]] == [with_minus_signs(f"{v:.3g}") for v in fwd.activations[0][2]]
     # and the step works out example 3's δ, not example 1's beside it (a student's review): p − y with its p and
     # its y (class 1 = unit 2: the classes after the student's class 2, in turn)
     assert at.selectbox(key="bp_example").format_func(2) == "example 3: x = (-1, 1), class 1"
@@ -148,16 +148,16 @@ def test_mini_batch_softmax_and_more_layers(at):
     assert "class 1 is unit 2 (y_2 = 1)" in " ".join(c.value for c in at.caption)
     at.button(key="bp_all").click().run()
     assert "(δ of example 3;" in texts(at)
-    assert so_far(at)["δ(1)_2"] == f"{grads.deltas[0][2, 1]:.4g}"
+    assert so_far(at)["δ(1)_2"] == with_minus_signs(f"{grads.deltas[0][2, 1]:.4g}")
 
 
 def test_gradient_table_and_sensitivity_view_show_every_gradient(at):
     net, _, grads, _ = engine(bpm.BackpropSetup())
     table = gradient_table(at)
     for name, g in zip(bpm.parameter_names(net.spec), grads.flat):
-        assert table[name][1] == f"{g + 0.0:.4g}"
+        assert table[name][1] == with_minus_signs(f"{g + 0.0:.4g}")
     labels = trace(figures(at)["bp_sensitivity"], "labels")["text"]
-    assert labels[:9] == [f"{g:.3g}" for g in grads.weights[0].ravel()] + [f"{g:.3g}" for g in grads.weights[1].ravel()]
+    assert labels[:9] == [with_minus_signs(f"{g:.3g}") for g in grads.weights[0].ravel()] + [with_minus_signs(f"{g:.3g}") for g in grads.weights[1].ravel()]
 
 
 def test_the_sensitivity_view_says_on_a_mini_batch_that_its_edges_are_means(at):
@@ -207,10 +207,10 @@ def test_weights_typed_by_hand_apply_and_what_cannot_be_used_is_said(at):
     at.selectbox(key="bp_hand_name").set_value("b(1)_1").run()
     at.number_input(key="bp_hand_value").set_value(-0.5).run()  # the picker edits the text, keeping what it has
     assert at.text_input(key="bp_hand_set").value == "w(2)_11=5, w(9)_11=1, b(1)_1=-0.5"
-    assert "Set by hand: w(2)_11 = 5 (output layer), b(1)_1 = -0.5 (hidden layer 1)." in texts(at)
+    assert "Set by hand: w(2)_11 = 5 (output layer), b(1)_1 = −0.5 (hidden layer 1)." in texts(at)
     # with a second hidden layer the same name sets that layer, and the page says so (it changed without a word)
     at.slider(key="bp_layers").set_value(2).run()
-    assert "Set by hand: w(2)_11 = 5 (hidden layer 2), b(1)_1 = -0.5 (hidden layer 1)." in texts(at)
+    assert "Set by hand: w(2)_11 = 5 (hidden layer 2), b(1)_1 = −0.5 (hidden layer 1)." in texts(at)
 
 
 def test_one_sgd_step_shows_the_loss_before_and_after(at):
@@ -260,8 +260,8 @@ def test_gradient_check_table_is_backprop_beside_finite_differences(at):
     open_section(at, "Check the gradient")
     table = next(d.value for d in at.dataframe if "finite difference" in d.value.columns)
     assert "tf.GradientTape" not in table.columns
-    backprop = table["backprop"].astype(float).to_numpy()
-    numeric = table["finite difference"].astype(float).to_numpy()
+    backprop = table["backprop"].map(shown_number).to_numpy()
+    numeric = table["finite difference"].map(shown_number).to_numpy()
     np.testing.assert_allclose(backprop, numeric, rtol=1e-4, atol=1e-8)
 
 
@@ -302,7 +302,7 @@ def test_gradient_tape_button_adds_keras_column(at):
     at.button(key="bp_tape_button").click().run(timeout=120 * HANG_FACTOR)
     assert not at.exception
     table = next(d.value for d in at.dataframe if "finite difference" in d.value.columns)
-    np.testing.assert_allclose(table["tf.GradientTape"].astype(float), table["backprop"].astype(float), rtol=1e-5,
+    np.testing.assert_allclose(table["tf.GradientTape"].map(shown_number), table["backprop"].map(shown_number), rtol=1e-5,
                                atol=1e-9)
     at.number_input(key="bp_x1").set_value(2.0).run()  # new inputs: the old Keras column must go
     table = next(d.value for d in at.dataframe if "finite difference" in d.value.columns)
@@ -328,7 +328,8 @@ def test_a_dead_relu_s_zero_delta_is_written_0_not_minus_0(at):
     at.number_input(key="bp_hand_value").set_value(-1000.0).run()  # hidden unit 1 dead: its δ is 0 (−0 from w·δ·0)
     at.button(key="bp_all").click().run()
     table = next(d.value for d in at.dataframe if "quantity" in d.value.columns)
-    assert "0" in list(table["value"]) and not any(v.startswith("-0") and float(v) == 0 for v in table["value"])
+    assert "0" in list(table["value"])
+    assert not any(v.startswith(("-0", "−0")) and shown_number(v) == 0 for v in table["value"])
 
 
 @pytest.mark.parametrize("section", SECTIONS)
@@ -440,8 +441,8 @@ def test_the_forward_pass_says_which_biases_are_not_zero_and_the_hover_gives_eac
     assert "Every bias is 0, so each z is the sum of its edges' w·a." in texts(at)
     unfold(at)
     at.text_input(key="bp_hand_set").set_value("b(1)_1=-0.5").run()
-    assert "plus the unit's bias, shown when you point at the unit: b(1)_1 = -0.5; every other bias is 0." in texts(at)
+    assert "plus the unit's bias, shown when you point at the unit: b(1)_1 = −0.5; every other bias is 0." in texts(at)
     hovers = [text for t in figures(at)["bp_diagram"]["data"] for text in (t.get("hovertext") or [])
               if isinstance(text, str)]
     first = next(h for h in hovers if h.startswith("h¹₁:"))
-    assert "(b(1)_1 = -0.5)" in first and any("(b(1)_2 = 0)" in h for h in hovers), first
+    assert "(b(1)_1 = −0.5)" in first and any("(b(1)_2 = 0)" in h for h in hovers), first

@@ -53,7 +53,7 @@ def test_the_neuron_can_leave_z_and_its_output_for_the_class_to_work_out(at):
     def diagram_texts():
         return [a["text"] for a in figures(at)["neuron_diagram"]["layout"]["annotations"]]
 
-    assert "z = -1.00" in diagram_texts() and "<b>ŷ = 0</b>" in diagram_texts()  # (0.8)(1) + (-0.4)(2) + … = -1
+    assert "z = −1.00" in diagram_texts() and "<b>ŷ = 0</b>" in diagram_texts()  # (0.8)(1) + (-0.4)(2) + … = -1
     at.toggle(key="neuron_show").set_value(False).run()
     formulas = " ".join(latex.value for latex in at.latex)
     assert "(0.8)(1) + (-0.4)(2) + (0.5)(-1) + (-0.5) = {?}" in formulas and r"H(z) = {?}" in formulas
@@ -61,7 +61,7 @@ def test_the_neuron_can_leave_z_and_its_output_for_the_class_to_work_out(at):
     assert "z = ?" in diagram_texts() and "<b>ŷ = ?</b>" in diagram_texts() and "w1 = +0.80" in diagram_texts()
     assert "z = -1.00" not in diagram_texts() and not any("ŷ = 0" in text for text in diagram_texts())
     at.toggle(key="neuron_show").set_value(True).run()
-    assert "z = -1.00" in diagram_texts() and r"H(-1.00) = 0" in " ".join(latex.value for latex in at.latex)
+    assert "z = −1.00" in diagram_texts() and r"H(-1.00) = 0" in " ".join(latex.value for latex in at.latex)
 
 
 def test_sliders_move_the_boundary_and_count_mistakes(at):

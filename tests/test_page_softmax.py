@@ -10,6 +10,7 @@ from conftest import figures, set_to_extreme, shown_number, texts, trace, values
 
 from nnviz import softmax as sm
 from nnviz import ui
+from nnviz.formatting import with_minus_signs
 
 PAGE = "app_pages/softmax.py"
 
@@ -61,7 +62,7 @@ def test_hidden_logits_keep_their_values(at):
 def test_step_table_shows_the_exp_and_normalise_steps(at):
     table = at.table[0].value
     steps = sm.softmax_steps([2.0, 1.0, 0.1])
-    assert list(table["z/T − m"]) == [f"{v:.3f}" for v in steps.shifted]
+    assert list(table["z/T − m"]) == [with_minus_signs(f"{v:.3f}") for v in steps.shifted]
     assert list(table["e^(z/T − m)"]) == [f"{v:.5f}" for v in steps.exps]
     assert list(table["÷ sum → p"]) == [f"{v:.4f}" for v in steps.probs]
 
@@ -116,9 +117,9 @@ def test_adding_a_constant_changes_nothing_even_at_1000(at):
 def test_naive_formula_fails_exactly_where_the_page_says(at):
     said = texts(at)  # 88.7 − ln Σe^z, −87.3 − max z, −104.0 − max z
     # said without 'drag' or 'the slider above': a classroom link may hide the slider (a helper's review)
-    assert "With c above 86 the naive formula overflows (its sum of e^(…) reaches ∞: zeros or NaN); below -89 " \
+    assert "With c above 86 the naive formula overflows (its sum of e^(…) reaches ∞: zeros or NaN); below −89 " \
            "its e^(…) leave float32's normal " \
-           "range and lose digits (the numbers can go wrong), and below -106 they all round to 0 (NaN)." in said
+           "range and lose digits (the numbers can go wrong), and below −106 they all round to 0 (NaN)." in said
     assert "slider above" not in said and "Drag c above" not in said
     at.slider(key="sm_shift").set_value(80.0).run()
     assert "Both formulas agree" in texts(at)
@@ -127,7 +128,7 @@ def test_naive_formula_fails_exactly_where_the_page_says(at):
     at.slider(key="sm_shift").set_value(-80.0).run()
     assert "Both formulas agree" in texts(at)
     at.slider(key="sm_shift").set_value(-90.0).run()  # past -89: subnormal, and still right to 4 decimals
-    assert "have already left float32's normal range" in texts(at) and "below -89" not in texts(at)
+    assert "have already left float32's normal range" in texts(at) and "below −89" not in texts(at)
     at.slider(key="sm_shift").set_value(-100.0).run()  # subnormal floats: finite but imprecise
     assert "still returns numbers, but wrong ones" in texts(at)
     at.slider(key="sm_shift").set_value(-110.0).run()  # every e^z underflows to 0: 0/0
@@ -263,7 +264,7 @@ def test_with_three_classes_the_two_class_point_is_named_for_what_it_is(at):
     point = trace(fig, "your z₀ and z₁ alone")
     p = sm.softmax(np.array([2.0, 1.0, 0.1]))
     assert point["y"][0] == pytest.approx(1 / (1 + np.exp(1.0))) and point["y"][0] != pytest.approx(p[1], abs=1e-3)
-    assert f"the bars above give p₁ = {p[1]:.3f}" in texts(at) and f"σ(-1.00) = {point['y'][0]:.3f}" in texts(at)
+    assert f"the bars above give p₁ = {p[1]:.3f}" in texts(at) and f"σ(−1.00) = {point['y'][0]:.3f}" in texts(at)
     at.slider(key="sm_classes").set_value(2).run()
     assert "your logits" in [t["name"] for t in figures(at)["sm_two_class"]["data"]]
     assert "the bars above give p₁" not in texts(at)

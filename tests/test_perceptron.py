@@ -357,15 +357,15 @@ def test_mistakes_per_epoch_are_counted_in_whole_numbers(errors, dtick):
 
 
 def test_the_neuron_s_weight_labels_hide_the_edge_under_them():
-    """Through a 0.85 white box the edge crossed 'w2 = -0.40' legibly on a projector (a lecturer's review of moment
+    """Through a 0.85 white box the edge crossed 'w2 = −0.40' legibly on a projector (a lecturer's review of moment
     1): each weight's label is on opaque white, a little wider than its text, on a phone too."""
     from nnviz.figures.perceptron import neuron_diagram
 
     layout = neuron_diagram([1.0, 2.0, -1.0], [0.8, -0.4, 0.5], -0.5, -1.0, 0.0, "step H(z)").layout
     labels = [a for a in layout.annotations if a.text.startswith(("w", "b ="))]
-    assert [a.text for a in labels] == ["w1 = +0.80", "w2 = -0.40", "w3 = +0.50", "b = -0.50"]
+    assert [a.text for a in labels] == ["w1 = +0.80", "w2 = −0.40", "w3 = +0.50", "b = −0.50"]
     assert all(a.bgcolor == "white" and a.borderpad >= 2 for a in labels)
-    phone = [a for a in layout.meta["narrow"]["layout"]["annotations"] if a.get("text", "").startswith(("+", "-"))]
+    phone = [a for a in layout.meta["narrow"]["layout"]["annotations"] if a.get("text", "").startswith(("+", "−"))]
     assert len(phone) == 4 and all(a["bgcolor"] == "white" for a in phone)
 
 

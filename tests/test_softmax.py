@@ -353,8 +353,8 @@ def test_with_many_classes_every_gradient_bar_gets_a_value_of_the_same_width():
 
     logits = np.array([2.0, 1.0, 0.1, -1.0, 0.5, -0.5, 1.5, -2.0, 0.0, 3.0])
     texts = list(gradient_figure(S.cross_entropy_grad(logits, 7, 0.3), 7).data[0].text)
-    assert texts[7] == "-3.33" and texts[9] == "+3.19" and all(len(t.lstrip("+-")) == 4 for t in texts)
-    assert list(gradient_figure(S.cross_entropy_grad(logits[:3], 2, 1.0), 2).data[0].text)[2].startswith("-0.")
+    assert texts[7] == "−3.33" and texts[9] == "+3.19" and all(len(t.lstrip("+−")) == 4 for t in texts)
+    assert list(gradient_figure(S.cross_entropy_grad(logits[:3], 2, 1.0), 2).data[0].text)[2].startswith("−0.")
 
 
 def test_the_loss_s_probability_as_written_gives_the_loss_as_written():

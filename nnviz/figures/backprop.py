@@ -52,8 +52,8 @@ LEFT = 0.45  # the x range's room left of the inputs, in layers (the input units
 UNLABELLED_NOTE = "Hover over an edge for a weight not written on it."
 DELTA_NOTE = "Above a unit: its δ (blue > 0, orange-red < 0)."  # when the δs drop their "δ = "
 DELTA_PREFIX = "δ = "
-WIDEST_DELTA = "δ = -0.000123"  # a δ written to 3 significant digits is at most this wide: whether δs keep "δ = "
-DELTA_ROOM = "δ = -0.123"  # as wide as a δ: the room kept for one the backward pass has not reached yet
+WIDEST_DELTA = "δ = −0.000123"  # a δ written to 3 significant digits is at most this wide: whether δs keep "δ = "
+DELTA_ROOM = "δ = −0.123"  # as wide as a δ: the room kept for one the backward pass has not reached yet
 NAME_COLOR = "#555555"
 POSITIVE, NEGATIVE = BLUE, VERMILION
 LIT = ORANGE
@@ -334,6 +334,10 @@ def network_figure(d: Diagram, height: int = 460, narrow: bool = False) -> go.Fi
         [e.hover for e, _ in labelled] + [n.hover for n in nodes] + titles,
     )
     reached = [(n, t) for n, t in zip(nodes, delta_texts) if n.above]
+    # one digit and its power of ten still too wide (a phone, four hidden layers: '−2·10⁻⁴', its minus sign 0.19 em
+    # wider than a hyphen): the δs in type as much smaller as that takes
+    widest = max((_number_width(f"<b>{t}</b>", DELTA_SIZE * place.font) for _, t in reached), default=0.0)
+    delta_size = DELTA_SIZE * min(1.0, (place.px_x - 4 - LABEL_SPARE) / max(widest - LABEL_SPARE, 1e-9))
     data = [{"type": "scatter", "x": xs, "y": ys, "mode": "lines", "line": {"color": color, "width": width},
              "hoverinfo": "skip", "showlegend": False} for (color, width), (xs, ys) in groups.items()]
     if unlabelled:  # an invisible point in the middle of each edge without a label: its value on hover
@@ -346,13 +350,13 @@ def network_figure(d: Diagram, height: int = 460, narrow: bool = False) -> go.Fi
               [f"<b>{t}</b>" for _, t in reached])
     n_boxed = len(labels[0]) - n_layers  # not the titles: no line reaches them
     data.append(text_boxes(*(part[:n_boxed] for part in labels[:3]), EDGE_SIZE))
-    data.append(text_boxes(*deltas, DELTA_SIZE))
+    data.append(text_boxes(*deltas, delta_size))
     data.append(_text_trace("labels", *labels[:3], BLACK, EDGE_SIZE, labels[3]))
     # by its sign, as the sensitivity view colours ∂L/∂w: all in vermilion, a positive δ read as negative there
     # (a student's review)
     delta_colors = [POSITIVE if n.delta is not None and n.delta > 0 else NEGATIVE if n.delta else BLACK
                     for n, _ in reached]
-    data.append(_text_trace("deltas", *deltas, delta_colors, DELTA_SIZE, [n.hover for n, _ in reached]))
+    data.append(_text_trace("deltas", *deltas, delta_colors, delta_size, [n.hover for n, _ in reached]))
     data.append({"type": "scatter", "x": node_x, "y": node_y, "mode": "markers+text",
                  "text": [f"<span style='color:{NAME_COLOR}'>{n.name}</span><br>{n.value}" for n in nodes],
                  "textfont": {"size": NODE_TEXT_SIZE, "color": BLACK}, "hovertext": [n.hover for n in nodes],

@@ -26,7 +26,7 @@ from nnviz.figures.style import (
     ticks_clear_of_the_corner,
     with_narrow_keys,
 )
-from nnviz.formatting import compact, written_value
+from nnviz.formatting import compact, with_minus_signs, written_value
 
 CLASS_COLORS = (ORANGE, BLUE)  # as on the Playground and in the notebooks: class 1 (yes, z ≥ 0) blue
 CLASS_SYMBOLS = ("circle", "square")
@@ -260,18 +260,20 @@ def neuron_diagram(x: Sequence[float], w: Sequence[float], b: float, z: float, o
                      "line": {"color": color, "width": 1 + 9 * abs(wi) / max_w}, "showlegend": False})
         name = "b" if label == "bias" else f"w{label[1:]}"
         along = 0.42  # 2/5 of the way from its input: the edges still apart, the label clear of the input's circle
-        weight_labels.append({"x": SUM_X * along, "y": yi * (1 - along), "text": f"{name} = {wi:+.2f}",
+        weight_labels.append({"x": SUM_X * along, "y": yi * (1 - along), "text": with_minus_signs(f"{name} = {wi:+.2f}"),
                               "showarrow": False, "font": {"size": FONT_SIZE, "color": BLACK},  # orange is faint
                               # opaque, a little wider than the text: through 0.85 white the edge crossed
-                              # 'w2 = -0.40' legibly on a projector (a lecturer's review of moment 1)
+                              # 'w2 = −0.40' legibly on a projector (a lecturer's review of moment 1)
                               "bgcolor": "white", "borderpad": 3})
-        # on a phone the edges are ~90 px long and 'w2 = -0.40' covered the input's circle: the value alone,
-        # between the circles
+        # on a phone the edges are ~90 px long and 'w2 = −0.40' covered the input's circle: the value alone,
+        # between the circles, a pixel smaller and on a narrower box (with the minus sign, as wide as '+', '−0.40'
+        # came 4 px from x2's circle)
         phone_weight_labels.append({**weight_labels[-1], "x": SUM_X * PHONE_ALONG, "y": yi * (1 - PHONE_ALONG),
-                                    "text": f"{wi:+.2f}"})  # with_narrow_keys copies them
+                                    "text": with_minus_signs(f"{wi:+.2f}"), "borderpad": 2,
+                                    "font": {"size": FONT_SIZE - 1, "color": BLACK}})  # with_narrow_keys copies them
         # the input's label, 18 px left of its centre: clear of its circle (26 px) at any width
         annotations.append({"x": 0, "xshift": -18, "y": yi, "xanchor": "right", "showarrow": False,
-                            "text": "1 (bias)" if label == "bias" else f"{label} = {xi:.2f}",
+                            "text": "1 (bias)" if label == "bias" else with_minus_signs(f"{label} = {xi:.2f}"),
                             "font": {"size": FONT_SIZE}})
     data.append({"type": "scatter", "mode": "lines", "x": [SUM_X, F_X], "y": [0, 0], "line": {"color": GREY, "width": 3},
                  "hoverinfo": "skip", "showlegend": False})
@@ -282,7 +284,7 @@ def neuron_diagram(x: Sequence[float], w: Sequence[float], b: float, z: float, o
                  "text": ["Σ", "f"], "textfont": {"size": FONT_SIZE + 6}, "meta": HOLDS_TEXT,
                  "marker": {"size": 54, "color": "#F0F4F8", "line": {"color": BLACK, "width": 2}},
                  "hoverinfo": "skip", "showlegend": False})
-    z_label = {"x": SUM_X, "y": -0.42, "text": f"z = {z:+.2f}" if reveal else "z = ?", "showarrow": False,
+    z_label = {"x": SUM_X, "y": -0.42, "text": with_minus_signs(f"z = {z:+.2f}") if reveal else "z = ?", "showarrow": False,
                "font": {"size": FONT_SIZE + 1}}
     activation_label = {"x": F_X, "y": -0.42, "text": activation, "showarrow": False, "font": {"size": FONT_SIZE}}
     # its tail clear of f's circle (radius 27 px, 37 in Lecture mode): at x = 3.55 it began inside it, and on a phone
@@ -295,7 +297,7 @@ def neuron_diagram(x: Sequence[float], w: Sequence[float], b: float, z: float, o
     output_label = {"x": 4.5, "y": 0.12, "yanchor": "bottom",
                     "text": f"<b>ŷ {'=' if written_value(shown) == output else '≈'} {shown}</b>" if reveal else "<b>ŷ = ?</b>",
                     "showarrow": False, "font": {"size": FONT_SIZE + 2}}
-    # On a phone the two labels under Σ and f ran into one ('z = -1.00 step H(z)') and the lower edges crossed z's:
+    # On a phone the two labels under Σ and f ran into one ('z = −1.00 step H(z)') and the lower edges crossed z's:
     # z starts right of where the edges pass at its height, the activation's name stands above f, and ŷ ends at the
     # figure's right edge, a little higher (centred over the arrow, 'ŷ = 0.378' lay on f's circle)
     phone_labels = [{**z_label, "x": PHONE_Z_FROM, "xanchor": "left"}, {**activation_label, "y": 0.65},

@@ -23,6 +23,7 @@ from nnviz.figures.style import (
     titles_off_when_narrow,
     vertical_marker,
 )
+from nnviz.formatting import with_minus_signs
 
 P_AXIS_TOP = 1.15  # the probability axis: room above a bar of p = 1 for its value
 
@@ -46,7 +47,7 @@ def signed(value: float, digits: int) -> str:
     """``value`` with its sign and ``digits`` decimals; one that rounds to 0 without a sign ('+0.000' read as a push
     down where p_y − 1 < 0 had rounded to 0)."""
     text = f"{value:+.{digits}f}"
-    return f"{0.0:.{digits}f}" if float(text) == 0 else text
+    return f"{0.0:.{digits}f}" if float(text) == 0 else with_minus_signs(text)
 
 
 def _bars(names, values, colors, text, hover: str, panel: str = "") -> dict:
@@ -61,7 +62,7 @@ def logits_and_probabilities_figure(logits: np.ndarray, probs: np.ndarray) -> go
     winner = int(np.argmax(probs))
     colors = [ORANGE if k == winner else BLUE for k in range(len(probs))]
     data = [
-        _bars(names, logits, colors, [f"{v:.2f}" for v in logits], "%{x}: z = %{y:.4g}<extra></extra>"),
+        _bars(names, logits, colors, [with_minus_signs(f"{v:.2f}") for v in logits], "%{x}: z = %{y:.4g}<extra></extra>"),
         _bars(names, probs, colors, [f"{v:.2f}" for v in probs], "%{x}: p = %{y:.6f}<extra></extra>", "2"),
     ]
     layout = base_layout(height=430, **subplot_grid(1, 2, ["logits z", "p = softmax(z / T)"],
