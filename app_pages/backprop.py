@@ -11,7 +11,7 @@ from nnviz import network as nw
 from nnviz import notebooks, ui
 from nnviz.course import PAGES_BY_KEY
 from nnviz.figures import backprop as figs
-from nnviz.formatting import digits_that_add_up, listed, loss_text, significant
+from nnviz.formatting import digits_that_add_up, listed, loss_text, significant, written_change
 from nnviz.keras_code import backprop_code
 from nnviz.mlp import N_CLASSES, N_INPUTS, MLPConfig
 
@@ -60,7 +60,7 @@ def rate_curve(spec, flat, x, y) -> np.ndarray:
 
 @ui.cache_figure
 def one_step_figure(spec, flat, x, y, rate: float, loss_before: float, loss_after: float):
-    return figs.one_step_figure(RATE_CURVE, rate_curve(spec, flat, x, y), loss_before, rate, loss_after)
+    return figs.one_step_figure(RATE_CURVE, rate_curve(spec, flat, x, y), loss_before, rate, loss_after, len(x))
 
 
 @ui.cache_figure
@@ -331,19 +331,20 @@ def one_sgd_step(bp: bpm.BackwardPass) -> None:
     with controls:
         rate = ui.number_choice("learning rate η", LEARNING_RATES, 1.0, key="bp_rate", **ui.reruns("bp_sgd"))
         result = bpm.sgd_step(bp, rate)
-        st.metric("loss before", loss_text(result.loss_before))
-        change = result.loss_after - result.loss_before
+        before, after = loss_text(result.loss_before), loss_text(result.loss_after)
+        st.metric("loss before", before)
+        change = written_change(before, after) if np.isfinite(result.loss_after) else None
         # four significant digits: at η = 100 on one example the loss after read 0.0000 (a student's review)
-        st.metric("loss after one step", loss_text(result.loss_after) if np.isfinite(result.loss_after) else "overflow",
-                  delta=f"{change:+.4f}" if np.isfinite(change) else None, delta_color="inverse")
-        if not np.isfinite(result.loss_after):
+        st.metric("loss after one step", after if change else "overflow", delta=change, delta_color="inverse")
+        if not change:
             st.error("This step is so large that the loss overflowed: the new weights are useless.")
-        elif change > 0:
+        elif result.loss_after > result.loss_before:
             data = "example" if bp.x.shape[0] == 1 else "mini-batch"
             st.warning(f"η = {rate:g} is too large for this network and {data}: the step overshoots and the "
                        "loss goes **up**. The gradient only says which way is downhill *here*.")
         else:
-            st.success(f"The loss went down by {-change:.4f}: a step against the gradient is downhill.")
+            by = f"by {change.lstrip('-')}" if float(change) else "by less than the digits shown"
+            st.success(f"The loss went down {by}: a step against the gradient is downhill.")
             if bp.x.shape[0] == 1 and rate >= 10:
                 st.caption("With a single example even a huge step can fit it — and spoil every other example. "
                            "Choose the mini-batch of 4 to see a large η overshoot.")

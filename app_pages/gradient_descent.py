@@ -241,7 +241,7 @@ def one_weight() -> None:
             f"from the minimum, by $1 - 2\\eta = {1 - 2 * lr_1d:.2f}$: with η = {lr_1d:g} gradient descent "
             f"**{regime}**."
         )
-        note = divergence_note(f"η = {lr_1d:g}", trajectory_1d)
+        note = divergence_note(f"η = {lr_1d:g}", trajectory_1d, write=significant)  # as the metric above it
         if note:
             cut = figs.steps_drawn(w_grid, loss_grid, trajectory_1d) < len(trajectory_1d.losses)
             st.error(note + (" Steps that leave the plot are not drawn." if cut else ""))

@@ -277,7 +277,9 @@ def learning_rule() -> None:
                         f"y = {last.target}, ŷ = {last.output}"
                         + (": right, so **nothing changes**." if last.error == 0 else
                            ": wrong, but with η = 0 **nothing changes**." if last.learning_rate == 0 else
-                           ": wrong, so the line moves." if state.w.any() else
+                           ": wrong, so the line moves." if (state.w - last.delta_w).any() and state.w.any() else
+                           # from w = 0 there was no line to move (a student's review)
+                           ": wrong, so w and b change: now there is a line, w·x + b = 0." if state.w.any() else
                            f": wrong, so {'w and b change' if last.delta_w.any() else 'b changes'}; w = 0 now, so "
                            "there is no line."))
         if not state.w.any():

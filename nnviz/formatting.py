@@ -66,6 +66,24 @@ def written_value(text: str) -> float:
     return float(mantissa) * 10.0 ** int(power.translate(FROM_SUPERSCRIPT) or 0)
 
 
+def decimals_written(text: str) -> int:
+    """How many decimal places a number as these helpers write it carries: '0.6972' 4, '6.921' 3, '12' 0,
+    '3.386·10⁻⁴' 7."""
+    mantissa, _, power = text.replace(MINUS, "-").partition("·10")
+    decimals = len(mantissa.partition(".")[2]) - int(power.translate(FROM_SUPERSCRIPT) or 0)
+    return max(decimals, 0)
+
+
+def written_change(before: str, after: str) -> str:
+    """``after`` − ``before`` as the two texts write them, with its sign, to the decimal places of the coarser:
+    0.6972 → 0.8000 is '+0.1028', 0.6972 → 6.921 '+6.224', so that a student who subtracts the two numbers on the
+    screen gets the change shown (backprop's step showed +0.1027 from the unrounded losses, a student's review).
+    Its '-' stays a hyphen: Streamlit reads a metric delta's direction from it."""
+    decimals = min(decimals_written(before), decimals_written(after))
+    change = round(written_value(after) - written_value(before), decimals) + 0.0
+    return f"{change:+.{decimals}f}" if change else f"{0.0:.{decimals}f}"
+
+
 def latex_number(x: float, digits: int = 4) -> str:
     """``x`` to ``digits`` significant digits for a LaTeX formula, a power of ten written as one (5.394 · 10⁻⁵):
     LaTeX sets '5.394e-05' as 5.394·e − 05, a product and a difference. −0 is written 0."""

@@ -74,3 +74,16 @@ def test_a_signed_value_keeps_its_digits_where_four_decimals_would_write_zero():
     assert [signed_value(x) for x in (0.01234, -0.25037, 0.0, -0.0)] == ["+0.0123", "−0.2504", "0", "0"]
     assert signed_value(-2.6723e-05) == "−2.672·10⁻⁵" and signed_value(4e-7) == "+4·10⁻⁷"
     assert signed_value(-0.00005) == "−0.0001"  # rounds away from zero: four decimals say it
+
+
+def test_a_change_is_the_difference_of_the_two_numbers_as_written():
+    """Backprop's step showed 0.6972 → 0.8000 with a change of +0.1027 (from the unrounded losses): a student who
+    subtracts the two numbers shown gets 0.1028 (a student's review)."""
+    from nnviz.formatting import decimals_written, written_change
+
+    assert [decimals_written(t) for t in ("0.6972", "6.921", "12", "3.386·10⁻⁴", "−0.25")] == [4, 3, 0, 7, 2]
+    assert written_change("0.6972", "0.8000") == "+0.1028"  # 0.697234 → 0.799953 is +0.102719
+    assert written_change("0.6972", "6.921") == "+6.224"  # to the coarser's decimals: 6.2238 rounded
+    assert written_change("0.5210", "0.5051") == "-0.0159"  # a hyphen: Streamlit's metric reads its direction
+    assert written_change("0.0004012", "3.386·10⁻⁴") == "-0.0000626"
+    assert written_change("0.5210", "0.5210") == "0.0000"

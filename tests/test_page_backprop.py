@@ -12,7 +12,7 @@ from widget_states import open_tab, tab_sets, unfold
 from nnviz import backprop as bpm
 from nnviz import network as nw
 from nnviz import ui
-from nnviz.formatting import loss_text, with_minus_signs
+from nnviz.formatting import decimals_written, loss_text, with_minus_signs
 
 PAGE = "app_pages/backprop.py"
 SECTION_KEY = "bp_section"
@@ -224,8 +224,10 @@ def test_one_sgd_step_shows_the_loss_before_and_after(at):
         expected = nw.loss(after, nw.forward(after, x), y)
         assert metric(at, "loss before") == loss_text(loss)
         assert metric(at, "loss after one step") == loss_text(expected)
+        assert_the_change_is_the_difference_shown(at)
     curve = figures(at)["bp_rate_curve"]
     assert trace(curve, "your η")["x"] == [100.0]
+    assert curve["layout"]["yaxis"]["title"]["text"] == "loss L on the example"  # not 'on the batch' (a review)
     assert trace(curve, "your η")["y"] == [pytest.approx(expected)]  # on the curve (a loss above it: see below)
     # the axis ends at the largest η, with room for the marker's half
     assert np.log10(100.0) < curve["layout"]["xaxis"]["range"][1] < np.log10(100.0) + 0.3
@@ -240,6 +242,25 @@ def test_one_sgd_step_shows_the_loss_before_and_after(at):
     again = figures(at)["bp_rate_curve"]
     assert trace(again, "loss after one step")["y"] == trace(curve, "loss after one step")["y"]
     assert trace(again, "your η")["x"] == [0.1]
+
+
+def assert_the_change_is_the_difference_shown(at) -> None:
+    delta = next(m.delta for m in at.metric if m.label == "loss after one step")
+    shown_change = shown_number(metric(at, "loss after one step")) - shown_number(metric(at, "loss before"))
+    assert shown_number(delta) == pytest.approx(shown_change, abs=0.5 * 10.0 ** -decimals_written(delta)), delta
+    assert f"went down by {delta.lstrip('-')}" in texts(at) if shown_change < 0 else "goes **up**" in texts(at)
+
+
+def test_the_change_of_the_loss_is_the_difference_of_the_two_losses_shown():
+    """A mini-batch of 4 at η = 10 showed 0.6972 → 0.8000 with a change of +0.1027, at η = 100 0.6972 → 6.921 with
+    +6.2237: the change was taken before the losses were rounded (a student's review)."""
+    at = app_test(PAGE)
+    open_section(at, "One SGD step")
+    at.radio(key="bp_batch").set_value(4)
+    for rate in (10.0, 100.0, 0.1):
+        at.select_slider(key="bp_rate").set_value(rate).run()
+        assert_the_change_is_the_difference_shown(at)
+    assert figures(at)["bp_rate_curve"]["layout"]["yaxis"]["title"]["text"] == "loss L on the mini-batch"
 
 
 def test_too_large_a_step_is_called_out():

@@ -32,6 +32,14 @@ def test_one_weight_presets_give_the_four_regimes(at):
     assert np.all(np.isfinite(values(steps["x"]))) and np.all(np.isfinite(values(steps["y"])))
 
 
+def test_a_diverging_weight_s_loss_is_written_as_the_metric_above_writes_it(at):
+    """'much too large' after 50 steps: the metric read 2.205·10⁵ and the warning under it 2.2·10⁵ (a review)."""
+    at.radio(key="gd1_preset").set_value("much too large").run()
+    at.slider(key="gd1_steps").set_value(50).run()
+    shown = next(m.value for m in at.metric if m.label == "loss after 50 steps")
+    assert shown == "2.205·10⁵" and f"after 50 steps the loss is {shown}," in texts(at)
+
+
 def test_a_preset_chosen_again_shows_its_own_rate_not_one_moved_to_before(at):
     """'much too large' moved to η = 1.0 (which converges), then 'good', then 'much too large' again: it diverges."""
     at.radio(key="gd1_preset").set_value("much too large").run()

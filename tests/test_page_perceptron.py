@@ -261,6 +261,8 @@ def test_agreement_with_scikit_learn_is_reported(at):
     assert metric(at, "predictions that agree") == "100%"  # iris is separable: both separate it
     sk_line = trace(figures(at)["perc_sklearn"], "scikit-learn's Perceptron")
     assert len(sk_line["x"]) == 2
+    # the other line is named for whose it is (the legend said 'boundary w·x + b = 0' alone, a student's review)
+    assert len(trace(figures(at)["perc_sklearn"], "this page's perceptron: w·x + b = 0")["x"]) == 2
     assert "because any separating line stops the rule" in texts(at)
 
 
@@ -303,3 +305,12 @@ def test_a_mistake_that_leaves_w_at_zero_does_not_say_the_line_moves(at):
     assert any(s.endswith("x = (0.00, 0.00), y = 0, ŷ = 1: wrong, so b changes; w = 0 now, so there is no line.")
                for s in said), said
     assert any(s.endswith("wrong, so the line moves.") for s in said), said  # once w is not 0
+
+
+def test_the_first_line_is_said_to_appear_not_to_move(at):
+    """AND's first mistake from w = 0, b = 0: the page said 'wrong, so the line moves' where there was no line to
+    move (a student's review)."""
+    at.selectbox(key="perc_dataset").set_value("AND").run()
+    at.button(key="perc_step").click().run()
+    said = [m.value for m in at.markdown if m.value.startswith("**Last sample")]
+    assert said and said[0].endswith("wrong, so w and b change: now there is a line, w·x + b = 0."), said

@@ -388,8 +388,9 @@ def network_figure(d: Diagram, height: int = 460, narrow: bool = False) -> go.Fi
 
 
 def one_step_figure(rates: np.ndarray, losses: np.ndarray, loss_before: float, chosen: float,
-                    chosen_loss: float) -> go.Figure:
-    """The batch loss after one SGD step against the learning rate η (log axis), with the loss before. The y axis
+                    chosen_loss: float, batch_size: int = 4) -> go.Figure:
+    """The loss on the batch (of ``batch_size`` examples) after one SGD step against the learning rate η (log axis),
+    with the loss before. The y axis
     stops at 3 × the loss before (at least 1): a chosen η whose loss lies above it is marked at the top with its
     value (a huge η sends the loss far up; the region around the loss before stays readable)."""
     finite = np.where(np.isfinite(losses), losses, np.nan)
@@ -419,7 +420,9 @@ def one_step_figure(rates: np.ndarray, losses: np.ndarray, loss_before: float, c
                np.log10(max(rates[-1], chosen)) + (pad if chosen >= rates[-1] else 0)]
     layout = base_layout(height=360, legend_below=True,
                          xaxis=axis("learning rate η", type="log", range=x_range, **log_ticks(rates)),
-                         yaxis=axis("loss L on the batch", range=[0, top], **ticks_clear_of_the_corner(0, top)),
+                         # 'on the batch' for a single example read as some other batch's (a student's review)
+                         yaxis=axis("loss L on the example" if batch_size == 1 else "loss L on the mini-batch",
+                                    range=[0, top], **ticks_clear_of_the_corner(0, top)),
                          **({"annotations": value} if value else {}))
     # on a phone the three entries stand one under the other: under the plot they lay on 'learning rate η'
     return figure(data, legend_below_when_narrow(layout, rows=3))

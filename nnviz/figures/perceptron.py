@@ -140,7 +140,10 @@ def decision_boundary_figure(
     segment = boundary_segment(w, b, box)
     if segment:
         data.append({"type": "scatter", "mode": "lines", "x": [p[0] for p in segment], "y": [p[1] for p in segment],
-                     "name": "boundary w·x + b = 0", "line": {"color": BLACK, "width": 3}})
+                     # beside another line, named for whose it is: the comparison's legend named scikit-learn's
+                     # line alone (a student's review)
+                     "name": "this page's perceptron: w·x + b = 0" if other_line is not None else "boundary w·x + b = 0",
+                     "line": {"color": BLACK, "width": 3}})
         annotations += _weight_arrow(w, segment, box)
     else:
         unseen.insert(0, ("this page: " if other_line is not None else "") + line_not_in_view(w, b, box, class_names))
