@@ -211,8 +211,8 @@ def training_progress(state: nn.MnistPageState, polling: float | None) -> None:
     with curves:
         ui.show_figure(curves_figure(state, compare, total), key="mn_curves")
     if state.earlier:
-        st.checkbox(f"Show the last {count(len(state.earlier), 'earlier run')} for comparison", True, key="mn_compare",
-                    persist_state="session")
+        earlier = "the earlier run" if len(state.earlier) == 1 else f"the last {len(state.earlier)} earlier runs"
+        st.checkbox(f"Show {earlier} for comparison", True, key="mn_compare", persist_state="session")
     training_messages(state)
     training_metrics(run.history)
     if polling is not None and state.poll_seconds not in (polling, None):
@@ -228,7 +228,7 @@ def curves_figure(state: nn.MnistPageState, compare: bool, total_epochs: int | N
     h = run.history
     shows = (run.number, len(h.steps["epoch"]), h.completed_epochs, h.diverged_at, len(earlier), total_epochs)
     if state.curves is None or state.curves[0] != shows:
-        state.curves = (shows, figs.training_curves_figure(h, earlier, total_epochs, run.config.describe()))
+        state.curves = (shows, figs.training_curves_figure(h, earlier, total_epochs, run.config.describe(), run.number))
     return state.curves[1]
 
 
@@ -469,8 +469,9 @@ def own_digit_section(state: nn.MnistPageState, run: nn.TrainedRun) -> None:
             ]), key="mn_preprocessing")
             probs = nn.predict_proba(run.weights, run.config.activation, steps.digit[None])[0]
             best = int(np.argmax(probs))
-            st.metric(f"the network says ({source})", f"{names[best]} ({probs[best]:.0%})")
-            ui.show_figure(figs.probability_bars(probs, names), key="mn_own_probs")
+            st.metric(f"the network says ({source})", f"{names[best]} ({percent(probs[best])})")  # >99%, not 100%
+            ui.show_figure(figs.probability_bars(probs, names, title="class" if run.dataset.key == "fashion"
+                                                 else "class (the digit)"), key="mn_own_probs")
     st.markdown("The preprocessing is MNIST's own: dark ink on light paper is inverted to white on black, the ink "
                 "is cropped, fitted into 20 × 20 pixels and placed so that its centre of mass is at the centre of "
                 "the 28 × 28 field. A digit drawn very differently from the training digits can still fool it.")

@@ -315,6 +315,12 @@ def get(key: str) -> Activation:
     return ACTIVATIONS[key]
 
 
+def short_label(key: str) -> str:
+    """The activation's name as a diagram writes it, without its parameters: 'Leaky ReLU' for 'Leaky ReLU (α = 0.2)',
+    'linear' for 'None (linear)' (a selector's label; the MNIST diagram wrote Keras' 'leaky_relu' beside it)."""
+    return "linear" if key == LINEAR.key else get(key).label.split(" (")[0]
+
+
 def saturated_intervals(x: Array, dydx: Array, tol: float = 0.05) -> list[tuple[float, float]]:
     """The x-intervals where |f'(x)| < ``tol``: the unit barely passes a gradient back.
 

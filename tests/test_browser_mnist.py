@@ -322,7 +322,7 @@ def test_drawn_digits_are_recognised(trained):
     assert_clean(page, "after drawing a 1")
     assert page.locator(".st-key-mn_preprocessing .js-plotly-plot").count() == 1
     said = metric(page, "the network says (your drawing)")
-    assert re.fullmatch(r"\d \(\d+%\)", said), said
+    assert re.fullmatch(r"\d \((>99|<1|\d+)%\)", said), said
     screenshot_whole_app(page, "mnist_drawn_1")
     assert said.startswith("1 "), f"a vertical stroke was read as {said}"
     # clear, then a "0": an oval

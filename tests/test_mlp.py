@@ -300,13 +300,69 @@ def test_each_runs_training_and_validation_share_its_colour_the_validation_dashe
 
     history = nn.TrainingHistory(steps={"epoch": [0.5, 1.0], "loss": [1.0, 0.5], "accuracy": [0.5, 0.8]},
                                  epochs={"epoch": [1], "val_loss": [0.6], "val_accuracy": [0.8]})
-    traces = training_curves_figure(history, [("run 1", history), ("run 2", history)]).data
+    traces = training_curves_figure(history, [("run 1", history), ("run 2", history)], number=3).data
     colours: dict[str, set] = {}
     for t in traces:
         run, kind = t.name.rsplit(": ", 1)
         colours.setdefault(run, set()).add(t.line.color)
         assert (t.line.dash == "dash") == (kind == "validation"), t.name
     assert all(len(c) == 1 for c in colours.values()) and len({c.pop() for c in colours.values()}) == 3, colours
+
+
+def test_a_run_keeps_its_colour_when_it_becomes_an_earlier_run():
+    """Run 1 was blue while it trained and green beside run 2, which took the blue (a student's review)."""
+    from nnviz.figures.mnist import training_curves_figure
+
+    history = nn.TrainingHistory(steps={"epoch": [0.5, 1.0], "loss": [1.0, 0.5], "accuracy": [0.5, 0.8]},
+                                 epochs={"epoch": [1], "val_loss": [0.6], "val_accuracy": [0.8]})
+
+    def colours(fig) -> dict[str, str]:
+        return {t.name.rsplit(": ", 1)[0].split(" (")[0]: t.line.color for t in fig.data}
+
+    first = colours(training_curves_figure(history, number=1))["this run"]
+    second = colours(training_curves_figure(history, [("run 1: 784→10", history)], settings="784→128→10", number=2))
+    assert second["run 1"] == first and second["this run"] != first
+
+
+def test_an_exploded_trainings_loss_axis_labels_every_decade_where_the_curves_lie():
+    """η = 10 after η = 0.1: one loss of 15,400, the new run at 3.7-8.6, the earlier at 0.14-2.3, and the log axis
+    labelled only 1, 10² and 10⁴ (a student's review): every decade the curves span is labelled."""
+    from nnviz.figures.mnist import training_curves_figure
+
+    rng = np.random.default_rng(0)
+    exploded = nn.TrainingHistory(steps={"epoch": list(np.linspace(0.05, 1, 20)),
+                                         "loss": [15400.0, *rng.uniform(3.7, 8.6, 19)], "accuracy": [0.1] * 20},
+                                  epochs={"epoch": [1], "val_loss": [5.0], "val_accuracy": [0.1]})
+    earlier = nn.TrainingHistory(steps={"epoch": list(np.linspace(0.05, 1, 20)), "loss": list(np.geomspace(2.3, 0.14, 20)),
+                                        "accuracy": [0.9] * 20}, epochs={"epoch": [1], "val_loss": [0.3], "val_accuracy": [0.9]})
+    axis = training_curves_figure(exploded, [("run 1: η=0.1", earlier)], number=2).layout.yaxis
+    assert axis.type == "log" and {1.0, 10.0} <= set(axis.tickvals) and max(axis.tickvals) == 1e4
+    assert len(axis.tickvals) <= 5  # still few: Lecture mode's short panel (six decades piled up, a review)
+
+
+def test_the_accuracy_curves_hover_a_percent_and_the_confusion_matrix_counts_its_images():
+    """Accuracy hovered 0.9687 beside an axis and metrics of 97 %; a cell of 1 said '1 images', an empty one 'click
+    to see them' (a student's review)."""
+    from nnviz.figures.mnist import confusion_figure, training_curves_figure
+
+    history = nn.TrainingHistory(steps={"epoch": [0.5, 1.0], "loss": [1.0, 0.5], "accuracy": [0.5, 0.8]},
+                                 epochs={"epoch": [1], "val_loss": [0.6], "val_accuracy": [0.8]})
+    hovers = {t.hovertemplate for t in training_curves_figure(history).data if t.yaxis == "y2"}
+    assert all("accuracy %{y:.2%}" in h for h in hovers) and len(hovers) == 2
+    cell = confusion_figure(np.array([[5, 1], [0, 4]]), ["cat", "dog"]).data[0]
+    assert list(cell.hovertext) == ["true cat, predicted cat: 5 images<br>click to see them",
+                                    "true cat, predicted dog: 1 image<br>click to see them",
+                                    "true dog, predicted cat: 0 images", "true dog, predicted dog: 4 images<br>click to see them"]
+
+
+def test_the_network_diagram_names_the_activation_as_the_selector_does():
+    """The diagram wrote Keras' 'leaky_relu' under the layers, the selector 'Leaky ReLU (α = 0.2)' (a review)."""
+    from nnviz.figures.mnist import network_figure
+
+    texts = [a["text"] for a in network_figure(nn.MLPConfig(activation="leaky_relu"), [str(k) for k in range(10)])
+             .to_dict()["layout"]["annotations"]]
+    assert any(t.endswith("<br>Leaky ReLU") or "<br>Leaky ReLU<br>" in t for t in texts), texts
+    assert not any("leaky_relu" in t for t in texts)
 
 
 def test_a_hidden_layer_whose_units_all_output_zero_is_said_so_in_its_panel_and_under_it():
@@ -536,7 +592,7 @@ def test_the_network_diagrams_layer_names_fit_their_columns_on_a_phone(hidden):
     notes = [a for a in shown if a["y"] != -1.12]
     assert len(notes) == (1 if narrow else 0)
     if narrow:  # the note says what the short names stand for, in lines a phone's column holds
-        assert f"at most {MAX_DRAWN_UNITS}" in notes[0]["text"] and config.activation in notes[0]["text"]
+        assert f"at most {MAX_DRAWN_UNITS}" in notes[0]["text"] and "(ReLU)" in notes[0]["text"]
         assert max(label_width(line, FONT_SIZE - 2) for line in notes[0]["text"].split("<br>")) <= PHONE_FIGURE_WIDTH - 40
     # outside a phone the names are the full ones
     assert [a["text"].split("<br>")[0] for a in layout["annotations"]] == \

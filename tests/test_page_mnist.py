@@ -21,6 +21,7 @@ from conftest import (
 
 from nnviz import mlp as nn
 from nnviz import mnist_data
+from nnviz.figures.style import BLUE
 from nnviz.formatting import percent as percent_text
 
 PAGE = "app_pages/mnist.py"
@@ -351,6 +352,10 @@ def test_runs_are_kept_for_comparison():
     built = at.session_state["mn_state"].curves[1]
     at.slider(key="mn_epochs").set_value(7).run()  # a rerun that leaves the curves as they are
     assert at.session_state["mn_state"].curves[1] is built
+    assert at.checkbox(key="mn_compare").label == "Show the earlier run for comparison"  # not 'the last 1 earlier run'
+    # run 1 keeps the colour it had while it trained (it turned green beside a new blue run, a student's review)
+    colours = {t["name"]: t["line"]["color"] for t in figures(at)["mn_curves"]["data"]}
+    assert colours["run 1 (784→10): training"] == BLUE != colours["this run (784→128→10 relu): training"]
     at.checkbox(key="mn_compare").uncheck().run()
     assert {t["name"] for t in figures(at)["mn_curves"]["data"]} == {"this run: training", "this run: validation"}
     assert at.session_state["mn_state"].curves[1] is not built

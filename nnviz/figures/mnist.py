@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
+from nnviz import activations as act
 from nnviz.figures.style import (
     BLACK,
     BLUE,
@@ -29,7 +30,7 @@ from nnviz.figures.style import (
     with_lecture_view,
     with_narrow_keys,
 )
-from nnviz.formatting import percent
+from nnviz.formatting import count, percent
 from nnviz.mlp import N_INPUTS, MLPConfig, TrainingHistory, distinguishing_settings
 
 Array = np.ndarray
@@ -100,7 +101,7 @@ def network_figure(config: MLPConfig, class_names: Sequence[str]) -> go.Figure:
     of neighbouring units joined: a dense layer connects each unit to every unit before it."""
     sizes = [N_INPUTS, *config.hidden_units, len(class_names)]
     # the size and the activation on lines of their own: "512 · leaky_relu" was wider than a layer's room
-    names = ["input<br>784 pixels", *(f"hidden {i + 1}<br>{u} units<br>{config.activation}"
+    names = ["input<br>784 pixels", *(f"hidden {i + 1}<br>{u} units<br>{act.short_label(config.activation)}"
                                       for i, u in enumerate(config.hidden_units)),
              f"output<br>{len(class_names)} units<br>softmax"]
     # "10 drawn", under the layer's size: "10 of 512 drawn" was wider than a layer's room with 4 hidden layers
@@ -147,7 +148,7 @@ def _short_layer_names(config: MLPConfig, sizes: Sequence[int], annotations: lis
     short = ["input<br>784"] + [f"h{i}<br>{units}" for i, units in enumerate(config.hidden_units, start=1)] + \
         [f"output<br>{sizes[-1]}"]
     hidden = {2: "h1: the hidden layer", 3: "h1, h2: the hidden layers"}.get(last, f"h1 … h{last - 1}: the hidden layers")
-    note = (f"{hidden} ({config.activation});<br>under each layer its number of units"
+    note = (f"{hidden} ({act.short_label(config.activation)});<br>under each layer its number of units"
             f"<br><i>(at most {MAX_DRAWN_UNITS} of them drawn)</i>")
     return [{**a, "text": text} for a, text in zip(annotations, short)] + [
         {"x": last / 2, "y": -1.55, "text": note, "showarrow": False, "yanchor": "top", "font": {"size": FONT_SIZE - 2}}]
@@ -161,14 +162,30 @@ CURVES_LECTURE_PX = 410
 LOG_LOSS_ABOVE = 100.0  # a loss above this (an exploding run) switches the loss panel to a log scale
 
 
+# an accuracy as the axis and the metrics write it, a percent (its hover gave 0.9687 beside 97 %, a student's review)
+HOVER_FORMAT = {"loss": ".4f", "accuracy": ".2%"}
+
+
+# A run's colour for its whole life, by its number (run 1, run 2, …): a run drawn blue while it trained turned green
+# once it was 'run 1' beside a new blue one (a student's review). Orange (style 1) is left out: dashed, it read as a
+# validation line of the blue run.
+RUN_STYLES = (0, 2, 3, 4, 5, 6)
+
+
+def run_style(number: int) -> int:
+    """The line_style index of run ``number`` (1, 2, …)."""
+    return RUN_STYLES[(number - 1) % len(RUN_STYLES)]
+
+
 def training_curves_figure(history: TrainingHistory, earlier: Sequence[tuple[str, TrainingHistory]] = (),
-                           total_epochs: int | None = None, settings: str = "") -> go.Figure:
+                           total_epochs: int | None = None, settings: str = "", number: int = 1) -> go.Figure:
     """Loss and accuracy against epochs: training (the mean of each window of batches, drawn as it
     trains) and validation (once per epoch), with earlier runs for comparison, and where this run diverged. The
     x axes go to ``total_epochs`` (the epochs this run is to reach) or the last epoch of a run drawn.
     ``settings`` (MLPConfig.describe) names this run's beside the earlier runs' (at η = 10 beside η = 0.1, 'this
     run' alone did not say which was which): the legend names the settings in which the runs drawn differ, each
-    trace's hover all of them."""
+    trace's hover all of them. ``number`` is this run's; an earlier run's is in its label ('run 2: …'): each run
+    keeps its colour (``run_style``)."""
     layout = base_layout(height=400, legend_below=True)
     # At the figure's bottom edge, the plot pushed up to make room: clear of the 'epoch' titles whatever the
     # fonts (Lecture mode) and the number of runs (the legend's height).
@@ -184,13 +201,13 @@ def training_curves_figure(history: TrainingHistory, earlier: Sequence[tuple[str
             layout[f"xaxis{suffix}"]["range"] = [0, last + 0.05]
     data = []
     # (name, its settings, history, style): the earlier runs' labels are 'run 1: <settings>'
-    drawn = [(*label.partition(": ")[::2], h, 2 + i) for i, (label, h) in enumerate(earlier)]
-    drawn.append(("this run", settings, history, 0))
+    drawn = [(*label.partition(": ")[::2], h, run_style(_run_number(label, i + 1))) for i, (label, h) in enumerate(earlier)]
+    drawn.append(("this run", settings, history, run_style(number)))
     differing = distinguishing_settings([described for _, described, *_ in drawn])
     runs = [(f"{name} ({differs})" if earlier and differs else name, f"{name}: {described}" if described else name,
              h, style_index) for (name, described, h, style_index), differs in zip(drawn, differing)]
-    for label, hover_label, run, style_index in runs:
-        current = style_index == 0
+    for k, (label, hover_label, run, style_index) in enumerate(runs):
+        current = k == len(runs) - 1
         for panel, metric in enumerate(("loss", "accuracy")):
             suffix = axis_suffix(panel)
             # a run's two lines in its colour, validation dashed: this run's validation in a colour of its own was
@@ -200,13 +217,13 @@ def training_curves_figure(history: TrainingHistory, earlier: Sequence[tuple[str
             data.append({"type": "scatter", "x": run.steps["epoch"], "y": run.steps[metric], "mode": "lines",
                          "name": f"{label}: training", "legendgroup": f"{label}-train", "showlegend": panel == 0,
                          "line": style, "xaxis": f"x{suffix}", "yaxis": f"y{suffix}",
-                         "hovertemplate": (f"epoch %{{x:.2f}}<br>training {metric} %{{y:.4f}}"
+                         "hovertemplate": (f"epoch %{{x:.2f}}<br>training {metric} %{{y:{HOVER_FORMAT[metric]}}}"
                                            f"<extra>{hover_label}</extra>")})
             data.append({"type": "scatter", "x": run.epochs["epoch"], "y": run.epochs[f"val_{metric}"],
                          "mode": "lines+markers", "name": f"{label}: validation", "legendgroup": f"{label}-val",
                          "showlegend": panel == 0, "line": val_style, "marker": {"size": 8},
                          "xaxis": f"x{suffix}", "yaxis": f"y{suffix}",
-                         "hovertemplate": (f"epoch %{{x}}<br>validation {metric} %{{y:.4f}}"
+                         "hovertemplate": (f"epoch %{{x}}<br>validation {metric} %{{y:{HOVER_FORMAT[metric]}}}"
                                            f"<extra>{hover_label}</extra>")})
     losses = np.array([v for *_, run, _ in runs for v in (*run.steps["loss"], *run.epochs["val_loss"])])
     if not np.isfinite(losses).any():  # nothing yet (queued): where the first points will come, not plotly's −1 … 4
@@ -214,7 +231,8 @@ def training_curves_figure(history: TrainingHistory, earlier: Sequence[tuple[str
     if np.any(losses[np.isfinite(losses)] > LOG_LOSS_ABOVE):  # an exploding run: 10⁻¹ and 10³⁰ on one axis
         # 10³⁰, not "1000000T"; round ticks near the loss too (plotly's own left 0.3 to 10 unlabelled, moment 19)
         # at most 4 ticks: six decades in Lecture mode's short panel piled up (10⁴ over 10³ over 10², a review)
-        layout["yaxis"].update(type="log", exponentformat="power", **log_ticks(losses, most=4))
+        # and every decade where most of the losses lie (with 1, 10² and 10⁴ the curves at 0.1-8 had one label)
+        layout["yaxis"].update(type="log", exponentformat="power", **log_ticks(losses, most=4, bulk=0.8))
         layout["yaxis"]["title"]["text"] = "loss (log scale)"
     if history.diverged_epoch is not None:
         _mark_divergence(layout, history.diverged_epoch)
@@ -224,6 +242,12 @@ def training_curves_figure(history: TrainingHistory, earlier: Sequence[tuple[str
     layout = with_lecture_view(layout, CURVES_LECTURE_PX)
     return figure(data, with_narrow_keys(layout, one_under_the_other(layout, 2, panel_px=180, title_px=50,
                                                                      legend_rows=legend_rows(names))))
+
+
+def _run_number(label: str, default: int) -> int:
+    """The number of an earlier run from its label ('run 3: 784→128→10 relu, …'; mlp.TrainedRun.label)."""
+    name = label.partition(":")[0]
+    return int(name.removeprefix("run ")) if name.removeprefix("run ").isdigit() else default
 
 
 def _mark_divergence(layout: dict, epoch: float) -> None:
@@ -273,7 +297,11 @@ def confusion_figure(confusion: Array, class_names: Sequence[str], narrow: bool 
              "unselected": {"marker": {"opacity": 1}, "textfont": {"color": BLACK}},
              "selected": {"marker": {"opacity": 1}, "textfont": {"color": BLACK}},
              "customdata": np.stack([true_idx.ravel(), pred_idx.ravel(), counts], axis=1),
-             "hovertemplate": "true %{y}, predicted %{x}: %{customdata[2]} images<extra>click to see them</extra>",
+             # written per cell: '1 images', and 'click to see them' on an empty cell (a student's review)
+             "hovertext": [f"true {class_names[t]}, predicted {class_names[p]}: {count(int(c), 'image')}"
+                           + ("<br>click to see them" if c else "")
+                           for t, p, c in zip(true_idx.ravel(), pred_idx.ravel(), counts)],
+             "hovertemplate": "%{hovertext}<extra></extra>",
              "showlegend": False}]
     ticks = {"tickvals": list(range(n)), "ticktext": list(class_names), "showgrid": False, "zeroline": False}
     height = 480 if not narrow else n * (cell + 4) + margin["t"] + margin["b"]
@@ -293,7 +321,7 @@ def probability_bars(probs: Array, class_names: Sequence[str], true_class: int |
     colors = [VERMILION if (k == predicted and true_class is not None and k != true_class) else
               (BLUE if k == predicted else GREY) for k in range(len(probs))]
     data = [{"type": "bar", "x": list(class_names), "y": probs, "marker": {"color": colors},
-             "text": [f"{p:.0%}" if p >= 0.01 else "" for p in probs], "textposition": "outside",
+             "text": [percent(p) if p >= 0.01 else "" for p in probs], "textposition": "outside",
              "hovertemplate": "%{x}: p = %{y:.4f}<extra></extra>"}]
     layout = base_layout(height=320, xaxis=axis(title, type="category"), yaxis=axis("probability", range=[0, 1.15]))
     if true_class is not None:

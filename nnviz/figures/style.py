@@ -58,13 +58,17 @@ def axis(title: str, **extra) -> dict:
 LOG_TICK_MANTISSAS = ((1, 2, 5), (1, 3), (1,))  # densest first
 
 
-def log_ticks(values, most: int = 6) -> dict:
+def log_ticks(values, most: int = 6, bulk: float | None = None) -> dict:
     """A log axis's ticks for ``values`` (the positive finite ones count): the densest of 1-2-5, 1-3 and powers of
     ten (every k-th decade) that puts at most ``most`` ticks between their least and greatest, as tickvals and
     ticktext; {} (plotly's own) where fewer than two would show.
 
     Plotly's own ticks write the 2 and 5 between two decades at 3/4 of the tick font (12 px of 16, 16 px of 22 in
-    Lecture mode): too small for a room."""
+    Lecture mode): too small for a room.
+
+    With ``bulk`` (a share, e.g. 0.8), powers of ten every k-th decade keep every decade that the middle ``bulk`` of
+    the values spans, and the one on either side, if those are at most ``most``: an exploded training's losses (15,000 once, then 4-8 and 0.1-2.3)
+    were labelled at 1, 10² and 10⁴ only, where the curves lay (a student's review)."""
     array = np.asarray(values, dtype=float).ravel()
     array = array[np.isfinite(array) & (array > 0)]
     if len(array) == 0:
@@ -76,7 +80,13 @@ def log_ticks(values, most: int = 6) -> dict:
         if len(ticks) <= most:
             break
     else:
-        ticks = ticks[::-(-len(ticks) // most)]
+        thinned = ticks[::-(-len(ticks) // most)]
+        if bulk is not None:
+            start, end = np.log10(np.quantile(array, [(1 - bulk) / 2, (1 + bulk) / 2]))
+            where_most_lie = {t for t in ticks if start - 1 <= np.log10(t) <= end + 1}
+            if len(where_most_lie) <= most:  # (values spread over all the decades: thinned as they are)
+                thinned = sorted(set(thinned) | where_most_lie)
+        ticks = thinned
     if len(ticks) < 2:
         return {}
     return {"tickvals": ticks, "ticktext": log_tick_texts(ticks)}
