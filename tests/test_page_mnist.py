@@ -118,7 +118,7 @@ def test_builder_changes_diagram_parameters_and_the_code_shown(at):
     network = figures(at)["mn_network"]
     hidden_units = [t for t in network["data"] if t.get("mode") == "markers+text"]
     assert len(hidden_units) == 4  # input, two hidden layers, output
-    assert any("hidden 2<br>32 units<br>tanh" in a["text"] for a in network["layout"]["annotations"])
+    assert any("hidden 2<br>32 units<br>Tanh" in a["text"] for a in network["layout"]["annotations"])  # as the selector
 
 
 def test_training_from_the_page_reports_a_sane_accuracy(default_run):
