@@ -287,15 +287,16 @@ def naive_and_stable() -> None:
         lowest, highest = sm.naive_softmax_safe_shifts(now.logits, temperature)
         subnormal = sm.naive_softmax_subnormal_shift(now.logits, temperature)
         if shift < subnormal:  # said as 'below -89 they leave the normal range' at c = -90 (a helper's review)
-            st.success(with_minus_signs(f"Both formulas still agree to 4 decimals, but the naive formula's e^(…) have already left "
-                       f"float32's normal range (every (z + c)/T < {sm.FLOAT32_EXP_SUBNORMAL:.1f}): only a few digits "
-                       f"are left. Below c = {lowest:.0f} they all round to 0 (NaN)."))
+            agree = (f"Both formulas still agree to 4 decimals, but the naive formula's e^(…) have already left "
+                     f"float32's normal range (every (z + c)/T < {sm.FLOAT32_EXP_SUBNORMAL:.1f}): only a few digits "
+                     f"are left. Below c = {lowest:.0f} they all round to 0 (NaN).")
         else:
             # 'overflows (NaN)' read wrong where only the sum overflows: each e^(…)/∞ is 0 (a student's review)
-            st.success(with_minus_signs(f"Both formulas agree for these logits. With c above {highest:.0f} the naive formula "
-                       f"overflows (its sum of e^(…) reaches ∞: zeros or NaN); below {subnormal:.0f} its e^(…) "
-                       f"leave float32's normal range and lose digits (the numbers can go wrong), and below "
-                       f"{lowest:.0f} they all round to 0 (NaN)."))
+            agree = (f"Both formulas agree for these logits. With c above {highest:.0f} the naive formula "
+                     f"overflows (its sum of e^(…) reaches ∞: zeros or NaN); below {subnormal:.0f} its e^(…) "
+                     f"leave float32's normal range and lose digits (the numbers can go wrong), and below "
+                     f"{lowest:.0f} they all round to 0 (NaN).")
+        st.success(with_minus_signs(agree))
 
 
 logits_to_probabilities()

@@ -62,16 +62,21 @@ def exponent_as_power(text: str) -> str:
 def written_value(text: str) -> float:
     """The number a text of these helpers writes ('0.0896', '−2.672·10⁻⁵', '3·10⁻⁴') as a float: to tell whether
     it is the value itself or rounded (= or ≈)."""
-    mantissa, _, power = text.replace(MINUS, "-").partition("·10")
-    return float(mantissa) * 10.0 ** int(power.translate(FROM_SUPERSCRIPT) or 0)
+    mantissa, exponent = _mantissa_and_exponent(text)
+    return float(mantissa) * 10.0 ** exponent
 
 
 def decimals_written(text: str) -> int:
     """How many decimal places a number as these helpers write it carries: '0.6972' 4, '6.921' 3, '12' 0,
     '3.386·10⁻⁴' 7."""
+    mantissa, exponent = _mantissa_and_exponent(text)
+    return max(len(mantissa.partition(".")[2]) - exponent, 0)
+
+
+def _mantissa_and_exponent(text: str) -> tuple[str, int]:
+    """'−3.386·10⁻⁴' as ('-3.386', -4): a written number's mantissa in Python's notation and its power of ten."""
     mantissa, _, power = text.replace(MINUS, "-").partition("·10")
-    decimals = len(mantissa.partition(".")[2]) - int(power.translate(FROM_SUPERSCRIPT) or 0)
-    return max(decimals, 0)
+    return mantissa, int(power.translate(FROM_SUPERSCRIPT) or 0)
 
 
 def written_change(before: str, after: str) -> str:
