@@ -228,7 +228,7 @@ def curves_figure(state: nn.MnistPageState, compare: bool, total_epochs: int | N
     h = run.history
     shows = (run.number, len(h.steps["epoch"]), h.completed_epochs, h.diverged_at, len(earlier), total_epochs)
     if state.curves is None or state.curves[0] != shows:
-        state.curves = (shows, figs.training_curves_figure(h, earlier, total_epochs, run.config.describe(), run.number))
+        state.curves = (shows, figs.training_curves_figure(h, earlier, total_epochs, run.config, run.number))
     return state.curves[1]
 
 

@@ -39,7 +39,7 @@ TRAIN_PROBE = r"""
     if (!gd) return null;
     for (const g of gd.querySelectorAll('g.trace.scatter')) {
       const cd = g.__data__, trace = cd && cd[0] && cd[0].trace;
-      // 'this run: training', or with earlier runs beside it 'this run (784→128→10 relu, …): training'
+      // 'this run: training', or with earlier runs beside it 'this run (784→128→10 ReLU, …): training'
       if (!trace || !/^this run( \(.*\))?: training$/.test(trace.name) || (trace.xaxis || 'x') !== 'x') continue;
       const path = g.querySelector('path.js-line');
       return path ? ((path.getAttribute('d') || '').match(/[ML]/g) || []).length : 0;

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from typing import NamedTuple
 
 import numpy as np
 
@@ -70,32 +70,40 @@ class MLPConfig:
         """The settings that ``other`` changes, but the epochs, each as 'η 0.1 → 10': what keeps a trained network
         from going on under ``other`` (``can_continue_as``)."""
         shown = {"hidden_units": ("hidden layers", lambda units: ",".join(map(str, units)) or "none"),
-                 "activation": ("activation", str), "optimizer": ("optimizer", OPTIMIZERS.get),
+                 "activation": ("activation", act.short_label), "optimizer": ("optimizer", OPTIMIZERS.get),
                  "learning_rate": ("η", "{:g}".format), "momentum": ("momentum β", "{:g}".format),
                  "batch_size": ("batch size", str), "seed": ("seed", str)}
         return [f"{name} {write(getattr(self, field))} → {write(getattr(other, field))}"
                 for field, (name, write) in shown.items() if getattr(self, field) != getattr(other, field)]
 
-    def describe(self) -> str:
-        """A short label for a run, e.g. '784→128→10 relu, SGD η=0.1 β=0.9, batch 32'."""
+    def settings(self) -> tuple[tuple[str, ...], ...]:
+        """The run's settings in the groups ``describe`` writes: (('784→128→10', 'ReLU'), ('SGD', 'η=0.1', 'β=0.9'),
+        ('batch 32',)). The activation is named as the builder's selector names it ('Leaky ReLU', not Keras'
+        'leaky_relu')."""
         sizes = "→".join(str(n) for n in (N_INPUTS, *self.hidden_units, N_CLASSES))
-        opt = f"SGD η={self.learning_rate:g}" + (f" β={self.momentum:g}" if self.momentum else "") \
-            if self.optimizer == "sgd" else f"Adam η={self.learning_rate:g}"
-        act_label = f" {self.activation}" if self.hidden_units else ""
-        return f"{sizes}{act_label}, {opt}, batch {self.batch_size}"
+        network = (sizes, act.short_label(self.activation)) if self.hidden_units else (sizes,)
+        rate = f"η={self.learning_rate:g}"
+        optimizer = (("SGD", rate, *([f"β={self.momentum:g}"] if self.momentum else [])) if self.optimizer == "sgd"
+                     else ("Adam", rate))
+        return network, optimizer, (f"batch {self.batch_size}",)
+
+    def describe(self) -> str:
+        """A short label for a run, e.g. '784→128→10 ReLU, SGD η=0.1 β=0.9, batch 32'."""
+        return written_settings(self.settings())
 
 
-def distinguishing_settings(descriptions: Sequence[str]) -> list[str]:
-    """Of each run's description (``MLPConfig.describe``), the settings that not every run shares, in its order:
-    ['η=0.1', 'η=10'] for two runs that differ in their learning rate alone, '' for a run like all the others. Two
+def written_settings(groups: Sequence[Sequence[str]]) -> str:
+    """Groups of settings (``MLPConfig.settings``) as one line: a space within a group, a comma between groups."""
+    return ", ".join(" ".join(group) for group in groups if group)
+
+
+def distinguishing_settings(runs: Sequence[Sequence[Sequence[str]]]) -> list[str]:
+    """Of each run's settings (``MLPConfig.settings``), those that not every run shares, written in its order:
+    'η=0.1' and 'η=10' for two runs that differ in their learning rate alone, '' for a run like all the others. Two
     whole descriptions in a legend, each twice (training and validation), took four lines of a projector's screen
     and left the curves 110 px (a lecturer's review)."""
-    # groups as describe writes them ('784→128→10 relu', 'SGD η=0.1 β=0.9', 'batch 32'), each of settings ('batch
-    # 32' one)
-    runs = [[re.split(r"\s+(?!\d)", group) for group in description.split(", ")] for description in descriptions]
     shared = set.intersection(*({s for group in run for s in group} for run in runs)) if runs else set()
-    kept = [[" ".join(s for s in group if s not in shared) for group in run] for run in runs]
-    return [", ".join(group for group in run if group) for run in kept]
+    return [written_settings([[s for s in group if s not in shared] for group in run]) for run in runs]
 
 
 # --- The Keras code -------------------------------------------------------------------------------------
@@ -473,14 +481,19 @@ class TrainedRun:
     tensorboard_logs: bytes | None = None  # a zip of TensorBoard's logs of every finished job of this run
 
     @property
-    def label(self) -> str:
-        return f"run {self.number}: {self.config.describe()}"
-
-    @property
     def can_continue(self) -> bool:
         """Continue needs a trained network: a ``.keras`` file or an epoch's checkpoint (none before the first
         epoch, none for a diverged network)."""
         return (self.model_file is not None or self.optimizer_state is not None) and not self.history.diverged
+
+
+class EarlierRun(NamedTuple):
+    """A run the MNIST page drew before the current one, kept for comparison: its number (which gives its colour),
+    settings and curves."""
+
+    number: int
+    config: MLPConfig
+    history: TrainingHistory
 
 
 KEEP_EARLIER_RUNS = 4
@@ -499,7 +512,7 @@ class MnistPageState:
     and the training job that is queued or running for it in ``nnviz.training_service`` (its id)."""
 
     run: TrainedRun | None = None
-    earlier: list[tuple[str, TrainingHistory]] = field(default_factory=list)
+    earlier: list[EarlierRun] = field(default_factory=list)
     runs_made: int = 0
     job: str | None = None
     job_queued: bool = False  # the job waits for a worker (as the service last said)
@@ -520,7 +533,7 @@ class MnistPageState:
         more). A new network moves the current run's curves to the earlier runs (a diverged run's too)."""
         if new or self.run is None:
             if self.run is not None and self.run.history.steps["epoch"]:
-                self.earlier.append((self.run.label, self.run.history))
+                self.earlier.append(EarlierRun(self.run.number, self.run.config, self.run.history))
                 del self.earlier[:-KEEP_EARLIER_RUNS]
             self.runs_made += 1
             self.run = TrainedRun(self.runs_made, config, dataset)

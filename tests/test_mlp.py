@@ -193,7 +193,7 @@ def test_config_validation_and_continuing():
     assert config.can_continue_as(nn.MLPConfig((64,), epochs=12))
     assert not config.can_continue_as(nn.MLPConfig((64,), learning_rate=0.01))
     assert not config.can_continue_as(nn.MLPConfig((64,), seed=1))
-    assert config.describe() == "784→64→10 relu, SGD η=0.1 β=0.9, batch 32"
+    assert config.describe() == "784→64→10 ReLU, SGD η=0.1 β=0.9, batch 32"
     assert nn.MLPConfig((), optimizer="adam", learning_rate=0.001).describe() == "784→10, Adam η=0.001, batch 32"
 
 
@@ -271,26 +271,37 @@ def test_the_curves_name_this_runs_settings_beside_earlier_runs():
     history = nn.TrainingHistory(steps={"epoch": [0.5, 1.0], "loss": [1.0, 0.5], "accuracy": [0.5, 0.8]},
                                  epochs={"epoch": [1], "val_loss": [0.6], "val_accuracy": [0.8]})
     fast = nn.MLPConfig(learning_rate=10.0)
-    earlier = [(f"run 1: {nn.MLPConfig().describe()}", history)]
-    fig = training_curves_figure(history, earlier, settings=fast.describe())
+    earlier = [nn.EarlierRun(1, nn.MLPConfig(), history)]
+    fig = training_curves_figure(history, earlier, config=fast)
     # the settings in which they differ: the whole of both, each twice, took 4 lines of a projector (a review)
     assert {t.name for t in fig.data} == {"this run (η=10): training", "this run (η=10): validation",
                                           "run 1 (η=0.1): training", "run 1 (η=0.1): validation"}
     hovers = {t.hovertemplate.split("<extra>")[1] for t in fig.data}  # all of each run's settings
     assert hovers == {f"this run: {fast.describe()}</extra>", f"run 1: {nn.MLPConfig().describe()}</extra>"}
-    alone = {t.name for t in training_curves_figure(history, settings=fast.describe()).data}
+    alone = {t.name for t in training_curves_figure(history, config=fast).data}
     assert alone == {"this run: training", "this run: validation"}
-    same = {t.name for t in training_curves_figure(history, earlier, settings=nn.MLPConfig().describe()).data}
+    same = {t.name for t in training_curves_figure(history, earlier, config=nn.MLPConfig()).data}
     assert same == {"this run: training", "this run: validation", "run 1: training", "run 1: validation"}
 
 
 def test_runs_are_told_apart_by_the_settings_they_do_not_share():
-    assert nn.distinguishing_settings(["784→128→10 relu, SGD η=0.1 β=0.9, batch 32",
-                                       "784→128→10 tanh, SGD η=0.1 β=0.9, batch 64"]) == ["relu, batch 32",
-                                                                                          "tanh, batch 64"]
-    assert nn.distinguishing_settings(["784→10, SGD η=0.1, batch 32", "784→128→10 relu, Adam η=0.001, batch 32"]) \
-        == ["784→10, SGD η=0.1", "784→128→10 relu, Adam η=0.001"]
-    assert nn.distinguishing_settings([nn.MLPConfig().describe()] * 2) == ["", ""]
+    def differing(*configs: nn.MLPConfig) -> list[str]:
+        return nn.distinguishing_settings([config.settings() for config in configs])
+
+    assert differing(nn.MLPConfig(), nn.MLPConfig(activation="tanh", batch_size=64)) == ["ReLU, batch 32",
+                                                                                          "Tanh, batch 64"]
+    assert differing(nn.MLPConfig((), momentum=0), nn.MLPConfig(optimizer="adam", learning_rate=0.001)) \
+        == ["784→10, SGD η=0.1", "784→128→10 ReLU, Adam η=0.001"]
+    assert differing(nn.MLPConfig(), nn.MLPConfig()) == ["", ""]
+
+
+def test_an_activation_of_two_words_is_one_setting_named_as_the_selector_names_it():
+    """The legend wrote Keras' 'relu' beside the selector's 'ReLU'; 'Leaky ReLU' beside 'ReLU' split into 'Leaky'
+    and '' (the words were the settings)."""
+    leaky, relu = nn.MLPConfig(activation="leaky_relu"), nn.MLPConfig()
+    assert leaky.describe() == "784→128→10 Leaky ReLU, SGD η=0.1 β=0.9, batch 32"
+    assert nn.distinguishing_settings([leaky.settings(), relu.settings()]) == ["Leaky ReLU", "ReLU"]
+    assert relu.changes_to(leaky) == ["activation ReLU → Leaky ReLU"]
 
 
 def test_each_runs_training_and_validation_share_its_colour_the_validation_dashed():
@@ -300,7 +311,8 @@ def test_each_runs_training_and_validation_share_its_colour_the_validation_dashe
 
     history = nn.TrainingHistory(steps={"epoch": [0.5, 1.0], "loss": [1.0, 0.5], "accuracy": [0.5, 0.8]},
                                  epochs={"epoch": [1], "val_loss": [0.6], "val_accuracy": [0.8]})
-    traces = training_curves_figure(history, [("run 1", history), ("run 2", history)], number=3).data
+    traces = training_curves_figure(history, [nn.EarlierRun(1, nn.MLPConfig(), history),
+                                              nn.EarlierRun(2, nn.MLPConfig(), history)], number=3).data
     colours: dict[str, set] = {}
     for t in traces:
         run, kind = t.name.rsplit(": ", 1)
@@ -320,7 +332,8 @@ def test_a_run_keeps_its_colour_when_it_becomes_an_earlier_run():
         return {t.name.rsplit(": ", 1)[0].split(" (")[0]: t.line.color for t in fig.data}
 
     first = colours(training_curves_figure(history, number=1))["this run"]
-    second = colours(training_curves_figure(history, [("run 1: 784→10", history)], settings="784→128→10", number=2))
+    second = colours(training_curves_figure(history, [nn.EarlierRun(1, nn.MLPConfig(()), history)], config=nn.MLPConfig(),
+                                           number=2))
     assert second["run 1"] == first and second["this run"] != first
 
 
@@ -335,7 +348,7 @@ def test_an_exploded_trainings_loss_axis_labels_every_decade_where_the_curves_li
                                   epochs={"epoch": [1], "val_loss": [5.0], "val_accuracy": [0.1]})
     earlier = nn.TrainingHistory(steps={"epoch": list(np.linspace(0.05, 1, 20)), "loss": list(np.geomspace(2.3, 0.14, 20)),
                                         "accuracy": [0.9] * 20}, epochs={"epoch": [1], "val_loss": [0.3], "val_accuracy": [0.9]})
-    axis = training_curves_figure(exploded, [("run 1: η=0.1", earlier)], number=2).layout.yaxis
+    axis = training_curves_figure(exploded, [nn.EarlierRun(1, nn.MLPConfig(), earlier)], number=2).layout.yaxis
     assert axis.type == "log" and {1.0, 10.0} <= set(axis.tickvals) and max(axis.tickvals) == 1e4
     assert len(axis.tickvals) <= 5  # still few: Lecture mode's short panel (six decades piled up, a review)
 
@@ -406,7 +419,7 @@ def test_the_curves_axis_reaches_the_epoch_planned_or_the_longest_run_drawn():
 
     stopped = training_curves_figure(run(3), [], total_epochs=10).layout
     assert list(stopped.xaxis.range) == list(stopped.xaxis2.range) == [0, 10.05]
-    longer_before = training_curves_figure(run(3), [("run 1", run(30))], total_epochs=5).layout
+    longer_before = training_curves_figure(run(3), [nn.EarlierRun(1, nn.MLPConfig(), run(30))], total_epochs=5).layout
     assert list(longer_before.xaxis.range) == [0, 30.05]
 
 
@@ -610,4 +623,4 @@ def test_a_config_names_the_settings_another_changes_but_the_epochs():
     assert trained.changes_to(MLPConfig(hidden_units=(), optimizer="adam", learning_rate=0.001, seed=3)) == [
         "hidden layers 128 → none", "optimizer SGD → Adam", "η 0.1 → 0.001", "seed 0 → 3"]
     assert MLPConfig(hidden_units=(64, 32)).changes_to(MLPConfig(activation="tanh", batch_size=64)) == [
-        "hidden layers 64,32 → 128", "activation relu → tanh", "batch size 32 → 64"]
+        "hidden layers 64,32 → 128", "activation ReLU → Tanh", "batch size 32 → 64"]

@@ -346,7 +346,7 @@ def test_runs_are_kept_for_comparison():
     at.slider(key="mn_hidden").set_value(1).run()
     train_on_page(at, timeout=TRAIN_TIMEOUT)
     names = {t["name"] for t in figures(at)["mn_curves"]["data"]}
-    assert "this run (784→128→10 relu): validation" in names  # where its settings differ from run 1's
+    assert "this run (784→128→10 ReLU): validation" in names  # where its settings differ from run 1's
     assert "run 1 (784→10): training" in names
     # the curves are built again only when what they show changed (the fragment draws them at every poll)
     built = at.session_state["mn_state"].curves[1]
@@ -355,7 +355,7 @@ def test_runs_are_kept_for_comparison():
     assert at.checkbox(key="mn_compare").label == "Show the earlier run for comparison"  # not 'the last 1 earlier run'
     # run 1 keeps the colour it had while it trained (it turned green beside a new blue run, a student's review)
     colours = {t["name"]: t["line"]["color"] for t in figures(at)["mn_curves"]["data"]}
-    assert colours["run 1 (784→10): training"] == BLUE != colours["this run (784→128→10 relu): training"]
+    assert colours["run 1 (784→10): training"] == BLUE != colours["this run (784→128→10 ReLU): training"]
     at.checkbox(key="mn_compare").uncheck().run()
     assert {t["name"] for t in figures(at)["mn_curves"]["data"]} == {"this run: training", "this run: validation"}
     assert at.session_state["mn_state"].curves[1] is not built

@@ -31,7 +31,7 @@ from nnviz.figures.style import (
     with_narrow_keys,
 )
 from nnviz.formatting import count, percent
-from nnviz.mlp import N_INPUTS, MLPConfig, TrainingHistory, distinguishing_settings
+from nnviz.mlp import N_INPUTS, EarlierRun, MLPConfig, TrainingHistory, distinguishing_settings, written_settings
 
 Array = np.ndarray
 
@@ -177,15 +177,15 @@ def run_style(number: int) -> int:
     return RUN_STYLES[(number - 1) % len(RUN_STYLES)]
 
 
-def training_curves_figure(history: TrainingHistory, earlier: Sequence[tuple[str, TrainingHistory]] = (),
-                           total_epochs: int | None = None, settings: str = "", number: int = 1) -> go.Figure:
+def training_curves_figure(history: TrainingHistory, earlier: Sequence[EarlierRun] = (),
+                           total_epochs: int | None = None, config: MLPConfig | None = None,
+                           number: int = 1) -> go.Figure:
     """Loss and accuracy against epochs: training (the mean of each window of batches, drawn as it
     trains) and validation (once per epoch), with earlier runs for comparison, and where this run diverged. The
     x axes go to ``total_epochs`` (the epochs this run is to reach) or the last epoch of a run drawn.
-    ``settings`` (MLPConfig.describe) names this run's beside the earlier runs' (at η = 10 beside η = 0.1, 'this
-    run' alone did not say which was which): the legend names the settings in which the runs drawn differ, each
-    trace's hover all of them. ``number`` is this run's; an earlier run's is in its label ('run 2: …'): each run
-    keeps its colour (``run_style``)."""
+    ``config`` gives this run's settings beside the earlier runs' (at η = 10 beside η = 0.1, 'this run' alone did
+    not say which was which): the legend names the settings in which the runs drawn differ, each trace's hover all
+    of them. ``number`` is this run's: each run keeps its colour (``run_style``)."""
     layout = base_layout(height=400, legend_below=True)
     # At the figure's bottom edge, the plot pushed up to make room: clear of the 'epoch' titles whatever the
     # fonts (Lecture mode) and the number of runs (the legend's height).
@@ -196,16 +196,16 @@ def training_curves_figure(history: TrainingHistory, earlier: Sequence[tuple[str
     layout["yaxis2"]["range"] = [0, 1.02]
     layout["yaxis2"]["tickformat"] = ".0%"
     if total_epochs:  # the axis to the epoch planned, or as far as a run drawn goes
-        last = max(total_epochs, history.completed_epochs, *(run.completed_epochs for _, run in earlier))
+        last = max(total_epochs, history.completed_epochs, *(run.history.completed_epochs for run in earlier))
         for suffix in ("", "2"):
             layout[f"xaxis{suffix}"]["range"] = [0, last + 0.05]
     data = []
-    # (name, its settings, history, style): the earlier runs' labels are 'run 1: <settings>'
-    drawn = [(*label.partition(": ")[::2], h, run_style(_run_number(label, i + 1))) for i, (label, h) in enumerate(earlier)]
-    drawn.append(("this run", settings, history, run_style(number)))
-    differing = distinguishing_settings([described for _, described, *_ in drawn])
-    runs = [(f"{name} ({differs})" if earlier and differs else name, f"{name}: {described}" if described else name,
-             h, style_index) for (name, described, h, style_index), differs in zip(drawn, differing)]
+    drawn = [(f"run {run.number}", run.config.settings(), run.history, run_style(run.number)) for run in earlier]
+    drawn.append(("this run", config.settings() if config else (), history, run_style(number)))
+    differing = distinguishing_settings([settings for _, settings, *_ in drawn])
+    runs = [(f"{name} ({differs})" if earlier and differs else name,
+             f"{name}: {written_settings(settings)}" if settings else name, h, style_index)
+            for (name, settings, h, style_index), differs in zip(drawn, differing)]
     for k, (label, hover_label, run, style_index) in enumerate(runs):
         current = k == len(runs) - 1
         for panel, metric in enumerate(("loss", "accuracy")):
@@ -242,12 +242,6 @@ def training_curves_figure(history: TrainingHistory, earlier: Sequence[tuple[str
     layout = with_lecture_view(layout, CURVES_LECTURE_PX)
     return figure(data, with_narrow_keys(layout, one_under_the_other(layout, 2, panel_px=180, title_px=50,
                                                                      legend_rows=legend_rows(names))))
-
-
-def _run_number(label: str, default: int) -> int:
-    """The number of an earlier run from its label ('run 3: 784→128→10 relu, …'; mlp.TrainedRun.label)."""
-    name = label.partition(":")[0]
-    return int(name.removeprefix("run ")) if name.removeprefix("run ").isdigit() else default
 
 
 def _mark_divergence(layout: dict, epoch: float) -> None:
