@@ -6,7 +6,7 @@ import streamlit as st
 from nnviz import activations as act
 from nnviz import notebooks, ui
 from nnviz.figures import activations as figs
-from nnviz.formatting import scientific, significant
+from nnviz.formatting import scientific, significant, with_minus_signs
 from nnviz.keras_code import NEURON_INPUTS, activation_code
 
 N_POINTS = 401
@@ -162,7 +162,7 @@ def one_neuron() -> None:
             st.info("With w = 0 the input is ignored: the output is the constant f(b).")
         else:
             switch = -b / w + 0.0  # + 0.0 turns −0.0 into 0.0
-            st.metric("switch point x = −b/w", f"{switch:.2f}")
+            st.metric("switch point x = −b/w", with_minus_signs(f"{switch:.2f}"))
             if not lo <= switch <= hi:
                 st.caption("The switch point lies outside the plotted range of x: widen the range to see it.")
     neuron_act = act.get(neuron_key)

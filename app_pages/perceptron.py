@@ -8,7 +8,7 @@ from nnviz import notebooks, ui
 from nnviz import perceptron as perc
 from nnviz.data import PERCEPTRON_DATASETS, TRUTH_TABLE_INPUTS, Dataset2D, logic_gate
 from nnviz.figures import perceptron as figs
-from nnviz.formatting import count, latex_number
+from nnviz.formatting import count, latex_number, with_minus_signs
 from nnviz.keras_code import perceptron_code
 
 MAX_EPOCHS = 100
@@ -200,14 +200,14 @@ start = settings[1].radio("start from (on Reset)", ["w = 0, b = 0", "the line se
 play_speed = settings[2].radio("play speed", ["one sample per tick", "one epoch per tick"], key="perc_speed", **ui.URL)
 
 
-def fresh_run() -> dict:
+def fresh_run() -> perc.RuleRun:
     w0, b0 = (None, 0.0) if start.startswith("w = 0") else the_line()
-    return {"made_for": (dataset_name, seed, learning_rate), "state": perc.initial_state(2, w0, b0)}
+    return perc.RuleRun((dataset_name, seed, learning_rate), perc.initial_state(2, w0, b0))
 
 
 run = st.session_state.get(RUN_KEY)
-if run is None or run["made_for"] != (dataset_name, seed, learning_rate):
-    if run is not None and run["state"].steps:  # only a run that had begun is lost (a toast over the lecture
+if run is None or run.made_for != (dataset_name, seed, learning_rate):
+    if run is not None and run.state.steps:  # only a run that had begun is lost (a toast over the lecture
         st.toast("New data or η: the learning rule starts again.")  # plan's Next button otherwise, at every change)
     st.session_state[RUN_KEY] = run = fresh_run()
     st.session_state[PLAY_KEY] = False
@@ -234,27 +234,37 @@ def learning_rule() -> None:
         st.session_state[PLAY_KEY] = not playing
         st.rerun()  # the whole page: the fragment's timer is set when the page runs
     if buttons.button("Step: 1 sample", key="perc_step", width="stretch", shortcut=ui.STEP_SHORTCUT):
-        run["state"] = advance(run["state"], whole_epoch=False)
+        run.go(advance(run.state, whole_epoch=False))
     # after single steps it finishes the epoch they began: a student expected four samples of AND and saw two
     if buttons.button("Step: 1 epoch", key="perc_epoch", width="stretch",
                       help="To the end of the current epoch: a whole epoch from its start, the samples it has left "
                            "after single steps."):
-        run["state"] = advance(run["state"], whole_epoch=True)
+        run.go(advance(run.state, whole_epoch=True))
     if buttons.button("Run to the end", key="perc_run", width="stretch",
                       help=f"Until an epoch makes no mistake, or {MAX_EPOCHS} epochs."):
-        while run["state"].epoch < MAX_EPOCHS and run["state"].converged_at is None:
-            run["state"] = advance(run["state"], whole_epoch=True)
+        end = run.state
+        while end.epoch < MAX_EPOCHS and end.converged_at is None:
+            end = advance(end, whole_epoch=True)
+        run.go(end)
+    back = buttons.empty()  # drawn below, once this run's press has moved the rule: enabled only if it can go back
     if buttons.button("Reset", key="perc_reset", width="stretch"):
-        run.update(fresh_run())
+        st.session_state[RUN_KEY] = run = fresh_run()
         st.session_state[PLAY_KEY] = False
         if playing:
             st.rerun()  # the whole page, as Pause: its timer stops, and this run does not take a tick from the start
-    state = run["state"]
+    state = run.state
     if playing:  # a timer tick (or another button while playing); Pause has rerun the page above
         if state.converged_at is not None or state.epoch >= MAX_EPOCHS:
             st.session_state[PLAY_KEY] = False
             st.rerun()
-        run["state"] = state = advance(state, whole_epoch=play_speed.startswith("one epoch"))
+        run.go(advance(state, whole_epoch=play_speed.startswith("one epoch")))
+        state = run.state
+    # a lecturer who pressed once too often, or wants to show a step again (backprop's Back has the same key); a
+    # callback, so that the run draws the state it went back to and knows whether it can go back further. Undone
+    # with it: a tick of Play too, one at a time after a Pause
+    back.button("◀ Back", key="perc_back", width="stretch", shortcut=ui.BACK_SHORTCUT, on_click=run.back,
+                disabled=playing or not run.can_go_back,
+                help="Undo the last step, epoch or Run to the end (Pause first, while it plays).")
 
     with figure_col:
         previous = (tuple(state.previous[0]), state.previous[1]) if state.previous else None
@@ -263,8 +273,8 @@ def learning_rule() -> None:
         # under the figure, in a row that wraps: in the text's column they made it twice the figure's height after
         # Run to the end, and left ~650x450 px blank under the figure in Lecture mode at 1280x720
         metrics, d = st.container(horizontal=True), perc.rule_decimals(learning_rate)
-        metrics.metric("w1, w2", f"{state.w[0]:.{d}f}, {state.w[1]:.{d}f}")
-        metrics.metric("b", f"{state.b:.{d}f}")
+        metrics.metric("w1, w2", with_minus_signs(f"{state.w[0]:.{d}f}, {state.w[1]:.{d}f}"))
+        metrics.metric("b", with_minus_signs(f"{state.b:.{d}f}"))
         metrics.metric("epochs done", state.epoch)
         metrics.metric("mistakes so far", state.updates)
     with text_col:
@@ -273,7 +283,7 @@ def learning_rule() -> None:
         if last is None:
             st.info("Press **Step: 1 sample** to show the perceptron its first sample.")
         else:
-            st.markdown(f"**Last sample** #{last.sample}: x = ({last.x[0]:.2f}, {last.x[1]:.2f}), "
+            st.markdown(f"**Last sample** #{last.sample}: x = {with_minus_signs(f'({last.x[0]:.2f}, {last.x[1]:.2f})')}, "
                         f"y = {last.target}, ŷ = {last.output}"
                         + (": right, so **nothing changes**." if last.error == 0 else
                            ": wrong, but with η = 0 **nothing changes**." if last.learning_rate == 0 else

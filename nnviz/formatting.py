@@ -31,6 +31,19 @@ def with_minus_signs(text: str) -> str:
     return _NEGATIVE.sub(MINUS, text)
 
 
+_FORMULA_OR_CODE = re.compile(r"\$\$.*?\$\$|\$[^$]*\$|```.*?```|`[^`]*`", re.DOTALL)
+
+
+def markdown_with_minus_signs(text: str) -> str:
+    """Markdown with ``with_minus_signs`` outside its formulas ($…$, $$…$$) and code (`…`), which keep their '-':
+    a notebook's 'w = (-0.4, 0.5)' in words, beside its code's ``w = [-0.4, 0.5]``."""
+    written, last = [], 0
+    for kept in _FORMULA_OR_CODE.finditer(text):
+        written += [with_minus_signs(text[last:kept.start()]), kept.group()]
+        last = kept.end()
+    return "".join(written) + with_minus_signs(text[last:])
+
+
 def significant(x: float, digits: int = 4) -> str:
     """``x`` to ``digits`` significant digits (−0 written as 0), a power of ten written as one: 6.781·10⁻⁵, not
     Python's 6.781e-05."""

@@ -23,7 +23,7 @@ from nnviz.figures.perceptron import ARROW_LENGTH, CLASS_COLORS, LABEL_SIDE
 from nnviz.figures.playground import CLASS_COLORS as PLAYGROUND_CLASS_COLORS
 from nnviz.figures.softmax import P_AXIS_TOP
 from nnviz.figures.style import BLUE, GREY, ORANGE, VERMILION, line_style
-from nnviz.formatting import count
+from nnviz.formatting import count, markdown_with_minus_signs
 from nnviz.keras_code import float_literal
 
 BASE_PACKAGES = ("numpy", "tensorflow", "plotly")
@@ -58,7 +58,7 @@ class PageNotebook:
                  f"This notebook is the **In Keras** part of the *{page.title}* page of nnviz, with your settings: "
                  f"{self.settings}. It runs top to bottom in Jupyter or Colab with `pip install {install}`; "
                  f"{self.agreement}")
-        return [
+        cells = [
             ("markdown", intro),
             ("markdown", self.explanation),
             ("markdown", "## The page in Keras\n\nThe code of the page's Keras panel, as shown there."),
@@ -66,6 +66,8 @@ class PageNotebook:
             ("markdown", f"## The picture\n\n{self.figure_text}"),
             ("code", self.figure_code.rstrip("\n")),
         ]
+        # negative numbers in words with the minus sign, as the page writes them; code keeps Python's '-'
+        return [(kind, markdown_with_minus_signs(source) if kind == "markdown" else source) for kind, source in cells]
 
 
 def notebook(spec: PageNotebook):

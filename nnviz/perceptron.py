@@ -120,6 +120,36 @@ def learning_step(state: PerceptronState, X: Array, y: Array, learning_rate: flo
     return new
 
 
+STEPS_KEPT_FOR_BACK = 500
+
+
+@dataclass
+class RuleRun:
+    """The learning rule as a page steps it: the state now, what it was made for (data, seed, η: another
+    starts a new run), and the states before each of the last presses, so that Back undoes one (a Step, a tick of
+    Play, an epoch or a Run to the end)."""
+
+    made_for: tuple
+    state: PerceptronState
+    before: list[PerceptronState] = field(default_factory=list, repr=False)
+
+    def go(self, new: PerceptronState) -> None:
+        """Move on to ``new``; Back returns to the state of now."""
+        if new is not self.state:
+            self.before.append(self.state)
+            del self.before[:-STEPS_KEPT_FOR_BACK]
+            self.state = new
+
+    @property
+    def can_go_back(self) -> bool:
+        return bool(self.before)
+
+    def back(self) -> None:
+        """Undo the last move (nothing at the run's start)."""
+        if self.before:
+            self.state = self.before.pop()
+
+
 def rule_decimals(learning_rate: float) -> int:
     """The decimals every number of the learning rule has, with data of at most ``PERCEPTRON_DECIMALS`` (the blobs'
     2, iris' 1, the gates' 0) and a start on a 0.1 grid: Δw = η(y − ŷ)x adds η's decimals to the data's (η = 0.1: 3,

@@ -337,6 +337,12 @@ def test_perceptron_steps_and_plays_in_the_browser(server_url, page):
     screenshot_whole_app(page, "perceptron-after-play")
     star = page.locator(CHART_SELECTOR).nth(2).locator("text=sample just used")
     assert star.count() == 1
+    paused, weights = last_sample.inner_text(), metric_value(page, "w1, w2").inner_text()
+    page.get_by_role("button", name="Step: 1 sample").click()
+    expect(last_sample).not_to_have_text(paused)
+    page.get_by_role("button", name="◀ Back").click()  # the step undone: the page as it was
+    expect(last_sample).to_have_text(paused)
+    expect(metric_value(page, "w1, w2")).to_have_text(weights)
 
 
 @FULL  # CI time: two Keras jobs in the server's workers; AppTest's test of the page's finder stays in CI

@@ -59,6 +59,14 @@ def test_numbers_take_the_minus_sign_of_the_formulas():
         "σ(−1.00), −.5, −∞; mini-batch, 10-20, 1e-05, x[1]-2, (a)-1"
 
 
+def test_markdown_takes_the_minus_sign_outside_its_formulas_and_code():
+    from nnviz.formatting import markdown_with_minus_signs
+
+    text = "w = (-0.4, 0.5), $z = -1$, `w = [-0.4]`, $$y = -2$$ and b = -1\n```\nb = -1\n```"
+    assert markdown_with_minus_signs(text) == \
+        "w = (−0.4, 0.5), $z = -1$, `w = [-0.4]`, $$y = -2$$ and b = −1\n```\nb = -1\n```"
+
+
 def test_every_number_written_for_people_takes_the_minus_sign_and_reads_back():
     from nnviz.formatting import compact, power_of_ten, written_value
 

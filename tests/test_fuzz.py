@@ -23,6 +23,7 @@ Set NNVIZ_FUZZ_SEED to explore other sequences. Run with: pytest tests/test_fuzz
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import time
@@ -146,10 +147,40 @@ def not_finite_shown(at) -> list[str]:
     return problems
 
 
+# A hyphen as a number's sign ('-0.31'; the browser test's pattern): our text writes the formulas' minus sign,
+# '−0.31' (formatting.with_minus_signs). Not in LaTeX or code, which keep their own.
+HYPHEN_AS_SIGN = re.compile(r"(^|[^\w.)\]])-\.?\d")
+LATEX_OR_CODE = re.compile(r"\$\$.*?\$\$|\$[^$]*\$|```.*?```|`[^`]*`", re.DOTALL)
+
+
+def hyphens_as_minus_signs(at) -> list[str]:
+    """Where this run writes a negative number with a hyphen: text, metrics, tables, figures' own texts (plotly
+    writes its ticks and hover numbers with '−' itself)."""
+    shown = [(kind, str(element.value)) for kind in ("markdown", "caption", "info", "warning", "error", "success")
+             for element in at.get(kind)]
+    shown += [("metric", f"{metric.label} {metric.value}") for metric in at.metric]
+    shown += [(kind, cell) for kind in ("table", "dataframe") for table in at.get(kind)
+              for column in table.value.columns for cell in table.value[column] if isinstance(cell, str)]
+    for key, fig in figures(at).items():
+        layout = fig.get("layout", {})
+        shown += [(f"figure {key!r} annotation", str(note.get("text", ""))) for note in layout.get("annotations", [])]
+        shown += [(f"figure {key!r} trace text", text) for trace in fig.get("data", [])
+                  for text in _cells(trace.get("text", [])) if isinstance(text, str)]
+    problems = []
+    for where, text in shown:
+        match = HYPHEN_AS_SIGN.search(LATEX_OR_CODE.sub("", text))
+        if match:
+            problems.append(f"{where}: {text[:100]!r}")
+    return problems
+
+
 def check_run(at) -> tuple[str | None, list[str]]:
     """(what is wrong with this run or None, where a NaN/inf was shown with an explanation)."""
     if at.exception:
         return "exception:\n" + "\n\n".join(f"{e.message}\n" + "\n".join(e.stack_trace) for e in at.exception), []
+    hyphens = hyphens_as_minus_signs(at)
+    if hyphens:
+        return "a hyphen as a number's sign (write '−'):\n- " + "\n- ".join(hyphens[:10]), []
     problems = not_finite_shown(at)
     if problems and explanation(at) is None:
         return "NaN/inf shown without an explanation:\n- " + "\n- ".join(problems[:10]), []
@@ -235,7 +266,9 @@ def not_applied(at, wid: str, value) -> str | None:
         return None  # the widget went away with this change (e.g. a layer's units when layers are removed)
     want = list(value) if isinstance(value, tuple) else value
     now = list(now) if isinstance(now, tuple) else now
-    if now == want or (isinstance(want, float) and isinstance(now, float) and abs(now - want) < 1e-9):
+    # a float as the page keeps it: backprop's weights set by hand to 10 significant digits (its link's text)
+    if now == want or (isinstance(want, float) and isinstance(now, float) and math.isclose(now, want, rel_tol=1e-9,
+                                                                                          abs_tol=1e-9)):
         return None
     return f"{wid} was set to {want!r} but shows {now!r} after the run"
 
@@ -291,13 +324,16 @@ def _checked_script():
     import plotly.graph_objects as go
     import streamlit as st
 
-    show = st.radio("show", ["fine", "figure", "figure text", "metric", "table", "markdown", "explained", "raise"])
+    show = st.radio("show", ["fine", "figure", "figure text", "metric", "table", "markdown", "explained", "raise",
+                             "hyphen"])
     y = np.array([1.0, np.inf if show in ("figure", "explained") else 2.0])
     st.plotly_chart(go.Figure(go.Scatter(y=y, text=["a", f"{np.nan:.2f}" if show == "figure text" else "b"])),
                     key="fig")
     st.metric("loss", f"{np.nan:.3f}" if show == "metric" else "0.5")
     st.table({"p": [f"{np.nan:.4f}" if show == "table" else "0.5"]})
     st.markdown(f"z = {np.inf if show == 'markdown' else 1.0:.1f}; NaN (not a number) is explained elsewhere")
+    st.markdown("In LaTeX $w = -0.5$ and code `x = -1`: their own signs; a mini-batch of 10-20.")
+    st.caption(f"w = {-0.5 if show == 'hyphen' else 0.5}")
     if show == "explained":
         st.error("The loss diverged to infinity.")
     if show == "raise":
@@ -307,6 +343,7 @@ def _checked_script():
 @pytest.mark.parametrize("show, caught", [
     ("fine", None), ("figure", "figure 'fig'"), ("figure text", "trace 0 (None).text"), ("metric", "metric 'loss'"),
     ("table", "table column 'p'"), ("markdown", "markdown"), ("explained", None), ("raise", "boom"),
+    ("hyphen", "caption: 'w = -0.5'"),
 ])
 def test_the_checks_see_what_a_user_sees(show, caught):
     """The fuzz is only as good as its checks: each kind of NaN/inf (or an exception) is found."""

@@ -101,6 +101,14 @@ def test_a_playground_notebook_says_when_the_pages_training_mixed_settings():
     assert "the numbers the page showed" in notebooks.playground_notebook("print(1)", "Circle", (2, 4, 1), 5).cells()[0][1]
 
 
+def test_a_notebooks_words_write_negative_numbers_with_the_minus_sign_its_code_with_pythons():
+    """Its settings line said 'w = (-0.4, 0.5), b = -1' where the page writes −0.4 (a hyphen read as a dash)."""
+    made = notebooks.perceptron_notebook("w = [-0.4, 0.5]\nb = -1.0", "AND", (-0.4, 0.5), -1.0)
+    words = " ".join(text for kind, text in made.cells() if kind == "markdown")
+    assert "w = (−0.4, 0.5), b = −1" in words and not re.search(r"(^|[^\w.)\]$])-\.?\d", re.sub(r"\$[^$]*\$", "", words))
+    assert ("code", "w = [-0.4, 0.5]\nb = -1.0") in made.cells()
+
+
 def test_a_playground_notebook_describes_its_own_output_layer():
     """It said 'the output unit turns the last layer into a class probability' for a regression and for a softmax."""
     def explained(sizes, output):
@@ -169,7 +177,7 @@ def test_the_backprop_notebooks_settings_line_names_the_example_and_the_weights_
     at.number_input(key="bp_x1").set_value(-3.0)
     at.text_input(key="bp_hand_set").set_value("w(1)_11=5, w(9)_11=1").run()
     first = page_notebook(at, deferred_downloads).cells[0].source
-    assert "the example x = (-3, " in first and "set by hand: w(1)_11=5" in first, first
+    assert "the example x = (−3, " in first and "set by hand: w(1)_11=5" in first, first
     assert "w(9)_11" not in first  # a weight this network does not have is not used
 
 
@@ -217,7 +225,7 @@ def test_the_figure_cell_draws_for_other_settings(key, settings, deferred_downlo
     assert fig.layout.title.text
     if key == "activations":  # over the page's range of x (it was always −6 … 6)
         assert (min(fig.data[0].x), max(fig.data[0].x)) == pytest.approx((-3.0, 12.5))
-        assert "x from -3 to 12.5" in nb.cells[0].source
+        assert "x from −3 to 12.5" in nb.cells[0].source
     if key == "perceptron":  # the page's class colours, class 1 (z ≥ 0) blue (they were the other way round)
         from nnviz.figures.perceptron import CLASS_COLORS
 

@@ -107,7 +107,8 @@ def test_neuron_weight_and_bias_move_the_curve(at):
     x = values(curve["x"])
     np.testing.assert_allclose(values(curve["y"]), act.sigmoid(2.0 * x + 3.0))
     assert fig["layout"]["shapes"][0]["x0"] == pytest.approx(-1.5)
-    assert "−b/w: -1.50" in texts(at).replace("switch point x = ", "")
+    assert any(note["text"].endswith("at x = −1.50") for note in fig["layout"]["annotations"])
+    assert "−b/w: −1.50" in texts(at).replace("switch point x = ", "")  # the formulas' minus sign
 
 
 def test_the_neurons_reference_curve_is_drawn_over_its_curve_where_they_coincide(at):

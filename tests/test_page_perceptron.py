@@ -6,7 +6,7 @@ import re
 
 import numpy as np
 import pytest
-from conftest import figures, metric, set_to_extreme, texts, trace, values
+from conftest import figures, metric, set_to_extreme, shown_number, texts, trace, values
 
 from nnviz import data as datasets
 from nnviz import perceptron as perc
@@ -16,8 +16,8 @@ PAGE = "app_pages/perceptron.py"
 
 def weights_shown(at) -> tuple[np.ndarray, float]:
     """Read w1, w2 and b from the learning section's metrics."""
-    w1, w2 = (float(v) for v in metric(at, "w1, w2").split(","))
-    return np.array([w1, w2]), float(metric(at, "b"))
+    w1, w2 = (shown_number(v) for v in metric(at, "w1, w2").split(","))
+    return np.array([w1, w2]), shown_number(metric(at, "b"))
 
 
 def choose(at, dataset: str, lr: float = 1.0):
@@ -85,8 +85,8 @@ def test_the_rules_numbers_add_up_as_written_step_after_step(at, lr):
     at.radio(key="perc_start").set_value("w = 0, b = 0")
     choose(at, "Separable blobs", lr=lr)
     def written():
-        w1, w2 = (float(v) for v in metric(at, "w1, w2").split(", "))
-        return np.array([w1, w2, float(metric(at, "b"))])
+        w1, w2 = (shown_number(v) for v in metric(at, "w1, w2").split(", "))
+        return np.array([w1, w2, shown_number(metric(at, "b"))])
 
     before, checked = written(), 0
     for _ in range(25):
@@ -187,7 +187,7 @@ def test_runs_to_convergence_on_and_but_not_on_xor(at):
     assert "Converged" in texts(at)
     assert figures(at)["perc_errors"]["data"][0]["y"][-1] == 0
     # it stops at w = (1, 2), b = −3: (1, 1) on the line, right only because H(0) = 1 (a student's review)
-    assert (metric(at, "w1, w2"), metric(at, "b")) == ("1.00, 2.00", "-3.00")
+    assert (metric(at, "w1, w2"), metric(at, "b")) == ("1.00, 2.00", "−3.00")  # the formulas' minus sign
     said = " ".join(c.value for c in at.caption)
     assert "1 sample on the line itself, z = 0: (1, 1). The step function says H(0) = 1, so it counts as" in said
     choose(at, "XOR")
@@ -228,17 +228,47 @@ def test_play_advances_one_sample_per_tick_until_paused(at):
     choose(at, "Iris petals: setosa vs rest")
     at.button(key="perc_play").click().run()
     assert at.session_state["perceptron_playing"] is True
-    steps = at.session_state["perceptron_run"]["state"].steps
+    steps = at.session_state["perceptron_run"].state.steps
     at.run()  # what the fragment's timer does
     at.run()
-    assert at.session_state["perceptron_run"]["state"].steps == steps + 2
+    assert at.session_state["perceptron_run"].state.steps == steps + 2
     assert at.button(key="perc_pause").label == "■ Pause"  # in Play's place
     at.button(key="perc_pause").click().run()
     assert at.session_state["perceptron_playing"] is False
     assert at.button(key="perc_play").label == "▶ Play"
-    steps = at.session_state["perceptron_run"]["state"].steps
+    steps = at.session_state["perceptron_run"].state.steps
     at.run()
-    assert at.session_state["perceptron_run"]["state"].steps == steps
+    assert at.session_state["perceptron_run"].state.steps == steps
+
+
+def test_back_undoes_the_last_press_and_the_page_shows_the_state_before_it(at):
+    """A lecturer who pressed Step once too often could only Reset and step again from the start."""
+    choose(at, "Iris petals: setosa vs rest")
+    assert at.button(key="perc_back").disabled  # nothing to undo
+    at.button(key="perc_step").click().run()
+    shown = (metric(at, "w1, w2"), metric(at, "b"), metric(at, "mistakes so far"), texts(at))
+    at.button(key="perc_epoch").click().run()
+    assert at.session_state["perceptron_run"].state.epoch == 1
+    at.button(key="perc_back").click().run()
+    assert at.session_state["perceptron_run"].state.steps == 1 and at.session_state["perceptron_run"].state.epoch == 0
+    assert (metric(at, "w1, w2"), metric(at, "b"), metric(at, "mistakes so far"), texts(at)) == shown
+    assert not at.button(key="perc_back").disabled
+    at.button(key="perc_back").click().run()  # to the start: nothing more to undo
+    assert at.session_state["perceptron_run"].state.steps == 0 and at.button(key="perc_back").disabled
+    at.button(key="perc_run").click().run()
+    at.button(key="perc_back").click().run()  # Run to the end is one press
+    assert at.session_state["perceptron_run"].state.steps == 0
+
+
+def test_back_is_off_while_it_plays(at):
+    choose(at, "Iris petals: setosa vs rest")
+    at.button(key="perc_play").click().run()
+    at.run()  # a tick
+    assert at.button(key="perc_back").disabled
+    at.button(key="perc_pause").click().run()
+    steps = at.session_state["perceptron_run"].state.steps
+    at.button(key="perc_back").click().run()
+    assert at.session_state["perceptron_run"].state.steps == steps - 1
 
 
 def test_reset_while_playing_stops_at_the_start(at):
@@ -249,12 +279,12 @@ def test_reset_while_playing_stops_at_the_start(at):
     at.button(key="perc_pause").click().run()
     at.button(key="perc_play").click().run()
     at.button(key="perc_reset").click().run()
-    state = at.session_state["perceptron_run"]["state"]
+    state = at.session_state["perceptron_run"].state
     assert at.session_state["perceptron_playing"] is False
     assert state.steps == 0 and state.last is None
     assert at.button(key="perc_play").label == "▶ Play"
     at.run()  # what a leftover timer tick would do
-    assert at.session_state["perceptron_run"]["state"].steps == 0
+    assert at.session_state["perceptron_run"].state.steps == 0
 
 
 def test_agreement_with_scikit_learn_is_reported(at):

@@ -374,3 +374,23 @@ def test_mistakes_per_epoch_are_ticked_in_steps_of_one_two_or_five_times_a_power
     from nnviz.figures.perceptron import whole_tick_step
 
     assert [whole_tick_step(top) for top in (0, 3, 6, 7, 12, 13, 30, 100, 1134)] == [1, 1, 1, 2, 2, 5, 5, 20, 200]
+
+
+def test_a_rule_run_goes_back_through_the_states_it_went_through():
+    X, y = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]]), np.array([0, 0, 0, 1])
+    run = perc.RuleRun(("AND", 0, 1.0), perc.initial_state(2))
+    states = [run.state]
+    for _ in range(3):
+        run.go(perc.learning_step(run.state, X, y, 1.0, 0))
+        states.append(run.state)
+    run.go(run.state)  # no move: nothing to undo
+    for expected in reversed(states[:-1]):
+        assert run.can_go_back
+        run.back()
+        assert run.state is expected
+    assert not run.can_go_back
+    run.back()
+    assert run.state is states[0]
+    for _ in range(perc.STEPS_KEPT_FOR_BACK + 5):  # a long Play: the oldest are let go
+        run.go(perc.learning_step(run.state, X, y, 1.0, 0))
+    assert len(run.before) == perc.STEPS_KEPT_FOR_BACK

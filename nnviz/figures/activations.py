@@ -37,7 +37,7 @@ from nnviz.figures.style import (
     wider_gap_when_narrow,
     with_narrow_keys,
 )
-from nnviz.formatting import count
+from nnviz.formatting import count, with_minus_signs
 
 SATURATION_OPACITY = 0.12
 
@@ -219,7 +219,7 @@ def neuron_figure(x: np.ndarray, output: np.ndarray, reference: np.ndarray, acti
                          xaxis=axis("input x"), yaxis=axis("output a"))
     threshold = -b / w + 0.0 if w != 0 else None  # + 0.0 turns −0.0 into 0.0
     if threshold is not None and x.min() <= threshold <= x.max():
-        shape, note = vertical_marker(threshold, f" w·x + b = 0 at x = {threshold:.2f}", VERMILION)
+        shape, note = vertical_marker(threshold, with_minus_signs(f" w·x + b = 0 at x = {threshold:.2f}"), VERMILION)
         layout.update(shapes=[shape], annotations=[note])
     return figure(data, layout)
 
