@@ -263,7 +263,7 @@ def two_weights() -> None:
         if surface.stability_limit:
             st.metric("stability limit 2 / λₘₐₓ", f"{surface.stability_limit:g}",
                       help="Curvatures (Hessian eigenvalues) λ = "
-                           f"{', '.join(f'{v:g}' for v in surface.hessian_eigenvalues)}. "
+                           f"{with_minus_signs(', '.join(f'{v:g}' for v in surface.hessian_eigenvalues))}. "
                            "Along a direction of curvature λ each step multiplies the error by (1 − ηλ).")
         else:
             st.caption("Not a quadratic: the curvature changes from place to place, so there is no single "

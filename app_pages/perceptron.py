@@ -143,7 +143,7 @@ def on_the_line_note(data: Dataset2D, w: np.ndarray, b: float) -> None:
     on_line = perc.on_the_line(data.X, w, b)
     n = int(on_line.sum())
     if n:
-        points = ", ".join(f"({x1:g}, {x2:g})" for x1, x2 in data.X[on_line][:3]) + (" …" if n > 3 else "")
+        points = with_minus_signs(", ".join(f"({x1:g}, {x2:g})" for x1, x2 in data.X[on_line][:3])) + (" …" if n > 3 else "")
         st.caption(f"{count(n, 'sample')} on the line itself, z = 0: {points}. The step function says H(0) = 1, so "
                    f"{'it counts' if n == 1 else 'they count'} as **{data.class_names[1]}**.")
 

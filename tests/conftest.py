@@ -382,6 +382,38 @@ def texts(at) -> str:
     return "\n".join(str(p) for p in parts)
 
 
+# A hyphen as a number's sign ('-0.31'; the browser test's pattern): our text writes the formulas' minus sign,
+# '−0.31' (formatting.with_minus_signs). Not in LaTeX or code, which keep their own.
+HYPHEN_AS_SIGN = re.compile(r"(^|[^\w.)\]])-\.?\d")
+LATEX_OR_CODE = re.compile(r"\$\$.*?\$\$|\$[^$]*\$|```.*?```|`[^`]*`", re.DOTALL)
+
+
+def _leaves(data) -> list:
+    """The leaves of a (nested) list."""
+    return [leaf for item in data for leaf in _leaves(item)] if isinstance(data, (list, tuple)) else [data]
+
+
+def hyphens_as_minus_signs(at) -> list[str]:
+    """Where this run writes a negative number with a hyphen: text, metrics, tables, figures' own texts (plotly
+    writes its ticks and hover numbers with '−' itself)."""
+    shown = [(kind, str(element.value)) for kind in ("markdown", "caption", "info", "warning", "error", "success")
+             for element in at.get(kind)]
+    shown += [("metric", f"{metric.label} {metric.value}") for metric in at.metric]
+    shown += [(kind, cell) for kind in ("table", "dataframe") for table in at.get(kind)
+              for column in table.value.columns for cell in table.value[column] if isinstance(cell, str)]
+    for key, fig in figures(at).items():
+        layout = fig.get("layout", {})
+        shown += [(f"figure {key!r} annotation", str(note.get("text", ""))) for note in layout.get("annotations", [])]
+        shown += [(f"figure {key!r} trace text", text) for trace in fig.get("data", [])
+                  for text in _leaves(trace.get("text", [])) if isinstance(text, str)]
+    problems = []
+    for where, text in shown:
+        match = HYPHEN_AS_SIGN.search(LATEX_OR_CODE.sub("", text))
+        if match:
+            problems.append(f"{where}: {text[:100]!r}")
+    return problems
+
+
 def values(data):
     """A trace's x/y as a numpy array: plotly ≥ 6 sends numpy arrays as base64 typed arrays."""
     import base64

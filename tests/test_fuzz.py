@@ -31,7 +31,7 @@ import zlib
 
 import numpy as np
 import pytest
-from conftest import app_test, figures, train_on_page, values, wait_for_training
+from conftest import app_test, figures, hyphens_as_minus_signs, train_on_page, values, wait_for_training
 from widget_states import choose_value, find_widget, input_widgets, open_tab, set_widget, tab_sets, unfold, widget_id
 
 from nnviz.course import PAGES
@@ -144,33 +144,6 @@ def not_finite_shown(at) -> list[str]:
             if match:
                 text = str(element.value)
                 problems.append(f"{kind}: …{text[max(0, match.start() - 60):match.end() + 30]!r}…")
-    return problems
-
-
-# A hyphen as a number's sign ('-0.31'; the browser test's pattern): our text writes the formulas' minus sign,
-# '−0.31' (formatting.with_minus_signs). Not in LaTeX or code, which keep their own.
-HYPHEN_AS_SIGN = re.compile(r"(^|[^\w.)\]])-\.?\d")
-LATEX_OR_CODE = re.compile(r"\$\$.*?\$\$|\$[^$]*\$|```.*?```|`[^`]*`", re.DOTALL)
-
-
-def hyphens_as_minus_signs(at) -> list[str]:
-    """Where this run writes a negative number with a hyphen: text, metrics, tables, figures' own texts (plotly
-    writes its ticks and hover numbers with '−' itself)."""
-    shown = [(kind, str(element.value)) for kind in ("markdown", "caption", "info", "warning", "error", "success")
-             for element in at.get(kind)]
-    shown += [("metric", f"{metric.label} {metric.value}") for metric in at.metric]
-    shown += [(kind, cell) for kind in ("table", "dataframe") for table in at.get(kind)
-              for column in table.value.columns for cell in table.value[column] if isinstance(cell, str)]
-    for key, fig in figures(at).items():
-        layout = fig.get("layout", {})
-        shown += [(f"figure {key!r} annotation", str(note.get("text", ""))) for note in layout.get("annotations", [])]
-        shown += [(f"figure {key!r} trace text", text) for trace in fig.get("data", [])
-                  for text in _cells(trace.get("text", [])) if isinstance(text, str)]
-    problems = []
-    for where, text in shown:
-        match = HYPHEN_AS_SIGN.search(LATEX_OR_CODE.sub("", text))
-        if match:
-            problems.append(f"{where}: {text[:100]!r}")
     return problems
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import figures, set_to_extreme, texts, trace, values
+from conftest import figures, hyphens_as_minus_signs, set_to_extreme, texts, trace, values
 
 from nnviz import activations as act
 
@@ -228,6 +228,7 @@ def test_every_widget_at_its_extremes_raises_nothing(at, end):
         at.selectbox(key="neuron_act").set_value(key)
         at.selectbox(key="collapse_act").set_value(key).run()
         assert not at.exception, key
+        assert hyphens_as_minus_signs(at) == [], key  # negative numbers in our text with the formulas' '−'
         for fig in figures(at).values():
             for t in fig["data"]:
                 if t.get("xaxis") == "x3":

@@ -6,7 +6,17 @@ import re
 
 import numpy as np
 import pytest
-from conftest import HANG_FACTOR, app_test, figures, metric, set_to_extreme, shown_number, texts, trace
+from conftest import (
+    HANG_FACTOR,
+    app_test,
+    figures,
+    hyphens_as_minus_signs,
+    metric,
+    set_to_extreme,
+    shown_number,
+    texts,
+    trace,
+)
 from widget_states import open_tab, tab_sets, unfold
 
 from nnviz import backprop as bpm
@@ -364,6 +374,7 @@ def test_every_widget_at_its_extremes(at, end, section):
     at.button(key="bp_all").click().run()
     assert not at.exception
     assert "nan" not in texts(at).lower()
+    assert hyphens_as_minus_signs(at) == []  # negative numbers in our text with the formulas' '−'
 
 
 def test_lecture_mode_draws_the_tables_as_static_tables_whose_text_grows():

@@ -6,7 +6,17 @@ import re
 
 import numpy as np
 import pytest
-from conftest import HANG_FACTOR, app_test, figures, set_to_extreme, slowdown, texts, trace, values
+from conftest import (
+    HANG_FACTOR,
+    app_test,
+    figures,
+    hyphens_as_minus_signs,
+    set_to_extreme,
+    slowdown,
+    texts,
+    trace,
+    values,
+)
 
 from nnviz import gradient_descent as gd
 from nnviz.figures.gradient_descent import L_MIN, RETRACED_DASH
@@ -277,6 +287,7 @@ def test_every_widget_at_its_extremes_raises_nothing(at, end):
         set_to_extreme(at, end)
         at.run()
         assert not at.exception, key
+        assert hyphens_as_minus_signs(at) == [], key  # negative numbers in our text with the formulas' '−'
         at.toggle(key="gd2_3d").set_value(True).run()
         assert not at.exception, key
         at.toggle(key="gd2_3d").set_value(False).run()

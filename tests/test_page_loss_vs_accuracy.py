@@ -5,7 +5,17 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import HANG_FACTOR, figures, metric, set_to_extreme, shown_number, texts, trace, values
+from conftest import (
+    HANG_FACTOR,
+    figures,
+    hyphens_as_minus_signs,
+    metric,
+    set_to_extreme,
+    shown_number,
+    texts,
+    trace,
+    values,
+)
 
 from nnviz import losses as L
 from nnviz.data import blobs
@@ -189,6 +199,7 @@ def test_every_widget_at_its_extremes_raises_nothing(at, end):
         set_to_extreme(at, end)
         at.run()
         assert not at.exception
+        assert hyphens_as_minus_signs(at) == []  # negative numbers in our text with the formulas' '−'
         for fig in figures(at).values():
             for t in fig["data"]:
                 ys = [v for v in t["y"] if v is not None] if isinstance(t["y"], list) else t["y"]  # None: a gap

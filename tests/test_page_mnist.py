@@ -11,6 +11,7 @@ from conftest import (
     app_test,
     figures,
     generated_downloads,
+    hyphens_as_minus_signs,
     metric,
     set_to_extreme,
     texts,
@@ -404,6 +405,7 @@ def every_widget_to(at, end: str) -> None:
 def test_every_widget_at_its_extremes_before_training(at, end):
     at.slider(key="mn_hidden").set_value(0 if end == "min" else 4).run()
     every_widget_to(at, end)
+    assert hyphens_as_minus_signs(at) == []  # negative numbers in our text with the formulas' '−'
     expected = "7,850" if end == "min" else f"{nn.parameter_count(nn.MLPConfig((512,) * 4)):,}"
     assert metric(at, "trainable parameters (as model.summary() reports them)") == expected
 

@@ -6,7 +6,7 @@ import re
 
 import numpy as np
 import pytest
-from conftest import figures, metric, set_to_extreme, shown_number, texts, trace, values
+from conftest import figures, hyphens_as_minus_signs, metric, set_to_extreme, shown_number, texts, trace, values
 
 from nnviz import data as datasets
 from nnviz import perceptron as perc
@@ -316,6 +316,7 @@ def test_every_widget_at_its_extremes_raises_nothing(at, end):
         for button in ("perc_step", "perc_epoch", "perc_run", "perc_reset"):
             at.button(key=button).click().run()
             assert not at.exception, (name, button)
+            assert hyphens_as_minus_signs(at) == [], (name, button)  # negative numbers with the formulas' '−'
         for fig in figures(at).values():
             for t in fig["data"]:
                 if t["type"] == "scatter" and t.get("y") is not None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import HANG_FACTOR, app_test, figures, metric, set_to_extreme, trace
+from conftest import HANG_FACTOR, app_test, figures, hyphens_as_minus_signs, metric, set_to_extreme, trace
 
 from nnviz import playground as pg
 
@@ -154,6 +154,7 @@ def test_every_widget_at_its_extremes(at, end):
     at.run()
     assert not at.exception
     step(at, 2)
+    assert hyphens_as_minus_signs(at) == []  # negative numbers in our text with the formulas' '−'
 
 
 def test_a_link_opens_the_same_data_network_and_settings():

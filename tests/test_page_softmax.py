@@ -6,7 +6,7 @@ import re
 
 import numpy as np
 import pytest
-from conftest import figures, set_to_extreme, shown_number, texts, trace, values
+from conftest import figures, hyphens_as_minus_signs, set_to_extreme, shown_number, texts, trace, values
 
 from nnviz import softmax as sm
 from nnviz import ui
@@ -221,6 +221,7 @@ def test_every_widget_at_its_extremes_raises_nothing(at, end):
     for true_class in range(len(at.selectbox(key="sm_true").options)):
         at.selectbox(key="sm_true").set_value(true_class).run()
         assert not at.exception
+        assert hyphens_as_minus_signs(at) == []  # negative numbers in our text with the formulas' '−'
         assert np.isfinite(float(metric(at, "cross-entropy")))
     probs = shown_probs(at)
     assert len(probs) == (2 if end == "min" else 10)
