@@ -23,7 +23,7 @@ from nnviz.figures.perceptron import ARROW_LENGTH, CLASS_COLORS, LABEL_SIDE
 from nnviz.figures.playground import CLASS_COLORS as PLAYGROUND_CLASS_COLORS
 from nnviz.figures.softmax import P_AXIS_TOP
 from nnviz.figures.style import BLUE, GREY, ORANGE, VERMILION, line_style
-from nnviz.formatting import count, markdown_with_minus_signs
+from nnviz.formatting import count, markdown_with_minus_signs, with_minus_signs
 from nnviz.keras_code import float_literal
 
 BASE_PACKAGES = ("numpy", "tensorflow", "plotly")
@@ -175,7 +175,8 @@ def activation_notebook(code: str, label: str, keras_name: str | None, w: float,
     output = "neuron({})" if keras_name else 'tf.cast(neuron({}) >= 0, "float32")'
     reference = f'keras.activations.get("{keras_name}")({{}})' if keras_name else 'tf.cast({} >= 0, "float32")'
     lo, hi = x_range
-    neuron_name = f"a = f({w:g}·x {'+' if b >= 0 else '−'} {abs(b):g})"  # as on the page (figures.activations)
+    # as on the page (figures.activations), its minus signs too
+    neuron_name = with_minus_signs(f"a = f({w:g}·x {'+' if b >= 0 else '−'} {abs(b):g})")
     return PageNotebook(
         "activations", f"the neuron's activation {label}, w = {w:g}, b = {b:g}, x from {lo:g} to {hi:g}",
         "## Activation functions\n\n"

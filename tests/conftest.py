@@ -406,6 +406,8 @@ def hyphens_as_minus_signs(at) -> list[str]:
         shown += [(f"figure {key!r} annotation", str(note.get("text", ""))) for note in layout.get("annotations", [])]
         shown += [(f"figure {key!r} trace text", text) for trace in fig.get("data", [])
                   for text in _leaves(trace.get("text", [])) if isinstance(text, str)]
+        shown += [(f"figure {key!r} legend", trace["name"]) for trace in fig.get("data", [])
+                  if isinstance(trace.get("name"), str) and trace.get("showlegend", True)]
     problems = []
     for where, text in shown:
         match = HYPHEN_AS_SIGN.search(LATEX_OR_CODE.sub("", text))

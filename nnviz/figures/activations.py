@@ -210,7 +210,8 @@ def neuron_figure(x: np.ndarray, output: np.ndarray, reference: np.ndarray, acti
     drawn over the neuron's curve, the legend naming it first: at w = 1, b = 0 the two are one line, and under it the
     reference its legend names could not be seen (a student's review)."""
     data = [
-        {**_line(x, output, f"a = f({w:g}·x {'+' if b >= 0 else '−'} {abs(b):g})", {"color": BLUE, "width": 4}),
+        {**_line(x, output, with_minus_signs(f"a = f({w:g}·x {'+' if b >= 0 else '−'} {abs(b):g})"),
+                 {"color": BLUE, "width": 4}),
          "legendrank": 2},
         {**_line(x, reference, f"f(x), {activation.label}  (w = 1, b = 0)",
                  {"color": GREY, "width": 3, "dash": "dash"}), "legendrank": 1},
