@@ -401,7 +401,7 @@ ui.try_this([
                           ("XOR", {"perc_dataset": "XOR"}))),
     # these two to the learning rule's buttons, which the prompts name (the data set's box is a section higher)
     ui.Experiment("Step through the rule on AND one sample at a time: predict before each click whether the line "
-                  "will move.", (("AND", {"perc_dataset": "AND"}),), focus="perc_step"),
+                  "will move. ◀ Back shows a step again.", (("AND", {"perc_dataset": "AND"}),), focus="perc_step"),
     ui.Experiment("Choose XOR and press Run to the end: watch the mistakes per epoch. Do they ever reach 0?",
                   (("XOR", {"perc_dataset": "XOR"}),), focus="perc_run"),
     ui.Experiment("Set the learning rate to 0.1 and to 2 and run the separable blobs from w = 0: does η change the "
