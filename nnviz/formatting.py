@@ -31,14 +31,15 @@ def with_minus_signs(text: str) -> str:
     return _NEGATIVE.sub(MINUS, text)
 
 
-_FORMULA_OR_CODE = re.compile(r"\$\$.*?\$\$|\$[^$]*\$|```.*?```|`[^`]*`", re.DOTALL)
+# a formula ($…$, $$…$$) or code (`…`, ```…```) in markdown: their numbers keep Python's '-'
+FORMULA_OR_CODE = re.compile(r"\$\$.*?\$\$|\$[^$]*\$|```.*?```|`[^`]*`", re.DOTALL)
 
 
 def markdown_with_minus_signs(text: str) -> str:
     """Markdown with ``with_minus_signs`` outside its formulas ($…$, $$…$$) and code (`…`), which keep their '-':
     a notebook's 'w = (-0.4, 0.5)' in words, beside its code's ``w = [-0.4, 0.5]``."""
     written, last = [], 0
-    for kept in _FORMULA_OR_CODE.finditer(text):
+    for kept in FORMULA_OR_CODE.finditer(text):
         written += [with_minus_signs(text[last:kept.start()]), kept.group()]
         last = kept.end()
     return "".join(written) + with_minus_signs(text[last:])

@@ -385,12 +385,15 @@ def texts(at) -> str:
 # A hyphen as a number's sign ('-0.31'; the browser test's pattern): our text writes the formulas' minus sign,
 # '−0.31' (formatting.with_minus_signs). Not in LaTeX or code, which keep their own.
 HYPHEN_AS_SIGN = re.compile(r"(^|[^\w.)\]])-\.?\d")
-LATEX_OR_CODE = re.compile(r"\$\$.*?\$\$|\$[^$]*\$|```.*?```|`[^`]*`", re.DOTALL)
 
 
-def _leaves(data) -> list:
-    """The leaves of a (nested) list."""
-    return [leaf for item in data for leaf in _leaves(item)] if isinstance(data, (list, tuple)) else [data]
+def cells(data) -> list:
+    """The leaves of a figure's (nested) list, or of a base64 typed array."""
+    if isinstance(data, dict):
+        return list(values(data).ravel()) if "bdata" in data else []
+    if isinstance(data, (list, tuple)):
+        return [leaf for item in data for leaf in cells(item)]
+    return [data]
 
 
 def hyphens_as_minus_signs(at) -> list[str]:
@@ -405,12 +408,14 @@ def hyphens_as_minus_signs(at) -> list[str]:
         layout = fig.get("layout", {})
         shown += [(f"figure {key!r} annotation", str(note.get("text", ""))) for note in layout.get("annotations", [])]
         shown += [(f"figure {key!r} trace text", text) for trace in fig.get("data", [])
-                  for text in _leaves(trace.get("text", [])) if isinstance(text, str)]
+                  for text in cells(trace.get("text", [])) if isinstance(text, str)]
         shown += [(f"figure {key!r} legend", trace["name"]) for trace in fig.get("data", [])
                   if isinstance(trace.get("name"), str) and trace.get("showlegend", True)]
+    from nnviz.formatting import FORMULA_OR_CODE
+
     problems = []
     for where, text in shown:
-        match = HYPHEN_AS_SIGN.search(LATEX_OR_CODE.sub("", text))
+        match = HYPHEN_AS_SIGN.search(FORMULA_OR_CODE.sub("", text))
         if match:
             problems.append(f"{where}: {text[:100]!r}")
     return problems

@@ -31,7 +31,7 @@ import zlib
 
 import numpy as np
 import pytest
-from conftest import app_test, figures, hyphens_as_minus_signs, train_on_page, values, wait_for_training
+from conftest import app_test, cells, figures, hyphens_as_minus_signs, train_on_page, wait_for_training
 from widget_states import choose_value, find_widget, input_widgets, open_tab, set_widget, tab_sets, unfold, widget_id
 
 from nnviz.course import PAGES
@@ -78,15 +78,6 @@ def full_error_details():
 
 # --- what the user sees -----------------------------------------------------------------------------------
 
-def _cells(data) -> list:
-    """The leaves of a (nested) list, or of a base64 typed array."""
-    if isinstance(data, dict):
-        return list(values(data).ravel()) if "bdata" in data else []
-    if isinstance(data, (list, tuple)):
-        return [leaf for item in data for leaf in _cells(item)]
-    return [data]
-
-
 def explanation(at) -> str | None:
     for kind in ("warning", "error", "info", "caption"):
         for element in at.get(kind):
@@ -105,7 +96,7 @@ def not_finite_shown(at) -> list[str]:
                 if field not in trace:
                     continue
                 # JSON null is a gap plotly draws on purpose (and the only way a NaN in a list arrives).
-                bad = [c for c in _cells(trace[field]) if isinstance(c, (int, float, np.number))
+                bad = [c for c in cells(trace[field]) if isinstance(c, (int, float, np.number))
                        and not isinstance(c, bool) and not np.isfinite(c)]
                 if bad and key in MOSAIC_FIGURES and trace.get("type") == "heatmap" and field == "z" \
                         and all(np.isnan(c) for c in bad):
@@ -115,8 +106,8 @@ def not_finite_shown(at) -> list[str]:
             for field in TEXT_TRACE_FIELDS:
                 if field not in trace:
                     continue
-                bad = [c for c in _cells(trace[field]) if isinstance(c, str) and NOT_A_NUMBER_LOWER.search(c)]
-                bad += [c for c in _cells(trace[field]) if isinstance(c, float) and not np.isfinite(c)]
+                bad = [c for c in cells(trace[field]) if isinstance(c, str) and NOT_A_NUMBER_LOWER.search(c)]
+                bad += [c for c in cells(trace[field]) if isinstance(c, float) and not np.isfinite(c)]
                 if bad:
                     problems.append(f"{name}.{field}: {bad[0]!r}")
         for note in fig.get("layout", {}).get("annotations", []):
