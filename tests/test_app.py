@@ -9,6 +9,7 @@ import sys
 
 import pytest
 from conftest import HANG_FACTOR, ROOT, app_test, figures, texts
+from widget_states import open_tab, tab_sets
 
 from nnviz import ui
 from nnviz.course import OBJECTIVES, PAGES, pages_for_objective
@@ -142,6 +143,38 @@ print(json.dumps(result))
     result = json.loads(out.stdout.strip().splitlines()[-1])
     for page in WITHOUT_TENSORFLOW_UNTIL_ASKED:
         assert result[page] == {"exception": False, "tensorflow": False, "keras": False}, page
+
+
+# Legends under a plot placed by a share of the plot's height on purpose: the Playground's network figure, whose
+# axes are drawn in parts of it (its legends under the network and under the loss curve are placed for its layouts).
+LEGENDS_PLACED_BY_SHARE = {"pg_figure"}
+
+
+@pytest.mark.parametrize("page", [*NUMPY_PAGES, "app_pages/playground.py", "app_pages/mnist.py"])
+def test_a_legend_under_a_plot_stands_at_the_figures_bottom_clear_of_the_x_axis(page):
+    """A horizontal legend under the plot at a share of the plot's height (y = −0.22 of it) lay on the x axis's title
+    wherever its rows made the plot shorter: gradient descent's loss curves at 1600 px with the sidebar folded (a
+    helper's review; the browser test of that view is in tests/test_browser.py). Every such legend, in every tab and
+    in Lecture mode too, is placed from the figure's bottom (yref "container"), which plotly.js keeps clear of the
+    axis by widening the margin."""
+    at = app_test(page)
+    runs = [figures(at)]
+    for key, labels in tab_sets(at).items():
+        for label in labels:
+            open_tab(at, key, label)
+            runs.append(figures(at))
+    at.session_state["lecture_mode"] = True
+    at.run()
+    runs.append(figures(at))
+    placed_by_share = []
+    for shown in runs:
+        for key, fig in shown.items():
+            layout = fig["layout"]
+            for name in (k for k in layout if k.startswith("legend")):
+                legend = layout[name]
+                if legend.get("orientation") == "h" and legend.get("y", 1) < 0 and legend.get("yref") != "container":
+                    placed_by_share.append((key, name, legend["y"]))
+    assert runs[0] and {key for key, _, _ in placed_by_share} <= LEGENDS_PLACED_BY_SHARE, placed_by_share
 
 
 @pytest.mark.parametrize(("height", "drawn"), [(400, 480), (450, 540), (533, 560), (560, 560), (590, 560), (640, 560), (641, 641), (800, 800)])

@@ -708,6 +708,36 @@ def test_lecture_mode_at_1280x720_shows_everything_whole_and_readable(server_url
         assert exceptions_on(page) == []
 
 
+@pytest.mark.full  # three views of two pages: the figures' rule is tested in AppTest (tests/test_app.py)
+def test_legends_under_the_plots_stay_off_the_x_axis_with_the_sidebar_folded(server_url, browser):
+    """At 1600 px with the sidebar folded, gradient descent's loss-curves legend lay on the x title 'step' (29 px
+    over it) and backprop's spread-of-the-activations legend on its ticks: each was placed at a share of the plot's
+    height, which its rows at that width made short (a helper's review). No figure text on another, there and at
+    1100 px."""
+    context = new_context(browser, viewport={"width": 1600, "height": 1000}, device_scale_factor=1)
+    try:
+        page = context.new_page()
+        for path, tab in (("gradient_descent", None), ("backprop", "Vanishing gradients")):
+            page.set_viewport_size({"width": 1600, "height": 1000})
+            page.goto(f"{server_url}/{path}")
+            wait_until_idle(page)
+            if tab:
+                page.get_by_role("tab", name=tab).click()
+                wait_until_idle(page)
+            sidebar = page.locator("[data-testid='stSidebar']")
+            if sidebar.get_attribute("data-collapsed") != "true":  # the context keeps it folded for the next page
+                sidebar.hover()
+                page.locator("[data-testid='stSidebarCollapseButton'] button").click()
+            page.wait_for_timeout(1500)  # the charts follow their column's new width
+            assert (path, page.evaluate(READABLE)["overlaps"]) == (path, [])
+            page.set_viewport_size({"width": 1100, "height": 900})
+            wait_until_idle(page)
+            page.wait_for_timeout(1500)
+            assert (path, page.evaluate(READABLE)["overlaps"]) == (path, [])
+    finally:
+        context.close()
+
+
 def test_the_playgrounds_confusion_matrix_of_three_classes_fits_its_column_on_the_projector(server_url, browser):
     """Three blobs in Lecture mode at 1280x720: the table headed 'predicted 0 … 2' was 415 px wide in a 350 px
     column and lay on the challenges beside it (a helper's review)."""

@@ -54,12 +54,19 @@ def test_axis_text_is_dark_on_every_axis():
         assert fig.layout[name].title.font.color == DARK_TEXT
 
 
-def test_a_legend_below_moves_down_with_the_larger_axis_text():
-    before = a_figure()
-    fig = scaled_fonts(before, 22 / 16)
-    assert fig.layout.legend.y < before.layout.legend.y < 0
-    assert fig.layout.margin.b > before.layout.margin.b
+def test_a_legend_below_stays_at_the_figures_bottom_and_one_placed_by_a_share_moves_down():
+    """base_layout's legend below the plot is placed from the figure's bottom (plotly.js keeps it clear of the x axis,
+    whatever the fonts); a legend placed at a share of the plot's height (the Playground's) moves down with the
+    larger axis text, and the bottom margin makes room for it."""
+    fig = scaled_fonts(a_figure(), 22 / 16)
+    assert (fig.layout.legend.yref, fig.layout.legend.y, fig.layout.legend.yanchor) == ("container", 0, "bottom")
     assert fig.layout.yaxis.nticks == 4  # log ticks thinned
+    before = a_figure()
+    placed = figure(before.data, {**before.to_dict()["layout"],
+                                  "legend": {"orientation": "h", "y": -0.13, "yanchor": "top"}})
+    moved = scaled_fonts(placed, 22 / 16)
+    assert moved.layout.legend.y < placed.layout.legend.y < 0
+    assert moved.layout.margin.b > placed.layout.margin.b
 
 
 def test_the_original_figure_is_left_as_it_was():
@@ -596,5 +603,5 @@ def test_a_3d_scene_keeps_its_font_sizes_in_lecture_mode_and_its_legend_stands_u
         assert projected.tickfont.size == drawn.tickfont.size == FONT_SIZE
         assert projected.title.font.size == drawn.title.font.size > FONT_SIZE
         assert projected.tickfont.color == projected.title.font.color == DARK_TEXT
-    assert -0.05 < fig.layout.legend.y < 0 and lecture.layout.legend.y > -0.05
+    assert fig.layout.legend.yref == lecture.layout.legend.yref == "container" and fig.layout.legend.y == lecture.layout.legend.y == 0
     assert lecture.layout.legend.font.size == round(fig.layout.legend.font.size * LECTURE_FONT_FACTOR)  # 2-D text

@@ -464,7 +464,6 @@ def spread_figure(spreads: Mapping[str, tuple[np.ndarray, np.ndarray]], labels: 
     for axis_key, column in (("yaxis", 0), ("yaxis2", 1)):
         layout[axis_key].update(exponentformat="power",
                                 **bracketing_log_axis([v for pair in spreads.values() for v in pair[column]]))
-    layout["legend"]["y"] = -0.2
     # on a phone one under the other, the legend under them: side by side their titles ran into each other and the
     # right one's y title lay on the left panel's curves (a helper's review)
     return figure(data, with_narrow_keys(layout, one_under_the_other(layout, 2, panel_px=PHONE_PLOT_WIDTH, title_px=40,

@@ -244,7 +244,6 @@ def contour_figure(w1: np.ndarray, w2: np.ndarray, loss: np.ndarray, trajectorie
         height = int((min(440, (width_hint - 90) * width) + top + bottom) / height_scale)
     layout = base_layout(height=height, legend_below=True, **({"annotations": annotations} if annotations else {}),
                          **layout_axes)
-    layout["legend"].update({"yref": "container", "y": 0, "yanchor": "bottom"})
     layout["margin"].update({"t": top, "b": bottom})
     entries = [*trajectories, *(["minimum"] if minima else [])]
     return figure(data, with_narrow_keys(layout, stacked_panels(layout_axes, n, 28 * title_lines, layout["margin"],
@@ -366,8 +365,6 @@ def surface_figure(w1: np.ndarray, w2: np.ndarray, loss: np.ndarray, trajectorie
                                 "aspectmode": "manual", "aspectratio": {"x": 1, "y": 1, "z": 0.6},
                                 "camera": {"eye": {"x": 1.2, "y": -1.2, "z": 0.8}}})
     layout["margin"] = {"l": 0, "r": 0, "t": 20, "b": 40}
-    # no x axis' ticks and title under a scene: the legend just below it (at -0.22 it took a third of the height)
-    layout["legend"]["y"] = -0.02
     return figure(data, layout)
 
 
@@ -441,10 +438,8 @@ def loss_curves_figure(trajectories: dict[str, Trajectory], x_title: str = "step
                          # at most 4 ticks: the legend below leaves the plot ~150 px in Lecture mode, where 6 ticks'
                          # labels with their exponents touched
                          yaxis=axis(y_title, exponentformat="power", **loss_axis_ticks(shown_y)))
-    layout["legend"]["y"] = -0.28
     layout["margin"]["b"] = 100 + extra
-    # on a phone the legend takes more rows, placed as a share of the plot's height: the x title 'step' landed on
-    # its first row (a helper's review). There the legend stands at the figure's bottom, under room for the axis.
+    # on a phone the legend takes more rows: there the plot keeps its height, the legend under room for the axis
     phone_lines = grouped_legend_lines([t["name"] for t in data if t.get("showlegend", True)], PHONE_PLOT_WIDTH)
     return figure(data, legend_under_the_plot_when_narrow(layout, PHONE_LOSS_PLOT_PX, phone_lines))
 
@@ -515,7 +510,6 @@ def learning_rate_sweep_figure(rates: np.ndarray, losses: np.ndarray, marks: dic
                                 "font": {"size": FONT_SIZE - 2, "color": "#444444"}})
     layout = base_layout(height=440, legend_below=True, xaxis=x_axis, yaxis=axis("training loss", range=[0, 1.05 * top]),
                          shapes=shapes, annotations=annotations)
-    layout["legend"].update({"yref": "container", "y": 0, "yanchor": "bottom"})  # never over the axis title
     layout["margin"]["b"] = 160
     return figure(data, layout)
 
@@ -537,6 +531,5 @@ def learning_curves_figure(histories: dict[str, dict[str, list[float]]]) -> go.F
                          **subplot_grid(1, 2, ["validation accuracy", "training loss"], x_title="epoch",
                                         y_titles=["accuracy", "loss"], h_gap=0.12))
     layout["yaxis"]["range"] = [0, 1]
-    layout["legend"]["y"] = -0.25
     layout["margin"]["b"] = 110
     return figure(data, layout)

@@ -123,7 +123,6 @@ def training_figure(histories: dict[str, np.ndarray]) -> go.Figure:
     # whole epochs: over a few, plotly's own ticks fell on 0.5, 1.5, …
     layout = base_layout(height=380, legend_below=True, xaxis=axis("epoch", **({"dtick": 1} if epochs <= 8 else {})),
                          yaxis=axis("accuracy (the metric)", range=[0, 1.02]))
-    layout["legend"]["y"] = -0.25
     layout["margin"]["b"] = 100
     return figure(data, layout)
 
@@ -136,7 +135,6 @@ def bce_vs_mse_figure(p: np.ndarray, current: float | None = None) -> go.Figure:
                          **subplot_grid(1, 2, ["loss for y = 1", "push on z: |∂L/∂z|"],  # short enough for a
                                         x_title="prediction p", y_titles=["loss", "|∂L/∂z|"], h_gap=0.18))  # phone
     layout["yaxis"]["range"] = LOSS_RANGE
-    layout["legend"]["y"] = -0.25
     layout["margin"]["b"] = 110
     data = []
     for name, color, loss, push in (("cross-entropy", BLUE, bce, push_bce), ("MSE", GREEN, mse, push_mse)):

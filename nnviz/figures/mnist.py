@@ -187,9 +187,6 @@ def training_curves_figure(history: TrainingHistory, earlier: Sequence[EarlierRu
     not say which was which): the legend names the settings in which the runs drawn differ, each trace's hover all
     of them. ``number`` is this run's: each run keeps its colour (``run_style``)."""
     layout = base_layout(height=400, legend_below=True)
-    # At the figure's bottom edge, the plot pushed up to make room: clear of the 'epoch' titles whatever the
-    # fonts (Lecture mode) and the number of runs (the legend's height).
-    layout["legend"].update(yref="container", y=0, yanchor="bottom")
     # no y title on the accuracy panel, whose title says it: in Lecture mode it ran into the loss panel's end
     layout.update(subplot_grid(1, 2, ["loss (cross-entropy)", "accuracy"], x_title="epoch", y_titles=["loss"],
                                h_gap=0.1))

@@ -162,7 +162,6 @@ def decision_boundary_figure(
         yaxis=axis(feature_names[1], range=[box[2], box[3]], zeroline=False, scaleanchor="x", scaleratio=1,
                    constrain="domain", **ticks_clear_of_the_corner(box[2], box[3])),
     )
-    layout["legend"]["y"] = -0.18
     layout["margin"]["b"] = 120
     if unseen:  # room for its lines, in Lecture mode's larger text too
         lines = sum(text.count("<br>") + 1 for text in unseen)

@@ -138,7 +138,6 @@ def two_class_figure(gaps: np.ndarray, p_softmax: np.ndarray, p_sigmoid: np.ndar
     layout = base_layout(height=380, legend_below=True, hovermode="x unified",
                          xaxis=axis("logit gap at temperature T: (z₁ − z₀)/T"),
                          yaxis=axis("P(class 1) of two classes", range=[-0.02, 1.02]))
-    layout["legend"]["y"] = -0.3
     layout["margin"]["b"] = 100
     return figure(data, layout)
 

@@ -199,8 +199,8 @@ def base_layout(*, height: int = FIGURE_HEIGHT, legend_below: bool = False, **ex
         "paper_bgcolor": "white",
         "plot_bgcolor": "white",
     }
-    if legend_below:
-        layout["legend"].update({"orientation": "h", "y": -0.22, "yanchor": "top", "x": 0})
+    if legend_below:  # see legend_at_the_bottom
+        layout["legend"] = legend_at_the_bottom(layout["legend"])
         layout["margin"]["b"] = 40
     layout.update(extra)
     return layout
@@ -579,7 +579,10 @@ def one_under_the_other(layout: dict, n: int, *, panel_px: float, title_px: floa
 
 def legend_at_the_bottom(legend: dict) -> dict:
     """A copy of ``legend`` drawn across the figure's bottom (a copy: a dict in two places of a layout would be scaled
-    twice in Lecture mode)."""
+    twice in Lecture mode). Placed from the figure's bottom edge (yref "container"), plotly.js widens the bottom
+    margin until the legend clears the x axis's ticks and title, however many rows it takes at the figure's width. A
+    legend placed at a share of the plot's height (y = −0.22) lay on the x title wherever its rows made the plot
+    shorter: gradient descent's loss curves at 1600 px with the sidebar folded (a helper's review)."""
     return {**copy.deepcopy(legend), "orientation": "h", "x": 0, "xanchor": "left", "yref": "container", "y": 0,
             "yanchor": "bottom"}
 
