@@ -460,11 +460,10 @@ def own_digit_section(state: nn.MnistPageState, run: nn.TrainedRun) -> None:
             st.info(str(problem))
         else:
             st.markdown(f"**The preprocessing of {source}**, stage by stage (the network sees the last one):")
-            h_crop, w_crop = steps.cropped.shape
             ui.show_figure(figs.preprocessing_figure([
                 (source, steps.grey, False),
                 ("inverted: white ink on black" if steps.inverted else "white ink on black already", steps.ink, True),
-                (f"cropped to the ink ({h_crop}×{w_crop})", steps.cropped, True),
+                (f"cropped to the ink ({digit_image.written_size(steps.cropped)})", steps.cropped, True),
                 ("fit into 20×20", steps.resized, True), ("centred in 28×28", steps.digit, True),
             ]), key="mn_preprocessing")
             probs = nn.predict_proba(run.weights, run.config.activation, steps.digit[None])[0]

@@ -250,6 +250,13 @@ class Preprocessed:
     offset: tuple[int, int] = (0, 0)  # where the resized box's top-left corner sits in the 28×28 field (row, column)
 
 
+def written_size(image: Array) -> str:
+    """An image's size as image sizes are written, width × height: '161×205' for 205 rows of 161 columns (the
+    MNIST page wrote numpy's shape, rows first, so a tall drawn 7 read as wider than high)."""
+    height, width = image.shape[:2]
+    return f"{width}×{height}"
+
+
 def border_level(grey: Array) -> float:
     """The paper's grey level: the median of the outermost rows and columns."""
     border = np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]])

@@ -522,3 +522,11 @@ def test_centre_of_mass_dilation_and_ink_box_agree_with_scipy_ndimage():
         ink[2:shape[0] - 3, 4:shape[1] - 1] = image[2:shape[0] - 3, 4:shape[1] - 1] + 1
         rows, cols = ndimage.find_objects((ink > 0).astype(np.int8))[0]
         assert ink_box(ink) == (rows.start, cols.start, rows.stop, cols.stop)
+
+
+def test_a_size_is_written_width_by_height():
+    """The cropped ink of a tall 7 (205 rows of 161 columns) was titled '205×161' (a helper's review)."""
+    from nnviz.digit_image import written_size
+
+    assert written_size(np.zeros((205, 161))) == "161×205"
+    assert written_size(np.zeros((28, 28, 3))) == "28×28"
