@@ -321,6 +321,15 @@ def _bound_widgets(script_hash: str) -> dict[str, object]:
             if b.script_hash == script_hash and b.widget_id in metadata}
 
 
+def _drawn_this_run(bound: dict[str, object]) -> dict[str, object]:
+    """Of ``bound`` (as ``_bound_widgets``), the widgets this run drew (not those of a tab that is closed, whose
+    parameter in a link just opened has not reached them yet)."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    drawn = get_script_run_ctx().shared.widget_ids_this_run
+    return {key: metadata for key, metadata in bound.items() if metadata.id in drawn}
+
+
 def link_as_arrived(page) -> dict[str, list[str]] | None:
     """Call before the page runs. The query string of a link just followed: on the session's first run, on a
     page switch (a link to another page, or the navigation) and when a lecture-plan link names another moment;
@@ -709,6 +718,12 @@ def after_page(page, arrived: dict[str, list[str]] | None, top, notice) -> None:
     if links.unwritten:  # a preset's widgets drawn for the first time, now that Streamlit knows them
         _write_to_link({key: st.session_state[key] for key in links.unwritten if key in st.session_state}, bound)
         links.unwritten.clear()
+    # A setting in the address bar that the widget drawn no longer holds: a select box whose options changed takes
+    # its first option, and Streamlit left the old value in the address (softmax's true class 2 once a preset made
+    # the classes 2, a helper's review: a copied address bar opened another page than the one shown)
+    drawn = _drawn_this_run(bound)
+    _write_to_link({key: st.session_state[key] for key in drawn if key in st.query_params and key in st.session_state},
+                   drawn)
     with st.sidebar:
         st.button("Reset this page", key="nnviz_reset", on_click=reset_page, args=(page.url_path,),
                   help="Every setting of this page back to its default (the link then has no settings).")

@@ -603,6 +603,23 @@ def test_a_link_wins_over_the_settings_kept_from_an_earlier_visit():
     assert at.slider(key="sm_temperature").value == 0.05
 
 
+def test_the_address_bar_follows_a_select_box_whose_options_changed():
+    """Softmax opened with the true class 2, then '2 classes': the select box took class 0 (class 2 was no longer
+    a choice) and the address bar still said class 2, so the copied address opened another page than the one shown
+    (a helper's review). The address now holds what the widgets drawn hold, and opens the same view."""
+    at = opened("softmax", {"sm_true": "class 2"})
+    assert at.selectbox(key="sm_true").value == 2
+    presets = at.session_state[ui.LINKS_KEY].presets
+    at.button(key=next(key for key, values in presets.items() if values == {"sm_classes": 2})).click().run()
+    assert not at.exception
+    shown = at.selectbox(key="sm_true").value
+    address = dict(at.query_params)
+    assert (shown, address.get("sm_classes"), address.get("sm_true")) == (0, "2", None)
+    again = opened("softmax", address)
+    assert (again.slider(key="sm_classes").value, again.selectbox(key="sm_true").value) == (2, shown)
+    assert [(m.label, m.value) for m in again.metric] == [(m.label, m.value) for m in at.metric] and not notice(again)
+
+
 @pytest.mark.parametrize(("page", "query", "key", "value"), [
     ("backprop", {"bp_section": "One SGD step", "bp_rate": "100"}, "bp_rate", 100.0),  # the option's text: "100.0"
     ("playground", {"pg_rate": "0.00001"}, "pg_rate", 0.00001),  # "1e-05"
