@@ -189,9 +189,22 @@ def follow_job(state: nn.MnistPageState):
     return progress
 
 
-def training_progress(state: nn.MnistPageState, polling: float | None) -> None:
+def before_training_note(config: nn.MLPConfig) -> str:
+    """What Train will do, under its button: the settings changed from the defaults by name, since under lecture
+    moment 19 the η = 10 was a screen above Train, and the defaults' 90 % read as this network's (reviews)."""
+    changed = nn.MLPConfig().changes_to(config)
+    if not changed:
+        return ("Press **Train a new network**. With the default settings it takes a few seconds and reaches about "
+                "90 % on the test digits.")
+    return (f"Press **Train a new network** to train with {listed(changed, separator=', ')} (changed from the "
+            "default settings, which reach about 90 % on the test digits in a few seconds): it may do better, or "
+            "much worse.")
+
+
+def training_progress(state: nn.MnistPageState, polling: float | None, config: nn.MLPConfig) -> None:
     """The progress, the curves and the numbers of the current run (redrawn every ``polling`` seconds while a job
-    is queued or running: the only part of the page that changes then)."""
+    is queued or running: the only part of the page that changes then); before the first run, what Train will do
+    with ``config``, the builder's settings."""
     curves, status = st.container(), st.container()
     with status:  # under the curves: above them, the progress and its note pushed them off a projector's screen
         progress = follow_job(state) if state.job else None
@@ -200,9 +213,7 @@ def training_progress(state: nn.MnistPageState, polling: float | None) -> None:
                        "it goes on.")
     run = state.run
     if run is None:
-        # 'yours may do …': under lecture moment 19 (η = 10) the promise of 90 % read as this network's (a review)
-        st.info("Press **Train a new network**. With the default settings it takes a few seconds and reaches "
-                "about 90 % on the test digits; other settings may do better, or much worse.")
+        st.info(before_training_note(config))
         return
     compare = st.session_state.get("mn_compare", True)
     # the epochs this run will have: from its progress, or while queued from its settings (the axes were 0 … 6);
@@ -324,7 +335,7 @@ def training_section(state: nn.MnistPageState, config: nn.MLPConfig, data) -> No
     if state.failure and not (run is not None and run.history.stopped_by == "failed"):
         st.warning(state.failure)  # the press found a Keras job of this session still running
     polling = state.poll_seconds
-    st.fragment(training_progress, run_every=polling)(state, polling)
+    st.fragment(training_progress, run_every=polling)(state, polling, config)
 
 
 # --- 4–7: the trained network -------------------------------------------------------------------------------

