@@ -108,7 +108,10 @@ def functions_and_derivatives() -> None:
             "weights barely learn."
         )
     if hi - lo < 1.0:
-        st.warning("The range of x is empty: drag the two ends of the slider apart. Showing −6 … 6 meanwhile.")
+        # 'empty' was wrong for 2 … 2.5 (a helper's review): the plots need a range at least 1 wide
+        width = "empty" if hi == lo else f"only {hi - lo:g} wide"
+        st.warning(f"The range of x is {width}: drag the two ends of the slider at least 1 apart. Showing −6 … 6 "
+                   "meanwhile.")
     lo, hi = x_range()
     selected = [act.get(k) for k in chosen]
     if not selected:
