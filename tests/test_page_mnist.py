@@ -443,7 +443,7 @@ def test_a_busy_pool_shows_the_place_in_the_queue_then_trains(at, monkeypatch):
         other = service.submit("another session", "service_jobs:count", {"n": 40, "pause": 0.1})
         import time
 
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + TRAIN_TIMEOUT  # a hang guard: TensorFlow loads in a new worker
         while service.status(other).state != ts.RUNNING:  # the worker has started (TensorFlow loaded) and took it
             assert time.monotonic() < deadline
             time.sleep(0.1)
